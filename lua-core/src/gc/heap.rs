@@ -1,0 +1,248 @@
+//! Allocation, accounting and the sweep phase.
+
+use super::{Gc, GcBox};
+use crate::value::{
+    FuncProto, LuaClosure, LuaStr, NativeClosure, StringTable, Table, UpState, UpVal, UserData,
+};
+use std::mem::size_of;
+
+/// A type-tagged handle to any collectable object, as listed in the heap.
+#[derive(Clone, Copy)]
+pub(crate) enum GcObj {
+    Str(Gc<LuaStr>),
+    Table(Gc<Table>),
+    Lua(Gc<LuaClosure>),
+    Native(Gc<NativeClosure>),
+    UpVal(Gc<UpVal>),
+    Proto(Gc<FuncProto>),
+    UserData(Gc<UserData>),
+}
+
+impl GcObj {
+    pub(crate) fn is_marked(self) -> bool {
+        match self {
+            GcObj::Str(o) => o.header().marked.get(),
+            GcObj::Table(o) => o.header().marked.get(),
+            GcObj::Lua(o) => o.header().marked.get(),
+            GcObj::Native(o) => o.header().marked.get(),
+            GcObj::UpVal(o) => o.header().marked.get(),
+            GcObj::Proto(o) => o.header().marked.get(),
+            GcObj::UserData(o) => o.header().marked.get(),
+        }
+    }
+
+    fn clear_mark(self) {
+        match self {
+            GcObj::Str(o) => o.header().marked.set(false),
+            GcObj::Table(o) => o.header().marked.set(false),
+            GcObj::Lua(o) => o.header().marked.set(false),
+            GcObj::Native(o) => o.header().marked.set(false),
+            GcObj::UpVal(o) => o.header().marked.set(false),
+            GcObj::Proto(o) => o.header().marked.set(false),
+            GcObj::UserData(o) => o.header().marked.set(false),
+        }
+    }
+
+    /// Bytes this object holds, counted the same way at allocation and at free.
+    fn size(self) -> usize {
+        match self {
+            GcObj::Str(s) => LuaStr::size_for(s.len()),
+            GcObj::Table(t) => size_of::<GcBox<Table>>() + t.parts_size(),
+            GcObj::Lua(c) => size_of::<GcBox<LuaClosure>>() + c.upvals.len() * size_of::<usize>(),
+            GcObj::Native(c) => {
+                size_of::<GcBox<NativeClosure>>() + c.upvalues.len() * size_of::<crate::Value>()
+            }
+            GcObj::UpVal(_) => size_of::<GcBox<UpVal>>(),
+            GcObj::Proto(p) => proto_size(&p),
+            GcObj::UserData(_) => size_of::<GcBox<UserData>>(),
+        }
+    }
+
+    /// # Safety
+    /// The object must be unreachable and listed nowhere else.
+    unsafe fn free(self) {
+        // SAFETY: forwarded contract.
+        unsafe {
+            match self {
+                GcObj::Str(o) => o.free(),
+                GcObj::Table(o) => o.free(),
+                GcObj::Lua(o) => o.free(),
+                GcObj::Native(o) => o.free(),
+                GcObj::UpVal(o) => o.free(),
+                GcObj::Proto(o) => o.free(),
+                GcObj::UserData(o) => o.free(),
+            }
+        }
+    }
+}
+
+fn proto_size(p: &FuncProto) -> usize {
+    size_of::<GcBox<FuncProto>>()
+        + p.code.len() * 4
+        + p.constants.len() * size_of::<crate::Value>()
+        + p.protos.len() * size_of::<usize>()
+        + p.line_info.len() * 4
+        + p.loc_vars.len() * size_of::<crate::bytecode::LocVar>()
+        + p.upvalue_names.len() * size_of::<Vec<u8>>()
+}
+
+/// Default pause (percent): collect again when the heap has doubled since the last collection.
+const DEFAULT_PAUSE: usize = 200;
+/// Smallest threshold, so tiny programs do not collect constantly.
+const MIN_THRESHOLD: usize = 64 * 1024;
+
+pub struct Heap {
+    objects: Vec<GcObj>,
+    pub(crate) strings: StringTable,
+    /// Bytes currently held by live (or not yet swept) objects.
+    total_bytes: usize,
+    /// A collection is due when `total_bytes` reaches this.
+    threshold: usize,
+    pause: usize,
+    step_multiplier: usize,
+    /// `collectgarbage("stop")` was called.
+    stopped: bool,
+}
+
+impl Default for Heap {
+    fn default() -> Self {
+        Heap {
+            objects: Vec::new(),
+            strings: StringTable::default(),
+            total_bytes: 0,
+            threshold: MIN_THRESHOLD,
+            pause: DEFAULT_PAUSE,
+            step_multiplier: 200,
+            stopped: false,
+        }
+    }
+}
+
+impl Heap {
+    pub fn total_bytes(&self) -> usize {
+        self.total_bytes
+    }
+
+    /// A collection is due (checked at the VM's safe points).
+    #[inline(always)]
+    pub fn should_collect(&self) -> bool {
+        self.total_bytes >= self.threshold && !self.stopped
+    }
+
+    pub fn set_stopped(&mut self, stopped: bool) {
+        self.stopped = stopped;
+        if !stopped && self.threshold == usize::MAX {
+            self.threshold = self.total_bytes;
+        }
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        self.stopped
+    }
+
+    /// Set the pause (percent); returns the previous one.
+    pub fn set_pause(&mut self, pause: usize) -> usize {
+        std::mem::replace(&mut self.pause, pause)
+    }
+
+    /// Set the step multiplier; returns the previous one.
+    pub fn set_step_multiplier(&mut self, m: usize) -> usize {
+        std::mem::replace(&mut self.step_multiplier, m)
+    }
+
+    fn register(&mut self, obj: GcObj) {
+        self.total_bytes += obj.size();
+        self.objects.push(obj);
+    }
+
+    /// Record a change in the size of an object's contents (a table part grew or shrank).
+    #[inline]
+    pub(crate) fn resized(&mut self, before: usize, after: usize) {
+        self.total_bytes = self.total_bytes.wrapping_add(after).wrapping_sub(before);
+    }
+
+    /// The interned string with these bytes, creating it if needed.
+    #[inline]
+    pub fn intern(&mut self, bytes: &[u8]) -> Gc<LuaStr> {
+        let hash = crate::value::lua_hash(bytes);
+        if let Some(s) = self.strings.find(bytes, hash) {
+            // A string found unmarked between mark and sweep does not exist here: collections
+            // run start to finish without yielding to the program.
+            return s;
+        }
+        let s = Gc::allocate(StringTable::make(bytes, hash));
+        self.strings.insert(s);
+        self.register(GcObj::Str(s));
+        s
+    }
+
+    pub fn alloc_table(&mut self, t: Table) -> Gc<Table> {
+        let t = Gc::allocate(t);
+        self.register(GcObj::Table(t));
+        t
+    }
+
+    pub fn alloc_lua_closure(&mut self, c: LuaClosure) -> Gc<LuaClosure> {
+        let c = Gc::allocate(c);
+        self.register(GcObj::Lua(c));
+        c
+    }
+
+    pub fn alloc_native(&mut self, c: NativeClosure) -> Gc<NativeClosure> {
+        let c = Gc::allocate(c);
+        self.register(GcObj::Native(c));
+        c
+    }
+
+    pub fn alloc_upval(&mut self, state: UpState) -> Gc<UpVal> {
+        let u = Gc::allocate(UpVal { state });
+        self.register(GcObj::UpVal(u));
+        u
+    }
+
+    pub fn alloc_proto(&mut self, p: FuncProto) -> Gc<FuncProto> {
+        let p = Gc::allocate(p);
+        self.register(GcObj::Proto(p));
+        p
+    }
+
+    pub fn alloc_userdata(&mut self, u: UserData) -> Gc<UserData> {
+        let u = Gc::allocate(u);
+        self.register(GcObj::UserData(u));
+        u
+    }
+
+    /// Free every unmarked object and unmark the survivors. The caller has marked everything
+    /// reachable and cleared weak tables.
+    pub(crate) fn sweep(&mut self) {
+        self.strings.remove_dead(|s| !s.header().marked.get());
+        let mut freed = 0usize;
+        self.objects.retain(|&obj| {
+            if obj.is_marked() {
+                obj.clear_mark();
+                true
+            } else {
+                freed += obj.size();
+                // SAFETY: unmarked means unreachable from every root; it is removed from the
+                // object list by this `retain` and from the string table above.
+                unsafe { obj.free() };
+                false
+            }
+        });
+        self.total_bytes = self.total_bytes.saturating_sub(freed);
+        self.threshold = if self.stopped {
+            usize::MAX
+        } else {
+            (self.total_bytes / 100).saturating_mul(self.pause).max(MIN_THRESHOLD)
+        };
+    }
+}
+
+impl Drop for Heap {
+    fn drop(&mut self) {
+        for obj in self.objects.drain(..) {
+            // SAFETY: the heap owns every object and is going away with the state that used them.
+            unsafe { obj.free() };
+        }
+    }
+}

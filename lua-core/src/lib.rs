@@ -1,0 +1,13 @@
+//! A Lua 5.1 interpreter: lexer, compiler to register bytecode, VM, tracing GC, standard library.
+
+pub mod bytecode;
+pub mod chunkid;
+pub mod cli;
+pub mod number;
+pub mod gc;
+pub mod value;
+pub mod stdlib;
+pub mod vm;
+
+pub use value::Value;
+pub use vm::{ErrorKind, LuaError, LuaResult, State};

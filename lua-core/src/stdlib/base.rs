@@ -1,0 +1,500 @@
+//! The base library: `print`, `type`, `pairs`, `pcall`, `setmetatable`, ...
+
+use crate::value::{UserData, Value};
+use std::io::Write;
+use crate::vm::{ErrorKind, LuaResult, State};
+
+/// Limit on values a native function may push at once (Lua 5.1's `LUAI_MAXCSTACK`).
+const MAX_NATIVE_RESULTS: i64 = 8000;
+
+pub(crate) const FUNCTIONS: &[(&str, crate::value::NativeFn)] = &[
+    ("assert", assert),
+    ("collectgarbage", collectgarbage),
+    ("error", error),
+    ("gcinfo", gcinfo),
+    ("getfenv", getfenv),
+    ("getmetatable", getmetatable),
+    ("load", load),
+    ("loadstring", loadstring),
+    ("next", next),
+    ("pcall", pcall),
+    ("print", print),
+    ("rawequal", rawequal),
+    ("rawget", rawget),
+    ("rawset", rawset),
+    ("select", select),
+    ("setfenv", setfenv),
+    ("setmetatable", setmetatable),
+    ("tonumber", tonumber),
+    ("tostring", tostring),
+    ("type", type_),
+    ("unpack", unpack),
+    ("xpcall", xpcall),
+];
+
+/// Install the base library into the global table (restricted to `allowed` names when given).
+pub fn open(state: &mut State, allowed: Option<&[&str]>) -> LuaResult<()> {
+    let permitted = |name: &str| allowed.is_none_or(|list| list.contains(&name));
+    let g = state.globals();
+    for &(name, f) in FUNCTIONS {
+        if permitted(name) {
+            let v = state.new_native(name, f);
+            state.set_field(g, name, v)?;
+        }
+    }
+    if permitted("_G") {
+        state.set_field(g, "_G", Value::Table(g))?;
+    }
+    if permitted("_VERSION") {
+        let v = state.new_string(b"Lua 5.1");
+        state.set_field(g, "_VERSION", v)?;
+    }
+    // `pairs` and `ipairs` return their own iterator functions, as in Lua 5.1.
+    if permitted("pairs") {
+        let next_fn = state.new_native("next", next);
+        let v = state.new_native_with_upvalues("pairs", pairs, vec![next_fn]);
+        state.set_field(g, "pairs", v)?;
+    }
+    if permitted("ipairs") {
+        let iter = state.new_native("ipairs_iterator", ipairs_next);
+        let v = state.new_native_with_upvalues("ipairs", ipairs, vec![iter]);
+        state.set_field(g, "ipairs", v)?;
+    }
+    if permitted("newproxy") {
+        let registry = state.new_table();
+        let mode = state.new_string(b"k");
+        let mt = state.new_table();
+        state.set_field(mt, "__mode", mode)?;
+        registry.borrow_mut().set_metatable(Some(mt));
+        let v = state.new_native_with_upvalues("newproxy", newproxy, vec![Value::Table(registry)]);
+        state.set_field(g, "newproxy", v)?;
+    }
+    Ok(())
+}
+
+fn print(state: &mut State) -> LuaResult<usize> {
+    let n = state.arg_count();
+    let tostring_fn = state.get_global("tostring");
+    let mut line = Vec::new();
+    for i in 1..=n {
+        let arg = state.arg(i);
+        let s = state.call_function(tostring_fn, &[arg])?;
+        match s.first() {
+            Some(Value::String(s)) => {
+                if i > 1 {
+                    line.push(b'\t');
+                }
+                line.extend_from_slice(s.as_bytes());
+            }
+            _ => return Err(state.native_error("'tostring' must return a string to 'print'")),
+        }
+    }
+    line.push(b'\n');
+    // Output errors (a closed pipe) are ignored, as C's stdio ignores them in `print`.
+    let _ = state.stdout().write_all(&line);
+    Ok(0)
+}
+
+
+fn type_(state: &mut State) -> LuaResult<usize> {
+    let v = state.check_any(1)?;
+    let name = state.new_string(v.type_name().as_bytes());
+    state.push(name);
+    Ok(1)
+}
+
+fn tostring(state: &mut State) -> LuaResult<usize> {
+    let v = state.check_any(1)?;
+    let s = state.tostring(v)?;
+    state.push(s);
+    Ok(1)
+}
+
+fn tonumber(state: &mut State) -> LuaResult<usize> {
+    let base = state.opt_int(2, 10)?;
+    let result = if base == 10 {
+        let v = state.check_any(1)?;
+        crate::vm::to_number(&v)
+    } else {
+        let s = state.check_string(1)?;
+        if !(2..=36).contains(&base) {
+            return Err(state.arg_error(2, "base out of range"));
+        }
+        crate::number::str_to_number_base(s.as_bytes(), base as u32)
+    };
+    state.push(result.map_or(Value::Nil, Value::Number));
+    Ok(1)
+}
+
+fn next(state: &mut State) -> LuaResult<usize> {
+    let t = state.check_table(1)?;
+    let key = state.arg(2);
+    match t.next(&key) {
+        Ok(Some((k, v))) => {
+            state.push(k);
+            state.push(v);
+            Ok(2)
+        }
+        Ok(None) => {
+            state.push(Value::Nil);
+            Ok(1)
+        }
+        Err(()) => Err(state.rt_error("invalid key to 'next'")),
+    }
+}
+
+fn pairs(state: &mut State) -> LuaResult<usize> {
+    let t = state.check_table(1)?;
+    let next_fn = state.native_upvalue(0);
+    state.push(next_fn);
+    state.push(Value::Table(t));
+    state.push(Value::Nil);
+    Ok(3)
+}
+
+fn ipairs(state: &mut State) -> LuaResult<usize> {
+    let t = state.check_table(1)?;
+    let iter = state.native_upvalue(0);
+    state.push(iter);
+    state.push(Value::Table(t));
+    state.push(Value::Number(0.0));
+    Ok(3)
+}
+
+fn ipairs_next(state: &mut State) -> LuaResult<usize> {
+    let i = state.check_int(2)? + 1;
+    let t = state.check_table(1)?;
+    let v = t.get_int(i);
+    if v.is_nil() {
+        return Ok(0);
+    }
+    state.push(Value::Number(i as f64));
+    state.push(v);
+    Ok(2)
+}
+
+fn select(state: &mut State) -> LuaResult<usize> {
+    let n = state.arg_count() as i64;
+    if let Value::String(s) = state.arg(1) {
+        if s.as_bytes().first() == Some(&b'#') {
+            state.push(Value::Number((n - 1) as f64));
+            return Ok(1);
+        }
+    }
+    let mut i = state.check_int32(1)? as i64;
+    if i < 0 {
+        i += n;
+    } else if i > n {
+        i = n;
+    }
+    if i < 1 {
+        return Err(state.arg_error(1, "index out of range"));
+    }
+    Ok((n - i) as usize)
+}
+
+fn unpack(state: &mut State) -> LuaResult<usize> {
+    let t = state.check_table(1)?;
+    let i = state.opt_int32(2, 1)? as i64;
+    let e = if state.arg(3).is_nil() { t.border() as i64 } else { state.check_int32(3)? as i64 };
+    if i > e {
+        return Ok(0);
+    }
+    let n = e - i + 1;
+    if n <= 0 || n > MAX_NATIVE_RESULTS || state.arg_count() as i64 + n > MAX_NATIVE_RESULTS {
+        return Err(state.native_error("too many results to unpack"));
+    }
+    state.ensure_stack(n as usize)?;
+    for k in i..=e {
+        let v = t.get_int(k);
+        state.push(v);
+    }
+    Ok(n as usize)
+}
+
+fn rawequal(state: &mut State) -> LuaResult<usize> {
+    let a = state.check_any(1)?;
+    let b = state.check_any(2)?;
+    state.push(Value::Boolean(a.raw_equal(&b)));
+    Ok(1)
+}
+
+fn rawget(state: &mut State) -> LuaResult<usize> {
+    let t = state.check_table(1)?;
+    let k = state.check_any(2)?;
+    state.push(t.get(&k));
+    Ok(1)
+}
+
+fn rawset(state: &mut State) -> LuaResult<usize> {
+    let t = state.check_table(1)?;
+    let k = state.check_any(2)?;
+    let v = state.check_any(3)?;
+    state.raw_set(t, k, v)?;
+    state.push(Value::Table(t));
+    Ok(1)
+}
+
+fn getmetatable(state: &mut State) -> LuaResult<usize> {
+    let v = state.check_any(1)?;
+    let Some(mt) = state.metatable_of(&v) else {
+        state.push(Value::Nil);
+        return Ok(1);
+    };
+    let protected = state.get_field(mt, "__metatable");
+    state.push(if protected.is_nil() { Value::Table(mt) } else { protected });
+    Ok(1)
+}
+
+fn setmetatable(state: &mut State) -> LuaResult<usize> {
+    let t = state.check_table(1)?;
+    let mt = match state.arg(2) {
+        Value::Nil => None,
+        Value::Table(mt) => Some(mt),
+        _ => return Err(state.arg_type_error(2, "nil or table")),
+    };
+    if let Some(old) = t.metatable() {
+        if !state.get_field(old, "__metatable").is_nil() {
+            return Err(state.native_error("cannot change a protected metatable"));
+        }
+    }
+    if t.is_readonly() {
+        return Err(state.native_error("Attempt to modify a readonly table"));
+    }
+    t.borrow_mut().set_metatable(mt);
+    state.push(Value::Table(t));
+    Ok(1)
+}
+
+fn assert(state: &mut State) -> LuaResult<usize> {
+    let v = state.check_any(1)?;
+    if v.is_falsy() {
+        let msg = match state.opt_string(2)? {
+            Some(s) => s.as_bytes().to_vec(),
+            None => b"assertion failed!".to_vec(),
+        };
+        return Err(state.native_error_bytes(&msg));
+    }
+    Ok(state.arg_count())
+}
+
+fn error(state: &mut State) -> LuaResult<usize> {
+    let level = state.opt_int(2, 1)?;
+    let v = state.arg(1);
+    let v = match v {
+        Value::String(_) | Value::Number(_) if level > 0 => {
+            let mut msg = state.where_prefix(level as usize);
+            msg.extend_from_slice(&state.to_display(&v));
+            state.new_string(&msg)
+        }
+        _ => v,
+    };
+    Err(state.throw(v))
+}
+
+fn pcall(state: &mut State) -> LuaResult<usize> {
+    state.check_any(1)?;
+    let func = state.top - state.arg_count();
+    let nargs = state.arg_count() - 1;
+    match state.pcall_at(func, nargs, crate::vm::MULTRET, None) {
+        Ok(()) => {
+            // Shift the results up one slot to put the status first.
+            let results = state.top - func;
+            state.push(Value::Nil);
+            state.stack.copy_within(func..func + results, func + 1);
+            state.stack[func] = Value::Boolean(true);
+            Ok(results + 1)
+        }
+        Err(e) => {
+            state.push(Value::Boolean(false));
+            state.push(e.value);
+            Ok(2)
+        }
+    }
+}
+
+fn xpcall(state: &mut State) -> LuaResult<usize> {
+    state.check_any(2)?;
+    state.set_top(2);
+    let base = state.top - 2;
+    let (f, handler) = (state.stack[base], state.stack[base + 1]);
+    state.stack[base] = handler;
+    state.stack[base + 1] = f;
+    let r = state.pcall_at(base + 1, 0, crate::vm::MULTRET, Some(base));
+    match r {
+        Ok(()) => {
+            state.stack[base] = Value::Boolean(true);
+            Ok(state.top - base)
+        }
+        Err(e) => {
+            state.top = base;
+            state.push(Value::Boolean(false));
+            state.push(e.value);
+            Ok(2)
+        }
+    }
+}
+
+/// `load_aux`: the function, or nil and the message.
+fn load_result(state: &mut State, r: LuaResult<Value>) -> LuaResult<usize> {
+    match r {
+        Ok(f) => {
+            state.push(f);
+            Ok(1)
+        }
+        Err(e) if e.kind == ErrorKind::Memory => Err(e),
+        Err(e) => {
+            state.push(Value::Nil);
+            state.push(e.value);
+            Ok(2)
+        }
+    }
+}
+
+fn loadstring(state: &mut State) -> LuaResult<usize> {
+    let s = state.check_string(1)?;
+    let name = state.opt_string(2)?.unwrap_or(s);
+    let r = state.load(s.as_bytes(), name.as_bytes());
+    load_result(state, r)
+}
+
+fn load(state: &mut State) -> LuaResult<usize> {
+    let name = state.opt_string(2)?;
+    if !state.arg(1).is_function() {
+        return Err(state.arg_type_error(1, "function"));
+    }
+    let reader = state.arg(1);
+    let name = name.map_or_else(|| b"=(load)".to_vec(), |s| s.as_bytes().to_vec());
+    let mut source = Vec::new();
+    let r = loop {
+        let piece = match state.call_function(reader, &[]) {
+            Ok(v) => v.first().copied().unwrap_or(Value::Nil),
+            Err(e) => break Err(e),
+        };
+        match piece {
+            Value::Nil => break Ok(()),
+            Value::String(s) if s.is_empty() => break Ok(()),
+            Value::String(s) => source.extend_from_slice(s.as_bytes()),
+            Value::Number(n) => crate::number::format_number(n, &mut source),
+            _ => break Err(state.native_error("reader function must return a string")),
+        }
+    };
+    let r = match r {
+        Ok(()) => state.load(&source, &name),
+        Err(e) => Err(e),
+    };
+    load_result(state, r)
+}
+
+/// The function whose environment `getfenv`/`setfenv` address: a function argument, or the
+/// function running at a stack level.
+fn env_target(state: &mut State, optional: bool) -> LuaResult<Value> {
+    let v = state.arg(1);
+    if v.is_function() {
+        return Ok(v);
+    }
+    let level = if optional { state.opt_int(1, 1)? } else { state.check_int(1)? };
+    if level < 0 {
+        return Err(state.arg_error(1, "level must be non-negative"));
+    }
+    match state.function_at_level(level as usize) {
+        Some(Some(f)) => Ok(f),
+        Some(None) => {
+            let msg = format!("no function environment for tail call at level {}", level);
+            Err(state.native_error(&msg))
+        }
+        None => Err(state.arg_error(1, "invalid level")),
+    }
+}
+
+fn getfenv(state: &mut State) -> LuaResult<usize> {
+    let f = env_target(state, true)?;
+    let env = match f {
+        Value::LuaFunction(c) => c.env(),
+        _ => state.globals(),
+    };
+    state.push(Value::Table(env));
+    Ok(1)
+}
+
+fn setfenv(state: &mut State) -> LuaResult<usize> {
+    let t = state.check_table(2)?;
+    let f = env_target(state, false)?;
+    if let Value::Number(n) = state.arg(1) {
+        if n == 0.0 {
+            state.globals = t;
+            return Ok(0);
+        }
+    }
+    match f {
+        Value::LuaFunction(c) => c.set_env(t),
+        _ => return Err(state.native_error("'setfenv' cannot change environment of given object")),
+    }
+    state.push(f);
+    Ok(1)
+}
+
+fn collectgarbage(state: &mut State) -> LuaResult<usize> {
+    const OPTIONS: [&str; 7] = ["stop", "restart", "collect", "count", "step", "setpause", "setstepmul"];
+    let opt = state.check_option(1, Some("collect"), &OPTIONS)?;
+    let ex = state.opt_int32(2, 0)?;
+    let result = match OPTIONS[opt] {
+        "stop" => {
+            state.heap_mut().set_stopped(true);
+            Value::Number(0.0)
+        }
+        "restart" => {
+            state.heap_mut().set_stopped(false);
+            Value::Number(0.0)
+        }
+        "collect" => {
+            state.collect_garbage();
+            Value::Number(0.0)
+        }
+        "count" => Value::Number(state.used_memory() as f64 / 1024.0),
+        "step" => {
+            // Collections here always run whole, so every step finishes a cycle.
+            state.collect_garbage();
+            Value::Boolean(true)
+        }
+        "setpause" => Value::Number(state.heap_mut().set_pause(ex.max(0) as usize) as f64),
+        _ => Value::Number(state.heap_mut().set_step_multiplier(ex.max(0) as usize) as f64),
+    };
+    state.push(result);
+    Ok(1)
+}
+
+fn gcinfo(state: &mut State) -> LuaResult<usize> {
+    let kb = (state.used_memory() / 1024) as f64;
+    state.push(Value::Number(kb));
+    Ok(1)
+}
+
+fn newproxy(state: &mut State) -> LuaResult<usize> {
+    state.set_top(1);
+    let arg = state.arg(1);
+    let valid_proxies = match state.native_upvalue(0) {
+        Value::Table(t) => t,
+        _ => return Err(state.native_error("newproxy: missing proxy registry")),
+    };
+    let metatable = match arg {
+        Value::Nil | Value::Boolean(false) => None,
+        Value::Boolean(true) => {
+            let mt = state.new_table();
+            state.raw_set(valid_proxies, Value::Table(mt), Value::Boolean(true))?;
+            Some(mt)
+        }
+        other => {
+            let mt = state.metatable_of(&other).filter(|mt| !valid_proxies.get(&Value::Table(*mt)).is_falsy());
+            match mt {
+                Some(mt) => Some(mt),
+                None => return Err(state.arg_error(1, "boolean or proxy expected")),
+            }
+        }
+    };
+    let mut u = UserData::new(Box::new(()));
+    u.metatable = metatable;
+    let u = state.heap_mut().alloc_userdata(u);
+    state.push(Value::UserData(u));
+    Ok(1)
+}

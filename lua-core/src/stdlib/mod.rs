@@ -1,0 +1,62 @@
+//! The standard libraries, one module per library, each with one `open` entry point.
+//!
+//! A host opens exactly the libraries it wants, and within a library it may restrict the
+//! functions to an allow-list, so a sandbox never sees `loadfile`, `io`, `os` and the like.
+
+mod args;
+mod base;
+mod debug;
+
+use crate::vm::{LuaResult, State};
+
+/// A library that can be opened into a state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Library {
+    Base,
+    Debug,
+}
+
+impl Library {
+    /// Every library the CLI opens.
+    pub const ALL: &'static [Library] = &[Library::Base, Library::Debug];
+}
+
+/// Open one library; `allowed` restricts it to the named functions.
+pub fn open_library(state: &mut State, lib: Library, allowed: Option<&[&str]>) -> LuaResult<()> {
+    match lib {
+        Library::Base => base::open(state, allowed),
+        Library::Debug => debug::open(state, allowed),
+    }
+}
+
+/// Open every library, as the standalone interpreter does.
+pub fn open_all(state: &mut State) -> LuaResult<()> {
+    for &lib in Library::ALL {
+        open_library(state, lib, None)?;
+    }
+    Ok(())
+}
+
+/// Create (or reuse) the global table `name` for a library and fill it with `functions`.
+pub(crate) fn register_library(
+    state: &mut State,
+    name: &str,
+    functions: &[(&'static str, crate::value::NativeFn)],
+    allowed: Option<&[&str]>,
+) -> LuaResult<crate::gc::Gc<crate::value::Table>> {
+    let table = match state.get_global(name) {
+        crate::Value::Table(t) => t,
+        _ => {
+            let t = state.new_table();
+            state.set_global(name, crate::Value::Table(t))?;
+            t
+        }
+    };
+    for &(fname, f) in functions {
+        if allowed.is_none_or(|list| list.contains(&fname)) {
+            let v = state.new_native(fname, f);
+            state.set_field(table, fname, v)?;
+        }
+    }
+    Ok(table)
+}

@@ -1,0 +1,73 @@
+//! Functions: loaded prototypes, Lua closures with their upvalues, and native functions.
+
+use super::{LuaStr, Table, Value};
+use crate::bytecode::{Instruction, LocVar};
+use crate::gc::Gc;
+use crate::vm::{LuaResult, State};
+use std::cell::Cell;
+
+/// A compiled function as the VM runs it: constants are values, nested functions are objects.
+pub struct FuncProto {
+    pub code: Box<[Instruction]>,
+    pub constants: Box<[Value]>,
+    pub protos: Box<[Gc<FuncProto>]>,
+    pub line_info: Box<[u32]>,
+    pub loc_vars: Box<[LocVar]>,
+    pub upvalue_names: Box<[Vec<u8>]>,
+    /// The chunk name (`@file`, `=stdin`, or source text).
+    pub source: Gc<LuaStr>,
+    pub line_defined: u32,
+    pub last_line_defined: u32,
+    pub num_upvalues: u8,
+    pub num_params: u8,
+    pub is_vararg: u8,
+    pub max_stack_size: u8,
+}
+
+/// Where an upvalue's value lives: in a stack slot while the variable is in scope, then in the
+/// upvalue itself once the scope closes.
+#[derive(Clone, Copy)]
+pub enum UpState {
+    Open(usize),
+    Closed(Value),
+}
+
+pub struct UpVal {
+    pub(crate) state: UpState,
+}
+
+pub struct LuaClosure {
+    pub proto: Gc<FuncProto>,
+    pub upvals: Box<[Gc<UpVal>]>,
+    pub(crate) env: Cell<Gc<Table>>,
+}
+
+impl LuaClosure {
+    pub fn env(&self) -> Gc<Table> {
+        self.env.get()
+    }
+    pub fn set_env(&self, env: Gc<Table>) {
+        self.env.set(env)
+    }
+}
+
+/// A function implemented in Rust. It finds its arguments on the stack of the calling frame
+/// (`State::arg`), pushes its results and returns how many it pushed.
+pub type NativeFn = fn(&mut State) -> LuaResult<usize>;
+
+pub struct NativeClosure {
+    pub func: NativeFn,
+    /// The name used in argument errors (`bad argument #1 to 'insert'`).
+    pub name: &'static str,
+    pub upvalues: Box<[Cell<Value>]>,
+    pub(crate) env: Cell<Gc<Table>>,
+}
+
+impl NativeClosure {
+    pub fn env(&self) -> Gc<Table> {
+        self.env.get()
+    }
+    pub fn set_env(&self, env: Gc<Table>) {
+        self.env.set(env)
+    }
+}

@@ -1,0 +1,139 @@
+//! Lua values and the objects they refer to.
+
+mod function;
+mod string;
+mod table;
+mod userdata;
+
+pub use function::{FuncProto, LuaClosure, NativeClosure, NativeFn, UpVal, UpState};
+pub use string::{lua_hash, LuaStr, StringTable};
+pub use table::{Table, TableError};
+pub use userdata::UserData;
+
+use crate::gc::Gc;
+
+/// A Lua value: 16 bytes, copied freely; heap objects are referred to by `Gc` handles.
+#[derive(Clone, Copy, Debug, Default)]
+pub enum Value {
+    #[default]
+    Nil,
+    Boolean(bool),
+    Number(f64),
+    String(Gc<LuaStr>),
+    Table(Gc<Table>),
+    LuaFunction(Gc<LuaClosure>),
+    NativeFunction(Gc<NativeClosure>),
+    UserData(Gc<UserData>),
+}
+
+/// The basic types, in Lua 5.1's numbering (used to index per-type metatables).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LuaType {
+    Nil = 0,
+    Boolean = 1,
+    LightUserData = 2,
+    Number = 3,
+    String = 4,
+    Table = 5,
+    Function = 6,
+    UserData = 7,
+    Thread = 8,
+}
+
+impl LuaType {
+    pub fn name(self) -> &'static str {
+        match self {
+            LuaType::Nil => "nil",
+            LuaType::Boolean => "boolean",
+            LuaType::LightUserData | LuaType::UserData => "userdata",
+            LuaType::Number => "number",
+            LuaType::String => "string",
+            LuaType::Table => "table",
+            LuaType::Function => "function",
+            LuaType::Thread => "thread",
+        }
+    }
+}
+
+impl Value {
+    #[inline(always)]
+    pub fn is_nil(&self) -> bool {
+        matches!(self, Value::Nil)
+    }
+
+    /// Lua truthiness: everything but `nil` and `false` is true.
+    #[inline(always)]
+    pub fn is_falsy(&self) -> bool {
+        matches!(self, Value::Nil | Value::Boolean(false))
+    }
+
+    pub fn lua_type(&self) -> LuaType {
+        match self {
+            Value::Nil => LuaType::Nil,
+            Value::Boolean(_) => LuaType::Boolean,
+            Value::Number(_) => LuaType::Number,
+            Value::String(_) => LuaType::String,
+            Value::Table(_) => LuaType::Table,
+            Value::LuaFunction(_) | Value::NativeFunction(_) => LuaType::Function,
+            Value::UserData(_) => LuaType::UserData,
+        }
+    }
+
+    pub fn type_name(&self) -> &'static str {
+        self.lua_type().name()
+    }
+
+    /// The object's address for collectable values, 0 otherwise (identity hashing, `%p`).
+    #[inline]
+    pub fn identity(&self) -> usize {
+        match self {
+            Value::String(s) => s.addr(),
+            Value::Table(t) => t.addr(),
+            Value::LuaFunction(f) => f.addr(),
+            Value::NativeFunction(f) => f.addr(),
+            Value::UserData(u) => u.addr(),
+            _ => 0,
+        }
+    }
+
+    /// Primitive equality (`rawequal`): numbers by value, everything else by identity.
+    #[inline]
+    pub fn raw_equal(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Nil, Value::Nil) => true,
+            (Value::Boolean(a), Value::Boolean(b)) => a == b,
+            (Value::Number(a), Value::Number(b)) => a == b,
+            (Value::String(a), Value::String(b)) => a == b,
+            (Value::Table(a), Value::Table(b)) => a == b,
+            (Value::LuaFunction(a), Value::LuaFunction(b)) => a == b,
+            (Value::NativeFunction(a), Value::NativeFunction(b)) => a == b,
+            (Value::UserData(a), Value::UserData(b)) => a == b,
+            _ => false,
+        }
+    }
+
+    pub fn as_table(&self) -> Option<Gc<Table>> {
+        match self {
+            Value::Table(t) => Some(*t),
+            _ => None,
+        }
+    }
+
+    pub fn as_string(&self) -> Option<Gc<LuaStr>> {
+        match self {
+            Value::String(s) => Some(*s),
+            _ => None,
+        }
+    }
+
+    pub fn as_number(&self) -> Option<f64> {
+        match self {
+            Value::Number(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    pub fn is_function(&self) -> bool {
+        matches!(self, Value::LuaFunction(_) | Value::NativeFunction(_))
+    }
+}

@@ -1,0 +1,23 @@
+//! Full userdata: a host value with an optional metatable and an environment table.
+
+use super::Table;
+use crate::gc::Gc;
+use std::any::Any;
+
+pub struct UserData {
+    pub(crate) data: Box<dyn Any>,
+    pub(crate) metatable: Option<Gc<Table>>,
+    pub(crate) env: Option<Gc<Table>>,
+}
+
+impl UserData {
+    pub fn new(data: Box<dyn Any>) -> UserData {
+        UserData { data, metatable: None, env: None }
+    }
+    pub fn data(&self) -> &dyn Any {
+        &*self.data
+    }
+    pub fn metatable(&self) -> Option<Gc<Table>> {
+        self.metatable
+    }
+}

@@ -1,0 +1,45 @@
+//! Running a collection: the VM supplies the roots, the heap does the rest.
+
+use super::State;
+use crate::gc::{GcObj, Marker};
+use crate::value::Value;
+
+impl State {
+    /// A full mark-and-sweep collection.
+    pub fn collect_garbage(&mut self) {
+        let mut marker = Marker::new(self.tm_names[super::Tm::Mode as usize]);
+        marker.mark_table(self.globals);
+        marker.mark_table(self.registry);
+        for mt in self.type_metatables.iter().flatten() {
+            marker.mark_table(*mt);
+        }
+        for name in self.tm_names.iter() {
+            marker.mark_value(&Value::String(*name));
+        }
+        for u in self.open_upvals.iter() {
+            marker.mark_obj(GcObj::UpVal(*u));
+        }
+        for f in self.frames.iter() {
+            if let Some(cl) = f.closure {
+                marker.mark_obj(GcObj::Lua(cl));
+            }
+        }
+        // The live part of the stack: up to the highest frame top. Slots above it hold stale
+        // values that must not keep objects alive, so they are cleared.
+        let live = self.frames.iter().map(|f| f.top).max().unwrap_or(0).max(self.top).min(self.stack.len());
+        for v in &self.stack[..live] {
+            marker.mark_value(v);
+        }
+        for v in &mut self.stack[live..] {
+            *v = Value::Nil;
+        }
+        marker.propagate();
+        marker.clear_weak_tables();
+        self.heap.sweep();
+    }
+
+    /// Bytes in use by the heap.
+    pub fn used_memory(&self) -> usize {
+        self.heap.total_bytes()
+    }
+}

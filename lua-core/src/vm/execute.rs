@@ -1,0 +1,492 @@
+//! The dispatch loop. Lua-to-Lua calls and returns switch frames inside this loop, without
+//! Rust recursion; only calls made from Rust (metamethods, library callbacks) nest a new loop.
+
+use super::arith::ArithOp;
+use super::call::Precall;
+use super::{LuaResult, State, MULTRET};
+use crate::bytecode::{index_k, is_k, OpCode, LFIELDS_PER_FLUSH};
+use crate::value::{LuaClosure, Table, Value};
+use std::cell::Cell;
+
+/// Decode a NEWTABLE size operand ("floating point byte": `eeeeexxx`).
+fn fb2int(x: u32) -> usize {
+    let e = (x >> 3) & 31;
+    if e == 0 {
+        x as usize
+    } else {
+        (((x & 7) + 8) as usize) << (e - 1)
+    }
+}
+
+impl State {
+    /// Run Lua frames from the innermost one until a frame marked `entry` returns.
+    pub(crate) fn execute(&mut self) -> LuaResult<()> {
+        'frame: loop {
+            let fi = self.frames.len() - 1;
+            let frame = self.frames[fi];
+            let Some(cl) = frame.closure else { return Ok(()) };
+            let proto = cl.proto;
+            let code = &proto.code[..];
+            let k = &proto.constants[..];
+            let base = frame.base;
+            let mut pc = frame.pc;
+
+            // Operand helpers. `rk!` reads a register or a constant.
+            macro_rules! reg {
+                ($x:expr) => {
+                    self.stack[base + $x as usize]
+                };
+            }
+            macro_rules! rk {
+                ($x:expr) => {{
+                    let x = $x;
+                    if is_k(x) {
+                        k[index_k(x) as usize]
+                    } else {
+                        self.stack[base + x as usize]
+                    }
+                }};
+            }
+            macro_rules! rk_reg {
+                ($x:expr) => {{
+                    let x = $x;
+                    if is_k(x) {
+                        None
+                    } else {
+                        Some(x as usize)
+                    }
+                }};
+            }
+            macro_rules! save_pc {
+                () => {
+                    self.frames[fi].pc = pc
+                };
+            }
+            macro_rules! check_gc {
+                () => {
+                    if self.heap.should_collect() {
+                        save_pc!();
+                        self.collect_garbage();
+                    }
+                };
+            }
+            macro_rules! arith {
+                ($op:expr, $i:expr) => {{
+                    let (b, c) = ($i.b(), $i.c());
+                    let (x, y) = (rk!(b), rk!(c));
+                    let r = if let (Value::Number(x), Value::Number(y)) = (x, y) {
+                        Value::Number($op.apply(x, y))
+                    } else {
+                        save_pc!();
+                        self.arith($op, x, y, rk_reg!(b), rk_reg!(c))?
+                    };
+                    reg!($i.a()) = r;
+                }};
+            }
+
+            loop {
+                let i = code[pc];
+                pc += 1;
+                let a = base + i.a() as usize;
+                match i.opcode() {
+                    OpCode::Move => {
+                        self.stack[a] = reg!(i.b());
+                    }
+                    OpCode::LoadK => {
+                        self.stack[a] = k[i.bx() as usize];
+                    }
+                    OpCode::LoadBool => {
+                        self.stack[a] = Value::Boolean(i.b() != 0);
+                        if i.c() != 0 {
+                            pc += 1;
+                        }
+                    }
+                    OpCode::LoadNil => {
+                        let last = base + i.b() as usize;
+                        for slot in &mut self.stack[a..=last] {
+                            *slot = Value::Nil;
+                        }
+                    }
+                    OpCode::GetUpval => {
+                        let u = cl.upvals[i.b() as usize];
+                        self.stack[a] = self.upval_get(u);
+                    }
+                    OpCode::GetGlobal => {
+                        let key = k[i.bx() as usize];
+                        let env = cl.env();
+                        let v = match key {
+                            Value::String(s) => env.get_str(s),
+                            _ => env.get(&key),
+                        };
+                        self.stack[a] = if v.is_nil() && env.metatable().is_some() {
+                            save_pc!();
+                            self.get_index(Value::Table(env), key, None)?
+                        } else {
+                            v
+                        };
+                    }
+                    OpCode::GetTable => {
+                        let t = reg!(i.b());
+                        let key = rk!(i.c());
+                        let fast = match t {
+                            Value::Table(h) => {
+                                let v = h.get(&key);
+                                if !v.is_nil() || h.metatable().is_none() {
+                                    Some(v)
+                                } else {
+                                    None
+                                }
+                            }
+                            _ => None,
+                        };
+                        self.stack[a] = match fast {
+                            Some(v) => v,
+                            None => {
+                                save_pc!();
+                                self.get_index(t, key, Some(i.b() as usize))?
+                            }
+                        };
+                    }
+                    OpCode::SetGlobal => {
+                        let key = k[i.bx() as usize];
+                        let env = cl.env();
+                        let v = self.stack[a];
+                        save_pc!();
+                        self.set_index(Value::Table(env), key, v, None)?;
+                    }
+                    OpCode::SetUpval => {
+                        let u = cl.upvals[i.b() as usize];
+                        let v = self.stack[a];
+                        self.upval_set(u, v);
+                    }
+                    OpCode::SetTable => {
+                        let t = self.stack[a];
+                        let key = rk!(i.b());
+                        let v = rk!(i.c());
+                        save_pc!();
+                        self.set_index(t, key, v, Some(i.a() as usize))?;
+                    }
+                    OpCode::NewTable => {
+                        let t = Table::new(fb2int(i.b()), fb2int(i.c()));
+                        self.stack[a] = Value::Table(self.heap.alloc_table(t));
+                        check_gc!();
+                    }
+                    OpCode::SelfOp => {
+                        let obj = reg!(i.b());
+                        let key = rk!(i.c());
+                        self.stack[a + 1] = obj;
+                        let fast = match (obj, key) {
+                            (Value::Table(h), Value::String(s)) => {
+                                let v = h.get_str(s);
+                                if !v.is_nil() || h.metatable().is_none() {
+                                    Some(v)
+                                } else {
+                                    None
+                                }
+                            }
+                            _ => None,
+                        };
+                        self.stack[a] = match fast {
+                            Some(v) => v,
+                            None => {
+                                save_pc!();
+                                self.get_index(obj, key, Some(i.b() as usize))?
+                            }
+                        };
+                    }
+                    OpCode::Add => arith!(ArithOp::Add, i),
+                    OpCode::Sub => arith!(ArithOp::Sub, i),
+                    OpCode::Mul => arith!(ArithOp::Mul, i),
+                    OpCode::Div => arith!(ArithOp::Div, i),
+                    OpCode::Mod => arith!(ArithOp::Mod, i),
+                    OpCode::Pow => arith!(ArithOp::Pow, i),
+                    OpCode::Unm => {
+                        let x = reg!(i.b());
+                        self.stack[a] = match x {
+                            Value::Number(n) => Value::Number(-n),
+                            _ => {
+                                save_pc!();
+                                let r = Some(i.b() as usize);
+                                self.arith(ArithOp::Unm, x, x, r, r)?
+                            }
+                        };
+                    }
+                    OpCode::Not => {
+                        self.stack[a] = Value::Boolean(reg!(i.b()).is_falsy());
+                    }
+                    OpCode::Len => {
+                        let x = reg!(i.b());
+                        self.stack[a] = match x {
+                            Value::Table(t) => Value::Number(t.border() as f64),
+                            Value::String(s) => Value::Number(s.len() as f64),
+                            _ => {
+                                save_pc!();
+                                self.length(x, Some(i.b() as usize))?
+                            }
+                        };
+                    }
+                    OpCode::Concat => {
+                        let (b, c) = (i.b() as usize, i.c() as usize);
+                        save_pc!();
+                        self.concat(base + b, base + c)?;
+                        self.stack[a] = self.stack[base + b];
+                        check_gc!();
+                    }
+                    OpCode::Jmp => {
+                        pc = (pc as i64 + i.sbx() as i64) as usize;
+                    }
+                    OpCode::Eq => {
+                        let (x, y) = (rk!(i.b()), rk!(i.c()));
+                        let eq = match (x, y) {
+                            (Value::Table(_), Value::Table(_)) | (Value::UserData(_), Value::UserData(_)) => {
+                                save_pc!();
+                                self.values_equal(x, y)?
+                            }
+                            _ => x.raw_equal(&y),
+                        };
+                        if eq == (i.a() != 0) {
+                            pc = (pc as i64 + 1 + code[pc].sbx() as i64) as usize;
+                        } else {
+                            pc += 1;
+                        }
+                    }
+                    OpCode::Lt => {
+                        let (x, y) = (rk!(i.b()), rk!(i.c()));
+                        let lt = match (x, y) {
+                            (Value::Number(x), Value::Number(y)) => x < y,
+                            _ => {
+                                save_pc!();
+                                self.less_than(x, y)?
+                            }
+                        };
+                        if lt == (i.a() != 0) {
+                            pc = (pc as i64 + 1 + code[pc].sbx() as i64) as usize;
+                        } else {
+                            pc += 1;
+                        }
+                    }
+                    OpCode::Le => {
+                        let (x, y) = (rk!(i.b()), rk!(i.c()));
+                        let le = match (x, y) {
+                            (Value::Number(x), Value::Number(y)) => x <= y,
+                            _ => {
+                                save_pc!();
+                                self.less_equal(x, y)?
+                            }
+                        };
+                        if le == (i.a() != 0) {
+                            pc = (pc as i64 + 1 + code[pc].sbx() as i64) as usize;
+                        } else {
+                            pc += 1;
+                        }
+                    }
+                    OpCode::Test => {
+                        if self.stack[a].is_falsy() != (i.c() != 0) {
+                            pc = (pc as i64 + 1 + code[pc].sbx() as i64) as usize;
+                        } else {
+                            pc += 1;
+                        }
+                    }
+                    OpCode::TestSet => {
+                        let v = reg!(i.b());
+                        if v.is_falsy() != (i.c() != 0) {
+                            self.stack[a] = v;
+                            pc = (pc as i64 + 1 + code[pc].sbx() as i64) as usize;
+                        } else {
+                            pc += 1;
+                        }
+                    }
+                    OpCode::Call => {
+                        let b = i.b() as usize;
+                        let nresults = i.c() as i32 - 1;
+                        if b != 0 {
+                            self.top = a + b;
+                        }
+                        save_pc!();
+                        match self.precall(a, nresults)? {
+                            Precall::Lua => continue 'frame,
+                            Precall::Native => {
+                                if nresults >= 0 {
+                                    self.top = self.frames[fi].top;
+                                }
+                            }
+                        }
+                    }
+                    OpCode::TailCall => {
+                        let b = i.b() as usize;
+                        if b != 0 {
+                            self.top = a + b;
+                        }
+                        save_pc!();
+                        match self.precall(a, MULTRET)? {
+                            Precall::Lua => {
+                                self.replace_frame_for_tail_call(fi);
+                                continue 'frame;
+                            }
+                            Precall::Native => {}
+                        }
+                    }
+                    OpCode::Return => {
+                        let b = i.b() as usize;
+                        if b != 0 {
+                            self.top = a + b - 1;
+                        }
+                        if !self.open_upvals.is_empty() {
+                            self.close_upvalues(base);
+                        }
+                        let entry = self.frames[fi].entry;
+                        let fixed = self.poscall(a);
+                        if entry {
+                            return Ok(());
+                        }
+                        if fixed {
+                            if let Some(caller) = self.frames.last() {
+                                self.top = caller.top;
+                            }
+                        }
+                        continue 'frame;
+                    }
+                    OpCode::ForLoop => {
+                        if let (Value::Number(idx), Value::Number(limit), Value::Number(step)) =
+                            (self.stack[a], self.stack[a + 1], self.stack[a + 2])
+                        {
+                            let idx = idx + step;
+                            let go_on = if step > 0.0 { idx <= limit } else { limit <= idx };
+                            if go_on {
+                                pc = (pc as i64 + i.sbx() as i64) as usize;
+                                self.stack[a] = Value::Number(idx);
+                                self.stack[a + 3] = Value::Number(idx);
+                            }
+                        }
+                    }
+                    OpCode::ForPrep => {
+                        save_pc!();
+                        let init = super::meta::to_number(&self.stack[a]);
+                        let Some(init) = init else {
+                            return Err(self.rt_error("'for' initial value must be a number"));
+                        };
+                        let Some(limit) = super::meta::to_number(&self.stack[a + 1]) else {
+                            return Err(self.rt_error("'for' limit must be a number"));
+                        };
+                        let Some(step) = super::meta::to_number(&self.stack[a + 2]) else {
+                            return Err(self.rt_error("'for' step must be a number"));
+                        };
+                        self.stack[a] = Value::Number(init - step);
+                        self.stack[a + 1] = Value::Number(limit);
+                        self.stack[a + 2] = Value::Number(step);
+                        pc = (pc as i64 + i.sbx() as i64) as usize;
+                    }
+                    OpCode::TForLoop => {
+                        let cb = a + 3;
+                        self.stack[cb + 2] = self.stack[a + 2];
+                        self.stack[cb + 1] = self.stack[a + 1];
+                        self.stack[cb] = self.stack[a];
+                        self.top = cb + 3;
+                        save_pc!();
+                        self.call_at(cb, 2, i.c() as i32)?;
+                        self.top = self.frames[fi].top;
+                        let v = self.stack[cb];
+                        if !v.is_nil() {
+                            self.stack[cb - 1] = v;
+                        } else {
+                            pc += 1;
+                        }
+                    }
+                    OpCode::SetList => {
+                        let mut n = i.b() as usize;
+                        let mut c = i.c() as usize;
+                        if n == 0 {
+                            n = self.top - a - 1;
+                            self.top = self.frames[fi].top;
+                        }
+                        if c == 0 {
+                            c = code[pc].0 as usize;
+                            pc += 1;
+                        }
+                        if let Value::Table(h) = self.stack[a] {
+                            let last = (c - 1) * LFIELDS_PER_FLUSH as usize + n;
+                            save_pc!();
+                            if last > h.array_len() {
+                                let before = h.parts_size();
+                                let r = h.borrow_mut().ensure_array(last);
+                                self.heap.resized(before, h.parts_size());
+                                if let Err(e) = r {
+                                    return Err(self.rt_error(e.message()));
+                                }
+                            }
+                            for j in 1..=n {
+                                let v = self.stack[a + j];
+                                self.raw_set_int(h, (last - n + j) as i64, v)?;
+                            }
+                        }
+                    }
+                    OpCode::Close => {
+                        self.close_upvalues(a);
+                    }
+                    OpCode::Closure => {
+                        let p = proto.protos[i.bx() as usize];
+                        let nup = p.num_upvalues as usize;
+                        let mut upvals = Vec::with_capacity(nup);
+                        for j in 0..nup {
+                            let pseudo = code[pc + j];
+                            if pseudo.opcode() == OpCode::GetUpval {
+                                upvals.push(cl.upvals[pseudo.b() as usize]);
+                            } else {
+                                upvals.push(self.find_upval(base + pseudo.b() as usize));
+                            }
+                        }
+                        pc += nup;
+                        let ncl = self.heap.alloc_lua_closure(LuaClosure {
+                            proto: p,
+                            upvals: upvals.into_boxed_slice(),
+                            env: Cell::new(cl.env()),
+                        });
+                        self.stack[a] = Value::LuaFunction(ncl);
+                        check_gc!();
+                    }
+                    OpCode::Vararg => {
+                        let wanted = i.b() as i32 - 1;
+                        let nvar = (base - frame.func - 1).saturating_sub(proto.num_params as usize);
+                        let count = if wanted < 0 {
+                            save_pc!();
+                            self.top = a;
+                            self.ensure_stack(nvar)?;
+                            self.top = a + nvar;
+                            nvar
+                        } else {
+                            wanted as usize
+                        };
+                        for j in 0..count {
+                            self.stack[a + j] = if j < nvar { self.stack[base - nvar + j] } else { Value::Nil };
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// After `precall` pushed the callee's frame above frame `fi`, move the callee down into
+    /// `fi`'s place (a proper tail call: the stack does not grow).
+    fn replace_frame_for_tail_call(&mut self, fi: usize) {
+        let Some(callee) = self.frames.pop() else { return };
+        let old = self.frames[fi];
+        if !self.open_upvals.is_empty() {
+            self.close_upvalues(old.base);
+        }
+        let func = old.func;
+        let pfunc = callee.func;
+        let len = self.top - pfunc;
+        self.stack.copy_within(pfunc..pfunc + len, func);
+        self.top = func + len;
+        self.frames[fi] = super::CallInfo {
+            func,
+            base: func + (callee.base - pfunc),
+            top: self.top,
+            pc: 0,
+            nresults: old.nresults,
+            tailcalls: old.tailcalls + 1,
+            closure: callee.closure,
+            entry: old.entry,
+        };
+    }
+}

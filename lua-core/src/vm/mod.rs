@@ -1,0 +1,381 @@
+//! The virtual machine: interpreter state, call frames, dispatch, metamethods, errors.
+//!
+//! Stack layout of a Lua call (as in Lua 5.1):
+//! ```text
+//!   func | fixed args ... | (varargs) | base: R(0) R(1) ... R(max_stack_size-1)
+//! ```
+//! For a function without varargs `base = func + 1`. For a vararg function the fixed
+//! parameters are copied above the actual arguments and `base` points there, leaving the extra
+//! arguments below `base` where `VARARG` finds them.
+//! A native function's frame is `func | args ...` with `base = func + 1`; it pushes its results
+//! and returns how many.
+
+mod arith;
+mod call;
+mod collect;
+mod debug;
+mod error;
+mod execute;
+mod load;
+mod meta;
+
+pub use error::{ErrorKind, LuaError, LuaResult};
+
+pub use meta::to_number;
+
+use crate::gc::{Gc, Heap};
+use crate::value::{LuaClosure, LuaStr, LuaType, NativeClosure, NativeFn, Table, UpVal, Value};
+use std::cell::Cell;
+
+/// Lua 5.1's limit on nested calls that go through Rust (metamethods, `pcall`, library callbacks).
+pub(crate) const MAX_RUST_CALLS: u32 = 200;
+/// Most call frames before `stack overflow` (Lua 5.1 fails when its frame array would pass
+/// LUAI_MAXCALLS = 20000, which happens at 16384 frames).
+pub(crate) const MAX_FRAMES: usize = 16384;
+/// Stack slots a native function may use beyond its arguments before it must check.
+pub(crate) const NATIVE_MIN_STACK: usize = 20;
+/// Largest Lua stack, in slots.
+pub(crate) const MAX_STACK: usize = 1_000_000;
+/// `nresults` meaning "all of them".
+pub(crate) const MULTRET: i32 = -1;
+
+/// Metamethod events, in Lua 5.1's order.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Tm {
+    Index = 0,
+    NewIndex,
+    Gc,
+    Mode,
+    Eq,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+    Pow,
+    Unm,
+    Len,
+    Lt,
+    Le,
+    Concat,
+    Call,
+}
+
+const TM_NAMES: [&str; 17] = [
+    "__index",
+    "__newindex",
+    "__gc",
+    "__mode",
+    "__eq",
+    "__add",
+    "__sub",
+    "__mul",
+    "__div",
+    "__mod",
+    "__pow",
+    "__unm",
+    "__len",
+    "__lt",
+    "__le",
+    "__concat",
+    "__call",
+];
+
+/// One active call.
+#[derive(Clone, Copy)]
+pub(crate) struct CallInfo {
+    /// Stack index of the called function.
+    pub(crate) func: usize,
+    /// First register (Lua) or first argument (native).
+    pub(crate) base: usize,
+    /// End of the frame's registers (Lua), or the stack top reserved (native).
+    pub(crate) top: usize,
+    /// Index of the next instruction (Lua frames).
+    pub(crate) pc: usize,
+    /// Results the caller wants, or `MULTRET`.
+    pub(crate) nresults: i32,
+    /// Calls this frame replaced by tail calls (for tracebacks).
+    pub(crate) tailcalls: u32,
+    /// The running closure, for Lua frames.
+    pub(crate) closure: Option<Gc<LuaClosure>>,
+    /// Returning from this frame ends the `execute` loop that started it (it was entered from
+    /// Rust rather than by a Lua CALL).
+    pub(crate) entry: bool,
+}
+
+/// A Lua interpreter: one heap, one global environment, one main stack.
+pub struct State {
+    pub(crate) stack: Vec<Value>,
+    /// First free stack slot (the end of a native frame's arguments/results, or the end of
+    /// variable results in a Lua frame).
+    pub(crate) top: usize,
+    pub(crate) frames: Vec<CallInfo>,
+    /// Open upvalues, ordered by stack index (lowest first).
+    pub(crate) open_upvals: Vec<Gc<UpVal>>,
+    pub(crate) heap: Heap,
+    pub(crate) globals: Gc<Table>,
+    pub(crate) registry: Gc<Table>,
+    /// Metatables of the non-table types (string, number, ...), indexed by `LuaType`.
+    pub(crate) type_metatables: [Option<Gc<Table>>; 9],
+    pub(crate) tm_names: [Gc<LuaStr>; 17],
+    /// Nesting of calls made through Rust (limits Rust stack depth).
+    pub(crate) rust_calls: u32,
+    /// Stack index of the message handler installed by `xpcall`, if any.
+    pub(crate) error_handler: Option<usize>,
+    /// Where `print` and the CLI write; replaceable by embedders.
+    pub(crate) stdout: Box<dyn std::io::Write>,
+    /// Host and library data attached to the state, one value per type.
+    app_data: Vec<Box<dyn std::any::Any>>,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl State {
+    /// A state with no libraries opened.
+    pub fn new() -> State {
+        let mut heap = Heap::default();
+        let globals = heap.alloc_table(Table::new(0, 2));
+        let registry = heap.alloc_table(Table::new(0, 2));
+        let tm_names = TM_NAMES.map(|n| heap.intern(n.as_bytes()));
+        State {
+            stack: vec![Value::Nil; 64],
+            top: 0,
+            frames: Vec::with_capacity(16),
+            open_upvals: Vec::new(),
+            heap,
+            globals,
+            registry,
+            type_metatables: [None; 9],
+            tm_names,
+            rust_calls: 0,
+            error_handler: None,
+            stdout: Box::new(std::io::stdout()),
+            app_data: Vec::new(),
+        }
+    }
+
+    pub fn globals(&self) -> Gc<Table> {
+        self.globals
+    }
+
+    pub fn registry(&self) -> Gc<Table> {
+        self.registry
+    }
+
+    pub fn heap(&self) -> &Heap {
+        &self.heap
+    }
+
+    pub fn heap_mut(&mut self) -> &mut Heap {
+        &mut self.heap
+    }
+
+    /// Replace the writer that `print` uses.
+    pub fn set_stdout(&mut self, out: Box<dyn std::io::Write>) {
+        self.stdout = out;
+    }
+
+    pub(crate) fn stdout(&mut self) -> &mut dyn std::io::Write {
+        &mut *self.stdout
+    }
+
+    /// Attach a value of type `T`, replacing any earlier one of that type.
+    pub fn set_app_data<T: 'static>(&mut self, value: T) {
+        self.app_data.retain(|d| !d.is::<T>());
+        self.app_data.push(Box::new(value));
+    }
+
+    /// The attached value of type `T`, if any.
+    pub fn app_data_mut<T: 'static>(&mut self) -> Option<&mut T> {
+        self.app_data.iter_mut().find_map(|d| d.downcast_mut::<T>())
+    }
+
+    // ---- object creation -----------------------------------------------------------------
+
+    /// The interned string with these bytes.
+    #[inline]
+    pub fn intern(&mut self, bytes: &[u8]) -> Gc<LuaStr> {
+        self.heap.intern(bytes)
+    }
+
+    pub fn new_string(&mut self, bytes: &[u8]) -> Value {
+        Value::String(self.heap.intern(bytes))
+    }
+
+    pub fn new_table(&mut self) -> Gc<Table> {
+        self.heap.alloc_table(Table::new(0, 0))
+    }
+
+    pub fn new_table_with(&mut self, array: usize, hash: usize) -> Gc<Table> {
+        self.heap.alloc_table(Table::new(array, hash))
+    }
+
+    /// A native function with the global table as its environment.
+    pub fn new_native(&mut self, name: &'static str, func: NativeFn) -> Value {
+        self.new_native_with_upvalues(name, func, Vec::new())
+    }
+
+    pub fn new_native_with_upvalues(
+        &mut self,
+        name: &'static str,
+        func: NativeFn,
+        upvalues: Vec<Value>,
+    ) -> Value {
+        let c = NativeClosure {
+            func,
+            name,
+            upvalues: upvalues.into_iter().map(Cell::new).collect(),
+            env: Cell::new(self.globals),
+        };
+        Value::NativeFunction(self.heap.alloc_native(c))
+    }
+
+    // ---- raw table access with memory accounting -----------------------------------------
+
+    /// `t[k] = v` without metamethods. Fails on a nil/NaN key, a read-only table, or growth
+    /// past the size limit.
+    pub fn raw_set(&mut self, t: Gc<Table>, k: Value, v: Value) -> LuaResult<()> {
+        if t.readonly {
+            return Err(self.rt_error("Attempt to modify a readonly table"));
+        }
+        let before = t.parts_size();
+        let r = t.borrow_mut().set(k, v);
+        self.heap.resized(before, t.parts_size());
+        r.map_err(|e| self.rt_error(e.message()))
+    }
+
+    pub fn raw_set_int(&mut self, t: Gc<Table>, k: i64, v: Value) -> LuaResult<()> {
+        if t.readonly {
+            return Err(self.rt_error("Attempt to modify a readonly table"));
+        }
+        let before = t.parts_size();
+        let r = t.borrow_mut().set_int(k, v);
+        self.heap.resized(before, t.parts_size());
+        r.map_err(|e| self.rt_error(e.message()))
+    }
+
+    /// Set a string-keyed field (for building library tables).
+    pub fn set_field(&mut self, t: Gc<Table>, name: &str, v: Value) -> LuaResult<()> {
+        let k = self.new_string(name.as_bytes());
+        self.raw_set(t, k, v)
+    }
+
+    pub fn get_field(&mut self, t: Gc<Table>, name: &str) -> Value {
+        let k = self.intern(name.as_bytes());
+        t.get_str(k)
+    }
+
+    /// Set a global variable (raw).
+    pub fn set_global(&mut self, name: &str, v: Value) -> LuaResult<()> {
+        let g = self.globals;
+        self.set_field(g, name, v)
+    }
+
+    pub fn get_global(&mut self, name: &str) -> Value {
+        let g = self.globals;
+        self.get_field(g, name)
+    }
+
+    /// The metatable of any value.
+    pub fn metatable_of(&self, v: &Value) -> Option<Gc<Table>> {
+        match v {
+            Value::Table(t) => t.metatable(),
+            Value::UserData(u) => u.metatable(),
+            _ => self.type_metatables[v.lua_type() as usize],
+        }
+    }
+
+    pub fn set_type_metatable(&mut self, ty: LuaType, mt: Option<Gc<Table>>) {
+        self.type_metatables[ty as usize] = mt;
+    }
+
+    // ---- the native-function calling convention -------------------------------------------
+
+    #[inline]
+    fn native_base(&self) -> usize {
+        self.frames.last().map_or(0, |f| f.base)
+    }
+
+    /// Number of arguments passed to the running native function.
+    #[inline]
+    pub fn arg_count(&self) -> usize {
+        self.top - self.native_base()
+    }
+
+    /// Argument `i` (1-based) of the running native function, `nil` when absent.
+    #[inline]
+    pub fn arg(&self, i: usize) -> Value {
+        let idx = self.native_base() + i - 1;
+        if i >= 1 && idx < self.top {
+            self.stack[idx]
+        } else {
+            Value::Nil
+        }
+    }
+
+    /// Overwrite argument `i` (1-based, must exist).
+    pub(crate) fn set_arg(&mut self, i: usize, v: Value) {
+        let idx = self.native_base() + i - 1;
+        if idx < self.top {
+            self.stack[idx] = v;
+        }
+    }
+
+    /// Push a value (a native function's result, or a call argument).
+    #[inline]
+    pub fn push(&mut self, v: Value) {
+        if self.top >= self.stack.len() {
+            self.grow_stack(1);
+        }
+        self.stack[self.top] = v;
+        self.top += 1;
+    }
+
+    /// Make sure `n` more slots exist above `top`.
+    pub(crate) fn ensure_stack(&mut self, n: usize) -> LuaResult<()> {
+        if self.top + n > MAX_STACK {
+            return Err(self.rt_error("stack overflow"));
+        }
+        if self.top + n > self.stack.len() {
+            self.grow_stack(n);
+        }
+        Ok(())
+    }
+
+    fn grow_stack(&mut self, n: usize) {
+        let needed = self.top + n;
+        let new_len = needed.max(self.stack.len() * 2);
+        self.stack.resize(new_len, Value::Nil);
+    }
+
+    /// Drop the running native function's values above `n` arguments (like `lua_settop`).
+    pub fn set_top(&mut self, n: usize) {
+        let new_top = self.native_base() + n;
+        while self.top < new_top {
+            self.push(Value::Nil);
+        }
+        self.top = new_top;
+    }
+
+    /// Upvalue `i` (0-based) of the running native function.
+    pub fn native_upvalue(&self, i: usize) -> Value {
+        let Some(frame) = self.frames.last() else { return Value::Nil };
+        match self.stack[frame.func] {
+            Value::NativeFunction(f) => f.upvalues.get(i).map_or(Value::Nil, |c| c.get()),
+            _ => Value::Nil,
+        }
+    }
+
+    pub fn set_native_upvalue(&self, i: usize, v: Value) {
+        let Some(frame) = self.frames.last() else { return };
+        if let Value::NativeFunction(f) = self.stack[frame.func] {
+            if let Some(c) = f.upvalues.get(i) {
+                c.set(v);
+            }
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! The RESP server. It is built after the Lua core and the Redis runtime.
