@@ -309,9 +309,12 @@ impl Cli {
         let end = state.top.max(base + 1);
         state.stack.copy_within(base + 1..end, base);
         state.top = end - 1;
-        if r.is_err() {
+        if let Err(e) = &r {
+            // Collect after an error, as lua.c does, keeping the error value rooted meanwhile.
             state.top = base;
+            state.push(e.value);
             state.collect_garbage();
+            state.top = base;
         }
         r
     }

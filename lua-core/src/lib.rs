@@ -2,6 +2,8 @@
 
 pub mod bytecode;
 pub mod chunkid;
+pub mod compile;
+pub mod lex;
 pub mod cli;
 pub mod number;
 pub mod gc;

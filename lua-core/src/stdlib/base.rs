@@ -1,7 +1,6 @@
 //! The base library: `print`, `type`, `pairs`, `pcall`, `setmetatable`, ...
 
 use crate::value::{UserData, Value};
-use std::io::Write;
 use crate::vm::{ErrorKind, LuaResult, State};
 
 /// Limit on values a native function may push at once (Lua 5.1's `LUAI_MAXCSTACK`).

@@ -6,6 +6,13 @@
 mod args;
 mod base;
 mod debug;
+mod format;
+mod math;
+mod pattern;
+mod string;
+mod table;
+
+pub use math::{set_random_source, GlibcRandom, RandomSource, RAND_MAX};
 
 use crate::vm::{LuaResult, State};
 
@@ -13,18 +20,31 @@ use crate::vm::{LuaResult, State};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Library {
     Base,
+    Table,
+    String,
+    Math,
     Debug,
 }
 
 impl Library {
-    /// Every library the CLI opens.
-    pub const ALL: &'static [Library] = &[Library::Base, Library::Debug];
+    /// Every library the CLI opens, in the order the reference opens them (which decides the
+    /// traversal order of the global table).
+    pub const ALL: &'static [Library] = &[
+        Library::Base,
+        Library::Table,
+        Library::String,
+        Library::Math,
+        Library::Debug,
+    ];
 }
 
 /// Open one library; `allowed` restricts it to the named functions.
 pub fn open_library(state: &mut State, lib: Library, allowed: Option<&[&str]>) -> LuaResult<()> {
     match lib {
         Library::Base => base::open(state, allowed),
+        Library::Table => table::open(state, allowed),
+        Library::String => string::open(state, allowed),
+        Library::Math => math::open(state, allowed),
         Library::Debug => debug::open(state, allowed),
     }
 }
@@ -47,7 +67,9 @@ pub(crate) fn register_library(
     let table = match state.get_global(name) {
         crate::Value::Table(t) => t,
         _ => {
-            let t = state.new_table();
+            // Sized for all its functions up front, as `luaL_register` does: the table's layout,
+            // and so the order `pairs` visits it in, depends on its growth history.
+            let t = state.new_table_with(0, functions.len());
             state.set_global(name, crate::Value::Table(t))?;
             t
         }

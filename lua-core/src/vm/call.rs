@@ -208,6 +208,7 @@ impl State {
                 return Err(e);
             }
         }
+        let saved_frames = self.frames.len();
         let r = match self.precall(func, nresults) {
             Ok(Precall::Lua) => {
                 if let Some(f) = self.frames.last_mut() {
@@ -219,6 +220,12 @@ impl State {
             Err(e) => Err(e),
         };
         self.rust_calls -= 1;
+        if r.is_err() {
+            // Unwind what this call pushed; the message handler has already run.
+            self.close_upvalues(func);
+            self.frames.truncate(saved_frames);
+            self.top = func;
+        }
         r
     }
 

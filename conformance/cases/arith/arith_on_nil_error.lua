@@ -1,0 +1,1 @@
+print(pcall(function() local a; return a + 1 end))

@@ -1,0 +1,1 @@
+print(pcall(loadstring("return 1 < 2 < 3")))

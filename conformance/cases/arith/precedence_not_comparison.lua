@@ -1,0 +1,1 @@
+print(not 1 == nil, not (1 == nil))

@@ -1,0 +1,1 @@
+print(- -2, not not nil, - - -3)

@@ -1,0 +1,2 @@
+print(pcall(assert, false, "custom message"))
+print(pcall(assert, nil, 42))

@@ -1,0 +1,2 @@
+print(pcall(assert, false))
+print(pcall(assert, nil))

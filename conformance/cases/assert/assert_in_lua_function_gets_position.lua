@@ -1,0 +1,2 @@
+print(pcall(function() assert(false, "message") end))
+print(pcall(function() assert(1 == 2) end))

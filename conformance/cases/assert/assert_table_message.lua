@@ -1,0 +1,3 @@
+local e = {}
+local ok, err = pcall(assert, false, e)
+print(ok, err == e, err)

@@ -1,0 +1,2 @@
+local function curry(a) return function(b) return a .. b end end
+print(curry "x" "y")

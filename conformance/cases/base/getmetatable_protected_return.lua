@@ -1,0 +1,2 @@
+local t = setmetatable({}, {__metatable = {"shield"}})
+print(getmetatable(t)[1])

@@ -1,0 +1,1 @@
+print(select("#"), select("#", nil), select("#", nil, nil, nil))

@@ -1,0 +1,1 @@
+print(select("#", tostring(1), tostring(2)))

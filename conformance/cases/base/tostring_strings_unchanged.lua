@@ -1,0 +1,1 @@
+print(tostring("abc"), tostring(""), #tostring("a\0b"))

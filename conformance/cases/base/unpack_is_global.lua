@@ -1,0 +1,1 @@
+print(type(unpack), unpack({1, 2}))

@@ -1,0 +1,1 @@
+print(xpcall(error, print))

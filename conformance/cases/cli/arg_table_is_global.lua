@@ -1,0 +1,1 @@
+print(type(arg), rawget(_G, "arg") == arg)

@@ -1,0 +1,2 @@
+#!/usr/bin/lua5.1 -x
+print("shebang", ...)

@@ -1,0 +1,2 @@
+print(pcall(function() return "a" .. true end))
+print(pcall(function() return nil .. "a" end))

@@ -1,0 +1,1 @@
+print(true == true, false ~= false, not false == true)

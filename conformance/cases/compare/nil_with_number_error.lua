@@ -1,0 +1,1 @@
+print(pcall(function() return nil < 1 end))

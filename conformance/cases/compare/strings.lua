@@ -1,0 +1,1 @@
+print("a" < "b", "abc" < "abd", "Z" < "a", "" < "a", "a" < "aa", "b" >= "abc")

@@ -1,0 +1,3 @@
+local t = {}
+local u = t
+print(t == u, t ~= {}, rawequal(t, u))

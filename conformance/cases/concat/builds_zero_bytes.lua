@@ -1,0 +1,2 @@
+local s = "a" .. "\0" .. "b"
+print(#s, s == "a\0b")

@@ -1,0 +1,1 @@
+print(pcall(function() local t = {} return "a" .. t.missing end))

@@ -1,0 +1,3 @@
+local s = ""
+for i = 1, 20 do s = s .. i .. "," end
+print(s, #s)

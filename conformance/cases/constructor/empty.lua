@@ -1,0 +1,2 @@
+local t = {}
+print(type(t), #t, next(t))

@@ -1,0 +1,1 @@
+print(pcall(function() local k; return {[k] = 1} end))

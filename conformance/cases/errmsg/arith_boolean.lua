@@ -1,0 +1,1 @@
+print(pcall(function() local b = true; return b * 2 end))

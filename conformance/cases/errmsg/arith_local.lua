@@ -1,0 +1,1 @@
+print(pcall(function() local s = {}; return s + 1 end))

@@ -1,0 +1,1 @@
+print(pcall(function() local t = {}; return -t end))

@@ -1,0 +1,2 @@
+local u = "abc"
+print(pcall(function() return u - 1 end))

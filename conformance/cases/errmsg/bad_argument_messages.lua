@@ -1,0 +1,5 @@
+print(pcall(setmetatable, {}, 5))
+print(pcall(ipairs))
+print(pcall(select, "x"))
+print(pcall(tostring))
+print(pcall(type))

@@ -1,0 +1,2 @@
+local obj = {f = setmetatable}
+print(pcall(function() obj:f(5) end))

@@ -1,0 +1,2 @@
+gt = {}
+print(pcall(function() gt.run() end))

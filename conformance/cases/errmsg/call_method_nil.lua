@@ -1,0 +1,2 @@
+local obj = {}
+print(pcall(function() obj:missing() end))

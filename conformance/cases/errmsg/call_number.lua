@@ -1,0 +1,1 @@
+print(pcall(function() local n = 1; n() end))

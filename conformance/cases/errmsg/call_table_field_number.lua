@@ -1,0 +1,2 @@
+local t = {n = 5}
+print(pcall(function() t.n() end))

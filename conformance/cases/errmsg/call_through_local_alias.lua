@@ -1,0 +1,2 @@
+local t = {}
+print(pcall(function() local fn = t.nothing; fn() end))

@@ -1,0 +1,2 @@
+local f
+print(pcall(function() f() end))

@@ -1,0 +1,2 @@
+print(pcall(setmetatable, 1))
+print(pcall(rawlen or tostring))

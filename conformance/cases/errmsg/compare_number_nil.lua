@@ -1,0 +1,1 @@
+print(pcall(function() local x; return 1 < x end))

@@ -1,0 +1,2 @@
+local u
+print(pcall(function() return u .. "!" end))

@@ -1,0 +1,8 @@
+local f = loadstring("local x; return x.y")
+print(pcall(f))
+local g = loadstring("local x; return x.y", "mychunk")
+print(pcall(g))
+local h = loadstring("local x; return x.y", "=custom")
+print(pcall(h))
+local k = loadstring("local x; return x.y", "@file.lua")
+print(pcall(k))

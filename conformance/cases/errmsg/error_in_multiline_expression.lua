@@ -1,0 +1,5 @@
+local t = {}
+print(pcall(function()
+  return 1 +
+    t.missing
+end))

@@ -1,0 +1,1 @@
+print(pcall(function() local b = false; return b.x end))

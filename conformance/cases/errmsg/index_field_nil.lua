@@ -1,0 +1,2 @@
+local t = {}
+print(pcall(function() return t.a.b end))

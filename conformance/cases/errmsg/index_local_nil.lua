@@ -1,0 +1,2 @@
+local x
+print(pcall(function() local y; return y.field end))

@@ -1,0 +1,2 @@
+local cfg = {}
+print(pcall(function() return cfg.a.b.c end))

@@ -1,0 +1,2 @@
+local up
+print(pcall(function() return up.x end))

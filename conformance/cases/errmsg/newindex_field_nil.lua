@@ -1,0 +1,2 @@
+local t = {}
+print(pcall(function() t.sub.x = 1 end))

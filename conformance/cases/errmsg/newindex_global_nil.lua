@@ -1,0 +1,1 @@
+print(pcall(function() undefinedtable.x = 1 end))

@@ -1,0 +1,1 @@
+print(pcall(function() local t = {} t[1]() end))

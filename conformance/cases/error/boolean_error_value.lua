@@ -1,0 +1,2 @@
+print(pcall(function() error(false) end))
+print(pcall(function() error(true) end))

@@ -1,0 +1,2 @@
+local function f() error("lvl2", 2) end
+print(pcall(f))

@@ -1,0 +1,1 @@
+print(pcall(function() error("line1\nline2") end))

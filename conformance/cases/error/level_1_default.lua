@@ -1,0 +1,2 @@
+print(pcall(function() error("msg") end))
+print(pcall(function() error("msg", 1) end))

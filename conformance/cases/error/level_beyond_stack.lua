@@ -1,0 +1,1 @@
+print(pcall(function() error("far", 50) end))

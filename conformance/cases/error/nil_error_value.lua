@@ -1,0 +1,2 @@
+print(pcall(function() error() end))
+print(pcall(function() error(nil) end))

@@ -1,0 +1,2 @@
+local ok, err = pcall(function() local x = nil; return x.y end)
+print(ok, type(err))

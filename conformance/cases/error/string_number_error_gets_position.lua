@@ -1,0 +1,1 @@
+print(pcall(function() error("42") end))

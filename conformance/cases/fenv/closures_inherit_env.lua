@@ -1,0 +1,3 @@
+local function maker() return function() return z end end
+setfenv(maker, {z = "inherited"})
+print(maker()())

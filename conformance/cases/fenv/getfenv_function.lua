@@ -1,0 +1,4 @@
+local env = {}
+local function f() end
+setfenv(f, env)
+print(getfenv(f) == env, getfenv(print) == _G)

@@ -1,0 +1,1 @@
+print(getfenv() == _G, getfenv(0) == _G, getfenv(1) == _G)

@@ -1,0 +1,5 @@
+local f = loadstring("return v")
+v = "global v"
+print(f())
+setfenv(f, {v = "own v"})
+print(f())

@@ -1,0 +1,5 @@
+print(pcall(setfenv, {}, {}))
+print(pcall(setfenv, 1))
+print(pcall(getfenv, {}))
+print(pcall(setfenv, -1, {}))
+print(pcall(getfenv, -1))

@@ -1,0 +1,2 @@
+print(pcall(setfenv, 50, {}))
+print(pcall(getfenv, 50))

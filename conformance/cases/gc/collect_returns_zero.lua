@@ -1,0 +1,2 @@
+print(collectgarbage("collect"))
+print(collectgarbage())

@@ -1,0 +1,2 @@
+local c = collectgarbage("count")
+print(c == c, c < 1e9)

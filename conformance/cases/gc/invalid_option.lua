@@ -1,0 +1,2 @@
+print(pcall(collectgarbage, "bogus"))
+print(pcall(collectgarbage, 1))

@@ -1,0 +1,1 @@
+print(type(collectgarbage("step")))

@@ -1,0 +1,2 @@
+print(collectgarbage("stop"))
+print(collectgarbage("restart"))

@@ -1,0 +1,1 @@
+print(pcall(function() for x in nil do end end))

@@ -1,0 +1,1 @@
+print(pcall(function() for x in 42 do end end))

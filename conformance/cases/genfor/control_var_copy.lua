@@ -1,0 +1,5 @@
+local t = {"a", "b", "c"}
+for i, v in ipairs(t) do
+  i = i + 10
+  print(i, v)
+end

@@ -1,0 +1,2 @@
+print(pcall(ipairs))
+print(pcall(ipairs, nil))

@@ -1,0 +1,2 @@
+print(pcall(next, nil))
+print(pcall(next))

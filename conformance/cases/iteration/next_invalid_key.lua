@@ -1,0 +1,1 @@
+print(pcall(next, {a = 1}, "zzz"))

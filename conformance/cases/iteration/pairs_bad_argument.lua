@@ -1,0 +1,2 @@
+print(pcall(pairs, nil))
+print(pcall(pairs, 1))

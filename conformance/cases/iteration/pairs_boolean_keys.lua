@@ -1,0 +1,2 @@
+local t = {[true] = "t", [false] = "f"}
+for k, v in pairs(t) do print(k, v) end

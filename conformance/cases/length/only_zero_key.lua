@@ -1,0 +1,2 @@
+local t = {[0] = 1}
+print(#t)

@@ -1,0 +1,2 @@
+local f, err = loadstring('return "\\256"')
+print(f, err)

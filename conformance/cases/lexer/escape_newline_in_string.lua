@@ -1,0 +1,4 @@
+local s = "a\
+b"
+print(s)
+print(#s)

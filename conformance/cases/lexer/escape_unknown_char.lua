@@ -1,0 +1,2 @@
+-- an unknown escape keeps the character
+print("\q\%\[")

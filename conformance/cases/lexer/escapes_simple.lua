@@ -1,0 +1,5 @@
+print("a\tb")
+print("q\"q", 'q\'q')
+print("back\\slash")
+print("bell\a|", #"\a\b\f\n\r\t\v")
+print("\65\066\0677")

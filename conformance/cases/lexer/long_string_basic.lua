@@ -1,0 +1,4 @@
+local s = [[hello
+world]]
+print(s)
+print(#s)

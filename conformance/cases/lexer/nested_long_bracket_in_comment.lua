@@ -1,0 +1,4 @@
+--[==[
+]] ]=] still inside
+]==]
+print("ok")

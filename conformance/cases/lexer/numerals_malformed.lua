@@ -1,0 +1,5 @@
+print(loadstring("return 3x"))
+print(loadstring("return 1e"))
+print(loadstring("return 0x"))
+print(loadstring("return 1..2"))
+print(loadstring("return 1.2.3"))

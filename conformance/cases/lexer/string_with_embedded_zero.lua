@@ -1,0 +1,3 @@
+local s = "a\0b"
+print(#s)
+print(s == "a\0b", s == "a")

@@ -1,0 +1,2 @@
+print(loadstring("x = @"))
+print(loadstring("x = $"))

@@ -1,0 +1,2 @@
+print(loadstring("return [[abc"))
+print(loadstring("x = 1 --[[ never closed"))

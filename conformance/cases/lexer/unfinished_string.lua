@@ -1,0 +1,2 @@
+print(loadstring("return 'abc"))
+print(loadstring("return 'abc\ndef'"))

@@ -1,0 +1,1 @@
+print(loadstring("local a = f\n(g)()"))

@@ -1,0 +1,3 @@
+print(loadstring("f() = 1"))
+print(loadstring("(a) = 1"))
+print(loadstring("a.b:c() = 1"))

@@ -1,0 +1,1 @@
+print(loadstring("\27Lua junk"))

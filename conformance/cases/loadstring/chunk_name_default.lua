@@ -1,0 +1,4 @@
+print(loadstring("x ="))
+print(loadstring("x =", "named"))
+print(loadstring("x =", "=exact"))
+print(loadstring("x =", "@path/file.lua"))

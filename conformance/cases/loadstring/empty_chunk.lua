@@ -1,0 +1,2 @@
+local f = loadstring("")
+print(type(f), f())

@@ -1,0 +1,2 @@
+print(loadstring("x:y"))
+print(loadstring("x:y = 1"))

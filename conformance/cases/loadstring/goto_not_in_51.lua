@@ -1,0 +1,1 @@
+print(loadstring("goto done ::done::"))

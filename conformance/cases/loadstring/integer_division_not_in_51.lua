@@ -1,0 +1,1 @@
+print(loadstring("return 7 // 2"))

@@ -1,0 +1,1 @@
+print(loadstring("local x <const> = 1"))

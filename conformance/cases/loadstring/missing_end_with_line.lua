@@ -1,0 +1,1 @@
+print(loadstring("while true do\n\n\nx = 1"))

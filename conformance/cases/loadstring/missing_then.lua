@@ -1,0 +1,1 @@
+print(loadstring("if x print(1) end"))

@@ -1,0 +1,2 @@
+print(loadstring("local function () end"))
+print(loadstring("x.1 = 2"))

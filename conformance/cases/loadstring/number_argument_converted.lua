@@ -1,0 +1,5 @@
+print(loadstring(12))
+local f = loadstring(1 .. "")
+print(f)
+local g = loadstring("return " .. 12)
+print(g())

@@ -1,0 +1,1 @@
+print(loadstring("return 1, nil, 3")())

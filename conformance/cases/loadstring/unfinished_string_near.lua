@@ -1,0 +1,2 @@
+print(loadstring("x = \"abc"))
+print(loadstring("x = \"abc\ndef\""))

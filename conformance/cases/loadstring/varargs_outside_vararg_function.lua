@@ -1,0 +1,1 @@
+print(loadstring("function f() return ... end"))

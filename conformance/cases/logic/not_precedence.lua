@@ -1,0 +1,1 @@
+print(not 1 and 2, not (1 and 2), not nil == true)

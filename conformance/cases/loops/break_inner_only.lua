@@ -1,0 +1,4 @@
+for i = 1, 3 do
+  while true do break end
+  print(i)
+end

@@ -1,0 +1,2 @@
+print(loadstring("break"))
+print(loadstring("if true then break end"))

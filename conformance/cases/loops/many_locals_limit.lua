@@ -1,0 +1,3 @@
+local src = "local a1"
+for i = 2, 200 do src = src .. ", a" .. i end
+print(type((loadstring(src))))

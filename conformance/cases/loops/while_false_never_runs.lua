@@ -1,0 +1,3 @@
+while false do print("never") end
+while nil do print("never") end
+print("done")

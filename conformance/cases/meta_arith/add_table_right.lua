@@ -1,0 +1,3 @@
+local mt = {__add = function(a, b) return "add(" .. type(a) .. "," .. type(b) .. ")" end}
+local t = setmetatable({}, mt)
+print(1 + t, "x" + t)

@@ -1,0 +1,3 @@
+local a = setmetatable({}, {__eq = function() return true end})
+local b = {}
+print(a == b, b == a)

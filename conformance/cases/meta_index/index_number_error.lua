@@ -1,0 +1,1 @@
+print(pcall(function() local n = 5 return n.x end))

@@ -1,0 +1,1 @@
+print(pcall(function() local t; t.x = 1 end))

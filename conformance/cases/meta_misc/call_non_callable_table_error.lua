@@ -1,0 +1,2 @@
+local t = setmetatable({}, {})
+print(pcall(function() return t() end))

@@ -1,0 +1,2 @@
+local inf = 1/0
+print(inf - inf, inf * 0)

@@ -1,0 +1,3 @@
+print(-0, 0 * -1, -0.0)
+local z = 0
+print(-z)

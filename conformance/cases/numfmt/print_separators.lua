@@ -1,0 +1,3 @@
+print(1, 2.5, "x", nil, true)
+print()
+print(nil)

@@ -1,0 +1,1 @@
+for i = 1, 5 do print(i) end

@@ -1,0 +1,3 @@
+i = "global"
+for i = 1, 2 do end
+print(i)

@@ -1,0 +1,1 @@
+for i = 1, 0, -0.5 do print(i) end

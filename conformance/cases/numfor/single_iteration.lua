@@ -1,0 +1,1 @@
+for i = 3, 3 do print(i) end

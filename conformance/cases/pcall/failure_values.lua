@@ -1,0 +1,2 @@
+print(pcall(function() error("boom") end))
+print(select("#", pcall(function() error("boom") end)))

@@ -1,0 +1,5 @@
+print(pcall(pcall, error, "inner"))
+print(pcall(function()
+  local ok, e = pcall(error, "inner")
+  error("outer after " .. e, 0)
+end))

@@ -1,0 +1,2 @@
+local c = setmetatable({}, {__call = function(self, x) return "called", x end})
+print(pcall(c, 9))

@@ -1,0 +1,3 @@
+local e = {}
+local ok, err = pcall(error, e)
+print(ok, rawequal(err, e))

@@ -1,0 +1,2 @@
+print(pcall(function() return 1, 2, 3 end))
+print(pcall(function() end))

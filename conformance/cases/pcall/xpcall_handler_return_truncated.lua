@@ -1,0 +1,1 @@
+print(xpcall(function() error("x") end, function(m) return 1, 2, 3 end))

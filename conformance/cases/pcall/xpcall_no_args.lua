@@ -1,0 +1,2 @@
+print(pcall(xpcall))
+print(pcall(xpcall, print))

@@ -1,0 +1,2 @@
+print(pcall(rawequal, 1))
+print(pcall(rawequal))

@@ -1,0 +1,3 @@
+print(pcall(rawget, 1, 2))
+print(pcall(rawget, {}))
+print(pcall(rawget))

@@ -1,0 +1,3 @@
+local t = {x = 1}
+rawset(t, "x", nil)
+print(t.x, next(t))

@@ -1,0 +1,3 @@
+local function f() f() end
+local ok, msg = pcall(f)
+print(ok, type(msg))

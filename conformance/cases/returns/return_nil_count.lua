@@ -1,0 +1,3 @@
+local function f() return nil end
+local function g() return nil, nil end
+print(select("#", f()), select("#", g()))

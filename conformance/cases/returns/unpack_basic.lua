@@ -1,0 +1,2 @@
+print(unpack({1, 2, 3}))
+print(unpack({}))

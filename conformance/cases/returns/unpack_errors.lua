@@ -1,0 +1,3 @@
+print(pcall(unpack))
+print(pcall(unpack, nil))
+print(pcall(unpack, "abc"))

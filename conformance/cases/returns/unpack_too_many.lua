@@ -1,0 +1,1 @@
+print(pcall(unpack, {}, 1, 1e8))

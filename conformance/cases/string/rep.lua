@@ -1,0 +1,11 @@
+-- string.rep: counts, empty strings, zero bytes, conversions.
+print(string.rep("ab", 3), string.rep("x", 0), string.rep("x", -5), string.rep("", 100))
+print(string.rep("ab", 2.9), string.rep(12, 2), string.rep("a", "3"))
+print(#string.rep("a\0b", 1000), string.rep("a\0b", 2):byte(1, -1))
+print(#string.rep("abc", 100000))
+print(("-"):rep(20))
+print(pcall(function() return string.rep("x") end))
+print(pcall(function() return string.rep() end))
+print(pcall(function() return string.rep("x", "y") end))
+print(pcall(function() return string.rep({}, 2) end))
+print(pcall(function() return ("x"):rep() end))

@@ -1,0 +1,3 @@
+local f = print
+local g = f
+(g)("x")

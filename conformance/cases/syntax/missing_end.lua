@@ -1,0 +1,3 @@
+print("never runs")
+if true then
+  print(1)

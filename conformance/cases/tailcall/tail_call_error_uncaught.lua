@@ -1,0 +1,3 @@
+local function bad() error("in tail") end
+local function f() return bad() end
+f()

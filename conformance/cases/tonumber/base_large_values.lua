@@ -1,0 +1,1 @@
+print(tonumber("ffffffff", 16), tonumber("100000000", 16), tonumber("zzzzzzzz", 36))

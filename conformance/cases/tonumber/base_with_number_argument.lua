@@ -1,0 +1,1 @@
+print(tonumber(10, 16), tonumber(255, 2))

@@ -1,0 +1,1 @@
+print(tonumber("1\0"), tonumber("\0"))

@@ -1,0 +1,1 @@
+print(tonumber("inf"), tonumber("nan"), tonumber("1e400"), tonumber("-1e400"))

@@ -1,0 +1,1 @@
+print(tonumber("+5"), tonumber("+0x10"), tonumber("+"))

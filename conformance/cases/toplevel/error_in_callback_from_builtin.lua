@@ -1,0 +1,2 @@
+local t = setmetatable({}, {__tostring = function() error("tostring failed") end})
+print(t)

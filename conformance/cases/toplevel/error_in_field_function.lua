@@ -1,0 +1,3 @@
+local t = {}
+t.fn = function() error("field fn failed") end
+t.fn()

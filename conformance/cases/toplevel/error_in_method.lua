@@ -1,0 +1,3 @@
+local obj = {}
+function obj:run() error("method failed") end
+obj:run()

@@ -1,0 +1,2 @@
+local f = loadstring("local a = nil\nreturn a.b", "=chunk")
+f()

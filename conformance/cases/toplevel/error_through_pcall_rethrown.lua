@@ -1,0 +1,2 @@
+local ok, e = pcall(error, "caught once")
+error(e, 0)

@@ -1,0 +1,8 @@
+local function inner()
+  local x = nil
+  return x + 1
+end
+local function outer()
+  inner()
+end
+outer()

@@ -1,0 +1,4 @@
+function globalfn()
+  error("from global function")
+end
+globalfn()

@@ -1,0 +1,2 @@
+local function f(...) return ..., "end" end
+print(f(1, 2, 3))

@@ -1,0 +1,3 @@
+local function f(...) return (...) end
+print(f(1, 2, 3))
+print(f())

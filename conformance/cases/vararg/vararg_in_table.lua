@@ -1,0 +1,2 @@
+local function f(...) local t = {...} return #t, t[1], t[#t] end
+print(f("x", "y", "z"))

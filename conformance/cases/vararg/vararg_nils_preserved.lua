@@ -1,0 +1,2 @@
+local function f(...) return select("#", ...), ... end
+print(f(nil, nil, nil))

@@ -1,0 +1,1 @@
+print(loadstring("local function f() return function() return ... end end"))

@@ -1,0 +1,9 @@
+local a, b = 1, 2
+local c = a + b
+c = a - b
+c = a * b
+c = a / b
+c = a % b
+c = a ^ b
+c = -a
+c = #a

@@ -1,0 +1,5 @@
+x = 1
+y = 'a'
+z = nil
+w = true
+v = false

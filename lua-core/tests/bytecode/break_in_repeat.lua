@@ -1,0 +1,3 @@
+repeat
+  if x then break end
+until y

@@ -1,0 +1,7 @@
+while true do
+  do
+    local a
+    f(function() return a end)
+    break
+  end
+end

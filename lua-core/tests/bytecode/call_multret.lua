@@ -1,0 +1,5 @@
+f(g())
+f(1, g())
+f(g(), 1)
+local a, b, c = f(), g()
+return f(g())

@@ -1,0 +1,8 @@
+local x = 1
+function f()
+  return function()
+    return function()
+      return function() return x end
+    end
+  end
+end

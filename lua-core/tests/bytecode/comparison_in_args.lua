@@ -1,0 +1,3 @@
+f(a == b, a < b, not a)
+local t = {a == b, [1] = a < b}
+return a ~= b

@@ -1,0 +1,1 @@
+do do do do do do do do do do do do do do do do do do do do do do do do do do do do do do do do do do do do do do do do f() end end end end end end end end end end end end end end end end end end end end end end end end end end end end end end end end end end end end end end end end

@@ -1,0 +1,5 @@
+do
+  local a = 1
+  f = function() return a end
+end
+local b

@@ -1,0 +1,2 @@
+local t = {...}
+function g() return {...} end

@@ -1,0 +1,1 @@
+elseif x then

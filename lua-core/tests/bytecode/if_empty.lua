@@ -1,0 +1,3 @@
+if a then end
+if a then else end
+if a then elseif b then else end

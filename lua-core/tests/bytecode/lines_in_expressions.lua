@@ -1,0 +1,6 @@
+local x = 1 +
+  2 *
+  y
+local s = 'a' ..
+  'b' ..
+  z

@@ -1,0 +1,3 @@
+local n = select('#', ...)
+local a, b = ...
+local t = {n = n, ...}

@@ -1,0 +1,4 @@
+local obj = {}
+function obj:m()
+  return function() return self end
+end

@@ -1,0 +1,2 @@
+local a, b = f(), g()
+local c, d, e = f(), g(), h()

@@ -1,0 +1,5 @@
+local function f()
+  local a, b
+  local c = nil
+  return a, b, c
+end

@@ -1,0 +1,10 @@
+local a = 1
+local b = 1.5
+local c = .5
+local d = 1e10
+local e = 1E-3
+local f = 0x10
+local g = 0XfF
+local h = 3.14159265358979
+local i = 1e300 * 1e10
+local j = 123456789012345678

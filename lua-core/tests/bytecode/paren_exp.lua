@@ -1,0 +1,5 @@
+local a = (1)
+a = ((x))
+a = (f())
+a = (...)
+local b, c = (f())

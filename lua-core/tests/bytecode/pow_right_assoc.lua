@@ -1,0 +1,3 @@
+local a = 2^3^2
+local b = x^y^z
+local c = -x^2

@@ -1,0 +1,4 @@
+repeat
+  local a = f()
+  g(function() return a end)
+until a

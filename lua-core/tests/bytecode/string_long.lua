@@ -1,0 +1,9 @@
+local s = [[
+first line skipped]]
+s = [==[with ]] inside]==]
+s = [[a
+b
+c]]
+s = [=[
+]=]
+s = [[]]

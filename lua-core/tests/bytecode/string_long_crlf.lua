@@ -1,0 +1,5 @@
+local s = [[a
+b
+cd]]
+local t = 1
+local u = 2

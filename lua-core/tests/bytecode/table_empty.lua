@@ -1,0 +1,3 @@
+local t = {}
+local u = {{}, {}}
+x = {}
