@@ -83,7 +83,10 @@ fn print(state: &mut State) -> LuaResult<usize> {
                 if i > 1 {
                     line.push(b'\t');
                 }
-                line.extend_from_slice(s.as_bytes());
+                // Written as a C string: output stops at the first zero byte.
+                let bytes = s.as_bytes();
+                let end = bytes.iter().position(|&c| c == 0).unwrap_or(bytes.len());
+                line.extend_from_slice(&bytes[..end]);
             }
             _ => return Err(state.native_error("'tostring' must return a string to 'print'")),
         }
@@ -248,9 +251,9 @@ fn getmetatable(state: &mut State) -> LuaResult<usize> {
 fn setmetatable(state: &mut State) -> LuaResult<usize> {
     let t = state.check_table(1)?;
     let mt = match state.arg(2) {
-        Value::Nil => None,
+        Value::Nil if state.arg_present(2) => None,
         Value::Table(mt) => Some(mt),
-        _ => return Err(state.arg_type_error(2, "nil or table")),
+        _ => return Err(state.arg_error(2, "nil or table expected")),
     };
     if let Some(old) = t.metatable() {
         if !state.get_field(old, "__metatable").is_nil() {

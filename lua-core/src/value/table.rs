@@ -269,14 +269,14 @@ impl Table {
     /// caller accounts for size changes through `parts_size`.
     pub fn set(&mut self, key: Value, val: Value) -> Result<(), TableError> {
         self.absent_metamethods = 0;
-        if let Some(slot) = self.slot_mut(&key) {
-            *slot = val;
-            return Ok(());
-        }
         match key {
             Value::Nil => return Err(TableError::IndexIsNil),
             Value::Number(n) if n.is_nan() => return Err(TableError::IndexIsNaN),
             _ => {}
+        }
+        if let Some(slot) = self.slot_mut(&key) {
+            *slot = val;
+            return Ok(());
         }
         if val.is_nil() {
             // Assigning nil to an absent key changes nothing.
@@ -295,6 +295,57 @@ impl Table {
             return Ok(());
         }
         self.set(Value::Number(key as f64), val)
+    }
+
+    /// Overwrite `t[key]` in place when that needs no insertion and no `__newindex` check: the
+    /// key holds a value, or it is an array slot of a table without a metatable. Returns
+    /// whether it did (the VM's fast path for assignments).
+    #[inline]
+    pub(crate) fn overwrite_int(&mut self, key: i64, val: Value) -> bool {
+        let i = key.wrapping_sub(1) as u64;
+        if i < self.array.len() as u64 {
+            let slot = &mut self.array[i as usize];
+            if !slot.is_nil() || self.metatable.is_none() {
+                *slot = val;
+                self.absent_metamethods = 0;
+                return true;
+            }
+            return false;
+        }
+        match self.find_node(&Value::Number(key as f64)) {
+            Some(n) if !self.nodes[n].val.is_nil() => {
+                self.nodes[n].val = val;
+                self.absent_metamethods = 0;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// As `overwrite_int`, for a string key.
+    #[inline]
+    pub(crate) fn overwrite_str(&mut self, key: Gc<LuaStr>, val: Value) -> bool {
+        if self.nodes.is_empty() {
+            return false;
+        }
+        let mut n = self.mod_pow2(key.hash());
+        loop {
+            let node = &self.nodes[n];
+            if let Value::String(s) = node.key {
+                if s == key {
+                    if node.val.is_nil() && self.metatable.is_some() {
+                        return false;
+                    }
+                    self.nodes[n].val = val;
+                    self.absent_metamethods = 0;
+                    return true;
+                }
+            }
+            if node.next == NO_NODE {
+                return false;
+            }
+            n = node.next as usize;
+        }
     }
 
     /// The value slot of an existing key (its node may hold a nil value).

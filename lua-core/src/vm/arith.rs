@@ -47,7 +47,26 @@ impl ArithOp {
 /// `a % b` as Lua 5.1 computes it: `a - floor(a/b)*b`.
 #[inline(always)]
 pub(crate) fn lua_mod(a: f64, b: f64) -> f64 {
-    a - (a / b).floor() * b
+    a - floor(a / b) * b
+}
+
+/// `floor` without a libm call for the common magnitudes (a portable build has no SSE4.1
+/// rounding instruction, so `f64::floor` is a function call).
+#[inline(always)]
+pub(crate) fn floor(x: f64) -> f64 {
+    // Below 2^52 in magnitude a double may have a fraction; truncation through i64 is exact.
+    if x.abs() < 4_503_599_627_370_496.0 {
+        let t = x as i64 as f64;
+        let f = if t > x { t - 1.0 } else { t };
+        // Keep the sign of zero: floor(-0.0) is -0.0.
+        if f == 0.0 {
+            0.0f64.copysign(x)
+        } else {
+            f
+        }
+    } else {
+        x.floor()
+    }
 }
 
 impl State {
@@ -75,5 +94,27 @@ impl State {
             return Err(self.type_error(&bad, reg, "perform arithmetic on"));
         }
         self.call_tm_res(tm, a, b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floor_matches_libm() {
+        for &x in &[0.0, -0.0, 0.5, -0.5, 1.0, -1.0, 2.5, -2.5, 1e15 + 0.5, -1e15 - 0.5, 1e300, -1e300, 4503599627370495.5] {
+            assert_eq!(floor(x).to_bits(), x.floor().to_bits(), "floor({})", x);
+        }
+        assert!(floor(f64::NAN).is_nan());
+        assert_eq!(floor(f64::INFINITY), f64::INFINITY);
+    }
+
+    #[test]
+    fn modulo_follows_lua_5_1() {
+        assert_eq!(lua_mod(5.0, 3.0), 2.0);
+        assert_eq!(lua_mod(-5.0, 3.0), 1.0);
+        assert_eq!(lua_mod(5.0, -3.0), -1.0);
+        assert_eq!(lua_mod(5.5, 2.0), 1.5);
     }
 }

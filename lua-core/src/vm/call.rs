@@ -1,7 +1,7 @@
 //! Calls and returns: frame setup (fixed and variable arguments), result adjustment, calls from
 //! Rust into Lua, protected calls, and upvalue closing.
 
-use super::{CallInfo, ErrorKind, LuaResult, State, Tm, MAX_FRAMES, MAX_RUST_CALLS, MULTRET, NATIVE_MIN_STACK};
+use super::{CallInfo, ErrorKind, LuaResult, State, Tm, MAX_CALLS, MAX_RUST_CALLS, MULTRET, NATIVE_MIN_STACK};
 use crate::bytecode::VARARG_NEEDSARG;
 use crate::gc::Gc;
 use crate::value::{LuaClosure, UpState, UpVal, Value};
@@ -23,8 +23,10 @@ impl State {
             v @ (Value::LuaFunction(_) | Value::NativeFunction(_)) => v,
             other => self.call_metamethod_callee(func, other)?,
         };
-        if self.frames.len() >= MAX_FRAMES {
-            return Err(self.rt_error("stack overflow"));
+        // Lua 5.1 counts an entry level below the first frame, so the running frame's index
+        // there is `frames.len()`.
+        if self.frames.len() >= self.frame_capacity - 1 {
+            self.grow_frames()?;
         }
         match callee {
             Value::LuaFunction(cl) => {
@@ -52,6 +54,28 @@ impl State {
                 Ok(Precall::Native)
             }
             _ => Err(self.rt_error("attempt to call a non-function")),
+        }
+    }
+
+    /// The frame array is full: double it as Lua 5.1 does, which fails with `stack overflow`
+    /// once past `MAX_CALLS`, and with "error in error handling" when already past it.
+    #[cold]
+    fn grow_frames(&mut self) -> LuaResult<()> {
+        if self.frame_capacity > MAX_CALLS {
+            return Err(self.error_in_handler());
+        }
+        self.frame_capacity *= 2;
+        if self.frame_capacity > MAX_CALLS {
+            return Err(self.rt_error("stack overflow"));
+        }
+        Ok(())
+    }
+
+    /// After a protected call caught an error: shrink the emulated frame array back to the
+    /// limit if a stack overflow had grown it (`restore_stack_limit`).
+    fn restore_frame_limit(&mut self) {
+        if self.frame_capacity > MAX_CALLS && self.frames.len() + 1 < MAX_CALLS {
+            self.frame_capacity = MAX_CALLS;
         }
     }
 
@@ -276,6 +300,7 @@ impl State {
             self.frames.truncate(saved_frames);
             self.rust_calls = saved_rust_calls;
             self.top = func;
+            self.restore_frame_limit();
             if e.kind == ErrorKind::Memory {
                 // Keep the message a fresh string: the heap may have failed mid-allocation.
                 let v = self.new_string(b"not enough memory");

@@ -24,9 +24,10 @@ impl State {
                 marker.mark_obj(GcObj::Lua(cl));
             }
         }
-        // The live part of the stack: up to the highest frame top. Slots above it hold stale
-        // values that must not keep objects alive, so they are cleared.
-        let live = self.frames.iter().map(|f| f.top).max().unwrap_or(0).max(self.top).min(self.stack.len());
+        // The live part of the stack ends at `top`: the running frame's registers when Lua code
+        // triggered the collection, or a native function's arguments and results. Slots above it
+        // hold stale temporaries that must not keep objects alive, so they are cleared.
+        let live = self.top.min(self.stack.len());
         for v in &self.stack[..live] {
             marker.mark_value(v);
         }

@@ -31,21 +31,41 @@ impl State {
             let base = frame.base;
             let mut pc = frame.pc;
 
-            // Operand helpers. `rk!` reads a register or a constant.
-            macro_rules! reg {
-                ($x:expr) => {
-                    self.stack[base + $x as usize]
+            // Registers are reached through a raw pointer to the frame's base, re-derived after
+            // every operation that may run other code (which may grow, and so move, the stack).
+            // SAFETY of every `reg!` use: `push_lua_frame` made the stack at least
+            // `base + max_stack_size` long, the stack never shrinks, and the compiler only
+            // emits register operands below `max_stack_size`.
+            let mut regs: *mut Value = self.stack[base..].as_mut_ptr();
+            macro_rules! refresh {
+                () => {
+                    regs = self.stack[base..].as_mut_ptr()
                 };
             }
-            macro_rules! rk {
+            macro_rules! reg {
+                ($x:expr) => {
+                    *unsafe { &mut *regs.add($x as usize) }
+                };
+            }
+            macro_rules! reg_ref {
+                ($x:expr) => {
+                    unsafe { &*regs.add($x as usize) }
+                };
+            }
+            macro_rules! rk_ref {
                 ($x:expr) => {{
                     let x = $x;
                     if is_k(x) {
-                        k[index_k(x) as usize]
+                        &k[index_k(x) as usize]
                     } else {
-                        self.stack[base + x as usize]
+                        reg_ref!(x)
                     }
                 }};
+            }
+            macro_rules! rk {
+                ($x:expr) => {
+                    *rk_ref!($x)
+                };
             }
             macro_rules! rk_reg {
                 ($x:expr) => {{
@@ -62,54 +82,70 @@ impl State {
                     self.frames[fi].pc = pc
                 };
             }
+            // A slow path: record the pc (for error positions), run it, re-derive the registers.
+            macro_rules! slow {
+                ($e:expr) => {{
+                    save_pc!();
+                    let r = $e;
+                    refresh!();
+                    r
+                }};
+            }
             macro_rules! check_gc {
                 () => {
                     if self.heap.should_collect() {
-                        save_pc!();
-                        self.collect_garbage();
+                        slow!(self.collect_garbage());
                     }
                 };
             }
             macro_rules! arith {
                 ($op:expr, $i:expr) => {{
                     let (b, c) = ($i.b(), $i.c());
-                    let (x, y) = (rk!(b), rk!(c));
-                    let r = if let (Value::Number(x), Value::Number(y)) = (x, y) {
-                        Value::Number($op.apply(x, y))
+                    let r = if let (Value::Number(x), Value::Number(y)) = (rk_ref!(b), rk_ref!(c)) {
+                        Value::Number($op.apply(*x, *y))
                     } else {
-                        save_pc!();
-                        self.arith($op, x, y, rk_reg!(b), rk_reg!(c))?
+                        let (x, y) = (rk!(b), rk!(c));
+                        slow!(self.arith($op, x, y, rk_reg!(b), rk_reg!(c)))?
                     };
                     reg!($i.a()) = r;
                 }};
+            }
+            macro_rules! cond_jump {
+                ($cond:expr) => {
+                    if $cond {
+                        pc = (pc as i64 + 1 + code[pc].sbx() as i64) as usize;
+                    } else {
+                        pc += 1;
+                    }
+                };
             }
 
             loop {
                 let i = code[pc];
                 pc += 1;
-                let a = base + i.a() as usize;
+                let ra = i.a();
+                let a = base + ra as usize;
                 match i.opcode() {
                     OpCode::Move => {
-                        self.stack[a] = reg!(i.b());
+                        reg!(ra) = reg!(i.b());
                     }
                     OpCode::LoadK => {
-                        self.stack[a] = k[i.bx() as usize];
+                        reg!(ra) = k[i.bx() as usize];
                     }
                     OpCode::LoadBool => {
-                        self.stack[a] = Value::Boolean(i.b() != 0);
+                        reg!(ra) = Value::Boolean(i.b() != 0);
                         if i.c() != 0 {
                             pc += 1;
                         }
                     }
                     OpCode::LoadNil => {
-                        let last = base + i.b() as usize;
-                        for slot in &mut self.stack[a..=last] {
-                            *slot = Value::Nil;
+                        for r in ra..=i.b() {
+                            reg!(r) = Value::Nil;
                         }
                     }
                     OpCode::GetUpval => {
                         let u = cl.upvals[i.b() as usize];
-                        self.stack[a] = self.upval_get(u);
+                        reg!(ra) = self.upval_get(u);
                     }
                     OpCode::GetGlobal => {
                         let key = k[i.bx() as usize];
@@ -118,19 +154,18 @@ impl State {
                             Value::String(s) => env.get_str(s),
                             _ => env.get(&key),
                         };
-                        self.stack[a] = if v.is_nil() && env.metatable().is_some() {
-                            save_pc!();
-                            self.get_index(Value::Table(env), key, None)?
+                        reg!(ra) = if v.is_nil() && env.metatable().is_some() {
+                            slow!(self.get_index(Value::Table(env), key, None))?
                         } else {
                             v
                         };
                     }
                     OpCode::GetTable => {
-                        let t = reg!(i.b());
-                        let key = rk!(i.c());
+                        let t = reg_ref!(i.b());
+                        let key = rk_ref!(i.c());
                         let fast = match t {
                             Value::Table(h) => {
-                                let v = h.get(&key);
+                                let v = h.get(key);
                                 if !v.is_nil() || h.metatable().is_none() {
                                     Some(v)
                                 } else {
@@ -139,42 +174,51 @@ impl State {
                             }
                             _ => None,
                         };
-                        self.stack[a] = match fast {
+                        reg!(ra) = match fast {
                             Some(v) => v,
                             None => {
-                                save_pc!();
-                                self.get_index(t, key, Some(i.b() as usize))?
+                                let (t, key) = (*t, *key);
+                                slow!(self.get_index(t, key, Some(i.b() as usize)))?
                             }
                         };
                     }
                     OpCode::SetGlobal => {
                         let key = k[i.bx() as usize];
                         let env = cl.env();
-                        let v = self.stack[a];
-                        save_pc!();
-                        self.set_index(Value::Table(env), key, v, None)?;
+                        let v = reg!(ra);
+                        slow!(self.set_index(Value::Table(env), key, v, None))?;
                     }
                     OpCode::SetUpval => {
                         let u = cl.upvals[i.b() as usize];
-                        let v = self.stack[a];
+                        let v = reg!(ra);
                         self.upval_set(u, v);
                     }
                     OpCode::SetTable => {
-                        let t = self.stack[a];
+                        let t = reg!(ra);
                         let key = rk!(i.b());
                         let v = rk!(i.c());
-                        save_pc!();
-                        self.set_index(t, key, v, Some(i.a() as usize))?;
+                        // Fast path: an existing key of a table (no __newindex applies).
+                        let done = match (t, key) {
+                            (Value::Table(h), Value::Number(n)) if !h.readonly => {
+                                let idx = n as i64;
+                                idx as f64 == n && h.borrow_mut().overwrite_int(idx, v)
+                            }
+                            (Value::Table(h), Value::String(s)) if !h.readonly => h.borrow_mut().overwrite_str(s, v),
+                            _ => false,
+                        };
+                        if !done {
+                            slow!(self.set_index(t, key, v, Some(ra as usize)))?;
+                        }
                     }
                     OpCode::NewTable => {
                         let t = Table::new(fb2int(i.b()), fb2int(i.c()));
-                        self.stack[a] = Value::Table(self.heap.alloc_table(t));
+                        reg!(ra) = Value::Table(self.heap.alloc_table(t));
                         check_gc!();
                     }
                     OpCode::SelfOp => {
                         let obj = reg!(i.b());
                         let key = rk!(i.c());
-                        self.stack[a + 1] = obj;
+                        reg!(ra + 1) = obj;
                         let fast = match (obj, key) {
                             (Value::Table(h), Value::String(s)) => {
                                 let v = h.get_str(s);
@@ -186,12 +230,9 @@ impl State {
                             }
                             _ => None,
                         };
-                        self.stack[a] = match fast {
+                        reg!(ra) = match fast {
                             Some(v) => v,
-                            None => {
-                                save_pc!();
-                                self.get_index(obj, key, Some(i.b() as usize))?
-                            }
+                            None => slow!(self.get_index(obj, key, Some(i.b() as usize)))?,
                         };
                     }
                     OpCode::Add => arith!(ArithOp::Add, i),
@@ -201,96 +242,75 @@ impl State {
                     OpCode::Mod => arith!(ArithOp::Mod, i),
                     OpCode::Pow => arith!(ArithOp::Pow, i),
                     OpCode::Unm => {
-                        let x = reg!(i.b());
-                        self.stack[a] = match x {
-                            Value::Number(n) => Value::Number(-n),
-                            _ => {
-                                save_pc!();
+                        reg!(ra) = match reg_ref!(i.b()) {
+                            Value::Number(n) => Value::Number(-*n),
+                            x => {
+                                let x = *x;
                                 let r = Some(i.b() as usize);
-                                self.arith(ArithOp::Unm, x, x, r, r)?
+                                slow!(self.arith(ArithOp::Unm, x, x, r, r))?
                             }
                         };
                     }
                     OpCode::Not => {
-                        self.stack[a] = Value::Boolean(reg!(i.b()).is_falsy());
+                        reg!(ra) = Value::Boolean(reg_ref!(i.b()).is_falsy());
                     }
                     OpCode::Len => {
-                        let x = reg!(i.b());
-                        self.stack[a] = match x {
+                        reg!(ra) = match reg_ref!(i.b()) {
                             Value::Table(t) => Value::Number(t.border() as f64),
                             Value::String(s) => Value::Number(s.len() as f64),
-                            _ => {
-                                save_pc!();
-                                self.length(x, Some(i.b() as usize))?
+                            x => {
+                                let x = *x;
+                                slow!(self.length(x, Some(i.b() as usize)))?
                             }
                         };
                     }
                     OpCode::Concat => {
                         let (b, c) = (i.b() as usize, i.c() as usize);
-                        save_pc!();
-                        self.concat(base + b, base + c)?;
-                        self.stack[a] = self.stack[base + b];
+                        slow!(self.concat(base + b, base + c))?;
+                        reg!(ra) = reg!(b);
                         check_gc!();
                     }
                     OpCode::Jmp => {
                         pc = (pc as i64 + i.sbx() as i64) as usize;
                     }
                     OpCode::Eq => {
-                        let (x, y) = (rk!(i.b()), rk!(i.c()));
+                        let (x, y) = (rk_ref!(i.b()), rk_ref!(i.c()));
                         let eq = match (x, y) {
                             (Value::Table(_), Value::Table(_)) | (Value::UserData(_), Value::UserData(_)) => {
-                                save_pc!();
-                                self.values_equal(x, y)?
+                                let (x, y) = (*x, *y);
+                                slow!(self.values_equal(x, y))?
                             }
-                            _ => x.raw_equal(&y),
+                            _ => x.raw_equal(y),
                         };
-                        if eq == (i.a() != 0) {
-                            pc = (pc as i64 + 1 + code[pc].sbx() as i64) as usize;
-                        } else {
-                            pc += 1;
-                        }
+                        cond_jump!(eq == (ra != 0));
                     }
                     OpCode::Lt => {
-                        let (x, y) = (rk!(i.b()), rk!(i.c()));
-                        let lt = match (x, y) {
+                        let lt = match (rk_ref!(i.b()), rk_ref!(i.c())) {
                             (Value::Number(x), Value::Number(y)) => x < y,
-                            _ => {
-                                save_pc!();
-                                self.less_than(x, y)?
+                            (x, y) => {
+                                let (x, y) = (*x, *y);
+                                slow!(self.less_than(x, y))?
                             }
                         };
-                        if lt == (i.a() != 0) {
-                            pc = (pc as i64 + 1 + code[pc].sbx() as i64) as usize;
-                        } else {
-                            pc += 1;
-                        }
+                        cond_jump!(lt == (ra != 0));
                     }
                     OpCode::Le => {
-                        let (x, y) = (rk!(i.b()), rk!(i.c()));
-                        let le = match (x, y) {
+                        let le = match (rk_ref!(i.b()), rk_ref!(i.c())) {
                             (Value::Number(x), Value::Number(y)) => x <= y,
-                            _ => {
-                                save_pc!();
-                                self.less_equal(x, y)?
+                            (x, y) => {
+                                let (x, y) = (*x, *y);
+                                slow!(self.less_equal(x, y))?
                             }
                         };
-                        if le == (i.a() != 0) {
-                            pc = (pc as i64 + 1 + code[pc].sbx() as i64) as usize;
-                        } else {
-                            pc += 1;
-                        }
+                        cond_jump!(le == (ra != 0));
                     }
                     OpCode::Test => {
-                        if self.stack[a].is_falsy() != (i.c() != 0) {
-                            pc = (pc as i64 + 1 + code[pc].sbx() as i64) as usize;
-                        } else {
-                            pc += 1;
-                        }
+                        cond_jump!(reg_ref!(ra).is_falsy() != (i.c() != 0));
                     }
                     OpCode::TestSet => {
                         let v = reg!(i.b());
                         if v.is_falsy() != (i.c() != 0) {
-                            self.stack[a] = v;
+                            reg!(ra) = v;
                             pc = (pc as i64 + 1 + code[pc].sbx() as i64) as usize;
                         } else {
                             pc += 1;
@@ -302,8 +322,7 @@ impl State {
                         if b != 0 {
                             self.top = a + b;
                         }
-                        save_pc!();
-                        match self.precall(a, nresults)? {
+                        match slow!(self.precall(a, nresults))? {
                             Precall::Lua => continue 'frame,
                             Precall::Native => {
                                 if nresults >= 0 {
@@ -317,8 +336,7 @@ impl State {
                         if b != 0 {
                             self.top = a + b;
                         }
-                        save_pc!();
-                        match self.precall(a, MULTRET)? {
+                        match slow!(self.precall(a, MULTRET))? {
                             Precall::Lua => {
                                 self.replace_frame_for_tail_call(fi);
                                 continue 'frame;
@@ -348,46 +366,45 @@ impl State {
                     }
                     OpCode::ForLoop => {
                         if let (Value::Number(idx), Value::Number(limit), Value::Number(step)) =
-                            (self.stack[a], self.stack[a + 1], self.stack[a + 2])
+                            (reg_ref!(ra), reg_ref!(ra + 1), reg_ref!(ra + 2))
                         {
-                            let idx = idx + step;
+                            let (limit, step) = (*limit, *step);
+                            let idx = *idx + step;
                             let go_on = if step > 0.0 { idx <= limit } else { limit <= idx };
                             if go_on {
                                 pc = (pc as i64 + i.sbx() as i64) as usize;
-                                self.stack[a] = Value::Number(idx);
-                                self.stack[a + 3] = Value::Number(idx);
+                                reg!(ra) = Value::Number(idx);
+                                reg!(ra + 3) = Value::Number(idx);
                             }
                         }
                     }
                     OpCode::ForPrep => {
                         save_pc!();
-                        let init = super::meta::to_number(&self.stack[a]);
-                        let Some(init) = init else {
+                        let Some(init) = super::meta::to_number(reg_ref!(ra)) else {
                             return Err(self.rt_error("'for' initial value must be a number"));
                         };
-                        let Some(limit) = super::meta::to_number(&self.stack[a + 1]) else {
+                        let Some(limit) = super::meta::to_number(reg_ref!(ra + 1)) else {
                             return Err(self.rt_error("'for' limit must be a number"));
                         };
-                        let Some(step) = super::meta::to_number(&self.stack[a + 2]) else {
+                        let Some(step) = super::meta::to_number(reg_ref!(ra + 2)) else {
                             return Err(self.rt_error("'for' step must be a number"));
                         };
-                        self.stack[a] = Value::Number(init - step);
-                        self.stack[a + 1] = Value::Number(limit);
-                        self.stack[a + 2] = Value::Number(step);
+                        reg!(ra) = Value::Number(init - step);
+                        reg!(ra + 1) = Value::Number(limit);
+                        reg!(ra + 2) = Value::Number(step);
                         pc = (pc as i64 + i.sbx() as i64) as usize;
                     }
                     OpCode::TForLoop => {
-                        let cb = a + 3;
-                        self.stack[cb + 2] = self.stack[a + 2];
-                        self.stack[cb + 1] = self.stack[a + 1];
-                        self.stack[cb] = self.stack[a];
-                        self.top = cb + 3;
-                        save_pc!();
-                        self.call_at(cb, 2, i.c() as i32)?;
+                        let cb = ra + 3;
+                        reg!(cb + 2) = reg!(ra + 2);
+                        reg!(cb + 1) = reg!(ra + 1);
+                        reg!(cb) = reg!(ra);
+                        self.top = a + 6;
+                        slow!(self.call_at(a + 3, 2, i.c() as i32))?;
                         self.top = self.frames[fi].top;
-                        let v = self.stack[cb];
+                        let v = reg!(cb);
                         if !v.is_nil() {
-                            self.stack[cb - 1] = v;
+                            reg!(cb - 1) = v;
                         } else {
                             pc += 1;
                         }
@@ -403,21 +420,9 @@ impl State {
                             c = code[pc].0 as usize;
                             pc += 1;
                         }
-                        if let Value::Table(h) = self.stack[a] {
+                        if let Value::Table(h) = reg!(ra) {
                             let last = (c - 1) * LFIELDS_PER_FLUSH as usize + n;
-                            save_pc!();
-                            if last > h.array_len() {
-                                let before = h.parts_size();
-                                let r = h.borrow_mut().ensure_array(last);
-                                self.heap.resized(before, h.parts_size());
-                                if let Err(e) = r {
-                                    return Err(self.rt_error(e.message()));
-                                }
-                            }
-                            for j in 1..=n {
-                                let v = self.stack[a + j];
-                                self.raw_set_int(h, (last - n + j) as i64, v)?;
-                            }
+                            slow!(self.set_list(h, a, n, last))?;
                         }
                     }
                     OpCode::Close => {
@@ -441,16 +446,15 @@ impl State {
                             upvals: upvals.into_boxed_slice(),
                             env: Cell::new(cl.env()),
                         });
-                        self.stack[a] = Value::LuaFunction(ncl);
+                        reg!(ra) = Value::LuaFunction(ncl);
                         check_gc!();
                     }
                     OpCode::Vararg => {
                         let wanted = i.b() as i32 - 1;
                         let nvar = (base - frame.func - 1).saturating_sub(proto.num_params as usize);
                         let count = if wanted < 0 {
-                            save_pc!();
                             self.top = a;
-                            self.ensure_stack(nvar)?;
+                            slow!(self.ensure_stack(nvar))?;
                             self.top = a + nvar;
                             nvar
                         } else {
@@ -463,6 +467,24 @@ impl State {
                 }
             }
         }
+    }
+
+    /// Store `n` values from the registers after `a` into table `h`, ending at index `last`
+    /// (SETLIST), growing the array part once first.
+    fn set_list(&mut self, h: crate::gc::Gc<Table>, a: usize, n: usize, last: usize) -> LuaResult<()> {
+        if last > h.array_len() {
+            let before = h.parts_size();
+            let r = h.borrow_mut().ensure_array(last);
+            self.heap.resized(before, h.parts_size());
+            if let Err(e) = r {
+                return Err(self.rt_error(e.message()));
+            }
+        }
+        for j in 1..=n {
+            let v = self.stack[a + j];
+            self.raw_set_int(h, (last - n + j) as i64, v)?;
+        }
+        Ok(())
     }
 
     /// After `precall` pushed the callee's frame above frame `fi`, move the callee down into

@@ -40,6 +40,11 @@ impl State {
     /// Compile `source` as a chunk named `chunkname` into a function whose environment is the
     /// global table. A syntax error comes back as an error of kind `Syntax` holding the message.
     pub fn load(&mut self, source: &[u8], chunkname: &[u8]) -> LuaResult<Value> {
+        if source.first() == Some(&BINARY_SIGNATURE[0]) {
+            let msg = binary_chunk_error(source, chunkname);
+            let value = self.new_string(&msg);
+            return Err(LuaError { kind: ErrorKind::Syntax, value });
+        }
         match crate::compile::compile(source, chunkname) {
             Ok(proto) => {
                 // Loading allocates many objects at once; it must not run between the steps
@@ -62,4 +67,31 @@ impl State {
             }
         }
     }
+}
+
+/// Precompiled chunks start with this; they are refused (only source text is loaded).
+const BINARY_SIGNATURE: &[u8] = b"\x1bLua";
+
+/// The header Lua 5.1.5 writes on x86-64: signature, version 5.1, official format, little
+/// endian, and the sizes of int, size_t, Instruction and lua_Number, numbers not integral.
+const BINARY_HEADER: &[u8] = b"\x1bLua\x51\x00\x01\x04\x08\x04\x08\x00";
+
+/// The message for a binary chunk, worded as Lua 5.1's loader words its header errors
+/// (`binary string: unexpected end in precompiled chunk`). A chunk with a valid header is
+/// refused as well, since bytecode from outside cannot be trusted by this VM.
+fn binary_chunk_error(source: &[u8], chunkname: &[u8]) -> Vec<u8> {
+    let mut msg = match chunkname.first() {
+        Some(b'@') | Some(b'=') => chunkname[1..].to_vec(),
+        Some(&c) if c == BINARY_SIGNATURE[0] => b"binary string".to_vec(),
+        _ => chunkname.to_vec(),
+    };
+    let reason = if source.len() < BINARY_HEADER.len() {
+        ": unexpected end in precompiled chunk"
+    } else if source[..BINARY_HEADER.len()] != *BINARY_HEADER {
+        ": bad header in precompiled chunk"
+    } else {
+        ": precompiled chunks are not accepted (load source text instead)"
+    };
+    msg.extend_from_slice(reason.as_bytes());
+    msg
 }

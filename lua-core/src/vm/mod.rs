@@ -29,9 +29,12 @@ use std::cell::Cell;
 
 /// Lua 5.1's limit on nested calls that go through Rust (metamethods, `pcall`, library callbacks).
 pub(crate) const MAX_RUST_CALLS: u32 = 200;
-/// Most call frames before `stack overflow` (Lua 5.1 fails when its frame array would pass
-/// LUAI_MAXCALLS = 20000, which happens at 16384 frames).
-pub(crate) const MAX_FRAMES: usize = 16384;
+/// Lua 5.1's LUAI_MAXCALLS. Its frame array doubles as it fills; `stack overflow` is raised when
+/// a doubling passes this limit (first at 16384 frames), and the doubled array then leaves room
+/// for message handlers, up to "error in error handling".
+pub(crate) const MAX_CALLS: usize = 20000;
+/// The frame-array size at which the first `stack overflow` happens.
+const INITIAL_FRAME_CAPACITY: usize = 16384;
 /// Stack slots a native function may use beyond its arguments before it must check.
 pub(crate) const NATIVE_MIN_STACK: usize = 20;
 /// Largest Lua stack, in slots.
@@ -120,6 +123,8 @@ pub struct State {
     pub(crate) tm_names: [Gc<LuaStr>; 17],
     /// Nesting of calls made through Rust (limits Rust stack depth).
     pub(crate) rust_calls: u32,
+    /// Size of Lua 5.1's frame array this state emulates (see `MAX_CALLS`).
+    pub(crate) frame_capacity: usize,
     /// Stack index of the message handler installed by `xpcall`, if any.
     pub(crate) error_handler: Option<usize>,
     /// Where `print` and the CLI write; replaceable by embedders.
@@ -152,6 +157,7 @@ impl State {
             type_metatables: [None; 9],
             tm_names,
             rust_calls: 0,
+            frame_capacity: INITIAL_FRAME_CAPACITY,
             error_handler: None,
             stdout: Box::new(std::io::stdout()),
             app_data: Vec::new(),
