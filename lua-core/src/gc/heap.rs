@@ -2,7 +2,8 @@
 
 use super::{Gc, GcBox};
 use crate::value::{
-    FuncProto, LuaClosure, LuaStr, NativeClosure, StringTable, Table, UpState, UpVal, UserData,
+    FuncProto, LuaClosure, LuaStr, LuaThread, NativeClosure, StringTable, Table, UpState, UpVal,
+    UserData,
 };
 use std::mem::size_of;
 
@@ -16,6 +17,7 @@ pub(crate) enum GcObj {
     UpVal(Gc<UpVal>),
     Proto(Gc<FuncProto>),
     UserData(Gc<UserData>),
+    Thread(Gc<LuaThread>),
 }
 
 impl GcObj {
@@ -28,6 +30,7 @@ impl GcObj {
             GcObj::UpVal(o) => o.header().marked.get(),
             GcObj::Proto(o) => o.header().marked.get(),
             GcObj::UserData(o) => o.header().marked.get(),
+            GcObj::Thread(o) => o.header().marked.get(),
         }
     }
 
@@ -40,6 +43,7 @@ impl GcObj {
             GcObj::UpVal(o) => o.header().marked.set(false),
             GcObj::Proto(o) => o.header().marked.set(false),
             GcObj::UserData(o) => o.header().marked.set(false),
+            GcObj::Thread(o) => o.header().marked.set(false),
         }
     }
 
@@ -55,6 +59,7 @@ impl GcObj {
             GcObj::UpVal(_) => size_of::<GcBox<UpVal>>(),
             GcObj::Proto(p) => proto_size(&p),
             GcObj::UserData(_) => size_of::<GcBox<UserData>>(),
+            GcObj::Thread(t) => size_of::<GcBox<LuaThread>>() + t.ctx.stack.capacity() * size_of::<crate::Value>(),
         }
     }
 
@@ -71,6 +76,7 @@ impl GcObj {
                 GcObj::UpVal(o) => o.free(),
                 GcObj::Proto(o) => o.free(),
                 GcObj::UserData(o) => o.free(),
+                GcObj::Thread(o) => o.free(),
             }
         }
     }
@@ -210,6 +216,30 @@ impl Heap {
         let u = Gc::allocate(u);
         self.register(GcObj::UserData(u));
         u
+    }
+
+    pub fn alloc_thread(&mut self, t: LuaThread) -> Gc<LuaThread> {
+        let t = Gc::allocate(t);
+        self.register(GcObj::Thread(t));
+        t
+    }
+
+    /// Before a sweep: a dead thread's open upvalues may still be reachable from closures;
+    /// give them their final values before the thread's stack goes away.
+    pub(crate) fn close_upvalues_of_dead_threads(&mut self) {
+        for obj in &self.objects {
+            if let GcObj::Thread(t) = *obj {
+                if !t.header().marked.get() {
+                    let ctx = &t.ctx;
+                    for u in ctx.open_upvals.iter() {
+                        if let UpState::Open(i, _) = u.state {
+                            let v = ctx.stack.get(i).copied().unwrap_or_default();
+                            u.borrow_mut().state = UpState::Closed(v);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Free every unmarked object and unmark the survivors. The caller has marked everything

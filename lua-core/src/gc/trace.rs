@@ -47,6 +47,10 @@ impl Marker {
                 o.header().marked.set(true);
                 self.gray.push(obj)
             }
+            GcObj::Thread(o) => {
+                o.header().marked.set(true);
+                self.gray.push(obj)
+            }
         }
     }
 
@@ -58,6 +62,7 @@ impl Marker {
             Value::LuaFunction(f) => self.mark_obj(GcObj::Lua(f)),
             Value::NativeFunction(f) => self.mark_obj(GcObj::Native(f)),
             Value::UserData(u) => self.mark_obj(GcObj::UserData(u)),
+            Value::Thread(t) => self.mark_obj(GcObj::Thread(t)),
             Value::Nil | Value::Boolean(_) | Value::Number(_) => {}
         }
     }
@@ -99,6 +104,20 @@ impl Marker {
                     }
                     for child in p.protos.iter() {
                         self.mark_obj(GcObj::Proto(*child));
+                    }
+                }
+                GcObj::Thread(t) => {
+                    let ctx = &t.ctx;
+                    for v in ctx.stack.iter().take(ctx.top) {
+                        self.mark_value(v);
+                    }
+                    for f in ctx.frames.iter() {
+                        if let Some(cl) = f.closure {
+                            self.mark_obj(GcObj::Lua(cl));
+                        }
+                    }
+                    for u in ctx.open_upvals.iter() {
+                        self.mark_obj(GcObj::UpVal(*u));
                     }
                 }
                 GcObj::UserData(u) => {
@@ -152,6 +171,7 @@ impl Marker {
                     Value::LuaFunction(o) => !o.header().marked.get(),
                     Value::NativeFunction(o) => !o.header().marked.get(),
                     Value::UserData(o) => !o.header().marked.get(),
+                    Value::Thread(o) => !o.header().marked.get(),
                     _ => false,
                 }
             };

@@ -6,13 +6,17 @@ use crate::vm::{ErrorKind, LuaResult, State};
 /// Limit on values a native function may push at once (Lua 5.1's `LUAI_MAXCSTACK`).
 const MAX_NATIVE_RESULTS: i64 = 8000;
 
+/// In Lua 5.1's registration order, which decides the layout (and so the `pairs` order) of
+/// the global table.
 pub(crate) const FUNCTIONS: &[(&str, crate::value::NativeFn)] = &[
     ("assert", assert),
     ("collectgarbage", collectgarbage),
+    ("dofile", dofile),
     ("error", error),
     ("gcinfo", gcinfo),
     ("getfenv", getfenv),
     ("getmetatable", getmetatable),
+    ("loadfile", loadfile),
     ("load", load),
     ("loadstring", loadstring),
     ("next", next),
@@ -35,36 +39,36 @@ pub(crate) const FUNCTIONS: &[(&str, crate::value::NativeFn)] = &[
 pub fn open(state: &mut State, allowed: Option<&[&str]>) -> LuaResult<()> {
     let permitted = |name: &str| allowed.is_none_or(|list| list.contains(&name));
     let g = state.globals();
+    if permitted("_G") {
+        state.set_field(g, "_G", Value::Table(g))?;
+    }
     for &(name, f) in FUNCTIONS {
         if permitted(name) {
             let v = state.new_native(name, f);
             state.set_field(g, name, v)?;
         }
     }
-    if permitted("_G") {
-        state.set_field(g, "_G", Value::Table(g))?;
-    }
     if permitted("_VERSION") {
         let v = state.new_string(b"Lua 5.1");
         state.set_field(g, "_VERSION", v)?;
     }
-    // `pairs` and `ipairs` return their own iterator functions, as in Lua 5.1.
-    if permitted("pairs") {
-        let next_fn = state.new_native("next", next);
-        let v = state.new_native_with_upvalues("pairs", pairs, vec![next_fn]);
-        state.set_field(g, "pairs", v)?;
-    }
+    // `ipairs` and `pairs` return their own iterator functions, as in Lua 5.1.
     if permitted("ipairs") {
         let iter = state.new_native("ipairs_iterator", ipairs_next);
         let v = state.new_native_with_upvalues("ipairs", ipairs, vec![iter]);
         state.set_field(g, "ipairs", v)?;
     }
+    if permitted("pairs") {
+        let next_fn = state.new_native("next", next);
+        let v = state.new_native_with_upvalues("pairs", pairs, vec![next_fn]);
+        state.set_field(g, "pairs", v)?;
+    }
     if permitted("newproxy") {
-        let registry = state.new_table();
-        let mode = state.new_string(b"k");
-        let mt = state.new_table();
-        state.set_field(mt, "__mode", mode)?;
-        registry.borrow_mut().set_metatable(Some(mt));
+        // The set of valid proxy metatables: weak, and its own metatable.
+        let registry = state.new_table_with(0, 1);
+        registry.borrow_mut().set_metatable(Some(registry));
+        let mode = state.new_string(b"kv");
+        state.set_field(registry, "__mode", mode)?;
         let v = state.new_native_with_upvalues("newproxy", newproxy, vec![Value::Table(registry)]);
         state.set_field(g, "newproxy", v)?;
     }
@@ -307,6 +311,7 @@ fn pcall(state: &mut State) -> LuaResult<usize> {
             state.stack[func] = Value::Boolean(true);
             Ok(results + 1)
         }
+        Err(e) if !e.kind.is_catchable() => Err(e),
         Err(e) => {
             state.push(Value::Boolean(false));
             state.push(e.value);
@@ -328,6 +333,7 @@ fn xpcall(state: &mut State) -> LuaResult<usize> {
             state.stack[base] = Value::Boolean(true);
             Ok(state.top - base)
         }
+        Err(e) if !e.kind.is_catchable() => Err(e),
         Err(e) => {
             state.top = base;
             state.push(Value::Boolean(false));
@@ -351,6 +357,22 @@ fn load_result(state: &mut State, r: LuaResult<Value>) -> LuaResult<usize> {
             Ok(2)
         }
     }
+}
+
+fn loadfile(state: &mut State) -> LuaResult<usize> {
+    let name = state.opt_string(1)?;
+    let r = state.load_file(name.as_ref().map(|s| s.as_bytes()));
+    load_result(state, r)
+}
+
+fn dofile(state: &mut State) -> LuaResult<usize> {
+    let name = state.opt_string(1)?;
+    state.set_top(1);
+    let f = state.load_file(name.as_ref().map(|s| s.as_bytes()))?;
+    let func = state.top;
+    state.push(f);
+    state.call_at(func, 0, crate::vm::MULTRET)?;
+    Ok(state.top - func)
 }
 
 fn loadstring(state: &mut State) -> LuaResult<usize> {

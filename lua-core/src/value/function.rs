@@ -24,11 +24,11 @@ pub struct FuncProto {
     pub max_stack_size: u8,
 }
 
-/// Where an upvalue's value lives: in a stack slot while the variable is in scope, then in the
-/// upvalue itself once the scope closes.
+/// Where an upvalue's value lives: in a slot of its thread's stack while the variable is in
+/// scope, then in the upvalue itself once the scope closes.
 #[derive(Clone, Copy)]
 pub enum UpState {
-    Open(usize),
+    Open(usize, Gc<super::LuaThread>),
     Closed(Value),
 }
 

@@ -3,11 +3,14 @@
 mod function;
 mod string;
 mod table;
+mod thread;
 mod userdata;
 
 pub use function::{FuncProto, LuaClosure, NativeClosure, NativeFn, UpVal, UpState};
 pub use string::{lua_hash, LuaStr, StringTable};
 pub use table::{Table, TableError};
+pub use thread::{LuaThread, ThreadStatus};
+pub(crate) use thread::ExecContext;
 pub use userdata::UserData;
 
 use crate::gc::Gc;
@@ -24,6 +27,7 @@ pub enum Value {
     LuaFunction(Gc<LuaClosure>),
     NativeFunction(Gc<NativeClosure>),
     UserData(Gc<UserData>),
+    Thread(Gc<LuaThread>),
 }
 
 /// The basic types, in Lua 5.1's numbering (used to index per-type metatables).
@@ -76,6 +80,7 @@ impl Value {
             Value::Table(_) => LuaType::Table,
             Value::LuaFunction(_) | Value::NativeFunction(_) => LuaType::Function,
             Value::UserData(_) => LuaType::UserData,
+            Value::Thread(_) => LuaType::Thread,
         }
     }
 
@@ -92,6 +97,7 @@ impl Value {
             Value::LuaFunction(f) => f.addr(),
             Value::NativeFunction(f) => f.addr(),
             Value::UserData(u) => u.addr(),
+            Value::Thread(t) => t.addr(),
             _ => 0,
         }
     }
@@ -108,6 +114,7 @@ impl Value {
             (Value::LuaFunction(a), Value::LuaFunction(b)) => a == b,
             (Value::NativeFunction(a), Value::NativeFunction(b)) => a == b,
             (Value::UserData(a), Value::UserData(b)) => a == b,
+            (Value::Thread(a), Value::Thread(b)) => a == b,
             _ => false,
         }
     }

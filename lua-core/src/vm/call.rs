@@ -320,12 +320,12 @@ impl State {
         while pos > 0 {
             let u = self.open_upvals[pos - 1];
             match u.state {
-                UpState::Open(i) if i == idx => return u,
-                UpState::Open(i) if i < idx => break,
+                UpState::Open(i, _) if i == idx => return u,
+                UpState::Open(i, _) if i < idx => break,
                 _ => pos -= 1,
             }
         }
-        let u = self.heap.alloc_upval(UpState::Open(idx));
+        let u = self.heap.alloc_upval(UpState::Open(idx, self.current_thread));
         self.open_upvals.insert(pos, u);
         u
     }
@@ -334,7 +334,7 @@ impl State {
     pub(crate) fn close_upvalues(&mut self, level: usize) {
         while let Some(&u) = self.open_upvals.last() {
             match u.state {
-                UpState::Open(i) if i >= level => {
+                UpState::Open(i, _) if i >= level => {
                     let v = self.stack[i];
                     u.borrow_mut().state = UpState::Closed(v);
                     self.open_upvals.pop();
@@ -344,10 +344,13 @@ impl State {
         }
     }
 
+    /// An upvalue's value. An open upvalue of another (suspended) thread reads that thread's
+    /// stack.
     #[inline(always)]
     pub(crate) fn upval_get(&self, u: Gc<UpVal>) -> Value {
         match u.state {
-            UpState::Open(i) => self.stack[i],
+            UpState::Open(i, t) if t == self.current_thread => self.stack[i],
+            UpState::Open(i, t) => t.ctx.stack.get(i).copied().unwrap_or_default(),
             UpState::Closed(v) => v,
         }
     }
@@ -355,7 +358,12 @@ impl State {
     #[inline(always)]
     pub(crate) fn upval_set(&mut self, u: Gc<UpVal>, v: Value) {
         match u.state {
-            UpState::Open(i) => self.stack[i] = v,
+            UpState::Open(i, t) if t == self.current_thread => self.stack[i] = v,
+            UpState::Open(i, t) => {
+                if let Some(slot) = t.borrow_mut().ctx.stack.get_mut(i) {
+                    *slot = v;
+                }
+            }
             UpState::Closed(_) => u.borrow_mut().state = UpState::Closed(v),
         }
     }

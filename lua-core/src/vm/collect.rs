@@ -9,6 +9,8 @@ impl State {
     pub fn collect_garbage(&mut self) {
         let mut marker = Marker::new(self.tm_names[super::Tm::Mode as usize]);
         marker.mark_table(self.globals);
+        marker.mark_value(&Value::Thread(self.main_thread));
+        marker.mark_value(&Value::Thread(self.current_thread));
         marker.mark_table(self.registry);
         for mt in self.type_metatables.iter().flatten() {
             marker.mark_table(*mt);
@@ -36,6 +38,7 @@ impl State {
         }
         marker.propagate();
         marker.clear_weak_tables();
+        self.heap.close_upvalues_of_dead_threads();
         self.heap.sweep();
     }
 

@@ -14,6 +14,18 @@ pub enum ErrorKind {
     Memory,
     /// The message handler itself failed.
     ErrorHandler,
+    /// Raised by a hook to stop the script: protected calls (`pcall`, `xpcall`) do not catch it,
+    /// so it always reaches the host.
+    Interrupt,
+    /// Not an error: a coroutine yielding unwinds to its `resume` this way.
+    Yield,
+}
+
+impl ErrorKind {
+    /// Whether `pcall`/`xpcall` may catch an error of this kind.
+    pub fn is_catchable(self) -> bool {
+        !matches!(self, ErrorKind::Interrupt | ErrorKind::Yield)
+    }
 }
 
 /// A raised error: its kind and the error value (usually a string with position).

@@ -13,6 +13,7 @@
 mod arith;
 mod call;
 mod collect;
+mod coroutine;
 mod debug;
 mod error;
 mod execute;
@@ -22,9 +23,13 @@ mod meta;
 pub use error::{ErrorKind, LuaError, LuaResult};
 
 pub use meta::to_number;
+pub use coroutine::ResumeOutcome;
 
 use crate::gc::{Gc, Heap};
-use crate::value::{LuaClosure, LuaStr, LuaType, NativeClosure, NativeFn, Table, UpVal, Value};
+use crate::value::{
+    ExecContext, LuaClosure, LuaStr, LuaThread, LuaType, NativeClosure, NativeFn, Table, ThreadStatus, UpVal,
+    Value,
+};
 use std::cell::Cell;
 
 /// Lua 5.1's limit on nested calls that go through Rust (metamethods, `pcall`, library callbacks).
@@ -34,7 +39,7 @@ pub(crate) const MAX_RUST_CALLS: u32 = 200;
 /// for message handlers, up to "error in error handling".
 pub(crate) const MAX_CALLS: usize = 20000;
 /// The frame-array size at which the first `stack overflow` happens.
-const INITIAL_FRAME_CAPACITY: usize = 16384;
+pub(crate) const INITIAL_FRAME_CAPACITY: usize = 16384;
 /// Stack slots a native function may use beyond its arguments before it must check.
 pub(crate) const NATIVE_MIN_STACK: usize = 20;
 /// Largest Lua stack, in slots.
@@ -129,6 +134,9 @@ pub struct State {
     pub(crate) error_handler: Option<usize>,
     /// Where `print` and the CLI write; replaceable by embedders.
     pub(crate) stdout: Box<dyn std::io::Write>,
+    /// The thread whose context is the one above (`stack`, `frames`, ...).
+    pub(crate) current_thread: Gc<LuaThread>,
+    pub(crate) main_thread: Gc<LuaThread>,
     /// Host and library data attached to the state, one value per type.
     app_data: Vec<Box<dyn std::any::Any>>,
 }
@@ -146,6 +154,10 @@ impl State {
         let globals = heap.alloc_table(Table::new(0, 2));
         let registry = heap.alloc_table(Table::new(0, 2));
         let tm_names = TM_NAMES.map(|n| heap.intern(n.as_bytes()));
+        let mut main = LuaThread::new(ExecContext::default());
+        main.status = ThreadStatus::Running;
+        main.started = true;
+        let main_thread = heap.alloc_thread(main);
         State {
             stack: vec![Value::Nil; 64],
             top: 0,
@@ -160,6 +172,8 @@ impl State {
             frame_capacity: INITIAL_FRAME_CAPACITY,
             error_handler: None,
             stdout: Box::new(std::io::stdout()),
+            current_thread: main_thread,
+            main_thread,
             app_data: Vec::new(),
         }
     }
