@@ -108,6 +108,8 @@ pub struct Heap {
     step_multiplier: usize,
     /// `collectgarbage("stop")` was called.
     stopped: bool,
+    /// Most bytes the program may hold; past it, allocation fails with "not enough memory".
+    limit: Option<usize>,
 }
 
 impl Default for Heap {
@@ -120,6 +122,7 @@ impl Default for Heap {
             pause: DEFAULT_PAUSE,
             step_multiplier: 200,
             stopped: false,
+            limit: None,
         }
     }
 }
@@ -129,16 +132,51 @@ impl Heap {
         self.total_bytes
     }
 
-    /// A collection is due (checked at the VM's safe points).
+    /// A collection (or a memory-limit check) is due at the VM's next safe point.
     #[inline(always)]
     pub fn should_collect(&self) -> bool {
-        self.total_bytes >= self.threshold && !self.stopped
+        self.total_bytes >= self.threshold
+    }
+
+    /// Set (or remove) the memory limit, in bytes.
+    pub fn set_limit(&mut self, limit: Option<usize>) {
+        self.limit = limit;
+        self.update_threshold();
+    }
+
+    pub fn limit(&self) -> Option<usize> {
+        self.limit
+    }
+
+    /// The heap holds more than the limit allows.
+    pub fn over_limit(&self) -> bool {
+        self.limit.is_some_and(|l| self.total_bytes > l)
+    }
+
+    /// Whether `extra` more bytes would pass the limit.
+    pub fn would_exceed(&self, extra: usize) -> bool {
+        self.limit.is_some_and(|l| self.total_bytes.saturating_add(extra) > l)
+    }
+
+    /// The next safe-point trigger: the pause-scaled size (unless collection is stopped),
+    /// brought down to the limit so that crossing it is noticed promptly.
+    fn update_threshold(&mut self) {
+        let gc = if self.stopped {
+            usize::MAX
+        } else {
+            (self.total_bytes / 100).saturating_mul(self.pause).max(MIN_THRESHOLD)
+        };
+        self.threshold = match self.limit {
+            Some(l) => gc.min(l.saturating_add(1)),
+            None => gc,
+        };
     }
 
     pub fn set_stopped(&mut self, stopped: bool) {
         self.stopped = stopped;
-        if !stopped && self.threshold == usize::MAX {
-            self.threshold = self.total_bytes;
+        self.threshold = if stopped { usize::MAX } else { self.total_bytes };
+        if stopped {
+            self.update_threshold();
         }
     }
 
@@ -260,11 +298,7 @@ impl Heap {
             }
         });
         self.total_bytes = self.total_bytes.saturating_sub(freed);
-        self.threshold = if self.stopped {
-            usize::MAX
-        } else {
-            (self.total_bytes / 100).saturating_mul(self.pause).max(MIN_THRESHOLD)
-        };
+        self.update_threshold();
     }
 }
 

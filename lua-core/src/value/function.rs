@@ -55,8 +55,13 @@ impl LuaClosure {
 /// (`State::arg`), pushes its results and returns how many it pushed.
 pub type NativeFn = fn(&mut State) -> LuaResult<usize>;
 
+/// A native function that is a Rust closure (capturing state), for embedders.
+pub type BoxedNativeFn = std::rc::Rc<dyn Fn(&mut State) -> LuaResult<usize>>;
+
 pub struct NativeClosure {
     pub func: NativeFn,
+    /// When set, called instead of `func`.
+    pub boxed: Option<BoxedNativeFn>,
     /// The name used in argument errors (`bad argument #1 to 'insert'`).
     pub name: &'static str,
     pub upvalues: Box<[Cell<Value>]>,

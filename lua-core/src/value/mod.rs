@@ -6,7 +6,7 @@ mod table;
 mod thread;
 mod userdata;
 
-pub use function::{FuncProto, LuaClosure, NativeClosure, NativeFn, UpVal, UpState};
+pub use function::{BoxedNativeFn, FuncProto, LuaClosure, NativeClosure, NativeFn, UpState, UpVal};
 pub use string::{lua_hash, LuaStr, StringTable};
 pub use table::{Table, TableError};
 pub use thread::{LuaThread, ThreadStatus};

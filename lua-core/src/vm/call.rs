@@ -31,6 +31,9 @@ impl State {
         match callee {
             Value::LuaFunction(cl) => {
                 self.push_lua_frame(func, cl, nresults)?;
+                if self.hook_mask & super::hook::MASK_CALL != 0 {
+                    self.call_hook(super::HookEvent::Call)?;
+                }
                 Ok(Precall::Lua)
             }
             Value::NativeFunction(nf) => {
@@ -45,11 +48,24 @@ impl State {
                     closure: None,
                     entry: false,
                 });
-                let n = (nf.func)(self)?;
+                if self.hook_mask & super::hook::MASK_CALL != 0 {
+                    self.call_hook(super::HookEvent::Call)?;
+                }
+                let n = match &nf.boxed {
+                    // The closure object is rooted in the `func` slot for the whole call.
+                    Some(f) => f(self)?,
+                    None => (nf.func)(self)?,
+                };
                 let first = self.top - n.min(self.top);
+                if self.hook_mask & super::hook::MASK_RET != 0 {
+                    let fi = self.frames.len() - 1;
+                    let saved_top = self.top;
+                    self.return_hooks(fi)?;
+                    self.top = saved_top;
+                }
                 self.poscall(first);
                 if self.heap.should_collect() {
-                    self.collect_garbage();
+                    self.gc_safe_point()?;
                 }
                 Ok(Precall::Native)
             }

@@ -1,6 +1,6 @@
 //! Running a collection: the VM supplies the roots, the heap does the rest.
 
-use super::State;
+use super::{ErrorKind, LuaError, LuaResult, State};
 use crate::gc::{GcObj, Marker};
 use crate::value::Value;
 
@@ -40,6 +40,41 @@ impl State {
         marker.clear_weak_tables();
         self.heap.close_upvalues_of_dead_threads();
         self.heap.sweep();
+    }
+
+    /// A safe point: collect if one is due; fail with "not enough memory" when the heap stays
+    /// over its limit afterwards.
+    pub(crate) fn gc_safe_point(&mut self) -> LuaResult<()> {
+        if self.heap.is_stopped() {
+            if self.heap.over_limit() {
+                self.collect_garbage();
+            }
+        } else {
+            self.collect_garbage();
+        }
+        if self.heap.over_limit() {
+            return Err(self.memory_error());
+        }
+        Ok(())
+    }
+
+    /// The error of a failed allocation. Message handlers do not run for it, as in Lua 5.1.
+    pub fn memory_error(&mut self) -> LuaError {
+        let value = self.new_string(b"not enough memory");
+        LuaError { kind: ErrorKind::Memory, value }
+    }
+
+    /// Check that a native function may allocate `bytes` more before it does.
+    pub fn reserve_memory(&mut self, bytes: usize) -> LuaResult<()> {
+        if self.heap.would_exceed(bytes) {
+            return Err(self.memory_error());
+        }
+        Ok(())
+    }
+
+    /// Set (or remove, with `None`) the memory limit in bytes.
+    pub fn set_memory_limit(&mut self, limit: Option<usize>) {
+        self.heap.set_limit(limit);
     }
 
     /// Bytes in use by the heap.

@@ -37,10 +37,14 @@ impl State {
             // `base + max_stack_size` long, the stack never shrinks, and the compiler only
             // emits register operands below `max_stack_size`.
             let mut regs: *mut Value = self.stack[base..].as_mut_ptr();
+            // Hooks can be installed by anything that runs other code; the mask is re-read with
+            // the registers.
+            let mut hook_mask = self.hook_mask;
             macro_rules! refresh {
-                () => {
-                    regs = self.stack[base..].as_mut_ptr()
-                };
+                () => {{
+                    regs = self.stack[base..].as_mut_ptr();
+                    hook_mask = self.hook_mask;
+                }};
             }
             macro_rules! reg {
                 ($x:expr) => {
@@ -94,7 +98,7 @@ impl State {
             macro_rules! check_gc {
                 () => {
                     if self.heap.should_collect() {
-                        slow!(self.collect_garbage());
+                        slow!(self.gc_safe_point())?;
                     }
                 };
             }
@@ -121,6 +125,11 @@ impl State {
             }
 
             loop {
+                if hook_mask & (super::hook::MASK_COUNT | super::hook::MASK_LINE) != 0 {
+                    let r = self.trace_instruction(fi, pc);
+                    refresh!();
+                    r?;
+                }
                 let i = code[pc];
                 pc += 1;
                 let ra = i.a();
@@ -351,6 +360,9 @@ impl State {
                         }
                         if !self.open_upvals.is_empty() {
                             self.close_upvalues(base);
+                        }
+                        if hook_mask & super::hook::MASK_RET != 0 {
+                            slow!(self.return_hooks(fi))?;
                         }
                         let entry = self.frames[fi].entry;
                         let fixed = self.poscall(a);

@@ -17,6 +17,7 @@ mod coroutine;
 mod debug;
 mod error;
 mod execute;
+mod hook;
 mod load;
 mod meta;
 
@@ -24,6 +25,7 @@ pub use error::{ErrorKind, LuaError, LuaResult};
 
 pub use meta::to_number;
 pub use coroutine::ResumeOutcome;
+pub use hook::{HookEvent, HookFn, HookMask};
 
 use crate::gc::{Gc, Heap};
 use crate::value::{
@@ -137,6 +139,11 @@ pub struct State {
     /// The thread whose context is the one above (`stack`, `frames`, ...).
     pub(crate) current_thread: Gc<LuaThread>,
     pub(crate) main_thread: Gc<LuaThread>,
+    /// The debug hook and the cached mask of its events (tested per instruction).
+    pub(crate) hook: Option<hook::Hook>,
+    pub(crate) hook_mask: u8,
+    /// A hook is running (hooks are not called from inside hooks).
+    pub(crate) in_hook: bool,
     /// Host and library data attached to the state, one value per type.
     app_data: Vec<Box<dyn std::any::Any>>,
 }
@@ -172,6 +179,9 @@ impl State {
             frame_capacity: INITIAL_FRAME_CAPACITY,
             error_handler: None,
             stdout: Box::new(std::io::stdout()),
+            hook: None,
+            hook_mask: 0,
+            in_hook: false,
             current_thread: main_thread,
             main_thread,
             app_data: Vec::new(),
@@ -247,8 +257,21 @@ impl State {
     ) -> Value {
         let c = NativeClosure {
             func,
+            boxed: None,
             name,
             upvalues: upvalues.into_iter().map(Cell::new).collect(),
+            env: Cell::new(self.globals),
+        };
+        Value::NativeFunction(self.heap.alloc_native(c))
+    }
+
+    /// A native function that is a Rust closure.
+    pub fn new_native_closure(&mut self, name: &'static str, f: crate::value::BoxedNativeFn) -> Value {
+        let c = NativeClosure {
+            func: boxed_placeholder,
+            boxed: Some(f),
+            name,
+            upvalues: Box::new([]),
             env: Cell::new(self.globals),
         };
         Value::NativeFunction(self.heap.alloc_native(c))
@@ -398,4 +421,9 @@ impl State {
             }
         }
     }
+}
+
+/// The `func` of a boxed native closure (never called: `boxed` takes precedence).
+fn boxed_placeholder(_: &mut State) -> LuaResult<usize> {
+    Ok(0)
 }
