@@ -18,6 +18,7 @@ impl State {
     /// Prepare a call of the value at `func` with arguments up to `self.top`. A Lua function gets
     /// a new frame (not yet run); a native function runs now. Values that are not functions are
     /// called through their `__call` metamethod.
+    #[inline]
     pub(crate) fn precall(&mut self, func: usize, nresults: i32) -> LuaResult<Precall> {
         let callee = match self.stack[func] {
             v @ (Value::LuaFunction(_) | Value::NativeFunction(_)) => v,
@@ -124,23 +125,22 @@ impl State {
         }
     }
 
+    #[inline(always)]
     fn push_lua_frame(&mut self, func: usize, cl: Gc<LuaClosure>, nresults: i32) -> LuaResult<()> {
         let p = cl.proto;
         let max_stack = p.max_stack_size as usize;
-        self.ensure_stack(max_stack + p.num_params as usize + 1)?;
         let base = if p.is_vararg == 0 {
             let base = func + 1;
-            if self.top > base + p.num_params as usize {
-                self.top = base + p.num_params as usize;
-            }
+            // Extra arguments are dropped; missing ones become nil with the rest of the frame.
+            self.top = self.top.min(base + p.num_params as usize);
             base
         } else {
+            self.ensure_stack(p.num_params as usize + 1)?;
             self.adjust_varargs(func, cl)?
         };
         let top = base + max_stack;
         if top > self.stack.len() {
-            let need = top - self.top;
-            self.ensure_stack(need)?;
+            self.grow_stack_to(top)?;
         }
         for slot in &mut self.stack[self.top..top] {
             *slot = Value::Nil;
@@ -156,6 +156,17 @@ impl State {
             closure: Some(cl),
             entry: false,
         });
+        Ok(())
+    }
+
+    /// Grow the stack so that it has at least `len` slots.
+    #[cold]
+    fn grow_stack_to(&mut self, len: usize) -> LuaResult<()> {
+        if len > super::MAX_STACK {
+            return Err(self.rt_error("stack overflow"));
+        }
+        let new_len = len.max(self.stack.len() * 2).min(super::MAX_STACK.max(len));
+        self.stack.resize(new_len, Value::Nil);
         Ok(())
     }
 

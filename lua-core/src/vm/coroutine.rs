@@ -32,7 +32,7 @@ impl State {
     }
 
     /// Make `thread` the running thread, saving the current one's context.
-    fn switch_to(&mut self, thread: Gc<LuaThread>) {
+    pub(super) fn switch_to(&mut self, thread: Gc<LuaThread>) {
         let current = self.current_thread;
         self.swap_context(current);
         self.swap_context(thread);
@@ -88,9 +88,9 @@ impl State {
             }
             Err(e) => {
                 co.borrow_mut().status = ThreadStatus::Dead;
+                // The dead coroutine keeps its frames and stack, as in Lua 5.1, so that
+                // `debug.traceback(co)` can still show where it failed.
                 self.close_upvalues(0);
-                self.frames.clear();
-                self.top = 0;
                 if e.kind == ErrorKind::Interrupt {
                     Err(e)
                 } else {

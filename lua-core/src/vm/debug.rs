@@ -3,7 +3,8 @@
 
 use super::{CallInfo, State};
 use crate::bytecode::{index_k, is_k, OpCode, OpMode, NO_REG};
-use crate::value::{FuncProto, Value};
+use crate::gc::Gc;
+use crate::value::{FuncProto, LuaThread, Value};
 
 /// A frame found by stack level: a real frame, or a call lost to a tail call.
 #[derive(Clone, Copy)]
@@ -131,6 +132,16 @@ impl State {
         }
     }
 
+    /// The frame at a level given as a signed number: as in Lua 5.1, a negative level names a
+    /// lost tail call.
+    pub(crate) fn stack_level(&self, level: i64) -> Option<Level> {
+        if level < 0 {
+            Some(Level::TailCall)
+        } else {
+            self.level(level as usize)
+        }
+    }
+
     /// The frame at `level` (0 = running function), counting lost tail calls like Lua 5.1.
     pub(crate) fn level(&self, level: usize) -> Option<Level> {
         let mut level = level as i64;
@@ -255,17 +266,24 @@ impl State {
 
     /// `stack traceback:` and one line per level from `level` on, as `debug.traceback` prints it.
     pub fn traceback(&self, level: usize) -> Vec<u8> {
+        self.traceback_from(level as i64)
+    }
+
+    /// `traceback` from a signed level (a negative one starts with lost tail calls).
+    pub(crate) fn traceback_from(&self, level: i64) -> Vec<u8> {
         let mut out = b"stack traceback:".to_vec();
         let mut level = level;
         let mut first_part = true;
-        while let Some(found) = self.level(level) {
+        let head = TRACEBACK_HEAD as i64;
+        let tail = TRACEBACK_TAIL as i64;
+        while let Some(found) = self.stack_level(level) {
             level += 1;
-            if level > TRACEBACK_HEAD && first_part {
-                if self.level(level + TRACEBACK_TAIL).is_none() {
+            if level > head && first_part {
+                if self.stack_level(level + tail).is_none() {
                     level -= 1;
                 } else {
                     out.extend_from_slice(b"\n\t...");
-                    while self.level(level + TRACEBACK_TAIL).is_some() {
+                    while self.stack_level(level + tail).is_some() {
                         level += 1;
                     }
                 }
@@ -332,6 +350,56 @@ impl State {
 }
 
 impl State {
+    /// Index of the instruction a Lua frame is executing, `None` before its first instruction
+    /// (during the call hook), when Lua 5.1 sees no active local variables yet.
+    pub(crate) fn started_pc(&self, frame: &CallInfo) -> Option<usize> {
+        frame.pc.checked_sub(1)
+    }
+
+    /// Local `n` (1-based) of frame `frame_idx`: its name and stack slot (`findlocal`). Slots
+    /// of the frame that hold no named local are reported as `(*temporary)`, up to the start
+    /// of the next frame (or the stack top for the innermost frame).
+    pub(crate) fn frame_local(&self, frame_idx: usize, n: i64) -> Option<(Vec<u8>, usize)> {
+        let frame = self.frames.get(frame_idx)?;
+        if n <= 0 {
+            return None;
+        }
+        let slot = frame.base + (n as usize - 1);
+        if let (Some(cl), Some(pc)) = (frame.closure, self.started_pc(frame)) {
+            if let Some(name) = local_name(&cl.proto, n as usize - 1, pc) {
+                return Some((name.to_vec(), slot));
+            }
+        }
+        let limit = match self.frames.get(frame_idx + 1) {
+            Some(next) => next.func,
+            None => self.top,
+        };
+        if limit.saturating_sub(frame.base) >= n as usize {
+            Some((b"(*temporary)".to_vec(), slot))
+        } else {
+            None
+        }
+    }
+
+    /// The function running in frame `frame_idx`.
+    pub(crate) fn frame_function(&self, frame_idx: usize) -> Value {
+        self.frames.get(frame_idx).and_then(|f| self.stack.get(f.func)).copied().unwrap_or_default()
+    }
+
+    /// Run `f` with the execution context (stack, frames, open upvalues) of `thread` in place,
+    /// so that the stack-inspection functions above look at that thread. `f` must not run Lua
+    /// code nor raise errors: it only reads or writes stack slots.
+    pub(crate) fn with_thread<R>(&mut self, thread: Gc<LuaThread>, f: impl FnOnce(&mut State) -> R) -> R {
+        let running = self.current_thread;
+        if thread == running {
+            return f(self);
+        }
+        self.switch_to(thread);
+        let r = f(self);
+        self.switch_to(running);
+        r
+    }
+
     /// The function running at `level`: `None` when there is no such level, `Some(None)` for a
     /// call lost to a tail call.
     pub(crate) fn function_at_level(&self, level: usize) -> Option<Option<Value>> {

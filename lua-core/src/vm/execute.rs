@@ -417,6 +417,9 @@ impl State {
                         let v = reg!(cb);
                         if !v.is_nil() {
                             reg!(cb - 1) = v;
+                            // Take the loop's backward JMP here, as Lua 5.1 does: the JMP itself
+                            // never runs, so hooks neither see nor count it.
+                            pc = (pc as i64 + 1 + code[pc].sbx() as i64) as usize;
                         } else {
                             pc += 1;
                         }

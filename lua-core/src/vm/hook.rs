@@ -115,7 +115,10 @@ impl State {
     #[cold]
     pub(crate) fn return_hooks(&mut self, fi: usize) -> LuaResult<()> {
         self.call_hook(HookEvent::Return)?;
-        for _ in 0..self.frames[fi].tailcalls {
+        // Each lost call is forgotten before its hook runs, as in Lua 5.1: the last hook sees
+        // the frame as the function its caller called (so `getinfo` names it).
+        while self.frames[fi].tailcalls > 0 {
+            self.frames[fi].tailcalls -= 1;
             self.call_hook(HookEvent::TailReturn)?;
         }
         Ok(())

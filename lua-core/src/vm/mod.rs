@@ -26,6 +26,7 @@ pub use error::{ErrorKind, LuaError, LuaResult};
 pub use meta::to_number;
 pub use coroutine::ResumeOutcome;
 pub use hook::{HookEvent, HookFn, HookMask};
+pub(crate) use debug::Level;
 
 use crate::gc::{Gc, Heap};
 use crate::value::{
