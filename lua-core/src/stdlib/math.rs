@@ -98,22 +98,25 @@ unary! {
     rad => |x| x * RADIANS_PER_DEGREE;
 }
 
+// The two-argument functions check their second argument first: Lua 5.1 reads both inside one
+// C call expression, whose arguments gcc evaluates right to left.
+
 fn atan2(state: &mut State) -> LuaResult<usize> {
-    let y = state.check_number(1)?;
     let x = state.check_number(2)?;
+    let y = state.check_number(1)?;
     ret(state, y.atan2(x))
 }
 
 fn fmod(state: &mut State) -> LuaResult<usize> {
-    let a = state.check_number(1)?;
     let b = state.check_number(2)?;
+    let a = state.check_number(1)?;
     // Rust's `%` on doubles is C's `fmod`.
     ret(state, a % b)
 }
 
 fn pow(state: &mut State) -> LuaResult<usize> {
-    let a = state.check_number(1)?;
     let b = state.check_number(2)?;
+    let a = state.check_number(1)?;
     ret(state, a.powf(b))
 }
 
@@ -121,7 +124,11 @@ fn pow(state: &mut State) -> LuaResult<usize> {
 fn modf(state: &mut State) -> LuaResult<usize> {
     let x = state.check_number(1)?;
     let int = x.trunc();
-    let frac = if x.is_infinite() { 0.0f64.copysign(x) } else { (x - int).copysign(x) };
+    let frac = if x.is_infinite() {
+        0.0f64.copysign(x)
+    } else {
+        (x - int).copysign(x)
+    };
     state.push(Value::Number(int));
     state.push(Value::Number(frac));
     Ok(2)
@@ -136,8 +143,8 @@ fn frexp(state: &mut State) -> LuaResult<usize> {
 }
 
 fn ldexp(state: &mut State) -> LuaResult<usize> {
-    let x = state.check_number(1)?;
     let e = state.check_int32(2)?;
+    let x = state.check_number(1)?;
     ret(state, scale_by_power_of_two(x, e))
 }
 
@@ -211,7 +218,11 @@ fn split_exponent(x: f64) -> (f64, i32) {
     if x == 0.0 || !x.is_finite() {
         return (x, 0);
     }
-    let (x, bias) = if x.abs() < f64::MIN_POSITIVE { (x * TWO_POW_54, -54) } else { (x, 0) };
+    let (x, bias) = if x.abs() < f64::MIN_POSITIVE {
+        (x * TWO_POW_54, -54)
+    } else {
+        (x, 0)
+    };
     let bits = x.to_bits();
     let biased = ((bits & EXPONENT_MASK) >> MANTISSA_BITS) as i32;
     // Give the mantissa the exponent of 0.5 (biased 1022).
@@ -305,7 +316,11 @@ impl Default for GlibcRandom {
 impl GlibcRandom {
     /// A generator in the state `srand(1)` leaves, which is also the state before any `srand`.
     pub fn new() -> GlibcRandom {
-        let mut g = GlibcRandom { table: [0; DEGREE], front: SEPARATION, rear: 0 };
+        let mut g = GlibcRandom {
+            table: [0; DEGREE],
+            front: SEPARATION,
+            rear: 0,
+        };
         g.seed(1);
         g
     }

@@ -5,9 +5,13 @@
 
 mod args;
 mod base;
+mod coroutine;
 mod debug;
 mod format;
+mod io;
 mod math;
+mod os;
+mod package;
 mod pattern;
 mod string;
 mod table;
@@ -20,7 +24,11 @@ use crate::vm::{LuaResult, State};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Library {
     Base,
+    Coroutine,
+    Package,
     Table,
+    Io,
+    Os,
     String,
     Math,
     Debug,
@@ -31,7 +39,11 @@ impl Library {
     /// traversal order of the global table).
     pub const ALL: &'static [Library] = &[
         Library::Base,
+        Library::Coroutine,
+        Library::Package,
         Library::Table,
+        Library::Io,
+        Library::Os,
         Library::String,
         Library::Math,
         Library::Debug,
@@ -41,8 +53,22 @@ impl Library {
 /// Open one library; `allowed` restricts it to the named functions.
 pub fn open_library(state: &mut State, lib: Library, allowed: Option<&[&str]>) -> LuaResult<()> {
     match lib {
-        Library::Base => base::open(state, allowed),
+        Library::Base => {
+            base::open(state, allowed)?;
+            let g = state.globals();
+            package::record_loaded(state, "_G", g)
+        }
+        Library::Coroutine => coroutine::open(state, allowed),
+        Library::Package => package::open(state, allowed),
         Library::Table => table::open(state, allowed),
+        Library::Io => {
+            io::open(state, allowed)?;
+            match state.get_global("io") {
+                crate::Value::Table(t) => package::record_loaded(state, "io", t),
+                _ => Ok(()),
+            }
+        }
+        Library::Os => os::open(state, allowed),
         Library::String => string::open(state, allowed),
         Library::Math => math::open(state, allowed),
         Library::Debug => debug::open(state, allowed),
@@ -74,6 +100,7 @@ pub(crate) fn register_library(
             t
         }
     };
+    package::record_loaded(state, name, table)?;
     for &(fname, f) in functions {
         if allowed.is_none_or(|list| list.contains(&fname)) {
             let v = state.new_native(fname, f);

@@ -107,7 +107,11 @@ fn tmpname(state: &mut State) -> LuaResult<usize> {
 /// name with the start of each `NAME=value` entry.
 fn getenv(state: &mut State) -> LuaResult<usize> {
     let name = check_c_string(state, 1)?;
-    let value = if name.is_empty() { None } else { lookup_env(&name) };
+    let value = if name.is_empty() {
+        None
+    } else {
+        lookup_env(&name)
+    };
     match value {
         Some(v) => {
             let s = state.new_string(&v);
@@ -167,7 +171,11 @@ fn run_shell(cmd: &[u8]) -> i32 {
     use std::os::unix::ffi::OsStrExt;
     use std::os::unix::process::ExitStatusExt;
     let cmd = std::ffi::OsStr::from_bytes(cmd);
-    match std::process::Command::new("/bin/sh").arg("-c").arg(cmd).status() {
+    match std::process::Command::new("/bin/sh")
+        .arg("-c")
+        .arg(cmd)
+        .status()
+    {
         Ok(status) => status.into_raw(),
         Err(_) => -1,
     }
@@ -209,7 +217,9 @@ fn wall_time_since_start(state: &mut State) -> u128 {
     if state.app_data_mut::<ClockStart>().is_none() {
         state.set_app_data(ClockStart(std::time::Instant::now()));
     }
-    state.app_data_mut::<ClockStart>().map_or(0, |s| s.0.elapsed().as_nanos())
+    state
+        .app_data_mut::<ClockStart>()
+        .map_or(0, |s| s.0.elapsed().as_nanos())
 }
 
 fn now_seconds() -> i64 {
@@ -220,8 +230,9 @@ fn now_seconds() -> i64 {
 }
 
 fn difftime(state: &mut State) -> LuaResult<usize> {
-    let t1 = crate::number::to_c_long(state.check_number(1)?);
+    // Argument 2 first: both are read inside one C call, evaluated right to left.
     let t0 = crate::number::to_c_long(state.opt_number(2, 0.0)?);
+    let t1 = crate::number::to_c_long(state.check_number(1)?);
     state.push(Value::Number((t1 as i128 - t0 as i128) as f64));
     Ok(1)
 }
@@ -300,7 +311,6 @@ fn broken_down(t: i64, offset: i64) -> Option<BrokenDown> {
 fn make_time(fields: &DateFields, offset: i64) -> Option<i64> {
     let mon = fields.month as i64;
     let year = fields.year as i64 + 1900 + mon.div_euclid(12);
-    i32::try_from(year - 1900).ok()?;
     let days = days_from_civil(year, mon.rem_euclid(12) + 1, 1) + fields.day as i64 - 1;
     let t = days * SECONDS_PER_DAY
         + fields.hour as i64 * 3600
@@ -309,7 +319,11 @@ fn make_time(fields: &DateFields, offset: i64) -> Option<i64> {
         - offset;
     // Asking for daylight saving time in a zone without it moves the time back an hour, as
     // glibc's `mktime` does.
-    let t = if fields.isdst == Some(true) { t - 3600 } else { t };
+    let t = if fields.isdst == Some(true) {
+        t - 3600
+    } else {
+        t
+    };
     let (normalised_year, _, _) = civil_from_days((t + offset).div_euclid(SECONDS_PER_DAY));
     i32::try_from(normalised_year - 1900).ok()?;
     Some(t)
@@ -335,10 +349,29 @@ struct LocalZone {
 }
 
 fn local_zone() -> LocalZone {
-    let utc = LocalZone { offset: 0, name: b"UTC".to_vec() };
-    match std::env::var_os("TZ") {
-        Some(tz) => parse_fixed_zone(tz.to_string_lossy().as_bytes()).unwrap_or(utc),
-        None => utc,
+    let Some(tz) = std::env::var_os("TZ") else {
+        return LocalZone {
+            offset: 0,
+            name: b"UTC".to_vec(),
+        };
+    };
+    let tz = tz.to_string_lossy().into_owned();
+    if let Some(zone) = parse_fixed_zone(tz.as_bytes()) {
+        return zone;
+    }
+    // A zone file: taken as UTC, named as the UTC zone files name themselves.
+    let base = tz
+        .trim_start_matches(':')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default();
+    let name = match base {
+        "GMT" | "GMT0" | "GMT+0" | "GMT-0" | "Greenwich" => "GMT",
+        _ => "UTC",
+    };
+    LocalZone {
+        offset: 0,
+        name: name.as_bytes().to_vec(),
     }
 }
 
@@ -350,7 +383,10 @@ fn parse_fixed_zone(tz: &[u8]) -> Option<LocalZone> {
         let end = quoted.iter().position(|&c| c == b'>')?;
         (&quoted[..end], &quoted[end + 1..])
     } else {
-        let end = tz.iter().position(|c| !c.is_ascii_alphabetic()).unwrap_or(tz.len());
+        let end = tz
+            .iter()
+            .position(|c| !c.is_ascii_alphabetic())
+            .unwrap_or(tz.len());
         (&tz[..end], &tz[end..])
     };
     if name.len() < 3 {
@@ -377,7 +413,10 @@ fn parse_fixed_zone(tz: &[u8]) -> Option<LocalZone> {
     if parts.next().is_some() || rest.is_empty() {
         return None;
     }
-    Some(LocalZone { offset: -sign * seconds, name: name.to_vec() })
+    Some(LocalZone {
+        offset: -sign * seconds,
+        name: name.to_vec(),
+    })
 }
 
 // ---- os.time and os.date -------------------------------------------------------------------
@@ -419,7 +458,12 @@ fn time(state: &mut State) -> LuaResult<usize> {
 
 /// An integer field of a date table (read with metamethods), or its default; a missing
 /// required field is an error.
-fn date_field(state: &mut State, table: Gc<Table>, key: &str, default: Option<i32>) -> LuaResult<i32> {
+fn date_field(
+    state: &mut State,
+    table: Gc<Table>,
+    key: &str,
+    default: Option<i32>,
+) -> LuaResult<i32> {
     let k = state.new_string(key.as_bytes());
     let v = state.get_index(Value::Table(table), k, None)?;
     match (crate::vm::to_number(&v), default) {
@@ -489,7 +533,15 @@ fn date(state: &mut State) -> LuaResult<usize> {
     Ok(1)
 }
 
-const WEEKDAYS: [&str; 7] = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+const WEEKDAYS: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
 const MONTHS: [&str; 12] = [
     "January",
     "February",
@@ -518,7 +570,11 @@ fn push_padded(out: &mut Vec<u8>, v: i64, width: usize, pad: u8) {
 
 fn push_name(out: &mut Vec<u8>, name: &str, abbreviated: bool) {
     let bytes = name.as_bytes();
-    out.extend_from_slice(if abbreviated { &bytes[..3.min(bytes.len())] } else { bytes });
+    out.extend_from_slice(if abbreviated {
+        &bytes[..3.min(bytes.len())]
+    } else {
+        bytes
+    });
 }
 
 /// Days from the Monday that starts week 1 of the ISO year to day `yday` (negative when the day
@@ -549,7 +605,13 @@ fn iso_week(tm: &BrokenDown) -> (i64, i64) {
 
 /// One `strftime` conversion in the C locale, as glibc writes it. Unknown conversions are
 /// copied (a digit being a field width for them).
-fn format_conversion(out: &mut Vec<u8>, conv: u8, tm: &BrokenDown, zone_name: &[u8], local_offset: i64) {
+fn format_conversion(
+    out: &mut Vec<u8>,
+    conv: u8,
+    tm: &BrokenDown,
+    zone_name: &[u8],
+    local_offset: i64,
+) {
     let year = tm.year.wrapping_add(1900) as i64;
     let hour12 = if tm.hour % 12 == 0 { 12 } else { tm.hour % 12 } as i64;
     let wday = tm.wday.clamp(0, 6) as usize;
@@ -638,7 +700,12 @@ fn format_conversion(out: &mut Vec<u8>, conv: u8, tm: &BrokenDown, zone_name: &[
         b'U' => push_padded(out, (tm.yday as i64 - tm.wday as i64 + 7) / 7, 2, b'0'),
         b'V' => push_padded(out, iso_week(tm).1, 2, b'0'),
         b'w' => push_padded(out, tm.wday as i64, 1, b'0'),
-        b'W' => push_padded(out, (tm.yday as i64 - (tm.wday as i64 + 6) % 7 + 7) / 7, 2, b'0'),
+        b'W' => push_padded(
+            out,
+            (tm.yday as i64 - (tm.wday as i64 + 6) % 7 + 7) / 7,
+            2,
+            b'0',
+        ),
         b'y' => push_padded(out, (tm.year as i64).rem_euclid(100), 2, b'0'),
         b'Y' => push_padded(out, year, 1, b'0'),
         b'z' => {
@@ -690,15 +757,22 @@ const OPTION_SLOTS: [Option<usize>; 6] = [None, Some(3), Some(0), Some(4), Some(
 /// numbers and dates the same way) is available.
 struct Locales([Vec<u8>; 12]);
 
+impl Default for Locales {
+    fn default() -> Self {
+        Locales(std::array::from_fn(|_| b"C".to_vec()))
+    }
+}
+
 impl Locales {
-    fn get(state: &mut State) -> &mut Locales {
-        if state.app_data_mut::<Locales>().is_none() {
-            state.set_app_data(Locales(std::array::from_fn(|_| b"C".to_vec())));
+    /// Run `f` on the state's locales, which start as "C" everywhere.
+    fn with<R>(state: &mut State, f: impl FnOnce(&mut Locales) -> R) -> R {
+        if let Some(locales) = state.app_data_mut::<Locales>() {
+            return f(locales);
         }
-        match state.app_data_mut::<Locales>() {
-            Some(l) => l,
-            None => unreachable_locales(),
-        }
+        let mut locales = Locales::default();
+        let r = f(&mut locales);
+        state.set_app_data(locales);
+        r
     }
 
     /// What `setlocale(category, NULL)` answers.
@@ -718,19 +792,17 @@ impl Locales {
     }
 }
 
-/// Never reached: the locales were installed just before.
-fn unreachable_locales() -> &'static mut Locales {
-    Box::leak(Box::new(Locales(std::array::from_fn(|_| b"C".to_vec()))))
-}
-
 /// The name a locale request resolves to, if that locale exists here.
 fn available_locale(name: &[u8]) -> Option<Vec<u8>> {
     match name {
         b"C" | b"POSIX" => Some(b"C".to_vec()),
         _ => {
             let codeset = name.strip_prefix(b"C.")?;
-            let normalised: Vec<u8> =
-                codeset.iter().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect();
+            let normalised: Vec<u8> = codeset
+                .iter()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .map(|c| c.to_ascii_lowercase())
+                .collect();
             (normalised == b"utf8").then(|| name.to_vec())
         }
     }
@@ -739,9 +811,14 @@ fn available_locale(name: &[u8]) -> Option<Vec<u8>> {
 /// The locale the environment asks for in category `slot` (`LC_ALL`, then `LC_<category>`,
 /// then `LANG`).
 fn environment_locale(slot: usize) -> Vec<u8> {
-    let read = |var: &str| std::env::var_os(var).map(|v| v.to_string_lossy().into_owned().into_bytes());
+    let read =
+        |var: &str| std::env::var_os(var).map(|v| v.to_string_lossy().into_owned().into_bytes());
     let candidates = [read("LC_ALL"), read(LOCALE_CATEGORIES[slot]), read("LANG")];
-    candidates.into_iter().flatten().find(|v| !v.is_empty()).unwrap_or_else(|| b"C".to_vec())
+    candidates
+        .into_iter()
+        .flatten()
+        .find(|v| !v.is_empty())
+        .unwrap_or_else(|| b"C".to_vec())
 }
 
 fn setlocale(state: &mut State) -> LuaResult<usize> {
@@ -756,22 +833,26 @@ fn setlocale(state: &mut State) -> LuaResult<usize> {
         None => (0..LOCALE_CATEGORIES.len()).collect(),
     };
     let result = match request {
-        None => Some(Locales::get(state).query(slot)),
+        None => Some(Locales::with(state, |l| l.query(slot))),
         Some(name) => {
             let resolved: Option<Vec<Vec<u8>>> = slots
                 .iter()
-                .map(|&i| available_locale(&if name.is_empty() { environment_locale(i) } else { name.clone() }))
+                .map(|&i| {
+                    available_locale(&if name.is_empty() {
+                        environment_locale(i)
+                    } else {
+                        name.clone()
+                    })
+                })
                 .collect();
-            match resolved {
-                Some(names) => {
-                    let locales = Locales::get(state);
+            resolved.map(|names| {
+                Locales::with(state, |locales| {
                     for (&i, n) in slots.iter().zip(names) {
                         locales.0[i] = n;
                     }
-                    Some(locales.query(slot))
-                }
-                None => None,
-            }
+                    locales.query(slot)
+                })
+            })
         }
     };
     match result {
@@ -799,14 +880,10 @@ mod tests {
 
     #[test]
     fn broken_down_matches_gmtime() {
-        let tm = broken_down(1_700_000_000, 0).unwrap_or_else(|| unreachable_tm());
-        assert_eq!((tm.year, tm.mon, tm.mday, tm.hour, tm.min, tm.sec), (123, 10, 14, 22, 13, 20));
-        assert_eq!((tm.wday, tm.yday), (2, 317));
+        let tm = broken_down(1_700_000_000, 0);
+        let fields = tm.map(|t| (t.year, t.mon, t.mday, t.hour, t.min, t.sec, t.wday, t.yday));
+        assert_eq!(fields, Some((123, 10, 14, 22, 13, 20, 2, 317)));
         assert!(broken_down(i64::MIN, 0).is_none());
-    }
-
-    fn unreachable_tm() -> BrokenDown {
-        BrokenDown { sec: 0, min: 0, hour: 0, mday: 0, mon: 0, year: 0, wday: 0, yday: 0, gmt_offset: 0 }
     }
 
     #[test]

@@ -93,27 +93,60 @@ pub(crate) fn find_bytes(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     None
 }
 
-/// The byte classes of `%a`, `%d`, ... in the C locale: does `c` belong to class letter `class`
-/// (an uppercase letter negates the class; any other byte stands for itself)?
+/// Class bits of every byte in the C locale, one bit per class letter of `CLASS_LETTERS`.
+static BYTE_CLASSES: [u16; 256] = byte_classes();
+
+/// The class letters, in bit order.
+const CLASS_LETTERS: &[u8; 10] = b"acdlpsuwxz";
+
+const fn byte_classes() -> [u16; 256] {
+    let mut table = [0u16; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        let members = [
+            c.is_ascii_alphabetic(),
+            c.is_ascii_control(),
+            c.is_ascii_digit(),
+            c.is_ascii_lowercase(),
+            c.is_ascii_punctuation(),
+            // C's isspace also counts the vertical tab, which Rust's whitespace test leaves out.
+            matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'),
+            c.is_ascii_uppercase(),
+            c.is_ascii_alphanumeric(),
+            c.is_ascii_hexdigit(),
+            c == 0,
+        ];
+        let mut bit = 0;
+        while bit < members.len() {
+            if members[bit] {
+                table[i] |= 1 << bit;
+            }
+            bit += 1;
+        }
+        i += 1;
+    }
+    table
+}
+
+/// The bit of `BYTE_CLASSES` for class letter `letter` (either case), if it is one.
+fn class_bit(letter: u8) -> Option<u16> {
+    let lower = letter.to_ascii_lowercase();
+    CLASS_LETTERS
+        .iter()
+        .position(|&l| l == lower)
+        .map(|i| 1 << i)
+}
+
+/// Does byte `c` belong to the class `%<class>` (`%a`, `%d`, ...; an uppercase letter negates
+/// the class; any other byte stands for itself)?
 fn match_class(c: u8, class: u8) -> bool {
-    let res = match class.to_ascii_lowercase() {
-        b'a' => c.is_ascii_alphabetic(),
-        b'c' => c.is_ascii_control(),
-        b'd' => c.is_ascii_digit(),
-        b'l' => c.is_ascii_lowercase(),
-        b'p' => c.is_ascii_punctuation(),
-        // C's isspace also counts the vertical tab, which Rust's whitespace test leaves out.
-        b's' => matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'),
-        b'u' => c.is_ascii_uppercase(),
-        b'w' => c.is_ascii_alphanumeric(),
-        b'x' => c.is_ascii_hexdigit(),
-        b'z' => c == 0,
-        _ => return class == c,
-    };
-    if class.is_ascii_lowercase() {
-        res
-    } else {
-        !res
+    match class_bit(class) {
+        Some(bit) => {
+            let member = BYTE_CLASSES[usize::from(c)] & bit != 0;
+            member == class.is_ascii_lowercase()
+        }
+        None => class == c,
     }
 }
 
@@ -143,6 +176,22 @@ pub(crate) enum CaptureValue {
     Position(usize),
 }
 
+/// What the byte at a position must be for the rest of the pattern to have a chance there.
+///
+/// When the rest of the pattern starts with a single item that must match once (a byte, a
+/// class or a set, not followed by `*`, `?` or `-`; not a capture, anchor, `%b`, `%f` or
+/// back-reference), it fails at once, with no effect on captures and no error, wherever the
+/// subject has a byte the item does not match. Such positions are skipped without trying them.
+#[derive(Clone, Copy, Debug)]
+enum Guard {
+    /// Any position may match.
+    Open,
+    /// The byte must be this one.
+    Byte(u8),
+    /// The byte must match the item `p..ep` (a class or a set).
+    Item(usize, usize),
+}
+
 /// A way the match could still go when the current path fails.
 #[derive(Clone, Copy, Debug)]
 enum Alternative {
@@ -150,12 +199,12 @@ enum Alternative {
     Skip { s: usize, p: usize },
     /// `*` or `+` matched `remaining - 1` repetitions from `base`: retry the rest of the
     /// pattern (`next`) at `base + remaining - 1`, then with one repetition fewer, down to
-    /// none. `guard`, when known, is a byte the rest of the pattern must start with.
+    /// none. `guard` tells positions where the rest of the pattern cannot start.
     Greedy {
         base: usize,
         remaining: usize,
         next: usize,
-        guard: Option<u8>,
+        guard: Guard,
     },
     /// `-`: the rest of the pattern (after the item `item..item_end`) is tried at `s` (first
     /// time) or, after one more repetition of the item, further on.
@@ -164,7 +213,7 @@ enum Alternative {
         item: usize,
         item_end: usize,
         fresh: bool,
-        guard: Option<u8>,
+        guard: Guard,
     },
 }
 
@@ -184,30 +233,59 @@ enum Undo {
     Close(usize),
 }
 
+/// The growable storage of a matcher, handed from one matcher to the next so that repeated
+/// calls do not allocate.
+#[derive(Default)]
+pub(crate) struct MatchBuffers {
+    captures: Vec<Capture>,
+    choices: Vec<ChoicePoint>,
+    trail: Vec<Undo>,
+}
+
+/// Buffers that grew past this many choice points are dropped rather than kept for reuse.
+const KEPT_CHOICES: usize = 1024;
+
 /// Matching state for one subject and one pattern, reused across match attempts (`gsub`,
 /// `gmatch` and `find` try successive start positions).
 pub(crate) struct Matcher<'a> {
     src: &'a [u8],
     pat: &'a [u8],
-    level: usize,
-    captures: [Capture; MAX_CAPTURES],
+    /// The captures opened so far on the current path (their count is Lua 5.1's `level`).
+    captures: Vec<Capture>,
     choices: Vec<ChoicePoint>,
     trail: Vec<Undo>,
 }
 
 impl<'a> Matcher<'a> {
     /// A matcher of `pattern` (read up to its first zero byte) against `subject`.
+    #[cfg(test)]
     pub(crate) fn new(subject: &'a [u8], pattern: &'a [u8]) -> Matcher<'a> {
+        Matcher::with_buffers(subject, pattern, MatchBuffers::default())
+    }
+
+    /// A matcher that uses (and will give back) `buffers`.
+    pub(crate) fn with_buffers(subject: &'a [u8], pattern: &'a [u8], buffers: MatchBuffers) -> Matcher<'a> {
         Matcher {
             src: subject,
             pat: c_string(pattern),
-            level: 0,
-            captures: [Capture {
-                start: 0,
-                len: CaptureLen::Unfinished,
-            }; MAX_CAPTURES],
-            choices: Vec::new(),
-            trail: Vec::new(),
+            captures: buffers.captures,
+            choices: buffers.choices,
+            trail: buffers.trail,
+        }
+    }
+
+    /// The buffers, emptied, for the next matcher (unless they grew unusually large).
+    pub(crate) fn into_buffers(mut self) -> MatchBuffers {
+        if self.choices.capacity() > KEPT_CHOICES {
+            return MatchBuffers::default();
+        }
+        self.captures.clear();
+        self.choices.clear();
+        self.trail.clear();
+        MatchBuffers {
+            captures: self.captures,
+            choices: self.choices,
+            trail: self.trail,
         }
     }
 
@@ -219,7 +297,7 @@ impl<'a> Matcher<'a> {
     /// Try to match the pattern from pattern offset `p` at subject offset `s` (exactly there,
     /// no scanning forward); the end of the match on success.
     pub(crate) fn match_at(&mut self, s: usize, p: usize) -> Result<Option<usize>, PatternError> {
-        self.level = 0;
+        self.captures.clear();
         self.choices.clear();
         self.trail.clear();
         let (mut s, mut p) = (s, p);
@@ -237,20 +315,44 @@ impl<'a> Matcher<'a> {
         }
     }
 
+    /// The first match starting at or after subject offset `from`, as (start, end). With
+    /// `honor_anchor`, a leading `^` ties the match to `from` itself; without, `^` is an
+    /// ordinary byte (as in `gmatch`).
+    pub(crate) fn search(&mut self, from: usize, honor_anchor: bool) -> Result<Option<(usize, usize)>, PatternError> {
+        let anchored = honor_anchor && self.anchored();
+        let p0 = usize::from(anchored);
+        let mut at = from;
+        loop {
+            if !anchored {
+                match self.skip_to_candidate(at, p0) {
+                    Some(next) => at = next,
+                    None => return Ok(None),
+                }
+            }
+            if let Some(end) = self.match_at(at, p0)? {
+                return Ok(Some((at, end)));
+            }
+            at += 1;
+            if anchored || at > self.src.len() {
+                return Ok(None);
+            }
+        }
+    }
+
     /// How many values a successful match yields: its captures, or the whole match when it has
     /// none and `whole` is asked for (`find` asks for none).
     pub(crate) fn capture_count(&self, whole: bool) -> usize {
-        if self.level == 0 && whole {
+        if self.captures.is_empty() && whole {
             1
         } else {
-            self.level
+            self.captures.len()
         }
     }
 
     /// Capture `i` of the match `s..e` just found; capture 0 of a pattern without captures is
     /// the whole match.
     pub(crate) fn capture(&self, i: usize, s: usize, e: usize) -> Result<CaptureValue, PatternError> {
-        if i >= self.level {
+        if i >= self.captures.len() {
             return if i == 0 {
                 Ok(CaptureValue::Text(s, e))
             } else {
@@ -269,15 +371,13 @@ impl<'a> Matcher<'a> {
     /// pattern from `p` could begin, judging by its first byte: starts skipped would fail at
     /// once, without effects. `None` when no start is left.
     pub(crate) fn skip_to_candidate(&self, s: usize, p: usize) -> Option<usize> {
-        match self.literal_guard(p) {
-            None => Some(s),
-            Some(g) => self
-                .src
-                .get(s..)?
-                .iter()
-                .position(|&c| c == g)
-                .map(|i| s + i),
-        }
+        let rest = self.src.get(s..)?;
+        let found = match self.guard(p) {
+            Guard::Open => return Some(s),
+            Guard::Byte(b) => rest.iter().position(|&c| c == b),
+            Guard::Item(p, ep) => rest.iter().position(|&c| self.single_match(c, p, ep)),
+        };
+        found.map(|i| s + i)
     }
 
     #[inline(always)]
@@ -367,7 +467,7 @@ impl<'a> Matcher<'a> {
                             return Ok(None);
                         }
                         b'-' => {
-                            let guard = self.literal_guard(ep + 1);
+                            let guard = self.guard(ep + 1);
                             self.push_choice(Alternative::Lazy {
                                 s: *s,
                                 item: *p,
@@ -412,7 +512,7 @@ impl<'a> Matcher<'a> {
                     while remaining > 0 {
                         remaining -= 1;
                         let at = base + remaining;
-                        if guard.is_none_or(|g| self.src_at(at) == g) {
+                        if self.admits(guard, at) {
                             resume = Some(at);
                             break;
                         }
@@ -451,7 +551,7 @@ impl<'a> Matcher<'a> {
                             }
                         }
                         first = false;
-                        if guard.is_none_or(|g| self.src_at(at) == g) {
+                        if self.admits(guard, at) {
                             break Some(at);
                         }
                     };
@@ -491,7 +591,7 @@ impl<'a> Matcher<'a> {
     /// run first.
     fn push_greedy(&mut self, s: usize, p: usize, ep: usize) -> Result<(), PatternError> {
         let count = self.count_repetitions(s, p, ep);
-        let guard = self.literal_guard(ep + 1);
+        let guard = self.guard(ep + 1);
         self.push_choice(Alternative::Greedy {
             base: s,
             remaining: count + 1,
@@ -507,7 +607,15 @@ impl<'a> Matcher<'a> {
             b'.' => rest.len(),
             ESC => {
                 let class = self.pat_at(p + 1);
-                rest.iter().take_while(|&&c| match_class(c, class)).count()
+                match class_bit(class) {
+                    Some(bit) => {
+                        let wanted = class.is_ascii_lowercase();
+                        rest.iter()
+                            .take_while(|&&c| (BYTE_CLASSES[usize::from(c)] & bit != 0) == wanted)
+                            .count()
+                    }
+                    None => rest.iter().take_while(|&&c| c == class).count(),
+                }
             }
             b'[' => rest
                 .iter()
@@ -517,24 +625,47 @@ impl<'a> Matcher<'a> {
         }
     }
 
-    /// When the pattern at `p` is a plain byte that must match once (not an item that may be
-    /// skipped, not a capture, anchor or class), that byte: the rest of the pattern fails at once
-    /// wherever the subject has another byte, without effects, so such positions are skipped.
-    fn literal_guard(&self, p: usize) -> Option<u8> {
-        let c = *self.pat.get(p)?;
-        if matches!(c, b'(' | b')' | ESC | b'[' | b'.' | b'$') {
-            return None;
+    /// The guard of the pattern from `p` on (see `Guard`).
+    fn guard(&self, p: usize) -> Guard {
+        let Some(&c) = self.pat.get(p) else {
+            return Guard::Open;
+        };
+        match c {
+            b'(' | b')' | b'.' => return Guard::Open,
+            b'$' if p + 1 == self.pat.len() => return Guard::Open,
+            ESC if matches!(self.pat_at(p + 1), b'b' | b'f' | b'0'..=b'9') => return Guard::Open,
+            _ => {}
         }
-        if matches!(self.pat_at(p + 1), b'*' | b'?' | b'-') {
-            return None;
+        // A malformed item gets no guard: trying it raises the error as it should.
+        let Ok(ep) = self.class_end(p) else {
+            return Guard::Open;
+        };
+        if matches!(self.pat_at(ep), b'*' | b'?' | b'-') {
+            return Guard::Open;
         }
-        Some(c)
+        if matches!(c, ESC | b'[') {
+            Guard::Item(p, ep)
+        } else {
+            Guard::Byte(c)
+        }
+    }
+
+    /// Whether the guard lets the rest of the pattern be tried at `at`.
+    #[inline]
+    fn admits(&self, guard: Guard, at: usize) -> bool {
+        match guard {
+            Guard::Open => true,
+            Guard::Byte(b) => self.src_at(at) == b,
+            Guard::Item(p, ep) => at < self.src.len() && self.single_match(self.src_at(at), p, ep),
+        }
     }
 
     fn undo_to(&mut self, len: usize) {
         while self.trail.len() > len {
             match self.trail.pop() {
-                Some(Undo::Open) => self.level = self.level.saturating_sub(1),
+                Some(Undo::Open) => {
+                    self.captures.pop();
+                }
                 Some(Undo::Close(n)) => {
                     if let Some(cap) = self.captures.get_mut(n) {
                         cap.len = CaptureLen::Unfinished;
@@ -546,11 +677,10 @@ impl<'a> Matcher<'a> {
     }
 
     fn open_capture(&mut self, s: usize, len: CaptureLen) -> Result<(), PatternError> {
-        let Some(cap) = self.captures.get_mut(self.level) else {
+        if self.captures.len() >= MAX_CAPTURES {
             return Err(PatternError::TooManyCaptures);
-        };
-        *cap = Capture { start: s, len };
-        self.level += 1;
+        }
+        self.captures.push(Capture { start: s, len });
         self.trail.push(Undo::Open);
         Ok(())
     }
@@ -559,8 +689,6 @@ impl<'a> Matcher<'a> {
     fn close_capture(&mut self, s: usize) -> Result<(), PatternError> {
         let open = self
             .captures
-            .get(..self.level)
-            .unwrap_or_default()
             .iter()
             .rposition(|c| c.len == CaptureLen::Unfinished)
             .ok_or(PatternError::InvalidPatternCapture)?;
@@ -575,7 +703,7 @@ impl<'a> Matcher<'a> {
     fn match_back_reference(&self, s: usize, digit: u8) -> Result<Option<usize>, PatternError> {
         let index = usize::from(digit)
             .checked_sub(usize::from(b'1'))
-            .filter(|&i| i < self.level)
+            .filter(|&i| i < self.captures.len())
             .ok_or(PatternError::InvalidCaptureIndex)?;
         let cap = self.captures.get(index).ok_or(PatternError::InvalidCaptureIndex)?;
         match cap.len {

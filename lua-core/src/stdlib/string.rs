@@ -5,7 +5,7 @@
 //! are clamped rather than rejected. The pattern functions work on the subject in place; their
 //! results are built in one buffer and interned once.
 
-use super::pattern::{self, CaptureValue, Matcher, PatternError};
+use super::pattern::{self, CaptureValue, MatchBuffers, Matcher, PatternError};
 use crate::gc::Gc;
 use crate::value::{LuaStr, LuaType, NativeFn, Table, Value};
 use crate::vm::{ErrorKind, LuaError, LuaResult, State};
@@ -198,6 +198,24 @@ fn dump(state: &mut State) -> LuaResult<usize> {
 
 // ---- pattern matching ------------------------------------------------------------------------
 
+/// A matcher using the buffers kept in the state from earlier calls.
+fn matcher<'a>(state: &mut State, subject: &'a [u8], pattern: &'a [u8]) -> Matcher<'a> {
+    let buffers = state
+        .app_data_mut::<MatchBuffers>()
+        .map(std::mem::take)
+        .unwrap_or_default();
+    Matcher::with_buffers(subject, pattern, buffers)
+}
+
+/// Keep the matcher's buffers in the state for the next call.
+fn keep_buffers(state: &mut State, m: Matcher<'_>) {
+    let buffers = m.into_buffers();
+    match state.app_data_mut::<MatchBuffers>() {
+        Some(slot) => *slot = buffers,
+        None => state.set_app_data(buffers),
+    }
+}
+
 fn pattern_error(state: &mut State, e: PatternError) -> LuaError {
     state.native_error(e.message())
 }
@@ -253,30 +271,22 @@ fn find_or_match(state: &mut State, is_find: bool) -> LuaResult<usize> {
             return Ok(2);
         }
     } else {
-        let mut m = Matcher::new(src, pat);
-        let anchored = m.anchored();
-        let p0 = usize::from(anchored);
-        let mut at = init;
-        loop {
-            if !anchored {
-                match m.skip_to_candidate(at, p0) {
-                    Some(next) => at = next,
-                    None => break,
-                }
+        let mut m = matcher(state, src, pat);
+        let found = m.search(init, true).map_err(|e| pattern_error(state, e))?;
+        let n = match found {
+            Some((at, end)) if is_find => {
+                state.push(Value::Number((at + 1) as f64));
+                state.push(Value::Number(end as f64));
+                push_captures(state, &m, src, at, end, false)? + 2
             }
-            if let Some(end) = m.match_at(at, p0).map_err(|e| pattern_error(state, e))? {
-                if is_find {
-                    state.push(Value::Number((at + 1) as f64));
-                    state.push(Value::Number(end as f64));
-                    return Ok(push_captures(state, &m, src, at, end, false)? + 2);
-                }
-                return push_captures(state, &m, src, at, end, true);
+            Some((at, end)) => push_captures(state, &m, src, at, end, true)?,
+            None => {
+                state.push(Value::Nil);
+                1
             }
-            at += 1;
-            if anchored || at > src.len() {
-                break;
-            }
-        }
+        };
+        keep_buffers(state, m);
+        return Ok(n);
     }
     state.push(Value::Nil);
     Ok(1)
@@ -306,22 +316,22 @@ fn gmatch_next(state: &mut State) -> LuaResult<usize> {
         _ => 0,
     };
     let src = s.as_bytes();
-    let mut m = Matcher::new(src, p.as_bytes());
-    let mut at = start;
-    while at <= src.len() {
-        match m.skip_to_candidate(at, 0) {
-            Some(next) => at = next,
-            None => break,
-        }
-        if let Some(end) = m.match_at(at, 0).map_err(|e| pattern_error(state, e))? {
+    if start > src.len() {
+        return Ok(0);
+    }
+    let mut m = matcher(state, src, p.as_bytes());
+    let found = m.search(start, false).map_err(|e| pattern_error(state, e))?;
+    let n = match found {
+        Some((at, end)) => {
             // After an empty match, move on by one so the next call makes progress.
             let next = if end == at { end + 1 } else { end };
             state.set_native_upvalue(2, Value::Number(next as f64));
-            return push_captures(state, &m, src, at, end, true);
+            push_captures(state, &m, src, at, end, true)?
         }
-        at += 1;
-    }
-    Ok(0)
+        None => 0,
+    };
+    keep_buffers(state, m);
+    Ok(n)
 }
 
 /// What `gsub` replaces each match with.
@@ -355,41 +365,41 @@ fn gsub(state: &mut State) -> LuaResult<usize> {
         f @ (Value::LuaFunction(_) | Value::NativeFunction(_)) => Replacement::Function(f),
         _ => return Err(state.arg_error(3, "string/function/table expected")),
     };
-    let mut m = Matcher::new(src, p.as_bytes());
+    let mut m = matcher(state, src, p.as_bytes());
     let anchored = m.anchored();
     let p0 = usize::from(anchored);
     let mut out = Vec::with_capacity(src.len());
     let mut args = Vec::new();
+    // `src[..copied]` is already accounted for in `out`; unmatched bytes after it are copied
+    // in one piece when the next replacement (or the end) comes.
+    let mut copied = 0;
     let mut at = 0;
     let mut count: i32 = 0;
     while count < max_n {
         if !anchored {
             match m.skip_to_candidate(at, p0) {
-                Some(next) => {
-                    out.extend_from_slice(slice(src, at, next));
-                    at = next;
-                }
+                Some(next) => at = next,
                 None => break,
             }
         }
         let end = m.match_at(at, p0).map_err(|e| pattern_error(state, e))?;
         if let Some(end) = end {
             count += 1;
+            out.extend_from_slice(slice(src, copied, at));
             add_replacement(state, &m, src, at, end, &repl, &mut args, &mut out)?;
+            copied = end;
         }
         match end {
             Some(end) if end > at => at = end,
-            _ if at < src.len() => {
-                out.extend_from_slice(slice(src, at, at + 1));
-                at += 1;
-            }
+            _ if at < src.len() => at += 1,
             _ => break,
         }
         if anchored {
             break;
         }
     }
-    out.extend_from_slice(slice(src, at, src.len()));
+    keep_buffers(state, m);
+    out.extend_from_slice(slice(src, copied, src.len()));
     push_bytes(state, &out);
     state.push(Value::Number(f64::from(count)));
     Ok(2)

@@ -136,11 +136,16 @@ fn concat(state: &mut State) -> LuaResult<usize> {
         None => b"",
     };
     let mut out = Vec::new();
+    let mut number = Vec::new();
     let mut i = first;
     while i <= last {
         match t.get_int(i) {
-            Value::String(s) => out.extend_from_slice(s.as_bytes()),
-            Value::Number(n) => crate::number::format_number(n, &mut out),
+            Value::String(s) => append(state, &mut out, s.as_bytes())?,
+            Value::Number(n) => {
+                number.clear();
+                crate::number::format_number(n, &mut number);
+                append(state, &mut out, &number)?;
+            }
             other => {
                 let msg = format!(
                     "invalid value ({}) at index {} in table for 'concat'",
@@ -151,13 +156,26 @@ fn concat(state: &mut State) -> LuaResult<usize> {
             }
         }
         if i < last {
-            out.extend_from_slice(sep);
+            append(state, &mut out, sep)?;
         }
         i += 1;
     }
     let s = state.new_string(&out);
     state.push(s);
     Ok(1)
+}
+
+/// Append to the result of `concat`, failing with "not enough memory" rather than aborting
+/// when the buffer cannot grow (or would pass the state's memory limit).
+fn append(state: &mut State, out: &mut Vec<u8>, piece: &[u8]) -> LuaResult<()> {
+    if out.capacity() - out.len() < piece.len() {
+        state.reserve_memory(out.len().saturating_add(piece.len()))?;
+        if out.try_reserve(piece.len()).is_err() {
+            return Err(state.memory_error());
+        }
+    }
+    out.extend_from_slice(piece);
+    Ok(())
 }
 
 /// `foreachi(t, f)`: calls `f(i, t[i])` for `i = 1..#t` until it returns a non-nil value.

@@ -1,0 +1,13 @@
+-- argument errors of methods and functions name them as called
+local name = os.tmpname()
+local f = io.open(name, "w")
+print(pcall(function() f:read("x") end))
+print(pcall(function() f:seek("bad") end))
+print(pcall(function() f.write(1) end))
+print(pcall(function() io.read({}) end))
+print(pcall(function() io.lines("/nonexistent/file") end))
+print(pcall(function() io.open() end))
+print(pcall(function() f:setvbuf() end))
+f:close()
+print(pcall(function() f:write("x") end))
+os.remove(name)

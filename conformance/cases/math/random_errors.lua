@@ -1,0 +1,13 @@
+-- random's argument checks; a number is drawn before the arguments are checked
+print(pcall(math.random, 2, 1))
+print(pcall(math.random, 0))
+print(pcall(math.random, 1, 2, 3))
+print(pcall(math.random, "x"))
+print(pcall(math.randomseed))
+print(pcall(math.randomseed, "x"))
+math.randomseed(7)
+local a = math.random()
+math.randomseed(7)
+pcall(math.random, 2, 1)
+print(math.random() == a)
+print(pcall(function() math.random(10, 1) end))

@@ -1,0 +1,11 @@
+-- os.date format strings: literals, '%' at the end, NUL, '*t', invalid times
+print(os.date("!%Y-%m-%d %H:%M:%S", 1234567890))
+print(os.date("!%c", 0), os.date("!%x %X %r", 0))
+print(os.date("!abc%"), os.date("!%%%"), os.date("!%"), os.date("!"))
+print(os.date("!a\0b", 0))
+print(os.date("!%c", -1e10), os.date("!%c", 1e15), os.date("!%c", 1e17), os.date("!%c", 1e20))
+print(os.date("!%H", 0/0), os.date("!%H", 1/0), os.date("!*t", 1e300))
+print(os.date("%Y", 0), os.date(nil, 0) == os.date("%c", 0))
+print(pcall(os.date, "*t", "x"))
+print(pcall(os.date, {}))
+print(type(os.date()), type(os.date("*t")))

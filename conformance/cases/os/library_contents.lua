@@ -1,0 +1,4 @@
+-- the os library's functions, in the order pairs visits them
+local names = {}
+for k, v in pairs(os) do names[#names + 1] = k .. ":" .. type(v) end
+print(table.concat(names, " "))

@@ -1,0 +1,23 @@
+-- table.concat: separators, ranges, numbers formatted as %.14g, errors
+local t = {1, 2.5, "x", 1e100, -0.0, 1/3}
+print(table.concat(t))
+print(table.concat(t, ", "))
+print(table.concat(t, "-", 2, 4))
+print(table.concat(t, "-", 4, 2) == "")
+print(table.concat(t, 7, 1, 3))
+print(table.concat({}, "x"))
+print(table.concat({"a"}, "x"))
+print(table.concat({"a", "b", "c"}, nil))
+print(table.concat({"a", "b"}, "\0"):byte(1, -1))
+local h = {[1] = "one", [2] = "two", [3] = "three", n = 3}
+print(table.concat(h, "|", 1, 3))
+print(pcall(table.concat, {{}}))
+print(pcall(table.concat, {1, 2, {}}, ","))
+print(pcall(table.concat, {1, 2}, ",", 1, 3))
+print(pcall(table.concat, {1, true}, ","))
+print(pcall(table.concat, {print}))
+print(pcall(table.concat, nil))
+print(pcall(table.concat, {}, {}))
+print(pcall(table.concat, {}, ",", "x"))
+print(pcall(table.concat, {"a", "b", "c"}, ",", "2", "3"))
+print(pcall(function() return table.concat({1, {}, 3}) end))

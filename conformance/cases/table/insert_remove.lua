@@ -1,0 +1,36 @@
+-- table.insert and table.remove: positions, shifting, arity errors
+local function show(t, n) local out = {} for i = 1, n do out[i] = tostring(t[i]) end print(table.concat(out, " ")) end
+local t = {}
+table.insert(t, "a")
+table.insert(t, "b")
+table.insert(t, 1, "c")
+table.insert(t, 2, "d")
+show(t, 5)
+table.insert(t, 10, "far")
+show(t, 10)
+print(#t, table.getn(t))
+print(table.remove(t))
+print(table.remove(t, 1))
+show(t, 5)
+print(select("#", table.remove({})))
+print(select("#", table.remove({}, 1)))
+print(table.remove({1, 2, 3}, 5))
+print(table.remove({1, 2, 3}, 0))
+print(table.remove({1, 2, 3}, -1))
+local u = {1, 2, 3}
+print(table.remove(u, 2), u[1], u[2], u[3])
+local v = {"x"}
+table.insert(v, nil)
+print(#v)
+table.insert(v, 1, nil)
+print(v[1], v[2], #v)
+print(pcall(table.insert, {}, 1, 2, 3))
+print(pcall(table.insert, {}))
+print(pcall(table.insert, nil, 1))
+print(pcall(table.insert, {}, "x", 1))
+print(pcall(table.remove, {}, "x"))
+print(pcall(table.remove, 5))
+print(pcall(function() table.insert({}, 1, 2, 3) end))
+local w = {1, 2, 3}
+table.insert(w, 2.7, "frac")
+show(w, 4)

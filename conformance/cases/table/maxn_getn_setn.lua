@@ -1,0 +1,13 @@
+-- table.maxn, table.getn and the obsolete table.setn
+print(table.maxn({}))
+print(table.maxn({1, 2, 3}))
+print(table.maxn({1, 2, [10.5] = 1, [-3] = 1, x = 1}))
+print(table.maxn({[1e100] = true}))
+print(table.maxn({[-1] = true}))
+print(table.getn({1, 2, 3, nil, 5}))
+print(table.getn({n = 10}))
+print(table.getn(setmetatable({}, {__len = function() return 99 end})))
+print(pcall(table.setn, {}, 1))
+print(pcall(table.setn, 1, 1))
+print(pcall(table.getn, "abc"))
+print(pcall(table.maxn))

@@ -1,0 +1,273 @@
+//! Stack and function introspection: `getinfo`, `getlocal`, `setlocal`, `traceback`.
+//!
+//! A stack level is looked up in the thread being inspected (the running one, or a coroutine
+//! passed as first argument, whose context is swapped in just for the lookup).
+
+use super::{is_number_arg, thread_arg, to_int};
+use crate::chunkid::chunk_id;
+use crate::value::Value;
+use crate::vm::{Level, LuaResult, State};
+
+/// What `getinfo` found about a function, before it becomes a table.
+struct FuncInfo {
+    /// `None` for a call lost to a tail call.
+    func: Option<Value>,
+    current_line: i64,
+    /// (namewhat, name) as the caller named the function.
+    name: Option<(&'static str, Vec<u8>)>,
+}
+
+/// The fields `getinfo` fills from the function alone (option `S`).
+struct SourceInfo {
+    source: Vec<u8>,
+    short_src: Vec<u8>,
+    line_defined: i64,
+    last_line_defined: i64,
+    what: &'static str,
+}
+
+fn source_info(func: Option<&Value>) -> SourceInfo {
+    match func {
+        Some(Value::LuaFunction(cl)) => {
+            let p = &cl.proto;
+            let source = p.source.as_bytes().to_vec();
+            SourceInfo {
+                short_src: chunk_id(&source),
+                source,
+                line_defined: p.line_defined as i64,
+                last_line_defined: p.last_line_defined as i64,
+                what: if p.line_defined == 0 { "main" } else { "Lua" },
+            }
+        }
+        Some(_) => SourceInfo {
+            source: b"=[C]".to_vec(),
+            short_src: b"[C]".to_vec(),
+            line_defined: -1,
+            last_line_defined: -1,
+            what: "C",
+        },
+        None => SourceInfo {
+            source: b"=(tail call)".to_vec(),
+            short_src: b"(tail call)".to_vec(),
+            line_defined: -1,
+            last_line_defined: -1,
+            what: "tail",
+        },
+    }
+}
+
+fn upvalue_count(func: Option<&Value>) -> usize {
+    match func {
+        Some(Value::LuaFunction(cl)) => cl.upvals.len(),
+        Some(Value::NativeFunction(nf)) => nf.upvalues.len(),
+        _ => 0,
+    }
+}
+
+/// The information about the function running at a stack level of the current context.
+fn level_info(state: &State, level: Level) -> FuncInfo {
+    match level {
+        Level::TailCall => FuncInfo { func: None, current_line: -1, name: None },
+        Level::Frame(idx) => {
+            let current_line = match state.frames.get(idx) {
+                Some(frame) if frame.closure.is_some() => state.current_line(frame),
+                _ => -1,
+            };
+            FuncInfo { func: Some(state.frame_function(idx)), current_line, name: state.function_name(idx) }
+        }
+    }
+}
+
+const VALID_OPTIONS: &[u8] = b"SlunfL";
+
+/// `debug.getinfo([thread,] f|level [, what])`: a table describing a function or stack level,
+/// or nil when the level does not exist.
+pub(super) fn getinfo(state: &mut State) -> LuaResult<usize> {
+    let (thread, arg) = thread_arg(state);
+    let options = match state.opt_string(arg + 2)? {
+        Some(s) => s.as_bytes().to_vec(),
+        None => b"flnSu".to_vec(),
+    };
+    let info = if let Some(n) = is_number_arg(state, arg + 1) {
+        let found = state.with_thread(thread, |s| s.stack_level(to_int(n)).map(|l| level_info(s, l)));
+        match found {
+            Some(info) => info,
+            None => {
+                state.push(Value::Nil);
+                return Ok(1);
+            }
+        }
+    } else if state.arg(arg + 1).is_function() {
+        FuncInfo { func: Some(state.arg(arg + 1)), current_line: -1, name: None }
+    } else {
+        return Err(state.arg_error(arg + 1, "function or level expected"));
+    };
+    // A lost tail call has fixed answers, and Lua 5.1 does not check the options for it.
+    if info.func.is_some() && !options.iter().all(|c| VALID_OPTIONS.contains(c)) {
+        return Err(state.arg_error(arg + 2, "invalid option"));
+    }
+    let t = state.new_table_with(0, 2);
+    // Keep the table reachable while it is filled.
+    state.push(Value::Table(t));
+    let has = |c: u8| options.contains(&c);
+    let func = info.func.as_ref();
+    if has(b'S') {
+        let s = source_info(func);
+        let source = state.new_string(&s.source);
+        set(state, t, "source", source)?;
+        let short_src = state.new_string(&s.short_src);
+        set(state, t, "short_src", short_src)?;
+        set(state, t, "linedefined", Value::Number(s.line_defined as f64))?;
+        set(state, t, "lastlinedefined", Value::Number(s.last_line_defined as f64))?;
+        let what = state.new_string(s.what.as_bytes());
+        set(state, t, "what", what)?;
+    }
+    if has(b'l') {
+        set(state, t, "currentline", Value::Number(info.current_line as f64))?;
+    }
+    if has(b'u') {
+        set(state, t, "nups", Value::Number(upvalue_count(func) as f64))?;
+    }
+    if has(b'n') {
+        // A lost tail call has an empty name rather than none.
+        let (namewhat, name): (&str, Option<&[u8]>) = match (&info.name, func) {
+            (Some((what, name)), _) => (what, Some(name)),
+            (None, None) => ("", Some(b"")),
+            (None, Some(_)) => ("", None),
+        };
+        match name {
+            Some(name) => {
+                let name = state.new_string(name);
+                set(state, t, "name", name)?;
+            }
+            // Lua 5.1 stores a nil name, which still takes a slot in the table (and so shapes
+            // the order `pairs` visits the fields in): make the key, then clear it.
+            None => {
+                set(state, t, "name", Value::Boolean(false))?;
+                set(state, t, "name", Value::Nil)?;
+            }
+        }
+        let namewhat = state.new_string(namewhat.as_bytes());
+        set(state, t, "namewhat", namewhat)?;
+    }
+    if has(b'L') {
+        if let Some(Value::LuaFunction(cl)) = func {
+            let lines = state.new_table_with(0, 0);
+            set(state, t, "activelines", Value::Table(lines))?;
+            for &line in cl.proto.line_info.iter() {
+                state.raw_set_int(lines, line as i64, Value::Boolean(true))?;
+            }
+        }
+    }
+    if has(b'f') {
+        if let Some(&f) = func {
+            set(state, t, "func", f)?;
+        }
+    }
+    Ok(1)
+}
+
+fn set(state: &mut State, t: crate::gc::Gc<crate::value::Table>, key: &str, v: Value) -> LuaResult<()> {
+    state.set_field(t, key, v)
+}
+
+/// The level argument of `getlocal`/`setlocal`, found in the inspected thread, else the
+/// `level out of range` argument error.
+fn local_level(state: &mut State, thread: crate::gc::Gc<crate::value::LuaThread>, arg: usize) -> LuaResult<Level> {
+    let level = state.check_int32(arg + 1)? as i64;
+    match state.with_thread(thread, |s| s.stack_level(level)) {
+        Some(l) => Ok(l),
+        None => Err(state.arg_error(arg + 1, "level out of range")),
+    }
+}
+
+/// `debug.getlocal([thread,] level, n)`: name and value of a local, or nil.
+pub(super) fn getlocal(state: &mut State) -> LuaResult<usize> {
+    let (thread, arg) = thread_arg(state);
+    let level = local_level(state, thread, arg)?;
+    let n = state.check_int32(arg + 2)? as i64;
+    let found = match level {
+        Level::Frame(idx) => state.with_thread(thread, |s| {
+            s.frame_local(idx, n).map(|(name, slot)| (name, s.stack.get(slot).copied().unwrap_or_default()))
+        }),
+        Level::TailCall => None,
+    };
+    match found {
+        Some((name, value)) => {
+            let name = state.new_string(&name);
+            state.push(name);
+            state.push(value);
+            Ok(2)
+        }
+        None => {
+            state.push(Value::Nil);
+            Ok(1)
+        }
+    }
+}
+
+/// `debug.setlocal([thread,] level, n, v)`: the name of the local set, or nil.
+pub(super) fn setlocal(state: &mut State) -> LuaResult<usize> {
+    let (thread, arg) = thread_arg(state);
+    let level = local_level(state, thread, arg)?;
+    let value = state.check_any(arg + 3)?;
+    state.set_top(arg + 3);
+    let n = state.check_int32(arg + 2)? as i64;
+    let found = match level {
+        Level::Frame(idx) => state.with_thread(thread, |s| {
+            let (name, slot) = s.frame_local(idx, n)?;
+            let cell = s.stack.get_mut(slot)?;
+            *cell = value;
+            Some(name)
+        }),
+        Level::TailCall => None,
+    };
+    let result = match found {
+        Some(name) => state.new_string(&name),
+        None => Value::Nil,
+    };
+    state.push(result);
+    Ok(1)
+}
+
+/// `debug.traceback([thread,] [msg [, level]])`: the message, a newline and the stack from
+/// `level` (1, the caller, by default; 0 for another thread). A message that is neither a
+/// string nor a number is returned untouched.
+pub(super) fn traceback(state: &mut State) -> LuaResult<usize> {
+    let (thread, arg) = thread_arg(state);
+    let is_running = thread == state.current_thread;
+    let mut last = state.arg_count();
+    let level = match is_number_arg(state, arg + 2) {
+        Some(n) if state.arg_present(arg + 2) => {
+            // Lua 5.1 pops the top value here, whichever it is.
+            last -= 1;
+            to_int(n)
+        }
+        _ if is_running => 1,
+        _ => 0,
+    };
+    let mut out = Vec::new();
+    if last > arg {
+        let first = state.arg(arg + 1);
+        if !matches!(first, Value::String(_) | Value::Number(_)) {
+            state.push(first);
+            return Ok(1);
+        }
+        // Every value left is part of the message (Lua 5.1 concatenates them all).
+        for i in arg + 1..=last {
+            match state.arg(i) {
+                Value::String(s) => out.extend_from_slice(s.as_bytes()),
+                Value::Number(n) => crate::number::format_number(n, &mut out),
+                other => {
+                    let msg = format!("attempt to concatenate a {} value", other.type_name());
+                    return Err(state.rt_error(&msg));
+                }
+            }
+        }
+        out.push(b'\n');
+    }
+    out.extend_from_slice(&state.with_thread(thread, |s| s.traceback_from(level)));
+    let s = state.new_string(&out);
+    state.push(s);
+    Ok(1)
+}
