@@ -19,6 +19,7 @@ pub fn run(args: Vec<Vec<u8>>) -> i32 {
     state.set_stdout(Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout())));
     let mut cli = Cli { progname: Some(progname), args };
     let status = cli.main(&mut state);
+    state.close();
     state.flush_stdout();
     status
 }

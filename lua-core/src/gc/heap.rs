@@ -262,6 +262,30 @@ impl Heap {
         t
     }
 
+    /// Unmarked userdata, newest first (the order Lua 5.1 finalizes them in).
+    pub(crate) fn unmarked_userdata(&self) -> Vec<Gc<UserData>> {
+        self.objects
+            .iter()
+            .rev()
+            .filter_map(|o| match *o {
+                GcObj::UserData(u) if !u.header().marked.get() => Some(u),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Every userdata, newest first.
+    pub(crate) fn all_userdata(&self) -> Vec<Gc<UserData>> {
+        self.objects
+            .iter()
+            .rev()
+            .filter_map(|o| match *o {
+                GcObj::UserData(u) => Some(u),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Before a sweep: a dead thread's open upvalues may still be reachable from closures;
     /// give them their final values before the thread's stack goes away.
     pub(crate) fn close_upvalues_of_dead_threads(&mut self) {

@@ -472,13 +472,13 @@ fn collectgarbage(state: &mut State) -> LuaResult<usize> {
             Value::Number(0.0)
         }
         "collect" => {
-            state.collect_garbage();
+            state.full_gc()?;
             Value::Number(0.0)
         }
         "count" => Value::Number(state.used_memory() as f64 / 1024.0),
         "step" => {
             // Collections here always run whole, so every step finishes a cycle.
-            state.collect_garbage();
+            state.full_gc()?;
             Value::Boolean(true)
         }
         "setpause" => Value::Number(state.heap_mut().set_pause(ex.max(0) as usize) as f64),

@@ -8,11 +8,13 @@ pub struct UserData {
     pub(crate) data: Box<dyn Any>,
     pub(crate) metatable: Option<Gc<Table>>,
     pub(crate) env: Option<Gc<Table>>,
+    /// Its `__gc` has been scheduled (a userdata is finalized at most once).
+    pub(crate) finalized: std::cell::Cell<bool>,
 }
 
 impl UserData {
     pub fn new(data: Box<dyn Any>) -> UserData {
-        UserData { data, metatable: None, env: None }
+        UserData { data, metatable: None, env: None, finalized: std::cell::Cell::new(false) }
     }
     pub fn data(&self) -> &dyn Any {
         &*self.data

@@ -36,14 +36,34 @@ impl State {
         for v in &mut self.stack[live..] {
             *v = Value::Nil;
         }
+        for u in self.pending_finalizers.iter() {
+            marker.mark_obj(GcObj::UserData(*u));
+        }
         marker.propagate();
+        // Unreachable userdata with a `__gc` metamethod survive this cycle (with everything they
+        // reach) and are finalized after it; they are freed by a later cycle.
+        let mut doomed = Vec::new();
+        for u in self.heap.unmarked_userdata() {
+            if u.finalized.get() {
+                continue;
+            }
+            if u.metatable.and_then(|mt| self.fast_tm(mt, super::Tm::Gc)).is_some() {
+                u.finalized.set(true);
+                marker.mark_obj(GcObj::UserData(u));
+                doomed.push(u);
+            }
+        }
+        if !doomed.is_empty() {
+            marker.propagate();
+            self.pending_finalizers.extend(doomed);
+        }
         marker.clear_weak_tables();
         self.heap.close_upvalues_of_dead_threads();
         self.heap.sweep();
     }
 
-    /// A safe point: collect if one is due; fail with "not enough memory" when the heap stays
-    /// over its limit afterwards.
+    /// A safe point: collect if one is due and run the finalizers it scheduled; fail with "not
+    /// enough memory" when the heap stays over its limit afterwards.
     pub(crate) fn gc_safe_point(&mut self) -> LuaResult<()> {
         if self.heap.is_stopped() {
             if self.heap.over_limit() {
@@ -52,10 +72,46 @@ impl State {
         } else {
             self.collect_garbage();
         }
+        self.run_finalizers()?;
         if self.heap.over_limit() {
             return Err(self.memory_error());
         }
         Ok(())
+    }
+
+    /// A full collection followed by the finalizers it scheduled (`collectgarbage("collect")`).
+    pub fn full_gc(&mut self) -> LuaResult<()> {
+        self.collect_garbage();
+        self.run_finalizers()
+    }
+
+    /// Call `__gc` on each userdata scheduled for finalization, newest first. An error in a
+    /// finalizer propagates, as in Lua 5.1, and leaves the rest scheduled.
+    pub(crate) fn run_finalizers(&mut self) -> LuaResult<()> {
+        while !self.pending_finalizers.is_empty() {
+            let u = self.pending_finalizers.remove(0);
+            let Some(gc) = u.metatable.and_then(|mt| self.fast_tm(mt, super::Tm::Gc)) else { continue };
+            let func = self.top;
+            self.push(gc);
+            self.push(Value::UserData(u));
+            self.call_at(func, 1, 0)?;
+            self.top = func;
+        }
+        Ok(())
+    }
+
+    /// Finalize every userdata that has a `__gc` metamethod, reachable or not, as closing a
+    /// Lua 5.1 state does; errors in finalizers are ignored.
+    pub fn close(&mut self) {
+        for u in self.heap.all_userdata() {
+            if !u.finalized.get() && u.metatable.and_then(|mt| self.fast_tm(mt, super::Tm::Gc)).is_some() {
+                u.finalized.set(true);
+                self.pending_finalizers.push(u);
+            }
+        }
+        while !self.pending_finalizers.is_empty() {
+            let _ = self.run_finalizers();
+        }
     }
 
     /// The error of a failed allocation. Message handlers do not run for it, as in Lua 5.1.

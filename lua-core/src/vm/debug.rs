@@ -383,13 +383,21 @@ impl State {
 
     /// The function running in frame `frame_idx`.
     pub(crate) fn frame_function(&self, frame_idx: usize) -> Value {
-        self.frames.get(frame_idx).and_then(|f| self.stack.get(f.func)).copied().unwrap_or_default()
+        self.frames
+            .get(frame_idx)
+            .and_then(|f| self.stack.get(f.func))
+            .copied()
+            .unwrap_or_default()
     }
 
     /// Run `f` with the execution context (stack, frames, open upvalues) of `thread` in place,
     /// so that the stack-inspection functions above look at that thread. `f` must not run Lua
     /// code nor raise errors: it only reads or writes stack slots.
-    pub(crate) fn with_thread<R>(&mut self, thread: Gc<LuaThread>, f: impl FnOnce(&mut State) -> R) -> R {
+    pub(crate) fn with_thread<R>(
+        &mut self,
+        thread: Gc<LuaThread>,
+        f: impl FnOnce(&mut State) -> R,
+    ) -> R {
         let running = self.current_thread;
         if thread == running {
             return f(self);

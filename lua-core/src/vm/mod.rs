@@ -140,6 +140,8 @@ pub struct State {
     /// The thread whose context is the one above (`stack`, `frames`, ...).
     pub(crate) current_thread: Gc<LuaThread>,
     pub(crate) main_thread: Gc<LuaThread>,
+    /// Unreachable userdata whose `__gc` is still to be called (roots until then).
+    pub(crate) pending_finalizers: Vec<Gc<crate::value::UserData>>,
     /// The debug hook and the cached mask of its events (tested per instruction).
     pub(crate) hook: Option<hook::Hook>,
     pub(crate) hook_mask: u8,
@@ -180,6 +182,7 @@ impl State {
             frame_capacity: INITIAL_FRAME_CAPACITY,
             error_handler: None,
             stdout: Box::new(std::io::stdout()),
+            pending_finalizers: Vec::new(),
             hook: None,
             hook_mask: 0,
             in_hook: false,
