@@ -1,5 +1,6 @@
 //! A Lua 5.1 interpreter: lexer, compiler to register bytecode, VM, tracing GC, standard library.
 
+pub mod api;
 pub mod bytecode;
 pub mod chunkid;
 pub mod compile;

@@ -70,17 +70,19 @@ fn normalize_addresses(listing: &str) -> String {
         if i > 0 {
             out.push('\n');
         }
-        let is_header = (line.starts_with("main <") || line.starts_with("function <"))
-            && line.ends_with(')');
+        let is_header =
+            (line.starts_with("main <") || line.starts_with("function <")) && line.ends_with(')');
         let is_table = (line.starts_with("constants (")
             || line.starts_with("locals (")
             || line.starts_with("upvalues ("))
             && line.ends_with(':');
         let is_closure = line.contains("\tCLOSURE  \t");
         let cut = if is_header {
-            line.rfind(" bytes at ").map(|at| (at + " bytes at ".len(), line.len() - 1))
+            line.rfind(" bytes at ")
+                .map(|at| (at + " bytes at ".len(), line.len() - 1))
         } else if is_table {
-            line.rfind(" for ").map(|at| (at + " for ".len(), line.len() - 1))
+            line.rfind(" for ")
+                .map(|at| (at + " for ".len(), line.len() - 1))
         } else if is_closure {
             line.rfind("\t; ").map(|at| (at + "\t; ".len(), line.len()))
         } else {
@@ -98,10 +100,13 @@ fn normalize_addresses(listing: &str) -> String {
     out
 }
 
-/// `luac5.1 -l -l` on a case, run in its directory so the listing names it `<name>.lua`.
-fn reference_listing(case: &Path) -> String {
+/// `luac5.1 -l -l` (`full`) or `luac5.1 -l` on a case, run in its directory so the listing
+/// names it `<name>.lua`.
+fn reference_listing(case: &Path, full: bool) -> String {
+    let flags: &[&str] = if full { &["-l", "-l"] } else { &["-l"] };
     let output = Command::new("luac5.1")
-        .args(["-l", "-l", "-o", "/dev/null"])
+        .args(flags)
+        .args(["-o", "/dev/null"])
         .arg(file_name(case))
         .current_dir(case.parent().unwrap_or(Path::new(".")))
         .output()
@@ -150,12 +155,30 @@ fn reference_loadstring_error(case: &Path) -> Vec<u8> {
     child.wait_with_output().expect("wait for lua5.1").stdout
 }
 
-fn our_listing(case: &Path) -> Result<String, String> {
+/// Our listings of a case: full (`luac -l -l`) and short (`luac -l`).
+fn our_listings(case: &Path) -> Result<(String, String), String> {
     let source = fs::read(case).map_err(|e| e.to_string())?;
     let chunkname = format!("@{}", file_name(case));
     compile(&source, chunkname.as_bytes())
-        .map(|p| list_proto(&p, true))
+        .map(|p| (list_proto(&p, true), list_proto(&p, false)))
         .map_err(|e| e.to_string())
+}
+
+/// A full listing without its constants, locals and upvalues: what `luac -l` prints.
+fn short_listing(full: &str) -> String {
+    let mut out = Vec::new();
+    let mut skipping = false;
+    for line in full.split('\n') {
+        if line.starts_with("constants (") {
+            skipping = true;
+        } else if line.is_empty() {
+            skipping = false;
+        }
+        if !skipping {
+            out.push(line);
+        }
+    }
+    out.join("\n")
 }
 
 fn first_difference(expected: &str, got: &str) -> String {
@@ -183,12 +206,12 @@ fn listings_match_luac() {
     for case in &cases {
         let golden_path = case.with_extension("luac");
         if bless {
-            fs::write(&golden_path, reference_listing(case)).expect("write golden");
+            fs::write(&golden_path, reference_listing(case, true)).expect("write golden");
         }
         let golden = fs::read_to_string(&golden_path)
             .unwrap_or_else(|_| panic!("missing golden {}", golden_path.display()));
-        let ours = match our_listing(case) {
-            Ok(listing) => listing,
+        let (ours, ours_short) = match our_listings(case) {
+            Ok(listings) => listings,
             Err(e) => {
                 failures.push(format!("{}: does not compile: {e}", file_name(case)));
                 continue;
@@ -201,18 +224,39 @@ fn listings_match_luac() {
                 first_difference(&golden, &ours)
             ));
         }
+        let golden_short = short_listing(&golden);
+        if ours_short != golden_short {
+            failures.push(format!(
+                "{}: short listing differs, {}",
+                file_name(case),
+                first_difference(&golden_short, &ours_short)
+            ));
+        }
         if live {
-            let reference = reference_listing(case);
+            let reference = reference_listing(case, true);
             if ours != reference {
                 failures.push(format!(
-                    "{}: differs from live luac5.1, {}",
+                    "{}: differs from live luac5.1 -l -l, {}",
                     file_name(case),
                     first_difference(&reference, &ours)
                 ));
             }
+            let reference = reference_listing(case, false);
+            if ours_short != reference {
+                failures.push(format!(
+                    "{}: differs from live luac5.1 -l, {}",
+                    file_name(case),
+                    first_difference(&reference, &ours_short)
+                ));
+            }
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 fn show(bytes: &[u8]) -> String {
@@ -273,7 +317,12 @@ fn syntax_errors_match_lua() {
             failures.push(format!("{name} (loadstring): differs from live lua5.1"));
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]

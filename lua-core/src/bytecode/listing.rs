@@ -50,12 +50,18 @@ impl Listing {
 
     fn header(&mut self, p: &Proto) {
         let source = match p.source.first() {
-            Some(b'@' | b'=') => String::from_utf8_lossy(until_nul(p.source.get(1..).unwrap_or_default()))
-                .into_owned(),
+            Some(b'@' | b'=') => {
+                String::from_utf8_lossy(until_nul(p.source.get(1..).unwrap_or_default()))
+                    .into_owned()
+            }
             Some(0x1B) => "(bstring)".to_string(),
             _ => "(string)".to_string(),
         };
-        let kind = if p.line_defined == 0 { "main" } else { "function" };
+        let kind = if p.line_defined == 0 {
+            "main"
+        } else {
+            "function"
+        };
         let n = p.code.len();
         let address = self.address(p);
         let _ = writeln!(
@@ -156,11 +162,9 @@ impl Listing {
                 };
                 let _ = write!(self.out, "\t; {name}");
             }
-            OpCode::GetTable | OpCode::SelfOp => {
-                if is_k(c) {
-                    self.out.push_str("\t; ");
-                    self.constant(p, index_k(c) as usize);
-                }
+            OpCode::GetTable | OpCode::SelfOp if is_k(c) => {
+                self.out.push_str("\t; ");
+                self.constant(p, index_k(c) as usize);
             }
             OpCode::SetTable
             | OpCode::Add
@@ -170,13 +174,13 @@ impl Listing {
             | OpCode::Pow
             | OpCode::Eq
             | OpCode::Lt
-            | OpCode::Le => {
-                if is_k(b) || is_k(c) {
-                    self.out.push_str("\t; ");
-                    self.rk_constant(p, b);
-                    self.out.push(' ');
-                    self.rk_constant(p, c);
-                }
+            | OpCode::Le
+                if is_k(b) || is_k(c) =>
+            {
+                self.out.push_str("\t; ");
+                self.rk_constant(p, b);
+                self.out.push(' ');
+                self.rk_constant(p, c);
             }
             OpCode::Jmp | OpCode::ForLoop | OpCode::ForPrep => {
                 let _ = write!(self.out, "\t; to {}", i64::from(i.sbx()) + pc as i64 + 2);
@@ -250,7 +254,11 @@ impl Listing {
 
     fn upvalues(&mut self, p: &Proto) {
         let address = self.address(p);
-        let _ = writeln!(self.out, "upvalues ({}) for {address}:", p.upvalue_names.len());
+        let _ = writeln!(
+            self.out,
+            "upvalues ({}) for {address}:",
+            p.upvalue_names.len()
+        );
         for (i, name) in p.upvalue_names.iter().enumerate() {
             let _ = writeln!(self.out, "\t{i}\t{}", lossy(until_nul(name)));
         }

@@ -41,7 +41,13 @@ impl FuncState {
         Ok(self.pc() - 1)
     }
 
-    pub(crate) fn code_abc(&mut self, op: OpCode, a: u32, b: u32, c: u32) -> Result<i32, ParseError> {
+    pub(crate) fn code_abc(
+        &mut self,
+        op: OpCode,
+        a: u32,
+        b: u32,
+        c: u32,
+    ) -> Result<i32, ParseError> {
         self.code(Instruction::abc(op, a, b, c))
     }
 
@@ -105,7 +111,13 @@ impl FuncState {
     }
 
     /// Emit a test instruction followed by the jump it controls; returns the jump's pc.
-    pub(crate) fn cond_jump(&mut self, op: OpCode, a: u32, b: u32, c: u32) -> Result<i32, ParseError> {
+    pub(crate) fn cond_jump(
+        &mut self,
+        op: OpCode,
+        a: u32,
+        b: u32,
+        c: u32,
+    ) -> Result<i32, ParseError> {
         self.code_abc(op, a, b, c)?;
         self.jump()
     }
@@ -171,7 +183,9 @@ impl FuncState {
         if reg != NO_REG && reg != i.b() {
             self.patch(control, |i| i.set_a(reg));
         } else {
-            self.patch(control, |x| *x = Instruction::abc(OpCode::Test, i.b(), 0, i.c()));
+            self.patch(control, |x| {
+                *x = Instruction::abc(OpCode::Test, i.b(), 0, i.c())
+            });
         }
         true
     }
@@ -253,7 +267,12 @@ impl FuncState {
 
     /// Store list items `base+1 ..` into the table at `base` (`luaK_setlist`); `to_store` = -1
     /// stores up to the top.
-    pub(crate) fn set_list(&mut self, base: u32, nelems: u32, to_store: i32) -> Result<(), ParseError> {
+    pub(crate) fn set_list(
+        &mut self,
+        base: u32,
+        nelems: u32,
+        to_store: i32,
+    ) -> Result<(), ParseError> {
         use crate::bytecode::{LFIELDS_PER_FLUSH, MAXARG_C};
         let c = (nelems.saturating_sub(1)) / LFIELDS_PER_FLUSH + 1;
         let b = if to_store < 0 { 0 } else { to_store as u32 };

@@ -195,16 +195,17 @@ impl FuncState {
     pub(crate) fn exp_to_rk(&mut self, e: &mut ExpDesc) -> Result<u32, ParseError> {
         self.exp_to_val(e)?;
         match e.k {
-            ExpKind::KNum(_) | ExpKind::True | ExpKind::False | ExpKind::Nil => {
-                if self.num_constants() <= MAXINDEXRK {
-                    let k = match e.k {
-                        ExpKind::Nil => self.nil_constant()?,
-                        ExpKind::KNum(n) => self.number_constant(n)?,
-                        _ => self.bool_constant(e.k == ExpKind::True)?,
-                    };
-                    e.k = ExpKind::K(k);
-                    return Ok(rk_as_k(k));
-                }
+            // A constant not yet in the table, while the table can still be named by RK.
+            ExpKind::KNum(_) | ExpKind::True | ExpKind::False | ExpKind::Nil
+                if self.num_constants() <= MAXINDEXRK =>
+            {
+                let k = match e.k {
+                    ExpKind::Nil => self.nil_constant()?,
+                    ExpKind::KNum(n) => self.number_constant(n)?,
+                    _ => self.bool_constant(e.k == ExpKind::True)?,
+                };
+                e.k = ExpKind::K(k);
+                return Ok(rk_as_k(k));
             }
             ExpKind::K(k) if k <= MAXINDEXRK => return Ok(rk_as_k(k)),
             _ => {}
@@ -238,7 +239,11 @@ impl FuncState {
     }
 
     /// `e:key` — load the method and the object into two fresh registers (`luaK_self`).
-    pub(crate) fn code_self(&mut self, e: &mut ExpDesc, key: &mut ExpDesc) -> Result<(), ParseError> {
+    pub(crate) fn code_self(
+        &mut self,
+        e: &mut ExpDesc,
+        key: &mut ExpDesc,
+    ) -> Result<(), ParseError> {
         self.exp_to_any_reg(e)?;
         self.free_exp(e);
         let func = self.free_reg;

@@ -28,7 +28,10 @@ pub(crate) enum ExpKind {
     /// A global variable; the constant index of its name.
     Global(u32),
     /// `table[key]`: the table's register and the key as an RK operand.
-    Indexed { table: u32, key: u32 },
+    Indexed {
+        table: u32,
+        key: u32,
+    },
     /// A comparison or test whose result is a jump: the pc of that jump.
     Jmp(i32),
     /// The result of the instruction at this pc, whose target register A is not yet fixed.

@@ -1,8 +1,8 @@
 //! The expression rules: primary and simple expressions, operators by priority, calls and
 //! table constructors.
 
-use super::expdesc::{BinOpr, ExpDesc, ExpKind, UnOpr, UNARY_PRIORITY};
 use super::exp_code::MULTRET;
+use super::expdesc::{BinOpr, ExpDesc, ExpKind, UnOpr, UNARY_PRIORITY};
 use super::parser::Parser;
 use super::ParseError;
 use crate::bytecode::{OpCode, LFIELDS_PER_FLUSH, VARARG_NEEDSARG};
@@ -104,7 +104,8 @@ impl<'s> Parser<'s> {
         let rk_key = self.fs.exp_to_rk(&mut key)?;
         let mut val = self.expr()?;
         let rk_val = self.fs.exp_to_rk(&mut val)?;
-        self.fs.code_abc(OpCode::SetTable, cc.table, rk_key, rk_val)?;
+        self.fs
+            .code_abc(OpCode::SetTable, cc.table, rk_key, rk_val)?;
         self.fs.free_reg = reg;
         Ok(())
     }
@@ -133,7 +134,7 @@ impl<'s> Parser<'s> {
             self.fs.set_multret(&mut cc.pending)?;
             self.fs.set_list(cc.table, cc.na, MULTRET)?;
             // The call's values are not counted in the size hint.
-            cc.na -= 1;
+            cc.na = cc.na.saturating_sub(1);
         } else {
             if cc.pending.k != ExpKind::Void {
                 self.fs.exp_to_next_reg(&mut cc.pending)?;
@@ -249,9 +250,11 @@ impl<'s> Parser<'s> {
             if args.k != ExpKind::Void {
                 self.fs.exp_to_next_reg(&mut args)?;
             }
-            (self.fs.free_reg - (base + 1)) as i32
+            self.fs.free_reg.saturating_sub(base + 1) as i32
         };
-        let call = self.fs.code_abc(OpCode::Call, base, (nparams + 1) as u32, 2)?;
+        let call = self
+            .fs
+            .code_abc(OpCode::Call, base, (nparams + 1) as u32, 2)?;
         f.k = ExpKind::Call(call);
         self.fs.fix_line(line);
         // The call removes the function and its arguments and leaves one result (unless
@@ -319,7 +322,12 @@ impl<'s> Parser<'s> {
                 }
                 // `...` is used, so the `arg` table is not needed.
                 self.fs.f.is_vararg &= !VARARG_NEEDSARG;
-                ExpDesc::new(ExpKind::Vararg(self.fs.code_abc(OpCode::Vararg, 0, 1, 0)?))
+                ExpDesc::new(ExpKind::Vararg(self.fs.code_abc(
+                    OpCode::Vararg,
+                    0,
+                    1,
+                    0,
+                )?))
             }
             Token::Char(b'{') => return self.constructor(),
             Token::Function => {
@@ -364,6 +372,7 @@ impl<'s> Parser<'s> {
         Ok((v, op))
     }
 
+    /// expr -> subexpr
     pub(super) fn expr(&mut self) -> Result<ExpDesc, ParseError> {
         Ok(self.sub_expr(0)?.0)
     }

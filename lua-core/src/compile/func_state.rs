@@ -3,11 +3,12 @@
 //! its index for reuse.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
 use super::expdesc::{ExpKind, NO_JUMP};
 use super::ParseError;
-use crate::bytecode::{Constant, LocVar, Proto, MAXARG_BX};
+use crate::bytecode::{Constant, Instruction, LocVar, Proto, MAXARG_BX};
 
 /// Most local variables active at once in a function (`LUAI_MAXVARS`).
 pub(crate) const MAX_VARS: u32 = 200;
@@ -17,6 +18,43 @@ pub(crate) const MAX_UPVALUES: u32 = 60;
 pub(crate) const MAX_STACK: u32 = 250;
 /// Most entries in a function's debug list of local variables (`SHRT_MAX`).
 const MAX_LOCVARS: usize = i16::MAX as usize;
+
+/// A fast hash for the constant index: its keys come from the program being compiled, and
+/// a map lives only as long as one function's compilation.
+#[derive(Default)]
+pub(crate) struct ConstantHasher(u64);
+
+impl Hasher for ConstantHasher {
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+        for &b in chunks.remainder() {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    #[inline]
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    #[inline]
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
+type ConstantMap<K> = HashMap<K, u32, BuildHasherDefault<ConstantHasher>>;
 
 /// What an upvalue of the function captures from the enclosing one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,6 +78,81 @@ pub(crate) struct Block {
     pub(crate) is_loop: bool,
 }
 
+/// Working storage of a function's compilation. It is handed from each finished function to
+/// the next one, so that compiling many small functions does not allocate it anew each time.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    /// Growing room for the prototype's vectors; the prototype gets exact-size copies.
+    code: Vec<Instruction>,
+    line_info: Vec<u32>,
+    constants: Vec<Constant>,
+    loc_vars: Vec<LocVar>,
+    actvar: Vec<u16>,
+    pub(crate) upvalues: Vec<UpvalSource>,
+    blocks: Vec<Block>,
+    string_k: StringIndex,
+    number_k: ConstantMap<u64>,
+}
+
+/// Where each string constant is, without copying the strings: a map from a string's hash to
+/// its last constant with that hash, and for each constant the previous one with the same hash.
+#[derive(Default)]
+struct StringIndex {
+    by_hash: ConstantMap<u64>,
+    /// For constant `i`, the previous constant whose string has the same hash (`u32::MAX`:
+    /// none). Sized like the constant table.
+    same_hash: Vec<u32>,
+}
+
+impl StringIndex {
+    fn clear(&mut self) {
+        self.by_hash.clear();
+        self.same_hash.clear();
+    }
+
+    fn hash(s: &[u8]) -> u64 {
+        let mut h = ConstantHasher::default();
+        h.write(s);
+        h.write_usize(s.len());
+        h.finish()
+    }
+
+    /// The index of `s` among `constants`, if it is there; `hash` is `Self::hash(s)`.
+    fn find(&self, constants: &[Constant], s: &[u8], hash: u64) -> Option<u32> {
+        let mut i = *self.by_hash.get(&hash)?;
+        loop {
+            if let Some(Constant::String(k)) = constants.get(i as usize) {
+                if k.as_slice() == s {
+                    return Some(i);
+                }
+            }
+            i = *self.same_hash.get(i as usize)?;
+        }
+    }
+
+    /// Record that constant `i` (the last one) is a string with this hash.
+    fn insert(&mut self, i: u32, hash: u64) {
+        self.same_hash.resize(i as usize, u32::MAX);
+        let previous = self.by_hash.insert(hash, i).unwrap_or(u32::MAX);
+        self.same_hash.push(previous);
+    }
+}
+
+impl Scratch {
+    /// Empty it for the next function, keeping its storage.
+    pub(crate) fn clear(&mut self) {
+        self.code.clear();
+        self.line_info.clear();
+        self.constants.clear();
+        self.loc_vars.clear();
+        self.actvar.clear();
+        self.upvalues.clear();
+        self.blocks.clear();
+        self.string_k.clear();
+        self.number_k.clear();
+    }
+}
+
 /// The state of one function under compilation (Lua's `FuncState`).
 pub(crate) struct FuncState {
     /// The prototype being built.
@@ -61,15 +174,20 @@ pub(crate) struct FuncState {
     /// The chain of enclosing blocks, innermost last.
     pub(crate) blocks: Vec<Block>,
     /// Constants already in `f.constants`, for reuse.
-    string_k: HashMap<Vec<u8>, u32>,
-    number_k: HashMap<u64, u32>,
+    string_k: StringIndex,
+    number_k: ConstantMap<u64>,
     nil_k: Option<u32>,
     bool_k: [Option<u32>; 2],
 }
 
 impl FuncState {
-    pub(crate) fn new(source: Rc<[u8]>, line_defined: u32, line: u32) -> Self {
+    /// A function starting on `line_defined`, with cleared working storage.
+    pub(crate) fn new(source: Rc<[u8]>, line_defined: u32, line: u32, scratch: Scratch) -> Self {
         let f = Proto {
+            code: scratch.code,
+            line_info: scratch.line_info,
+            constants: scratch.constants,
+            loc_vars: scratch.loc_vars,
             source,
             line_defined,
             // Registers 0 and 1 are always valid.
@@ -83,14 +201,36 @@ impl FuncState {
             jpc: NO_JUMP,
             free_reg: 0,
             nactvar: 0,
-            actvar: Vec::new(),
-            upvalues: Vec::new(),
-            blocks: Vec::new(),
-            string_k: HashMap::new(),
-            number_k: HashMap::new(),
+            actvar: scratch.actvar,
+            upvalues: scratch.upvalues,
+            blocks: scratch.blocks,
+            string_k: scratch.string_k,
+            number_k: scratch.number_k,
             nil_k: None,
             bool_k: [None, None],
         }
+    }
+
+    /// The finished prototype, and the working storage (still holding the upvalue sources).
+    pub(crate) fn into_parts(mut self) -> (Proto, Scratch) {
+        /// Move the contents into a vector of exact size, keeping the roomy one.
+        fn shrink<T>(v: &mut Vec<T>) -> Vec<T> {
+            let mut exact = Vec::with_capacity(v.len());
+            exact.append(v);
+            std::mem::replace(v, exact)
+        }
+        let scratch = Scratch {
+            code: shrink(&mut self.f.code),
+            line_info: shrink(&mut self.f.line_info),
+            constants: shrink(&mut self.f.constants),
+            loc_vars: shrink(&mut self.f.loc_vars),
+            actvar: self.actvar,
+            upvalues: self.upvalues,
+            blocks: self.blocks,
+            string_k: self.string_k,
+            number_k: self.number_k,
+        };
+        (self.f, scratch)
     }
 
     /// Next pc to be emitted.
@@ -124,11 +264,12 @@ impl FuncState {
 
     /// The index of a string constant, added if new.
     pub(crate) fn string_constant(&mut self, s: &[u8]) -> Result<u32, ParseError> {
-        if let Some(&i) = self.string_k.get(s) {
+        let hash = StringIndex::hash(s);
+        if let Some(i) = self.string_k.find(&self.f.constants, s, hash) {
             return Ok(i);
         }
         let i = self.add_constant(Constant::String(s.to_vec()))?;
-        self.string_k.insert(s.to_vec(), i);
+        self.string_k.insert(i, hash);
         Ok(i)
     }
 
@@ -177,7 +318,9 @@ impl FuncState {
         let new_stack = self.free_reg + n;
         if new_stack > u32::from(self.f.max_stack_size) {
             if new_stack >= MAX_STACK {
-                return Err(ParseError::Syntax("function or expression too complex".into()));
+                return Err(ParseError::Syntax(
+                    "function or expression too complex".into(),
+                ));
             }
             self.f.max_stack_size = new_stack as u8;
         }

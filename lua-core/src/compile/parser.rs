@@ -3,13 +3,11 @@
 use std::mem::discriminant;
 use std::rc::Rc;
 
-use super::expdesc::{ExpDesc, ExpKind, NO_JUMP};
 use super::exp_code::MULTRET;
-use super::func_state::{Block, FuncState, UpvalSource};
+use super::expdesc::{ExpDesc, ExpKind, NO_JUMP};
+use super::func_state::{Block, FuncState, Scratch, UpvalSource};
 use super::ParseError;
-use crate::bytecode::{
-    OpCode, Proto, MAXARG_BX, VARARG_HASARG, VARARG_ISVARARG, VARARG_NEEDSARG,
-};
+use crate::bytecode::{OpCode, Proto, MAXARG_BX, VARARG_HASARG, VARARG_ISVARARG, VARARG_NEEDSARG};
 use crate::lex::{token_name, Lexer, Token};
 
 /// Limit of nested syntactic levels plus C calls (`LUAI_MAXCCALLS`).
@@ -32,6 +30,8 @@ pub(crate) struct Parser<'s> {
     source: Rc<[u8]>,
     /// Nesting depth: C calls under way plus syntactic levels entered (`nCcalls`).
     c_calls: u32,
+    /// Working storage of finished functions, for reuse.
+    spare: Vec<Scratch>,
 }
 
 impl<'s> Parser<'s> {
@@ -39,10 +39,11 @@ impl<'s> Parser<'s> {
         let chunkname: Rc<[u8]> = Rc::from(chunkname);
         Parser {
             lex: Lexer::new(source),
-            fs: FuncState::new(chunkname.clone(), 0, 1),
+            fs: FuncState::new(chunkname.clone(), 0, 1, Scratch::default()),
             outer: Vec::new(),
             source: chunkname,
             c_calls,
+            spare: Vec::new(),
         }
     }
 
@@ -58,7 +59,8 @@ impl<'s> Parser<'s> {
         self.chunk()?;
         self.check(&Token::Eof)?;
         self.finish_function()?;
-        Ok(std::mem::replace(&mut self.fs.f, Proto::default()))
+        let done = FuncState::new(self.source.clone(), 0, 0, Scratch::default());
+        Ok(std::mem::replace(&mut self.fs, done).into_parts().0)
     }
 
     // ---- tokens ----
@@ -153,7 +155,9 @@ impl<'s> Parser<'s> {
     pub(super) fn enter_level(&mut self) -> Result<(), ParseError> {
         self.c_calls += 1;
         if self.c_calls > MAX_C_CALLS {
-            return Err(ParseError::NoNear("chunk has too many syntax levels".into()));
+            return Err(ParseError::NoNear(
+                "chunk has too many syntax levels".into(),
+            ));
         }
         Ok(())
     }
@@ -169,7 +173,7 @@ impl<'s> Parser<'s> {
         self.fs.new_local(name, n)
     }
 
-    /// A variable named by the current token (`singlevar`).
+    /// singlevar -> NAME   (a local, an upvalue or a global)
     pub(super) fn single_var(&mut self) -> Result<ExpDesc, ParseError> {
         let name = self.check_name()?;
         let kind = match resolve(&mut self.fs, &mut self.outer, name, true)? {
@@ -236,7 +240,13 @@ impl<'s> Parser<'s> {
 
     /// Start compiling a nested function (`open_func`).
     pub(super) fn open_function(&mut self, line_defined: u32) {
-        let child = FuncState::new(self.source.clone(), line_defined, self.lex.last_line);
+        let scratch = self.spare.pop().unwrap_or_default();
+        let child = FuncState::new(
+            self.source.clone(),
+            line_defined,
+            self.lex.last_line,
+            scratch,
+        );
         let parent = std::mem::replace(&mut self.fs, child);
         self.outer.push(parent);
     }
@@ -254,21 +264,23 @@ impl<'s> Parser<'s> {
         let Some(parent) = self.outer.pop() else {
             return Err(ParseError::Bare("function nesting error"));
         };
-        let child = std::mem::replace(&mut self.fs, parent);
+        let (proto, mut scratch) = std::mem::replace(&mut self.fs, parent).into_parts();
         self.fs.line = self.lex.last_line;
         if self.fs.f.protos.len() >= MAXARG_BX as usize {
             return Err(ParseError::Bare("constant table overflow"));
         }
-        self.fs.f.protos.push(child.f);
+        self.fs.f.protos.push(proto);
         let index = self.fs.f.protos.len() as u32 - 1;
         let closure = self.fs.code_abx(OpCode::Closure, 0, index)?;
         // Each upvalue is described by a pseudo-instruction naming what it captures.
-        for upval in &child.upvalues {
+        for upval in &scratch.upvalues {
             match *upval {
                 UpvalSource::Local(reg) => self.fs.code_abc(OpCode::Move, 0, reg, 0)?,
                 UpvalSource::Upval(idx) => self.fs.code_abc(OpCode::GetUpval, 0, idx, 0)?,
             };
         }
+        scratch.clear();
+        self.spare.push(scratch);
         Ok(ExpDesc::new(ExpKind::Relocable(closure)))
     }
 
@@ -353,6 +365,8 @@ impl<'s> Parser<'s> {
         self.leave_block()
     }
 
+    /// stat -> ifstat | whilestat | DO block END | forstat | repeatstat | funcstat
+    ///       | LOCAL FUNCTION localfunc | LOCAL localstat | retstat | BREAK | exprstat
     /// Returns true for statements that must end a block (`return`, `break`).
     fn statement(&mut self) -> Result<bool, ParseError> {
         let line = self.lex.line();
@@ -477,7 +491,13 @@ impl<'s> Parser<'s> {
     }
 
     /// forbody -> DO block
-    fn for_body(&mut self, base: u32, line: u32, nvars: u32, numeric: bool) -> Result<(), ParseError> {
+    fn for_body(
+        &mut self,
+        base: u32,
+        line: u32,
+        nvars: u32,
+        numeric: bool,
+    ) -> Result<(), ParseError> {
         // The control variables.
         self.fs.activate_locals(3);
         self.check_next(&Token::Do)?;
@@ -704,7 +724,10 @@ impl<'s> Parser<'s> {
         fn is_var(e: &ExpDesc) -> bool {
             matches!(
                 e.k,
-                ExpKind::Local(_) | ExpKind::Upval(_) | ExpKind::Global(_) | ExpKind::Indexed { .. }
+                ExpKind::Local(_)
+                    | ExpKind::Upval(_)
+                    | ExpKind::Global(_)
+                    | ExpKind::Indexed { .. }
             )
         }
         if !is_var(&first) {
@@ -738,12 +761,12 @@ impl<'s> Parser<'s> {
             self.adjust_assign(nvars, nexps, &mut e)?;
             if nexps > nvars {
                 // Drop the extra values.
-                self.fs.free_reg -= nexps - nvars;
+                self.fs.free_reg = self.fs.free_reg.saturating_sub(nexps - nvars);
             }
         }
         // The other targets take their values from the top of the stack, last first.
         for target in pending {
-            let mut value = ExpDesc::new(ExpKind::NonReloc(self.fs.free_reg - 1));
+            let mut value = ExpDesc::new(ExpKind::NonReloc(self.fs.free_reg.saturating_sub(1)));
             self.fs.store_var(target, &mut value)?;
         }
         Ok(())

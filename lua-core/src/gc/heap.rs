@@ -69,7 +69,7 @@ impl GcObj {
         // SAFETY: forwarded contract.
         unsafe {
             match self {
-                GcObj::Str(o) => o.free(),
+                GcObj::Str(o) => o.free_string(),
                 GcObj::Table(o) => o.free(),
                 GcObj::Lua(o) => o.free(),
                 GcObj::Native(o) => o.free(),
@@ -214,7 +214,7 @@ impl Heap {
             // run start to finish without yielding to the program.
             return s;
         }
-        let s = Gc::allocate(StringTable::make(bytes, hash));
+        let s = Gc::allocate_string(bytes, hash);
         self.strings.insert(s);
         self.register(GcObj::Str(s));
         s

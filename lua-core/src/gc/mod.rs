@@ -25,6 +25,8 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::ptr::NonNull;
 
+use crate::value::LuaStr;
+
 /// Per-object collector state.
 pub(crate) struct GcHeader {
     marked: Cell<bool>,
@@ -100,6 +102,61 @@ impl<T> Gc<T> {
     pub(crate) fn borrow_mut(&self) -> &mut T {
         // SAFETY: liveness by the module contract; exclusivity by the rule above.
         unsafe { &mut (*self.ptr.as_ptr()).value }
+    }
+}
+
+/// Strings are allocated with their bytes in the same block, after the object: one allocation
+/// per string and the bytes next to the header that is read first.
+impl Gc<LuaStr> {
+    fn string_layout(len: usize) -> Option<std::alloc::Layout> {
+        let (layout, offset) = std::alloc::Layout::new::<GcBox<LuaStr>>()
+            .extend(std::alloc::Layout::array::<u8>(len).ok()?)
+            .ok()?;
+        debug_assert_eq!(offset, std::mem::size_of::<GcBox<LuaStr>>());
+        Some(layout.pad_to_align())
+    }
+
+    /// A new (not yet interned) string object holding a copy of `bytes`.
+    pub(crate) fn allocate_string(bytes: &[u8], hash: u32) -> Self {
+        let Some(layout) = Self::string_layout(bytes.len()) else {
+            // Only a length near `isize::MAX` has no layout; no allocator could serve it.
+            std::alloc::handle_alloc_error(std::alloc::Layout::new::<GcBox<LuaStr>>())
+        };
+        // SAFETY: the layout has a non-zero size (it holds at least the object). The object is
+        // written in full before use, and the bytes are copied into the block's tail, which the
+        // layout reserves right after the object; `data` keeps the allocation's provenance.
+        unsafe {
+            let block = std::alloc::alloc(layout);
+            if block.is_null() {
+                std::alloc::handle_alloc_error(layout);
+            }
+            let boxed = block as *mut GcBox<LuaStr>;
+            let data = block.add(std::mem::size_of::<GcBox<LuaStr>>());
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), data, bytes.len());
+            boxed.write(GcBox {
+                header: GcHeader { marked: Cell::new(false) },
+                value: LuaStr {
+                    hash,
+                    next_in_bucket: Cell::new(None),
+                    len: bytes.len(),
+                    data: NonNull::new_unchecked(data),
+                },
+            });
+            Gc { ptr: NonNull::new_unchecked(boxed), _marker: PhantomData }
+        }
+    }
+
+    /// Free a string object made by `allocate_string`.
+    ///
+    /// # Safety
+    /// As `Gc::free`: the object is unreachable and no handle to it is used afterwards.
+    unsafe fn free_string(self) {
+        let len = self.len;
+        if let Some(layout) = Self::string_layout(len) {
+            // SAFETY: allocated by `allocate_string` with this same layout; LuaStr owns nothing
+            // else that needs dropping.
+            unsafe { std::alloc::dealloc(self.ptr.as_ptr() as *mut u8, layout) };
+        }
     }
 }
 

@@ -4,6 +4,9 @@
 //! `line()` is the line where the scanner stands (the end of the last token read, Lua's
 //! `linenumber`); `last_line` is where the token before the current one ended (Lua's
 //! `lastline`), the line stamped on the instructions generated while that token is handled.
+//!
+//! Skipping a first line that starts with `#` (as `lua5.1 script.lua` and `loadfile` do) is
+//! left to whoever reads the file: the lexer sees `#` as the length operator.
 
 mod token;
 
@@ -103,13 +106,19 @@ impl<'s> Lexer<'s> {
                 .to_vec(),
             Token::String(value) => {
                 // The lexer's buffer holds the delimiters and the processed contents.
-                let raw = self.scanner.source().get(self.span.clone()).unwrap_or_default();
+                let raw = self
+                    .scanner
+                    .source()
+                    .get(self.span.clone())
+                    .unwrap_or_default();
                 let open_len = match raw.first() {
                     Some(b'[') => raw.iter().skip(1).take_while(|&&c| c == b'=').count() + 2,
                     _ => 1,
                 };
                 let open = raw.get(..open_len).unwrap_or_default();
-                let close = raw.get(raw.len().saturating_sub(open_len)..).unwrap_or_default();
+                let close = raw
+                    .get(raw.len().saturating_sub(open_len)..)
+                    .unwrap_or_default();
                 let mut text = Vec::with_capacity(value.len() + 2 * open_len);
                 text.extend_from_slice(open);
                 text.extend_from_slice(value);

@@ -58,32 +58,34 @@ pub(crate) fn format(state: &mut State) -> LuaResult<usize> {
         match conversion {
             b'q' => add_quoted(state, arg, &mut out)?,
             b's' => add_string(state, arg, &spec, &mut out)?,
-            letter => match Conversion::from_byte(letter).filter(|&c| c != Conversion::FixedUpper) {
-                Some(conversion) => {
-                    let value = state.check_number(arg)?;
-                    let spec = FormatSpec {
-                        flags: spec.flags,
-                        width: spec.width,
-                        precision: spec.precision,
-                        conversion,
-                    };
-                    if conversion.is_float() {
-                        format_float(&mut out, value, &spec);
-                    } else {
-                        format_int(&mut out, value, &spec);
+            letter => {
+                match Conversion::from_byte(letter).filter(|&c| c != Conversion::FixedUpper) {
+                    Some(conversion) => {
+                        let value = state.check_number(arg)?;
+                        let spec = FormatSpec {
+                            flags: spec.flags,
+                            width: spec.width,
+                            precision: spec.precision,
+                            conversion,
+                        };
+                        if conversion.is_float() {
+                            format_float(&mut out, value, &spec);
+                        } else {
+                            format_int(&mut out, value, &spec);
+                        }
+                    }
+                    None => {
+                        let mut msg = b"invalid option '%".to_vec();
+                        // A zero byte (the format ending right after `%`) shows as nothing, as a
+                        // C string would.
+                        if letter != 0 {
+                            msg.push(letter);
+                        }
+                        msg.extend_from_slice(b"' to 'format'");
+                        return Err(state.native_error_bytes(&msg));
                     }
                 }
-                None => {
-                    let mut msg = b"invalid option '%".to_vec();
-                    // A zero byte (the format ending right after `%`) shows as nothing, as a
-                    // C string would.
-                    if letter != 0 {
-                        msg.push(letter);
-                    }
-                    msg.extend_from_slice(b"' to 'format'");
-                    return Err(state.native_error_bytes(&msg));
-                }
-            },
+            }
         }
     }
     let result = state.new_string(&out);
@@ -182,4 +184,31 @@ fn add_string(state: &mut State, arg: usize, spec: &ItemSpec, out: &mut Vec<u8>)
         out.extend_from_slice(text);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(text: &str) -> Result<(Flags, usize, Option<usize>, usize), &'static str> {
+        let mut i = 0;
+        let spec = scan_item(text.as_bytes(), &mut i)?;
+        Ok((spec.flags, spec.width, spec.precision, i))
+    }
+
+    // The limits are those `lua5.1 -e 'string.format(F, 1)'` enforces for each item F.
+    #[test]
+    fn scans_flags_width_and_precision() {
+        let (flags, width, precision, end) = scan("-+ #0d").unwrap();
+        assert!(flags.left && flags.plus && flags.space && flags.alternate && flags.zero);
+        assert_eq!((width, precision, end), (0, None, 5));
+        assert_eq!(scan("12.5f").unwrap().1..=0, 12..=0);
+        assert_eq!(scan("12.5f").unwrap().2, Some(5));
+        assert_eq!(scan(".f").unwrap().2, Some(0));
+        assert_eq!(scan("99.99f").unwrap().3, 5);
+        assert_eq!(scan("------d"), Err("invalid format (repeated flags)"));
+        assert!(scan("-----d").is_ok());
+        assert_eq!(scan("100d"), Err("invalid format (width or precision too long)"));
+        assert_eq!(scan("1.100d"), Err("invalid format (width or precision too long)"));
+    }
 }

@@ -13,10 +13,12 @@ use crate::value::{Table, UserData, Value};
 use crate::vm::{ErrorKind, Level, LuaResult, State};
 
 /// Debian's default search paths for Lua 5.1 (used when `LUA_PATH`/`LUA_CPATH` are unset).
-const DEFAULT_PATH: &str = "./?.lua;/usr/local/share/lua/5.1/?.lua;/usr/local/share/lua/5.1/?/init.lua;\
+const DEFAULT_PATH: &str =
+    "./?.lua;/usr/local/share/lua/5.1/?.lua;/usr/local/share/lua/5.1/?/init.lua;\
 /usr/local/lib/lua/5.1/?.lua;/usr/local/lib/lua/5.1/?/init.lua;/usr/share/lua/5.1/?.lua;\
 /usr/share/lua/5.1/?/init.lua";
-const DEFAULT_CPATH: &str = "./?.so;/usr/local/lib/lua/5.1/?.so;/usr/lib/x86_64-linux-gnu/lua/5.1/?.so;\
+const DEFAULT_CPATH: &str =
+    "./?.so;/usr/local/lib/lua/5.1/?.so;/usr/lib/x86_64-linux-gnu/lua/5.1/?.so;\
 /usr/lib/lua/5.1/?.so;/usr/local/lib/lua/5.1/loadall.so";
 
 /// Directory separator, path separator, substitution mark, executable-directory mark, and
@@ -30,7 +32,8 @@ const NO_NATIVE_LIBS: &str = "dynamic libraries not enabled; check your Lua inst
 const LOADED_KEY: &str = "_LOADED";
 
 /// In Lua 5.1's registration order.
-const PACKAGE_FUNCTIONS: &[(&str, crate::value::NativeFn)] = &[("loadlib", loadlib), ("seeall", seeall)];
+const PACKAGE_FUNCTIONS: &[(&str, crate::value::NativeFn)] =
+    &[("loadlib", loadlib), ("seeall", seeall)];
 
 /// `package.loaders`, in search order.
 const LOADERS: &[(&str, crate::value::NativeFn)] = &[
@@ -76,7 +79,13 @@ pub fn open(state: &mut State, allowed: Option<&[&str]>) -> LuaResult<()> {
     if permitted("require") {
         // A unique value marks a module being loaded, to detect loops.
         let sentinel = state.heap_mut().alloc_userdata(UserData::new(Box::new(())));
-        let v = package_function(state, package, "require", require, vec![Value::UserData(sentinel)]);
+        let v = package_function(
+            state,
+            package,
+            "require",
+            require,
+            vec![Value::UserData(sentinel)],
+        );
         state.set_global("require", v)?;
     }
     Ok(())
@@ -122,7 +131,9 @@ pub(crate) fn record_loaded(state: &mut State, name: &str, lib: Gc<Table>) -> Lu
 /// A search path from the environment variable `var`, with `;;` standing for the default,
 /// or the default itself.
 fn search_path(var: &str, default: &str) -> Vec<u8> {
-    let Some(value) = std::env::var_os(var) else { return default.as_bytes().to_vec() };
+    let Some(value) = std::env::var_os(var) else {
+        return default.as_bytes().to_vec();
+    };
     let value = os_bytes(value);
     // Lua 5.1 turns each ";;" into ";\1;" and then each "\1" into the default path.
     let marked = replace_all(&value, b";;", b";\x01;");
@@ -309,7 +320,12 @@ fn bytes_to_path(p: &[u8]) -> std::path::PathBuf {
 }
 
 /// `error loading module 'name' from file 'file':\n\t<reason>` (`loaderror`).
-fn load_error(state: &mut State, name: &[u8], filename: &[u8], reason: &[u8]) -> crate::vm::LuaError {
+fn load_error(
+    state: &mut State,
+    name: &[u8],
+    filename: &[u8],
+    reason: &[u8],
+) -> crate::vm::LuaError {
     let mut msg = quoted("error loading module ", name, " from file ");
     msg.extend_from_slice(&quoted("", filename, ":\n\t"));
     msg.extend_from_slice(reason);
@@ -317,9 +333,18 @@ fn load_error(state: &mut State, name: &[u8], filename: &[u8], reason: &[u8]) ->
 }
 
 /// Push the "not found" text, or raise the error for a found native library.
-fn native_library_result(state: &mut State, name: &[u8], found: Result<Vec<u8>, Vec<u8>>) -> LuaResult<usize> {
+fn native_library_result(
+    state: &mut State,
+    name: &[u8],
+    found: Result<Vec<u8>, Vec<u8>>,
+) -> LuaResult<usize> {
     match found {
-        Ok(filename) => Err(load_error(state, name, &filename, NO_NATIVE_LIBS.as_bytes())),
+        Ok(filename) => Err(load_error(
+            state,
+            name,
+            &filename,
+            NO_NATIVE_LIBS.as_bytes(),
+        )),
         Err(tried) => {
             let msg = state.new_string(&tried);
             state.push(msg);
@@ -365,7 +390,9 @@ fn loader_c(state: &mut State) -> LuaResult<usize> {
 fn loader_croot(state: &mut State) -> LuaResult<usize> {
     let name = state.check_string(1)?;
     let name = c_str(name.as_bytes()).to_vec();
-    let Some(dot) = name.iter().position(|&c| c == b'.') else { return Ok(0) };
+    let Some(dot) = name.iter().position(|&c| c == b'.') else {
+        return Ok(0);
+    };
     let found = find_file(state, &name[..dot], "cpath")?;
     native_library_result(state, &name, found)
 }
@@ -445,7 +472,12 @@ fn module(state: &mut State) -> LuaResult<usize> {
 }
 
 /// `_M`, `_NAME` and `_PACKAGE` (the name up to and including its last dot) of a new module.
-fn init_module(state: &mut State, module: Gc<Table>, name: &[u8], name_value: Value) -> LuaResult<()> {
+fn init_module(
+    state: &mut State,
+    module: Gc<Table>,
+    name: &[u8],
+    name_value: Value,
+) -> LuaResult<()> {
     let m = Value::Table(module);
     let k = state.new_string(b"_M");
     state.set_index(m, k, m, None)?;
@@ -475,7 +507,12 @@ fn set_caller_env(state: &mut State, module: Gc<Table>) -> LuaResult<()> {
 
 /// The table at the dotted path `name` under `root`, creating missing tables on the way
 /// (`luaL_findtable`); `None` when a part of the path holds something else than a table.
-fn find_table(state: &mut State, root: Gc<Table>, name: &[u8], size_hint: usize) -> LuaResult<Option<Gc<Table>>> {
+fn find_table(
+    state: &mut State,
+    root: Gc<Table>,
+    name: &[u8],
+    size_hint: usize,
+) -> LuaResult<Option<Gc<Table>>> {
     let mut t = root;
     let parts: Vec<&[u8]> = name.split(|&c| c == b'.').collect();
     let last = parts.len().saturating_sub(1);
@@ -495,4 +532,60 @@ fn find_table(state: &mut State, root: Gc<Table>, name: &[u8], size_hint: usize)
         }
     }
     Ok(Some(t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replace_all;
+    use crate::value::Value;
+    use crate::vm::State;
+
+    /// Run `src` and return its first result as text.
+    fn run(src: &str) -> String {
+        let mut state = State::new();
+        crate::stdlib::open_all(&mut state).expect("libraries open");
+        let f = state
+            .load(src.as_bytes(), b"=test")
+            .expect("chunk compiles");
+        match state.call_function(f, &[]).expect("chunk runs").first() {
+            Some(Value::String(s)) => String::from_utf8_lossy(s.as_bytes()).into_owned(),
+            other => format!("{:?}", other),
+        }
+    }
+
+    /// Native libraries are never loaded: a module found along `cpath` fails as it does in a
+    /// Lua 5.1 built without dynamic library support.
+    #[test]
+    fn native_modules_fail_to_load() {
+        let dir = std::env::temp_dir().join(format!("lua-core-package-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temporary directory");
+        std::fs::write(dir.join("native.so"), b"").expect("fake library");
+        let template = format!("{}/?.so", dir.display());
+        let src = format!(
+            "package.cpath = {:?}; local ok, e = pcall(require, 'native.sub'); return e",
+            template
+        );
+        let msg = run(&src);
+        let _ = std::fs::remove_dir_all(&dir);
+        let expected = format!(
+            "error loading module 'native.sub' from file '{}/native.so':\n\t\
+             dynamic libraries not enabled; check your Lua installation",
+            dir.display()
+        );
+        assert_eq!(msg, expected);
+        let loadlib = "return table.concat({tostring(package.loadlib('a', 'b')), \
+                       select(2, package.loadlib('a', 'b'))}, '|')";
+        assert_eq!(
+            run(loadlib),
+            "nil|dynamic libraries not enabled; check your Lua installation|absent"
+        );
+    }
+
+    #[test]
+    fn replace_all_scans_left_to_right() {
+        assert_eq!(replace_all(b"a;;;b", b";;", b";\x01;"), b"a;\x01;;b");
+        assert_eq!(replace_all(b"a.b.c", b".", b"/"), b"a/b/c");
+        assert_eq!(replace_all(b"??x", b"?", b"mod"), b"modmodx");
+        assert_eq!(replace_all(b"", b"?", b"mod"), b"");
+    }
 }

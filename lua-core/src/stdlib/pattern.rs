@@ -264,7 +264,11 @@ impl<'a> Matcher<'a> {
     }
 
     /// A matcher that uses (and will give back) `buffers`.
-    pub(crate) fn with_buffers(subject: &'a [u8], pattern: &'a [u8], buffers: MatchBuffers) -> Matcher<'a> {
+    pub(crate) fn with_buffers(
+        subject: &'a [u8],
+        pattern: &'a [u8],
+        buffers: MatchBuffers,
+    ) -> Matcher<'a> {
         Matcher {
             src: subject,
             pat: c_string(pattern),
@@ -318,7 +322,11 @@ impl<'a> Matcher<'a> {
     /// The first match starting at or after subject offset `from`, as (start, end). With
     /// `honor_anchor`, a leading `^` ties the match to `from` itself; without, `^` is an
     /// ordinary byte (as in `gmatch`).
-    pub(crate) fn search(&mut self, from: usize, honor_anchor: bool) -> Result<Option<(usize, usize)>, PatternError> {
+    pub(crate) fn search(
+        &mut self,
+        from: usize,
+        honor_anchor: bool,
+    ) -> Result<Option<(usize, usize)>, PatternError> {
         let anchored = honor_anchor && self.anchored();
         let p0 = usize::from(anchored);
         let mut at = from;
@@ -351,7 +359,12 @@ impl<'a> Matcher<'a> {
 
     /// Capture `i` of the match `s..e` just found; capture 0 of a pattern without captures is
     /// the whole match.
-    pub(crate) fn capture(&self, i: usize, s: usize, e: usize) -> Result<CaptureValue, PatternError> {
+    pub(crate) fn capture(
+        &self,
+        i: usize,
+        s: usize,
+        e: usize,
+    ) -> Result<CaptureValue, PatternError> {
         if i >= self.captures.len() {
             return if i == 0 {
                 Ok(CaptureValue::Text(s, e))
@@ -359,7 +372,10 @@ impl<'a> Matcher<'a> {
                 Err(PatternError::InvalidCaptureIndex)
             };
         }
-        let cap = self.captures.get(i).ok_or(PatternError::InvalidCaptureIndex)?;
+        let cap = self
+            .captures
+            .get(i)
+            .ok_or(PatternError::InvalidCaptureIndex)?;
         match cap.len {
             CaptureLen::Unfinished => Err(PatternError::UnfinishedCapture),
             CaptureLen::Position => Ok(CaptureValue::Position(cap.start + 1)),
@@ -519,7 +535,9 @@ impl<'a> Matcher<'a> {
                     }
                     match (resume, self.choices.last_mut()) {
                         (Some(at), Some(choice)) if remaining > 0 => {
-                            if let Alternative::Greedy { remaining: r, .. } = &mut choice.alternative {
+                            if let Alternative::Greedy { remaining: r, .. } =
+                                &mut choice.alternative
+                            {
                                 *r = remaining;
                             }
                             return Some((at, next));
@@ -544,7 +562,9 @@ impl<'a> Matcher<'a> {
                     let mut first = fresh;
                     let resume = loop {
                         if !first {
-                            if at < self.src.len() && self.single_match(self.src_at(at), item, item_end) {
+                            if at < self.src.len()
+                                && self.single_match(self.src_at(at), item, item_end)
+                            {
                                 at += 1;
                             } else {
                                 break None;
@@ -705,7 +725,10 @@ impl<'a> Matcher<'a> {
             .checked_sub(usize::from(b'1'))
             .filter(|&i| i < self.captures.len())
             .ok_or(PatternError::InvalidCaptureIndex)?;
-        let cap = self.captures.get(index).ok_or(PatternError::InvalidCaptureIndex)?;
+        let cap = self
+            .captures
+            .get(index)
+            .ok_or(PatternError::InvalidCaptureIndex)?;
         match cap.len {
             CaptureLen::Unfinished => Err(PatternError::InvalidCaptureIndex),
             // Lua 5.1 compares against the position marker as if it were a huge length, which
@@ -826,7 +849,10 @@ mod tests {
 
     /// The first match of `pattern` in `subject` as (start, end, captures), scanning forward
     /// like `string.find` from the start.
-    fn find(subject: &str, pattern: &str) -> Result<Option<(usize, usize, Vec<String>)>, PatternError> {
+    fn find(
+        subject: &str,
+        pattern: &str,
+    ) -> Result<Option<(usize, usize, Vec<String>)>, PatternError> {
         let mut m = Matcher::new(subject.as_bytes(), pattern.as_bytes());
         let anchored = m.anchored();
         let p = usize::from(anchored);
@@ -860,7 +886,10 @@ mod tests {
         assert_eq!(find("hello", "l+").unwrap().unwrap().0..=4, 3..=4);
         assert_eq!(find("hello", "xl*").unwrap(), None);
         assert_eq!(find("  x", "^%s*()").unwrap().unwrap().2, vec!["@3"]);
-        assert_eq!(caps("key = value", "(%w+)%s*=%s*(%w+)"), vec!["key", "value"]);
+        assert_eq!(
+            caps("key = value", "(%w+)%s*=%s*(%w+)"),
+            vec!["key", "value"]
+        );
         assert_eq!(caps("[[x]]", "%[(=*)%["), vec![""]);
         assert_eq!(caps("f(a(b)c)d", "%b()"), Vec::<String>::new());
         assert_eq!(find("f(a(b)c)d", "%b()").unwrap().unwrap().1, 8);
@@ -886,7 +915,10 @@ mod tests {
         assert_eq!(find("a", "(a%1)"), Err(PatternError::InvalidCaptureIndex));
         assert_eq!(find("a", "%fa"), Err(PatternError::MissingFrontierBracket));
         assert_eq!(find("a", "%b"), Err(PatternError::Unbalanced));
-        assert_eq!(find("a", &"()".repeat(33)), Err(PatternError::TooManyCaptures));
+        assert_eq!(
+            find("a", &"()".repeat(33)),
+            Err(PatternError::TooManyCaptures)
+        );
         // A malformed tail is never reached when the head fails everywhere.
         assert_eq!(find("a", "x["), Ok(None));
     }

@@ -241,7 +241,9 @@ fn push_captures(
     let n = m.capture_count(whole);
     state.ensure_stack(n)?;
     for i in 0..n {
-        let capture = m.capture(i, s, e).map_err(|err| pattern_error(state, err))?;
+        let capture = m
+            .capture(i, s, e)
+            .map_err(|err| pattern_error(state, err))?;
         let v = capture_value(state, src, capture);
         state.push(v);
     }
@@ -308,7 +310,8 @@ fn gmatch(state: &mut State) -> LuaResult<usize> {
 }
 
 fn gmatch_next(state: &mut State) -> LuaResult<usize> {
-    let (Value::String(s), Value::String(p)) = (state.native_upvalue(0), state.native_upvalue(1)) else {
+    let (Value::String(s), Value::String(p)) = (state.native_upvalue(0), state.native_upvalue(1))
+    else {
         return Ok(0);
     };
     let start = match state.native_upvalue(2) {
@@ -320,7 +323,9 @@ fn gmatch_next(state: &mut State) -> LuaResult<usize> {
         return Ok(0);
     }
     let mut m = matcher(state, src, p.as_bytes());
-    let found = m.search(start, false).map_err(|e| pattern_error(state, e))?;
+    let found = m
+        .search(start, false)
+        .map_err(|e| pattern_error(state, e))?;
     let n = match found {
         Some((at, end)) => {
             // After an empty match, move on by one so the next call makes progress.
@@ -429,14 +434,18 @@ fn add_replacement(
         Replacement::Function(f) => {
             args.clear();
             for i in 0..m.capture_count(true) {
-                let capture = m.capture(i, s, e).map_err(|err| pattern_error(state, err))?;
+                let capture = m
+                    .capture(i, s, e)
+                    .map_err(|err| pattern_error(state, err))?;
                 args.push(capture_value(state, src, capture));
             }
             // The captures are on the stack as arguments for the length of the call.
             state.call1(f, args)?
         }
         Replacement::Table(t) => {
-            let capture = m.capture(0, s, e).map_err(|err| pattern_error(state, err))?;
+            let capture = m
+                .capture(0, s, e)
+                .map_err(|err| pattern_error(state, err))?;
             let key = capture_value(state, src, capture);
             state.get_index(Value::Table(t), key, None)?
         }

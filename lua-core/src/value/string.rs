@@ -8,11 +8,14 @@
 use crate::gc::Gc;
 use std::cell::Cell;
 
+/// An interned string. Its bytes live in the same allocation, right after the object (see
+/// `Gc::allocate_string`); `data` points at them.
 pub struct LuaStr {
-    hash: u32,
+    pub(crate) hash: u32,
     /// Next string in the same intern bucket.
-    next_in_bucket: Cell<Option<Gc<LuaStr>>>,
-    bytes: Box<[u8]>,
+    pub(crate) next_in_bucket: Cell<Option<Gc<LuaStr>>>,
+    pub(crate) len: usize,
+    pub(crate) data: std::ptr::NonNull<u8>,
 }
 
 impl LuaStr {
@@ -22,18 +25,20 @@ impl LuaStr {
     }
     #[inline(always)]
     pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes
+        // SAFETY: `data` points at `len` initialized bytes in this object's own allocation,
+        // written once at creation and never changed; they live as long as the object.
+        unsafe { std::slice::from_raw_parts(self.data.as_ptr(), self.len) }
     }
     #[inline(always)]
     pub fn len(&self) -> usize {
-        self.bytes.len()
+        self.len
     }
     pub fn is_empty(&self) -> bool {
-        self.bytes.is_empty()
+        self.len == 0
     }
     /// Lossy UTF-8 view, for Rust-side messages.
     pub fn to_str_lossy(&self) -> std::borrow::Cow<'_, str> {
-        String::from_utf8_lossy(&self.bytes)
+        String::from_utf8_lossy(self.as_bytes())
     }
     /// Heap bytes held by one string of this length, for accounting.
     pub(crate) fn size_for(len: usize) -> usize {
@@ -73,17 +78,12 @@ impl StringTable {
     pub(crate) fn find(&self, bytes: &[u8], hash: u32) -> Option<Gc<LuaStr>> {
         let mut cur = self.buckets[hash as usize & (self.buckets.len() - 1)];
         while let Some(s) = cur {
-            if s.hash == hash && &*s.bytes == bytes {
+            if s.hash == hash && s.as_bytes() == bytes {
                 return Some(s);
             }
             cur = s.next_in_bucket.get();
         }
         None
-    }
-
-    /// Build the object for a string known to be absent; the heap links it with `insert`.
-    pub(crate) fn make(bytes: &[u8], hash: u32) -> LuaStr {
-        LuaStr { hash, next_in_bucket: Cell::new(None), bytes: bytes.into() }
     }
 
     pub(crate) fn insert(&mut self, s: Gc<LuaStr>) {

@@ -39,7 +39,7 @@ struct DebugHook {
 }
 
 /// The event mask for a mask string and count (`makemask`).
-fn make_mask(smask: &[u8], count: i64) -> u8 {
+pub(super) fn make_mask(smask: &[u8], count: i64) -> u8 {
     // The mask is read as a C string.
     let smask = &smask[..smask.iter().position(|&c| c == 0).unwrap_or(smask.len())];
     let mut mask = 0;
@@ -107,18 +107,27 @@ fn library_hook(state: &mut State) -> HookFn {
         return h.func.clone();
     }
     let func: HookFn = Rc::new(on_event);
-    state.set_app_data(DebugHook { func: func.clone(), per_thread_count: false });
+    state.set_app_data(DebugHook {
+        func: func.clone(),
+        per_thread_count: false,
+    });
     func
 }
 
 fn is_library_hook(state: &mut State, f: &HookFn) -> bool {
-    state.app_data_mut::<DebugHook>().is_some_and(|h| Rc::ptr_eq(&h.func, f))
+    state
+        .app_data_mut::<DebugHook>()
+        .is_some_and(|h| Rc::ptr_eq(&h.func, f))
 }
 
 /// The VM hook: call the running thread's Lua hook with the event name and line.
 fn on_event(state: &mut State, event: HookEvent) -> LuaResult<()> {
-    let Some(hooks) = hook_table(state) else { return Ok(()) };
-    let Some(record) = record_of(hooks, state.current_thread) else { return Ok(()) };
+    let Some(hooks) = hook_table(state) else {
+        return Ok(());
+    };
+    let Some(record) = record_of(hooks, state.current_thread) else {
+        return Ok(());
+    };
     let mask = record_int(record, REC_MASK) as u8;
     let wanted = match event {
         HookEvent::Count => mask & MASK_COUNT != 0 && count_down(state, record)?,
@@ -144,18 +153,26 @@ fn on_event(state: &mut State, event: HookEvent) -> LuaResult<()> {
 
 /// Whether this instruction completes the running thread's count period.
 fn count_down(state: &mut State, record: Gc<Table>) -> LuaResult<bool> {
-    let per_thread = state.app_data_mut::<DebugHook>().is_some_and(|h| h.per_thread_count);
+    let per_thread = state
+        .app_data_mut::<DebugHook>()
+        .is_some_and(|h| h.per_thread_count);
     if !per_thread {
         return Ok(true);
     }
     let left = record_int(record, REC_COUNTDOWN) - 1;
-    let (left, fire) = if left <= 0 { (record_int(record, REC_COUNT), true) } else { (left, false) };
+    let (left, fire) = if left <= 0 {
+        (record_int(record, REC_COUNT), true)
+    } else {
+        (left, false)
+    };
     state.raw_set_int(record, REC_COUNTDOWN, Value::Number(left as f64))?;
     Ok(fire)
 }
 
-/// Install (or remove) the VM hook for the union of the threads' events.
-fn install(state: &mut State, hooks: Gc<Table>) {
+/// Install (or remove) the VM hook for the union of the threads' events. `for_running` tells
+/// that the change was made for the running thread: turning its hooks off then removes a hook
+/// set by the host too, as `lua_sethook` on that thread would.
+fn install(state: &mut State, hooks: Gc<Table>, for_running: bool) {
     let mut union = 0u8;
     let mut period: Option<i64> = None;
     let mut mixed_periods = false;
@@ -178,7 +195,7 @@ fn install(state: &mut State, hooks: Gc<Table>) {
     let func = library_hook(state);
     if union == 0 {
         if let Some((_, current)) = state.hook() {
-            if Rc::ptr_eq(&current, &func) {
+            if for_running || Rc::ptr_eq(&current, &func) {
                 state.remove_hook();
             }
         }
@@ -227,7 +244,8 @@ pub(super) fn sethook(state: &mut State) -> LuaResult<usize> {
         Value::Table(r)
     };
     state.raw_set(hooks, Value::Thread(thread), record)?;
-    install(state, hooks);
+    let for_running = thread == state.current_thread;
+    install(state, hooks, for_running);
     Ok(0)
 }
 
@@ -243,7 +261,11 @@ pub(super) fn gethook(state: &mut State) -> LuaResult<usize> {
         _ => match hook_table(state).and_then(|h| record_of(h, thread)) {
             Some(r) => {
                 let mask = record_int(r, REC_MASK) as u8;
-                let s = mask_string(mask & MASK_CALL != 0, mask & MASK_RET != 0, mask & MASK_LINE != 0);
+                let s = mask_string(
+                    mask & MASK_CALL != 0,
+                    mask & MASK_RET != 0,
+                    mask & MASK_LINE != 0,
+                );
                 (r.get_int(REC_FUNC), s, record_int(r, REC_COUNT))
             }
             None => (Value::Nil, Vec::new(), 0),

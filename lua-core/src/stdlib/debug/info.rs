@@ -5,7 +5,8 @@
 
 use super::{is_number_arg, thread_arg, to_int};
 use crate::chunkid::chunk_id;
-use crate::value::Value;
+use crate::gc::Gc;
+use crate::value::{LuaThread, Table, Value};
 use crate::vm::{Level, LuaResult, State};
 
 /// What `getinfo` found about a function, before it becomes a table.
@@ -67,13 +68,18 @@ fn upvalue_count(func: Option<&Value>) -> usize {
 /// The information about the function running at a stack level of the current context.
 fn level_info(state: &State, level: Level) -> FuncInfo {
     match level {
-        Level::TailCall => FuncInfo { func: None, current_line: -1, name: None },
+        Level::TailCall => FuncInfo {
+            func: None,
+            current_line: -1,
+            name: None,
+        },
         Level::Frame(idx) => {
-            let current_line = match state.frames.get(idx) {
-                Some(frame) if frame.closure.is_some() => state.current_line(frame),
-                _ => -1,
-            };
-            FuncInfo { func: Some(state.frame_function(idx)), current_line, name: state.function_name(idx) }
+            let current_line = state.frames.get(idx).map_or(-1, |f| state.current_line(f));
+            FuncInfo {
+                func: Some(state.frame_function(idx)),
+                current_line,
+                name: state.function_name(idx),
+            }
         }
     }
 }
@@ -89,7 +95,9 @@ pub(super) fn getinfo(state: &mut State) -> LuaResult<usize> {
         None => b"flnSu".to_vec(),
     };
     let info = if let Some(n) = is_number_arg(state, arg + 1) {
-        let found = state.with_thread(thread, |s| s.stack_level(to_int(n)).map(|l| level_info(s, l)));
+        let found = state.with_thread(thread, |s| {
+            s.stack_level(to_int(n)).map(|l| level_info(s, l))
+        });
         match found {
             Some(info) => info,
             None => {
@@ -98,7 +106,11 @@ pub(super) fn getinfo(state: &mut State) -> LuaResult<usize> {
             }
         }
     } else if state.arg(arg + 1).is_function() {
-        FuncInfo { func: Some(state.arg(arg + 1)), current_line: -1, name: None }
+        FuncInfo {
+            func: Some(state.arg(arg + 1)),
+            current_line: -1,
+            name: None,
+        }
     } else {
         return Err(state.arg_error(arg + 1, "function or level expected"));
     };
@@ -113,20 +125,17 @@ pub(super) fn getinfo(state: &mut State) -> LuaResult<usize> {
     let func = info.func.as_ref();
     if has(b'S') {
         let s = source_info(func);
-        let source = state.new_string(&s.source);
-        set(state, t, "source", source)?;
-        let short_src = state.new_string(&s.short_src);
-        set(state, t, "short_src", short_src)?;
-        set(state, t, "linedefined", Value::Number(s.line_defined as f64))?;
-        set(state, t, "lastlinedefined", Value::Number(s.last_line_defined as f64))?;
-        let what = state.new_string(s.what.as_bytes());
-        set(state, t, "what", what)?;
+        set_str(state, t, "source", &s.source)?;
+        set_str(state, t, "short_src", &s.short_src)?;
+        set_int(state, t, "linedefined", s.line_defined)?;
+        set_int(state, t, "lastlinedefined", s.last_line_defined)?;
+        set_str(state, t, "what", s.what.as_bytes())?;
     }
     if has(b'l') {
-        set(state, t, "currentline", Value::Number(info.current_line as f64))?;
+        set_int(state, t, "currentline", info.current_line)?;
     }
     if has(b'u') {
-        set(state, t, "nups", Value::Number(upvalue_count(func) as f64))?;
+        set_int(state, t, "nups", upvalue_count(func) as i64)?;
     }
     if has(b'n') {
         // A lost tail call has an empty name rather than none.
@@ -136,24 +145,20 @@ pub(super) fn getinfo(state: &mut State) -> LuaResult<usize> {
             (None, Some(_)) => ("", None),
         };
         match name {
-            Some(name) => {
-                let name = state.new_string(name);
-                set(state, t, "name", name)?;
-            }
+            Some(name) => set_str(state, t, "name", name)?,
             // Lua 5.1 stores a nil name, which still takes a slot in the table (and so shapes
             // the order `pairs` visits the fields in): make the key, then clear it.
             None => {
-                set(state, t, "name", Value::Boolean(false))?;
-                set(state, t, "name", Value::Nil)?;
+                state.set_field(t, "name", Value::Boolean(false))?;
+                state.set_field(t, "name", Value::Nil)?;
             }
         }
-        let namewhat = state.new_string(namewhat.as_bytes());
-        set(state, t, "namewhat", namewhat)?;
+        set_str(state, t, "namewhat", namewhat.as_bytes())?;
     }
     if has(b'L') {
         if let Some(Value::LuaFunction(cl)) = func {
             let lines = state.new_table_with(0, 0);
-            set(state, t, "activelines", Value::Table(lines))?;
+            state.set_field(t, "activelines", Value::Table(lines))?;
             for &line in cl.proto.line_info.iter() {
                 state.raw_set_int(lines, line as i64, Value::Boolean(true))?;
             }
@@ -161,19 +166,24 @@ pub(super) fn getinfo(state: &mut State) -> LuaResult<usize> {
     }
     if has(b'f') {
         if let Some(&f) = func {
-            set(state, t, "func", f)?;
+            state.set_field(t, "func", f)?;
         }
     }
     Ok(1)
 }
 
-fn set(state: &mut State, t: crate::gc::Gc<crate::value::Table>, key: &str, v: Value) -> LuaResult<()> {
+fn set_str(state: &mut State, t: Gc<Table>, key: &str, bytes: &[u8]) -> LuaResult<()> {
+    let v = state.new_string(bytes);
     state.set_field(t, key, v)
+}
+
+fn set_int(state: &mut State, t: Gc<Table>, key: &str, n: i64) -> LuaResult<()> {
+    state.set_field(t, key, Value::Number(n as f64))
 }
 
 /// The level argument of `getlocal`/`setlocal`, found in the inspected thread, else the
 /// `level out of range` argument error.
-fn local_level(state: &mut State, thread: crate::gc::Gc<crate::value::LuaThread>, arg: usize) -> LuaResult<Level> {
+fn local_level(state: &mut State, thread: Gc<LuaThread>, arg: usize) -> LuaResult<Level> {
     let level = state.check_int32(arg + 1)? as i64;
     match state.with_thread(thread, |s| s.stack_level(level)) {
         Some(l) => Ok(l),
@@ -188,7 +198,8 @@ pub(super) fn getlocal(state: &mut State) -> LuaResult<usize> {
     let n = state.check_int32(arg + 2)? as i64;
     let found = match level {
         Level::Frame(idx) => state.with_thread(thread, |s| {
-            s.frame_local(idx, n).map(|(name, slot)| (name, s.stack.get(slot).copied().unwrap_or_default()))
+            s.frame_local(idx, n)
+                .map(|(name, slot)| (name, s.stack.get(slot).copied().unwrap_or_default()))
         }),
         Level::TailCall => None,
     };

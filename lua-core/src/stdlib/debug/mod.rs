@@ -6,14 +6,16 @@
 
 mod hook;
 mod info;
+#[cfg(test)]
+mod tests;
 
 use crate::gc::Gc;
-use crate::value::{LuaThread, Value};
+use crate::value::{LuaThread, NativeFn, UpVal, Value};
 use crate::vm::{LuaResult, State};
 use std::io::{BufRead, Write};
 
 /// In Lua 5.1's registration order, which decides the `pairs` order of the `debug` table.
-const FUNCTIONS: &[(&str, crate::value::NativeFn)] = &[
+const FUNCTIONS: &[(&str, NativeFn)] = &[
     ("debug", debug_prompt),
     ("getfenv", getfenv),
     ("gethook", hook::gethook),
@@ -127,7 +129,7 @@ fn setfenv(state: &mut State) -> LuaResult<usize> {
 
 /// The upvalue `n` (1-based) of a Lua function: its name and cell. Native functions' upvalues
 /// are not reachable from Lua.
-fn upvalue_of(state: &mut State, n: i64) -> LuaResult<Option<(Vec<u8>, Gc<crate::value::UpVal>)>> {
+fn upvalue_of(state: &mut State, n: i64) -> LuaResult<Option<(Vec<u8>, Gc<UpVal>)>> {
     match state.arg(1) {
         Value::LuaFunction(f) => {
             let found = usize::try_from(n)
@@ -144,7 +146,9 @@ fn upvalue_of(state: &mut State, n: i64) -> LuaResult<Option<(Vec<u8>, Gc<crate:
 /// `debug.getupvalue(f, n)`: name and value, or nothing.
 fn getupvalue(state: &mut State) -> LuaResult<usize> {
     let n = state.check_int32(2)? as i64;
-    let Some((name, cell)) = upvalue_of(state, n)? else { return Ok(0) };
+    let Some((name, cell)) = upvalue_of(state, n)? else {
+        return Ok(0);
+    };
     let name = state.new_string(&name);
     let value = state.upval_get(cell);
     state.push(name);
@@ -156,7 +160,9 @@ fn getupvalue(state: &mut State) -> LuaResult<usize> {
 fn setupvalue(state: &mut State) -> LuaResult<usize> {
     let v = state.check_any(3)?;
     let n = state.check_int32(2)? as i64;
-    let Some((name, cell)) = upvalue_of(state, n)? else { return Ok(0) };
+    let Some((name, cell)) = upvalue_of(state, n)? else {
+        return Ok(0);
+    };
     state.upval_set(cell, v);
     let name = state.new_string(&name);
     state.push(name);

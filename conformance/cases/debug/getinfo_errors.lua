@@ -1,0 +1,11 @@
+-- debug.getinfo argument errors
+print(pcall(debug.getinfo))
+print(pcall(debug.getinfo, {}))
+print(pcall(debug.getinfo, print, "x"))
+print(pcall(debug.getinfo, 1, "S>"))
+print(pcall(debug.getinfo, print, 5))
+print(pcall(debug.getinfo, 1, {}))
+print(pcall(debug.getinfo, nil))
+print(pcall(debug.getinfo, "abc"))
+print(pcall(debug.getinfo, 100, "x"))
+print(pcall(debug.getinfo, coroutine.create(function() end)))

@@ -1,0 +1,16 @@
+-- debug.gethook: function, mask string and count, per setting
+local function h() end
+print(debug.gethook())
+debug.sethook(h, "c"); print(select(2, debug.gethook()))
+debug.sethook(h, "lrc", 7); print(select(2, debug.gethook()))
+debug.sethook(h, "", 3); print(select(2, debug.gethook()))
+local f, m, c = debug.gethook(); print(f == h, m, c)
+debug.sethook(h, "", 0); print(debug.gethook() == h, select(2, debug.gethook()))
+debug.sethook(h, "xyz", -5); print(debug.gethook() == h, select(2, debug.gethook()))
+debug.sethook(); print(debug.gethook())
+debug.sethook(nil, "c"); print(debug.gethook())
+print(pcall(debug.sethook, h))
+print(pcall(debug.sethook, 1, "c"))
+print(pcall(debug.sethook, h, {}))
+print(pcall(debug.sethook, h, "c", "x"))
+print(debug.gethook())

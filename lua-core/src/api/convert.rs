@@ -1,0 +1,317 @@
+//! Conversions between Rust values and Lua values, one value at a time.
+//!
+//! Numbers follow Lua 5.1's coercions: a numeric string converts to a number, and a number to a
+//! string (formatted with `%.14g`); integers must be exact (no fractional part, in range).
+//! `bool` reads any value by truthiness. `Option<T>` maps `None` to `nil`.
+
+use super::error::{Error, Result};
+use super::{AnyUserData, Function, Lua, LuaString, Table, Thread, Value};
+use std::collections::{BTreeMap, HashMap};
+use std::hash::Hash;
+
+/// A Rust value that can become a Lua value.
+///
+/// ```
+/// use lua_core::api::{IntoLua, Lua, Value};
+///
+/// let lua = Lua::new();
+/// assert_eq!(42.into_lua(&lua).unwrap(), Value::Number(42.0));
+/// assert_eq!(Option::<i32>::None.into_lua(&lua).unwrap(), Value::Nil);
+/// ```
+pub trait IntoLua {
+    /// Convert into a Lua value of `lua`'s state.
+    fn into_lua(self, lua: &Lua) -> Result<Value>;
+}
+
+/// A Rust value that can be read from a Lua value.
+///
+/// ```
+/// use lua_core::api::{FromLua, Lua, Value};
+///
+/// let lua = Lua::new();
+/// assert_eq!(i64::from_lua(Value::Number(7.0), &lua).unwrap(), 7);
+/// assert!(i64::from_lua(Value::Number(7.5), &lua).is_err());
+/// let s = lua.create_string("10").unwrap();
+/// assert_eq!(f64::from_lua(Value::String(s), &lua).unwrap(), 10.0);
+/// ```
+pub trait FromLua: Sized {
+    /// Convert from a Lua value of `lua`'s state.
+    fn from_lua(value: Value, lua: &Lua) -> Result<Self>;
+}
+
+impl IntoLua for Value {
+    fn into_lua(self, _: &Lua) -> Result<Value> {
+        Ok(self)
+    }
+}
+
+impl IntoLua for &Value {
+    fn into_lua(self, _: &Lua) -> Result<Value> {
+        Ok(self.clone())
+    }
+}
+
+impl FromLua for Value {
+    fn from_lua(value: Value, _: &Lua) -> Result<Self> {
+        Ok(value)
+    }
+}
+
+impl IntoLua for bool {
+    fn into_lua(self, _: &Lua) -> Result<Value> {
+        Ok(Value::Boolean(self))
+    }
+}
+
+impl FromLua for bool {
+    fn from_lua(value: Value, _: &Lua) -> Result<Self> {
+        Ok(value.is_truthy())
+    }
+}
+
+/// The number a value coerces to (numbers, and strings that read as numbers).
+fn coerce_number(value: &Value) -> Result<Option<f64>> {
+    match value {
+        Value::Number(n) => Ok(Some(*n)),
+        Value::String(s) => Ok(crate::number::str_to_number(&s.as_bytes()?)),
+        _ => Ok(None),
+    }
+}
+
+macro_rules! integer_conversions {
+    ($($t:ty),*) => {$(
+        impl IntoLua for $t {
+            fn into_lua(self, _: &Lua) -> Result<Value> {
+                let n = self as f64;
+                // Lua 5.1 numbers are doubles: refuse what a double cannot hold exactly.
+                if n as i128 != self as i128 {
+                    return Err(Error::ToLuaConversionError {
+                        from: stringify!($t),
+                        to: "number",
+                        message: Some("integer too large to be represented exactly".into()),
+                    });
+                }
+                Ok(Value::Number(n))
+            }
+        }
+
+        impl FromLua for $t {
+            fn from_lua(value: Value, _: &Lua) -> Result<Self> {
+                let Some(n) = coerce_number(&value)? else {
+                    return Err(Error::from_lua_conversion(value.type_name(), "number"));
+                };
+                let fail = |message: &str| Error::FromLuaConversionError {
+                    from: value.type_name(),
+                    to: stringify!($t),
+                    message: Some(message.into()),
+                };
+                if !n.is_finite() || n.fract() != 0.0 {
+                    return Err(fail("number has no integer representation"));
+                }
+                let i = n as i128;
+                if i < <$t>::MIN as i128 || i > <$t>::MAX as i128 {
+                    return Err(fail("number out of range"));
+                }
+                Ok(i as $t)
+            }
+        }
+    )*};
+}
+
+integer_conversions!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
+
+macro_rules! float_conversions {
+    ($($t:ty),*) => {$(
+        impl IntoLua for $t {
+            fn into_lua(self, _: &Lua) -> Result<Value> {
+                Ok(Value::Number(self as f64))
+            }
+        }
+
+        impl FromLua for $t {
+            fn from_lua(value: Value, _: &Lua) -> Result<Self> {
+                match coerce_number(&value)? {
+                    Some(n) => Ok(n as $t),
+                    None => Err(Error::from_lua_conversion(value.type_name(), "number")),
+                }
+            }
+        }
+    )*};
+}
+
+float_conversions!(f32, f64);
+
+impl IntoLua for &str {
+    fn into_lua(self, lua: &Lua) -> Result<Value> {
+        Ok(Value::String(lua.create_string(self)?))
+    }
+}
+
+impl IntoLua for String {
+    fn into_lua(self, lua: &Lua) -> Result<Value> {
+        Ok(Value::String(lua.create_string(self)?))
+    }
+}
+
+impl IntoLua for &String {
+    fn into_lua(self, lua: &Lua) -> Result<Value> {
+        Ok(Value::String(lua.create_string(self)?))
+    }
+}
+
+impl IntoLua for &[u8] {
+    fn into_lua(self, lua: &Lua) -> Result<Value> {
+        Ok(Value::String(lua.create_string(self)?))
+    }
+}
+
+impl IntoLua for Vec<u8> {
+    fn into_lua(self, lua: &Lua) -> Result<Value> {
+        Ok(Value::String(lua.create_string(self)?))
+    }
+}
+
+/// The bytes of a string, or of a number formatted as Lua formats it.
+fn coerce_bytes(value: &Value) -> Result<Option<Vec<u8>>> {
+    match value {
+        Value::String(s) => Ok(Some(s.as_bytes()?.to_vec())),
+        Value::Number(n) => {
+            let mut out = Vec::new();
+            crate::number::format_number(*n, &mut out);
+            Ok(Some(out))
+        }
+        _ => Ok(None),
+    }
+}
+
+impl FromLua for String {
+    fn from_lua(value: Value, _: &Lua) -> Result<Self> {
+        match coerce_bytes(&value)? {
+            Some(bytes) => String::from_utf8(bytes).map_err(|_| Error::FromLuaConversionError {
+                from: "string",
+                to: "String",
+                message: Some("invalid UTF-8".into()),
+            }),
+            None => Err(Error::from_lua_conversion(value.type_name(), "string")),
+        }
+    }
+}
+
+impl FromLua for Vec<u8> {
+    fn from_lua(value: Value, _: &Lua) -> Result<Self> {
+        match coerce_bytes(&value)? {
+            Some(bytes) => Ok(bytes),
+            None => Err(Error::from_lua_conversion(value.type_name(), "string")),
+        }
+    }
+}
+
+impl<T: IntoLua> IntoLua for Option<T> {
+    fn into_lua(self, lua: &Lua) -> Result<Value> {
+        match self {
+            Some(v) => v.into_lua(lua),
+            None => Ok(Value::Nil),
+        }
+    }
+}
+
+impl<T: FromLua> FromLua for Option<T> {
+    fn from_lua(value: Value, lua: &Lua) -> Result<Self> {
+        match value {
+            Value::Nil => Ok(None),
+            v => T::from_lua(v, lua).map(Some),
+        }
+    }
+}
+
+/// Conversions for the handle types: each converts to its own variant of [`Value`] only
+/// (strings also from numbers).
+macro_rules! handle_conversions {
+    ($($t:ident => $variant:ident, $lua_name:literal;)*) => {$(
+        impl IntoLua for $t {
+            fn into_lua(self, _: &Lua) -> Result<Value> {
+                Ok(Value::$variant(self))
+            }
+        }
+
+        impl IntoLua for &$t {
+            fn into_lua(self, _: &Lua) -> Result<Value> {
+                Ok(Value::$variant(self.clone()))
+            }
+        }
+    )*
+    $(
+        impl FromLua for $t {
+            fn from_lua(value: Value, _: &Lua) -> Result<Self> {
+                match value {
+                    Value::$variant(h) => Ok(h),
+                    other => Err(Error::from_lua_conversion(other.type_name(), $lua_name)),
+                }
+            }
+        }
+    )*};
+}
+
+handle_conversions! {
+    Table => Table, "table";
+    Function => Function, "function";
+    AnyUserData => UserData, "userdata";
+    Thread => Thread, "thread";
+}
+
+impl IntoLua for LuaString {
+    fn into_lua(self, _: &Lua) -> Result<Value> {
+        Ok(Value::String(self))
+    }
+}
+
+impl IntoLua for &LuaString {
+    fn into_lua(self, _: &Lua) -> Result<Value> {
+        Ok(Value::String(self.clone()))
+    }
+}
+
+impl FromLua for LuaString {
+    fn from_lua(value: Value, lua: &Lua) -> Result<Self> {
+        match value {
+            Value::String(s) => Ok(s),
+            Value::Number(_) => match coerce_bytes(&value)? {
+                Some(bytes) => lua.create_string(bytes),
+                None => Err(Error::from_lua_conversion("number", "string")),
+            },
+            other => Err(Error::from_lua_conversion(other.type_name(), "string")),
+        }
+    }
+}
+
+impl<K: IntoLua + Eq + Hash, V: IntoLua, S> IntoLua for HashMap<K, V, S> {
+    fn into_lua(self, lua: &Lua) -> Result<Value> {
+        Ok(Value::Table(lua.create_table_from(self)?))
+    }
+}
+
+impl<K: FromLua + Eq + Hash, V: FromLua, S: std::hash::BuildHasher + Default> FromLua for HashMap<K, V, S> {
+    fn from_lua(value: Value, _: &Lua) -> Result<Self> {
+        match value {
+            // The pairs convert with the table's own state.
+            Value::Table(t) => t.pairs::<K, V>().collect(),
+            other => Err(Error::from_lua_conversion(other.type_name(), "table")),
+        }
+    }
+}
+
+impl<K: IntoLua + Ord, V: IntoLua> IntoLua for BTreeMap<K, V> {
+    fn into_lua(self, lua: &Lua) -> Result<Value> {
+        Ok(Value::Table(lua.create_table_from(self)?))
+    }
+}
+
+impl<K: FromLua + Ord, V: FromLua> FromLua for BTreeMap<K, V> {
+    fn from_lua(value: Value, _: &Lua) -> Result<Self> {
+        match value {
+            // The pairs convert with the table's own state.
+            Value::Table(t) => t.pairs::<K, V>().collect(),
+            other => Err(Error::from_lua_conversion(other.type_name(), "table")),
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! The error type of the embedding API.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// A failure seen from Rust: a script error, a limit reached, or a value that did not convert.
+///
+/// ```
+/// use lua_core::api::{Error, Lua};
+///
+/// let lua = Lua::new();
+/// match lua.load("local x = nil + 1").exec() {
+///     Err(Error::RuntimeError { message, .. }) => {
+///         assert_eq!(message, r#"[string "local x = nil + 1"]:1: attempt to perform arithmetic on a nil value"#)
+///     }
+///     other => panic!("unexpected {other:?}"),
+/// }
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Error {
+    /// A chunk did not compile. `message` is Lua's, with the chunk name and line.
+    SyntaxError { message: String },
+    /// A script raised an error. `message` is the error value as text (non-string values read
+    /// `(error object is a table value)`); `traceback` is the call stack where it was raised,
+    /// as `debug.traceback` prints it (empty when unknown).
+    RuntimeError { message: String, traceback: String },
+    /// The memory limit was reached (`not enough memory`).
+    MemoryError,
+    /// A hook or callback stopped the script with [`Error::Interrupted`]. Scripts cannot catch
+    /// this with `pcall`.
+    Interrupted,
+    /// A Rust callback failed. `message` is what Lua code saw (the error value), `cause` is the
+    /// error the callback returned.
+    CallbackError { message: String, cause: Arc<Error>, traceback: String },
+    /// A Lua value could not be converted to the Rust type asked for. `from` is the Lua type,
+    /// `to` the expected one.
+    FromLuaConversionError { from: &'static str, to: &'static str, message: Option<String> },
+    /// A Rust value could not be converted to a Lua value.
+    ToLuaConversionError { from: &'static str, to: &'static str, message: Option<String> },
+    /// Argument `position` of a Rust function did not convert; Lua code sees
+    /// `bad argument #<position> to '<name>' (...)`.
+    BadArgument { position: usize, cause: Arc<Error> },
+    /// A userdata is not of the Rust type asked for.
+    UserDataTypeMismatch,
+    /// A userdata could not be borrowed because it is mutably borrowed (a method is running).
+    UserDataBorrowError,
+    /// A userdata could not be borrowed mutably because it is borrowed.
+    UserDataBorrowMutError,
+    /// The handle's [`Lua`](super::Lua) has been dropped.
+    StateClosed,
+    /// The state was used from code that runs while the API holds it (for example a `Drop`
+    /// implementation run by the collector).
+    StateBusy,
+    /// An error from outside Lua, returned by a callback.
+    ExternalError(Arc<dyn std::error::Error + Send + Sync>),
+}
+
+/// The result type of the embedding API.
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    /// A runtime error with this message, as a Rust callback raises one (Lua code sees exactly
+    /// `message`, with no position added).
+    pub fn runtime(message: impl Into<String>) -> Error {
+        Error::RuntimeError { message: message.into(), traceback: String::new() }
+    }
+
+    /// Wrap an error from outside Lua (Lua code sees its `Display` text).
+    pub fn external(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Error {
+        Error::ExternalError(Arc::from(e.into()))
+    }
+
+    pub(crate) fn from_lua_conversion(from: &'static str, to: &'static str) -> Error {
+        Error::FromLuaConversionError { from, to, message: None }
+    }
+
+    /// The text between the parentheses of `bad argument #n to 'f' (...)`.
+    pub(crate) fn argument_message(&self) -> String {
+        match self {
+            Error::FromLuaConversionError { from, to, message: None } => format!("{to} expected, got {from}"),
+            Error::FromLuaConversionError { message: Some(m), .. } => m.clone(),
+            other => other.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::SyntaxError { message } => write!(f, "syntax error: {message}"),
+            Error::RuntimeError { message, .. } => write!(f, "runtime error: {message}"),
+            Error::MemoryError => write!(f, "memory error: not enough memory"),
+            Error::Interrupted => write!(f, "interrupted"),
+            Error::CallbackError { cause, .. } => write!(f, "callback error: {cause}"),
+            Error::FromLuaConversionError { from, to, message } => {
+                write!(f, "error converting Lua {from} to {to}")?;
+                match message {
+                    Some(m) => write!(f, " ({m})"),
+                    None => Ok(()),
+                }
+            }
+            Error::ToLuaConversionError { from, to, message } => {
+                write!(f, "error converting {from} to Lua {to}")?;
+                match message {
+                    Some(m) => write!(f, " ({m})"),
+                    None => Ok(()),
+                }
+            }
+            Error::BadArgument { position, cause } => write!(f, "bad argument #{position}: {cause}"),
+            Error::UserDataTypeMismatch => write!(f, "userdata is not of the expected type"),
+            Error::UserDataBorrowError => write!(f, "userdata already mutably borrowed"),
+            Error::UserDataBorrowMutError => write!(f, "userdata already borrowed"),
+            Error::StateClosed => write!(f, "the Lua state has been closed"),
+            Error::StateBusy => write!(f, "the Lua state is in use"),
+            Error::ExternalError(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::CallbackError { cause, .. } | Error::BadArgument { cause, .. } => Some(&**cause),
+            Error::ExternalError(e) => Some(&**e),
+            _ => None,
+        }
+    }
+}

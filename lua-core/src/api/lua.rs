@@ -1,0 +1,466 @@
+//! [`Lua`]: one interpreter, the entry point of the embedding API.
+
+use super::context::{lossy, quietly, Inner};
+use super::convert::{FromLua, IntoLua};
+use super::error::{Error, Result};
+use super::function::{create_callback, Callback};
+use super::multi::{FromLuaMulti, IntoLuaMulti, MultiValue};
+use super::{Chunk, Function, LuaString, RegistryKey, Table, Thread, Value};
+use crate::stdlib::{open_library, Library};
+use crate::value::Value as RawValue;
+use crate::vm::{HookEvent, HookFn, HookMask, State};
+use std::rc::Rc;
+
+/// The libraries [`Lua::new`] opens: none of them reaches the file system, the process or the
+/// debug interface.
+const SAFE_LIBRARIES: &[Library] = &[Library::Base, Library::Coroutine, Library::Table, Library::String, Library::Math];
+
+/// The base library without `loadfile` and `dofile`, for [`Lua::new`].
+const SAFE_BASE: &[&str] = &[
+    "_G",
+    "_VERSION",
+    "assert",
+    "collectgarbage",
+    "error",
+    "gcinfo",
+    "getfenv",
+    "getmetatable",
+    "ipairs",
+    "load",
+    "loadstring",
+    "newproxy",
+    "next",
+    "pairs",
+    "pcall",
+    "print",
+    "rawequal",
+    "rawget",
+    "rawset",
+    "select",
+    "setfenv",
+    "setmetatable",
+    "tonumber",
+    "tostring",
+    "type",
+    "unpack",
+    "xpcall",
+];
+
+/// A Lua interpreter. Cloning gives another reference to the same interpreter; it is closed
+/// when the last clone is dropped.
+///
+/// Rust closures registered with it (functions, hooks) receive a `&Lua` to use; capturing a
+/// clone of the `Lua` in such a closure instead keeps the interpreter alive forever.
+///
+/// ```
+/// use lua_core::api::Lua;
+///
+/// let lua = Lua::new();
+/// lua.globals().set("greeting", "hello").unwrap();
+/// let s: String = lua.load("return greeting .. ', world'").eval().unwrap();
+/// assert_eq!(s, "hello, world");
+/// ```
+#[derive(Clone)]
+pub struct Lua {
+    pub(crate) inner: Rc<Inner>,
+}
+
+/// Options for [`Lua::new_with`]: per-library allow-lists and a memory limit.
+///
+/// ```
+/// use lua_core::api::{Library, Lua, LuaOptions};
+///
+/// let options = LuaOptions::new().allow(Library::Base, &["print", "pairs", "type"]);
+/// let lua = Lua::new_with(&[Library::Base, Library::String], options).unwrap();
+/// assert!(lua.load("return loadstring == nil and string.rep ~= nil").eval::<bool>().unwrap());
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct LuaOptions {
+    allowed: Vec<(Library, Vec<String>)>,
+    memory_limit: Option<usize>,
+}
+
+impl LuaOptions {
+    /// No restrictions.
+    pub fn new() -> LuaOptions {
+        LuaOptions::default()
+    }
+
+    /// Open only the functions `names` of `library` (for the base library, names also cover
+    /// `_G` and `_VERSION`).
+    pub fn allow(mut self, library: Library, names: &[&str]) -> LuaOptions {
+        self.allowed.retain(|(l, _)| *l != library);
+        self.allowed.push((library, names.iter().map(|n| n.to_string()).collect()));
+        self
+    }
+
+    /// Start with this memory limit, in bytes.
+    pub fn memory_limit(mut self, bytes: usize) -> LuaOptions {
+        self.memory_limit = Some(bytes);
+        self
+    }
+}
+
+impl Default for Lua {
+    fn default() -> Self {
+        Lua::new()
+    }
+}
+
+impl std::fmt::Debug for Lua {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Lua({:p})", Rc::as_ptr(&self.inner))
+    }
+}
+
+impl Lua {
+    /// An interpreter with the safe standard libraries: the base library (without `loadfile`
+    /// and `dofile`), `coroutine`, `table`, `string` and `math`. No `io`, `os`, `debug`,
+    /// `package` or `require`.
+    pub fn new() -> Lua {
+        let options = LuaOptions::new().allow(Library::Base, SAFE_BASE);
+        let mut state = State::new();
+        // Opening libraries into a fresh state only allocates, and no memory limit is set yet,
+        // so this does not fail; were it to, the libraries opened so far would stay.
+        let _ = open_libraries(&mut state, SAFE_LIBRARIES, &options);
+        Lua { inner: Inner::new(state) }
+    }
+
+    /// An interpreter with exactly `libraries`, restricted by `options`' allow-lists.
+    ///
+    /// ```
+    /// use lua_core::api::{Library, Lua, LuaOptions};
+    ///
+    /// let lua = Lua::new_with(&[Library::Base, Library::Os], LuaOptions::new().allow(Library::Os, &["clock"])).unwrap();
+    /// assert!(lua.load("return os.time == nil and type(os.clock) == 'function'").eval::<bool>().unwrap());
+    /// ```
+    pub fn new_with(libraries: &[Library], options: LuaOptions) -> Result<Lua> {
+        let mut state = State::new();
+        open_libraries(&mut state, libraries, &options)?;
+        state.set_memory_limit(options.memory_limit);
+        Ok(Lua { inner: Inner::new(state) })
+    }
+
+    /// Prepare a chunk of source text for running. Its name (for error messages) is the source
+    /// itself, as `loadstring` names chunks, until [`Chunk::set_name`] sets another.
+    pub fn load(&self, source: impl AsRef<[u8]>) -> Chunk<'_> {
+        Chunk::new(self, source.as_ref().to_vec())
+    }
+
+    /// The global environment table.
+    pub fn globals(&self) -> Table {
+        let inner = &self.inner;
+        let r = inner.with_state(|st| match Value::from_raw(st, inner, RawValue::Table(st.globals()))? {
+            Value::Table(t) => Ok(t),
+            _ => Err(Error::StateBusy),
+        });
+        match r {
+            Ok(t) => t,
+            // Only reachable from code the API runs while it holds the state; hand out a handle
+            // that reports the problem on use.
+            Err(_) => Table(super::context::Slot::unrooted(inner.weak(), RawValue::Nil)),
+        }
+    }
+
+    /// A new empty table.
+    pub fn create_table(&self) -> Result<Table> {
+        self.create_table_with_capacity(0, 0)
+    }
+
+    /// A new empty table with room for `array` sequence entries and `hash` other entries.
+    pub fn create_table_with_capacity(&self, array: usize, hash: usize) -> Result<Table> {
+        let inner = &self.inner;
+        inner.with_state(|st| {
+            // The parts are allocated up front; a rough size is enough to refuse a huge request.
+            let estimate = array.saturating_add(hash.saturating_mul(2)).saturating_mul(std::mem::size_of::<RawValue>());
+            st.reserve_memory(estimate).map_err(|_| Error::MemoryError)?;
+            let t = st.new_table_with(array, hash);
+            table_of(Value::from_raw(st, inner, RawValue::Table(t))?)
+        })
+    }
+
+    /// A new table with the given entries (set without metamethods).
+    ///
+    /// ```
+    /// use lua_core::api::Lua;
+    ///
+    /// let lua = Lua::new();
+    /// let t = lua.create_table_from([("a", 1), ("b", 2)]).unwrap();
+    /// assert_eq!(t.get::<_, i32>("b").unwrap(), 2);
+    /// ```
+    pub fn create_table_from<K: IntoLua, V: IntoLua, I: IntoIterator<Item = (K, V)>>(&self, entries: I) -> Result<Table> {
+        let t = self.create_table()?;
+        for (k, v) in entries {
+            t.raw_set(k, v)?;
+        }
+        Ok(t)
+    }
+
+    /// A new table holding `values` at keys 1, 2, ...
+    ///
+    /// ```
+    /// use lua_core::api::Lua;
+    ///
+    /// let lua = Lua::new();
+    /// let t = lua.create_sequence_from(["x", "y", "z"]).unwrap();
+    /// assert_eq!(t.len().unwrap(), 3);
+    /// ```
+    pub fn create_sequence_from<V: IntoLua, I: IntoIterator<Item = V>>(&self, values: I) -> Result<Table> {
+        let t = self.create_table()?;
+        for (i, v) in values.into_iter().enumerate() {
+            t.raw_set(i as f64 + 1.0, v)?;
+        }
+        Ok(t)
+    }
+
+    /// A Lua string with these bytes (any bytes: Lua strings are not necessarily UTF-8).
+    pub fn create_string(&self, bytes: impl AsRef<[u8]>) -> Result<LuaString> {
+        let inner = &self.inner;
+        let bytes = bytes.as_ref();
+        inner.with_state(|st| {
+            st.reserve_memory(bytes.len()).map_err(|_| Error::MemoryError)?;
+            let s = st.new_string(bytes);
+            match Value::from_raw(st, inner, s)? {
+                Value::String(s) => Ok(s),
+                _ => Err(Error::StateBusy),
+            }
+        })
+    }
+
+    /// A Lua function that runs the Rust closure `f`. Its arguments convert to `A` (a value
+    /// that does not convert raises `bad argument #n to '<name>' (...)` in Lua) and its result
+    /// from `R`; an error it returns is raised in Lua (see [`Error`] for how each kind shows).
+    ///
+    /// ```
+    /// use lua_core::api::{Error, Lua};
+    ///
+    /// let lua = Lua::new();
+    /// let check = lua.create_function(|_, n: i64| {
+    ///     if n < 0 { Err(Error::runtime("negative")) } else { Ok(n * 2) }
+    /// }).unwrap();
+    /// lua.globals().set("check", check).unwrap();
+    /// let r: (bool, String) = lua.load("return pcall(check, -1)").eval().unwrap();
+    /// assert_eq!(r, (false, "negative".to_string()));
+    /// let r: String = lua.load("return select(2, pcall(check, 'x'))").eval().unwrap();
+    /// assert_eq!(r, "bad argument #1 to '?' (number expected, got string)");
+    /// ```
+    pub fn create_function<A, R, F>(&self, f: F) -> Result<Function>
+    where
+        A: FromLuaMulti,
+        R: IntoLuaMulti,
+        F: Fn(&Lua, A) -> Result<R> + 'static,
+    {
+        let callback: Callback = Rc::new(move |lua, args| f(lua, A::from_lua_args(args, 1, lua)?)?.into_lua_multi(lua));
+        create_callback(self, callback)
+    }
+
+    /// A coroutine that will run `f` (`coroutine.create`).
+    pub fn create_thread(&self, f: Function) -> Result<Thread> {
+        let inner = &self.inner;
+        inner.with_state(|st| {
+            let raw = f.0.raw_in(inner)?;
+            let co = st.new_thread(raw);
+            match Value::from_raw(st, inner, RawValue::Thread(co))? {
+                Value::Thread(t) => Ok(t),
+                _ => Err(Error::StateBusy),
+            }
+        })
+    }
+
+    /// Keep `value` alive under a key Rust holds; the value is released when the key is dropped
+    /// or passed to [`Lua::remove_registry_value`].
+    ///
+    /// ```
+    /// use lua_core::api::Lua;
+    ///
+    /// let lua = Lua::new();
+    /// let key = lua.create_registry_value(lua.create_table().unwrap()).unwrap();
+    /// lua.gc_collect().unwrap();
+    /// let t: lua_core::api::Table = lua.registry_value(&key).unwrap();
+    /// t.set(1, "still here").unwrap();
+    /// lua.remove_registry_value(key).unwrap();
+    /// ```
+    pub fn create_registry_value<T: IntoLua>(&self, value: T) -> Result<RegistryKey> {
+        let value = value.into_lua(self)?;
+        let inner = &self.inner;
+        inner.with_state(|st| {
+            let raw = value.to_raw(inner)?;
+            let slot = match raw {
+                RawValue::Nil | RawValue::Boolean(_) | RawValue::Number(_) => {
+                    super::context::Slot::unrooted(inner.weak(), raw)
+                }
+                _ => inner.new_slot(st, raw)?,
+            };
+            Ok(RegistryKey(slot))
+        })
+    }
+
+    /// The value kept under `key`.
+    pub fn registry_value<T: FromLua>(&self, key: &RegistryKey) -> Result<T> {
+        let inner = &self.inner;
+        let v = inner.with_state(|st| {
+            let raw = key.0.raw_in(inner)?;
+            Value::from_raw(st, inner, raw)
+        })?;
+        T::from_lua(v, self)
+    }
+
+    /// Release the value kept under `key` (dropping the key does the same).
+    pub fn remove_registry_value(&self, key: RegistryKey) -> Result<()> {
+        key.0.raw_in(&self.inner)?;
+        drop(key);
+        Ok(())
+    }
+
+    /// Store `value` in the registry under `name`, where Lua code cannot reach it.
+    pub fn set_named_registry_value<T: IntoLua>(&self, name: &str, value: T) -> Result<()> {
+        let value = value.into_lua(self)?;
+        let inner = &self.inner;
+        inner.with_state(|st| {
+            let raw = value.to_raw(inner)?;
+            let registry = st.registry();
+            let key = st.new_string(name.as_bytes());
+            quietly(st, |st| st.raw_set(registry, key, raw)).map_err(|e| inner.error_from_lua(st, e, String::new()))
+        })
+    }
+
+    /// The value stored under `name` by [`Lua::set_named_registry_value`] (`nil` if none).
+    pub fn named_registry_value<T: FromLua>(&self, name: &str) -> Result<T> {
+        let inner = &self.inner;
+        let v = inner.with_state(|st| {
+            let registry = st.registry();
+            let raw = st.get_field(registry, name);
+            Value::from_raw(st, inner, raw)
+        })?;
+        T::from_lua(v, self)
+    }
+
+    /// Call `f` on the events in `mask` (replacing any earlier hook). Returning
+    /// [`Error::Interrupted`] stops the running script; `pcall` cannot catch it. Any other
+    /// error is raised in the script as a runtime error at the current instruction. Hooks are
+    /// not called from inside a hook.
+    ///
+    /// ```
+    /// use lua_core::api::{Error, HookMask, Lua};
+    ///
+    /// let lua = Lua::new();
+    /// let mask = HookMask { every_nth_instruction: Some(1000), ..Default::default() };
+    /// lua.set_hook(mask, |_, _| Err(Error::Interrupted)).unwrap();
+    /// let r = lua.load("pcall(function() while true do end end)").exec();
+    /// assert!(matches!(r, Err(Error::Interrupted)));
+    /// ```
+    pub fn set_hook<F>(&self, mask: HookMask, f: F) -> Result<()>
+    where
+        F: Fn(&Lua, HookEvent) -> Result<()> + 'static,
+    {
+        let weak = self.inner.weak();
+        let hook: HookFn = Rc::new(move |state: &mut State, event| {
+            let Some(inner) = weak.upgrade() else { return Ok(()) };
+            let lua = Lua { inner: inner.clone() };
+            match inner.lend(state, || f(&lua, event)) {
+                Ok(()) => Ok(()),
+                Err(e) => Err(inner.raise(state, e)),
+            }
+        });
+        self.inner.with_state(|st| {
+            st.set_hook(mask, hook);
+            Ok(())
+        })
+    }
+
+    /// Remove the hook.
+    pub fn remove_hook(&self) -> Result<()> {
+        self.inner.with_state(|st| {
+            st.remove_hook();
+            Ok(())
+        })
+    }
+
+    /// Limit the heap to `limit` bytes (`None`: no limit); returns the previous limit. Past
+    /// the limit, allocations fail with `not enough memory`, which scripts may catch.
+    pub fn set_memory_limit(&self, limit: Option<usize>) -> Result<Option<usize>> {
+        self.inner.with_state(|st| {
+            let previous = st.heap().limit();
+            st.set_memory_limit(limit);
+            Ok(previous)
+        })
+    }
+
+    /// Bytes the heap holds now.
+    pub fn used_memory(&self) -> usize {
+        self.inner.with_state(|st| Ok(st.used_memory())).unwrap_or(0)
+    }
+
+    /// Run a full garbage collection.
+    pub fn gc_collect(&self) -> Result<()> {
+        self.inner.with_state(|st| {
+            st.collect_garbage();
+            Ok(())
+        })
+    }
+
+    /// Send what `print` writes to `out` instead of standard output.
+    pub fn set_stdout(&self, out: Box<dyn std::io::Write>) -> Result<()> {
+        self.inner.with_state(|st| {
+            st.flush_stdout();
+            st.set_stdout(out);
+            Ok(())
+        })
+    }
+
+    /// Convert a Rust value to a Lua value.
+    pub fn pack<T: IntoLua>(&self, value: T) -> Result<Value> {
+        value.into_lua(self)
+    }
+
+    /// Convert a Lua value to a Rust value.
+    pub fn unpack<T: FromLua>(&self, value: Value) -> Result<T> {
+        T::from_lua(value, self)
+    }
+
+    /// Convert Rust values to a list of Lua values.
+    pub fn pack_multi<T: IntoLuaMulti>(&self, values: T) -> Result<MultiValue> {
+        values.into_lua_multi(self)
+    }
+
+    /// Convert a list of Lua values to Rust values.
+    pub fn unpack_multi<T: FromLuaMulti>(&self, values: MultiValue) -> Result<T> {
+        T::from_lua_multi(values, self)
+    }
+
+    /// Call the raw function `f` with `args` in protected mode and give the results handles.
+    pub(crate) fn call_raw(&self, f: &super::context::Slot, args: MultiValue) -> Result<MultiValue> {
+        let inner = &self.inner;
+        inner.with_state(|st| {
+            let f = f.raw_in(inner)?;
+            let raw_args = args.iter().map(|v| v.to_raw(inner)).collect::<Result<Vec<_>>>()?;
+            let results = inner.pcall(st, f, &raw_args)?;
+            results.into_iter().map(|r| Value::from_raw(st, inner, r)).collect()
+        })
+    }
+}
+
+fn table_of(v: Value) -> Result<Table> {
+    match v {
+        Value::Table(t) => Ok(t),
+        _ => Err(Error::StateBusy),
+    }
+}
+
+/// Open `libraries` into `state` under `options`' allow-lists.
+fn open_libraries(state: &mut State, libraries: &[Library], options: &LuaOptions) -> Result<()> {
+    for &lib in libraries {
+        let names: Option<Vec<&str>> = options
+            .allowed
+            .iter()
+            .find(|(l, _)| *l == lib)
+            .map(|(_, names)| names.iter().map(|n| n.as_str()).collect());
+        if let Err(e) = open_library(state, lib, names.as_deref()) {
+            return Err(match e.kind {
+                crate::vm::ErrorKind::Memory => Error::MemoryError,
+                _ => Error::runtime(lossy(&state.error_text(&e))),
+            });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,66 @@
+//! The embedding API: a safe, typed layer over [`State`](crate::State) for Rust programs that
+//! host Lua scripts.
+//!
+//! A [`Lua`] owns one interpreter. Chunks are loaded with [`Lua::load`] and run with
+//! [`Chunk::exec`], [`Chunk::eval`] or [`Chunk::call`]; Rust values cross into Lua through the
+//! [`IntoLua`]/[`IntoLuaMulti`] traits and come back through [`FromLua`]/[`FromLuaMulti`];
+//! Rust closures become Lua functions with [`Lua::create_function`].
+//!
+//! Values that live in the Lua heap are seen from Rust through handles: [`Table`],
+//! [`Function`], [`LuaString`], [`AnyUserData`], [`Thread`] and [`RegistryKey`]. Each handle
+//! holds a slot in a table the collector treats as a root, so the object it names stays alive
+//! for as long as the handle exists, whatever the script does and however often the collector
+//! runs. Handles do not keep the interpreter itself alive: once the last [`Lua`] is dropped, using
+//! a handle fails with [`Error::StateClosed`].
+//!
+//! Errors are values of [`Error`]; nothing here panics on bad input or on a failing script.
+//!
+//! ```
+//! use lua_core::api::{Lua, Result};
+//!
+//! fn main() -> Result<()> {
+//!     let lua = Lua::new();
+//!     let add = lua.create_function(|_, (a, b): (i64, i64)| Ok(a + b))?;
+//!     lua.globals().set("add", add)?;
+//!     let sum: i64 = lua.load("return add(2, 3) * 10").eval()?;
+//!     assert_eq!(sum, 50);
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # Limits
+//! [`Lua::set_memory_limit`] caps the heap (scripts then get `not enough memory`, which they can
+//! catch with `pcall` as in Lua 5.1), and [`Lua::set_hook`] runs a Rust closure every N
+//! instructions, on every line, call or return: returning [`Error::Interrupted`] from it stops
+//! the script in a way `pcall` cannot catch.
+
+mod chunk;
+mod context;
+mod convert;
+mod error;
+mod function;
+mod lua;
+mod multi;
+mod registry;
+mod string;
+mod table;
+mod thread;
+mod userdata;
+mod value;
+
+pub use chunk::Chunk;
+pub use convert::{FromLua, IntoLua};
+pub use error::{Error, Result};
+pub use function::Function;
+pub use lua::{Lua, LuaOptions};
+pub use multi::{FromLuaMulti, IntoLuaMulti, MultiValue, Variadic};
+pub use registry::RegistryKey;
+pub use string::{BorrowedBytes, BorrowedStr, LuaString};
+pub use table::{Table, TablePairs, TableSequence};
+pub use thread::Thread;
+pub use userdata::{AnyUserData, MetaMethod, UserData, UserDataMethods, UserDataRef, UserDataRefMut};
+pub use value::Value;
+
+pub use crate::stdlib::Library;
+pub use crate::value::ThreadStatus;
+pub use crate::vm::{HookEvent, HookMask};
