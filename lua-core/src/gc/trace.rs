@@ -108,6 +108,7 @@ impl Marker {
                 }
                 GcObj::Thread(t) => {
                     let ctx = &t.ctx;
+                    self.mark_table(ctx.globals);
                     for v in ctx.stack.iter().take(ctx.top) {
                         self.mark_value(v);
                     }
@@ -175,7 +176,12 @@ impl Marker {
                     _ => false,
                 }
             };
-            t.borrow_mut().clear_entries(|k, v| is_cleared(k, weak_keys) || is_cleared(v, weak_values));
+            // A weak value that is a userdata awaiting its finalizer is cleared too, though the
+            // finalizer keeps it alive for now (Lua 5.1 does the same; weak keys are kept).
+            let finalized = |v: &Value| matches!(v, Value::UserData(u) if u.finalized.get());
+            t.borrow_mut().clear_entries(|k, v| {
+                is_cleared(k, weak_keys) || is_cleared(v, weak_values) || (weak_values && finalized(v))
+            });
         }
     }
 }

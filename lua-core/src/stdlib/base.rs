@@ -78,26 +78,23 @@ pub fn open(state: &mut State, allowed: Option<&[&str]>) -> LuaResult<()> {
 fn print(state: &mut State) -> LuaResult<usize> {
     let n = state.arg_count();
     let tostring_fn = state.get_global("tostring");
-    let mut line = Vec::new();
+    // Each piece is written as soon as it is known, so output made by a `__tostring` lands
+    // where lua5.1 puts it. Write errors (a closed pipe) are ignored, as C's stdio does in `print`.
     for i in 1..=n {
         let arg = state.arg(i);
-        let s = state.call_function(tostring_fn, &[arg])?;
-        match s.first() {
-            Some(Value::String(s)) => {
-                if i > 1 {
-                    line.push(b'\t');
-                }
-                // Written as a C string: output stops at the first zero byte.
-                let bytes = s.as_bytes();
-                let end = bytes.iter().position(|&c| c == 0).unwrap_or(bytes.len());
-                line.extend_from_slice(&bytes[..end]);
-            }
-            _ => return Err(state.native_error("'tostring' must return a string to 'print'")),
+        let s = state.call1(tostring_fn, &[arg])?;
+        let Value::String(s) = s else {
+            return Err(state.native_error("'tostring' must return a string to 'print'"));
+        };
+        if i > 1 {
+            let _ = state.stdout().write_all(b"\t");
         }
+        // Written as a C string: output stops at the first zero byte.
+        let bytes = s.as_bytes();
+        let end = bytes.iter().position(|&c| c == 0).unwrap_or(bytes.len());
+        let _ = state.stdout().write_all(&bytes[..end]);
     }
-    line.push(b'\n');
-    // Output errors (a closed pipe) are ignored, as C's stdio ignores them in `print`.
-    let _ = state.stdout().write_all(&line);
+    let _ = state.stdout().write_all(b"\n");
     Ok(0)
 }
 

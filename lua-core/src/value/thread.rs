@@ -29,14 +29,30 @@ impl ThreadStatus {
 }
 
 /// The execution context of one thread, as stored while the thread is not running.
-#[derive(Default)]
 pub(crate) struct ExecContext {
+    /// The thread's global table (`LUA_GLOBALSINDEX`): where `loadstring` and native functions
+    /// find globals; a new thread starts with its creator's.
+    pub(crate) globals: Gc<super::Table>,
     pub(crate) stack: Vec<Value>,
     pub(crate) top: usize,
     pub(crate) frames: Vec<CallInfo>,
     pub(crate) open_upvals: Vec<Gc<UpVal>>,
     pub(crate) error_handler: Option<usize>,
     pub(crate) frame_capacity: usize,
+}
+
+impl ExecContext {
+    pub(crate) fn new(globals: Gc<super::Table>, stack: Vec<Value>, frame_capacity: usize) -> ExecContext {
+        ExecContext {
+            globals,
+            stack,
+            top: 0,
+            frames: Vec::new(),
+            open_upvals: Vec::new(),
+            error_handler: None,
+            frame_capacity,
+        }
+    }
 }
 
 pub struct LuaThread {

@@ -23,6 +23,7 @@ impl State {
     /// Exchange the running context with the one saved in `thread`.
     fn swap_context(&mut self, thread: Gc<LuaThread>) {
         let t = &mut thread.borrow_mut().ctx;
+        std::mem::swap(&mut self.globals, &mut t.globals);
         std::mem::swap(&mut self.stack, &mut t.stack);
         std::mem::swap(&mut self.top, &mut t.top);
         std::mem::swap(&mut self.frames, &mut t.frames);
@@ -41,7 +42,7 @@ impl State {
 
     /// A new suspended coroutine that will run `f`.
     pub fn new_thread(&mut self, f: Value) -> Gc<LuaThread> {
-        let mut ctx = ExecContext { stack: vec![Value::Nil; 32], frame_capacity: INITIAL_FRAME_CAPACITY, ..Default::default() };
+        let mut ctx = ExecContext::new(self.globals, vec![Value::Nil; 32], INITIAL_FRAME_CAPACITY);
         ctx.stack[0] = f;
         ctx.top = 1;
         self.heap.alloc_thread(LuaThread::new(ctx))

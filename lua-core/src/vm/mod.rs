@@ -164,7 +164,7 @@ impl State {
         let globals = heap.alloc_table(Table::new(0, 2));
         let registry = heap.alloc_table(Table::new(0, 2));
         let tm_names = TM_NAMES.map(|n| heap.intern(n.as_bytes()));
-        let mut main = LuaThread::new(ExecContext::default());
+        let mut main = LuaThread::new(ExecContext::new(globals, Vec::new(), INITIAL_FRAME_CAPACITY));
         main.status = ThreadStatus::Running;
         main.started = true;
         let main_thread = heap.alloc_thread(main);
