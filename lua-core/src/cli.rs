@@ -323,7 +323,18 @@ impl Cli {
     fn read_line(&self, state: &mut State, first: bool) -> Option<Vec<u8>> {
         state.flush_stdout();
         let mut out = std::io::stdout().lock();
-        let _ = out.write_all(if first { PROMPT } else { PROMPT2 });
+        // `_PROMPT`/`_PROMPT2` override the prompts, as in lua.c.
+        let custom = state.get_global(if first { "_PROMPT" } else { "_PROMPT2" });
+        let prompt = match custom {
+            Value::String(s) => s.as_bytes().to_vec(),
+            Value::Number(n) => {
+                let mut b = Vec::new();
+                crate::number::format_number(n, &mut b);
+                b
+            }
+            _ => (if first { PROMPT } else { PROMPT2 }).to_vec(),
+        };
+        let _ = out.write_all(&prompt);
         let _ = out.flush();
         let mut line = Vec::new();
         match std::io::stdin().lock().read_until(b'\n', &mut line) {

@@ -110,6 +110,8 @@ pub struct Heap {
     stopped: bool,
     /// Most bytes the program may hold; past it, allocation fails with "not enough memory".
     limit: Option<usize>,
+    /// Work credited by `collectgarbage("step")` towards the next collection (see `step`).
+    step_credit: usize,
 }
 
 impl Default for Heap {
@@ -123,6 +125,7 @@ impl Default for Heap {
             step_multiplier: 200,
             stopped: false,
             limit: None,
+            step_credit: 0,
         }
     }
 }
@@ -182,6 +185,21 @@ impl Heap {
 
     pub fn is_stopped(&self) -> bool {
         self.stopped
+    }
+
+    /// `collectgarbage("step", kb)`: collections here always run whole, so a step credits work
+    /// as Lua 5.1's incremental collector would do it (about `kb + 1` units of 1 KiB, scaled by
+    /// the step multiplier) and reports that a cycle is due once the credit covers the heap.
+    /// The caller then collects.
+    pub(crate) fn step(&mut self, kb: usize) -> bool {
+        let unit = 10 * self.step_multiplier;
+        self.step_credit = self.step_credit.saturating_add(kb.saturating_add(1).saturating_mul(unit));
+        if self.step_credit >= self.total_bytes {
+            self.step_credit = 0;
+            true
+        } else {
+            false
+        }
     }
 
     /// Set the pause (percent); returns the previous one.
@@ -322,6 +340,7 @@ impl Heap {
             }
         });
         self.total_bytes = self.total_bytes.saturating_sub(freed);
+        self.step_credit = 0;
         self.update_threshold();
     }
 }

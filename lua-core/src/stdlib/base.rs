@@ -474,9 +474,11 @@ fn collectgarbage(state: &mut State) -> LuaResult<usize> {
         }
         "count" => Value::Number(state.used_memory() as f64 / 1024.0),
         "step" => {
-            // Collections here always run whole, so every step finishes a cycle.
-            state.full_gc()?;
-            Value::Boolean(true)
+            let finished = state.heap_mut().step(ex.max(0) as usize);
+            if finished {
+                state.full_gc()?;
+            }
+            Value::Boolean(finished)
         }
         "setpause" => Value::Number(state.heap_mut().set_pause(ex.max(0) as usize) as f64),
         _ => Value::Number(state.heap_mut().set_step_multiplier(ex.max(0) as usize) as f64),

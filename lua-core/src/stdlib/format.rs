@@ -208,7 +208,13 @@ mod tests {
         assert_eq!(scan("99.99f").unwrap().3, 5);
         assert_eq!(scan("------d"), Err("invalid format (repeated flags)"));
         assert!(scan("-----d").is_ok());
-        assert_eq!(scan("100d"), Err("invalid format (width or precision too long)"));
-        assert_eq!(scan("1.100d"), Err("invalid format (width or precision too long)"));
+        assert_eq!(
+            scan("100d"),
+            Err("invalid format (width or precision too long)")
+        );
+        assert_eq!(
+            scan("1.100d"),
+            Err("invalid format (width or precision too long)")
+        );
     }
 }

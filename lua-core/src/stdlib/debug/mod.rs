@@ -99,8 +99,9 @@ fn getfenv(state: &mut State) -> LuaResult<usize> {
         Value::LuaFunction(f) => Value::Table(f.env()),
         Value::NativeFunction(f) => Value::Table(f.env()),
         Value::UserData(u) => Value::Table(u.env.unwrap_or(state.globals)),
-        // Threads share one global table here.
-        Value::Thread(_) => Value::Table(state.globals),
+        // The running thread's global table is the state's; a suspended one keeps its own.
+        Value::Thread(t) if t == state.current_thread => Value::Table(state.globals),
+        Value::Thread(t) => Value::Table(t.ctx.globals),
         _ => Value::Nil,
     };
     state.push(env);
@@ -118,9 +119,8 @@ fn setfenv(state: &mut State) -> LuaResult<usize> {
         Value::LuaFunction(f) => f.set_env(env),
         Value::NativeFunction(f) => f.set_env(env),
         Value::UserData(u) => u.borrow_mut().env = Some(env),
-        // Threads share one global table here: the running thread's environment is that table
-        // (as `setfenv(0, t)` changes it), and another thread's cannot be set apart from it.
         Value::Thread(t) if t == state.current_thread => state.globals = env,
+        Value::Thread(t) => t.borrow_mut().ctx.globals = env,
         _ => return Err(state.native_error("'setfenv' cannot change environment of given object")),
     }
     state.push(v);
