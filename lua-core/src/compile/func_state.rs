@@ -27,7 +27,11 @@ pub(crate) struct ConstantHasher(u64);
 impl Hasher for ConstantHasher {
     #[inline]
     fn finish(&self) -> u64 {
-        self.0
+        // Fold the well-mixed high bits down: the table indexes by the low bits, and keys such
+        // as the bits of small integral numbers end in long runs of zeros.
+        let h = self.0 ^ (self.0 >> 32);
+        let h = h.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        h ^ (h >> 29)
     }
 
     #[inline]

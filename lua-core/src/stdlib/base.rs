@@ -262,7 +262,8 @@ fn setmetatable(state: &mut State) -> LuaResult<usize> {
         }
     }
     if t.is_readonly() {
-        return Err(state.native_error("Attempt to modify a readonly table"));
+        // Raised as Redis's `lua_setmetatable` raises it: without a position.
+        return Err(state.rt_error("Attempt to modify a readonly table"));
     }
     t.borrow_mut().set_metatable(mt);
     state.push(Value::Table(t));

@@ -202,8 +202,8 @@ mod tests {
         let (flags, width, precision, end) = scan("-+ #0d").unwrap();
         assert!(flags.left && flags.plus && flags.space && flags.alternate && flags.zero);
         assert_eq!((width, precision, end), (0, None, 5));
-        assert_eq!(scan("12.5f").unwrap().1..=0, 12..=0);
-        assert_eq!(scan("12.5f").unwrap().2, Some(5));
+        let (_, width, precision, end) = scan("12.5f").unwrap();
+        assert_eq!((width, precision, end), (12, Some(5), 4));
         assert_eq!(scan(".f").unwrap().2, Some(0));
         assert_eq!(scan("99.99f").unwrap().3, 5);
         assert_eq!(scan("------d"), Err("invalid format (repeated flags)"));

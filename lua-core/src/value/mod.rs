@@ -65,6 +65,23 @@ impl LuaType {
 }
 
 impl Value {
+    /// Copy a value as two separate word loads. A value is often read right after being
+    /// written as two words (tag, then payload); a single 16-byte load of it would wait for both
+    /// stores to retire (a failed store forward), while word loads are forwarded at once. The
+    /// VM's hot register moves go through here.
+    #[inline(always)]
+    pub fn load(src: &Value) -> Value {
+        use std::mem::MaybeUninit;
+        let p = src as *const Value as *const MaybeUninit<u64>;
+        // SAFETY: `Value` is `repr(C, u64)`, 16 bytes = two words; the words are read as
+        // `MaybeUninit` (a payload may be uninitialized, e.g. for nil) and reassembled into
+        // exactly the bytes of a valid `Value`.
+        unsafe {
+            let words = [std::ptr::read(p), std::ptr::read(p.add(1))];
+            std::mem::transmute::<[MaybeUninit<u64>; 2], Value>(words)
+        }
+    }
+
     #[inline(always)]
     pub fn is_nil(&self) -> bool {
         matches!(self, Value::Nil)

@@ -218,14 +218,14 @@ impl State {
         let mut src = first;
         if wanted == MULTRET {
             while src < self.top {
-                self.stack[res] = self.stack[src];
+                self.stack[res] = Value::load(&self.stack[src]);
                 res += 1;
                 src += 1;
             }
         } else {
             let mut i = wanted;
             while i != 0 && src < self.top {
-                self.stack[res] = self.stack[src];
+                self.stack[res] = Value::load(&self.stack[src]);
                 res += 1;
                 src += 1;
                 i -= 1;
@@ -376,7 +376,7 @@ impl State {
     #[inline(always)]
     pub(crate) fn upval_get(&self, u: Gc<UpVal>) -> Value {
         match u.state {
-            UpState::Open(i, t) if t == self.current_thread => self.stack[i],
+            UpState::Open(i, t) if t == self.current_thread => Value::load(&self.stack[i]),
             UpState::Open(i, t) => t.ctx.stack.get(i).copied().unwrap_or_default(),
             UpState::Closed(v) => v,
         }

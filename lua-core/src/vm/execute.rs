@@ -46,9 +46,15 @@ impl State {
                     hook_mask = self.hook_mask;
                 }};
             }
+            // As a place: `reg!(r) = v`. As a value, prefer `get!(r)` (word-wise load).
             macro_rules! reg {
                 ($x:expr) => {
                     *unsafe { &mut *regs.add($x as usize) }
+                };
+            }
+            macro_rules! get {
+                ($x:expr) => {
+                    Value::load(unsafe { &*regs.add($x as usize) })
                 };
             }
             macro_rules! reg_ref {
@@ -68,7 +74,7 @@ impl State {
             }
             macro_rules! rk {
                 ($x:expr) => {
-                    *rk_ref!($x)
+                    Value::load(rk_ref!($x))
                 };
             }
             macro_rules! rk_reg {
@@ -136,7 +142,7 @@ impl State {
                 let a = base + ra as usize;
                 match i.opcode() {
                     OpCode::Move => {
-                        reg!(ra) = reg!(i.b());
+                        reg!(ra) = get!(i.b());
                     }
                     OpCode::LoadK => {
                         reg!(ra) = k[i.bx() as usize];
@@ -194,16 +200,16 @@ impl State {
                     OpCode::SetGlobal => {
                         let key = k[i.bx() as usize];
                         let env = cl.env();
-                        let v = reg!(ra);
+                        let v = get!(ra);
                         slow!(self.set_index(Value::Table(env), key, v, None))?;
                     }
                     OpCode::SetUpval => {
                         let u = cl.upvals[i.b() as usize];
-                        let v = reg!(ra);
+                        let v = get!(ra);
                         self.upval_set(u, v);
                     }
                     OpCode::SetTable => {
-                        let t = reg!(ra);
+                        let t = get!(ra);
                         let key = rk!(i.b());
                         let v = rk!(i.c());
                         // Fast path: an existing key of a table (no __newindex applies).
@@ -225,7 +231,7 @@ impl State {
                         check_gc!();
                     }
                     OpCode::SelfOp => {
-                        let obj = reg!(i.b());
+                        let obj = get!(i.b());
                         let key = rk!(i.c());
                         reg!(ra + 1) = obj;
                         let fast = match (obj, key) {
@@ -276,7 +282,7 @@ impl State {
                     OpCode::Concat => {
                         let (b, c) = (i.b() as usize, i.c() as usize);
                         slow!(self.concat(base + b, base + c))?;
-                        reg!(ra) = reg!(b);
+                        reg!(ra) = get!(b);
                         check_gc!();
                     }
                     OpCode::Jmp => {
@@ -317,7 +323,7 @@ impl State {
                         cond_jump!(reg_ref!(ra).is_falsy() != (i.c() != 0));
                     }
                     OpCode::TestSet => {
-                        let v = reg!(i.b());
+                        let v = get!(i.b());
                         if v.is_falsy() != (i.c() != 0) {
                             reg!(ra) = v;
                             pc = (pc as i64 + 1 + code[pc].sbx() as i64) as usize;
@@ -408,13 +414,13 @@ impl State {
                     }
                     OpCode::TForLoop => {
                         let cb = ra + 3;
-                        reg!(cb + 2) = reg!(ra + 2);
-                        reg!(cb + 1) = reg!(ra + 1);
-                        reg!(cb) = reg!(ra);
+                        reg!(cb + 2) = get!(ra + 2);
+                        reg!(cb + 1) = get!(ra + 1);
+                        reg!(cb) = get!(ra);
                         self.top = a + 6;
                         slow!(self.call_at(a + 3, 2, i.c() as i32))?;
                         self.top = self.frames[fi].top;
-                        let v = reg!(cb);
+                        let v = get!(cb);
                         if !v.is_nil() {
                             reg!(cb - 1) = v;
                             // Take the loop's backward JMP here, as Lua 5.1 does: the JMP itself

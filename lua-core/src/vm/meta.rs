@@ -103,6 +103,11 @@ impl State {
         let mut reg = reg;
         for _ in 0..MAX_TAG_LOOP {
             let tm = if let Value::Table(h) = t {
+                // As in Redis's Lua, a read-only table refuses the write before any
+                // `__newindex` is consulted.
+                if h.readonly {
+                    return Err(self.rt_error("Attempt to modify a readonly table"));
+                }
                 let existing = h.get(&key);
                 let tm = if existing.is_nil() {
                     h.metatable().and_then(|mt| self.fast_tm(mt, Tm::NewIndex))

@@ -1,0 +1,23 @@
+-- Resuming what cannot be resumed, and bad arguments to the library.
+local co
+co = coroutine.create(function()
+  print("self", coroutine.resume(co))
+  local inner = coroutine.create(function()
+    print("resumer", coroutine.resume(co))
+  end)
+  coroutine.resume(inner)
+end)
+coroutine.resume(co)
+print(coroutine.resume(co))
+print(pcall(coroutine.resume, 1))
+print(pcall(coroutine.resume))
+print(pcall(coroutine.create, 1))
+print(pcall(coroutine.create, print))
+print(pcall(coroutine.wrap, "f"))
+print(pcall(coroutine.status, nil))
+print(pcall(coroutine.status, {}))
+-- called directly, the messages name the function
+print(pcall(function() coroutine.resume(1) end))
+print(pcall(function() coroutine.create({}) end))
+print(pcall(function() local w = coroutine.wrap() end))
+print(pcall(function() return coroutine.status() end))
