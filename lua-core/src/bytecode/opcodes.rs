@@ -127,15 +127,24 @@ opcodes! {
 /// Number of opcodes.
 pub const NUM_OPCODES: usize = ALL.len();
 
+/// Opcode numbers to opcodes, for every 6-bit value (numbers past the last opcode, which our
+/// compiler never emits, decode as `Move`), so decoding needs no bounds check.
+const DECODE: [OpCode; 64] = {
+    let mut table = [OpCode::Move; 64];
+    let mut i = 0;
+    while i < NUM_OPCODES {
+        table[i] = ALL[i];
+        i += 1;
+    }
+    table
+};
+
 impl OpCode {
     /// Decode an opcode number. Bytecode only ever comes from our own compiler, so the number is
     /// always valid; an out-of-range number decodes as `Move` rather than panicking.
     #[inline(always)]
     pub fn from_u8(x: u8) -> OpCode {
-        match ALL.get(x as usize) {
-            Some(op) => *op,
-            None => OpCode::Move,
-        }
+        DECODE[(x & 63) as usize]
     }
     /// The upper-case name used in listings (`GETGLOBAL`).
     pub fn name(self) -> &'static str {
