@@ -126,7 +126,7 @@ impl State {
     }
 
     #[inline(always)]
-    fn push_lua_frame(&mut self, func: usize, cl: Gc<LuaClosure>, nresults: i32) -> LuaResult<()> {
+    pub(crate) fn push_lua_frame(&mut self, func: usize, cl: Gc<LuaClosure>, nresults: i32) -> LuaResult<()> {
         let p = cl.proto;
         let max_stack = p.max_stack_size as usize;
         let base = if p.is_vararg == 0 {

@@ -337,6 +337,14 @@ impl State {
                         if b != 0 {
                             self.top = a + b;
                         }
+                        // Fast path: a plain Lua function with room for its frame.
+                        if let Value::LuaFunction(callee) = reg!(ra) {
+                            if self.frames.len() < self.frame_capacity - 1 && hook_mask & super::hook::MASK_CALL == 0 {
+                                save_pc!();
+                                slow!(self.push_lua_frame(a, callee, nresults))?;
+                                continue 'frame;
+                            }
+                        }
                         match slow!(self.precall(a, nresults))? {
                             Precall::Lua => continue 'frame,
                             Precall::Native => {
@@ -370,9 +378,18 @@ impl State {
                         if hook_mask & super::hook::MASK_RET != 0 {
                             slow!(self.return_hooks(fi))?;
                         }
-                        let entry = self.frames[fi].entry;
+                        let frame = self.frames[fi];
+                        if frame.nresults == 1 && !frame.entry {
+                            // Fast path: one result back into a Lua caller.
+                            self.stack[frame.func] = if a < self.top { get!(ra) } else { Value::Nil };
+                            self.frames.pop();
+                            if let Some(caller) = self.frames.last() {
+                                self.top = caller.top;
+                            }
+                            continue 'frame;
+                        }
                         let fixed = self.poscall(a);
-                        if entry {
+                        if frame.entry {
                             return Ok(());
                         }
                         if fixed {
