@@ -76,7 +76,8 @@ impl Inner {
     pub(crate) fn new(mut state: State) -> Rc<Inner> {
         let refs = state.new_table();
         let registry = state.registry();
-        let traceback_handler = state.new_native("traceback", traceback_handler);
+        let recorder = state.new_native("traceback", record_traceback);
+        let traceback_handler = state.new_native_with_upvalues("traceback", traceback_handler, vec![recorder]);
         let get_helper = state.new_native("get", get_helper);
         let set_helper = state.new_native("set", set_helper);
         // Raw stores of non-nil keys into tables that are not read-only, with no size limit
@@ -350,14 +351,22 @@ impl Drop for Slot {
     }
 }
 
-/// The message handler of protected calls: records `debug.traceback`'s text from the erroring
-/// function down, and leaves the error value as it is.
+/// The message handler of protected calls: records the traceback and leaves the error value as
+/// it is. The traceback is taken by a function the handler calls, as a handler calling
+/// `debug.traceback(msg, 2)` takes it, so that its first part has the same length.
 fn traceback_handler(state: &mut State) -> crate::vm::LuaResult<usize> {
-    let text = lossy(&state.traceback(1));
-    state.set_app_data(LastTraceback(Some(text)));
+    let recorder = state.native_upvalue(0);
+    state.call_function(recorder, &[])?;
     let v = state.arg(1);
     state.push(v);
     Ok(1)
+}
+
+/// Record the traceback from two levels up: past itself and the handler that called it.
+fn record_traceback(state: &mut State) -> crate::vm::LuaResult<usize> {
+    let text = lossy(&state.traceback(2));
+    state.set_app_data(LastTraceback(Some(text)));
+    Ok(0)
 }
 
 fn get_helper(state: &mut State) -> crate::vm::LuaResult<usize> {

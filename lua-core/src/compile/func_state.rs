@@ -2,8 +2,9 @@
 //! allocation, the active local variables and blocks, the upvalues, and the constant table with
 //! its index for reuse.
 
+use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
 use super::expdesc::{ExpKind, NO_JUMP};
@@ -19,46 +20,30 @@ pub(crate) const MAX_STACK: u32 = 250;
 /// Most entries in a function's debug list of local variables (`SHRT_MAX`).
 const MAX_LOCVARS: usize = i16::MAX as usize;
 
-/// A fast hash for the constant index: its keys come from the program being compiled, and
-/// a map lives only as long as one function's compilation.
+/// A hasher for keys that are already hashes with a secret key (see `StringIndex`): it passes
+/// them through.
 #[derive(Default)]
-pub(crate) struct ConstantHasher(u64);
+struct PassThrough(u64);
 
-impl Hasher for ConstantHasher {
+impl Hasher for PassThrough {
     #[inline]
     fn finish(&self) -> u64 {
-        // Fold the well-mixed high bits down: the table indexes by the low bits, and keys such
-        // as the bits of small integral numbers end in long runs of zeros.
-        let h = self.0 ^ (self.0 >> 32);
-        let h = h.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        h ^ (h >> 29)
+        self.0
     }
 
     #[inline]
     fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(word));
-        }
-        for &b in chunks.remainder() {
-            self.write_u64(u64::from(b));
+        // Only `write_u64` is used; fold anything else in anyway.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
         }
     }
 
     #[inline]
     fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    #[inline]
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
+        self.0 = n;
     }
 }
-
-type ConstantMap<K> = HashMap<K, u32, BuildHasherDefault<ConstantHasher>>;
 
 /// What an upvalue of the function captures from the enclosing one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -95,14 +80,18 @@ pub(crate) struct Scratch {
     pub(crate) upvalues: Vec<UpvalSource>,
     blocks: Vec<Block>,
     string_k: StringIndex,
-    number_k: ConstantMap<u64>,
+    /// Numeric constants by the bits of their value. The keys come from the program being
+    /// compiled, so they are hashed with a secret key (no crafted collisions).
+    number_k: HashMap<u64, u32>,
 }
 
 /// Where each string constant is, without copying the strings: a map from a string's hash to
 /// its last constant with that hash, and for each constant the previous one with the same hash.
+/// Strings are hashed with a secret key, so a program cannot make its strings collide.
 #[derive(Default)]
 struct StringIndex {
-    by_hash: ConstantMap<u64>,
+    hasher: RandomState,
+    by_hash: HashMap<u64, u32, BuildHasherDefault<PassThrough>>,
     /// For constant `i`, the previous constant whose string has the same hash (`u32::MAX`:
     /// none). Sized like the constant table.
     same_hash: Vec<u32>,
@@ -114,14 +103,11 @@ impl StringIndex {
         self.same_hash.clear();
     }
 
-    fn hash(s: &[u8]) -> u64 {
-        let mut h = ConstantHasher::default();
-        h.write(s);
-        h.write_usize(s.len());
-        h.finish()
+    fn hash(&self, s: &[u8]) -> u64 {
+        self.hasher.hash_one(s)
     }
 
-    /// The index of `s` among `constants`, if it is there; `hash` is `Self::hash(s)`.
+    /// The index of `s` among `constants`, if it is there; `hash` is `self.hash(s)`.
     fn find(&self, constants: &[Constant], s: &[u8], hash: u64) -> Option<u32> {
         let mut i = *self.by_hash.get(&hash)?;
         loop {
@@ -179,7 +165,7 @@ pub(crate) struct FuncState {
     pub(crate) blocks: Vec<Block>,
     /// Constants already in `f.constants`, for reuse.
     string_k: StringIndex,
-    number_k: ConstantMap<u64>,
+    number_k: HashMap<u64, u32>,
     nil_k: Option<u32>,
     bool_k: [Option<u32>; 2],
 }
@@ -268,7 +254,7 @@ impl FuncState {
 
     /// The index of a string constant, added if new.
     pub(crate) fn string_constant(&mut self, s: &[u8]) -> Result<u32, ParseError> {
-        let hash = StringIndex::hash(s);
+        let hash = self.string_k.hash(s);
         if let Some(i) = self.string_k.find(&self.f.constants, s, hash) {
             return Ok(i);
         }

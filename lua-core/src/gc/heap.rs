@@ -52,7 +52,10 @@ impl GcObj {
         match self {
             GcObj::Str(s) => LuaStr::size_for(s.len()),
             GcObj::Table(t) => size_of::<GcBox<Table>>() + t.parts_size(),
-            GcObj::Lua(c) => size_of::<GcBox<LuaClosure>>() + c.upvals.len() * size_of::<usize>(),
+            GcObj::Lua(c) => {
+                let spilled = if c.upvals.spilled() { c.upvals.capacity() * size_of::<usize>() } else { 0 };
+                size_of::<GcBox<LuaClosure>>() + spilled
+            }
             GcObj::Native(c) => {
                 size_of::<GcBox<NativeClosure>>() + c.upvalues.len() * size_of::<crate::Value>()
             }

@@ -36,9 +36,13 @@ pub struct UpVal {
     pub(crate) state: UpState,
 }
 
+/// The upvalues of a Lua closure.
+pub type UpvalList = smallvec::SmallVec<[Gc<UpVal>; 3]>;
+
 pub struct LuaClosure {
     pub proto: Gc<FuncProto>,
-    pub upvals: Box<[Gc<UpVal>]>,
+    /// Most closures capture a few upvalues; up to three are stored inline.
+    pub upvals: UpvalList,
     pub(crate) env: Cell<Gc<Table>>,
 }
 

@@ -6,7 +6,9 @@ mod table;
 mod thread;
 mod userdata;
 
-pub use function::{BoxedNativeFn, FuncProto, LuaClosure, NativeClosure, NativeFn, UpState, UpVal};
+pub use function::{
+    BoxedNativeFn, FuncProto, LuaClosure, NativeClosure, NativeFn, UpState, UpVal, UpvalList,
+};
 pub use string::{lua_hash, LuaStr, StringTable};
 pub use table::{Table, TableError};
 pub use thread::{LuaThread, ThreadStatus};

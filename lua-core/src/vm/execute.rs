@@ -469,7 +469,7 @@ impl State {
                     OpCode::Closure => {
                         let p = proto.protos[i.bx() as usize];
                         let nup = p.num_upvalues as usize;
-                        let mut upvals = Vec::with_capacity(nup);
+                        let mut upvals = crate::value::UpvalList::with_capacity(nup);
                         for j in 0..nup {
                             let pseudo = code[pc + j];
                             if pseudo.opcode() == OpCode::GetUpval {
@@ -481,7 +481,7 @@ impl State {
                         pc += nup;
                         let ncl = self.heap.alloc_lua_closure(LuaClosure {
                             proto: p,
-                            upvals: upvals.into_boxed_slice(),
+                            upvals,
                             env: Cell::new(cl.env()),
                         });
                         reg!(ra) = Value::LuaFunction(ncl);

@@ -56,7 +56,7 @@ impl State {
                 let env = self.globals;
                 let cl = self.heap.alloc_lua_closure(LuaClosure {
                     proto: fp,
-                    upvals: Box::new([]),
+                    upvals: crate::value::UpvalList::new(),
                     env: Cell::new(env),
                 });
                 Ok(Value::LuaFunction(cl))

@@ -1,0 +1,125 @@
+//! The memory limit: scripts that allocate without bound get `not enough memory` (which `pcall`
+//! catches, as in Lua 5.1), the host gets `Error::MemoryError` when it is not caught, and the
+//! state stays usable.
+
+use lua_core::api::{Error, Lua, LuaOptions, Table};
+
+const MB: usize = 1024 * 1024;
+
+/// A state limited to its current use plus `extra` bytes.
+fn limited(extra: usize) -> Lua {
+    let lua = Lua::new();
+    let limit = lua.used_memory() + extra;
+    assert_eq!(lua.set_memory_limit(Some(limit)).expect("limit"), None);
+    lua
+}
+
+const GREEDY: &[&str] = &[
+    "local t = {} for i = 1, 1e9 do t[i] = i end",
+    "local t = {} for i = 1, 1e9 do t['k' .. i] = true end",
+    "local s = 'x' while true do s = s .. s end",
+    "local t = {} while true do t = {t, t} end",
+    "local t = {} for i = 1, 1e9 do t[i] = function() return i end end",
+    "local s = string.rep('x', 2^40)",
+    "local t = {} for i = 1, 1e9 do t[#t + 1] = string.rep('y', 100) .. i end",
+    "local t = {} for i = 1, 1e9 do t[i] = coroutine.create(function() end) end",
+];
+
+#[test]
+fn unbounded_allocation_is_caught_by_pcall() {
+    for &script in GREEDY {
+        let lua = limited(2 * MB);
+        let wrapped = format!("local ok, err = pcall(function() {script} end) return ok, err");
+        let r: (bool, String) = lua.load(wrapped).eval().unwrap_or_else(|e| panic!("{script}: {e:?}"));
+        assert_eq!(r, (false, "not enough memory".to_string()), "{script}");
+    }
+}
+
+#[test]
+fn uncaught_it_reaches_the_host_as_a_memory_error() {
+    for &script in GREEDY {
+        let lua = limited(2 * MB);
+        let r = lua.load(script).exec();
+        assert!(matches!(r, Err(Error::MemoryError)), "{script}: {r:?}");
+    }
+}
+
+#[test]
+fn the_state_is_usable_afterwards() {
+    let lua = limited(2 * MB);
+    let limit = lua.set_memory_limit(None).expect("read").expect("a limit");
+    lua.set_memory_limit(Some(limit)).expect("limit");
+    for &script in GREEDY {
+        let r = lua.load(script).exec();
+        assert!(matches!(r, Err(Error::MemoryError)), "{script}: {r:?}");
+        lua.gc_collect().expect("collect");
+        assert!(lua.used_memory() < limit, "{script}: {} bytes still held", lua.used_memory());
+        let s: String = lua.load("local t = {} for i = 1, 100 do t[i] = i end return table.concat(t, ',', 1, 3)").eval().expect("usable");
+        assert_eq!(s, "1,2,3");
+    }
+}
+
+/// As in Lua 5.1, the message handler of `xpcall` does not run for memory errors.
+#[test]
+fn xpcall_handlers_do_not_run_for_memory_errors() {
+    let lua = limited(2 * MB);
+    let r: (bool, String, Option<bool>) = lua
+        .load(
+            "local ok, err = xpcall(function() local t = {} for i = 1, 1e9 do t[i] = i end end,
+                                    function(m) handled = true return 'handled: ' .. m end)
+             return ok, err, handled",
+        )
+        .eval()
+        .expect("eval");
+    assert_eq!(r, (false, "not enough memory".to_string(), None));
+}
+
+#[test]
+fn inside_a_coroutine_resume_reports_it() {
+    let lua = limited(2 * MB);
+    let r: (bool, String, String) = lua
+        .load(
+            "local co = coroutine.create(function() local t = {} for i = 1, 1e9 do t[i] = {} end end)
+             local ok, err = coroutine.resume(co)
+             return ok, err, coroutine.status(co)",
+        )
+        .eval()
+        .expect("eval");
+    assert_eq!(r, (false, "not enough memory".to_string(), "dead".to_string()));
+}
+
+/// Rust-side allocations respect the limit too.
+#[test]
+fn api_allocations_respect_the_limit() {
+    let lua = limited(MB);
+    assert!(matches!(lua.create_string(vec![b'x'; 4 * MB]), Err(Error::MemoryError)));
+    assert!(matches!(lua.create_table_with_capacity(1 << 20, 0), Err(Error::MemoryError)));
+    let s = lua.create_string(vec![b'x'; 1000]).expect("small string");
+    assert_eq!(s.len().expect("len"), 1000);
+}
+
+#[test]
+fn the_limit_can_be_set_at_creation_and_lifted() {
+    let lua = Lua::new_with(&[lua_core::api::Library::Base], LuaOptions::new().memory_limit(4 * MB)).expect("state");
+    let r = lua.load("local t = {} for i = 1, 1e9 do t[i] = i end").exec();
+    assert!(matches!(r, Err(Error::MemoryError)));
+    assert_eq!(lua.set_memory_limit(None).expect("lift"), Some(4 * MB));
+    let n: i64 = lua.load("local t = {} for i = 1, 500000 do t[i] = i end return #t").eval().expect("eval");
+    assert_eq!(n, 500000);
+}
+
+/// Memory held by values only Rust refers to is returned once the handles go.
+#[test]
+fn used_memory_follows_what_is_reachable() {
+    let lua = Lua::new();
+    lua.gc_collect().expect("collect");
+    let base = lua.used_memory();
+    let t: Table = lua.load("local t = {} for i = 1, 100000 do t[i] = i end return t").eval().expect("table");
+    lua.gc_collect().expect("collect");
+    let with_table = lua.used_memory();
+    assert!(with_table > base + 100000 * 8, "{base} -> {with_table}");
+    assert_eq!(t.len().expect("len"), 100000);
+    drop(t);
+    lua.gc_collect().expect("collect");
+    assert!(lua.used_memory() < base + 4096, "{base} -> {}", lua.used_memory());
+}
