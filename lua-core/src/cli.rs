@@ -84,6 +84,7 @@ impl Cli {
         if let Err(e) = opened {
             return self.report(state, Err(e));
         }
+        state.host_call_depth = 1;
         let host = state.new_native("?", host_frame_marker);
         state.push(host);
         let func = state.top - 1;

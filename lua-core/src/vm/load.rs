@@ -45,7 +45,10 @@ impl State {
             let value = self.new_string(&msg);
             return Err(LuaError { kind: ErrorKind::Syntax, value });
         }
-        match crate::compile::compile(source, chunkname) {
+        // The parser's nesting limit counts the calls already running through the host, as
+        // Lua 5.1's shared C-call counter does.
+        let depth = self.rust_calls + self.host_call_depth;
+        match crate::compile::compile_at_depth(source, chunkname, depth as _) {
             Ok(proto) => {
                 // Loading allocates many objects at once; it must not run between the steps
                 // below, so collect first if one is due.
