@@ -18,6 +18,46 @@ fn fb2int(x: u32) -> usize {
     }
 }
 
+/// The opcode numbers, as constants usable in patterns.
+const OP_MOVE: u32 = OpCode::Move as u32;
+const OP_LOADK: u32 = OpCode::LoadK as u32;
+const OP_LOADBOOL: u32 = OpCode::LoadBool as u32;
+const OP_LOADNIL: u32 = OpCode::LoadNil as u32;
+const OP_GETUPVAL: u32 = OpCode::GetUpval as u32;
+const OP_GETGLOBAL: u32 = OpCode::GetGlobal as u32;
+const OP_GETTABLE: u32 = OpCode::GetTable as u32;
+const OP_SETGLOBAL: u32 = OpCode::SetGlobal as u32;
+const OP_SETUPVAL: u32 = OpCode::SetUpval as u32;
+const OP_SETTABLE: u32 = OpCode::SetTable as u32;
+const OP_NEWTABLE: u32 = OpCode::NewTable as u32;
+const OP_SELFOP: u32 = OpCode::SelfOp as u32;
+const OP_ADD: u32 = OpCode::Add as u32;
+const OP_SUB: u32 = OpCode::Sub as u32;
+const OP_MUL: u32 = OpCode::Mul as u32;
+const OP_DIV: u32 = OpCode::Div as u32;
+const OP_MOD: u32 = OpCode::Mod as u32;
+const OP_POW: u32 = OpCode::Pow as u32;
+const OP_UNM: u32 = OpCode::Unm as u32;
+const OP_NOT: u32 = OpCode::Not as u32;
+const OP_LEN: u32 = OpCode::Len as u32;
+const OP_CONCAT: u32 = OpCode::Concat as u32;
+const OP_JMP: u32 = OpCode::Jmp as u32;
+const OP_EQ: u32 = OpCode::Eq as u32;
+const OP_LT: u32 = OpCode::Lt as u32;
+const OP_LE: u32 = OpCode::Le as u32;
+const OP_TEST: u32 = OpCode::Test as u32;
+const OP_TESTSET: u32 = OpCode::TestSet as u32;
+const OP_CALL: u32 = OpCode::Call as u32;
+const OP_TAILCALL: u32 = OpCode::TailCall as u32;
+const OP_RETURN: u32 = OpCode::Return as u32;
+const OP_FORLOOP: u32 = OpCode::ForLoop as u32;
+const OP_FORPREP: u32 = OpCode::ForPrep as u32;
+const OP_TFORLOOP: u32 = OpCode::TForLoop as u32;
+const OP_SETLIST: u32 = OpCode::SetList as u32;
+const OP_CLOSE: u32 = OpCode::Close as u32;
+const OP_CLOSURE: u32 = OpCode::Closure as u32;
+const OP_VARARG: u32 = OpCode::Vararg as u32;
+
 impl State {
     /// Run Lua frames from the innermost one until a frame marked `entry` returns.
     pub(crate) fn execute(&mut self) -> LuaResult<()> {
@@ -140,29 +180,30 @@ impl State {
                 pc += 1;
                 let ra = i.a();
                 let a = base + ra as usize;
-                match i.opcode() {
-                    OpCode::Move => {
+                // Matching the raw 6-bit field lets the jump table be indexed by it directly.
+                match i.0 & 0x3f {
+                    OP_MOVE => {
                         reg!(ra) = get!(i.b());
                     }
-                    OpCode::LoadK => {
+                    OP_LOADK => {
                         reg!(ra) = k[i.bx() as usize];
                     }
-                    OpCode::LoadBool => {
+                    OP_LOADBOOL => {
                         reg!(ra) = Value::Boolean(i.b() != 0);
                         if i.c() != 0 {
                             pc += 1;
                         }
                     }
-                    OpCode::LoadNil => {
+                    OP_LOADNIL => {
                         for r in ra..=i.b() {
                             reg!(r) = Value::Nil;
                         }
                     }
-                    OpCode::GetUpval => {
+                    OP_GETUPVAL => {
                         let u = cl.upvals[i.b() as usize];
                         reg!(ra) = self.upval_get(u);
                     }
-                    OpCode::GetGlobal => {
+                    OP_GETGLOBAL => {
                         let key = k[i.bx() as usize];
                         let env = cl.env();
                         let v = match key {
@@ -175,7 +216,7 @@ impl State {
                             v
                         };
                     }
-                    OpCode::GetTable => {
+                    OP_GETTABLE => {
                         let t = reg_ref!(i.b());
                         let key = rk_ref!(i.c());
                         let fast = match t {
@@ -197,18 +238,18 @@ impl State {
                             }
                         };
                     }
-                    OpCode::SetGlobal => {
+                    OP_SETGLOBAL => {
                         let key = k[i.bx() as usize];
                         let env = cl.env();
                         let v = get!(ra);
                         slow!(self.set_index(Value::Table(env), key, v, None))?;
                     }
-                    OpCode::SetUpval => {
+                    OP_SETUPVAL => {
                         let u = cl.upvals[i.b() as usize];
                         let v = get!(ra);
                         self.upval_set(u, v);
                     }
-                    OpCode::SetTable => {
+                    OP_SETTABLE => {
                         let t = get!(ra);
                         let key = rk!(i.b());
                         let v = rk!(i.c());
@@ -225,12 +266,12 @@ impl State {
                             slow!(self.set_index(t, key, v, Some(ra as usize)))?;
                         }
                     }
-                    OpCode::NewTable => {
+                    OP_NEWTABLE => {
                         let t = Table::new(fb2int(i.b()), fb2int(i.c()));
                         reg!(ra) = Value::Table(self.heap.alloc_table(t));
                         check_gc!();
                     }
-                    OpCode::SelfOp => {
+                    OP_SELFOP => {
                         let obj = get!(i.b());
                         let key = rk!(i.c());
                         reg!(ra + 1) = obj;
@@ -250,13 +291,13 @@ impl State {
                             None => slow!(self.get_index(obj, key, Some(i.b() as usize)))?,
                         };
                     }
-                    OpCode::Add => arith!(ArithOp::Add, i),
-                    OpCode::Sub => arith!(ArithOp::Sub, i),
-                    OpCode::Mul => arith!(ArithOp::Mul, i),
-                    OpCode::Div => arith!(ArithOp::Div, i),
-                    OpCode::Mod => arith!(ArithOp::Mod, i),
-                    OpCode::Pow => arith!(ArithOp::Pow, i),
-                    OpCode::Unm => {
+                    OP_ADD => arith!(ArithOp::Add, i),
+                    OP_SUB => arith!(ArithOp::Sub, i),
+                    OP_MUL => arith!(ArithOp::Mul, i),
+                    OP_DIV => arith!(ArithOp::Div, i),
+                    OP_MOD => arith!(ArithOp::Mod, i),
+                    OP_POW => arith!(ArithOp::Pow, i),
+                    OP_UNM => {
                         reg!(ra) = match reg_ref!(i.b()) {
                             Value::Number(n) => Value::Number(-*n),
                             x => {
@@ -266,10 +307,10 @@ impl State {
                             }
                         };
                     }
-                    OpCode::Not => {
+                    OP_NOT => {
                         reg!(ra) = Value::Boolean(reg_ref!(i.b()).is_falsy());
                     }
-                    OpCode::Len => {
+                    OP_LEN => {
                         reg!(ra) = match reg_ref!(i.b()) {
                             Value::Table(t) => Value::Number(t.border() as f64),
                             Value::String(s) => Value::Number(s.len() as f64),
@@ -279,16 +320,16 @@ impl State {
                             }
                         };
                     }
-                    OpCode::Concat => {
+                    OP_CONCAT => {
                         let (b, c) = (i.b() as usize, i.c() as usize);
                         slow!(self.concat(base + b, base + c))?;
                         reg!(ra) = get!(b);
                         check_gc!();
                     }
-                    OpCode::Jmp => {
+                    OP_JMP => {
                         pc = (pc as i64 + i.sbx() as i64) as usize;
                     }
-                    OpCode::Eq => {
+                    OP_EQ => {
                         let (x, y) = (rk_ref!(i.b()), rk_ref!(i.c()));
                         let eq = match (x, y) {
                             (Value::Table(_), Value::Table(_)) | (Value::UserData(_), Value::UserData(_)) => {
@@ -299,7 +340,7 @@ impl State {
                         };
                         cond_jump!(eq == (ra != 0));
                     }
-                    OpCode::Lt => {
+                    OP_LT => {
                         let lt = match (rk_ref!(i.b()), rk_ref!(i.c())) {
                             (Value::Number(x), Value::Number(y)) => x < y,
                             (x, y) => {
@@ -309,7 +350,7 @@ impl State {
                         };
                         cond_jump!(lt == (ra != 0));
                     }
-                    OpCode::Le => {
+                    OP_LE => {
                         let le = match (rk_ref!(i.b()), rk_ref!(i.c())) {
                             (Value::Number(x), Value::Number(y)) => x <= y,
                             (x, y) => {
@@ -319,10 +360,10 @@ impl State {
                         };
                         cond_jump!(le == (ra != 0));
                     }
-                    OpCode::Test => {
+                    OP_TEST => {
                         cond_jump!(reg_ref!(ra).is_falsy() != (i.c() != 0));
                     }
-                    OpCode::TestSet => {
+                    OP_TESTSET => {
                         let v = get!(i.b());
                         if v.is_falsy() != (i.c() != 0) {
                             reg!(ra) = v;
@@ -331,7 +372,7 @@ impl State {
                             pc += 1;
                         }
                     }
-                    OpCode::Call => {
+                    OP_CALL => {
                         let b = i.b() as usize;
                         let nresults = i.c() as i32 - 1;
                         if b != 0 {
@@ -354,7 +395,7 @@ impl State {
                             }
                         }
                     }
-                    OpCode::TailCall => {
+                    OP_TAILCALL => {
                         let b = i.b() as usize;
                         if b != 0 {
                             self.top = a + b;
@@ -367,7 +408,7 @@ impl State {
                             Precall::Native => {}
                         }
                     }
-                    OpCode::Return => {
+                    OP_RETURN => {
                         let b = i.b() as usize;
                         if b != 0 {
                             self.top = a + b - 1;
@@ -399,13 +440,17 @@ impl State {
                         }
                         continue 'frame;
                     }
-                    OpCode::ForLoop => {
+                    OP_FORLOOP => {
                         if let (Value::Number(idx), Value::Number(limit), Value::Number(step)) =
                             (reg_ref!(ra), reg_ref!(ra + 1), reg_ref!(ra + 2))
                         {
                             let (limit, step) = (*limit, *step);
                             let idx = *idx + step;
-                            let go_on = if step > 0.0 { idx <= limit } else { limit <= idx };
+                            let go_on = if step > 0.0 {
+                                idx <= limit
+                            } else {
+                                limit <= idx
+                            };
                             if go_on {
                                 pc = (pc as i64 + i.sbx() as i64) as usize;
                                 reg!(ra) = Value::Number(idx);
@@ -413,7 +458,7 @@ impl State {
                             }
                         }
                     }
-                    OpCode::ForPrep => {
+                    OP_FORPREP => {
                         save_pc!();
                         let Some(init) = super::meta::to_number(reg_ref!(ra)) else {
                             return Err(self.rt_error("'for' initial value must be a number"));
@@ -429,7 +474,7 @@ impl State {
                         reg!(ra + 2) = Value::Number(step);
                         pc = (pc as i64 + i.sbx() as i64) as usize;
                     }
-                    OpCode::TForLoop => {
+                    OP_TFORLOOP => {
                         let cb = ra + 3;
                         reg!(cb + 2) = get!(ra + 2);
                         reg!(cb + 1) = get!(ra + 1);
@@ -447,7 +492,7 @@ impl State {
                             pc += 1;
                         }
                     }
-                    OpCode::SetList => {
+                    OP_SETLIST => {
                         let mut n = i.b() as usize;
                         let mut c = i.c() as usize;
                         if n == 0 {
@@ -463,10 +508,10 @@ impl State {
                             slow!(self.set_list(h, a, n, last))?;
                         }
                     }
-                    OpCode::Close => {
+                    OP_CLOSE => {
                         self.close_upvalues(a);
                     }
-                    OpCode::Closure => {
+                    OP_CLOSURE => {
                         let p = proto.protos[i.bx() as usize];
                         let nup = p.num_upvalues as usize;
                         let mut upvals = crate::value::UpvalList::with_capacity(nup);
@@ -487,7 +532,7 @@ impl State {
                         reg!(ra) = Value::LuaFunction(ncl);
                         check_gc!();
                     }
-                    OpCode::Vararg => {
+                    OP_VARARG => {
                         let wanted = i.b() as i32 - 1;
                         let nvar = (base - frame.func - 1).saturating_sub(proto.num_params as usize);
                         let count = if wanted < 0 {
@@ -502,6 +547,8 @@ impl State {
                             self.stack[a + j] = if j < nvar { self.stack[base - nvar + j] } else { Value::Nil };
                         }
                     }
+                    // Numbers past the last opcode are never emitted by the compiler.
+                    _ => {}
                 }
             }
         }
