@@ -13,11 +13,17 @@ fn prepare(source: &str) -> State {
     }
     let f = match state.load(source.as_bytes(), b"=bench") {
         Ok(f) => f,
-        Err(e) => panic!("bench chunk does not compile: {}", String::from_utf8_lossy(&state.error_text(&e))),
+        Err(e) => panic!(
+            "bench chunk does not compile: {}",
+            String::from_utf8_lossy(&state.error_text(&e))
+        ),
     };
     let chunk_result = match state.call_function(f, &[]) {
         Ok(v) => v,
-        Err(e) => panic!("bench chunk failed: {}", String::from_utf8_lossy(&state.error_text(&e))),
+        Err(e) => panic!(
+            "bench chunk failed: {}",
+            String::from_utf8_lossy(&state.error_text(&e))
+        ),
     };
     let bench = chunk_result.first().copied().unwrap_or(Value::Nil);
     if let Err(e) = state.set_global("bench", bench) {
@@ -29,7 +35,10 @@ fn prepare(source: &str) -> State {
 fn run(state: &mut State) {
     let f = state.get_global("bench");
     if let Err(e) = state.call_function(f, &[]) {
-        panic!("bench failed: {}", String::from_utf8_lossy(&state.error_text(&e)));
+        panic!(
+            "bench failed: {}",
+            String::from_utf8_lossy(&state.error_text(&e))
+        );
     }
 }
 

@@ -16,8 +16,14 @@ pub fn run(args: Vec<Vec<u8>>) -> i32 {
         _ => b"lua".to_vec(),
     };
     let mut state = State::new();
-    state.set_stdout(Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout())));
-    let mut cli = Cli { progname: Some(progname), args };
+    state.set_stdout(Box::new(std::io::BufWriter::with_capacity(
+        1 << 16,
+        std::io::stdout(),
+    )));
+    let mut cli = Cli {
+        progname: Some(progname),
+        args,
+    };
     let status = cli.main(&mut state);
     state.close();
     state.flush_stdout();
@@ -147,7 +153,10 @@ impl Cli {
 
     fn print_version(&self, state: &mut State) {
         let saved = self.progname.clone();
-        let quiet = Cli { progname: None, args: Vec::new() };
+        let quiet = Cli {
+            progname: None,
+            args: Vec::new(),
+        };
         quiet.message(state, VERSION.as_bytes());
         let _ = saved;
     }
@@ -170,7 +179,12 @@ impl Cli {
 
     /// Scan the options (`collectargs`); `None` for an invalid command line.
     fn collect_options(&self) -> Option<Options> {
-        let mut o = Options { interactive: false, version: false, execute: false, script: None };
+        let mut o = Options {
+            interactive: false,
+            version: false,
+            execute: false,
+            script: None,
+        };
         let mut i = 1;
         while i < self.args.len() {
             let a = &self.args[i];
@@ -184,7 +198,11 @@ impl Cli {
                     if !no_tail {
                         return None;
                     }
-                    o.script = if i + 1 < self.args.len() { Some(i + 1) } else { None };
+                    o.script = if i + 1 < self.args.len() {
+                        Some(i + 1)
+                    } else {
+                        None
+                    };
                     return Some(o);
                 }
                 None => {
@@ -262,7 +280,8 @@ impl Cli {
 
     /// Build `arg`, load the script and run it with the remaining arguments (`handle_script`).
     fn handle_script(&mut self, state: &mut State, script: usize) -> i32 {
-        let arg_table = state.new_table_with(self.args.len().saturating_sub(script + 1), script + 1);
+        let arg_table =
+            state.new_table_with(self.args.len().saturating_sub(script + 1), script + 1);
         for (i, a) in self.args.iter().enumerate() {
             let v = state.new_string(a);
             if let Err(e) = state.raw_set_int(arg_table, i as i64 - script as i64, v) {
@@ -279,25 +298,37 @@ impl Cli {
             Ok(f) => f,
             Err(e) => return self.report(state, Err(e)),
         };
-        let script_args: Vec<Value> =
-            self.args[script + 1..].iter().map(|a| state.new_string(a)).collect();
+        let script_args: Vec<Value> = self.args[script + 1..]
+            .iter()
+            .map(|a| state.new_string(a))
+            .collect();
         let r = self.docall(state, f, &script_args, true);
         self.report(state, r)
     }
 
     fn dostring(&mut self, state: &mut State, chunk: &[u8], name: &[u8]) -> i32 {
-        let r = state.load(chunk, name).and_then(|f| self.docall(state, f, &[], true));
+        let r = state
+            .load(chunk, name)
+            .and_then(|f| self.docall(state, f, &[], true));
         self.report(state, r)
     }
 
     fn dofile(&mut self, state: &mut State, path: Option<&[u8]>) -> i32 {
-        let r = state.load_file(path).and_then(|f| self.docall(state, f, &[], true));
+        let r = state
+            .load_file(path)
+            .and_then(|f| self.docall(state, f, &[], true));
         self.report(state, r)
     }
 
     /// Call `f` with a traceback message handler (`docall`). With `clear`, results are dropped;
     /// otherwise they stay on the stack for the REPL to print.
-    fn docall(&mut self, state: &mut State, f: Value, args: &[Value], clear: bool) -> LuaResult<()> {
+    fn docall(
+        &mut self,
+        state: &mut State,
+        f: Value,
+        args: &[Value],
+        clear: bool,
+    ) -> LuaResult<()> {
         let handler = state.new_native("traceback", cli_traceback);
         let base = state.top;
         state.push(handler);
@@ -433,7 +464,10 @@ fn cli_traceback(state: &mut State) -> LuaResult<usize> {
 pub(crate) fn read_source(path: Option<&[u8]>) -> Result<Vec<u8>, (&'static str, std::io::Error)> {
     let mut data = Vec::new();
     match path {
-        None => std::io::stdin().lock().read_to_end(&mut data).map_err(|e| ("read", e))?,
+        None => std::io::stdin()
+            .lock()
+            .read_to_end(&mut data)
+            .map_err(|e| ("read", e))?,
         Some(p) => {
             let p = bytes_to_path(p);
             let mut f = std::fs::File::open(p).map_err(|e| ("open", e))?;
@@ -483,7 +517,10 @@ impl State {
                 msg.extend_from_slice(name);
                 msg.extend_from_slice(format!(": {}", strerror(&e)).as_bytes());
                 let value = self.new_string(&msg);
-                return Err(LuaError { kind: crate::vm::ErrorKind::Runtime, value });
+                return Err(LuaError {
+                    kind: crate::vm::ErrorKind::Runtime,
+                    value,
+                });
             }
         };
         if data.first() == Some(&b'#') {

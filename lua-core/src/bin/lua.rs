@@ -11,7 +11,7 @@
 //! ```
 
 fn main() {
-    let args: Vec<Vec<u8>> = std::env::args_os().map(|a| os_bytes(a)).collect();
+    let args: Vec<Vec<u8>> = std::env::args_os().map(os_bytes).collect();
     let code = lua_core::cli::run(args);
     std::process::exit(code);
 }

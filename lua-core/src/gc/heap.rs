@@ -53,7 +53,11 @@ impl GcObj {
             GcObj::Str(s) => LuaStr::size_for(s.len()),
             GcObj::Table(t) => size_of::<GcBox<Table>>() + t.parts_size(),
             GcObj::Lua(c) => {
-                let spilled = if c.upvals.spilled() { c.upvals.capacity() * size_of::<usize>() } else { 0 };
+                let spilled = if c.upvals.spilled() {
+                    c.upvals.capacity() * size_of::<usize>()
+                } else {
+                    0
+                };
                 size_of::<GcBox<LuaClosure>>() + spilled
             }
             GcObj::Native(c) => {
@@ -62,7 +66,9 @@ impl GcObj {
             GcObj::UpVal(_) => size_of::<GcBox<UpVal>>(),
             GcObj::Proto(p) => proto_size(&p),
             GcObj::UserData(_) => size_of::<GcBox<UserData>>(),
-            GcObj::Thread(t) => size_of::<GcBox<LuaThread>>() + t.ctx.stack.capacity() * size_of::<crate::Value>(),
+            GcObj::Thread(t) => {
+                size_of::<GcBox<LuaThread>>() + t.ctx.stack.capacity() * size_of::<crate::Value>()
+            }
         }
     }
 
@@ -161,7 +167,8 @@ impl Heap {
 
     /// Whether `extra` more bytes would pass the limit.
     pub fn would_exceed(&self, extra: usize) -> bool {
-        self.limit.is_some_and(|l| self.total_bytes.saturating_add(extra) > l)
+        self.limit
+            .is_some_and(|l| self.total_bytes.saturating_add(extra) > l)
     }
 
     /// The next safe-point trigger: the pause-scaled size (unless collection is stopped),
@@ -170,7 +177,9 @@ impl Heap {
         let gc = if self.stopped {
             usize::MAX
         } else {
-            (self.total_bytes / 100).saturating_mul(self.pause).max(MIN_THRESHOLD)
+            (self.total_bytes / 100)
+                .saturating_mul(self.pause)
+                .max(MIN_THRESHOLD)
         };
         self.threshold = match self.limit {
             Some(l) => gc.min(l.saturating_add(1)),
@@ -180,7 +189,11 @@ impl Heap {
 
     pub fn set_stopped(&mut self, stopped: bool) {
         self.stopped = stopped;
-        self.threshold = if stopped { usize::MAX } else { self.total_bytes };
+        self.threshold = if stopped {
+            usize::MAX
+        } else {
+            self.total_bytes
+        };
         if stopped {
             self.update_threshold();
         }
@@ -196,7 +209,9 @@ impl Heap {
     /// The caller then collects.
     pub(crate) fn step(&mut self, kb: usize) -> bool {
         let unit = 10 * self.step_multiplier;
-        self.step_credit = self.step_credit.saturating_add(kb.saturating_add(1).saturating_mul(unit));
+        self.step_credit = self
+            .step_credit
+            .saturating_add(kb.saturating_add(1).saturating_mul(unit));
         if self.step_credit >= self.total_bytes {
             self.step_credit = 0;
             true

@@ -16,8 +16,8 @@
 mod heap;
 mod trace;
 
-pub use heap::Heap;
 pub(crate) use heap::GcObj;
+pub use heap::Heap;
 pub(crate) use trace::Marker;
 
 use std::cell::Cell;
@@ -67,8 +67,16 @@ impl<T> fmt::Debug for Gc<T> {
 impl<T> Gc<T> {
     /// Box a new object. Only the heap calls this, so that every object is accounted and listed.
     fn allocate(value: T) -> Self {
-        let boxed = Box::new(GcBox { header: GcHeader { marked: Cell::new(false) }, value });
-        Gc { ptr: NonNull::from(Box::leak(boxed)), _marker: PhantomData }
+        let boxed = Box::new(GcBox {
+            header: GcHeader {
+                marked: Cell::new(false),
+            },
+            value,
+        });
+        Gc {
+            ptr: NonNull::from(Box::leak(boxed)),
+            _marker: PhantomData,
+        }
     }
 
     /// Free the object. Only the sweeper calls this, on objects no root reaches.
@@ -134,7 +142,9 @@ impl Gc<LuaStr> {
             let data = block.add(std::mem::size_of::<GcBox<LuaStr>>());
             std::ptr::copy_nonoverlapping(bytes.as_ptr(), data, bytes.len());
             boxed.write(GcBox {
-                header: GcHeader { marked: Cell::new(false) },
+                header: GcHeader {
+                    marked: Cell::new(false),
+                },
                 value: LuaStr {
                     hash,
                     next_in_bucket: Cell::new(None),
@@ -142,7 +152,10 @@ impl Gc<LuaStr> {
                     data: NonNull::new_unchecked(data),
                 },
             });
-            Gc { ptr: NonNull::new_unchecked(boxed), _marker: PhantomData }
+            Gc {
+                ptr: NonNull::new_unchecked(boxed),
+                _marker: PhantomData,
+            }
         }
     }
 

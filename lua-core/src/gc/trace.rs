@@ -14,7 +14,11 @@ pub(crate) struct Marker {
 
 impl Marker {
     pub(crate) fn new(mode_key: Gc<LuaStr>) -> Marker {
-        Marker { gray: Vec::new(), weak: Vec::new(), mode_key }
+        Marker {
+            gray: Vec::new(),
+            weak: Vec::new(),
+            mode_key,
+        }
     }
 
     pub(crate) fn mark_obj(&mut self, obj: GcObj) {
@@ -70,7 +74,6 @@ impl Marker {
     pub(crate) fn mark_table(&mut self, t: Gc<Table>) {
         self.mark_obj(GcObj::Table(t));
     }
-
 
     /// Mark everything reachable from what has been marked so far.
     pub(crate) fn propagate(&mut self) {
@@ -180,7 +183,9 @@ impl Marker {
             // finalizer keeps it alive for now (Lua 5.1 does the same; weak keys are kept).
             let finalized = |v: &Value| matches!(v, Value::UserData(u) if u.finalized.get());
             t.borrow_mut().clear_entries(|k, v| {
-                is_cleared(k, weak_keys) || is_cleared(v, weak_values) || (weak_values && finalized(v))
+                is_cleared(k, weak_keys)
+                    || is_cleared(v, weak_values)
+                    || (weak_values && finalized(v))
             });
         }
     }

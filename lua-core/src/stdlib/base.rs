@@ -98,7 +98,6 @@ fn print(state: &mut State) -> LuaResult<usize> {
     Ok(0)
 }
 
-
 fn type_(state: &mut State) -> LuaResult<usize> {
     let v = state.check_any(1)?;
     let name = state.new_string(v.type_name().as_bytes());
@@ -142,7 +141,7 @@ fn next(state: &mut State) -> LuaResult<usize> {
             state.push(Value::Nil);
             Ok(1)
         }
-        Err(()) => Err(state.rt_error("invalid key to 'next'")),
+        Err(crate::value::KeyNotFound) => Err(state.rt_error("invalid key to 'next'")),
     }
 }
 
@@ -199,7 +198,11 @@ fn select(state: &mut State) -> LuaResult<usize> {
 fn unpack(state: &mut State) -> LuaResult<usize> {
     let t = state.check_table(1)?;
     let i = state.opt_int32(2, 1)? as i64;
-    let e = if state.arg(3).is_nil() { t.border() as i64 } else { state.check_int32(3)? as i64 };
+    let e = if state.arg(3).is_nil() {
+        t.border() as i64
+    } else {
+        state.check_int32(3)? as i64
+    };
     if i > e {
         return Ok(0);
     }
@@ -245,7 +248,11 @@ fn getmetatable(state: &mut State) -> LuaResult<usize> {
         return Ok(1);
     };
     let protected = state.get_field(mt, "__metatable");
-    state.push(if protected.is_nil() { Value::Table(mt) } else { protected });
+    state.push(if protected.is_nil() {
+        Value::Table(mt)
+    } else {
+        protected
+    });
     Ok(1)
 }
 
@@ -415,7 +422,11 @@ fn env_target(state: &mut State, optional: bool) -> LuaResult<Value> {
     if v.is_function() {
         return Ok(v);
     }
-    let level = if optional { state.opt_int(1, 1)? } else { state.check_int(1)? };
+    let level = if optional {
+        state.opt_int(1, 1)?
+    } else {
+        state.check_int(1)?
+    };
     if level < 0 {
         return Err(state.arg_error(1, "level must be non-negative"));
     }
@@ -457,7 +468,15 @@ fn setfenv(state: &mut State) -> LuaResult<usize> {
 }
 
 fn collectgarbage(state: &mut State) -> LuaResult<usize> {
-    const OPTIONS: [&str; 7] = ["stop", "restart", "collect", "count", "step", "setpause", "setstepmul"];
+    const OPTIONS: [&str; 7] = [
+        "stop",
+        "restart",
+        "collect",
+        "count",
+        "step",
+        "setpause",
+        "setstepmul",
+    ];
     let opt = state.check_option(1, Some("collect"), &OPTIONS)?;
     let ex = state.opt_int32(2, 0)?;
     let result = match OPTIONS[opt] {
@@ -509,7 +528,9 @@ fn newproxy(state: &mut State) -> LuaResult<usize> {
             Some(mt)
         }
         other => {
-            let mt = state.metatable_of(&other).filter(|mt| !valid_proxies.get(&Value::Table(*mt)).is_falsy());
+            let mt = state
+                .metatable_of(&other)
+                .filter(|mt| !valid_proxies.get(&Value::Table(*mt)).is_falsy());
             match mt {
                 Some(mt) => Some(mt),
                 None => return Err(state.arg_error(1, "boolean or proxy expected")),

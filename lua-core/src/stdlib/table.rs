@@ -68,7 +68,7 @@ fn maxn(state: &mut State) -> LuaResult<usize> {
                 key = k;
             }
             Ok(None) => break,
-            Err(()) => return Err(state.rt_error("invalid key to 'next'")),
+            Err(crate::value::KeyNotFound) => return Err(state.rt_error("invalid key to 'next'")),
         }
     }
     state.push(Value::Number(max));
@@ -205,7 +205,7 @@ fn foreach(state: &mut State) -> LuaResult<usize> {
         let (k, v) = match t.next(&key) {
             Ok(Some(kv)) => kv,
             Ok(None) => return Ok(0),
-            Err(()) => return Err(state.rt_error("invalid key to 'next'")),
+            Err(crate::value::KeyNotFound) => return Err(state.rt_error("invalid key to 'next'")),
         };
         state.set_arg(3, k);
         let r = state.call1(f, &[k, v])?;

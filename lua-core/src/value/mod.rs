@@ -10,9 +10,9 @@ pub use function::{
     BoxedNativeFn, FuncProto, LuaClosure, NativeClosure, NativeFn, UpState, UpVal, UpvalList,
 };
 pub use string::{lua_hash, LuaStr, StringTable};
-pub use table::{Table, TableError};
-pub use thread::{LuaThread, ThreadStatus};
+pub use table::{KeyNotFound, Table, TableError};
 pub(crate) use thread::ExecContext;
+pub use thread::{LuaThread, ThreadStatus};
 pub use userdata::UserData;
 
 use crate::gc::Gc;

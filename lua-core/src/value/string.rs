@@ -54,7 +54,9 @@ pub fn lua_hash(bytes: &[u8]) -> u32 {
     let step = (len >> 5) + 1;
     let mut l1 = len;
     while l1 >= step {
-        h ^= (h << 5).wrapping_add(h >> 2).wrapping_add(bytes[l1 - 1] as u32);
+        h ^= (h << 5)
+            .wrapping_add(h >> 2)
+            .wrapping_add(bytes[l1 - 1] as u32);
         l1 -= step;
     }
     h
@@ -68,7 +70,10 @@ pub struct StringTable {
 
 impl Default for StringTable {
     fn default() -> Self {
-        StringTable { buckets: vec![None; 64], count: 0 }
+        StringTable {
+            buckets: vec![None; 64],
+            count: 0,
+        }
     }
 }
 

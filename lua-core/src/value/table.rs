@@ -32,6 +32,10 @@ impl TableError {
     }
 }
 
+/// `next` was given a key that is not in the table (`invalid key to 'next'`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyNotFound;
+
 /// Sentinel for "no next node" in a chain.
 const NO_NODE: u32 = u32::MAX;
 
@@ -43,7 +47,11 @@ struct Node {
     next: u32,
 }
 
-const EMPTY_NODE: Node = Node { key: Value::Nil, val: Value::Nil, next: NO_NODE };
+const EMPTY_NODE: Node = Node {
+    key: Value::Nil,
+    val: Value::Nil,
+    next: NO_NODE,
+};
 
 pub struct Table {
     array: Vec<Value>,
@@ -583,7 +591,7 @@ impl Table {
 
     /// The traversal position after `key` (`None` for `nil`, the start), or `Err` when the key
     /// is not in the table.
-    fn traversal_index(&self, key: &Value) -> Result<usize, ()> {
+    fn traversal_index(&self, key: &Value) -> Result<usize, KeyNotFound> {
         if key.is_nil() {
             return Ok(0);
         }
@@ -594,13 +602,13 @@ impl Table {
         }
         match self.find_node(key) {
             Some(n) => Ok(self.array.len() + n + 1),
-            None => Err(()),
+            None => Err(KeyNotFound),
         }
     }
 
     /// `next(t, key)`: the entry after `key`, `Ok(None)` at the end, `Err` for a key that is not
     /// in the table.
-    pub fn next(&self, key: &Value) -> Result<Option<(Value, Value)>, ()> {
+    pub fn next(&self, key: &Value) -> Result<Option<(Value, Value)>, KeyNotFound> {
         let start = self.traversal_index(key)?;
         for i in start..self.array.len() {
             let v = self.array[i];

@@ -42,7 +42,11 @@ pub(crate) struct ExecContext {
 }
 
 impl ExecContext {
-    pub(crate) fn new(globals: Gc<super::Table>, stack: Vec<Value>, frame_capacity: usize) -> ExecContext {
+    pub(crate) fn new(
+        globals: Gc<super::Table>,
+        stack: Vec<Value>,
+        frame_capacity: usize,
+    ) -> ExecContext {
         ExecContext {
             globals,
             stack,
@@ -67,7 +71,12 @@ pub struct LuaThread {
 
 impl LuaThread {
     pub(crate) fn new(ctx: ExecContext) -> LuaThread {
-        LuaThread { ctx, status: ThreadStatus::Suspended, started: false, base_rust_calls: 0 }
+        LuaThread {
+            ctx,
+            status: ThreadStatus::Suspended,
+            started: false,
+            base_rust_calls: 0,
+        }
     }
 
     pub fn status(&self) -> ThreadStatus {

@@ -14,7 +14,12 @@ pub struct UserData {
 
 impl UserData {
     pub fn new(data: Box<dyn Any>) -> UserData {
-        UserData { data, metatable: None, env: None, finalized: std::cell::Cell::new(false) }
+        UserData {
+            data,
+            metatable: None,
+            env: None,
+            finalized: std::cell::Cell::new(false),
+        }
     }
     pub fn data(&self) -> &dyn Any {
         &*self.data

@@ -90,7 +90,11 @@ impl State {
             tm = self.metamethod(&b, event);
         }
         if tm.is_nil() {
-            let (bad, reg) = if to_number(&a).is_none() { (a, ra) } else { (b, rb) };
+            let (bad, reg) = if to_number(&a).is_none() {
+                (a, ra)
+            } else {
+                (b, rb)
+            };
             return Err(self.type_error(&bad, reg, "perform arithmetic on"));
         }
         self.call_tm_res(tm, a, b)
@@ -103,7 +107,21 @@ mod tests {
 
     #[test]
     fn floor_matches_libm() {
-        for &x in &[0.0, -0.0, 0.5, -0.5, 1.0, -1.0, 2.5, -2.5, 1e15 + 0.5, -1e15 - 0.5, 1e300, -1e300, 4503599627370495.5] {
+        for &x in &[
+            0.0,
+            -0.0,
+            0.5,
+            -0.5,
+            1.0,
+            -1.0,
+            2.5,
+            -2.5,
+            1e15 + 0.5,
+            -1e15 - 0.5,
+            1e300,
+            -1e300,
+            4503599627370495.5,
+        ] {
             assert_eq!(floor(x).to_bits(), x.floor().to_bits(), "floor({})", x);
         }
         assert!(floor(f64::NAN).is_nan());

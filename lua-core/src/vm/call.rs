@@ -1,7 +1,9 @@
 //! Calls and returns: frame setup (fixed and variable arguments), result adjustment, calls from
 //! Rust into Lua, protected calls, and upvalue closing.
 
-use super::{CallInfo, ErrorKind, LuaResult, State, Tm, MAX_CALLS, MAX_RUST_CALLS, MULTRET, NATIVE_MIN_STACK};
+use super::{
+    CallInfo, ErrorKind, LuaResult, State, Tm, MAX_CALLS, MAX_RUST_CALLS, MULTRET, NATIVE_MIN_STACK,
+};
 use crate::bytecode::VARARG_NEEDSARG;
 use crate::gc::Gc;
 use crate::value::{LuaClosure, UpState, UpVal, Value};
@@ -126,7 +128,12 @@ impl State {
     }
 
     #[inline(always)]
-    pub(crate) fn push_lua_frame(&mut self, func: usize, cl: Gc<LuaClosure>, nresults: i32) -> LuaResult<()> {
+    pub(crate) fn push_lua_frame(
+        &mut self,
+        func: usize,
+        cl: Gc<LuaClosure>,
+        nresults: i32,
+    ) -> LuaResult<()> {
         let p = cl.proto;
         let max_stack = p.max_stack_size as usize;
         let base = if p.is_vararg == 0 {
@@ -212,7 +219,9 @@ impl State {
     /// Pop the finished frame, moving its results (from `first` to `top`) to where the function
     /// was, adjusted to the number the caller wanted. Returns `true` when that number was fixed.
     pub(crate) fn poscall(&mut self, first: usize) -> bool {
-        let Some(frame) = self.frames.pop() else { return false };
+        let Some(frame) = self.frames.pop() else {
+            return false;
+        };
         let mut res = frame.func;
         let wanted = frame.nresults;
         let mut src = first;
@@ -331,7 +340,10 @@ impl State {
             if e.kind == ErrorKind::Memory {
                 // Keep the message a fresh string: the heap may have failed mid-allocation.
                 let v = self.new_string(b"not enough memory");
-                return Err(super::LuaError { kind: e.kind, value: v });
+                return Err(super::LuaError {
+                    kind: e.kind,
+                    value: v,
+                });
             }
             return Err(e);
         }
@@ -352,7 +364,9 @@ impl State {
                 _ => pos -= 1,
             }
         }
-        let u = self.heap.alloc_upval(UpState::Open(idx, self.current_thread));
+        let u = self
+            .heap
+            .alloc_upval(UpState::Open(idx, self.current_thread));
         self.open_upvals.insert(pos, u);
         u
     }

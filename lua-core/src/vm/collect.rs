@@ -47,7 +47,10 @@ impl State {
             if u.finalized.get() {
                 continue;
             }
-            if u.metatable.and_then(|mt| self.fast_tm(mt, super::Tm::Gc)).is_some() {
+            if u.metatable
+                .and_then(|mt| self.fast_tm(mt, super::Tm::Gc))
+                .is_some()
+            {
                 u.finalized.set(true);
                 marker.mark_obj(GcObj::UserData(u));
                 doomed.push(u);
@@ -90,7 +93,9 @@ impl State {
     pub(crate) fn run_finalizers(&mut self) -> LuaResult<()> {
         while !self.pending_finalizers.is_empty() {
             let u = self.pending_finalizers.remove(0);
-            let Some(gc) = u.metatable.and_then(|mt| self.fast_tm(mt, super::Tm::Gc)) else { continue };
+            let Some(gc) = u.metatable.and_then(|mt| self.fast_tm(mt, super::Tm::Gc)) else {
+                continue;
+            };
             let func = self.top;
             self.push(gc);
             self.push(Value::UserData(u));
@@ -104,7 +109,11 @@ impl State {
     /// Lua 5.1 state does; errors in finalizers are ignored.
     pub fn close(&mut self) {
         for u in self.heap.all_userdata() {
-            if !u.finalized.get() && u.metatable.and_then(|mt| self.fast_tm(mt, super::Tm::Gc)).is_some() {
+            if !u.finalized.get()
+                && u.metatable
+                    .and_then(|mt| self.fast_tm(mt, super::Tm::Gc))
+                    .is_some()
+            {
                 u.finalized.set(true);
                 self.pending_finalizers.push(u);
             }
@@ -117,7 +126,10 @@ impl State {
     /// The error of a failed allocation. Message handlers do not run for it, as in Lua 5.1.
     pub fn memory_error(&mut self) -> LuaError {
         let value = self.new_string(b"not enough memory");
-        LuaError { kind: ErrorKind::Memory, value }
+        LuaError {
+            kind: ErrorKind::Memory,
+            value,
+        }
     }
 
     /// Check that a native function may allocate `bytes` more before it does.

@@ -7,7 +7,9 @@
 //! the resume and the yield, as in Lua 5.1.
 
 use super::call::Precall;
-use super::{ErrorKind, LuaError, LuaResult, State, INITIAL_FRAME_CAPACITY, MAX_RUST_CALLS, MULTRET};
+use super::{
+    ErrorKind, LuaError, LuaResult, State, INITIAL_FRAME_CAPACITY, MAX_RUST_CALLS, MULTRET,
+};
 use crate::gc::Gc;
 use crate::value::{ExecContext, LuaThread, ThreadStatus, Value};
 
@@ -145,9 +147,14 @@ impl State {
     /// called as a native function: returning its result ends the native call).
     pub(crate) fn yield_values(&mut self) -> LuaError {
         // The main thread is never resumed, so a yield there always has a Rust call below it.
-        if self.current_thread == self.main_thread || self.rust_calls > self.current_thread.base_rust_calls {
+        if self.current_thread == self.main_thread
+            || self.rust_calls > self.current_thread.base_rust_calls
+        {
             return self.rt_error("attempt to yield across metamethod/C-call boundary");
         }
-        LuaError { kind: ErrorKind::Yield, value: Value::Nil }
+        LuaError {
+            kind: ErrorKind::Yield,
+            value: Value::Nil,
+        }
     }
 }

@@ -73,37 +73,17 @@ fn last_writer(p: &FuncProto, last_pc: usize, reg: u32) -> usize {
             last = pc;
         }
         match op {
-            OpCode::LoadNil => {
-                if a <= reg && (reg as i64) <= b {
-                    last = pc;
-                }
-            }
-            OpCode::SelfOp => {
-                if reg == a + 1 {
-                    last = pc;
-                }
-            }
-            OpCode::TForLoop => {
-                if reg >= a + 2 {
-                    last = pc;
-                }
-            }
+            OpCode::LoadNil if a <= reg && (reg as i64) <= b => last = pc,
+            OpCode::SelfOp if reg == a + 1 => last = pc,
+            OpCode::TForLoop if reg >= a + 2 => last = pc,
             OpCode::ForLoop | OpCode::ForPrep | OpCode::Jmp => {
                 let dest = pc as i64 + 1 + b;
                 if reg != NO_REG && (pc as i64) < dest && dest <= last_pc as i64 {
                     pc = (pc as i64 + b) as usize;
                 }
             }
-            OpCode::Call | OpCode::TailCall => {
-                if reg >= a {
-                    last = pc;
-                }
-            }
-            OpCode::SetList => {
-                if c == 0 {
-                    pc += 1;
-                }
-            }
+            OpCode::Call | OpCode::TailCall if reg >= a => last = pc,
+            OpCode::SetList if c == 0 => pc += 1,
             OpCode::Closure => {
                 if let Some(child) = p.protos.get(b as usize) {
                     pc += child.num_upvalues as usize;
@@ -181,7 +161,11 @@ impl State {
 
     /// How the value in register `reg` of a Lua frame got there: ("local", "x"), ("global", "f"),
     /// ("field", "y"), ("upvalue", "u"), ("method", "m").
-    pub(crate) fn object_name(&self, frame_idx: usize, reg: usize) -> Option<(&'static str, Vec<u8>)> {
+    pub(crate) fn object_name(
+        &self,
+        frame_idx: usize,
+        reg: usize,
+    ) -> Option<(&'static str, Vec<u8>)> {
         let frame = &self.frames[frame_idx];
         let cl = frame.closure?;
         let p = &*cl.proto;
@@ -205,7 +189,11 @@ impl State {
             }
             OpCode::GetTable => Some(("field", constant_name(p, i.c()))),
             OpCode::GetUpval => {
-                let name = p.upvalue_names.get(i.b() as usize).cloned().unwrap_or_else(|| b"?".to_vec());
+                let name = p
+                    .upvalue_names
+                    .get(i.b() as usize)
+                    .cloned()
+                    .unwrap_or_else(|| b"?".to_vec());
                 Some(("upvalue", name))
             }
             OpCode::SelfOp => Some(("method", constant_name(p, i.c()))),
@@ -251,7 +239,11 @@ impl State {
                 short_src: crate::chunkid::chunk_id(cl.proto.source.as_bytes()),
                 current_line: self.current_line(frame),
                 line_defined: cl.proto.line_defined as i64,
-                what: if cl.proto.line_defined == 0 { "main" } else { "Lua" },
+                what: if cl.proto.line_defined == 0 {
+                    "main"
+                } else {
+                    "Lua"
+                },
                 name,
             },
             None => FrameInfo {
@@ -317,7 +309,12 @@ impl State {
 
     /// `attempt to <op> <kind> '<name>' (a <type> value)` for a value in register `reg` of the
     /// running Lua frame, or without a name when it has none (`luaG_typeerror`).
-    pub(crate) fn type_error(&mut self, value: &Value, reg: Option<usize>, op: &str) -> super::LuaError {
+    pub(crate) fn type_error(
+        &mut self,
+        value: &Value,
+        reg: Option<usize>,
+        op: &str,
+    ) -> super::LuaError {
         let ty = value.type_name();
         let frame_idx = self.frames.len().wrapping_sub(1);
         let named = match reg {

@@ -42,7 +42,10 @@ impl State {
     /// the erroring frames are still on the stack (so it can take a traceback).
     pub fn throw(&mut self, value: Value) -> LuaError {
         let Some(handler_idx) = self.error_handler else {
-            return LuaError { kind: ErrorKind::Runtime, value };
+            return LuaError {
+                kind: ErrorKind::Runtime,
+                value,
+            };
         };
         let handler = self.stack[handler_idx];
         if !handler.is_function() {
@@ -57,7 +60,10 @@ impl State {
             Ok(()) => {
                 let v = self.stack[func_idx];
                 self.top = func_idx;
-                LuaError { kind: ErrorKind::Runtime, value: v }
+                LuaError {
+                    kind: ErrorKind::Runtime,
+                    value: v,
+                }
             }
             Err(e) => {
                 self.top = func_idx;
@@ -72,7 +78,10 @@ impl State {
 
     pub(crate) fn error_in_handler(&mut self) -> LuaError {
         let value = self.new_string(b"error in error handling");
-        LuaError { kind: ErrorKind::ErrorHandler, value }
+        LuaError {
+            kind: ErrorKind::ErrorHandler,
+            value,
+        }
     }
 
     /// A runtime error with the position of the running Lua function prefixed

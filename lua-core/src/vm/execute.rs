@@ -64,7 +64,9 @@ impl State {
         'frame: loop {
             let fi = self.frames.len() - 1;
             let frame = self.frames[fi];
-            let Some(cl) = frame.closure else { return Ok(()) };
+            let Some(cl) = frame.closure else {
+                return Ok(());
+            };
             let proto = cl.proto;
             let code = &proto.code[..];
             let k = &proto.constants[..];
@@ -83,7 +85,11 @@ impl State {
             macro_rules! refresh {
                 () => {{
                     regs = self.stack[base..].as_mut_ptr();
-                    hook_mask = self.hook_mask;
+                    // Unused when the next step is a frame switch, which re-reads it.
+                    #[allow(unused_assignments)]
+                    {
+                        hook_mask = self.hook_mask;
+                    }
                 }};
             }
             // As a place: `reg!(r) = v`. As a value, prefer `get!(r)` (word-wise load).
@@ -259,7 +265,9 @@ impl State {
                                 let idx = n as i64;
                                 idx as f64 == n && h.borrow_mut().overwrite_int(idx, v)
                             }
-                            (Value::Table(h), Value::String(s)) if !h.readonly => h.borrow_mut().overwrite_str(s, v),
+                            (Value::Table(h), Value::String(s)) if !h.readonly => {
+                                h.borrow_mut().overwrite_str(s, v)
+                            }
                             _ => false,
                         };
                         if !done {
@@ -332,7 +340,8 @@ impl State {
                     OP_EQ => {
                         let (x, y) = (rk_ref!(i.b()), rk_ref!(i.c()));
                         let eq = match (x, y) {
-                            (Value::Table(_), Value::Table(_)) | (Value::UserData(_), Value::UserData(_)) => {
+                            (Value::Table(_), Value::Table(_))
+                            | (Value::UserData(_), Value::UserData(_)) => {
                                 let (x, y) = (*x, *y);
                                 slow!(self.values_equal(x, y))?
                             }
@@ -380,7 +389,9 @@ impl State {
                         }
                         // Fast path: a plain Lua function with room for its frame.
                         if let Value::LuaFunction(callee) = reg!(ra) {
-                            if self.frames.len() < self.frame_capacity - 1 && hook_mask & super::hook::MASK_CALL == 0 {
+                            if self.frames.len() < self.frame_capacity - 1
+                                && hook_mask & super::hook::MASK_CALL == 0
+                            {
                                 save_pc!();
                                 slow!(self.push_lua_frame(a, callee, nresults))?;
                                 continue 'frame;
@@ -422,7 +433,8 @@ impl State {
                         let frame = self.frames[fi];
                         if frame.nresults == 1 && !frame.entry {
                             // Fast path: one result back into a Lua caller.
-                            self.stack[frame.func] = if a < self.top { get!(ra) } else { Value::Nil };
+                            self.stack[frame.func] =
+                                if a < self.top { get!(ra) } else { Value::Nil };
                             self.frames.pop();
                             if let Some(caller) = self.frames.last() {
                                 self.top = caller.top;
@@ -534,7 +546,8 @@ impl State {
                     }
                     OP_VARARG => {
                         let wanted = i.b() as i32 - 1;
-                        let nvar = (base - frame.func - 1).saturating_sub(proto.num_params as usize);
+                        let nvar =
+                            (base - frame.func - 1).saturating_sub(proto.num_params as usize);
                         let count = if wanted < 0 {
                             self.top = a;
                             slow!(self.ensure_stack(nvar))?;
@@ -544,7 +557,11 @@ impl State {
                             wanted as usize
                         };
                         for j in 0..count {
-                            self.stack[a + j] = if j < nvar { self.stack[base - nvar + j] } else { Value::Nil };
+                            self.stack[a + j] = if j < nvar {
+                                self.stack[base - nvar + j]
+                            } else {
+                                Value::Nil
+                            };
                         }
                     }
                     // Numbers past the last opcode are never emitted by the compiler.
@@ -556,7 +573,13 @@ impl State {
 
     /// Store `n` values from the registers after `a` into table `h`, ending at index `last`
     /// (SETLIST), growing the array part once first.
-    fn set_list(&mut self, h: crate::gc::Gc<Table>, a: usize, n: usize, last: usize) -> LuaResult<()> {
+    fn set_list(
+        &mut self,
+        h: crate::gc::Gc<Table>,
+        a: usize,
+        n: usize,
+        last: usize,
+    ) -> LuaResult<()> {
         if last > h.array_len() {
             let before = h.parts_size();
             let r = h.borrow_mut().ensure_array(last);
@@ -575,7 +598,9 @@ impl State {
     /// After `precall` pushed the callee's frame above frame `fi`, move the callee down into
     /// `fi`'s place (a proper tail call: the stack does not grow).
     fn replace_frame_for_tail_call(&mut self, fi: usize) {
-        let Some(callee) = self.frames.pop() else { return };
+        let Some(callee) = self.frames.pop() else {
+            return;
+        };
         let old = self.frames[fi];
         if !self.open_upvals.is_empty() {
             self.close_upvalues(old.base);

@@ -79,7 +79,11 @@ impl State {
             return;
         }
         let countdown = mask.every_nth_instruction.unwrap_or(0);
-        self.hook = Some(Hook { mask, func: f, countdown });
+        self.hook = Some(Hook {
+            mask,
+            func: f,
+            countdown,
+        });
         self.hook_mask = bits;
     }
 
@@ -98,7 +102,9 @@ impl State {
         if self.in_hook {
             return Ok(());
         }
-        let Some(f) = self.hook.as_ref().map(|h| h.func.clone()) else { return Ok(()) };
+        let Some(f) = self.hook.as_ref().map(|h| h.func.clone()) else {
+            return Ok(());
+        };
         self.in_hook = true;
         // The hook runs above everything live in the current frame.
         let saved_top = self.top;
@@ -147,10 +153,15 @@ impl State {
             }
         }
         if self.hook_mask & MASK_LINE != 0 {
-            let Some(cl) = self.frames[fi].closure else { return Ok(()) };
+            let Some(cl) = self.frames[fi].closure else {
+                return Ok(());
+            };
             let lines = &cl.proto.line_info;
             let new_line = lines.get(pc).copied().unwrap_or(0);
-            let old_line = previous_next_pc.checked_sub(1).and_then(|p| lines.get(p)).copied();
+            let old_line = previous_next_pc
+                .checked_sub(1)
+                .and_then(|p| lines.get(p))
+                .copied();
             if pc == 0 || pc < previous_next_pc || Some(new_line) != old_line {
                 self.call_hook(HookEvent::Line(new_line))?;
             }

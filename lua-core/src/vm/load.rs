@@ -43,7 +43,10 @@ impl State {
         if source.first() == Some(&BINARY_SIGNATURE[0]) {
             let msg = binary_chunk_error(source, chunkname);
             let value = self.new_string(&msg);
-            return Err(LuaError { kind: ErrorKind::Syntax, value });
+            return Err(LuaError {
+                kind: ErrorKind::Syntax,
+                value,
+            });
         }
         // The parser's nesting limit counts the calls already running through the host, as
         // Lua 5.1's shared C-call counter does.
@@ -66,7 +69,10 @@ impl State {
             }
             Err(e) => {
                 let value = self.new_string(&e.message);
-                Err(LuaError { kind: ErrorKind::Syntax, value })
+                Err(LuaError {
+                    kind: ErrorKind::Syntax,
+                    value,
+                })
             }
         }
     }

@@ -98,7 +98,13 @@ impl State {
     }
 
     /// `t[key] = val` with metamethods. `reg` is the register holding `t`, for error messages.
-    pub fn set_index(&mut self, t: Value, key: Value, val: Value, reg: Option<usize>) -> LuaResult<()> {
+    pub fn set_index(
+        &mut self,
+        t: Value,
+        key: Value,
+        val: Value,
+        reg: Option<usize>,
+    ) -> LuaResult<()> {
         let mut t = t;
         let mut reg = reg;
         for _ in 0..MAX_TAG_LOOP {
@@ -159,9 +165,13 @@ impl State {
             }
             _ => return Ok(a.raw_equal(&b)),
         };
-        let Some(tm1) = mt1.and_then(|m| self.fast_tm(m, Tm::Eq)) else { return Ok(false) };
+        let Some(tm1) = mt1.and_then(|m| self.fast_tm(m, Tm::Eq)) else {
+            return Ok(false);
+        };
         if mt1 != mt2 {
-            let Some(tm2) = mt2.and_then(|m| self.fast_tm(m, Tm::Eq)) else { return Ok(false) };
+            let Some(tm2) = mt2.and_then(|m| self.fast_tm(m, Tm::Eq)) else {
+                return Ok(false);
+            };
             if !tm1.raw_equal(&tm2) {
                 return Ok(false);
             }
@@ -306,7 +316,13 @@ impl State {
     pub fn to_display(&mut self, v: &Value) -> Vec<u8> {
         match v {
             Value::Nil => b"nil".to_vec(),
-            Value::Boolean(b) => if *b { b"true".to_vec() } else { b"false".to_vec() },
+            Value::Boolean(b) => {
+                if *b {
+                    b"true".to_vec()
+                } else {
+                    b"false".to_vec()
+                }
+            }
             Value::Number(n) => {
                 let mut out = Vec::new();
                 crate::number::format_number(*n, &mut out);

@@ -23,15 +23,15 @@ mod meta;
 
 pub use error::{ErrorKind, LuaError, LuaResult};
 
-pub use meta::to_number;
 pub use coroutine::ResumeOutcome;
-pub use hook::{HookEvent, HookFn, HookMask};
 pub(crate) use debug::Level;
+pub use hook::{HookEvent, HookFn, HookMask};
+pub use meta::to_number;
 
 use crate::gc::{Gc, Heap};
 use crate::value::{
-    ExecContext, LuaClosure, LuaStr, LuaThread, LuaType, NativeClosure, NativeFn, Table, ThreadStatus, UpVal,
-    Value,
+    ExecContext, LuaClosure, LuaStr, LuaThread, LuaType, NativeClosure, NativeFn, Table,
+    ThreadStatus, UpVal, Value,
 };
 use std::cell::Cell;
 
@@ -167,7 +167,11 @@ impl State {
         let globals = heap.alloc_table(Table::new(0, 2));
         let registry = heap.alloc_table(Table::new(0, 2));
         let tm_names = TM_NAMES.map(|n| heap.intern(n.as_bytes()));
-        let mut main = LuaThread::new(ExecContext::new(globals, Vec::new(), INITIAL_FRAME_CAPACITY));
+        let mut main = LuaThread::new(ExecContext::new(
+            globals,
+            Vec::new(),
+            INITIAL_FRAME_CAPACITY,
+        ));
         main.status = ThreadStatus::Running;
         main.started = true;
         let main_thread = heap.alloc_thread(main);
@@ -274,7 +278,11 @@ impl State {
     }
 
     /// A native function that is a Rust closure.
-    pub fn new_native_closure(&mut self, name: &'static str, f: crate::value::BoxedNativeFn) -> Value {
+    pub fn new_native_closure(
+        &mut self,
+        name: &'static str,
+        f: crate::value::BoxedNativeFn,
+    ) -> Value {
         let c = NativeClosure {
             func: boxed_placeholder,
             boxed: Some(f),
@@ -414,7 +422,9 @@ impl State {
 
     /// Upvalue `i` (0-based) of the running native function.
     pub fn native_upvalue(&self, i: usize) -> Value {
-        let Some(frame) = self.frames.last() else { return Value::Nil };
+        let Some(frame) = self.frames.last() else {
+            return Value::Nil;
+        };
         match self.stack[frame.func] {
             Value::NativeFunction(f) => f.upvalues.get(i).map_or(Value::Nil, |c| c.get()),
             _ => Value::Nil,
@@ -422,7 +432,9 @@ impl State {
     }
 
     pub fn set_native_upvalue(&self, i: usize, v: Value) {
-        let Some(frame) = self.frames.last() else { return };
+        let Some(frame) = self.frames.last() else {
+            return;
+        };
         if let Value::NativeFunction(f) = self.stack[frame.func] {
             if let Some(c) = f.upvalues.get(i) {
                 c.set(v);
