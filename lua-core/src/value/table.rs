@@ -379,8 +379,8 @@ impl Table {
         None
     }
 
-    /// Insert a key known to be absent.
-    fn new_key(&mut self, key: Value, val: Value) -> Result<(), TableError> {
+    /// Insert a key known to be absent (neither nil nor NaN).
+    pub(crate) fn new_key(&mut self, key: Value, val: Value) -> Result<(), TableError> {
         if self.nodes.is_empty() {
             self.rehash(&key)?;
             return self.set(key, val);

@@ -266,7 +266,15 @@ impl State {
                                 idx as f64 == n && h.borrow_mut().overwrite_int(idx, v)
                             }
                             (Value::Table(h), Value::String(s)) if !h.readonly => {
-                                h.borrow_mut().overwrite_str(s, v)
+                                if h.borrow_mut().overwrite_str(s, v) {
+                                    true
+                                } else if h.metatable().is_none() {
+                                    // Not there, and no `__newindex` can apply: insert at once.
+                                    slow!(self.raw_insert_absent(h, key, v))?;
+                                    true
+                                } else {
+                                    false
+                                }
                             }
                             _ => false,
                         };

@@ -114,6 +114,9 @@ impl State {
                 if h.readonly {
                     return Err(self.rt_error("Attempt to modify a readonly table"));
                 }
+                if h.metatable().is_none() {
+                    return self.raw_set(h, key, val);
+                }
                 let existing = h.get(&key);
                 let tm = if existing.is_nil() {
                     h.metatable().and_then(|mt| self.fast_tm(mt, Tm::NewIndex))

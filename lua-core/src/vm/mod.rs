@@ -307,6 +307,17 @@ impl State {
         r.map_err(|e| self.rt_error(e.message()))
     }
 
+    /// `t[k] = v` for a key known to be absent from `t` (and not nil or NaN): skips the lookup.
+    pub(crate) fn raw_insert_absent(&mut self, t: Gc<Table>, k: Value, v: Value) -> LuaResult<()> {
+        if v.is_nil() {
+            return Ok(());
+        }
+        let before = t.parts_size();
+        let r = t.borrow_mut().new_key(k, v);
+        self.heap.resized(before, t.parts_size());
+        r.map_err(|e| self.rt_error(e.message()))
+    }
+
     pub fn raw_set_int(&mut self, t: Gc<Table>, k: i64, v: Value) -> LuaResult<()> {
         if t.readonly {
             return Err(self.rt_error("Attempt to modify a readonly table"));
