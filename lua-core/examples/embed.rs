@@ -61,7 +61,10 @@ fn main() -> Result<()> {
     // `pcall` in the script cannot swallow the interruption.
     let calls = Rc::new(Cell::new(0u32));
     let counter = calls.clone();
-    let mask = HookMask { every_nth_instruction: Some(10_000), ..Default::default() };
+    let mask = HookMask {
+        every_nth_instruction: Some(10_000),
+        ..Default::default()
+    };
     lua.set_hook(mask, move |_, _| {
         counter.set(counter.get() + 1);
         if counter.get() >= 100 {
@@ -71,7 +74,9 @@ fn main() -> Result<()> {
         }
     })?;
     match lua.load("pcall(function() while true do end end)").exec() {
-        Err(Error::Interrupted) => println!("runaway loop interrupted after {} hook calls", calls.get()),
+        Err(Error::Interrupted) => {
+            println!("runaway loop interrupted after {} hook calls", calls.get())
+        }
         other => println!("unexpected: {other:?}"),
     }
     lua.remove_hook()?;

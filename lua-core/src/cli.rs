@@ -90,7 +90,9 @@ impl Cli {
         if let Err(e) = opened {
             return self.report(state, Err(e));
         }
-        state.host_call_depth = 1;
+        // Like lua.c's `pmain`, which runs inside `lua_cpcall`, the whole run counts as one
+        // call through the host towards the nesting limits.
+        state.rust_calls += 1;
         let host = state.new_native("?", host_frame_marker);
         state.push(host);
         let func = state.top - 1;
@@ -105,6 +107,7 @@ impl Cli {
             entry: false,
         });
         let status = self.pmain(state);
+        state.rust_calls -= 1;
         state.frames.pop();
         state.top = func;
         status

@@ -54,8 +54,14 @@ fn trace(mask: HookMask) -> String {
     lua.set_hook(mask, move |_, event| {
         match event {
             HookEvent::Count => count.set(count.get() + 1),
-            HookEvent::Line(line) => log.0.borrow_mut().extend(format!("[line {line}]\n").bytes()),
-            other => log.0.borrow_mut().extend(format!("[{}]\n", other.name()).bytes()),
+            HookEvent::Line(line) => log
+                .0
+                .borrow_mut()
+                .extend(format!("[line {line}]\n").bytes()),
+            other => log
+                .0
+                .borrow_mut()
+                .extend(format!("[{}]\n", other.name()).bytes()),
         }
         Ok(())
     })
@@ -70,7 +76,10 @@ fn trace(mask: HookMask) -> String {
 
 #[test]
 fn line_events_match_lua_5_1() {
-    let mask = HookMask { on_line: true, ..Default::default() };
+    let mask = HookMask {
+        on_line: true,
+        ..Default::default()
+    };
     assert_eq!(
         trace(mask),
         "[line 6]\n[line 7]\n[line 8]\n[line 9]\n[line 2]\n[line 5]\n[line 8]\n[line 9]\n[line 2]\n[line 3]\n[line 8]\n[line 9]\n[line 2]\n[line 3]\n[line 8]\n[line 11]\n[line 11]\n[line 12]\n[line 13]\n[line 12]\n[line 14]\n11\n"
@@ -79,7 +88,11 @@ fn line_events_match_lua_5_1() {
 
 #[test]
 fn call_and_return_events_match_lua_5_1() {
-    let mask = HookMask { on_call: true, on_return: true, ..Default::default() };
+    let mask = HookMask {
+        on_call: true,
+        on_return: true,
+        ..Default::default()
+    };
     assert_eq!(
         trace(mask),
         "[call]\n[call]\n[return]\n[call]\n[return]\n[call]\n[return]\n[call]\n[return]\n[call]\n[return]\n[call]\n[call]\n[return]\n11\n[return]\n[return]\n"
@@ -88,7 +101,10 @@ fn call_and_return_events_match_lua_5_1() {
 
 #[test]
 fn count_hook_calls_match_lua_5_1() {
-    let every = |n| HookMask { every_nth_instruction: Some(n), ..Default::default() };
+    let every = |n| HookMask {
+        every_nth_instruction: Some(n),
+        ..Default::default()
+    };
     assert_eq!(trace(every(1)), "11\n[count calls 47]\n");
     assert_eq!(trace(every(7)), "11\n[count calls 6]\n");
     assert_eq!(trace(every(100)), "11\n[count calls 0]\n");
@@ -98,7 +114,10 @@ fn count_hook_calls_match_lua_5_1() {
 fn interrupt_after(lua: &Lua, limit: u32) -> Rc<Cell<u32>> {
     let calls = Rc::new(Cell::new(0));
     let seen = calls.clone();
-    let mask = HookMask { every_nth_instruction: Some(1000), ..Default::default() };
+    let mask = HookMask {
+        every_nth_instruction: Some(1000),
+        ..Default::default()
+    };
     lua.set_hook(mask, move |_, _| {
         seen.set(seen.get() + 1);
         if seen.get() >= limit {
@@ -115,7 +134,10 @@ fn interrupt_after(lua: &Lua, limit: u32) -> Rc<Cell<u32>> {
 fn count_hook_interrupts_an_endless_loop() {
     let lua = Lua::new();
     let calls = interrupt_after(&lua, 50);
-    assert!(matches!(lua.load("while true do end").exec(), Err(Error::Interrupted)));
+    assert!(matches!(
+        lua.load("while true do end").exec(),
+        Err(Error::Interrupted)
+    ));
     assert_eq!(calls.get(), 50);
     // The state is usable afterwards.
     lua.remove_hook().expect("remove");
@@ -140,7 +162,10 @@ fn protected_calls_cannot_swallow_an_interrupt() {
         let r = lua.load(script).exec();
         assert!(matches!(r, Err(Error::Interrupted)), "{script}: {r:?}");
         lua.remove_hook().expect("remove");
-        let reached: Option<String> = lua.load("return reached and tostring(reached)").eval().expect("eval");
+        let reached: Option<String> = lua
+            .load("return reached and tostring(reached)")
+            .eval()
+            .expect("eval");
         assert_eq!(reached, None, "{script}");
     }
 }
@@ -149,9 +174,13 @@ fn protected_calls_cannot_swallow_an_interrupt() {
 fn interrupt_crosses_rust_callbacks() {
     let lua = Lua::new();
     interrupt_after(&lua, 10);
-    let run = lua.create_function(|_, f: Function| f.call::<_, ()>(())).expect("function");
+    let run = lua
+        .create_function(|_, f: Function| f.call::<_, ()>(()))
+        .expect("function");
     lua.globals().set("run", run).expect("global");
-    let r = lua.load("pcall(run, function() while true do end end)").exec();
+    let r = lua
+        .load("pcall(run, function() while true do end end)")
+        .exec();
     assert!(matches!(r, Err(Error::Interrupted)), "{r:?}");
 }
 
@@ -159,7 +188,10 @@ fn interrupt_crosses_rust_callbacks() {
 fn a_hook_may_let_the_script_continue() {
     let lua = Lua::new();
     let calls = interrupt_after(&lua, u32::MAX);
-    let sum: f64 = lua.load("local s = 0 for i = 1, 100000 do s = s + i end return s").eval().expect("eval");
+    let sum: f64 = lua
+        .load("local s = 0 for i = 1, 100000 do s = s + i end return s")
+        .eval()
+        .expect("eval");
     assert_eq!(sum, 5000050000.0);
     assert!(calls.get() > 100, "the hook ran {} times", calls.get());
 }
@@ -167,7 +199,10 @@ fn a_hook_may_let_the_script_continue() {
 #[test]
 fn a_hook_may_inspect_the_state_and_decide() {
     let lua = Lua::new();
-    let mask = HookMask { every_nth_instruction: Some(100), ..Default::default() };
+    let mask = HookMask {
+        every_nth_instruction: Some(100),
+        ..Default::default()
+    };
     lua.set_hook(mask, |lua, _| {
         let progress: Option<i64> = lua.globals().get("progress")?;
         if progress.unwrap_or(0) > 5000 {
@@ -189,7 +224,10 @@ fn other_hook_errors_are_catchable() {
     let lua = Lua::new();
     let armed = Rc::new(Cell::new(true));
     let fire = armed.clone();
-    let mask = HookMask { every_nth_instruction: Some(50), ..Default::default() };
+    let mask = HookMask {
+        every_nth_instruction: Some(50),
+        ..Default::default()
+    };
     lua.set_hook(mask, move |_, _| {
         if fire.replace(false) {
             Err(Error::runtime("stopped by the hook"))
@@ -202,22 +240,38 @@ fn other_hook_errors_are_catchable() {
         .load("local ok, e = pcall(function() for i = 1, 1000 do end end) return ok, e, 'after'")
         .eval()
         .expect("eval");
-    assert_eq!(r, (false, "stopped by the hook".to_string(), "after".to_string()));
+    assert_eq!(
+        r,
+        (
+            false,
+            "stopped by the hook".to_string(),
+            "after".to_string()
+        )
+    );
 }
 
 /// Lua code a hook runs does not call the hook again.
 #[test]
 fn hooks_do_not_nest() {
     let lua = Lua::new();
-    lua.load("function helper() local n = 0 for i = 1, 100 do n = n + i end return n end").exec().expect("setup");
+    lua.load("function helper() local n = 0 for i = 1, 100 do n = n + i end return n end")
+        .exec()
+        .expect("setup");
     let depth = Rc::new(Cell::new(0));
     let deepest = Rc::new(Cell::new(0));
     let (d, m) = (depth.clone(), deepest.clone());
-    let mask = HookMask { every_nth_instruction: Some(1), on_line: true, ..Default::default() };
+    let mask = HookMask {
+        every_nth_instruction: Some(1),
+        on_line: true,
+        ..Default::default()
+    };
     lua.set_hook(mask, move |lua, _| {
         d.set(d.get() + 1);
         m.set(m.get().max(d.get()));
-        let r = lua.globals().get::<_, Function>("helper")?.call::<_, i64>(());
+        let r = lua
+            .globals()
+            .get::<_, Function>("helper")?
+            .call::<_, i64>(());
         d.set(d.get() - 1);
         assert_eq!(r?, 5050);
         Ok(())
@@ -232,10 +286,16 @@ fn removing_the_hook_stops_the_calls() {
     let lua = Lua::new();
     let calls = Rc::new(Cell::new(0));
     let c = calls.clone();
-    lua.set_hook(HookMask { on_line: true, ..Default::default() }, move |_, _| {
-        c.set(c.get() + 1);
-        Ok(())
-    })
+    lua.set_hook(
+        HookMask {
+            on_line: true,
+            ..Default::default()
+        },
+        move |_, _| {
+            c.set(c.get() + 1);
+            Ok(())
+        },
+    )
     .expect("hook");
     lua.load("local a = 1\nlocal b = 2").exec().expect("script");
     assert_eq!(calls.get(), 2);
@@ -257,15 +317,25 @@ fn removing_the_hook_stops_the_calls() {
 #[test]
 fn line_hook_follows_calls_from_rust() {
     let lua = Lua::new();
-    let f: Function = lua.load("return function(t)\n  t.a = 1\n  t.b = 2\nend").set_name("=f").eval().expect("f");
+    let f: Function = lua
+        .load("return function(t)\n  t.a = 1\n  t.b = 2\nend")
+        .set_name("=f")
+        .eval()
+        .expect("f");
     let lines = Rc::new(RefCell::new(Vec::new()));
     let l = lines.clone();
-    lua.set_hook(HookMask { on_line: true, ..Default::default() }, move |_, e| {
-        if let HookEvent::Line(n) = e {
-            l.borrow_mut().push(n);
-        }
-        Ok(())
-    })
+    lua.set_hook(
+        HookMask {
+            on_line: true,
+            ..Default::default()
+        },
+        move |_, e| {
+            if let HookEvent::Line(n) = e {
+                l.borrow_mut().push(n);
+            }
+            Ok(())
+        },
+    )
     .expect("hook");
     let t = lua.create_table().expect("table");
     f.call::<_, ()>(t.clone()).expect("call");
@@ -282,7 +352,10 @@ fn count_hook_countdown_is_per_coroutine() {
     let lua = Lua::new();
     let calls = Rc::new(Cell::new(0));
     let c = calls.clone();
-    let mask = HookMask { every_nth_instruction: Some(7), ..Default::default() };
+    let mask = HookMask {
+        every_nth_instruction: Some(7),
+        ..Default::default()
+    };
     lua.set_hook(mask, move |_, _| {
         c.set(c.get() + 1);
         Ok(())

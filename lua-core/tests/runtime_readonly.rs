@@ -29,7 +29,9 @@ fn lua_with_set_readonly() -> Lua {
     let set_readonly = lua
         .create_function(|_, (t, readonly): (Table, bool)| t.set_readonly(readonly))
         .expect("function");
-    lua.globals().set("set_readonly", set_readonly).expect("global");
+    lua.globals()
+        .set("set_readonly", set_readonly)
+        .expect("global");
     lua
 }
 

@@ -26,7 +26,12 @@ pub struct Chunk<'lua> {
 
 impl<'lua> Chunk<'lua> {
     pub(crate) fn new(lua: &'lua Lua, source: Vec<u8>) -> Chunk<'lua> {
-        Chunk { lua, source, name: None, environment: None }
+        Chunk {
+            lua,
+            source,
+            name: None,
+            environment: None,
+        }
     }
 
     /// The chunk name used in error messages and tracebacks, as Lua 5.1 reads it: `=name` shows
@@ -100,7 +105,9 @@ impl<'lua> Chunk<'lua> {
         let inner = &self.lua.inner;
         let name = self.name.as_deref().unwrap_or(&self.source);
         inner.with_state(|st| {
-            let f = st.load(source, name).map_err(|e| inner.error_from_lua(st, e, String::new()))?;
+            let f = st
+                .load(source, name)
+                .map_err(|e| inner.error_from_lua(st, e, String::new()))?;
             if let Some(env) = &self.environment {
                 if let (RawValue::LuaFunction(cl), RawValue::Table(t)) = (f, env.0.raw_in(inner)?) {
                     cl.set_env(t);

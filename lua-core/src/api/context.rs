@@ -53,13 +53,15 @@ pub(crate) struct Inner {
     set_helper: RawValue,
     /// The Lua message of the last error a Rust callback raised, and the Rust error behind it.
     callback_error: RefCell<Option<(Vec<u8>, Arc<Error>)>>,
+    /// The panic of a callback, on its way out of the VM.
+    pending_panic: RefCell<Option<Box<dyn std::any::Any + Send>>>,
     /// One metatable per userdata type, built on first use.
     pub(crate) userdata_metatables: RefCell<Vec<(std::any::TypeId, super::Table)>>,
 }
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        // SAFETY: `owned` came from `Box::into_raw` in `Inner::new` and is freed only here. No
+        // SAFETY: `owned` came from `Box::leak` in `Inner::new` and is freed only here. No
         // `with_state` can be running: each one holds a strong reference to this `Inner`.
         drop(unsafe { Box::from_raw(self.owned.as_ptr()) });
     }
@@ -77,7 +79,8 @@ impl Inner {
         let refs = state.new_table();
         let registry = state.registry();
         let recorder = state.new_native("traceback", record_traceback);
-        let traceback_handler = state.new_native_with_upvalues("traceback", traceback_handler, vec![recorder]);
+        let traceback_handler =
+            state.new_native_with_upvalues("traceback", traceback_handler, vec![recorder]);
         let get_helper = state.new_native("get", get_helper);
         let set_helper = state.new_native("set", set_helper);
         // Raw stores of non-nil keys into tables that are not read-only, with no size limit
@@ -100,6 +103,7 @@ impl Inner {
             get_helper,
             set_helper,
             callback_error: RefCell::new(None),
+            pending_panic: RefCell::new(None),
             userdata_metatables: RefCell::new(Vec::new()),
         })
     }
@@ -126,12 +130,42 @@ impl Inner {
         // returns.
         let st = unsafe { &mut *self.current.get().as_ptr() };
         self.clear_released(st);
-        f(st)
+        let r = f(st);
+        // A callback panicked somewhere below: the VM has unwound cleanly (the panic travelled
+        // as an uncatchable error); now let it continue into the caller.
+        if let Some(payload) = self.pending_panic.borrow_mut().take() {
+            std::panic::resume_unwind(payload);
+        }
+        r
     }
 
     /// Run user code `f` (a callback or a hook) while the VM is inside a call that handed it
-    /// `state`: API calls made by `f` use that reference.
-    pub(crate) fn lend<R>(&self, state: &mut State, f: impl FnOnce() -> R) -> R {
+    /// `state`: API calls made by `f` use that reference. An error `f` returns becomes the error
+    /// it raises in Lua; a panic is caught and carried out of the VM as an error no `pcall`
+    /// catches, to be resumed by the `with_state` that entered the VM.
+    pub(crate) fn run_user_code<R>(
+        &self,
+        state: &mut State,
+        f: impl FnOnce() -> Result<R>,
+    ) -> std::result::Result<R, LuaError> {
+        let outcome = self.lend(state, || {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        });
+        match outcome {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(self.raise(state, e)),
+            Err(payload) => {
+                *self.pending_panic.borrow_mut() = Some(payload);
+                let value = state.new_string(b"a Rust callback panicked");
+                Err(LuaError {
+                    kind: ErrorKind::Interrupt,
+                    value,
+                })
+            }
+        }
+    }
+
+    fn lend<R>(&self, state: &mut State, f: impl FnOnce() -> R) -> R {
         let lent = NonNull::from(state);
         let _restore = LendGuard {
             inner: self,
@@ -157,7 +191,11 @@ impl Inner {
             self.free_slots.borrow_mut().push(index);
             return Err(self.error_from_lua(st, e, String::new()));
         }
-        Ok(Rc::new(Slot { inner: self.weak(), index, value: v }))
+        Ok(Rc::new(Slot {
+            inner: self.weak(),
+            index,
+            value: v,
+        }))
     }
 
     fn release(&self, index: i64) {
@@ -178,8 +216,14 @@ impl Inner {
     /// Call `f` with `args` in protected mode, with a message handler that records the
     /// traceback (`lua_pcall`). The raw results must be given handles before anything can
     /// collect.
-    pub(crate) fn pcall(&self, st: &mut State, f: RawValue, args: &[RawValue]) -> Result<Vec<RawValue>> {
-        quietly(st, |st| st.ensure_stack(args.len() + 2)).map_err(|e| self.error_from_lua(st, e, String::new()))?;
+    pub(crate) fn pcall(
+        &self,
+        st: &mut State,
+        f: RawValue,
+        args: &[RawValue],
+    ) -> Result<Vec<RawValue>> {
+        quietly(st, |st| st.ensure_stack(args.len() + 2))
+            .map_err(|e| self.error_from_lua(st, e, String::new()))?;
         let base = st.top;
         st.push(self.traceback_handler);
         st.push(f);
@@ -191,7 +235,10 @@ impl Inner {
         let out = match r {
             Ok(()) => Ok(st.stack[base + 1..st.top].to_vec()),
             Err(e) => {
-                let traceback = st.app_data_mut::<LastTraceback>().and_then(|t| t.0.take()).unwrap_or_default();
+                let traceback = st
+                    .app_data_mut::<LastTraceback>()
+                    .and_then(|t| t.0.take())
+                    .unwrap_or_default();
                 Err(self.error_from_lua(st, e, traceback))
             }
         };
@@ -217,7 +264,9 @@ impl Inner {
     pub(crate) fn error_from_lua(&self, st: &mut State, e: LuaError, traceback: String) -> Error {
         let text = st.error_text(&e);
         match e.kind {
-            ErrorKind::Syntax => Error::SyntaxError { message: lossy(&text) },
+            ErrorKind::Syntax => Error::SyntaxError {
+                message: lossy(&text),
+            },
             ErrorKind::Memory => Error::MemoryError,
             ErrorKind::Interrupt => Error::Interrupted,
             ErrorKind::Runtime | ErrorKind::ErrorHandler | ErrorKind::Yield => {
@@ -230,9 +279,16 @@ impl Inner {
                 match from_callback {
                     Some(cause) => {
                         *self.callback_error.borrow_mut() = None;
-                        Error::CallbackError { message: lossy(&text), cause, traceback }
+                        Error::CallbackError {
+                            message: lossy(&text),
+                            cause,
+                            traceback,
+                        }
                     }
-                    None => Error::RuntimeError { message: lossy(&text), traceback },
+                    None => Error::RuntimeError {
+                        message: lossy(&text),
+                        traceback,
+                    },
                 }
             }
         }
@@ -243,17 +299,25 @@ impl Inner {
         match e {
             Error::Interrupted => {
                 let value = st.new_string(b"interrupted");
-                LuaError { kind: ErrorKind::Interrupt, value }
+                LuaError {
+                    kind: ErrorKind::Interrupt,
+                    value,
+                }
             }
             Error::MemoryError => st.memory_error(),
             // Lua errors passing through Rust keep their message (it has its position already).
-            Error::RuntimeError { message, .. } | Error::SyntaxError { message } => st.plain_error(message.as_bytes()),
+            Error::RuntimeError { message, .. } | Error::SyntaxError { message } => {
+                st.plain_error(message.as_bytes())
+            }
             Error::CallbackError { message, cause, .. } => {
                 let err = st.plain_error(message.as_bytes());
                 self.record_callback_error(&err, cause);
                 err
             }
-            Error::BadArgument { position, ref cause } => {
+            Error::BadArgument {
+                position,
+                ref cause,
+            } => {
                 let err = st.arg_error(position, &cause.argument_message());
                 self.record_callback_error(&err, Arc::new(e));
                 err
@@ -319,7 +383,11 @@ pub(crate) struct Slot {
 impl Slot {
     /// A slot-less holder for a value that needs no rooting (nil, booleans, numbers).
     pub(crate) fn unrooted(inner: Weak<Inner>, value: RawValue) -> Rc<Slot> {
-        Rc::new(Slot { inner, index: 0, value })
+        Rc::new(Slot {
+            inner,
+            index: 0,
+            value,
+        })
     }
 
     /// The state this slot belongs to, if it is still alive.

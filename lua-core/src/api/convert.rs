@@ -290,7 +290,9 @@ impl<K: IntoLua + Eq + Hash, V: IntoLua, S> IntoLua for HashMap<K, V, S> {
     }
 }
 
-impl<K: FromLua + Eq + Hash, V: FromLua, S: std::hash::BuildHasher + Default> FromLua for HashMap<K, V, S> {
+impl<K: FromLua + Eq + Hash, V: FromLua, S: std::hash::BuildHasher + Default> FromLua
+    for HashMap<K, V, S>
+{
     fn from_lua(value: Value, _: &Lua) -> Result<Self> {
         match value {
             // The pairs convert with the table's own state.

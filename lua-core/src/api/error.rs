@@ -19,28 +19,60 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Error {
-    /// A chunk did not compile. `message` is Lua's, with the chunk name and line.
-    SyntaxError { message: String },
-    /// A script raised an error. `message` is the error value as text (non-string values read
-    /// `(error object is a table value)`); `traceback` is the call stack where it was raised,
-    /// as `debug.traceback` prints it (empty when unknown).
-    RuntimeError { message: String, traceback: String },
+    /// A chunk did not compile.
+    SyntaxError {
+        /// Lua's message, with the chunk name and line (`s:1: unexpected symbol near '='`).
+        message: String,
+    },
+    /// A script raised an error.
+    RuntimeError {
+        /// The error value as text; values other than strings and numbers read
+        /// `(error object is a table value)`.
+        message: String,
+        /// The call stack where the error was raised, as `debug.traceback` prints it (empty
+        /// when unknown).
+        traceback: String,
+    },
     /// The memory limit was reached (`not enough memory`).
     MemoryError,
     /// A hook or callback stopped the script with [`Error::Interrupted`]. Scripts cannot catch
     /// this with `pcall`.
     Interrupted,
-    /// A Rust callback failed. `message` is what Lua code saw (the error value), `cause` is the
-    /// error the callback returned.
-    CallbackError { message: String, cause: Arc<Error>, traceback: String },
-    /// A Lua value could not be converted to the Rust type asked for. `from` is the Lua type,
-    /// `to` the expected one.
-    FromLuaConversionError { from: &'static str, to: &'static str, message: Option<String> },
+    /// A Rust callback failed, and the error reached the host uncaught.
+    CallbackError {
+        /// What Lua code saw: the error value raised for the callback's error.
+        message: String,
+        /// The error the callback returned.
+        cause: Arc<Error>,
+        /// The call stack where it was raised.
+        traceback: String,
+    },
+    /// A Lua value could not be converted to the Rust type asked for.
+    FromLuaConversionError {
+        /// The Lua type of the value (`"no value"` for a missing argument).
+        from: &'static str,
+        /// What was expected (`"number"`, `"string"`, `"i64"`, a userdata type name, ...).
+        to: &'static str,
+        /// Why, when the type alone does not say (`number out of range`).
+        message: Option<String>,
+    },
     /// A Rust value could not be converted to a Lua value.
-    ToLuaConversionError { from: &'static str, to: &'static str, message: Option<String> },
-    /// Argument `position` of a Rust function did not convert; Lua code sees
+    ToLuaConversionError {
+        /// The Rust type.
+        from: &'static str,
+        /// The Lua type it was converted to.
+        to: &'static str,
+        /// Why.
+        message: Option<String>,
+    },
+    /// An argument of a Rust function did not convert; Lua code sees
     /// `bad argument #<position> to '<name>' (...)`.
-    BadArgument { position: usize, cause: Arc<Error> },
+    BadArgument {
+        /// The argument's position, from 1 (a method's receiver is 1).
+        position: usize,
+        /// The conversion error.
+        cause: Arc<Error>,
+    },
     /// A userdata is not of the Rust type asked for.
     UserDataTypeMismatch,
     /// A userdata could not be borrowed because it is mutably borrowed (a method is running).
@@ -63,7 +95,10 @@ impl Error {
     /// A runtime error with this message, as a Rust callback raises one (Lua code sees exactly
     /// `message`, with no position added).
     pub fn runtime(message: impl Into<String>) -> Error {
-        Error::RuntimeError { message: message.into(), traceback: String::new() }
+        Error::RuntimeError {
+            message: message.into(),
+            traceback: String::new(),
+        }
     }
 
     /// Wrap an error from outside Lua (Lua code sees its `Display` text).
@@ -72,14 +107,24 @@ impl Error {
     }
 
     pub(crate) fn from_lua_conversion(from: &'static str, to: &'static str) -> Error {
-        Error::FromLuaConversionError { from, to, message: None }
+        Error::FromLuaConversionError {
+            from,
+            to,
+            message: None,
+        }
     }
 
     /// The text between the parentheses of `bad argument #n to 'f' (...)`.
     pub(crate) fn argument_message(&self) -> String {
         match self {
-            Error::FromLuaConversionError { from, to, message: None } => format!("{to} expected, got {from}"),
-            Error::FromLuaConversionError { message: Some(m), .. } => m.clone(),
+            Error::FromLuaConversionError {
+                from,
+                to,
+                message: None,
+            } => format!("{to} expected, got {from}"),
+            Error::FromLuaConversionError {
+                message: Some(m), ..
+            } => m.clone(),
             other => other.to_string(),
         }
     }
@@ -107,7 +152,9 @@ impl fmt::Display for Error {
                     None => Ok(()),
                 }
             }
-            Error::BadArgument { position, cause } => write!(f, "bad argument #{position}: {cause}"),
+            Error::BadArgument { position, cause } => {
+                write!(f, "bad argument #{position}: {cause}")
+            }
             Error::UserDataTypeMismatch => write!(f, "userdata is not of the expected type"),
             Error::UserDataBorrowError => write!(f, "userdata already mutably borrowed"),
             Error::UserDataBorrowMutError => write!(f, "userdata already borrowed"),

@@ -25,7 +25,9 @@ impl Function {
     /// Call the function in protected mode. An error it raises comes back as
     /// [`Error::RuntimeError`](super::Error::RuntimeError) (or the kind that fits).
     pub fn call<A: IntoLuaMulti, R: FromLuaMulti>(&self, args: A) -> Result<R> {
-        let lua = Lua { inner: self.0.state()? };
+        let lua = Lua {
+            inner: self.0.state()?,
+        };
         let args = args.into_lua_multi(&lua)?;
         let results = lua.call_raw(&self.0, args)?;
         R::from_lua_multi(results, &lua)
@@ -76,16 +78,20 @@ fn native_callback(inner: &Inner, callback: Callback) -> BoxedNativeFn {
                 Err(e) => return Err(inner.raise(state, e)),
             }
         }
-        let lua = Lua { inner: inner.clone() };
-        match inner.lend(state, || callback(&lua, args)) {
-            Ok(results) => push_results(state, &inner, results),
-            Err(e) => Err(inner.raise(state, e)),
-        }
+        let lua = Lua {
+            inner: inner.clone(),
+        };
+        let results = inner.run_user_code(state, || callback(&lua, args))?;
+        push_results(state, &inner, results)
     })
 }
 
 /// Push a callback's results as the native function's return values.
-fn push_results(state: &mut State, inner: &Inner, results: MultiValue) -> std::result::Result<usize, LuaError> {
+fn push_results(
+    state: &mut State,
+    inner: &Inner,
+    results: MultiValue,
+) -> std::result::Result<usize, LuaError> {
     state.ensure_stack(results.len())?;
     for v in results.iter() {
         match v.to_raw(inner) {

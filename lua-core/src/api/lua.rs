@@ -13,7 +13,13 @@ use std::rc::Rc;
 
 /// The libraries [`Lua::new`] opens: none of them reaches the file system, the process or the
 /// debug interface.
-const SAFE_LIBRARIES: &[Library] = &[Library::Base, Library::Coroutine, Library::Table, Library::String, Library::Math];
+const SAFE_LIBRARIES: &[Library] = &[
+    Library::Base,
+    Library::Coroutine,
+    Library::Table,
+    Library::String,
+    Library::Math,
+];
 
 /// The base library without `loadfile` and `dofile`, for [`Lua::new`].
 const SAFE_BASE: &[&str] = &[
@@ -90,7 +96,8 @@ impl LuaOptions {
     /// `_G` and `_VERSION`).
     pub fn allow(mut self, library: Library, names: &[&str]) -> LuaOptions {
         self.allowed.retain(|(l, _)| *l != library);
-        self.allowed.push((library, names.iter().map(|n| n.to_string()).collect()));
+        self.allowed
+            .push((library, names.iter().map(|n| n.to_string()).collect()));
         self
     }
 
@@ -123,7 +130,9 @@ impl Lua {
         // Opening libraries into a fresh state only allocates, and no memory limit is set yet,
         // so this does not fail; were it to, the libraries opened so far would stay.
         let _ = open_libraries(&mut state, SAFE_LIBRARIES, &options);
-        Lua { inner: Inner::new(state) }
+        Lua {
+            inner: Inner::new(state),
+        }
     }
 
     /// An interpreter with exactly `libraries`, restricted by `options`' allow-lists.
@@ -138,7 +147,9 @@ impl Lua {
         let mut state = State::new();
         open_libraries(&mut state, libraries, &options)?;
         state.set_memory_limit(options.memory_limit);
-        Ok(Lua { inner: Inner::new(state) })
+        Ok(Lua {
+            inner: Inner::new(state),
+        })
     }
 
     /// Prepare a chunk of source text for running. Its name (for error messages) is the source
@@ -150,9 +161,11 @@ impl Lua {
     /// The global environment table.
     pub fn globals(&self) -> Table {
         let inner = &self.inner;
-        let r = inner.with_state(|st| match Value::from_raw(st, inner, RawValue::Table(st.globals()))? {
-            Value::Table(t) => Ok(t),
-            _ => Err(Error::StateBusy),
+        let r = inner.with_state(|st| {
+            match Value::from_raw(st, inner, RawValue::Table(st.globals()))? {
+                Value::Table(t) => Ok(t),
+                _ => Err(Error::StateBusy),
+            }
         });
         match r {
             Ok(t) => t,
@@ -172,8 +185,11 @@ impl Lua {
         let inner = &self.inner;
         inner.with_state(|st| {
             // The parts are allocated up front; a rough size is enough to refuse a huge request.
-            let estimate = array.saturating_add(hash.saturating_mul(2)).saturating_mul(std::mem::size_of::<RawValue>());
-            st.reserve_memory(estimate).map_err(|_| Error::MemoryError)?;
+            let estimate = array
+                .saturating_add(hash.saturating_mul(2))
+                .saturating_mul(std::mem::size_of::<RawValue>());
+            st.reserve_memory(estimate)
+                .map_err(|_| Error::MemoryError)?;
             let t = st.new_table_with(array, hash);
             table_of(Value::from_raw(st, inner, RawValue::Table(t))?)
         })
@@ -188,7 +204,10 @@ impl Lua {
     /// let t = lua.create_table_from([("a", 1), ("b", 2)]).unwrap();
     /// assert_eq!(t.get::<_, i32>("b").unwrap(), 2);
     /// ```
-    pub fn create_table_from<K: IntoLua, V: IntoLua, I: IntoIterator<Item = (K, V)>>(&self, entries: I) -> Result<Table> {
+    pub fn create_table_from<K: IntoLua, V: IntoLua, I: IntoIterator<Item = (K, V)>>(
+        &self,
+        entries: I,
+    ) -> Result<Table> {
         let t = self.create_table()?;
         for (k, v) in entries {
             t.raw_set(k, v)?;
@@ -205,7 +224,10 @@ impl Lua {
     /// let t = lua.create_sequence_from(["x", "y", "z"]).unwrap();
     /// assert_eq!(t.len().unwrap(), 3);
     /// ```
-    pub fn create_sequence_from<V: IntoLua, I: IntoIterator<Item = V>>(&self, values: I) -> Result<Table> {
+    pub fn create_sequence_from<V: IntoLua, I: IntoIterator<Item = V>>(
+        &self,
+        values: I,
+    ) -> Result<Table> {
         let t = self.create_table()?;
         for (i, v) in values.into_iter().enumerate() {
             t.raw_set(i as f64 + 1.0, v)?;
@@ -218,7 +240,8 @@ impl Lua {
         let inner = &self.inner;
         let bytes = bytes.as_ref();
         inner.with_state(|st| {
-            st.reserve_memory(bytes.len()).map_err(|_| Error::MemoryError)?;
+            st.reserve_memory(bytes.len())
+                .map_err(|_| Error::MemoryError)?;
             let s = st.new_string(bytes);
             match Value::from_raw(st, inner, s)? {
                 Value::String(s) => Ok(s),
@@ -250,7 +273,8 @@ impl Lua {
         R: IntoLuaMulti,
         F: Fn(&Lua, A) -> Result<R> + 'static,
     {
-        let callback: Callback = Rc::new(move |lua, args| f(lua, A::from_lua_args(args, 1, lua)?)?.into_lua_multi(lua));
+        let callback: Callback =
+            Rc::new(move |lua, args| f(lua, A::from_lua_args(args, 1, lua)?)?.into_lua_multi(lua));
         create_callback(self, callback)
     }
 
@@ -320,7 +344,8 @@ impl Lua {
             let raw = value.to_raw(inner)?;
             let registry = st.registry();
             let key = st.new_string(name.as_bytes());
-            quietly(st, |st| st.raw_set(registry, key, raw)).map_err(|e| inner.error_from_lua(st, e, String::new()))
+            quietly(st, |st| st.raw_set(registry, key, raw))
+                .map_err(|e| inner.error_from_lua(st, e, String::new()))
         })
     }
 
@@ -355,12 +380,13 @@ impl Lua {
     {
         let weak = self.inner.weak();
         let hook: HookFn = Rc::new(move |state: &mut State, event| {
-            let Some(inner) = weak.upgrade() else { return Ok(()) };
-            let lua = Lua { inner: inner.clone() };
-            match inner.lend(state, || f(&lua, event)) {
-                Ok(()) => Ok(()),
-                Err(e) => Err(inner.raise(state, e)),
-            }
+            let Some(inner) = weak.upgrade() else {
+                return Ok(());
+            };
+            let lua = Lua {
+                inner: inner.clone(),
+            };
+            inner.run_user_code(state, || f(&lua, event))
         });
         self.inner.with_state(|st| {
             st.set_hook(mask, hook);
@@ -388,7 +414,9 @@ impl Lua {
 
     /// Bytes the heap holds now.
     pub fn used_memory(&self) -> usize {
-        self.inner.with_state(|st| Ok(st.used_memory())).unwrap_or(0)
+        self.inner
+            .with_state(|st| Ok(st.used_memory()))
+            .unwrap_or(0)
     }
 
     /// Run a full garbage collection.
@@ -429,13 +457,23 @@ impl Lua {
     }
 
     /// Call the raw function `f` with `args` in protected mode and give the results handles.
-    pub(crate) fn call_raw(&self, f: &super::context::Slot, args: MultiValue) -> Result<MultiValue> {
+    pub(crate) fn call_raw(
+        &self,
+        f: &super::context::Slot,
+        args: MultiValue,
+    ) -> Result<MultiValue> {
         let inner = &self.inner;
         inner.with_state(|st| {
             let f = f.raw_in(inner)?;
-            let raw_args = args.iter().map(|v| v.to_raw(inner)).collect::<Result<Vec<_>>>()?;
+            let raw_args = args
+                .iter()
+                .map(|v| v.to_raw(inner))
+                .collect::<Result<Vec<_>>>()?;
             let results = inner.pcall(st, f, &raw_args)?;
-            results.into_iter().map(|r| Value::from_raw(st, inner, r)).collect()
+            results
+                .into_iter()
+                .map(|r| Value::from_raw(st, inner, r))
+                .collect()
         })
     }
 }

@@ -34,6 +34,8 @@
 //! instructions, on every line, call or return: returning [`Error::Interrupted`] from it stops
 //! the script in a way `pcall` cannot catch.
 
+#![warn(missing_docs)]
+
 mod chunk;
 mod context;
 mod convert;
@@ -58,7 +60,9 @@ pub use registry::RegistryKey;
 pub use string::{BorrowedBytes, BorrowedStr, LuaString};
 pub use table::{Table, TablePairs, TableSequence};
 pub use thread::Thread;
-pub use userdata::{AnyUserData, MetaMethod, UserData, UserDataMethods, UserDataRef, UserDataRefMut};
+pub use userdata::{
+    AnyUserData, MetaMethod, UserData, UserDataMethods, UserDataRef, UserDataRefMut,
+};
 pub use value::Value;
 
 pub use crate::stdlib::Library;

@@ -136,7 +136,10 @@ pub trait FromLuaMulti: Sized {
 }
 
 fn bad_argument(position: usize, cause: Error) -> Error {
-    Error::BadArgument { position, cause: Arc::new(cause) }
+    Error::BadArgument {
+        position,
+        cause: Arc::new(cause),
+    }
 }
 
 impl<T: IntoLua> IntoLuaMulti for T {
@@ -152,16 +155,23 @@ impl<T: FromLua> FromLuaMulti for T {
 
     fn from_lua_args(mut values: MultiValue, first_position: usize, lua: &Lua) -> Result<Self> {
         let missing = values.is_empty();
-        T::from_lua(values.pop_front_or_nil(), lua).map_err(|e| bad_argument(first_position, no_value(e, missing)))
+        T::from_lua(values.pop_front_or_nil(), lua)
+            .map_err(|e| bad_argument(first_position, no_value(e, missing)))
     }
 }
 
 /// Lua says `got no value` for a missing argument, where the conversion saw `nil`.
 fn no_value(e: Error, missing: bool) -> Error {
     match e {
-        Error::FromLuaConversionError { from: "nil", to, message } if missing => {
-            Error::FromLuaConversionError { from: "no value", to, message }
-        }
+        Error::FromLuaConversionError {
+            from: "nil",
+            to,
+            message,
+        } if missing => Error::FromLuaConversionError {
+            from: "no value",
+            to,
+            message,
+        },
         other => other,
     }
 }
@@ -180,7 +190,10 @@ impl FromLuaMulti for MultiValue {
 
 impl<T: IntoLua> IntoLuaMulti for Variadic<T> {
     fn into_lua_multi(self, lua: &Lua) -> Result<MultiValue> {
-        self.0.into_iter().map(|v| v.into_lua(lua)).collect::<Result<MultiValue>>()
+        self.0
+            .into_iter()
+            .map(|v| v.into_lua(lua))
+            .collect::<Result<MultiValue>>()
     }
 }
 

@@ -32,7 +32,11 @@ impl LuaString {
     /// The bytes, borrowed from the Lua heap for as long as the guard lives.
     pub fn as_bytes(&self) -> Result<BorrowedBytes<'_>> {
         let state = self.0.state()?;
-        Ok(BorrowedBytes { string: self.string()?, _state: state, _handle: PhantomData })
+        Ok(BorrowedBytes {
+            string: self.string()?,
+            _state: state,
+            _handle: PhantomData,
+        })
     }
 
     /// The text, if the bytes are valid UTF-8.

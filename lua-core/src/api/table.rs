@@ -32,7 +32,9 @@ pub struct Table(pub(crate) Rc<Slot>);
 
 impl Table {
     fn lua(&self) -> Result<Lua> {
-        Ok(Lua { inner: self.0.state()? })
+        Ok(Lua {
+            inner: self.0.state()?,
+        })
     }
 
     /// The table object, checked to belong to `inner`'s state.
@@ -90,7 +92,8 @@ impl Table {
         inner.with_state(|st| {
             let t = self.raw_table(inner)?;
             let (k, v) = (key.to_raw(inner)?, value.to_raw(inner)?);
-            quietly(st, |st| st.raw_set(t, k, v)).map_err(|e| inner.error_from_lua(st, e, String::new()))
+            quietly(st, |st| st.raw_set(t, k, v))
+                .map_err(|e| inner.error_from_lua(st, e, String::new()))
         })
     }
 
@@ -108,7 +111,12 @@ impl Table {
     /// Whether the table has no entries at all.
     pub fn is_empty(&self) -> Result<bool> {
         let inner = self.0.state()?;
-        inner.with_state(|_| Ok(matches!(self.raw_table(&inner)?.next(&RawValue::Nil), Ok(None))))
+        inner.with_state(|_| {
+            Ok(matches!(
+                self.raw_table(&inner)?.next(&RawValue::Nil),
+                Ok(None)
+            ))
+        })
     }
 
     /// Append `value` at `#t + 1`, without metamethods.
@@ -120,7 +128,8 @@ impl Table {
             let t = self.raw_table(inner)?;
             let v = value.to_raw(inner)?;
             let n = t.border() as i64;
-            quietly(st, |st| st.raw_set_int(t, n + 1, v)).map_err(|e| inner.error_from_lua(st, e, String::new()))
+            quietly(st, |st| st.raw_set_int(t, n + 1, v))
+                .map_err(|e| inner.error_from_lua(st, e, String::new()))
         })
     }
 
@@ -136,12 +145,21 @@ impl Table {
     /// assert_eq!(m.len(), 2);
     /// ```
     pub fn pairs<K: FromLua, V: FromLua>(&self) -> TablePairs<K, V> {
-        TablePairs { table: self.clone(), next_key: Some(Value::Nil), _types: PhantomData }
+        TablePairs {
+            table: self.clone(),
+            next_key: Some(Value::Nil),
+            _types: PhantomData,
+        }
     }
 
     /// `t[1]`, `t[2]`, ... up to the first `nil`, converted to `V` (no metamethods).
     pub fn sequence_values<V: FromLua>(&self) -> TableSequence<V> {
-        TableSequence { table: self.clone(), index: 1, done: false, _types: PhantomData }
+        TableSequence {
+            table: self.clone(),
+            index: 1,
+            done: false,
+            _types: PhantomData,
+        }
     }
 
     /// The metatable, if any.
@@ -240,9 +258,12 @@ impl<K: FromLua, V: FromLua> Iterator for TablePairs<K, V> {
         let entry = inner.with_state(|st| {
             let t = self.table.raw_table(inner)?;
             match t.next(&key.to_raw(inner)?) {
-                Ok(Some((k, v))) => Ok(Some((Value::from_raw(st, inner, k)?, Value::from_raw(st, inner, v)?))),
+                Ok(Some((k, v))) => Ok(Some((
+                    Value::from_raw(st, inner, k)?,
+                    Value::from_raw(st, inner, v)?,
+                ))),
                 Ok(None) => Ok(None),
-                Err(()) => Err(Error::runtime("invalid key to 'next'")),
+                Err(crate::value::KeyNotFound) => Err(Error::runtime("invalid key to 'next'")),
             }
         });
         match entry {

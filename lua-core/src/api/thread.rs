@@ -38,19 +38,30 @@ impl Thread {
     /// or returns. An error inside it comes back as [`Error::RuntimeError`] and leaves it dead;
     /// so does resuming a dead coroutine (`cannot resume dead coroutine`).
     pub fn resume<A: IntoLuaMulti, R: FromLuaMulti>(&self, args: A) -> Result<R> {
-        let lua = Lua { inner: self.0.state()? };
+        let lua = Lua {
+            inner: self.0.state()?,
+        };
         let args = args.into_lua_multi(&lua)?;
         let inner = &lua.inner;
         let results = inner.with_state(|st| {
             let co = self.thread(inner)?;
-            let raw_args = args.iter().map(|v| v.to_raw(inner)).collect::<Result<Vec<_>>>()?;
+            let raw_args = args
+                .iter()
+                .map(|v| v.to_raw(inner))
+                .collect::<Result<Vec<_>>>()?;
             match st.resume(co, &raw_args) {
-                Ok(ResumeOutcome::Values(values)) => {
-                    values.into_iter().map(|v| Value::from_raw(st, inner, v)).collect::<Result<MultiValue>>()
-                }
-                Ok(ResumeOutcome::Error(value)) => {
-                    Err(inner.error_from_lua(st, LuaError { kind: ErrorKind::Runtime, value }, String::new()))
-                }
+                Ok(ResumeOutcome::Values(values)) => values
+                    .into_iter()
+                    .map(|v| Value::from_raw(st, inner, v))
+                    .collect::<Result<MultiValue>>(),
+                Ok(ResumeOutcome::Error(value)) => Err(inner.error_from_lua(
+                    st,
+                    LuaError {
+                        kind: ErrorKind::Runtime,
+                        value,
+                    },
+                    String::new(),
+                )),
                 Err(e) => Err(inner.error_from_lua(st, e, String::new())),
             }
         })?;

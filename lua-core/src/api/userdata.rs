@@ -67,21 +67,37 @@ fn short_type_name(full: &'static str) -> &'static str {
 /// A metamethod a userdata type may define.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MetaMethod {
+    /// `__add`: `a + b`.
     Add,
+    /// `__sub`: `a - b`.
     Sub,
+    /// `__mul`: `a * b`.
     Mul,
+    /// `__div`: `a / b`.
     Div,
+    /// `__mod`: `a % b`.
     Mod,
+    /// `__pow`: `a ^ b`.
     Pow,
+    /// `__unm`: `-a`.
     Unm,
+    /// `__concat`: `a .. b`.
     Concat,
+    /// `__len`: `#a`.
     Len,
+    /// `__eq`: `a == b` (called only when both operands share it).
     Eq,
+    /// `__lt`: `a < b`.
     Lt,
+    /// `__le`: `a <= b`.
     Le,
+    /// `__index`: `a.key` for keys that are not methods.
     Index,
+    /// `__newindex`: `a.key = value`.
     NewIndex,
+    /// `__call`: `a(...)`.
     Call,
+    /// `__tostring`: `tostring(a)`.
     ToString,
 }
 
@@ -118,7 +134,11 @@ pub struct UserDataMethods<T> {
 
 impl<T: UserData> UserDataMethods<T> {
     fn new() -> UserDataMethods<T> {
-        UserDataMethods { methods: Vec::new(), meta: Vec::new(), _type: PhantomData }
+        UserDataMethods {
+            methods: Vec::new(),
+            meta: Vec::new(),
+            _type: PhantomData,
+        }
     }
 
     /// A method called as `obj:name(args)`, with shared access to the value.
@@ -138,7 +158,8 @@ impl<T: UserData> UserDataMethods<T> {
         R: IntoLuaMulti,
         F: Fn(&Lua, &mut T, A) -> Result<R> + 'static,
     {
-        self.methods.push((name.to_string(), mutable_method(method)));
+        self.methods
+            .push((name.to_string(), mutable_method(method)));
     }
 
     /// A plain function stored among the methods (`obj.name(args)`).
@@ -148,7 +169,8 @@ impl<T: UserData> UserDataMethods<T> {
         R: IntoLuaMulti,
         F: Fn(&Lua, A) -> Result<R> + 'static,
     {
-        self.methods.push((name.to_string(), plain_function(function)));
+        self.methods
+            .push((name.to_string(), plain_function(function)));
     }
 
     /// A metamethod whose first operand is the value.
@@ -198,9 +220,20 @@ fn receiver<T: UserData>(mut args: MultiValue) -> Result<(AnyUserData, MultiValu
     match args.pop_front_or_nil() {
         Value::UserData(ud) if ud.is::<T>() => Ok((ud, args)),
         other => {
-            let from = if missing { "no value" } else { other.type_name() };
-            let cause = Error::FromLuaConversionError { from, to: T::type_name(), message: None };
-            Err(Error::BadArgument { position: 1, cause: Arc::new(cause) })
+            let from = if missing {
+                "no value"
+            } else {
+                other.type_name()
+            };
+            let cause = Error::FromLuaConversionError {
+                from,
+                to: T::type_name(),
+                message: None,
+            };
+            Err(Error::BadArgument {
+                position: 1,
+                cause: Arc::new(cause),
+            })
         }
     }
 }
@@ -246,7 +279,8 @@ impl Lua {
                 RawValue::Table(t) => t,
                 _ => return Err(Error::StateBusy),
             };
-            st.reserve_memory(std::mem::size_of::<T>()).map_err(|_| Error::MemoryError)?;
+            st.reserve_memory(std::mem::size_of::<T>())
+                .map_err(|_| Error::MemoryError)?;
             let mut u = RawUserData::new(Box::new(RefCell::new(data)));
             u.metatable = Some(mt);
             let u = st.heap_mut().alloc_userdata(u);
@@ -260,7 +294,13 @@ impl Lua {
     /// `T`'s metatable, built on first use.
     fn userdata_metatable<T: UserData>(&self) -> Result<Table> {
         let id = TypeId::of::<T>();
-        let cached = self.inner.userdata_metatables.borrow().iter().find(|(t, _)| *t == id).map(|(_, mt)| mt.clone());
+        let cached = self
+            .inner
+            .userdata_metatables
+            .borrow()
+            .iter()
+            .find(|(t, _)| *t == id)
+            .map(|(_, mt)| mt.clone());
         if let Some(mt) = cached {
             return Ok(mt);
         }
@@ -301,7 +341,10 @@ impl Lua {
             }
             (None, None) => {}
         }
-        self.inner.userdata_metatables.borrow_mut().push((id, mt.clone()));
+        self.inner
+            .userdata_metatables
+            .borrow_mut()
+            .push((id, mt.clone()));
         Ok(mt)
     }
 }
@@ -339,14 +382,22 @@ impl AnyUserData {
     pub fn borrow<T: 'static>(&self) -> Result<UserDataRef<'_, T>> {
         let (state, cell) = self.cell::<T>()?;
         let value = cell.try_borrow().map_err(|_| Error::UserDataBorrowError)?;
-        Ok(UserDataRef { value, _state: state })
+        Ok(UserDataRef {
+            value,
+            _state: state,
+        })
     }
 
     /// Mutable access to the value, if it is a `T` not borrowed.
     pub fn borrow_mut<T: 'static>(&self) -> Result<UserDataRefMut<'_, T>> {
         let (state, cell) = self.cell::<T>()?;
-        let value = cell.try_borrow_mut().map_err(|_| Error::UserDataBorrowMutError)?;
-        Ok(UserDataRefMut { value, _state: state })
+        let value = cell
+            .try_borrow_mut()
+            .map_err(|_| Error::UserDataBorrowMutError)?;
+        Ok(UserDataRefMut {
+            value,
+            _state: state,
+        })
     }
 }
 

@@ -18,14 +18,22 @@ use crate::vm::State;
 /// ```
 #[derive(Clone, Debug, Default)]
 pub enum Value {
+    /// `nil`.
     #[default]
     Nil,
+    /// `true` or `false`.
     Boolean(bool),
+    /// A number (Lua 5.1 numbers are doubles).
     Number(f64),
+    /// A string.
     String(LuaString),
+    /// A table.
     Table(Table),
+    /// A function, written in Lua or in Rust.
     Function(Function),
+    /// A full userdata (Rust values made with `create_userdata`, `newproxy` objects, ...).
     UserData(AnyUserData),
+    /// A coroutine.
     Thread(Thread),
 }
 

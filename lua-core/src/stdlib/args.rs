@@ -36,7 +36,11 @@ impl State {
     pub fn arg_error(&mut self, n: usize, msg: &str) -> LuaError {
         let mut n = n;
         let frame_idx = self.frames.len().wrapping_sub(1);
-        let name = if frame_idx < self.frames.len() { self.function_name(frame_idx) } else { None };
+        let name = if frame_idx < self.frames.len() {
+            self.function_name(frame_idx)
+        } else {
+            None
+        };
         if let Some(("method", ref fname)) = name {
             n -= 1;
             if n == 0 {
@@ -140,7 +144,12 @@ impl State {
     }
 
     /// One of a fixed set of option names (`luaL_checkoption`), returning its index.
-    pub fn check_option(&mut self, n: usize, default: Option<&str>, options: &[&str]) -> Result<usize, LuaError> {
+    pub fn check_option(
+        &mut self,
+        n: usize,
+        default: Option<&str>,
+        options: &[&str],
+    ) -> Result<usize, LuaError> {
         let name: Vec<u8> = match (self.arg(n), default) {
             (Value::Nil, Some(d)) => d.as_bytes().to_vec(),
             _ => self.check_string(n)?.as_bytes().to_vec(),

@@ -1,7 +1,7 @@
 //! The coroutine library.
 
-use crate::value::{LuaThread, Value};
 use crate::gc::Gc;
+use crate::value::{LuaThread, Value};
 use crate::vm::{LuaResult, ResumeOutcome, State};
 
 const FUNCTIONS: &[(&str, crate::value::NativeFn)] = &[

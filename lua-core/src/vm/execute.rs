@@ -249,6 +249,7 @@ impl State {
                         let env = cl.env();
                         let v = get!(ra);
                         slow!(self.set_index(Value::Table(env), key, v, None))?;
+                        check_gc!();
                     }
                     OP_SETUPVAL => {
                         let u = cl.upvals[i.b() as usize];
@@ -271,6 +272,7 @@ impl State {
                                 } else if h.metatable().is_none() {
                                     // Not there, and no `__newindex` can apply: insert at once.
                                     slow!(self.raw_insert_absent(h, key, v))?;
+                                    check_gc!();
                                     true
                                 } else {
                                     false
@@ -280,6 +282,8 @@ impl State {
                         };
                         if !done {
                             slow!(self.set_index(t, key, v, Some(ra as usize)))?;
+                            // The table may have grown: a safe point for the memory limit.
+                            check_gc!();
                         }
                     }
                     OP_NEWTABLE => {
@@ -526,6 +530,7 @@ impl State {
                         if let Value::Table(h) = reg!(ra) {
                             let last = (c - 1) * LFIELDS_PER_FLUSH as usize + n;
                             slow!(self.set_list(h, a, n, last))?;
+                            check_gc!();
                         }
                     }
                     OP_CLOSE => {

@@ -50,7 +50,7 @@ impl State {
         }
         // The parser's nesting limit counts the calls already running through the host, as
         // Lua 5.1's shared C-call counter does.
-        let depth = self.rust_calls + self.host_call_depth;
+        let depth = self.rust_calls;
         match crate::compile::compile_at_depth(source, chunkname, depth as _) {
             Ok(proto) => {
                 // Loading allocates many objects at once; it must not run between the steps

@@ -131,9 +131,6 @@ pub struct State {
     pub(crate) tm_names: [Gc<LuaStr>; 17],
     /// Nesting of calls made through Rust (limits Rust stack depth).
     pub(crate) rust_calls: u32,
-    /// Calls the host counts as already running below everything (the CLI runs inside one,
-    /// as lua.c runs inside `lua_cpcall`); they count towards the parser's nesting limit.
-    pub(crate) host_call_depth: u32,
     /// Size of Lua 5.1's frame array this state emulates (see `MAX_CALLS`).
     pub(crate) frame_capacity: usize,
     /// Stack index of the message handler installed by `xpcall`, if any.
@@ -186,7 +183,6 @@ impl State {
             type_metatables: [None; 9],
             tm_names,
             rust_calls: 0,
-            host_call_depth: 0,
             frame_capacity: INITIAL_FRAME_CAPACITY,
             error_handler: None,
             stdout: Box::new(std::io::stdout()),
