@@ -63,15 +63,16 @@ impl State {
     pub(crate) fn execute(&mut self) -> LuaResult<()> {
         'frame: loop {
             let fi = self.frames.len() - 1;
-            let frame = self.frames[fi];
-            let Some(cl) = frame.closure else {
-                return Ok(());
+            let (cl, func, base, mut pc) = {
+                let frame = &self.frames[fi];
+                let Some(cl) = frame.closure else {
+                    return Ok(());
+                };
+                (cl, frame.func, frame.base, frame.pc)
             };
             let proto = cl.proto;
             let code = &proto.code[..];
             let k = &proto.constants[..];
-            let base = frame.base;
-            let mut pc = frame.pc;
 
             // Registers are reached through a raw pointer to the frame's base, re-derived after
             // every operation that may run other code (which may grow, and so move, the stack).
@@ -405,7 +406,8 @@ impl State {
                                 && hook_mask & super::hook::MASK_CALL == 0
                             {
                                 save_pc!();
-                                slow!(self.push_lua_frame(a, callee, nresults))?;
+                                // No refresh needed: the frame switch re-derives everything.
+                                self.push_lua_frame(a, callee, nresults)?;
                                 continue 'frame;
                             }
                         }
@@ -442,11 +444,13 @@ impl State {
                         if hook_mask & super::hook::MASK_RET != 0 {
                             slow!(self.return_hooks(fi))?;
                         }
-                        let frame = self.frames[fi];
-                        if frame.nresults == 1 && !frame.entry {
+                        let (nresults, entry) = {
+                            let f = &self.frames[fi];
+                            (f.nresults, f.entry)
+                        };
+                        if nresults == 1 && !entry {
                             // Fast path: one result back into a Lua caller.
-                            self.stack[frame.func] =
-                                if a < self.top { get!(ra) } else { Value::Nil };
+                            self.stack[func] = if a < self.top { get!(ra) } else { Value::Nil };
                             self.frames.pop();
                             if let Some(caller) = self.frames.last() {
                                 self.top = caller.top;
@@ -454,7 +458,7 @@ impl State {
                             continue 'frame;
                         }
                         let fixed = self.poscall(a);
-                        if frame.entry {
+                        if entry {
                             return Ok(());
                         }
                         if fixed {
@@ -559,8 +563,7 @@ impl State {
                     }
                     OP_VARARG => {
                         let wanted = i.b() as i32 - 1;
-                        let nvar =
-                            (base - frame.func - 1).saturating_sub(proto.num_params as usize);
+                        let nvar = (base - func - 1).saturating_sub(proto.num_params as usize);
                         let count = if wanted < 0 {
                             self.top = a;
                             slow!(self.ensure_stack(nvar))?;
