@@ -16,6 +16,11 @@ pub fn run(args: Vec<Vec<u8>>) -> i32 {
         _ => b"lua".to_vec(),
     };
     let mut state = State::new();
+    // Under an address-space limit (`ulimit -v`), keep the heap well inside it, so that a
+    // runaway script gets "not enough memory" rather than the allocator failing.
+    if let Some(limit) = address_space_limit() {
+        state.set_memory_limit(Some(limit / 2));
+    }
     state.set_stdout(Box::new(std::io::BufWriter::with_capacity(
         1 << 16,
         std::io::stdout(),
@@ -433,6 +438,16 @@ impl Cli {
         state.flush_stdout();
         self.progname = saved;
     }
+}
+
+/// The process's address-space limit in bytes, if one is set (read from `/proc/self/limits`).
+fn address_space_limit() -> Option<usize> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max address space"))?;
+    let soft = line.split_whitespace().nth(3)?;
+    soft.parse::<usize>().ok()
 }
 
 /// Stands in the bottom frame of every CLI run.

@@ -241,6 +241,18 @@ impl Heap {
         self.total_bytes = self.total_bytes.wrapping_add(after).wrapping_sub(before);
     }
 
+    /// As `intern`, but `None` when the allocator cannot hold a new string this long.
+    pub(crate) fn try_intern(&mut self, bytes: &[u8]) -> Option<Gc<LuaStr>> {
+        let hash = crate::value::lua_hash(bytes);
+        if let Some(s) = self.strings.find(bytes, hash) {
+            return Some(s);
+        }
+        let s = Gc::try_allocate_string(bytes, hash)?;
+        self.strings.insert(s);
+        self.register(GcObj::Str(s));
+        Some(s)
+    }
+
     /// The interned string with these bytes, creating it if needed.
     #[inline]
     pub fn intern(&mut self, bytes: &[u8]) -> Gc<LuaStr> {

@@ -124,19 +124,17 @@ impl Gc<LuaStr> {
         Some(layout.pad_to_align())
     }
 
-    /// A new (not yet interned) string object holding a copy of `bytes`.
-    pub(crate) fn allocate_string(bytes: &[u8], hash: u32) -> Self {
-        let Some(layout) = Self::string_layout(bytes.len()) else {
-            // Only a length near `isize::MAX` has no layout; no allocator could serve it.
-            std::alloc::handle_alloc_error(std::alloc::Layout::new::<GcBox<LuaStr>>())
-        };
+    /// A new (not yet interned) string object holding a copy of `bytes`; `None` when the
+    /// allocator cannot provide the block.
+    pub(crate) fn try_allocate_string(bytes: &[u8], hash: u32) -> Option<Self> {
+        let layout = Self::string_layout(bytes.len())?;
         // SAFETY: the layout has a non-zero size (it holds at least the object). The object is
         // written in full before use, and the bytes are copied into the block's tail, which the
         // layout reserves right after the object; `data` keeps the allocation's provenance.
         unsafe {
             let block = std::alloc::alloc(layout);
             if block.is_null() {
-                std::alloc::handle_alloc_error(layout);
+                return None;
             }
             let boxed = block as *mut GcBox<LuaStr>;
             let data = block.add(std::mem::size_of::<GcBox<LuaStr>>());
@@ -152,10 +150,19 @@ impl Gc<LuaStr> {
                     data: NonNull::new_unchecked(data),
                 },
             });
-            Gc {
+            Some(Gc {
                 ptr: NonNull::new_unchecked(boxed),
                 _marker: PhantomData,
-            }
+            })
+        }
+    }
+
+    /// As `try_allocate_string`, for strings that must exist (short ones): a failing
+    /// allocator ends the process, as it does for any other Rust allocation.
+    pub(crate) fn allocate_string(bytes: &[u8], hash: u32) -> Self {
+        match Self::try_allocate_string(bytes, hash) {
+            Some(s) => s,
+            None => std::alloc::handle_alloc_error(std::alloc::Layout::new::<GcBox<LuaStr>>()),
         }
     }
 

@@ -64,9 +64,10 @@ fn slice(bytes: &[u8], from: usize, to: usize) -> &[u8] {
     bytes.get(from..to).unwrap_or_default()
 }
 
-fn push_bytes(state: &mut State, bytes: &[u8]) {
-    let v = state.new_string(bytes);
+fn push_bytes(state: &mut State, bytes: &[u8]) -> LuaResult<()> {
+    let v = state.try_new_string(bytes)?;
     state.push(v);
+    Ok(())
 }
 
 /// Lua 5.1's memory error, for results too large to allocate.
@@ -92,9 +93,9 @@ fn sub(state: &mut State) -> LuaResult<usize> {
     if start == 1 && end == len as i64 {
         state.push(Value::String(s));
     } else if start <= end {
-        push_bytes(state, slice(s.as_bytes(), start as usize - 1, end as usize));
+        push_bytes(state, slice(s.as_bytes(), start as usize - 1, end as usize))?;
     } else {
-        push_bytes(state, b"");
+        push_bytes(state, b"")?;
     }
     Ok(1)
 }
@@ -102,7 +103,7 @@ fn sub(state: &mut State) -> LuaResult<usize> {
 fn reverse(state: &mut State) -> LuaResult<usize> {
     let s = state.check_string(1)?;
     let out: Vec<u8> = s.as_bytes().iter().rev().copied().collect();
-    push_bytes(state, &out);
+    push_bytes(state, &out)?;
     Ok(1)
 }
 
@@ -110,14 +111,14 @@ fn reverse(state: &mut State) -> LuaResult<usize> {
 fn lower(state: &mut State) -> LuaResult<usize> {
     let s = state.check_string(1)?;
     let out = s.as_bytes().to_ascii_lowercase();
-    push_bytes(state, &out);
+    push_bytes(state, &out)?;
     Ok(1)
 }
 
 fn upper(state: &mut State) -> LuaResult<usize> {
     let s = state.check_string(1)?;
     let out = s.as_bytes().to_ascii_uppercase();
-    push_bytes(state, &out);
+    push_bytes(state, &out)?;
     Ok(1)
 }
 
@@ -126,7 +127,7 @@ fn rep(state: &mut State) -> LuaResult<usize> {
     let n = state.check_int32(2)?;
     let unit = s.as_bytes();
     if n <= 0 || unit.is_empty() {
-        push_bytes(state, b"");
+        push_bytes(state, b"")?;
         return Ok(1);
     }
     let Some(total) = unit.len().checked_mul(n as usize) else {
@@ -142,7 +143,7 @@ fn rep(state: &mut State) -> LuaResult<usize> {
         let more = out.len().min(total - out.len());
         out.extend_from_within(..more);
     }
-    push_bytes(state, &out);
+    push_bytes(state, &out)?;
     Ok(1)
 }
 
@@ -183,7 +184,7 @@ fn char(state: &mut State) -> LuaResult<usize> {
             Err(_) => return Err(state.arg_error(i, "invalid value")),
         }
     }
-    push_bytes(state, &out);
+    push_bytes(state, &out)?;
     Ok(1)
 }
 
@@ -405,7 +406,7 @@ fn gsub(state: &mut State) -> LuaResult<usize> {
     }
     keep_buffers(state, m);
     out.extend_from_slice(slice(src, copied, src.len()));
-    push_bytes(state, &out);
+    push_bytes(state, &out)?;
     state.push(Value::Number(f64::from(count)));
     Ok(2)
 }

@@ -40,6 +40,8 @@ impl State {
     /// Compile `source` as a chunk named `chunkname` into a function whose environment is the
     /// global table. A syntax error comes back as an error of kind `Syntax` holding the message.
     pub fn load(&mut self, source: &[u8], chunkname: &[u8]) -> LuaResult<Value> {
+        // Compiling needs memory in proportion to the source; refuse what the limit cannot hold.
+        self.reserve_memory(source.len().saturating_mul(2))?;
         if source.first() == Some(&BINARY_SIGNATURE[0]) {
             let msg = binary_chunk_error(source, chunkname);
             let value = self.new_string(&msg);

@@ -301,13 +301,18 @@ impl State {
                     }
                     n += 1;
                 }
-                let mut buf = Vec::with_capacity(len);
+                // The result is allocated before the next safe point: check the limit first.
+                self.reserve_memory(len)?;
+                let mut buf = Vec::new();
+                if buf.try_reserve_exact(len).is_err() {
+                    return Err(self.memory_error());
+                }
                 for i in (1..=n).rev() {
                     if let Value::String(s) = self.stack[top - i] {
                         buf.extend_from_slice(s.as_bytes());
                     }
                 }
-                self.stack[top - n] = self.new_string(&buf);
+                self.stack[top - n] = self.try_new_string(&buf)?;
             }
             total -= n - 1;
             last -= n - 1;

@@ -240,6 +240,16 @@ impl State {
         self.heap.intern(bytes)
     }
 
+    /// A string value that may be large: fails with "not enough memory" when it would pass
+    /// the memory limit or the allocator cannot provide it, instead of ending the process.
+    pub fn try_new_string(&mut self, bytes: &[u8]) -> LuaResult<Value> {
+        self.reserve_memory(bytes.len())?;
+        match self.heap.try_intern(bytes) {
+            Some(s) => Ok(Value::String(s)),
+            None => Err(self.memory_error()),
+        }
+    }
+
     pub fn new_string(&mut self, bytes: &[u8]) -> Value {
         Value::String(self.heap.intern(bytes))
     }
