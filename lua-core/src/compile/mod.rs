@@ -85,6 +85,8 @@ pub fn compile_at_depth(
 fn format_error(e: &ParseError, lex: &Lexer<'_>, chunkname: &[u8]) -> Vec<u8> {
     let (msg, near): (&[u8], Option<Vec<u8>>) = match e {
         ParseError::Bare(msg) => return msg.as_bytes().to_vec(),
+        // A zero byte is token number 0 in Lua 5.1, which means "no token": no `near` part.
+        ParseError::Syntax(msg) if lex.at_zero_byte() => (msg.as_bytes(), None),
         ParseError::Syntax(msg) => (msg.as_bytes(), Some(lex.near_current())),
         ParseError::NoNear(msg) => (msg.as_bytes(), None),
         ParseError::Lex(LexError { msg, near }) => (

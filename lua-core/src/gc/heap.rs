@@ -222,7 +222,11 @@ impl Heap {
 
     /// Set the pause (percent); returns the previous one.
     pub fn set_pause(&mut self, pause: usize) -> usize {
-        std::mem::replace(&mut self.pause, pause)
+        let old = std::mem::replace(&mut self.pause, pause);
+        // Takes effect at once: a pause below 100 means "collect now", as the incremental
+        // collector of Lua 5.1 would start its next cycle immediately.
+        self.update_threshold();
+        old
     }
 
     /// Set the step multiplier; returns the previous one.

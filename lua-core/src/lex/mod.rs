@@ -94,6 +94,11 @@ impl<'s> Lexer<'s> {
         }
     }
 
+    /// The current token is a single zero byte.
+    pub(crate) fn at_zero_byte(&self) -> bool {
+        matches!(self.token, Token::Char(0))
+    }
+
     /// The current token as an error message shows it after `near` (Lua's `txtToken`): the text
     /// read for names, numerals and strings, the token's name otherwise.
     pub(crate) fn near_current(&self) -> Vec<u8> {

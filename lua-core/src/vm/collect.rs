@@ -91,6 +91,16 @@ impl State {
     /// Call `__gc` on each userdata scheduled for finalization, newest first. An error in a
     /// finalizer propagates, as in Lua 5.1, and leaves the rest scheduled.
     pub(crate) fn run_finalizers(&mut self) -> LuaResult<()> {
+        if self.finalizers_blocked {
+            return Ok(());
+        }
+        self.finalizers_blocked = true;
+        let r = self.run_pending_finalizers();
+        self.finalizers_blocked = false;
+        r
+    }
+
+    fn run_pending_finalizers(&mut self) -> LuaResult<()> {
         while !self.pending_finalizers.is_empty() {
             let u = self.pending_finalizers.remove(0);
             let Some(gc) = u.metatable.and_then(|mt| self.fast_tm(mt, super::Tm::Gc)) else {
@@ -118,6 +128,7 @@ impl State {
                 self.pending_finalizers.push(u);
             }
         }
+        self.finalizers_blocked = false;
         while !self.pending_finalizers.is_empty() {
             let _ = self.run_finalizers();
         }

@@ -56,7 +56,10 @@ impl State {
         let func_idx = self.top;
         self.push(handler);
         self.push(value);
-        match self.call_at(func_idx, 1, 1) {
+        let blocked = std::mem::replace(&mut self.finalizers_blocked, true);
+        let r = self.call_at(func_idx, 1, 1);
+        self.finalizers_blocked = blocked;
+        match r {
             Ok(()) => {
                 let v = self.stack[func_idx];
                 self.top = func_idx;

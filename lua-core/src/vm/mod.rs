@@ -142,6 +142,9 @@ pub struct State {
     pub(crate) main_thread: Gc<LuaThread>,
     /// Unreachable userdata whose `__gc` is still to be called (roots until then).
     pub(crate) pending_finalizers: Vec<Gc<crate::value::UserData>>,
+    /// Finalizers are being run, or a message handler is running: finalizers wait, so that
+    /// an erroring `__gc` cannot recurse into itself or into error handling.
+    pub(crate) finalizers_blocked: bool,
     /// The debug hook and the cached mask of its events (tested per instruction).
     pub(crate) hook: Option<hook::Hook>,
     pub(crate) hook_mask: u8,
@@ -187,6 +190,7 @@ impl State {
             error_handler: None,
             stdout: Box::new(std::io::stdout()),
             pending_finalizers: Vec::new(),
+            finalizers_blocked: false,
             hook: None,
             hook_mask: 0,
             in_hook: false,

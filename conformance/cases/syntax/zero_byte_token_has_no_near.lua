@@ -1,0 +1,2 @@
+print(loadstring("x = \0"))
+print(loadstring("a\0b"))
