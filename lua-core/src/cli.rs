@@ -19,7 +19,9 @@ pub fn run(args: Vec<Vec<u8>>) -> i32 {
     // Under an address-space limit (`ulimit -v`), keep the heap well inside it, so that a
     // runaway script gets "not enough memory" rather than the allocator failing.
     if let Some(limit) = address_space_limit() {
-        state.set_memory_limit(Some(limit / 2));
+        // The allocator's own overhead and growing buffers need room beyond what the heap
+        // accounts for, hence a quarter.
+        state.set_memory_limit(Some(limit / 4));
     }
     state.set_stdout(Box::new(std::io::BufWriter::with_capacity(
         1 << 16,

@@ -121,6 +121,8 @@ pub struct Heap {
     limit: Option<usize>,
     /// Work credited by `collectgarbage("step")` towards the next collection (see `step`).
     step_credit: usize,
+    /// The emergency reserve above the limit is open (see `effective_limit`).
+    reserve_in_use: bool,
 }
 
 impl Default for Heap {
@@ -135,6 +137,7 @@ impl Default for Heap {
             stopped: false,
             limit: None,
             step_credit: 0,
+            reserve_in_use: false,
         }
     }
 }
@@ -162,13 +165,33 @@ impl Heap {
 
     /// The heap holds more than the limit allows.
     pub fn over_limit(&self) -> bool {
-        self.limit.is_some_and(|l| self.total_bytes > l)
+        self.effective_limit().is_some_and(|l| self.total_bytes > l)
     }
 
     /// Whether `extra` more bytes would pass the limit.
     pub fn would_exceed(&self, extra: usize) -> bool {
-        self.limit
+        self.effective_limit()
             .is_some_and(|l| self.total_bytes.saturating_add(extra) > l)
+    }
+
+    /// The limit, raised by an emergency reserve after a memory error. A failed allocation
+    /// leaves Lua 5.1's heap where it was, so the error can be handled (formatted, printed,
+    /// caught); here the heap has already grown past the limit when the error is raised, and
+    /// the reserve gives the handling the same room. It ends once a collection brings the heap
+    /// back under the limit.
+    fn effective_limit(&self) -> Option<usize> {
+        let limit = self.limit?;
+        Some(if self.reserve_in_use {
+            limit.saturating_add(limit / 8)
+        } else {
+            limit
+        })
+    }
+
+    /// A memory error was raised: open the emergency reserve.
+    pub(crate) fn memory_error_raised(&mut self) {
+        self.reserve_in_use = true;
+        self.update_threshold();
     }
 
     /// The next safe-point trigger: the pause-scaled size (unless collection is stopped),
@@ -181,7 +204,7 @@ impl Heap {
                 .saturating_mul(self.pause)
                 .max(MIN_THRESHOLD)
         };
-        self.threshold = match self.limit {
+        self.threshold = match self.effective_limit() {
             Some(l) => gc.min(l.saturating_add(1)),
             None => gc,
         };
@@ -235,7 +258,8 @@ impl Heap {
     }
 
     fn register(&mut self, obj: GcObj) {
-        self.total_bytes += obj.size();
+        // Each object also costs its entry in the object list.
+        self.total_bytes += obj.size() + size_of::<GcObj>();
         self.objects.push(obj);
     }
 
@@ -366,7 +390,7 @@ impl Heap {
                 obj.clear_mark();
                 true
             } else {
-                freed += obj.size();
+                freed += obj.size() + size_of::<GcObj>();
                 // SAFETY: unmarked means unreachable from every root; it is removed from the
                 // object list by this `retain` and from the string table above.
                 unsafe { obj.free() };
@@ -375,6 +399,9 @@ impl Heap {
         });
         self.total_bytes = self.total_bytes.saturating_sub(freed);
         self.step_credit = 0;
+        if self.limit.is_some_and(|l| self.total_bytes <= l) {
+            self.reserve_in_use = false;
+        }
         self.update_threshold();
     }
 }

@@ -136,6 +136,7 @@ impl State {
 
     /// The error of a failed allocation. Message handlers do not run for it, as in Lua 5.1.
     pub fn memory_error(&mut self) -> LuaError {
+        self.heap.memory_error_raised();
         let value = self.new_string(b"not enough memory");
         LuaError {
             kind: ErrorKind::Memory,
