@@ -167,10 +167,19 @@ impl State {
                     reg!($i.a()) = r;
                 }};
             }
+            // The JMP that follows every test instruction.
+            macro_rules! follow_jump {
+                () => {{
+                    debug_assert!(pc < code.len());
+                    // SAFETY: the compiler always emits a JMP after a test instruction.
+                    let jump = unsafe { *code.get_unchecked(pc) };
+                    pc = (pc as i64 + 1 + jump.sbx() as i64) as usize;
+                }};
+            }
             macro_rules! cond_jump {
                 ($cond:expr) => {
                     if $cond {
-                        pc = (pc as i64 + 1 + code[pc].sbx() as i64) as usize;
+                        follow_jump!();
                     } else {
                         pc += 1;
                     }
@@ -183,7 +192,11 @@ impl State {
                     refresh!();
                     r?;
                 }
-                let i = code[pc];
+                debug_assert!(pc < code.len());
+                // SAFETY: every function the compiler emits ends with RETURN and every jump
+                // lands inside the function, so `pc` stays below `code.len()` (checked in debug
+                // builds, which run the whole test corpus).
+                let i = unsafe { *code.get_unchecked(pc) };
                 pc += 1;
                 let ra = i.a();
                 let a = base + ra as usize;
@@ -389,7 +402,7 @@ impl State {
                         let v = get!(i.b());
                         if v.is_falsy() != (i.c() != 0) {
                             reg!(ra) = v;
-                            pc = (pc as i64 + 1 + code[pc].sbx() as i64) as usize;
+                            follow_jump!();
                         } else {
                             pc += 1;
                         }
@@ -515,7 +528,7 @@ impl State {
                             reg!(cb - 1) = v;
                             // Take the loop's backward JMP here, as Lua 5.1 does: the JMP itself
                             // never runs, so hooks neither see nor count it.
-                            pc = (pc as i64 + 1 + code[pc].sbx() as i64) as usize;
+                            follow_jump!();
                         } else {
                             pc += 1;
                         }
