@@ -487,15 +487,20 @@ impl State {
                         {
                             let (limit, step) = (*limit, *step);
                             let idx = *idx + step;
-                            let go_on = if step > 0.0 {
-                                idx <= limit
-                            } else {
-                                limit <= idx
-                            };
-                            if go_on {
-                                pc = (pc as i64 + i.sbx() as i64) as usize;
-                                reg!(ra) = Value::Number(idx);
-                                reg!(ra + 3) = Value::Number(idx);
+                            macro_rules! next_iteration {
+                                () => {{
+                                    pc = (pc as i64 + i.sbx() as i64) as usize;
+                                    reg!(ra) = Value::Number(idx);
+                                    reg!(ra + 3) = Value::Number(idx);
+                                }};
+                            }
+                            // Separate branches keep the comparisons as jumps.
+                            if step > 0.0 {
+                                if idx <= limit {
+                                    next_iteration!();
+                                }
+                            } else if limit <= idx {
+                                next_iteration!();
                             }
                         }
                     }
