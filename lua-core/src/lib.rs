@@ -3,13 +3,13 @@
 pub mod api;
 pub mod bytecode;
 pub mod chunkid;
-pub mod compile;
-pub mod lex;
 pub mod cli;
-pub mod number;
+pub mod compile;
 pub mod gc;
-pub mod value;
+pub mod lex;
+pub mod number;
 pub mod stdlib;
+pub mod value;
 pub mod vm;
 
 pub use value::Value;
