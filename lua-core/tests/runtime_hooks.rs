@@ -347,7 +347,6 @@ fn line_hook_follows_calls_from_rust() {
 /// Lua 5.1 keeps the count hook's countdown per coroutine (a new coroutine starts a fresh
 /// count), so instructions run in coroutines are counted apart from the main thread's.
 #[test]
-#[ignore = "the countdown is kept once per state, not once per coroutine"]
 fn count_hook_countdown_is_per_coroutine() {
     let lua = Lua::new();
     let calls = Rc::new(Cell::new(0));

@@ -39,6 +39,8 @@ pub(crate) struct ExecContext {
     pub(crate) open_upvals: Vec<Gc<UpVal>>,
     pub(crate) error_handler: Option<usize>,
     pub(crate) frame_capacity: usize,
+    /// Instructions left before this thread's next count hook.
+    pub(crate) hook_countdown: u32,
 }
 
 impl ExecContext {
@@ -55,6 +57,7 @@ impl ExecContext {
             open_upvals: Vec::new(),
             error_handler: None,
             frame_capacity,
+            hook_countdown: 0,
         }
     }
 }

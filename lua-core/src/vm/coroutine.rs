@@ -32,6 +32,7 @@ impl State {
         std::mem::swap(&mut self.open_upvals, &mut t.open_upvals);
         std::mem::swap(&mut self.error_handler, &mut t.error_handler);
         std::mem::swap(&mut self.frame_capacity, &mut t.frame_capacity);
+        std::mem::swap(&mut self.hook_countdown, &mut t.hook_countdown);
     }
 
     /// Make `thread` the running thread, saving the current one's context.
@@ -47,6 +48,12 @@ impl State {
         let mut ctx = ExecContext::new(self.globals, vec![Value::Nil; 32], INITIAL_FRAME_CAPACITY);
         ctx.stack[0] = f;
         ctx.top = 1;
+        // A new thread starts a fresh count, as `lua_newthread` resets it.
+        ctx.hook_countdown = self
+            .hook
+            .as_ref()
+            .and_then(|h| h.mask.every_nth_instruction)
+            .unwrap_or(0);
         self.heap.alloc_thread(LuaThread::new(ctx))
     }
 

@@ -55,7 +55,6 @@ pub(crate) const MASK_RET: u8 = 8;
 pub(crate) struct Hook {
     pub(crate) mask: HookMask,
     pub(crate) func: HookFn,
-    pub(crate) countdown: u32,
 }
 
 impl State {
@@ -78,12 +77,8 @@ impl State {
             self.remove_hook();
             return;
         }
-        let countdown = mask.every_nth_instruction.unwrap_or(0);
-        self.hook = Some(Hook {
-            mask,
-            func: f,
-            countdown,
-        });
+        self.hook_countdown = mask.every_nth_instruction.unwrap_or(0);
+        self.hook = Some(Hook { mask, func: f });
         self.hook_mask = bits;
     }
 
@@ -136,11 +131,11 @@ impl State {
         let previous_next_pc = self.frames[fi].pc;
         self.frames[fi].pc = pc + 1;
         if self.hook_mask & MASK_COUNT != 0 {
-            let fire = match self.hook.as_mut() {
+            let fire = match self.hook.as_ref() {
                 Some(h) => {
-                    h.countdown = h.countdown.saturating_sub(1);
-                    if h.countdown == 0 {
-                        h.countdown = h.mask.every_nth_instruction.unwrap_or(1).max(1);
+                    self.hook_countdown = self.hook_countdown.saturating_sub(1);
+                    if self.hook_countdown == 0 {
+                        self.hook_countdown = h.mask.every_nth_instruction.unwrap_or(1).max(1);
                         true
                     } else {
                         false

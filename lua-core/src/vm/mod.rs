@@ -148,6 +148,9 @@ pub struct State {
     /// The debug hook and the cached mask of its events (tested per instruction).
     pub(crate) hook: Option<hook::Hook>,
     pub(crate) hook_mask: u8,
+    /// Instructions left before the next count hook, for the running thread (each thread
+    /// counts on its own, as in Lua 5.1).
+    pub(crate) hook_countdown: u32,
     /// A hook is running (hooks are not called from inside hooks).
     pub(crate) in_hook: bool,
     /// Host and library data attached to the state, one value per type.
@@ -193,6 +196,7 @@ impl State {
             finalizers_blocked: false,
             hook: None,
             hook_mask: 0,
+            hook_countdown: 0,
             in_hook: false,
             current_thread: main_thread,
             main_thread,
