@@ -59,18 +59,7 @@ pub(crate) fn scan_hex_float(s: &[u8], start: usize) -> Option<(f64, usize)> {
 
 /// `[+-]digits` after a `p`, clamped; `None` when there is no digit.
 fn scan_binary_exponent(s: &[u8], start: usize) -> Option<(i64, usize)> {
-    let mut i = start;
-    let negative = match s.get(i) {
-        Some(b'-') => {
-            i += 1;
-            true
-        }
-        Some(b'+') => {
-            i += 1;
-            false
-        }
-        _ => false,
-    };
+    let (negative, mut i) = super::parse::scan_sign(s, start);
     let digits_start = i;
     let mut value: i64 = 0;
     while let Some(&b) = s.get(i).filter(|b| b.is_ascii_digit()) {

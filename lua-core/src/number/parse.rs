@@ -39,6 +39,25 @@ pub(crate) fn is_c_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }
 
+/// An optional `+` or `-` at `i`: whether it was a minus, and the index after it.
+#[inline]
+pub(crate) fn scan_sign(s: &[u8], i: usize) -> (bool, usize) {
+    match s.get(i) {
+        Some(b'-') => (true, i + 1),
+        Some(b'+') => (false, i + 1),
+        _ => (false, i),
+    }
+}
+
+/// The index of the first byte at or after `i` that is not C white space.
+#[inline]
+pub(crate) fn skip_c_space(s: &[u8], mut i: usize) -> usize {
+    while s.get(i).is_some_and(|&b| is_c_space(b)) {
+        i += 1;
+    }
+    i
+}
+
 /// Whether `rest`, the text after a number, is blank as C sees it: white space up to the end or
 /// up to a NUL byte, where a C string ends. (No scanner here reads a NUL, so a string with one
 /// is read exactly as far as C would read it.)
@@ -58,21 +77,7 @@ pub(crate) fn is_blank_tail(rest: &[u8]) -> bool {
 /// glibc's `strtod`: the value read from the start of `s` and the index just past it, or `None`
 /// when nothing could be read.
 fn strtod(s: &[u8]) -> Option<(f64, usize)> {
-    let mut i = 0;
-    while s.get(i).is_some_and(|&b| is_c_space(b)) {
-        i += 1;
-    }
-    let negative = match s.get(i) {
-        Some(b'-') => {
-            i += 1;
-            true
-        }
-        Some(b'+') => {
-            i += 1;
-            false
-        }
-        _ => false,
-    };
+    let (negative, i) = scan_sign(s, skip_c_space(s, 0));
     let (magnitude, end) = match s.get(i) {
         Some(b'0') if matches!(s.get(i + 1), Some(b'x' | b'X')) => {
             // Without a hex digit after the prefix, only the `0` is read.

@@ -1,7 +1,7 @@
 //! `tonumber(s, base)`: Lua 5.1 reads the string with C's `strtoul`, so a `-` sign wraps the
 //! value around 2^64 and an overflow gives 2^64 - 1, before the result becomes a double.
 
-use super::parse::{is_blank_tail, is_c_space, str_to_number};
+use super::parse::{is_blank_tail, scan_sign, skip_c_space, str_to_number};
 
 /// What `tonumber(s, base)` returns in Lua 5.1, or `None` for its `nil`.
 ///
@@ -29,21 +29,7 @@ pub fn str_to_number_base(s: &[u8], base: u32) -> Option<f64> {
 /// glibc's `strtoul` on a 64-bit machine: the value and the index just past the digits, or `None`
 /// when there is no digit (C then reports that nothing was read).
 fn strtoul(s: &[u8], base: u32) -> Option<(u64, usize)> {
-    let mut i = 0;
-    while s.get(i).is_some_and(|&b| is_c_space(b)) {
-        i += 1;
-    }
-    let negative = match s.get(i) {
-        Some(b'-') => {
-            i += 1;
-            true
-        }
-        Some(b'+') => {
-            i += 1;
-            false
-        }
-        _ => false,
-    };
+    let (negative, mut i) = scan_sign(s, skip_c_space(s, 0));
     // The `0x` prefix counts only with a hex digit after it; otherwise the `0` alone is read.
     if base == 16
         && s.get(i) == Some(&b'0')
