@@ -7,26 +7,12 @@
 //! chunk `=t` with `lua_pcall` and `debug.traceback` as message handler, the way `Lua::load`
 //! runs a chunk.
 
+mod common;
+use common::Output;
+
 use lua_core::api::{Error, Library, Lua, LuaOptions};
-use std::cell::RefCell;
-use std::io::Write;
-use std::rc::Rc;
 
 const SMALL_STACK: usize = 2 * 1024 * 1024;
-
-/// A `print` destination the test can read back.
-#[derive(Clone, Default)]
-struct Output(Rc<RefCell<Vec<u8>>>);
-
-impl Write for Output {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 /// Run `source` as chunk `=t` with every library, on a 2 MB stack; what it printed, then how
 /// it failed, in the reference host's format.

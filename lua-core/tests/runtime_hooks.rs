@@ -3,29 +3,12 @@
 //! The event sequences and counts were recorded from Lua 5.1.5 embedded in a C host that sets
 //! the same hook with `lua_sethook` before running the script as chunk `=t`.
 
+mod common;
+use common::Output;
+
 use lua_core::api::{Error, Function, HookEvent, HookMask, Lua, Table};
 use std::cell::{Cell, RefCell};
-use std::io::Write;
 use std::rc::Rc;
-
-#[derive(Clone, Default)]
-struct Output(Rc<RefCell<Vec<u8>>>);
-
-impl Write for Output {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Output {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.borrow()).into_owned()
-    }
-}
 
 const SCRIPT: &str = r#"local function f(x)
   if x > 1 then

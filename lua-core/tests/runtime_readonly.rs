@@ -5,23 +5,10 @@
 //! Expected outputs were recorded from Redis 7.0.0's `deps/lua` embedded in a C host that
 //! registers `set_readonly(t, flag)` and runs each script as chunk `=t`.
 
+mod common;
+use common::Output;
+
 use lua_core::api::{Error, Lua, Table};
-use std::cell::RefCell;
-use std::io::Write;
-use std::rc::Rc;
-
-#[derive(Clone, Default)]
-struct Output(Rc<RefCell<Vec<u8>>>);
-
-impl Write for Output {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 /// A state with `set_readonly(t, flag)` registered, as the reference host has it.
 fn lua_with_set_readonly() -> Lua {
