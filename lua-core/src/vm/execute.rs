@@ -559,50 +559,69 @@ impl State {
                         self.close_upvalues(a);
                     }
                     OP_CLOSURE => {
-                        let p = proto.protos[i.bx() as usize];
-                        let nup = p.num_upvalues as usize;
-                        let mut upvals = crate::value::UpvalList::with_capacity(nup);
-                        for j in 0..nup {
-                            let pseudo = code[pc + j];
-                            if pseudo.opcode() == OpCode::GetUpval {
-                                upvals.push(cl.upvals[pseudo.b() as usize]);
-                            } else {
-                                upvals.push(self.find_upval(base + pseudo.b() as usize));
-                            }
-                        }
-                        pc += nup;
-                        let ncl = self.heap.alloc_lua_closure(LuaClosure {
-                            proto: p,
-                            upvals,
-                            env: Cell::new(cl.env()),
-                        });
+                        let ncl = self.make_closure(cl, &code[pc..], base, i.bx() as usize);
+                        pc += proto.protos[i.bx() as usize].num_upvalues as usize;
                         reg!(ra) = Value::LuaFunction(ncl);
                         check_gc!();
                     }
                     OP_VARARG => {
-                        let wanted = i.b() as i32 - 1;
                         let nvar = (base - func - 1).saturating_sub(proto.num_params as usize);
-                        let count = if wanted < 0 {
-                            self.top = a;
-                            slow!(self.ensure_stack(nvar))?;
-                            self.top = a + nvar;
-                            nvar
-                        } else {
-                            wanted as usize
-                        };
-                        for j in 0..count {
-                            self.stack[a + j] = if j < nvar {
-                                self.stack[base - nvar + j]
-                            } else {
-                                Value::Nil
-                            };
-                        }
+                        slow!(self.copy_varargs(a, base, nvar, i.b() as i32 - 1))?;
                     }
                     // Numbers past the last opcode are never emitted by the compiler.
                     _ => {}
                 }
             }
         }
+    }
+
+    /// CLOSURE: a new closure of the `index`th nested function of `cl`, capturing what the
+    /// pseudo-instructions at the start of `code` name (upvalues of `cl`, or registers).
+    #[inline(never)]
+    fn make_closure(
+        &mut self,
+        cl: crate::gc::Gc<LuaClosure>,
+        code: &[crate::bytecode::Instruction],
+        base: usize,
+        index: usize,
+    ) -> crate::gc::Gc<LuaClosure> {
+        let p = cl.proto.protos[index];
+        let nup = p.num_upvalues as usize;
+        let mut upvals = crate::value::UpvalList::with_capacity(nup);
+        for pseudo in code.iter().take(nup) {
+            if pseudo.opcode() == OpCode::GetUpval {
+                upvals.push(cl.upvals[pseudo.b() as usize]);
+            } else {
+                upvals.push(self.find_upval(base + pseudo.b() as usize));
+            }
+        }
+        self.heap.alloc_lua_closure(LuaClosure {
+            proto: p,
+            upvals,
+            env: Cell::new(cl.env()),
+        })
+    }
+
+    /// VARARG: copy the `nvar` extra arguments below `base` to `a..`, `wanted` of them (padded
+    /// with nil), or all of them with `top` after them when `wanted` is negative.
+    #[inline(never)]
+    fn copy_varargs(&mut self, a: usize, base: usize, nvar: usize, wanted: i32) -> LuaResult<()> {
+        let count = if wanted < 0 {
+            self.top = a;
+            self.ensure_stack(nvar)?;
+            self.top = a + nvar;
+            nvar
+        } else {
+            wanted as usize
+        };
+        for j in 0..count {
+            self.stack[a + j] = if j < nvar {
+                self.stack[base - nvar + j]
+            } else {
+                Value::Nil
+            };
+        }
+        Ok(())
     }
 
     /// Store `n` values from the registers after `a` into table `h`, ending at index `last`
