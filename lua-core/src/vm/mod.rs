@@ -393,19 +393,17 @@ impl State {
     /// Argument `i` (1-based) of the running native function, `nil` when absent.
     #[inline]
     pub fn arg(&self, i: usize) -> Value {
-        let idx = self.native_base() + i - 1;
-        if i >= 1 && idx < self.top {
-            self.stack[idx]
-        } else {
-            Value::Nil
+        match (self.native_base() + i).checked_sub(1) {
+            Some(idx) if i >= 1 && idx < self.top => self.stack[idx],
+            _ => Value::Nil,
         }
     }
 
     /// Overwrite argument `i` (1-based, must exist).
     pub(crate) fn set_arg(&mut self, i: usize, v: Value) {
-        let idx = self.native_base() + i - 1;
-        if idx < self.top {
-            self.stack[idx] = v;
+        match (self.native_base() + i).checked_sub(1) {
+            Some(idx) if i >= 1 && idx < self.top => self.stack[idx] = v,
+            _ => {}
         }
     }
 
