@@ -241,7 +241,11 @@ impl State {
                         let key = rk_ref!(i.c());
                         let fast = match t {
                             Value::Table(h) => {
-                                let v = h.get(key);
+                                // String keys (fields) are looked up inline.
+                                let v = match key {
+                                    Value::String(s) => h.get_str(*s),
+                                    _ => h.get(key),
+                                };
                                 if !v.is_nil() || h.metatable().is_none() {
                                     Some(v)
                                 } else {
