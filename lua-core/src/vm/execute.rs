@@ -241,9 +241,12 @@ impl State {
                         let key = rk_ref!(i.c());
                         let fast = match t {
                             Value::Table(h) => {
-                                // String keys (fields) are looked up inline.
+                                // Field names and integer indices are looked up inline.
                                 let v = match key {
                                     Value::String(s) => h.get_str(*s),
+                                    Value::Number(n) if (*n as i64) as f64 == *n => {
+                                        h.get_int(*n as i64)
+                                    }
                                     _ => h.get(key),
                                 };
                                 if !v.is_nil() || h.metatable().is_none() {
