@@ -109,11 +109,29 @@ impl State {
                     unsafe { &*regs.add($x as usize) }
                 };
             }
+            // Constant and upvalue operands index the running function's tables directly.
+            // SAFETY of `konst!`/`upval!`: the compiler only emits constant indices below the
+            // prototype's constant count and upvalue indices below its upvalue count, which is
+            // the length of every closure's upvalue list (checked in debug builds).
+            macro_rules! konst {
+                ($x:expr) => {{
+                    let x = $x as usize;
+                    debug_assert!(x < k.len());
+                    unsafe { k.get_unchecked(x) }
+                }};
+            }
+            macro_rules! upval {
+                ($x:expr) => {{
+                    let x = $x as usize;
+                    debug_assert!(x < cl.upvals.len());
+                    *unsafe { cl.upvals.get_unchecked(x) }
+                }};
+            }
             macro_rules! rk_ref {
                 ($x:expr) => {{
                     let x = $x;
                     if is_k(x) {
-                        &k[index_k(x) as usize]
+                        konst!(index_k(x))
                     } else {
                         reg_ref!(x)
                     }
@@ -135,9 +153,12 @@ impl State {
                 }};
             }
             macro_rules! save_pc {
-                () => {
-                    self.frames[fi].pc = pc
-                };
+                () => {{
+                    debug_assert!(fi < self.frames.len());
+                    // SAFETY: the running frame is `frames[fi]` until this loop switches frames;
+                    // calls made from here pop everything they push before returning.
+                    unsafe { self.frames.get_unchecked_mut(fi) }.pc = pc
+                }};
             }
             // A slow path: record the pc (for error positions), run it, re-derive the registers.
             macro_rules! slow {
@@ -206,7 +227,7 @@ impl State {
                         reg!(ra) = get!(i.b());
                     }
                     OP_LOADK => {
-                        reg!(ra) = k[i.bx() as usize];
+                        reg!(ra) = *konst!(i.bx());
                     }
                     OP_LOADBOOL => {
                         reg!(ra) = Value::Boolean(i.b() != 0);
@@ -220,11 +241,11 @@ impl State {
                         }
                     }
                     OP_GETUPVAL => {
-                        let u = cl.upvals[i.b() as usize];
+                        let u = upval!(i.b());
                         reg!(ra) = self.upval_get(u);
                     }
                     OP_GETGLOBAL => {
-                        let key = k[i.bx() as usize];
+                        let key = *konst!(i.bx());
                         let env = cl.env();
                         let v = match key {
                             Value::String(s) => env.get_str(s),
@@ -266,14 +287,14 @@ impl State {
                         };
                     }
                     OP_SETGLOBAL => {
-                        let key = k[i.bx() as usize];
+                        let key = *konst!(i.bx());
                         let env = cl.env();
                         let v = get!(ra);
                         slow!(self.set_index(Value::Table(env), key, v, None))?;
                         check_gc!();
                     }
                     OP_SETUPVAL => {
-                        let u = cl.upvals[i.b() as usize];
+                        let u = upval!(i.b());
                         let v = get!(ra);
                         self.upval_set(u, v);
                     }
