@@ -354,17 +354,7 @@ fn bad_arguments_read_like_lua() {
             "s:1: calling 'm' on bad self (string expected, got table)",
         ),
     ];
-    for (source, expected) in cases {
-        let wrapped = format!("local ok, e = pcall(function() {source} end) return e");
-        assert_eq!(
-            lua.load(wrapped)
-                .set_name("=s")
-                .eval::<String>()
-                .expect("eval"),
-            expected,
-            "{source}"
-        );
-    }
+    assert_pcall_errors(&lua, &cases);
     assert_eq!(
         lua.load("return f('ab', 2)")
             .eval::<String>()
@@ -849,17 +839,7 @@ fn userdata_errors_read_like_lua() {
             "s:1: userdata already mutably borrowed",
         ),
     ];
-    for (source, expected) in cases {
-        let wrapped = format!("local ok, e = pcall(function() {source} end) return e");
-        assert_eq!(
-            lua.load(wrapped)
-                .set_name("=s")
-                .eval::<String>()
-                .expect("eval"),
-            expected,
-            "{source}"
-        );
-    }
+    assert_pcall_errors(&lua, &cases);
     assert_eq!(
         lua.load("local c = Counter(2) c:apply(function(v) return v * 21 end) return c:get()")
             .eval::<i64>()
@@ -949,4 +929,19 @@ fn a_panicking_callback_reaches_the_host() {
         .eval()
         .expect("depth");
     assert_eq!(depth, 200);
+}
+
+/// Run each source inside `pcall` in chunk `=s` and check the error message it returns.
+fn assert_pcall_errors(lua: &Lua, cases: &[(&str, &str)]) {
+    for (source, expected) in cases {
+        let wrapped = format!("local ok, e = pcall(function() {source} end) return e");
+        assert_eq!(
+            lua.load(wrapped)
+                .set_name("=s")
+                .eval::<String>()
+                .expect("eval"),
+            *expected,
+            "{source}"
+        );
+    }
 }
