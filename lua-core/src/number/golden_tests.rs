@@ -1,6 +1,6 @@
 //! Table-driven comparisons with lua5.1's own output, recorded by `testdata/make_golden.sh`.
 
-use super::{format_float, format_number, str_to_number, Conversion, Flags, FormatSpec};
+use super::{format_float, format_number, str_to_number, FormatSpec};
 
 const PRINT_GOLDEN: &str = include_str!("testdata/print.golden");
 const FORMAT_GOLDEN: &str = include_str!("testdata/format.golden");
@@ -21,28 +21,8 @@ fn golden_number(text: &str) -> f64 {
 fn golden_spec(text: &str) -> FormatSpec {
     let bytes = text.as_bytes();
     assert_eq!(bytes.first(), Some(&b'%'), "format {text:?}");
-    let mut i = 1;
-    let mut flags = Flags::default();
-    while bytes.get(i).is_some_and(|&c| flags.set(c)) {
-        i += 1;
-    }
-    let number = |i: &mut usize| {
-        let mut n = 0;
-        while let Some(d) = bytes.get(*i).filter(|d| d.is_ascii_digit()) {
-            n = n * 10 + usize::from(d - b'0');
-            *i += 1;
-        }
-        n
-    };
-    let width = number(&mut i);
-    let precision = if bytes.get(i) == Some(&b'.') {
-        i += 1;
-        Some(number(&mut i))
-    } else {
-        None
-    };
-    let conversion = bytes.get(i).and_then(|&c| Conversion::from_byte(c));
-    assert_eq!(i + 1, bytes.len(), "format {text:?}");
+    let (flags, width, precision, conversion, end) = super::printf::scan_spec(&bytes[1..]);
+    assert_eq!(end + 2, bytes.len(), "format {text:?}");
     FormatSpec {
         flags,
         width,

@@ -267,33 +267,40 @@ fn insert_fill(out: &mut Vec<u8>, at: usize, count: usize, byte: u8) {
     out.splice(at..at, core::iter::repeat_n(byte, count));
 }
 
+/// Test helper: `flags width .precision conversion` read from the start of `bytes`, and the
+/// index after them.
+#[cfg(test)]
+pub(super) fn scan_spec(bytes: &[u8]) -> (Flags, usize, Option<usize>, Option<Conversion>, usize) {
+    let mut flags = Flags::default();
+    let mut i = 0;
+    while bytes.get(i).is_some_and(|&c| flags.set(c)) {
+        i += 1;
+    }
+    let number = |i: &mut usize| {
+        let mut n = 0;
+        while let Some(d) = bytes.get(*i).filter(|d| d.is_ascii_digit()) {
+            n = n * 10 + usize::from(d - b'0');
+            *i += 1;
+        }
+        n
+    };
+    let width = number(&mut i);
+    let precision = if bytes.get(i) == Some(&b'.') {
+        i += 1;
+        Some(number(&mut i))
+    } else {
+        None
+    };
+    let conversion = bytes.get(i).and_then(|&c| Conversion::from_byte(c));
+    (flags, width, precision, conversion, i)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn spec(text: &str) -> FormatSpec {
-        let bytes = text.as_bytes();
-        let mut flags = Flags::default();
-        let mut i = 0;
-        while bytes.get(i).is_some_and(|&c| flags.set(c)) {
-            i += 1;
-        }
-        let number = |i: &mut usize| {
-            let mut n = 0;
-            while let Some(d) = bytes.get(*i).filter(|d| d.is_ascii_digit()) {
-                n = n * 10 + usize::from(d - b'0');
-                *i += 1;
-            }
-            n
-        };
-        let width = number(&mut i);
-        let precision = if bytes.get(i) == Some(&b'.') {
-            i += 1;
-            Some(number(&mut i))
-        } else {
-            None
-        };
-        let conversion = bytes.get(i).and_then(|&c| Conversion::from_byte(c));
+        let (flags, width, precision, conversion, _) = scan_spec(text.as_bytes());
         FormatSpec {
             flags,
             width,
