@@ -10,8 +10,10 @@ checks that every output equals lua5.1's, and prints times, peak memory and rati
 usage: compare [options] [filter...]
 
   filter...          run only the benchmarks whose name (group/name) contains one of these
-  --lua PATH         our interpreter (default: $LUA_UNDER_TEST, else target/release/lua
-                     of this workspace, or of $CARGO_TARGET_DIR when that is set)
+  --lua PATH         our interpreter (default: $LUA_UNDER_TEST, else the distributable
+                     build of this workspace's target dir, or $CARGO_TARGET_DIR's: the
+                     static x86_64-unknown-linux-gnu/release/lua that `cargo build-static`
+                     makes, on x86_64 Linux; release/lua elsewhere)
   --lua51 PATH       the reference interpreter (default: lua5.1 from PATH)
   --luajit PATH      LuaJIT, run with -joff (default: luajit from PATH)
   --runs N           runs per interpreter and benchmark; the best time counts (default 3)
@@ -129,13 +131,26 @@ pub(crate) fn parse(
     })
 }
 
-/// `release/lua` in the target directory cargo would build into.
+/// Where `cargo build-static` (an alias in `.cargo/config.toml`) puts the distributable `lua`,
+/// relative to the target directory; `None` where that alias does not apply.
+const STATIC_BUILD: Option<&str> =
+    if cfg!(all(target_arch = "x86_64", target_os = "linux", target_env = "gnu")) {
+        Some("x86_64-unknown-linux-gnu/release/lua")
+    } else {
+        None
+    };
+
+/// The `lua` that ships, in the target directory cargo would build into: the static build
+/// where there is one, else `release/lua`.
 fn default_ours(manifest_dir: &Path, cargo_target_dir: Option<&str>) -> PathBuf {
     let target = match cargo_target_dir {
         Some(dir) => PathBuf::from(dir),
         None => manifest_dir.parent().unwrap_or(manifest_dir).join("target"),
     };
-    target.join("release").join("lua")
+    match STATIC_BUILD {
+        Some(path) => target.join(path),
+        None => target.join("release").join("lua"),
+    }
 }
 
 fn parse_runs(text: &str) -> Result<u32, String> {
@@ -179,9 +194,10 @@ mod tests {
         let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
             .parent()
             .map(Path::to_path_buf);
+        let built = STATIC_BUILD.unwrap_or("release/lua");
         assert_eq!(
             Some(o.ours),
-            workspace.map(|w| w.join("target/release/lua"))
+            workspace.map(|w| w.join("target").join(built))
         );
         assert!(!o.ours_explicit);
         assert_eq!((o.lua51, o.luajit), (None, None));
@@ -225,7 +241,8 @@ mod tests {
             lua_under_test: None,
             ..env
         };
-        assert_eq!(options("", &env).ours, PathBuf::from("/t/release/lua"));
+        let built = STATIC_BUILD.unwrap_or("release/lua");
+        assert_eq!(options("", &env).ours, Path::new("/t").join(built));
         assert!(!options("", &env).ours_explicit);
     }
 

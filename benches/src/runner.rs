@@ -114,7 +114,7 @@ fn announce(lineup: &Lineup, options: &Options) {
                 eprintln!("{:>12}: {command}", slot.label());
             }
             None if slot == Slot::Ours => eprintln!(
-                "{:>12}: not found at {} (build it with `cargo build --release -p lua-core`); shown as -",
+                "{:>12}: not found at {} (build it with `cargo build-static`, or pass --lua); shown as -",
                 slot.label(),
                 options.ours.display()
             ),

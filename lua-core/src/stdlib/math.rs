@@ -85,17 +85,25 @@ unary! {
     cosh => f64::cosh;
     tan => f64::tan;
     tanh => f64::tanh;
-    asin => f64::asin;
-    acos => f64::acos;
+    asin => |x| outside_unit_interval(x).unwrap_or_else(|| x.asin());
+    acos => |x| outside_unit_interval(x).unwrap_or_else(|| x.acos());
     atan => f64::atan;
     ceil => f64::ceil;
     floor => f64::floor;
     sqrt => f64::sqrt;
     log => f64::ln;
-    log10 => f64::log10;
+    log10 => |x| if x < 0.0 { f64::NAN } else { x.log10() };
     exp => f64::exp;
     deg => |x| x / RADIANS_PER_DEGREE;
     rad => |x| x * RADIANS_PER_DEGREE;
+}
+
+/// The domain error of `asin` and `acos`. The sign of the NaN is not fixed by C; the
+/// reference's libm gives a positive one (as it does for `log10` of a negative number), while
+/// other builds of the same libm (the static one) give a negative one, which prints as `-nan`.
+/// Pinned here so that every build prints what the reference does.
+fn outside_unit_interval(x: f64) -> Option<f64> {
+    (x.abs() > 1.0).then_some(f64::NAN)
 }
 
 // The two-argument functions check their second argument first: Lua 5.1 reads both inside one
