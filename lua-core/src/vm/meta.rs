@@ -3,7 +3,7 @@
 
 use super::{LuaResult, State, Tm};
 use crate::gc::Gc;
-use crate::value::{Table, Value};
+use crate::value::{LuaStr, Table, Value};
 
 /// Longest `__index`/`__newindex` chain followed before `loop in gettable`.
 const MAX_TAG_LOOP: usize = 100;
@@ -65,6 +65,31 @@ impl State {
         self.call_at(func, 3, 0)?;
         self.top = func;
         Ok(())
+    }
+
+    /// `h[key]` for a string key that `h` itself lacks, following `__index` tables inline (the
+    /// common shape of method lookup through classes). `None` when a handler is a function or
+    /// not a table, or the chain is too long: the general path then redoes the walk.
+    #[inline]
+    pub(crate) fn index_miss_str(&self, h: Gc<Table>, key: Gc<LuaStr>) -> Option<Value> {
+        let mut h = h;
+        for _ in 0..MAX_TAG_LOOP {
+            let Some(mt) = h.metatable() else {
+                return Some(Value::Nil);
+            };
+            match self.fast_tm(mt, Tm::Index) {
+                None => return Some(Value::Nil),
+                Some(Value::Table(next)) => {
+                    let v = next.get_str(key);
+                    if !v.is_nil() {
+                        return Some(v);
+                    }
+                    h = next;
+                }
+                Some(_) => return None,
+            }
+        }
+        None
     }
 
     /// `t[key]` with metamethods. `reg` is the register holding `t`, for error messages.
