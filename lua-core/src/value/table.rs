@@ -77,7 +77,7 @@ pub(crate) fn parts_size(array_len: usize, node_len: usize) -> usize {
 #[inline(always)]
 fn array_index(key: &Value) -> Option<i64> {
     if let Value::Number(n) = *key {
-        let k = n as i32;
+        let k = crate::number::to_c_int(n);
         if k as f64 == n {
             return Some(k as i64);
         }

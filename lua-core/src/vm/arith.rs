@@ -56,14 +56,10 @@ pub(crate) fn lua_mod(a: f64, b: f64) -> f64 {
 pub(crate) fn floor(x: f64) -> f64 {
     // Below 2^52 in magnitude a double may have a fraction; truncation through i64 is exact.
     if x.abs() < 4_503_599_627_370_496.0 {
-        let t = x as i64 as f64;
+        let t = crate::number::to_c_long(x) as f64;
         let f = if t > x { t - 1.0 } else { t };
-        // Keep the sign of zero: floor(-0.0) is -0.0.
-        if f == 0.0 {
-            0.0f64.copysign(x)
-        } else {
-            f
-        }
+        // The floor has the sign of `x`; this only changes floor(-0.0), which is -0.0.
+        f.copysign(x)
     } else {
         x.floor()
     }

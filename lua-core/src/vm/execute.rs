@@ -264,8 +264,13 @@ impl State {
                                 // Field names and integer indices are looked up inline.
                                 let v = match key {
                                     Value::String(s) => h.get_str(*s),
-                                    Value::Number(n) if (*n as i64) as f64 == *n => {
-                                        h.get_int(*n as i64)
+                                    Value::Number(n) => {
+                                        let k = crate::number::to_c_long(*n);
+                                        if k as f64 == *n {
+                                            h.get_int(k)
+                                        } else {
+                                            h.get(key)
+                                        }
                                     }
                                     _ => h.get(key),
                                 };
@@ -306,7 +311,7 @@ impl State {
                         // Fast path: an existing key of a table (no __newindex applies).
                         let done = match (t, key) {
                             (Value::Table(h), Value::Number(n)) if !h.readonly => {
-                                let idx = n as i64;
+                                let idx = crate::number::to_c_long(n);
                                 idx as f64 == n && h.borrow_mut().overwrite_int(idx, v)
                             }
                             (Value::Table(h), Value::String(s)) if !h.readonly => {
