@@ -1,5 +1,6 @@
 //! Allocation, accounting and the sweep phase.
 
+use super::objref::ObjRef;
 use super::{Gc, GcBox};
 use crate::value::{
     FuncProto, LuaClosure, LuaStr, LuaThread, NativeClosure, StringTable, Table, UpState, UpVal,
@@ -7,7 +8,7 @@ use crate::value::{
 };
 use std::mem::size_of;
 
-/// A type-tagged handle to any collectable object, as listed in the heap.
+/// A type-tagged handle to any collectable object. The heap lists them packed (`ObjRef`).
 #[derive(Clone, Copy)]
 pub(crate) enum GcObj {
     Str(Gc<LuaStr>),
@@ -31,19 +32,6 @@ impl GcObj {
             GcObj::Proto(o) => o.header().marked.get(),
             GcObj::UserData(o) => o.header().marked.get(),
             GcObj::Thread(o) => o.header().marked.get(),
-        }
-    }
-
-    fn clear_mark(self) {
-        match self {
-            GcObj::Str(o) => o.header().marked.set(false),
-            GcObj::Table(o) => o.header().marked.set(false),
-            GcObj::Lua(o) => o.header().marked.set(false),
-            GcObj::Native(o) => o.header().marked.set(false),
-            GcObj::UpVal(o) => o.header().marked.set(false),
-            GcObj::Proto(o) => o.header().marked.set(false),
-            GcObj::UserData(o) => o.header().marked.set(false),
-            GcObj::Thread(o) => o.header().marked.set(false),
         }
     }
 
@@ -73,7 +61,8 @@ impl GcObj {
     }
 
     /// # Safety
-    /// The object must be unreachable and listed nowhere else.
+    /// The object must be unreachable and listed nowhere else (a string is listed in the intern
+    /// table, so the sweep frees strings there, with `free_string`, not through this).
     unsafe fn free(self) {
         // SAFETY: forwarded contract.
         unsafe {
@@ -107,7 +96,8 @@ const DEFAULT_PAUSE: usize = 200;
 const MIN_THRESHOLD: usize = 64 * 1024;
 
 pub struct Heap {
-    objects: Vec<GcObj>,
+    /// Every object but strings: those are listed (and swept) by the intern table.
+    objects: Vec<ObjRef>,
     pub(crate) strings: StringTable,
     /// Bytes currently held by live (or not yet swept) objects.
     total_bytes: usize,
@@ -127,10 +117,11 @@ pub struct Heap {
 
 impl Default for Heap {
     fn default() -> Self {
+        let strings = StringTable::default();
         Heap {
             objects: Vec::new(),
-            strings: StringTable::default(),
-            total_bytes: 0,
+            total_bytes: strings.bucket_bytes(),
+            strings,
             threshold: MIN_THRESHOLD,
             pause: DEFAULT_PAUSE,
             step_multiplier: 200,
@@ -259,8 +250,14 @@ impl Heap {
 
     fn register(&mut self, obj: GcObj) {
         // Each object also costs its entry in the object list.
-        self.total_bytes += obj.size() + size_of::<GcObj>();
-        self.objects.push(obj);
+        self.total_bytes += obj.size() + size_of::<ObjRef>();
+        self.objects.push(ObjRef::new(obj));
+    }
+
+    /// List a new string: it goes into the intern table, which is the strings' object list.
+    fn register_string(&mut self, s: Gc<LuaStr>) {
+        let grown = self.strings.insert(s);
+        self.total_bytes += LuaStr::size_for(s.len()) + grown;
     }
 
     /// Record a change in the size of an object's contents (a table part grew or shrank).
@@ -276,8 +273,7 @@ impl Heap {
             return Some(s);
         }
         let s = Gc::try_allocate_string(bytes, hash)?;
-        self.strings.insert(s);
-        self.register(GcObj::Str(s));
+        self.register_string(s);
         Some(s)
     }
 
@@ -291,8 +287,7 @@ impl Heap {
             return s;
         }
         let s = Gc::allocate_string(bytes, hash);
-        self.strings.insert(s);
-        self.register(GcObj::Str(s));
+        self.register_string(s);
         s
     }
 
@@ -343,10 +338,7 @@ impl Heap {
         self.objects
             .iter()
             .rev()
-            .filter_map(|o| match *o {
-                GcObj::UserData(u) if !u.header().marked.get() => Some(u),
-                _ => None,
-            })
+            .filter_map(|o| o.userdata().filter(|u| !u.header().marked.get()))
             .collect()
     }
 
@@ -355,10 +347,7 @@ impl Heap {
         self.objects
             .iter()
             .rev()
-            .filter_map(|o| match *o {
-                GcObj::UserData(u) => Some(u),
-                _ => None,
-            })
+            .filter_map(|o| o.userdata())
             .collect()
     }
 
@@ -366,7 +355,7 @@ impl Heap {
     /// give them their final values before the thread's stack goes away.
     pub(crate) fn close_upvalues_of_dead_threads(&mut self) {
         for obj in &self.objects {
-            if let GcObj::Thread(t) = *obj {
+            if let Some(t) = obj.thread() {
                 if !t.header().marked.get() {
                     let ctx = &t.ctx;
                     for u in ctx.open_upvals.iter() {
@@ -383,16 +372,29 @@ impl Heap {
     /// Free every unmarked object and unmark the survivors. The caller has marked everything
     /// reachable and cleared weak tables.
     pub(crate) fn sweep(&mut self) {
-        self.strings.remove_dead(|s| !s.header().marked.get());
         let mut freed = 0usize;
-        self.objects.retain(|&obj| {
-            if obj.is_marked() {
-                obj.clear_mark();
+        self.strings.retain(|s| {
+            if s.header().marked.get() {
+                s.header().marked.set(false);
                 true
             } else {
-                freed += obj.size() + size_of::<GcObj>();
+                freed += LuaStr::size_for(s.len());
+                // SAFETY: unmarked means unreachable from every root; `retain` unlinks it from
+                // the intern table, the only list that holds strings, and never reads it again.
+                unsafe { s.free_string() };
+                false
+            }
+        });
+        self.objects.retain(|entry| {
+            let header = entry.header();
+            if header.marked.get() {
+                header.marked.set(false);
+                true
+            } else {
+                let obj = entry.get();
+                freed += obj.size() + size_of::<ObjRef>();
                 // SAFETY: unmarked means unreachable from every root; it is removed from the
-                // object list by this `retain` and from the string table above.
+                // object list by this `retain`.
                 unsafe { obj.free() };
                 false
             }
@@ -410,7 +412,12 @@ impl Drop for Heap {
     fn drop(&mut self) {
         for obj in self.objects.drain(..) {
             // SAFETY: the heap owns every object and is going away with the state that used them.
-            unsafe { obj.free() };
+            unsafe { obj.get().free() };
         }
+        self.strings.retain(|s| {
+            // SAFETY: as above; `retain` unlinks the string and never reads it again.
+            unsafe { s.free_string() };
+            false
+        });
     }
 }

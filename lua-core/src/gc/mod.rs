@@ -1,9 +1,10 @@
 //! The garbage-collected heap: object handles, allocation accounting, mark and sweep.
 //!
-//! Every collectable object lives in its own `GcBox` allocation and is listed once in
-//! `Heap::objects`. A collection marks everything reachable from the roots the VM supplies
-//! (with an explicit gray stack, never recursion), clears weak table entries, drops dead strings
-//! from the intern table, then frees every unmarked object. Cycles are collected like anything
+//! Every collectable object lives in its own `GcBox` allocation and is listed once: strings in
+//! the intern table (chained through the strings themselves, as in Lua 5.1), everything else in
+//! `Heap::objects` (one word each, see `objref`). A collection marks everything reachable from
+//! the roots the VM supplies (with an explicit gray stack, never recursion), clears weak table
+//! entries, then frees every unmarked object from both lists. Cycles are collected like anything
 //! else: reachability is the only criterion.
 //!
 //! # Safety contract
@@ -14,6 +15,7 @@
 //! their values on the Lua stack, as C functions do in Lua 5.1.
 
 mod heap;
+mod objref;
 mod trace;
 
 pub(crate) use heap::GcObj;
@@ -28,11 +30,19 @@ use std::ptr::NonNull;
 use crate::value::LuaStr;
 
 /// Per-object collector state.
+///
+/// Every collectable type is 8-aligned, so the header takes 8 bytes whatever it holds; a string
+/// keeps its hash in the 4 bytes the mark bit would otherwise leave as padding, which makes a
+/// string's box 24 bytes (see `LuaStr`).
 pub(crate) struct GcHeader {
     marked: Cell<bool>,
+    /// A string's hash; 0 for every other object.
+    str_hash: u32,
 }
 
-/// An object together with its collector header.
+/// An object together with its collector header. `repr(C)` puts the header first in every
+/// box, so the heap's object list can read marks without knowing an object's kind (`objref`).
+#[repr(C)]
 pub(crate) struct GcBox<T> {
     header: GcHeader,
     value: T,
@@ -70,6 +80,7 @@ impl<T> Gc<T> {
         let boxed = Box::new(GcBox {
             header: GcHeader {
                 marked: Cell::new(false),
+                str_hash: 0,
             },
             value,
         });
@@ -113,14 +124,24 @@ impl<T> Gc<T> {
     }
 }
 
-/// Strings are allocated with their bytes in the same block, after the object: one allocation
-/// per string and the bytes next to the header that is read first.
+/// Strings are allocated with their bytes in the same block, right after the box:
+///
+/// ```text
+/// | marked | str_hash | next_in_bucket | len | len bytes... |
+///  GcHeader (8)       LuaStr (16)            offset 24
+/// ```
+///
+/// One allocation per string, no pointer to the bytes (their address follows from the box's),
+/// and the bytes next to the header that is read first.
 impl Gc<LuaStr> {
+    /// Offset of a string's bytes from the start of its box.
+    const BYTES_OFFSET: usize = std::mem::size_of::<GcBox<LuaStr>>();
+
     fn string_layout(len: usize) -> Option<std::alloc::Layout> {
         let (layout, offset) = std::alloc::Layout::new::<GcBox<LuaStr>>()
             .extend(std::alloc::Layout::array::<u8>(len).ok()?)
             .ok()?;
-        debug_assert_eq!(offset, std::mem::size_of::<GcBox<LuaStr>>());
+        debug_assert_eq!(offset, Self::BYTES_OFFSET);
         Some(layout.pad_to_align())
     }
 
@@ -128,26 +149,26 @@ impl Gc<LuaStr> {
     /// allocator cannot provide the block.
     pub(crate) fn try_allocate_string(bytes: &[u8], hash: u32) -> Option<Self> {
         let layout = Self::string_layout(bytes.len())?;
-        // SAFETY: the layout has a non-zero size (it holds at least the object). The object is
-        // written in full before use, and the bytes are copied into the block's tail, which the
-        // layout reserves right after the object; `data` keeps the allocation's provenance.
+        // SAFETY: the layout has a non-zero size (it holds at least the box). The box is written
+        // in full before use, and the bytes are copied into the block's tail, which the layout
+        // reserves right after the box. The handle keeps the pointer `alloc` returned, whose
+        // provenance covers the whole block, bytes included (see `as_bytes`).
         unsafe {
             let block = std::alloc::alloc(layout);
             if block.is_null() {
                 return None;
             }
             let boxed = block as *mut GcBox<LuaStr>;
-            let data = block.add(std::mem::size_of::<GcBox<LuaStr>>());
+            let data = block.add(Self::BYTES_OFFSET);
             std::ptr::copy_nonoverlapping(bytes.as_ptr(), data, bytes.len());
             boxed.write(GcBox {
                 header: GcHeader {
                     marked: Cell::new(false),
+                    str_hash: hash,
                 },
                 value: LuaStr {
-                    hash,
                     next_in_bucket: Cell::new(None),
                     len: bytes.len(),
-                    data: NonNull::new_unchecked(data),
                 },
             });
             Some(Gc {
@@ -166,11 +187,30 @@ impl Gc<LuaStr> {
         }
     }
 
+    /// The string's bytes.
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: the handle's pointer is the one `try_allocate_string` got from `alloc`, so it
+        // may reach the whole block; `len` initialized bytes sit at `BYTES_OFFSET` in it,
+        // written once at creation and never changed; they live as long as the object (the
+        // module's safety contract).
+        unsafe {
+            let data = (self.ptr.as_ptr() as *const u8).add(Self::BYTES_OFFSET);
+            std::slice::from_raw_parts(data, self.len)
+        }
+    }
+
+    /// The string's hash (Lua 5.1's), computed once at creation.
+    #[inline(always)]
+    pub fn hash(&self) -> u32 {
+        self.header().str_hash
+    }
+
     /// Free a string object made by `allocate_string`.
     ///
     /// # Safety
     /// As `Gc::free`: the object is unreachable and no handle to it is used afterwards.
-    unsafe fn free_string(self) {
+    pub(crate) unsafe fn free_string(self) {
         let len = self.len;
         if let Some(layout) = Self::string_layout(len) {
             // SAFETY: allocated by `allocate_string` with this same layout; LuaStr owns nothing

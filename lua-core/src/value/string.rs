@@ -8,27 +8,17 @@
 use crate::gc::Gc;
 use std::cell::Cell;
 
-/// An interned string. Its bytes live in the same allocation, right after the object (see
-/// `Gc::allocate_string`); `data` points at them.
+/// An interned string. Its hash sits in the collector header and its bytes in the same
+/// allocation, right after the object (see `Gc::allocate_string`), so a string costs a 24-byte
+/// box plus its bytes; read them through the handle (`Gc::<LuaStr>::as_bytes`, `hash`).
 pub struct LuaStr {
-    pub(crate) hash: u32,
-    /// Next string in the same intern bucket.
+    /// Next string in the same intern bucket. The intern table is also the collector's list of
+    /// strings: they are swept through it, not through the heap's object list.
     pub(crate) next_in_bucket: Cell<Option<Gc<LuaStr>>>,
     pub(crate) len: usize,
-    pub(crate) data: std::ptr::NonNull<u8>,
 }
 
-impl LuaStr {
-    #[inline(always)]
-    pub fn hash(&self) -> u32 {
-        self.hash
-    }
-    #[inline(always)]
-    pub fn as_bytes(&self) -> &[u8] {
-        // SAFETY: `data` points at `len` initialized bytes in this object's own allocation,
-        // written once at creation and never changed; they live as long as the object.
-        unsafe { std::slice::from_raw_parts(self.data.as_ptr(), self.len) }
-    }
+impl Gc<LuaStr> {
     #[inline(always)]
     pub fn len(&self) -> usize {
         self.len
@@ -40,6 +30,9 @@ impl LuaStr {
     pub fn to_str_lossy(&self) -> std::borrow::Cow<'_, str> {
         String::from_utf8_lossy(self.as_bytes())
     }
+}
+
+impl LuaStr {
     /// Heap bytes held by one string of this length, for accounting.
     pub(crate) fn size_for(len: usize) -> usize {
         std::mem::size_of::<crate::gc::GcBoxOf<LuaStr>>() + len
@@ -83,7 +76,7 @@ impl StringTable {
     pub(crate) fn find(&self, bytes: &[u8], hash: u32) -> Option<Gc<LuaStr>> {
         let mut cur = self.buckets[hash as usize & (self.buckets.len() - 1)];
         while let Some(s) = cur {
-            if s.hash == hash && s.as_bytes() == bytes {
+            if s.hash() == hash && s.as_bytes() == bytes {
                 return Some(s);
             }
             cur = s.next_in_bucket.get();
@@ -91,14 +84,25 @@ impl StringTable {
         None
     }
 
-    pub(crate) fn insert(&mut self, s: Gc<LuaStr>) {
+    /// Add a string not yet in the table; returns by how many bytes the bucket array grew
+    /// (for the heap's accounting: usually 0).
+    pub(crate) fn insert(&mut self, s: Gc<LuaStr>) -> usize {
+        let mut grown = 0;
         if self.count >= self.buckets.len() {
+            let before = self.bucket_bytes();
             self.grow();
+            grown = self.bucket_bytes() - before;
         }
-        let b = s.hash as usize & (self.buckets.len() - 1);
+        let b = s.hash() as usize & (self.buckets.len() - 1);
         s.next_in_bucket.set(self.buckets[b]);
         self.buckets[b] = Some(s);
         self.count += 1;
+        grown
+    }
+
+    /// Bytes held by the bucket array.
+    pub(crate) fn bucket_bytes(&self) -> usize {
+        self.buckets.len() * std::mem::size_of::<Option<Gc<LuaStr>>>()
     }
 
     fn grow(&mut self) {
@@ -108,7 +112,7 @@ impl StringTable {
             let mut cur = head;
             while let Some(s) = cur {
                 cur = s.next_in_bucket.get();
-                let b = s.hash as usize & mask;
+                let b = s.hash() as usize & mask;
                 s.next_in_bucket.set(new_buckets[b]);
                 new_buckets[b] = Some(s);
             }
@@ -116,21 +120,22 @@ impl StringTable {
         self.buckets = new_buckets;
     }
 
-    /// Unlink every string the predicate calls dead (before the sweeper frees them).
-    pub(crate) fn remove_dead(&mut self, is_dead: impl Fn(Gc<LuaStr>) -> bool) {
+    /// Visit every string once; unlink those for which `keep` returns false. `keep` may free
+    /// such a string: it is not touched again (its successor is read before the call).
+    pub(crate) fn retain(&mut self, mut keep: impl FnMut(Gc<LuaStr>) -> bool) {
         for bucket in self.buckets.iter_mut() {
             let mut prev: Option<Gc<LuaStr>> = None;
             let mut cur = *bucket;
             while let Some(s) = cur {
                 let next = s.next_in_bucket.get();
-                if is_dead(s) {
+                if keep(s) {
+                    prev = Some(s);
+                } else {
                     match prev {
                         None => *bucket = next,
                         Some(p) => p.next_in_bucket.set(next),
                     }
                     self.count -= 1;
-                } else {
-                    prev = Some(s);
                 }
                 cur = next;
             }
