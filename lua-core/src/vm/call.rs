@@ -127,13 +127,15 @@ impl State {
         }
     }
 
+    /// Push the frame of a call to `cl` (at stack index `func`, its arguments above it up to
+    /// `top`); returns the new frame's base.
     #[inline(always)]
     pub(crate) fn push_lua_frame(
         &mut self,
         func: usize,
         cl: Gc<LuaClosure>,
         nresults: i32,
-    ) -> LuaResult<()> {
+    ) -> LuaResult<usize> {
         let p = cl.proto;
         let max_stack = p.max_stack_size as usize;
         let base = if p.is_vararg == 0 {
@@ -163,7 +165,7 @@ impl State {
             closure: Some(cl),
             entry: false,
         });
-        Ok(())
+        Ok(base)
     }
 
     /// Grow the stack so that it has at least `len` slots.

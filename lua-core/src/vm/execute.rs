@@ -4,7 +4,8 @@
 use super::arith::ArithOp;
 use super::call::Precall;
 use super::{LuaResult, State, MULTRET};
-use crate::bytecode::{index_k, is_k, OpCode, LFIELDS_PER_FLUSH};
+use crate::bytecode::{index_k, is_k, Instruction, OpCode, LFIELDS_PER_FLUSH};
+use crate::gc::Gc;
 use crate::value::{LuaClosure, Table, Value};
 use std::cell::Cell;
 
@@ -61,28 +62,43 @@ const OP_VARARG: u32 = OpCode::Vararg as u32;
 impl State {
     /// Run Lua frames from the innermost one until a frame marked `entry` returns.
     pub(crate) fn execute(&mut self) -> LuaResult<()> {
-        'frame: loop {
-            let fi = self.frames.len() - 1;
-            let (cl, func, base, mut pc) = {
-                let frame = &self.frames[fi];
-                let Some(cl) = frame.closure else {
-                    return Ok(());
-                };
-                (cl, frame.func, frame.base, frame.pc)
-            };
-            let proto = cl.proto;
-            let code = &proto.code[..];
-            let k = &proto.constants[..];
-
+        {
+            // The running frame, held in locals: `frames[fi]` runs `cl` with its registers from
+            // stack index `base` (its function at `func`), at instruction `pc` of `code`, with
+            // constants `k`.
+            let mut fi: usize;
+            let mut cl: Gc<LuaClosure>;
+            let mut func: usize;
+            let mut base: usize;
+            let mut pc: usize;
+            let mut code: *const Instruction;
+            let mut k: *const Value;
             // Registers are reached through a raw pointer to the frame's base, re-derived after
             // every operation that may run other code (which may grow, and so move, the stack).
             // SAFETY of every `reg!` use: `push_lua_frame` made the stack at least
             // `base + max_stack_size` long, the stack never shrinks, and the compiler only
             // emits register operands below `max_stack_size`.
-            let mut regs: *mut Value = self.stack[base..].as_mut_ptr();
+            let mut regs: *mut Value;
             // Hooks can be installed by anything that runs other code; the mask is re-read with
             // the registers.
-            let mut hook_mask = self.hook_mask;
+            let mut hook_mask: u8;
+            // Take up the innermost frame (after a return, or a call this loop did not set up
+            // itself); a native frame there means the Rust caller takes over.
+            macro_rules! load_frame {
+                () => {{
+                    fi = self.frames.len() - 1;
+                    let frame = &self.frames[fi];
+                    let Some(running) = frame.closure else {
+                        return Ok(());
+                    };
+                    (cl, func, base, pc) = (running, frame.func, frame.base, frame.pc);
+                    code = cl.proto.code.as_ptr();
+                    k = cl.proto.constants.as_ptr();
+                    regs = self.stack[base..].as_mut_ptr();
+                    hook_mask = self.hook_mask;
+                }};
+            }
+            load_frame!();
             macro_rules! refresh {
                 () => {{
                     regs = self.stack[base..].as_mut_ptr();
@@ -116,8 +132,8 @@ impl State {
             macro_rules! konst {
                 ($x:expr) => {{
                     let x = $x as usize;
-                    debug_assert!(x < k.len());
-                    unsafe { k.get_unchecked(x) }
+                    debug_assert!(x < cl.proto.constants.len());
+                    unsafe { &*k.add(x) }
                 }};
             }
             macro_rules! upval {
@@ -191,9 +207,9 @@ impl State {
             // The JMP that follows every test instruction.
             macro_rules! follow_jump {
                 () => {{
-                    debug_assert!(pc < code.len());
+                    debug_assert!(pc < cl.proto.code.len());
                     // SAFETY: the compiler always emits a JMP after a test instruction.
-                    let jump = unsafe { *code.get_unchecked(pc) };
+                    let jump = unsafe { *code.add(pc) };
                     pc = (pc as i64 + 1 + jump.sbx() as i64) as usize;
                 }};
             }
@@ -213,11 +229,11 @@ impl State {
                     refresh!();
                     r?;
                 }
-                debug_assert!(pc < code.len());
+                debug_assert!(pc < cl.proto.code.len());
                 // SAFETY: every function the compiler emits ends with RETURN and every jump
                 // lands inside the function, so `pc` stays below `code.len()` (checked in debug
                 // builds, which run the whole test corpus).
-                let i = unsafe { *code.get_unchecked(pc) };
+                let i = unsafe { *code.add(pc) };
                 pc += 1;
                 let ra = i.a();
                 // Matching the raw 6-bit field lets the jump table be indexed by it directly.
@@ -265,9 +281,9 @@ impl State {
                                 let v = match key {
                                     Value::String(s) => h.get_str(*s),
                                     Value::Number(n) => {
-                                        let k = crate::number::to_c_long(*n);
-                                        if k as f64 == *n {
-                                            h.get_int(k)
+                                        let int_key = crate::number::to_c_long(*n);
+                                        if int_key as f64 == *n {
+                                            h.get_int(int_key)
                                         } else {
                                             h.get(key)
                                         }
@@ -455,13 +471,25 @@ impl State {
                                 && hook_mask & super::hook::MASK_CALL == 0
                             {
                                 save_pc!();
-                                // No refresh needed: the frame switch re-derives everything.
-                                self.push_lua_frame(a, callee, nresults)?;
-                                continue 'frame;
+                                // Switch to the callee here, from what is at hand, rather than
+                                // re-reading it all from the frame just pushed.
+                                let callee_base = self.push_lua_frame(a, callee, nresults)?;
+                                fi += 1;
+                                debug_assert_eq!(fi, self.frames.len() - 1);
+                                (cl, func, base, pc) = (callee, a, callee_base, 0);
+                                code = callee.proto.code.as_ptr();
+                                k = callee.proto.constants.as_ptr();
+                                // SAFETY: `push_lua_frame` made the stack longer than
+                                // `callee_base + max_stack_size`.
+                                regs = unsafe { self.stack.as_mut_ptr().add(callee_base) };
+                                continue;
                             }
                         }
                         match slow!(self.precall(a, nresults))? {
-                            Precall::Lua => continue 'frame,
+                            Precall::Lua => {
+                                load_frame!();
+                                continue;
+                            }
                             Precall::Native => {
                                 if nresults >= 0 {
                                     self.top = self.frames[fi].top;
@@ -478,7 +506,10 @@ impl State {
                         match slow!(self.precall(a, MULTRET))? {
                             Precall::Lua => {
                                 self.replace_frame_for_tail_call(fi);
-                                continue 'frame;
+                                {
+                            load_frame!();
+                            continue;
+                        }
                             }
                             Precall::Native => {}
                         }
@@ -506,7 +537,10 @@ impl State {
                             if let Some(caller) = self.frames.last() {
                                 self.top = caller.top;
                             }
-                            continue 'frame;
+                            {
+                            load_frame!();
+                            continue;
+                        }
                         }
                         let fixed = self.poscall(a);
                         if entry {
@@ -517,7 +551,10 @@ impl State {
                                 self.top = caller.top;
                             }
                         }
-                        continue 'frame;
+                        {
+                            load_frame!();
+                            continue;
+                        }
                     }
                     OP_FORLOOP => {
                         if let (Value::Number(idx), Value::Number(limit), Value::Number(step)) =
@@ -586,7 +623,7 @@ impl State {
                             self.top = self.frames[fi].top;
                         }
                         if c == 0 {
-                            c = code[pc].0 as usize;
+                            c = cl.proto.code[pc].0 as usize;
                             pc += 1;
                         }
                         if let Value::Table(h) = reg!(ra) {
@@ -600,14 +637,15 @@ impl State {
                         self.close_upvalues(a);
                     }
                     OP_CLOSURE => {
-                        let ncl = self.make_closure(cl, &code[pc..], base, i.bx() as usize);
-                        pc += proto.protos[i.bx() as usize].num_upvalues as usize;
+                        let ncl =
+                            self.make_closure(cl, &cl.proto.code[pc..], base, i.bx() as usize);
+                        pc += cl.proto.protos[i.bx() as usize].num_upvalues as usize;
                         reg!(ra) = Value::LuaFunction(ncl);
                         check_gc!();
                     }
                     OP_VARARG => {
                         let a = base + ra as usize;
-                        let nvar = (base - func - 1).saturating_sub(proto.num_params as usize);
+                        let nvar = (base - func - 1).saturating_sub(cl.proto.num_params as usize);
                         slow!(self.copy_varargs(a, base, nvar, i.b() as i32 - 1))?;
                     }
                     // Numbers past the last opcode are never emitted by the compiler, and
