@@ -133,12 +133,15 @@ pub(crate) fn parse(
 
 /// Where `cargo build-static` (an alias in `.cargo/config.toml`) puts the distributable `lua`,
 /// relative to the target directory; `None` where that alias does not apply.
-const STATIC_BUILD: Option<&str> =
-    if cfg!(all(target_arch = "x86_64", target_os = "linux", target_env = "gnu")) {
-        Some("x86_64-unknown-linux-gnu/release/lua")
-    } else {
-        None
-    };
+const STATIC_BUILD: Option<&str> = if cfg!(all(
+    target_arch = "x86_64",
+    target_os = "linux",
+    target_env = "gnu"
+)) {
+    Some("x86_64-unknown-linux-gnu/release/lua")
+} else {
+    None
+};
 
 /// The `lua` that ships, in the target directory cargo would build into: the static build
 /// where there is one, else `release/lua`.

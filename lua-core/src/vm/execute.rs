@@ -64,13 +64,14 @@ impl State {
     pub(crate) fn execute(&mut self) -> LuaResult<()> {
         {
             // The running frame, held in locals: `frames[fi]` runs `cl` with its registers from
-            // stack index `base` (its function at `func`), at instruction `pc` of `code`, with
-            // constants `k`.
+            // stack index `base` (its function at `func`), with constants `k`; `pc` points at
+            // its next instruction in `code` (a pointer rather than an index: one register
+            // fewer in the dispatch, as Lua 5.1's `savedpc`). `frames[fi].pc` keeps the index.
             let mut fi: usize;
             let mut cl: Gc<LuaClosure>;
             let mut func: usize;
             let mut base: usize;
-            let mut pc: usize;
+            let mut pc: *const Instruction;
             let mut code: *const Instruction;
             let mut k: *const Value;
             // Registers are reached through a raw pointer to the frame's base, re-derived after
@@ -91,8 +92,11 @@ impl State {
                     let Some(running) = frame.closure else {
                         return Ok(());
                     };
-                    (cl, func, base, pc) = (running, frame.func, frame.base, frame.pc);
+                    (cl, func, base) = (running, frame.func, frame.base);
                     code = cl.proto.code.as_ptr();
+                    debug_assert!(frame.pc < cl.proto.code.len());
+                    // SAFETY: a frame's saved pc indexes its function's code.
+                    pc = unsafe { code.add(frame.pc) };
                     k = cl.proto.constants.as_ptr();
                     regs = self.stack[base..].as_mut_ptr();
                     hook_mask = self.hook_mask;
@@ -168,12 +172,32 @@ impl State {
                     }
                 }};
             }
+            // SAFETY of every move of `pc`: the compiler's code keeps it inside the function
+            // (every function ends with RETURN, every jump lands inside it, and the JMP after a
+            // test, the SETLIST count and the CLOSURE pseudo-instructions are always there), as
+            // debug builds check before each instruction over the whole test corpus.
+            macro_rules! pc_index {
+                () => {
+                    // SAFETY: `pc` and `code` point into the same instruction array.
+                    unsafe { pc.offset_from(code) as usize }
+                };
+            }
+            macro_rules! skip {
+                ($n:expr) => {
+                    pc = unsafe { pc.add($n) }
+                };
+            }
+            macro_rules! jump_by {
+                ($offset:expr) => {
+                    pc = unsafe { pc.offset($offset as isize) }
+                };
+            }
             macro_rules! save_pc {
                 () => {{
                     debug_assert!(fi < self.frames.len());
                     // SAFETY: the running frame is `frames[fi]` until this loop switches frames;
                     // calls made from here pop everything they push before returning.
-                    unsafe { self.frames.get_unchecked_mut(fi) }.pc = pc
+                    unsafe { self.frames.get_unchecked_mut(fi) }.pc = pc_index!()
                 }};
             }
             // A slow path: record the pc (for error positions), run it, re-derive the registers.
@@ -207,10 +231,10 @@ impl State {
             // The JMP that follows every test instruction.
             macro_rules! follow_jump {
                 () => {{
-                    debug_assert!(pc < cl.proto.code.len());
+                    debug_assert!(pc_index!() < cl.proto.code.len());
                     // SAFETY: the compiler always emits a JMP after a test instruction.
-                    let jump = unsafe { *code.add(pc) };
-                    pc = (pc as i64 + 1 + jump.sbx() as i64) as usize;
+                    let jump = unsafe { *pc };
+                    jump_by!(1 + jump.sbx());
                 }};
             }
             macro_rules! cond_jump {
@@ -218,23 +242,21 @@ impl State {
                     if $cond {
                         follow_jump!();
                     } else {
-                        pc += 1;
+                        skip!(1);
                     }
                 };
             }
 
             loop {
                 if hook_mask & (super::hook::MASK_COUNT | super::hook::MASK_LINE) != 0 {
-                    let r = self.trace_instruction(fi, pc);
+                    let r = self.trace_instruction(fi, pc_index!());
                     refresh!();
                     r?;
                 }
-                debug_assert!(pc < cl.proto.code.len());
-                // SAFETY: every function the compiler emits ends with RETURN and every jump
-                // lands inside the function, so `pc` stays below `code.len()` (checked in debug
-                // builds, which run the whole test corpus).
-                let i = unsafe { *code.add(pc) };
-                pc += 1;
+                debug_assert!(pc_index!() < cl.proto.code.len());
+                // SAFETY: see `skip!`: `pc` is inside the function.
+                let i = unsafe { *pc };
+                skip!(1);
                 let ra = i.a();
                 // Matching the raw 6-bit field lets the jump table be indexed by it directly.
                 match i.0 & 0x3f {
@@ -247,7 +269,7 @@ impl State {
                     OP_LOADBOOL => {
                         reg!(ra) = Value::Boolean(i.b() != 0);
                         if i.c() != 0 {
-                            pc += 1;
+                            skip!(1);
                         }
                     }
                     OP_LOADNIL => {
@@ -412,7 +434,7 @@ impl State {
                         check_gc!();
                     }
                     OP_JMP => {
-                        pc = (pc as i64 + i.sbx() as i64) as usize;
+                        jump_by!(i.sbx());
                     }
                     OP_EQ => {
                         let (x, y) = (rk_ref!(i.b()), rk_ref!(i.c()));
@@ -455,7 +477,7 @@ impl State {
                             reg!(ra) = v;
                             follow_jump!();
                         } else {
-                            pc += 1;
+                            skip!(1);
                         }
                     }
                     OP_CALL => {
@@ -476,8 +498,9 @@ impl State {
                                 let callee_base = self.push_lua_frame(a, callee, nresults)?;
                                 fi += 1;
                                 debug_assert_eq!(fi, self.frames.len() - 1);
-                                (cl, func, base, pc) = (callee, a, callee_base, 0);
+                                (cl, func, base) = (callee, a, callee_base);
                                 code = callee.proto.code.as_ptr();
+                                pc = code;
                                 k = callee.proto.constants.as_ptr();
                                 // SAFETY: `push_lua_frame` made the stack longer than
                                 // `callee_base + max_stack_size`.
@@ -507,9 +530,9 @@ impl State {
                             Precall::Lua => {
                                 self.replace_frame_for_tail_call(fi);
                                 {
-                            load_frame!();
-                            continue;
-                        }
+                                    load_frame!();
+                                    continue;
+                                }
                             }
                             Precall::Native => {}
                         }
@@ -538,9 +561,9 @@ impl State {
                                 self.top = caller.top;
                             }
                             {
-                            load_frame!();
-                            continue;
-                        }
+                                load_frame!();
+                                continue;
+                            }
                         }
                         let fixed = self.poscall(a);
                         if entry {
@@ -564,7 +587,7 @@ impl State {
                             let idx = *idx + step;
                             macro_rules! next_iteration {
                                 () => {{
-                                    pc = (pc as i64 + i.sbx() as i64) as usize;
+                                    jump_by!(i.sbx());
                                     reg!(ra) = Value::Number(idx);
                                     reg!(ra + 3) = Value::Number(idx);
                                 }};
@@ -593,7 +616,7 @@ impl State {
                         reg!(ra) = Value::Number(init - step);
                         reg!(ra + 1) = Value::Number(limit);
                         reg!(ra + 2) = Value::Number(step);
-                        pc = (pc as i64 + i.sbx() as i64) as usize;
+                        jump_by!(i.sbx());
                     }
                     OP_TFORLOOP => {
                         let a = base + ra as usize;
@@ -611,7 +634,7 @@ impl State {
                             // never runs, so hooks neither see nor count it.
                             follow_jump!();
                         } else {
-                            pc += 1;
+                            skip!(1);
                         }
                     }
                     OP_SETLIST => {
@@ -623,8 +646,9 @@ impl State {
                             self.top = self.frames[fi].top;
                         }
                         if c == 0 {
-                            c = cl.proto.code[pc].0 as usize;
-                            pc += 1;
+                            // SAFETY: see `skip!`: a zero count is followed by the real one.
+                            c = unsafe { (*pc).0 } as usize;
+                            skip!(1);
                         }
                         if let Value::Table(h) = reg!(ra) {
                             let last = (c - 1) * LFIELDS_PER_FLUSH as usize + n;
@@ -637,9 +661,13 @@ impl State {
                         self.close_upvalues(a);
                     }
                     OP_CLOSURE => {
-                        let ncl =
-                            self.make_closure(cl, &cl.proto.code[pc..], base, i.bx() as usize);
-                        pc += cl.proto.protos[i.bx() as usize].num_upvalues as usize;
+                        let ncl = self.make_closure(
+                            cl,
+                            &cl.proto.code[pc_index!()..],
+                            base,
+                            i.bx() as usize,
+                        );
+                        skip!(cl.proto.protos[i.bx() as usize].num_upvalues as usize);
                         reg!(ra) = Value::LuaFunction(ncl);
                         check_gc!();
                     }
