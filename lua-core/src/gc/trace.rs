@@ -13,12 +13,19 @@ pub(crate) struct Marker {
 }
 
 impl Marker {
-    pub(crate) fn new(mode_key: Gc<LuaStr>) -> Marker {
+    /// A marker whose gray stack reuses `gray`'s buffer (see `Heap::take_gray_stack`).
+    pub(crate) fn new(mode_key: Gc<LuaStr>, mut gray: Vec<GcObj>) -> Marker {
+        gray.clear();
         Marker {
-            gray: Vec::new(),
+            gray,
             weak: Vec::new(),
             mode_key,
         }
+    }
+
+    /// The gray stack's buffer, empty, for the next collection.
+    pub(crate) fn into_gray_stack(self) -> Vec<GcObj> {
+        self.gray
     }
 
     pub(crate) fn mark_obj(&mut self, obj: GcObj) {

@@ -7,7 +7,8 @@ use crate::value::Value;
 impl State {
     /// A full mark-and-sweep collection.
     pub fn collect_garbage(&mut self) {
-        let mut marker = Marker::new(self.tm_names[super::Tm::Mode as usize]);
+        let gray = self.heap.take_gray_stack();
+        let mut marker = Marker::new(self.tm_names[super::Tm::Mode as usize], gray);
         marker.mark_table(self.globals);
         marker.mark_value(&Value::Thread(self.main_thread));
         marker.mark_value(&Value::Thread(self.current_thread));
@@ -61,6 +62,7 @@ impl State {
             self.pending_finalizers.extend(doomed);
         }
         marker.clear_weak_tables();
+        self.heap.return_gray_stack(marker.into_gray_stack());
         self.heap.close_upvalues_of_dead_threads();
         self.heap.sweep();
     }
