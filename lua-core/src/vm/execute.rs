@@ -4,7 +4,7 @@
 use super::arith::ArithOp;
 use super::call::Precall;
 use super::{LuaResult, State, MULTRET};
-use crate::bytecode::{index_k, is_k, Instruction, OpCode, LFIELDS_PER_FLUSH};
+use crate::bytecode::{index_k, is_k, Instruction, OpCode, BITRK, LFIELDS_PER_FLUSH};
 use crate::gc::Gc;
 use crate::value::{LuaClosure, Table, Value};
 use std::cell::Cell;
@@ -147,14 +147,20 @@ impl State {
                     *unsafe { cl.upvals.get_unchecked(x) }
                 }};
             }
+            // A constant operand is `BITRK` plus the constant's index, so the constants'
+            // address less `BITRK` slots and the registers' address are both offset by the
+            // operand itself: the two candidates share one scaled index and the choice is a
+            // conditional move. Pointers are formed with wrapping arithmetic because only the
+            // chosen one is in bounds (and dereferenced).
             macro_rules! rk_ref {
                 ($x:expr) => {{
                     let x = $x;
-                    if is_k(x) {
-                        konst!(index_k(x))
-                    } else {
-                        reg_ref!(x)
-                    }
+                    debug_assert!(!is_k(x) || (index_k(x) as usize) < cl.proto.constants.len());
+                    let constant = k.wrapping_sub(BITRK as usize).wrapping_add(x as usize);
+                    let register = regs.wrapping_add(x as usize) as *const Value;
+                    // SAFETY: a constant index below the constant count, or a register below
+                    // the frame size (see `konst!` and `reg!`).
+                    unsafe { &*if is_k(x) { constant } else { register } }
                 }};
             }
             macro_rules! rk {
