@@ -303,38 +303,36 @@ impl State {
                     OP_GETTABLE => {
                         let t = reg_ref!(i.b());
                         let key = rk_ref!(i.c());
-                        let fast = match t {
-                            Value::Table(h) => {
-                                // Field names and integer indices are looked up inline.
-                                let v = match key {
-                                    Value::String(s) => h.get_str(*s),
-                                    Value::Number(n) => {
-                                        let int_key = crate::number::to_c_long(*n);
-                                        if int_key as f64 == *n {
-                                            h.get_int(int_key)
-                                        } else {
-                                            h.get(key)
-                                        }
+                        // Every fast outcome is stored straight into the register: passing it
+                        // through an `Option` puts the value through memory in two halves and
+                        // back as one, which processors cannot forward (a stall per lookup).
+                        if let Value::Table(h) = t {
+                            // Field names and integer indices are looked up inline.
+                            let v = match key {
+                                Value::String(s) => h.get_str(*s),
+                                Value::Number(n) => {
+                                    let int_key = crate::number::to_c_long(*n);
+                                    if int_key as f64 == *n {
+                                        h.get_int(int_key)
+                                    } else {
+                                        h.get(key)
                                     }
-                                    _ => h.get(key),
-                                };
-                                if !v.is_nil() || h.metatable().is_none() {
-                                    Some(v)
-                                } else if let Value::String(s) = key {
-                                    self.index_miss_str(*h, *s)
-                                } else {
-                                    None
+                                }
+                                _ => h.get(key),
+                            };
+                            if !v.is_nil() || h.metatable().is_none() {
+                                reg!(ra) = v;
+                                continue;
+                            }
+                            if let Value::String(s) = key {
+                                if let Some(v) = self.index_miss_str(*h, *s) {
+                                    reg!(ra) = v;
+                                    continue;
                                 }
                             }
-                            _ => None,
-                        };
-                        reg!(ra) = match fast {
-                            Some(v) => v,
-                            None => {
-                                let (t, key) = (*t, *key);
-                                slow!(self.get_index(t, key, Some(i.b() as usize)))?
-                            }
-                        };
+                        }
+                        let (t, key) = (*t, *key);
+                        reg!(ra) = slow!(self.get_index(t, key, Some(i.b() as usize)))?;
                     }
                     OP_SETGLOBAL => {
                         let key = *konst!(i.bx());
@@ -387,22 +385,20 @@ impl State {
                         let obj = get!(i.b());
                         let key = rk!(i.c());
                         reg!(ra + 1) = obj;
-                        let fast = match (obj, key) {
-                            (Value::Table(h), Value::String(s)) => {
-                                let v = h.get_str(s);
-                                if !v.is_nil() || h.metatable().is_none() {
-                                    Some(v)
-                                } else {
-                                    // Methods found through `__index` tables (classes).
-                                    self.index_miss_str(h, s)
-                                }
+                        // As in GETTABLE, fast outcomes go straight to the register.
+                        if let (Value::Table(h), Value::String(s)) = (obj, key) {
+                            let v = h.get_str(s);
+                            if !v.is_nil() || h.metatable().is_none() {
+                                reg!(ra) = v;
+                                continue;
                             }
-                            _ => None,
-                        };
-                        reg!(ra) = match fast {
-                            Some(v) => v,
-                            None => slow!(self.get_index(obj, key, Some(i.b() as usize)))?,
-                        };
+                            // Methods found through `__index` tables (classes).
+                            if let Some(v) = self.index_miss_str(h, s) {
+                                reg!(ra) = v;
+                                continue;
+                            }
+                        }
+                        reg!(ra) = slow!(self.get_index(obj, key, Some(i.b() as usize)))?;
                     }
                     OP_ADD => arith!(ArithOp::Add, i),
                     OP_SUB => arith!(ArithOp::Sub, i),
