@@ -337,7 +337,8 @@ impl State {
                         buf.extend_from_slice(s.as_bytes());
                     }
                 }
-                self.stack[top - n] = self.try_new_string(&buf)?;
+                let s = self.try_new_str(&buf)?;
+                self.stack[top - n] = Value::String(s);
             }
             total -= n - 1;
             last -= n - 1;

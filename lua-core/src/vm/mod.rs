@@ -251,9 +251,15 @@ impl State {
     /// A string value that may be large: fails with "not enough memory" when it would pass
     /// the memory limit or the allocator cannot provide it, instead of ending the process.
     pub fn try_new_string(&mut self, bytes: &[u8]) -> LuaResult<Value> {
+        self.try_new_str(bytes).map(Value::String)
+    }
+
+    /// As `try_new_string`, returning the string itself (a pointer, cheaper to pass back
+    /// through a `Result` than a whole value).
+    pub(crate) fn try_new_str(&mut self, bytes: &[u8]) -> LuaResult<Gc<LuaStr>> {
         self.reserve_memory(bytes.len())?;
         match self.heap.try_intern(bytes) {
-            Some(s) => Ok(Value::String(s)),
+            Some(s) => Ok(s),
             None => Err(self.memory_error()),
         }
     }
