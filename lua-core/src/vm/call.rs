@@ -151,8 +151,13 @@ impl State {
         if top > self.stack.len() {
             self.grow_stack_to(top)?;
         }
-        for slot in &mut self.stack[self.top..top] {
-            *slot = Value::Nil;
+        // The registers above the arguments start as nil. (`from <= top` by construction and
+        // `top` is within the stack now; `get_mut` checks that once instead of per bound.)
+        let from = self.top.min(top);
+        if let Some(slots) = self.stack.get_mut(from..top) {
+            for slot in slots {
+                *slot = Value::Nil;
+            }
         }
         self.top = top;
         self.frames.push(CallInfo {
