@@ -542,30 +542,41 @@ impl State {
                     OP_RETURN => {
                         let a = base + ra as usize;
                         let b = i.b() as usize;
-                        if b != 0 {
-                            self.top = a + b - 1;
-                        }
                         if !self.open_upvals.is_empty() {
                             self.close_upvalues(base);
                         }
-                        if hook_mask & super::hook::MASK_RET != 0 {
-                            slow!(self.return_hooks(fi))?;
-                        }
+                        debug_assert!(fi < self.frames.len());
+                        // SAFETY: `frames[fi]` is the running frame (see `save_pc!`).
                         let (nresults, entry) = {
-                            let f = &self.frames[fi];
+                            let f = unsafe { self.frames.get_unchecked(fi) };
                             (f.nresults, f.entry)
                         };
-                        if nresults == 1 && !entry {
-                            // Fast path: one result back into a Lua caller.
-                            self.stack[func] = if a < self.top { get!(ra) } else { Value::Nil };
+                        if nresults == 1 && !entry && hook_mask & super::hook::MASK_RET == 0 {
+                            // Fast path: one result back into a Lua caller. B - 1 values are
+                            // returned (B = 0: up to `top`); the caller wants the first or nil.
+                            let v = if b == 1 || (b == 0 && a >= self.top) {
+                                Value::Nil
+                            } else {
+                                get!(ra)
+                            };
+                            debug_assert!(func < base);
+                            // SAFETY: the function slot is below the frame's registers, inside
+                            // the stack, which never shrinks.
+                            unsafe { *self.stack.as_mut_ptr().add(func) = v };
                             self.frames.pop();
                             if let Some(caller) = self.frames.last() {
                                 self.top = caller.top;
                             }
-                            {
-                                load_frame!();
-                                continue;
-                            }
+                            load_frame!();
+                            continue;
+                        }
+                        if b != 0 {
+                            self.top = a + b - 1;
+                        }
+                        if hook_mask & super::hook::MASK_RET != 0 {
+                            // No refresh: the frame switch below re-derives everything.
+                            save_pc!();
+                            self.return_hooks(fi)?;
                         }
                         let fixed = self.poscall(a);
                         if entry {
