@@ -526,10 +526,28 @@ impl Table {
         }
         for node in old_nodes.iter().rev() {
             if !node.val.is_nil() {
-                self.set(node.key, node.val)?;
+                self.reinsert(node.key, node.val)?;
             }
         }
         Ok(())
+    }
+
+    /// Put a key of the old hash part back after a resize. The keys are distinct and the new
+    /// parts have room for all of them, so the lookup `set` would start with cannot find
+    /// anything and is skipped; the slot chosen is the one `set` would choose (Lua 5.1
+    /// re-inserts the same way, so `pairs` order is unchanged).
+    fn reinsert(&mut self, key: Value, val: Value) -> Result<(), TableError> {
+        if let Some(k) = array_index(&key) {
+            let i = k.wrapping_sub(1) as u64;
+            if i < self.array.len() as u64 {
+                self.array[i as usize] = val;
+                return Ok(());
+            }
+        }
+        if self.nodes.is_empty() {
+            return self.set(key, val);
+        }
+        self.new_key(key, val)
     }
 
     /// Make room for `n` array items (used by SETLIST before filling a constructor).
