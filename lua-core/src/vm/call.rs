@@ -397,7 +397,12 @@ impl State {
     #[inline(always)]
     pub(crate) fn upval_get(&self, u: Gc<UpVal>) -> Value {
         match u.state {
-            UpState::Open(i, t) if t == self.current_thread => Value::load(&self.stack[i]),
+            UpState::Open(i, t) if t == self.current_thread => {
+                debug_assert!(i < self.stack.len());
+                // SAFETY: an open upvalue of the running thread names a slot of its stack,
+                // which never shrinks while the upvalue is open.
+                Value::load(unsafe { self.stack.get_unchecked(i) })
+            }
             UpState::Open(i, t) => t.ctx.stack.get(i).copied().unwrap_or_default(),
             UpState::Closed(v) => v,
         }

@@ -6,7 +6,7 @@ use super::call::Precall;
 use super::{LuaResult, State, MULTRET};
 use crate::bytecode::{index_k, is_k, Instruction, OpCode, BITRK, LFIELDS_PER_FLUSH};
 use crate::gc::Gc;
-use crate::value::{LuaClosure, Table, Value};
+use crate::value::{LuaClosure, Table, UpVal, Value};
 use std::cell::Cell;
 
 /// Decode a NEWTABLE size operand ("floating point byte": `eeeeexxx`).
@@ -74,6 +74,9 @@ impl State {
             let mut pc: *const Instruction;
             let mut code: *const Instruction;
             let mut k: *const Value;
+            // The running closure's upvalues (read once per frame: the list may be inline in
+            // the closure or spilled to the heap, and finding out costs a branch per access).
+            let mut upvals: *const Gc<UpVal>;
             // Registers are reached through a raw pointer to the frame's base, re-derived after
             // every operation that may run other code (which may grow, and so move, the stack).
             // SAFETY of every `reg!` use: `push_lua_frame` made the stack at least
@@ -98,6 +101,7 @@ impl State {
                     // SAFETY: a frame's saved pc indexes its function's code.
                     pc = unsafe { code.add(frame.pc) };
                     k = cl.proto.constants.as_ptr();
+                    upvals = cl.upvals.as_ptr();
                     regs = self.stack[base..].as_mut_ptr();
                     hook_mask = self.hook_mask;
                 }};
@@ -144,7 +148,7 @@ impl State {
                 ($x:expr) => {{
                     let x = $x as usize;
                     debug_assert!(x < cl.upvals.len());
-                    *unsafe { cl.upvals.get_unchecked(x) }
+                    unsafe { *upvals.add(x) }
                 }};
             }
             // A constant operand is `BITRK` plus the constant's index, so the constants'
@@ -504,6 +508,7 @@ impl State {
                                 code = callee.proto.code.as_ptr();
                                 pc = code;
                                 k = callee.proto.constants.as_ptr();
+                                upvals = callee.upvals.as_ptr();
                                 // SAFETY: `push_lua_frame` made the stack longer than
                                 // `callee_base + max_stack_size`.
                                 regs = unsafe { self.stack.as_mut_ptr().add(callee_base) };
