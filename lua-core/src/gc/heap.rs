@@ -1,6 +1,7 @@
 //! Allocation, accounting and the sweep phase.
 
 use super::objref::ObjRef;
+use super::spare::Spares;
 use super::{Gc, GcBox};
 use crate::value::{
     FuncProto, LuaClosure, LuaStr, LuaThread, NativeClosure, StringTable, Table, UpState, UpVal,
@@ -102,6 +103,9 @@ pub struct Heap {
     /// costs more than the buffer: freeing it next to the top of the C heap makes the allocator
     /// consolidate every small free chunk, just after the sweep has freed thousands of them.
     gray_stack: Vec<GcObj>,
+    /// Boxes of dead closures and upvalues, reused for new ones (see `spare.rs`).
+    spare_closures: Spares<LuaClosure>,
+    spare_upvals: Spares<UpVal>,
     pub(crate) strings: StringTable,
     /// Bytes currently held by live (or not yet swept) objects.
     total_bytes: usize,
@@ -125,6 +129,8 @@ impl Default for Heap {
         Heap {
             objects: Vec::new(),
             gray_stack: Vec::new(),
+            spare_closures: Spares::default(),
+            spare_upvals: Spares::default(),
             total_bytes: strings.bucket_bytes(),
             strings,
             threshold: MIN_THRESHOLD,
@@ -303,7 +309,7 @@ impl Heap {
     }
 
     pub fn alloc_lua_closure(&mut self, c: LuaClosure) -> Gc<LuaClosure> {
-        let c = Gc::allocate(c);
+        let c = self.spare_closures.allocate(c);
         self.register(GcObj::Lua(c));
         c
     }
@@ -315,7 +321,7 @@ impl Heap {
     }
 
     pub fn alloc_upval(&mut self, state: UpState) -> Gc<UpVal> {
-        let u = Gc::allocate(UpVal { state });
+        let u = self.spare_upvals.allocate(UpVal { state });
         self.register(GcObj::UpVal(u));
         u
     }
@@ -399,6 +405,7 @@ impl Heap {
                 false
             }
         });
+        let (spare_closures, spare_upvals) = (&mut self.spare_closures, &mut self.spare_upvals);
         self.objects.retain(|entry| {
             let header = entry.header();
             if header.marked.get() {
@@ -409,7 +416,13 @@ impl Heap {
                 freed += obj.size() + size_of::<ObjRef>();
                 // SAFETY: unmarked means unreachable from every root; it is removed from the
                 // object list by this `retain`.
-                unsafe { obj.free() };
+                unsafe {
+                    match obj {
+                        GcObj::Lua(c) => spare_closures.recycle(c),
+                        GcObj::UpVal(u) => spare_upvals.recycle(u),
+                        other => other.free(),
+                    }
+                }
                 false
             }
         });

@@ -16,6 +16,7 @@
 
 mod heap;
 mod objref;
+mod spare;
 mod trace;
 
 pub(crate) use heap::GcObj;
