@@ -78,15 +78,31 @@ impl<T> fmt::Debug for Gc<T> {
 impl<T> Gc<T> {
     /// Box a new object. Only the heap calls this, so that every object is accounted and listed.
     fn allocate(value: T) -> Self {
-        let boxed = Box::new(GcBox {
-            header: GcHeader {
+        let boxed = Box::<GcBox<T>>::new_uninit();
+        let ptr = NonNull::from(Box::leak(boxed)).cast::<GcBox<T>>();
+        // SAFETY: a fresh allocation with the layout of a `GcBox<T>`.
+        unsafe { Self::init_box(ptr, value) }
+    }
+
+    /// Fill an allocated, uninitialized box. The header and the value are written separately:
+    /// built as one `GcBox` first, the value went through a temporary at an offset that the
+    /// processor could not forward from the stores that had just written it (a stall on every
+    /// closure creation).
+    ///
+    /// # Safety
+    /// `ptr` is valid for writing a `GcBox<T>` and holds no live value.
+    unsafe fn init_box(ptr: NonNull<GcBox<T>>, value: T) -> Self {
+        let p = ptr.as_ptr();
+        // SAFETY: forwarded contract; the fields are written in place, without reading.
+        unsafe {
+            std::ptr::addr_of_mut!((*p).header).write(GcHeader {
                 marked: Cell::new(false),
                 str_hash: 0,
-            },
-            value,
-        });
+            });
+            std::ptr::addr_of_mut!((*p).value).write(value);
+        }
         Gc {
-            ptr: NonNull::from(Box::leak(boxed)),
+            ptr,
             _marker: PhantomData,
         }
     }

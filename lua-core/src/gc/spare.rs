@@ -8,9 +8,7 @@
 //! value is dropped when an object dies; its box is freed when the list is full or the heap
 //! goes away.
 
-use super::{Gc, GcBox, GcHeader};
-use std::cell::Cell;
-use std::marker::PhantomData;
+use super::{Gc, GcBox};
 use std::mem::MaybeUninit;
 use std::ptr::NonNull;
 
@@ -36,20 +34,8 @@ impl<T> Spares<T> {
             return Gc::allocate(value);
         };
         // SAFETY: a spare box is an allocation for a `GcBox<T>` whose value was dropped (see
-        // `recycle`), so writing a whole new box into it initializes it without leaking.
-        unsafe {
-            ptr.as_ptr().write(GcBox {
-                header: GcHeader {
-                    marked: Cell::new(false),
-                    str_hash: 0,
-                },
-                value,
-            })
-        };
-        Gc {
-            ptr,
-            _marker: PhantomData,
-        }
+        // `recycle`), so filling it anew leaks nothing.
+        unsafe { Gc::init_box(ptr, value) }
     }
 
     /// End a dead object: drop its value and keep its box, or free it all when the list is

@@ -719,19 +719,24 @@ impl State {
     ) -> crate::gc::Gc<LuaClosure> {
         let p = cl.proto.protos[index];
         let nup = p.num_upvalues as usize;
-        let mut upvals = crate::value::UpvalList::with_capacity(nup);
-        for pseudo in code.iter().take(nup) {
-            if pseudo.opcode() == OpCode::GetUpval {
-                upvals.push(cl.upvals[pseudo.b() as usize]);
-            } else {
-                upvals.push(self.find_upval(base + pseudo.b() as usize));
-            }
-        }
-        self.heap.alloc_lua_closure(LuaClosure {
+        // The upvalues are pushed into the new closure in place: a list built on the stack and
+        // then moved in is read back, just after its word-sized writes, as wider words, which
+        // the processor cannot forward (a stall per closure). Its capacity is final from the
+        // start, so the size accounted at allocation does not change.
+        let ncl = self.heap.alloc_lua_closure(LuaClosure {
             proto: p,
-            upvals,
+            upvals: crate::value::UpvalList::with_capacity(nup),
             env: Cell::new(cl.env()),
-        })
+        });
+        for pseudo in code.iter().take(nup) {
+            let u = if pseudo.opcode() == OpCode::GetUpval {
+                cl.upvals[pseudo.b() as usize]
+            } else {
+                self.find_upval(base + pseudo.b() as usize)
+            };
+            ncl.borrow_mut().upvals.push(u);
+        }
+        ncl
     }
 
     /// VARARG: copy the `nvar` extra arguments below `base` to `a..`, `wanted` of them (padded
