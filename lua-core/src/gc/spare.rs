@@ -60,7 +60,7 @@ impl<T> Spares<T> {
 impl<T> Drop for Spares<T> {
     fn drop(&mut self) {
         for ptr in self.boxes.drain(..) {
-            // SAFETY: the box came from `Box::new` (in `Gc::allocate`) with the layout of a
+            // SAFETY: the box came from `Gc::allocate` (a leaked `Box`) with the layout of a
             // `GcBox<T>`, which `MaybeUninit` shares; its value was already dropped, so it is
             // freed as uninitialized memory, without dropping anything twice.
             drop(unsafe { Box::from_raw(ptr.as_ptr().cast::<MaybeUninit<GcBox<T>>>()) });
