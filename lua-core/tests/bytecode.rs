@@ -19,8 +19,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use lua_core::bytecode::list_proto;
-use lua_core::compile::{compile, compile_at_depth};
+use lua_core::tools::list_proto;
+use lua_core::tools::{compile, compile_at_depth};
 
 fn cases_in(dir: &Path) -> Vec<PathBuf> {
     let mut cases: Vec<PathBuf> = fs::read_dir(dir)

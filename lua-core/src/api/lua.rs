@@ -278,6 +278,102 @@ impl Lua {
         create_callback(self, callback)
     }
 
+    /// A Lua function running the native function `f`, written against the extension surface
+    /// ([`crate::native`]): it runs as the standard library's functions do, with no conversion
+    /// or protected call around it. `name` is what argument errors call it.
+    pub fn create_native_function(
+        &self,
+        name: &'static str,
+        f: crate::native::NativeFunction,
+    ) -> Result<Function> {
+        let inner = &self.inner;
+        inner.with_state(|st| {
+            let v = st.new_extension(name, f);
+            match Value::from_raw(st, inner, v)? {
+                Value::Function(f) => Ok(f),
+                _ => Err(Error::StateBusy),
+            }
+        })
+    }
+
+    /// A table of native functions (see [`crate::native`]), set as the global `name`.
+    pub fn register_library(
+        &self,
+        name: &str,
+        functions: &[(&'static str, crate::native::NativeFunction)],
+    ) -> Result<Table> {
+        self.enter(|ctx| {
+            ctx.register_library(name, functions)?;
+            Ok(())
+        })?;
+        self.globals().raw_get(name)
+    }
+
+    /// Run `f` with the state as a native function sees it ([`crate::native::Ctx`]): the
+    /// fastest way for a host to push values, call Lua functions and read their results.
+    /// Whatever `f` leaves on the stack is dropped afterwards; an error it raises comes back
+    /// as an [`Error`].
+    ///
+    /// ```
+    /// use lua_core::api::Lua;
+    ///
+    /// let lua = Lua::new();
+    /// lua.load("function double(x) return x * 2 end").exec().unwrap();
+    /// let r = lua.enter(|ctx| {
+    ///     ctx.push_global("double");
+    ///     ctx.push_number(21.0);
+    ///     ctx.call(1, Some(1))?;
+    ///     Ok(ctx.get(ctx.top_slot()).to_number())
+    /// }).unwrap();
+    /// assert_eq!(r, Some(42.0));
+    /// ```
+    pub fn enter<R>(
+        &self,
+        f: impl FnOnce(&mut crate::native::Ctx) -> std::result::Result<R, crate::native::Raised>,
+    ) -> Result<R> {
+        let inner = &self.inner;
+        inner.with_state(|st| {
+            let saved_top = st.top;
+            let r = f(crate::native::Ctx::from_state(st));
+            let out = match r {
+                Ok(v) => Ok(v),
+                Err(raised) => {
+                    let value = std::mem::take(&mut st.raised);
+                    let e = crate::vm::LuaError {
+                        kind: raised.kind(),
+                        value,
+                    };
+                    Err(inner.error_from_lua(st, e, String::new()))
+                }
+            };
+            st.top = saved_top;
+            out
+        })
+    }
+
+    /// Attach a host value to the state, one per type (replacing an earlier one of type
+    /// `T`); native functions reach it with [`crate::native::Ctx::app_data`].
+    pub fn set_app_data<T: 'static>(&self, value: T) -> Result<()> {
+        self.inner.with_state(|st| {
+            st.set_app_data(value);
+            Ok(())
+        })
+    }
+
+    /// Make `source` the generator behind `math.random` and `math.randomseed` (glibc's `rand()`
+    /// by default, as lua5.1 on Linux).
+    pub fn set_random_source(&self, source: Box<dyn super::RandomSource>) -> Result<()> {
+        self.inner.with_state(|st| {
+            crate::stdlib::set_random_source(st, source);
+            Ok(())
+        })
+    }
+
+    /// Detach the host value of type `T`.
+    pub fn remove_app_data<T: 'static>(&self) -> Result<Option<T>> {
+        self.inner.with_state(|st| Ok(st.remove_app_data::<T>()))
+    }
+
     /// A coroutine that will run `f` (`coroutine.create`).
     pub fn create_thread(&self, f: Function) -> Result<Thread> {
         let inner = &self.inner;

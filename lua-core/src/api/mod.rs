@@ -65,6 +65,6 @@ pub use userdata::{
 };
 pub use value::Value;
 
-pub use crate::stdlib::Library;
+pub use crate::stdlib::{GlibcRandom, Library, RandomSource, RAND_MAX};
 pub use crate::value::ThreadStatus;
 pub use crate::vm::{HookEvent, HookMask};

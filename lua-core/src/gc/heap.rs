@@ -288,6 +288,11 @@ impl Heap {
         Some(s)
     }
 
+    /// The interned string with these bytes, if it exists (no allocation).
+    pub(crate) fn find_interned(&self, bytes: &[u8]) -> Option<Gc<LuaStr>> {
+        self.strings.find(bytes, crate::value::lua_hash(bytes))
+    }
+
     /// The interned string with these bytes, creating it if needed.
     #[inline]
     pub fn intern(&mut self, bytes: &[u8]) -> Gc<LuaStr> {

@@ -217,6 +217,19 @@ impl Gc<LuaStr> {
         }
     }
 
+    /// The string's bytes, for a borrow that outlives this handle.
+    ///
+    /// # Safety
+    /// The string must stay alive (not be swept) for all of `'a`.
+    #[inline(always)]
+    pub(crate) unsafe fn bytes_for<'a>(self) -> &'a [u8] {
+        // SAFETY: as `as_bytes`; the caller keeps the object alive for `'a`.
+        unsafe {
+            let data = (self.ptr.as_ptr() as *const u8).add(Self::BYTES_OFFSET);
+            std::slice::from_raw_parts(data, self.len)
+        }
+    }
+
     /// The string's hash (Lua 5.1's), computed once at creation.
     #[inline(always)]
     pub fn hash(&self) -> u32 {
@@ -234,6 +247,18 @@ impl Gc<LuaStr> {
             // else that needs dropping.
             unsafe { std::alloc::dealloc(self.ptr.as_ptr() as *mut u8, layout) };
         }
+    }
+}
+
+impl<T> Gc<T> {
+    /// The object, for a borrow that outlives this handle.
+    ///
+    /// # Safety
+    /// The object must stay alive (not be swept) and unchanged for all of `'a`.
+    #[inline(always)]
+    pub(crate) unsafe fn get_for<'a>(self) -> &'a T {
+        // SAFETY: the caller keeps the object alive and unmodified for `'a`.
+        unsafe { &self.ptr.as_ref().value }
     }
 }
 

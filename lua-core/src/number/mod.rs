@@ -20,7 +20,7 @@ mod printf;
 #[cfg(test)]
 mod golden_tests;
 
-pub use c_cast::{to_c_int, to_c_long, to_c_ulong};
+pub use c_cast::{to_c_int, to_c_long};
 pub use format::format_number;
 pub use parse::str_to_number;
 pub use parse_base::str_to_number_base;

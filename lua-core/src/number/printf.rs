@@ -113,6 +113,7 @@ pub struct FormatSpec {
     pub conversion: Conversion,
 }
 
+#[cfg(test)]
 impl FormatSpec {
     /// The plain item (`%d`, `%g`, ...): no flags, no width, default precision.
     pub fn new(conversion: Conversion) -> FormatSpec {

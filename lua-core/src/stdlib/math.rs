@@ -2,7 +2,8 @@
 //! methods reach through the same libm), plus `random`/`randomseed` over a replaceable generator
 //! that defaults to glibc's `rand()`.
 
-use crate::value::{NativeFn, Value};
+use crate::native::{Ctx, NativeFunction, Raised};
+use crate::value::Value;
 use crate::vm::{LuaResult, State};
 
 /// π as Lua 5.1 writes it, and the factor behind `deg`/`rad`.
@@ -10,7 +11,7 @@ const PI: f64 = std::f64::consts::PI;
 const RADIANS_PER_DEGREE: f64 = PI / 180.0;
 
 /// In the order Lua 5.1 registers them, so `pairs(math)` visits them in the same order.
-pub(crate) const FUNCTIONS: &[(&str, NativeFn)] = &[
+pub(crate) const FUNCTIONS: &[(&str, NativeFunction)] = &[
     ("abs", abs),
     ("acos", acos),
     ("asin", asin),
@@ -43,7 +44,7 @@ pub(crate) const FUNCTIONS: &[(&str, NativeFn)] = &[
 
 pub fn open(state: &mut State, allowed: Option<&[&str]>) -> LuaResult<()> {
     let permitted = |name: &str| allowed.is_none_or(|list| list.contains(&name));
-    let math = super::register_library(state, "math", FUNCTIONS, allowed)?;
+    let math = super::register_extension_library(state, "math", FUNCTIONS, allowed)?;
     if permitted("pi") {
         state.set_field(math, "pi", Value::Number(PI))?;
     }
@@ -61,18 +62,18 @@ pub fn open(state: &mut State, allowed: Option<&[&str]>) -> LuaResult<()> {
 }
 
 /// Push one number result.
-fn ret(state: &mut State, x: f64) -> LuaResult<usize> {
-    state.push(Value::Number(x));
+fn ret(ctx: &mut Ctx, x: f64) -> Result<usize, Raised> {
+    ctx.push_number(x);
     Ok(1)
 }
 
 /// Define math functions of one number argument.
 macro_rules! unary {
     ($($name:ident => $f:expr;)*) => {$(
-        fn $name(state: &mut State) -> LuaResult<usize> {
-            let x = state.check_number(1)?;
+        fn $name(ctx: &mut Ctx) -> Result<usize, Raised> {
+            let x = ctx.check_number(1)?;
             let f: fn(f64) -> f64 = $f;
-            ret(state, f(x))
+            ret(ctx, f(x))
         }
     )*};
 }
@@ -109,107 +110,107 @@ fn outside_unit_interval(x: f64) -> Option<f64> {
 // The two-argument functions check their second argument first: Lua 5.1 reads both inside one
 // C call expression, whose arguments gcc evaluates right to left.
 
-fn atan2(state: &mut State) -> LuaResult<usize> {
-    let x = state.check_number(2)?;
-    let y = state.check_number(1)?;
-    ret(state, y.atan2(x))
+fn atan2(ctx: &mut Ctx) -> Result<usize, Raised> {
+    let x = ctx.check_number(2)?;
+    let y = ctx.check_number(1)?;
+    ret(ctx, y.atan2(x))
 }
 
-fn fmod(state: &mut State) -> LuaResult<usize> {
-    let b = state.check_number(2)?;
-    let a = state.check_number(1)?;
+fn fmod(ctx: &mut Ctx) -> Result<usize, Raised> {
+    let b = ctx.check_number(2)?;
+    let a = ctx.check_number(1)?;
     // Rust's `%` on doubles is C's `fmod`.
-    ret(state, a % b)
+    ret(ctx, a % b)
 }
 
-fn pow(state: &mut State) -> LuaResult<usize> {
-    let b = state.check_number(2)?;
-    let a = state.check_number(1)?;
-    ret(state, a.powf(b))
+fn pow(ctx: &mut Ctx) -> Result<usize, Raised> {
+    let b = ctx.check_number(2)?;
+    let a = ctx.check_number(1)?;
+    ret(ctx, a.powf(b))
 }
 
 /// `modf(x)`: the integral part and the fractional part, both with the sign of `x`.
-fn modf(state: &mut State) -> LuaResult<usize> {
-    let x = state.check_number(1)?;
+fn modf(ctx: &mut Ctx) -> Result<usize, Raised> {
+    let x = ctx.check_number(1)?;
     let int = x.trunc();
     let frac = if x.is_infinite() {
         0.0f64.copysign(x)
     } else {
         (x - int).copysign(x)
     };
-    state.push(Value::Number(int));
-    state.push(Value::Number(frac));
+    ctx.push_number(int);
+    ctx.push_number(frac);
     Ok(2)
 }
 
-fn frexp(state: &mut State) -> LuaResult<usize> {
-    let x = state.check_number(1)?;
+fn frexp(ctx: &mut Ctx) -> Result<usize, Raised> {
+    let x = ctx.check_number(1)?;
     let (m, e) = split_exponent(x);
-    state.push(Value::Number(m));
-    state.push(Value::Number(e as f64));
+    ctx.push_number(m);
+    ctx.push_number(e as f64);
     Ok(2)
 }
 
-fn ldexp(state: &mut State) -> LuaResult<usize> {
-    let e = state.check_int32(2)?;
-    let x = state.check_number(1)?;
-    ret(state, scale_by_power_of_two(x, e))
+fn ldexp(ctx: &mut Ctx) -> Result<usize, Raised> {
+    let e = ctx.check_int(2)?;
+    let x = ctx.check_number(1)?;
+    ret(ctx, scale_by_power_of_two(x, e))
 }
 
-fn min(state: &mut State) -> LuaResult<usize> {
-    let mut m = state.check_number(1)?;
-    for i in 2..=state.arg_count() {
-        let d = state.check_number(i)?;
+fn min(ctx: &mut Ctx) -> Result<usize, Raised> {
+    let mut m = ctx.check_number(1)?;
+    for i in 2..=ctx.arg_count() {
+        let d = ctx.check_number(i)?;
         if d < m {
             m = d;
         }
     }
-    ret(state, m)
+    ret(ctx, m)
 }
 
-fn max(state: &mut State) -> LuaResult<usize> {
-    let mut m = state.check_number(1)?;
-    for i in 2..=state.arg_count() {
-        let d = state.check_number(i)?;
+fn max(ctx: &mut Ctx) -> Result<usize, Raised> {
+    let mut m = ctx.check_number(1)?;
+    for i in 2..=ctx.arg_count() {
+        let d = ctx.check_number(i)?;
         if d > m {
             m = d;
         }
     }
-    ret(state, m)
+    ret(ctx, m)
 }
 
 /// `random()` in [0, 1), `random(u)` in [1, u], `random(l, u)` in [l, u].
-fn random(state: &mut State) -> LuaResult<usize> {
+fn random(ctx: &mut Ctx) -> Result<usize, Raised> {
     // The number is drawn before the arguments are checked, as in Lua 5.1; the `%` keeps it
     // below 1 even if a source returns RAND_MAX.
-    let r = (with_source(state, |s| s.next_u31()) % RAND_MAX) as f64 / RAND_MAX as f64;
-    let x = match state.arg_count() {
+    let r = (with_source(ctx, |s| s.next_u31()) % RAND_MAX) as f64 / RAND_MAX as f64;
+    let x = match ctx.arg_count() {
         0 => r,
         1 => {
-            let u = state.check_int32(1)?;
+            let u = ctx.check_int(1)?;
             if u < 1 {
-                return Err(state.arg_error(1, "interval is empty"));
+                return Err(ctx.arg_error(1, "interval is empty"));
             }
             (r * u as f64).floor() + 1.0
         }
         2 => {
-            let l = state.check_int32(1)?;
-            let u = state.check_int32(2)?;
+            let l = ctx.check_int(1)?;
+            let u = ctx.check_int(2)?;
             if l > u {
-                return Err(state.arg_error(2, "interval is empty"));
+                return Err(ctx.arg_error(2, "interval is empty"));
             }
             // `u - l + 1` is computed in C `int`, wrapping for the widest intervals.
             let width = u.wrapping_sub(l).wrapping_add(1);
             (r * width as f64).floor() + l as f64
         }
-        _ => return Err(state.native_error("wrong number of arguments")),
+        _ => return Err(ctx.error("wrong number of arguments")),
     };
-    ret(state, x)
+    ret(ctx, x)
 }
 
-fn randomseed(state: &mut State) -> LuaResult<usize> {
-    let seed = state.check_int32(1)?;
-    with_source(state, |s| s.seed(seed as u32));
+fn randomseed(ctx: &mut Ctx) -> Result<usize, Raised> {
+    let seed = ctx.check_int(1)?;
+    with_source(ctx, |s| s.seed(seed as u32));
     Ok(0)
 }
 
@@ -290,13 +291,13 @@ pub fn set_random_source(state: &mut State, source: Box<dyn RandomSource>) {
 
 /// Run `f` on the state's generator, installing glibc's first if there is none (seeded with 1,
 /// as for a program that never calls `srand`).
-fn with_source<R>(state: &mut State, f: impl FnOnce(&mut dyn RandomSource) -> R) -> R {
-    if let Some(installed) = state.app_data_mut::<InstalledSource>() {
+fn with_source<R>(ctx: &mut Ctx, f: impl FnOnce(&mut dyn RandomSource) -> R) -> R {
+    if let Some(installed) = ctx.app_data_mut::<InstalledSource>() {
         return f(&mut *installed.0);
     }
     let mut source = GlibcRandom::new();
     let r = f(&mut source);
-    set_random_source(state, Box::new(source));
+    set_random_source(ctx.state_mut(), Box::new(source));
     r
 }
 

@@ -90,6 +90,26 @@ pub(crate) fn register_library(
     functions: &[(&'static str, crate::value::NativeFn)],
     allowed: Option<&[&str]>,
 ) -> LuaResult<crate::gc::Gc<crate::value::Table>> {
+    register_with(state, name, functions, allowed, State::new_native)
+}
+
+/// As `register_library`, for a library written against the extension surface.
+pub(crate) fn register_extension_library(
+    state: &mut State,
+    name: &str,
+    functions: &[(&'static str, crate::native::NativeFunction)],
+    allowed: Option<&[&str]>,
+) -> LuaResult<crate::gc::Gc<crate::value::Table>> {
+    register_with(state, name, functions, allowed, State::new_extension)
+}
+
+fn register_with<F: Copy>(
+    state: &mut State,
+    name: &str,
+    functions: &[(&'static str, F)],
+    allowed: Option<&[&str]>,
+    make: fn(&mut State, &'static str, F) -> crate::Value,
+) -> LuaResult<crate::gc::Gc<crate::value::Table>> {
     let table = match state.get_global(name) {
         crate::Value::Table(t) => t,
         _ => {
@@ -103,7 +123,7 @@ pub(crate) fn register_library(
     package::record_loaded(state, name, table)?;
     for &(fname, f) in functions {
         if allowed.is_none_or(|list| list.contains(&fname)) {
-            let v = state.new_native(fname, f);
+            let v = make(state, fname, f);
             state.set_field(table, fname, v)?;
         }
     }

@@ -62,11 +62,24 @@ pub type NativeFn = fn(&mut State) -> LuaResult<usize>;
 /// A native function that is a Rust closure (capturing state), for embedders.
 pub type BoxedNativeFn = std::rc::Rc<dyn Fn(&mut State) -> LuaResult<usize>>;
 
+/// A function written against the extension surface ([`crate::native`]).
+pub type ExtensionFn = fn(&mut crate::native::Ctx) -> Result<usize, crate::native::Raised>;
+
+/// What runs when a native function is called.
+pub enum NativeKind {
+    /// One of the crate's own library functions.
+    Builtin(NativeFn),
+    /// A function of an outside library, written against [`crate::native::Ctx`].
+    Extension(ExtensionFn),
+    /// A Rust closure registered through the embedding API.
+    Boxed(BoxedNativeFn),
+}
+
 pub struct NativeClosure {
-    pub func: NativeFn,
-    /// When set, called instead of `func`.
-    pub boxed: Option<BoxedNativeFn>,
-    /// The name used in argument errors (`bad argument #1 to 'insert'`).
+    pub kind: NativeKind,
+    /// The name the function was registered under. Argument errors name the function as its
+    /// caller did (from the bytecode), as Lua 5.1 does; this is kept for debugging.
+    #[allow(dead_code)]
     pub name: &'static str,
     pub upvalues: Box<[Cell<Value>]>,
     pub(crate) env: Cell<Gc<Table>>,

@@ -7,10 +7,11 @@ mod thread;
 mod userdata;
 
 pub use function::{
-    BoxedNativeFn, FuncProto, LuaClosure, NativeClosure, NativeFn, UpState, UpVal, UpvalList,
+    BoxedNativeFn, ExtensionFn, FuncProto, LuaClosure, NativeClosure, NativeFn, NativeKind,
+    UpState, UpVal, UpvalList,
 };
 pub use string::{lua_hash, LuaStr, StringTable};
-pub use table::{KeyNotFound, Table, TableError};
+pub use table::{KeyNotFound, Table};
 pub(crate) use thread::ExecContext;
 pub use thread::{LuaThread, ThreadStatus};
 pub use userdata::UserData;
@@ -42,6 +43,8 @@ pub enum Value {
 pub enum LuaType {
     Nil = 0,
     Boolean = 1,
+    /// Lua 5.1's type tag 2; no value of this type exists here, but the tags keep their numbers.
+    #[allow(dead_code)]
     LightUserData = 2,
     Number = 3,
     String = 4,
@@ -146,13 +149,6 @@ impl Value {
     pub fn as_table(&self) -> Option<Gc<Table>> {
         match self {
             Value::Table(t) => Some(*t),
-            _ => None,
-        }
-    }
-
-    pub fn as_string(&self) -> Option<Gc<LuaStr>> {
-        match self {
-            Value::String(s) => Some(*s),
             _ => None,
         }
     }

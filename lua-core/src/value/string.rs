@@ -26,10 +26,6 @@ impl Gc<LuaStr> {
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
-    /// Lossy UTF-8 view, for Rust-side messages.
-    pub fn to_str_lossy(&self) -> std::borrow::Cow<'_, str> {
-        String::from_utf8_lossy(self.as_bytes())
-    }
 }
 
 impl LuaStr {

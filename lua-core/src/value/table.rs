@@ -146,10 +146,6 @@ impl Table {
         self.array.len()
     }
 
-    pub fn node_len(&self) -> usize {
-        self.nodes.len()
-    }
-
     // ---- hashing -------------------------------------------------------------------------
 
     #[inline(always)]
@@ -641,6 +637,25 @@ impl Table {
             }
         }
         Ok(None)
+    }
+
+    /// The first live entry at traversal position `pos` or after it, with the position to
+    /// continue from: `next` without the key lookup, for Rust code walking a table it does not
+    /// change.
+    pub(crate) fn entry_from(&self, pos: usize) -> Option<(usize, Value, Value)> {
+        for i in pos..self.array.len() {
+            let v = self.array[i];
+            if !v.is_nil() {
+                return Some((i + 1, Value::Number((i + 1) as f64), v));
+            }
+        }
+        let node_start = pos.saturating_sub(self.array.len());
+        for (n, node) in self.nodes.iter().enumerate().skip(node_start) {
+            if !node.val.is_nil() {
+                return Some((self.array.len() + n + 1, node.key, node.val));
+            }
+        }
+        None
     }
 
     // ---- collector support ---------------------------------------------------------------

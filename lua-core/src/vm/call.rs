@@ -6,7 +6,7 @@ use super::{
 };
 use crate::bytecode::VARARG_NEEDSARG;
 use crate::gc::Gc;
-use crate::value::{LuaClosure, UpState, UpVal, Value};
+use crate::value::{LuaClosure, NativeKind, UpState, UpVal, Value};
 
 /// What `precall` did.
 pub(crate) enum Precall {
@@ -54,10 +54,11 @@ impl State {
                 if self.hook_mask & super::hook::MASK_CALL != 0 {
                     self.call_hook(super::HookEvent::Call)?;
                 }
-                let n = match &nf.boxed {
+                let n = match &nf.kind {
+                    NativeKind::Builtin(f) => f(self)?,
+                    NativeKind::Extension(f) => self.call_extension(*f)?,
                     // The closure object is rooted in the `func` slot for the whole call.
-                    Some(f) => f(self)?,
-                    None => (nf.func)(self)?,
+                    NativeKind::Boxed(f) => f(self)?,
                 };
                 let first = self.top - n.min(self.top);
                 if self.hook_mask & super::hook::MASK_RET != 0 {

@@ -13,6 +13,7 @@ impl State {
         marker.mark_value(&Value::Thread(self.main_thread));
         marker.mark_value(&Value::Thread(self.current_thread));
         marker.mark_table(self.registry);
+        marker.mark_value(&self.raised);
         for mt in self.type_metatables.iter().flatten() {
             marker.mark_table(*mt);
         }

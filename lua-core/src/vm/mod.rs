@@ -30,8 +30,8 @@ pub use meta::to_number;
 
 use crate::gc::{Gc, Heap};
 use crate::value::{
-    ExecContext, LuaClosure, LuaStr, LuaThread, LuaType, NativeClosure, NativeFn, Table,
-    ThreadStatus, UpVal, Value,
+    ExecContext, LuaClosure, LuaStr, LuaThread, LuaType, NativeClosure, NativeFn, NativeKind,
+    Table, ThreadStatus, UpVal, Value,
 };
 use std::cell::Cell;
 
@@ -155,6 +155,9 @@ pub struct State {
     pub(crate) in_hook: bool,
     /// Host and library data attached to the state, one value per type.
     app_data: Vec<Box<dyn std::any::Any>>,
+    /// The error value an extension function raised, kept here (a root) until the function
+    /// returns its `Raised` token (see `crate::native`).
+    pub(crate) raised: Value,
 }
 
 impl Default for State {
@@ -201,6 +204,7 @@ impl State {
             current_thread: main_thread,
             main_thread,
             app_data: Vec::new(),
+            raised: Value::Nil,
         }
     }
 
@@ -238,6 +242,20 @@ impl State {
     /// The attached value of type `T`, if any.
     pub fn app_data_mut<T: 'static>(&mut self) -> Option<&mut T> {
         self.app_data.iter_mut().find_map(|d| d.downcast_mut::<T>())
+    }
+
+    pub(crate) fn app_data_ref<T: 'static>(&self) -> Option<&T> {
+        self.app_data.iter().find_map(|d| d.downcast_ref::<T>())
+    }
+
+    /// Detach and return the attached value of type `T`.
+    pub(crate) fn remove_app_data<T: 'static>(&mut self) -> Option<T> {
+        let i = self.app_data.iter().position(|d| d.is::<T>())?;
+        self.app_data
+            .swap_remove(i)
+            .downcast::<T>()
+            .ok()
+            .map(|b| *b)
     }
 
     // ---- object creation -----------------------------------------------------------------
@@ -288,8 +306,7 @@ impl State {
         upvalues: Vec<Value>,
     ) -> Value {
         let c = NativeClosure {
-            func,
-            boxed: None,
+            kind: NativeKind::Builtin(func),
             name,
             upvalues: upvalues.into_iter().map(Cell::new).collect(),
             env: Cell::new(self.globals),
@@ -304,8 +321,7 @@ impl State {
         f: crate::value::BoxedNativeFn,
     ) -> Value {
         let c = NativeClosure {
-            func: boxed_placeholder,
-            boxed: Some(f),
+            kind: NativeKind::Boxed(f),
             name,
             upvalues: Box::new([]),
             env: Cell::new(self.globals),
@@ -386,7 +402,7 @@ impl State {
     // ---- the native-function calling convention -------------------------------------------
 
     #[inline]
-    fn native_base(&self) -> usize {
+    pub(crate) fn native_base(&self) -> usize {
         self.frames.last().map_or(0, |f| f.base)
     }
 
@@ -470,9 +486,4 @@ impl State {
             }
         }
     }
-}
-
-/// The `func` of a boxed native closure (never called: `boxed` takes precedence).
-fn boxed_placeholder(_: &mut State) -> LuaResult<usize> {
-    Ok(0)
 }

@@ -1,0 +1,273 @@
+//! Stack slots: values a native function keeps alive across allocations and calls into Lua,
+//! and the results it returns.
+//!
+//! The running native function owns the stack from its first argument up to the top. A
+//! [`Slot`] is an index into that region, checked on every use: a stale slot (popped, or from
+//! another call) gives an error or `nil`, never another object's memory.
+
+use super::{Ctx, Raised, ValueRef};
+use crate::value::{Table, Value};
+use crate::vm::{ErrorKind, MULTRET};
+
+/// A position on the Lua stack of the running native function (argument `n` is at
+/// `ctx.arg_slot(n)`; pushed values follow).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slot(pub(crate) usize);
+
+impl Ctx {
+    /// Number of values on the function's stack (its arguments, then what it pushed).
+    pub fn stack_len(&self) -> usize {
+        self.state().top - self.state().native_base()
+    }
+
+    /// The slot of argument `n` (1-based), or of the n-th value on the function's stack.
+    pub fn arg_slot(&self, n: usize) -> Slot {
+        Slot((self.state().native_base() + n).saturating_sub(1))
+    }
+
+    /// The slot of the value on top of the stack.
+    pub fn top_slot(&self) -> Slot {
+        Slot(self.state().top.saturating_sub(1))
+    }
+
+    pub(crate) fn value_at(&self, slot: Slot) -> Option<Value> {
+        let st = self.state();
+        (slot.0 >= st.native_base() && slot.0 < st.top).then(|| st.stack[slot.0])
+    }
+
+    fn table_at(&mut self, slot: Slot) -> Result<crate::gc::Gc<Table>, Raised> {
+        match self.value_at(slot) {
+            Some(Value::Table(t)) => Ok(t),
+            Some(_) => Err(self.error_plain("table expected in stack slot")),
+            None => Err(self.error_plain("invalid stack slot")),
+        }
+    }
+
+    /// A view of the value in `slot` (`nil` for a slot that no longer exists).
+    pub fn get(&self, slot: Slot) -> ValueRef<'_> {
+        ValueRef::new(self.value_at(slot).unwrap_or_default())
+    }
+
+    /// Drop the top `n` values (never below the function's first argument).
+    pub fn pop(&mut self, n: usize) {
+        let st = self.state_mut();
+        st.top = st.top.saturating_sub(n).max(st.native_base());
+    }
+
+    /// Drop every value above `slot`, keeping `slot` itself.
+    pub fn truncate_after(&mut self, slot: Slot) {
+        let st = self.state_mut();
+        if slot.0 >= st.native_base() && slot.0 < st.top {
+            st.top = slot.0 + 1;
+        }
+    }
+
+    fn push_value(&mut self, v: Value) -> Slot {
+        let st = self.state_mut();
+        st.push(v);
+        Slot(st.top - 1)
+    }
+
+    /// Make room for `n` more values, failing with `stack overflow` past Lua's stack limit.
+    /// Pushing a value checks this itself; call it before pushing very many.
+    pub fn ensure_stack(&mut self, n: usize) -> Result<(), Raised> {
+        self.state_mut().ensure_stack(n).map_err(|e| self.keep(e))
+    }
+
+    pub fn push_nil(&mut self) -> Slot {
+        self.push_value(Value::Nil)
+    }
+
+    pub fn push_bool(&mut self, b: bool) -> Slot {
+        self.push_value(Value::Boolean(b))
+    }
+
+    pub fn push_number(&mut self, x: f64) -> Slot {
+        self.push_value(Value::Number(x))
+    }
+
+    /// An integer, as the number Lua 5.1 holds it in (a double).
+    pub fn push_integer(&mut self, i: i64) -> Slot {
+        self.push_value(Value::Number(i as f64))
+    }
+
+    /// A string with these bytes; its size is charged to the memory limit.
+    pub fn push_bytes(&mut self, bytes: impl AsRef<[u8]>) -> Result<Slot, Raised> {
+        let s = self.state_mut().try_new_str(bytes.as_ref());
+        match s {
+            Ok(s) => Ok(self.push_value(Value::String(s))),
+            Err(e) => Err(self.keep(e)),
+        }
+    }
+
+    /// Push another copy of the value in `slot` (`nil` for a slot that no longer exists).
+    pub fn push_copy(&mut self, slot: Slot) -> Result<Slot, Raised> {
+        let v = self.value_at(slot).unwrap_or_default();
+        Ok(self.push_value(v))
+    }
+
+    /// A new empty table with room for `array` sequence entries and `hash` other entries.
+    pub fn new_table(&mut self, array: usize, hash: usize) -> Result<Slot, Raised> {
+        let estimate = array
+            .saturating_add(hash.saturating_mul(2))
+            .saturating_mul(std::mem::size_of::<Value>());
+        self.reserve(estimate)?;
+        let t = self.state_mut().new_table_with(array, hash);
+        Ok(self.push_value(Value::Table(t)))
+    }
+
+    /// Pop a value and store it as `t[name]`, without metamethods.
+    pub fn set_field(&mut self, t: Slot, name: &str) -> Result<(), Raised> {
+        let table = self.table_at(t)?;
+        let v = self.top_value();
+        let st = self.state_mut();
+        let key = st.try_new_string(name.as_bytes());
+        let r = key.and_then(|k| st.raw_set(table, k, v));
+        self.pop(1);
+        r.map_err(|e| self.keep(e))
+    }
+
+    /// Pop a value and store it as `t[i]`, without metamethods.
+    pub fn raw_set_index(&mut self, t: Slot, i: i64) -> Result<(), Raised> {
+        let table = self.table_at(t)?;
+        let v = self.top_value();
+        let r = self.state_mut().raw_set_int(table, i, v);
+        self.pop(1);
+        r.map_err(|e| self.keep(e))
+    }
+
+    /// Pop a value and then a key, and store `t[key] = value`, without metamethods.
+    pub fn raw_set(&mut self, t: Slot) -> Result<(), Raised> {
+        let table = self.table_at(t)?;
+        if self.stack_len() < 2 {
+            return Err(self.error_plain("raw_set needs a key and a value on the stack"));
+        }
+        let v = self.top_value();
+        self.pop(1);
+        let k = self.top_value();
+        self.pop(1);
+        self.state_mut()
+            .raw_set(table, k, v)
+            .map_err(|e| self.keep(e))
+    }
+
+    /// Push `t[i]`, read without metamethods.
+    pub fn push_index(&mut self, t: Slot, i: i64) -> Result<Slot, Raised> {
+        let table = self.table_at(t)?;
+        let v = table.get_int(i);
+        Ok(self.push_value(v))
+    }
+
+    /// Push `t[name]`, read without metamethods.
+    pub fn push_field(&mut self, t: Slot, name: &[u8]) -> Result<Slot, Raised> {
+        let table = self.table_at(t)?;
+        let v = match self.state().heap.find_interned(name) {
+            Some(k) => table.get_str(k),
+            None => Value::Nil,
+        };
+        Ok(self.push_value(v))
+    }
+
+    /// Give the table in `t` the metatable in `mt` (a table, or `nil` to remove it).
+    pub fn set_metatable(&mut self, t: Slot, mt: Slot) -> Result<(), Raised> {
+        let table = self.table_at(t)?;
+        let meta = match self.value_at(mt) {
+            Some(Value::Table(m)) => Some(m),
+            Some(Value::Nil) => None,
+            _ => return Err(self.error_plain("metatable must be a table or nil")),
+        };
+        table.borrow_mut().set_metatable(meta);
+        Ok(())
+    }
+
+    /// Make the table in `t` read-only: writes to it raise `Attempt to modify a readonly
+    /// table`, from Lua and from Rust alike.
+    pub fn set_readonly(&mut self, t: Slot, readonly: bool) -> Result<(), Raised> {
+        let table = self.table_at(t)?;
+        table.borrow_mut().set_readonly(readonly);
+        Ok(())
+    }
+
+    /// Push the global `name` (read without metamethods).
+    pub fn push_global(&mut self, name: &str) -> Slot {
+        let v = self.state_mut().get_global(name);
+        self.push_value(v)
+    }
+
+    /// Pop a value and make it the global `name` (set without metamethods).
+    pub fn set_global(&mut self, name: &str) -> Result<(), Raised> {
+        let v = self.top_value();
+        self.pop(1);
+        self.state_mut()
+            .set_global(name, v)
+            .map_err(|e| self.keep(e))
+    }
+
+    fn top_value(&self) -> Value {
+        let st = self.state();
+        if st.top > st.native_base() {
+            st.stack[st.top - 1]
+        } else {
+            Value::Nil
+        }
+    }
+
+    // ---- calling Lua ---------------------------------------------------------------------
+
+    /// The call's function and arguments, checked: the function's stack index.
+    fn call_base(&mut self, nargs: usize) -> Result<usize, Raised> {
+        if nargs >= self.stack_len() {
+            return Err(self.error_plain("call needs a function and its arguments on the stack"));
+        }
+        Ok(self.state().top - nargs - 1)
+    }
+
+    /// Call the function below the top `nargs` values with them as arguments; they are replaced
+    /// by `nresults` results (all of them for `None`). An error propagates: return it.
+    pub fn call(&mut self, nargs: usize, nresults: Option<usize>) -> Result<(), Raised> {
+        let func = self.call_base(nargs)?;
+        let want = nresults.map_or(MULTRET, |n| n.min(i32::MAX as usize) as i32);
+        self.state_mut()
+            .call_at(func, nargs, want)
+            .map_err(|e| self.keep(e))
+    }
+
+    /// As [`Ctx::call`], in protected mode: on an error the function and arguments are replaced
+    /// by the error value and its kind is returned. `handler` is a message handler (as
+    /// `xpcall`'s) run where the error is raised. An interrupt from a hook is returned too:
+    /// the caller should let it propagate (with [`Ctx::reraise`]).
+    pub fn pcall(
+        &mut self,
+        nargs: usize,
+        nresults: Option<usize>,
+        handler: Option<Slot>,
+    ) -> Result<(), ErrorKind> {
+        let func = match self.call_base(nargs) {
+            Ok(f) => f,
+            Err(r) => {
+                let v = std::mem::take(&mut self.state_mut().raised);
+                self.push_value(v);
+                return Err(r.kind());
+            }
+        };
+        let handler = handler.filter(|h| h.0 < func && self.value_at(*h).is_some());
+        let want = nresults.map_or(MULTRET, |n| n.min(i32::MAX as usize) as i32);
+        match self
+            .state_mut()
+            .pcall_at(func, nargs, want, handler.map(|h| h.0))
+        {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                self.push_value(e.value);
+                Err(e.kind)
+            }
+        }
+    }
+
+    /// Raise again, with its kind, an error [`Ctx::pcall`] caught: its value is on top.
+    pub fn reraise(&mut self, kind: ErrorKind) -> Raised {
+        let v = self.top_value();
+        self.pop(1);
+        self.keep(crate::vm::LuaError { kind, value: v })
+    }
+}
