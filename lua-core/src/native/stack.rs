@@ -188,6 +188,40 @@ impl Ctx {
         Ok(())
     }
 
+    /// A new userdata holding `value` (no metatable): an object Lua code can pass around and
+    /// compare but not look inside, such as a sentinel.
+    pub fn new_userdata<T: 'static>(&mut self, value: T) -> Result<Slot, Raised> {
+        self.reserve(std::mem::size_of::<T>().saturating_add(64))?;
+        let u = crate::value::UserData::new(Box::new(value));
+        let u = self.state_mut().heap_mut().alloc_userdata(u);
+        Ok(self.push_value(Value::UserData(u)))
+    }
+
+    /// A view of the registry's field `name`, where hosts and libraries keep values Lua code
+    /// cannot reach (set with [`Ctx::set_registry_field`]).
+    pub fn registry_field(&self, name: &[u8]) -> ValueRef<'_> {
+        let st = self.state();
+        match st.heap.find_interned(name) {
+            Some(k) => ValueRef::new(st.registry().get_str(k)),
+            None => ValueRef::Nil,
+        }
+    }
+
+    /// Push the registry's field `name`.
+    pub fn push_registry_field(&mut self, name: &[u8]) -> Slot {
+        let v = self.registry_field(name).raw();
+        self.push_value(v)
+    }
+
+    /// Pop a value and store it as the registry's field `name`.
+    pub fn set_registry_field(&mut self, name: &str) -> Result<(), Raised> {
+        let v = self.top_value();
+        self.pop(1);
+        let st = self.state_mut();
+        let registry = st.registry();
+        st.set_field(registry, name, v).map_err(|e| self.keep(e))
+    }
+
     /// Push the global `name` (read without metamethods).
     pub fn push_global(&mut self, name: &str) -> Slot {
         let v = self.state_mut().get_global(name);

@@ -76,7 +76,7 @@ pub(crate) fn is_blank_tail(rest: &[u8]) -> bool {
 
 /// glibc's `strtod`: the value read from the start of `s` and the index just past it, or `None`
 /// when nothing could be read.
-fn strtod(s: &[u8]) -> Option<(f64, usize)> {
+pub(crate) fn strtod(s: &[u8]) -> Option<(f64, usize)> {
     let (negative, i) = scan_sign(s, skip_c_space(s, 0));
     let (magnitude, end) = match s.get(i) {
         Some(b'0') if matches!(s.get(i + 1), Some(b'x' | b'X')) => {
