@@ -1,6 +1,56 @@
 //! The Redis 7.0 scripting environment on `lua_core`: the sandbox, the `redis` table, the
-//! bundled libraries, conversions between Lua values and replies, the script cache, functions
-//! and the run context. It knows nothing of sockets: the host's keyspace is reached through the
-//! [`Host`] trait.
+//! bundled libraries, conversions between Lua values and replies, the script cache and the run
+//! context. It knows nothing of sockets: the host's keyspace is reached through the [`Host`]
+//! trait, so any Rust server (or a test double) can host it.
 
+mod eval;
+mod host;
 pub mod libs;
+mod lua;
+mod reply;
+mod script;
+
+pub use eval::{parse_shebang, split_keys, CallOptions, Runtime};
+pub use host::{CommandFlags, CommandInfo, Host, LogLevel};
+pub use lua::REDIS_VERSION;
+pub use reply::{format_double, Reply};
+pub use script::{RunContext, ScriptFlags};
+
+use lua_core::native::{Ctx, Raised};
+
+/// The libraries Redis bundles beside Lua's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExtraLibrary {
+    Cjson,
+    Struct,
+    Cmsgpack,
+    Bit,
+}
+
+impl ExtraLibrary {
+    /// All of them, in the order Redis opens them.
+    pub const ALL: &'static [ExtraLibrary] = &[
+        ExtraLibrary::Cjson,
+        ExtraLibrary::Struct,
+        ExtraLibrary::Cmsgpack,
+        ExtraLibrary::Bit,
+    ];
+
+    /// Open the library into the state as its global table.
+    pub fn open(self, ctx: &mut Ctx) -> Result<(), Raised> {
+        let table = match self {
+            ExtraLibrary::Cjson => libs::cjson::open(ctx)?,
+            ExtraLibrary::Struct => libs::lua_struct::open(ctx)?,
+            ExtraLibrary::Cmsgpack => libs::cmsgpack::open(ctx)?,
+            ExtraLibrary::Bit => libs::bit::open(ctx)?,
+        };
+        ctx.truncate_after(table);
+        ctx.pop(1);
+        Ok(())
+    }
+}
+
+/// The SHA1 of `bytes` in lower-case hex, as `redis.sha1hex` and the script cache write it.
+pub fn sha1_hex(bytes: &[u8]) -> String {
+    sha1_smol::Sha1::from(bytes).digest().to_string()
+}

@@ -222,6 +222,43 @@ impl Ctx {
         st.set_field(registry, name, v).map_err(|e| self.keep(e))
     }
 
+    /// Make the table in `t` read-only, with every table reachable from it through keys,
+    /// values and metatables (a sandbox freezing its globals). Tables already read-only are
+    /// not entered again, so shared and cyclic structures are walked once.
+    pub fn freeze(&mut self, t: Slot) -> Result<(), Raised> {
+        let root = self.table_at(t)?;
+        let mut pending = vec![root];
+        while let Some(table) = pending.pop() {
+            if table.is_readonly() {
+                continue;
+            }
+            table.borrow_mut().set_readonly(true);
+            let mut push_table = |v: &Value| {
+                if let Value::Table(inner) = v {
+                    if !inner.is_readonly() {
+                        pending.push(*inner);
+                    }
+                }
+            };
+            table.for_each_entry(|k, v| {
+                push_table(k);
+                push_table(v);
+            });
+            if let Some(mt) = table.metatable() {
+                push_table(&Value::Table(mt));
+            }
+        }
+        Ok(())
+    }
+
+    /// Push the metatable of the value in `slot` (`nil` when it has none), as `getmetatable`
+    /// without `__metatable`.
+    pub fn push_metatable(&mut self, slot: Slot) -> Slot {
+        let v = self.value_at(slot).unwrap_or_default();
+        let mt = self.state().metatable_of(&v);
+        self.push_value(mt.map_or(Value::Nil, Value::Table))
+    }
+
     /// Push the global `name` (read without metamethods).
     pub fn push_global(&mut self, name: &str) -> Slot {
         let v = self.state_mut().get_global(name);

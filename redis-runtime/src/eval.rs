@@ -1,0 +1,245 @@
+//! The EVAL family: the script cache keyed by SHA1, the shebang line, `numkeys`, and the run
+//! of a cached script.
+
+use crate::host::Host;
+use crate::lua::rand48::Rand48;
+use crate::lua::LuaEngine;
+use crate::script::{RunContext, ScriptFlags};
+use crate::{ExtraLibrary, Reply};
+use std::collections::HashMap;
+
+/// A compiled script in the cache.
+struct CachedScript {
+    index: i64,
+    flags: ScriptFlags,
+}
+
+/// How a script is being called.
+#[derive(Debug, Clone, Copy)]
+pub struct CallOptions {
+    /// `EVAL_RO` / `EVALSHA_RO`.
+    pub read_only: bool,
+    /// The calling client's protocol (2 or 3).
+    pub client_resp: u8,
+}
+
+impl Default for CallOptions {
+    fn default() -> Self {
+        CallOptions {
+            read_only: false,
+            client_resp: 2,
+        }
+    }
+}
+
+/// The scripting runtime: Redis's Lua environment and its script cache.
+pub struct Runtime {
+    engine: LuaEngine,
+    scripts: HashMap<[u8; 40], CachedScript>,
+    libraries: Vec<ExtraLibrary>,
+    random: Rand48,
+}
+
+impl Runtime {
+    /// A runtime with every bundled library, as redis-server has.
+    pub fn new() -> Result<Runtime, lua_core::api::Error> {
+        Runtime::with_libraries(ExtraLibrary::ALL)
+    }
+
+    /// A runtime with only `libraries` of the bundled ones.
+    pub fn with_libraries(libraries: &[ExtraLibrary]) -> Result<Runtime, lua_core::api::Error> {
+        let random = Rand48::new();
+        Ok(Runtime {
+            engine: LuaEngine::new(libraries, random.clone())?,
+            scripts: HashMap::new(),
+            libraries: libraries.to_vec(),
+            random,
+        })
+    }
+
+    /// `EVAL body numkeys key... arg...`, the keys and arguments already split (see
+    /// [`split_keys`]).
+    pub fn eval(
+        &mut self,
+        host: &mut dyn Host,
+        body: &[u8],
+        keys: &[&[u8]],
+        args: &[&[u8]],
+        options: CallOptions,
+    ) -> Reply {
+        let sha = crate::sha1_hex(body);
+        let key = sha_key(&sha);
+        if !self.scripts.contains_key(&key) {
+            if let Err(e) = self.load(body, key) {
+                return e;
+            }
+        }
+        self.run_cached(host, &key, &sha, keys, args, options)
+    }
+
+    /// `EVALSHA sha numkeys key... arg...`.
+    pub fn evalsha(
+        &mut self,
+        host: &mut dyn Host,
+        sha: &[u8],
+        keys: &[&[u8]],
+        args: &[&[u8]],
+        options: CallOptions,
+    ) -> Reply {
+        let Some(key) = lookup_key(sha) else {
+            return noscript();
+        };
+        if !self.scripts.contains_key(&key) {
+            return noscript();
+        }
+        let sha = String::from_utf8_lossy(&key).into_owned();
+        self.run_cached(host, &key, &sha, keys, args, options)
+    }
+
+    /// `SCRIPT LOAD body`: the script's SHA1, or the error reply of a script that does not
+    /// compile.
+    pub fn script_load(&mut self, body: &[u8]) -> Result<String, Reply> {
+        let sha = crate::sha1_hex(body);
+        let key = sha_key(&sha);
+        if !self.scripts.contains_key(&key) {
+            self.load(body, key)?;
+        }
+        Ok(sha)
+    }
+
+    /// `SCRIPT EXISTS sha`.
+    pub fn script_exists(&self, sha: &[u8]) -> bool {
+        lookup_key(sha).is_some_and(|k| self.scripts.contains_key(&k))
+    }
+
+    /// `SCRIPT FLUSH`: every script is dropped with the interpreter that held them.
+    pub fn script_flush(&mut self) -> Result<(), lua_core::api::Error> {
+        self.engine = LuaEngine::new(&self.libraries, self.random.clone())?;
+        self.scripts.clear();
+        Ok(())
+    }
+
+    /// Cached scripts (`number_of_cached_scripts`).
+    pub fn cached_scripts(&self) -> usize {
+        self.scripts.len()
+    }
+
+    /// Bytes the Lua heap holds (`used_memory_lua`).
+    pub fn used_memory(&self) -> usize {
+        self.engine.used_memory()
+    }
+
+    /// How long the running script has run (for busy checks from `Host::script_tick`).
+    pub fn elapsed(&self) -> std::time::Duration {
+        self.engine.elapsed()
+    }
+
+    fn load(&mut self, body: &[u8], key: [u8; 40]) -> Result<(), Reply> {
+        let (flags, source) = parse_shebang(body).map_err(Reply::Error)?;
+        let index = self.engine.compile(source, "@user_script").map_err(|msg| {
+            Reply::Error(format!("ERR Error compiling script (new function): {msg}").into_bytes())
+        })?;
+        self.scripts.insert(key, CachedScript { index, flags });
+        Ok(())
+    }
+
+    fn run_cached(
+        &mut self,
+        host: &mut dyn Host,
+        key: &[u8; 40],
+        sha: &str,
+        keys: &[&[u8]],
+        args: &[&[u8]],
+        options: CallOptions,
+    ) -> Reply {
+        let Some(script) = self.scripts.get(key) else {
+            return noscript();
+        };
+        let flags = script.flags;
+        if options.read_only && !flags.no_writes && !flags.eval_compat_mode {
+            return Reply::error(
+                "ERR Can not execute a script with write flag using *_ro command.",
+            );
+        }
+        if !flags.eval_compat_mode && !flags.allow_oom && !flags.no_writes && host.out_of_memory() {
+            return Reply::error("OOM command not allowed when used memory > 'maxmemory'.");
+        }
+        let run = RunContext::new(
+            sha.to_string(),
+            flags,
+            options.read_only,
+            options.client_resp,
+        );
+        self.engine.run(host, script.index, run, keys, args)
+    }
+}
+
+fn noscript() -> Reply {
+    Reply::error("NOSCRIPT No matching script. Please use EVAL.")
+}
+
+fn sha_key(sha: &str) -> [u8; 40] {
+    let mut key = [0u8; 40];
+    key.copy_from_slice(&sha.as_bytes()[..40]);
+    key
+}
+
+/// The cache key of a SHA1 given by a client: 40 characters, any case.
+fn lookup_key(sha: &[u8]) -> Option<[u8; 40]> {
+    let sha: &[u8; 40] = sha.try_into().ok()?;
+    Some(sha.map(|b| b.to_ascii_lowercase()))
+}
+
+/// The flags of a script's shebang line and the source to compile: the body with the shebang
+/// line removed but its newline kept, so line numbers stay right. A script without a shebang
+/// runs in compatibility mode.
+pub fn parse_shebang(body: &[u8]) -> Result<(ScriptFlags, &[u8]), Vec<u8>> {
+    if !body.starts_with(b"#!") {
+        let flags = ScriptFlags {
+            eval_compat_mode: true,
+            ..Default::default()
+        };
+        return Ok((flags, body));
+    }
+    let Some(end) = body.iter().position(|&b| b == b'\n') else {
+        return Err(b"ERR Invalid script shebang".to_vec());
+    };
+    let line = String::from_utf8_lossy(&body[..end]);
+    let mut parts = line.split(' ').filter(|p| !p.is_empty());
+    let engine = parts.next().unwrap_or_default();
+    if engine != "#!lua" {
+        return Err(format!("ERR Unexpected engine in script shebang: {engine}").into_bytes());
+    }
+    let mut flags = ScriptFlags::default();
+    for part in parts {
+        let Some(list) = part.strip_prefix("flags=") else {
+            return Err(format!("ERR Unknown lua shebang option: {part}").into_bytes());
+        };
+        for flag in list.split(',').filter(|f| !f.is_empty()) {
+            if !flags.set_by_name(flag) {
+                return Err(format!("ERR Unexpected flag in script shebang: {flag}").into_bytes());
+            }
+        }
+    }
+    Ok((flags, &body[end..]))
+}
+
+/// Split `numkeys key... arg...` as EVAL does, with its errors.
+pub fn split_keys<'a>(
+    numkeys: &[u8],
+    rest: &'a [&'a [u8]],
+) -> Result<(&'a [&'a [u8]], &'a [&'a [u8]]), Reply> {
+    let n: i64 = std::str::from_utf8(numkeys)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| Reply::error("ERR value is not an integer or out of range"))?;
+    if n < 0 {
+        return Err(Reply::error("ERR Number of keys can't be negative"));
+    }
+    if n as u64 > rest.len() as u64 {
+        return Err(Reply::error(
+            "ERR Number of keys can't be greater than number of args",
+        ));
+    }
+    Ok(rest.split_at(n as usize))
+}

@@ -1,0 +1,68 @@
+//! The host: the server (or module, or test double) that owns the keyspace and the command
+//! table. The runtime reaches it only through this trait.
+
+use crate::Reply;
+
+/// What the runtime needs to know of a command before letting a script run it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CommandInfo {
+    /// Redis's arity: `n` exactly `n` arguments (the name counts), `-n` at least `n`.
+    pub arity: i32,
+    pub flags: CommandFlags,
+}
+
+/// The command flags scripting looks at (Redis's `CMD_*`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CommandFlags {
+    pub write: bool,
+    pub read_only: bool,
+    /// Refused while the server is over `maxmemory` (unless the script says `allow-oom`).
+    pub deny_oom: bool,
+    /// Never callable from a script (`MULTI`, blocking commands, `EVAL`, ...).
+    pub no_script: bool,
+    /// Served while a script is busy.
+    pub allow_busy: bool,
+    pub may_replicate: bool,
+    /// Refused on a stale replica unless the script says `allow-stale`.
+    pub stale: bool,
+}
+
+/// Redis's log levels, as `redis.log` takes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LogLevel {
+    Debug = 0,
+    Verbose = 1,
+    Notice = 2,
+    Warning = 3,
+}
+
+/// The server as the runtime sees it.
+pub trait Host {
+    /// The command named `name` (any case), if the server has it.
+    fn command(&self, name: &[u8]) -> Option<CommandInfo>;
+
+    /// Run a command for the script (its checks already passed) and give its reply, in the
+    /// protocol the script asked for with `redis.setresp` (2 or 3). `argv[0]` is the name.
+    fn call(&mut self, argv: &[&[u8]], protocol: u8) -> Reply;
+
+    /// Whether the script's user may run `argv` (`None`: allowed; `Some(reason)`: refused,
+    /// e.g. `this user has no permissions to run the 'set' command`).
+    fn acl_check(&self, _argv: &[&[u8]]) -> Option<String> {
+        None
+    }
+
+    /// Write `message` to the server's log.
+    fn log(&mut self, _level: LogLevel, _message: &[u8]) {}
+
+    /// Whether the server is over `maxmemory` (deny-oom commands are refused then).
+    fn out_of_memory(&self) -> bool {
+        false
+    }
+
+    /// Called every so often while a script runs (about every 100,000 instructions) with the
+    /// time it has run: the host may serve other clients here (answering `BUSY`), and returns
+    /// `true` to kill the script (after `SCRIPT KILL`).
+    fn script_tick(&mut self, _elapsed: std::time::Duration) -> bool {
+        false
+    }
+}

@@ -1,0 +1,240 @@
+//! Conversions between Lua values and replies, both ways, as Redis 7.0 makes them
+//! (`luaReplyToRedisReply` and `redisProtocolToLuaType`).
+
+use crate::Reply;
+use lua_core::native::{Ctx, Raised, TableRef, ValueRef};
+
+/// How deep a returned table may nest before its element becomes an error: Redis converts with
+/// recursion that needs Lua stack room per level, which its 8,000-slot limit ends at this depth
+/// (measured on redis-server 7.0.15). The conversion recurses this deep in Rust too: hosts run
+/// scripts on a thread with a stack of 8 MB or more (the main thread's default).
+const MAX_REPLY_DEPTH: usize = 7995;
+
+/// A number as the C cast `(long long)` turns it into an integer reply on x86-64: truncated
+/// toward zero, with NaN and values out of range giving the "integer indefinite" value.
+pub(crate) fn number_to_integer(x: f64) -> i64 {
+    if x >= -9_223_372_036_854_775_808.0 && x < 9_223_372_036_854_775_808.0 {
+        x as i64
+    } else {
+        i64::MIN
+    }
+}
+
+/// Replace CR and LF with spaces: status and error replies are single lines.
+pub(crate) fn single_line(bytes: &[u8]) -> Vec<u8> {
+    bytes
+        .iter()
+        .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b })
+        .collect()
+}
+
+/// The reply for a value a script returned. `script_resp` is the level the script set with
+/// `redis.setresp`, which decides how booleans convert.
+pub(crate) fn lua_to_reply(ctx: &Ctx, v: ValueRef<'_>, script_resp: u8) -> Reply {
+    to_reply(ctx, v, script_resp, 0)
+}
+
+fn to_reply(ctx: &Ctx, v: ValueRef<'_>, resp: u8, depth: usize) -> Reply {
+    match v {
+        ValueRef::String(s) => Reply::Bulk(s.as_bytes().to_vec()),
+        ValueRef::Boolean(b) if resp == 2 => {
+            if b {
+                Reply::Integer(1)
+            } else {
+                Reply::Null
+            }
+        }
+        ValueRef::Boolean(b) => Reply::Boolean(b),
+        ValueRef::Number(x) => Reply::Integer(number_to_integer(x)),
+        ValueRef::Table(t) if depth >= MAX_REPLY_DEPTH => {
+            let _ = t;
+            Reply::Error(b"ERR reached lua stack limit".to_vec())
+        }
+        ValueRef::Table(t) => table_to_reply(ctx, t, resp, depth),
+        _ => Reply::Null,
+    }
+}
+
+fn table_to_reply(ctx: &Ctx, t: TableRef<'_>, resp: u8, depth: usize) -> Reply {
+    if let ValueRef::String(e) = t.get_field(b"err", ctx) {
+        return Reply::Error(single_line(e.as_bytes()));
+    }
+    if let ValueRef::String(s) = t.get_field(b"ok", ctx) {
+        return Reply::Status(single_line(s.as_bytes()));
+    }
+    if let ValueRef::Number(d) = t.get_field(b"double", ctx) {
+        return Reply::Double(d);
+    }
+    if let ValueRef::String(n) = t.get_field(b"big_number", ctx) {
+        return Reply::BigNumber(single_line(n.as_bytes()));
+    }
+    if let Some(v) = t.get_field(b"verbatim_string", ctx).as_table() {
+        let format = v.get_field(b"format", ctx).as_bytes();
+        let text = v.get_field(b"string", ctx).as_bytes();
+        if let (Some(format), Some(text)) = (format, text) {
+            // Redis sends the first three bytes of the format, whatever its length.
+            let mut f = [0u8; 3];
+            for (dst, src) in f.iter_mut().zip(format) {
+                *dst = *src;
+            }
+            return Reply::Verbatim {
+                format: f,
+                text: text.to_vec(),
+            };
+        }
+    }
+    if let Some(m) = t.get_field(b"map", ctx).as_table() {
+        let pairs = m
+            .iter()
+            .map(|(k, v)| {
+                (
+                    to_reply(ctx, k, resp, depth + 1),
+                    to_reply(ctx, v, resp, depth + 1),
+                )
+            })
+            .collect();
+        return Reply::Map(pairs);
+    }
+    if let Some(s) = t.get_field(b"set", ctx).as_table() {
+        let items = s
+            .iter()
+            .map(|(k, _)| to_reply(ctx, k, resp, depth + 1))
+            .collect();
+        return Reply::Set(items);
+    }
+    let mut items = Vec::new();
+    for i in 1.. {
+        let v = t.get_index(i);
+        if v.is_nil() {
+            break;
+        }
+        items.push(to_reply(ctx, v, resp, depth + 1));
+    }
+    Reply::Array(items)
+}
+
+/// Push the Lua form of a command's reply. `resp3` is the script's `redis.setresp(3)`: RESP3
+/// types then get their own forms, and null is `nil` rather than `false`.
+pub(crate) fn push_reply(ctx: &mut Ctx, reply: &Reply, resp3: bool) -> Result<(), Raised> {
+    match reply {
+        Reply::Integer(i) => {
+            ctx.push_integer(*i);
+        }
+        Reply::Bulk(b) => {
+            ctx.push_bytes(b)?;
+        }
+        Reply::Null | Reply::NullArray => {
+            if resp3 {
+                ctx.push_nil();
+            } else {
+                ctx.push_bool(false);
+            }
+        }
+        Reply::Status(s) => wrapped(ctx, "ok", |ctx| ctx.push_bytes(s).map(drop))?,
+        Reply::Error(e) => push_error_table(ctx, e)?,
+        Reply::Array(items) => push_sequence(ctx, items, resp3)?,
+        Reply::Map(pairs) if resp3 => wrapped(ctx, "map", |ctx| {
+            let t = ctx.new_table(0, pairs.len())?;
+            for (k, v) in pairs {
+                push_reply(ctx, k, resp3)?;
+                push_reply(ctx, v, resp3)?;
+                ctx.raw_set(t)?;
+            }
+            Ok(())
+        })?,
+        Reply::Map(pairs) => {
+            let t = ctx.new_table(pairs.len() * 2, 0)?;
+            for (i, (k, v)) in pairs.iter().enumerate() {
+                push_reply(ctx, k, resp3)?;
+                ctx.raw_set_index(t, 2 * i as i64 + 1)?;
+                push_reply(ctx, v, resp3)?;
+                ctx.raw_set_index(t, 2 * i as i64 + 2)?;
+            }
+        }
+        Reply::Set(items) if resp3 => wrapped(ctx, "set", |ctx| {
+            let t = ctx.new_table(0, items.len())?;
+            for item in items {
+                push_reply(ctx, item, resp3)?;
+                ctx.push_bool(true);
+                ctx.raw_set(t)?;
+            }
+            Ok(())
+        })?,
+        Reply::Set(items) => push_sequence(ctx, items, resp3)?,
+        Reply::Double(d) if resp3 => wrapped(ctx, "double", |ctx| {
+            ctx.push_number(*d);
+            Ok(())
+        })?,
+        Reply::Double(d) => {
+            ctx.push_bytes(crate::reply::format_double(*d))?;
+        }
+        Reply::Boolean(b) if resp3 => {
+            ctx.push_bool(*b);
+        }
+        Reply::Boolean(b) => {
+            ctx.push_integer(i64::from(*b));
+        }
+        Reply::BigNumber(n) if resp3 => {
+            wrapped(ctx, "big_number", |ctx| ctx.push_bytes(n).map(drop))?
+        }
+        Reply::BigNumber(n) => {
+            ctx.push_bytes(n)?;
+        }
+        Reply::Verbatim { format, text } if resp3 => wrapped(ctx, "verbatim_string", |ctx| {
+            let t = ctx.new_table(0, 2)?;
+            ctx.push_bytes(format)?;
+            ctx.set_field(t, "format")?;
+            ctx.push_bytes(text)?;
+            ctx.set_field(t, "string")
+        })?,
+        Reply::Verbatim { text, .. } => {
+            ctx.push_bytes(text)?;
+        }
+    }
+    Ok(())
+}
+
+/// Push a table `{ <field> = <what fill pushes> }`.
+fn wrapped(
+    ctx: &mut Ctx,
+    field: &str,
+    fill: impl FnOnce(&mut Ctx) -> Result<(), Raised>,
+) -> Result<(), Raised> {
+    let t = ctx.new_table(0, 1)?;
+    fill(ctx)?;
+    ctx.set_field(t, field)
+}
+
+fn push_sequence(ctx: &mut Ctx, items: &[Reply], resp3: bool) -> Result<(), Raised> {
+    ctx.ensure_stack(4)?;
+    let t = ctx.new_table(items.len(), 0)?;
+    for (i, item) in items.iter().enumerate() {
+        push_reply(ctx, item, resp3)?;
+        ctx.raw_set_index(t, i as i64 + 1)?;
+    }
+    Ok(())
+}
+
+/// Push the error table `{err = "CODE message"}` for an error reply's text (`CODE message`,
+/// without the leading `-`), as Redis builds it: the code runs to the first space (a text with
+/// no space is all message, with code `ERR`), and CR/LF around the message are trimmed.
+pub(crate) fn push_error_table(ctx: &mut Ctx, text: &[u8]) -> Result<(), Raised> {
+    let t = ctx.new_table(0, 1)?;
+    ctx.push_bytes(error_table_text(text))?;
+    ctx.set_field(t, "err")
+}
+
+pub(crate) fn error_table_text(text: &[u8]) -> Vec<u8> {
+    let (code, msg): (&[u8], &[u8]) = match text.iter().position(|&b| b == b' ') {
+        Some(space) => (&text[..space], &text[space + 1..]),
+        None => (b"ERR", text),
+    };
+    let trim = |b: &u8| *b == b'\r' || *b == b'\n';
+    let start = msg.iter().position(|b| !trim(b)).unwrap_or(msg.len());
+    let end = msg.iter().rposition(|b| !trim(b)).map_or(start, |e| e + 1);
+    let mut out = Vec::with_capacity(code.len() + 1 + end.saturating_sub(start));
+    out.extend_from_slice(code);
+    out.push(b' ');
+    out.extend_from_slice(msg.get(start..end).unwrap_or_default());
+    out
+}

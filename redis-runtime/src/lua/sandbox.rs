@@ -1,0 +1,146 @@
+//! The Lua environment scripts run in, as Redis 7.0.15 builds it: which libraries and
+//! functions exist, the error handler, and the protection of every shared table.
+
+use lua_core::api::{Error, Library, Lua, LuaOptions};
+use lua_core::native::{Ctx, ErrorKind, Raised};
+
+/// The standard libraries Redis opens (the debug library only long enough for the error
+/// handler to capture what it needs).
+const LIBRARIES: &[Library] = &[
+    Library::Base,
+    Library::Coroutine,
+    Library::Table,
+    Library::String,
+    Library::Math,
+    Library::Debug,
+];
+
+/// The base library without `loadfile`, `dofile` and `print`, and without `getfenv`,
+/// `setfenv` and `newproxy`, which patched 7.0 builds remove.
+const BASE_FUNCTIONS: &[&str] = &[
+    "_G",
+    "_VERSION",
+    "assert",
+    "collectgarbage",
+    "error",
+    "gcinfo",
+    "getmetatable",
+    "ipairs",
+    "load",
+    "loadstring",
+    "next",
+    "pairs",
+    "pcall",
+    "rawequal",
+    "rawget",
+    "rawset",
+    "select",
+    "setmetatable",
+    "tonumber",
+    "tostring",
+    "type",
+    "unpack",
+    "xpcall",
+];
+
+/// The message handler every script runs under: it turns the error into a table with `err`
+/// and records where it was raised (`source`, `line`), skipping a native function that raised
+/// it for the Lua code that called that function.
+const ERROR_HANDLER: &str = r#"
+local getinfo = debug.getinfo
+function __redis__err__handler(err)
+  local where = getinfo(2, 'nSl')
+  if where and where.what == 'C' then
+    where = getinfo(3, 'nSl')
+  end
+  if type(err) ~= 'table' then
+    err = {err = 'ERR ' .. tostring(err)}
+  end
+  if where then
+    err['source'] = where.source
+    err['line'] = where.currentline
+  end
+  return err
+end
+"#;
+
+/// The error `__index` of the globals table raises for names that were never set.
+fn nonexistent_global(ctx: &mut Ctx) -> Result<usize, Raised> {
+    let name = match ctx.arg(2).as_bytes() {
+        Some(name) => name.to_vec(),
+        None => Vec::new(),
+    };
+    let mut msg = b"Script attempted to access nonexistent global variable '".to_vec();
+    msg.extend_from_slice(&name);
+    msg.push(b'\'');
+    Err(ctx.error(msg))
+}
+
+/// Redis's `pcall`: Lua's, except that an error table with an `err` string comes back as that
+/// string (scripts written for older Redis compare the message).
+fn pcall(ctx: &mut Ctx) -> Result<usize, Raised> {
+    ctx.check_any(1)?;
+    let argc = ctx.arg_count();
+    ctx.push_bool(true);
+    for n in 1..=argc {
+        ctx.push_copy(ctx.arg_slot(n))?;
+    }
+    match ctx.pcall(argc - 1, None, None) {
+        // `true` and the results, above the arguments.
+        Ok(()) => Ok(ctx.stack_len() - argc),
+        Err(ErrorKind::Interrupt) => Err(ctx.reraise(ErrorKind::Interrupt)),
+        Err(_) => {
+            let error = ctx.top_slot();
+            let has_message = ctx
+                .get(error)
+                .as_table()
+                .is_some_and(|t| t.get_field(b"err", ctx).as_bytes().is_some());
+            ctx.push_bool(false);
+            if has_message {
+                ctx.push_field(error, b"err")?;
+            } else {
+                ctx.push_copy(error)?;
+            }
+            Ok(2)
+        }
+    }
+}
+
+/// A new interpreter with Redis's scripting environment. `extra` opens the host's own
+/// libraries before everything is frozen.
+pub(crate) fn build(
+    libraries: &[crate::ExtraLibrary],
+    random: super::rand48::Rand48,
+) -> Result<Lua, Error> {
+    let options = LuaOptions::new().allow(Library::Base, BASE_FUNCTIONS);
+    let lua = Lua::new_with(LIBRARIES, options)?;
+    lua.set_random_source(Box::new(random))?;
+    lua.enter(|ctx| {
+        for lib in libraries {
+            lib.open(ctx)?;
+        }
+        ctx.push_function("pcall", pcall);
+        ctx.set_global("pcall")?;
+        super::redis_api::open(ctx)
+    })?;
+    lua.load(ERROR_HANDLER).set_name("=redis_init").exec()?;
+    lua.enter(|ctx| {
+        ctx.push_nil();
+        ctx.set_global("debug")?;
+        // Reading a global that does not exist is an error.
+        let g = ctx.push_global("_G");
+        let mt = ctx.new_table(0, 1)?;
+        ctx.push_function("__index", nonexistent_global);
+        ctx.set_field(mt, "__index")?;
+        ctx.set_metatable(g, mt)?;
+        ctx.freeze(g)?;
+        // Strings' metatable too: scripts must not change how every string behaves.
+        let s = ctx.push_bytes("")?;
+        let string_mt = ctx.push_metatable(s);
+        if !ctx.get(string_mt).is_nil() {
+            ctx.freeze(string_mt)?;
+        }
+        Ok(())
+    })?;
+    Ok(lua)
+}
