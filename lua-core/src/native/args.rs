@@ -23,6 +23,39 @@ impl Ctx {
         self.keep(e)
     }
 
+    /// As [`Ctx::arg_error`], for a message that may not be UTF-8: one quoting a byte of the
+    /// caller's input, as `invalid format option '\xff'` does.
+    pub fn arg_error_bytes(&mut self, n: usize, msg: &[u8]) -> Raised {
+        if let Ok(text) = std::str::from_utf8(msg) {
+            return self.arg_error(n, text);
+        }
+        // The same naming as `arg_error` (which takes text), with the message kept as bytes.
+        let st = self.state();
+        let name = match st.frames.len().checked_sub(1) {
+            Some(frame_idx) => st.function_name(frame_idx),
+            None => None,
+        };
+        let mut n = n;
+        let mut full = Vec::with_capacity(msg.len() + 48);
+        if let Some(("method", fname)) = &name {
+            n = n.saturating_sub(1);
+            if n == 0 {
+                full.extend_from_slice(b"calling '");
+                full.extend_from_slice(fname);
+                full.extend_from_slice(b"' on bad self (");
+                full.extend_from_slice(msg);
+                full.push(b')');
+                return self.error(full);
+            }
+        }
+        full.extend_from_slice(format!("bad argument #{n} to '").as_bytes());
+        full.extend_from_slice(name.as_ref().map_or(&b"?"[..], |(_, f)| f));
+        full.extend_from_slice(b"' (");
+        full.extend_from_slice(msg);
+        full.push(b')');
+        self.error(full)
+    }
+
     /// `bad argument #n to '<function>' (<expected> expected, got <type>)` (`luaL_typerror`).
     pub fn type_error(&mut self, n: usize, expected: &str) -> Raised {
         let e = self.state_mut().arg_type_error(n, expected);

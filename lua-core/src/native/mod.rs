@@ -174,6 +174,44 @@ impl Ctx {
         let v = self.state.new_extension(name, f);
         self.state.push(v);
     }
+
+    /// Push a native function whose upvalues are copies of the values in `upvalues`
+    /// (`lua_pushcclosure`): each call of it reads them with [`Ctx::upvalue`]. This is how a
+    /// library gives every function of one module table the same private state (lua-cjson's
+    /// configuration), distinct from another instance's.
+    pub fn push_closure(
+        &mut self,
+        name: &'static str,
+        f: NativeFunction,
+        upvalues: &[Slot],
+    ) -> Result<Slot, Raised> {
+        let mut values = Vec::with_capacity(upvalues.len());
+        for &slot in upvalues {
+            match self.value_at(slot) {
+                Some(v) => values.push(std::cell::Cell::new(v)),
+                None => return Err(self.error_plain("invalid stack slot")),
+            }
+        }
+        // The values stay on the stack (rooted) while the closure is allocated.
+        let c = crate::value::NativeClosure {
+            kind: crate::value::NativeKind::Extension(f),
+            name,
+            upvalues: values.into_boxed_slice(),
+            env: std::cell::Cell::new(self.state.globals),
+        };
+        let v = Value::NativeFunction(self.state.heap.alloc_native(c));
+        self.state.push(v);
+        Ok(self.top_slot())
+    }
+
+    /// A view of the running function's upvalue `n` (1-based, as `lua_upvalueindex(n)`);
+    /// `nil` when it has no such upvalue.
+    pub fn upvalue(&self, n: usize) -> ValueRef<'_> {
+        match n.checked_sub(1) {
+            Some(i) => ValueRef::new(self.state.native_upvalue(i)),
+            None => ValueRef::Nil,
+        }
+    }
 }
 
 impl State {

@@ -32,10 +32,22 @@ pub struct Opaque<'a> {
     _borrow: PhantomData<&'a super::Ctx>,
 }
 
-impl Opaque<'_> {
+impl<'a> Opaque<'a> {
     /// The object's identity (its address), to recognise it when met again.
     pub fn identity(self) -> usize {
         self.raw.identity()
+    }
+
+    /// The Rust value inside a userdata made by [`Ctx::new_userdata`](super::Ctx::new_userdata)
+    /// with a value of type `T`; `None` for other userdata and for other kinds of object.
+    /// State a library changes between calls lives in `Cell`s inside `T`.
+    pub fn userdata<T: 'static>(self) -> Option<&'a T> {
+        match self.raw {
+            // SAFETY: the module's invariant: the userdata stays alive for `'a`, and nothing
+            // replaces or drops its value while the `Ctx` is borrowed.
+            Value::UserData(u) => unsafe { u.get_for() }.data().downcast_ref::<T>(),
+            _ => None,
+        }
     }
 }
 
