@@ -34,7 +34,9 @@ impl State {
 
     /// `bad argument #n to 'name' (msg)` (`luaL_argerror`), naming the function as its caller did.
     pub fn arg_error(&mut self, n: usize, msg: &str) -> LuaError {
-        let mut n = n;
+        // Signed: a method call reporting argument 0 (its receiver's caller passed none)
+        // shows `#-1`, as in C.
+        let mut n = n as i64;
         let frame_idx = self.frames.len().wrapping_sub(1);
         let name = if frame_idx < self.frames.len() {
             self.function_name(frame_idx)

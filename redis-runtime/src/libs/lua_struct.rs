@@ -277,7 +277,7 @@ fn put_integer(out: &mut Vec<u8>, n: f64, endian: Endian, size: usize) {
     let start = out.len();
     for _ in 0..size {
         out.push(value as u8);
-        value = value.checked_shr(8).unwrap_or(0);
+        value >>= 8;
     }
     if endian == Endian::Big {
         out.get_mut(start..).unwrap_or_default().reverse();
@@ -307,7 +307,7 @@ fn put_string(
         // The C code has already moved on to the next argument when it checks.
         return Err(ctx.arg_error(arg + 1, "string too short"));
     }
-    grow(ctx, out, size + 1)?;
+    grow(ctx, out, size.saturating_add(1))?;
     let text = ctx.check_bytes(arg)?;
     out.extend_from_slice(text.get(..size).unwrap_or_default());
     if opt == b's' {

@@ -130,10 +130,14 @@ pub(super) fn keep_buffer(ctx: &Ctx, mut buffer: Vec<u8>) {
     }
 }
 
-/// At most `max` arguments may be given (lua-cjson's `json_arg_init`).
-fn check_arg_count(ctx: &mut Ctx, max: usize) -> Result<(), Raised> {
+/// At most `max` arguments may be given; missing ones are filled with `nil`, so the results
+/// pushed next cannot be mistaken for arguments (lua-cjson's `json_arg_init`).
+fn init_args(ctx: &mut Ctx, max: usize) -> Result<(), Raised> {
     if ctx.arg_count() > max {
         return Err(ctx.arg_error(max + 1, "found too many arguments"));
+    }
+    while ctx.stack_len() < max {
+        ctx.push_nil();
     }
     Ok(())
 }
@@ -191,7 +195,7 @@ fn on_off_option(ctx: &mut Ctx, n: usize, current: bool) -> Result<bool, Raised>
 /// `encode_sparse_array([convert [, ratio [, safe]]])`: returns the three settings. Each is
 /// stored as soon as it is read, so an error in a later one leaves the earlier ones set.
 pub(super) fn encode_sparse_array(ctx: &mut Ctx) -> Result<usize, Raised> {
-    check_arg_count(ctx, 3)?;
+    init_args(ctx, 3)?;
     let current = settings(ctx)?;
     let convert = on_off_option(ctx, 1, current.sparse_convert)?;
     update(ctx, |s| s.sparse_convert = convert);
@@ -204,7 +208,7 @@ pub(super) fn encode_sparse_array(ctx: &mut Ctx) -> Result<usize, Raised> {
 
 /// `encode_max_depth([depth])`: the deepest nesting `encode` accepts.
 pub(super) fn encode_max_depth(ctx: &mut Ctx) -> Result<usize, Raised> {
-    check_arg_count(ctx, 1)?;
+    init_args(ctx, 1)?;
     let current = settings(ctx)?;
     let depth = integer_option(ctx, 1, current.encode_max_depth, 1, i32::MAX)?;
     update(ctx, |s| s.encode_max_depth = depth);
@@ -213,7 +217,7 @@ pub(super) fn encode_max_depth(ctx: &mut Ctx) -> Result<usize, Raised> {
 
 /// `decode_max_depth([depth])`: the deepest nesting `decode` accepts.
 pub(super) fn decode_max_depth(ctx: &mut Ctx) -> Result<usize, Raised> {
-    check_arg_count(ctx, 1)?;
+    init_args(ctx, 1)?;
     let current = settings(ctx)?;
     let depth = integer_option(ctx, 1, current.decode_max_depth, 1, i32::MAX)?;
     update(ctx, |s| s.decode_max_depth = depth);
@@ -222,7 +226,7 @@ pub(super) fn decode_max_depth(ctx: &mut Ctx) -> Result<usize, Raised> {
 
 /// `encode_number_precision([digits])`: significant digits of encoded numbers.
 pub(super) fn encode_number_precision(ctx: &mut Ctx) -> Result<usize, Raised> {
-    check_arg_count(ctx, 1)?;
+    init_args(ctx, 1)?;
     let current = settings(ctx)?;
     let digits = integer_option(ctx, 1, current.number_precision, 1, 14)?;
     update(ctx, |s| s.number_precision = digits);
@@ -231,7 +235,7 @@ pub(super) fn encode_number_precision(ctx: &mut Ctx) -> Result<usize, Raised> {
 
 /// `encode_keep_buffer([keep])`: whether `encode` reuses its buffer between calls.
 pub(super) fn encode_keep_buffer(ctx: &mut Ctx) -> Result<usize, Raised> {
-    check_arg_count(ctx, 1)?;
+    init_args(ctx, 1)?;
     let current = settings(ctx)?;
     let keep = on_off_option(ctx, 1, current.keep_buffer)?;
     update(ctx, |s| s.keep_buffer = keep);
@@ -245,7 +249,7 @@ pub(super) fn encode_keep_buffer(ctx: &mut Ctx) -> Result<usize, Raised> {
 /// `encode_invalid_numbers([mode])`: how NaN and the infinities are encoded (`off`, `on` or
 /// `null`; booleans for the first two).
 pub(super) fn encode_invalid_numbers(ctx: &mut Ctx) -> Result<usize, Raised> {
-    check_arg_count(ctx, 1)?;
+    init_args(ctx, 1)?;
     let current = settings(ctx)?;
     let mode = enum_option(
         ctx,
@@ -261,7 +265,7 @@ pub(super) fn encode_invalid_numbers(ctx: &mut Ctx) -> Result<usize, Raised> {
 
 /// `decode_invalid_numbers([accept])`: whether `decode` accepts numbers JSON does not allow.
 pub(super) fn decode_invalid_numbers(ctx: &mut Ctx) -> Result<usize, Raised> {
-    check_arg_count(ctx, 1)?;
+    init_args(ctx, 1)?;
     let current = settings(ctx)?;
     let accept = on_off_option(ctx, 1, current.decode_invalid_numbers)?;
     update(ctx, |s| s.decode_invalid_numbers = accept);

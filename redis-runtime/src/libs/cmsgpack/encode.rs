@@ -219,7 +219,7 @@ fn check(slots: usize, extra: usize, what: &'static str) -> Result<(), Stop> {
 /// [-2^63, 2^63). Negative zero counts as 0; infinities and NaN are not integers.
 fn integer_value(x: f64) -> Option<i64> {
     const TWO_POW_63: f64 = 9_223_372_036_854_775_808.0;
-    (x >= -TWO_POW_63 && x < TWO_POW_63 && x.trunc() == x).then(|| x as i64)
+    ((-TWO_POW_63..TWO_POW_63).contains(&x) && x.trunc() == x).then_some(x as i64)
 }
 
 /// `Some(n)` when the keys of `t` are exactly 1..n: every key a number that is a positive
