@@ -13,23 +13,7 @@ pub fn format_number(n: f64, out: &mut Vec<u8>) {
 /// Append `n` as C's `printf("%.{precision}g", n)` on glibc prints it (`%.17g` for
 /// `precision` 17); NaN and the infinities print as `nan`, `-nan`, `inf`, `-inf`.
 pub fn format_general(n: f64, precision: usize, out: &mut Vec<u8>) {
-    if n.is_nan() {
-        out.extend_from_slice(if n.is_sign_negative() {
-            b"-nan"
-        } else {
-            b"nan"
-        });
-        return;
-    }
-    if n.is_sign_negative() {
-        out.push(b'-');
-    }
-    let abs = n.abs();
-    if abs.is_infinite() {
-        out.extend_from_slice(b"inf");
-    } else {
-        crate::number::push_general(out, abs, precision, false, false);
-    }
+    crate::number::format_general(n, precision, out)
 }
 
 /// A string's numeric value as Lua's `tonumber` reads it (decimal, hex `0x`, surrounding

@@ -6,7 +6,10 @@
 //! listed in `tests/cases/ignore.txt`, each with its reason; an ignored case that starts
 //! passing fails the test, so the list stays true.
 
+mod golden;
 mod toy_host;
+
+use golden::escape;
 
 use redis_runtime::{CallOptions, Runtime};
 use std::collections::BTreeMap;
@@ -47,21 +50,6 @@ fn unescape(s: &str) -> Vec<u8> {
         }
     }
     out
-}
-
-fn escape(bytes: &[u8]) -> String {
-    let mut s = String::new();
-    for &b in bytes {
-        match b {
-            b'\\' => s.push_str("\\\\"),
-            b'\r' => s.push_str("\\r"),
-            b'\n' => s.push_str("\\n"),
-            b'\t' => s.push_str("\\t"),
-            0x20..=0x7e => s.push(b as char),
-            _ => s.push_str(&format!("\\x{b:02x}")),
-        }
-    }
-    s
 }
 
 fn parse(file: &str, text: &str) -> Vec<Case> {

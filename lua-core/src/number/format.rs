@@ -27,6 +27,12 @@ pub fn format_number(n: f64, out: &mut Vec<u8>) {
         }
         return;
     }
+    format_general(n, 14, out);
+}
+
+/// Appends `n` as glibc's `printf("%.{precision}g", n)`: sign, then `nan`, `inf` or the
+/// digits of `push_general`.
+pub fn format_general(n: f64, precision: usize, out: &mut Vec<u8>) {
     if n.is_nan() {
         out.extend_from_slice(if n.is_sign_negative() {
             b"-nan"
@@ -42,7 +48,7 @@ pub fn format_number(n: f64, out: &mut Vec<u8>) {
     if abs.is_infinite() {
         out.extend_from_slice(b"inf");
     } else {
-        push_general(out, abs, 14, false, false);
+        push_general(out, abs, precision, false, false);
     }
 }
 

@@ -21,8 +21,8 @@ mod printf;
 mod golden_tests;
 
 pub use c_cast::{to_c_int, to_c_long};
+pub(crate) use format::format_general;
 pub use format::format_number;
-pub(crate) use format::push_general;
 pub use parse::str_to_number;
 pub(crate) use parse::strtod as strtod_prefix;
 pub use parse_base::str_to_number_base;
