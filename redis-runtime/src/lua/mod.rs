@@ -118,8 +118,6 @@ impl LuaEngine {
                 let handler = ctx.push_global("__redis__err__handler");
                 let scripts = ctx.push_registry_field(SCRIPTS_KEY.as_bytes());
                 ctx.push_index(scripts, index)?;
-                let script_resp = shared.run.borrow().resp;
-                let _ = script_resp;
                 match ctx.pcall(0, Some(1), Some(handler)) {
                     Ok(()) => {
                         let resp = shared.run.borrow().resp;
