@@ -1,1 +1,99 @@
-//! The RESP server. It is built after the Lua core and the Redis runtime.
+//! The server: a drop-in for redis-server 7.0 on the wire (RESP2 and RESP3), hosting the Redis
+//! scripting runtime. One thread runs an event loop over non-blocking sockets, as Redis does,
+//! so commands and scripts are atomic.
+//!
+//! [`start`] runs a server on a thread of its own (tests and embedders); the `luredis` binary
+//! runs one on the main thread with the configuration redis-server takes.
+
+pub mod alloc;
+pub mod client;
+pub mod commands;
+pub mod config;
+pub mod db;
+mod info;
+pub mod net;
+pub mod resp;
+pub mod server;
+pub mod util;
+
+use config::Config;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// Build the server and its listener from a configuration (the bind address and port are
+/// taken from it; port 0 picks a free one).
+pub fn build(config: Config, stop: Arc<AtomicBool>) -> std::io::Result<(server::Server, redis_runtime::Runtime)> {
+    let host = config
+        .settings
+        .bind
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "127.0.0.1".into());
+    let host = if host == "*" { "0.0.0.0".to_string() } else { host };
+    let address: std::net::SocketAddr = format!("{host}:{}", config.settings.port)
+        .parse()
+        .or_else(|_| format!("[{host}]:{}", config.settings.port).parse())
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{e}")))?;
+    let net = net::Net::bind(address, stop)?;
+    let runtime = redis_runtime::Runtime::new()
+        .map_err(|e| std::io::Error::other(format!("the scripting runtime did not start: {e}")))?;
+    let mut server = server::Server::new(config);
+    server.port = net.local_port();
+    server.net = Some(net);
+    Ok((server, runtime))
+}
+
+/// A server running on its own thread.
+pub struct Handle {
+    pub port: u16,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Handle {
+    /// Stop the server and wait for its thread.
+    pub fn stop(mut self) {
+        self.stop_and_join();
+    }
+
+    fn stop_and_join(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        self.stop_and_join();
+    }
+}
+
+/// Start a server on a new thread (its Lua states need a large stack, as on the main
+/// thread), logging nowhere unless the configuration names a log file.
+pub fn start(config: Config) -> std::io::Result<Handle> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let thread_stop = stop.clone();
+    let thread = std::thread::Builder::new()
+        .name("server".into())
+        .stack_size(64 * 1024 * 1024)
+        .spawn(move || match build(config, thread_stop) {
+            Ok((mut server, mut runtime)) => {
+                let _ = tx.send(Ok(server.port));
+                net::run(&mut server, &mut runtime);
+            }
+            Err(e) => {
+                let _ = tx.send(Err(e));
+            }
+        })?;
+    let port = rx
+        .recv()
+        .map_err(|_| std::io::Error::other("the server thread stopped before listening"))??;
+    Ok(Handle {
+        port,
+        stop,
+        thread: Some(thread),
+    })
+}

@@ -1,0 +1,85 @@
+//! A client's state beside its socket: its database, protocol, name, transaction and watches.
+
+use crate::resp::reply::ReplyWriter;
+use std::time::Instant;
+
+/// A transaction being queued (`MULTI` ... `EXEC`).
+#[derive(Debug, Default)]
+pub struct Multi {
+    pub queued: Vec<Vec<Vec<u8>>>,
+    /// A command was refused while queueing: `EXEC` answers `EXECABORT`.
+    pub aborted: bool,
+}
+
+/// `CLIENT REPLY` modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyMode {
+    On,
+    Off,
+    /// Drop the reply of the next command only.
+    SkipNext,
+    /// Dropping the reply of the command running now.
+    Skipping,
+}
+
+#[derive(Debug)]
+pub struct Client {
+    pub id: u64,
+    /// `ip:port` of the peer and of our side.
+    pub addr: String,
+    pub local_addr: String,
+    pub name: Vec<u8>,
+    pub db: usize,
+    pub reply: ReplyWriter,
+    pub authenticated: bool,
+    pub user: String,
+    pub multi: Option<Multi>,
+    pub watched: Vec<(usize, Vec<u8>)>,
+    pub reply_mode: ReplyMode,
+    pub no_evict: bool,
+    /// Close once the pending replies are written (`QUIT`, protocol errors).
+    pub close_after_reply: bool,
+    /// Close at once (`CLIENT KILL`).
+    pub close_asap: bool,
+    pub created: Instant,
+    pub last_interaction: Instant,
+    /// The last command run, as `CLIENT LIST` shows it (`cmd=`).
+    pub last_command: String,
+    /// Inside a script: the calls the script makes are not user commands.
+    pub is_script: bool,
+}
+
+impl Client {
+    pub fn new(id: u64, addr: String, local_addr: String, authenticated: bool) -> Self {
+        let now = Instant::now();
+        Client {
+            id,
+            addr,
+            local_addr,
+            name: Vec::new(),
+            db: 0,
+            reply: ReplyWriter::new(2),
+            authenticated,
+            user: "default".into(),
+            multi: None,
+            watched: Vec::new(),
+            reply_mode: ReplyMode::On,
+            no_evict: false,
+            close_after_reply: false,
+            close_asap: false,
+            created: now,
+            last_interaction: now,
+            last_command: "NULL".into(),
+            is_script: false,
+        }
+    }
+
+    /// Connected over loopback (what `enable-debug-command local` allows).
+    pub fn is_local(&self) -> bool {
+        self.addr.starts_with("127.") || self.addr.starts_with("[::1]") || self.addr.is_empty()
+    }
+
+    pub fn resp(&self) -> u8 {
+        self.reply.resp
+    }
+}

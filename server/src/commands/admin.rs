@@ -1,0 +1,267 @@
+//! Server commands: databases (DBSIZE, FLUSHDB, FLUSHALL, SWAPDB), CONFIG, INFO, TIME,
+//! LASTSAVE, COMMAND, DEBUG and SHUTDOWN.
+
+use super::{is, Ctx, Handler, SYNTAX};
+use crate::server::Shutdown;
+use std::fmt::Write;
+
+pub const HANDLERS: &[(&str, Handler)] = &[
+    ("dbsize", dbsize),
+    ("flushdb", flushdb),
+    ("flushall", flushall),
+    ("swapdb", swapdb),
+    ("config|get", config_get),
+    ("config|set", config_set),
+    ("config|resetstat", config_resetstat),
+    ("config|rewrite", config_rewrite),
+    ("info", info),
+    ("time", time),
+    ("lastsave", lastsave),
+    ("command", command),
+    ("command|count", command_count),
+    ("command|list", command_list),
+    ("debug", debug),
+    ("shutdown", shutdown),
+    ("memory|usage", memory_usage),
+];
+
+fn dbsize(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    let db = ctx.client.db;
+    let size = ctx.server.keyspace.dbs[db].len();
+    ctx.client.reply.int(size as i64);
+}
+
+/// FLUSHDB/FLUSHALL's optional ASYNC|SYNC; false after a syntax error.
+fn flush_mode_ok(ctx: &mut Ctx, argv: &[&[u8]]) -> bool {
+    match argv.len() {
+        1 => true,
+        2 if is(argv[1], "async") || is(argv[1], "sync") => true,
+        _ => {
+            ctx.client.reply.error(SYNTAX);
+            false
+        }
+    }
+}
+
+fn flushdb(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if flush_mode_ok(ctx, argv) {
+        let db = ctx.client.db;
+        ctx.server.keyspace.flush_db(db);
+        ctx.client.reply.ok();
+    }
+}
+
+fn flushall(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if flush_mode_ok(ctx, argv) {
+        ctx.server.keyspace.flush_all();
+        ctx.client.reply.ok();
+    }
+}
+
+fn swapdb(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let count = ctx.server.keyspace.dbs.len() as i64;
+    let parse = |arg: &[u8]| crate::util::parse_i64(arg).filter(|n| i32::try_from(*n).is_ok());
+    let (Some(a), Some(b)) = (parse(argv[1]), parse(argv[2])) else {
+        ctx.client.reply.error("ERR invalid first DB index");
+        return;
+    };
+    if a < 0 || a >= count || b < 0 || b >= count {
+        ctx.client.reply.error("ERR DB index is out of range");
+        return;
+    }
+    let keyspace = &mut ctx.server.keyspace;
+    keyspace.dbs.swap(a as usize, b as usize);
+    keyspace.touch_all_watched(Some(a as usize));
+    keyspace.touch_all_watched(Some(b as usize));
+    ctx.client.reply.ok();
+}
+
+fn config_get(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let pairs = ctx.server.config.get_matching(&argv[2..]);
+    let out = &mut ctx.client.reply;
+    out.map(pairs.len());
+    for (name, value) in pairs {
+        out.bulk(name.as_bytes());
+        out.bulk(value.as_bytes());
+    }
+}
+
+fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if argv.len() % 2 == 1 {
+        ctx.client.reply.error(SYNTAX);
+        return;
+    }
+    let pairs: Vec<(&[u8], &[u8])> = argv[2..].chunks(2).map(|p| (p[0], p[1])).collect();
+    match ctx.server.config.set_many(&pairs) {
+        Ok(()) => ctx.client.reply.ok(),
+        Err(text) => ctx.client.reply.error(&text),
+    }
+}
+
+fn config_resetstat(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    ctx.server.stats.reset();
+    let keyspace = &mut ctx.server.keyspace;
+    keyspace.stats = Default::default();
+    ctx.client.reply.ok();
+}
+
+fn config_rewrite(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    let Some(path) = ctx.server.config.file.clone() else {
+        ctx.client
+            .reply
+            .error("ERR The server is running without a config file");
+        return;
+    };
+    let mut text = String::new();
+    for line in ctx.server.config.changed_lines() {
+        text.push_str(&line);
+        text.push('\n');
+    }
+    match std::fs::write(&path, text) {
+        Ok(()) => ctx.client.reply.ok(),
+        Err(e) => {
+            let reason = crate::util::strerror(&e);
+            ctx.client
+                .reply
+                .error(&format!("ERR Rewriting config file: {reason}"));
+        }
+    }
+}
+
+fn info(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let text = crate::info::render(ctx.server, ctx.client, &argv[1..]);
+    ctx.client.reply.verbatim(text.as_bytes());
+}
+
+fn time(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let out = &mut ctx.client.reply;
+    out.array(2);
+    out.bulk_int(now.as_secs() as i64);
+    out.bulk_int(i64::from(now.subsec_micros()));
+}
+
+fn lastsave(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    let when = ctx.server.last_save_unix;
+    ctx.client.reply.int(when);
+}
+
+fn command(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    // The full COMMAND reply (with key specifications and documentation) is not kept yet:
+    // answer the classic six fields of every command.
+    let mut entries: Vec<_> = ctx.server.commands.iter().collect();
+    entries.sort_by(|a, b| a.full_name.cmp(&b.full_name));
+    let out = &mut ctx.client.reply;
+    out.array(entries.len());
+    for c in entries {
+        out.array(6);
+        out.bulk(c.full_name.as_bytes());
+        out.int(i64::from(c.arity));
+        let flags = c.flags.names();
+        out.set(flags.len());
+        for f in flags {
+            out.status(f.as_bytes());
+        }
+        out.int(i64::from(c.first_key));
+        out.int(i64::from(c.last_key));
+        out.int(i64::from(c.key_step));
+    }
+}
+
+fn command_count(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    let count = ctx.server.commands.len();
+    ctx.client.reply.int(count as i64);
+}
+
+fn command_list(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    let mut names: Vec<Vec<u8>> = ctx
+        .server
+        .commands
+        .iter()
+        .map(|c| c.full_name.as_bytes().to_vec())
+        .collect();
+    names.sort();
+    ctx.client.reply.bulks(names.iter().map(|n| n.as_slice()));
+}
+
+fn debug(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let sub = String::from_utf8_lossy(argv[1]).to_ascii_lowercase();
+    match (sub.as_str(), argv.len()) {
+        ("sleep", 3) => {
+            let seconds = crate::util::parse_f64(argv[2]).unwrap_or(0.0).max(0.0);
+            std::thread::sleep(std::time::Duration::from_secs_f64(seconds.min(3600.0)));
+            ctx.client.reply.ok();
+        }
+        ("log", 3) => {
+            let message = format!("DEBUG LOG: {}", String::from_utf8_lossy(argv[2]));
+            ctx.server.log_warning(&message);
+            ctx.client.reply.ok();
+        }
+        ("set-active-expire", 3) => {
+            ctx.server.active_expire_enabled = argv[2] != b"0";
+            ctx.client.reply.ok();
+        }
+        ("quicklist-packed-threshold", 3) | ("set-disable-deny-scripts", 3) => ctx.client.reply.ok(),
+        ("jmap", _) | ("change-repl-id", 2) => ctx.client.reply.ok(),
+        ("object", 3) => {
+            let db = ctx.client.db;
+            let Some(value) = ctx.server.keyspace.read(db, argv[2]) else {
+                ctx.client.reply.error("ERR no such key");
+                return;
+            };
+            let text = format!(
+                "Value at:0x0 refcount:1 encoding:{} serializedlength:{} lru:0 lru_seconds_idle:0",
+                value.encoding(),
+                value.memory()
+            );
+            ctx.client.reply.status(text.as_bytes());
+        }
+        _ => {
+            let name = String::from_utf8_lossy(argv[1]);
+            ctx.client.reply.error(&format!(
+                "ERR unknown subcommand or wrong number of arguments for '{name}'. Try DEBUG HELP."
+            ));
+        }
+    }
+}
+
+fn shutdown(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let mut mode = Shutdown::Default;
+    for arg in &argv[1..] {
+        if is(arg, "nosave") {
+            mode = Shutdown::NoSave;
+        } else if is(arg, "save") {
+            mode = Shutdown::Save;
+        } else if is(arg, "now") || is(arg, "force") || is(arg, "abort") {
+            // No replicas or persistence to wait for yet.
+        } else {
+            ctx.client.reply.error(SYNTAX);
+            return;
+        }
+    }
+    ctx.server.log_warning("User requested shutdown...");
+    ctx.server.shutdown = Some(mode);
+}
+
+fn memory_usage(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let db = ctx.client.db;
+    let key_len = argv[2].len();
+    match ctx.server.keyspace.read(db, argv[2]) {
+        // The value, the key, and the table entry pointing at them.
+        Some(value) => {
+            let bytes = value.memory() + key_len + 48;
+            ctx.client.reply.int(bytes as i64);
+        }
+        None => ctx.client.reply.null(),
+    }
+}
+
+/// `# Section` followed by `name:value` lines.
+pub fn section(out: &mut String, title: &str, fields: &[(&str, String)]) {
+    let _ = write!(out, "# {title}\r\n");
+    for (name, value) in fields {
+        let _ = write!(out, "{name}:{value}\r\n");
+    }
+}

@@ -1,0 +1,392 @@
+//! Connection commands: PING, ECHO, SELECT, AUTH, HELLO, QUIT, RESET and CLIENT.
+
+use super::{int_arg, is, Ctx, Handler, SYNTAX};
+use crate::client::{Client, ReplyMode};
+
+pub const HANDLERS: &[(&str, Handler)] = &[
+    ("ping", ping),
+    ("echo", echo),
+    ("select", select),
+    ("auth", auth),
+    ("hello", hello),
+    ("quit", quit),
+    ("reset", reset),
+    ("client|id", client_id),
+    ("client|setname", client_setname),
+    ("client|getname", client_getname),
+    ("client|list", client_list),
+    ("client|info", client_info),
+    ("client|kill", client_kill),
+    ("client|reply", client_reply),
+    ("client|no-evict", client_no_evict),
+    ("client|help", client_help),
+];
+
+fn ping(ctx: &mut Ctx, argv: &[&[u8]]) {
+    match argv.len() {
+        1 => ctx.client.reply.status(b"PONG"),
+        2 => ctx.client.reply.bulk(argv[1]),
+        _ => ctx
+            .client
+            .reply
+            .error("ERR wrong number of arguments for 'ping' command"),
+    }
+}
+
+fn echo(ctx: &mut Ctx, argv: &[&[u8]]) {
+    ctx.client.reply.bulk(argv[1]);
+}
+
+fn select(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let Some(index) = crate::util::parse_i64(argv[1]).filter(|n| i32::try_from(*n).is_ok()) else {
+        ctx.client.reply.error("ERR value is not an integer or out of range");
+        return;
+    };
+    if index < 0 || index as usize >= ctx.server.keyspace.dbs.len() {
+        ctx.client.reply.error("ERR DB index is out of range");
+        return;
+    }
+    ctx.client.db = index as usize;
+    ctx.client.reply.ok();
+}
+
+/// Check a user name and password; on success the client is authenticated.
+fn authenticate(ctx: &mut Ctx, user: &[u8], password: &[u8]) -> bool {
+    let ok = user == b"default"
+        && match &ctx.server.config.settings.requirepass {
+            None => true,
+            Some(expected) => expected.as_slice() == password,
+        };
+    if ok {
+        ctx.client.authenticated = true;
+    }
+    ok
+}
+
+const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
+
+fn auth(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if argv.len() > 3 {
+        ctx.client.reply.error(SYNTAX);
+        return;
+    }
+    let (user, password): (&[u8], &[u8]) = match argv {
+        [_, password] => {
+            if ctx.server.config.settings.requirepass.is_none() {
+                ctx.client.reply.error("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?");
+                return;
+            }
+            (b"default", password)
+        }
+        [_, user, password] => (user, password),
+        _ => return,
+    };
+    if authenticate(ctx, user, password) {
+        ctx.client.reply.ok();
+    } else {
+        ctx.client.reply.error(WRONGPASS);
+    }
+}
+
+fn hello(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let mut version = 0;
+    let mut j = 1;
+    if argv.len() >= 2 {
+        let Some(v) = crate::util::parse_i64(argv[1]) else {
+            ctx.client
+                .reply
+                .error("ERR Protocol version is not an integer or out of range");
+            return;
+        };
+        if !(2..=3).contains(&v) {
+            ctx.client.reply.error("NOPROTO unsupported protocol version");
+            return;
+        }
+        version = v as u8;
+        j = 2;
+    }
+    while j < argv.len() {
+        let more = argv.len() - 1 - j;
+        if is(argv[j], "auth") && more >= 2 {
+            if !authenticate(ctx, argv[j + 1], argv[j + 2]) {
+                ctx.client.reply.error(WRONGPASS);
+                return;
+            }
+            j += 3;
+        } else if is(argv[j], "setname") && more >= 1 {
+            if !set_name(ctx, argv[j + 1]) {
+                return;
+            }
+            j += 2;
+        } else {
+            let option = String::from_utf8_lossy(argv[j]);
+            ctx.client
+                .reply
+                .error(&format!("ERR Syntax error in HELLO option '{option}'"));
+            return;
+        }
+    }
+    if !ctx.client.authenticated && ctx.server.config.settings.requirepass.is_some() {
+        ctx.client.reply.error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
+        return;
+    }
+    if version != 0 {
+        ctx.client.reply.resp = version;
+    }
+    let (resp, id) = (ctx.client.resp(), ctx.client.id);
+    let out = &mut ctx.client.reply;
+    out.map(7);
+    out.bulk(b"server");
+    out.bulk(b"redis");
+    out.bulk(b"version");
+    out.bulk(redis_runtime::REDIS_VERSION.as_bytes());
+    out.bulk(b"proto");
+    out.int(i64::from(resp));
+    out.bulk(b"id");
+    out.int(id as i64);
+    out.bulk(b"mode");
+    out.bulk(b"standalone");
+    out.bulk(b"role");
+    out.bulk(b"master");
+    out.bulk(b"modules");
+    out.array(0);
+}
+
+fn quit(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    ctx.client.reply.ok();
+    ctx.client.close_after_reply = true;
+}
+
+fn reset(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    let client = &mut *ctx.client;
+    client.multi = None;
+    let watched = std::mem::take(&mut client.watched);
+    ctx.server.keyspace.unwatch_all(client.id, &watched);
+    client.db = 0;
+    client.reply.resp = 2;
+    client.name.clear();
+    client.reply_mode = ReplyMode::On;
+    client.no_evict = false;
+    client.authenticated = ctx.server.config.settings.requirepass.is_none();
+    client.reply.status(b"RESET");
+}
+
+fn client_id(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    let id = ctx.client.id as i64;
+    ctx.client.reply.int(id);
+}
+
+/// Set the client's name, or write Redis's error and give false.
+fn set_name(ctx: &mut Ctx, name: &[u8]) -> bool {
+    if name.iter().any(|&c| !(b'!'..=b'~').contains(&c)) {
+        ctx.client
+            .reply
+            .error("ERR Client names cannot contain spaces, newlines or special characters.");
+        return false;
+    }
+    ctx.client.name = name.to_vec();
+    true
+}
+
+fn client_setname(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if set_name(ctx, argv[2]) {
+        ctx.client.reply.ok();
+    }
+}
+
+fn client_getname(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    if ctx.client.name.is_empty() {
+        ctx.client.reply.null();
+    } else {
+        let name = ctx.client.name.clone();
+        ctx.client.reply.bulk(&name);
+    }
+}
+
+/// One line of `CLIENT LIST` / `CLIENT INFO`.
+fn describe(client: &Client, now: std::time::Instant) -> String {
+    let flags = if client.multi.is_some() { "x" } else { "N" };
+    format!(
+        "id={} addr={} laddr={} fd=8 name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user={} redir=-1 resp={}",
+        client.id,
+        client.addr,
+        client.local_addr,
+        String::from_utf8_lossy(&client.name),
+        now.duration_since(client.created).as_secs(),
+        now.duration_since(client.last_interaction).as_secs(),
+        flags,
+        client.db,
+        client.multi.as_ref().map_or(-1, |m| m.queued.len() as i64),
+        client.last_command,
+        client.user,
+        client.resp(),
+    )
+}
+
+fn client_list(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let now = std::time::Instant::now();
+    let mut lines = vec![(ctx.client.id, describe(ctx.client, now))];
+    lines.extend(ctx.server.clients.values().map(|c| (c.id, describe(c, now))));
+    lines.sort_by_key(|(id, _)| *id);
+    if argv.len() > 2 {
+        if is(argv[2], "type") && argv.len() == 4 {
+            let kind = String::from_utf8_lossy(argv[3]).to_ascii_lowercase();
+            if !["normal", "master", "replica", "slave", "pubsub"].contains(&kind.as_str()) {
+                ctx.client.reply.error(&format!("ERR Unknown client type '{kind}'"));
+                return;
+            }
+            if kind != "normal" {
+                lines.clear();
+            }
+        } else if is(argv[2], "id") && argv.len() >= 4 {
+            let mut ids = Vec::new();
+            for arg in &argv[3..] {
+                match crate::util::parse_i64(arg).filter(|n| *n > 0) {
+                    Some(n) => ids.push(n as u64),
+                    None => {
+                        ctx.client.reply.error("ERR Invalid client ID");
+                        return;
+                    }
+                }
+            }
+            lines.retain(|(id, _)| ids.contains(id));
+        } else {
+            ctx.client.reply.error(SYNTAX);
+            return;
+        }
+    }
+    let mut text = String::new();
+    for (_, line) in lines {
+        text.push_str(&line);
+        text.push('\n');
+    }
+    ctx.client.reply.verbatim(text.as_bytes());
+}
+
+fn client_info(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    let mut line = describe(ctx.client, std::time::Instant::now());
+    line.push('\n');
+    ctx.client.reply.verbatim(line.as_bytes());
+}
+
+fn client_kill(ctx: &mut Ctx, argv: &[&[u8]]) {
+    // The old form: CLIENT KILL addr:port.
+    if argv.len() == 3 {
+        let addr = String::from_utf8_lossy(argv[2]).into_owned();
+        if ctx.client.addr == addr {
+            ctx.client.close_after_reply = true;
+            ctx.client.reply.ok();
+            return;
+        }
+        match ctx.server.clients.values_mut().find(|c| c.addr == addr) {
+            Some(other) => {
+                other.close_asap = true;
+                ctx.client.reply.ok();
+            }
+            None => ctx.client.reply.error("ERR No such client"),
+        }
+        return;
+    }
+    if argv.len() % 2 == 1 {
+        ctx.client.reply.error(SYNTAX);
+        return;
+    }
+    let mut id = None;
+    let mut addr = None;
+    let mut skip_me = true;
+    for pair in argv[2..].chunks(2) {
+        let value = String::from_utf8_lossy(pair[1]).into_owned();
+        if is(pair[0], "id") {
+            match crate::util::parse_i64(pair[1]).filter(|n| *n > 0) {
+                Some(n) => id = Some(n as u64),
+                None => {
+                    ctx.client
+                        .reply
+                        .error("ERR client-id should be greater than 0");
+                    return;
+                }
+            }
+        } else if is(pair[0], "addr") {
+            addr = Some(value);
+        } else if is(pair[0], "skipme") {
+            match value.to_ascii_lowercase().as_str() {
+                "yes" => skip_me = true,
+                "no" => skip_me = false,
+                _ => {
+                    ctx.client.reply.error(SYNTAX);
+                    return;
+                }
+            }
+        } else {
+            ctx.client.reply.error(SYNTAX);
+            return;
+        }
+    }
+    let matches = |c: &Client| id.is_none_or(|id| c.id == id) && addr.as_ref().is_none_or(|a| &c.addr == a);
+    let mut killed = 0;
+    for other in ctx.server.clients.values_mut() {
+        if matches(other) {
+            other.close_asap = true;
+            killed += 1;
+        }
+    }
+    if !skip_me && matches(ctx.client) {
+        ctx.client.close_after_reply = true;
+        killed += 1;
+    }
+    ctx.client.reply.int(killed);
+}
+
+fn client_reply(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if is(argv[2], "on") {
+        ctx.client.reply_mode = ReplyMode::On;
+        ctx.client.reply.ok();
+    } else if is(argv[2], "off") {
+        ctx.client.reply_mode = ReplyMode::Off;
+    } else if is(argv[2], "skip") {
+        if ctx.client.reply_mode == ReplyMode::On {
+            ctx.client.reply_mode = ReplyMode::SkipNext;
+        }
+    } else {
+        ctx.client.reply.error(SYNTAX);
+    }
+}
+
+fn client_no_evict(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if is(argv[2], "on") {
+        ctx.client.no_evict = true;
+        ctx.client.reply.ok();
+    } else if is(argv[2], "off") {
+        ctx.client.no_evict = false;
+        ctx.client.reply.ok();
+    } else {
+        ctx.client.reply.error(SYNTAX);
+    }
+}
+
+fn client_help(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    const LINES: &[&str] = &[
+        "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "GETNAME",
+        "    Return the name of the current connection.",
+        "ID",
+        "    Return the ID of the current connection.",
+        "INFO",
+        "    Return information about the current client connection.",
+        "KILL <ip:port>",
+        "    Kill connection made from <ip:port>.",
+        "LIST [options ...]",
+        "    Return information about client connections.",
+        "REPLY (ON|OFF|SKIP)",
+        "    Control the replies sent to the current connection.",
+        "SETNAME <name>",
+        "    Assign the name <name> to the current connection.",
+        "HELP",
+        "    Print this help.",
+    ];
+    let _ = int_arg;
+    ctx.client.reply.array(LINES.len());
+    for line in LINES {
+        ctx.client.reply.status(line.as_bytes());
+    }
+}

@@ -1,0 +1,484 @@
+//! Generic key commands (`db.c`, `expire.c`): existence, deletion, renaming, copying, moving
+//! between databases, iteration, and expiry times.
+
+use super::{int_arg, is, Ctx, Handler, NOT_INTEGER, SYNTAX};
+use crate::db::glob;
+use crate::util::parse_i64;
+
+pub const HANDLERS: &[(&str, Handler)] = &[
+    ("del", del),
+    ("unlink", del),
+    ("exists", exists),
+    ("type", type_),
+    ("rename", rename),
+    ("renamenx", renamenx),
+    ("copy", copy),
+    ("touch", touch),
+    ("move", move_),
+    ("keys", keys),
+    ("scan", scan),
+    ("randomkey", randomkey),
+    ("expire", expire),
+    ("pexpire", pexpire),
+    ("expireat", expireat),
+    ("pexpireat", pexpireat),
+    ("ttl", ttl),
+    ("pttl", pttl),
+    ("expiretime", expiretime),
+    ("pexpiretime", pexpiretime),
+    ("persist", persist),
+    ("object|encoding", object_encoding),
+    ("object|refcount", object_refcount),
+    ("object|idletime", object_idletime),
+    ("object|freq", object_freq),
+    ("object|help", object_help),
+];
+
+fn del(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let db = ctx.client.db;
+    let deleted = argv[1..]
+        .iter()
+        .filter(|key| ctx.server.keyspace.delete(db, key).is_some())
+        .count();
+    ctx.client.reply.int(deleted as i64);
+}
+
+fn exists(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let db = ctx.client.db;
+    let count = argv[1..]
+        .iter()
+        .filter(|key| ctx.server.keyspace.read(db, key).is_some())
+        .count();
+    ctx.client.reply.int(count as i64);
+}
+
+fn type_(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let db = ctx.client.db;
+    let name = ctx
+        .server
+        .keyspace
+        .read(db, argv[1])
+        .map_or("none", |v| v.type_name());
+    ctx.client.reply.status(name.as_bytes());
+}
+
+fn touch(ctx: &mut Ctx, argv: &[&[u8]]) {
+    exists(ctx, argv);
+}
+
+fn rename_generic(ctx: &mut Ctx, argv: &[&[u8]], nx: bool) {
+    let (from, to) = (argv[1], argv[2]);
+    let db = ctx.client.db;
+    let keyspace = &mut ctx.server.keyspace;
+    if !keyspace.exists(db, from) {
+        ctx.client.reply.error("ERR no such key");
+        return;
+    }
+    if from == to {
+        if nx {
+            ctx.client.reply.int(0);
+        } else {
+            ctx.client.reply.ok();
+        }
+        return;
+    }
+    if nx && keyspace.exists(db, to) {
+        ctx.client.reply.int(0);
+        return;
+    }
+    let expire = keyspace.expire_time(db, from);
+    let Some(value) = keyspace.delete(db, from) else {
+        return;
+    };
+    keyspace.set(db, to, value, false);
+    if let Some(when) = expire {
+        keyspace.set_expire(db, to, when);
+    }
+    if nx {
+        ctx.client.reply.int(1);
+    } else {
+        ctx.client.reply.ok();
+    }
+}
+
+fn rename(ctx: &mut Ctx, argv: &[&[u8]]) {
+    rename_generic(ctx, argv, false);
+}
+
+fn renamenx(ctx: &mut Ctx, argv: &[&[u8]]) {
+    rename_generic(ctx, argv, true);
+}
+
+/// A database index argument: `ERR value is not an integer or out of range` or
+/// `ERR DB index is out of range`.
+fn db_index(ctx: &mut Ctx, arg: &[u8]) -> Option<usize> {
+    let index = int_arg(ctx, arg)?;
+    if index < 0 || index >= ctx.server.keyspace.dbs.len() as i64 || index > i64::from(i32::MAX) {
+        ctx.client.reply.error("ERR DB index is out of range");
+        return None;
+    }
+    Some(index as usize)
+}
+
+fn copy(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let (from, to) = (argv[1], argv[2]);
+    let source_db = ctx.client.db;
+    let mut target_db = source_db;
+    let mut replace = false;
+    let mut j = 3;
+    while j < argv.len() {
+        if is(argv[j], "replace") {
+            replace = true;
+        } else if is(argv[j], "db") && j + 1 < argv.len() {
+            let Some(index) = db_index(ctx, argv[j + 1]) else {
+                return;
+            };
+            target_db = index;
+            j += 1;
+        } else {
+            ctx.client.reply.error(SYNTAX);
+            return;
+        }
+        j += 1;
+    }
+    if from == to && source_db == target_db {
+        ctx.client
+            .reply
+            .error("ERR source and destination objects are the same");
+        return;
+    }
+    let keyspace = &mut ctx.server.keyspace;
+    let Some(value) = keyspace.read(source_db, from).cloned() else {
+        ctx.client.reply.int(0);
+        return;
+    };
+    if keyspace.exists(target_db, to) {
+        if !replace {
+            ctx.client.reply.int(0);
+            return;
+        }
+        keyspace.delete(target_db, to);
+    }
+    let expire = keyspace.expire_time(source_db, from);
+    keyspace.set(target_db, to, value, false);
+    if let Some(when) = expire {
+        keyspace.set_expire(target_db, to, when);
+    }
+    ctx.client.reply.int(1);
+}
+
+fn move_(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let key = argv[1];
+    let source = ctx.client.db;
+    let Some(target) = parse_i64(argv[2]) else {
+        ctx.client.reply.error(NOT_INTEGER);
+        return;
+    };
+    if target < 0 || target >= ctx.server.keyspace.dbs.len() as i64 {
+        ctx.client.reply.error("ERR DB index is out of range");
+        return;
+    }
+    let target = target as usize;
+    if target == source {
+        ctx.client
+            .reply
+            .error("ERR source and destination objects are the same");
+        return;
+    }
+    let keyspace = &mut ctx.server.keyspace;
+    if !keyspace.exists(source, key) || keyspace.exists(target, key) {
+        ctx.client.reply.int(0);
+        return;
+    }
+    let expire = keyspace.expire_time(source, key);
+    let Some(value) = keyspace.delete(source, key) else {
+        ctx.client.reply.int(0);
+        return;
+    };
+    keyspace.set(target, key, value, false);
+    if let Some(when) = expire {
+        keyspace.set_expire(target, key, when);
+    }
+    ctx.client.reply.int(1);
+}
+
+fn keys(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let pattern = argv[1];
+    let db = ctx.client.db;
+    let now = ctx.server.keyspace.now_ms;
+    let d = &ctx.server.keyspace.dbs[db];
+    let all = pattern == b"*";
+    let found: Vec<Vec<u8>> = d
+        .keys
+        .iter()
+        .filter(|(key, _)| d.expires.get(key).is_none_or(|&when| when > now))
+        .filter(|(key, _)| all || glob::matches(pattern, key, false))
+        .map(|(key, _)| key.to_vec())
+        .collect();
+    ctx.client.reply.bulks(found.iter().map(|k| k.as_slice()));
+}
+
+fn scan(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let Some(cursor) = std::str::from_utf8(argv[1]).ok().and_then(|s| s.parse::<u64>().ok()) else {
+        ctx.client.reply.error("ERR invalid cursor");
+        return;
+    };
+    let mut pattern: Option<&[u8]> = None;
+    let mut count: i64 = 10;
+    let mut type_filter: Option<&[u8]> = None;
+    let mut j = 2;
+    while j < argv.len() {
+        let has_value = j + 1 < argv.len();
+        if is(argv[j], "count") && has_value {
+            let Some(n) = int_arg(ctx, argv[j + 1]) else { return };
+            if n < 1 {
+                ctx.client.reply.error(SYNTAX);
+                return;
+            }
+            count = n;
+        } else if is(argv[j], "match") && has_value {
+            pattern = Some(argv[j + 1]).filter(|p| *p != b"*");
+        } else if is(argv[j], "type") && has_value {
+            type_filter = Some(argv[j + 1]);
+        } else {
+            ctx.client.reply.error(SYNTAX);
+            return;
+        }
+        j += 2;
+    }
+    let db = ctx.client.db;
+    let now = ctx.server.keyspace.now_ms;
+    let d = &ctx.server.keyspace.dbs[db];
+    let mut found: Vec<Vec<u8>> = Vec::new();
+    let mut cursor = cursor;
+    // Like Redis, visit buckets until `count` keys were seen (at most ten times as many
+    // buckets, so a sparse table still answers quickly).
+    let mut visits = 0;
+    loop {
+        cursor = d.keys.scan(cursor, |key, value| {
+            let live = d.expires.get(key).is_none_or(|&when| when > now);
+            let typed = type_filter.is_none_or(|t| t.eq_ignore_ascii_case(value.type_name().as_bytes()));
+            let matched = pattern.is_none_or(|p| glob::matches(p, key, false));
+            if live && typed && matched {
+                found.push(key.to_vec());
+            }
+        });
+        visits += 1;
+        if cursor == 0 || found.len() >= count as usize || visits >= count.saturating_mul(10) {
+            break;
+        }
+    }
+    ctx.client.reply.array(2);
+    ctx.client.reply.bulk(cursor.to_string().as_bytes());
+    ctx.client.reply.bulks(found.iter().map(|k| k.as_slice()));
+}
+
+fn randomkey(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    let db = ctx.client.db;
+    // Bounded: a database of only expired keys answers null after a while, as in Redis.
+    for _ in 0..100 {
+        let mut state = ctx.server.random();
+        let mut rng = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state >> 11
+        };
+        let Some((key, _)) = ctx.server.keyspace.dbs[db].keys.random_entry(&mut rng) else {
+            break;
+        };
+        let key = key.to_vec();
+        if ctx.server.keyspace.exists(db, &key) {
+            ctx.client.reply.bulk(&key);
+            return;
+        }
+    }
+    ctx.client.reply.null();
+}
+
+#[derive(Default)]
+struct ExpireFlags {
+    nx: bool,
+    xx: bool,
+    gt: bool,
+    lt: bool,
+}
+
+fn expire_generic(ctx: &mut Ctx, argv: &[&[u8]], base_ms: i64, seconds: bool, command: &str) {
+    let mut flags = ExpireFlags::default();
+    for opt in &argv[3..] {
+        if is(opt, "nx") {
+            flags.nx = true;
+        } else if is(opt, "xx") {
+            flags.xx = true;
+        } else if is(opt, "gt") {
+            flags.gt = true;
+        } else if is(opt, "lt") {
+            flags.lt = true;
+        } else {
+            let text = String::from_utf8_lossy(opt);
+            ctx.client.reply.error(&format!("ERR Unsupported option {text}"));
+            return;
+        }
+    }
+    if flags.nx && (flags.xx || flags.gt || flags.lt) {
+        ctx.client
+            .reply
+            .error("ERR NX and XX, GT or LT options at the same time are not compatible");
+        return;
+    }
+    if flags.gt && flags.lt {
+        ctx.client
+            .reply
+            .error("ERR GT and LT options at the same time are not compatible");
+        return;
+    }
+    let Some(mut when) = int_arg(ctx, argv[2]) else {
+        return;
+    };
+    let invalid = format!("ERR invalid expire time in '{command}' command");
+    if seconds {
+        match when.checked_mul(1000) {
+            Some(ms) => when = ms,
+            None => {
+                ctx.client.reply.error(&invalid);
+                return;
+            }
+        }
+    }
+    let Some(when) = when.checked_add(base_ms).filter(|_| when <= i64::MAX - base_ms) else {
+        ctx.client.reply.error(&invalid);
+        return;
+    };
+    let key = argv[1];
+    let db = ctx.client.db;
+    let keyspace = &mut ctx.server.keyspace;
+    if !keyspace.exists(db, key) {
+        ctx.client.reply.int(0);
+        return;
+    }
+    let current = keyspace.expire_time(db, key);
+    let refused = (flags.nx && current.is_some())
+        || (flags.xx && current.is_none())
+        || (flags.gt && current.is_none_or(|c| when <= c))
+        || (flags.lt && current.is_some_and(|c| when >= c));
+    if refused {
+        ctx.client.reply.int(0);
+        return;
+    }
+    keyspace.set_expire(db, key, when);
+    ctx.client.reply.int(1);
+}
+
+fn expire(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let now = ctx.server.keyspace.now_ms;
+    expire_generic(ctx, argv, now, true, "expire");
+}
+
+fn pexpire(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let now = ctx.server.keyspace.now_ms;
+    expire_generic(ctx, argv, now, false, "pexpire");
+}
+
+fn expireat(ctx: &mut Ctx, argv: &[&[u8]]) {
+    expire_generic(ctx, argv, 0, true, "expireat");
+}
+
+fn pexpireat(ctx: &mut Ctx, argv: &[&[u8]]) {
+    expire_generic(ctx, argv, 0, false, "pexpireat");
+}
+
+fn ttl_generic(ctx: &mut Ctx, argv: &[&[u8]], millis: bool, absolute: bool) {
+    let db = ctx.client.db;
+    let keyspace = &mut ctx.server.keyspace;
+    if !keyspace.exists(db, argv[1]) {
+        ctx.client.reply.int(-2);
+        return;
+    }
+    let Some(when) = keyspace.expire_time(db, argv[1]) else {
+        ctx.client.reply.int(-1);
+        return;
+    };
+    let ttl = if absolute { when } else { (when - keyspace.now_ms).max(0) };
+    ctx.client.reply.int(if millis { ttl } else { (ttl + 500) / 1000 });
+}
+
+fn ttl(ctx: &mut Ctx, argv: &[&[u8]]) {
+    ttl_generic(ctx, argv, false, false);
+}
+
+fn pttl(ctx: &mut Ctx, argv: &[&[u8]]) {
+    ttl_generic(ctx, argv, true, false);
+}
+
+fn expiretime(ctx: &mut Ctx, argv: &[&[u8]]) {
+    ttl_generic(ctx, argv, false, true);
+}
+
+fn pexpiretime(ctx: &mut Ctx, argv: &[&[u8]]) {
+    ttl_generic(ctx, argv, true, true);
+}
+
+fn persist(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let db = ctx.client.db;
+    let keyspace = &mut ctx.server.keyspace;
+    let removed = keyspace.exists(db, argv[1]) && keyspace.persist(db, argv[1]);
+    ctx.client.reply.int(i64::from(removed));
+}
+
+fn object_encoding(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let db = ctx.client.db;
+    match ctx.server.keyspace.read(db, argv[2]).map(|v| v.encoding()) {
+        Some(encoding) => ctx.client.reply.bulk(encoding.as_bytes()),
+        None => ctx.client.reply.null(),
+    }
+}
+
+fn object_refcount(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let db = ctx.client.db;
+    match ctx.server.keyspace.read(db, argv[2]) {
+        // Redis shares the integers 0..9999 (refcount INT_MAX); other values have one owner.
+        Some(crate::db::Value::Str(s)) if parse_i64(s).is_some_and(|n| (0..10_000).contains(&n)) => {
+            ctx.client.reply.int(i64::from(i32::MAX))
+        }
+        Some(_) => ctx.client.reply.int(1),
+        None => ctx.client.reply.null(),
+    }
+}
+
+fn object_idletime(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let db = ctx.client.db;
+    match ctx.server.keyspace.read(db, argv[2]) {
+        Some(_) => ctx.client.reply.int(0),
+        None => ctx.client.reply.null(),
+    }
+}
+
+fn object_freq(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let db = ctx.client.db;
+    if ctx.server.keyspace.read(db, argv[2]).is_none() {
+        ctx.client.reply.null();
+        return;
+    }
+    ctx.client.reply.error("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
+}
+
+fn object_help(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    const LINES: &[&str] = &[
+        "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "ENCODING <key>",
+        "    Return the kind of internal representation used in order to store the value",
+        "    associated with a <key>.",
+        "FREQ <key>",
+        "    Return the access logarithmic access frequency counter associated with a <key>.",
+        "IDLETIME <key>",
+        "    Return the idle time associated with a <key>.",
+        "REFCOUNT <key>",
+        "    Return the number of references of the value associated with the specified",
+        "    <key>.",
+        "HELP",
+        "    Print this help.",
+    ];
+    ctx.client.reply.array(LINES.len());
+    for line in LINES {
+        ctx.client.reply.status(line.as_bytes());
+    }
+}

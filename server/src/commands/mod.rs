@@ -1,0 +1,227 @@
+//! Running commands: the checks Redis's `processCommand` makes before a command runs (known
+//! name, arity, authentication, transaction rules, memory), queueing inside `MULTI`, and the
+//! call itself with its statistics. Each command family lives in its own module.
+
+mod admin;
+mod connection;
+mod keys;
+mod multi;
+pub mod scripting;
+mod strings;
+pub mod table;
+
+use crate::client::Client;
+use crate::server::Server;
+use redis_runtime::Runtime;
+use table::{Command, Flags, Missing};
+
+pub use admin::section as admin_section;
+
+/// A command's implementation: reads `argv` (the name included) and writes its reply into
+/// `ctx.client.reply`.
+pub type Handler = fn(&mut Ctx, &[&[u8]]);
+
+/// What a running command can reach.
+pub struct Ctx<'a> {
+    pub server: &'a mut Server,
+    pub client: &'a mut Client,
+    /// The scripting runtime; `None` while a script runs (scripts cannot start scripts).
+    pub runtime: Option<&'a mut Runtime>,
+}
+
+impl Ctx<'_> {
+    pub fn out(&mut self) -> &mut crate::resp::reply::ReplyWriter {
+        &mut self.client.reply
+    }
+
+    pub fn db(&self) -> usize {
+        self.client.db
+    }
+}
+
+/// Every handler, by the table's name for it.
+pub fn handlers() -> Vec<(&'static str, Handler)> {
+    let mut all = Vec::new();
+    all.extend_from_slice(strings::HANDLERS);
+    all.extend_from_slice(keys::HANDLERS);
+    all.extend_from_slice(connection::HANDLERS);
+    all.extend_from_slice(admin::HANDLERS);
+    all.extend_from_slice(multi::HANDLERS);
+    all.extend_from_slice(scripting::HANDLERS);
+    all
+}
+
+pub const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
+pub const SYNTAX: &str = "ERR syntax error";
+pub const NOT_INTEGER: &str = "ERR value is not an integer or out of range";
+pub const NOT_FLOAT: &str = "ERR value is not a valid float";
+pub const NOAUTH: &str = "NOAUTH Authentication required.";
+pub const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
+
+/// Commands a client in `MULTI` runs at once instead of queueing.
+const RUN_IN_MULTI: &[&str] = &["exec", "discard", "multi", "watch", "quit", "reset"];
+
+/// Run one request from a client, with every check Redis makes first (`processCommand`).
+pub fn process(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let name = argv[0];
+    if name.eq_ignore_ascii_case(b"host:") || name.eq_ignore_ascii_case(b"post") {
+        ctx.server
+            .log_warning("Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. Connection aborted.");
+        ctx.client.close_asap = true;
+        return;
+    }
+    let server = &mut *ctx.server;
+    let command: &Command = match server.commands.lookup(argv) {
+        Ok(c) => c,
+        Err(missing) => {
+            let text = missing_text(missing, argv);
+            reject(ctx, &text);
+            return;
+        }
+    };
+    // The table lives as long as the server and is never changed while serving; copy what
+    // the checks need so the server can be borrowed mutably below.
+    let (arity_ok, flags, full_name, handler) = (
+        command.arity_ok(argv.len()),
+        command.flags,
+        command.full_name.clone(),
+        command.handler,
+    );
+    if !arity_ok {
+        reject(ctx, &format!("ERR wrong number of arguments for '{full_name}' command"));
+        return;
+    }
+    if full_name == "debug" && !debug_allowed(ctx) {
+        reject(ctx, "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.");
+        return;
+    }
+    if !ctx.client.authenticated && ctx.server.config.settings.requirepass.is_some() && !flags.has(Flags::NO_AUTH) {
+        reject(ctx, NOAUTH);
+        return;
+    }
+    if ctx.client.multi.is_some() && flags.has(Flags::NO_MULTI) {
+        reject(ctx, "ERR Command not allowed inside a transaction");
+        return;
+    }
+    if let Some(script) = ctx.server.script.as_ref().filter(|s| s.busy) {
+        if !flags.has(Flags::ALLOW_BUSY) {
+            let text = if script.is_eval {
+                "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+            } else {
+                "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+            };
+            reject(ctx, text);
+            return;
+        }
+    }
+    let in_multi = ctx.client.multi.is_some() && !RUN_IN_MULTI.contains(&full_name.as_str());
+    if ctx.server.over_maxmemory() {
+        let refuse = flags.has(Flags::DENYOOM) || in_multi;
+        if refuse && !ctx.server.evict_to_fit(&mut ctx.client.reply) {
+            reject(ctx, OOM);
+            return;
+        }
+    }
+    if in_multi {
+        if let Some(multi) = ctx.client.multi.as_mut() {
+            multi.queued.push(argv.iter().map(|a| a.to_vec()).collect());
+        }
+        ctx.client.reply.status(b"QUEUED");
+        return;
+    }
+    call(ctx, argv, &full_name, handler);
+}
+
+/// Run a command whose checks passed, and count it (`call` in Redis).
+pub fn call(ctx: &mut Ctx, argv: &[&[u8]], full_name: &str, handler: Option<Handler>) {
+    let Some(handler) = handler else {
+        return;
+    };
+    ctx.server.keyspace.refresh_time_unless_script();
+    ctx.client.last_command = full_name.to_string();
+    let reply_start = ctx.client.reply.buf.len();
+    let started = std::time::Instant::now();
+    handler(ctx, argv);
+    let elapsed = started.elapsed();
+    let failed = ctx.client.reply.buf.get(reply_start) == Some(&b'-');
+    if failed {
+        let code = error_code(&ctx.client.reply.buf[reply_start + 1..]);
+        ctx.server.stats.count_error(&code);
+    }
+    ctx.server.stats.count_call(full_name, elapsed, failed);
+}
+
+/// The error code (first word) of an error reply's text.
+fn error_code(text: &[u8]) -> String {
+    let end = text
+        .iter()
+        .position(|&c| c == b' ' || c == b'\r')
+        .unwrap_or(text.len());
+    String::from_utf8_lossy(&text[..end]).into_owned()
+}
+
+/// Refuse a command before it runs: the error reply, a failed transaction if queueing, and
+/// the counters Redis keeps for rejected calls.
+pub fn reject(ctx: &mut Ctx, text: &str) {
+    if let Some(multi) = ctx.client.multi.as_mut() {
+        multi.aborted = true;
+    }
+    ctx.client.reply.error(text);
+    ctx.server.stats.count_error(&error_code(text.as_bytes()));
+    ctx.server.stats.rejected_calls += 1;
+}
+
+fn missing_text(missing: Missing, argv: &[&[u8]]) -> String {
+    let printable = |b: &[u8], max: usize| {
+        let cut = &b[..b.len().min(max)];
+        // C strings end at a zero byte.
+        let cut = &cut[..cut.iter().position(|&c| c == 0).unwrap_or(cut.len())];
+        String::from_utf8_lossy(cut).replace(['\r', '\n'], " ")
+    };
+    match missing {
+        Missing::Subcommand => format!(
+            "ERR unknown subcommand '{}'. Try {} HELP.",
+            printable(argv[1], 128),
+            printable(argv[0], usize::MAX).to_ascii_uppercase()
+        ),
+        Missing::Command => {
+            let mut args = String::new();
+            for arg in &argv[1..] {
+                if args.len() >= 128 {
+                    break;
+                }
+                args.push('\'');
+                args.push_str(&printable(arg, 128 - args.len()));
+                args.push_str("' ");
+            }
+            format!(
+                "ERR unknown command '{}', with args beginning with: {}",
+                printable(argv[0], 128),
+                args
+            )
+        }
+    }
+}
+
+fn debug_allowed(ctx: &Ctx) -> bool {
+    use crate::config::Protected;
+    match ctx.server.config.settings.enable_debug_command {
+        Protected::Yes => true,
+        Protected::No => false,
+        Protected::Local => ctx.client.is_local(),
+    }
+}
+
+/// Parse an integer argument, or write Redis's error and give `None`.
+pub fn int_arg(ctx: &mut Ctx, arg: &[u8]) -> Option<i64> {
+    let parsed = crate::util::parse_i64(arg);
+    if parsed.is_none() {
+        ctx.client.reply.error(NOT_INTEGER);
+    }
+    parsed
+}
+
+/// `SYNTAX` unless every byte matches case-insensitively.
+pub fn is(arg: &[u8], word: &str) -> bool {
+    arg.eq_ignore_ascii_case(word.as_bytes())
+}

@@ -1,0 +1,271 @@
+//! Scripting over the wire: EVAL, EVALSHA, their `_RO` forms and SCRIPT, joined to the
+//! runtime through [`ScriptHost`], the server as the runtime's [`Host`].
+//!
+//! A script's `redis.call` runs the command through the same table and handlers as a
+//! client's request, on a client of its own (so `SELECT` inside a script stays inside it),
+//! and gets the reply back as a [`Reply`] read from the bytes the command wrote.
+
+use super::table::Flags;
+use super::{is, Ctx, Handler, SYNTAX};
+use crate::client::Client;
+use crate::resp::reply::parse_reply;
+use crate::server::{RunningScript, Server};
+use redis_runtime::{split_keys, CallOptions, CommandFlags, CommandInfo, Host, LogLevel, Reply};
+use std::time::{Duration, Instant};
+
+pub const HANDLERS: &[(&str, Handler)] = &[
+    ("eval", eval),
+    ("evalsha", evalsha),
+    ("eval_ro", eval_ro),
+    ("evalsha_ro", evalsha_ro),
+    ("script|load", script_load),
+    ("script|exists", script_exists),
+    ("script|flush", script_flush),
+    ("script|kill", script_kill),
+    ("script|help", script_help),
+];
+
+/// The server as the scripting runtime sees it during one script.
+pub struct ScriptHost<'a> {
+    server: &'a mut Server,
+    /// The script's own client: the caller's database at the start, the script's protocol.
+    client: Client,
+}
+
+impl<'a> ScriptHost<'a> {
+    pub fn new(server: &'a mut Server, caller: &Client) -> Self {
+        let mut client = Client::new(caller.id, String::new(), String::new(), true);
+        client.db = caller.db;
+        client.is_script = true;
+        ScriptHost { server, client }
+    }
+}
+
+impl Host for ScriptHost<'_> {
+    fn command(&self, name: &[u8]) -> Option<CommandInfo> {
+        let command = self.server.commands.get(name)?;
+        let f = command.flags;
+        Some(CommandInfo {
+            arity: command.arity,
+            flags: CommandFlags {
+                write: f.has(Flags::WRITE),
+                read_only: f.has(Flags::READONLY),
+                deny_oom: f.has(Flags::DENYOOM),
+                no_script: f.has(Flags::NOSCRIPT),
+                allow_busy: f.has(Flags::ALLOW_BUSY),
+                may_replicate: f.has(Flags::MAY_REPLICATE),
+                stale: f.has(Flags::STALE),
+            },
+        })
+    }
+
+    fn call(&mut self, argv: &[&[u8]], protocol: u8) -> Reply {
+        self.client.reply.buf.clear();
+        self.client.reply.resp = protocol;
+        let found = self
+            .server
+            .commands
+            .lookup(argv)
+            .map(|c| (c.full_name.clone(), c.handler, c.arity_ok(argv.len())));
+        let mut ctx = Ctx {
+            server: self.server,
+            client: &mut self.client,
+            runtime: None,
+        };
+        match found {
+            Ok((name, handler, true)) => super::call(&mut ctx, argv, &name, handler),
+            Ok((name, _, false)) => ctx
+                .client
+                .reply
+                .error(&format!("ERR wrong number of arguments for '{name}' command")),
+            Err(_) => ctx
+                .client
+                .reply
+                .error("ERR Unknown Redis command called from script"),
+        }
+        let bytes = std::mem::take(&mut self.client.reply.buf);
+        parse_reply(&bytes).unwrap_or_else(|| Reply::error("ERR reply could not be read"))
+    }
+
+    fn log(&mut self, level: LogLevel, message: &[u8]) {
+        self.server.log(level as u8, &String::from_utf8_lossy(message));
+    }
+
+    fn out_of_memory(&self) -> bool {
+        self.server.over_maxmemory()
+    }
+
+    fn script_tick(&mut self, elapsed: Duration) -> bool {
+        let threshold = Duration::from_millis(self.server.config.settings.busy_reply_threshold_ms);
+        if elapsed >= threshold {
+            if let Some(script) = self.server.script.as_mut() {
+                if !script.busy {
+                    script.busy = true;
+                    self.server.log_warning("Slow script detected: still in execution after 5000 milliseconds. You can try killing the script using the SCRIPT KILL command.");
+                }
+            }
+            crate::net::serve_while_busy(self.server);
+        }
+        self.server
+            .script
+            .as_ref()
+            .is_some_and(|s| s.kill_requested)
+    }
+}
+
+fn eval(ctx: &mut Ctx, argv: &[&[u8]]) {
+    run_script(ctx, argv, false, false);
+}
+
+fn evalsha(ctx: &mut Ctx, argv: &[&[u8]]) {
+    run_script(ctx, argv, true, false);
+}
+
+fn eval_ro(ctx: &mut Ctx, argv: &[&[u8]]) {
+    run_script(ctx, argv, false, true);
+}
+
+fn evalsha_ro(ctx: &mut Ctx, argv: &[&[u8]]) {
+    run_script(ctx, argv, true, true);
+}
+
+fn run_script(ctx: &mut Ctx, argv: &[&[u8]], by_sha: bool, read_only: bool) {
+    let (keys, args) = match split_keys(argv[2], &argv[3..]) {
+        Ok(split) => split,
+        Err(reply) => {
+            ctx.client.reply.reply(&reply);
+            return;
+        }
+    };
+    let Some(runtime) = ctx.runtime.take() else {
+        ctx.client
+            .reply
+            .error("ERR This Redis command is not allowed from script");
+        return;
+    };
+    let options = CallOptions {
+        read_only,
+        client_resp: ctx.client.resp(),
+    };
+    ctx.server.script = Some(RunningScript {
+        started: Instant::now(),
+        is_eval: true,
+        busy: false,
+        kill_requested: false,
+        client_id: ctx.client.id,
+    });
+    ctx.server.keyspace.refresh_time();
+    ctx.server.keyspace.time_frozen = true;
+    let reply = {
+        let mut host = ScriptHost::new(ctx.server, ctx.client);
+        if by_sha {
+            runtime.evalsha(&mut host, argv[1], keys, args, options)
+        } else {
+            runtime.eval(&mut host, argv[1], keys, args, options)
+        }
+    };
+    ctx.server.keyspace.time_frozen = false;
+    if ctx.server.script.take().is_some_and(|s| s.busy) {
+        ctx.server.log_warning("Slow script finished.");
+    }
+    ctx.server.lua_memory = runtime.used_memory();
+    ctx.server.cached_scripts = runtime.cached_scripts();
+    ctx.client.reply.reply(&reply);
+    ctx.runtime = Some(runtime);
+}
+
+/// The runtime, or the error for a SCRIPT command run where there is none (inside a script).
+fn runtime<'a>(ctx: &'a mut Ctx) -> Option<&'a mut redis_runtime::Runtime> {
+    if ctx.runtime.is_none() {
+        ctx.client
+            .reply
+            .error("ERR This Redis command is not allowed from script");
+    }
+    ctx.runtime.as_deref_mut()
+}
+
+fn script_load(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let Some(rt) = runtime(ctx) else { return };
+    let result = rt.script_load(argv[2]);
+    let count = rt.cached_scripts();
+    ctx.server.cached_scripts = count;
+    match result {
+        Ok(sha) => ctx.client.reply.bulk(sha.as_bytes()),
+        Err(reply) => ctx.client.reply.reply(&reply),
+    }
+}
+
+fn script_exists(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let Some(rt) = runtime(ctx) else { return };
+    let found: Vec<bool> = argv[2..].iter().map(|sha| rt.script_exists(sha)).collect();
+    ctx.client.reply.array(found.len());
+    for f in found {
+        ctx.client.reply.int(i64::from(f));
+    }
+}
+
+fn script_flush(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let valid = match argv.len() {
+        2 => true,
+        3 => is(argv[2], "async") || is(argv[2], "sync"),
+        _ => false,
+    };
+    if !valid {
+        ctx.client
+            .reply
+            .error("ERR SCRIPT FLUSH only support SYNC|ASYNC option");
+        return;
+    }
+    let Some(rt) = runtime(ctx) else { return };
+    match rt.script_flush() {
+        Ok(()) => {
+            ctx.server.cached_scripts = 0;
+            ctx.client.reply.ok();
+        }
+        Err(e) => ctx.client.reply.error(&format!("ERR {e}")),
+    }
+}
+
+fn script_kill(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    match ctx.server.script.as_mut() {
+        None => ctx
+            .client
+            .reply
+            .error("NOTBUSY No scripts in execution right now."),
+        Some(script) if !script.is_eval => ctx
+            .client
+            .reply
+            .error("NOTBUSY No scripts in execution right now."),
+        Some(script) => {
+            script.kill_requested = true;
+            ctx.client.reply.ok();
+        }
+    }
+}
+
+fn script_help(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    const LINES: &[&str] = &[
+        "SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "DEBUG (YES|SYNC|NO)",
+        "    Set the debug mode for subsequent scripts executed.",
+        "EXISTS <sha1> [<sha1> ...]",
+        "    Return information about the existence of the scripts in the script cache.",
+        "FLUSH [ASYNC|SYNC]",
+        "    Flush the Lua scripts cache. Very dangerous on replicas.",
+        "    When called without the optional mode argument, the behavior is determined by the",
+        "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+        "    * ASYNC: Asynchronously flush the scripts cache.",
+        "    * SYNC: Synchronously flush the scripts cache.",
+        "KILL",
+        "    Kill the currently executing Lua script.",
+        "LOAD <script>",
+        "    Load a script into the scripts cache without executing it.",
+        "HELP",
+        "    Print this help.",
+    ];
+    let _ = SYNTAX;
+    ctx.client.reply.array(LINES.len());
+    for line in LINES {
+        ctx.client.reply.status(line.as_bytes());
+    }
+}

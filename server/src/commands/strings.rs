@@ -1,0 +1,509 @@
+//! String commands (`t_string.c`): GET/SET and their variants, counters, ranges.
+
+use super::{is, Ctx, Handler, NOT_FLOAT, NOT_INTEGER, SYNTAX, WRONGTYPE};
+use crate::db::Value;
+use crate::util::{format_human_float, parse_f64, parse_i64};
+
+pub const HANDLERS: &[(&str, Handler)] = &[
+    ("get", get),
+    ("set", set),
+    ("setnx", setnx),
+    ("setex", setex),
+    ("psetex", psetex),
+    ("getset", getset),
+    ("getdel", getdel),
+    ("getex", getex),
+    ("mget", mget),
+    ("mset", mset),
+    ("msetnx", msetnx),
+    ("append", append),
+    ("strlen", strlen),
+    ("getrange", getrange),
+    ("substr", getrange),
+    ("setrange", setrange),
+    ("incr", incr),
+    ("decr", decr),
+    ("incrby", incrby),
+    ("decrby", decrby),
+    ("incrbyfloat", incrbyfloat),
+];
+
+/// The string at `key`: `Ok(None)` when absent, `Err` (WRONGTYPE written) for another type.
+fn read_string<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a Vec<u8>>, ()> {
+    let db = ctx.client.db;
+    match ctx.server.keyspace.read(db, key) {
+        None => Ok(None),
+        Some(Value::Str(s)) => Ok(Some(s)),
+        Some(_) => {
+            ctx.client.reply.error(WRONGTYPE);
+            Err(())
+        }
+    }
+}
+
+/// GET's reply for `key` (null, the value, or WRONGTYPE); false on WRONGTYPE.
+fn reply_get(ctx: &mut Ctx, key: &[u8]) -> bool {
+    let db = ctx.client.db;
+    match ctx.server.keyspace.read(db, key) {
+        None => ctx.client.reply.null(),
+        Some(Value::Str(s)) => ctx.client.reply.bulk(s),
+        Some(_) => {
+            ctx.client.reply.error(WRONGTYPE);
+            return false;
+        }
+    }
+    true
+}
+
+fn get(ctx: &mut Ctx, argv: &[&[u8]]) {
+    reply_get(ctx, argv[1]);
+}
+
+/// SET's options, parsed as `parseExtendedStringArgumentsOrReply` does.
+#[derive(Default, Clone, Copy)]
+struct SetOptions<'a> {
+    nx: bool,
+    xx: bool,
+    get: bool,
+    keep_ttl: bool,
+    persist: bool,
+    expire: Option<(Unit, &'a [u8])>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Unit {
+    Ex,
+    Px,
+    ExAt,
+    PxAt,
+}
+
+fn parse_set_options<'a>(argv: &[&'a [u8]], first: usize, for_set: bool) -> Option<SetOptions<'a>> {
+    let mut o = SetOptions::default();
+    let mut j = first;
+    while j < argv.len() {
+        let opt = argv[j];
+        let has_next = j + 1 < argv.len();
+        let no_expire = o.expire.is_none();
+        if is(opt, "nx") && !o.xx && for_set {
+            o.nx = true;
+        } else if is(opt, "xx") && !o.nx && for_set {
+            o.xx = true;
+        } else if is(opt, "get") && for_set {
+            o.get = true;
+        } else if is(opt, "keepttl") && !o.persist && no_expire && for_set {
+            o.keep_ttl = true;
+        } else if is(opt, "persist") && !for_set && no_expire && !o.keep_ttl {
+            o.persist = true;
+        } else if let Some(unit) = [("ex", Unit::Ex), ("px", Unit::Px), ("exat", Unit::ExAt), ("pxat", Unit::PxAt)]
+            .iter()
+            .find(|(name, _)| is(opt, name))
+            .map(|(_, u)| *u)
+        {
+            // The same unit may repeat (the last value wins); mixing units is an error.
+            let allowed = !o.keep_ttl && !o.persist && o.expire.is_none_or(|(u, _)| u == unit);
+            if !allowed || !has_next {
+                return None;
+            }
+            o.expire = Some((unit, argv[j + 1]));
+            j += 1;
+        } else {
+            return None;
+        }
+        j += 1;
+    }
+    Some(o)
+}
+
+/// The absolute expiry time in ms for an option's value, or the error Redis gives.
+fn expire_ms(ctx: &mut Ctx, unit: Unit, arg: &[u8], command: &str) -> Option<i64> {
+    let Some(mut ms) = parse_i64(arg) else {
+        ctx.client.reply.error(NOT_INTEGER);
+        return None;
+    };
+    let seconds = matches!(unit, Unit::Ex | Unit::ExAt);
+    let invalid = |ctx: &mut Ctx| {
+        ctx.client
+            .reply
+            .error(&format!("ERR invalid expire time in '{command}' command"));
+        None
+    };
+    if ms <= 0 || (seconds && ms > i64::MAX / 1000) {
+        return invalid(ctx);
+    }
+    if seconds {
+        ms *= 1000;
+    }
+    if matches!(unit, Unit::Ex | Unit::Px) {
+        ms = ms.wrapping_add(crate::db::now_ms());
+    }
+    if ms <= 0 {
+        return invalid(ctx);
+    }
+    Some(ms)
+}
+
+fn set(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let Some(options) = parse_set_options(argv, 3, true) else {
+        ctx.client.reply.error(SYNTAX);
+        return;
+    };
+    set_generic(ctx, argv[1], argv[2], options, "set", None);
+}
+
+/// Integer replies for "set" and "not set", for SETNX (instead of `+OK` and null).
+type CountReplies = Option<(i64, i64)>;
+
+fn set_generic(
+    ctx: &mut Ctx,
+    key: &[u8],
+    value: &[u8],
+    options: SetOptions,
+    command: &str,
+    counts: CountReplies,
+) {
+    let mut when = None;
+    if let Some((unit, arg)) = options.expire {
+        match expire_ms(ctx, unit, arg, command) {
+            Some(ms) => when = Some(ms),
+            None => return,
+        }
+    }
+    if options.get && !reply_get(ctx, key) {
+        return;
+    }
+    let db = ctx.client.db;
+    let found = ctx.server.keyspace.exists(db, key);
+    if (options.nx && found) || (options.xx && !found) {
+        if !options.get {
+            match counts {
+                Some((_, not_set)) => ctx.client.reply.int(not_set),
+                None => ctx.client.reply.null(),
+            }
+        }
+        return;
+    }
+    let keyspace = &mut ctx.server.keyspace;
+    keyspace.set(db, key, Value::Str(value.to_vec()), options.keep_ttl);
+    if let Some(ms) = when {
+        keyspace.set_expire(db, key, ms);
+    }
+    if !options.get {
+        match counts {
+            Some((done, _)) => ctx.client.reply.int(done),
+            None => ctx.client.reply.ok(),
+        }
+    }
+}
+
+fn setnx(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let options = SetOptions { nx: true, ..Default::default() };
+    set_generic(ctx, argv[1], argv[2], options, "setnx", Some((1, 0)));
+}
+
+fn setex(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let options = SetOptions { expire: Some((Unit::Ex, argv[2])), ..Default::default() };
+    set_generic(ctx, argv[1], argv[3], options, "setex", None);
+}
+
+fn psetex(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let options = SetOptions { expire: Some((Unit::Px, argv[2])), ..Default::default() };
+    set_generic(ctx, argv[1], argv[3], options, "psetex", None);
+}
+
+fn getset(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if !reply_get(ctx, argv[1]) {
+        return;
+    }
+    let db = ctx.client.db;
+    ctx.server.keyspace.set(db, argv[1], Value::Str(argv[2].to_vec()), false);
+}
+
+fn getdel(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if !reply_get(ctx, argv[1]) {
+        return;
+    }
+    let db = ctx.client.db;
+    ctx.server.keyspace.delete(db, argv[1]);
+}
+
+fn getex(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let Some(options) = parse_set_options(argv, 2, false) else {
+        ctx.client.reply.error(SYNTAX);
+        return;
+    };
+    let key = argv[1];
+    let value = match read_string(ctx, key) {
+        Ok(Some(v)) => v.clone(),
+        Ok(None) => {
+            ctx.client.reply.null();
+            return;
+        }
+        Err(()) => return,
+    };
+    let mut when = None;
+    if let Some((unit, arg)) = options.expire {
+        match expire_ms(ctx, unit, arg, "getex") {
+            Some(ms) => when = Some(ms),
+            None => return,
+        }
+    }
+    ctx.client.reply.bulk(&value);
+    let db = ctx.client.db;
+    let keyspace = &mut ctx.server.keyspace;
+    if let Some(ms) = when {
+        keyspace.set_expire(db, key, ms);
+    } else if options.persist {
+        keyspace.persist(db, key);
+    }
+}
+
+fn mget(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let db = ctx.client.db;
+    ctx.client.reply.array(argv.len() - 1);
+    for key in &argv[1..] {
+        match ctx.server.keyspace.read(db, key) {
+            Some(Value::Str(s)) => ctx.client.reply.bulk(s),
+            _ => ctx.client.reply.null(),
+        }
+    }
+}
+
+fn mset_generic(ctx: &mut Ctx, argv: &[&[u8]], nx: bool) {
+    if argv.len() % 2 == 0 {
+        let name = if nx { "msetnx" } else { "mset" };
+        ctx.client
+            .reply
+            .error(&format!("ERR wrong number of arguments for '{name}' command"));
+        return;
+    }
+    let db = ctx.client.db;
+    if nx && argv[1..].chunks(2).any(|pair| ctx.server.keyspace.exists(db, pair[0])) {
+        ctx.client.reply.int(0);
+        return;
+    }
+    for pair in argv[1..].chunks(2) {
+        ctx.server.keyspace.set(db, pair[0], Value::Str(pair[1].to_vec()), false);
+    }
+    if nx {
+        ctx.client.reply.int(1);
+    } else {
+        ctx.client.reply.ok();
+    }
+}
+
+fn mset(ctx: &mut Ctx, argv: &[&[u8]]) {
+    mset_generic(ctx, argv, false);
+}
+
+fn msetnx(ctx: &mut Ctx, argv: &[&[u8]]) {
+    mset_generic(ctx, argv, true);
+}
+
+/// Refuse a string that would pass `proto-max-bulk-len`.
+fn check_length(ctx: &mut Ctx, size: i64, append: i64) -> bool {
+    let total = size.checked_add(append);
+    if total.is_none_or(|t| t > ctx.server.config.settings.proto_max_bulk_len) {
+        ctx.client
+            .reply
+            .error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+        return false;
+    }
+    true
+}
+
+/// The string at `key` for writing; `Err` after WRONGTYPE.
+fn write_string<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut Vec<u8>>, ()> {
+    let db = ctx.client.db;
+    match ctx.server.keyspace.write(db, key) {
+        None => Ok(None),
+        Some(Value::Str(s)) => Ok(Some(s)),
+        Some(_) => {
+            ctx.client.reply.error(WRONGTYPE);
+            Err(())
+        }
+    }
+}
+
+fn append(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let (key, tail) = (argv[1], argv[2]);
+    let current = match write_string(ctx, key) {
+        Err(()) => return,
+        Ok(s) => s.map(|s| s.len()),
+    };
+    let db = ctx.client.db;
+    let length = match current {
+        None => {
+            ctx.server.keyspace.set(db, key, Value::Str(tail.to_vec()), false);
+            tail.len()
+        }
+        Some(len) => {
+            if !check_length(ctx, len as i64, tail.len() as i64) {
+                return;
+            }
+            let Ok(Some(s)) = write_string(ctx, key) else { return };
+            s.extend_from_slice(tail);
+            let length = s.len();
+            ctx.server.keyspace.modified(db, key);
+            length
+        }
+    };
+    ctx.client.reply.int(length as i64);
+}
+
+fn strlen(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if let Ok(found) = read_string(ctx, argv[1]) {
+        let length = found.map_or(0, |s| s.len());
+        ctx.client.reply.int(length as i64);
+    }
+}
+
+fn getrange(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let (Some(mut start), Some(mut end)) = (parse_i64(argv[2]), parse_i64(argv[3])) else {
+        ctx.client.reply.error(NOT_INTEGER);
+        return;
+    };
+    let value = match read_string(ctx, argv[1]) {
+        Err(()) => return,
+        Ok(None) => {
+            ctx.client.reply.bulk(b"");
+            return;
+        }
+        Ok(Some(v)) => v,
+    };
+    let length = value.len() as i64;
+    if start < 0 && end < 0 && start > end {
+        ctx.client.reply.bulk(b"");
+        return;
+    }
+    if start < 0 {
+        start += length;
+    }
+    if end < 0 {
+        end += length;
+    }
+    start = start.max(0);
+    end = end.max(0);
+    if end >= length {
+        end = length - 1;
+    }
+    if start > end || length == 0 {
+        ctx.client.reply.bulk(b"");
+    } else {
+        let slice = value[start as usize..=end as usize].to_vec();
+        ctx.client.reply.bulk(&slice);
+    }
+}
+
+fn setrange(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let (key, patch) = (argv[1], argv[3]);
+    let Some(offset) = parse_i64(argv[2]) else {
+        ctx.client.reply.error(NOT_INTEGER);
+        return;
+    };
+    if offset < 0 {
+        ctx.client.reply.error("ERR offset is out of range");
+        return;
+    }
+    let current = match write_string(ctx, key) {
+        Err(()) => return,
+        Ok(s) => s.map(|s| s.len()),
+    };
+    if patch.is_empty() {
+        ctx.client.reply.int(current.unwrap_or(0) as i64);
+        return;
+    }
+    if !check_length(ctx, offset, patch.len() as i64) {
+        return;
+    }
+    let db = ctx.client.db;
+    if current.is_none() {
+        ctx.server.keyspace.set(db, key, Value::Str(Vec::new()), false);
+    }
+    let Ok(Some(s)) = write_string(ctx, key) else { return };
+    let offset = offset as usize;
+    let end = offset + patch.len();
+    if s.len() < end {
+        s.resize(end, 0);
+    }
+    s[offset..end].copy_from_slice(patch);
+    let length = s.len();
+    ctx.server.keyspace.modified(db, key);
+    ctx.client.reply.int(length as i64);
+}
+
+fn incr_by(ctx: &mut Ctx, key: &[u8], increment: i64) {
+    let current = match write_string(ctx, key) {
+        Err(()) => return,
+        Ok(None) => 0,
+        Ok(Some(s)) => match parse_i64(s) {
+            Some(n) => n,
+            None => {
+                ctx.client.reply.error(NOT_INTEGER);
+                return;
+            }
+        },
+    };
+    let Some(value) = current.checked_add(increment) else {
+        ctx.client.reply.error("ERR increment or decrement would overflow");
+        return;
+    };
+    let db = ctx.client.db;
+    let text = itoa::Buffer::new().format(value).as_bytes().to_vec();
+    match write_string(ctx, key) {
+        Ok(Some(s)) => {
+            *s = text;
+            ctx.server.keyspace.modified(db, key);
+        }
+        _ => ctx.server.keyspace.set(db, key, Value::Str(text), false),
+    }
+    ctx.client.reply.int(value);
+}
+
+fn incr(ctx: &mut Ctx, argv: &[&[u8]]) {
+    incr_by(ctx, argv[1], 1);
+}
+
+fn decr(ctx: &mut Ctx, argv: &[&[u8]]) {
+    incr_by(ctx, argv[1], -1);
+}
+
+fn incrby(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if let Some(n) = super::int_arg(ctx, argv[2]) {
+        incr_by(ctx, argv[1], n);
+    }
+}
+
+fn decrby(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if let Some(n) = super::int_arg(ctx, argv[2]) {
+        if n == i64::MIN {
+            ctx.client.reply.error("ERR decrement would overflow");
+            return;
+        }
+        incr_by(ctx, argv[1], -n);
+    }
+}
+
+fn incrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let key = argv[1];
+    let current = match write_string(ctx, key) {
+        Err(()) => return,
+        Ok(None) => Some(0.0),
+        Ok(Some(s)) => parse_f64(s),
+    };
+    let (Some(current), Some(increment)) = (current, parse_f64(argv[2])) else {
+        ctx.client.reply.error(NOT_FLOAT);
+        return;
+    };
+    let value = current + increment;
+    if value.is_nan() || value.is_infinite() {
+        ctx.client
+            .reply
+            .error("ERR increment would produce NaN or Infinity");
+        return;
+    }
+    let text = format_human_float(value);
+    let db = ctx.client.db;
+    ctx.server.keyspace.set(db, key, Value::Str(text.clone()), true);
+    ctx.client.reply.bulk(&text);
+}

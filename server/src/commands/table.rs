@@ -1,0 +1,204 @@
+//! The command table: every command's arity, flags, key positions and ACL categories, as the
+//! reference declares them (`table.txt`, generated from redis-server's `COMMAND` reply by
+//! `server/scripts/command_table.py`), joined with the handlers this server has. Dispatch,
+//! `COMMAND` and the scripting gate all read it.
+
+use super::Handler;
+use std::collections::HashMap;
+
+const TABLE: &str = include_str!("table.txt");
+
+/// Redis's command flags (`CMD_*`), as a bit set.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Flags(u32);
+
+macro_rules! flags {
+    ($($name:ident = $bit:expr, $text:literal;)*) => {
+        impl Flags {
+            $(pub const $name: Flags = Flags(1 << $bit);)*
+
+            fn from_name(name: &str) -> Flags {
+                match name {
+                    $($text => Flags::$name,)*
+                    _ => Flags(0),
+                }
+            }
+
+            /// The flag names, as `COMMAND INFO` lists them.
+            pub fn names(self) -> Vec<&'static str> {
+                let mut out = Vec::new();
+                $(if self.has(Flags::$name) { out.push($text); })*
+                out
+            }
+        }
+    };
+}
+
+flags! {
+    WRITE = 0, "write";
+    READONLY = 1, "readonly";
+    DENYOOM = 2, "denyoom";
+    MODULE = 3, "module";
+    ADMIN = 4, "admin";
+    PUBSUB = 5, "pubsub";
+    NOSCRIPT = 6, "noscript";
+    BLOCKING = 7, "blocking";
+    LOADING = 8, "loading";
+    STALE = 9, "stale";
+    SKIP_MONITOR = 10, "skip_monitor";
+    SKIP_SLOWLOG = 11, "skip_slowlog";
+    ASKING = 12, "asking";
+    FAST = 13, "fast";
+    NO_AUTH = 14, "no_auth";
+    MAY_REPLICATE = 15, "may_replicate";
+    NO_MANDATORY_KEYS = 16, "no_mandatory_keys";
+    NO_ASYNC_LOADING = 17, "no_async_loading";
+    NO_MULTI = 18, "no_multi";
+    MOVABLE_KEYS = 19, "movablekeys";
+    ALLOW_BUSY = 20, "allow_busy";
+}
+
+impl Flags {
+    pub fn has(self, other: Flags) -> bool {
+        self.0 & other.0 != 0
+    }
+}
+
+/// One command (or subcommand) of the table.
+#[derive(Debug)]
+pub struct Command {
+    /// `get`, or `config|get` for a subcommand.
+    pub full_name: String,
+    pub arity: i32,
+    pub first_key: i32,
+    pub last_key: i32,
+    pub key_step: i32,
+    pub flags: Flags,
+    pub categories: Vec<String>,
+    pub handler: Option<Handler>,
+    pub subcommands: HashMap<Vec<u8>, Command>,
+}
+
+impl Command {
+    pub fn arity_ok(&self, argc: usize) -> bool {
+        let argc = argc as i64;
+        let arity = i64::from(self.arity);
+        if arity >= 0 {
+            argc == arity
+        } else {
+            argc >= -arity
+        }
+    }
+
+    /// The key arguments of `argv` by the table's first/last/step positions (commands with
+    /// movable keys are resolved by their handlers' own parsing).
+    pub fn key_indexes(&self, argc: usize) -> Vec<usize> {
+        if self.first_key <= 0 || self.key_step <= 0 {
+            return Vec::new();
+        }
+        let last = if self.last_key < 0 {
+            argc as i32 + self.last_key
+        } else {
+            self.last_key.min(argc as i32 - 1)
+        };
+        (self.first_key..=last)
+            .step_by(self.key_step as usize)
+            .map(|i| i as usize)
+            .collect()
+    }
+
+    pub fn is_container(&self) -> bool {
+        !self.subcommands.is_empty()
+    }
+}
+
+/// Why a command was not found.
+pub enum Missing {
+    Command,
+    /// The name is a container but the subcommand is unknown.
+    Subcommand,
+}
+
+pub struct CommandTable {
+    commands: HashMap<Vec<u8>, Command>,
+}
+
+impl CommandTable {
+    /// The table, with the handlers given by name (`get`, `config|get`). Commands without a
+    /// handler are left out, so they answer as unknown.
+    pub fn new(handlers: &[(&str, Handler)]) -> CommandTable {
+        let handlers: HashMap<&str, Handler> = handlers.iter().copied().collect();
+        let mut commands: HashMap<Vec<u8>, Command> = HashMap::new();
+        let mut subs: Vec<(String, Command)> = Vec::new();
+        for line in TABLE.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+            let f: Vec<&str> = line.split(' ').collect();
+            if f.len() < 7 {
+                continue;
+            }
+            let number = |s: &str| s.parse::<i32>().unwrap_or(0);
+            let command = Command {
+                full_name: f[0].to_string(),
+                arity: number(f[1]),
+                first_key: number(f[2]),
+                last_key: number(f[3]),
+                key_step: number(f[4]),
+                flags: f[5].split(',').fold(Flags(0), |acc, n| Flags(acc.0 | Flags::from_name(n).0)),
+                categories: f[6].split(',').filter(|c| *c != "-").map(str::to_string).collect(),
+                handler: handlers.get(f[0]).copied(),
+                subcommands: HashMap::new(),
+            };
+            match f[0].split_once('|') {
+                Some((parent, _)) => subs.push((parent.to_string(), command)),
+                None => {
+                    commands.insert(f[0].as_bytes().to_vec(), command);
+                }
+            }
+        }
+        for (parent, sub) in subs {
+            if sub.handler.is_none() {
+                continue;
+            }
+            if let Some(p) = commands.get_mut(parent.as_bytes()) {
+                let name = sub.full_name.split_once('|').map_or("", |(_, s)| s).as_bytes().to_vec();
+                p.subcommands.insert(name, sub);
+            }
+        }
+        commands.retain(|_, c| c.handler.is_some() || c.is_container());
+        CommandTable { commands }
+    }
+
+    /// The command `argv` names (its subcommand, for containers with an argument).
+    pub fn lookup(&self, argv: &[&[u8]]) -> Result<&Command, Missing> {
+        let name = lowercase(argv[0]);
+        let command = self.commands.get(&name[..]).ok_or(Missing::Command)?;
+        if !command.is_container() || argv.len() < 2 {
+            return Ok(command);
+        }
+        command
+            .subcommands
+            .get(&lowercase(argv[1])[..])
+            .ok_or(Missing::Subcommand)
+    }
+
+    /// A top-level command by name.
+    pub fn get(&self, name: &[u8]) -> Option<&Command> {
+        self.commands.get(&lowercase(name)[..])
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Command> {
+        self.commands.values()
+    }
+
+    pub fn len(&self) -> usize {
+        self.commands.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.commands.is_empty()
+    }
+}
+
+/// A name lowered on the stack, for lookups without allocating.
+fn lowercase(bytes: &[u8]) -> smallvec::SmallVec<[u8; 24]> {
+    bytes.iter().map(u8::to_ascii_lowercase).collect()
+}

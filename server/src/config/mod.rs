@@ -1,0 +1,498 @@
+//! Configuration: one table of every option redis-server 7.0 knows (`options.txt`, with each
+//! option's kind, bounds, flags and default), read from a `redis.conf`-style file and
+//! `--name value` flags at start, and by `CONFIG GET/SET` while running.
+//!
+//! Values are kept as their canonical text, as `CONFIG GET` shows them; the options the server
+//! acts on are also read into [`Settings`], typed, after every change.
+
+mod settings;
+
+pub use settings::{EvictionPolicy, Protected, Settings};
+
+use crate::resp::request::split_args;
+use std::collections::HashMap;
+
+/// The option table, generated from the reference (see `server/scripts/config_table.py`).
+const OPTIONS: &str = include_str!("options.txt");
+
+#[derive(Debug, Clone, PartialEq)]
+enum Kind {
+    Bool,
+    Int { min: i128, max: i128 },
+    Memory { min: i128, max: i128, percent: bool },
+    Octal,
+    Enum(Vec<String>),
+    Text,
+    /// Options with their own syntax (`save`, `bind`, `client-output-buffer-limit`, ...).
+    Special,
+}
+
+#[derive(Debug, Clone)]
+struct OptionSpec {
+    name: String,
+    alias: Option<String>,
+    kind: Kind,
+    immutable: bool,
+    hidden: bool,
+    multi_arg: bool,
+    default: String,
+}
+
+/// Why a value was refused; the text Redis gives after `... - `.
+pub type ConfigError = String;
+
+pub struct Config {
+    specs: Vec<OptionSpec>,
+    by_name: HashMap<String, usize>,
+    values: Vec<String>,
+    /// The config file given at start, for `CONFIG REWRITE`.
+    pub file: Option<std::path::PathBuf>,
+    pub settings: Settings,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config::new()
+    }
+}
+
+impl Config {
+    /// Every option at its default.
+    pub fn new() -> Config {
+        let mut specs = Vec::new();
+        for line in OPTIONS.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+            let mut fields = line.splitn(6, ' ');
+            let mut next = || fields.next().unwrap_or("");
+            let (name, alias, kind, flags, bounds) = (next(), next(), next(), next(), next());
+            let default = next().to_string();
+            let range = || {
+                let (lo, hi) = bounds.split_once(':').unwrap_or(("0", "0"));
+                (lo.parse().unwrap_or(0), hi.parse().unwrap_or(0))
+            };
+            let kind = match kind {
+                "bool" => Kind::Bool,
+                "int" => {
+                    let (min, max) = range();
+                    Kind::Int { min, max }
+                }
+                "memory" | "memory-percent" => {
+                    let (min, max) = range();
+                    Kind::Memory { min, max, percent: kind == "memory-percent" }
+                }
+                "octal" => Kind::Octal,
+                "enum" => Kind::Enum(bounds.split(',').map(str::to_string).collect()),
+                "string" => Kind::Text,
+                _ => Kind::Special,
+            };
+            let flags: Vec<&str> = flags.split(',').collect();
+            specs.push(OptionSpec {
+                name: name.to_string(),
+                alias: (alias != "-").then(|| alias.to_string()),
+                kind,
+                immutable: flags.contains(&"immutable"),
+                hidden: flags.contains(&"hidden"),
+                multi_arg: flags.contains(&"multi_arg"),
+                default,
+            });
+        }
+        let mut by_name = HashMap::new();
+        for (i, spec) in specs.iter().enumerate() {
+            by_name.insert(spec.name.clone(), i);
+            if let Some(alias) = &spec.alias {
+                by_name.insert(alias.clone(), i);
+            }
+        }
+        let values = specs.iter().map(|s| s.default.clone()).collect();
+        let mut config = Config {
+            specs,
+            by_name,
+            values,
+            file: None,
+            settings: Settings::default(),
+        };
+        config.settings = Settings::read(&config);
+        config
+    }
+
+    fn index(&self, name: &str) -> Option<usize> {
+        self.by_name.get(&name.to_ascii_lowercase()).copied()
+    }
+
+    /// The current text of an option (by name or alias).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.index(name).map(|i| self.values[i].as_str())
+    }
+
+    /// `CONFIG GET pattern...`: matching (name, value) pairs; an exact name also finds hidden
+    /// options and aliases, a pattern only the visible primary names (and aliases).
+    pub fn get_matching(&self, patterns: &[&[u8]]) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for pattern in patterns {
+            let text = String::from_utf8_lossy(pattern).to_ascii_lowercase();
+            if !text.contains(['[', '*', '?']) {
+                if let Some(i) = self.index(&text) {
+                    if seen.insert(text.clone()) {
+                        out.push((text.clone(), self.display(i)));
+                    }
+                }
+                continue;
+            }
+            for (i, spec) in self.specs.iter().enumerate() {
+                if spec.hidden {
+                    continue;
+                }
+                for name in std::iter::once(&spec.name).chain(spec.alias.iter()) {
+                    if crate::db::glob::matches(pattern, name.as_bytes(), true)
+                        && seen.insert(name.clone())
+                    {
+                        out.push((name.clone(), self.display(i)));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn display(&self, i: usize) -> String {
+        if self.specs[i].name == "dir" {
+            return std::env::current_dir()
+                .map(|d| d.display().to_string())
+                .unwrap_or_default();
+        }
+        self.values[i].clone()
+    }
+
+    /// `CONFIG SET name value [name value ...]`, all or nothing. The error is the whole reply
+    /// text.
+    pub fn set_many(&mut self, pairs: &[(&[u8], &[u8])]) -> Result<(), String> {
+        let mut targets = Vec::new();
+        for (name, _) in pairs {
+            let name = String::from_utf8_lossy(name);
+            let Some(i) = self.index(&name) else {
+                return Err(format!(
+                    "ERR Unknown option or number of arguments for CONFIG SET - '{name}'"
+                ));
+            };
+            if self.specs[i].immutable {
+                return Err(format!(
+                    "ERR CONFIG SET failed (possibly related to argument '{name}') - can't set immutable config"
+                ));
+            }
+            if targets.contains(&i) {
+                return Err(format!(
+                    "ERR CONFIG SET failed (possibly related to argument '{name}') - duplicate parameter"
+                ));
+            }
+            targets.push(i);
+        }
+        let backup = self.values.clone();
+        for (&i, (_, value)) in targets.iter().zip(pairs) {
+            let value = String::from_utf8_lossy(value);
+            let args = if self.specs[i].multi_arg {
+                split_args(value.as_bytes())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|a| String::from_utf8_lossy(&a).into_owned())
+                    .collect()
+            } else {
+                vec![value.into_owned()]
+            };
+            if let Err(e) = self.set_index(i, &args) {
+                self.values = backup;
+                return Err(format!(
+                    "ERR CONFIG SET failed (possibly related to argument '{}') - {e}",
+                    self.specs[i].name
+                ));
+            }
+        }
+        self.settings = Settings::read(self);
+        Ok(())
+    }
+
+    /// Set one option from its arguments (a config file line's words after the name).
+    fn set_index(&mut self, i: usize, args: &[String]) -> Result<(), ConfigError> {
+        let spec = &self.specs[i];
+        if !spec.multi_arg && args.len() != 1 {
+            return Err("wrong number of arguments".into());
+        }
+        let value = args.first().map(String::as_str).unwrap_or("");
+        let canonical = match &spec.kind {
+            Kind::Bool => match value.to_ascii_lowercase().as_str() {
+                "yes" => "yes".to_string(),
+                "no" => "no".to_string(),
+                _ => return Err("argument must be 'yes' or 'no'".into()),
+            },
+            Kind::Int { min, max } => {
+                let n = crate::util::parse_i64(value.as_bytes())
+                    .ok_or("argument couldn't be parsed into an integer")?;
+                check_range(i128::from(n), *min, *max)?;
+                n.to_string()
+            }
+            Kind::Memory { min, max, percent } => {
+                let n = if let Some(n) = parse_memory(value) {
+                    i128::from(n)
+                } else if let Some(p) = value
+                    .strip_suffix('%')
+                    .filter(|_| *percent && value.len() > 1)
+                    .and_then(|p| crate::util::parse_i64(p.as_bytes()))
+                    .filter(|p| *p >= 0)
+                {
+                    -i128::from(p)
+                } else if *percent {
+                    return Err("argument must be a memory or percent value".into());
+                } else {
+                    return Err("argument must be a memory value".into());
+                };
+                check_range(n, *min, *max)?;
+                if n < 0 {
+                    format!("{}%", -n)
+                } else {
+                    n.to_string()
+                }
+            }
+            Kind::Octal => {
+                let n = i64::from_str_radix(value, 8)
+                    .map_err(|_| "argument couldn't be parsed as an octal number")?;
+                format!("{n:o}")
+            }
+            Kind::Enum(names) => {
+                let lower: Vec<String> = args.iter().map(|a| a.to_ascii_lowercase()).collect();
+                if lower.is_empty() || !lower.iter().all(|a| names.contains(a)) {
+                    return Err(format!(
+                        "argument(s) must be one of the following: {}",
+                        names.join(", ")
+                    ));
+                }
+                lower.join(" ")
+            }
+            Kind::Text => value.to_string(),
+            Kind::Special => self.set_special(i, args)?,
+        };
+        self.values[i] = canonical;
+        Ok(())
+    }
+
+    fn set_special(&self, i: usize, args: &[String]) -> Result<String, ConfigError> {
+        let name = self.specs[i].name.as_str();
+        match name {
+            "save" => {
+                let args: Vec<&str> = match args {
+                    [only] if only.is_empty() => Vec::new(),
+                    _ => args.iter().map(String::as_str).collect(),
+                };
+                if args.len() % 2 == 1 {
+                    return Err("Invalid save parameters".into());
+                }
+                let mut numbers = Vec::new();
+                for (j, a) in args.iter().enumerate() {
+                    let n: i64 = a.parse().map_err(|_| "Invalid save parameters")?;
+                    if (j % 2 == 0 && n < 1) || n < 0 {
+                        return Err("Invalid save parameters".into());
+                    }
+                    numbers.push(n.to_string());
+                }
+                Ok(numbers.join(" "))
+            }
+            "dir" => {
+                let [dir] = args else {
+                    return Err("wrong number of arguments".into());
+                };
+                std::env::set_current_dir(dir).map_err(|e| crate::util::strerror(&e))?;
+                Ok(dir.clone())
+            }
+            "notify-keyspace-events" => {
+                let [classes] = args else {
+                    return Err("wrong number of arguments".into());
+                };
+                if !classes.chars().all(|c| "Ag$lshzxeKEtmdn".contains(c)) {
+                    return Err("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".into());
+                }
+                Ok(settings::canonical_notify_flags(classes))
+            }
+            _ => {
+                if args.is_empty() {
+                    return Err("wrong number of arguments".into());
+                }
+                Ok(args.join(" "))
+            }
+        }
+    }
+
+    /// Apply a `redis.conf`-style text (the file, then the command-line options); the error is
+    /// what redis-server prints before exiting.
+    pub fn load_text(&mut self, text: &str) -> Result<(), String> {
+        for (number, raw) in text.split('\n').enumerate() {
+            let line = raw.trim_matches([' ', '\t', '\r', '\n']);
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let fail = |err: &str| {
+                Err(format!(
+                    "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line {}\n>>> '{}'\n{}",
+                    number + 1,
+                    line,
+                    err
+                ))
+            };
+            let Some(words) = split_args(line.as_bytes()) else {
+                return fail("Unbalanced quotes in configuration line");
+            };
+            let words: Vec<String> =
+                words.iter().map(|w| String::from_utf8_lossy(w).into_owned()).collect();
+            let Some((name, args)) = words.split_first() else {
+                continue;
+            };
+            let name = name.to_ascii_lowercase();
+            let Some(i) = self.index(&name) else {
+                if matches!(name.as_str(), "list-max-ziplist-entries" | "list-max-ziplist-value" | "lua-replicate-commands")
+                    && args.len() == 1
+                {
+                    continue;
+                }
+                return fail("Bad directive or wrong number of arguments");
+            };
+            let args: Vec<String> = match args {
+                [one] if self.specs[i].multi_arg && !one.is_empty() => split_args(one.as_bytes())
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|a| String::from_utf8_lossy(a).into_owned())
+                    .collect(),
+                _ => args.to_vec(),
+            };
+            if !self.specs[i].multi_arg && args.len() != 1 {
+                return fail("wrong number of arguments");
+            }
+            if let Err(e) = self.set_index(i, &args) {
+                return fail(&e);
+            }
+        }
+        self.settings = Settings::read(self);
+        Ok(())
+    }
+
+    /// Options with values other than their defaults, as `name value` lines (for
+    /// `CONFIG REWRITE`).
+    pub fn changed_lines(&self) -> Vec<String> {
+        self.specs
+            .iter()
+            .zip(&self.values)
+            .filter(|(spec, value)| **value != spec.default && spec.name != "dir")
+            .map(|(spec, value)| {
+                if value.is_empty() || value.contains(' ') && !spec.multi_arg {
+                    format!("{} \"{}\"", spec.name, value)
+                } else {
+                    format!("{} {}", spec.name, value)
+                }
+            })
+            .collect()
+    }
+}
+
+fn check_range(n: i128, min: i128, max: i128) -> Result<(), ConfigError> {
+    if n < min || n > max {
+        return Err(format!("argument must be between {min} and {max} inclusive"));
+    }
+    Ok(())
+}
+
+/// Redis's `memtoull`: digits with an optional unit `b k kb m mb g gb` (any case).
+pub fn parse_memory(text: &str) -> Option<u64> {
+    let digits_end = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (digits, unit) = text.split_at(digits_end);
+    let multiplier: u64 = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" => 1000,
+        "kb" => 1024,
+        "m" => 1000 * 1000,
+        "mb" => 1024 * 1024,
+        "g" => 1000 * 1000 * 1000,
+        "gb" => 1024 * 1024 * 1024,
+        _ => return None,
+    };
+    if digits.is_empty() {
+        return Some(0);
+    }
+    digits.parse::<u64>().ok()?.checked_mul(multiplier)
+}
+
+/// Turn command-line arguments (after an optional config file name) into config text, as
+/// redis-server does: `--port 6380 --save ""` becomes `port 6380\nsave ""`.
+pub fn args_to_text(args: &[String]) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    for arg in args {
+        if let Some(name) = arg.strip_prefix("--") {
+            lines.push(name.to_string());
+        } else if let Some(last) = lines.last_mut() {
+            last.push(' ');
+            last.push_str(&quote(arg));
+        } else {
+            lines.push(quote(arg));
+        }
+    }
+    for line in &mut lines {
+        if line == "save" {
+            line.push_str(" \"\"");
+        }
+    }
+    lines.join("\n")
+}
+
+/// Quote an argument as `sdscatrepr` does when it is empty or holds spaces or quotes.
+fn quote(arg: &str) -> String {
+    if !arg.is_empty() && !arg.contains([' ', '"', '\'', '\\', '\t']) {
+        return arg.to_string();
+    }
+    let mut out = String::from("\"");
+    for c in arg.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\t' => out.push_str("\\t"),
+            _ => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_sets() {
+        let mut c = Config::new();
+        assert_eq!(c.get("maxmemory"), Some("0"));
+        assert_eq!(c.get("lua-time-limit"), Some("5000"));
+        c.set_many(&[(b"maxmemory", b"1kb"), (b"lua-time-limit", b"100")]).unwrap();
+        assert_eq!(c.get("maxmemory"), Some("1024"));
+        assert_eq!(c.settings.busy_reply_threshold_ms, 100);
+        assert_eq!(
+            c.set_many(&[(b"maxmemory", b"x")]).unwrap_err(),
+            "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value"
+        );
+        assert_eq!(
+            c.set_many(&[(b"nope", b"1")]).unwrap_err(),
+            "ERR Unknown option or number of arguments for CONFIG SET - 'nope'"
+        );
+        assert!(c.set_many(&[(b"daemonize", b"yes")]).unwrap_err().ends_with("can't set immutable config"));
+    }
+
+    #[test]
+    fn command_line_text() {
+        let args: Vec<String> = ["--port", "7000", "--save", "--bind", "127.0.0.1", "::1"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(args_to_text(&args), "port 7000\nsave \"\"\nbind 127.0.0.1 ::1");
+        let mut c = Config::new();
+        c.load_text(&args_to_text(&args)).unwrap();
+        assert_eq!(c.get("save"), Some(""));
+        assert_eq!(c.settings.port, 7000);
+        let err = c.load_text("port 1\nfoo bar").unwrap_err();
+        assert!(err.contains("at line 2\n>>> 'foo bar'\nBad directive or wrong number of arguments"));
+    }
+}

@@ -1,0 +1,123 @@
+//! The options the server acts on, typed, read from the option table after every change.
+
+use super::Config;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EvictionPolicy {
+    #[default]
+    NoEviction,
+    AllKeysLru,
+    VolatileLru,
+    AllKeysLfu,
+    VolatileLfu,
+    AllKeysRandom,
+    VolatileRandom,
+    VolatileTtl,
+}
+
+/// `enable-debug-command` and its kin: `no`, `yes`, or `local` (loopback clients only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Protected {
+    #[default]
+    No,
+    Yes,
+    Local,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub port: u16,
+    pub bind: Vec<String>,
+    pub requirepass: Option<Vec<u8>>,
+    pub maxmemory: u64,
+    pub maxmemory_policy: EvictionPolicy,
+    pub maxmemory_samples: usize,
+    pub maxclients: usize,
+    /// Idle seconds before a client is closed (0: never).
+    pub timeout: u64,
+    pub databases: usize,
+    pub busy_reply_threshold_ms: u64,
+    pub proto_max_bulk_len: i64,
+    pub client_query_buffer_limit: usize,
+    pub hz: u32,
+    pub logfile: String,
+    /// 0 debug, 1 verbose, 2 notice, 3 warning.
+    pub loglevel: u8,
+    pub daemonize: bool,
+    pub pidfile: String,
+    pub protected_mode: bool,
+    pub enable_debug_command: Protected,
+    /// Keyspace notification classes, as `notify-keyspace-events` letters.
+    pub notify_keyspace_events: String,
+    pub slowlog_log_slower_than: i64,
+    pub slowlog_max_len: usize,
+}
+
+impl Settings {
+    pub fn read(config: &Config) -> Settings {
+        let text = |name: &str| config.get(name).unwrap_or("").to_string();
+        let int = |name: &str| config.get(name).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+        let yes = |name: &str| config.get(name) == Some("yes");
+        let protected = |name: &str| match config.get(name) {
+            Some("yes") => Protected::Yes,
+            Some("local") => Protected::Local,
+            _ => Protected::No,
+        };
+        let requirepass = text("requirepass");
+        Settings {
+            port: int("port") as u16,
+            bind: text("bind").split(' ').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+            requirepass: (!requirepass.is_empty()).then(|| requirepass.into_bytes()),
+            maxmemory: config.get("maxmemory").and_then(|v| v.parse().ok()).unwrap_or(0),
+            maxmemory_policy: match config.get("maxmemory-policy").unwrap_or("") {
+                "allkeys-lru" => EvictionPolicy::AllKeysLru,
+                "volatile-lru" => EvictionPolicy::VolatileLru,
+                "allkeys-lfu" => EvictionPolicy::AllKeysLfu,
+                "volatile-lfu" => EvictionPolicy::VolatileLfu,
+                "allkeys-random" => EvictionPolicy::AllKeysRandom,
+                "volatile-random" => EvictionPolicy::VolatileRandom,
+                "volatile-ttl" => EvictionPolicy::VolatileTtl,
+                _ => EvictionPolicy::NoEviction,
+            },
+            maxmemory_samples: int("maxmemory-samples").max(1) as usize,
+            maxclients: int("maxclients").max(1) as usize,
+            timeout: int("timeout").max(0) as u64,
+            databases: int("databases").max(1) as usize,
+            busy_reply_threshold_ms: int("busy-reply-threshold").max(0) as u64,
+            proto_max_bulk_len: int("proto-max-bulk-len"),
+            client_query_buffer_limit: int("client-query-buffer-limit").max(0) as usize,
+            hz: int("hz").clamp(1, 500) as u32,
+            logfile: text("logfile"),
+            loglevel: match config.get("loglevel") {
+                Some("debug") => 0,
+                Some("verbose") => 1,
+                Some("warning") => 3,
+                _ => 2,
+            },
+            daemonize: yes("daemonize"),
+            pidfile: text("pidfile"),
+            protected_mode: yes("protected-mode"),
+            enable_debug_command: protected("enable-debug-command"),
+            notify_keyspace_events: text("notify-keyspace-events"),
+            slowlog_log_slower_than: int("slowlog-log-slower-than"),
+            slowlog_max_len: int("slowlog-max-len").max(0) as usize,
+        }
+    }
+}
+
+/// The canonical spelling of notification classes, as `CONFIG GET` shows them: `A` for all
+/// the type classes, then `K`, `E`, `m` (Redis's `keyspaceEventsFlagsToString`).
+pub fn canonical_notify_flags(classes: &str) -> String {
+    const TYPE_CLASSES: &str = "g$lshzxetdn";
+    const ALL: &str = "g$lshzxetd";
+    let has = |c: char| classes.contains(c) || (classes.contains('A') && ALL.contains(c));
+    let mut out = String::new();
+    if ALL.chars().all(has) {
+        // `A` does not cover `n`, and Redis then does not show `n` either.
+        out.push('A');
+    } else {
+        out.extend(TYPE_CLASSES.chars().filter(|&c| has(c)));
+    }
+    out.extend("KEm".chars().filter(|&c| has(c)));
+    out
+}

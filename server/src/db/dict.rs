@@ -1,0 +1,503 @@
+//! The keyspace's hash table: chained buckets in a power-of-two array, grown and shrunk by
+//! *incremental* rehashing as Redis's `dict.c` does, so no single command pays for moving
+//! millions of entries (a plain `HashMap` moves them all at once when it grows).
+//!
+//! While a rehash is in progress there are two tables: lookups try both, inserts go to the new
+//! one, and every operation moves one bucket (plus [`Dict::rehash_for`] from the server's
+//! periodic task). The same layout gives the other things Redis needs of its keyspace: a random
+//! entry (`RANDOMKEY`, eviction and expiry sampling) and a `SCAN` cursor that never misses an
+//! entry present for the whole iteration, even across resizes (the reverse-binary cursor).
+
+type Link<V> = Option<Box<Node<V>>>;
+
+struct Node<V> {
+    key: Box<[u8]>,
+    value: V,
+    next: Link<V>,
+}
+
+struct Table<V> {
+    /// Empty, or a power-of-two number of bucket chains.
+    buckets: Vec<Link<V>>,
+    used: usize,
+}
+
+impl<V> Table<V> {
+    fn empty() -> Self {
+        Table {
+            buckets: Vec::new(),
+            used: 0,
+        }
+    }
+
+    fn with_size(size: usize) -> Self {
+        let mut buckets = Vec::with_capacity(size);
+        buckets.resize_with(size, || None);
+        Table { buckets, used: 0 }
+    }
+
+    fn mask(&self) -> usize {
+        self.buckets.len().wrapping_sub(1)
+    }
+}
+
+/// Smallest table allocated.
+const INITIAL_SIZE: usize = 4;
+/// Buckets visited at most, per moved bucket, when skipping empty ones (as `dictRehash`).
+const EMPTY_VISITS: usize = 10;
+
+pub struct Dict<V> {
+    /// `tables[0]` is the table; during a rehash entries move from it to `tables[1]`.
+    tables: [Table<V>; 2],
+    /// The next bucket of `tables[0]` to move, while rehashing.
+    rehash_index: Option<usize>,
+    hasher: ahash::RandomState,
+}
+
+impl<V> Default for Dict<V> {
+    fn default() -> Self {
+        Dict::new()
+    }
+}
+
+impl<V> Dict<V> {
+    pub fn new() -> Self {
+        Dict {
+            tables: [Table::empty(), Table::empty()],
+            rehash_index: None,
+            hasher: ahash::RandomState::new(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.tables[0].used + self.tables[1].used
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn hash(&self, key: &[u8]) -> usize {
+        self.hasher.hash_one(key) as usize
+    }
+
+    pub fn is_rehashing(&self) -> bool {
+        self.rehash_index.is_some()
+    }
+
+    /// Bucket slots allocated (both tables), for memory accounting.
+    pub fn bucket_count(&self) -> usize {
+        self.tables[0].buckets.len() + self.tables[1].buckets.len()
+    }
+
+    pub fn get(&self, key: &[u8]) -> Option<&V> {
+        let hash = self.hash(key);
+        for table in self.live_tables() {
+            let mut link = &table.buckets[hash & table.mask()];
+            while let Some(node) = link {
+                if &*node.key == key {
+                    return Some(&node.value);
+                }
+                link = &node.next;
+            }
+        }
+        None
+    }
+
+    pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut V> {
+        self.step();
+        let hash = self.hash(key);
+        let table_count = if self.is_rehashing() { 2 } else { 1 };
+        for table in self.tables[..table_count].iter_mut() {
+            if table.buckets.is_empty() {
+                continue;
+            }
+            let mask = table.mask();
+            let mut link = &mut table.buckets[hash & mask];
+            while let Some(node) = link {
+                if &*node.key == key {
+                    return Some(&mut node.value);
+                }
+                link = &mut node.next;
+            }
+        }
+        None
+    }
+
+    pub fn contains_key(&self, key: &[u8]) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Insert or replace; gives back the value replaced.
+    pub fn insert(&mut self, key: Box<[u8]>, value: V) -> Option<V> {
+        if let Some(slot) = self.get_mut(&key) {
+            return Some(std::mem::replace(slot, value));
+        }
+        self.insert_new(key, value);
+        None
+    }
+
+    /// Insert a key known to be absent.
+    pub fn insert_new(&mut self, key: Box<[u8]>, value: V) {
+        self.grow_if_needed();
+        let hash = self.hash(&key);
+        let table = if self.is_rehashing() {
+            &mut self.tables[1]
+        } else {
+            &mut self.tables[0]
+        };
+        let bucket = hash & table.mask();
+        let next = table.buckets[bucket].take();
+        table.buckets[bucket] = Some(Box::new(Node { key, value, next }));
+        table.used += 1;
+    }
+
+    pub fn remove(&mut self, key: &[u8]) -> Option<(Box<[u8]>, V)> {
+        self.step();
+        let hash = self.hash(key);
+        let table_count = if self.is_rehashing() { 2 } else { 1 };
+        for table in self.tables[..table_count].iter_mut() {
+            if table.buckets.is_empty() {
+                continue;
+            }
+            let mask = table.mask();
+            let mut link = &mut table.buckets[hash & mask];
+            loop {
+                match link {
+                    None => break,
+                    Some(node) if &*node.key == key => {
+                        let mut node = link.take()?;
+                        *link = node.next.take();
+                        table.used -= 1;
+                        return Some((node.key, node.value));
+                    }
+                    Some(node) => link = &mut node.next,
+                }
+            }
+        }
+        None
+    }
+
+    /// Drop every entry. Chains are unlinked one node at a time, so a long chain cannot
+    /// recurse in `Drop`.
+    pub fn clear(&mut self) {
+        for table in &mut self.tables {
+            for bucket in &mut table.buckets {
+                let mut link = bucket.take();
+                while let Some(mut node) = link {
+                    link = node.next.take();
+                }
+            }
+        }
+        self.tables = [Table::empty(), Table::empty()];
+        self.rehash_index = None;
+    }
+
+    fn live_tables(&self) -> impl Iterator<Item = &Table<V>> {
+        let count = if self.is_rehashing() { 2 } else { 1 };
+        self.tables[..count]
+            .iter()
+            .filter(|t| !t.buckets.is_empty())
+    }
+
+    fn grow_if_needed(&mut self) {
+        if self.is_rehashing() {
+            return;
+        }
+        let table = &self.tables[0];
+        if table.buckets.is_empty() {
+            self.tables[0] = Table::with_size(INITIAL_SIZE);
+        } else if table.used >= table.buckets.len() {
+            self.start_resize((table.used + 1).next_power_of_two());
+        }
+    }
+
+    /// Shrink when the table is under 10% full (Redis's `htNeedsResize`), from the periodic task.
+    pub fn shrink_if_sparse(&mut self) {
+        if self.is_rehashing() {
+            return;
+        }
+        let size = self.tables[0].buckets.len();
+        let used = self.tables[0].used;
+        if size > INITIAL_SIZE && used * 100 / size < 10 {
+            self.start_resize(used.max(INITIAL_SIZE).next_power_of_two());
+        }
+    }
+
+    fn start_resize(&mut self, size: usize) {
+        if size == self.tables[0].buckets.len() {
+            return;
+        }
+        self.tables[1] = Table::with_size(size);
+        self.rehash_index = Some(0);
+    }
+
+    /// One step of rehashing, as every lookup and update does.
+    fn step(&mut self) {
+        if self.is_rehashing() {
+            self.rehash(1);
+        }
+    }
+
+    /// Move up to `buckets` buckets to the new table; false once the rehash is over.
+    pub fn rehash(&mut self, buckets: usize) -> bool {
+        let Some(mut index) = self.rehash_index else {
+            return false;
+        };
+        let mut empty_visits = buckets * EMPTY_VISITS;
+        let mut moved = 0;
+        while moved < buckets && self.tables[0].used > 0 {
+            while self.tables[0].buckets[index].is_none() {
+                index += 1;
+                empty_visits -= 1;
+                if empty_visits == 0 {
+                    self.rehash_index = Some(index);
+                    return true;
+                }
+            }
+            let mut link = self.tables[0].buckets[index].take();
+            while let Some(mut node) = link {
+                link = node.next.take();
+                let hash = self.hash(&node.key);
+                let new = &mut self.tables[1];
+                let bucket = hash & new.mask();
+                node.next = new.buckets[bucket].take();
+                new.buckets[bucket] = Some(node);
+                new.used += 1;
+                self.tables[0].used -= 1;
+            }
+            index += 1;
+            moved += 1;
+        }
+        if self.tables[0].used == 0 {
+            self.tables[0] = std::mem::replace(&mut self.tables[1], Table::empty());
+            self.rehash_index = None;
+            return false;
+        }
+        self.rehash_index = Some(index);
+        true
+    }
+
+    /// Rehash for about `budget` of time (the periodic task's `activerehashing`).
+    pub fn rehash_for(&mut self, budget: std::time::Duration) {
+        let start = std::time::Instant::now();
+        while self.rehash(100) {
+            if start.elapsed() >= budget {
+                break;
+            }
+        }
+    }
+
+    /// A random entry, choosing a random non-empty bucket then a random node of its chain
+    /// (Redis's `dictGetRandomKey`; slightly favours short chains, as Redis does).
+    pub fn random_entry(&self, mut random: impl FnMut() -> u64) -> Option<(&[u8], &V)> {
+        if self.is_empty() {
+            return None;
+        }
+        let bucket = loop {
+            let index = random() as usize;
+            let link = match self.rehash_index {
+                Some(done) => {
+                    let (t0, t1) = (&self.tables[0], &self.tables[1]);
+                    let span = t0.buckets.len() + t1.buckets.len() - done;
+                    let i = done + index % span;
+                    if i < t0.buckets.len() {
+                        &t0.buckets[i]
+                    } else {
+                        &t1.buckets[i - t0.buckets.len()]
+                    }
+                }
+                None => &self.tables[0].buckets[index & self.tables[0].mask()],
+            };
+            if link.is_some() {
+                break link;
+            }
+        };
+        let mut length = 0;
+        let mut link = bucket;
+        while let Some(node) = link {
+            length += 1;
+            link = &node.next;
+        }
+        let mut pick = random() as usize % length;
+        let mut link = bucket;
+        while let Some(node) = link {
+            if pick == 0 {
+                return Some((&node.key, &node.value));
+            }
+            pick -= 1;
+            link = &node.next;
+        }
+        None
+    }
+
+    /// Call `visit` on the entries of the buckets at `cursor` and give the next cursor (0 when
+    /// the iteration is over). Every entry present from the first call to the last is visited
+    /// at least once, whatever resizes happen in between (Redis's `dictScan`).
+    pub fn scan(&self, cursor: u64, mut visit: impl FnMut(&[u8], &V)) -> u64 {
+        if self.is_empty() {
+            return 0;
+        }
+        let mut cursor = cursor as usize;
+        let visit_bucket = |table: &Table<V>, index: usize, visit: &mut dyn FnMut(&[u8], &V)| {
+            let mut link = &table.buckets[index & table.mask()];
+            while let Some(node) = link {
+                visit(&node.key, &node.value);
+                link = &node.next;
+            }
+        };
+        let tables: Vec<&Table<V>> = self.live_tables().collect();
+        if tables.len() == 1 {
+            let mask = tables[0].mask();
+            visit_bucket(tables[0], cursor, &mut visit);
+            cursor = next_cursor(cursor, mask);
+        } else {
+            let (small, large) = if tables[0].buckets.len() <= tables[1].buckets.len() {
+                (tables[0], tables[1])
+            } else {
+                (tables[1], tables[0])
+            };
+            let (small_mask, large_mask) = (small.mask(), large.mask());
+            visit_bucket(small, cursor, &mut visit);
+            // Every bucket of the large table that expands the small table's bucket.
+            loop {
+                visit_bucket(large, cursor, &mut visit);
+                cursor = next_cursor(cursor, large_mask);
+                if cursor & (small_mask ^ large_mask) == 0 {
+                    break;
+                }
+            }
+        }
+        cursor as u64
+    }
+
+    /// Every entry, in table order.
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &V)> {
+        self.live_tables()
+            .flat_map(|t| t.buckets.iter())
+            .flat_map(|bucket| {
+                let mut link = bucket.as_deref();
+                std::iter::from_fn(move || {
+                    let node = link?;
+                    link = node.next.as_deref();
+                    Some((&*node.key, &node.value))
+                })
+            })
+    }
+}
+
+impl<V> Drop for Dict<V> {
+    fn drop(&mut self) {
+        self.clear();
+    }
+}
+
+/// The reverse-binary increment of the cursor's bits under `mask`: counting from the high bit
+/// down, so a cursor stays meaningful when the table doubles or halves.
+fn next_cursor(cursor: usize, mask: usize) -> usize {
+    let mut v = cursor | !mask;
+    v = v.reverse_bits();
+    v = v.wrapping_add(1);
+    v.reverse_bits()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    fn key(i: usize) -> Box<[u8]> {
+        format!("key:{i}").into_bytes().into_boxed_slice()
+    }
+
+    #[test]
+    fn insert_get_remove_through_rehashes() {
+        let mut d = Dict::new();
+        for i in 0..10_000 {
+            assert!(d.insert(key(i), i).is_none());
+            assert_eq!(d.get(&key(i / 2)), Some(&(i / 2)));
+        }
+        assert_eq!(d.len(), 10_000);
+        assert_eq!(d.insert(key(5), 55), Some(5));
+        for i in (0..10_000).step_by(2) {
+            assert!(d.remove(&key(i)).is_some());
+        }
+        assert_eq!(d.len(), 5_000);
+        assert!(d.get(&key(4)).is_none());
+        assert_eq!(d.get(&key(7)), Some(&7));
+        d.shrink_if_sparse();
+        for i in 0..5_000 {
+            d.remove(&key(2 * i + 1));
+        }
+        assert!(d.is_empty());
+        d.shrink_if_sparse();
+        while d.rehash(100) {}
+        assert!(d.bucket_count() <= 8);
+    }
+
+    #[test]
+    fn growth_is_incremental() {
+        let mut d = Dict::new();
+        for i in 0..4096 {
+            d.insert(key(i), i);
+        }
+        while d.rehash(100) {}
+        d.insert(key(5000), 0);
+        assert!(d.is_rehashing(), "the table doubles by steps");
+        assert_eq!(d.iter().count(), 4097);
+    }
+
+    #[test]
+    fn scan_visits_every_key_across_resizes() {
+        let mut d = Dict::new();
+        for i in 0..1000 {
+            d.insert(key(i), i);
+        }
+        let mut seen = HashSet::new();
+        let mut cursor = 0;
+        let mut rounds = 0;
+        loop {
+            cursor = d.scan(cursor, |_, v| {
+                seen.insert(*v);
+            });
+            rounds += 1;
+            // Grow the table mid-scan, then shrink it: keys 0..1000 stay throughout.
+            if rounds == 50 {
+                for i in 1000..5000 {
+                    d.insert(key(i), i);
+                }
+            }
+            if rounds == 400 {
+                for i in 1000..5000 {
+                    d.remove(&key(i));
+                }
+                d.shrink_if_sparse();
+            }
+            if cursor == 0 || rounds > 100_000 {
+                break;
+            }
+        }
+        assert!((0..1000).all(|i| seen.contains(&i)));
+    }
+
+    #[test]
+    fn random_entry_reaches_every_key() {
+        let mut d = Dict::new();
+        for i in 0..20 {
+            d.insert(key(i), i);
+        }
+        let mut state = 88172645463325252u64;
+        let mut rng = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut seen = HashSet::new();
+        for _ in 0..2000 {
+            seen.insert(*d.random_entry(&mut rng).unwrap().1);
+        }
+        assert_eq!(seen.len(), 20);
+        assert!(Dict::<u8>::new().random_entry(&mut rng).is_none());
+    }
+}

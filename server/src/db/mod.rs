@@ -1,0 +1,295 @@
+//! The keyspace: numbered databases of keys to values, expiry times, and the bookkeeping that
+//! hangs off key changes (`WATCH`, the dirty counter).
+//!
+//! Expiry is lazy on access (a key past its time is deleted when a command looks it up) and
+//! active in the periodic task ([`Keyspace::active_expire`]), as Redis does.
+
+pub mod dict;
+pub mod glob;
+mod value;
+
+pub use dict::Dict;
+pub use value::Value;
+
+use std::collections::{HashMap, HashSet};
+
+/// One database.
+#[derive(Default)]
+pub struct Db {
+    pub keys: Dict<Value>,
+    /// Absolute expiry times in Unix milliseconds, for the keys that have one.
+    pub expires: Dict<i64>,
+}
+
+impl Db {
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
+/// Counters the keyspace keeps for `INFO`.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct KeyStats {
+    pub expired_keys: u64,
+    pub hits: u64,
+    pub misses: u64,
+}
+
+pub struct Keyspace {
+    pub dbs: Vec<Db>,
+    /// The time commands see, in Unix milliseconds: set once per command (and once per script,
+    /// so a script sees one instant throughout, as in Redis).
+    pub now_ms: i64,
+    /// Set while a script runs.
+    pub time_frozen: bool,
+    /// Writes since the last save.
+    pub dirty: u64,
+    pub stats: KeyStats,
+    /// Clients watching each (db, key), and those whose watched keys changed.
+    watchers: HashMap<(usize, Vec<u8>), Vec<u64>>,
+    dirty_watchers: HashSet<u64>,
+}
+
+impl Keyspace {
+    pub fn new(databases: usize) -> Self {
+        Keyspace {
+            dbs: (0..databases).map(|_| Db::default()).collect(),
+            now_ms: now_ms(),
+            time_frozen: false,
+            dirty: 0,
+            stats: KeyStats::default(),
+            watchers: HashMap::new(),
+            dirty_watchers: HashSet::new(),
+        }
+    }
+
+    pub fn refresh_time(&mut self) {
+        self.now_ms = now_ms();
+    }
+
+    /// Take the time for a command, unless a script runs: a script sees one instant.
+    pub fn refresh_time_unless_script(&mut self) {
+        if !self.time_frozen {
+            self.now_ms = now_ms();
+        }
+    }
+
+    /// Delete `key` if its time has passed; true if it did.
+    fn expire_if_needed(&mut self, db: usize, key: &[u8]) -> bool {
+        let d = &mut self.dbs[db];
+        match d.expires.get(key) {
+            Some(&when) if when <= self.now_ms => {
+                d.expires.remove(key);
+                d.keys.remove(key);
+                self.stats.expired_keys += 1;
+                self.touch_watched(db, key);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The value of a live key (expiring it first if due), counting a hit or a miss.
+    pub fn read(&mut self, db: usize, key: &[u8]) -> Option<&Value> {
+        self.expire_if_needed(db, key);
+        let found = self.dbs[db].keys.get(key);
+        if found.is_some() {
+            self.stats.hits += 1;
+        } else {
+            self.stats.misses += 1;
+        }
+        found
+    }
+
+    /// The value of a live key for a write (no hit/miss counting).
+    pub fn write(&mut self, db: usize, key: &[u8]) -> Option<&mut Value> {
+        self.expire_if_needed(db, key);
+        self.dbs[db].keys.get_mut(key)
+    }
+
+    pub fn exists(&mut self, db: usize, key: &[u8]) -> bool {
+        self.expire_if_needed(db, key);
+        self.dbs[db].keys.contains_key(key)
+    }
+
+    /// Store `value` at `key`, dropping any expiry time unless `keep_ttl` (Redis's `setKey`).
+    pub fn set(&mut self, db: usize, key: &[u8], value: Value, keep_ttl: bool) {
+        self.expire_if_needed(db, key);
+        let d = &mut self.dbs[db];
+        match d.keys.get_mut(key) {
+            Some(slot) => *slot = value,
+            None => d.keys.insert_new(key.into(), value),
+        }
+        if !keep_ttl {
+            d.expires.remove(key);
+        }
+        self.modified(db, key);
+    }
+
+    /// Remove a key; its value if it was live.
+    pub fn delete(&mut self, db: usize, key: &[u8]) -> Option<Value> {
+        if self.expire_if_needed(db, key) {
+            return None;
+        }
+        let d = &mut self.dbs[db];
+        let (_, value) = d.keys.remove(key)?;
+        d.expires.remove(key);
+        self.modified(db, key);
+        Some(value)
+    }
+
+    /// The expiry time of a live key, if it has one.
+    pub fn expire_time(&self, db: usize, key: &[u8]) -> Option<i64> {
+        self.dbs[db].expires.get(key).copied()
+    }
+
+    /// Give an existing key an expiry time. A time already past deletes the key (as a `DEL`
+    /// would); returns whether it was deleted.
+    pub fn set_expire(&mut self, db: usize, key: &[u8], when_ms: i64) -> bool {
+        if when_ms <= self.now_ms {
+            self.delete(db, key);
+            return true;
+        }
+        let d = &mut self.dbs[db];
+        match d.expires.get_mut(key) {
+            Some(slot) => *slot = when_ms,
+            None => d.expires.insert_new(key.into(), when_ms),
+        }
+        self.modified(db, key);
+        false
+    }
+
+    /// Drop a key's expiry time; whether it had one.
+    pub fn persist(&mut self, db: usize, key: &[u8]) -> bool {
+        let removed = self.dbs[db].expires.remove(key).is_some();
+        if removed {
+            self.modified(db, key);
+        }
+        removed
+    }
+
+    /// A key was written: count it and tell its watchers.
+    pub fn modified(&mut self, db: usize, key: &[u8]) {
+        self.dirty += 1;
+        self.touch_watched(db, key);
+    }
+
+    fn touch_watched(&mut self, db: usize, key: &[u8]) {
+        if self.watchers.is_empty() {
+            return;
+        }
+        if let Some(clients) = self.watchers.get(&(db, key.to_vec())) {
+            self.dirty_watchers.extend(clients.iter().copied());
+        }
+    }
+
+    /// Every watched key of `db` changed (FLUSHDB, SWAPDB...).
+    pub fn touch_all_watched(&mut self, db: Option<usize>) {
+        for ((d, _), clients) in &self.watchers {
+            if db.is_none_or(|db| db == *d) {
+                self.dirty_watchers.extend(clients.iter().copied());
+            }
+        }
+    }
+
+    pub fn watch(&mut self, client: u64, db: usize, key: &[u8]) {
+        let list = self.watchers.entry((db, key.to_vec())).or_default();
+        if !list.contains(&client) {
+            list.push(client);
+        }
+    }
+
+    /// Stop `client` watching anything; whether any of its keys had changed.
+    pub fn unwatch_all(&mut self, client: u64, keys: &[(usize, Vec<u8>)]) -> bool {
+        for (db, key) in keys {
+            let entry = (*db, key.clone());
+            if let Some(list) = self.watchers.get_mut(&entry) {
+                list.retain(|&c| c != client);
+                if list.is_empty() {
+                    self.watchers.remove(&entry);
+                }
+            }
+        }
+        self.dirty_watchers.remove(&client)
+    }
+
+    pub fn watched_key_changed(&self, client: u64) -> bool {
+        self.dirty_watchers.contains(&client)
+    }
+
+    pub fn flush_db(&mut self, db: usize) {
+        self.dirty += self.dbs[db].len() as u64;
+        self.dbs[db] = Db::default();
+        self.touch_all_watched(Some(db));
+    }
+
+    pub fn flush_all(&mut self) {
+        for db in 0..self.dbs.len() {
+            self.flush_db(db);
+        }
+    }
+
+    /// Keys in every database.
+    pub fn total_keys(&self) -> usize {
+        self.dbs.iter().map(Db::len).sum()
+    }
+
+    /// One round of active expiry in each database: sample keys with a time, delete those
+    /// due, and go on while more than a quarter of a sample was due (Redis's
+    /// `activeExpireCycle`), within `budget`.
+    pub fn active_expire(&mut self, budget: std::time::Duration, mut random: impl FnMut() -> u64) {
+        const SAMPLE: usize = 20;
+        let start = std::time::Instant::now();
+        self.refresh_time();
+        for db in 0..self.dbs.len() {
+            loop {
+                let d = &self.dbs[db];
+                if d.expires.is_empty() {
+                    break;
+                }
+                let mut due = Vec::new();
+                for _ in 0..SAMPLE.min(d.expires.len()) {
+                    if let Some((key, &when)) = d.expires.random_entry(&mut random) {
+                        if when <= self.now_ms && !due.iter().any(|k: &Vec<u8>| k == key) {
+                            due.push(key.to_vec());
+                        }
+                    }
+                }
+                let count = due.len();
+                for key in due {
+                    self.expire_if_needed(db, &key);
+                }
+                if count * 4 <= SAMPLE || start.elapsed() >= budget {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Work on incremental rehashing (the periodic task's `activerehashing`) and shrink
+    /// tables left sparse by deletions.
+    pub fn rehash_step(&mut self, budget: std::time::Duration) {
+        for d in &mut self.dbs {
+            d.keys.shrink_if_sparse();
+            d.expires.shrink_if_sparse();
+            if d.keys.is_rehashing() {
+                d.keys.rehash_for(budget);
+            }
+            if d.expires.is_rehashing() {
+                d.expires.rehash_for(budget);
+            }
+        }
+    }
+}
+
+/// The current Unix time in milliseconds.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,236 @@
+//! `INFO`: the sections clients and tools read, in Redis's `name:value` format.
+
+use crate::client::Client;
+use crate::commands::admin_section as section;
+use crate::server::Server;
+
+/// Sections in the order Redis prints them, and which are in the default set.
+const SECTIONS: &[(&str, bool)] = &[
+    ("server", true),
+    ("clients", true),
+    ("memory", true),
+    ("persistence", true),
+    ("stats", true),
+    ("replication", true),
+    ("cpu", true),
+    ("modules", true),
+    ("errorstats", true),
+    ("cluster", true),
+    ("keyspace", true),
+    ("commandstats", false),
+];
+
+pub fn render(server: &Server, client: &Client, args: &[&[u8]]) -> String {
+    let requested: Vec<String> = args
+        .iter()
+        .map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())
+        .collect();
+    let everything = requested.iter().any(|r| r == "all" || r == "everything");
+    let wants = |name: &str, default: bool| {
+        if requested.is_empty() || requested.iter().any(|r| r == "default") {
+            default || requested.iter().any(|r| r == name)
+        } else {
+            everything || requested.iter().any(|r| r == name)
+        }
+    };
+    let mut out = String::new();
+    for &(name, default) in SECTIONS {
+        if !wants(name, default) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str("\r\n");
+        }
+        match name {
+            "server" => server_section(server, &mut out),
+            "clients" => section(
+                &mut out,
+                "Clients",
+                &[
+                    ("connected_clients", (server.clients.len() + 1).to_string()),
+                    ("cluster_connections", "0".into()),
+                    ("maxclients", server.config.settings.maxclients.to_string()),
+                    ("client_recent_max_input_buffer", "0".into()),
+                    ("client_recent_max_output_buffer", "0".into()),
+                    ("blocked_clients", "0".into()),
+                    ("tracking_clients", "0".into()),
+                    ("clients_in_timeout_table", "0".into()),
+                ],
+            ),
+            "memory" => memory_section(server, &mut out),
+            "persistence" => section(
+                &mut out,
+                "Persistence",
+                &[
+                    ("loading", "0".into()),
+                    ("async_loading", "0".into()),
+                    ("rdb_changes_since_last_save", server.keyspace.dirty.to_string()),
+                    ("rdb_bgsave_in_progress", "0".into()),
+                    ("rdb_last_save_time", server.last_save_unix.to_string()),
+                    ("rdb_last_bgsave_status", "ok".into()),
+                    ("aof_enabled", "0".into()),
+                    ("aof_rewrite_in_progress", "0".into()),
+                    ("aof_last_bgrewrite_status", "ok".into()),
+                    ("aof_last_write_status", "ok".into()),
+                ],
+            ),
+            "stats" => stats_section(server, &mut out),
+            "replication" => section(
+                &mut out,
+                "Replication",
+                &[
+                    ("role", "master".into()),
+                    ("connected_slaves", "0".into()),
+                    ("master_failover_state", "no-failover".into()),
+                    ("master_replid", server.run_id.clone()),
+                    ("master_replid2", "0".repeat(40)),
+                    ("master_repl_offset", "0".into()),
+                    ("second_repl_offset", "-1".into()),
+                    ("repl_backlog_active", "0".into()),
+                    ("repl_backlog_size", "1048576".into()),
+                ],
+            ),
+            "cpu" => section(&mut out, "CPU", &[]),
+            "modules" => section(&mut out, "Modules", &[]),
+            "cluster" => section(&mut out, "Cluster", &[("cluster_enabled", "0".into())]),
+            "errorstats" => {
+                let mut codes: Vec<_> = server.stats.errors.iter().collect();
+                codes.sort();
+                let fields: Vec<(String, String)> = codes
+                    .iter()
+                    .map(|(code, count)| (format!("errorstat_{code}"), format!("count={count}")))
+                    .collect();
+                let borrowed: Vec<(&str, String)> =
+                    fields.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+                section(&mut out, "Errorstats", &borrowed);
+            }
+            "commandstats" => {
+                let mut names: Vec<_> = server.stats.per_command.iter().collect();
+                names.sort_by(|a, b| a.0.cmp(b.0));
+                let fields: Vec<(String, String)> = names
+                    .iter()
+                    .map(|(name, s)| {
+                        let per_call = if s.calls == 0 { 0.0 } else { s.usec as f64 / s.calls as f64 };
+                        (
+                            format!("cmdstat_{name}"),
+                            format!(
+                                "calls={},usec={},usec_per_call={:.2},rejected_calls=0,failed_calls={}",
+                                s.calls, s.usec, per_call, s.failed_calls
+                            ),
+                        )
+                    })
+                    .collect();
+                let borrowed: Vec<(&str, String)> =
+                    fields.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+                section(&mut out, "Commandstats", &borrowed);
+            }
+            "keyspace" => {
+                let fields: Vec<(String, String)> = server
+                    .keyspace
+                    .dbs
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, d)| !d.is_empty())
+                    .map(|(i, d)| {
+                        (
+                            format!("db{i}"),
+                            format!("keys={},expires={},avg_ttl=0", d.len(), d.expires.len()),
+                        )
+                    })
+                    .collect();
+                let borrowed: Vec<(&str, String)> =
+                    fields.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+                section(&mut out, "Keyspace", &borrowed);
+            }
+            _ => {}
+        }
+    }
+    let _ = client;
+    out
+}
+
+fn server_section(server: &Server, out: &mut String) {
+    let uptime = server.started.elapsed().as_secs();
+    section(
+        out,
+        "Server",
+        &[
+            ("redis_version", redis_runtime::REDIS_VERSION.into()),
+            ("redis_git_sha1", "00000000".into()),
+            ("redis_git_dirty", "0".into()),
+            ("redis_mode", "standalone".into()),
+            ("os", std::env::consts::OS.into()),
+            ("arch_bits", (usize::BITS).to_string()),
+            ("multiplexing_api", "epoll".into()),
+            ("process_id", std::process::id().to_string()),
+            ("run_id", server.run_id.clone()),
+            ("tcp_port", server.port.to_string()),
+            ("server_time_usec", (crate::db::now_ms() * 1000).to_string()),
+            ("uptime_in_seconds", uptime.to_string()),
+            ("uptime_in_days", (uptime / 86_400).to_string()),
+            ("hz", server.config.settings.hz.to_string()),
+            ("configured_hz", server.config.settings.hz.to_string()),
+            ("executable", std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default()),
+            (
+                "config_file",
+                server.config.file.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+            ),
+        ],
+    );
+}
+
+fn memory_section(server: &Server, out: &mut String) {
+    let used = server.used_memory();
+    section(
+        out,
+        "Memory",
+        &[
+            ("used_memory", used.to_string()),
+            ("used_memory_human", human_bytes(used)),
+            ("used_memory_peak", used.to_string()),
+            ("used_memory_lua", server.lua_memory.to_string()),
+            ("used_memory_vm_eval", server.lua_memory.to_string()),
+            ("used_memory_scripts_eval", "0".into()),
+            ("number_of_cached_scripts", server.cached_scripts.to_string()),
+            ("maxmemory", server.config.settings.maxmemory.to_string()),
+            ("maxmemory_human", human_bytes(server.config.settings.maxmemory as usize)),
+            ("maxmemory_policy", server.config.get("maxmemory-policy").unwrap_or("").into()),
+            ("mem_allocator", "libc".into()),
+        ],
+    );
+}
+
+fn stats_section(server: &Server, out: &mut String) {
+    let s = &server.stats;
+    let k = &server.keyspace.stats;
+    section(
+        out,
+        "Stats",
+        &[
+            ("total_connections_received", s.connections_received.to_string()),
+            ("total_commands_processed", s.commands_processed.to_string()),
+            ("total_net_input_bytes", s.net_input_bytes.to_string()),
+            ("total_net_output_bytes", s.net_output_bytes.to_string()),
+            ("rejected_connections", s.rejected_connections.to_string()),
+            ("expired_keys", k.expired_keys.to_string()),
+            ("evicted_keys", s.evicted_keys.to_string()),
+            ("keyspace_hits", k.hits.to_string()),
+            ("keyspace_misses", k.misses.to_string()),
+            ("total_error_replies", s.error_replies.to_string()),
+        ],
+    );
+}
+
+/// `1.50M` style sizes as `used_memory_human` shows them.
+fn human_bytes(n: usize) -> String {
+    let n = n as f64;
+    if n < 1024.0 {
+        format!("{n}B")
+    } else if n < 1024.0 * 1024.0 {
+        format!("{:.2}K", n / 1024.0)
+    } else if n < 1024.0 * 1024.0 * 1024.0 {
+        format!("{:.2}M", n / (1024.0 * 1024.0))
+    } else {
+        format!("{:.2}G", n / (1024.0 * 1024.0 * 1024.0))
+    }
+}

@@ -1,0 +1,89 @@
+//! `luredis`: the server, started as redis-server is: `luredis [config-file] [--name value...]`.
+
+use server::config::{args_to_text, Config};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+#[global_allocator]
+static ALLOCATOR: server::alloc::CountingAllocator = server::alloc::CountingAllocator;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "-v" || a == "--version") {
+        println!(
+            "luredis server v={} (Redis {} compatible) bits=64",
+            env!("CARGO_PKG_VERSION"),
+            redis_runtime::REDIS_VERSION
+        );
+        return;
+    }
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!("Usage: luredis [/path/to/redis.conf] [options]\n       luredis -v or --version\n       luredis -h or --help\n\nExamples:\n       luredis (run the server with default conf)\n       luredis /etc/redis/6379.conf\n       luredis --port 7777\n       luredis /etc/myredis.conf --loglevel verbose");
+        return;
+    }
+    let mut config = Config::new();
+    let mut rest = &args[..];
+    if let Some(first) = args.first().filter(|a| !a.starts_with('-')) {
+        let path = std::path::PathBuf::from(first);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                if let Err(e) = config.load_text(&text) {
+                    eprintln!("{e}");
+                    std::process::exit(1);
+                }
+            }
+            Err(e) => {
+                eprintln!(
+                    "Fatal error, can't open config file '{}': {}",
+                    path.display(),
+                    server::util::strerror(&e)
+                );
+                std::process::exit(1);
+            }
+        }
+        config.file = std::fs::canonicalize(&path).ok().or(Some(path));
+        rest = &args[1..];
+    }
+    if let Err(e) = config.load_text(&args_to_text(rest)) {
+        eprintln!("{e}");
+        std::process::exit(1);
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        if let Err(e) = signal_hook::flag::register(signal, stop.clone()) {
+            eprintln!("cannot handle signal {signal}: {e}");
+        }
+    }
+    // Scripts run on this thread; Lua's call-depth limits are sized for a large stack.
+    let child = std::thread::Builder::new()
+        .name("main".into())
+        .stack_size(64 * 1024 * 1024)
+        .spawn(move || run(config, stop));
+    match child.map(|t| t.join()) {
+        Ok(Ok(code)) => std::process::exit(code),
+        _ => std::process::exit(1),
+    }
+}
+
+fn run(config: Config, stop: Arc<AtomicBool>) -> i32 {
+    let port = config.settings.port;
+    let (mut server, mut runtime) = match server::build(config, stop) {
+        Ok(pair) => pair,
+        Err(e) => {
+            eprintln!("Could not create server TCP listening socket *:{port}: {e}");
+            return 1;
+        }
+    };
+    if !server.config.settings.pidfile.is_empty() && server.config.settings.daemonize {
+        let _ = std::fs::write(&server.config.settings.pidfile, format!("{}\n", std::process::id()));
+    }
+    server.log_notice(&format!(
+        "luredis {} (Redis {} compatible) started, pid={}",
+        env!("CARGO_PKG_VERSION"),
+        redis_runtime::REDIS_VERSION,
+        std::process::id()
+    ));
+    server.log_notice(&format!("Ready to accept connections tcp (port {})", server.port));
+    server::net::run(&mut server, &mut runtime);
+    0
+}

@@ -1,0 +1,385 @@
+//! The event loop: one thread, readiness-based I/O on `mio` (as Redis's `ae.c`), so commands
+//! and scripts run one at a time and every script is atomic.
+//!
+//! Each connection has a query buffer; complete requests are parsed from it and run in
+//! order, their replies gathered in the client's reply buffer and written when the batch is
+//! done (pipelined requests get one write). While a script runs past
+//! `busy-reply-threshold`, the loop is re-entered from the script's periodic check
+//! ([`serve_while_busy`]) to answer other clients `BUSY` and accept `SCRIPT KILL`.
+
+use crate::client::{Client, ReplyMode};
+use crate::commands::{process, Ctx};
+use crate::resp::request::{parse, Args, Limits, Parsed};
+use crate::server::Server;
+use mio::net::{TcpListener, TcpStream};
+use mio::{Events, Interest, Poll, Token};
+use redis_runtime::Runtime;
+use std::collections::HashMap;
+use std::io::{ErrorKind, Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const LISTENER: Token = Token(0);
+/// Bytes read from a socket per `read` call.
+const READ_CHUNK: usize = 16 * 1024;
+
+/// A connection's socket side.
+struct Conn {
+    stream: TcpStream,
+    query: Vec<u8>,
+    /// Do not parse again before the query buffer holds this many bytes.
+    need: usize,
+    /// Bytes of the client's reply buffer already written.
+    written: usize,
+}
+
+/// Sockets: the listener and every connection, by client id.
+pub struct Net {
+    poll: Poll,
+    listener: TcpListener,
+    conns: HashMap<u64, Conn>,
+    /// Set from outside (a signal, or a test's handle) to stop the loop.
+    stop: Arc<AtomicBool>,
+}
+
+impl Net {
+    pub fn bind(address: std::net::SocketAddr, stop: Arc<AtomicBool>) -> std::io::Result<Net> {
+        let mut listener = TcpListener::bind(address)?;
+        let poll = Poll::new()?;
+        poll.registry()
+            .register(&mut listener, LISTENER, Interest::READABLE)?;
+        Ok(Net {
+            poll,
+            listener,
+            conns: HashMap::new(),
+            stop,
+        })
+    }
+
+    pub fn local_port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+}
+
+/// Run until `SHUTDOWN`, a signal, or the stop flag.
+pub fn run(server: &mut Server, runtime: &mut Runtime) {
+    let mut events = Events::with_capacity(1024);
+    let mut next_cron = Instant::now();
+    loop {
+        let timeout = next_cron.saturating_duration_since(Instant::now());
+        let Some(net) = server.net.as_mut() else { return };
+        if let Err(e) = net.poll.poll(&mut events, Some(timeout)) {
+            if e.kind() != ErrorKind::Interrupted {
+                server.log_warning(&format!("poll failed: {e}"));
+                return;
+            }
+        }
+        for event in events.iter() {
+            if event.token() == LISTENER {
+                accept_all(server);
+                continue;
+            }
+            let id = event.token().0 as u64;
+            if event.is_readable() || event.is_read_closed() {
+                read_and_process(server, Some(runtime), id);
+            }
+            if event.is_writable() {
+                flush(server, id);
+            }
+        }
+        if Instant::now() >= next_cron {
+            cron(server);
+            next_cron = Instant::now() + Duration::from_millis(1000 / u64::from(server.config.settings.hz));
+        }
+        let stop = server.net.as_ref().is_some_and(|n| n.stop.load(Ordering::Relaxed));
+        if stop && server.shutdown.is_none() {
+            server.log_warning("Received SIGTERM scheduling shutdown...");
+            server.shutdown = Some(crate::server::Shutdown::Default);
+        }
+        if server.shutdown.is_some() {
+            server.log_warning("Redis is now ready to exit, bye bye...");
+            return;
+        }
+    }
+}
+
+fn accept_all(server: &mut Server) {
+    loop {
+        let Some(net) = server.net.as_mut() else { return };
+        let (mut stream, peer) = match net.listener.accept() {
+            Ok(pair) => pair,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => return,
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(_) => return,
+        };
+        server.stats.connections_received += 1;
+        let id = server.next_client_id;
+        server.next_client_id += 1;
+        let _ = stream.set_nodelay(true);
+        if server.clients.len() + 1 > server.config.settings.maxclients {
+            let _ = stream.write_all(b"-ERR max number of clients reached\r\n");
+            server.stats.rejected_connections += 1;
+            continue;
+        }
+        let net = server.net.as_mut().expect("checked above");
+        let token = Token(id as usize);
+        if net
+            .poll
+            .registry()
+            .register(&mut stream, token, Interest::READABLE | Interest::WRITABLE)
+            .is_err()
+        {
+            continue;
+        }
+        let local = stream.local_addr().map(|a| a.to_string()).unwrap_or_default();
+        net.conns.insert(
+            id,
+            Conn {
+                stream,
+                query: Vec::new(),
+                need: 1,
+                written: 0,
+            },
+        );
+        let authenticated = server.config.settings.requirepass.is_none();
+        server
+            .clients
+            .insert(id, Client::new(id, peer.to_string(), local, authenticated));
+    }
+}
+
+/// Read what the socket has, then run the complete requests; `runtime` is `None` while a
+/// script is busy (requests then get `BUSY` unless allowed).
+fn read_and_process(server: &mut Server, runtime: Option<&mut Runtime>, id: u64) {
+    let limit = server.config.settings.client_query_buffer_limit;
+    let Some(net) = server.net.as_mut() else { return };
+    let Some(conn) = net.conns.get_mut(&id) else { return };
+    let mut closed = false;
+    let mut received = 0u64;
+    loop {
+        let start = conn.query.len();
+        conn.query.resize(start + READ_CHUNK, 0);
+        match conn.stream.read(&mut conn.query[start..]) {
+            Ok(0) => {
+                conn.query.truncate(start);
+                closed = true;
+                break;
+            }
+            Ok(n) => {
+                conn.query.truncate(start + n);
+                received += n as u64;
+                if conn.query.len() > limit {
+                    closed = true;
+                    break;
+                }
+            }
+            Err(e) => {
+                conn.query.truncate(start);
+                match e.kind() {
+                    ErrorKind::WouldBlock => break,
+                    ErrorKind::Interrupted => continue,
+                    _ => {
+                        closed = true;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    server.stats.net_input_bytes += received;
+    if !server.clients.contains_key(&id) {
+        // The client is running a script right now: its input waits in the buffer.
+        return;
+    }
+    if let Some(c) = server.clients.get_mut(&id) {
+        c.last_interaction = Instant::now();
+    }
+    process_input(server, runtime, id);
+    if closed {
+        close(server, id);
+    } else {
+        flush(server, id);
+    }
+}
+
+/// Run every complete request in the client's query buffer.
+fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64) {
+    let Some(mut client) = server.clients.remove(&id) else { return };
+    let mut args = Args::default();
+    loop {
+        let Some(conn) = server.net.as_mut().and_then(|n| n.conns.get_mut(&id)) else {
+            break;
+        };
+        if conn.query.len() < conn.need || client.close_after_reply || client.close_asap {
+            break;
+        }
+        let query = std::mem::take(&mut conn.query);
+        let limits = Limits {
+            max_bulk: server.config.settings.proto_max_bulk_len,
+            unauthenticated: !client.authenticated && server.config.settings.requirepass.is_some(),
+        };
+        let mut pos = 0;
+        let mut need = 1;
+        while pos < query.len() && !client.close_after_reply && !client.close_asap {
+            match parse(&query[pos..], limits, &mut args) {
+                Parsed::Incomplete { need: n } => {
+                    need = n;
+                    break;
+                }
+                Parsed::Error(text) => {
+                    client.reply.error(&text);
+                    client.close_after_reply = true;
+                    break;
+                }
+                Parsed::Request { consumed } => {
+                    let argv = args.slices(&query[pos..]);
+                    if !argv.is_empty() {
+                        let mode = client.reply_mode;
+                        let before = client.reply.buf.len();
+                        let mut ctx = Ctx {
+                            server,
+                            client: &mut client,
+                            runtime: runtime.as_deref_mut(),
+                        };
+                        process(&mut ctx, &argv);
+                        apply_reply_mode(&mut client, mode, before);
+                    }
+                    pos += consumed;
+                }
+            }
+        }
+        let Some(conn) = server.net.as_mut().and_then(|n| n.conns.get_mut(&id)) else {
+            break;
+        };
+        // Data that arrived while a script of this client ran was read into a fresh buffer.
+        let fresh = std::mem::replace(&mut conn.query, query);
+        conn.query.drain(..pos);
+        conn.need = if fresh.is_empty() { need } else { 1 };
+        conn.query.extend_from_slice(&fresh);
+        if fresh.is_empty() {
+            break;
+        }
+    }
+    server.clients.insert(id, client);
+}
+
+/// `CLIENT REPLY OFF|SKIP`: drop the reply of the command just run.
+fn apply_reply_mode(client: &mut Client, mode_before: ReplyMode, reply_start: usize) {
+    match (mode_before, client.reply_mode) {
+        (ReplyMode::SkipNext, _) => {
+            client.reply.buf.truncate(reply_start);
+            client.reply_mode = ReplyMode::On;
+        }
+        (ReplyMode::Off, ReplyMode::Off) => client.reply.buf.truncate(reply_start),
+        _ => {}
+    }
+}
+
+/// Write what the client's reply buffer holds; close the connection when asked to.
+fn flush(server: &mut Server, id: u64) {
+    let Some(client) = server.clients.get_mut(&id) else { return };
+    let Some(conn) = server.net.as_mut().and_then(|n| n.conns.get_mut(&id)) else {
+        return;
+    };
+    let mut failed = false;
+    while conn.written < client.reply.buf.len() {
+        match conn.stream.write(&client.reply.buf[conn.written..]) {
+            Ok(0) => {
+                failed = true;
+                break;
+            }
+            Ok(n) => {
+                conn.written += n;
+                server.stats.net_output_bytes += n as u64;
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+            Err(_) => {
+                failed = true;
+                break;
+            }
+        }
+    }
+    let done = conn.written >= client.reply.buf.len();
+    if done {
+        client.reply.buf.clear();
+        conn.written = 0;
+        // Keep the buffer's memory for the next batch unless it grew large.
+        if client.reply.buf.capacity() > 64 * 1024 {
+            client.reply.buf = Vec::new();
+        }
+    }
+    if failed || client.close_asap || (done && client.close_after_reply) {
+        close(server, id);
+    }
+}
+
+fn close(server: &mut Server, id: u64) {
+    if let Some(client) = server.clients.remove(&id) {
+        server.keyspace.unwatch_all(id, &client.watched);
+    }
+    if let Some(net) = server.net.as_mut() {
+        if let Some(mut conn) = net.conns.remove(&id) {
+            let _ = net.poll.registry().deregister(&mut conn.stream);
+        }
+    }
+}
+
+/// The periodic task (`serverCron`): expiry, rehashing, idle clients, killed clients.
+fn cron(server: &mut Server) {
+    let budget = Duration::from_millis(1);
+    if server.active_expire_enabled {
+        let mut state = server.random();
+        server.keyspace.active_expire(budget, move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        });
+    }
+    server.keyspace.rehash_step(budget);
+    let timeout = server.config.settings.timeout;
+    let now = Instant::now();
+    let doomed: Vec<u64> = server
+        .clients
+        .values()
+        .filter(|c| {
+            c.close_asap
+                || (timeout > 0
+                    && c.multi.is_none()
+                    && now.duration_since(c.last_interaction).as_secs() > timeout)
+        })
+        .map(|c| c.id)
+        .collect();
+    for id in doomed {
+        close(server, id);
+    }
+}
+
+/// Called from a running script's periodic check once it is past `busy-reply-threshold`:
+/// serve other clients without running anything but what Redis allows while busy.
+pub fn serve_while_busy(server: &mut Server) {
+    let mut events = Events::with_capacity(256);
+    let Some(net) = server.net.as_mut() else { return };
+    if net.poll.poll(&mut events, Some(Duration::ZERO)).is_err() {
+        return;
+    }
+    let mut readable = Vec::new();
+    let mut accept = false;
+    for event in events.iter() {
+        if event.token() == LISTENER {
+            accept = true;
+        } else if event.is_readable() || event.is_read_closed() {
+            readable.push(event.token().0 as u64);
+        } else if event.is_writable() {
+            readable.push(event.token().0 as u64);
+        }
+    }
+    if accept {
+        accept_all(server);
+    }
+    for id in readable {
+        read_and_process(server, None, id);
+    }
+}

@@ -1,0 +1,248 @@
+//! The server's state: configuration, keyspace, command table, clients, statistics and log.
+//! The event loop (`net`) owns one and hands it to each command.
+
+use crate::client::Client;
+use crate::commands::table::CommandTable;
+use crate::config::{Config, EvictionPolicy};
+use crate::db::Keyspace;
+use std::collections::HashMap;
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+/// Per-command counters (`INFO commandstats`).
+#[derive(Debug, Default, Clone)]
+pub struct CommandStats {
+    pub calls: u64,
+    pub usec: u64,
+    pub failed_calls: u64,
+}
+
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub commands_processed: u64,
+    pub connections_received: u64,
+    pub rejected_connections: u64,
+    pub rejected_calls: u64,
+    pub error_replies: u64,
+    pub evicted_keys: u64,
+    pub net_input_bytes: u64,
+    pub net_output_bytes: u64,
+    pub per_command: HashMap<String, CommandStats>,
+    /// Error replies by code (`INFO errorstats`).
+    pub errors: HashMap<String, u64>,
+}
+
+impl Stats {
+    pub fn count_call(&mut self, name: &str, elapsed: Duration, failed: bool) {
+        self.commands_processed += 1;
+        let entry = match self.per_command.get_mut(name) {
+            Some(e) => e,
+            None => self.per_command.entry(name.to_string()).or_default(),
+        };
+        entry.calls += 1;
+        entry.usec += elapsed.as_micros() as u64;
+        if failed {
+            entry.failed_calls += 1;
+        }
+    }
+
+    pub fn count_error(&mut self, code: &str) {
+        self.error_replies += 1;
+        // Redis stops adding new codes after 128 distinct ones.
+        if self.errors.len() < 128 || self.errors.contains_key(code) {
+            *self.errors.entry(code.to_string()).or_default() += 1;
+        }
+    }
+
+    /// `CONFIG RESETSTAT`.
+    pub fn reset(&mut self) {
+        *self = Stats::default();
+    }
+}
+
+/// How the server was asked to stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shutdown {
+    /// `SHUTDOWN` or a signal: save if save points are configured (no persistence yet).
+    Default,
+    NoSave,
+    Save,
+}
+
+/// A script running now, as other clients see it while it is busy.
+#[derive(Debug)]
+pub struct RunningScript {
+    pub started: Instant,
+    /// An `EVAL` (true) or an `FCALL` (false): which of SCRIPT KILL / FUNCTION KILL applies.
+    pub is_eval: bool,
+    /// Past `busy-reply-threshold`: other clients get `BUSY`.
+    pub busy: bool,
+    pub kill_requested: bool,
+    pub client_id: u64,
+}
+
+pub struct Server {
+    pub config: Config,
+    pub keyspace: Keyspace,
+    pub commands: CommandTable,
+    pub stats: Stats,
+    /// Clients not running a command right now (the running one is lent out of this map).
+    pub clients: HashMap<u64, Client>,
+    pub next_client_id: u64,
+    pub started: Instant,
+    pub run_id: String,
+    pub shutdown: Option<Shutdown>,
+    pub script: Option<RunningScript>,
+    pub last_save_unix: i64,
+    /// `DEBUG SET-ACTIVE-EXPIRE`: the periodic task deletes expired keys.
+    pub active_expire_enabled: bool,
+    /// The TCP port actually listened on.
+    pub port: u16,
+    /// Sockets (`None` for a server without a listener, as in unit tests).
+    pub net: Option<crate::net::Net>,
+    /// The scripting runtime's figures, refreshed after each script (`INFO memory`).
+    pub lua_memory: usize,
+    pub cached_scripts: usize,
+    random_state: u64,
+}
+
+impl Server {
+    pub fn new(config: Config) -> Server {
+        let databases = config.settings.databases;
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(1)
+            ^ u64::from(std::process::id()) << 32;
+        let mut server = Server {
+            config,
+            keyspace: Keyspace::new(databases),
+            commands: CommandTable::new(&crate::commands::handlers()),
+            stats: Stats::default(),
+            clients: HashMap::new(),
+            next_client_id: 1,
+            started: Instant::now(),
+            run_id: String::new(),
+            shutdown: None,
+            script: None,
+            last_save_unix: crate::db::now_ms() / 1000,
+            active_expire_enabled: true,
+            port: 0,
+            net: None,
+            lua_memory: 0,
+            cached_scripts: 0,
+            random_state: seed | 1,
+        };
+        server.run_id = (0..40)
+            .map(|_| char::from(b"0123456789abcdef"[(server.random() % 16) as usize]))
+            .collect();
+        server
+    }
+
+    /// A fast pseudo-random number (xorshift64*), for sampling and `RANDOMKEY`.
+    pub fn random(&mut self) -> u64 {
+        xorshift(&mut self.random_state)
+    }
+
+    /// Bytes in use, as `used_memory` reports them.
+    pub fn used_memory(&self) -> usize {
+        crate::alloc::allocated()
+    }
+
+    pub fn over_maxmemory(&self) -> bool {
+        let max = self.config.settings.maxmemory;
+        max > 0 && self.used_memory() as u64 > max
+    }
+
+    /// Evict keys by the configured policy until under `maxmemory`; false when that cannot be
+    /// done (`noeviction`, or nothing left to evict).
+    pub fn evict_to_fit(&mut self, _reply: &mut crate::resp::reply::ReplyWriter) -> bool {
+        let policy = self.config.settings.maxmemory_policy;
+        if policy == EvictionPolicy::NoEviction {
+            return false;
+        }
+        let volatile = matches!(
+            policy,
+            EvictionPolicy::VolatileLru
+                | EvictionPolicy::VolatileLfu
+                | EvictionPolicy::VolatileRandom
+                | EvictionPolicy::VolatileTtl
+        );
+        let samples = self.config.settings.maxmemory_samples;
+        let mut state = self.random_state;
+        let mut rng = move || xorshift(&mut state);
+        let mut rounds = 0;
+        while self.over_maxmemory() && rounds < 10_000 {
+            rounds += 1;
+            let mut best: Option<(usize, Vec<u8>, i64)> = None;
+            for db in 0..self.keyspace.dbs.len() {
+                for _ in 0..samples {
+                    let d = &self.keyspace.dbs[db];
+                    let candidate = if volatile {
+                        d.expires.random_entry(&mut rng).map(|(k, &t)| (k.to_vec(), t))
+                    } else {
+                        d.keys.random_entry(&mut rng).map(|(k, _)| (k.to_vec(), 0))
+                    };
+                    let Some((key, when)) = candidate else {
+                        break;
+                    };
+                    // volatile-ttl prefers the soonest expiry; the other policies take the
+                    // first sampled key (random choice; LRU/LFU ranks are not kept yet).
+                    let score = if policy == EvictionPolicy::VolatileTtl { when } else { 0 };
+                    if best.as_ref().is_none_or(|(_, _, s)| score < *s) {
+                        best = Some((db, key, score));
+                    }
+                }
+            }
+            let Some((db, key, _)) = best else {
+                return false;
+            };
+            self.keyspace.delete(db, &key);
+            self.stats.evicted_keys += 1;
+        }
+        !self.over_maxmemory()
+    }
+
+    /// Write a line to the log at `level` (0 debug ... 3 warning), in Redis's format:
+    /// `pid:M 03 Dec 2026 08:28:42.123 * message`.
+    pub fn log(&self, level: u8, message: &str) {
+        let settings = &self.config.settings;
+        if level < settings.loglevel {
+            return;
+        }
+        let mark = [b'.', b'-', b'*', b'#'][usize::from(level.min(3))] as char;
+        let line = format!(
+            "{}:M {} {} {}\n",
+            std::process::id(),
+            crate::util::log_timestamp(),
+            mark,
+            message
+        );
+        if settings.logfile.is_empty() {
+            let _ = std::io::stdout().write_all(line.as_bytes());
+        } else if let Ok(mut file) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&settings.logfile)
+        {
+            let _ = file.write_all(line.as_bytes());
+        }
+    }
+
+    pub fn log_warning(&self, message: &str) {
+        self.log(3, message);
+    }
+
+    pub fn log_notice(&self, message: &str) {
+        self.log(2, message);
+    }
+}
+
+fn xorshift(state: &mut u64) -> u64 {
+    let mut x = *state;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *state = x;
+    x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+}

@@ -1,0 +1,131 @@
+//! Number parsing and formatting with Redis's exact rules (`string2ll`, `string2ld`,
+//! `ld2string`), shared by the protocol parser and the commands.
+
+/// Redis's `string2ll`: an optional `-`, then digits with no leading zero (except `0` itself),
+/// no `+`, no spaces, fitting an `i64`.
+pub fn parse_i64(s: &[u8]) -> Option<i64> {
+    let (negative, digits) = match s {
+        [b'-', rest @ ..] => (true, rest),
+        _ => (false, s),
+    };
+    match digits {
+        [] => return None,
+        [b'0'] if !negative => return Some(0),
+        [b'0', ..] => return None,
+        _ => {}
+    }
+    let mut value: u64 = 0;
+    for &c in digits {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        value = value.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
+    }
+    if negative {
+        if value > i64::MAX as u64 + 1 {
+            None
+        } else {
+            Some((value as i64).wrapping_neg())
+        }
+    } else {
+        i64::try_from(value).ok()
+    }
+}
+
+/// Redis's `string2ld` as `INCRBYFLOAT` and friends use it: `strtold` of the whole string,
+/// refusing empty input, leading spaces, trailing bytes and NaN.
+pub fn parse_f64(s: &[u8]) -> Option<f64> {
+    if s.is_empty() || s.len() > 5000 || s[0].is_ascii_whitespace() {
+        return None;
+    }
+    let (value, used) = lua_core::tools::strtod(s)?;
+    if used != s.len() || value.is_nan() {
+        return None;
+    }
+    Some(value)
+}
+
+/// Redis's `ld2string` in human mode (as `INCRBYFLOAT` replies): `%.17Lf` of a long double,
+/// trailing zeros removed. We compute in `f64`, whose shortest round-trip digits are what the
+/// long double prints for the decimal values clients use (10.5 + 0.1 is `10.6` in both).
+pub fn format_human_float(value: f64) -> Vec<u8> {
+    if value.is_infinite() {
+        return if value > 0.0 { b"inf".to_vec() } else { b"-inf".to_vec() };
+    }
+    let mut text = format!("{value}");
+    let decimals = text.find('.').map_or(0, |dot| text.len() - dot - 1);
+    if decimals > 17 {
+        text = format!("{value:.17}");
+    }
+    if text.contains('.') {
+        while text.ends_with('0') {
+            text.pop();
+        }
+        if text.ends_with('.') {
+            text.pop();
+        }
+    }
+    if text == "-0" {
+        text = "0".into();
+    }
+    text.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strict_integers() {
+        assert_eq!(parse_i64(b"0"), Some(0));
+        assert_eq!(parse_i64(b"-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(parse_i64(b"9223372036854775807"), Some(i64::MAX));
+        for bad in [&b""[..], b"-", b"+1", b" 1", b"1 ", b"01", b"-0", b"9223372036854775808", b"1a"] {
+            assert_eq!(parse_i64(bad), None, "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
+}
+
+/// C's `strerror` text for an I/O error (Rust's message without its ` (os error N)` tail).
+pub fn strerror(error: &std::io::Error) -> String {
+    let text = error.to_string();
+    match text.find(" (os error") {
+        Some(cut) => text[..cut].to_string(),
+        None => text,
+    }
+}
+
+/// `03 Dec 2026 08:28:42.123` (UTC), the time stamp of a log line.
+pub fn log_timestamp() -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let ms = crate::db::now_ms();
+    let (secs, millis) = (ms.div_euclid(1000), ms.rem_euclid(1000));
+    let (days, day_secs) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{:02} {} {} {:02}:{:02}:{:02}.{:03}",
+        day,
+        MONTHS[(month - 1) as usize],
+        year,
+        day_secs / 3600,
+        day_secs / 60 % 60,
+        day_secs % 60,
+        millis
+    )
+}
+
+/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar.
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
