@@ -52,6 +52,8 @@ pub struct RunContext {
     pub wrote: bool,
     /// A kill was requested; the script stops at its next check.
     pub killed: bool,
+    /// The line the script was at when it was killed (its error names it).
+    pub killed_at_line: i64,
     /// The script's name in error messages: its SHA1 for EVAL, the function name for FCALL.
     pub name: String,
 }
@@ -65,6 +67,7 @@ impl RunContext {
             client_resp,
             wrote: false,
             killed: false,
+            killed_at_line: 0,
             name,
         }
     }

@@ -21,6 +21,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const LISTENER: Token = Token(0);
+
+/// One readiness report: the listener, or a connection readable and/or writable.
+#[derive(Debug, Clone, Copy)]
+enum Ready {
+    Listener,
+    Conn { id: u64, read: bool, write: bool },
+}
 /// Bytes read from a socket per `read` call.
 const READ_CHUNK: usize = 16 * 1024;
 
@@ -39,6 +46,10 @@ pub struct Net {
     poll: Poll,
     listener: TcpListener,
     conns: HashMap<u64, Conn>,
+    /// Readiness reported by the last poll and not handled yet: a script that becomes busy
+    /// while the loop works through a batch serves the rest of it (epoll reports each edge
+    /// once, so these would otherwise wait for the script to end).
+    backlog: std::collections::VecDeque<Ready>,
     /// Set from outside (a signal, or a test's handle) to stop the loop.
     stop: Arc<AtomicBool>,
 }
@@ -53,6 +64,7 @@ impl Net {
             poll,
             listener,
             conns: HashMap::new(),
+            backlog: std::collections::VecDeque::new(),
             stop,
         })
     }
@@ -75,18 +87,9 @@ pub fn run(server: &mut Server, runtime: &mut Runtime) {
                 return;
             }
         }
-        for event in events.iter() {
-            if event.token() == LISTENER {
-                accept_all(server);
-                continue;
-            }
-            let id = event.token().0 as u64;
-            if event.is_readable() || event.is_read_closed() {
-                read_and_process(server, Some(runtime), id);
-            }
-            if event.is_writable() {
-                flush(server, id);
-            }
+        net.backlog.extend(events.iter().map(ready));
+        while let Some(next) = server.net.as_mut().and_then(|n| n.backlog.pop_front()) {
+            handle(server, Some(runtime), next);
         }
         if Instant::now() >= next_cron {
             cron(server);
@@ -100,6 +103,31 @@ pub fn run(server: &mut Server, runtime: &mut Runtime) {
         if server.shutdown.is_some() {
             server.log_warning("Redis is now ready to exit, bye bye...");
             return;
+        }
+    }
+}
+
+fn ready(event: &mio::event::Event) -> Ready {
+    if event.token() == LISTENER {
+        return Ready::Listener;
+    }
+    Ready::Conn {
+        id: event.token().0 as u64,
+        read: event.is_readable() || event.is_read_closed(),
+        write: event.is_writable(),
+    }
+}
+
+fn handle(server: &mut Server, runtime: Option<&mut Runtime>, ready: Ready) {
+    match ready {
+        Ready::Listener => accept_all(server),
+        Ready::Conn { id, read, write } => {
+            if read {
+                read_and_process(server, runtime, id);
+            }
+            if write {
+                flush(server, id);
+            }
         }
     }
 }
@@ -365,21 +393,8 @@ pub fn serve_while_busy(server: &mut Server) {
     if net.poll.poll(&mut events, Some(Duration::ZERO)).is_err() {
         return;
     }
-    let mut readable = Vec::new();
-    let mut accept = false;
-    for event in events.iter() {
-        if event.token() == LISTENER {
-            accept = true;
-        } else if event.is_readable() || event.is_read_closed() {
-            readable.push(event.token().0 as u64);
-        } else if event.is_writable() {
-            readable.push(event.token().0 as u64);
-        }
-    }
-    if accept {
-        accept_all(server);
-    }
-    for id in readable {
-        read_and_process(server, None, id);
+    net.backlog.extend(events.iter().map(ready));
+    while let Some(next) = server.net.as_mut().and_then(|n| n.backlog.pop_front()) {
+        handle(server, None, next);
     }
 }

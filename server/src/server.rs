@@ -78,6 +78,10 @@ pub struct RunningScript {
     /// Past `busy-reply-threshold`: other clients get `BUSY`.
     pub busy: bool,
     pub kill_requested: bool,
+    /// The script ran a write command: it can no longer be killed (`UNKILLABLE`).
+    pub wrote: bool,
+    /// The script's SHA1 (or function name), as the log names it.
+    pub name: String,
     pub client_id: u64,
 }
 

@@ -490,6 +490,15 @@ impl Lua {
         })
     }
 
+    /// The line the innermost running Lua function is at, if one runs (from a hook: where the
+    /// script was interrupted).
+    pub fn current_line(&self) -> Option<i64> {
+        self.inner
+            .with_state(|st| Ok(st.innermost_lua_line()))
+            .ok()
+            .flatten()
+    }
+
     /// Remove the hook.
     pub fn remove_hook(&self) -> Result<()> {
         self.inner.with_state(|st| {

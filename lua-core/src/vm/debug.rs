@@ -112,6 +112,13 @@ impl State {
         }
     }
 
+    /// The line the innermost running Lua function is at (what a hook interrupting the script
+    /// reports as the error's position), if a Lua function runs.
+    pub(crate) fn innermost_lua_line(&self) -> Option<i64> {
+        let frame = self.frames.iter().rev().find(|f| f.closure.is_some())?;
+        Some(self.current_line(frame))
+    }
+
     /// The frame at a level given as a signed number: as in Lua 5.1, a negative level names a
     /// lost tail call.
     pub(crate) fn stack_level(&self, level: i64) -> Option<Level> {

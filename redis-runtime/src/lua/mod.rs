@@ -59,11 +59,13 @@ impl LuaEngine {
             every_nth_instruction: Some(TICK_INSTRUCTIONS),
             ..Default::default()
         };
-        lua.set_hook(mask, move |_, _| {
+        lua.set_hook(mask, move |lua, _| {
             let elapsed = hook_shared.started.get().elapsed();
             let kill = hook_shared.host.with(|host| host.script_tick(elapsed));
             if kill == Some(true) {
-                hook_shared.run.borrow_mut().killed = true;
+                let mut run = hook_shared.run.borrow_mut();
+                run.killed = true;
+                run.killed_at_line = lua.current_line().unwrap_or(0);
                 return Err(Error::Interrupted);
             }
             Ok(())
@@ -164,8 +166,8 @@ fn error_reply(ctx: &Ctx, kind: ErrorKind, run: &RunContext) -> Reply {
     if kind == ErrorKind::Interrupt && run.killed {
         return Reply::Error(
             format!(
-                "ERR Script killed by user with SCRIPT KILL... script: {}, on @user_script:0.",
-                run.name
+                "ERR Script killed by user with SCRIPT KILL... script: {}, on @user_script:{}.",
+                run.name, run.killed_at_line
             )
             .into_bytes(),
         );

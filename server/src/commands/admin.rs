@@ -241,6 +241,17 @@ fn shutdown(ctx: &mut Ctx, argv: &[&[u8]]) {
             return;
         }
     }
+    if mode != Shutdown::NoSave {
+        if let Some(script) = ctx.server.script.as_ref().filter(|s| s.busy) {
+            let text = if script.is_eval {
+                "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+            } else {
+                "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+            };
+            ctx.client.reply.error(text);
+            return;
+        }
+    }
     ctx.server.log_warning("User requested shutdown...");
     ctx.server.shutdown = Some(mode);
 }

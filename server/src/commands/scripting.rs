@@ -67,6 +67,14 @@ impl Host for ScriptHost<'_> {
             .commands
             .lookup(argv)
             .map(|c| (c.full_name.clone(), c.handler, c.arity_ok(argv.len())));
+        let writes = self
+            .server
+            .commands
+            .lookup(argv)
+            .is_ok_and(|c| c.flags.has(Flags::WRITE));
+        if let Some(script) = self.server.script.as_mut().filter(|_| writes) {
+            script.wrote = true;
+        }
         let mut ctx = Ctx {
             server: self.server,
             client: &mut self.client,
@@ -98,18 +106,27 @@ impl Host for ScriptHost<'_> {
     fn script_tick(&mut self, elapsed: Duration) -> bool {
         let threshold = Duration::from_millis(self.server.config.settings.busy_reply_threshold_ms);
         if elapsed >= threshold {
-            if let Some(script) = self.server.script.as_mut() {
-                if !script.busy {
-                    script.busy = true;
-                    self.server.log_warning("Slow script detected: still in execution after 5000 milliseconds. You can try killing the script using the SCRIPT KILL command.");
-                }
+            let newly_busy = self.server.script.as_mut().is_some_and(|s| !std::mem::replace(&mut s.busy, true));
+            if newly_busy {
+                let (kill, name) = match self.server.script.as_ref() {
+                    Some(s) if !s.is_eval => ("FUNCTION KILL", s.name.clone()),
+                    Some(s) => ("SCRIPT KILL", s.name.clone()),
+                    None => ("SCRIPT KILL", String::new()),
+                };
+                self.server.log_warning(&format!(
+                    "Slow script detected: still in execution after {} milliseconds. You can try killing the script using the {kill} command. Script name is: {name}.",
+                    elapsed.as_millis()
+                ));
             }
             crate::net::serve_while_busy(self.server);
         }
-        self.server
-            .script
-            .as_ref()
-            .is_some_and(|s| s.kill_requested)
+        // SHUTDOWN NOSAVE while busy ends the script too; the event loop then stops.
+        self.server.shutdown.is_some()
+            || self
+                .server
+                .script
+                .as_ref()
+                .is_some_and(|s| s.kill_requested)
     }
 }
 
@@ -152,6 +169,12 @@ fn run_script(ctx: &mut Ctx, argv: &[&[u8]], by_sha: bool, read_only: bool) {
         is_eval: true,
         busy: false,
         kill_requested: false,
+        wrote: false,
+        name: if by_sha {
+            String::from_utf8_lossy(argv[1]).to_ascii_lowercase()
+        } else {
+            redis_runtime::sha1_hex(argv[1])
+        },
         client_id: ctx.client.id,
     });
     ctx.server.keyspace.refresh_time();
@@ -232,10 +255,12 @@ fn script_kill(ctx: &mut Ctx, _argv: &[&[u8]]) {
             .client
             .reply
             .error("NOTBUSY No scripts in execution right now."),
-        Some(script) if !script.is_eval => ctx
-            .client
-            .reply
-            .error("NOTBUSY No scripts in execution right now."),
+        Some(script) if script.wrote => ctx.client.reply.error(
+            "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.",
+        ),
+        Some(script) if !script.is_eval => ctx.client.reply.error(
+            "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.",
+        ),
         Some(script) => {
             script.kill_requested = true;
             ctx.client.reply.ok();

@@ -1,0 +1,85 @@
+//! A minimal RESP client for the server's tests.
+
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+pub struct Client {
+    stream: TcpStream,
+    buffer: Vec<u8>,
+}
+
+impl Client {
+    pub fn connect(port: u16) -> Client {
+        let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        stream.set_read_timeout(Some(Duration::from_millis(50))).unwrap();
+        Client { stream, buffer: Vec::new() }
+    }
+
+    pub fn send(&mut self, args: &[&str]) {
+        let mut out = format!("*{}\r\n", args.len()).into_bytes();
+        for a in args {
+            out.extend_from_slice(format!("${}\r\n{}\r\n", a.len(), a).as_bytes());
+        }
+        self.stream.write_all(&out).expect("send");
+    }
+
+    /// The next reply's raw bytes (waiting up to `wait`), or what arrived before the
+    /// connection closed.
+    pub fn read_reply(&mut self, wait: Duration) -> Vec<u8> {
+        let deadline = Instant::now() + wait;
+        let mut chunk = [0u8; 4096];
+        loop {
+            if let Some(n) = reply_len(&self.buffer) {
+                return self.buffer.drain(..n).collect();
+            }
+            if Instant::now() >= deadline {
+                return std::mem::take(&mut self.buffer);
+            }
+            match self.stream.read(&mut chunk) {
+                Ok(0) => return std::mem::take(&mut self.buffer),
+                Ok(n) => self.buffer.extend_from_slice(&chunk[..n]),
+                Err(_) => {}
+            }
+        }
+    }
+
+    /// Send a command and give its reply as text.
+    pub fn call(&mut self, args: &[&str]) -> String {
+        self.send(args);
+        String::from_utf8_lossy(&self.read_reply(Duration::from_secs(5))).into_owned()
+    }
+}
+
+/// Length of the complete reply at the start of `buf`, if complete.
+pub fn reply_len(buf: &[u8]) -> Option<usize> {
+    let end = buf.windows(2).position(|w| w == b"\r\n")?;
+    let n: i64 = std::str::from_utf8(&buf[1..end]).ok()?.parse().unwrap_or(0);
+    let after = end + 2;
+    match buf[0] {
+        b'$' | b'=' if n >= 0 => {
+            let total = after + n as usize + 2;
+            (buf.len() >= total).then_some(total)
+        }
+        b'*' | b'~' | b'%' | b'>' if n > 0 => {
+            let items = if buf[0] == b'%' { 2 * n } else { n };
+            let mut pos = after;
+            for _ in 0..items {
+                pos += reply_len(&buf[pos..])?;
+            }
+            Some(pos)
+        }
+        _ => Some(after),
+    }
+}
+
+/// A server on a free port with these config lines (plus `port 0`).
+pub fn start(config_text: &str) -> server::Handle {
+    let mut config = server::config::Config::new();
+    config
+        .load_text(&format!("port 0\nsave \"\"\nloglevel warning\n{config_text}"))
+        .expect("config");
+    server::start(config).expect("server starts")
+}
