@@ -38,8 +38,9 @@ pub enum LogLevel {
 
 /// The server as the runtime sees it.
 pub trait Host {
-    /// The command named `name` (any case), if the server has it.
-    fn command(&self, name: &[u8]) -> Option<CommandInfo>;
+    /// The command `argv` names (`argv[0]` in any case; for a container command such as
+    /// `CLIENT`, the subcommand `argv[1]` names), if the server has it.
+    fn command(&self, argv: &[&[u8]]) -> Option<CommandInfo>;
 
     /// Run a command for the script (its checks already passed) and give its reply, in the
     /// protocol the script asked for with `redis.setresp` (2 or 3). `argv[0]` is the name.

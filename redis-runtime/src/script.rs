@@ -84,8 +84,7 @@ impl RunContext {
         host: &dyn Host,
         argv: &[&[u8]],
     ) -> Result<CommandInfo, String> {
-        let name = argv.first().copied().unwrap_or_default();
-        let Some(info) = host.command(name) else {
+        let Some(info) = host.command(argv).filter(|_| !argv.is_empty()) else {
             return Err("ERR Unknown Redis command called from script".into());
         };
         let argc = argv.len() as i64;

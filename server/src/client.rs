@@ -44,7 +44,7 @@ pub struct Client {
     pub created: Instant,
     pub last_interaction: Instant,
     /// The last command run, as `CLIENT LIST` shows it (`cmd=`).
-    pub last_command: String,
+    pub last_command: std::rc::Rc<str>,
     /// Inside a script: the calls the script makes are not user commands.
     pub is_script: bool,
 }
@@ -69,7 +69,7 @@ impl Client {
             close_asap: false,
             created: now,
             last_interaction: now,
-            last_command: "NULL".into(),
+            last_command: std::rc::Rc::from("NULL"),
             is_script: false,
         }
     }

@@ -64,7 +64,10 @@ pub fn render(server: &Server, client: &Client, args: &[&[u8]]) -> String {
                 &[
                     ("loading", "0".into()),
                     ("async_loading", "0".into()),
-                    ("rdb_changes_since_last_save", server.keyspace.dirty.to_string()),
+                    (
+                        "rdb_changes_since_last_save",
+                        server.keyspace.dirty.to_string(),
+                    ),
                     ("rdb_bgsave_in_progress", "0".into()),
                     ("rdb_last_save_time", server.last_save_unix.to_string()),
                     ("rdb_last_bgsave_status", "ok".into()),
@@ -100,8 +103,10 @@ pub fn render(server: &Server, client: &Client, args: &[&[u8]]) -> String {
                     .iter()
                     .map(|(code, count)| (format!("errorstat_{code}"), format!("count={count}")))
                     .collect();
-                let borrowed: Vec<(&str, String)> =
-                    fields.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+                let borrowed: Vec<(&str, String)> = fields
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.clone()))
+                    .collect();
                 section(&mut out, "Errorstats", &borrowed);
             }
             "commandstats" => {
@@ -120,8 +125,10 @@ pub fn render(server: &Server, client: &Client, args: &[&[u8]]) -> String {
                         )
                     })
                     .collect();
-                let borrowed: Vec<(&str, String)> =
-                    fields.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+                let borrowed: Vec<(&str, String)> = fields
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.clone()))
+                    .collect();
                 section(&mut out, "Commandstats", &borrowed);
             }
             "keyspace" => {
@@ -138,8 +145,10 @@ pub fn render(server: &Server, client: &Client, args: &[&[u8]]) -> String {
                         )
                     })
                     .collect();
-                let borrowed: Vec<(&str, String)> =
-                    fields.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+                let borrowed: Vec<(&str, String)> = fields
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.clone()))
+                    .collect();
                 section(&mut out, "Keyspace", &borrowed);
             }
             _ => {}
@@ -170,10 +179,20 @@ fn server_section(server: &Server, out: &mut String) {
             ("uptime_in_days", (uptime / 86_400).to_string()),
             ("hz", server.config.settings.hz.to_string()),
             ("configured_hz", server.config.settings.hz.to_string()),
-            ("executable", std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default()),
+            (
+                "executable",
+                std::env::current_exe()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+            ),
             (
                 "config_file",
-                server.config.file.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+                server
+                    .config
+                    .file
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
             ),
         ],
     );
@@ -191,10 +210,19 @@ fn memory_section(server: &Server, out: &mut String) {
             ("used_memory_lua", server.lua_memory.to_string()),
             ("used_memory_vm_eval", server.lua_memory.to_string()),
             ("used_memory_scripts_eval", "0".into()),
-            ("number_of_cached_scripts", server.cached_scripts.to_string()),
+            (
+                "number_of_cached_scripts",
+                server.cached_scripts.to_string(),
+            ),
             ("maxmemory", server.config.settings.maxmemory.to_string()),
-            ("maxmemory_human", human_bytes(server.config.settings.maxmemory as usize)),
-            ("maxmemory_policy", server.config.get("maxmemory-policy").unwrap_or("").into()),
+            (
+                "maxmemory_human",
+                human_bytes(server.config.settings.maxmemory as usize),
+            ),
+            (
+                "maxmemory_policy",
+                server.config.get("maxmemory-policy").unwrap_or("").into(),
+            ),
             ("mem_allocator", "libc".into()),
         ],
     );
@@ -207,7 +235,10 @@ fn stats_section(server: &Server, out: &mut String) {
         out,
         "Stats",
         &[
-            ("total_connections_received", s.connections_received.to_string()),
+            (
+                "total_connections_received",
+                s.connections_received.to_string(),
+            ),
             ("total_commands_processed", s.commands_processed.to_string()),
             ("total_net_input_bytes", s.net_input_bytes.to_string()),
             ("total_net_output_bytes", s.net_output_bytes.to_string()),

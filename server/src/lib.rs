@@ -22,14 +22,21 @@ use std::sync::Arc;
 
 /// Build the server and its listener from a configuration (the bind address and port are
 /// taken from it; port 0 picks a free one).
-pub fn build(config: Config, stop: Arc<AtomicBool>) -> std::io::Result<(server::Server, redis_runtime::Runtime)> {
+pub fn build(
+    config: Config,
+    stop: Arc<AtomicBool>,
+) -> std::io::Result<(server::Server, redis_runtime::Runtime)> {
     let host = config
         .settings
         .bind
         .first()
         .cloned()
         .unwrap_or_else(|| "127.0.0.1".into());
-    let host = if host == "*" { "0.0.0.0".to_string() } else { host };
+    let host = if host == "*" {
+        "0.0.0.0".to_string()
+    } else {
+        host
+    };
     let address: std::net::SocketAddr = format!("{host}:{}", config.settings.port)
         .parse()
         .or_else(|_| format!("[{host}]:{}", config.settings.port).parse())

@@ -75,7 +75,10 @@ fn run(config: Config, stop: Arc<AtomicBool>) -> i32 {
         }
     };
     if !server.config.settings.pidfile.is_empty() && server.config.settings.daemonize {
-        let _ = std::fs::write(&server.config.settings.pidfile, format!("{}\n", std::process::id()));
+        let _ = std::fs::write(
+            &server.config.settings.pidfile,
+            format!("{}\n", std::process::id()),
+        );
     }
     server.log_notice(&format!(
         "luredis {} (Redis {} compatible) started, pid={}",
@@ -83,7 +86,10 @@ fn run(config: Config, stop: Arc<AtomicBool>) -> i32 {
         redis_runtime::REDIS_VERSION,
         std::process::id()
     ));
-    server.log_notice(&format!("Ready to accept connections tcp (port {})", server.port));
+    server.log_notice(&format!(
+        "Ready to accept connections tcp (port {})",
+        server.port
+    ));
     server::net::run(&mut server, &mut runtime);
     0
 }

@@ -80,7 +80,9 @@ pub fn run(server: &mut Server, runtime: &mut Runtime) {
     let mut next_cron = Instant::now();
     loop {
         let timeout = next_cron.saturating_duration_since(Instant::now());
-        let Some(net) = server.net.as_mut() else { return };
+        let Some(net) = server.net.as_mut() else {
+            return;
+        };
         if let Err(e) = net.poll.poll(&mut events, Some(timeout)) {
             if e.kind() != ErrorKind::Interrupted {
                 server.log_warning(&format!("poll failed: {e}"));
@@ -93,9 +95,13 @@ pub fn run(server: &mut Server, runtime: &mut Runtime) {
         }
         if Instant::now() >= next_cron {
             cron(server);
-            next_cron = Instant::now() + Duration::from_millis(1000 / u64::from(server.config.settings.hz));
+            next_cron =
+                Instant::now() + Duration::from_millis(1000 / u64::from(server.config.settings.hz));
         }
-        let stop = server.net.as_ref().is_some_and(|n| n.stop.load(Ordering::Relaxed));
+        let stop = server
+            .net
+            .as_ref()
+            .is_some_and(|n| n.stop.load(Ordering::Relaxed));
         if stop && server.shutdown.is_none() {
             server.log_warning("Received SIGTERM scheduling shutdown...");
             server.shutdown = Some(crate::server::Shutdown::Default);
@@ -134,7 +140,9 @@ fn handle(server: &mut Server, runtime: Option<&mut Runtime>, ready: Ready) {
 
 fn accept_all(server: &mut Server) {
     loop {
-        let Some(net) = server.net.as_mut() else { return };
+        let Some(net) = server.net.as_mut() else {
+            return;
+        };
         let (mut stream, peer) = match net.listener.accept() {
             Ok(pair) => pair,
             Err(e) if e.kind() == ErrorKind::WouldBlock => return,
@@ -160,7 +168,10 @@ fn accept_all(server: &mut Server) {
         {
             continue;
         }
-        let local = stream.local_addr().map(|a| a.to_string()).unwrap_or_default();
+        let local = stream
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
         net.conns.insert(
             id,
             Conn {
@@ -181,8 +192,12 @@ fn accept_all(server: &mut Server) {
 /// script is busy (requests then get `BUSY` unless allowed).
 fn read_and_process(server: &mut Server, runtime: Option<&mut Runtime>, id: u64) {
     let limit = server.config.settings.client_query_buffer_limit;
-    let Some(net) = server.net.as_mut() else { return };
-    let Some(conn) = net.conns.get_mut(&id) else { return };
+    let Some(net) = server.net.as_mut() else {
+        return;
+    };
+    let Some(conn) = net.conns.get_mut(&id) else {
+        return;
+    };
     let mut closed = false;
     let mut received = 0u64;
     loop {
@@ -233,7 +248,9 @@ fn read_and_process(server: &mut Server, runtime: Option<&mut Runtime>, id: u64)
 
 /// Run every complete request in the client's query buffer.
 fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64) {
-    let Some(mut client) = server.clients.remove(&id) else { return };
+    let Some(mut client) = server.clients.remove(&id) else {
+        return;
+    };
     let mut args = Args::default();
     loop {
         let Some(conn) = server.net.as_mut().and_then(|n| n.conns.get_mut(&id)) else {
@@ -306,7 +323,9 @@ fn apply_reply_mode(client: &mut Client, mode_before: ReplyMode, reply_start: us
 
 /// Write what the client's reply buffer holds; close the connection when asked to.
 fn flush(server: &mut Server, id: u64) {
-    let Some(client) = server.clients.get_mut(&id) else { return };
+    let Some(client) = server.clients.get_mut(&id) else {
+        return;
+    };
     let Some(conn) = server.net.as_mut().and_then(|n| n.conns.get_mut(&id)) else {
         return;
     };
@@ -389,7 +408,9 @@ fn cron(server: &mut Server) {
 /// serve other clients without running anything but what Redis allows while busy.
 pub fn serve_while_busy(server: &mut Server) {
     let mut events = Events::with_capacity(256);
-    let Some(net) = server.net.as_mut() else { return };
+    let Some(net) = server.net.as_mut() else {
+        return;
+    };
     if net.poll.poll(&mut events, Some(Duration::ZERO)).is_err() {
         return;
     }

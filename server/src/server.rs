@@ -27,17 +27,17 @@ pub struct Stats {
     pub evicted_keys: u64,
     pub net_input_bytes: u64,
     pub net_output_bytes: u64,
-    pub per_command: HashMap<String, CommandStats>,
+    pub per_command: HashMap<std::rc::Rc<str>, CommandStats, ahash::RandomState>,
     /// Error replies by code (`INFO errorstats`).
     pub errors: HashMap<String, u64>,
 }
 
 impl Stats {
-    pub fn count_call(&mut self, name: &str, elapsed: Duration, failed: bool) {
+    pub fn count_call(&mut self, name: &std::rc::Rc<str>, elapsed: Duration, failed: bool) {
         self.commands_processed += 1;
-        let entry = match self.per_command.get_mut(name) {
+        let entry = match self.per_command.get_mut(&**name) {
             Some(e) => e,
-            None => self.per_command.entry(name.to_string()).or_default(),
+            None => self.per_command.entry(name.clone()).or_default(),
         };
         entry.calls += 1;
         entry.usec += elapsed.as_micros() as u64;
@@ -183,7 +183,9 @@ impl Server {
                 for _ in 0..samples {
                     let d = &self.keyspace.dbs[db];
                     let candidate = if volatile {
-                        d.expires.random_entry(&mut rng).map(|(k, &t)| (k.to_vec(), t))
+                        d.expires
+                            .random_entry(&mut rng)
+                            .map(|(k, &t)| (k.to_vec(), t))
                     } else {
                         d.keys.random_entry(&mut rng).map(|(k, _)| (k.to_vec(), 0))
                     };
@@ -192,7 +194,11 @@ impl Server {
                     };
                     // volatile-ttl prefers the soonest expiry; the other policies take the
                     // first sampled key (random choice; LRU/LFU ranks are not kept yet).
-                    let score = if policy == EvictionPolicy::VolatileTtl { when } else { 0 };
+                    let score = if policy == EvictionPolicy::VolatileTtl {
+                        when
+                    } else {
+                        0
+                    };
                     if best.as_ref().is_none_or(|(_, _, s)| score < *s) {
                         best = Some((db, key, score));
                     }

@@ -50,7 +50,11 @@ pub fn parse_f64(s: &[u8]) -> Option<f64> {
 /// long double prints for the decimal values clients use (10.5 + 0.1 is `10.6` in both).
 pub fn format_human_float(value: f64) -> Vec<u8> {
     if value.is_infinite() {
-        return if value > 0.0 { b"inf".to_vec() } else { b"-inf".to_vec() };
+        return if value > 0.0 {
+            b"inf".to_vec()
+        } else {
+            b"-inf".to_vec()
+        };
     }
     let mut text = format!("{value}");
     let decimals = text.find('.').map_or(0, |dot| text.len() - dot - 1);
@@ -80,7 +84,17 @@ mod tests {
         assert_eq!(parse_i64(b"0"), Some(0));
         assert_eq!(parse_i64(b"-9223372036854775808"), Some(i64::MIN));
         assert_eq!(parse_i64(b"9223372036854775807"), Some(i64::MAX));
-        for bad in [&b""[..], b"-", b"+1", b" 1", b"1 ", b"01", b"-0", b"9223372036854775808", b"1a"] {
+        for bad in [
+            &b""[..],
+            b"-",
+            b"+1",
+            b" 1",
+            b"1 ",
+            b"01",
+            b"-0",
+            b"9223372036854775808",
+            b"1a",
+        ] {
             assert_eq!(parse_i64(bad), None, "{:?}", String::from_utf8_lossy(bad));
         }
     }

@@ -7,7 +7,8 @@ mod support;
 use std::time::Duration;
 use support::{start, Client};
 
-const BUSY: &str = "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n";
+const BUSY: &str =
+    "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n";
 
 /// Wait (bounded) until another client sees the server busy.
 fn wait_busy(port: u16) {
@@ -37,7 +38,10 @@ fn script_kill_stops_a_read_only_script() {
         "-ERR Script killed by user with SCRIPT KILL... script: e62ff4a319ab990e807919aa9d1a8e5576f514a0, on @user_script:2.\r\n"
     );
     assert_eq!(other.call(&["PING"]), "+PONG\r\n");
-    assert_eq!(runner.call(&["SCRIPT", "KILL"]), "-NOTBUSY No scripts in execution right now.\r\n");
+    assert_eq!(
+        runner.call(&["SCRIPT", "KILL"]),
+        "-NOTBUSY No scripts in execution right now.\r\n"
+    );
     server.stop();
 }
 

@@ -128,13 +128,19 @@ fn load_cases(path: &Path) -> Vec<Case> {
     let mut pending: Option<(String, Vec<u8>, bool, String)> = None;
     for line in text.lines() {
         if let Some(name) = line.strip_prefix("=== ") {
-            cases.push(Case { file: file.clone(), name: name.to_string(), steps: Vec::new() });
+            cases.push(Case {
+                file: file.clone(),
+                name: name.to_string(),
+                steps: Vec::new(),
+            });
             continue;
         }
         if line.starts_with('#') && pending.is_none() || line.trim().is_empty() {
             continue;
         }
-        let Some(case) = cases.last_mut() else { continue };
+        let Some(case) = cases.last_mut() else {
+            continue;
+        };
         if let Some(rest) = line.strip_prefix("-->") {
             let (connection, send, raw, command) = pending.take().expect("reply without command");
             let expect = if let Some(pattern) = rest.strip_prefix("? ") {
@@ -142,7 +148,13 @@ fn load_cases(path: &Path) -> Vec<Case> {
             } else {
                 Expect::Exact(unescape(rest.strip_prefix(' ').unwrap_or(rest)))
             };
-            case.steps.push(Step { connection, send, raw, expect, line: command });
+            case.steps.push(Step {
+                connection,
+                send,
+                raw,
+                expect,
+                line: command,
+            });
             continue;
         }
         let (connection, command) = match line.strip_prefix('@') {
@@ -157,7 +169,12 @@ fn load_cases(path: &Path) -> Vec<Case> {
             let inner = &quoted[1..quoted.len() - 1];
             pending = Some((connection, unescape(inner), true, line.to_string()));
         } else {
-            pending = Some((connection, multibulk(&split_command(command)), false, line.to_string()));
+            pending = Some((
+                connection,
+                multibulk(&split_command(command)),
+                false,
+                line.to_string(),
+            ));
         }
     }
     cases
@@ -180,7 +197,11 @@ fn reply_len(buf: &[u8]) -> Option<usize> {
         }
         b'*' | b'~' | b'>' | b'%' | b'|' => {
             let n: i64 = header.parse().ok()?;
-            let count = if matches!(buf[0], b'%' | b'|') { 2 * n } else { n };
+            let count = if matches!(buf[0], b'%' | b'|') {
+                2 * n
+            } else {
+                n
+            };
             let mut pos = after;
             for _ in 0..count.max(0) {
                 pos += reply_len(&buf[pos..])?;
@@ -204,7 +225,8 @@ impl Connections {
         let port = self.port;
         self.open.entry(name.to_string()).or_insert_with(|| {
             let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-            s.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
+            s.set_read_timeout(Some(Duration::from_millis(100)))
+                .unwrap();
             (s, Vec::new())
         })
     }
@@ -218,22 +240,36 @@ fn read_until(stream: &mut TcpStream, buffer: &mut Vec<u8>, done: impl Fn(&[u8])
         match stream.read(&mut chunk) {
             Ok(0) => break,
             Ok(n) => buffer.extend_from_slice(&chunk[..n]),
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
             Err(_) => break,
         }
     }
 }
 
 fn run_case(port: u16, case: &Case) -> Result<(), String> {
-    let mut setup = Connections { port, open: HashMap::new() };
+    let mut setup = Connections {
+        port,
+        open: HashMap::new(),
+    };
     let (s, buf) = setup.get("setup");
-    for cmd in [&["FLUSHALL"][..], &["SCRIPT", "FLUSH"], &["CONFIG", "RESETSTAT"]] {
+    for cmd in [
+        &["FLUSHALL"][..],
+        &["SCRIPT", "FLUSH"],
+        &["CONFIG", "RESETSTAT"],
+    ] {
         let args: Vec<Vec<u8>> = cmd.iter().map(|a| a.as_bytes().to_vec()).collect();
         s.write_all(&multibulk(&args)).unwrap();
         read_until(s, buf, |b| reply_len(b).is_some());
         buf.clear();
     }
-    let mut conns = Connections { port, open: HashMap::new() };
+    let mut conns = Connections {
+        port,
+        open: HashMap::new(),
+    };
     for step in &case.steps {
         let (stream, buffer) = conns.get(&step.connection);
         if stream.write_all(&step.send).is_err() {
@@ -272,7 +308,12 @@ fn run_case(port: u16, case: &Case) -> Result<(), String> {
                 Expect::Exact(e) => escape(e),
                 Expect::Pattern(p) => format!("/{}/", p.as_str()),
             };
-            return Err(format!("{}\n    expected {}\n    got      {}", step.line, expected, escape(&got)));
+            return Err(format!(
+                "{}\n    expected {}\n    got      {}",
+                step.line,
+                expected,
+                escape(&got)
+            ));
         }
     }
     Ok(())
@@ -286,7 +327,10 @@ fn ignore_list() -> HashMap<(String, String), String> {
         .filter_map(|l| {
             let (id, reason) = l.split_once(" -- ").unwrap_or((l, ""));
             let (file, name) = id.split_once(": ")?;
-            Some(((file.trim().to_string(), name.trim().to_string()), reason.to_string()))
+            Some((
+                (file.trim().to_string(), name.trim().to_string()),
+                reason.to_string(),
+            ))
         })
         .collect()
 }
@@ -318,7 +362,11 @@ fn reference_cases() {
         }
     }
     handle.stop();
-    eprintln!("{passed} cases passed, {} ignored, {} failed", ignored.len(), failures.len());
+    eprintln!(
+        "{passed} cases passed, {} ignored, {} failed",
+        ignored.len(),
+        failures.len()
+    );
     assert!(
         failures.is_empty() && stale.is_empty(),
         "\n{}\n\nignored but passing (remove from ignore.txt):\n{}",

@@ -66,7 +66,7 @@ mod tests {
 
     struct Counter(u32);
     impl Host for Counter {
-        fn command(&self, _: &[u8]) -> Option<CommandInfo> {
+        fn command(&self, _: &[&[u8]]) -> Option<CommandInfo> {
             None
         }
         fn call(&mut self, _: &[&[u8]], _: u8) -> Reply {

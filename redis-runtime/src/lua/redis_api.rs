@@ -307,7 +307,7 @@ fn acl_check_cmd(ctx: &mut Ctx) -> Result<usize, Raised> {
     let slices: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
     let verdict = ctx.app_data::<std::rc::Rc<Shared>>().and_then(|shared| {
         shared.host.with(|host| {
-            host.command(slices[0])
+            host.command(&slices)
                 .map(|_| host.acl_check(&slices).is_none())
         })
     });

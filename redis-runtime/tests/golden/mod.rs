@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod eval_cases;
+
 use lua_core::api::{Error, Value};
 
 /// One `=== name` case of a `.cases` file: its script and the escaped reply Redis gave.

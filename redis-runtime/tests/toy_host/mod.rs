@@ -283,8 +283,8 @@ impl ToyHost {
 }
 
 impl Host for ToyHost {
-    fn command(&self, name: &[u8]) -> Option<CommandInfo> {
-        let name = lower(name);
+    fn command(&self, argv: &[&[u8]]) -> Option<CommandInfo> {
+        let name = lower(argv.first()?);
         COMMANDS
             .iter()
             .find(|c| c.0 == name)

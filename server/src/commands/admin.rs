@@ -203,7 +203,9 @@ fn debug(ctx: &mut Ctx, argv: &[&[u8]]) {
             ctx.server.active_expire_enabled = argv[2] != b"0";
             ctx.client.reply.ok();
         }
-        ("quicklist-packed-threshold", 3) | ("set-disable-deny-scripts", 3) => ctx.client.reply.ok(),
+        ("quicklist-packed-threshold", 3) | ("set-disable-deny-scripts", 3) => {
+            ctx.client.reply.ok()
+        }
         ("jmap", _) | ("change-repl-id", 2) => ctx.client.reply.ok(),
         ("object", 3) => {
             let db = ctx.client.db;

@@ -39,7 +39,9 @@ fn echo(ctx: &mut Ctx, argv: &[&[u8]]) {
 
 fn select(ctx: &mut Ctx, argv: &[&[u8]]) {
     let Some(index) = crate::util::parse_i64(argv[1]).filter(|n| i32::try_from(*n).is_ok()) else {
-        ctx.client.reply.error("ERR value is not an integer or out of range");
+        ctx.client
+            .reply
+            .error("ERR value is not an integer or out of range");
         return;
     };
     if index < 0 || index as usize >= ctx.server.keyspace.dbs.len() {
@@ -99,7 +101,9 @@ fn hello(ctx: &mut Ctx, argv: &[&[u8]]) {
             return;
         };
         if !(2..=3).contains(&v) {
-            ctx.client.reply.error("NOPROTO unsupported protocol version");
+            ctx.client
+                .reply
+                .error("NOPROTO unsupported protocol version");
             return;
         }
         version = v as u8;
@@ -226,13 +230,20 @@ fn describe(client: &Client, now: std::time::Instant) -> String {
 fn client_list(ctx: &mut Ctx, argv: &[&[u8]]) {
     let now = std::time::Instant::now();
     let mut lines = vec![(ctx.client.id, describe(ctx.client, now))];
-    lines.extend(ctx.server.clients.values().map(|c| (c.id, describe(c, now))));
+    lines.extend(
+        ctx.server
+            .clients
+            .values()
+            .map(|c| (c.id, describe(c, now))),
+    );
     lines.sort_by_key(|(id, _)| *id);
     if argv.len() > 2 {
         if is(argv[2], "type") && argv.len() == 4 {
             let kind = String::from_utf8_lossy(argv[3]).to_ascii_lowercase();
             if !["normal", "master", "replica", "slave", "pubsub"].contains(&kind.as_str()) {
-                ctx.client.reply.error(&format!("ERR Unknown client type '{kind}'"));
+                ctx.client
+                    .reply
+                    .error(&format!("ERR Unknown client type '{kind}'"));
                 return;
             }
             if kind != "normal" {
@@ -322,7 +333,8 @@ fn client_kill(ctx: &mut Ctx, argv: &[&[u8]]) {
             return;
         }
     }
-    let matches = |c: &Client| id.is_none_or(|id| c.id == id) && addr.as_ref().is_none_or(|a| &c.addr == a);
+    let matches =
+        |c: &Client| id.is_none_or(|id| c.id == id) && addr.as_ref().is_none_or(|a| &c.addr == a);
     let mut killed = 0;
     for other in ctx.server.clients.values_mut() {
         if matches(other) {

@@ -219,7 +219,10 @@ fn keys(ctx: &mut Ctx, argv: &[&[u8]]) {
 }
 
 fn scan(ctx: &mut Ctx, argv: &[&[u8]]) {
-    let Some(cursor) = std::str::from_utf8(argv[1]).ok().and_then(|s| s.parse::<u64>().ok()) else {
+    let Some(cursor) = std::str::from_utf8(argv[1])
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+    else {
         ctx.client.reply.error("ERR invalid cursor");
         return;
     };
@@ -230,7 +233,9 @@ fn scan(ctx: &mut Ctx, argv: &[&[u8]]) {
     while j < argv.len() {
         let has_value = j + 1 < argv.len();
         if is(argv[j], "count") && has_value {
-            let Some(n) = int_arg(ctx, argv[j + 1]) else { return };
+            let Some(n) = int_arg(ctx, argv[j + 1]) else {
+                return;
+            };
             if n < 1 {
                 ctx.client.reply.error(SYNTAX);
                 return;
@@ -257,7 +262,8 @@ fn scan(ctx: &mut Ctx, argv: &[&[u8]]) {
     loop {
         cursor = d.keys.scan(cursor, |key, value| {
             let live = d.expires.get(key).is_none_or(|&when| when > now);
-            let typed = type_filter.is_none_or(|t| t.eq_ignore_ascii_case(value.type_name().as_bytes()));
+            let typed =
+                type_filter.is_none_or(|t| t.eq_ignore_ascii_case(value.type_name().as_bytes()));
             let matched = pattern.is_none_or(|p| glob::matches(p, key, false));
             if live && typed && matched {
                 found.push(key.to_vec());
@@ -279,7 +285,9 @@ fn randomkey(ctx: &mut Ctx, _argv: &[&[u8]]) {
     for _ in 0..100 {
         let mut state = ctx.server.random();
         let mut rng = || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             state >> 11
         };
         let Some((key, _)) = ctx.server.keyspace.dbs[db].keys.random_entry(&mut rng) else {
@@ -315,7 +323,9 @@ fn expire_generic(ctx: &mut Ctx, argv: &[&[u8]], base_ms: i64, seconds: bool, co
             flags.lt = true;
         } else {
             let text = String::from_utf8_lossy(opt);
-            ctx.client.reply.error(&format!("ERR Unsupported option {text}"));
+            ctx.client
+                .reply
+                .error(&format!("ERR Unsupported option {text}"));
             return;
         }
     }
@@ -344,7 +354,10 @@ fn expire_generic(ctx: &mut Ctx, argv: &[&[u8]], base_ms: i64, seconds: bool, co
             }
         }
     }
-    let Some(when) = when.checked_add(base_ms).filter(|_| when <= i64::MAX - base_ms) else {
+    let Some(when) = when
+        .checked_add(base_ms)
+        .filter(|_| when <= i64::MAX - base_ms)
+    else {
         ctx.client.reply.error(&invalid);
         return;
     };
@@ -397,8 +410,14 @@ fn ttl_generic(ctx: &mut Ctx, argv: &[&[u8]], millis: bool, absolute: bool) {
         ctx.client.reply.int(-1);
         return;
     };
-    let ttl = if absolute { when } else { (when - keyspace.now_ms).max(0) };
-    ctx.client.reply.int(if millis { ttl } else { (ttl + 500) / 1000 });
+    let ttl = if absolute {
+        when
+    } else {
+        (when - keyspace.now_ms).max(0)
+    };
+    ctx.client
+        .reply
+        .int(if millis { ttl } else { (ttl + 500) / 1000 });
 }
 
 fn ttl(ctx: &mut Ctx, argv: &[&[u8]]) {
@@ -436,7 +455,9 @@ fn object_refcount(ctx: &mut Ctx, argv: &[&[u8]]) {
     let db = ctx.client.db;
     match ctx.server.keyspace.read(db, argv[2]) {
         // Redis shares the integers 0..9999 (refcount INT_MAX); other values have one owner.
-        Some(crate::db::Value::Str(s)) if parse_i64(s).is_some_and(|n| (0..10_000).contains(&n)) => {
+        Some(crate::db::Value::Str(s))
+            if parse_i64(s).is_some_and(|n| (0..10_000).contains(&n)) =>
+        {
             ctx.client.reply.int(i64::from(i32::MAX))
         }
         Some(_) => ctx.client.reply.int(1),

@@ -88,14 +88,20 @@ pub fn process(ctx: &mut Ctx, argv: &[&[u8]]) {
         command.handler,
     );
     if !arity_ok {
-        reject(ctx, &format!("ERR wrong number of arguments for '{full_name}' command"));
+        reject(
+            ctx,
+            &format!("ERR wrong number of arguments for '{full_name}' command"),
+        );
         return;
     }
-    if full_name == "debug" && !debug_allowed(ctx) {
+    if &*full_name == "debug" && !debug_allowed(ctx) {
         reject(ctx, "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.");
         return;
     }
-    if !ctx.client.authenticated && ctx.server.config.settings.requirepass.is_some() && !flags.has(Flags::NO_AUTH) {
+    if !ctx.client.authenticated
+        && ctx.server.config.settings.requirepass.is_some()
+        && !flags.has(Flags::NO_AUTH)
+    {
         reject(ctx, NOAUTH);
         return;
     }
@@ -114,7 +120,7 @@ pub fn process(ctx: &mut Ctx, argv: &[&[u8]]) {
             return;
         }
     }
-    let in_multi = ctx.client.multi.is_some() && !RUN_IN_MULTI.contains(&full_name.as_str());
+    let in_multi = ctx.client.multi.is_some() && !RUN_IN_MULTI.contains(&&*full_name);
     if ctx.server.over_maxmemory() {
         let refuse = flags.has(Flags::DENYOOM) || in_multi;
         if refuse && !ctx.server.evict_to_fit(&mut ctx.client.reply) {
@@ -133,12 +139,12 @@ pub fn process(ctx: &mut Ctx, argv: &[&[u8]]) {
 }
 
 /// Run a command whose checks passed, and count it (`call` in Redis).
-pub fn call(ctx: &mut Ctx, argv: &[&[u8]], full_name: &str, handler: Option<Handler>) {
+pub fn call(ctx: &mut Ctx, argv: &[&[u8]], full_name: &std::rc::Rc<str>, handler: Option<Handler>) {
     let Some(handler) = handler else {
         return;
     };
     ctx.server.keyspace.refresh_time_unless_script();
-    ctx.client.last_command = full_name.to_string();
+    ctx.client.last_command = full_name.clone();
     let reply_start = ctx.client.reply.buf.len();
     let started = std::time::Instant::now();
     handler(ctx, argv);

@@ -69,7 +69,9 @@ fn discard(ctx: &mut Ctx, _argv: &[&[u8]]) {
 
 fn watch(ctx: &mut Ctx, argv: &[&[u8]]) {
     if ctx.client.multi.is_some() {
-        ctx.client.reply.error("ERR WATCH inside MULTI is not allowed");
+        ctx.client
+            .reply
+            .error("ERR WATCH inside MULTI is not allowed");
         return;
     }
     let db = ctx.client.db;

@@ -42,8 +42,12 @@ impl<'a> ScriptHost<'a> {
 }
 
 impl Host for ScriptHost<'_> {
-    fn command(&self, name: &[u8]) -> Option<CommandInfo> {
-        let command = self.server.commands.get(name)?;
+    fn command(&self, argv: &[&[u8]]) -> Option<CommandInfo> {
+        // A container's unknown subcommand is left to the call, which answers Redis's error.
+        let command = match self.server.commands.lookup(argv) {
+            Ok(c) => c,
+            Err(_) => self.server.commands.get(argv.first()?)?,
+        };
         let f = command.flags;
         Some(CommandInfo {
             arity: command.arity,
@@ -62,18 +66,19 @@ impl Host for ScriptHost<'_> {
     fn call(&mut self, argv: &[&[u8]], protocol: u8) -> Reply {
         self.client.reply.buf.clear();
         self.client.reply.resp = protocol;
-        let found = self
-            .server
-            .commands
-            .lookup(argv)
-            .map(|c| (c.full_name.clone(), c.handler, c.arity_ok(argv.len())));
-        let writes = self
-            .server
-            .commands
-            .lookup(argv)
-            .is_ok_and(|c| c.flags.has(Flags::WRITE));
-        if let Some(script) = self.server.script.as_mut().filter(|_| writes) {
-            script.wrote = true;
+        let found = self.server.commands.lookup(argv).map(|c| {
+            let writes = c.flags.has(Flags::WRITE);
+            (
+                c.full_name.clone(),
+                c.handler,
+                c.arity_ok(argv.len()),
+                writes,
+            )
+        });
+        if let Ok((_, _, _, true)) = found {
+            if let Some(script) = self.server.script.as_mut() {
+                script.wrote = true;
+            }
         }
         let mut ctx = Ctx {
             server: self.server,
@@ -81,11 +86,10 @@ impl Host for ScriptHost<'_> {
             runtime: None,
         };
         match found {
-            Ok((name, handler, true)) => super::call(&mut ctx, argv, &name, handler),
-            Ok((name, _, false)) => ctx
-                .client
-                .reply
-                .error(&format!("ERR wrong number of arguments for '{name}' command")),
+            Ok((name, handler, true, _)) => super::call(&mut ctx, argv, &name, handler),
+            Ok((name, _, false, _)) => ctx.client.reply.error(&format!(
+                "ERR wrong number of arguments for '{name}' command"
+            )),
             Err(_) => ctx
                 .client
                 .reply
@@ -96,7 +100,8 @@ impl Host for ScriptHost<'_> {
     }
 
     fn log(&mut self, level: LogLevel, message: &[u8]) {
-        self.server.log(level as u8, &String::from_utf8_lossy(message));
+        self.server
+            .log(level as u8, &String::from_utf8_lossy(message));
     }
 
     fn out_of_memory(&self) -> bool {
@@ -106,7 +111,11 @@ impl Host for ScriptHost<'_> {
     fn script_tick(&mut self, elapsed: Duration) -> bool {
         let threshold = Duration::from_millis(self.server.config.settings.busy_reply_threshold_ms);
         if elapsed >= threshold {
-            let newly_busy = self.server.script.as_mut().is_some_and(|s| !std::mem::replace(&mut s.busy, true));
+            let newly_busy = self
+                .server
+                .script
+                .as_mut()
+                .is_some_and(|s| !std::mem::replace(&mut s.busy, true));
             if newly_busy {
                 let (kill, name) = match self.server.script.as_ref() {
                     Some(s) if !s.is_eval => ("FUNCTION KILL", s.name.clone()),

@@ -95,10 +95,15 @@ fn parse_set_options<'a>(argv: &[&'a [u8]], first: usize, for_set: bool) -> Opti
             o.keep_ttl = true;
         } else if is(opt, "persist") && !for_set && no_expire && !o.keep_ttl {
             o.persist = true;
-        } else if let Some(unit) = [("ex", Unit::Ex), ("px", Unit::Px), ("exat", Unit::ExAt), ("pxat", Unit::PxAt)]
-            .iter()
-            .find(|(name, _)| is(opt, name))
-            .map(|(_, u)| *u)
+        } else if let Some(unit) = [
+            ("ex", Unit::Ex),
+            ("px", Unit::Px),
+            ("exat", Unit::ExAt),
+            ("pxat", Unit::PxAt),
+        ]
+        .iter()
+        .find(|(name, _)| is(opt, name))
+        .map(|(_, u)| *u)
         {
             // The same unit may repeat (the last value wins); mixing units is an error.
             let allowed = !o.keep_ttl && !o.persist && o.expire.is_none_or(|(u, _)| u == unit);
@@ -197,17 +202,26 @@ fn set_generic(
 }
 
 fn setnx(ctx: &mut Ctx, argv: &[&[u8]]) {
-    let options = SetOptions { nx: true, ..Default::default() };
+    let options = SetOptions {
+        nx: true,
+        ..Default::default()
+    };
     set_generic(ctx, argv[1], argv[2], options, "setnx", Some((1, 0)));
 }
 
 fn setex(ctx: &mut Ctx, argv: &[&[u8]]) {
-    let options = SetOptions { expire: Some((Unit::Ex, argv[2])), ..Default::default() };
+    let options = SetOptions {
+        expire: Some((Unit::Ex, argv[2])),
+        ..Default::default()
+    };
     set_generic(ctx, argv[1], argv[3], options, "setex", None);
 }
 
 fn psetex(ctx: &mut Ctx, argv: &[&[u8]]) {
-    let options = SetOptions { expire: Some((Unit::Px, argv[2])), ..Default::default() };
+    let options = SetOptions {
+        expire: Some((Unit::Px, argv[2])),
+        ..Default::default()
+    };
     set_generic(ctx, argv[1], argv[3], options, "psetex", None);
 }
 
@@ -216,7 +230,9 @@ fn getset(ctx: &mut Ctx, argv: &[&[u8]]) {
         return;
     }
     let db = ctx.client.db;
-    ctx.server.keyspace.set(db, argv[1], Value::Str(argv[2].to_vec()), false);
+    ctx.server
+        .keyspace
+        .set(db, argv[1], Value::Str(argv[2].to_vec()), false);
 }
 
 fn getdel(ctx: &mut Ctx, argv: &[&[u8]]) {
@@ -272,18 +288,24 @@ fn mget(ctx: &mut Ctx, argv: &[&[u8]]) {
 fn mset_generic(ctx: &mut Ctx, argv: &[&[u8]], nx: bool) {
     if argv.len() % 2 == 0 {
         let name = if nx { "msetnx" } else { "mset" };
-        ctx.client
-            .reply
-            .error(&format!("ERR wrong number of arguments for '{name}' command"));
+        ctx.client.reply.error(&format!(
+            "ERR wrong number of arguments for '{name}' command"
+        ));
         return;
     }
     let db = ctx.client.db;
-    if nx && argv[1..].chunks(2).any(|pair| ctx.server.keyspace.exists(db, pair[0])) {
+    if nx
+        && argv[1..]
+            .chunks(2)
+            .any(|pair| ctx.server.keyspace.exists(db, pair[0]))
+    {
         ctx.client.reply.int(0);
         return;
     }
     for pair in argv[1..].chunks(2) {
-        ctx.server.keyspace.set(db, pair[0], Value::Str(pair[1].to_vec()), false);
+        ctx.server
+            .keyspace
+            .set(db, pair[0], Value::Str(pair[1].to_vec()), false);
     }
     if nx {
         ctx.client.reply.int(1);
@@ -334,14 +356,18 @@ fn append(ctx: &mut Ctx, argv: &[&[u8]]) {
     let db = ctx.client.db;
     let length = match current {
         None => {
-            ctx.server.keyspace.set(db, key, Value::Str(tail.to_vec()), false);
+            ctx.server
+                .keyspace
+                .set(db, key, Value::Str(tail.to_vec()), false);
             tail.len()
         }
         Some(len) => {
             if !check_length(ctx, len as i64, tail.len() as i64) {
                 return;
             }
-            let Ok(Some(s)) = write_string(ctx, key) else { return };
+            let Ok(Some(s)) = write_string(ctx, key) else {
+                return;
+            };
             s.extend_from_slice(tail);
             let length = s.len();
             ctx.server.keyspace.modified(db, key);
@@ -418,9 +444,13 @@ fn setrange(ctx: &mut Ctx, argv: &[&[u8]]) {
     }
     let db = ctx.client.db;
     if current.is_none() {
-        ctx.server.keyspace.set(db, key, Value::Str(Vec::new()), false);
+        ctx.server
+            .keyspace
+            .set(db, key, Value::Str(Vec::new()), false);
     }
-    let Ok(Some(s)) = write_string(ctx, key) else { return };
+    let Ok(Some(s)) = write_string(ctx, key) else {
+        return;
+    };
     let offset = offset as usize;
     let end = offset + patch.len();
     if s.len() < end {
@@ -445,7 +475,9 @@ fn incr_by(ctx: &mut Ctx, key: &[u8], increment: i64) {
         },
     };
     let Some(value) = current.checked_add(increment) else {
-        ctx.client.reply.error("ERR increment or decrement would overflow");
+        ctx.client
+            .reply
+            .error("ERR increment or decrement would overflow");
         return;
     };
     let db = ctx.client.db;
@@ -504,6 +536,8 @@ fn incrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) {
     }
     let text = format_human_float(value);
     let db = ctx.client.db;
-    ctx.server.keyspace.set(db, key, Value::Str(text.clone()), true);
+    ctx.server
+        .keyspace
+        .set(db, key, Value::Str(text.clone()), true);
     ctx.client.reply.bulk(&text);
 }

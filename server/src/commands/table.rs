@@ -4,7 +4,9 @@
 //! `COMMAND` and the scripting gate all read it.
 
 use super::Handler;
-use std::collections::HashMap;
+use std::collections::HashMap as StdHashMap;
+
+type HashMap<K, V> = StdHashMap<K, V, ahash::RandomState>;
 
 const TABLE: &str = include_str!("table.txt");
 
@@ -68,7 +70,7 @@ impl Flags {
 #[derive(Debug)]
 pub struct Command {
     /// `get`, or `config|get` for a subcommand.
-    pub full_name: String,
+    pub full_name: std::rc::Rc<str>,
     pub arity: i32,
     pub first_key: i32,
     pub last_key: i32,
@@ -127,25 +129,34 @@ impl CommandTable {
     /// The table, with the handlers given by name (`get`, `config|get`). Commands without a
     /// handler are left out, so they answer as unknown.
     pub fn new(handlers: &[(&str, Handler)]) -> CommandTable {
-        let handlers: HashMap<&str, Handler> = handlers.iter().copied().collect();
-        let mut commands: HashMap<Vec<u8>, Command> = HashMap::new();
+        let handlers: StdHashMap<&str, Handler> = handlers.iter().copied().collect();
+        let mut commands: HashMap<Vec<u8>, Command> = HashMap::default();
         let mut subs: Vec<(String, Command)> = Vec::new();
-        for line in TABLE.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+        for line in TABLE
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+        {
             let f: Vec<&str> = line.split(' ').collect();
             if f.len() < 7 {
                 continue;
             }
             let number = |s: &str| s.parse::<i32>().unwrap_or(0);
             let command = Command {
-                full_name: f[0].to_string(),
+                full_name: std::rc::Rc::from(f[0]),
                 arity: number(f[1]),
                 first_key: number(f[2]),
                 last_key: number(f[3]),
                 key_step: number(f[4]),
-                flags: f[5].split(',').fold(Flags(0), |acc, n| Flags(acc.0 | Flags::from_name(n).0)),
-                categories: f[6].split(',').filter(|c| *c != "-").map(str::to_string).collect(),
+                flags: f[5]
+                    .split(',')
+                    .fold(Flags(0), |acc, n| Flags(acc.0 | Flags::from_name(n).0)),
+                categories: f[6]
+                    .split(',')
+                    .filter(|c| *c != "-")
+                    .map(str::to_string)
+                    .collect(),
                 handler: handlers.get(f[0]).copied(),
-                subcommands: HashMap::new(),
+                subcommands: HashMap::default(),
             };
             match f[0].split_once('|') {
                 Some((parent, _)) => subs.push((parent.to_string(), command)),
@@ -159,7 +170,12 @@ impl CommandTable {
                 continue;
             }
             if let Some(p) = commands.get_mut(parent.as_bytes()) {
-                let name = sub.full_name.split_once('|').map_or("", |(_, s)| s).as_bytes().to_vec();
+                let name = sub
+                    .full_name
+                    .split_once('|')
+                    .map_or("", |(_, s)| s)
+                    .as_bytes()
+                    .to_vec();
                 p.subcommands.insert(name, sub);
             }
         }

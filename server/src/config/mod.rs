@@ -18,8 +18,15 @@ const OPTIONS: &str = include_str!("options.txt");
 #[derive(Debug, Clone, PartialEq)]
 enum Kind {
     Bool,
-    Int { min: i128, max: i128 },
-    Memory { min: i128, max: i128, percent: bool },
+    Int {
+        min: i128,
+        max: i128,
+    },
+    Memory {
+        min: i128,
+        max: i128,
+        percent: bool,
+    },
     Octal,
     Enum(Vec<String>),
     Text,
@@ -60,7 +67,10 @@ impl Config {
     /// Every option at its default.
     pub fn new() -> Config {
         let mut specs = Vec::new();
-        for line in OPTIONS.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+        for line in OPTIONS
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+        {
             let mut fields = line.splitn(6, ' ');
             let mut next = || fields.next().unwrap_or("");
             let (name, alias, kind, flags, bounds) = (next(), next(), next(), next(), next());
@@ -77,7 +87,11 @@ impl Config {
                 }
                 "memory" | "memory-percent" => {
                     let (min, max) = range();
-                    Kind::Memory { min, max, percent: kind == "memory-percent" }
+                    Kind::Memory {
+                        min,
+                        max,
+                        percent: kind == "memory-percent",
+                    }
                 }
                 "octal" => Kind::Octal,
                 "enum" => Kind::Enum(bounds.split(',').map(str::to_string).collect()),
@@ -338,15 +352,21 @@ impl Config {
             let Some(words) = split_args(line.as_bytes()) else {
                 return fail("Unbalanced quotes in configuration line");
             };
-            let words: Vec<String> =
-                words.iter().map(|w| String::from_utf8_lossy(w).into_owned()).collect();
+            let words: Vec<String> = words
+                .iter()
+                .map(|w| String::from_utf8_lossy(w).into_owned())
+                .collect();
             let Some((name, args)) = words.split_first() else {
                 continue;
             };
             let name = name.to_ascii_lowercase();
             let Some(i) = self.index(&name) else {
-                if matches!(name.as_str(), "list-max-ziplist-entries" | "list-max-ziplist-value" | "lua-replicate-commands")
-                    && args.len() == 1
+                if matches!(
+                    name.as_str(),
+                    "list-max-ziplist-entries"
+                        | "list-max-ziplist-value"
+                        | "lua-replicate-commands"
+                ) && args.len() == 1
                 {
                     continue;
                 }
@@ -391,14 +411,18 @@ impl Config {
 
 fn check_range(n: i128, min: i128, max: i128) -> Result<(), ConfigError> {
     if n < min || n > max {
-        return Err(format!("argument must be between {min} and {max} inclusive"));
+        return Err(format!(
+            "argument must be between {min} and {max} inclusive"
+        ));
     }
     Ok(())
 }
 
 /// Redis's `memtoull`: digits with an optional unit `b k kb m mb g gb` (any case).
 pub fn parse_memory(text: &str) -> Option<u64> {
-    let digits_end = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let digits_end = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (digits, unit) = text.split_at(digits_end);
     let multiplier: u64 = match unit.to_ascii_lowercase().as_str() {
         "" | "b" => 1,
@@ -467,7 +491,8 @@ mod tests {
         let mut c = Config::new();
         assert_eq!(c.get("maxmemory"), Some("0"));
         assert_eq!(c.get("lua-time-limit"), Some("5000"));
-        c.set_many(&[(b"maxmemory", b"1kb"), (b"lua-time-limit", b"100")]).unwrap();
+        c.set_many(&[(b"maxmemory", b"1kb"), (b"lua-time-limit", b"100")])
+            .unwrap();
         assert_eq!(c.get("maxmemory"), Some("1024"));
         assert_eq!(c.settings.busy_reply_threshold_ms, 100);
         assert_eq!(
@@ -478,7 +503,10 @@ mod tests {
             c.set_many(&[(b"nope", b"1")]).unwrap_err(),
             "ERR Unknown option or number of arguments for CONFIG SET - 'nope'"
         );
-        assert!(c.set_many(&[(b"daemonize", b"yes")]).unwrap_err().ends_with("can't set immutable config"));
+        assert!(c
+            .set_many(&[(b"daemonize", b"yes")])
+            .unwrap_err()
+            .ends_with("can't set immutable config"));
     }
 
     #[test]
@@ -487,12 +515,17 @@ mod tests {
             .iter()
             .map(|s| s.to_string())
             .collect();
-        assert_eq!(args_to_text(&args), "port 7000\nsave \"\"\nbind 127.0.0.1 ::1");
+        assert_eq!(
+            args_to_text(&args),
+            "port 7000\nsave \"\"\nbind 127.0.0.1 ::1"
+        );
         let mut c = Config::new();
         c.load_text(&args_to_text(&args)).unwrap();
         assert_eq!(c.get("save"), Some(""));
         assert_eq!(c.settings.port, 7000);
         let err = c.load_text("port 1\nfoo bar").unwrap_err();
-        assert!(err.contains("at line 2\n>>> 'foo bar'\nBad directive or wrong number of arguments"));
+        assert!(
+            err.contains("at line 2\n>>> 'foo bar'\nBad directive or wrong number of arguments")
+        );
     }
 }

@@ -56,7 +56,12 @@ pub struct Settings {
 impl Settings {
     pub fn read(config: &Config) -> Settings {
         let text = |name: &str| config.get(name).unwrap_or("").to_string();
-        let int = |name: &str| config.get(name).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+        let int = |name: &str| {
+            config
+                .get(name)
+                .and_then(|v| v.parse::<i64>().ok())
+                .unwrap_or(0)
+        };
         let yes = |name: &str| config.get(name) == Some("yes");
         let protected = |name: &str| match config.get(name) {
             Some("yes") => Protected::Yes,
@@ -66,9 +71,16 @@ impl Settings {
         let requirepass = text("requirepass");
         Settings {
             port: int("port") as u16,
-            bind: text("bind").split(' ').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+            bind: text("bind")
+                .split(' ')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
             requirepass: (!requirepass.is_empty()).then(|| requirepass.into_bytes()),
-            maxmemory: config.get("maxmemory").and_then(|v| v.parse().ok()).unwrap_or(0),
+            maxmemory: config
+                .get("maxmemory")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0),
             maxmemory_policy: match config.get("maxmemory-policy").unwrap_or("") {
                 "allkeys-lru" => EvictionPolicy::AllKeysLru,
                 "volatile-lru" => EvictionPolicy::VolatileLru,

@@ -81,6 +81,9 @@ impl Keyspace {
     /// Delete `key` if its time has passed; true if it did.
     fn expire_if_needed(&mut self, db: usize, key: &[u8]) -> bool {
         let d = &mut self.dbs[db];
+        if d.expires.is_empty() {
+            return false;
+        }
         match d.expires.get(key) {
             Some(&when) if when <= self.now_ms => {
                 d.expires.remove(key);
@@ -124,7 +127,7 @@ impl Keyspace {
             Some(slot) => *slot = value,
             None => d.keys.insert_new(key.into(), value),
         }
-        if !keep_ttl {
+        if !keep_ttl && !d.expires.is_empty() {
             d.expires.remove(key);
         }
         self.modified(db, key);

@@ -41,7 +41,9 @@ impl Value {
             Value::List(_) => "quicklist",
             Value::Hash(h) if h.len() <= 512 => "listpack",
             Value::Hash(_) => "hashtable",
-            Value::Set(s) if s.len() <= 512 && s.iter().all(|m| crate::util::parse_i64(m).is_some()) => {
+            Value::Set(s)
+                if s.len() <= 512 && s.iter().all(|m| crate::util::parse_i64(m).is_some()) =>
+            {
                 "intset"
             }
             Value::Set(_) => "hashtable",
@@ -54,7 +56,10 @@ impl Value {
         match self {
             Value::Str(s) => s.capacity(),
             Value::List(l) => l.iter().map(|e| e.capacity() + 24).sum(),
-            Value::Hash(h) => h.iter().map(|(k, v)| k.capacity() + v.capacity() + 48 + ENTRY).sum(),
+            Value::Hash(h) => h
+                .iter()
+                .map(|(k, v)| k.capacity() + v.capacity() + 48 + ENTRY)
+                .sum(),
             Value::Set(s) => s.iter().map(|m| m.capacity() + 24 + ENTRY).sum(),
         }
     }

@@ -52,8 +52,10 @@ impl ReplyWriter {
 
     pub fn error_bytes(&mut self, text: &[u8]) {
         self.buf.push(b'-');
-        self.buf
-            .extend(text.iter().map(|&c| if c == b'\r' || c == b'\n' { b' ' } else { c }));
+        self.buf.extend(
+            text.iter()
+                .map(|&c| if c == b'\r' || c == b'\n' { b' ' } else { c }),
+        );
         self.buf.extend_from_slice(b"\r\n");
     }
 

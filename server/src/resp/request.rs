@@ -121,7 +121,11 @@ fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
 fn parse_multibulk(buffer: &[u8], limits: Limits, ranges: &mut Vec<Range<usize>>) -> Parsed {
     let end = match line_at(buffer, 0) {
         Line::Complete { end } => end,
-        Line::Incomplete => return Parsed::Incomplete { need: buffer.len() + 1 },
+        Line::Incomplete => {
+            return Parsed::Incomplete {
+                need: buffer.len() + 1,
+            }
+        }
         Line::TooLong => return protocol_error("too big mbulk count string"),
     };
     let count = match parse_i64(&buffer[1..end]) {
@@ -141,7 +145,11 @@ fn parse_multibulk(buffer: &[u8], limits: Limits, ranges: &mut Vec<Range<usize>>
         }
         let end = match line_at(buffer, pos) {
             Line::Complete { end } => end,
-            Line::Incomplete => return Parsed::Incomplete { need: buffer.len() + 1 },
+            Line::Incomplete => {
+                return Parsed::Incomplete {
+                    need: buffer.len() + 1,
+                }
+            }
             Line::TooLong => return protocol_error("too big bulk count string"),
         };
         if buffer[pos] != b'$' {
@@ -174,7 +182,9 @@ fn parse_inline(buffer: &[u8], args: &mut Vec<Vec<u8>>) -> Parsed {
         if buffer.len() > INLINE_MAX {
             return protocol_error("too big inline request");
         }
-        return Parsed::Incomplete { need: buffer.len() + 1 };
+        return Parsed::Incomplete {
+            need: buffer.len() + 1,
+        };
     };
     let mut line_end = newline;
     if line_end > 0 && buffer[line_end - 1] == b'\r' {
@@ -183,7 +193,9 @@ fn parse_inline(buffer: &[u8], args: &mut Vec<Vec<u8>>) -> Parsed {
     match split_args(&buffer[..line_end]) {
         Some(split) => {
             *args = split;
-            Parsed::Request { consumed: newline + 1 }
+            Parsed::Request {
+                consumed: newline + 1,
+            }
         }
         None => protocol_error("unbalanced quotes in request"),
     }
@@ -305,7 +317,12 @@ mod tests {
     fn multibulk_and_partial_frames() {
         let full = b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n";
         let (parsed, args) = one(full);
-        assert_eq!(parsed, Parsed::Request { consumed: full.len() });
+        assert_eq!(
+            parsed,
+            Parsed::Request {
+                consumed: full.len()
+            }
+        );
         assert_eq!(args, vec![b"GET".to_vec(), b"k".to_vec()]);
         for cut in 1..full.len() {
             let (parsed, _) = one(&full[..cut]);
@@ -322,14 +339,35 @@ mod tests {
             Parsed::Error(e) => e,
             other => panic!("{other:?}"),
         };
-        assert_eq!(error(b"*3000000000\r\n"), "ERR Protocol error: invalid multibulk length");
-        assert_eq!(error(b"*abc\r\n"), "ERR Protocol error: invalid multibulk length");
-        assert_eq!(error(b"*1\r\nfoo\r\n"), "ERR Protocol error: expected '$', got 'f'");
-        assert_eq!(error(b"*1\r\n$-1\r\n"), "ERR Protocol error: invalid bulk length");
-        assert_eq!(error(b"*1\r\n$2147483648\r\n"), "ERR Protocol error: invalid bulk length");
-        assert_eq!(error(b"\"a\r\n"), "ERR Protocol error: unbalanced quotes in request");
+        assert_eq!(
+            error(b"*3000000000\r\n"),
+            "ERR Protocol error: invalid multibulk length"
+        );
+        assert_eq!(
+            error(b"*abc\r\n"),
+            "ERR Protocol error: invalid multibulk length"
+        );
+        assert_eq!(
+            error(b"*1\r\nfoo\r\n"),
+            "ERR Protocol error: expected '$', got 'f'"
+        );
+        assert_eq!(
+            error(b"*1\r\n$-1\r\n"),
+            "ERR Protocol error: invalid bulk length"
+        );
+        assert_eq!(
+            error(b"*1\r\n$2147483648\r\n"),
+            "ERR Protocol error: invalid bulk length"
+        );
+        assert_eq!(
+            error(b"\"a\r\n"),
+            "ERR Protocol error: unbalanced quotes in request"
+        );
         let mut args = Args::default();
-        let limits = Limits { unauthenticated: true, ..OPEN };
+        let limits = Limits {
+            unauthenticated: true,
+            ..OPEN
+        };
         assert_eq!(
             parse(b"*11\r\n", limits, &mut args),
             Parsed::Error("ERR Protocol error: unauthenticated multibulk length".into())
@@ -342,7 +380,15 @@ mod tests {
     fn inline_splitting() {
         let (parsed, args) = one(b"SET \"a b\" 'c\\'d' \"\\x41\\n\"\r\n");
         assert!(matches!(parsed, Parsed::Request { .. }));
-        assert_eq!(args, vec![b"SET".to_vec(), b"a b".to_vec(), b"c'd".to_vec(), b"A\n".to_vec()]);
+        assert_eq!(
+            args,
+            vec![
+                b"SET".to_vec(),
+                b"a b".to_vec(),
+                b"c'd".to_vec(),
+                b"A\n".to_vec()
+            ]
+        );
         assert_eq!(one(b"\r\n").1.len(), 0);
         assert_eq!(split_args(b"\"a\"b"), None);
         assert_eq!(split_args(b"  "), Some(vec![]));

@@ -14,8 +14,13 @@ pub struct Client {
 impl Client {
     pub fn connect(port: u16) -> Client {
         let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-        stream.set_read_timeout(Some(Duration::from_millis(50))).unwrap();
-        Client { stream, buffer: Vec::new() }
+        stream
+            .set_read_timeout(Some(Duration::from_millis(50)))
+            .unwrap();
+        Client {
+            stream,
+            buffer: Vec::new(),
+        }
     }
 
     pub fn send(&mut self, args: &[&str]) {
@@ -24,6 +29,10 @@ impl Client {
             out.extend_from_slice(format!("${}\r\n{}\r\n", a.len(), a).as_bytes());
         }
         self.stream.write_all(&out).expect("send");
+    }
+
+    pub fn write_raw(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).expect("send");
     }
 
     /// The next reply's raw bytes (waiting up to `wait`), or what arrived before the
@@ -79,7 +88,9 @@ pub fn reply_len(buf: &[u8]) -> Option<usize> {
 pub fn start(config_text: &str) -> server::Handle {
     let mut config = server::config::Config::new();
     config
-        .load_text(&format!("port 0\nsave \"\"\nloglevel warning\n{config_text}"))
+        .load_text(&format!(
+            "port 0\nsave \"\"\nloglevel warning\n{config_text}"
+        ))
         .expect("config");
     server::start(config).expect("server starts")
 }
