@@ -143,7 +143,6 @@ pub fn call(ctx: &mut Ctx, argv: &[&[u8]], full_name: &std::rc::Rc<str>, handler
     let Some(handler) = handler else {
         return;
     };
-    ctx.server.keyspace.refresh_time_unless_script();
     ctx.client.last_command = full_name.clone();
     let reply_start = ctx.client.reply.buf.len();
     let started = std::time::Instant::now();
