@@ -4,9 +4,12 @@
 
 mod admin;
 mod connection;
+mod hashes;
 mod keys;
+mod lists;
 mod multi;
 pub mod scripting;
+mod sets;
 mod strings;
 pub mod table;
 
@@ -48,6 +51,9 @@ pub fn handlers() -> Vec<(&'static str, Handler)> {
     all.extend_from_slice(admin::HANDLERS);
     all.extend_from_slice(multi::HANDLERS);
     all.extend_from_slice(scripting::HANDLERS);
+    all.extend_from_slice(lists::HANDLERS);
+    all.extend_from_slice(hashes::HANDLERS);
+    all.extend_from_slice(sets::HANDLERS);
     all
 }
 

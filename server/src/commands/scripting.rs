@@ -44,7 +44,7 @@ impl<'a> ScriptHost<'a> {
 impl Host for ScriptHost<'_> {
     fn command(&self, argv: &[&[u8]]) -> Option<CommandInfo> {
         // A container's unknown subcommand is left to the call, which answers Redis's error.
-        let command = match self.server.commands.lookup(argv) {
+        let command = match self.server.commands.describe(argv) {
             Ok(c) => c,
             Err(_) => self.server.commands.get(argv.first()?)?,
         };

@@ -166,9 +166,6 @@ impl CommandTable {
             }
         }
         for (parent, sub) in subs {
-            if sub.handler.is_none() {
-                continue;
-            }
             if let Some(p) = commands.get_mut(parent.as_bytes()) {
                 let name = sub
                     .full_name
@@ -179,13 +176,26 @@ impl CommandTable {
                 p.subcommands.insert(name, sub);
             }
         }
-        commands.retain(|_, c| c.handler.is_some() || c.is_container());
         CommandTable { commands }
     }
 
-    /// The command `argv` names (its subcommand, for containers with an argument).
+    /// The command `argv` names (its subcommand, for containers with an argument), if this
+    /// server implements it.
     pub fn lookup(&self, argv: &[&[u8]]) -> Result<&Command, Missing> {
-        let name = lowercase(argv[0]);
+        let command = self.describe(argv)?;
+        if command.handler.is_some() || command.is_container() {
+            Ok(command)
+        } else if command.full_name.contains('|') {
+            Err(Missing::Subcommand)
+        } else {
+            Err(Missing::Command)
+        }
+    }
+
+    /// The command `argv` names as the reference's table declares it, implemented here or
+    /// not (what a script's command gate checks: arity, no-script, write...).
+    pub fn describe(&self, argv: &[&[u8]]) -> Result<&Command, Missing> {
+        let name = lowercase(argv.first().ok_or(Missing::Command)?);
         let command = self.commands.get(&name[..]).ok_or(Missing::Command)?;
         if !command.is_container() || argv.len() < 2 {
             return Ok(command);
@@ -196,21 +206,24 @@ impl CommandTable {
             .ok_or(Missing::Subcommand)
     }
 
-    /// A top-level command by name.
+    /// A top-level command by name, implemented or not.
     pub fn get(&self, name: &[u8]) -> Option<&Command> {
         self.commands.get(&lowercase(name)[..])
     }
 
+    /// The commands this server implements (a container when any subcommand is).
     pub fn iter(&self) -> impl Iterator<Item = &Command> {
-        self.commands.values()
+        self.commands
+            .values()
+            .filter(|c| c.handler.is_some() || c.subcommands.values().any(|s| s.handler.is_some()))
     }
 
     pub fn len(&self) -> usize {
-        self.commands.len()
+        self.iter().count()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.commands.is_empty()
+        self.len() == 0
     }
 }
 

@@ -6,6 +6,8 @@
 
 pub mod dict;
 pub mod glob;
+pub mod hash;
+pub mod set;
 mod value;
 
 pub use dict::Dict;

@@ -1,6 +1,8 @@
 //! The values keys hold.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use super::hash::Hash;
+use super::set::Set;
+use std::collections::VecDeque;
 
 /// A key's value. Strings are bytes; the other types are in their first, plain form here (the
 /// data-type work gives them Redis's compact encodings).
@@ -8,8 +10,8 @@ use std::collections::{HashMap, HashSet, VecDeque};
 pub enum Value {
     Str(Vec<u8>),
     List(VecDeque<Vec<u8>>),
-    Hash(HashMap<Vec<u8>, Vec<u8>, ahash::RandomState>),
-    Set(HashSet<Vec<u8>, ahash::RandomState>),
+    Hash(Hash),
+    Set(Set),
 }
 
 /// Longest string Redis still stores as `embstr` (`OBJ_ENCODING_EMBSTR_SIZE_LIMIT`).
@@ -39,14 +41,8 @@ impl Value {
                 }
             }
             Value::List(_) => "quicklist",
-            Value::Hash(h) if h.len() <= 512 => "listpack",
-            Value::Hash(_) => "hashtable",
-            Value::Set(s)
-                if s.len() <= 512 && s.iter().all(|m| crate::util::parse_i64(m).is_some()) =>
-            {
-                "intset"
-            }
-            Value::Set(_) => "hashtable",
+            Value::Hash(h) => h.encoding(),
+            Value::Set(s) => s.encoding(),
         }
     }
 
@@ -60,7 +56,7 @@ impl Value {
                 .iter()
                 .map(|(k, v)| k.capacity() + v.capacity() + 48 + ENTRY)
                 .sum(),
-            Value::Set(s) => s.iter().map(|m| m.capacity() + 24 + ENTRY).sum(),
+            Value::Set(s) => s.members().iter().map(|m| m.len() + 24 + ENTRY).sum(),
         }
     }
 }

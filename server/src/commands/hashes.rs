@@ -1,0 +1,278 @@
+//! Hash commands (`t_hash.c`).
+
+use super::{Ctx, Handler, WRONGTYPE};
+use crate::db::hash::Hash;
+use crate::db::Value;
+use crate::util::{format_human_float, parse_f64, parse_i64};
+
+pub const HANDLERS: &[(&str, Handler)] = &[
+    ("hset", hset),
+    ("hmset", hmset),
+    ("hsetnx", hsetnx),
+    ("hget", hget),
+    ("hmget", hmget),
+    ("hdel", hdel),
+    ("hlen", hlen),
+    ("hstrlen", hstrlen),
+    ("hexists", hexists),
+    ("hkeys", hkeys),
+    ("hvals", hvals),
+    ("hgetall", hgetall),
+    ("hincrby", hincrby),
+    ("hincrbyfloat", hincrbyfloat),
+];
+
+fn read_hash<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a Hash>, ()> {
+    let db = ctx.client.db;
+    match ctx.server.keyspace.read(db, key) {
+        None => Ok(None),
+        Some(Value::Hash(h)) => Ok(Some(h)),
+        Some(_) => {
+            ctx.client.reply.error(WRONGTYPE);
+            Err(())
+        }
+    }
+}
+
+/// The hash at `key` for writing, created empty when `create` and absent.
+fn write_hash<'a>(ctx: &'a mut Ctx, key: &[u8], create: bool) -> Result<Option<&'a mut Hash>, ()> {
+    let db = ctx.client.db;
+    let exists = match ctx.server.keyspace.write(db, key) {
+        None => false,
+        Some(Value::Hash(_)) => true,
+        Some(_) => {
+            ctx.client.reply.error(WRONGTYPE);
+            return Err(());
+        }
+    };
+    if !exists {
+        if !create {
+            return Ok(None);
+        }
+        ctx.server
+            .keyspace
+            .set(db, key, Value::Hash(Hash::default()), false);
+    }
+    match ctx.server.keyspace.write(db, key) {
+        Some(Value::Hash(h)) => Ok(Some(h)),
+        _ => Ok(None),
+    }
+}
+
+/// After a change: delete an emptied hash, else tell watchers.
+fn changed(ctx: &mut Ctx, key: &[u8]) {
+    let db = ctx.client.db;
+    let empty = matches!(ctx.server.keyspace.write(db, key), Some(Value::Hash(h)) if h.is_empty());
+    if empty {
+        ctx.server.keyspace.delete(db, key);
+    } else {
+        ctx.server.keyspace.modified(db, key);
+    }
+}
+
+fn set_fields(ctx: &mut Ctx, argv: &[&[u8]], name: &str) -> Option<i64> {
+    if argv.len() % 2 == 1 {
+        ctx.client.reply.error(&format!(
+            "ERR wrong number of arguments for '{name}' command"
+        ));
+        return None;
+    }
+    let key = argv[1];
+    let Ok(Some(hash)) = write_hash(ctx, key, true) else {
+        return None;
+    };
+    let added = argv[2..]
+        .chunks(2)
+        .filter(|pair| hash.set(pair[0], pair[1].to_vec()))
+        .count();
+    changed(ctx, key);
+    Some(added as i64)
+}
+
+fn hset(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if let Some(added) = set_fields(ctx, argv, "hset") {
+        ctx.client.reply.int(added);
+    }
+}
+
+fn hmset(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if set_fields(ctx, argv, "hmset").is_some() {
+        ctx.client.reply.ok();
+    }
+}
+
+fn hsetnx(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let key = argv[1];
+    let Ok(Some(hash)) = write_hash(ctx, key, true) else {
+        return;
+    };
+    if hash.get(argv[2]).is_some() {
+        ctx.client.reply.int(0);
+        return;
+    }
+    hash.set(argv[2], argv[3].to_vec());
+    changed(ctx, key);
+    ctx.client.reply.int(1);
+}
+
+fn hget(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let value = match read_hash(ctx, argv[1]) {
+        Err(()) => return,
+        Ok(h) => h.and_then(|h| h.get(argv[2]).cloned()),
+    };
+    match value {
+        Some(v) => ctx.client.reply.bulk(&v),
+        None => ctx.client.reply.null(),
+    }
+}
+
+fn hmget(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let values: Vec<Option<Vec<u8>>> = match read_hash(ctx, argv[1]) {
+        Err(()) => return,
+        Ok(h) => argv[2..]
+            .iter()
+            .map(|f| h.and_then(|h| h.get(f).cloned()))
+            .collect(),
+    };
+    ctx.client.reply.array(values.len());
+    for v in values {
+        match v {
+            Some(v) => ctx.client.reply.bulk(&v),
+            None => ctx.client.reply.null(),
+        }
+    }
+}
+
+fn hdel(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let key = argv[1];
+    let removed = match write_hash(ctx, key, false) {
+        Err(()) => return,
+        Ok(None) => 0,
+        Ok(Some(h)) => argv[2..].iter().filter(|f| h.remove(f)).count(),
+    };
+    if removed > 0 {
+        changed(ctx, key);
+    }
+    ctx.client.reply.int(removed as i64);
+}
+
+fn hlen(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if let Ok(h) = read_hash(ctx, argv[1]) {
+        let length = h.map_or(0, Hash::len);
+        ctx.client.reply.int(length as i64);
+    }
+}
+
+fn hstrlen(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if let Ok(h) = read_hash(ctx, argv[1]) {
+        let length = h.and_then(|h| h.get(argv[2])).map_or(0, Vec::len);
+        ctx.client.reply.int(length as i64);
+    }
+}
+
+fn hexists(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if let Ok(h) = read_hash(ctx, argv[1]) {
+        let found = h.is_some_and(|h| h.get(argv[2]).is_some());
+        ctx.client.reply.int(i64::from(found));
+    }
+}
+
+/// HKEYS, HVALS and HGETALL: fields, values, or both (a map on RESP3).
+fn listing(ctx: &mut Ctx, key: &[u8], fields: bool, values: bool) {
+    let pairs: Vec<(Vec<u8>, Vec<u8>)> = match read_hash(ctx, key) {
+        Err(()) => return,
+        Ok(None) => Vec::new(),
+        Ok(Some(h)) => h.iter().map(|(f, v)| (f.clone(), v.clone())).collect(),
+    };
+    let out = &mut ctx.client.reply;
+    if fields && values {
+        out.map(pairs.len());
+    } else {
+        out.array(pairs.len());
+    }
+    for (f, v) in &pairs {
+        if fields {
+            out.bulk(f);
+        }
+        if values {
+            out.bulk(v);
+        }
+    }
+}
+
+fn hkeys(ctx: &mut Ctx, argv: &[&[u8]]) {
+    listing(ctx, argv[1], true, false);
+}
+
+fn hvals(ctx: &mut Ctx, argv: &[&[u8]]) {
+    listing(ctx, argv[1], false, true);
+}
+
+fn hgetall(ctx: &mut Ctx, argv: &[&[u8]]) {
+    listing(ctx, argv[1], true, true);
+}
+
+fn hincrby(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let Some(increment) = super::int_arg(ctx, argv[3]) else {
+        return;
+    };
+    let key = argv[1];
+    let Ok(Some(hash)) = write_hash(ctx, key, true) else {
+        return;
+    };
+    let current = match hash.get(argv[2]) {
+        None => 0,
+        Some(v) => match parse_i64(v) {
+            Some(n) => n,
+            None => {
+                ctx.client.reply.error("ERR hash value is not an integer");
+                changed(ctx, key);
+                return;
+            }
+        },
+    };
+    let Some(value) = current.checked_add(increment) else {
+        ctx.client
+            .reply
+            .error("ERR increment or decrement would overflow");
+        changed(ctx, key);
+        return;
+    };
+    hash.set(argv[2], value.to_string().into_bytes());
+    changed(ctx, key);
+    ctx.client.reply.int(value);
+}
+
+fn hincrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let Some(increment) = parse_f64(argv[3]) else {
+        ctx.client.reply.error(super::NOT_FLOAT);
+        return;
+    };
+    let key = argv[1];
+    let Ok(Some(hash)) = write_hash(ctx, key, true) else {
+        return;
+    };
+    let current = match hash.get(argv[2]) {
+        None => 0.0,
+        Some(v) => match parse_f64(v) {
+            Some(n) => n,
+            None => {
+                ctx.client.reply.error("ERR hash value is not a float");
+                changed(ctx, key);
+                return;
+            }
+        },
+    };
+    let value = current + increment;
+    if value.is_nan() || value.is_infinite() {
+        ctx.client
+            .reply
+            .error("ERR increment would produce NaN or Infinity");
+        changed(ctx, key);
+        return;
+    }
+    let text = format_human_float(value);
+    hash.set(argv[2], text.clone());
+    changed(ctx, key);
+    ctx.client.reply.bulk(&text);
+}

@@ -1,0 +1,527 @@
+//! List commands (`t_list.c`), except the blocking ones.
+
+use super::{is, Ctx, Handler, NOT_INTEGER, SYNTAX, WRONGTYPE};
+use crate::db::Value;
+use crate::util::parse_i64;
+use std::collections::VecDeque;
+
+pub const HANDLERS: &[(&str, Handler)] = &[
+    ("lpush", lpush),
+    ("rpush", rpush),
+    ("lpushx", lpushx),
+    ("rpushx", rpushx),
+    ("lpop", lpop),
+    ("rpop", rpop),
+    ("llen", llen),
+    ("lrange", lrange),
+    ("lindex", lindex),
+    ("lset", lset),
+    ("linsert", linsert),
+    ("lrem", lrem),
+    ("ltrim", ltrim),
+    ("lpos", lpos),
+    ("lmove", lmove),
+    ("rpoplpush", rpoplpush),
+];
+
+type List = VecDeque<Vec<u8>>;
+
+/// The list at `key` for reading: `Ok(None)` when absent; `Err` after WRONGTYPE.
+fn read_list<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a List>, ()> {
+    let db = ctx.client.db;
+    match ctx.server.keyspace.read(db, key) {
+        None => Ok(None),
+        Some(Value::List(l)) => Ok(Some(l)),
+        Some(_) => {
+            ctx.client.reply.error(WRONGTYPE);
+            Err(())
+        }
+    }
+}
+
+fn write_list<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut List>, ()> {
+    let db = ctx.client.db;
+    match ctx.server.keyspace.write(db, key) {
+        None => Ok(None),
+        Some(Value::List(l)) => Ok(Some(l)),
+        Some(_) => {
+            ctx.client.reply.error(WRONGTYPE);
+            Err(())
+        }
+    }
+}
+
+/// After a change: delete the key if the list is now empty, and tell watchers.
+fn changed(ctx: &mut Ctx, key: &[u8]) {
+    let db = ctx.client.db;
+    let empty = matches!(ctx.server.keyspace.write(db, key), Some(Value::List(l)) if l.is_empty());
+    if empty {
+        ctx.server.keyspace.delete(db, key);
+    } else {
+        ctx.server.keyspace.modified(db, key);
+    }
+}
+
+fn push(ctx: &mut Ctx, argv: &[&[u8]], front: bool, only_existing: bool) {
+    let key = argv[1];
+    let exists = match write_list(ctx, key) {
+        Err(()) => return,
+        Ok(l) => l.is_some(),
+    };
+    if !exists {
+        if only_existing {
+            ctx.client.reply.int(0);
+            return;
+        }
+        let db = ctx.client.db;
+        ctx.server
+            .keyspace
+            .set(db, key, Value::List(VecDeque::new()), false);
+    }
+    let Ok(Some(list)) = write_list(ctx, key) else {
+        return;
+    };
+    for item in &argv[2..] {
+        if front {
+            list.push_front(item.to_vec());
+        } else {
+            list.push_back(item.to_vec());
+        }
+    }
+    let length = list.len();
+    changed(ctx, key);
+    ctx.client.reply.int(length as i64);
+}
+
+fn lpush(ctx: &mut Ctx, argv: &[&[u8]]) {
+    push(ctx, argv, true, false);
+}
+
+fn rpush(ctx: &mut Ctx, argv: &[&[u8]]) {
+    push(ctx, argv, false, false);
+}
+
+fn lpushx(ctx: &mut Ctx, argv: &[&[u8]]) {
+    push(ctx, argv, true, true);
+}
+
+fn rpushx(ctx: &mut Ctx, argv: &[&[u8]]) {
+    push(ctx, argv, false, true);
+}
+
+/// A non-negative count argument, or `ERR <message>` (Redis's default: `value is out of
+/// range, must be positive`).
+fn positive(ctx: &mut Ctx, arg: &[u8], message: &str) -> Option<i64> {
+    match parse_i64(arg) {
+        None => {
+            ctx.client.reply.error(NOT_INTEGER);
+            None
+        }
+        Some(n) if n < 0 => {
+            ctx.client.reply.error(message);
+            None
+        }
+        Some(n) => Some(n),
+    }
+}
+
+const MUST_BE_POSITIVE: &str = "ERR value is out of range, must be positive";
+
+fn pop(ctx: &mut Ctx, argv: &[&[u8]], front: bool) {
+    if argv.len() > 3 {
+        let name = if front { "lpop" } else { "rpop" };
+        ctx.client.reply.error(&format!(
+            "ERR wrong number of arguments for '{name}' command"
+        ));
+        return;
+    }
+    let count = match argv.get(2) {
+        Some(arg) => match positive(ctx, arg, MUST_BE_POSITIVE) {
+            Some(n) => Some(n as usize),
+            None => return,
+        },
+        None => None,
+    };
+    let key = argv[1];
+    let list = match write_list(ctx, key) {
+        Err(()) => return,
+        Ok(None) => {
+            if count.is_some() {
+                ctx.client.reply.null_array();
+            } else {
+                ctx.client.reply.null();
+            }
+            return;
+        }
+        Ok(Some(l)) => l,
+    };
+    let taken: Vec<Vec<u8>> = match count {
+        Some(0) => Vec::new(),
+        Some(n) => (0..n.min(list.len()))
+            .filter_map(|_| {
+                if front {
+                    list.pop_front()
+                } else {
+                    list.pop_back()
+                }
+            })
+            .collect(),
+        None => (if front {
+            list.pop_front()
+        } else {
+            list.pop_back()
+        })
+        .into_iter()
+        .collect(),
+    };
+    if count == Some(0) {
+        ctx.client.reply.array(0);
+        return;
+    }
+    changed(ctx, key);
+    match count {
+        Some(_) => ctx.client.reply.bulks(taken.iter().map(|v| v.as_slice())),
+        None => ctx.client.reply.bulk(&taken[0]),
+    }
+}
+
+fn lpop(ctx: &mut Ctx, argv: &[&[u8]]) {
+    pop(ctx, argv, true);
+}
+
+fn rpop(ctx: &mut Ctx, argv: &[&[u8]]) {
+    pop(ctx, argv, false);
+}
+
+fn llen(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if let Ok(list) = read_list(ctx, argv[1]) {
+        let length = list.map_or(0, |l| l.len());
+        ctx.client.reply.int(length as i64);
+    }
+}
+
+/// Redis's clamping of a `start..=end` range with negative indexes over `len` items; `None`
+/// for an empty range.
+pub fn clamp_range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
+    let len = len as i64;
+    let mut start = if start < 0 { len + start } else { start };
+    let mut end = if end < 0 { len + end } else { end };
+    if start < 0 {
+        start = 0;
+    }
+    if start > end || start >= len {
+        return None;
+    }
+    if end >= len {
+        end = len - 1;
+    }
+    Some((start as usize, end as usize))
+}
+
+fn lrange(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let (Some(start), Some(end)) = (parse_i64(argv[2]), parse_i64(argv[3])) else {
+        ctx.client.reply.error(NOT_INTEGER);
+        return;
+    };
+    let items: Vec<Vec<u8>> = match read_list(ctx, argv[1]) {
+        Err(()) => return,
+        Ok(None) => Vec::new(),
+        Ok(Some(list)) => match clamp_range(start, end, list.len()) {
+            Some((s, e)) => list.range(s..=e).cloned().collect(),
+            None => Vec::new(),
+        },
+    };
+    ctx.client.reply.bulks(items.iter().map(|v| v.as_slice()));
+}
+
+/// The position of `index` (negative from the end) in a list of `len`.
+fn position(index: i64, len: usize) -> Option<usize> {
+    let i = if index < 0 { len as i64 + index } else { index };
+    (0..len as i64).contains(&i).then_some(i as usize)
+}
+
+fn lindex(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let Some(index) = parse_i64(argv[2]) else {
+        ctx.client.reply.error(NOT_INTEGER);
+        return;
+    };
+    let item = match read_list(ctx, argv[1]) {
+        Err(()) => return,
+        Ok(list) => list.and_then(|l| position(index, l.len()).map(|i| l[i].clone())),
+    };
+    match item {
+        Some(v) => ctx.client.reply.bulk(&v),
+        None => ctx.client.reply.null(),
+    }
+}
+
+fn lset(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let Some(index) = parse_i64(argv[2]) else {
+        ctx.client.reply.error(NOT_INTEGER);
+        return;
+    };
+    let key = argv[1];
+    let list = match write_list(ctx, key) {
+        Err(()) => return,
+        Ok(None) => {
+            ctx.client.reply.error("ERR no such key");
+            return;
+        }
+        Ok(Some(l)) => l,
+    };
+    match position(index, list.len()) {
+        Some(i) => {
+            list[i] = argv[3].to_vec();
+            changed(ctx, key);
+            ctx.client.reply.ok();
+        }
+        None => ctx.client.reply.error("ERR index out of range"),
+    }
+}
+
+fn linsert(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let after = if is(argv[2], "after") {
+        true
+    } else if is(argv[2], "before") {
+        false
+    } else {
+        ctx.client.reply.error(SYNTAX);
+        return;
+    };
+    let key = argv[1];
+    let list = match write_list(ctx, key) {
+        Err(()) => return,
+        Ok(None) => {
+            ctx.client.reply.int(0);
+            return;
+        }
+        Ok(Some(l)) => l,
+    };
+    let Some(at) = list.iter().position(|v| v == argv[3]) else {
+        ctx.client.reply.int(-1);
+        return;
+    };
+    list.insert(if after { at + 1 } else { at }, argv[4].to_vec());
+    let length = list.len();
+    changed(ctx, key);
+    ctx.client.reply.int(length as i64);
+}
+
+fn lrem(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let Some(count) = parse_i64(argv[2]) else {
+        ctx.client.reply.error(NOT_INTEGER);
+        return;
+    };
+    let key = argv[1];
+    let target = argv[3];
+    let list = match write_list(ctx, key) {
+        Err(()) => return,
+        Ok(None) => {
+            ctx.client.reply.int(0);
+            return;
+        }
+        Ok(Some(l)) => l,
+    };
+    let limit = if count == 0 {
+        usize::MAX
+    } else {
+        count.unsigned_abs() as usize
+    };
+    let mut removed = 0;
+    if count >= 0 {
+        let mut i = 0;
+        while i < list.len() && removed < limit {
+            if list[i] == target {
+                list.remove(i);
+                removed += 1;
+            } else {
+                i += 1;
+            }
+        }
+    } else {
+        let mut i = list.len();
+        while i > 0 && removed < limit {
+            i -= 1;
+            if list[i] == target {
+                list.remove(i);
+                removed += 1;
+            }
+        }
+    }
+    if removed > 0 {
+        changed(ctx, key);
+    }
+    ctx.client.reply.int(removed as i64);
+}
+
+fn ltrim(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let (Some(start), Some(end)) = (parse_i64(argv[2]), parse_i64(argv[3])) else {
+        ctx.client.reply.error(NOT_INTEGER);
+        return;
+    };
+    let key = argv[1];
+    let list = match write_list(ctx, key) {
+        Err(()) => return,
+        Ok(None) => {
+            ctx.client.reply.ok();
+            return;
+        }
+        Ok(Some(l)) => l,
+    };
+    match clamp_range(start, end, list.len()) {
+        Some((s, e)) => {
+            list.truncate(e + 1);
+            list.drain(..s);
+        }
+        None => list.clear(),
+    }
+    changed(ctx, key);
+    ctx.client.reply.ok();
+}
+
+fn lpos(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let mut rank: i64 = 1;
+    let mut count: Option<i64> = None;
+    let mut maxlen: i64 = 0;
+    let mut j = 3;
+    while j < argv.len() {
+        let has_value = j + 1 < argv.len();
+        if is(argv[j], "rank") && has_value {
+            let Some(r) = super::int_arg(ctx, argv[j + 1]) else {
+                return;
+            };
+            if r == 0 {
+                ctx.client.reply.error("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list");
+                return;
+            }
+            rank = r;
+        } else if is(argv[j], "count") && has_value {
+            let Some(c) = positive(ctx, argv[j + 1], "ERR COUNT can't be negative") else {
+                return;
+            };
+            count = Some(c);
+        } else if is(argv[j], "maxlen") && has_value {
+            let Some(m) = positive(ctx, argv[j + 1], "ERR MAXLEN can't be negative") else {
+                return;
+            };
+            maxlen = m;
+        } else {
+            ctx.client.reply.error(SYNTAX);
+            return;
+        }
+        j += 2;
+    }
+    let (from_end, rank) = (rank < 0, rank.unsigned_abs());
+    let target = argv[2];
+    let list = match read_list(ctx, argv[1]) {
+        Err(()) => return,
+        Ok(None) => {
+            if count.is_some() {
+                ctx.client.reply.array(0);
+            } else {
+                ctx.client.reply.null();
+            }
+            return;
+        }
+        Ok(Some(l)) => l,
+    };
+    let len = list.len();
+    let mut found = Vec::new();
+    let mut matches = 0u64;
+    for step in 0..len {
+        if maxlen != 0 && step as i64 >= maxlen {
+            break;
+        }
+        let index = if from_end { len - 1 - step } else { step };
+        if list[index] != target {
+            continue;
+        }
+        matches += 1;
+        if matches >= rank {
+            found.push(index as i64);
+            let wanted = count.unwrap_or(1);
+            if wanted != 0 && found.len() as i64 >= wanted {
+                break;
+            }
+        }
+    }
+    match count {
+        Some(_) => {
+            ctx.client.reply.array(found.len());
+            for i in found {
+                ctx.client.reply.int(i);
+            }
+        }
+        None => match found.first() {
+            Some(&i) => ctx.client.reply.int(i),
+            None => ctx.client.reply.null(),
+        },
+    }
+}
+
+fn side(ctx: &mut Ctx, arg: &[u8]) -> Option<bool> {
+    if is(arg, "left") {
+        Some(true)
+    } else if is(arg, "right") {
+        Some(false)
+    } else {
+        ctx.client.reply.error(SYNTAX);
+        None
+    }
+}
+
+/// Pop from `source` (`from_left`) and push onto `destination` (`to_left`), as LMOVE does.
+fn move_item(ctx: &mut Ctx, source: &[u8], destination: &[u8], from_left: bool, to_left: bool) {
+    match write_list(ctx, source) {
+        Err(()) => return,
+        Ok(None) => {
+            ctx.client.reply.null();
+            return;
+        }
+        Ok(Some(_)) => {}
+    }
+    if write_list(ctx, destination).is_err() {
+        return;
+    }
+    let Ok(Some(list)) = write_list(ctx, source) else {
+        return;
+    };
+    let Some(item) = (if from_left {
+        list.pop_front()
+    } else {
+        list.pop_back()
+    }) else {
+        ctx.client.reply.null();
+        return;
+    };
+    changed(ctx, source);
+    let db = ctx.client.db;
+    if !ctx.server.keyspace.exists(db, destination) {
+        ctx.server
+            .keyspace
+            .set(db, destination, Value::List(VecDeque::new()), false);
+    }
+    if let Ok(Some(list)) = write_list(ctx, destination) {
+        if to_left {
+            list.push_front(item.clone());
+        } else {
+            list.push_back(item.clone());
+        }
+    }
+    changed(ctx, destination);
+    ctx.client.reply.bulk(&item);
+}
+
+fn lmove(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let Some(from_left) = side(ctx, argv[3]) else {
+        return;
+    };
+    let Some(to_left) = side(ctx, argv[4]) else {
+        return;
+    };
+    move_item(ctx, argv[1], argv[2], from_left, to_left);
+}
+
+fn rpoplpush(ctx: &mut Ctx, argv: &[&[u8]]) {
+    move_item(ctx, argv[1], argv[2], false, true);
+}

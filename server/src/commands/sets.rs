@@ -1,0 +1,414 @@
+//! Set commands (`t_set.c`).
+
+use super::{int_arg, is, Ctx, Handler, SYNTAX, WRONGTYPE};
+use crate::db::set::Set;
+use crate::db::Value;
+
+pub const HANDLERS: &[(&str, Handler)] = &[
+    ("sadd", sadd),
+    ("srem", srem),
+    ("smembers", smembers),
+    ("sismember", sismember),
+    ("smismember", smismember),
+    ("scard", scard),
+    ("spop", spop),
+    ("srandmember", srandmember),
+    ("smove", smove),
+    ("sinter", sinter),
+    ("sunion", sunion),
+    ("sdiff", sdiff),
+    ("sinterstore", sinterstore),
+    ("sunionstore", sunionstore),
+    ("sdiffstore", sdiffstore),
+    ("sintercard", sintercard),
+];
+
+fn read_set<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a Set>, ()> {
+    let db = ctx.client.db;
+    match ctx.server.keyspace.read(db, key) {
+        None => Ok(None),
+        Some(Value::Set(s)) => Ok(Some(s)),
+        Some(_) => {
+            ctx.client.reply.error(WRONGTYPE);
+            Err(())
+        }
+    }
+}
+
+fn write_set<'a>(ctx: &'a mut Ctx, key: &[u8], create: bool) -> Result<Option<&'a mut Set>, ()> {
+    let db = ctx.client.db;
+    let exists = match ctx.server.keyspace.write(db, key) {
+        None => false,
+        Some(Value::Set(_)) => true,
+        Some(_) => {
+            ctx.client.reply.error(WRONGTYPE);
+            return Err(());
+        }
+    };
+    if !exists {
+        if !create {
+            return Ok(None);
+        }
+        ctx.server
+            .keyspace
+            .set(db, key, Value::Set(Set::default()), false);
+    }
+    match ctx.server.keyspace.write(db, key) {
+        Some(Value::Set(s)) => Ok(Some(s)),
+        _ => Ok(None),
+    }
+}
+
+fn changed(ctx: &mut Ctx, key: &[u8]) {
+    let db = ctx.client.db;
+    let empty = matches!(ctx.server.keyspace.write(db, key), Some(Value::Set(s)) if s.is_empty());
+    if empty {
+        ctx.server.keyspace.delete(db, key);
+    } else {
+        ctx.server.keyspace.modified(db, key);
+    }
+}
+
+fn sadd(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let key = argv[1];
+    let Ok(Some(set)) = write_set(ctx, key, true) else {
+        return;
+    };
+    let added = argv[2..].iter().filter(|m| set.insert(m)).count();
+    changed(ctx, key);
+    ctx.client.reply.int(added as i64);
+}
+
+fn srem(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let key = argv[1];
+    let removed = match write_set(ctx, key, false) {
+        Err(()) => return,
+        Ok(None) => 0,
+        Ok(Some(s)) => argv[2..].iter().filter(|m| s.remove(m)).count(),
+    };
+    if removed > 0 {
+        changed(ctx, key);
+    }
+    ctx.client.reply.int(removed as i64);
+}
+
+fn reply_set(ctx: &mut Ctx, members: &[Vec<u8>]) {
+    ctx.client.reply.set(members.len());
+    for m in members {
+        ctx.client.reply.bulk(m);
+    }
+}
+
+fn smembers(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let members = match read_set(ctx, argv[1]) {
+        Err(()) => return,
+        Ok(s) => s.map(Set::members).unwrap_or_default(),
+    };
+    reply_set(ctx, &members);
+}
+
+fn sismember(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if let Ok(s) = read_set(ctx, argv[1]) {
+        let found = s.is_some_and(|s| s.contains(argv[2]));
+        ctx.client.reply.int(i64::from(found));
+    }
+}
+
+fn smismember(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let found: Vec<bool> = match read_set(ctx, argv[1]) {
+        Err(()) => return,
+        Ok(s) => argv[2..]
+            .iter()
+            .map(|m| s.is_some_and(|s| s.contains(m)))
+            .collect(),
+    };
+    ctx.client.reply.array(found.len());
+    for f in found {
+        ctx.client.reply.int(i64::from(f));
+    }
+}
+
+fn scard(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if let Ok(s) = read_set(ctx, argv[1]) {
+        let length = s.map_or(0, Set::len);
+        ctx.client.reply.int(length as i64);
+    }
+}
+
+/// `count` random distinct members (all when the set is smaller).
+fn pick(ctx: &mut Ctx, members: &mut Vec<Vec<u8>>, count: usize) -> Vec<Vec<u8>> {
+    let mut picked = Vec::new();
+    while picked.len() < count && !members.is_empty() {
+        let i = (ctx.server.random() % members.len() as u64) as usize;
+        picked.push(members.swap_remove(i));
+    }
+    picked
+}
+
+fn spop(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if argv.len() > 3 {
+        ctx.client.reply.error(SYNTAX);
+        return;
+    }
+    let count = match argv.get(2) {
+        None => None,
+        Some(arg) => match crate::util::parse_i64(arg) {
+            Some(n) if n >= 0 => Some(n as usize),
+            Some(_) => {
+                ctx.client
+                    .reply
+                    .error("ERR value is out of range, must be positive");
+                return;
+            }
+            None => {
+                ctx.client.reply.error(super::NOT_INTEGER);
+                return;
+            }
+        },
+    };
+    let key = argv[1];
+    let mut members = match read_set(ctx, key) {
+        Err(()) => return,
+        Ok(None) => {
+            match count {
+                Some(_) => ctx.client.reply.set(0),
+                None => ctx.client.reply.null(),
+            }
+            return;
+        }
+        Ok(Some(s)) => s.members(),
+    };
+    let picked = pick(ctx, &mut members, count.unwrap_or(1));
+    if let Ok(Some(set)) = write_set(ctx, key, false) {
+        for m in &picked {
+            set.remove(m);
+        }
+    }
+    changed(ctx, key);
+    match count {
+        Some(_) => reply_set(ctx, &picked),
+        None => match picked.first() {
+            Some(m) => ctx.client.reply.bulk(m),
+            None => ctx.client.reply.null(),
+        },
+    }
+}
+
+fn srandmember(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if argv.len() > 3 {
+        ctx.client.reply.error(SYNTAX);
+        return;
+    }
+    let count = match argv.get(2) {
+        None => None,
+        Some(arg) => match int_arg(ctx, arg) {
+            Some(n) => Some(n),
+            None => return,
+        },
+    };
+    let mut members = match read_set(ctx, argv[1]) {
+        Err(()) => return,
+        Ok(s) => s.map(Set::members).unwrap_or_default(),
+    };
+    match count {
+        None => match pick(ctx, &mut members, 1).first() {
+            Some(m) => ctx.client.reply.bulk(m),
+            None => ctx.client.reply.null(),
+        },
+        Some(n) if n >= 0 => {
+            let picked = pick(ctx, &mut members, n as usize);
+            ctx.client.reply.bulks(picked.iter().map(|m| m.as_slice()));
+        }
+        Some(n) => {
+            // A negative count allows repeats and always gives |n| members.
+            let wanted = n.unsigned_abs() as usize;
+            let mut picked = Vec::new();
+            while !members.is_empty() && picked.len() < wanted {
+                let i = (ctx.server.random() % members.len() as u64) as usize;
+                picked.push(members[i].clone());
+            }
+            ctx.client.reply.bulks(picked.iter().map(|m| m.as_slice()));
+        }
+    }
+}
+
+fn smove(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let (source, destination, member) = (argv[1], argv[2], argv[3]);
+    let in_source = match read_set(ctx, source) {
+        Err(()) => return,
+        Ok(None) => {
+            ctx.client.reply.int(0);
+            return;
+        }
+        Ok(Some(s)) => s.contains(member),
+    };
+    if read_set(ctx, destination).is_err() {
+        return;
+    }
+    if !in_source {
+        ctx.client.reply.int(0);
+        return;
+    }
+    if source == destination {
+        ctx.client.reply.int(1);
+        return;
+    }
+    if let Ok(Some(s)) = write_set(ctx, source, false) {
+        s.remove(member);
+    }
+    changed(ctx, source);
+    if let Ok(Some(d)) = write_set(ctx, destination, true) {
+        d.insert(member);
+    }
+    changed(ctx, destination);
+    ctx.client.reply.int(1);
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Op {
+    Inter,
+    Union,
+    Diff,
+}
+
+/// The result of an operation over the sets at `keys`, or `None` after WRONGTYPE.
+fn combine(ctx: &mut Ctx, keys: &[&[u8]], op: Op) -> Option<Vec<Vec<u8>>> {
+    let mut sets: Vec<Option<Set>> = Vec::new();
+    for key in keys {
+        match read_set(ctx, key) {
+            Err(()) => return None,
+            Ok(s) => sets.push(s.cloned()),
+        }
+    }
+    let mut result = Set::default();
+    match op {
+        Op::Union => {
+            for s in sets.iter().flatten() {
+                for m in s.members() {
+                    result.insert(&m);
+                }
+            }
+        }
+        Op::Inter => {
+            if sets.iter().any(Option::is_none) {
+                return Some(Vec::new());
+            }
+            let sets: Vec<&Set> = sets.iter().flatten().collect();
+            let smallest = sets.iter().min_by_key(|s| s.len())?;
+            for m in smallest.members() {
+                if sets.iter().all(|s| s.contains(&m)) {
+                    result.insert(&m);
+                }
+            }
+        }
+        Op::Diff => {
+            if let Some(first) = sets.first().and_then(|s| s.as_ref()) {
+                for m in first.members() {
+                    if !sets[1..].iter().flatten().any(|s| s.contains(&m)) {
+                        result.insert(&m);
+                    }
+                }
+            }
+        }
+    }
+    Some(result.members())
+}
+
+fn sinter(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if let Some(m) = combine(ctx, &argv[1..], Op::Inter) {
+        reply_set(ctx, &m);
+    }
+}
+
+fn sunion(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if let Some(m) = combine(ctx, &argv[1..], Op::Union) {
+        reply_set(ctx, &m);
+    }
+}
+
+fn sdiff(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if let Some(m) = combine(ctx, &argv[1..], Op::Diff) {
+        reply_set(ctx, &m);
+    }
+}
+
+fn store(ctx: &mut Ctx, argv: &[&[u8]], op: Op) {
+    let Some(members) = combine(ctx, &argv[2..], op) else {
+        return;
+    };
+    let db = ctx.client.db;
+    let destination = argv[1];
+    ctx.server.keyspace.delete(db, destination);
+    if !members.is_empty() {
+        let mut set = Set::default();
+        for m in &members {
+            set.insert(m);
+        }
+        ctx.server
+            .keyspace
+            .set(db, destination, Value::Set(set), false);
+    }
+    ctx.client.reply.int(members.len() as i64);
+}
+
+fn sinterstore(ctx: &mut Ctx, argv: &[&[u8]]) {
+    store(ctx, argv, Op::Inter);
+}
+
+fn sunionstore(ctx: &mut Ctx, argv: &[&[u8]]) {
+    store(ctx, argv, Op::Union);
+}
+
+fn sdiffstore(ctx: &mut Ctx, argv: &[&[u8]]) {
+    store(ctx, argv, Op::Diff);
+}
+
+fn sintercard(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let Some(numkeys) = int_arg(ctx, argv[1]) else {
+        return;
+    };
+    if numkeys <= 0 {
+        ctx.client
+            .reply
+            .error("ERR numkeys should be greater than 0");
+        return;
+    }
+    let numkeys = numkeys as usize;
+    if numkeys > argv.len() - 2 {
+        ctx.client
+            .reply
+            .error("ERR Number of keys can't be greater than number of args");
+        return;
+    }
+    let mut limit = 0usize;
+    let rest = &argv[2 + numkeys..];
+    let mut j = 0;
+    while j < rest.len() {
+        if is(rest[j], "limit") && j + 1 < rest.len() {
+            match crate::util::parse_i64(rest[j + 1]) {
+                Some(n) if n >= 0 => limit = n as usize,
+                Some(_) => {
+                    ctx.client.reply.error("ERR LIMIT can't be negative");
+                    return;
+                }
+                None => {
+                    ctx.client.reply.error(super::NOT_INTEGER);
+                    return;
+                }
+            }
+            j += 2;
+        } else {
+            ctx.client.reply.error(SYNTAX);
+            return;
+        }
+    }
+    let Some(members) = combine(ctx, &argv[2..2 + numkeys], Op::Inter) else {
+        return;
+    };
+    let count = if limit == 0 {
+        members.len()
+    } else {
+        members.len().min(limit)
+    };
+    ctx.client.reply.int(count as i64);
+}
