@@ -47,6 +47,9 @@ pub struct Client {
     pub last_command: std::rc::Rc<str>,
     /// Inside a script: the calls the script makes are not user commands.
     pub is_script: bool,
+    /// Pub/sub subscriptions, in the order made.
+    pub channels: Vec<Vec<u8>>,
+    pub patterns: Vec<Vec<u8>>,
 }
 
 impl Client {
@@ -71,12 +74,19 @@ impl Client {
             last_interaction: now,
             last_command: std::rc::Rc::from("NULL"),
             is_script: false,
+            channels: Vec::new(),
+            patterns: Vec::new(),
         }
     }
 
     /// Connected over loopback (what `enable-debug-command local` allows).
     pub fn is_local(&self) -> bool {
         self.addr.starts_with("127.") || self.addr.starts_with("[::1]") || self.addr.is_empty()
+    }
+
+    /// In RESP2 a subscribed client may only run the pub/sub commands, PING, QUIT and RESET.
+    pub fn in_pubsub_mode(&self) -> bool {
+        !self.channels.is_empty() || !self.patterns.is_empty()
     }
 
     pub fn resp(&self) -> u8 {

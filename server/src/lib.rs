@@ -12,6 +12,7 @@ pub mod config;
 pub mod db;
 mod info;
 pub mod net;
+pub mod pubsub;
 pub mod resp;
 pub mod server;
 pub mod util;

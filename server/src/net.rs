@@ -248,6 +248,9 @@ fn read_and_process(server: &mut Server, runtime: Option<&mut Runtime>, id: u64)
     } else {
         flush(server, id);
     }
+    for other in std::mem::take(&mut server.pending_flush) {
+        flush(server, other);
+    }
 }
 
 /// Run every complete request in the client's query buffer.
@@ -369,6 +372,12 @@ fn flush(server: &mut Server, id: u64) {
 fn close(server: &mut Server, id: u64) {
     if let Some(client) = server.clients.remove(&id) {
         server.keyspace.unwatch_all(id, &client.watched);
+        for channel in &client.channels {
+            server.pubsub.unsubscribe(id, channel);
+        }
+        for pattern in &client.patterns {
+            server.pubsub.punsubscribe(id, pattern);
+        }
     }
     if let Some(net) = server.net.as_mut() {
         if let Some(mut conn) = net.conns.remove(&id) {

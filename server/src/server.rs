@@ -102,6 +102,10 @@ pub struct Server {
     pub active_expire_enabled: bool,
     /// The TCP port actually listened on.
     pub port: u16,
+    pub pubsub: crate::pubsub::PubSub,
+    /// Clients whose reply buffers other clients wrote into (pub/sub messages): written out
+    /// after the current batch.
+    pub pending_flush: Vec<u64>,
     /// Sockets (`None` for a server without a listener, as in unit tests).
     pub net: Option<crate::net::Net>,
     /// The scripting runtime's figures, refreshed after each script (`INFO memory`).
@@ -133,6 +137,8 @@ impl Server {
             active_expire_enabled: true,
             port: 0,
             net: None,
+            pubsub: Default::default(),
+            pending_flush: Vec::new(),
             lua_memory: 0,
             cached_scripts: 0,
             random_state: seed | 1,

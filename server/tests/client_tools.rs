@@ -25,7 +25,12 @@ fn cli(port: u16, args: &[&str], stdin: &[u8]) -> String {
         .stderr(Stdio::piped())
         .spawn()
         .expect("redis-cli runs");
-    child.stdin.take().expect("stdin").write_all(stdin).expect("write stdin");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin)
+        .expect("write stdin");
     let out = child.wait_with_output().expect("redis-cli ends");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
@@ -40,7 +45,10 @@ fn redis_cli_commands_session_and_pipe() {
     assert_eq!(cli(port, &["set", "k", "v"], b""), "OK\n");
     assert_eq!(cli(port, &["get", "k"], b""), "v\n");
     assert_eq!(cli(port, &["incr", "n"], b""), "1\n");
-    assert_eq!(cli(port, &["eval", "return {1,'a',{ok='x'}}", "0"], b""), "1\na\nx\n");
+    assert_eq!(
+        cli(port, &["eval", "return {1,'a',{ok='x'}}", "0"], b""),
+        "1\na\nx\n"
+    );
     // A session typed on stdin (not a terminal): one reply per line (redis-cli prints an
     // error's text with the extra newline it gives against redis-server too).
     let session = cli(port, &[], b"set a 1\nincrby a 41\nget a\nfoo\n");
@@ -53,7 +61,12 @@ fn redis_cli_commands_session_and_pipe() {
     for i in 0..1000 {
         let (k, v) = (format!("key:{i}"), format!("value:{i}"));
         payload.extend_from_slice(
-            format!("*3\r\n$3\r\nSET\r\n${}\r\n{k}\r\n${}\r\n{v}\r\n", k.len(), v.len()).as_bytes(),
+            format!(
+                "*3\r\n$3\r\nSET\r\n${}\r\n{k}\r\n${}\r\n{v}\r\n",
+                k.len(),
+                v.len()
+            )
+            .as_bytes(),
         );
     }
     let piped = cli(port, &["--pipe"], &payload);
@@ -70,15 +83,42 @@ fn redis_benchmark_runs_against_the_server() {
     }
     let server = support::start("");
     let out = Command::new("redis-benchmark")
-        .args(["-p", &server.port.to_string(), "-n", "2000", "-c", "10", "-q"])
-        .args(["-t", "ping,set,get,incr,lpush,rpush,lpop,rpop,sadd,hset,spop,lrange,mset"])
+        .args([
+            "-p",
+            &server.port.to_string(),
+            "-n",
+            "2000",
+            "-c",
+            "10",
+            "-q",
+        ])
+        .args([
+            "-t",
+            "ping,set,get,incr,lpush,rpush,lpop,rpop,sadd,hset,spop,lrange,mset",
+        ])
         .output()
         .expect("redis-benchmark runs");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
-    for test in ["PING_INLINE", "PING_MBULK", "SET", "GET", "INCR", "LPUSH", "RPUSH", "LPOP", "RPOP", "SADD", "HSET", "SPOP", "LRANGE_100", "MSET"] {
+    for test in [
+        "PING_INLINE",
+        "PING_MBULK",
+        "SET",
+        "GET",
+        "INCR",
+        "LPUSH",
+        "RPUSH",
+        "LPOP",
+        "RPOP",
+        "SADD",
+        "HSET",
+        "SPOP",
+        "LRANGE_100",
+        "MSET",
+    ] {
         assert!(
-            text.lines().any(|l| l.contains(&format!("{test}")) && l.contains("requests per second")),
+            text.lines()
+                .any(|l| l.contains(&format!("{test}")) && l.contains("requests per second")),
             "{test} missing in:\n{text}"
         );
     }

@@ -1,6 +1,6 @@
 //! Connection commands: PING, ECHO, SELECT, AUTH, HELLO, QUIT, RESET and CLIENT.
 
-use super::{int_arg, is, Ctx, Handler, SYNTAX};
+use super::{is, Ctx, Handler, SYNTAX};
 use crate::client::{Client, ReplyMode};
 
 pub const HANDLERS: &[(&str, Handler)] = &[
@@ -23,6 +23,13 @@ pub const HANDLERS: &[(&str, Handler)] = &[
 ];
 
 fn ping(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if argv.len() <= 2 && ctx.client.resp() == 2 && ctx.client.in_pubsub_mode() {
+        let out = &mut ctx.client.reply;
+        out.array(2);
+        out.bulk(b"pong");
+        out.bulk(argv.get(1).copied().unwrap_or(b""));
+        return;
+    }
     match argv.len() {
         1 => ctx.client.reply.status(b"PONG"),
         2 => ctx.client.reply.bulk(argv[1]),
@@ -172,6 +179,12 @@ fn reset(ctx: &mut Ctx, _argv: &[&[u8]]) {
     client.reply_mode = ReplyMode::On;
     client.no_evict = false;
     client.authenticated = ctx.server.config.settings.requirepass.is_none();
+    for channel in std::mem::take(&mut client.channels) {
+        ctx.server.pubsub.unsubscribe(client.id, &channel);
+    }
+    for pattern in std::mem::take(&mut client.patterns) {
+        ctx.server.pubsub.punsubscribe(client.id, &pattern);
+    }
     client.reply.status(b"RESET");
 }
 
@@ -376,29 +389,6 @@ fn client_no_evict(ctx: &mut Ctx, argv: &[&[u8]]) {
     }
 }
 
-fn client_help(ctx: &mut Ctx, _argv: &[&[u8]]) {
-    const LINES: &[&str] = &[
-        "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-        "GETNAME",
-        "    Return the name of the current connection.",
-        "ID",
-        "    Return the ID of the current connection.",
-        "INFO",
-        "    Return information about the current client connection.",
-        "KILL <ip:port>",
-        "    Kill connection made from <ip:port>.",
-        "LIST [options ...]",
-        "    Return information about client connections.",
-        "REPLY (ON|OFF|SKIP)",
-        "    Control the replies sent to the current connection.",
-        "SETNAME <name>",
-        "    Assign the name <name> to the current connection.",
-        "HELP",
-        "    Print this help.",
-    ];
-    let _ = int_arg;
-    ctx.client.reply.array(LINES.len());
-    for line in LINES {
-        ctx.client.reply.status(line.as_bytes());
-    }
+fn client_help(ctx: &mut Ctx, argv: &[&[u8]]) {
+    super::help(ctx, argv, super::help::CLIENT);
 }

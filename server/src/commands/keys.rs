@@ -482,24 +482,6 @@ fn object_freq(ctx: &mut Ctx, argv: &[&[u8]]) {
     ctx.client.reply.error("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
 }
 
-fn object_help(ctx: &mut Ctx, _argv: &[&[u8]]) {
-    const LINES: &[&str] = &[
-        "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-        "ENCODING <key>",
-        "    Return the kind of internal representation used in order to store the value",
-        "    associated with a <key>.",
-        "FREQ <key>",
-        "    Return the access logarithmic access frequency counter associated with a <key>.",
-        "IDLETIME <key>",
-        "    Return the idle time associated with a <key>.",
-        "REFCOUNT <key>",
-        "    Return the number of references of the value associated with the specified",
-        "    <key>.",
-        "HELP",
-        "    Print this help.",
-    ];
-    ctx.client.reply.array(LINES.len());
-    for line in LINES {
-        ctx.client.reply.status(line.as_bytes());
-    }
+fn object_help(ctx: &mut Ctx, argv: &[&[u8]]) {
+    super::help(ctx, argv, super::help::OBJECT);
 }

@@ -5,9 +5,11 @@
 mod admin;
 mod connection;
 mod hashes;
+mod help;
 mod keys;
 mod lists;
 mod multi;
+mod pubsub;
 pub mod scripting;
 mod sets;
 mod strings;
@@ -54,6 +56,7 @@ pub fn handlers() -> Vec<(&'static str, Handler)> {
     all.extend_from_slice(lists::HANDLERS);
     all.extend_from_slice(hashes::HANDLERS);
     all.extend_from_slice(sets::HANDLERS);
+    all.extend_from_slice(pubsub::HANDLERS);
     all
 }
 
@@ -63,6 +66,19 @@ pub const NOT_INTEGER: &str = "ERR value is not an integer or out of range";
 pub const NOT_FLOAT: &str = "ERR value is not a valid float";
 pub const NOAUTH: &str = "NOAUTH Authentication required.";
 pub const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
+
+/// Commands a RESP2 client may run while subscribed.
+const PUBSUB_CONTEXT: &[&str] = &[
+    "ping",
+    "subscribe",
+    "ssubscribe",
+    "unsubscribe",
+    "sunsubscribe",
+    "psubscribe",
+    "punsubscribe",
+    "quit",
+    "reset",
+];
 
 /// Commands a client in `MULTI` runs at once instead of queueing.
 const RUN_IN_MULTI: &[&str] = &["exec", "discard", "multi", "watch", "quit", "reset"];
@@ -125,6 +141,16 @@ pub fn process(ctx: &mut Ctx, argv: &[&[u8]]) {
             reject(ctx, text);
             return;
         }
+    }
+    if ctx.client.resp() == 2
+        && ctx.client.in_pubsub_mode()
+        && !PUBSUB_CONTEXT.contains(&&*full_name)
+    {
+        reject(
+            ctx,
+            &format!("ERR Can't execute '{full_name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"),
+        );
+        return;
     }
     let in_multi = ctx.client.multi.is_some() && !RUN_IN_MULTI.contains(&&*full_name);
     if ctx.server.over_maxmemory() {
@@ -235,4 +261,28 @@ pub fn int_arg(ctx: &mut Ctx, arg: &[u8]) -> Option<i64> {
 /// `SYNTAX` unless every byte matches case-insensitively.
 pub fn is(arg: &[u8], word: &str) -> bool {
     arg.eq_ignore_ascii_case(word.as_bytes())
+}
+
+/// `<COMMAND> HELP`: Redis's header, the command's lines, and the footer (`addReplyHelp`).
+pub fn help(ctx: &mut Ctx, argv: &[&[u8]], lines: &[&str]) {
+    let name = String::from_utf8_lossy(argv[0]).to_ascii_uppercase();
+    let out = &mut ctx.client.reply;
+    out.array(lines.len() + 3);
+    out.status(
+        format!("{name} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:").as_bytes(),
+    );
+    for line in lines {
+        out.status(line.as_bytes());
+    }
+    out.status(b"HELP");
+    out.status(b"    Prints this help.");
+}
+
+/// `unknown subcommand or wrong number of arguments for 'x'. Try CMD HELP.`
+pub fn subcommand_syntax_error(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let sub = String::from_utf8_lossy(&argv[1][..argv[1].len().min(128)]).into_owned();
+    let name = String::from_utf8_lossy(argv[0]).to_ascii_uppercase();
+    ctx.client.reply.error(&format!(
+        "ERR unknown subcommand or wrong number of arguments for '{sub}'. Try {name} HELP."
+    ));
 }

@@ -6,7 +6,7 @@
 //! and gets the reply back as a [`Reply`] read from the bytes the command wrote.
 
 use super::table::Flags;
-use super::{is, Ctx, Handler, SYNTAX};
+use super::{is, Ctx, Handler};
 use crate::client::Client;
 use crate::resp::reply::parse_reply;
 use crate::server::{RunningScript, Server};
@@ -277,29 +277,6 @@ fn script_kill(ctx: &mut Ctx, _argv: &[&[u8]]) {
     }
 }
 
-fn script_help(ctx: &mut Ctx, _argv: &[&[u8]]) {
-    const LINES: &[&str] = &[
-        "SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-        "DEBUG (YES|SYNC|NO)",
-        "    Set the debug mode for subsequent scripts executed.",
-        "EXISTS <sha1> [<sha1> ...]",
-        "    Return information about the existence of the scripts in the script cache.",
-        "FLUSH [ASYNC|SYNC]",
-        "    Flush the Lua scripts cache. Very dangerous on replicas.",
-        "    When called without the optional mode argument, the behavior is determined by the",
-        "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
-        "    * ASYNC: Asynchronously flush the scripts cache.",
-        "    * SYNC: Synchronously flush the scripts cache.",
-        "KILL",
-        "    Kill the currently executing Lua script.",
-        "LOAD <script>",
-        "    Load a script into the scripts cache without executing it.",
-        "HELP",
-        "    Print this help.",
-    ];
-    let _ = SYNTAX;
-    ctx.client.reply.array(LINES.len());
-    for line in LINES {
-        ctx.client.reply.status(line.as_bytes());
-    }
+fn script_help(ctx: &mut Ctx, argv: &[&[u8]]) {
+    super::help(ctx, argv, super::help::SCRIPT);
 }

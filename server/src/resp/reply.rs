@@ -104,6 +104,11 @@ impl ReplyWriter {
         }
     }
 
+    /// A RESP3 push (`>`): out-of-band data such as pub/sub messages.
+    pub fn push(&mut self, len: usize) {
+        self.header(b'>', len as i64);
+    }
+
     pub fn set(&mut self, len: usize) {
         let tag = if self.resp3() { b'~' } else { b'*' };
         self.header(tag, len as i64);

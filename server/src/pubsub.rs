@@ -1,0 +1,106 @@
+//! Publish/subscribe state: which clients listen on which channels and patterns, and the
+//! delivery of a message into their reply buffers (as RESP2 arrays or RESP3 pushes).
+
+use crate::client::Client;
+use crate::db::glob;
+use std::collections::HashMap;
+
+#[derive(Default)]
+pub struct PubSub {
+    /// Subscribers of each channel, in subscription order.
+    channels: HashMap<Vec<u8>, Vec<u64>>,
+    /// Subscribers of each pattern, and the patterns in the order first subscribed.
+    patterns: HashMap<Vec<u8>, Vec<u64>>,
+    pattern_order: Vec<Vec<u8>>,
+}
+
+impl PubSub {
+    pub fn subscribe(&mut self, client: u64, channel: &[u8]) {
+        self.channels
+            .entry(channel.to_vec())
+            .or_default()
+            .push(client);
+    }
+
+    pub fn unsubscribe(&mut self, client: u64, channel: &[u8]) {
+        if let Some(list) = self.channels.get_mut(channel) {
+            list.retain(|&c| c != client);
+            if list.is_empty() {
+                self.channels.remove(channel);
+            }
+        }
+    }
+
+    pub fn psubscribe(&mut self, client: u64, pattern: &[u8]) {
+        let list = self.patterns.entry(pattern.to_vec()).or_default();
+        if list.is_empty() {
+            self.pattern_order.push(pattern.to_vec());
+        }
+        list.push(client);
+    }
+
+    pub fn punsubscribe(&mut self, client: u64, pattern: &[u8]) {
+        if let Some(list) = self.patterns.get_mut(pattern) {
+            list.retain(|&c| c != client);
+            if list.is_empty() {
+                self.patterns.remove(pattern);
+                self.pattern_order.retain(|p| p != pattern);
+            }
+        }
+    }
+
+    /// Channels with subscribers matching `pattern` (all without one).
+    pub fn channels(&self, pattern: Option<&[u8]>) -> Vec<Vec<u8>> {
+        self.channels
+            .keys()
+            .filter(|c| pattern.is_none_or(|p| glob::matches(p, c, false)))
+            .cloned()
+            .collect()
+    }
+
+    pub fn subscriber_count(&self, channel: &[u8]) -> usize {
+        self.channels.get(channel).map_or(0, Vec::len)
+    }
+
+    pub fn pattern_count(&self) -> usize {
+        self.patterns.len()
+    }
+
+    /// Who receives a message on `channel`: (client, the pattern it matched, if any), channel
+    /// subscribers first, then pattern subscribers.
+    pub fn receivers(&self, channel: &[u8]) -> Vec<(u64, Option<Vec<u8>>)> {
+        let mut out: Vec<(u64, Option<Vec<u8>>)> = self
+            .channels
+            .get(channel)
+            .map(|list| list.iter().map(|&c| (c, None)).collect())
+            .unwrap_or_default();
+        for pattern in &self.pattern_order {
+            if glob::matches(pattern, channel, false) {
+                if let Some(list) = self.patterns.get(pattern) {
+                    out.extend(list.iter().map(|&c| (c, Some(pattern.clone()))));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Write a `message` (or `pmessage`) into a subscriber's reply buffer.
+pub fn deliver(client: &mut Client, pattern: Option<&[u8]>, channel: &[u8], message: &[u8]) {
+    let out = &mut client.reply;
+    let len = if pattern.is_some() { 4 } else { 3 };
+    if out.resp3() {
+        out.push(len);
+    } else {
+        out.array(len);
+    }
+    match pattern {
+        Some(p) => {
+            out.bulk(b"pmessage");
+            out.bulk(p);
+        }
+        None => out.bulk(b"message"),
+    }
+    out.bulk(channel);
+    out.bulk(message);
+}
