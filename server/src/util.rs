@@ -143,3 +143,17 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let year = yoe + era * 400 + i64::from(month <= 2);
     (year, month, day)
 }
+
+/// `strtod` as Redis's range parsers use it: leading white space skipped, the rest must all
+/// be the number; an empty string is 0; NaN is refused.
+pub fn parse_f64_loose(s: &[u8]) -> Option<f64> {
+    let trimmed = &s[s
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(s.len())..];
+    if trimmed.is_empty() {
+        return Some(0.0);
+    }
+    let (value, used) = lua_core::tools::strtod(trimmed)?;
+    (used == trimmed.len() && !value.is_nan()).then_some(value)
+}

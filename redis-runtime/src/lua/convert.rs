@@ -133,8 +133,10 @@ pub(crate) fn push_reply(ctx: &mut Ctx, reply: &Reply, resp3: bool) -> Result<()
         Reply::Status(s) => wrapped(ctx, "ok", |ctx| ctx.push_bytes(s).map(drop))?,
         Reply::Error(e) => push_error_table(ctx, e)?,
         Reply::Array(items) => push_sequence(ctx, items, resp3)?,
+        // Maps, sets and verbatim strings start as empty tables and grow as Redis's do
+        // (`lua_newtable`), so `pairs` visits their keys in the same order.
         Reply::Map(pairs) if resp3 => wrapped(ctx, "map", |ctx| {
-            let t = ctx.new_table(0, pairs.len())?;
+            let t = ctx.new_table(0, 0)?;
             for (k, v) in pairs {
                 push_reply(ctx, k, resp3)?;
                 push_reply(ctx, v, resp3)?;
@@ -152,7 +154,7 @@ pub(crate) fn push_reply(ctx: &mut Ctx, reply: &Reply, resp3: bool) -> Result<()
             }
         }
         Reply::Set(items) if resp3 => wrapped(ctx, "set", |ctx| {
-            let t = ctx.new_table(0, items.len())?;
+            let t = ctx.new_table(0, 0)?;
             for item in items {
                 push_reply(ctx, item, resp3)?;
                 ctx.push_bool(true);
@@ -181,11 +183,11 @@ pub(crate) fn push_reply(ctx: &mut Ctx, reply: &Reply, resp3: bool) -> Result<()
             ctx.push_bytes(n)?;
         }
         Reply::Verbatim { format, text } if resp3 => wrapped(ctx, "verbatim_string", |ctx| {
-            let t = ctx.new_table(0, 2)?;
-            ctx.push_bytes(format)?;
-            ctx.set_field(t, "format")?;
+            let t = ctx.new_table(0, 0)?;
             ctx.push_bytes(text)?;
-            ctx.set_field(t, "string")
+            ctx.set_field(t, "string")?;
+            ctx.push_bytes(format)?;
+            ctx.set_field(t, "format")
         })?,
         Reply::Verbatim { text, .. } => {
             ctx.push_bytes(text)?;

@@ -23,6 +23,7 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("debug", debug),
     ("shutdown", shutdown),
     ("memory|usage", memory_usage),
+    ("memory|doctor", memory_doctor),
 ];
 
 fn dbsize(ctx: &mut Ctx, _argv: &[&[u8]]) {
@@ -277,4 +278,14 @@ pub fn section(out: &mut String, title: &str, fields: &[(&str, String)]) {
     for (name, value) in fields {
         let _ = write!(out, "{name}:{value}\r\n");
     }
+}
+
+fn memory_doctor(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    // Redis's doctor looks at allocator fragmentation and peaks too; below 5 MB it declines.
+    let text: &[u8] = if ctx.server.used_memory() < 5 * 1024 * 1024 {
+        b"Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting.\n"
+    } else {
+        b"Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n"
+    };
+    ctx.client.reply.verbatim(text);
 }

@@ -14,6 +14,7 @@ pub mod scripting;
 mod sets;
 mod strings;
 pub mod table;
+mod zsets;
 
 use crate::client::Client;
 use crate::server::Server;
@@ -57,6 +58,7 @@ pub fn handlers() -> Vec<(&'static str, Handler)> {
     all.extend_from_slice(hashes::HANDLERS);
     all.extend_from_slice(sets::HANDLERS);
     all.extend_from_slice(pubsub::HANDLERS);
+    all.extend_from_slice(zsets::HANDLERS);
     all
 }
 

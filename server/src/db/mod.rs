@@ -9,6 +9,7 @@ pub mod glob;
 pub mod hash;
 pub mod set;
 mod value;
+pub mod zset;
 
 pub use dict::Dict;
 pub use value::Value;

@@ -2,6 +2,7 @@
 
 use super::hash::Hash;
 use super::set::Set;
+use super::zset::ZSet;
 use std::collections::VecDeque;
 
 /// A key's value. Strings are bytes; the other types are in their first, plain form here (the
@@ -12,6 +13,7 @@ pub enum Value {
     List(VecDeque<Vec<u8>>),
     Hash(Hash),
     Set(Set),
+    ZSet(ZSet),
 }
 
 /// Longest string Redis still stores as `embstr` (`OBJ_ENCODING_EMBSTR_SIZE_LIMIT`).
@@ -25,6 +27,7 @@ impl Value {
             Value::List(_) => "list",
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
+            Value::ZSet(_) => "zset",
         }
     }
 
@@ -43,6 +46,7 @@ impl Value {
             Value::List(_) => "quicklist",
             Value::Hash(h) => h.encoding(),
             Value::Set(s) => s.encoding(),
+            Value::ZSet(z) => z.encoding(),
         }
     }
 
@@ -57,6 +61,7 @@ impl Value {
                 .map(|(k, v)| k.capacity() + v.capacity() + 48 + ENTRY)
                 .sum(),
             Value::Set(s) => s.members().iter().map(|m| m.len() + 24 + ENTRY).sum(),
+            Value::ZSet(z) => z.iter().map(|(m, _)| 2 * m.len() + 64 + ENTRY).sum(),
         }
     }
 }
