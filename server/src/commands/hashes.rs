@@ -51,7 +51,7 @@ fn write_hash<'a>(ctx: &'a mut Ctx, key: &[u8], create: bool) -> Result<Option<&
         }
         ctx.server
             .keyspace
-            .set(db, key, Value::Hash(Hash::default()), false);
+            .set(db, key, Value::Hash(Box::default()), false);
     }
     match ctx.server.keyspace.write(db, key) {
         Some(Value::Hash(h)) => Ok(Some(h)),

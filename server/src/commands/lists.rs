@@ -76,7 +76,7 @@ fn push(ctx: &mut Ctx, argv: &[&[u8]], front: bool, only_existing: bool) {
         let db = ctx.client.db;
         ctx.server
             .keyspace
-            .set(db, key, Value::List(VecDeque::new()), false);
+            .set(db, key, Value::List(Box::default()), false);
     }
     let Ok(Some(list)) = write_list(ctx, key) else {
         return;
@@ -499,7 +499,7 @@ fn move_item(ctx: &mut Ctx, source: &[u8], destination: &[u8], from_left: bool, 
     if !ctx.server.keyspace.exists(db, destination) {
         ctx.server
             .keyspace
-            .set(db, destination, Value::List(VecDeque::new()), false);
+            .set(db, destination, Value::List(Box::default()), false);
     }
     if let Ok(Some(list)) = write_list(ctx, destination) {
         if to_left {

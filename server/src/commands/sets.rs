@@ -51,7 +51,7 @@ fn write_set<'a>(ctx: &'a mut Ctx, key: &[u8], create: bool) -> Result<Option<&'
         }
         ctx.server
             .keyspace
-            .set(db, key, Value::Set(Set::default()), false);
+            .set(db, key, Value::Set(Box::default()), false);
     }
     match ctx.server.keyspace.write(db, key) {
         Some(Value::Set(s)) => Ok(Some(s)),
@@ -346,7 +346,7 @@ fn store(ctx: &mut Ctx, argv: &[&[u8]], op: Op) {
         }
         ctx.server
             .keyspace
-            .set(db, destination, Value::Set(set), false);
+            .set(db, destination, Value::Set(Box::new(set)), false);
     }
     ctx.client.reply.int(members.len() as i64);
 }

@@ -1,7 +1,7 @@
 //! String commands (`t_string.c`): GET/SET and their variants, counters, ranges.
 
 use super::{is, Ctx, Handler, NOT_FLOAT, NOT_INTEGER, SYNTAX, WRONGTYPE};
-use crate::db::Value;
+use crate::db::{Bytes, Value};
 use crate::util::{format_human_float, parse_f64, parse_i64};
 
 pub const HANDLERS: &[(&str, Handler)] = &[
@@ -29,7 +29,7 @@ pub const HANDLERS: &[(&str, Handler)] = &[
 ];
 
 /// The string at `key`: `Ok(None)` when absent, `Err` (WRONGTYPE written) for another type.
-fn read_string<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a Vec<u8>>, ()> {
+fn read_string<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a [u8]>, ()> {
     let db = ctx.client.db;
     match ctx.server.keyspace.read(db, key) {
         None => Ok(None),
@@ -189,7 +189,7 @@ fn set_generic(
         return;
     }
     let keyspace = &mut ctx.server.keyspace;
-    keyspace.set(db, key, Value::Str(value.to_vec()), options.keep_ttl);
+    keyspace.set(db, key, Value::string(value), options.keep_ttl);
     if let Some(ms) = when {
         keyspace.set_expire(db, key, ms);
     }
@@ -232,7 +232,7 @@ fn getset(ctx: &mut Ctx, argv: &[&[u8]]) {
     let db = ctx.client.db;
     ctx.server
         .keyspace
-        .set(db, argv[1], Value::Str(argv[2].to_vec()), false);
+        .set(db, argv[1], Value::string(argv[2]), false);
 }
 
 fn getdel(ctx: &mut Ctx, argv: &[&[u8]]) {
@@ -250,7 +250,7 @@ fn getex(ctx: &mut Ctx, argv: &[&[u8]]) {
     };
     let key = argv[1];
     let value = match read_string(ctx, key) {
-        Ok(Some(v)) => v.clone(),
+        Ok(Some(v)) => v.to_vec(),
         Ok(None) => {
             ctx.client.reply.null();
             return;
@@ -305,7 +305,7 @@ fn mset_generic(ctx: &mut Ctx, argv: &[&[u8]], nx: bool) {
     for pair in argv[1..].chunks(2) {
         ctx.server
             .keyspace
-            .set(db, pair[0], Value::Str(pair[1].to_vec()), false);
+            .set(db, pair[0], Value::string(pair[1]), false);
     }
     if nx {
         ctx.client.reply.int(1);
@@ -335,7 +335,7 @@ fn check_length(ctx: &mut Ctx, size: i64, append: i64) -> bool {
 }
 
 /// The string at `key` for writing; `Err` after WRONGTYPE.
-fn write_string<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut Vec<u8>>, ()> {
+fn write_string<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut Bytes>, ()> {
     let db = ctx.client.db;
     match ctx.server.keyspace.write(db, key) {
         None => Ok(None),
@@ -356,9 +356,7 @@ fn append(ctx: &mut Ctx, argv: &[&[u8]]) {
     let db = ctx.client.db;
     let length = match current {
         None => {
-            ctx.server
-                .keyspace
-                .set(db, key, Value::Str(tail.to_vec()), false);
+            ctx.server.keyspace.set(db, key, Value::string(tail), false);
             tail.len()
         }
         Some(len) => {
@@ -368,7 +366,7 @@ fn append(ctx: &mut Ctx, argv: &[&[u8]]) {
             let Ok(Some(s)) = write_string(ctx, key) else {
                 return;
             };
-            s.extend_from_slice(tail);
+            s.make_mut().extend_from_slice(tail);
             let length = s.len();
             ctx.server.keyspace.modified(db, key);
             length
@@ -444,15 +442,14 @@ fn setrange(ctx: &mut Ctx, argv: &[&[u8]]) {
     }
     let db = ctx.client.db;
     if current.is_none() {
-        ctx.server
-            .keyspace
-            .set(db, key, Value::Str(Vec::new()), false);
+        ctx.server.keyspace.set(db, key, Value::string(b""), false);
     }
     let Ok(Some(s)) = write_string(ctx, key) else {
         return;
     };
     let offset = offset as usize;
     let end = offset + patch.len();
+    let s = s.make_mut();
     if s.len() < end {
         s.resize(end, 0);
     }
@@ -484,10 +481,13 @@ fn incr_by(ctx: &mut Ctx, key: &[u8], increment: i64) {
     let text = itoa::Buffer::new().format(value).as_bytes().to_vec();
     match write_string(ctx, key) {
         Ok(Some(s)) => {
-            *s = text;
+            *s = Bytes::from_vec(text);
             ctx.server.keyspace.modified(db, key);
         }
-        _ => ctx.server.keyspace.set(db, key, Value::Str(text), false),
+        _ => ctx
+            .server
+            .keyspace
+            .set(db, key, Value::string(&text), false),
     }
     ctx.client.reply.int(value);
 }
@@ -536,8 +536,6 @@ fn incrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) {
     }
     let text = format_human_float(value);
     let db = ctx.client.db;
-    ctx.server
-        .keyspace
-        .set(db, key, Value::Str(text.clone()), true);
+    ctx.server.keyspace.set(db, key, Value::string(&text), true);
     ctx.client.reply.bulk(&text);
 }

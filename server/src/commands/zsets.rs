@@ -59,7 +59,7 @@ fn write_zset<'a>(ctx: &'a mut Ctx, key: &[u8], create: bool) -> Result<Option<&
         }
         ctx.server
             .keyspace
-            .set(db, key, Value::ZSet(ZSet::default()), false);
+            .set(db, key, Value::ZSet(Box::default()), false);
     }
     match ctx.server.keyspace.write(db, key) {
         Some(Value::ZSet(z)) => Ok(Some(z)),
@@ -626,7 +626,7 @@ fn zrangestore(ctx: &mut Ctx, argv: &[&[u8]]) {
         }
         ctx.server
             .keyspace
-            .set(db, destination, Value::ZSet(zset), false);
+            .set(db, destination, Value::ZSet(Box::new(zset)), false);
     }
     ctx.client.reply.int(entries.len() as i64);
 }

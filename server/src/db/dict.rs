@@ -10,8 +10,11 @@
 
 type Link<V> = Option<Box<Node<V>>>;
 
+use super::bytes::Bytes;
+
+/// An entry and its chain link: one allocation holding the key (inline when short) and value.
 struct Node<V> {
-    key: Box<[u8]>,
+    key: Bytes,
     value: V,
     next: Link<V>,
 }
@@ -95,7 +98,7 @@ impl<V> Dict<V> {
         for table in self.live_tables() {
             let mut link = &table.buckets[hash & table.mask()];
             while let Some(node) = link {
-                if &*node.key == key {
+                if *node.key == *key {
                     return Some(&node.value);
                 }
                 link = &node.next;
@@ -115,7 +118,7 @@ impl<V> Dict<V> {
             let mask = table.mask();
             let mut link = &mut table.buckets[hash & mask];
             while let Some(node) = link {
-                if &*node.key == key {
+                if *node.key == *key {
                     return Some(&mut node.value);
                 }
                 link = &mut node.next;
@@ -129,8 +132,8 @@ impl<V> Dict<V> {
     }
 
     /// Insert or replace; gives back the value replaced.
-    pub fn insert(&mut self, key: Box<[u8]>, value: V) -> Option<V> {
-        if let Some(slot) = self.get_mut(&key) {
+    pub fn insert(&mut self, key: &[u8], value: V) -> Option<V> {
+        if let Some(slot) = self.get_mut(key) {
             return Some(std::mem::replace(slot, value));
         }
         self.insert_new(key, value);
@@ -138,9 +141,10 @@ impl<V> Dict<V> {
     }
 
     /// Insert a key known to be absent.
-    pub fn insert_new(&mut self, key: Box<[u8]>, value: V) {
+    pub fn insert_new(&mut self, key: &[u8], value: V) {
         self.grow_if_needed();
-        let hash = self.hash(&key);
+        let hash = self.hash(key);
+        let key = Bytes::new(key);
         let table = if self.is_rehashing() {
             &mut self.tables[1]
         } else {
@@ -152,7 +156,7 @@ impl<V> Dict<V> {
         table.used += 1;
     }
 
-    pub fn remove(&mut self, key: &[u8]) -> Option<(Box<[u8]>, V)> {
+    pub fn remove(&mut self, key: &[u8]) -> Option<(Bytes, V)> {
         self.step();
         let hash = self.hash(key);
         let table_count = if self.is_rehashing() { 2 } else { 1 };
@@ -165,7 +169,7 @@ impl<V> Dict<V> {
             loop {
                 match link {
                     None => break,
-                    Some(node) if &*node.key == key => {
+                    Some(node) if *node.key == *key => {
                         let mut node = link.take()?;
                         *link = node.next.take();
                         table.used -= 1;
@@ -406,19 +410,19 @@ mod tests {
     use super::*;
     use std::collections::HashSet;
 
-    fn key(i: usize) -> Box<[u8]> {
-        format!("key:{i}").into_bytes().into_boxed_slice()
+    fn key(i: usize) -> Vec<u8> {
+        format!("key:{i}").into_bytes()
     }
 
     #[test]
     fn insert_get_remove_through_rehashes() {
         let mut d = Dict::new();
         for i in 0..10_000 {
-            assert!(d.insert(key(i), i).is_none());
+            assert!(d.insert(&key(i), i).is_none());
             assert_eq!(d.get(&key(i / 2)), Some(&(i / 2)));
         }
         assert_eq!(d.len(), 10_000);
-        assert_eq!(d.insert(key(5), 55), Some(5));
+        assert_eq!(d.insert(&key(5), 55), Some(5));
         for i in (0..10_000).step_by(2) {
             assert!(d.remove(&key(i)).is_some());
         }
@@ -439,10 +443,10 @@ mod tests {
     fn growth_is_incremental() {
         let mut d = Dict::new();
         for i in 0..4096 {
-            d.insert(key(i), i);
+            d.insert(&key(i), i);
         }
         while d.rehash(100) {}
-        d.insert(key(5000), 0);
+        d.insert(&key(5000), 0);
         assert!(d.is_rehashing(), "the table doubles by steps");
         assert_eq!(d.iter().count(), 4097);
     }
@@ -451,7 +455,7 @@ mod tests {
     fn scan_visits_every_key_across_resizes() {
         let mut d = Dict::new();
         for i in 0..1000 {
-            d.insert(key(i), i);
+            d.insert(&key(i), i);
         }
         let mut seen = HashSet::new();
         let mut cursor = 0;
@@ -464,7 +468,7 @@ mod tests {
             // Grow the table mid-scan, then shrink it: keys 0..1000 stay throughout.
             if rounds == 50 {
                 for i in 1000..5000 {
-                    d.insert(key(i), i);
+                    d.insert(&key(i), i);
                 }
             }
             if rounds == 400 {
@@ -484,7 +488,7 @@ mod tests {
     fn random_entry_reaches_every_key() {
         let mut d = Dict::new();
         for i in 0..20 {
-            d.insert(key(i), i);
+            d.insert(&key(i), i);
         }
         let mut state = 88172645463325252u64;
         let mut rng = move || {

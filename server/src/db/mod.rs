@@ -4,6 +4,7 @@
 //! Expiry is lazy on access (a key past its time is deleted when a command looks it up) and
 //! active in the periodic task ([`Keyspace::active_expire`]), as Redis does.
 
+pub mod bytes;
 pub mod dict;
 pub mod glob;
 pub mod hash;
@@ -11,6 +12,7 @@ pub mod set;
 mod value;
 pub mod zset;
 
+pub use bytes::Bytes;
 pub use dict::Dict;
 pub use value::Value;
 
@@ -128,7 +130,7 @@ impl Keyspace {
         let d = &mut self.dbs[db];
         match d.keys.get_mut(key) {
             Some(slot) => *slot = value,
-            None => d.keys.insert_new(key.into(), value),
+            None => d.keys.insert_new(key, value),
         }
         if !keep_ttl && !d.expires.is_empty() {
             d.expires.remove(key);
@@ -163,7 +165,7 @@ impl Keyspace {
         let d = &mut self.dbs[db];
         match d.expires.get_mut(key) {
             Some(slot) => *slot = when_ms,
-            None => d.expires.insert_new(key.into(), when_ms),
+            None => d.expires.insert_new(key, when_ms),
         }
         self.modified(db, key);
         false

@@ -1,5 +1,6 @@
 //! The values keys hold.
 
+use super::bytes::Bytes;
 use super::hash::Hash;
 use super::set::Set;
 use super::zset::ZSet;
@@ -9,17 +10,24 @@ use std::collections::VecDeque;
 /// data-type work gives them Redis's compact encodings).
 #[derive(Debug, Clone)]
 pub enum Value {
-    Str(Vec<u8>),
-    List(VecDeque<Vec<u8>>),
-    Hash(Hash),
-    Set(Set),
-    ZSet(ZSet),
+    /// Strings up to 22 bytes are stored inline.
+    Str(Bytes),
+    // The collections are boxed so that a value (and so a keyspace entry) stays small.
+    List(Box<VecDeque<Vec<u8>>>),
+    Hash(Box<Hash>),
+    Set(Box<Set>),
+    ZSet(Box<ZSet>),
 }
 
 /// Longest string Redis still stores as `embstr` (`OBJ_ENCODING_EMBSTR_SIZE_LIMIT`).
 const EMBSTR_LIMIT: usize = 44;
 
 impl Value {
+    /// A string value holding `bytes`.
+    pub fn string(bytes: &[u8]) -> Value {
+        Value::Str(Bytes::new(bytes))
+    }
+
     /// The name `TYPE` replies.
     pub fn type_name(&self) -> &'static str {
         match self {
@@ -54,7 +62,7 @@ impl Value {
     pub fn memory(&self) -> usize {
         const ENTRY: usize = 16;
         match self {
-            Value::Str(s) => s.capacity(),
+            Value::Str(s) => s.heap_size(),
             Value::List(l) => l.iter().map(|e| e.capacity() + 24).sum(),
             Value::Hash(h) => h
                 .iter()
@@ -63,5 +71,13 @@ impl Value {
             Value::Set(s) => s.members().iter().map(|m| m.len() + 24 + ENTRY).sum(),
             Value::ZSet(z) => z.iter().map(|(m, _)| 2 * m.len() + 64 + ENTRY).sum(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_value_is_three_words() {
+        assert_eq!(std::mem::size_of::<super::Value>(), 24);
     }
 }
