@@ -11,6 +11,26 @@ pub struct Multi {
     pub aborted: bool,
 }
 
+/// A client waiting in a blocking command (BLPOP, BLMOVE, BZPOPMIN, ...).
+#[derive(Debug, Clone)]
+pub struct Blocked {
+    pub db: usize,
+    pub keys: Vec<Vec<u8>>,
+    /// When to give up (`None`: a timeout of 0, wait forever).
+    pub deadline: Option<Instant>,
+    /// The command, run again when one of the keys receives data.
+    pub argv: Vec<Vec<u8>>,
+    /// The type the keys must hold for the command to be served (`list`, `zset`).
+    pub wants: &'static str,
+}
+
+/// What a blocking command asks for when it finds no data.
+#[derive(Debug, Clone)]
+pub struct BlockRequest {
+    pub keys: Vec<Vec<u8>>,
+    pub deadline: Option<Instant>,
+}
+
 /// `CLIENT REPLY` modes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReplyMode {
@@ -50,6 +70,12 @@ pub struct Client {
     /// Pub/sub subscriptions, in the order made.
     pub channels: Vec<Vec<u8>>,
     pub patterns: Vec<Vec<u8>>,
+    /// Running the commands of EXEC.
+    pub in_exec: bool,
+    /// Waiting in a blocking command.
+    pub blocked: Option<Blocked>,
+    /// Set by a blocking command that found nothing: the dispatcher then blocks the client.
+    pub block_request: Option<BlockRequest>,
 }
 
 impl Client {
@@ -76,7 +102,15 @@ impl Client {
             is_script: false,
             channels: Vec::new(),
             patterns: Vec::new(),
+            in_exec: false,
+            blocked: None,
+            block_request: None,
         }
+    }
+
+    /// Blocking commands answer at once instead of blocking (inside scripts and MULTI).
+    pub fn may_block(&self) -> bool {
+        !self.is_script && self.multi.is_none() && !self.in_exec
     }
 
     /// Connected over loopback (what `enable-debug-command local` allows).

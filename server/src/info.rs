@@ -52,7 +52,15 @@ pub fn render(server: &Server, client: &Client, args: &[&[u8]]) -> String {
                     ("maxclients", server.config.settings.maxclients.to_string()),
                     ("client_recent_max_input_buffer", "0".into()),
                     ("client_recent_max_output_buffer", "0".into()),
-                    ("blocked_clients", "0".into()),
+                    (
+                        "blocked_clients",
+                        server
+                            .clients
+                            .values()
+                            .filter(|c| c.blocked.is_some())
+                            .count()
+                            .to_string(),
+                    ),
                     ("tracking_clients", "0".into()),
                     ("clients_in_timeout_table", "0".into()),
                 ],

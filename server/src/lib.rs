@@ -6,6 +6,7 @@
 //! runs one on the main thread with the configuration redis-server takes.
 
 pub mod alloc;
+pub mod blocking;
 pub mod client;
 pub mod commands;
 pub mod config;

@@ -79,7 +79,8 @@ pub fn run(server: &mut Server, runtime: &mut Runtime) {
     let mut events = Events::with_capacity(1024);
     let mut next_cron = Instant::now();
     loop {
-        let timeout = next_cron.saturating_duration_since(Instant::now());
+        let wake = crate::blocking::next_deadline(server).map_or(next_cron, |d| d.min(next_cron));
+        let timeout = wake.saturating_duration_since(Instant::now());
         let Some(net) = server.net.as_mut() else {
             return;
         };
@@ -92,6 +93,10 @@ pub fn run(server: &mut Server, runtime: &mut Runtime) {
         net.backlog.extend(events.iter().map(ready));
         while let Some(next) = server.net.as_mut().and_then(|n| n.backlog.pop_front()) {
             handle(server, Some(runtime), next);
+        }
+        for id in crate::blocking::expire_timeouts(server, Instant::now()) {
+            process_input(server, Some(runtime), id);
+            flush(server, id);
         }
         if Instant::now() >= next_cron {
             cron(server);
@@ -190,7 +195,7 @@ fn accept_all(server: &mut Server) {
 
 /// Read what the socket has, then run the complete requests; `runtime` is `None` while a
 /// script is busy (requests then get `BUSY` unless allowed).
-fn read_and_process(server: &mut Server, runtime: Option<&mut Runtime>, id: u64) {
+fn read_and_process(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64) {
     let limit = server.config.settings.client_query_buffer_limit;
     let Some(net) = server.net.as_mut() else {
         return;
@@ -242,11 +247,21 @@ fn read_and_process(server: &mut Server, runtime: Option<&mut Runtime>, id: u64)
     // One time stamp for the batch of requests just read (as Redis caches its clock per
     // event-loop iteration); a script freezes it for its whole run.
     server.keyspace.refresh_time_unless_script();
-    process_input(server, runtime, id);
+    let serve_blocked = runtime.is_some();
+    process_input(server, runtime.as_deref_mut(), id);
     if closed {
         close(server, id);
     } else {
         flush(server, id);
+    }
+    // Clients blocked on keys this batch wrote (not while a script is busy: as in Redis,
+    // they are served once it ends).
+    if serve_blocked {
+        for served in crate::blocking::serve_ready(server) {
+            // Requests it pipelined after the blocking command run now.
+            process_input(server, runtime.as_deref_mut(), served);
+            server.pending_flush.push(served);
+        }
     }
     for other in std::mem::take(&mut server.pending_flush) {
         flush(server, other);
@@ -263,7 +278,11 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
         let Some(conn) = server.net.as_mut().and_then(|n| n.conns.get_mut(&id)) else {
             break;
         };
-        if conn.query.len() < conn.need || client.close_after_reply || client.close_asap {
+        if conn.query.len() < conn.need
+            || client.close_after_reply
+            || client.close_asap
+            || client.blocked.is_some()
+        {
             break;
         }
         let query = std::mem::take(&mut conn.query);
@@ -273,7 +292,11 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
         };
         let mut pos = 0;
         let mut need = 1;
-        while pos < query.len() && !client.close_after_reply && !client.close_asap {
+        while pos < query.len()
+            && !client.close_after_reply
+            && !client.close_asap
+            && client.blocked.is_none()
+        {
             match parse(&query[pos..], limits, &mut args) {
                 Parsed::Incomplete { need: n } => {
                     need = n;
@@ -296,6 +319,7 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
                         };
                         process(&mut ctx, &argv);
                         apply_reply_mode(&mut client, mode, before);
+                        crate::blocking::register_if_requested(server, &mut client, &argv);
                     }
                     pos += consumed;
                 }
@@ -370,7 +394,8 @@ fn flush(server: &mut Server, id: u64) {
 }
 
 fn close(server: &mut Server, id: u64) {
-    if let Some(client) = server.clients.remove(&id) {
+    if let Some(mut client) = server.clients.remove(&id) {
+        crate::blocking::unregister(server, &mut client);
         server.keyspace.unwatch_all(id, &client.watched);
         for channel in &client.channels {
             server.pubsub.unsubscribe(id, channel);

@@ -103,6 +103,8 @@ pub struct Server {
     /// The TCP port actually listened on.
     pub port: u16,
     pub pubsub: crate::pubsub::PubSub,
+    /// Blocked clients by deadline, for timeouts.
+    pub block_deadlines: std::collections::BTreeSet<(std::time::Instant, u64)>,
     /// Clients whose reply buffers other clients wrote into (pub/sub messages): written out
     /// after the current batch.
     pub pending_flush: Vec<u64>,
@@ -138,6 +140,7 @@ impl Server {
             port: 0,
             net: None,
             pubsub: Default::default(),
+            block_deadlines: Default::default(),
             pending_flush: Vec::new(),
             lua_memory: 0,
             cached_scripts: 0,

@@ -22,6 +22,10 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("lpos", lpos),
     ("lmove", lmove),
     ("rpoplpush", rpoplpush),
+    ("blpop", blpop),
+    ("brpop", brpop),
+    ("blmove", blmove),
+    ("brpoplpush", brpoplpush),
 ];
 
 type List = VecDeque<Vec<u8>>;
@@ -524,4 +528,67 @@ fn lmove(ctx: &mut Ctx, argv: &[&[u8]]) {
 
 fn rpoplpush(ctx: &mut Ctx, argv: &[&[u8]]) {
     move_item(ctx, argv[1], argv[2], false, true);
+}
+
+/// BLPOP/BRPOP: pop from the first non-empty list of `keys`, replying `[key, value]`.
+fn blocking_pop(ctx: &mut Ctx, argv: &[&[u8]], front: bool) {
+    let Some(deadline) = super::timeout_arg(ctx, argv[argv.len() - 1]) else {
+        return;
+    };
+    let keys = &argv[1..argv.len() - 1];
+    for key in keys {
+        let item = match write_list(ctx, key) {
+            Err(()) => return,
+            Ok(None) => continue,
+            Ok(Some(list)) => {
+                if front {
+                    list.pop_front()
+                } else {
+                    list.pop_back()
+                }
+            }
+        };
+        if let Some(item) = item {
+            changed(ctx, key);
+            let out = &mut ctx.client.reply;
+            out.array(2);
+            out.bulk(key);
+            out.bulk(&item);
+            return;
+        }
+    }
+    super::block_or_answer(ctx, keys, deadline, true);
+}
+
+fn blpop(ctx: &mut Ctx, argv: &[&[u8]]) {
+    blocking_pop(ctx, argv, true);
+}
+
+fn brpop(ctx: &mut Ctx, argv: &[&[u8]]) {
+    blocking_pop(ctx, argv, false);
+}
+
+fn blocking_move(ctx: &mut Ctx, argv: &[&[u8]], from_left: bool, to_left: bool, timeout: &[u8]) {
+    let Some(deadline) = super::timeout_arg(ctx, timeout) else {
+        return;
+    };
+    match write_list(ctx, argv[1]) {
+        Err(()) => {}
+        Ok(Some(_)) => move_item(ctx, argv[1], argv[2], from_left, to_left),
+        Ok(None) => super::block_or_answer(ctx, &argv[1..2], deadline, false),
+    }
+}
+
+fn blmove(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let Some(from_left) = side(ctx, argv[3]) else {
+        return;
+    };
+    let Some(to_left) = side(ctx, argv[4]) else {
+        return;
+    };
+    blocking_move(ctx, argv, from_left, to_left, argv[5]);
+}
+
+fn brpoplpush(ctx: &mut Ctx, argv: &[&[u8]]) {
+    blocking_move(ctx, argv, false, true, argv[3]);
 }

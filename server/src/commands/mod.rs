@@ -288,3 +288,44 @@ pub fn subcommand_syntax_error(ctx: &mut Ctx, argv: &[&[u8]]) {
         "ERR unknown subcommand or wrong number of arguments for '{sub}'. Try {name} HELP."
     ));
 }
+
+/// A blocking command's timeout in seconds (fractions allowed): `None` written as an error;
+/// `Some(None)` for 0 (wait forever); `Some(Some(deadline))` otherwise.
+pub fn timeout_arg(ctx: &mut Ctx, arg: &[u8]) -> Option<Option<std::time::Instant>> {
+    let Some(seconds) = crate::util::parse_f64(arg).filter(|s| s.is_finite()) else {
+        ctx.client
+            .reply
+            .error("ERR timeout is not a float or out of range");
+        return None;
+    };
+    let millis = (seconds * 1000.0).ceil();
+    if millis < 0.0 {
+        ctx.client.reply.error("ERR timeout is negative");
+        return None;
+    }
+    if millis == 0.0 {
+        return Some(None);
+    }
+    let wait = std::time::Duration::from_millis(millis.min(1e15) as u64);
+    Some(Some(std::time::Instant::now() + wait))
+}
+
+/// A blocking command found no data: block (the dispatcher registers the client), or, where
+/// clients may not block (scripts, MULTI), answer as a timeout would.
+pub fn block_or_answer(
+    ctx: &mut Ctx,
+    keys: &[&[u8]],
+    deadline: Option<std::time::Instant>,
+    null_array: bool,
+) {
+    if ctx.client.may_block() {
+        ctx.client.block_request = Some(crate::client::BlockRequest {
+            keys: keys.iter().map(|k| k.to_vec()).collect(),
+            deadline,
+        });
+    } else if null_array {
+        ctx.client.reply.null_array();
+    } else {
+        ctx.client.reply.null();
+    }
+}

@@ -43,6 +43,7 @@ fn exec(ctx: &mut Ctx, _argv: &[&[u8]]) {
         return;
     }
     ctx.client.reply.array(multi.queued.len());
+    ctx.client.in_exec = true;
     for argv in &multi.queued {
         let args: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
         let found = ctx
@@ -56,6 +57,7 @@ fn exec(ctx: &mut Ctx, _argv: &[&[u8]]) {
             None => ctx.client.reply.error("ERR unknown command"),
         }
     }
+    ctx.client.in_exec = false;
 }
 
 fn discard(ctx: &mut Ctx, _argv: &[&[u8]]) {

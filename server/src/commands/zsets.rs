@@ -29,6 +29,8 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("zremrangebylex", zremrangebylex),
     ("zpopmin", zpopmin),
     ("zpopmax", zpopmax),
+    ("bzpopmin", bzpopmin),
+    ("bzpopmax", bzpopmax),
 ];
 
 fn read_zset<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a ZSet>, ()> {
@@ -728,4 +730,48 @@ fn zpopmin(ctx: &mut Ctx, argv: &[&[u8]]) {
 
 fn zpopmax(ctx: &mut Ctx, argv: &[&[u8]]) {
     pop(ctx, argv, true);
+}
+
+/// BZPOPMIN/BZPOPMAX: pop from the first non-empty sorted set, replying `[key, member, score]`.
+fn blocking_pop(ctx: &mut Ctx, argv: &[&[u8]], max: bool) {
+    let Some(deadline) = super::timeout_arg(ctx, argv[argv.len() - 1]) else {
+        return;
+    };
+    let keys = &argv[1..argv.len() - 1];
+    for key in keys {
+        let taken = match write_zset(ctx, key, false) {
+            Err(()) => return,
+            Ok(None) => continue,
+            Ok(Some(z)) => {
+                let first = if max {
+                    z.iter().next_back()
+                } else {
+                    z.iter().next()
+                };
+                let entry = first.map(|(m, s)| (m.to_vec(), s));
+                if let Some((m, _)) = &entry {
+                    z.remove(m);
+                }
+                entry
+            }
+        };
+        if let Some((member, score)) = taken {
+            changed(ctx, key);
+            let out = &mut ctx.client.reply;
+            out.array(3);
+            out.bulk(key);
+            out.bulk(&member);
+            out.double(score);
+            return;
+        }
+    }
+    super::block_or_answer(ctx, keys, deadline, true);
+}
+
+fn bzpopmin(ctx: &mut Ctx, argv: &[&[u8]]) {
+    blocking_pop(ctx, argv, false);
+}
+
+fn bzpopmax(ctx: &mut Ctx, argv: &[&[u8]]) {
+    blocking_pop(ctx, argv, true);
 }

@@ -54,6 +54,10 @@ pub struct Keyspace {
     /// Writes since the last save.
     pub dirty: u64,
     pub stats: KeyStats,
+    /// Clients blocked on each (db, key), first come first served, and the keys written since
+    /// they were last served.
+    blockers: HashMap<(usize, Vec<u8>), std::collections::VecDeque<u64>>,
+    pub ready_keys: Vec<(usize, Vec<u8>)>,
     /// Clients watching each (db, key), and those whose watched keys changed.
     watchers: HashMap<(usize, Vec<u8>), Vec<u64>>,
     dirty_watchers: HashSet<u64>,
@@ -69,6 +73,8 @@ impl Keyspace {
             stats: KeyStats::default(),
             watchers: HashMap::new(),
             dirty_watchers: HashSet::new(),
+            blockers: HashMap::new(),
+            ready_keys: Vec::new(),
         }
     }
 
@@ -180,10 +186,42 @@ impl Keyspace {
         removed
     }
 
-    /// A key was written: count it and tell its watchers.
+    /// A key was written: count it, tell its watchers, and wake clients blocked on it.
     pub fn modified(&mut self, db: usize, key: &[u8]) {
         self.dirty += 1;
         self.touch_watched(db, key);
+        if !self.blockers.is_empty() {
+            let entry = (db, key.to_vec());
+            if self.blockers.contains_key(&entry) && !self.ready_keys.contains(&entry) {
+                self.ready_keys.push(entry);
+            }
+        }
+    }
+
+    /// `client` waits for data at `key`.
+    pub fn block(&mut self, client: u64, db: usize, key: &[u8]) {
+        self.blockers
+            .entry((db, key.to_vec()))
+            .or_default()
+            .push_back(client);
+    }
+
+    pub fn unblock(&mut self, client: u64, db: usize, key: &[u8]) {
+        let entry = (db, key.to_vec());
+        if let Some(queue) = self.blockers.get_mut(&entry) {
+            queue.retain(|&c| c != client);
+            if queue.is_empty() {
+                self.blockers.remove(&entry);
+            }
+        }
+    }
+
+    /// The clients blocked on `key`, in the order they blocked.
+    pub fn blocked_on(&self, db: usize, key: &[u8]) -> Vec<u64> {
+        self.blockers
+            .get(&(db, key.to_vec()))
+            .map(|q| q.iter().copied().collect())
+            .unwrap_or_default()
     }
 
     fn touch_watched(&mut self, db: usize, key: &[u8]) {

@@ -1,0 +1,133 @@
+//! Clients blocked in BLPOP, BLMOVE, BZPOPMIN and the like: registering them on their keys,
+//! serving them in the order they blocked when a key receives data (by running their command
+//! again), and answering those whose timeout passes.
+
+use crate::client::{Blocked, Client};
+use crate::commands::{process, Ctx};
+use crate::server::Server;
+use std::time::Instant;
+
+/// The type of key a blocking command waits for.
+fn wanted_type(command: &[u8]) -> &'static str {
+    if command.len() > 1 && command[1].eq_ignore_ascii_case(&b'z') {
+        "zset"
+    } else {
+        "list"
+    }
+}
+
+/// After a command ran: if it asked to block, register the client on its keys.
+/// Returns whether the client is now blocked.
+pub fn register_if_requested(server: &mut Server, client: &mut Client, argv: &[&[u8]]) -> bool {
+    let Some(request) = client.block_request.take() else {
+        return false;
+    };
+    for key in &request.keys {
+        server.keyspace.block(client.id, client.db, key);
+    }
+    if let Some(deadline) = request.deadline {
+        server.block_deadlines.insert((deadline, client.id));
+    }
+    client.blocked = Some(Blocked {
+        db: client.db,
+        keys: request.keys,
+        deadline: request.deadline,
+        argv: argv.iter().map(|a| a.to_vec()).collect(),
+        wants: wanted_type(argv[0]),
+    });
+    true
+}
+
+/// Take a client out of every blocking registry.
+pub fn unregister(server: &mut Server, client: &mut Client) -> Option<Blocked> {
+    let blocked = client.blocked.take()?;
+    for key in &blocked.keys {
+        server.keyspace.unblock(client.id, blocked.db, key);
+    }
+    if let Some(deadline) = blocked.deadline {
+        server.block_deadlines.remove(&(deadline, client.id));
+    }
+    Some(blocked)
+}
+
+/// Serve the clients blocked on keys that received data; the ids of those served.
+pub fn serve_ready(server: &mut Server) -> Vec<u64> {
+    let mut served = Vec::new();
+    // Bounded: each round serves at least one client or ends.
+    for _ in 0..10_000 {
+        let ready = std::mem::take(&mut server.keyspace.ready_keys);
+        if ready.is_empty() {
+            break;
+        }
+        for (db, key) in ready {
+            for id in server.keyspace.blocked_on(db, &key) {
+                let holds = server
+                    .keyspace
+                    .dbs
+                    .get(db)
+                    .and_then(|d| d.keys.get(&key))
+                    .map(|v| v.type_name());
+                let Some(mut client) = server.clients.remove(&id) else {
+                    continue;
+                };
+                let wants = client.blocked.as_ref().map(|b| b.wants);
+                if holds.is_none() || holds != wants {
+                    server.clients.insert(id, client);
+                    break;
+                }
+                if let Some(blocked) = unregister(server, &mut client) {
+                    let argv: Vec<&[u8]> = blocked.argv.iter().map(Vec::as_slice).collect();
+                    let db_before = client.db;
+                    client.db = blocked.db;
+                    let mut ctx = Ctx {
+                        server,
+                        client: &mut client,
+                        runtime: None,
+                    };
+                    process(&mut ctx, &argv);
+                    // Still nothing for it (another waiter took the data): wait again, keeping
+                    // the original deadline.
+                    if let Some(mut request) = client.block_request.take() {
+                        request.deadline = blocked.deadline;
+                        client.block_request = Some(request);
+                        register_if_requested(server, &mut client, &argv);
+                    } else {
+                        served.push(id);
+                    }
+                    client.db = db_before;
+                }
+                server.clients.insert(id, client);
+            }
+        }
+    }
+    served
+}
+
+/// Answer the blocked clients whose deadline passed (a null array, as Redis replies on a
+/// timeout); the ids answered.
+pub fn expire_timeouts(server: &mut Server, now: Instant) -> Vec<u64> {
+    let due: Vec<(Instant, u64)> = server
+        .block_deadlines
+        .iter()
+        .take_while(|(deadline, _)| *deadline <= now)
+        .copied()
+        .collect();
+    let mut answered = Vec::new();
+    for (_, id) in due {
+        let Some(mut client) = server.clients.remove(&id) else {
+            server.block_deadlines.retain(|(_, c)| *c != id);
+            continue;
+        };
+        if unregister(server, &mut client).is_some() {
+            client.reply.null_array();
+            answered.push(id);
+        }
+        server.clients.insert(id, client);
+    }
+    answered
+}
+
+/// The earliest blocked client's deadline.
+pub fn next_deadline(server: &Server) -> Option<Instant> {
+    server.block_deadlines.iter().next().map(|(d, _)| *d)
+}

@@ -1,0 +1,109 @@
+//! Blocking commands: served in the order clients blocked when data arrives (from a push, a
+//! transaction or a script), timeouts answered with a null array, non-blocking inside MULTI.
+//! Expected replies are redis-server 7.0.15's.
+
+mod support;
+
+use std::time::{Duration, Instant};
+use support::{start, Client};
+
+fn read(c: &mut Client) -> String {
+    String::from_utf8_lossy(&c.read_reply(Duration::from_secs(5))).into_owned()
+}
+
+/// Wait (bounded) until the server reports `n` blocked clients... we have no INFO field for
+/// it yet, so give the blocking commands a moment to arrive.
+fn settle() {
+    std::thread::sleep(Duration::from_millis(100));
+}
+
+#[test]
+fn waiters_are_served_in_order_by_pushes_transactions_and_scripts() {
+    let server = start("");
+    let (mut a, mut b, mut pusher) = (
+        Client::connect(server.port),
+        Client::connect(server.port),
+        Client::connect(server.port),
+    );
+    a.send(&["BLPOP", "q1", "q2", "0"]);
+    settle();
+    b.send(&["BLPOP", "q2", "0"]);
+    settle();
+    assert_eq!(pusher.call(&["RPUSH", "q2", "x", "y"]), ":2\r\n");
+    assert_eq!(read(&mut a), "*2\r\n$2\r\nq2\r\n$1\r\nx\r\n");
+    assert_eq!(read(&mut b), "*2\r\n$2\r\nq2\r\n$1\r\ny\r\n");
+    // A transaction and a script wake waiters too.
+    a.send(&["BRPOP", "t", "0"]);
+    settle();
+    assert_eq!(pusher.call(&["MULTI"]), "+OK\r\n");
+    assert_eq!(pusher.call(&["LPUSH", "t", "m"]), "+QUEUED\r\n");
+    assert_eq!(pusher.call(&["EXEC"]), "*1\r\n:1\r\n");
+    assert_eq!(read(&mut a), "*2\r\n$1\r\nt\r\n$1\r\nm\r\n");
+    b.send(&["BLMOVE", "src", "dst", "LEFT", "RIGHT", "0"]);
+    settle();
+    assert_eq!(
+        pusher.call(&[
+            "EVAL",
+            "return redis.call('rpush', KEYS[1], 'z')",
+            "1",
+            "src"
+        ]),
+        ":1\r\n"
+    );
+    assert_eq!(read(&mut b), "$1\r\nz\r\n");
+    assert_eq!(
+        pusher.call(&["LRANGE", "dst", "0", "-1"]),
+        "*1\r\n$1\r\nz\r\n"
+    );
+    // Sorted sets.
+    a.send(&["BZPOPMIN", "z", "0"]);
+    settle();
+    assert_eq!(pusher.call(&["ZADD", "z", "2", "b", "1", "a"]), ":2\r\n");
+    assert_eq!(read(&mut a), "*3\r\n$1\r\nz\r\n$1\r\na\r\n$1\r\n1\r\n");
+    server.stop();
+}
+
+#[test]
+fn timeouts_and_non_blocking_contexts() {
+    let server = start("");
+    let mut c = Client::connect(server.port);
+    let started = Instant::now();
+    c.send(&["BLPOP", "nothing", "0.2"]);
+    assert_eq!(read(&mut c), "*-1\r\n");
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(190) && waited < Duration::from_secs(3),
+        "{waited:?}"
+    );
+    c.send(&["BLMOVE", "nothing", "x", "LEFT", "LEFT", "0.1"]);
+    assert_eq!(read(&mut c), "*-1\r\n");
+    assert_eq!(
+        c.call(&["BLPOP", "k", "-1"]),
+        "-ERR timeout is negative\r\n"
+    );
+    assert_eq!(
+        c.call(&["BLPOP", "k", "abc"]),
+        "-ERR timeout is not a float or out of range\r\n"
+    );
+    // Inside MULTI and scripts a blocking command answers at once.
+    assert_eq!(c.call(&["MULTI"]), "+OK\r\n");
+    assert_eq!(c.call(&["BLPOP", "k", "0"]), "+QUEUED\r\n");
+    assert_eq!(
+        c.call(&["BLMOVE", "k", "x", "LEFT", "LEFT", "0"]),
+        "+QUEUED\r\n"
+    );
+    assert_eq!(c.call(&["EXEC"]), "*2\r\n*-1\r\n$-1\r\n");
+    // Blocking commands are refused in scripts altogether (no-script).
+    assert_eq!(
+        c.call(&["EVAL", "return redis.call('blpop', 'k', 0)", "0"]),
+        "-ERR This Redis command is not allowed from script script: a81e3ab411a00f657652825e230ac5a481d1936e, on @user_script:1.\r\n"
+    );
+    // A client that blocks keeps its pipelined requests until it is served.
+    c.write_raw(b"*3\r\n$5\r\nBLPOP\r\n$1\r\nq\r\n$1\r\n0\r\n*1\r\n$4\r\nPING\r\n");
+    settle();
+    let mut other = Client::connect(server.port);
+    assert_eq!(other.call(&["RPUSH", "q", "v"]), ":1\r\n");
+    assert_eq!(read(&mut c), "*2\r\n$1\r\nq\r\n$1\r\nv\r\n");
+    assert_eq!(read(&mut c), "+PONG\r\n");
+    server.stop();
+}
