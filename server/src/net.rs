@@ -100,6 +100,11 @@ pub fn run(server: &mut Server, runtime: &mut Runtime) {
         }
         if Instant::now() >= next_cron {
             cron(server);
+            // Notifications of keys the periodic task expired.
+            crate::pubsub::publish_events(server, None);
+            for id in std::mem::take(&mut server.pending_flush) {
+                flush(server, id);
+            }
             next_cron =
                 Instant::now() + Duration::from_millis(1000 / u64::from(server.config.settings.hz));
         }

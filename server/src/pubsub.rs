@@ -104,3 +104,42 @@ pub fn deliver(client: &mut Client, pattern: Option<&[u8]>, channel: &[u8], mess
     out.bulk(channel);
     out.bulk(message);
 }
+
+/// Publish `message` on `channel` to every subscriber: clients resting in `server.clients`
+/// (queued for writing), and `current`, the client running a command, if it subscribed.
+/// Returns how many received it.
+pub fn publish(
+    server: &mut crate::server::Server,
+    mut current: Option<&mut Client>,
+    channel: &[u8],
+    message: &[u8],
+) -> usize {
+    let receivers = server.pubsub.receivers(channel);
+    for (id, pattern) in &receivers {
+        match current.as_deref_mut() {
+            Some(c) if c.id == *id && !c.is_script => {
+                deliver(c, pattern.as_deref(), channel, message)
+            }
+            _ => {
+                if let Some(client) = server.clients.get_mut(id) {
+                    deliver(client, pattern.as_deref(), channel, message);
+                    server.pending_flush.push(*id);
+                }
+            }
+        }
+    }
+    receivers.len()
+}
+
+/// Publish the keyspace notifications queued by the last command (or the periodic task).
+pub fn publish_events(server: &mut crate::server::Server, mut current: Option<&mut Client>) {
+    if server.keyspace.events.is_empty() {
+        return;
+    }
+    let flags = server.keyspace.notify_flags;
+    for event in std::mem::take(&mut server.keyspace.events) {
+        for (channel, message) in crate::db::notify::messages(flags, &event) {
+            publish(server, current.as_deref_mut(), &channel, &message);
+        }
+    }
+}

@@ -146,10 +146,17 @@ impl Server {
             cached_scripts: 0,
             random_state: seed | 1,
         };
+        server.apply_config();
         server.run_id = (0..40)
             .map(|_| char::from(b"0123456789abcdef"[(server.random() % 16) as usize]))
             .collect();
         server
+    }
+
+    /// Bring the parts that cache configuration up to date after a change.
+    pub fn apply_config(&mut self) {
+        self.keyspace.notify_flags =
+            crate::db::notify::parse_flags(&self.config.settings.notify_keyspace_events);
     }
 
     /// A fast pseudo-random number (xorshift64*), for sampling and `RANDOMKEY`.
@@ -217,6 +224,8 @@ impl Server {
                 return false;
             };
             self.keyspace.delete(db, &key);
+            self.keyspace
+                .notify(crate::db::notify::class::EVICTED, "evicted", db, &key);
             self.stats.evicted_keys += 1;
         }
         !self.over_maxmemory()

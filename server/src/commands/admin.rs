@@ -94,7 +94,10 @@ fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) {
     }
     let pairs: Vec<(&[u8], &[u8])> = argv[2..].chunks(2).map(|p| (p[0], p[1])).collect();
     match ctx.server.config.set_many(&pairs) {
-        Ok(()) => ctx.client.reply.ok(),
+        Ok(()) => {
+            ctx.server.apply_config();
+            ctx.client.reply.ok()
+        }
         Err(text) => ctx.client.reply.error(&text),
     }
 }

@@ -2,6 +2,7 @@
 
 use super::{Ctx, Handler, WRONGTYPE};
 use crate::db::hash::Hash;
+use crate::db::notify::class;
 use crate::db::Value;
 use crate::util::{format_human_float, parse_f64, parse_i64};
 
@@ -60,11 +61,15 @@ fn write_hash<'a>(ctx: &'a mut Ctx, key: &[u8], create: bool) -> Result<Option<&
 }
 
 /// After a change: delete an emptied hash, else tell watchers.
-fn changed(ctx: &mut Ctx, key: &[u8]) {
+fn changed(ctx: &mut Ctx, key: &[u8], event: Option<&'static str>) {
     let db = ctx.client.db;
-    let empty = matches!(ctx.server.keyspace.write(db, key), Some(Value::Hash(h)) if h.is_empty());
+    if let Some(event) = event {
+        ctx.server.keyspace.notify(class::HASH, event, db, key);
+    }
+    let empty = matches!(ctx.server.keyspace.write(db, key), Some(Value::Hash(v)) if v.is_empty());
     if empty {
         ctx.server.keyspace.delete(db, key);
+        ctx.server.keyspace.notify(class::GENERIC, "del", db, key);
     } else {
         ctx.server.keyspace.modified(db, key);
     }
@@ -85,7 +90,7 @@ fn set_fields(ctx: &mut Ctx, argv: &[&[u8]], name: &str) -> Option<i64> {
         .chunks(2)
         .filter(|pair| hash.set(pair[0], pair[1].to_vec()))
         .count();
-    changed(ctx, key);
+    changed(ctx, key, Some("hset"));
     Some(added as i64)
 }
 
@@ -111,7 +116,7 @@ fn hsetnx(ctx: &mut Ctx, argv: &[&[u8]]) {
         return;
     }
     hash.set(argv[2], argv[3].to_vec());
-    changed(ctx, key);
+    changed(ctx, key, Some("hset"));
     ctx.client.reply.int(1);
 }
 
@@ -151,7 +156,7 @@ fn hdel(ctx: &mut Ctx, argv: &[&[u8]]) {
         Ok(Some(h)) => argv[2..].iter().filter(|f| h.remove(f)).count(),
     };
     if removed > 0 {
-        changed(ctx, key);
+        changed(ctx, key, Some("hdel"));
     }
     ctx.client.reply.int(removed as i64);
 }
@@ -226,7 +231,7 @@ fn hincrby(ctx: &mut Ctx, argv: &[&[u8]]) {
             Some(n) => n,
             None => {
                 ctx.client.reply.error("ERR hash value is not an integer");
-                changed(ctx, key);
+                changed(ctx, key, None);
                 return;
             }
         },
@@ -235,11 +240,11 @@ fn hincrby(ctx: &mut Ctx, argv: &[&[u8]]) {
         ctx.client
             .reply
             .error("ERR increment or decrement would overflow");
-        changed(ctx, key);
+        changed(ctx, key, None);
         return;
     };
     hash.set(argv[2], value.to_string().into_bytes());
-    changed(ctx, key);
+    changed(ctx, key, Some("hincrby"));
     ctx.client.reply.int(value);
 }
 
@@ -258,7 +263,7 @@ fn hincrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) {
             Some(n) => n,
             None => {
                 ctx.client.reply.error("ERR hash value is not a float");
-                changed(ctx, key);
+                changed(ctx, key, None);
                 return;
             }
         },
@@ -268,11 +273,11 @@ fn hincrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) {
         ctx.client
             .reply
             .error("ERR increment would produce NaN or Infinity");
-        changed(ctx, key);
+        changed(ctx, key, None);
         return;
     }
     let text = format_human_float(value);
     hash.set(argv[2], text.clone());
-    changed(ctx, key);
+    changed(ctx, key, Some("hincrbyfloat"));
     ctx.client.reply.bulk(&text);
 }

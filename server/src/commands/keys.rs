@@ -3,6 +3,7 @@
 
 use super::{int_arg, is, Ctx, Handler, NOT_INTEGER, SYNTAX};
 use crate::db::glob;
+use crate::db::notify::class;
 use crate::util::parse_i64;
 
 pub const HANDLERS: &[(&str, Handler)] = &[
@@ -36,10 +37,13 @@ pub const HANDLERS: &[(&str, Handler)] = &[
 
 fn del(ctx: &mut Ctx, argv: &[&[u8]]) {
     let db = ctx.client.db;
-    let deleted = argv[1..]
-        .iter()
-        .filter(|key| ctx.server.keyspace.delete(db, key).is_some())
-        .count();
+    let mut deleted = 0;
+    for key in &argv[1..] {
+        if ctx.server.keyspace.delete(db, key).is_some() {
+            ctx.server.keyspace.notify(class::GENERIC, "del", db, key);
+            deleted += 1;
+        }
+    }
     ctx.client.reply.int(deleted as i64);
 }
 
@@ -94,6 +98,8 @@ fn rename_generic(ctx: &mut Ctx, argv: &[&[u8]], nx: bool) {
     if let Some(when) = expire {
         keyspace.set_expire(db, to, when);
     }
+    keyspace.notify(class::GENERIC, "rename_from", db, from);
+    keyspace.notify(class::GENERIC, "rename_to", db, to);
     if nx {
         ctx.client.reply.int(1);
     } else {
@@ -164,6 +170,7 @@ fn copy(ctx: &mut Ctx, argv: &[&[u8]]) {
     if let Some(when) = expire {
         keyspace.set_expire(target_db, to, when);
     }
+    keyspace.notify(class::GENERIC, "copy_to", target_db, to);
     ctx.client.reply.int(1);
 }
 
@@ -199,6 +206,8 @@ fn move_(ctx: &mut Ctx, argv: &[&[u8]]) {
     if let Some(when) = expire {
         keyspace.set_expire(target, key, when);
     }
+    keyspace.notify(class::GENERIC, "move_from", source, key);
+    keyspace.notify(class::GENERIC, "move_to", target, key);
     ctx.client.reply.int(1);
 }
 
@@ -377,7 +386,13 @@ fn expire_generic(ctx: &mut Ctx, argv: &[&[u8]], base_ms: i64, seconds: bool, co
         ctx.client.reply.int(0);
         return;
     }
-    keyspace.set_expire(db, key, when);
+    let deleted = keyspace.set_expire(db, key, when);
+    keyspace.notify(
+        class::GENERIC,
+        if deleted { "del" } else { "expire" },
+        db,
+        key,
+    );
     ctx.client.reply.int(1);
 }
 
@@ -440,6 +455,9 @@ fn persist(ctx: &mut Ctx, argv: &[&[u8]]) {
     let db = ctx.client.db;
     let keyspace = &mut ctx.server.keyspace;
     let removed = keyspace.exists(db, argv[1]) && keyspace.persist(db, argv[1]);
+    if removed {
+        keyspace.notify(class::GENERIC, "persist", db, argv[1]);
+    }
     ctx.client.reply.int(i64::from(removed));
 }
 

@@ -1,6 +1,7 @@
 //! List commands (`t_list.c`), except the blocking ones.
 
 use super::{is, Ctx, Handler, NOT_INTEGER, SYNTAX, WRONGTYPE};
+use crate::db::notify::class;
 use crate::db::Value;
 use crate::util::parse_i64;
 use std::collections::VecDeque;
@@ -56,11 +57,15 @@ fn write_list<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut List>, 
 }
 
 /// After a change: delete the key if the list is now empty, and tell watchers.
-fn changed(ctx: &mut Ctx, key: &[u8]) {
+fn changed(ctx: &mut Ctx, key: &[u8], event: Option<&'static str>) {
     let db = ctx.client.db;
-    let empty = matches!(ctx.server.keyspace.write(db, key), Some(Value::List(l)) if l.is_empty());
+    if let Some(event) = event {
+        ctx.server.keyspace.notify(class::LIST, event, db, key);
+    }
+    let empty = matches!(ctx.server.keyspace.write(db, key), Some(Value::List(v)) if v.is_empty());
     if empty {
         ctx.server.keyspace.delete(db, key);
+        ctx.server.keyspace.notify(class::GENERIC, "del", db, key);
     } else {
         ctx.server.keyspace.modified(db, key);
     }
@@ -93,7 +98,7 @@ fn push(ctx: &mut Ctx, argv: &[&[u8]], front: bool, only_existing: bool) {
         }
     }
     let length = list.len();
-    changed(ctx, key);
+    changed(ctx, key, Some(if front { "lpush" } else { "rpush" }));
     ctx.client.reply.int(length as i64);
 }
 
@@ -182,7 +187,7 @@ fn pop(ctx: &mut Ctx, argv: &[&[u8]], front: bool) {
         ctx.client.reply.array(0);
         return;
     }
-    changed(ctx, key);
+    changed(ctx, key, Some(if front { "lpop" } else { "rpop" }));
     match count {
         Some(_) => ctx.client.reply.bulks(taken.iter().map(|v| v.as_slice())),
         None => ctx.client.reply.bulk(&taken[0]),
@@ -276,7 +281,7 @@ fn lset(ctx: &mut Ctx, argv: &[&[u8]]) {
     match position(index, list.len()) {
         Some(i) => {
             list[i] = argv[3].to_vec();
-            changed(ctx, key);
+            changed(ctx, key, Some("lset"));
             ctx.client.reply.ok();
         }
         None => ctx.client.reply.error("ERR index out of range"),
@@ -307,7 +312,7 @@ fn linsert(ctx: &mut Ctx, argv: &[&[u8]]) {
     };
     list.insert(if after { at + 1 } else { at }, argv[4].to_vec());
     let length = list.len();
-    changed(ctx, key);
+    changed(ctx, key, Some("linsert"));
     ctx.client.reply.int(length as i64);
 }
 
@@ -353,7 +358,7 @@ fn lrem(ctx: &mut Ctx, argv: &[&[u8]]) {
         }
     }
     if removed > 0 {
-        changed(ctx, key);
+        changed(ctx, key, Some("lrem"));
     }
     ctx.client.reply.int(removed as i64);
 }
@@ -379,7 +384,7 @@ fn ltrim(ctx: &mut Ctx, argv: &[&[u8]]) {
         }
         None => list.clear(),
     }
-    changed(ctx, key);
+    changed(ctx, key, Some("ltrim"));
     ctx.client.reply.ok();
 }
 
@@ -498,7 +503,7 @@ fn move_item(ctx: &mut Ctx, source: &[u8], destination: &[u8], from_left: bool, 
         ctx.client.reply.null();
         return;
     };
-    changed(ctx, source);
+    changed(ctx, source, Some(if from_left { "lpop" } else { "rpop" }));
     let db = ctx.client.db;
     if !ctx.server.keyspace.exists(db, destination) {
         ctx.server
@@ -512,7 +517,11 @@ fn move_item(ctx: &mut Ctx, source: &[u8], destination: &[u8], from_left: bool, 
             list.push_back(item.clone());
         }
     }
-    changed(ctx, destination);
+    changed(
+        ctx,
+        destination,
+        Some(if to_left { "lpush" } else { "rpush" }),
+    );
     ctx.client.reply.bulk(&item);
 }
 
@@ -549,7 +558,7 @@ fn blocking_pop(ctx: &mut Ctx, argv: &[&[u8]], front: bool) {
             }
         };
         if let Some(item) = item {
-            changed(ctx, key);
+            changed(ctx, key, Some(if front { "lpop" } else { "rpop" }));
             let out = &mut ctx.client.reply;
             out.array(2);
             out.bulk(key);

@@ -181,6 +181,7 @@ pub fn call(ctx: &mut Ctx, argv: &[&[u8]], full_name: &std::rc::Rc<str>, handler
     let reply_start = ctx.client.reply.buf.len();
     let started = std::time::Instant::now();
     handler(ctx, argv);
+    crate::pubsub::publish_events(ctx.server, Some(ctx.client));
     let elapsed = started.elapsed();
     let failed = ctx.client.reply.buf.get(reply_start) == Some(&b'-');
     if failed {

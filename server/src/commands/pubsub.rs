@@ -92,22 +92,8 @@ fn punsubscribe(ctx: &mut Ctx, argv: &[&[u8]]) {
     }
 }
 
-/// Deliver a message to every subscriber of `channel`; how many received it.
-pub fn publish_message(ctx: &mut Ctx, channel: &[u8], message: &[u8]) -> usize {
-    let receivers = ctx.server.pubsub.receivers(channel);
-    for (id, pattern) in &receivers {
-        if *id == ctx.client.id && !ctx.client.is_script {
-            crate::pubsub::deliver(ctx.client, pattern.as_deref(), channel, message);
-        } else if let Some(client) = ctx.server.clients.get_mut(id) {
-            crate::pubsub::deliver(client, pattern.as_deref(), channel, message);
-            ctx.server.pending_flush.push(*id);
-        }
-    }
-    receivers.len()
-}
-
 fn publish(ctx: &mut Ctx, argv: &[&[u8]]) {
-    let count = publish_message(ctx, argv[1], argv[2]);
+    let count = crate::pubsub::publish(ctx.server, Some(ctx.client), argv[1], argv[2]);
     ctx.client.reply.int(count as i64);
 }
 

@@ -1,6 +1,7 @@
 //! Set commands (`t_set.c`).
 
 use super::{int_arg, is, Ctx, Handler, SYNTAX, WRONGTYPE};
+use crate::db::notify::class;
 use crate::db::set::Set;
 use crate::db::Value;
 
@@ -59,11 +60,15 @@ fn write_set<'a>(ctx: &'a mut Ctx, key: &[u8], create: bool) -> Result<Option<&'
     }
 }
 
-fn changed(ctx: &mut Ctx, key: &[u8]) {
+fn changed(ctx: &mut Ctx, key: &[u8], event: Option<&'static str>) {
     let db = ctx.client.db;
-    let empty = matches!(ctx.server.keyspace.write(db, key), Some(Value::Set(s)) if s.is_empty());
+    if let Some(event) = event {
+        ctx.server.keyspace.notify(class::SET, event, db, key);
+    }
+    let empty = matches!(ctx.server.keyspace.write(db, key), Some(Value::Set(v)) if v.is_empty());
     if empty {
         ctx.server.keyspace.delete(db, key);
+        ctx.server.keyspace.notify(class::GENERIC, "del", db, key);
     } else {
         ctx.server.keyspace.modified(db, key);
     }
@@ -75,7 +80,7 @@ fn sadd(ctx: &mut Ctx, argv: &[&[u8]]) {
         return;
     };
     let added = argv[2..].iter().filter(|m| set.insert(m)).count();
-    changed(ctx, key);
+    changed(ctx, key, Some("sadd"));
     ctx.client.reply.int(added as i64);
 }
 
@@ -87,7 +92,7 @@ fn srem(ctx: &mut Ctx, argv: &[&[u8]]) {
         Ok(Some(s)) => argv[2..].iter().filter(|m| s.remove(m)).count(),
     };
     if removed > 0 {
-        changed(ctx, key);
+        changed(ctx, key, Some("srem"));
     }
     ctx.client.reply.int(removed as i64);
 }
@@ -184,7 +189,7 @@ fn spop(ctx: &mut Ctx, argv: &[&[u8]]) {
             set.remove(m);
         }
     }
-    changed(ctx, key);
+    changed(ctx, key, Some("spop"));
     match count {
         Some(_) => reply_set(ctx, &picked),
         None => match picked.first() {
@@ -256,11 +261,11 @@ fn smove(ctx: &mut Ctx, argv: &[&[u8]]) {
     if let Ok(Some(s)) = write_set(ctx, source, false) {
         s.remove(member);
     }
-    changed(ctx, source);
+    changed(ctx, source, Some("srem"));
     if let Ok(Some(d)) = write_set(ctx, destination, true) {
         d.insert(member);
     }
-    changed(ctx, destination);
+    changed(ctx, destination, Some("sadd"));
     ctx.client.reply.int(1);
 }
 
@@ -338,7 +343,21 @@ fn store(ctx: &mut Ctx, argv: &[&[u8]], op: Op) {
     };
     let db = ctx.client.db;
     let destination = argv[1];
-    ctx.server.keyspace.delete(db, destination);
+    let existed = ctx.server.keyspace.delete(db, destination).is_some();
+    let event = match op {
+        Op::Inter => "sinterstore",
+        Op::Union => "sunionstore",
+        Op::Diff => "sdiffstore",
+    };
+    if !members.is_empty() {
+        ctx.server
+            .keyspace
+            .notify(class::SET, event, db, destination);
+    } else if existed {
+        ctx.server
+            .keyspace
+            .notify(class::GENERIC, "del", db, destination);
+    }
     if !members.is_empty() {
         let mut set = Set::default();
         for m in &members {

@@ -1,6 +1,7 @@
 //! String commands (`t_string.c`): GET/SET and their variants, counters, ranges.
 
 use super::{is, Ctx, Handler, NOT_FLOAT, NOT_INTEGER, SYNTAX, WRONGTYPE};
+use crate::db::notify::class;
 use crate::db::{Bytes, Value};
 use crate::util::{format_human_float, parse_f64, parse_i64};
 
@@ -190,8 +191,10 @@ fn set_generic(
     }
     let keyspace = &mut ctx.server.keyspace;
     keyspace.set(db, key, Value::string(value), options.keep_ttl);
+    keyspace.notify(class::STRING, "set", db, key);
     if let Some(ms) = when {
         keyspace.set_expire(db, key, ms);
+        keyspace.notify(class::GENERIC, "expire", db, key);
     }
     if !options.get {
         match counts {
@@ -233,6 +236,9 @@ fn getset(ctx: &mut Ctx, argv: &[&[u8]]) {
     ctx.server
         .keyspace
         .set(db, argv[1], Value::string(argv[2]), false);
+    ctx.server
+        .keyspace
+        .notify(class::STRING, "set", db, argv[1]);
 }
 
 fn getdel(ctx: &mut Ctx, argv: &[&[u8]]) {
@@ -240,7 +246,11 @@ fn getdel(ctx: &mut Ctx, argv: &[&[u8]]) {
         return;
     }
     let db = ctx.client.db;
-    ctx.server.keyspace.delete(db, argv[1]);
+    if ctx.server.keyspace.delete(db, argv[1]).is_some() {
+        ctx.server
+            .keyspace
+            .notify(class::GENERIC, "del", db, argv[1]);
+    }
 }
 
 fn getex(ctx: &mut Ctx, argv: &[&[u8]]) {
@@ -268,9 +278,15 @@ fn getex(ctx: &mut Ctx, argv: &[&[u8]]) {
     let db = ctx.client.db;
     let keyspace = &mut ctx.server.keyspace;
     if let Some(ms) = when {
-        keyspace.set_expire(db, key, ms);
-    } else if options.persist {
-        keyspace.persist(db, key);
+        let deleted = keyspace.set_expire(db, key, ms);
+        keyspace.notify(
+            class::GENERIC,
+            if deleted { "del" } else { "expire" },
+            db,
+            key,
+        );
+    } else if options.persist && keyspace.persist(db, key) {
+        keyspace.notify(class::GENERIC, "persist", db, key);
     }
 }
 
@@ -306,6 +322,9 @@ fn mset_generic(ctx: &mut Ctx, argv: &[&[u8]], nx: bool) {
         ctx.server
             .keyspace
             .set(db, pair[0], Value::string(pair[1]), false);
+        ctx.server
+            .keyspace
+            .notify(class::STRING, "set", db, pair[0]);
     }
     if nx {
         ctx.client.reply.int(1);
@@ -357,6 +376,7 @@ fn append(ctx: &mut Ctx, argv: &[&[u8]]) {
     let length = match current {
         None => {
             ctx.server.keyspace.set(db, key, Value::string(tail), false);
+            ctx.server.keyspace.notify(class::STRING, "append", db, key);
             tail.len()
         }
         Some(len) => {
@@ -369,6 +389,7 @@ fn append(ctx: &mut Ctx, argv: &[&[u8]]) {
             s.make_mut().extend_from_slice(tail);
             let length = s.len();
             ctx.server.keyspace.modified(db, key);
+            ctx.server.keyspace.notify(class::STRING, "append", db, key);
             length
         }
     };
@@ -456,6 +477,9 @@ fn setrange(ctx: &mut Ctx, argv: &[&[u8]]) {
     s[offset..end].copy_from_slice(patch);
     let length = s.len();
     ctx.server.keyspace.modified(db, key);
+    ctx.server
+        .keyspace
+        .notify(class::STRING, "setrange", db, key);
     ctx.client.reply.int(length as i64);
 }
 
@@ -489,6 +513,7 @@ fn incr_by(ctx: &mut Ctx, key: &[u8], increment: i64) {
             .keyspace
             .set(db, key, Value::string(&text), false),
     }
+    ctx.server.keyspace.notify(class::STRING, "incrby", db, key);
     ctx.client.reply.int(value);
 }
 
@@ -537,5 +562,8 @@ fn incrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) {
     let text = format_human_float(value);
     let db = ctx.client.db;
     ctx.server.keyspace.set(db, key, Value::string(&text), true);
+    ctx.server
+        .keyspace
+        .notify(class::STRING, "incrbyfloat", db, key);
     ctx.client.reply.bulk(&text);
 }

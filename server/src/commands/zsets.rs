@@ -2,6 +2,7 @@
 //! lexicographic order, removals by range, pops.
 
 use super::{is, Ctx, Handler, NOT_FLOAT, NOT_INTEGER, SYNTAX, WRONGTYPE};
+use crate::db::notify::class;
 use crate::db::zset::ZSet;
 use crate::db::Value;
 use crate::util::parse_i64;
@@ -69,11 +70,15 @@ fn write_zset<'a>(ctx: &'a mut Ctx, key: &[u8], create: bool) -> Result<Option<&
     }
 }
 
-fn changed(ctx: &mut Ctx, key: &[u8]) {
+fn changed(ctx: &mut Ctx, key: &[u8], event: Option<&'static str>) {
     let db = ctx.client.db;
-    let empty = matches!(ctx.server.keyspace.write(db, key), Some(Value::ZSet(z)) if z.is_empty());
+    if let Some(event) = event {
+        ctx.server.keyspace.notify(class::ZSET, event, db, key);
+    }
+    let empty = matches!(ctx.server.keyspace.write(db, key), Some(Value::ZSet(v)) if v.is_empty());
     if empty {
         ctx.server.keyspace.delete(db, key);
+        ctx.server.keyspace.notify(class::GENERIC, "del", db, key);
     } else {
         ctx.server.keyspace.modified(db, key);
     }
@@ -172,7 +177,7 @@ fn zadd_generic(ctx: &mut Ctx, argv: &[&[u8]], mut flags: AddFlags) {
                         ctx.client
                             .reply
                             .error("ERR resulting score is not a number (NaN)");
-                        changed(ctx, key);
+                        changed(ctx, key, None);
                         return;
                     }
                     if (flags.gt && new <= current) || (flags.lt && new >= current) {
@@ -196,7 +201,7 @@ fn zadd_generic(ctx: &mut Ctx, argv: &[&[u8]], mut flags: AddFlags) {
                 }
             }
         }
-        changed(ctx, key);
+        changed(ctx, key, Some(if flags.incr { "zincr" } else { "zadd" }));
     }
     if flags.incr {
         if processed > 0 {
@@ -234,7 +239,7 @@ fn zrem(ctx: &mut Ctx, argv: &[&[u8]]) {
         Ok(Some(z)) => argv[2..].iter().filter(|m| z.remove(m)).count(),
     };
     if removed > 0 {
-        changed(ctx, key);
+        changed(ctx, key, Some("zrem"));
     }
     ctx.client.reply.int(removed as i64);
 }
@@ -620,7 +625,16 @@ fn zrangestore(ctx: &mut Ctx, argv: &[&[u8]]) {
     };
     let db = ctx.client.db;
     let destination = argv[1];
-    ctx.server.keyspace.delete(db, destination);
+    let existed = ctx.server.keyspace.delete(db, destination).is_some();
+    if !entries.is_empty() {
+        ctx.server
+            .keyspace
+            .notify(class::ZSET, "zrangestore", db, destination);
+    } else if existed {
+        ctx.server
+            .keyspace
+            .notify(class::GENERIC, "del", db, destination);
+    }
     if !entries.is_empty() {
         let mut zset = ZSet::default();
         for (member, score) in &entries {
@@ -647,7 +661,15 @@ fn remove_range(ctx: &mut Ctx, argv: &[&[u8]], kind: RangeKind) {
         }
     }
     if !entries.is_empty() {
-        changed(ctx, key);
+        changed(
+            ctx,
+            key,
+            Some(match kind {
+                RangeKind::Rank => "zremrangebyrank",
+                RangeKind::Score => "zremrangebyscore",
+                _ => "zremrangebylex",
+            }),
+        );
     }
     ctx.client.reply.int(entries.len() as i64);
 }
@@ -711,7 +733,7 @@ fn pop(ctx: &mut Ctx, argv: &[&[u8]], max: bool) {
         }
     };
     if !taken.is_empty() {
-        changed(ctx, key);
+        changed(ctx, key, Some(if max { "zpopmax" } else { "zpopmin" }));
     }
     let out = &mut ctx.client.reply;
     out.array(if nested { taken.len() } else { taken.len() * 2 });
@@ -756,7 +778,7 @@ fn blocking_pop(ctx: &mut Ctx, argv: &[&[u8]], max: bool) {
             }
         };
         if let Some((member, score)) = taken {
-            changed(ctx, key);
+            changed(ctx, key, Some(if max { "zpopmax" } else { "zpopmin" }));
             let out = &mut ctx.client.reply;
             out.array(3);
             out.bulk(key);

@@ -8,6 +8,7 @@ pub mod bytes;
 pub mod dict;
 pub mod glob;
 pub mod hash;
+pub mod notify;
 pub mod set;
 mod value;
 pub mod zset;
@@ -58,6 +59,9 @@ pub struct Keyspace {
     /// they were last served.
     blockers: HashMap<(usize, Vec<u8>), std::collections::VecDeque<u64>>,
     pub ready_keys: Vec<(usize, Vec<u8>)>,
+    /// `notify-keyspace-events` as bits, and the events waiting to be published.
+    pub notify_flags: u32,
+    pub events: Vec<notify::Event>,
     /// Clients watching each (db, key), and those whose watched keys changed.
     watchers: HashMap<(usize, Vec<u8>), Vec<u64>>,
     dirty_watchers: HashSet<u64>,
@@ -75,6 +79,8 @@ impl Keyspace {
             dirty_watchers: HashSet::new(),
             blockers: HashMap::new(),
             ready_keys: Vec::new(),
+            notify_flags: 0,
+            events: Vec::new(),
         }
     }
 
@@ -101,6 +107,7 @@ impl Keyspace {
                 d.keys.remove(key);
                 self.stats.expired_keys += 1;
                 self.touch_watched(db, key);
+                self.notify(notify::class::EXPIRED, "expired", db, key);
                 true
             }
             _ => false,
@@ -136,8 +143,12 @@ impl Keyspace {
         let d = &mut self.dbs[db];
         match d.keys.get_mut(key) {
             Some(slot) => *slot = value,
-            None => d.keys.insert_new(key, value),
+            None => {
+                d.keys.insert_new(key, value);
+                self.notify(notify::class::NEW, "new", db, key);
+            }
         }
+        let d = &mut self.dbs[db];
         if !keep_ttl && !d.expires.is_empty() {
             d.expires.remove(key);
         }
@@ -196,6 +207,19 @@ impl Keyspace {
                 self.ready_keys.push(entry);
             }
         }
+    }
+
+    /// Queue a keyspace notification of `class` (see [`notify::class`]) if it is enabled.
+    pub fn notify(&mut self, class: u32, event: &'static str, db: usize, key: &[u8]) {
+        let flags = self.notify_flags;
+        if flags & (notify::class::KEYSPACE | notify::class::KEYEVENT) == 0 || flags & class == 0 {
+            return;
+        }
+        self.events.push(notify::Event {
+            db,
+            event,
+            key: key.to_vec(),
+        });
     }
 
     /// `client` waits for data at `key`.
