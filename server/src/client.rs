@@ -72,6 +72,8 @@ pub struct Client {
     pub patterns: Vec<Vec<u8>>,
     /// Running the commands of EXEC.
     pub in_exec: bool,
+    /// The command being checked is EXEC (a refusal then aborts the transaction).
+    pub rejecting_exec: bool,
     /// Waiting in a blocking command.
     pub blocked: Option<Blocked>,
     /// Set by a blocking command that found nothing: the dispatcher then blocks the client.
@@ -103,6 +105,7 @@ impl Client {
             channels: Vec::new(),
             patterns: Vec::new(),
             in_exec: false,
+            rejecting_exec: false,
             blocked: None,
             block_request: None,
         }

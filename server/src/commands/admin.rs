@@ -62,8 +62,12 @@ fn flushall(ctx: &mut Ctx, argv: &[&[u8]]) {
 fn swapdb(ctx: &mut Ctx, argv: &[&[u8]]) {
     let count = ctx.server.keyspace.dbs.len() as i64;
     let parse = |arg: &[u8]| crate::util::parse_i64(arg).filter(|n| i32::try_from(*n).is_ok());
-    let (Some(a), Some(b)) = (parse(argv[1]), parse(argv[2])) else {
+    let Some(a) = parse(argv[1]) else {
         ctx.client.reply.error("ERR invalid first DB index");
+        return;
+    };
+    let Some(b) = parse(argv[2]) else {
+        ctx.client.reply.error("ERR invalid second DB index");
         return;
     };
     if a < 0 || a >= count || b < 0 || b >= count {
@@ -71,9 +75,9 @@ fn swapdb(ctx: &mut Ctx, argv: &[&[u8]]) {
         return;
     }
     let keyspace = &mut ctx.server.keyspace;
+    keyspace.touch_watched_in_db(a as usize, Some(b as usize));
+    keyspace.touch_watched_in_db(b as usize, Some(a as usize));
     keyspace.dbs.swap(a as usize, b as usize);
-    keyspace.touch_all_watched(Some(a as usize));
-    keyspace.touch_all_watched(Some(b as usize));
     ctx.client.reply.ok();
 }
 

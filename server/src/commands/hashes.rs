@@ -21,6 +21,7 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("hgetall", hgetall),
     ("hincrby", hincrby),
     ("hincrbyfloat", hincrbyfloat),
+    ("hrandfield", hrandfield),
 ];
 
 fn read_hash<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a Hash>, ()> {
@@ -280,4 +281,74 @@ fn hincrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) {
     hash.set(argv[2], text.clone());
     changed(ctx, key, Some("hincrbyfloat"));
     ctx.client.reply.bulk(&text);
+}
+
+/// HRANDFIELD key [count [WITHVALUES]]: distinct random fields for a positive count, fields
+/// that may repeat for a negative one.
+fn hrandfield(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let with_values = match argv.len() {
+        2 | 3 => false,
+        4 if super::is(argv[3], "withvalues") => true,
+        _ => {
+            ctx.client.reply.error(super::SYNTAX);
+            return;
+        }
+    };
+    let count = match argv.get(2) {
+        None => None,
+        Some(arg) => match super::int_arg(ctx, arg) {
+            Some(n) if n.checked_abs().is_some_and(|a| a <= i64::MAX / 2) => Some(n),
+            Some(_) => {
+                ctx.client.reply.error("ERR value is out of range");
+                return;
+            }
+            None => return,
+        },
+    };
+    let mut pairs: Vec<(Vec<u8>, Vec<u8>)> = match read_hash(ctx, argv[1]) {
+        Err(()) => return,
+        Ok(None) => Vec::new(),
+        Ok(Some(h)) => h.iter().map(|(f, v)| (f.clone(), v.clone())).collect(),
+    };
+    let Some(count) = count else {
+        if pairs.is_empty() {
+            ctx.client.reply.null();
+        } else {
+            let i = (ctx.server.random() % pairs.len() as u64) as usize;
+            let field = pairs.swap_remove(i).0;
+            ctx.client.reply.bulk(&field);
+        }
+        return;
+    };
+    let mut picked = Vec::new();
+    if count >= 0 {
+        while picked.len() < count as usize && !pairs.is_empty() {
+            let i = (ctx.server.random() % pairs.len() as u64) as usize;
+            picked.push(pairs.swap_remove(i));
+        }
+    } else {
+        for _ in 0..count.unsigned_abs() {
+            if pairs.is_empty() {
+                break;
+            }
+            let i = (ctx.server.random() % pairs.len() as u64) as usize;
+            picked.push(pairs[i].clone());
+        }
+    }
+    let out = &mut ctx.client.reply;
+    let resp3 = out.resp3();
+    out.array(if with_values && !resp3 {
+        picked.len() * 2
+    } else {
+        picked.len()
+    });
+    for (field, value) in &picked {
+        if with_values && resp3 {
+            out.array(2);
+        }
+        out.bulk(field);
+        if with_values {
+            out.bulk(value);
+        }
+    }
 }

@@ -111,6 +111,7 @@ pub fn process(ctx: &mut Ctx, argv: &[&[u8]]) {
         command.full_name.clone(),
         command.handler,
     );
+    ctx.client.rejecting_exec = &*full_name == "exec";
     if !arity_ok {
         reject(
             ctx,
@@ -206,6 +207,19 @@ pub fn reject(ctx: &mut Ctx, text: &str) {
     if let Some(multi) = ctx.client.multi.as_mut() {
         multi.aborted = true;
     }
+    if ctx.client.multi.is_some() && ctx.client.rejecting_exec {
+        // A refused EXEC ends the transaction (`execCommandAbort`).
+        ctx.client.multi = None;
+        let watched = std::mem::take(&mut ctx.client.watched);
+        ctx.server.keyspace.unwatch_all(ctx.client.id, &watched);
+        let reason = text.strip_prefix("ERR ").unwrap_or(text);
+        ctx.client.reply.error(&format!(
+            "EXECABORT Transaction discarded because of: {reason}"
+        ));
+        ctx.server.stats.count_error("EXECABORT");
+        ctx.server.stats.rejected_calls += 1;
+        return;
+    }
     ctx.client.reply.error(text);
     ctx.server.stats.count_error(&error_code(text.as_bytes()));
     ctx.server.stats.rejected_calls += 1;
@@ -230,8 +244,9 @@ fn missing_text(missing: Missing, argv: &[&[u8]]) -> String {
                 if args.len() >= 128 {
                     break;
                 }
+                let room = 128 - args.len();
                 args.push('\'');
-                args.push_str(&printable(arg, 128 - args.len()));
+                args.push_str(&printable(arg, room));
                 args.push_str("' ");
             }
             format!(

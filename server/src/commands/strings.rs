@@ -27,6 +27,7 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("incrby", incrby),
     ("decrby", decrby),
     ("incrbyfloat", incrbyfloat),
+    ("lcs", lcs),
 ];
 
 /// The string at `key`: `Ok(None)` when absent, `Err` (WRONGTYPE written) for another type.
@@ -566,4 +567,144 @@ fn incrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) {
         .keyspace
         .notify(class::STRING, "incrbyfloat", db, key);
     ctx.client.reply.bulk(&text);
+}
+
+/// LCS: the longest common subsequence of two strings, its length, or the matching ranges, as
+/// Redis computes them (the same dynamic-programming table and the same walk back through it,
+/// so ties and range boundaries come out identical).
+fn lcs(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let db = ctx.client.db;
+    let mut fetch = |key: &[u8]| -> Result<Vec<u8>, ()> {
+        match ctx.server.keyspace.read(db, key) {
+            None => Ok(Vec::new()),
+            Some(Value::Str(s)) => Ok(s.to_vec()),
+            Some(_) => Err(()),
+        }
+    };
+    let (Ok(a), Ok(b)) = (fetch(argv[1]), fetch(argv[2])) else {
+        ctx.client
+            .reply
+            .error("ERR The specified keys must contain string values");
+        return;
+    };
+    let (mut get_len, mut get_idx, mut with_match_len) = (false, false, false);
+    let mut min_match_len: i64 = 0;
+    let mut j = 3;
+    while j < argv.len() {
+        let more = argv.len() - 1 - j;
+        if is(argv[j], "idx") {
+            get_idx = true;
+        } else if is(argv[j], "len") {
+            get_len = true;
+        } else if is(argv[j], "withmatchlen") {
+            with_match_len = true;
+        } else if is(argv[j], "minmatchlen") && more > 0 {
+            let Some(n) = super::int_arg(ctx, argv[j + 1]) else {
+                return;
+            };
+            min_match_len = n.max(0);
+            j += 1;
+        } else {
+            ctx.client.reply.error(SYNTAX);
+            return;
+        }
+        j += 1;
+    }
+    if get_len && get_idx {
+        ctx.client
+            .reply
+            .error("ERR If you want both the length and indexes, please just use IDX.");
+        return;
+    }
+    let (alen, blen) = (a.len(), b.len());
+    let cells = (alen as u64 + 1) * (blen as u64 + 1);
+    if cells.saturating_mul(4) > ctx.server.config.settings.proto_max_bulk_len as u64 {
+        ctx.client
+            .reply
+            .error("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
+        return;
+    }
+    let width = blen + 1;
+    let mut table = vec![0u32; cells as usize];
+    for i in 1..=alen {
+        for j in 1..=blen {
+            table[i * width + j] = if a[i - 1] == b[j - 1] {
+                table[(i - 1) * width + j - 1] + 1
+            } else {
+                table[(i - 1) * width + j].max(table[i * width + j - 1])
+            };
+        }
+    }
+    let total = table[alen * width + blen];
+    let mut result = vec![0u8; total as usize];
+    let mut idx = total as usize;
+    let mut ranges: Vec<[u32; 5]> = Vec::new();
+    // `alen` as a start marks "no range open", as in Redis.
+    let unset = alen as u32;
+    let (mut a_start, mut a_end, mut b_start, mut b_end) = (unset, 0u32, 0u32, 0u32);
+    let (mut i, mut j) = (alen, blen);
+    let compute = get_idx || !get_len;
+    while compute && i > 0 && j > 0 {
+        let mut emit = false;
+        if a[i - 1] == b[j - 1] {
+            result[idx - 1] = a[i - 1];
+            if a_start == unset {
+                a_start = (i - 1) as u32;
+                a_end = (i - 1) as u32;
+                b_start = (j - 1) as u32;
+                b_end = (j - 1) as u32;
+            } else if a_start == i as u32 && b_start == j as u32 {
+                a_start -= 1;
+                b_start -= 1;
+            } else {
+                emit = true;
+            }
+            if a_start == 0 || b_start == 0 {
+                emit = true;
+            }
+            idx -= 1;
+            i -= 1;
+            j -= 1;
+        } else {
+            if table[(i - 1) * width + j] > table[i * width + j - 1] {
+                i -= 1;
+            } else {
+                j -= 1;
+            }
+            if a_start != unset {
+                emit = true;
+            }
+        }
+        let match_len = a_end.wrapping_sub(a_start).wrapping_add(1);
+        if emit {
+            if min_match_len == 0 || i64::from(match_len) >= min_match_len {
+                ranges.push([a_start, a_end, b_start, b_end, match_len]);
+            }
+            a_start = unset;
+        }
+    }
+    let out = &mut ctx.client.reply;
+    if get_idx {
+        out.map(2);
+        out.bulk(b"matches");
+        out.array(ranges.len());
+        for [a0, a1, b0, b1, len] in ranges {
+            out.array(2 + usize::from(with_match_len));
+            out.array(2);
+            out.int(i64::from(a0));
+            out.int(i64::from(a1));
+            out.array(2);
+            out.int(i64::from(b0));
+            out.int(i64::from(b1));
+            if with_match_len {
+                out.int(i64::from(len));
+            }
+        }
+        out.bulk(b"len");
+        out.int(i64::from(total));
+    } else if get_len {
+        out.int(i64::from(total));
+    } else {
+        out.bulk(&result);
+    }
 }

@@ -11,8 +11,13 @@ pub const INLINE: usize = 22;
 
 #[derive(Clone)]
 pub enum Bytes {
-    Inline { len: u8, data: [u8; INLINE] },
+    Inline {
+        len: u8,
+        data: [u8; INLINE],
+    },
     Heap(Box<Vec<u8>>),
+    /// Edited in place (APPEND, SETRANGE): what Redis reports as the `raw` encoding.
+    Raw(Box<Vec<u8>>),
 }
 
 impl Bytes {
@@ -40,18 +45,26 @@ impl Bytes {
     pub fn as_slice(&self) -> &[u8] {
         match self {
             Bytes::Inline { len, data } => &data[..usize::from(*len)],
-            Bytes::Heap(v) => v,
+            Bytes::Heap(v) | Bytes::Raw(v) => v,
         }
+    }
+
+    /// Whether the bytes were edited in place.
+    pub fn is_raw(&self) -> bool {
+        matches!(self, Bytes::Raw(_))
     }
 
     /// The bytes as a growable buffer, for edits in place (moves inline bytes to the heap).
     pub fn make_mut(&mut self) -> &mut Vec<u8> {
-        if let Bytes::Inline { .. } = self {
-            *self = Bytes::Heap(Box::new(self.as_slice().to_vec()));
+        match self {
+            Bytes::Raw(_) => {}
+            Bytes::Heap(v) => *self = Bytes::Raw(std::mem::take(v)),
+            Bytes::Inline { .. } => *self = Bytes::Raw(Box::new(self.as_slice().to_vec())),
         }
         match self {
+            Bytes::Raw(v) => v,
             Bytes::Heap(v) => v,
-            Bytes::Inline { .. } => unreachable!("converted to the heap form just above"),
+            Bytes::Inline { .. } => unreachable!("converted to the raw form just above"),
         }
     }
 
@@ -59,7 +72,7 @@ impl Bytes {
     pub fn heap_size(&self) -> usize {
         match self {
             Bytes::Inline { .. } => 0,
-            Bytes::Heap(v) => 24 + v.capacity(),
+            Bytes::Heap(v) | Bytes::Raw(v) => 24 + v.capacity(),
         }
     }
 }
@@ -102,11 +115,12 @@ mod tests {
         assert!(matches!(short, Bytes::Inline { .. }));
         assert_eq!(&*short, b"key:0000000001");
         let mut long = Bytes::new(&[7u8; 40]);
-        assert!(matches!(long, Bytes::Heap(_)));
+        assert!(matches!(long, Bytes::Heap(_)) && !long.is_raw());
         let mut grown = short.clone();
         grown.make_mut().extend_from_slice(b"-more");
         assert_eq!(&*grown, b"key:0000000001-more");
         long.make_mut().truncate(3);
+        assert!(long.is_raw());
         assert_eq!(&*long, &[7, 7, 7]);
         assert_eq!(Bytes::new(b""), Bytes::from_vec(Vec::new()));
     }

@@ -258,9 +258,17 @@ impl Keyspace {
     }
 
     /// Every watched key of `db` changed (FLUSHDB, SWAPDB...).
-    pub fn touch_all_watched(&mut self, db: Option<usize>) {
-        for ((d, _), clients) in &self.watchers {
-            if db.is_none_or(|db| db == *d) {
+    /// Database `emptied` is about to be flushed (or swapped with `replaced_with`): its
+    /// watchers of keys that exist there, or will after a swap, see a change
+    /// (`touchAllWatchedKeysInDb`).
+    pub fn touch_watched_in_db(&mut self, emptied: usize, replaced_with: Option<usize>) {
+        for ((d, key), clients) in &self.watchers {
+            if *d != emptied {
+                continue;
+            }
+            let exists = self.dbs[emptied].keys.contains_key(key)
+                || replaced_with.is_some_and(|r| self.dbs[r].keys.contains_key(key));
+            if exists {
                 self.dirty_watchers.extend(clients.iter().copied());
             }
         }
@@ -292,9 +300,9 @@ impl Keyspace {
     }
 
     pub fn flush_db(&mut self, db: usize) {
+        self.touch_watched_in_db(db, None);
         self.dirty += self.dbs[db].len() as u64;
         self.dbs[db] = Db::default();
-        self.touch_all_watched(Some(db));
     }
 
     pub fn flush_all(&mut self) {
