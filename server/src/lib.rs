@@ -16,6 +16,7 @@ pub mod net;
 pub mod pubsub;
 pub mod resp;
 pub mod server;
+pub mod slowlog;
 pub mod util;
 
 use config::Config;

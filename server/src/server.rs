@@ -103,6 +103,9 @@ pub struct Server {
     /// The TCP port actually listened on.
     pub port: u16,
     pub pubsub: crate::pubsub::PubSub,
+    pub slowlog: crate::slowlog::SlowLog,
+    /// Clients in MONITOR mode.
+    pub monitors: Vec<u64>,
     /// Blocked clients by deadline, for timeouts.
     pub block_deadlines: std::collections::BTreeSet<(std::time::Instant, u64)>,
     /// Clients whose reply buffers other clients wrote into (pub/sub messages): written out
@@ -140,6 +143,8 @@ impl Server {
             port: 0,
             net: None,
             pubsub: Default::default(),
+            slowlog: Default::default(),
+            monitors: Vec::new(),
             block_deadlines: Default::default(),
             pending_flush: Vec::new(),
             lua_memory: 0,

@@ -24,6 +24,13 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("shutdown", shutdown),
     ("memory|usage", memory_usage),
     ("memory|doctor", memory_doctor),
+    ("monitor", monitor),
+    ("slowlog|get", slowlog_get),
+    ("slowlog|len", slowlog_len),
+    ("slowlog|reset", slowlog_reset),
+    ("slowlog|help", slowlog_help),
+    ("latency|latest", latency_latest),
+    ("latency|reset", latency_reset),
 ];
 
 fn dbsize(ctx: &mut Ctx, _argv: &[&[u8]]) {
@@ -295,4 +302,72 @@ fn memory_doctor(ctx: &mut Ctx, _argv: &[&[u8]]) {
         b"Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n"
     };
     ctx.client.reply.verbatim(text);
+}
+
+fn monitor(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    // Redis ignores MONITOR inside MULTI and from a client already monitoring.
+    if ctx.client.multi.is_some() || ctx.server.monitors.contains(&ctx.client.id) {
+        return;
+    }
+    ctx.server.monitors.push(ctx.client.id);
+    ctx.client.reply.ok();
+}
+
+fn slowlog_get(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let total = ctx.server.slowlog.entries.len();
+    let count = match argv.get(2) {
+        None => 10,
+        Some(arg) => match crate::util::parse_i64(arg) {
+            Some(-1) => total,
+            Some(n) if n >= 0 => n as usize,
+            _ => {
+                ctx.client
+                    .reply
+                    .error("ERR count should be greater than or equal to -1");
+                return;
+            }
+        },
+    };
+    let entries: Vec<_> = ctx
+        .server
+        .slowlog
+        .entries
+        .iter()
+        .take(count)
+        .cloned()
+        .collect();
+    let out = &mut ctx.client.reply;
+    out.array(entries.len());
+    for e in entries {
+        out.array(6);
+        out.int(e.id as i64);
+        out.int(e.time);
+        out.int(e.micros as i64);
+        out.bulks(e.args.iter().map(|a| a.as_slice()));
+        out.bulk(e.peer.as_bytes());
+        out.bulk(&e.name);
+    }
+}
+
+fn slowlog_len(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    let len = ctx.server.slowlog.entries.len();
+    ctx.client.reply.int(len as i64);
+}
+
+fn slowlog_reset(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    ctx.server.slowlog.reset();
+    ctx.client.reply.ok();
+}
+
+fn slowlog_help(ctx: &mut Ctx, argv: &[&[u8]]) {
+    super::help(ctx, argv, super::help::SLOWLOG);
+}
+
+/// No latency events are sampled yet (as with Redis's default `latency-monitor-threshold 0`).
+fn latency_latest(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    ctx.client.reply.array(0);
+}
+
+fn latency_reset(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    ctx.client.reply.int(0);
 }

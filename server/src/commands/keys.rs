@@ -483,11 +483,23 @@ fn object_refcount(ctx: &mut Ctx, argv: &[&[u8]]) {
     }
 }
 
+fn lfu_policy(ctx: &Ctx) -> bool {
+    use crate::config::EvictionPolicy::{AllKeysLfu, VolatileLfu};
+    matches!(
+        ctx.server.config.settings.maxmemory_policy,
+        AllKeysLfu | VolatileLfu
+    )
+}
+
 fn object_idletime(ctx: &mut Ctx, argv: &[&[u8]]) {
     let db = ctx.client.db;
-    match ctx.server.keyspace.read(db, argv[2]) {
-        Some(_) => ctx.client.reply.int(0),
-        None => ctx.client.reply.null(),
+    if ctx.server.keyspace.read(db, argv[2]).is_none() {
+        ctx.client.reply.null();
+    } else if lfu_policy(ctx) {
+        ctx.client.reply.error("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
+    } else {
+        // Access times are not kept yet: every key reads as just used.
+        ctx.client.reply.int(0);
     }
 }
 

@@ -170,11 +170,17 @@ pub fn process(ctx: &mut Ctx, argv: &[&[u8]]) {
         ctx.client.reply.status(b"QUEUED");
         return;
     }
-    call(ctx, argv, &full_name, handler);
+    call(ctx, argv, &full_name, handler, flags);
 }
 
 /// Run a command whose checks passed, and count it (`call` in Redis).
-pub fn call(ctx: &mut Ctx, argv: &[&[u8]], full_name: &std::rc::Rc<str>, handler: Option<Handler>) {
+pub fn call(
+    ctx: &mut Ctx,
+    argv: &[&[u8]],
+    full_name: &std::rc::Rc<str>,
+    handler: Option<Handler>,
+    flags: Flags,
+) {
     let Some(handler) = handler else {
         return;
     };
@@ -190,6 +196,20 @@ pub fn call(ctx: &mut Ctx, argv: &[&[u8]], full_name: &std::rc::Rc<str>, handler
         ctx.server.stats.count_error(&code);
     }
     ctx.server.stats.count_call(full_name, elapsed, failed);
+    if !flags.has(Flags::SKIP_SLOWLOG) && ctx.client.block_request.is_none() {
+        let settings = &ctx.server.config.settings;
+        let (threshold, max_len) = (settings.slowlog_log_slower_than, settings.slowlog_max_len);
+        ctx.server.slowlog.record(
+            threshold,
+            max_len,
+            ctx.client,
+            argv,
+            elapsed.as_micros() as u64,
+        );
+    }
+    if !flags.has(Flags::SKIP_MONITOR) && !flags.has(Flags::ADMIN) {
+        crate::slowlog::feed_monitors(ctx.server, ctx.client, argv);
+    }
 }
 
 /// The error code (first word) of an error reply's text.

@@ -51,9 +51,9 @@ fn exec(ctx: &mut Ctx, _argv: &[&[u8]]) {
             .commands
             .lookup(&args)
             .ok()
-            .map(|c| (c.full_name.clone(), c.handler));
+            .map(|c| (c.full_name.clone(), c.handler, c.flags));
         match found {
-            Some((name, handler)) => super::call(ctx, &args, &name, handler),
+            Some((name, handler, flags)) => super::call(ctx, &args, &name, handler, flags),
             None => ctx.client.reply.error("ERR unknown command"),
         }
     }

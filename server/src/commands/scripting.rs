@@ -73,9 +73,10 @@ impl Host for ScriptHost<'_> {
                 c.handler,
                 c.arity_ok(argv.len()),
                 writes,
+                c.flags,
             )
         });
-        if let Ok((_, _, _, true)) = found {
+        if let Ok((_, _, _, true, _)) = found {
             if let Some(script) = self.server.script.as_mut() {
                 script.wrote = true;
             }
@@ -86,8 +87,10 @@ impl Host for ScriptHost<'_> {
             runtime: None,
         };
         match found {
-            Ok((name, handler, true, _)) => super::call(&mut ctx, argv, &name, handler),
-            Ok((name, _, false, _)) => ctx.client.reply.error(&format!(
+            Ok((name, handler, true, _, flags)) => {
+                super::call(&mut ctx, argv, &name, handler, flags)
+            }
+            Ok((name, _, false, _, _)) => ctx.client.reply.error(&format!(
                 "ERR wrong number of arguments for '{name}' command"
             )),
             Err(_) => ctx
@@ -156,6 +159,8 @@ fn evalsha_ro(ctx: &mut Ctx, argv: &[&[u8]]) {
 }
 
 fn run_script(ctx: &mut Ctx, argv: &[&[u8]], by_sha: bool, read_only: bool) {
+    // EVAL is shown to MONITOR before the commands it runs (the table marks it skip-monitor).
+    crate::slowlog::feed_monitors(ctx.server, ctx.client, argv);
     let (keys, args) = match split_keys(argv[2], &argv[3..]) {
         Ok(split) => split,
         Err(reply) => {

@@ -145,9 +145,13 @@ impl Config {
         for pattern in patterns {
             let text = String::from_utf8_lossy(pattern).to_ascii_lowercase();
             if !text.contains(['[', '*', '?']) {
+                // An exact name is answered under the spelling it was asked with.
                 if let Some(i) = self.index(&text) {
                     if seen.insert(text.clone()) {
-                        out.push((text.clone(), self.display(i)));
+                        out.push((
+                            String::from_utf8_lossy(pattern).into_owned(),
+                            self.display(i),
+                        ));
                     }
                 }
                 continue;
@@ -181,6 +185,7 @@ impl Config {
     /// text.
     pub fn set_many(&mut self, pairs: &[(&[u8], &[u8])]) -> Result<(), String> {
         let mut targets = Vec::new();
+        let mut names: Vec<String> = Vec::new();
         for (name, _) in pairs {
             let name = String::from_utf8_lossy(name);
             let Some(i) = self.index(&name) else {
@@ -193,11 +198,13 @@ impl Config {
                     "ERR CONFIG SET failed (possibly related to argument '{name}') - can't set immutable config"
                 ));
             }
-            if targets.contains(&i) {
+            // Redis compares the names given: an option and its alias may both be set.
+            if names.contains(&name.to_ascii_lowercase()) {
                 return Err(format!(
                     "ERR CONFIG SET failed (possibly related to argument '{name}') - duplicate parameter"
                 ));
             }
+            names.push(name.to_ascii_lowercase());
             targets.push(i);
         }
         let backup = self.values.clone();
@@ -241,6 +248,12 @@ impl Config {
                 let n = crate::util::parse_i64(value.as_bytes())
                     .ok_or("argument couldn't be parsed into an integer")?;
                 check_range(i128::from(n), *min, *max)?;
+                // Redis keeps `hz` within 1..=500 whatever is asked.
+                let n = if spec.name == "hz" {
+                    n.clamp(1, 500)
+                } else {
+                    n
+                };
                 n.to_string()
             }
             Kind::Memory { min, max, percent } => {
