@@ -297,7 +297,7 @@ fn hrandfield(ctx: &mut Ctx, argv: &[&[u8]]) {
     let count = match argv.get(2) {
         None => None,
         Some(arg) => match super::int_arg(ctx, arg) {
-            Some(n) if n.checked_abs().is_some_and(|a| a <= i64::MAX / 2) => Some(n),
+            Some(n) if n >= -super::MAX_RANDOM_REPLY && n > i64::MIN / 2 => Some(n),
             Some(_) => {
                 ctx.client.reply.error("ERR value is out of range");
                 return;

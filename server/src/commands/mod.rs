@@ -62,6 +62,11 @@ pub fn handlers() -> Vec<(&'static str, Handler)> {
     all
 }
 
+/// The most elements a random-sampling command with a repeating (negative) count returns:
+/// Redis would try to build any size; past this the request is refused as out of range
+/// instead of exhausting memory.
+pub const MAX_RANDOM_REPLY: i64 = 1 << 26;
+
 pub const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
 pub const SYNTAX: &str = "ERR syntax error";
 pub const NOT_INTEGER: &str = "ERR value is not an integer or out of range";

@@ -23,6 +23,7 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("script|flush", script_flush),
     ("script|kill", script_kill),
     ("script|help", script_help),
+    ("function|flush", function_flush),
 ];
 
 /// The server as the scripting runtime sees it during one script.
@@ -284,4 +285,22 @@ fn script_kill(ctx: &mut Ctx, _argv: &[&[u8]]) {
 
 fn script_help(ctx: &mut Ctx, argv: &[&[u8]]) {
     super::help(ctx, argv, super::help::SCRIPT);
+}
+
+/// FUNCTION FLUSH [ASYNC|SYNC]: drop every function library.
+fn function_flush(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let valid = match argv.len() {
+        2 => true,
+        3 => is(argv[2], "async") || is(argv[2], "sync"),
+        _ => false,
+    };
+    if !valid {
+        ctx.client
+            .reply
+            .error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
+        return;
+    }
+    // No library can be loaded yet (FUNCTION LOAD comes with the functions runtime), so there
+    // is nothing to drop.
+    ctx.client.reply.ok();
 }

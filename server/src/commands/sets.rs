@@ -207,6 +207,12 @@ fn srandmember(ctx: &mut Ctx, argv: &[&[u8]]) {
     let count = match argv.get(2) {
         None => None,
         Some(arg) => match int_arg(ctx, arg) {
+            // Redis takes counts in -LONG_MAX..=LONG_MAX; a repeating count is also bounded
+            // here so that no request can make the server build a reply it cannot hold.
+            Some(n) if n == i64::MIN || n < -super::MAX_RANDOM_REPLY => {
+                ctx.client.reply.error("ERR value is out of range");
+                return;
+            }
             Some(n) => Some(n),
             None => return,
         },
