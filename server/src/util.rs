@@ -157,3 +157,28 @@ pub fn parse_f64_loose(s: &[u8]) -> Option<f64> {
     let (value, used) = lua_core::tools::strtod(trimmed)?;
     (used == trimmed.len() && !value.is_nan()).then_some(value)
 }
+
+/// A small, fast pseudo-random generator (xorshift64*) for sampling: random members, random
+/// keys. Seeded from the server's generator so that a command borrowing the keyspace does not
+/// need the server too.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed | 1)
+    }
+
+    pub fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// A number below `bound` (which must not be 0).
+    pub fn below(&mut self, bound: usize) -> usize {
+        (self.next() % bound as u64) as usize
+    }
+}

@@ -84,12 +84,13 @@ fn set_fields(ctx: &mut Ctx, argv: &[&[u8]], name: &str) -> Option<i64> {
         return None;
     }
     let key = argv[1];
+    let limits = ctx.limits();
     let Ok(Some(hash)) = write_hash(ctx, key, true) else {
         return None;
     };
     let added = argv[2..]
         .chunks(2)
-        .filter(|pair| hash.set(pair[0], pair[1].to_vec()))
+        .filter(|pair| hash.set(pair[0], pair[1].to_vec(), &limits))
         .count();
     changed(ctx, key, Some("hset"));
     Some(added as i64)
@@ -109,6 +110,7 @@ fn hmset(ctx: &mut Ctx, argv: &[&[u8]]) {
 
 fn hsetnx(ctx: &mut Ctx, argv: &[&[u8]]) {
     let key = argv[1];
+    let limits = ctx.limits();
     let Ok(Some(hash)) = write_hash(ctx, key, true) else {
         return;
     };
@@ -116,7 +118,7 @@ fn hsetnx(ctx: &mut Ctx, argv: &[&[u8]]) {
         ctx.client.reply.int(0);
         return;
     }
-    hash.set(argv[2], argv[3].to_vec());
+    hash.set(argv[2], argv[3].to_vec(), &limits);
     changed(ctx, key, Some("hset"));
     ctx.client.reply.int(1);
 }
@@ -188,7 +190,7 @@ fn listing(ctx: &mut Ctx, key: &[u8], fields: bool, values: bool) {
     let pairs: Vec<(Vec<u8>, Vec<u8>)> = match read_hash(ctx, key) {
         Err(()) => return,
         Ok(None) => Vec::new(),
-        Ok(Some(h)) => h.iter().map(|(f, v)| (f.clone(), v.clone())).collect(),
+        Ok(Some(h)) => h.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect(),
     };
     let out = &mut ctx.client.reply;
     if fields && values {
@@ -223,6 +225,7 @@ fn hincrby(ctx: &mut Ctx, argv: &[&[u8]]) {
         return;
     };
     let key = argv[1];
+    let limits = ctx.limits();
     let Ok(Some(hash)) = write_hash(ctx, key, true) else {
         return;
     };
@@ -244,7 +247,7 @@ fn hincrby(ctx: &mut Ctx, argv: &[&[u8]]) {
         changed(ctx, key, None);
         return;
     };
-    hash.set(argv[2], value.to_string().into_bytes());
+    hash.set(argv[2], value.to_string().into_bytes(), &limits);
     changed(ctx, key, Some("hincrby"));
     ctx.client.reply.int(value);
 }
@@ -255,6 +258,7 @@ fn hincrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) {
         return;
     };
     let key = argv[1];
+    let limits = ctx.limits();
     let Ok(Some(hash)) = write_hash(ctx, key, true) else {
         return;
     };
@@ -278,7 +282,7 @@ fn hincrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) {
         return;
     }
     let text = format_human_float(value);
-    hash.set(argv[2], text.clone());
+    hash.set(argv[2], text.clone(), &limits);
     changed(ctx, key, Some("hincrbyfloat"));
     ctx.client.reply.bulk(&text);
 }
@@ -308,7 +312,7 @@ fn hrandfield(ctx: &mut Ctx, argv: &[&[u8]]) {
     let mut pairs: Vec<(Vec<u8>, Vec<u8>)> = match read_hash(ctx, argv[1]) {
         Err(()) => return,
         Ok(None) => Vec::new(),
-        Ok(Some(h)) => h.iter().map(|(f, v)| (f.clone(), v.clone())).collect(),
+        Ok(Some(h)) => h.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect(),
     };
     let Some(count) = count else {
         if pairs.is_empty() {

@@ -43,6 +43,11 @@ impl Ctx<'_> {
     pub fn db(&self) -> usize {
         self.client.db
     }
+
+    /// The compact-encoding limits in force.
+    pub fn limits(&self) -> crate::db::encoding::Limits {
+        self.server.config.settings.encoding
+    }
 }
 
 /// Every handler, by the table's name for it.

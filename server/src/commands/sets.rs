@@ -4,6 +4,7 @@ use super::{int_arg, is, Ctx, Handler, SYNTAX, WRONGTYPE};
 use crate::db::notify::class;
 use crate::db::set::Set;
 use crate::db::Value;
+use crate::util::Rng;
 
 pub const HANDLERS: &[(&str, Handler)] = &[
     ("sadd", sadd),
@@ -76,10 +77,11 @@ fn changed(ctx: &mut Ctx, key: &[u8], event: Option<&'static str>) {
 
 fn sadd(ctx: &mut Ctx, argv: &[&[u8]]) {
     let key = argv[1];
+    let limits = ctx.limits();
     let Ok(Some(set)) = write_set(ctx, key, true) else {
         return;
     };
-    let added = argv[2..].iter().filter(|m| set.insert(m)).count();
+    let added = argv[2..].iter().filter(|m| set.insert(m, &limits)).count();
     changed(ctx, key, Some("sadd"));
     ctx.client.reply.int(added as i64);
 }
@@ -140,12 +142,31 @@ fn scard(ctx: &mut Ctx, argv: &[&[u8]]) {
     }
 }
 
-/// `count` random distinct members (all when the set is smaller).
-fn pick(ctx: &mut Ctx, members: &mut Vec<Vec<u8>>, count: usize) -> Vec<Vec<u8>> {
-    let mut picked = Vec::new();
-    while picked.len() < count && !members.is_empty() {
-        let i = (ctx.server.random() % members.len() as u64) as usize;
-        picked.push(members.swap_remove(i));
+/// `count` random distinct members of `set` (all of them when it is smaller), by the
+/// cheapest of Redis's strategies for the ratio of `count` to the set's size.
+fn random_distinct(set: &Set, count: usize, rng: &mut Rng) -> Vec<Vec<u8>> {
+    let size = set.len();
+    if count >= size {
+        return set.members();
+    }
+    if count.saturating_mul(3) > size {
+        // Close to the whole set: copy it and drop random members until `count` remain.
+        let mut members = set.members();
+        while members.len() > count {
+            let i = rng.below(members.len());
+            members.swap_remove(i);
+        }
+        return members;
+    }
+    let mut picked: Vec<Vec<u8>> = Vec::with_capacity(count);
+    let mut seen = std::collections::HashSet::with_capacity(count);
+    while picked.len() < count {
+        let Some(m) = set.random_member(rng) else {
+            break;
+        };
+        if seen.insert(m.clone()) {
+            picked.push(m);
+        }
     }
     picked
 }
@@ -172,7 +193,8 @@ fn spop(ctx: &mut Ctx, argv: &[&[u8]]) {
         },
     };
     let key = argv[1];
-    let mut members = match read_set(ctx, key) {
+    let mut rng = Rng::new(ctx.server.random());
+    let picked = match read_set(ctx, key) {
         Err(()) => return,
         Ok(None) => {
             match count {
@@ -181,9 +203,13 @@ fn spop(ctx: &mut Ctx, argv: &[&[u8]]) {
             }
             return;
         }
-        Ok(Some(s)) => s.members(),
+        Ok(Some(s)) => random_distinct(s, count.unwrap_or(1), &mut rng),
     };
-    let picked = pick(ctx, &mut members, count.unwrap_or(1));
+    if picked.is_empty() {
+        // SPOP key 0 on an existing set.
+        reply_set(ctx, &picked);
+        return;
+    }
     if let Ok(Some(set)) = write_set(ctx, key, false) {
         for m in &picked {
             set.remove(m);
@@ -217,30 +243,39 @@ fn srandmember(ctx: &mut Ctx, argv: &[&[u8]]) {
             None => return,
         },
     };
-    let mut members = match read_set(ctx, argv[1]) {
+    let mut rng = Rng::new(ctx.server.random());
+    let set = match read_set(ctx, argv[1]) {
         Err(()) => return,
-        Ok(s) => s.map(Set::members).unwrap_or_default(),
+        Ok(s) => s,
     };
-    match count {
-        None => match pick(ctx, &mut members, 1).first() {
-            Some(m) => ctx.client.reply.bulk(m),
-            None => ctx.client.reply.null(),
-        },
-        Some(n) if n >= 0 => {
-            let picked = pick(ctx, &mut members, n as usize);
-            ctx.client.reply.bulks(picked.iter().map(|m| m.as_slice()));
+    let picked = match (set, count) {
+        (None, None) => {
+            ctx.client.reply.null();
+            return;
         }
-        Some(n) => {
+        (None, Some(_)) => Vec::new(),
+        (Some(set), None) => match set.random_member(&mut rng) {
+            Some(m) => {
+                ctx.client.reply.bulk(&m);
+                return;
+            }
+            None => Vec::new(),
+        },
+        (Some(set), Some(n)) if n >= 0 => random_distinct(set, n as usize, &mut rng),
+        (Some(set), Some(n)) => {
             // A negative count allows repeats and always gives |n| members.
             let wanted = n.unsigned_abs() as usize;
-            let mut picked = Vec::new();
-            while !members.is_empty() && picked.len() < wanted {
-                let i = (ctx.server.random() % members.len() as u64) as usize;
-                picked.push(members[i].clone());
+            let mut picked = Vec::with_capacity(wanted.min(1 << 16));
+            while picked.len() < wanted {
+                match set.random_member(&mut rng) {
+                    Some(m) => picked.push(m),
+                    None => break,
+                }
             }
-            ctx.client.reply.bulks(picked.iter().map(|m| m.as_slice()));
+            picked
         }
-    }
+    };
+    ctx.client.reply.bulks(picked.iter().map(|m| m.as_slice()));
 }
 
 fn smove(ctx: &mut Ctx, argv: &[&[u8]]) {
@@ -264,12 +299,13 @@ fn smove(ctx: &mut Ctx, argv: &[&[u8]]) {
         ctx.client.reply.int(1);
         return;
     }
+    let limits = ctx.limits();
     if let Ok(Some(s)) = write_set(ctx, source, false) {
         s.remove(member);
     }
     changed(ctx, source, Some("srem"));
     if let Ok(Some(d)) = write_set(ctx, destination, true) {
-        d.insert(member);
+        d.insert(member, &limits);
     }
     changed(ctx, destination, Some("sadd"));
     ctx.client.reply.int(1);
@@ -284,6 +320,7 @@ enum Op {
 
 /// The result of an operation over the sets at `keys`, or `None` after WRONGTYPE.
 fn combine(ctx: &mut Ctx, keys: &[&[u8]], op: Op) -> Option<Vec<Vec<u8>>> {
+    let limits = ctx.limits();
     let mut sets: Vec<Option<Set>> = Vec::new();
     for key in keys {
         match read_set(ctx, key) {
@@ -296,7 +333,7 @@ fn combine(ctx: &mut Ctx, keys: &[&[u8]], op: Op) -> Option<Vec<Vec<u8>>> {
         Op::Union => {
             for s in sets.iter().flatten() {
                 for m in s.members() {
-                    result.insert(&m);
+                    result.insert(&m, &limits);
                 }
             }
         }
@@ -308,7 +345,7 @@ fn combine(ctx: &mut Ctx, keys: &[&[u8]], op: Op) -> Option<Vec<Vec<u8>>> {
             let smallest = sets.iter().min_by_key(|s| s.len())?;
             for m in smallest.members() {
                 if sets.iter().all(|s| s.contains(&m)) {
-                    result.insert(&m);
+                    result.insert(&m, &limits);
                 }
             }
         }
@@ -316,7 +353,7 @@ fn combine(ctx: &mut Ctx, keys: &[&[u8]], op: Op) -> Option<Vec<Vec<u8>>> {
             if let Some(first) = sets.first().and_then(|s| s.as_ref()) {
                 for m in first.members() {
                     if !sets[1..].iter().flatten().any(|s| s.contains(&m)) {
-                        result.insert(&m);
+                        result.insert(&m, &limits);
                     }
                 }
             }
@@ -365,9 +402,10 @@ fn store(ctx: &mut Ctx, argv: &[&[u8]], op: Op) {
             .notify(class::GENERIC, "del", db, destination);
     }
     if !members.is_empty() {
+        let limits = ctx.limits();
         let mut set = Set::default();
         for m in &members {
-            set.insert(m);
+            set.insert(m, &limits);
         }
         ctx.server
             .keyspace

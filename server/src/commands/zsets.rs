@@ -162,6 +162,7 @@ fn zadd_generic(ctx: &mut Ctx, argv: &[&[u8]], mut flags: AddFlags) {
     let (mut added, mut updated, mut processed) = (0, 0, 0);
     let mut last_score = 0.0;
     if exists || !flags.xx {
+        let limits = ctx.limits();
         let Ok(Some(zset)) = write_zset(ctx, key, true) else {
             return;
         };
@@ -186,7 +187,7 @@ fn zadd_generic(ctx: &mut Ctx, argv: &[&[u8]], mut flags: AddFlags) {
                     processed += 1;
                     last_score = new;
                     if new != current {
-                        zset.insert(member, new);
+                        zset.insert(member, new, &limits);
                         updated += 1;
                     }
                 }
@@ -194,7 +195,7 @@ fn zadd_generic(ctx: &mut Ctx, argv: &[&[u8]], mut flags: AddFlags) {
                     if flags.xx {
                         continue;
                     }
-                    zset.insert(member, score);
+                    zset.insert(member, score, &limits);
                     added += 1;
                     processed += 1;
                     last_score = score;
@@ -636,9 +637,10 @@ fn zrangestore(ctx: &mut Ctx, argv: &[&[u8]]) {
             .notify(class::GENERIC, "del", db, destination);
     }
     if !entries.is_empty() {
+        let limits = ctx.limits();
         let mut zset = ZSet::default();
         for (member, score) in &entries {
-            zset.insert(member, *score);
+            zset.insert(member, *score, &limits);
         }
         ctx.server
             .keyspace

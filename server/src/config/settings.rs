@@ -51,6 +51,8 @@ pub struct Settings {
     pub notify_keyspace_events: String,
     pub slowlog_log_slower_than: i64,
     pub slowlog_max_len: usize,
+    /// When collections leave their compact encodings.
+    pub encoding: crate::db::encoding::Limits,
 }
 
 impl Settings {
@@ -113,6 +115,13 @@ impl Settings {
             notify_keyspace_events: text("notify-keyspace-events"),
             slowlog_log_slower_than: int("slowlog-log-slower-than"),
             slowlog_max_len: int("slowlog-max-len").max(0) as usize,
+            encoding: crate::db::encoding::Limits {
+                hash_entries: int("hash-max-listpack-entries").max(0) as usize,
+                hash_value: int("hash-max-listpack-value").max(0) as usize,
+                set_intset_entries: int("set-max-intset-entries").max(0) as usize,
+                zset_entries: int("zset-max-listpack-entries").max(0) as usize,
+                zset_value: int("zset-max-listpack-value").max(0) as usize,
+            },
         }
     }
 }

@@ -505,3 +505,20 @@ mod tests {
         assert!(Dict::<u8>::new().random_entry(&mut rng).is_none());
     }
 }
+
+impl<V: Clone> Clone for Dict<V> {
+    /// A copy with the same entries (in a fresh, fully rehashed table).
+    fn clone(&self) -> Self {
+        let mut copy = Dict::new();
+        for (key, value) in self.iter() {
+            copy.insert_new(key, value.clone());
+        }
+        copy
+    }
+}
+
+impl<V> std::fmt::Debug for Dict<V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Dict({} entries)", self.len())
+    }
+}

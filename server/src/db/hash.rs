@@ -2,16 +2,13 @@
 //! encoding does (so `HGETALL` answers in the same order); past the listpack limits they move
 //! to a hash table, as Redis converts them.
 
-use std::collections::HashMap;
-
-/// `hash-max-listpack-entries` and `hash-max-listpack-value` at their defaults.
-const MAX_SMALL_ENTRIES: usize = 512;
-const MAX_SMALL_VALUE: usize = 64;
+use super::dict::Dict;
+use super::encoding::Limits;
 
 #[derive(Debug, Clone)]
 pub enum Hash {
     Small(Vec<(Vec<u8>, Vec<u8>)>),
-    Table(HashMap<Vec<u8>, Vec<u8>, ahash::RandomState>),
+    Table(Dict<Vec<u8>>),
 }
 
 impl Default for Hash {
@@ -40,14 +37,14 @@ impl Hash {
     }
 
     /// Set a field; true if it is new.
-    pub fn set(&mut self, field: &[u8], value: Vec<u8>) -> bool {
+    pub fn set(&mut self, field: &[u8], value: Vec<u8>, limits: &Limits) -> bool {
         if let Hash::Small(v) = self {
-            if field.len() > MAX_SMALL_VALUE || value.len() > MAX_SMALL_VALUE {
+            if field.len() > limits.hash_value || value.len() > limits.hash_value {
                 self.convert();
             } else if let Some(slot) = v.iter_mut().find(|(f, _)| f == field) {
                 slot.1 = value;
                 return false;
-            } else if v.len() < MAX_SMALL_ENTRIES {
+            } else if v.len() < limits.hash_entries {
                 v.push((field.to_vec(), value));
                 return true;
             } else {
@@ -55,7 +52,7 @@ impl Hash {
             }
         }
         match self {
-            Hash::Table(t) => t.insert(field.to_vec(), value).is_none(),
+            Hash::Table(t) => t.insert(field, value).is_none(),
             Hash::Small(_) => false,
         }
     }
@@ -73,16 +70,28 @@ impl Hash {
         }
     }
 
-    pub fn iter(&self) -> Box<dyn Iterator<Item = (&Vec<u8>, &Vec<u8>)> + '_> {
+    /// Every field and value: a small hash in insertion order, a table in table order.
+    pub fn iter(&self) -> Box<dyn Iterator<Item = (&[u8], &[u8])> + '_> {
         match self {
-            Hash::Small(v) => Box::new(v.iter().map(|(f, value)| (f, value))),
-            Hash::Table(t) => Box::new(t.iter()),
+            Hash::Small(v) => Box::new(v.iter().map(|(f, value)| (f.as_slice(), value.as_slice()))),
+            Hash::Table(t) => Box::new(t.iter().map(|(f, value)| (f, value.as_slice()))),
+        }
+    }
+
+    /// The table form, when the hash has outgrown its listpack.
+    pub fn table(&self) -> Option<&Dict<Vec<u8>>> {
+        match self {
+            Hash::Table(t) => Some(t),
+            Hash::Small(_) => None,
         }
     }
 
     fn convert(&mut self) {
         if let Hash::Small(v) = self {
-            let table = std::mem::take(v).into_iter().collect();
+            let mut table = Dict::new();
+            for (field, value) in std::mem::take(v) {
+                table.insert_new(&field, value);
+            }
             *self = Hash::Table(table);
         }
     }

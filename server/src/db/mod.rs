@@ -6,6 +6,7 @@
 
 pub mod bytes;
 pub mod dict;
+pub mod encoding;
 pub mod glob;
 pub mod hash;
 pub mod notify;

@@ -1,16 +1,14 @@
 //! Set values. Sets of integers stay sorted in an array, as Redis's intset encoding keeps them
 //! (so `SMEMBERS` lists them in ascending order); others are hash tables.
 
+use super::dict::Dict;
+use super::encoding::Limits;
 use crate::util::parse_i64;
-use std::collections::HashSet;
-
-/// `set-max-intset-entries` at its default.
-const MAX_INTSET_ENTRIES: usize = 512;
 
 #[derive(Debug, Clone)]
 pub enum Set {
     Ints(Vec<i64>),
-    Table(HashSet<Vec<u8>, ahash::RandomState>),
+    Table(Dict<()>),
 }
 
 impl Default for Set {
@@ -34,17 +32,17 @@ impl Set {
     pub fn contains(&self, member: &[u8]) -> bool {
         match self {
             Set::Ints(v) => parse_i64(member).is_some_and(|n| v.binary_search(&n).is_ok()),
-            Set::Table(t) => t.contains(member),
+            Set::Table(t) => t.contains_key(member),
         }
     }
 
     /// Add a member; true if it is new.
-    pub fn insert(&mut self, member: &[u8]) -> bool {
+    pub fn insert(&mut self, member: &[u8], limits: &Limits) -> bool {
         if let Set::Ints(v) = self {
             match parse_i64(member) {
                 Some(n) => match v.binary_search(&n) {
                     Ok(_) => return false,
-                    Err(at) if v.len() < MAX_INTSET_ENTRIES => {
+                    Err(at) if v.len() < limits.set_intset_entries => {
                         v.insert(at, n);
                         return true;
                     }
@@ -54,7 +52,7 @@ impl Set {
             }
         }
         match self {
-            Set::Table(t) => t.insert(member.to_vec()),
+            Set::Table(t) => t.insert(member, ()).is_none(),
             Set::Ints(_) => false,
         }
     }
@@ -68,7 +66,7 @@ impl Set {
                 }
                 _ => false,
             },
-            Set::Table(t) => t.remove(member),
+            Set::Table(t) => t.remove(member).is_some(),
         }
     }
 
@@ -76,13 +74,34 @@ impl Set {
     pub fn members(&self) -> Vec<Vec<u8>> {
         match self {
             Set::Ints(v) => v.iter().map(|n| n.to_string().into_bytes()).collect(),
-            Set::Table(t) => t.iter().cloned().collect(),
+            Set::Table(t) => t.iter().map(|(m, _)| m.to_vec()).collect(),
+        }
+    }
+
+    /// A member chosen at random (from a table, as Redis picks: a random bucket, then a
+    /// random entry of its chain).
+    pub fn random_member(&self, rng: &mut crate::util::Rng) -> Option<Vec<u8>> {
+        match self {
+            Set::Ints(v) if v.is_empty() => None,
+            Set::Ints(v) => Some(v[rng.below(v.len())].to_string().into_bytes()),
+            Set::Table(t) => t.random_entry(|| rng.next()).map(|(m, _)| m.to_vec()),
+        }
+    }
+
+    /// The table form, once the set has outgrown its intset.
+    pub fn table(&self) -> Option<&Dict<()>> {
+        match self {
+            Set::Table(t) => Some(t),
+            Set::Ints(_) => None,
         }
     }
 
     fn convert(&mut self) {
         if let Set::Ints(v) = self {
-            let table = v.iter().map(|n| n.to_string().into_bytes()).collect();
+            let mut table = Dict::new();
+            for n in v.iter() {
+                table.insert_new(n.to_string().as_bytes(), ());
+            }
             *self = Set::Table(table);
         }
     }

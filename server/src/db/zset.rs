@@ -2,13 +2,10 @@
 //! A map gives a member's score; an ordered set gives ranges. (Ranks are counted by walking
 //! the ordered set; Redis's skiplist with spans is the planned replacement for large sets.)
 
+use super::dict::Dict;
+use super::encoding::Limits;
 use std::cmp::Ordering;
-use std::collections::{BTreeSet, HashMap};
-
-/// `zset-max-listpack-entries` and `zset-max-listpack-value` at their defaults (only for the
-/// encoding `OBJECT ENCODING` reports).
-const LISTPACK_ENTRIES: usize = 128;
-const LISTPACK_VALUE: usize = 64;
+use std::collections::BTreeSet;
 
 /// A score ordered as Redis compares doubles (scores are never NaN).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -30,9 +27,9 @@ impl Ord for Score {
 
 #[derive(Debug, Clone, Default)]
 pub struct ZSet {
-    scores: HashMap<Vec<u8>, f64, ahash::RandomState>,
+    scores: Dict<f64>,
     order: BTreeSet<(Score, Vec<u8>)>,
-    /// A member once exceeded the listpack value size (Redis never converts back).
+    /// The set has outgrown the listpack limits (Redis never converts back).
     large: bool,
 }
 
@@ -50,11 +47,12 @@ impl ZSet {
     }
 
     /// Set a member's score; true if the member is new.
-    pub fn insert(&mut self, member: &[u8], score: f64) -> bool {
-        if member.len() > LISTPACK_VALUE {
+    pub fn insert(&mut self, member: &[u8], score: f64, limits: &Limits) -> bool {
+        let grows = self.score(member).is_none() && self.len() >= limits.zset_entries;
+        if grows || member.len() > limits.zset_value {
             self.large = true;
         }
-        match self.scores.insert(member.to_vec(), score) {
+        match self.scores.insert(member, score) {
             Some(old) => {
                 self.order.remove(&(Score(old), member.to_vec()));
                 self.order.insert((Score(score), member.to_vec()));
@@ -69,7 +67,7 @@ impl ZSet {
 
     pub fn remove(&mut self, member: &[u8]) -> bool {
         match self.scores.remove(member) {
-            Some(score) => {
+            Some((_, score)) => {
                 self.order.remove(&(Score(score), member.to_vec()));
                 true
             }
@@ -88,8 +86,18 @@ impl ZSet {
         self.order.iter().map(|(s, m)| (m.as_slice(), s.0))
     }
 
+    /// The member-to-score table (for `ZSCAN` on a large set).
+    pub fn scores(&self) -> &Dict<f64> {
+        &self.scores
+    }
+
+    /// Whether the set is in its listpack form.
+    pub fn is_listpack(&self) -> bool {
+        !self.large
+    }
+
     pub fn encoding(&self) -> &'static str {
-        if self.len() <= LISTPACK_ENTRIES && !self.large {
+        if !self.large {
             "listpack"
         } else {
             "skiplist"
