@@ -12,6 +12,7 @@ pub mod commands;
 pub mod config;
 pub mod db;
 mod info;
+pub mod long_double;
 pub mod net;
 pub mod pubsub;
 pub mod resp;

@@ -32,8 +32,9 @@ pub fn parse_i64(s: &[u8]) -> Option<i64> {
     }
 }
 
-/// Redis's `string2ld` as `INCRBYFLOAT` and friends use it: `strtold` of the whole string,
-/// refusing empty input, leading spaces, trailing bytes and NaN.
+/// `strtod` of the whole string, refusing empty input, leading spaces, trailing bytes and NaN
+/// (Redis's `string2ld` rules, in `f64`; INCRBYFLOAT's exact long double is in
+/// [`crate::long_double`]).
 pub fn parse_f64(s: &[u8]) -> Option<f64> {
     if s.is_empty() || s.len() > 5000 || s[0].is_ascii_whitespace() {
         return None;
@@ -43,36 +44,6 @@ pub fn parse_f64(s: &[u8]) -> Option<f64> {
         return None;
     }
     Some(value)
-}
-
-/// Redis's `ld2string` in human mode (as `INCRBYFLOAT` replies): `%.17Lf` of a long double,
-/// trailing zeros removed. We compute in `f64`, whose shortest round-trip digits are what the
-/// long double prints for the decimal values clients use (10.5 + 0.1 is `10.6` in both).
-pub fn format_human_float(value: f64) -> Vec<u8> {
-    if value.is_infinite() {
-        return if value > 0.0 {
-            b"inf".to_vec()
-        } else {
-            b"-inf".to_vec()
-        };
-    }
-    let mut text = format!("{value}");
-    let decimals = text.find('.').map_or(0, |dot| text.len() - dot - 1);
-    if decimals > 17 {
-        text = format!("{value:.17}");
-    }
-    if text.contains('.') {
-        while text.ends_with('0') {
-            text.pop();
-        }
-        if text.ends_with('.') {
-            text.pop();
-        }
-    }
-    if text == "-0" {
-        text = "0".into();
-    }
-    text.into_bytes()
 }
 
 #[cfg(test)]

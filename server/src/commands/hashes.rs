@@ -4,7 +4,8 @@ use super::{Ctx, Handler, WRONGTYPE};
 use crate::db::hash::Hash;
 use crate::db::notify::class;
 use crate::db::Value;
-use crate::util::{format_human_float, parse_f64, parse_i64};
+use crate::long_double;
+use crate::util::parse_i64;
 
 pub const HANDLERS: &[(&str, Handler)] = &[
     ("hset", hset),
@@ -253,35 +254,26 @@ fn hincrby(ctx: &mut Ctx, argv: &[&[u8]]) {
 }
 
 fn hincrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) {
-    let Some(increment) = parse_f64(argv[3]) else {
-        ctx.client.reply.error(super::NOT_FLOAT);
-        return;
+    let increment = match long_double::hincrbyfloat_increment(argv[3]) {
+        Ok(increment) => increment,
+        Err(e) => {
+            ctx.client.reply.error(e.message());
+            return;
+        }
     };
     let key = argv[1];
     let limits = ctx.limits();
     let Ok(Some(hash)) = write_hash(ctx, key, true) else {
         return;
     };
-    let current = match hash.get(argv[2]) {
-        None => 0.0,
-        Some(v) => match parse_f64(v) {
-            Some(n) => n,
-            None => {
-                ctx.client.reply.error("ERR hash value is not a float");
-                changed(ctx, key, None);
-                return;
-            }
-        },
+    let text = match long_double::hincrbyfloat_apply(hash.get(argv[2]).map(|v| &v[..]), increment) {
+        Ok(text) => text,
+        Err(e) => {
+            ctx.client.reply.error(e.message());
+            changed(ctx, key, None);
+            return;
+        }
     };
-    let value = current + increment;
-    if value.is_nan() || value.is_infinite() {
-        ctx.client
-            .reply
-            .error("ERR increment would produce NaN or Infinity");
-        changed(ctx, key, None);
-        return;
-    }
-    let text = format_human_float(value);
     hash.set(argv[2], text.clone(), &limits);
     changed(ctx, key, Some("hincrbyfloat"));
     ctx.client.reply.bulk(&text);

@@ -1,9 +1,10 @@
 //! String commands (`t_string.c`): GET/SET and their variants, counters, ranges.
 
-use super::{is, Ctx, Handler, NOT_FLOAT, NOT_INTEGER, SYNTAX, WRONGTYPE};
+use super::{is, Ctx, Handler, NOT_INTEGER, SYNTAX, WRONGTYPE};
 use crate::db::notify::class;
 use crate::db::{Bytes, Value};
-use crate::util::{format_human_float, parse_f64, parse_i64};
+use crate::long_double;
+use crate::util::parse_i64;
 
 pub const HANDLERS: &[(&str, Handler)] = &[
     ("get", get),
@@ -544,23 +545,17 @@ fn decrby(ctx: &mut Ctx, argv: &[&[u8]]) {
 
 fn incrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) {
     let key = argv[1];
-    let current = match write_string(ctx, key) {
+    let result = match write_string(ctx, key) {
         Err(()) => return,
-        Ok(None) => Some(0.0),
-        Ok(Some(s)) => parse_f64(s),
+        Ok(current) => long_double::incrbyfloat(current.map(|s| &s[..]), argv[2]),
     };
-    let (Some(current), Some(increment)) = (current, parse_f64(argv[2])) else {
-        ctx.client.reply.error(NOT_FLOAT);
-        return;
+    let text = match result {
+        Ok(text) => text,
+        Err(e) => {
+            ctx.client.reply.error(e.message());
+            return;
+        }
     };
-    let value = current + increment;
-    if value.is_nan() || value.is_infinite() {
-        ctx.client
-            .reply
-            .error("ERR increment would produce NaN or Infinity");
-        return;
-    }
-    let text = format_human_float(value);
     let db = ctx.client.db;
     ctx.server.keyspace.set(db, key, Value::string(&text), true);
     ctx.server
