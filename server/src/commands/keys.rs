@@ -17,7 +17,6 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("touch", touch),
     ("move", move_),
     ("keys", keys),
-    ("scan", scan),
     ("randomkey", randomkey),
     ("expire", expire),
     ("pexpire", pexpire),
@@ -224,67 +223,6 @@ fn keys(ctx: &mut Ctx, argv: &[&[u8]]) {
         .filter(|(key, _)| all || glob::matches(pattern, key, false))
         .map(|(key, _)| key.to_vec())
         .collect();
-    ctx.client.reply.bulks(found.iter().map(|k| k.as_slice()));
-}
-
-fn scan(ctx: &mut Ctx, argv: &[&[u8]]) {
-    let Some(cursor) = std::str::from_utf8(argv[1])
-        .ok()
-        .and_then(|s| s.parse::<u64>().ok())
-    else {
-        ctx.client.reply.error("ERR invalid cursor");
-        return;
-    };
-    let mut pattern: Option<&[u8]> = None;
-    let mut count: i64 = 10;
-    let mut type_filter: Option<&[u8]> = None;
-    let mut j = 2;
-    while j < argv.len() {
-        let has_value = j + 1 < argv.len();
-        if is(argv[j], "count") && has_value {
-            let Some(n) = int_arg(ctx, argv[j + 1]) else {
-                return;
-            };
-            if n < 1 {
-                ctx.client.reply.error(SYNTAX);
-                return;
-            }
-            count = n;
-        } else if is(argv[j], "match") && has_value {
-            pattern = Some(argv[j + 1]).filter(|p| *p != b"*");
-        } else if is(argv[j], "type") && has_value {
-            type_filter = Some(argv[j + 1]);
-        } else {
-            ctx.client.reply.error(SYNTAX);
-            return;
-        }
-        j += 2;
-    }
-    let db = ctx.client.db;
-    let now = ctx.server.keyspace.now_ms;
-    let d = &ctx.server.keyspace.dbs[db];
-    let mut found: Vec<Vec<u8>> = Vec::new();
-    let mut cursor = cursor;
-    // Like Redis, visit buckets until `count` keys were seen (at most ten times as many
-    // buckets, so a sparse table still answers quickly).
-    let mut visits = 0;
-    loop {
-        cursor = d.keys.scan(cursor, |key, value| {
-            let live = d.expires.get(key).is_none_or(|&when| when > now);
-            let typed =
-                type_filter.is_none_or(|t| t.eq_ignore_ascii_case(value.type_name().as_bytes()));
-            let matched = pattern.is_none_or(|p| glob::matches(p, key, false));
-            if live && typed && matched {
-                found.push(key.to_vec());
-            }
-        });
-        visits += 1;
-        if cursor == 0 || found.len() >= count as usize || visits >= count.saturating_mul(10) {
-            break;
-        }
-    }
-    ctx.client.reply.array(2);
-    ctx.client.reply.bulk(cursor.to_string().as_bytes());
     ctx.client.reply.bulks(found.iter().map(|k| k.as_slice()));
 }
 

@@ -10,10 +10,12 @@ mod keys;
 mod lists;
 mod multi;
 mod pubsub;
+mod scan;
 pub mod scripting;
 mod sets;
 mod strings;
 pub mod table;
+mod zset_ops;
 mod zsets;
 
 use crate::client::Client;
@@ -64,6 +66,8 @@ pub fn handlers() -> Vec<(&'static str, Handler)> {
     all.extend_from_slice(sets::HANDLERS);
     all.extend_from_slice(pubsub::HANDLERS);
     all.extend_from_slice(zsets::HANDLERS);
+    all.extend_from_slice(scan::HANDLERS);
+    all.extend_from_slice(zset_ops::HANDLERS);
     all
 }
 
@@ -304,6 +308,30 @@ pub fn int_arg(ctx: &mut Ctx, arg: &[u8]) -> Option<i64> {
         ctx.client.reply.error(NOT_INTEGER);
     }
     parsed
+}
+
+/// Redis's `getRangeLongFromObjectOrReply`: an integer in `min..=max`. With `message`, that
+/// one text answers both a non-integer and an out-of-range value.
+pub fn range_arg(
+    ctx: &mut Ctx,
+    arg: &[u8],
+    min: i64,
+    max: i64,
+    message: Option<&str>,
+) -> Option<i64> {
+    let error = match crate::util::parse_i64(arg) {
+        Some(n) if (min..=max).contains(&n) => return Some(n),
+        Some(_) => match message {
+            Some(m) => format!("ERR {m}"),
+            None => format!("ERR value is out of range, value must between {min} and {max}"),
+        },
+        None => match message {
+            Some(m) => format!("ERR {m}"),
+            None => NOT_INTEGER.to_string(),
+        },
+    };
+    ctx.client.reply.error(&error);
+    None
 }
 
 /// `SYNTAX` unless every byte matches case-insensitively.

@@ -34,7 +34,7 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("bzpopmax", bzpopmax),
 ];
 
-fn read_zset<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a ZSet>, ()> {
+pub(super) fn read_zset<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a ZSet>, ()> {
     let db = ctx.client.db;
     match ctx.server.keyspace.read(db, key) {
         None => Ok(None),
@@ -46,7 +46,11 @@ fn read_zset<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a ZSet>, ()> {
     }
 }
 
-fn write_zset<'a>(ctx: &'a mut Ctx, key: &[u8], create: bool) -> Result<Option<&'a mut ZSet>, ()> {
+pub(super) fn write_zset<'a>(
+    ctx: &'a mut Ctx,
+    key: &[u8],
+    create: bool,
+) -> Result<Option<&'a mut ZSet>, ()> {
     let db = ctx.client.db;
     let exists = match ctx.server.keyspace.write(db, key) {
         None => false,
@@ -70,7 +74,7 @@ fn write_zset<'a>(ctx: &'a mut Ctx, key: &[u8], create: bool) -> Result<Option<&
     }
 }
 
-fn changed(ctx: &mut Ctx, key: &[u8], event: Option<&'static str>) {
+pub(super) fn changed(ctx: &mut Ctx, key: &[u8], event: Option<&'static str>) {
     let db = ctx.client.db;
     if let Some(event) = event {
         ctx.server.keyspace.notify(class::ZSET, event, db, key);
@@ -571,7 +575,7 @@ fn limit<'a>(
 }
 
 /// Members (with scores as RESP2 flat pairs or RESP3 nested pairs).
-fn reply_entries(ctx: &mut Ctx, entries: &[(Vec<u8>, f64)], with_scores: bool) {
+pub(super) fn reply_entries(ctx: &mut Ctx, entries: &[(Vec<u8>, f64)], with_scores: bool) {
     let out = &mut ctx.client.reply;
     let resp3 = out.resp3();
     out.array(if with_scores && !resp3 {

@@ -66,10 +66,7 @@ impl Value {
         match self {
             Value::Str(s) => s.heap_size(),
             Value::List(l) => l.iter().map(|e| e.capacity() + 24).sum(),
-            Value::Hash(h) => h
-                .iter()
-                .map(|(k, v)| k.len() + v.len() + 48 + ENTRY)
-                .sum(),
+            Value::Hash(h) => h.iter().map(|(k, v)| k.len() + v.len() + 48 + ENTRY).sum(),
             Value::Set(s) => s.members().iter().map(|m| m.len() + 24 + ENTRY).sum(),
             Value::ZSet(z) => z.iter().map(|(m, _)| 2 * m.len() + 64 + ENTRY).sum(),
         }

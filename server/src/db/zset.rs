@@ -91,6 +91,14 @@ impl ZSet {
         &self.scores
     }
 
+    /// The same set, in the encoding Redis gives a computed result of its size
+    /// (`zsetConvertToListpackIfNeeded`).
+    pub fn with_encoding_for(mut self, limits: &Limits) -> ZSet {
+        self.large = self.len() > limits.zset_entries
+            || self.iter().any(|(m, _)| m.len() > limits.zset_value);
+        self
+    }
+
     /// Whether the set is in its listpack form.
     pub fn is_listpack(&self) -> bool {
         !self.large

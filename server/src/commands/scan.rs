@@ -1,0 +1,280 @@
+//! Cursor iteration (`SCAN`, `HSCAN`, `SSCAN`, `ZSCAN`), as Redis's `scanGenericCommand`:
+//! a collection still in its compact form answers whole with cursor 0; a table is walked
+//! bucket by bucket with the reverse-binary cursor until `COUNT` elements were gathered (or
+//! ten times as many buckets visited), and `MATCH`/`TYPE` filter what was gathered.
+
+use super::{int_arg, is, Ctx, Handler, SYNTAX, WRONGTYPE};
+use crate::db::{glob, Value};
+
+pub const HANDLERS: &[(&str, Handler)] = &[
+    ("scan", scan),
+    ("hscan", hscan),
+    ("sscan", sscan),
+    ("zscan", zscan),
+];
+
+/// The options after the cursor.
+struct Options<'a> {
+    count: usize,
+    pattern: Option<&'a [u8]>,
+    type_filter: Option<&'a [u8]>,
+}
+
+/// The cursor argument: an unsigned 64-bit number, nothing else.
+fn cursor_arg(ctx: &mut Ctx, arg: &[u8]) -> Option<u64> {
+    let cursor = std::str::from_utf8(arg)
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok());
+    if cursor.is_none() {
+        ctx.client.reply.error("ERR invalid cursor");
+    }
+    cursor
+}
+
+/// `COUNT n`, `MATCH pattern` and (for `SCAN` alone) `TYPE name`, from `argv[first..]`.
+fn options<'a>(ctx: &mut Ctx, argv: &[&'a [u8]], first: usize) -> Option<Options<'a>> {
+    let mut options = Options {
+        count: 10,
+        pattern: None,
+        type_filter: None,
+    };
+    let mut j = first;
+    while j < argv.len() {
+        let has_value = j + 1 < argv.len();
+        if is(argv[j], "count") && has_value {
+            let n = int_arg(ctx, argv[j + 1])?;
+            if n < 1 {
+                ctx.client.reply.error(SYNTAX);
+                return None;
+            }
+            options.count = usize::try_from(n).unwrap_or(usize::MAX);
+        } else if is(argv[j], "match") && has_value {
+            options.pattern = Some(argv[j + 1]).filter(|p| *p != b"*");
+        } else if is(argv[j], "type") && has_value && first == 2 {
+            options.type_filter = Some(argv[j + 1]);
+        } else {
+            ctx.client.reply.error(SYNTAX);
+            return None;
+        }
+        j += 2;
+    }
+    Some(options)
+}
+
+/// Walk `scan_step` (one bucket per call, giving the next cursor) as Redis does: until the
+/// iteration ends, `count` items were gathered, or `count * 10` buckets were visited.
+fn walk(
+    cursor: u64,
+    count: usize,
+    gathered: impl Fn() -> usize,
+    mut step: impl FnMut(u64) -> u64,
+) -> u64 {
+    let mut cursor = cursor;
+    let mut budget = count.saturating_mul(10);
+    loop {
+        cursor = step(cursor);
+        if cursor == 0 || budget == 0 || gathered() >= count {
+            return cursor;
+        }
+        budget -= 1;
+    }
+}
+
+fn reply(ctx: &mut Ctx, cursor: u64, items: &[Vec<u8>]) {
+    ctx.client.reply.array(2);
+    ctx.client.reply.bulk(cursor.to_string().as_bytes());
+    ctx.client.reply.bulks(items.iter().map(|k| k.as_slice()));
+}
+
+fn matches(pattern: Option<&[u8]>, element: &[u8]) -> bool {
+    pattern.is_none_or(|p| glob::matches(p, element, false))
+}
+
+fn scan(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let Some(cursor) = cursor_arg(ctx, argv[1]) else {
+        return;
+    };
+    let Some(options) = options(ctx, argv, 2) else {
+        return;
+    };
+    let db = ctx.client.db;
+    let now = ctx.server.keyspace.now_ms;
+    let d = &ctx.server.keyspace.dbs[db];
+    // Each key gathered with whether it passes the filters: expired and filtered-out keys
+    // count towards COUNT, as in Redis, which filters after gathering.
+    let gathered = std::cell::RefCell::new(Vec::<(Vec<u8>, bool)>::new());
+    let cursor = walk(
+        cursor,
+        options.count,
+        || gathered.borrow().len(),
+        |cursor| {
+            d.keys.scan(cursor, |key, value| {
+                let live = d.expires.get(key).is_none_or(|&when| when > now);
+                let typed = options
+                    .type_filter
+                    .is_none_or(|t| t.eq_ignore_ascii_case(value.type_name().as_bytes()));
+                let keep = live && typed && matches(options.pattern, key);
+                gathered.borrow_mut().push((key.to_vec(), keep));
+            })
+        },
+    );
+    let found: Vec<Vec<u8>> = gathered
+        .into_inner()
+        .into_iter()
+        .filter_map(|(key, keep)| keep.then_some(key))
+        .collect();
+    reply(ctx, cursor, &found);
+}
+
+/// Gathered elements of a collection: each entry of the collection gives one or two items
+/// (a field and its value, a member and its score).
+struct Gathered {
+    items: Vec<Vec<u8>>,
+    /// Items per entry.
+    width: usize,
+}
+
+impl Gathered {
+    fn new(width: usize) -> Self {
+        Gathered {
+            items: Vec::new(),
+            width,
+        }
+    }
+
+    /// Keep the entries whose first item matches `pattern`.
+    fn filtered(self, pattern: Option<&[u8]>) -> Vec<Vec<u8>> {
+        if pattern.is_none() {
+            return self.items;
+        }
+        let width = self.width;
+        self.items
+            .chunks(width)
+            .filter(|entry| matches(pattern, &entry[0]))
+            .flat_map(|entry| entry.iter().cloned())
+            .collect()
+    }
+}
+
+fn hscan(ctx: &mut Ctx, argv: &[&[u8]]) {
+    type_scan(ctx, argv, "hash");
+}
+
+fn sscan(ctx: &mut Ctx, argv: &[&[u8]]) {
+    type_scan(ctx, argv, "set");
+}
+
+fn zscan(ctx: &mut Ctx, argv: &[&[u8]]) {
+    type_scan(ctx, argv, "zset");
+}
+
+/// `HSCAN`/`SSCAN`/`ZSCAN key cursor [options]`. Redis checks the cursor, then the key (a
+/// missing key answers an empty scan whatever the options), then the type, then the options.
+fn type_scan(ctx: &mut Ctx, argv: &[&[u8]], type_name: &str) {
+    let Some(cursor) = cursor_arg(ctx, argv[2]) else {
+        return;
+    };
+    let db = ctx.client.db;
+    match ctx.server.keyspace.read(db, argv[1]) {
+        None => {
+            reply(ctx, 0, &[]);
+            return;
+        }
+        Some(value) if value.type_name() != type_name => {
+            ctx.client.reply.error(WRONGTYPE);
+            return;
+        }
+        Some(_) => {}
+    }
+    let Some(options) = options(ctx, argv, 3) else {
+        return;
+    };
+    let Some(value) = ctx.server.keyspace.dbs[db].keys.get(argv[1]) else {
+        return;
+    };
+    let (cursor, gathered) = gather(value, cursor, options.count);
+    let items = gathered.filtered(options.pattern);
+    reply(ctx, cursor, &items);
+}
+
+/// One round of a collection scan: everything for a compact collection, buckets from
+/// `cursor` for a table.
+fn gather(value: &Value, cursor: u64, count: usize) -> (u64, Gathered) {
+    match value {
+        Value::Hash(h) => {
+            let mut g = Gathered::new(2);
+            match h.table() {
+                None => {
+                    for (field, v) in h.iter() {
+                        g.items.push(field.to_vec());
+                        g.items.push(v.to_vec());
+                    }
+                    (0, g)
+                }
+                Some(table) => {
+                    let items = std::cell::RefCell::new(Vec::new());
+                    let next = walk(
+                        cursor,
+                        count,
+                        || items.borrow().len(),
+                        |c| {
+                            table.scan(c, |field, v| {
+                                let mut items = items.borrow_mut();
+                                items.push(field.to_vec());
+                                items.push(v.clone());
+                            })
+                        },
+                    );
+                    g.items = items.into_inner();
+                    (next, g)
+                }
+            }
+        }
+        Value::Set(s) => {
+            let mut g = Gathered::new(1);
+            match s.table() {
+                None => {
+                    g.items = s.members();
+                    (0, g)
+                }
+                Some(table) => {
+                    let items = std::cell::RefCell::new(Vec::new());
+                    let next = walk(
+                        cursor,
+                        count,
+                        || items.borrow().len(),
+                        |c| table.scan(c, |member, _| items.borrow_mut().push(member.to_vec())),
+                    );
+                    g.items = items.into_inner();
+                    (next, g)
+                }
+            }
+        }
+        Value::ZSet(z) => {
+            let mut g = Gathered::new(2);
+            if z.is_listpack() {
+                for (member, score) in z.iter() {
+                    g.items.push(member.to_vec());
+                    g.items.push(redis_runtime::format_double(score));
+                }
+                return (0, g);
+            }
+            let items = std::cell::RefCell::new(Vec::new());
+            let next = walk(
+                cursor,
+                count,
+                || items.borrow().len(),
+                |c| {
+                    z.scores().scan(c, |member, score| {
+                        let mut items = items.borrow_mut();
+                        items.push(member.to_vec());
+                        items.push(redis_runtime::format_double(*score));
+                    })
+                },
+            );
+            g.items = items.into_inner();
+            (next, g)
+        }
+        _ => (0, Gathered::new(1)),
+    }
+}
