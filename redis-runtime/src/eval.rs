@@ -1,9 +1,10 @@
 //! The EVAL family: the script cache keyed by SHA1, the shebang line, `numkeys`, and the run
 //! of a cached script.
 
+use crate::functions::Functions;
 use crate::host::Host;
 use crate::lua::rand48::Rand48;
-use crate::lua::LuaEngine;
+use crate::lua::{Flavor, LuaEngine};
 use crate::script::{RunContext, ScriptFlags};
 use crate::{ExtraLibrary, Reply};
 use std::collections::HashMap;
@@ -36,6 +37,7 @@ impl Default for CallOptions {
 pub struct Runtime {
     engine: LuaEngine,
     scripts: HashMap<[u8; 40], CachedScript>,
+    functions: Functions,
     libraries: Vec<ExtraLibrary>,
     random: Rand48,
 }
@@ -50,8 +52,9 @@ impl Runtime {
     pub fn with_libraries(libraries: &[ExtraLibrary]) -> Result<Runtime, lua_core::api::Error> {
         let random = Rand48::new();
         Ok(Runtime {
-            engine: LuaEngine::new(libraries, random.clone())?,
+            engine: LuaEngine::new(libraries, random.clone(), Flavor::Eval)?,
             scripts: HashMap::new(),
+            functions: Functions::new(libraries, random.clone())?,
             libraries: libraries.to_vec(),
             random,
         })
@@ -114,7 +117,7 @@ impl Runtime {
 
     /// `SCRIPT FLUSH`: every script is dropped with the interpreter that held them.
     pub fn script_flush(&mut self) -> Result<(), lua_core::api::Error> {
-        self.engine = LuaEngine::new(&self.libraries, self.random.clone())?;
+        self.engine = LuaEngine::new(&self.libraries, self.random.clone(), Flavor::Eval)?;
         self.scripts.clear();
         Ok(())
     }
@@ -129,6 +132,25 @@ impl Runtime {
         self.engine.used_memory()
     }
 
+    /// The FUNCTION libraries.
+    pub fn functions(&self) -> &Functions {
+        &self.functions
+    }
+
+    pub fn functions_mut(&mut self) -> &mut Functions {
+        &mut self.functions
+    }
+
+    /// A whole `FUNCTION <subcommand> ...` command line (see [`Functions::command`]).
+    pub fn function(&mut self, host: &mut dyn Host, argv: &[&[u8]]) -> Reply {
+        self.functions.command(host, argv)
+    }
+
+    /// A whole `FCALL` / `FCALL_RO` command line (see [`Functions::call`]).
+    pub fn fcall(&mut self, host: &mut dyn Host, argv: &[&[u8]], options: CallOptions) -> Reply {
+        self.functions.call(host, argv, options)
+    }
+
     /// How long the running script has run (for busy checks from `Host::script_tick`).
     pub fn elapsed(&self) -> std::time::Duration {
         self.engine.elapsed()
@@ -136,7 +158,7 @@ impl Runtime {
 
     fn load(&mut self, body: &[u8], key: [u8; 40]) -> Result<(), Reply> {
         let (flags, source) = parse_shebang(body).map_err(Reply::Error)?;
-        let index = self.engine.compile(source, "@user_script").map_err(|msg| {
+        let index = self.engine.compile(source).map_err(|msg| {
             Reply::Error(format!("ERR Error compiling script (new function): {msg}").into_bytes())
         })?;
         self.scripts.insert(key, CachedScript { index, flags });

@@ -4,6 +4,7 @@
 //! trait, so any Rust server (or a test double) can host it.
 
 mod eval;
+mod functions;
 mod host;
 pub mod libs;
 mod lua;
@@ -11,6 +12,7 @@ mod reply;
 mod script;
 
 pub use eval::{parse_shebang, split_keys, CallOptions, Runtime};
+pub use functions::{stats_reply, Functions, RestorePolicy, RunningFunction};
 pub use host::{CommandFlags, CommandInfo, Host, LogLevel};
 pub use lua::REDIS_VERSION;
 pub use reply::{format_double, Reply};

@@ -26,6 +26,23 @@ const FLAG_NAMES: &[(&str, fn(&mut ScriptFlags))] = &[
 ];
 
 impl ScriptFlags {
+    /// The names of the flags set, in Redis's order (`FUNCTION LIST`).
+    pub fn names(&self) -> Vec<&'static str> {
+        let set = [
+            self.no_writes,
+            self.allow_oom,
+            self.allow_stale,
+            self.no_cluster,
+            self.allow_cross_slot_keys,
+        ];
+        FLAG_NAMES
+            .iter()
+            .zip(set)
+            .filter(|(_, on)| *on)
+            .map(|((name, _), _)| *name)
+            .collect()
+    }
+
     /// Set the flag named `name`; `false` if there is no such flag.
     pub fn set_by_name(&mut self, name: &str) -> bool {
         match FLAG_NAMES.iter().find(|(n, _)| *n == name) {

@@ -1,13 +1,21 @@
-//! The Lua engine: one interpreter with Redis's environment, the compiled scripts, and a run
-//! of a script with its KEYS and ARGV through to its reply.
+//! The Lua engine: one interpreter with Redis's environment, the compiled scripts (or library
+//! functions), and a run of one of them through to its reply.
+//!
+//! Two engines exist, as in Redis: EVAL's, whose scripts read `KEYS` and `ARGV` globals, and
+//! the one FUNCTION libraries are loaded into ([`Flavor::Functions`]), whose functions receive
+//! `(keys, args)` and whose libraries run once at load time in a restricted environment
+//! (see [`library`]).
 
 pub(crate) mod convert;
 mod host_slot;
+mod library;
 pub(crate) mod rand48;
 mod redis_api;
 mod sandbox;
 
+pub(crate) use library::Registered;
 pub use redis_api::REDIS_VERSION;
+pub(crate) use sandbox::Flavor;
 
 use crate::host::Host;
 use crate::script::RunContext;
@@ -19,7 +27,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-/// Registry field of the table holding the compiled scripts, by index.
+/// Registry field of the table holding the compiled scripts and functions, by index.
 const SCRIPTS_KEY: &str = "redis-runtime.scripts";
 
 /// How often (in Lua instructions) a running script lets the host look at it.
@@ -30,6 +38,18 @@ pub(crate) struct Shared {
     pub(crate) host: HostSlot,
     pub(crate) run: RefCell<RunContext>,
     started: Cell<Instant>,
+    /// The index the next compiled script or registered function gets in the scripts table.
+    next_index: Cell<i64>,
+    /// The library being loaded (`FUNCTION LOAD`), while its code runs.
+    loading: RefCell<Option<library::Loading>>,
+}
+
+impl Shared {
+    fn take_index(&self) -> i64 {
+        let index = self.next_index.get();
+        self.next_index.set(index + 1);
+        index
+    }
 }
 
 /// An interpreter with Redis's environment and the scripts compiled into it.
@@ -37,19 +57,25 @@ pub(crate) struct LuaEngine {
     lua: Lua,
     shared: Rc<Shared>,
     scripts: Table,
-    next_index: i64,
+    /// The chunk name of the code it runs (`@user_script`, `@user_function`).
+    chunk_name: &'static str,
+    /// The functions' globals and load-time environment ([`Flavor::Functions`] only).
+    environment: Option<library::Environment>,
 }
 
 impl LuaEngine {
     pub(crate) fn new(
         libraries: &[crate::ExtraLibrary],
         random: rand48::Rand48,
+        flavor: Flavor,
     ) -> Result<LuaEngine, Error> {
-        let lua = sandbox::build(libraries, random)?;
+        let lua = sandbox::build(libraries, random, flavor)?;
         let shared = Rc::new(Shared {
             host: HostSlot::default(),
             run: RefCell::new(RunContext::new(String::new(), Default::default(), false, 2)),
             started: Cell::new(Instant::now()),
+            next_index: Cell::new(1),
+            loading: RefCell::new(None),
         });
         lua.set_app_data(shared.clone())?;
         let scripts = lua.create_table()?;
@@ -60,6 +86,14 @@ impl LuaEngine {
             ..Default::default()
         };
         lua.set_hook(mask, move |lua, _| {
+            // A library's code at load time runs under its own time limit, not the host's.
+            if let Some(load) = hook_shared.loading.borrow_mut().as_mut() {
+                return if load.out_of_time() {
+                    Err(Error::Interrupted)
+                } else {
+                    Ok(())
+                };
+            }
             let elapsed = hook_shared.started.get().elapsed();
             let kill = hook_shared.host.with(|host| host.script_tick(elapsed));
             if kill == Some(true) {
@@ -70,30 +104,42 @@ impl LuaEngine {
             }
             Ok(())
         })?;
+        let (chunk_name, environment) = match flavor {
+            Flavor::Eval => ("@user_script", None),
+            Flavor::Functions => ("@user_function", Some(library::Environment::build(&lua)?)),
+        };
         Ok(LuaEngine {
             lua,
             shared,
             scripts,
-            next_index: 1,
+            chunk_name,
+            environment,
         })
     }
 
-    /// Compile `source` (named `chunk_name` in errors, `@user_script` for EVAL): the index of
-    /// the compiled function, or Lua's error message.
-    pub(crate) fn compile(&mut self, source: &[u8], chunk_name: &str) -> Result<i64, String> {
-        let f = self
-            .lua
-            .load(source)
-            .set_name(chunk_name)
-            .into_function()
-            .map_err(|e| match e {
-                Error::SyntaxError { message } => message,
-                other => other.to_string(),
-            })?;
-        let index = self.next_index;
+    /// Compile `source` (named `@user_script` in errors): the index of the compiled function,
+    /// or Lua's error message.
+    pub(crate) fn compile(&mut self, source: &[u8]) -> Result<i64, String> {
+        self.compile_in(source, None)
+    }
+
+    fn compile_in(&mut self, source: &[u8], env: Option<Table>) -> Result<i64, String> {
+        let mut chunk = self.lua.load(source).set_name(self.chunk_name);
+        if let Some(env) = env {
+            chunk = chunk.set_environment(env);
+        }
+        let f = chunk.into_function().map_err(|e| match e {
+            Error::SyntaxError { message } => message,
+            other => other.to_string(),
+        })?;
+        let index = self.shared.take_index();
         self.scripts.raw_set(index, f).map_err(|e| e.to_string())?;
-        self.next_index += 1;
         Ok(index)
+    }
+
+    /// Drop compiled script or function `index`.
+    pub(crate) fn release(&mut self, index: i64) {
+        let _ = self.scripts.raw_set(index, lua_core::api::Value::Nil);
     }
 
     /// Bytes the interpreter's heap holds.
@@ -101,7 +147,80 @@ impl LuaEngine {
         self.lua.used_memory()
     }
 
-    /// Run compiled script `index` with `keys` and `args` as KEYS and ARGV.
+    /// Run a library's code (after its shebang line) so it registers its functions: what it
+    /// registered, or the error text (without the `ERR ` code). `timeout` limits the run
+    /// (`FUNCTION LOAD` gives 500 ms).
+    pub(crate) fn load_library(
+        &mut self,
+        host: &mut dyn Host,
+        code: &[u8],
+        timeout: Option<Duration>,
+    ) -> Result<Vec<Registered>, Vec<u8>> {
+        let Some(env) = self.environment.clone() else {
+            return Err(b"Engine 'lua' not found".to_vec());
+        };
+        env.enter_load()
+            .map_err(|e| format!("Error registering functions: {e}").into_bytes())?;
+        let outcome = self.run_library(host, code, timeout, &env);
+        // The functions see the full globals again, whatever happened.
+        let restored = env.leave_load();
+        let registered = outcome?;
+        if let Err(e) = restored {
+            for f in &registered {
+                self.release(f.index);
+            }
+            return Err(format!("Error registering functions: {e}").into_bytes());
+        }
+        Ok(registered)
+    }
+
+    fn run_library(
+        &mut self,
+        host: &mut dyn Host,
+        code: &[u8],
+        timeout: Option<Duration>,
+        env: &library::Environment,
+    ) -> Result<Vec<Registered>, Vec<u8>> {
+        let index = self
+            .compile_in(code, Some(env.globals()))
+            .map_err(|msg| format!("Error compiling function: {msg}").into_bytes())?;
+        *self.shared.loading.borrow_mut() = Some(library::Loading::new(timeout));
+        let lua = &self.lua;
+        let shared = &self.shared;
+        let outcome = shared.host.scope(host, || {
+            lua.enter(|ctx| {
+                let scripts = ctx.push_registry_field(SCRIPTS_KEY.as_bytes());
+                ctx.push_index(scripts, index)?;
+                Ok(match ctx.pcall(0, Some(0), None) {
+                    Ok(()) => None,
+                    Err(kind) => Some(library::load_error_text(ctx, kind)),
+                })
+            })
+        });
+        self.release(index);
+        let loading = self.shared.loading.borrow_mut().take();
+        let registered = loading.map(|l| (l.timed_out(), l.functions));
+        let (timed_out, registered) = registered.unwrap_or_default();
+        let failure = match outcome {
+            Ok(None) => None,
+            Ok(Some(_)) if timed_out => Some(b"ERR FUNCTION LOAD timeout".to_vec()),
+            Ok(Some(text)) => Some(text),
+            Err(e) => Some(format!("ERR {e}").into_bytes()),
+        };
+        match failure {
+            None => Ok(registered),
+            Some(text) => {
+                for f in &registered {
+                    self.release(f.index);
+                }
+                let mut message = b"Error registering functions: ".to_vec();
+                message.extend_from_slice(&text);
+                Err(message)
+            }
+        }
+    }
+
+    /// Run compiled EVAL script `index` with `keys` and `args` as KEYS and ARGV.
     pub(crate) fn run(
         &mut self,
         host: &mut dyn Host,
@@ -110,22 +229,58 @@ impl LuaEngine {
         keys: &[&[u8]],
         args: &[&[u8]],
     ) -> Reply {
+        self.invoke(host, index, run, keys, args, false)
+    }
+
+    /// Call registered function `index` with `keys` and `args` as its two arguments.
+    pub(crate) fn call_function(
+        &mut self,
+        host: &mut dyn Host,
+        index: i64,
+        run: RunContext,
+        keys: &[&[u8]],
+        args: &[&[u8]],
+    ) -> Reply {
+        self.invoke(host, index, run, keys, args, true)
+    }
+
+    fn invoke(
+        &mut self,
+        host: &mut dyn Host,
+        index: i64,
+        run: RunContext,
+        keys: &[&[u8]],
+        args: &[&[u8]],
+        function: bool,
+    ) -> Reply {
         *self.shared.run.borrow_mut() = run;
         self.shared.started.set(Instant::now());
         let lua = &self.lua;
         let shared = &self.shared;
+        let chunk_name = self.chunk_name;
         let outcome = shared.host.scope(host, || {
             lua.enter(|ctx| {
-                set_arguments(ctx, keys, args)?;
-                let handler = ctx.push_global("__redis__err__handler");
+                let handler = if function {
+                    ctx.push_registry_field(sandbox::ERROR_HANDLER_KEY.as_bytes())
+                } else {
+                    set_arguments(ctx, keys, args)?;
+                    ctx.push_global("__redis__err__handler")
+                };
                 let scripts = ctx.push_registry_field(SCRIPTS_KEY.as_bytes());
                 ctx.push_index(scripts, index)?;
-                match ctx.pcall(0, Some(1), Some(handler)) {
+                let nargs = if function {
+                    push_array(ctx, keys)?;
+                    push_array(ctx, args)?;
+                    2
+                } else {
+                    0
+                };
+                match ctx.pcall(nargs, Some(1), Some(handler)) {
                     Ok(()) => {
                         let resp = shared.run.borrow().resp;
                         Ok(convert::lua_to_reply(ctx, ctx.get(ctx.top_slot()), resp))
                     }
-                    Err(kind) => Ok(error_reply(ctx, kind, &shared.run.borrow())),
+                    Err(kind) => Ok(error_reply(ctx, kind, &shared.run.borrow(), chunk_name)),
                 }
             })
         });
@@ -152,22 +307,28 @@ fn set_arguments(ctx: &mut Ctx, keys: &[&[u8]], args: &[&[u8]]) -> Result<(), Ra
 }
 
 fn set_array_global(ctx: &mut Ctx, name: &str, items: &[&[u8]]) -> Result<(), Raised> {
+    push_array(ctx, items)?;
+    ctx.set_global(name)
+}
+
+/// Push a new sequence of the strings `items`.
+fn push_array(ctx: &mut Ctx, items: &[&[u8]]) -> Result<(), Raised> {
     let t = ctx.new_table(items.len(), 0)?;
     for (i, item) in items.iter().enumerate() {
         ctx.push_bytes(item)?;
         ctx.raw_set_index(t, i as i64 + 1)?;
     }
-    ctx.set_global(name)
+    Ok(())
 }
 
 /// The reply for a script that failed: the error table the handler made (its `err` text, then
 /// where it was raised), or the bare error when no handler ran.
-fn error_reply(ctx: &Ctx, kind: ErrorKind, run: &RunContext) -> Reply {
+fn error_reply(ctx: &Ctx, kind: ErrorKind, run: &RunContext, chunk_name: &str) -> Reply {
     if kind == ErrorKind::Interrupt && run.killed {
         return Reply::Error(
             format!(
-                "ERR Script killed by user with SCRIPT KILL... script: {}, on @user_script:{}.",
-                run.name, run.killed_at_line
+                "ERR Script killed by user with SCRIPT KILL... script: {}, on {}:{}.",
+                run.name, chunk_name, run.killed_at_line
             )
             .into_bytes(),
         );

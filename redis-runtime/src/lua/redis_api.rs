@@ -9,21 +9,23 @@ use lua_core::native::{Ctx, NativeFunction, Raised, ValueRef};
 
 /// The version scripts see in `redis.REDIS_VERSION` and `redis.REDIS_VERSION_NUM`.
 pub const REDIS_VERSION: &str = "7.0.15";
-const REDIS_VERSION_NUM: f64 = 0x07_00_0f as f64;
+pub(crate) const REDIS_VERSION_NUM: f64 = 0x07_00_0f as f64;
 
-const FUNCTIONS: &[(&str, NativeFunction)] = &[
-    ("call", call),
-    ("pcall", pcall),
-    ("log", log),
-    ("setresp", setresp),
-    ("sha1hex", sha1hex),
-    ("error_reply", error_reply),
-    ("status_reply", status_reply),
-    ("set_repl", set_repl),
-    ("replicate_commands", replicate_commands),
-    ("breakpoint", breakpoint),
-    ("debug", debug),
-    ("acl_check_cmd", acl_check_cmd),
+/// The `redis` table's functions (Redis's `luaRegisterRedisAPI`), each with whether only EVAL's
+/// interpreter has it (`eval.c` adds those; functions do not see them).
+const FUNCTIONS: &[(&str, NativeFunction, bool)] = &[
+    ("call", call, false),
+    ("pcall", pcall, false),
+    ("log", log, false),
+    ("setresp", setresp, false),
+    ("sha1hex", sha1hex, false),
+    ("error_reply", error_reply, false),
+    ("status_reply", status_reply, false),
+    ("set_repl", set_repl, false),
+    ("replicate_commands", replicate_commands, true),
+    ("breakpoint", breakpoint, true),
+    ("debug", debug, true),
+    ("acl_check_cmd", acl_check_cmd, false),
 ];
 
 const NUMBERS: &[(&str, f64)] = &[
@@ -39,9 +41,17 @@ const NUMBERS: &[(&str, f64)] = &[
     ("REDIS_VERSION_NUM", REDIS_VERSION_NUM),
 ];
 
-/// Open the `redis` table as a global.
-pub(crate) fn open(ctx: &mut Ctx) -> Result<(), Raised> {
-    let t = ctx.register_library("redis", FUNCTIONS)?;
+/// Open the `redis` table as a global (with EVAL's own functions when `eval`).
+pub(crate) fn open(ctx: &mut Ctx, eval: bool) -> Result<(), Raised> {
+    let t = ctx.new_table(0, FUNCTIONS.len())?;
+    for &(name, f, eval_only) in FUNCTIONS {
+        if eval || !eval_only {
+            ctx.push_function(name, f);
+            ctx.set_field(t, name)?;
+        }
+    }
+    ctx.push_copy(t)?;
+    ctx.set_global("redis")?;
     for &(name, value) in NUMBERS {
         ctx.push_number(value);
         ctx.set_field(t, name)?;
@@ -53,7 +63,7 @@ pub(crate) fn open(ctx: &mut Ctx) -> Result<(), Raised> {
 }
 
 /// Raise the error table `{err = text}` (`text` as `CODE message`).
-fn raise_error_table(ctx: &mut Ctx, text: &[u8]) -> Raised {
+pub(crate) fn raise_error_table(ctx: &mut Ctx, text: &[u8]) -> Raised {
     match push_error_table(ctx, text) {
         Ok(()) => {
             let top = ctx.top_slot();
@@ -212,7 +222,7 @@ fn status_reply(ctx: &mut Ctx) -> Result<usize, Raised> {
 }
 
 /// `redis.log(level, ...)`: the arguments joined by spaces, to the host's log.
-fn log(ctx: &mut Ctx) -> Result<usize, Raised> {
+pub(crate) fn log(ctx: &mut Ctx) -> Result<usize, Raised> {
     let argc = ctx.arg_count();
     if argc < 2 {
         return Err(raise_error_table(

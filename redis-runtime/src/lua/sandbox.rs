@@ -45,10 +45,10 @@ const BASE_FUNCTIONS: &[&str] = &[
 
 /// The message handler every script runs under: it turns the error into a table with `err`
 /// and records where it was raised (`source`, `line`), skipping a native function that raised
-/// it for the Lua code that called that function.
-const ERROR_HANDLER: &str = r#"
-local getinfo = debug.getinfo
-function __redis__err__handler(err)
+/// it for the Lua code that called that function. EVAL finds it as the global
+/// `__redis__err__handler`; the functions' interpreter keeps it in the registry
+/// ([`ERROR_HANDLER_KEY`]), as Redis's `function_lua.c` does.
+const ERROR_HANDLER_BODY: &str = r#"(err)
   local where = getinfo(2, 'nSl')
   if where and where.what == 'C' then
     where = getinfo(3, 'nSl')
@@ -64,8 +64,20 @@ function __redis__err__handler(err)
 end
 "#;
 
+/// Registry field holding the functions' interpreter's error handler.
+pub(crate) const ERROR_HANDLER_KEY: &str = "__ERROR_HANDLER__";
+
+/// Which interpreter is built: EVAL's, or the one FUNCTION libraries live in. They differ in
+/// the `redis` table (EVAL alone has `breakpoint`, `debug` and `replicate_commands`) and in
+/// where the error handler is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flavor {
+    Eval,
+    Functions,
+}
+
 /// The error `__index` of the globals table raises for names that were never set.
-fn nonexistent_global(ctx: &mut Ctx) -> Result<usize, Raised> {
+pub(crate) fn nonexistent_global(ctx: &mut Ctx) -> Result<usize, Raised> {
     let name = match ctx.arg(2).as_bytes() {
         Some(name) => name.to_vec(),
         None => Vec::new(),
@@ -111,6 +123,7 @@ fn pcall(ctx: &mut Ctx) -> Result<usize, Raised> {
 pub(crate) fn build(
     libraries: &[crate::ExtraLibrary],
     random: super::rand48::Rand48,
+    flavor: Flavor,
 ) -> Result<Lua, Error> {
     let options = LuaOptions::new().allow(Library::Base, BASE_FUNCTIONS);
     let lua = Lua::new_with(LIBRARIES, options)?;
@@ -121,9 +134,21 @@ pub(crate) fn build(
         }
         ctx.push_function("pcall", pcall);
         ctx.set_global("pcall")?;
-        super::redis_api::open(ctx)
+        super::redis_api::open(ctx, flavor == Flavor::Eval)
     })?;
-    lua.load(ERROR_HANDLER).set_name("=redis_init").exec()?;
+    let prelude = "local getinfo = debug.getinfo\n";
+    match flavor {
+        Flavor::Eval => {
+            let source = format!("{prelude}function __redis__err__handler{ERROR_HANDLER_BODY}");
+            lua.load(source).set_name("=redis_init").exec()?;
+        }
+        Flavor::Functions => {
+            let source = format!("{prelude}return function{ERROR_HANDLER_BODY}");
+            let handler: lua_core::api::Function =
+                lua.load(source).set_name("@err_handler_def").call(())?;
+            lua.set_named_registry_value(ERROR_HANDLER_KEY, handler)?;
+        }
+    }
     lua.enter(|ctx| {
         ctx.push_nil();
         ctx.set_global("debug")?;
