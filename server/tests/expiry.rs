@@ -12,11 +12,11 @@ fn expired_keys_vanish_on_access_and_in_the_background() {
     let mut c = Client::connect(server.port);
     for i in 0..200 {
         let key = format!("k{i}");
-        assert_eq!(c.call(&["SET", &key, "v", "PX", "30"]), "+OK\r\n");
+        assert_eq!(c.call(&["SET", &key, "v", "PX", "300"]), "+OK\r\n");
     }
     assert_eq!(c.call(&["SET", "stays", "v"]), "+OK\r\n");
     assert_eq!(c.call(&["DBSIZE"]), ":201\r\n");
-    std::thread::sleep(Duration::from_millis(60));
+    std::thread::sleep(Duration::from_millis(350));
     // Lazy: a read of an expired key finds nothing.
     assert_eq!(c.call(&["GET", "k0"]), "$-1\r\n");
     // Active: without access, the periodic task deletes the rest (bounded wait).

@@ -282,24 +282,12 @@ fn hincrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) {
 /// HRANDFIELD key [count [WITHVALUES]]: distinct random fields for a positive count, fields
 /// that may repeat for a negative one.
 fn hrandfield(ctx: &mut Ctx, argv: &[&[u8]]) {
-    let with_values = match argv.len() {
-        2 | 3 => false,
-        4 if super::is(argv[3], "withvalues") => true,
-        _ => {
-            ctx.client.reply.error(super::SYNTAX);
-            return;
-        }
+    let Some(args) = super::random_count_args(ctx, argv, "withvalues") else {
+        return;
     };
-    let count = match argv.get(2) {
-        None => None,
-        Some(arg) => match super::int_arg(ctx, arg) {
-            Some(n) if n >= -super::MAX_RANDOM_REPLY && n > i64::MIN / 2 => Some(n),
-            Some(_) => {
-                ctx.client.reply.error("ERR value is out of range");
-                return;
-            }
-            None => return,
-        },
+    let (count, with_values) = match args {
+        Some((n, with_values)) => (Some(n), with_values),
+        None => (None, false),
     };
     let mut pairs: Vec<(Vec<u8>, Vec<u8>)> = match read_hash(ctx, argv[1]) {
         Err(()) => return,

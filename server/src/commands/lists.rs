@@ -604,57 +604,16 @@ fn brpoplpush(ctx: &mut Ctx, argv: &[&[u8]]) {
     blocking_move(ctx, argv, false, true, argv[3]);
 }
 
-/// The keys, end and count of `[B]LMPOP`, parsed from `numkeys` at `argv[index]`.
-struct MultiPop<'a> {
-    keys: &'a [&'a [u8]],
-    front: bool,
-    count: usize,
-}
-
-fn parse_multi_pop<'a>(ctx: &mut Ctx, argv: &'a [&'a [u8]], index: usize) -> Option<MultiPop<'a>> {
-    let numkeys = super::range_arg(
-        ctx,
-        argv[index],
-        1,
-        i64::MAX,
-        Some("numkeys should be greater than 0"),
-    )?;
-    let where_index = (index as u64).saturating_add(numkeys as u64) + 1;
-    if where_index >= argv.len() as u64 {
-        ctx.client.reply.error(SYNTAX);
-        return None;
-    }
-    let where_index = where_index as usize;
-    let front = side(ctx, argv[where_index])?;
-    let mut count = None;
-    let mut j = where_index + 1;
-    while j < argv.len() {
-        if count.is_none() && is(argv[j], "count") && j + 1 < argv.len() {
-            let message = Some("count should be greater than 0");
-            count = Some(super::range_arg(ctx, argv[j + 1], 1, i64::MAX, message)? as usize);
-            j += 2;
-        } else {
-            ctx.client.reply.error(SYNTAX);
-            return None;
-        }
-    }
-    Some(MultiPop {
-        keys: &argv[index + 1..where_index],
-        front,
-        count: count.unwrap_or(1),
-    })
-}
-
 /// Pop up to `count` items from the first non-empty list, replying `[key, [items]]`.
 /// `Some(false)` when every list is empty or missing; `None` after WRONGTYPE.
-fn pop_first(ctx: &mut Ctx, request: &MultiPop) -> Option<bool> {
+fn pop_first(ctx: &mut Ctx, request: &super::MultiPop) -> Option<bool> {
     for key in request.keys {
         let items: Vec<Vec<u8>> = match write_list(ctx, key) {
             Err(()) => return None,
             Ok(None) => continue,
             Ok(Some(list)) => {
                 let n = request.count.min(list.len());
-                if request.front {
+                if request.from_start {
                     list.drain(..n).collect()
                 } else {
                     list.drain(list.len() - n..).rev().collect()
@@ -664,7 +623,11 @@ fn pop_first(ctx: &mut Ctx, request: &MultiPop) -> Option<bool> {
         if items.is_empty() {
             continue;
         }
-        changed(ctx, key, Some(if request.front { "lpop" } else { "rpop" }));
+        changed(
+            ctx,
+            key,
+            Some(if request.from_start { "lpop" } else { "rpop" }),
+        );
         let out = &mut ctx.client.reply;
         out.array(2);
         out.bulk(key);
@@ -676,7 +639,7 @@ fn pop_first(ctx: &mut Ctx, request: &MultiPop) -> Option<bool> {
 
 /// LMPOP numkeys key... LEFT|RIGHT [COUNT count].
 fn lmpop(ctx: &mut Ctx, argv: &[&[u8]]) {
-    let Some(request) = parse_multi_pop(ctx, argv, 1) else {
+    let Some(request) = super::multi_pop_args(ctx, argv, 1, "left", "right") else {
         return;
     };
     if pop_first(ctx, &request) == Some(false) {
@@ -686,7 +649,7 @@ fn lmpop(ctx: &mut Ctx, argv: &[&[u8]]) {
 
 /// BLMPOP timeout numkeys key... LEFT|RIGHT [COUNT count].
 fn blmpop(ctx: &mut Ctx, argv: &[&[u8]]) {
-    let Some(request) = parse_multi_pop(ctx, argv, 2) else {
+    let Some(request) = super::multi_pop_args(ctx, argv, 2, "left", "right") else {
         return;
     };
     let Some(deadline) = super::timeout_arg(ctx, argv[1]) else {

@@ -334,6 +334,78 @@ pub fn range_arg(
     None
 }
 
+/// The `count [WITHVALUES|WITHSCORES]` arguments of HRANDFIELD and ZRANDMEMBER, parsed in
+/// Redis's order: the count (in `-LONG_MAX..=LONG_MAX`), then the option word `with`, then
+/// the halved range a reply with pairs allows. `Some(None)`: no count given.
+pub fn random_count_args(ctx: &mut Ctx, argv: &[&[u8]], with: &str) -> Option<Option<(i64, bool)>> {
+    if argv.len() < 3 {
+        return Some(None);
+    }
+    let count = range_arg(ctx, argv[2], -i64::MAX, i64::MAX, None)?;
+    if argv.len() > 4 || (argv.len() == 4 && !is(argv[3], with)) {
+        ctx.client.reply.error(SYNTAX);
+        return None;
+    }
+    let pairs = argv.len() == 4;
+    // Beyond Redis: a repeating count is bounded too, so that no request can make the server
+    // build a reply it cannot hold.
+    if (pairs && !(-i64::MAX / 2..=i64::MAX / 2).contains(&count)) || count < -MAX_RANDOM_REPLY {
+        ctx.client.reply.error("ERR value is out of range");
+        return None;
+    }
+    Some(Some((count, pairs)))
+}
+
+/// The keys, end and count of `LMPOP`/`ZMPOP` and their blocking forms: `numkeys` at
+/// `argv[index]`, the keys, the end word (`from_start` for `start_word`), `[COUNT n]`.
+pub struct MultiPop<'a> {
+    pub keys: &'a [&'a [u8]],
+    pub from_start: bool,
+    pub count: usize,
+}
+
+pub fn multi_pop_args<'a>(
+    ctx: &mut Ctx,
+    argv: &'a [&'a [u8]],
+    index: usize,
+    start_word: &str,
+    end_word: &str,
+) -> Option<MultiPop<'a>> {
+    let message = Some("numkeys should be greater than 0");
+    let numkeys = range_arg(ctx, argv[index], 1, i64::MAX, message)?;
+    let where_index = (index as u64).saturating_add(numkeys as u64) + 1;
+    if where_index >= argv.len() as u64 {
+        ctx.client.reply.error(SYNTAX);
+        return None;
+    }
+    let where_index = where_index as usize;
+    let from_start = match argv[where_index] {
+        w if is(w, start_word) => true,
+        w if is(w, end_word) => false,
+        _ => {
+            ctx.client.reply.error(SYNTAX);
+            return None;
+        }
+    };
+    let mut count = None;
+    let mut j = where_index + 1;
+    while j < argv.len() {
+        if count.is_none() && is(argv[j], "count") && j + 1 < argv.len() {
+            let message = Some("count should be greater than 0");
+            count = Some(range_arg(ctx, argv[j + 1], 1, i64::MAX, message)? as usize);
+            j += 2;
+        } else {
+            ctx.client.reply.error(SYNTAX);
+            return None;
+        }
+    }
+    Some(MultiPop {
+        keys: &argv[index + 1..where_index],
+        from_start,
+        count: count.unwrap_or(1),
+    })
+}
+
 /// `SYNTAX` unless every byte matches case-insensitively.
 pub fn is(arg: &[u8], word: &str) -> bool {
     arg.eq_ignore_ascii_case(word.as_bytes())

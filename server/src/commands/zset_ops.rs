@@ -359,32 +359,13 @@ fn zintercard(ctx: &mut Ctx, argv: &[&[u8]]) {
 
 /// ZRANDMEMBER key [count [WITHSCORES]].
 fn zrandmember(ctx: &mut Ctx, argv: &[&[u8]]) {
-    let mut count = None;
-    let mut with_scores = false;
-    if argv.len() >= 3 {
-        let n = range_arg(ctx, argv[2], -i64::MAX, i64::MAX, None);
-        let Some(n) = n else {
-            return;
-        };
-        if argv.len() > 4 || (argv.len() == 4 && !is(argv[3], "withscores")) {
-            ctx.client.reply.error(SYNTAX);
-            return;
-        }
-        if argv.len() == 4 {
-            with_scores = true;
-            if !(-i64::MAX / 2..=i64::MAX / 2).contains(&n) {
-                ctx.client.reply.error("ERR value is out of range");
-                return;
-            }
-        }
-        // Beyond Redis: a repeating count is bounded so that no request can make the server
-        // build a reply it cannot hold.
-        if n < -super::MAX_RANDOM_REPLY {
-            ctx.client.reply.error("ERR value is out of range");
-            return;
-        }
-        count = Some(n);
-    }
+    let Some(args) = super::random_count_args(ctx, argv, "withscores") else {
+        return;
+    };
+    let (count, with_scores) = match args {
+        Some((n, with_scores)) => (Some(n), with_scores),
+        None => (None, false),
+    };
     let mut rng = Rng::new(ctx.server.random());
     let zset = match read_zset(ctx, argv[1]) {
         Err(()) => return,
@@ -439,93 +420,22 @@ fn random_distinct(zset: &ZSet, count: usize, rng: &mut Rng) -> Vec<(Vec<u8>, f6
     picked
 }
 
-/// The keys, end and count of `[B]ZMPOP`, parsed from `numkeys` at `argv[index]`.
-struct MultiPop<'a> {
-    keys: &'a [&'a [u8]],
-    max: bool,
-    count: usize,
-}
-
-fn parse_multi_pop<'a>(ctx: &mut Ctx, argv: &'a [&'a [u8]], index: usize) -> Option<MultiPop<'a>> {
-    let numkeys = range_arg(
-        ctx,
-        argv[index],
-        1,
-        i64::MAX,
-        Some("numkeys should be greater than 0"),
-    )?;
-    let where_index = (index as u64).saturating_add(numkeys as u64) + 1;
-    if where_index >= argv.len() as u64 {
-        ctx.client.reply.error(SYNTAX);
-        return None;
-    }
-    let where_index = where_index as usize;
-    let max = match argv[where_index] {
-        w if is(w, "min") => false,
-        w if is(w, "max") => true,
-        _ => {
-            ctx.client.reply.error(SYNTAX);
-            return None;
-        }
-    };
-    let mut count = None;
-    let mut j = where_index + 1;
-    while j < argv.len() {
-        if count.is_none() && is(argv[j], "count") && j + 1 < argv.len() {
-            let n = range_arg(
-                ctx,
-                argv[j + 1],
-                1,
-                i64::MAX,
-                Some("count should be greater than 0"),
-            )?;
-            count = Some(n as usize);
-            j += 2;
-        } else {
-            ctx.client.reply.error(SYNTAX);
-            return None;
-        }
-    }
-    Some(MultiPop {
-        keys: &argv[index + 1..where_index],
-        max,
-        count: count.unwrap_or(1),
-    })
-}
-
 /// Pop from the first existing key: `[key, [[member, score], ...]]`. False when no key
 /// exists (nothing written) or on WRONGTYPE (the error written).
-fn pop_first(ctx: &mut Ctx, request: &MultiPop) -> Option<bool> {
+fn pop_first(ctx: &mut Ctx, request: &super::MultiPop) -> Option<bool> {
     for key in request.keys {
         let taken: Vec<(Vec<u8>, f64)> = match write_zset(ctx, key, false) {
             Err(()) => return None,
             Ok(None) => continue,
             Ok(Some(z)) if z.is_empty() => continue,
-            Ok(Some(z)) => {
-                let wanted = request.count.min(z.len());
-                let picked: Vec<(Vec<u8>, f64)> = if request.max {
-                    z.iter()
-                        .rev()
-                        .take(wanted)
-                        .map(|(m, s)| (m.to_vec(), s))
-                        .collect()
-                } else {
-                    z.iter()
-                        .take(wanted)
-                        .map(|(m, s)| (m.to_vec(), s))
-                        .collect()
-                };
-                for (m, _) in &picked {
-                    z.remove(m);
-                }
-                picked
-            }
+            Ok(Some(z)) => z.pop(!request.from_start, request.count),
         };
-        changed(
-            ctx,
-            key,
-            Some(if request.max { "zpopmax" } else { "zpopmin" }),
-        );
+        let event = if request.from_start {
+            "zpopmin"
+        } else {
+            "zpopmax"
+        };
+        changed(ctx, key, Some(event));
         let out = &mut ctx.client.reply;
         out.array(2);
         out.bulk(key);
@@ -542,7 +452,7 @@ fn pop_first(ctx: &mut Ctx, request: &MultiPop) -> Option<bool> {
 
 /// ZMPOP numkeys key... MIN|MAX [COUNT count].
 fn zmpop(ctx: &mut Ctx, argv: &[&[u8]]) {
-    let Some(request) = parse_multi_pop(ctx, argv, 1) else {
+    let Some(request) = super::multi_pop_args(ctx, argv, 1, "min", "max") else {
         return;
     };
     if pop_first(ctx, &request) == Some(false) {
@@ -552,7 +462,7 @@ fn zmpop(ctx: &mut Ctx, argv: &[&[u8]]) {
 
 /// BZMPOP timeout numkeys key... MIN|MAX [COUNT count].
 fn bzmpop(ctx: &mut Ctx, argv: &[&[u8]]) {
-    let Some(request) = parse_multi_pop(ctx, argv, 2) else {
+    let Some(request) = super::multi_pop_args(ctx, argv, 2, "min", "max") else {
         return;
     };
     let Some(deadline) = super::timeout_arg(ctx, argv[1]) else {

@@ -718,25 +718,7 @@ fn pop(ctx: &mut Ctx, argv: &[&[u8]], max: bool) {
     let taken: Vec<(Vec<u8>, f64)> = match write_zset(ctx, key, false) {
         Err(()) => return,
         Ok(None) => Vec::new(),
-        Ok(Some(z)) => {
-            let wanted = count.unwrap_or(1).min(z.len());
-            let picked: Vec<(Vec<u8>, f64)> = if max {
-                z.iter()
-                    .rev()
-                    .take(wanted)
-                    .map(|(m, s)| (m.to_vec(), s))
-                    .collect()
-            } else {
-                z.iter()
-                    .take(wanted)
-                    .map(|(m, s)| (m.to_vec(), s))
-                    .collect()
-            };
-            for (m, _) in &picked {
-                z.remove(m);
-            }
-            picked
-        }
+        Ok(Some(z)) => z.pop(max, count.unwrap_or(1)),
     };
     if !taken.is_empty() {
         changed(ctx, key, Some(if max { "zpopmax" } else { "zpopmin" }));
@@ -770,18 +752,7 @@ fn blocking_pop(ctx: &mut Ctx, argv: &[&[u8]], max: bool) {
         let taken = match write_zset(ctx, key, false) {
             Err(()) => return,
             Ok(None) => continue,
-            Ok(Some(z)) => {
-                let first = if max {
-                    z.iter().next_back()
-                } else {
-                    z.iter().next()
-                };
-                let entry = first.map(|(m, s)| (m.to_vec(), s));
-                if let Some((m, _)) = &entry {
-                    z.remove(m);
-                }
-                entry
-            }
+            Ok(Some(z)) => z.pop(max, 1).pop(),
         };
         if let Some((member, score)) = taken {
             changed(ctx, key, Some(if max { "zpopmax" } else { "zpopmin" }));

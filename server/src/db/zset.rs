@@ -75,6 +75,25 @@ impl ZSet {
         }
     }
 
+    /// Remove and give up to `count` entries from the highest scores (`max`) or the lowest,
+    /// in the order they are taken.
+    pub fn pop(&mut self, max: bool, count: usize) -> Vec<(Vec<u8>, f64)> {
+        let mut taken = Vec::with_capacity(count.min(self.len()));
+        while taken.len() < count {
+            let entry = if max {
+                self.order.pop_last()
+            } else {
+                self.order.pop_first()
+            };
+            let Some((score, member)) = entry else {
+                break;
+            };
+            self.scores.remove(&member);
+            taken.push((member, score.0));
+        }
+        taken
+    }
+
     /// 0-based rank in ascending order.
     pub fn rank(&self, member: &[u8]) -> Option<usize> {
         let score = self.score(member)?;
