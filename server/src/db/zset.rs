@@ -48,7 +48,7 @@ impl ZSet {
 
     /// Set a member's score; true if the member is new.
     pub fn insert(&mut self, member: &[u8], score: f64, limits: &Limits) -> bool {
-        let grows = self.score(member).is_none() && self.len() >= limits.zset_entries;
+        let grows = self.len() >= limits.zset_entries && self.score(member).is_none();
         if grows || member.len() > limits.zset_value {
             self.large = true;
         }
