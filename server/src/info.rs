@@ -208,6 +208,8 @@ fn server_section(server: &Server, out: &mut String) {
 
 fn memory_section(server: &Server, out: &mut String) {
     let used = server.used_memory();
+    let vm = &server.scripting;
+    let vm_total = vm.eval_memory + vm.functions_memory;
     section(
         out,
         "Memory",
@@ -215,13 +217,19 @@ fn memory_section(server: &Server, out: &mut String) {
             ("used_memory", used.to_string()),
             ("used_memory_human", human_bytes(used)),
             ("used_memory_peak", used.to_string()),
-            ("used_memory_lua", server.lua_memory.to_string()),
-            ("used_memory_vm_eval", server.lua_memory.to_string()),
+            ("used_memory_lua", vm.eval_memory.to_string()),
+            ("used_memory_vm_eval", vm.eval_memory.to_string()),
+            ("used_memory_lua_human", human_bytes(vm.eval_memory)),
             ("used_memory_scripts_eval", "0".into()),
-            (
-                "number_of_cached_scripts",
-                server.cached_scripts.to_string(),
-            ),
+            ("number_of_cached_scripts", vm.cached_scripts.to_string()),
+            ("number_of_functions", vm.functions.to_string()),
+            ("number_of_libraries", vm.libraries.to_string()),
+            ("used_memory_vm_functions", vm.functions_memory.to_string()),
+            ("used_memory_vm_total", vm_total.to_string()),
+            ("used_memory_vm_total_human", human_bytes(vm_total)),
+            ("used_memory_functions", "0".into()),
+            ("used_memory_scripts", "0".into()),
+            ("used_memory_scripts_human", human_bytes(0)),
             ("maxmemory", server.config.settings.maxmemory.to_string()),
             (
                 "maxmemory_human",

@@ -83,6 +83,33 @@ pub struct RunningScript {
     /// The script's SHA1 (or function name), as the log names it.
     pub name: String,
     pub client_id: u64,
+    /// The calling command line, for a function (`FUNCTION STATS` shows it); empty for EVAL.
+    pub command: Vec<Vec<u8>>,
+}
+
+/// The scripting runtime's figures as `INFO memory` and `FUNCTION STATS` show them, taken
+/// after each script and SCRIPT / FUNCTION command (the runtime is lent out while a script
+/// runs, so a busy server answers from these).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ScriptingFigures {
+    pub eval_memory: usize,
+    pub cached_scripts: usize,
+    pub functions_memory: usize,
+    pub functions: usize,
+    pub libraries: usize,
+}
+
+impl ScriptingFigures {
+    pub fn of(runtime: &redis_runtime::Runtime) -> ScriptingFigures {
+        let functions = runtime.functions();
+        ScriptingFigures {
+            eval_memory: runtime.used_memory(),
+            cached_scripts: runtime.cached_scripts(),
+            functions_memory: functions.used_memory(),
+            functions: functions.function_count(),
+            libraries: functions.library_count(),
+        }
+    }
 }
 
 pub struct Server {
@@ -113,9 +140,7 @@ pub struct Server {
     pub pending_flush: Vec<u64>,
     /// Sockets (`None` for a server without a listener, as in unit tests).
     pub net: Option<crate::net::Net>,
-    /// The scripting runtime's figures, refreshed after each script (`INFO memory`).
-    pub lua_memory: usize,
-    pub cached_scripts: usize,
+    pub scripting: ScriptingFigures,
     random_state: u64,
 }
 
@@ -147,8 +172,7 @@ impl Server {
             monitors: Vec::new(),
             block_deadlines: Default::default(),
             pending_flush: Vec::new(),
-            lua_memory: 0,
-            cached_scripts: 0,
+            scripting: ScriptingFigures::default(),
             random_state: seed | 1,
         };
         server.apply_config();

@@ -1,5 +1,5 @@
 //! Busy scripts: past `busy-reply-threshold` other clients get BUSY, SCRIPT KILL stops a
-//! script that has not written, UNKILLABLE after a write, SHUTDOWN NOSAVE ends the server.
+//! script that has not written (FUNCTION KILL a function, each only its own kind), UNKILLABLE after a write, SHUTDOWN NOSAVE ends the server.
 //! Expected texts are redis-server 7.0.15's.
 
 mod support;
@@ -9,12 +9,19 @@ use support::{start, Client};
 
 const BUSY: &str =
     "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n";
+const BUSY_FUNCTION: &str =
+    "-BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.\r\n";
 
-/// Wait (bounded) until another client sees the server busy.
+/// Wait (bounded) until another client sees the server busy with an EVAL script.
 fn wait_busy(port: u16) {
+    wait_busy_with(port, BUSY);
+}
+
+/// Wait (bounded) until another client gets `busy` for a PING.
+fn wait_busy_with(port: u16, busy: &str) {
     let mut probe = Client::connect(port);
     for _ in 0..100 {
-        if probe.call(&["PING"]) == BUSY {
+        if probe.call(&["PING"]) == busy {
             return;
         }
         std::thread::sleep(Duration::from_millis(20));
@@ -41,6 +48,45 @@ fn script_kill_stops_a_read_only_script() {
     assert_eq!(
         runner.call(&["SCRIPT", "KILL"]),
         "-NOTBUSY No scripts in execution right now.\r\n"
+    );
+    server.stop();
+}
+
+#[test]
+fn function_kill_stops_a_function_and_each_kill_only_its_kind() {
+    let server = start("busy-reply-threshold 100");
+    let port = server.port;
+    let mut runner = Client::connect(port);
+    let code = "#!lua name=spin\nredis.register_function('spin', function() local x = 0 while true do x = x + 1 end end)";
+    assert_eq!(runner.call(&["FUNCTION", "LOAD", code]), "$4\r\nspin\r\n");
+    runner.send(&["fcall", "spin", "0"]);
+    wait_busy_with(port, BUSY_FUNCTION);
+    let mut other = Client::connect(port);
+    assert_eq!(other.call(&["SCRIPT", "KILL"]), BUSY_FUNCTION);
+    assert_eq!(other.call(&["FUNCTION", "LIST"]), BUSY_FUNCTION);
+    // FUNCTION STATS shows the running function and its command line, as redis-server does.
+    let stats = other.call(&["FUNCTION", "STATS"]);
+    let expected_start = "*4\r\n$14\r\nrunning_script\r\n*6\r\n$4\r\nname\r\n$4\r\nspin\r\n$7\r\ncommand\r\n*3\r\n$5\r\nfcall\r\n$4\r\nspin\r\n$1\r\n0\r\n$11\r\nduration_ms\r\n:";
+    assert!(stats.starts_with(expected_start), "{stats}");
+    assert!(stats.ends_with("$7\r\nengines\r\n*2\r\n$3\r\nLUA\r\n*4\r\n$15\r\nlibraries_count\r\n:1\r\n$15\r\nfunctions_count\r\n:1\r\n"), "{stats}");
+    assert_eq!(other.call(&["FUNCTION", "KILL"]), "+OK\r\n");
+    let reply = String::from_utf8_lossy(&runner.read_reply(Duration::from_secs(5))).into_owned();
+    assert_eq!(
+        reply,
+        "-ERR Script killed by user with SCRIPT KILL... script: spin, on @user_function:2.\r\n"
+    );
+    assert_eq!(other.call(&["PING"]), "+PONG\r\n");
+
+    // An EVAL script: FUNCTION KILL and FUNCTION STATS answer BUSY naming SCRIPT KILL.
+    runner.send(&["EVAL", "while true do end", "0"]);
+    wait_busy(port);
+    assert_eq!(other.call(&["FUNCTION", "STATS"]), BUSY);
+    assert_eq!(other.call(&["FUNCTION", "KILL"]), BUSY);
+    assert_eq!(other.call(&["SCRIPT", "KILL"]), "+OK\r\n");
+    let reply = String::from_utf8_lossy(&runner.read_reply(Duration::from_secs(5))).into_owned();
+    assert_eq!(
+        reply,
+        "-ERR Script killed by user with SCRIPT KILL... script: 694a5fe1ddb97a4c6a1bf299d9537c7d3d0f84e7, on @user_script:1.\r\n"
     );
     server.stop();
 }

@@ -259,6 +259,7 @@ fn run_case(port: u16, case: &Case) -> Result<(), String> {
     for cmd in [
         &["FLUSHALL"][..],
         &["SCRIPT", "FLUSH"],
+        &["FUNCTION", "FLUSH"],
         &["CONFIG", "RESETSTAT"],
     ] {
         let args: Vec<Vec<u8>> = cmd.iter().map(|a| a.as_bytes().to_vec()).collect();

@@ -4,6 +4,7 @@
 
 mod admin;
 mod connection;
+mod functions;
 mod hashes;
 mod help;
 mod keys;
@@ -61,6 +62,7 @@ pub fn handlers() -> Vec<(&'static str, Handler)> {
     all.extend_from_slice(admin::HANDLERS);
     all.extend_from_slice(multi::HANDLERS);
     all.extend_from_slice(scripting::HANDLERS);
+    all.extend_from_slice(functions::HANDLERS);
     all.extend_from_slice(lists::HANDLERS);
     all.extend_from_slice(hashes::HANDLERS);
     all.extend_from_slice(sets::HANDLERS);
@@ -150,12 +152,7 @@ pub fn process(ctx: &mut Ctx, argv: &[&[u8]]) {
     }
     if let Some(script) = ctx.server.script.as_ref().filter(|s| s.busy) {
         if !flags.has(Flags::ALLOW_BUSY) {
-            let text = if script.is_eval {
-                "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
-            } else {
-                "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
-            };
-            reject(ctx, text);
+            reject(ctx, scripting::busy_text(script.is_eval));
             return;
         }
     }

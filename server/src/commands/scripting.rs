@@ -9,7 +9,7 @@ use super::table::Flags;
 use super::{is, Ctx, Handler};
 use crate::client::Client;
 use crate::resp::reply::parse_reply;
-use crate::server::{RunningScript, Server};
+use crate::server::{RunningScript, ScriptingFigures, Server};
 use redis_runtime::{split_keys, CallOptions, CommandFlags, CommandInfo, Host, LogLevel, Reply};
 use std::time::{Duration, Instant};
 
@@ -23,7 +23,6 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("script|flush", script_flush),
     ("script|kill", script_kill),
     ("script|help", script_help),
-    ("function|flush", function_flush),
 ];
 
 /// The server as the scripting runtime sees it during one script.
@@ -169,45 +168,57 @@ fn run_script(ctx: &mut Ctx, argv: &[&[u8]], by_sha: bool, read_only: bool) {
             return;
         }
     };
+    let options = CallOptions {
+        read_only,
+        client_resp: ctx.client.resp(),
+    };
+    let name = if by_sha {
+        String::from_utf8_lossy(argv[1]).to_ascii_lowercase()
+    } else {
+        redis_runtime::sha1_hex(argv[1])
+    };
+    run_lent(ctx, true, name, Vec::new(), |runtime, host| {
+        if by_sha {
+            runtime.evalsha(host, argv[1], keys, args, options)
+        } else {
+            runtime.eval(host, argv[1], keys, args, options)
+        }
+    });
+}
+
+/// Run a script or function on the runtime lent by the event loop: the server marks it
+/// running (for busy replies and kills) and freezes the clock for it, as Redis does.
+pub(super) fn run_lent(
+    ctx: &mut Ctx,
+    is_eval: bool,
+    name: String,
+    command: Vec<Vec<u8>>,
+    run: impl FnOnce(&mut redis_runtime::Runtime, &mut ScriptHost) -> Reply,
+) {
     let Some(runtime) = ctx.runtime.take() else {
         ctx.client
             .reply
             .error("ERR This Redis command is not allowed from script");
         return;
     };
-    let options = CallOptions {
-        read_only,
-        client_resp: ctx.client.resp(),
-    };
     ctx.server.script = Some(RunningScript {
         started: Instant::now(),
-        is_eval: true,
+        is_eval,
         busy: false,
         kill_requested: false,
         wrote: false,
-        name: if by_sha {
-            String::from_utf8_lossy(argv[1]).to_ascii_lowercase()
-        } else {
-            redis_runtime::sha1_hex(argv[1])
-        },
+        name,
         client_id: ctx.client.id,
+        command,
     });
     ctx.server.keyspace.refresh_time();
     ctx.server.keyspace.time_frozen = true;
-    let reply = {
-        let mut host = ScriptHost::new(ctx.server, ctx.client);
-        if by_sha {
-            runtime.evalsha(&mut host, argv[1], keys, args, options)
-        } else {
-            runtime.eval(&mut host, argv[1], keys, args, options)
-        }
-    };
+    let reply = run(runtime, &mut ScriptHost::new(ctx.server, ctx.client));
     ctx.server.keyspace.time_frozen = false;
     if ctx.server.script.take().is_some_and(|s| s.busy) {
         ctx.server.log_warning("Slow script finished.");
     }
-    ctx.server.lua_memory = runtime.used_memory();
-    ctx.server.cached_scripts = runtime.cached_scripts();
+    ctx.server.scripting = ScriptingFigures::of(runtime);
     ctx.client.reply.reply(&reply);
     ctx.runtime = Some(runtime);
 }
@@ -225,8 +236,7 @@ fn runtime<'a>(ctx: &'a mut Ctx) -> Option<&'a mut redis_runtime::Runtime> {
 fn script_load(ctx: &mut Ctx, argv: &[&[u8]]) {
     let Some(rt) = runtime(ctx) else { return };
     let result = rt.script_load(argv[2]);
-    let count = rt.cached_scripts();
-    ctx.server.cached_scripts = count;
+    ctx.server.scripting = ScriptingFigures::of(rt);
     match result {
         Ok(sha) => ctx.client.reply.bulk(sha.as_bytes()),
         Err(reply) => ctx.client.reply.reply(&reply),
@@ -257,7 +267,7 @@ fn script_flush(ctx: &mut Ctx, argv: &[&[u8]]) {
     let Some(rt) = runtime(ctx) else { return };
     match rt.script_flush() {
         Ok(()) => {
-            ctx.server.cached_scripts = 0;
+            ctx.server.scripting = ScriptingFigures::of(rt);
             ctx.client.reply.ok();
         }
         Err(e) => ctx.client.reply.error(&format!("ERR {e}")),
@@ -265,6 +275,11 @@ fn script_flush(ctx: &mut Ctx, argv: &[&[u8]]) {
 }
 
 fn script_kill(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    kill(ctx, true);
+}
+
+/// SCRIPT KILL (`is_eval`) or FUNCTION KILL: each stops only its own kind (`scriptKill`).
+pub(super) fn kill(ctx: &mut Ctx, is_eval: bool) {
     match ctx.server.script.as_mut() {
         None => ctx
             .client
@@ -273,9 +288,7 @@ fn script_kill(ctx: &mut Ctx, _argv: &[&[u8]]) {
         Some(script) if script.wrote => ctx.client.reply.error(
             "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.",
         ),
-        Some(script) if !script.is_eval => ctx.client.reply.error(
-            "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.",
-        ),
+        Some(script) if script.is_eval != is_eval => ctx.client.reply.error(busy_text(script.is_eval)),
         Some(script) => {
             script.kill_requested = true;
             ctx.client.reply.ok();
@@ -283,24 +296,15 @@ fn script_kill(ctx: &mut Ctx, _argv: &[&[u8]]) {
     }
 }
 
-fn script_help(ctx: &mut Ctx, argv: &[&[u8]]) {
-    super::help(ctx, argv, super::help::SCRIPT);
+/// The BUSY error naming the kill command for the running kind of script.
+pub fn busy_text(is_eval: bool) -> &'static str {
+    if is_eval {
+        "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+    } else {
+        "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+    }
 }
 
-/// FUNCTION FLUSH [ASYNC|SYNC]: drop every function library.
-fn function_flush(ctx: &mut Ctx, argv: &[&[u8]]) {
-    let valid = match argv.len() {
-        2 => true,
-        3 => is(argv[2], "async") || is(argv[2], "sync"),
-        _ => false,
-    };
-    if !valid {
-        ctx.client
-            .reply
-            .error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
-        return;
-    }
-    // No library can be loaded yet (FUNCTION LOAD comes with the functions runtime), so there
-    // is nothing to drop.
-    ctx.client.reply.ok();
+fn script_help(ctx: &mut Ctx, argv: &[&[u8]]) {
+    super::help(ctx, argv, super::help::SCRIPT);
 }

@@ -32,7 +32,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-SETUP = [['FLUSHALL'], ['SCRIPT', 'FLUSH'], ['CONFIG', 'RESETSTAT']]
+SETUP = [['FLUSHALL'], ['SCRIPT', 'FLUSH'], ['FUNCTION', 'FLUSH'], ['CONFIG', 'RESETSTAT']]
 REPLY_TIMEOUT = 5.0    # a normal command that gets no full reply within this is reported
 RAW_TIMEOUT = 2.0      # RAW: read at most this long ...
 RAW_IDLE = 0.3         # ... or until this long without data after a complete reply
