@@ -127,6 +127,8 @@ pub struct Server {
     pub last_save_unix: i64,
     /// `DEBUG SET-ACTIVE-EXPIRE`: the periodic task deletes expired keys.
     pub active_expire_enabled: bool,
+    /// `DEBUG SET-DISABLE-DENY-SCRIPTS`: scripts may call commands flagged no-script.
+    pub deny_scripts_disabled: bool,
     /// The TCP port actually listened on.
     pub port: u16,
     pub pubsub: crate::pubsub::PubSub,
@@ -165,6 +167,7 @@ impl Server {
             script: None,
             last_save_unix: crate::db::now_ms() / 1000,
             active_expire_enabled: true,
+            deny_scripts_disabled: false,
             port: 0,
             net: None,
             pubsub: Default::default(),

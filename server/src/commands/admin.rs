@@ -20,7 +20,6 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("command", command),
     ("command|count", command_count),
     ("command|list", command_list),
-    ("debug", debug),
     ("shutdown", shutdown),
     ("memory|usage", memory_usage),
     ("memory|doctor", memory_doctor),
@@ -201,49 +200,6 @@ fn command_list(ctx: &mut Ctx, _argv: &[&[u8]]) {
     ctx.client.reply.bulks(names.iter().map(|n| n.as_slice()));
 }
 
-fn debug(ctx: &mut Ctx, argv: &[&[u8]]) {
-    let sub = String::from_utf8_lossy(argv[1]).to_ascii_lowercase();
-    match (sub.as_str(), argv.len()) {
-        ("sleep", 3) => {
-            let seconds = crate::util::parse_f64(argv[2]).unwrap_or(0.0).max(0.0);
-            std::thread::sleep(std::time::Duration::from_secs_f64(seconds.min(3600.0)));
-            ctx.client.reply.ok();
-        }
-        ("log", 3) => {
-            let message = format!("DEBUG LOG: {}", String::from_utf8_lossy(argv[2]));
-            ctx.server.log_warning(&message);
-            ctx.client.reply.ok();
-        }
-        ("set-active-expire", 3) => {
-            ctx.server.active_expire_enabled = argv[2] != b"0";
-            ctx.client.reply.ok();
-        }
-        ("quicklist-packed-threshold", 3) | ("set-disable-deny-scripts", 3) => {
-            ctx.client.reply.ok()
-        }
-        ("jmap", _) | ("change-repl-id", 2) => ctx.client.reply.ok(),
-        ("object", 3) => {
-            let db = ctx.client.db;
-            let Some(value) = ctx.server.keyspace.read(db, argv[2]) else {
-                ctx.client.reply.error("ERR no such key");
-                return;
-            };
-            let text = format!(
-                "Value at:0x0 refcount:1 encoding:{} serializedlength:{} lru:0 lru_seconds_idle:0",
-                value.encoding(),
-                value.memory()
-            );
-            ctx.client.reply.status(text.as_bytes());
-        }
-        _ => {
-            let name = String::from_utf8_lossy(argv[1]);
-            ctx.client.reply.error(&format!(
-                "ERR unknown subcommand or wrong number of arguments for '{name}'. Try DEBUG HELP."
-            ));
-        }
-    }
-}
-
 fn shutdown(ctx: &mut Ctx, argv: &[&[u8]]) {
     let mut mode = Shutdown::Default;
     for arg in &argv[1..] {
@@ -260,12 +216,9 @@ fn shutdown(ctx: &mut Ctx, argv: &[&[u8]]) {
     }
     if mode != Shutdown::NoSave {
         if let Some(script) = ctx.server.script.as_ref().filter(|s| s.busy) {
-            let text = if script.is_eval {
-                "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
-            } else {
-                "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
-            };
-            ctx.client.reply.error(text);
+            ctx.client
+                .reply
+                .error(super::scripting::busy_text(script.is_eval));
             return;
         }
     }

@@ -4,6 +4,7 @@
 
 mod admin;
 mod connection;
+mod debug;
 mod functions;
 mod hashes;
 mod help;
@@ -60,6 +61,7 @@ pub fn handlers() -> Vec<(&'static str, Handler)> {
     all.extend_from_slice(keys::HANDLERS);
     all.extend_from_slice(connection::HANDLERS);
     all.extend_from_slice(admin::HANDLERS);
+    all.extend_from_slice(debug::HANDLERS);
     all.extend_from_slice(multi::HANDLERS);
     all.extend_from_slice(scripting::HANDLERS);
     all.extend_from_slice(functions::HANDLERS);

@@ -55,7 +55,7 @@ impl Host for ScriptHost<'_> {
                 write: f.has(Flags::WRITE),
                 read_only: f.has(Flags::READONLY),
                 deny_oom: f.has(Flags::DENYOOM),
-                no_script: f.has(Flags::NOSCRIPT),
+                no_script: f.has(Flags::NOSCRIPT) && !self.server.deny_scripts_disabled,
                 allow_busy: f.has(Flags::ALLOW_BUSY),
                 may_replicate: f.has(Flags::MAY_REPLICATE),
                 stale: f.has(Flags::STALE),

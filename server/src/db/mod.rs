@@ -127,6 +127,11 @@ impl Keyspace {
         found
     }
 
+    /// The value stored at `key`, expired or not, changing nothing (`DEBUG OBJECT`).
+    pub fn peek(&self, db: usize, key: &[u8]) -> Option<&Value> {
+        self.dbs[db].keys.get(key)
+    }
+
     /// The value of a live key for a write (no hit/miss counting).
     pub fn write(&mut self, db: usize, key: &[u8]) -> Option<&mut Value> {
         self.expire_if_needed(db, key);

@@ -143,6 +143,20 @@ impl ReplyWriter {
         }
     }
 
+    /// A big number (`(` on RESP3, a bulk string on RESP2).
+    pub fn big_number(&mut self, digits: &[u8]) {
+        if self.resp3() {
+            self.line(b'(', digits);
+        } else {
+            self.bulk(digits);
+        }
+    }
+
+    /// A RESP3 attribute of `len` pairs, which belongs to the reply written after it.
+    pub fn attribute(&mut self, len: usize) {
+        self.header(b'|', len as i64);
+    }
+
     pub fn reply(&mut self, reply: &Reply) {
         reply.write_resp(self.resp, &mut self.buf);
     }
@@ -212,6 +226,11 @@ fn parse_at(bytes: &[u8], pos: &mut usize, depth: usize) -> Option<Reply> {
             Reply::Array(items(pos, n)?)
         }
         b'~' => Reply::Set(items(pos, number()?)?),
+        // Attributes are not shown to scripts: the reply they annotate is what counts.
+        b'|' => {
+            items(pos, 2 * number()?)?;
+            parse_at(bytes, pos, depth + 1)?
+        }
         b'%' => {
             let flat = items(pos, 2 * number()?)?;
             let mut pairs = Vec::with_capacity(flat.len() / 2);

@@ -1,0 +1,129 @@
+//! DEBUG: the subcommands Redis's test suite and tools call, as `debug.c` answers them.
+
+use super::{Ctx, Handler};
+
+pub const HANDLERS: &[(&str, Handler)] = &[("debug", debug)];
+
+fn debug(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let sub = String::from_utf8_lossy(argv[1]).to_ascii_lowercase();
+    match (sub.as_str(), argv.len()) {
+        ("sleep", 3) => {
+            let seconds = crate::util::parse_f64(argv[2]).unwrap_or(0.0).max(0.0);
+            std::thread::sleep(std::time::Duration::from_secs_f64(seconds.min(3600.0)));
+            ctx.client.reply.ok();
+        }
+        ("log", 3) => {
+            let message = format!("DEBUG LOG: {}", String::from_utf8_lossy(argv[2]));
+            ctx.server.log_warning(&message);
+            ctx.client.reply.ok();
+        }
+        ("set-active-expire", 3) => {
+            ctx.server.active_expire_enabled = atoi(argv[2]) != 0;
+            ctx.client.reply.ok();
+        }
+        ("set-disable-deny-scripts", 3) => {
+            ctx.server.deny_scripts_disabled = atoi(argv[2]) != 0;
+            ctx.client.reply.ok();
+        }
+        ("quicklist-packed-threshold", 3) => ctx.client.reply.ok(),
+        ("jmap", _) | ("change-repl-id", 2) => ctx.client.reply.ok(),
+        ("protocol", 3) => protocol(ctx, argv[2]),
+        ("object", 3) => object(ctx, argv[2]),
+        _ => {
+            let name = String::from_utf8_lossy(argv[1]);
+            ctx.client.reply.error(&format!(
+                "ERR unknown subcommand or wrong number of arguments for '{name}'. Try DEBUG HELP."
+            ));
+        }
+    }
+}
+
+/// C's `atoi`: leading spaces, a sign, then digits up to the first other byte; 0 for none.
+fn atoi(arg: &[u8]) -> i64 {
+    let text = String::from_utf8_lossy(arg);
+    let text = text.trim_start();
+    let (negative, digits) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let value = digits
+        .bytes()
+        .take_while(u8::is_ascii_digit)
+        .fold(0i64, |n, d| n.wrapping_mul(10).wrapping_add(i64::from(d - b'0')));
+    if negative {
+        value.wrapping_neg()
+    } else {
+        value
+    }
+}
+
+/// DEBUG PROTOCOL <type>: one reply of each RESP type, for clients' (and scripts') parsers.
+fn protocol(ctx: &mut Ctx, name: &[u8]) {
+    let out = &mut ctx.client.reply;
+    let name = String::from_utf8_lossy(name).to_ascii_lowercase();
+    match name.as_str() {
+        "string" => out.bulk(b"Hello World"),
+        "integer" => out.int(12345),
+        "double" => out.double(3.141),
+        "bignum" => out.big_number(b"1234567999999999999999999999999999999"),
+        "null" => out.null(),
+        "array" | "set" => {
+            if name == "set" {
+                out.set(3);
+            } else {
+                out.array(3);
+            }
+            for j in 0..3 {
+                out.int(j);
+            }
+        }
+        "map" => {
+            out.map(3);
+            for j in 0..3 {
+                out.int(j);
+                out.boolean(j == 1);
+            }
+        }
+        "attrib" => {
+            if out.resp3() {
+                out.attribute(1);
+                out.bulk(b"key-popularity");
+                out.array(2);
+                out.bulk(b"key:123");
+                out.int(90);
+            }
+            out.bulk(b"Some real reply following the attribute");
+        }
+        "push" => {
+            if !out.resp3() {
+                out.error("ERR RESP2 is not supported by this command");
+                return;
+            }
+            out.push(2);
+            out.bulk(b"server-cpu-usage");
+            out.int(42);
+            out.bulk(b"Some real reply following the push reply");
+        }
+        "true" => out.boolean(true),
+        "false" => out.boolean(false),
+        "verbatim" => out.verbatim(b"This is a verbatim\nstring"),
+        _ => out.error("ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false"),
+    }
+}
+
+/// DEBUG OBJECT <key>: the value's encoding and size as Redis's summary line gives them. It
+/// looks at the stored value without expiring it, as Redis does.
+fn object(ctx: &mut Ctx, key: &[u8]) {
+    let db = ctx.client.db;
+    let Some(value) = ctx.server.keyspace.peek(db, key) else {
+        ctx.client.reply.error("ERR no such key");
+        return;
+    };
+    let text = format!(
+        "Value at:0x0 refcount:1 encoding:{} serializedlength:{} lru:0 lru_seconds_idle:0",
+        value.encoding(),
+        value.memory()
+    );
+    ctx.client.reply.status(text.as_bytes());
+}
