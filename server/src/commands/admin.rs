@@ -1,5 +1,5 @@
 //! Server commands: databases (DBSIZE, FLUSHDB, FLUSHALL, SWAPDB), CONFIG, INFO, TIME,
-//! LASTSAVE, COMMAND, DEBUG and SHUTDOWN.
+//! LASTSAVE, MEMORY, MONITOR, SLOWLOG, LATENCY and SHUTDOWN.
 
 use super::{is, Ctx, Handler, SYNTAX};
 use crate::server::Shutdown;
@@ -17,9 +17,6 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("info", info),
     ("time", time),
     ("lastsave", lastsave),
-    ("command", command),
-    ("command|count", command_count),
-    ("command|list", command_list),
     ("shutdown", shutdown),
     ("memory|usage", memory_usage),
     ("memory|doctor", memory_doctor),
@@ -160,44 +157,6 @@ fn time(ctx: &mut Ctx, _argv: &[&[u8]]) {
 fn lastsave(ctx: &mut Ctx, _argv: &[&[u8]]) {
     let when = ctx.server.last_save_unix;
     ctx.client.reply.int(when);
-}
-
-fn command(ctx: &mut Ctx, _argv: &[&[u8]]) {
-    // The full COMMAND reply (with key specifications and documentation) is not kept yet:
-    // answer the classic six fields of every command.
-    let mut entries: Vec<_> = ctx.server.commands.iter().collect();
-    entries.sort_by(|a, b| a.full_name.cmp(&b.full_name));
-    let out = &mut ctx.client.reply;
-    out.array(entries.len());
-    for c in entries {
-        out.array(6);
-        out.bulk(c.full_name.as_bytes());
-        out.int(i64::from(c.arity));
-        let flags = c.flags.names();
-        out.set(flags.len());
-        for f in flags {
-            out.status(f.as_bytes());
-        }
-        out.int(i64::from(c.first_key));
-        out.int(i64::from(c.last_key));
-        out.int(i64::from(c.key_step));
-    }
-}
-
-fn command_count(ctx: &mut Ctx, _argv: &[&[u8]]) {
-    let count = ctx.server.commands.len();
-    ctx.client.reply.int(count as i64);
-}
-
-fn command_list(ctx: &mut Ctx, _argv: &[&[u8]]) {
-    let mut names: Vec<Vec<u8>> = ctx
-        .server
-        .commands
-        .iter()
-        .map(|c| c.full_name.as_bytes().to_vec())
-        .collect();
-    names.sort();
-    ctx.client.reply.bulks(names.iter().map(|n| n.as_slice()));
 }
 
 fn shutdown(ctx: &mut Ctx, argv: &[&[u8]]) {

@@ -8,7 +8,9 @@ mod debug;
 mod functions;
 mod hashes;
 mod help;
+mod introspect;
 mod keys;
+mod keyspec;
 mod lists;
 mod multi;
 mod pubsub;
@@ -62,6 +64,7 @@ pub fn handlers() -> Vec<(&'static str, Handler)> {
     all.extend_from_slice(connection::HANDLERS);
     all.extend_from_slice(admin::HANDLERS);
     all.extend_from_slice(debug::HANDLERS);
+    all.extend_from_slice(introspect::HANDLERS);
     all.extend_from_slice(multi::HANDLERS);
     all.extend_from_slice(scripting::HANDLERS);
     all.extend_from_slice(functions::HANDLERS);
