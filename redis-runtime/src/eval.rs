@@ -40,6 +40,8 @@ pub struct Runtime {
     functions: Functions,
     libraries: Vec<ExtraLibrary>,
     random: Rand48,
+    /// The last EVAL/EVALSHA/FCALL ended in an error the host had counted already.
+    last_error_counted: bool,
 }
 
 impl Runtime {
@@ -57,6 +59,7 @@ impl Runtime {
             functions: Functions::new(libraries, random.clone())?,
             libraries: libraries.to_vec(),
             random,
+            last_error_counted: false,
         })
     }
 
@@ -70,6 +73,7 @@ impl Runtime {
         args: &[&[u8]],
         options: CallOptions,
     ) -> Reply {
+        self.last_error_counted = false;
         let sha = crate::sha1_hex(body);
         let key = sha_key(&sha);
         if !self.scripts.contains_key(&key) {
@@ -89,6 +93,7 @@ impl Runtime {
         args: &[&[u8]],
         options: CallOptions,
     ) -> Reply {
+        self.last_error_counted = false;
         let Some(key) = lookup_key(sha) else {
             return noscript();
         };
@@ -148,7 +153,16 @@ impl Runtime {
 
     /// A whole `FCALL` / `FCALL_RO` command line (see [`Functions::call`]).
     pub fn fcall(&mut self, host: &mut dyn Host, argv: &[&[u8]], options: CallOptions) -> Reply {
-        self.functions.call(host, argv, options)
+        let (reply, counted) = self.functions.call_counted(host, argv, options);
+        self.last_error_counted = counted;
+        reply
+    }
+
+    /// Whether the error reply of the last EVAL, EVALSHA or FCALL is one the host counted
+    /// already, when the command that failed ran or was refused (Redis counts it once: the
+    /// script's caller still sees it as a failed call).
+    pub fn last_error_counted(&self) -> bool {
+        self.last_error_counted
     }
 
     /// How long the running script has run (for busy checks from `Host::script_tick`).
@@ -183,8 +197,10 @@ impl Runtime {
                 "ERR Can not execute a script with write flag using *_ro command.",
             );
         }
-        if !flags.eval_compat_mode && !flags.allow_oom && !flags.no_writes && host.out_of_memory() {
-            return Reply::error("OOM command not allowed when used memory > 'maxmemory'.");
+        if !flags.eval_compat_mode {
+            if let Some(refused) = crate::script::refuse_before_run(host, flags) {
+                return refused;
+            }
         }
         let run = RunContext::new(
             sha.to_string(),
@@ -192,7 +208,9 @@ impl Runtime {
             options.read_only,
             options.client_resp,
         );
-        self.engine.run(host, script.index, run, keys, args)
+        let reply = self.engine.run(host, script.index, run, keys, args);
+        self.last_error_counted = self.engine.last_error_counted();
+        reply
     }
 }
 

@@ -55,6 +55,18 @@ pub trait Host {
     /// Write `message` to the server's log.
     fn log(&mut self, _level: LogLevel, _message: &[u8]) {}
 
+    /// Why the server refuses writes right now (`NOREPLICAS ...` when `min-replicas-to-write`
+    /// is not met, say), or `None` when it accepts them.
+    fn writes_refused(&self) -> Option<String> {
+        None
+    }
+
+    /// A command the script asked for was refused before it ran (unknown, wrong arity, not
+    /// allowed from scripts, a write in a read-only script, out of memory...), with `error`
+    /// as the script sees it: the host counts it as Redis does (an error reply, and a
+    /// rejected call of that command).
+    fn command_rejected(&mut self, _argv: &[&[u8]], _error: &[u8]) {}
+
     /// Whether the server is over `maxmemory` (deny-oom commands are refused then).
     fn out_of_memory(&self) -> bool {
         false

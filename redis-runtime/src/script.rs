@@ -2,6 +2,7 @@
 //! script's flags, which commands it may call, and what it has done so far.
 
 use crate::host::{CommandInfo, Host};
+use crate::Reply;
 
 /// Flags a script declares in its shebang (`#!lua flags=...`) or a function at registration.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -75,6 +76,21 @@ pub struct RunContext {
     pub name: String,
 }
 
+/// The checks made once before a script with flags (a shebang, or a function) starts, in
+/// Redis's order (`scriptPrepareForRun`): memory, then the server refusing writes; a script
+/// that declares `no-writes` passes both.
+pub(crate) fn refuse_before_run(host: &dyn Host, flags: ScriptFlags) -> Option<Reply> {
+    if flags.no_writes {
+        return None;
+    }
+    if !flags.allow_oom && host.out_of_memory() {
+        return Some(Reply::error(
+            "OOM command not allowed when used memory > 'maxmemory'.",
+        ));
+    }
+    host.writes_refused().map(|e| Reply::Error(e.into_bytes()))
+}
+
 impl RunContext {
     pub fn new(name: String, flags: ScriptFlags, read_only_call: bool, client_resp: u8) -> Self {
         RunContext {
@@ -117,8 +133,14 @@ impl RunContext {
                 "NOPERM The user executing the script can't run this command or subcommand: {reason}"
             ));
         }
-        if info.flags.write && self.is_read_only() {
+        if (info.flags.write || info.flags.may_replicate) && self.is_read_only() {
             return Err("ERR Write commands are not allowed from read-only scripts.".into());
+        }
+        // Server states that refuse writes fail only a script that has not written yet.
+        if info.flags.write && !self.wrote {
+            if let Some(error) = host.writes_refused() {
+                return Err(error);
+            }
         }
         // Scripts with a shebang were checked for memory once, before they started; scripts in
         // compatibility mode are checked per command, until their first write.

@@ -74,6 +74,8 @@ pub struct Client {
     pub in_exec: bool,
     /// The command being checked is EXEC (a refusal then aborts the transaction).
     pub rejecting_exec: bool,
+    /// The error reply just written was counted already (a script's failing command).
+    pub reply_error_counted: bool,
     /// Waiting in a blocking command.
     pub blocked: Option<Blocked>,
     /// Set by a blocking command that found nothing: the dispatcher then blocks the client.
@@ -106,6 +108,7 @@ impl Client {
             patterns: Vec::new(),
             in_exec: false,
             rejecting_exec: false,
+            reply_error_counted: false,
             blocked: None,
             block_request: None,
         }

@@ -127,8 +127,8 @@ pub fn render(server: &Server, client: &Client, args: &[&[u8]]) -> String {
                         (
                             format!("cmdstat_{name}"),
                             format!(
-                                "calls={},usec={},usec_per_call={:.2},rejected_calls=0,failed_calls={}",
-                                s.calls, s.usec, per_call, s.failed_calls
+                                "calls={},usec={},usec_per_call={:.2},rejected_calls={},failed_calls={}",
+                                s.calls, s.usec, per_call, s.rejected_calls, s.failed_calls
                             ),
                         )
                     })

@@ -15,6 +15,8 @@ pub struct CommandStats {
     pub calls: u64,
     pub usec: u64,
     pub failed_calls: u64,
+    /// Refused before running (arity, authentication, memory, a script's checks...).
+    pub rejected_calls: u64,
 }
 
 #[derive(Debug, Default)]
@@ -44,6 +46,15 @@ impl Stats {
         if failed {
             entry.failed_calls += 1;
         }
+    }
+
+    /// A known command refused before it ran.
+    pub fn count_rejected(&mut self, name: &std::rc::Rc<str>) {
+        let entry = match self.per_command.get_mut(&**name) {
+            Some(e) => e,
+            None => self.per_command.entry(name.clone()).or_default(),
+        };
+        entry.rejected_calls += 1;
     }
 
     pub fn count_error(&mut self, code: &str) {

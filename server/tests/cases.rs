@@ -4,6 +4,11 @@
 //! its reason) are known differences; an ignored case that passes is reported too, so the
 //! list stays true.
 
+// The server counts its memory through its allocator (`used_memory`, `maxmemory`); it runs
+// in-process here, so the test installs the same one.
+#[global_allocator]
+static ALLOCATOR: server::alloc::CountingAllocator = server::alloc::CountingAllocator;
+
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::TcpStream;

@@ -254,36 +254,49 @@ impl Functions {
     /// `FCALL` / `FCALL_RO` with `argv` its whole command line (`FCALL name numkeys key...
     /// arg...`), with Redis's errors in its order.
     pub fn call(&mut self, host: &mut dyn Host, argv: &[&[u8]], options: CallOptions) -> Reply {
+        self.call_counted(host, argv, options).0
+    }
+
+    /// [`Functions::call`], and whether its error reply was counted by the host already.
+    pub(crate) fn call_counted(
+        &mut self,
+        host: &mut dyn Host,
+        argv: &[&[u8]],
+        options: CallOptions,
+    ) -> (Reply, bool) {
+        let early = |reply: Reply| (reply, false);
         if argv.len() < 3 {
             let name = String::from_utf8_lossy(argv.first().copied().unwrap_or(b"fcall"))
                 .to_ascii_lowercase();
-            return Reply::Error(
+            return early(Reply::Error(
                 format!("ERR wrong number of arguments for '{name}' command").into_bytes(),
-            );
+            ));
         }
         let Some(entry) = self.current.by_name.get(&folded(argv[1])) else {
-            return Reply::error("ERR Function not found");
+            return early(Reply::error("ERR Function not found"));
         };
         let function = entry.function.clone();
         let Some(numkeys) = parse_long_long(argv[2]) else {
-            return Reply::error("ERR Bad number of keys provided");
+            return early(Reply::error("ERR Bad number of keys provided"));
         };
         let rest = &argv[3..];
         if numkeys > rest.len() as i64 {
-            return Reply::error("ERR Number of keys can't be greater than number of args");
+            return early(Reply::error(
+                "ERR Number of keys can't be greater than number of args",
+            ));
         }
         if numkeys < 0 {
-            return Reply::error("ERR Number of keys can't be negative");
+            return early(Reply::error("ERR Number of keys can't be negative"));
         }
         let (keys, args) = rest.split_at(numkeys as usize);
         let flags = function.flags;
         if options.read_only && !flags.no_writes {
-            return Reply::error(
+            return early(Reply::error(
                 "ERR Can not execute a script with write flag using *_ro command.",
-            );
+            ));
         }
-        if !flags.allow_oom && !flags.no_writes && host.out_of_memory() {
-            return Reply::error("OOM command not allowed when used memory > 'maxmemory'.");
+        if let Some(refused) = crate::script::refuse_before_run(host, flags) {
+            return early(refused);
         }
         let run = RunContext::new(
             String::from_utf8_lossy(&function.name).into_owned(),
@@ -291,8 +304,10 @@ impl Functions {
             options.read_only,
             options.client_resp,
         );
-        self.engine
-            .call_function(host, function.index, run, keys, args)
+        let reply = self
+            .engine
+            .call_function(host, function.index, run, keys, args);
+        (reply, self.engine.last_error_counted())
     }
 
     fn release(&mut self, library: &Library) {

@@ -131,7 +131,7 @@ pub(crate) fn push_reply(ctx: &mut Ctx, reply: &Reply, resp3: bool) -> Result<()
             }
         }
         Reply::Status(s) => wrapped(ctx, "ok", |ctx| ctx.push_bytes(s).map(drop))?,
-        Reply::Error(e) => push_error_table(ctx, e)?,
+        Reply::Error(e) => push_command_error(ctx, e)?,
         Reply::Array(items) => push_sequence(ctx, items, resp3)?,
         // Maps, sets and verbatim strings start as empty tables and grow as Redis's do
         // (`lua_newtable`), so `pairs` visits their keys in the same order.
@@ -224,6 +224,29 @@ pub(crate) fn push_error_table(ctx: &mut Ctx, text: &[u8]) -> Result<(), Raised>
     let t = ctx.new_table(0, 1)?;
     ctx.push_bytes(error_table_text(text))?;
     ctx.set_field(t, "err")
+}
+
+/// The field marking an error table made from a command's error reply: the server counted
+/// that error when the command failed, so a script returning it does not count it again.
+pub(crate) const COUNTED_FIELD: &str = "ignore_error_stats_update";
+
+/// `{err = text, ignore_error_stats_update = true}`: a command's error as scripts see it.
+pub(crate) fn push_command_error(ctx: &mut Ctx, text: &[u8]) -> Result<(), Raised> {
+    push_error_table(ctx, text)?;
+    let t = ctx.top_slot();
+    ctx.push_bool(true);
+    ctx.set_field(t, COUNTED_FIELD)
+}
+
+/// Whether `value` is an error table marked as already counted.
+pub(crate) fn is_counted_error(ctx: &Ctx, value: ValueRef<'_>) -> bool {
+    value.as_table().is_some_and(|t| {
+        t.get_field(b"err", ctx).as_bytes().is_some()
+            && matches!(
+                t.get_field(COUNTED_FIELD.as_bytes(), ctx),
+                ValueRef::Boolean(true)
+            )
+    })
 }
 
 pub(crate) fn error_table_text(text: &[u8]) -> Vec<u8> {

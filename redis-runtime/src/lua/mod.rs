@@ -42,6 +42,9 @@ pub(crate) struct Shared {
     next_index: Cell<i64>,
     /// The library being loaded (`FUNCTION LOAD`), while its code runs.
     loading: RefCell<Option<library::Loading>>,
+    /// The last run ended in an error the host already counted (a command's error reply
+    /// or refusal, raised or returned by the script).
+    last_error_counted: Cell<bool>,
 }
 
 impl Shared {
@@ -76,6 +79,7 @@ impl LuaEngine {
             started: Cell::new(Instant::now()),
             next_index: Cell::new(1),
             loading: RefCell::new(None),
+            last_error_counted: Cell::new(false),
         });
         lua.set_app_data(shared.clone())?;
         let scripts = lua.create_table()?;
@@ -275,7 +279,12 @@ impl LuaEngine {
                 } else {
                     0
                 };
-                match ctx.pcall(nargs, Some(1), Some(handler)) {
+                let result = ctx.pcall(nargs, Some(1), Some(handler));
+                let killed = shared.run.borrow().killed;
+                shared
+                    .last_error_counted
+                    .set(!killed && convert::is_counted_error(ctx, ctx.get(ctx.top_slot())));
+                match result {
                     Ok(()) => {
                         let resp = shared.run.borrow().resp;
                         Ok(convert::lua_to_reply(ctx, ctx.get(ctx.top_slot()), resp))
@@ -288,6 +297,12 @@ impl LuaEngine {
             Ok(reply) => reply,
             Err(e) => Reply::Error(format!("ERR {e}").into_bytes()),
         }
+    }
+
+    /// Whether the last run's error reply was counted by the host already (when the command
+    /// that failed ran or was refused), so the host does not count it twice.
+    pub(crate) fn last_error_counted(&self) -> bool {
+        self.shared.last_error_counted.get()
     }
 
     /// Time the running script has run (for the host's busy checks).

@@ -1,7 +1,7 @@
 //! The `redis` table scripts see: `redis.call` and friends, with Redis 7.0's argument checks
 //! and error texts.
 
-use super::convert::{push_error_table, push_reply, single_line};
+use super::convert::{push_command_error, push_error_table, push_reply, single_line};
 use super::Shared;
 use crate::host::LogLevel;
 use crate::Reply;
@@ -90,26 +90,53 @@ fn run_command(ctx: &mut Ctx, raise: bool) -> Result<usize, Raised> {
     };
     match outcome {
         Ok((reply, resp3)) => match reply {
-            Reply::Error(e) if raise => Err(raise_error_table(ctx, &e)),
+            Reply::Error(e) if raise => Err(raise_command_error(ctx, &e)),
             reply => {
                 push_reply(ctx, &reply, resp3)?;
                 Ok(1)
             }
         },
-        Err(text) if raise => Err(raise_error_table(ctx, text.as_bytes())),
-        Err(text) => {
+        // The host counted a refused command already: its error is marked as such.
+        Err(Refusal::Counted(text)) if raise => Err(raise_command_error(ctx, text.as_bytes())),
+        Err(Refusal::Counted(text)) => {
+            push_command_error(ctx, text.as_bytes())?;
+            Ok(1)
+        }
+        Err(Refusal::Uncounted(text)) if raise => Err(raise_error_table(ctx, text.as_bytes())),
+        Err(Refusal::Uncounted(text)) => {
             push_error_table(ctx, text.as_bytes())?;
             Ok(1)
         }
     }
 }
 
+/// Why a script's command did not run.
+enum Refusal {
+    /// Its arguments could not make a command line (nothing reached the host).
+    Uncounted(String),
+    /// The checks before running it refused it, and the host counted the refusal.
+    Counted(String),
+}
+
+/// Raise a command's error reply (or refusal) as an error table marked as already counted.
+fn raise_command_error(ctx: &mut Ctx, text: &[u8]) -> Raised {
+    match push_command_error(ctx, text) {
+        Ok(()) => {
+            let top = ctx.top_slot();
+            ctx.raise(top)
+        }
+        Err(r) => r,
+    }
+}
+
 /// Check the arguments and format the numbers among them, as Redis passes them (`%.17g`):
 /// the formatted numbers, in argument order.
-fn command_argv(ctx: &Ctx) -> Result<Vec<Vec<u8>>, String> {
+fn command_argv(ctx: &Ctx) -> Result<Vec<Vec<u8>>, Refusal> {
     let argc = ctx.arg_count();
     if argc == 0 {
-        return Err("ERR Please specify at least one argument for this redis lib call".into());
+        return Err(Refusal::Uncounted(
+            "ERR Please specify at least one argument for this redis lib call".into(),
+        ));
     }
     let mut numbers = Vec::new();
     for n in 1..=argc {
@@ -121,9 +148,9 @@ fn command_argv(ctx: &Ctx) -> Result<Vec<Vec<u8>>, String> {
                 numbers.push(text);
             }
             _ => {
-                return Err(
+                return Err(Refusal::Uncounted(
                     "ERR Lua redis lib command arguments must be strings or integers".into(),
-                )
+                ))
             }
         }
     }
@@ -131,7 +158,7 @@ fn command_argv(ctx: &Ctx) -> Result<Vec<Vec<u8>>, String> {
 }
 
 /// Run the command the arguments name: the host's reply and whether the script reads RESP3.
-fn execute(ctx: &Ctx, numbers: &[Vec<u8>]) -> Result<(Reply, bool), String> {
+fn execute(ctx: &Ctx, numbers: &[Vec<u8>]) -> Result<(Reply, bool), Refusal> {
     let mut numbers = numbers.iter();
     let argv: Vec<&[u8]> = (1..=ctx.arg_count())
         .map(|n| match ctx.arg(n) {
@@ -139,19 +166,24 @@ fn execute(ctx: &Ctx, numbers: &[Vec<u8>]) -> Result<(Reply, bool), String> {
             _ => numbers.next().map_or(&[][..], |v| v.as_slice()),
         })
         .collect();
+    let outside =
+        || Refusal::Uncounted("ERR redis.call is not available outside a script run".into());
     let Some(shared) = ctx.app_data::<std::rc::Rc<Shared>>() else {
-        return Err("ERR redis.call is not available outside a script run".into());
+        return Err(outside());
     };
     let mut run = shared.run.borrow_mut();
     let resp = run.resp;
     let outcome = shared.host.with(|host| {
-        run.check_command(&*host, &argv)?;
+        if let Err(text) = run.check_command(&*host, &argv) {
+            host.command_rejected(&argv, text.as_bytes());
+            return Err(Refusal::Counted(text));
+        }
         Ok(host.call(&argv, resp))
     });
     match outcome {
         Some(Ok(reply)) => Ok((reply, resp == 3)),
-        Some(Err(text)) => Err(text),
-        None => Err("ERR redis.call is not available outside a script run".into()),
+        Some(Err(refusal)) => Err(refusal),
+        None => Err(outside()),
     }
 }
 
@@ -305,7 +337,9 @@ fn debug(_: &mut Ctx) -> Result<usize, Raised> {
 fn acl_check_cmd(ctx: &mut Ctx) -> Result<usize, Raised> {
     let numbers = match command_argv(ctx) {
         Ok(n) => n,
-        Err(text) => return Err(raise_error_table(ctx, text.as_bytes())),
+        Err(Refusal::Uncounted(text) | Refusal::Counted(text)) => {
+            return Err(raise_error_table(ctx, text.as_bytes()))
+        }
     };
     let mut numbers = numbers.iter();
     let argv: Vec<Vec<u8>> = (1..=ctx.arg_count())

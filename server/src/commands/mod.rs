@@ -89,6 +89,9 @@ pub const NOT_INTEGER: &str = "ERR value is not an integer or out of range";
 pub const NOT_FLOAT: &str = "ERR value is not a valid float";
 pub const NOAUTH: &str = "NOAUTH Authentication required.";
 pub const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
+/// Writes refused because `min-replicas-to-write` replicas are not connected (this server
+/// has no replicas, so any positive setting refuses them).
+pub const NOREPLICAS: &str = "NOREPLICAS Not enough good replicas to write.";
 
 /// Commands a RESP2 client may run while subscribed.
 const PUBSUB_CONTEXT: &[&str] = &[
@@ -134,30 +137,35 @@ pub fn process(ctx: &mut Ctx, argv: &[&[u8]]) {
     );
     ctx.client.rejecting_exec = &*full_name == "exec";
     if !arity_ok {
-        reject(
+        reject_command(
             ctx,
+            &full_name,
             &format!("ERR wrong number of arguments for '{full_name}' command"),
         );
         return;
     }
     if &*full_name == "debug" && !debug_allowed(ctx) {
-        reject(ctx, "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.");
+        reject_command(ctx, &full_name, "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.");
         return;
     }
     if !ctx.client.authenticated
         && ctx.server.config.settings.requirepass.is_some()
         && !flags.has(Flags::NO_AUTH)
     {
-        reject(ctx, NOAUTH);
+        reject_command(ctx, &full_name, NOAUTH);
         return;
     }
     if ctx.client.multi.is_some() && flags.has(Flags::NO_MULTI) {
-        reject(ctx, "ERR Command not allowed inside a transaction");
+        reject_command(
+            ctx,
+            &full_name,
+            "ERR Command not allowed inside a transaction",
+        );
         return;
     }
     if let Some(script) = ctx.server.script.as_ref().filter(|s| s.busy) {
         if !flags.has(Flags::ALLOW_BUSY) {
-            reject(ctx, scripting::busy_text(script.is_eval));
+            reject_command(ctx, &full_name, scripting::busy_text(script.is_eval));
             return;
         }
     }
@@ -165,8 +173,7 @@ pub fn process(ctx: &mut Ctx, argv: &[&[u8]]) {
         && ctx.client.in_pubsub_mode()
         && !PUBSUB_CONTEXT.contains(&&*full_name)
     {
-        reject(
-            ctx,
+        reject_command(ctx, &full_name,
             &format!("ERR Can't execute '{full_name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"),
         );
         return;
@@ -175,9 +182,13 @@ pub fn process(ctx: &mut Ctx, argv: &[&[u8]]) {
     if ctx.server.over_maxmemory() {
         let refuse = flags.has(Flags::DENYOOM) || in_multi;
         if refuse && !ctx.server.evict_to_fit(&mut ctx.client.reply) {
-            reject(ctx, OOM);
+            reject_command(ctx, &full_name, OOM);
             return;
         }
+    }
+    if flags.has(Flags::WRITE) && ctx.server.config.settings.min_replicas_to_write > 0 {
+        reject_command(ctx, &full_name, NOREPLICAS);
+        return;
     }
     if in_multi {
         if let Some(multi) = ctx.client.multi.as_mut() {
@@ -207,7 +218,10 @@ pub fn call(
     crate::pubsub::publish_events(ctx.server, Some(ctx.client));
     let elapsed = started.elapsed();
     let failed = ctx.client.reply.buf.get(reply_start) == Some(&b'-');
-    if failed {
+    // A script's error that the failing command inside it counted already is not counted
+    // twice; the script's call still failed.
+    let counted = std::mem::take(&mut ctx.client.reply_error_counted);
+    if failed && !counted {
         let code = error_code(&ctx.client.reply.buf[reply_start + 1..]);
         ctx.server.stats.count_error(&code);
     }
@@ -235,6 +249,12 @@ fn error_code(text: &[u8]) -> String {
         .position(|&c| c == b' ' || c == b'\r')
         .unwrap_or(text.len());
     String::from_utf8_lossy(&text[..end]).into_owned()
+}
+
+/// Refuse a known command before it runs, counting it as a rejected call of that command.
+fn reject_command(ctx: &mut Ctx, full_name: &std::rc::Rc<str>, text: &str) {
+    ctx.server.stats.count_rejected(full_name);
+    reject(ctx, text);
 }
 
 /// Refuse a command before it runs: the error reply, a failed transaction if queueing, and

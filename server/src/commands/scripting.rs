@@ -111,6 +111,26 @@ impl Host for ScriptHost<'_> {
         self.server.over_maxmemory()
     }
 
+    fn writes_refused(&self) -> Option<String> {
+        (self.server.config.settings.min_replicas_to_write > 0)
+            .then(|| super::NOREPLICAS.to_string())
+    }
+
+    fn command_rejected(&mut self, argv: &[&[u8]], error: &[u8]) {
+        let code_end = error.iter().position(|&b| b == b' ').unwrap_or(error.len());
+        let code = String::from_utf8_lossy(&error[..code_end]).into_owned();
+        self.server.stats.count_error(&code);
+        let name = self
+            .server
+            .commands
+            .describe(argv)
+            .ok()
+            .map(|c| c.full_name.clone());
+        if let Some(name) = name {
+            self.server.stats.count_rejected(&name);
+        }
+    }
+
     fn script_tick(&mut self, elapsed: Duration) -> bool {
         let threshold = Duration::from_millis(self.server.config.settings.busy_reply_threshold_ms);
         if elapsed >= threshold {
@@ -219,6 +239,7 @@ pub(super) fn run_lent(
         ctx.server.log_warning("Slow script finished.");
     }
     ctx.server.scripting = ScriptingFigures::of(runtime);
+    ctx.client.reply_error_counted = runtime.last_error_counted();
     ctx.client.reply.reply(&reply);
     ctx.runtime = Some(runtime);
 }

@@ -121,6 +121,10 @@ pub enum Missing {
     Subcommand,
 }
 
+/// Commands Redis flags `may-replicate`, a flag its COMMAND output does not show (so the
+/// generated table cannot carry it): scripts that may not write may not call them either.
+const MAY_REPLICATE: &[&str] = &["pfcount", "publish", "spublish", "eval", "evalsha", "fcall"];
+
 pub struct CommandTable {
     commands: HashMap<Vec<u8>, Command>,
 }
@@ -141,6 +145,11 @@ impl CommandTable {
                 continue;
             }
             let number = |s: &str| s.parse::<i32>().unwrap_or(0);
+            let extra = if MAY_REPLICATE.contains(&f[0]) {
+                Flags::MAY_REPLICATE
+            } else {
+                Flags(0)
+            };
             let command = Command {
                 full_name: std::rc::Rc::from(f[0]),
                 arity: number(f[1]),
@@ -149,7 +158,7 @@ impl CommandTable {
                 key_step: number(f[4]),
                 flags: f[5]
                     .split(',')
-                    .fold(Flags(0), |acc, n| Flags(acc.0 | Flags::from_name(n).0)),
+                    .fold(extra, |acc, n| Flags(acc.0 | Flags::from_name(n).0)),
                 categories: f[6]
                     .split(',')
                     .filter(|c| *c != "-")

@@ -51,6 +51,8 @@ pub struct Settings {
     pub notify_keyspace_events: String,
     pub slowlog_log_slower_than: i64,
     pub slowlog_max_len: usize,
+    /// Writes are refused unless this many replicas are connected (this server has none).
+    pub min_replicas_to_write: i64,
     /// When collections leave their compact encodings.
     pub encoding: crate::db::encoding::Limits,
 }
@@ -115,6 +117,7 @@ impl Settings {
             notify_keyspace_events: text("notify-keyspace-events"),
             slowlog_log_slower_than: int("slowlog-log-slower-than"),
             slowlog_max_len: int("slowlog-max-len").max(0) as usize,
+            min_replicas_to_write: int("min-replicas-to-write"),
             encoding: crate::db::encoding::Limits {
                 hash_entries: int("hash-max-listpack-entries").max(0) as usize,
                 hash_value: int("hash-max-listpack-value").max(0) as usize,

@@ -2,6 +2,11 @@
 
 #![allow(dead_code)]
 
+// The server counts its memory through its allocator (`used_memory`, `maxmemory`); tests
+// run it in-process, so they install the same one.
+#[global_allocator]
+static ALLOCATOR: server::alloc::CountingAllocator = server::alloc::CountingAllocator;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
