@@ -1,5 +1,5 @@
-//! The reference's own client tools against our server: `redis-cli` (commands, a typed
-//! session on stdin, `--pipe` mass insertion) and `redis-benchmark`. Skipped, with a message,
+//! The reference's own client tools against our server: `redis-cli` (commands, `--eval` of a
+//! script file, a typed session on stdin, `--pipe` mass insertion) and `redis-benchmark`. Skipped, with a message,
 //! when redis-tools is not installed (`apt-get install -y redis-tools`).
 
 mod support;
@@ -33,6 +33,36 @@ fn cli(port: u16, args: &[&str], stdin: &[u8]) -> String {
         .expect("write stdin");
     let out = child.wait_with_output().expect("redis-cli ends");
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn redis_cli_eval_runs_a_script_file() {
+    if !tool("redis-cli") {
+        return;
+    }
+    let server = support::start("");
+    let dir = std::env::temp_dir().join(format!("luredis-eval-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let script = dir.join("incr.lua");
+    std::fs::write(
+        &script,
+        "return {KEYS[1], KEYS[2], ARGV[1], ARGV[2], redis.call('INCRBY', KEYS[1], ARGV[1])}\n",
+    )
+    .expect("script written");
+    let bad = dir.join("bad.lua");
+    std::fs::write(&bad, "return redis.call('nosuch')").expect("script written");
+    let path = script.to_string_lossy().into_owned();
+    let args = ["--eval", path.as_str(), "k1", "k2", ",", "5", "x"];
+    // Outputs as redis-cli prints them against redis-server 7.0.15.
+    assert_eq!(cli(server.port, &args, b""), "k1\nk2\n5\nx\n5\n");
+    assert_eq!(cli(server.port, &args, b""), "k1\nk2\n5\nx\n10\n");
+    let bad = bad.to_string_lossy().into_owned();
+    assert_eq!(
+        cli(server.port, &["--eval", bad.as_str()], b""),
+        "ERR Unknown Redis command called from script script: 206396248e12c6e742fd7296250433c8d7343b74, on @user_script:1.\n\n"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    server.stop();
 }
 
 #[test]
