@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Side-by-side throughput of luredis and redis-server, measured in one run.
 
-Usage: benches/server/compare.py [--rounds N] [--requests N] [--luredis PATH]
+Usage: benches/server/compare.py [--rounds N] [--requests N] [--luredis PATH] [--only GROUP,...]
 
 Starts redis-server (the reference, from PATH) and our release `luredis` on free loopback
 ports with no persistence, then runs `redis-benchmark` against each in turn, alternating, for
 every workload and round; reports the best round of each (the machine is noisy) and the ratio
-ours / reference. Workloads: SET, GET, INCR, MSET with `-P 16 -c 50` and without pipelining
-(`-c 50`), and EVALSHA of a one-INCR script. Build first: `cargo build --release -p server`.
+ours / reference. Workload groups (`--only` picks some): `strings` (SET, GET, INCR, MSET with
+`-P 16 -c 50` and without pipelining), `types` (LPUSH, LPOP, SADD, HSET, ZADD, XADD, LRANGE_100
+with `-P 16`), `scripts` (EVALSHA of `return 1` and of a one-INCR script, EVAL of the latter,
+with `-P 16`, and EVALSHA of the INCR script without pipelining). Build first:
+`cargo build --release -p server`.
 """
 import argparse, csv, io, os, shutil, socket, subprocess, sys, tempfile, time
 
@@ -52,7 +55,9 @@ def main():
     ap.add_argument('--rounds', type=int, default=5)
     ap.add_argument('--requests', type=int, default=300000)
     ap.add_argument('--luredis', default=os.path.join(ROOT, 'target', 'release', 'luredis'))
+    ap.add_argument('--only', default='strings,types,scripts')
     a = ap.parse_args()
+    groups = a.only.split(',')
     for tool in ('redis-server', 'redis-benchmark', 'redis-cli'):
         if not shutil.which(tool):
             sys.exit('%s not found: apt-get install -y redis-server redis-tools' % tool)
@@ -63,23 +68,39 @@ def main():
     ref = start(['redis-server', '--port', str(ref_port), '--save', '', '--appendonly', 'no',
                  '--dir', tmp], ref_port)
     ours = start([a.luredis, '--port', str(our_port), '--save', ''], our_port)
-    script = "return redis.call('incr', KEYS[1])"
+    incr = "return redis.call('incr', KEYS[1])"
     shas = {}
     for port in (ref_port, our_port):
-        shas[port] = subprocess.run(['redis-cli', '-p', str(port), 'script', 'load', script],
-                                    capture_output=True, text=True).stdout.strip()
-    workloads = [('P16', 'set,get,incr,mset', 16, ()), ('P1', 'set,get,incr,mset', 1, ())]
-    workloads.append(('P1', None, 1, ('evalsha', shas[ref_port], '1', 'counter')))
+        shas[port] = {}
+        for body in ('return 1', incr):
+            shas[port][body] = subprocess.run(
+                ['redis-cli', '-p', str(port), 'script', 'load', body],
+                capture_output=True, text=True).stdout.strip()
+    # (group, label, redis-benchmark -t tests or None, pipeline, command for a port or None)
+    workloads = []
+    if 'strings' in groups:
+        workloads += [('strings', None, 'set,get,incr,mset', 16, None),
+                      ('strings', None, 'set,get,incr,mset', 1, None)]
+    if 'types' in groups:
+        workloads += [('types', None, 'lpush,lpop,sadd,hset,zadd,xadd,lrange_100', 16, None)]
+    if 'scripts' in groups:
+        workloads += [
+            ('scripts', 'EVALSHA return 1', None, 16,
+             lambda port: ('evalsha', shas[port]['return 1'], '0')),
+            ('scripts', 'EVALSHA incr', None, 16,
+             lambda port: ('evalsha', shas[port][incr], '1', 'counter')),
+            ('scripts', 'EVAL incr', None, 16, lambda port: ('eval', incr, '1', 'counter')),
+            ('scripts', 'EVALSHA incr', None, 1,
+             lambda port: ('evalsha', shas[port][incr], '1', 'counter')),
+        ]
     best = {}
     try:
         for _ in range(a.rounds):
-            for label, tests, pipeline, extra in workloads:
+            for _group, label, tests, pipeline, command in workloads:
                 for name, port in (('ref', ref_port), ('ours', our_port)):
-                    ex = extra
-                    if extra:
-                        ex = ('evalsha', shas[port], '1', 'counter')
-                    for test, (rps, p99) in bench(port, tests, pipeline, a.requests, ex).items():
-                        key = (label, 'EVALSHA incr' if extra else test.split(' ')[0], name)
+                    extra = command(port) if command else ()
+                    for test, (rps, p99) in bench(port, tests, pipeline, a.requests, extra).items():
+                        key = (pipeline, label or test.split(' ')[0], name)
                         old = best.get(key, (0.0, 0.0))
                         if rps > old[0]:
                             best[key] = (rps, p99)
@@ -89,13 +110,14 @@ def main():
     print('| workload | redis-server req/s | luredis req/s | ratio | p99 ms (redis / ours) |')
     print('| :-- | --: | --: | --: | --: |')
     seen = []
-    for (label, test, _name) in best:
-        if (label, test) not in seen:
-            seen.append((label, test))
-    for label, test in seen:
-        r, o = best[(label, test, 'ref')], best[(label, test, 'ours')]
+    for (pipeline, test, _name) in best:
+        if (pipeline, test) not in seen:
+            seen.append((pipeline, test))
+    for pipeline, test in seen:
+        r, o = best[(pipeline, test, 'ref')], best[(pipeline, test, 'ours')]
         print('| %s %s | %.0f | %.0f | %.2f | %.3f / %.3f |' % (
-            test, '-P 16' if label == 'P16' else 'no pipeline', r[0], o[0], o[0] / r[0], r[1], o[1]))
+            test, '-P %d' % pipeline if pipeline > 1 else 'no pipeline', r[0], o[0], o[0] / r[0],
+            r[1], o[1]))
 
 
 if __name__ == '__main__':

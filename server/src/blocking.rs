@@ -9,7 +9,12 @@ use std::time::Instant;
 
 /// The type of key a blocking command waits for.
 fn wanted_type(command: &[u8]) -> &'static str {
-    if command.len() > 1 && command[1].eq_ignore_ascii_case(&b'z') {
+    if command
+        .first()
+        .is_some_and(|c| c.eq_ignore_ascii_case(&b'x'))
+    {
+        "stream"
+    } else if command.len() > 1 && command[1].eq_ignore_ascii_case(&b'z') {
         "zset"
     } else {
         "list"
@@ -32,7 +37,9 @@ pub fn register_if_requested(server: &mut Server, client: &mut Client, argv: &[&
         db: client.db,
         keys: request.keys,
         deadline: request.deadline,
-        argv: argv.iter().map(|a| a.to_vec()).collect(),
+        argv: request
+            .argv
+            .unwrap_or_else(|| argv.iter().map(|a| a.to_vec()).collect()),
         wants: wanted_type(argv[0]),
     });
     true

@@ -29,6 +29,9 @@ pub struct Blocked {
 pub struct BlockRequest {
     pub keys: Vec<Vec<u8>>,
     pub deadline: Option<Instant>,
+    /// The command line to run again when a key is ready, when it differs from the one that
+    /// blocked (XREAD's `$` becomes the ID it meant when the client blocked).
+    pub argv: Option<Vec<Vec<u8>>>,
 }
 
 /// `CLIENT REPLY` modes.

@@ -107,3 +107,60 @@ fn timeouts_and_non_blocking_contexts() {
     assert_eq!(read(&mut c), "+PONG\r\n");
     server.stop();
 }
+
+#[test]
+fn stream_readers_wait_for_new_entries() {
+    let server = start("");
+    let (mut reader, mut grouped, mut writer) = (
+        Client::connect(server.port),
+        Client::connect(server.port),
+        Client::connect(server.port),
+    );
+    assert_eq!(
+        writer.call(&["XADD", "s", "1-1", "a", "1"]),
+        "$3\r\n1-1\r\n"
+    );
+    // `$` means "after what the stream holds when the reader blocks".
+    reader.send(&["XREAD", "BLOCK", "5000", "STREAMS", "s", "$"]);
+    settle();
+    assert_eq!(
+        writer.call(&["XADD", "s", "2-1", "b", "2"]),
+        "$3\r\n2-1\r\n"
+    );
+    assert_eq!(
+        read(&mut reader),
+        "*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n2-1\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n"
+    );
+    // A group reader with `>` takes the next entry and it becomes pending.
+    assert_eq!(writer.call(&["XGROUP", "CREATE", "s", "g", "$"]), "+OK\r\n");
+    grouped.send(&[
+        "XREADGROUP",
+        "GROUP",
+        "g",
+        "c",
+        "BLOCK",
+        "0",
+        "STREAMS",
+        "s",
+        ">",
+    ]);
+    settle();
+    assert_eq!(
+        writer.call(&["XADD", "s", "3-1", "c", "3"]),
+        "$3\r\n3-1\r\n"
+    );
+    assert_eq!(
+        read(&mut grouped),
+        "*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n3-1\r\n*2\r\n$1\r\nc\r\n$1\r\n3\r\n"
+    );
+    assert_eq!(
+        writer.call(&["XPENDING", "s", "g"]),
+        "*4\r\n:1\r\n$3\r\n3-1\r\n$3\r\n3-1\r\n*1\r\n*2\r\n$1\r\nc\r\n$1\r\n1\r\n"
+    );
+    // A timeout answers a null array.
+    let started = Instant::now();
+    reader.send(&["XREAD", "BLOCK", "100", "STREAMS", "s", "$"]);
+    assert_eq!(read(&mut reader), "*-1\r\n");
+    assert!(started.elapsed() >= Duration::from_millis(100));
+    server.stop();
+}

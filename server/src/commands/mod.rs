@@ -17,6 +17,8 @@ mod pubsub;
 mod scan;
 pub mod scripting;
 mod sets;
+mod stream_groups;
+mod streams;
 mod strings;
 pub mod table;
 mod zset_ops;
@@ -75,6 +77,8 @@ pub fn handlers() -> Vec<(&'static str, Handler)> {
     all.extend_from_slice(zsets::HANDLERS);
     all.extend_from_slice(scan::HANDLERS);
     all.extend_from_slice(zset_ops::HANDLERS);
+    all.extend_from_slice(streams::HANDLERS);
+    all.extend_from_slice(stream_groups::HANDLERS);
     all
 }
 
@@ -490,6 +494,7 @@ pub fn block_or_answer(
         ctx.client.block_request = Some(crate::client::BlockRequest {
             keys: keys.iter().map(|k| k.to_vec()).collect(),
             deadline,
+            argv: None,
         });
     } else if null_array {
         ctx.client.reply.null_array();

@@ -53,6 +53,9 @@ pub struct Settings {
     pub slowlog_max_len: usize,
     /// Writes are refused unless this many replicas are connected (this server has none).
     pub min_replicas_to_write: i64,
+    /// Where stream nodes close (`stream-node-max-bytes`, `stream-node-max-entries`).
+    pub stream_node_max_bytes: usize,
+    pub stream_node_max_entries: u64,
     /// When collections leave their compact encodings.
     pub encoding: crate::db::encoding::Limits,
 }
@@ -118,6 +121,8 @@ impl Settings {
             slowlog_log_slower_than: int("slowlog-log-slower-than"),
             slowlog_max_len: int("slowlog-max-len").max(0) as usize,
             min_replicas_to_write: int("min-replicas-to-write"),
+            stream_node_max_bytes: int("stream-node-max-bytes").max(0) as usize,
+            stream_node_max_entries: int("stream-node-max-entries").max(0) as u64,
             encoding: crate::db::encoding::Limits {
                 hash_entries: int("hash-max-listpack-entries").max(0) as usize,
                 hash_value: int("hash-max-listpack-value").max(0) as usize,

@@ -11,6 +11,7 @@ pub mod glob;
 pub mod hash;
 pub mod notify;
 pub mod set;
+pub mod stream;
 mod value;
 pub mod zset;
 
@@ -125,6 +126,19 @@ impl Keyspace {
             self.stats.misses += 1;
         }
         found
+    }
+
+    /// Move the value at `key` out for a while (its slot holds an empty string meanwhile);
+    /// [`Keyspace::put_value`] puts it back. Nothing is notified or expired.
+    pub fn take_value(&mut self, db: usize, key: &[u8]) -> Option<Value> {
+        let slot = self.dbs[db].keys.get_mut(key)?;
+        Some(std::mem::replace(slot, Value::string(b"")))
+    }
+
+    pub fn put_value(&mut self, db: usize, key: &[u8], value: Value) {
+        if let Some(slot) = self.dbs[db].keys.get_mut(key) {
+            *slot = value;
+        }
     }
 
     /// The value stored at `key`, expired or not, changing nothing (`DEBUG OBJECT`).

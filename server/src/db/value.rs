@@ -17,6 +17,7 @@ pub enum Value {
     Hash(Box<Hash>),
     Set(Box<Set>),
     ZSet(Box<ZSet>),
+    Stream(Box<super::stream::Stream>),
 }
 
 /// Longest string Redis still stores as `embstr` (`OBJ_ENCODING_EMBSTR_SIZE_LIMIT`).
@@ -36,6 +37,7 @@ impl Value {
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
             Value::ZSet(_) => "zset",
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -57,6 +59,7 @@ impl Value {
             Value::Hash(h) => h.encoding(),
             Value::Set(s) => s.encoding(),
             Value::ZSet(z) => z.encoding(),
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -69,6 +72,7 @@ impl Value {
             Value::Hash(h) => h.iter().map(|(k, v)| k.len() + v.len() + 48 + ENTRY).sum(),
             Value::Set(s) => s.members().iter().map(|m| m.len() + 24 + ENTRY).sum(),
             Value::ZSet(z) => z.iter().map(|(m, _)| 2 * m.len() + 64 + ENTRY).sum(),
+            Value::Stream(s) => s.memory(),
         }
     }
 }
