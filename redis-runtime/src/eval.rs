@@ -8,11 +8,17 @@ use crate::lua::{Flavor, LuaEngine};
 use crate::script::{RunContext, ScriptFlags};
 use crate::{ExtraLibrary, Reply};
 use std::collections::HashMap;
+use std::rc::Rc;
+
+/// The script cache's map (keys are SHA1s already, so a fast hash is enough).
+type ScriptMap = HashMap<[u8; 40], CachedScript, ahash::RandomState>;
 
 /// A compiled script in the cache.
 struct CachedScript {
     index: i64,
     flags: ScriptFlags,
+    /// Its SHA1, as errors and the host's busy reports name it.
+    name: Rc<str>,
 }
 
 /// How a script is being called.
@@ -36,7 +42,7 @@ impl Default for CallOptions {
 /// The scripting runtime: Redis's Lua environment and its script cache.
 pub struct Runtime {
     engine: LuaEngine,
-    scripts: HashMap<[u8; 40], CachedScript>,
+    scripts: ScriptMap,
     functions: Functions,
     libraries: Vec<ExtraLibrary>,
     random: Rand48,
@@ -55,7 +61,7 @@ impl Runtime {
         let random = Rand48::new();
         Ok(Runtime {
             engine: LuaEngine::new(libraries, random.clone(), Flavor::Eval)?,
-            scripts: HashMap::new(),
+            scripts: ScriptMap::default(),
             functions: Functions::new(libraries, random.clone())?,
             libraries: libraries.to_vec(),
             random,
@@ -81,7 +87,7 @@ impl Runtime {
                 return e;
             }
         }
-        self.run_cached(host, &key, &sha, keys, args, options)
+        self.run_cached(host, &key, keys, args, options)
     }
 
     /// `EVALSHA sha numkeys key... arg...`.
@@ -97,11 +103,7 @@ impl Runtime {
         let Some(key) = lookup_key(sha) else {
             return noscript();
         };
-        if !self.scripts.contains_key(&key) {
-            return noscript();
-        }
-        let sha = String::from_utf8_lossy(&key).into_owned();
-        self.run_cached(host, &key, &sha, keys, args, options)
+        self.run_cached(host, &key, keys, args, options)
     }
 
     /// `SCRIPT LOAD body`: the script's SHA1, or the error reply of a script that does not
@@ -175,7 +177,9 @@ impl Runtime {
         let index = self.engine.compile(source).map_err(|msg| {
             Reply::Error(format!("ERR Error compiling script (new function): {msg}").into_bytes())
         })?;
-        self.scripts.insert(key, CachedScript { index, flags });
+        let name = Rc::from(std::str::from_utf8(&key).unwrap_or_default());
+        self.scripts
+            .insert(key, CachedScript { index, flags, name });
         Ok(())
     }
 
@@ -183,7 +187,6 @@ impl Runtime {
         &mut self,
         host: &mut dyn Host,
         key: &[u8; 40],
-        sha: &str,
         keys: &[&[u8]],
         args: &[&[u8]],
         options: CallOptions,
@@ -203,7 +206,7 @@ impl Runtime {
             }
         }
         let run = RunContext::new(
-            sha.to_string(),
+            script.name.clone(),
             flags,
             options.read_only,
             options.client_resp,

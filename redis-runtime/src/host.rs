@@ -75,7 +75,8 @@ pub trait Host {
     /// Called every so often while a script runs (about every 100,000 instructions) with the
     /// time it has run: the host may serve other clients here (answering `BUSY`), and returns
     /// `true` to kill the script (after `SCRIPT KILL`).
-    fn script_tick(&mut self, _elapsed: std::time::Duration) -> bool {
+    /// `script` is the running script's name (its SHA1, or the function's name).
+    fn script_tick(&mut self, _elapsed: std::time::Duration, _script: &str) -> bool {
         false
     }
 }

@@ -73,7 +73,7 @@ pub struct RunContext {
     /// The line the script was at when it was killed (its error names it).
     pub killed_at_line: i64,
     /// The script's name in error messages: its SHA1 for EVAL, the function name for FCALL.
-    pub name: String,
+    pub name: std::rc::Rc<str>,
 }
 
 /// The checks made once before a script with flags (a shebang, or a function) starts, in
@@ -92,7 +92,12 @@ pub(crate) fn refuse_before_run(host: &dyn Host, flags: ScriptFlags) -> Option<R
 }
 
 impl RunContext {
-    pub fn new(name: String, flags: ScriptFlags, read_only_call: bool, client_resp: u8) -> Self {
+    pub fn new(
+        name: std::rc::Rc<str>,
+        flags: ScriptFlags,
+        read_only_call: bool,
+        client_resp: u8,
+    ) -> Self {
         RunContext {
             flags,
             read_only_call,

@@ -83,7 +83,6 @@ pub enum Shutdown {
 /// A script running now, as other clients see it while it is busy.
 #[derive(Debug)]
 pub struct RunningScript {
-    pub started: Instant,
     /// An `EVAL` (true) or an `FCALL` (false): which of SCRIPT KILL / FUNCTION KILL applies.
     pub is_eval: bool,
     /// Past `busy-reply-threshold`: other clients get `BUSY`.
@@ -91,10 +90,12 @@ pub struct RunningScript {
     pub kill_requested: bool,
     /// The script ran a write command: it can no longer be killed (`UNKILLABLE`).
     pub wrote: bool,
-    /// The script's SHA1 (or function name), as the log names it.
-    pub name: String,
     pub client_id: u64,
-    /// The calling command line, for a function (`FUNCTION STATS` shows it); empty for EVAL.
+    /// What the busy reports show, filled when the script becomes busy (only then can
+    /// anyone ask): when it started, its SHA1 or function name, and, for a function, the
+    /// command line that called it (`FUNCTION STATS`).
+    pub started: Option<Instant>,
+    pub name: String,
     pub command: Vec<Vec<u8>>,
 }
 
@@ -135,6 +136,8 @@ pub struct Server {
     pub run_id: String,
     pub shutdown: Option<Shutdown>,
     pub script: Option<RunningScript>,
+    /// The client scripts run their commands on, kept between scripts.
+    pub script_client: Option<Client>,
     pub last_save_unix: i64,
     /// `DEBUG SET-ACTIVE-EXPIRE`: the periodic task deletes expired keys.
     pub active_expire_enabled: bool,
@@ -187,6 +190,7 @@ impl Server {
             block_deadlines: Default::default(),
             pending_flush: Vec::new(),
             scripting: ScriptingFigures::default(),
+            script_client: None,
             random_state: seed | 1,
         };
         server.apply_config();

@@ -106,6 +106,7 @@ pub struct Heap {
     /// Boxes of dead closures and upvalues, reused for new ones (see `spare.rs`).
     spare_closures: Spares<LuaClosure>,
     spare_upvals: Spares<UpVal>,
+    spare_tables: Spares<Table>,
     pub(crate) strings: StringTable,
     /// Bytes currently held by live (or not yet swept) objects.
     total_bytes: usize,
@@ -131,6 +132,7 @@ impl Default for Heap {
             gray_stack: Vec::new(),
             spare_closures: Spares::default(),
             spare_upvals: Spares::default(),
+            spare_tables: Spares::default(),
             total_bytes: strings.bucket_bytes(),
             strings,
             threshold: MIN_THRESHOLD,
@@ -308,7 +310,7 @@ impl Heap {
     }
 
     pub fn alloc_table(&mut self, t: Table) -> Gc<Table> {
-        let t = Gc::allocate(t);
+        let t = self.spare_tables.allocate(t);
         self.register(GcObj::Table(t));
         t
     }
@@ -410,7 +412,11 @@ impl Heap {
                 false
             }
         });
-        let (spare_closures, spare_upvals) = (&mut self.spare_closures, &mut self.spare_upvals);
+        let (spare_closures, spare_upvals, spare_tables) = (
+            &mut self.spare_closures,
+            &mut self.spare_upvals,
+            &mut self.spare_tables,
+        );
         self.objects.retain(|entry| {
             let header = entry.header();
             if header.marked.get() {
@@ -425,6 +431,7 @@ impl Heap {
                     match obj {
                         GcObj::Lua(c) => spare_closures.recycle(c),
                         GcObj::UpVal(u) => spare_upvals.recycle(u),
+                        GcObj::Table(t) => spare_tables.recycle(t),
                         other => other.free(),
                     }
                 }

@@ -12,8 +12,8 @@ use super::{Gc, GcBox};
 use std::mem::MaybeUninit;
 use std::ptr::NonNull;
 
-/// How many boxes of one type are kept. Closures and upvalues are 32-64 bytes, so each list
-/// holds at most a few hundred KiB.
+/// How many boxes of one type are kept. Closures, upvalues and tables are 32-80 bytes, so
+/// each list holds at most a few hundred KiB.
 const LIMIT: usize = 4096;
 
 /// Spare boxes of objects of type `T`: allocated, their values already dropped.

@@ -299,7 +299,7 @@ impl Functions {
             return early(refused);
         }
         let run = RunContext::new(
-            String::from_utf8_lossy(&function.name).into_owned(),
+            std::rc::Rc::from(String::from_utf8_lossy(&function.name).as_ref()),
             flags,
             options.read_only,
             options.client_resp,

@@ -75,7 +75,12 @@ impl LuaEngine {
         let lua = sandbox::build(libraries, random, flavor)?;
         let shared = Rc::new(Shared {
             host: HostSlot::default(),
-            run: RefCell::new(RunContext::new(String::new(), Default::default(), false, 2)),
+            run: RefCell::new(RunContext::new(
+                std::rc::Rc::from(""),
+                Default::default(),
+                false,
+                2,
+            )),
             started: Cell::new(Instant::now()),
             next_index: Cell::new(1),
             loading: RefCell::new(None),
@@ -99,7 +104,10 @@ impl LuaEngine {
                 };
             }
             let elapsed = hook_shared.started.get().elapsed();
-            let kill = hook_shared.host.with(|host| host.script_tick(elapsed));
+            let name = hook_shared.run.borrow().name.clone();
+            let kill = hook_shared
+                .host
+                .with(|host| host.script_tick(elapsed, &name));
             if kill == Some(true) {
                 let mut run = hook_shared.run.borrow_mut();
                 run.killed = true;

@@ -39,9 +39,7 @@ fn call_function(ctx: &mut Ctx, argv: &[&[u8]], read_only: bool) {
         read_only,
         client_resp: ctx.client.resp(),
     };
-    let name = String::from_utf8_lossy(argv[1]).into_owned();
-    let command = argv.iter().map(|a| a.to_vec()).collect();
-    run_lent(ctx, false, name, command, |runtime, host| {
+    run_lent(ctx, false, argv, |runtime, host| {
         runtime.fcall(host, argv, options)
     });
 }
@@ -54,7 +52,9 @@ fn function(ctx: &mut Ctx, argv: &[&[u8]]) {
             .error("ERR This Redis command is not allowed from script");
         return;
     };
-    let reply = runtime.function(&mut ScriptHost::new(ctx.server, ctx.client), argv);
+    let mut host = ScriptHost::new(ctx.server, ctx.client, argv);
+    let reply = runtime.function(&mut host, argv);
+    host.finish();
     ctx.server.scripting = ScriptingFigures::of(runtime);
     ctx.client.reply.reply(&reply);
     ctx.runtime = Some(runtime);
@@ -75,11 +75,12 @@ fn function_stats(ctx: &mut Ctx, _argv: &[&[u8]]) {
         }
         Some(script) => {
             let name = script.name.as_bytes();
+            let duration = script.started.map_or(0, |s| s.elapsed().as_millis() as i64);
             stats_reply(
                 Some(RunningFunction {
                     name,
                     command: &script.command,
-                    duration_ms: script.started.elapsed().as_millis() as i64,
+                    duration_ms: duration,
                 }),
                 figures.libraries,
                 figures.functions,

@@ -29,15 +29,32 @@ pub const HANDLERS: &[(&str, Handler)] = &[
 pub struct ScriptHost<'a> {
     server: &'a mut Server,
     /// The script's own client: the caller's database at the start, the script's protocol.
+    /// One is kept in the server between scripts (see [`ScriptHost::finish`]).
     client: Client,
+    /// The command line that started the script.
+    argv: &'a [&'a [u8]],
 }
 
 impl<'a> ScriptHost<'a> {
-    pub fn new(server: &'a mut Server, caller: &Client) -> Self {
-        let mut client = Client::new(caller.id, String::new(), String::new(), true);
+    pub fn new(server: &'a mut Server, caller: &Client, argv: &'a [&'a [u8]]) -> Self {
+        let mut client = server.script_client.take().unwrap_or_else(|| {
+            let mut client = Client::new(0, String::new(), String::new(), true);
+            client.is_script = true;
+            client
+        });
+        client.id = caller.id;
         client.db = caller.db;
-        client.is_script = true;
-        ScriptHost { server, client }
+        client.reply.buf.clear();
+        ScriptHost {
+            server,
+            client,
+            argv,
+        }
+    }
+
+    /// Give the script client back to the server for the next script.
+    pub fn finish(self) {
+        self.server.script_client = Some(self.client);
     }
 }
 
@@ -131,14 +148,22 @@ impl Host for ScriptHost<'_> {
         }
     }
 
-    fn script_tick(&mut self, elapsed: Duration) -> bool {
+    fn script_tick(&mut self, elapsed: Duration, script_name: &str) -> bool {
         let threshold = Duration::from_millis(self.server.config.settings.busy_reply_threshold_ms);
         if elapsed >= threshold {
-            let newly_busy = self
-                .server
-                .script
-                .as_mut()
-                .is_some_and(|s| !std::mem::replace(&mut s.busy, true));
+            let argv = self.argv;
+            let newly_busy = self.server.script.as_mut().is_some_and(|s| {
+                if s.busy {
+                    return false;
+                }
+                s.busy = true;
+                s.started = Instant::now().checked_sub(elapsed);
+                s.name = script_name.to_string();
+                if !s.is_eval {
+                    s.command = argv.iter().map(|a| a.to_vec()).collect();
+                }
+                true
+            });
             if newly_busy {
                 let (kill, name) = match self.server.script.as_ref() {
                     Some(s) if !s.is_eval => ("FUNCTION KILL", s.name.clone()),
@@ -192,12 +217,7 @@ fn run_script(ctx: &mut Ctx, argv: &[&[u8]], by_sha: bool, read_only: bool) {
         read_only,
         client_resp: ctx.client.resp(),
     };
-    let name = if by_sha {
-        String::from_utf8_lossy(argv[1]).to_ascii_lowercase()
-    } else {
-        redis_runtime::sha1_hex(argv[1])
-    };
-    run_lent(ctx, true, name, Vec::new(), |runtime, host| {
+    run_lent(ctx, true, argv, |runtime, host| {
         if by_sha {
             runtime.evalsha(host, argv[1], keys, args, options)
         } else {
@@ -211,8 +231,7 @@ fn run_script(ctx: &mut Ctx, argv: &[&[u8]], by_sha: bool, read_only: bool) {
 pub(super) fn run_lent(
     ctx: &mut Ctx,
     is_eval: bool,
-    name: String,
-    command: Vec<Vec<u8>>,
+    argv: &[&[u8]],
     run: impl FnOnce(&mut redis_runtime::Runtime, &mut ScriptHost) -> Reply,
 ) {
     let Some(runtime) = ctx.runtime.take() else {
@@ -222,18 +241,20 @@ pub(super) fn run_lent(
         return;
     };
     ctx.server.script = Some(RunningScript {
-        started: Instant::now(),
         is_eval,
         busy: false,
         kill_requested: false,
         wrote: false,
-        name,
         client_id: ctx.client.id,
-        command,
+        started: None,
+        name: String::new(),
+        command: Vec::new(),
     });
     ctx.server.keyspace.refresh_time();
     ctx.server.keyspace.time_frozen = true;
-    let reply = run(runtime, &mut ScriptHost::new(ctx.server, ctx.client));
+    let mut host = ScriptHost::new(ctx.server, ctx.client, argv);
+    let reply = run(runtime, &mut host);
+    host.finish();
     ctx.server.keyspace.time_frozen = false;
     if ctx.server.script.take().is_some_and(|s| s.busy) {
         ctx.server.log_warning("Slow script finished.");

@@ -236,7 +236,37 @@ impl CommandTable {
     }
 }
 
-/// A name lowered on the stack, for lookups without allocating.
-fn lowercase(bytes: &[u8]) -> smallvec::SmallVec<[u8; 24]> {
-    bytes.iter().map(u8::to_ascii_lowercase).collect()
+/// A command name in lower case, on the stack for names of usual length (lookups run for
+/// every command, so they must not allocate).
+struct Lowered {
+    short: [u8; 32],
+    long: Vec<u8>,
+    len: usize,
+}
+
+impl std::ops::Deref for Lowered {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        if self.len <= self.short.len() {
+            &self.short[..self.len]
+        } else {
+            &self.long
+        }
+    }
+}
+
+fn lowercase(bytes: &[u8]) -> Lowered {
+    let mut lowered = Lowered {
+        short: [0; 32],
+        long: Vec::new(),
+        len: bytes.len(),
+    };
+    if bytes.len() <= lowered.short.len() {
+        for (dst, src) in lowered.short.iter_mut().zip(bytes) {
+            *dst = src.to_ascii_lowercase();
+        }
+    } else {
+        lowered.long = bytes.to_ascii_lowercase();
+    }
+    lowered
 }
