@@ -17,6 +17,7 @@ mod pubsub;
 mod scan;
 pub mod scripting;
 mod sets;
+mod sort;
 mod stream_groups;
 mod streams;
 mod strings;
@@ -78,6 +79,7 @@ pub fn handlers() -> Vec<(&'static str, Handler)> {
     all.extend_from_slice(scan::HANDLERS);
     all.extend_from_slice(zset_ops::HANDLERS);
     all.extend_from_slice(streams::HANDLERS);
+    all.extend_from_slice(sort::HANDLERS);
     all.extend_from_slice(stream_groups::HANDLERS);
     all
 }
