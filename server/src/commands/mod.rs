@@ -3,6 +3,7 @@
 //! call itself with its statistics. Each command family lives in its own module.
 
 mod admin;
+mod bitmaps;
 mod connection;
 mod debug;
 mod functions;
@@ -80,6 +81,7 @@ pub fn handlers() -> Vec<(&'static str, Handler)> {
     all.extend_from_slice(zset_ops::HANDLERS);
     all.extend_from_slice(streams::HANDLERS);
     all.extend_from_slice(sort::HANDLERS);
+    all.extend_from_slice(bitmaps::HANDLERS);
     all.extend_from_slice(stream_groups::HANDLERS);
     all
 }

@@ -32,7 +32,7 @@ pub const HANDLERS: &[(&str, Handler)] = &[
 ];
 
 /// The string at `key`: `Ok(None)` when absent, `Err` (WRONGTYPE written) for another type.
-fn read_string<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a [u8]>, ()> {
+pub(super) fn read_string<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a [u8]>, ()> {
     let db = ctx.client.db;
     match ctx.server.keyspace.read(db, key) {
         None => Ok(None),
@@ -356,7 +356,7 @@ fn check_length(ctx: &mut Ctx, size: i64, append: i64) -> bool {
 }
 
 /// The string at `key` for writing; `Err` after WRONGTYPE.
-fn write_string<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut Bytes>, ()> {
+pub(super) fn write_string<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut Bytes>, ()> {
     let db = ctx.client.db;
     match ctx.server.keyspace.write(db, key) {
         None => Ok(None),
