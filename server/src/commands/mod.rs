@@ -7,6 +7,7 @@ mod bitmaps;
 mod connection;
 mod debug;
 mod functions;
+mod geo;
 mod hashes;
 mod help;
 mod introspect;
@@ -82,6 +83,7 @@ pub fn handlers() -> Vec<(&'static str, Handler)> {
     all.extend_from_slice(streams::HANDLERS);
     all.extend_from_slice(sort::HANDLERS);
     all.extend_from_slice(bitmaps::HANDLERS);
+    all.extend_from_slice(geo::HANDLERS);
     all.extend_from_slice(stream_groups::HANDLERS);
     all
 }

@@ -221,7 +221,7 @@ fn zadd_generic(ctx: &mut Ctx, argv: &[&[u8]], mut flags: AddFlags) {
     }
 }
 
-fn zadd(ctx: &mut Ctx, argv: &[&[u8]]) {
+pub(super) fn zadd(ctx: &mut Ctx, argv: &[&[u8]]) {
     zadd_generic(ctx, argv, AddFlags::default());
 }
 

@@ -7,6 +7,7 @@
 pub mod bytes;
 pub mod dict;
 pub mod encoding;
+pub mod geohash;
 pub mod glob;
 pub mod hash;
 pub mod notify;

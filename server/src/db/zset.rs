@@ -105,6 +105,14 @@ impl ZSet {
         self.order.iter().map(|(s, m)| (m.as_slice(), s.0))
     }
 
+    /// Entries with `min <= score < max`, ascending.
+    pub fn range_by_score(&self, min: f64, max: f64) -> impl Iterator<Item = (&[u8], f64)> {
+        self.order
+            .range((Score(min), Vec::new())..)
+            .take_while(move |(s, _)| s.0 < max)
+            .map(|(s, m)| (m.as_slice(), s.0))
+    }
+
     /// The member-to-score table (for `ZSCAN` on a large set).
     pub fn scores(&self) -> &Dict<f64> {
         &self.scores
