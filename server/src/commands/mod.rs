@@ -10,6 +10,7 @@ mod functions;
 mod geo;
 mod hashes;
 mod help;
+mod hyperloglog;
 mod introspect;
 mod keys;
 mod keyspec;
@@ -84,6 +85,7 @@ pub fn handlers() -> Vec<(&'static str, Handler)> {
     all.extend_from_slice(sort::HANDLERS);
     all.extend_from_slice(bitmaps::HANDLERS);
     all.extend_from_slice(geo::HANDLERS);
+    all.extend_from_slice(hyperloglog::HANDLERS);
     all.extend_from_slice(stream_groups::HANDLERS);
     all
 }

@@ -56,6 +56,8 @@ pub struct Settings {
     /// Where stream nodes close (`stream-node-max-bytes`, `stream-node-max-entries`).
     pub stream_node_max_bytes: usize,
     pub stream_node_max_entries: u64,
+    /// A sparse HyperLogLog larger than this becomes dense.
+    pub hll_sparse_max_bytes: usize,
     /// When collections leave their compact encodings.
     pub encoding: crate::db::encoding::Limits,
 }
@@ -123,6 +125,7 @@ impl Settings {
             min_replicas_to_write: int("min-replicas-to-write"),
             stream_node_max_bytes: int("stream-node-max-bytes").max(0) as usize,
             stream_node_max_entries: int("stream-node-max-entries").max(0) as u64,
+            hll_sparse_max_bytes: int("hll-sparse-max-bytes").max(0) as usize,
             encoding: crate::db::encoding::Limits {
                 hash_entries: int("hash-max-listpack-entries").max(0) as usize,
                 hash_value: int("hash-max-listpack-value").max(0) as usize,

@@ -10,6 +10,7 @@ pub mod encoding;
 pub mod geohash;
 pub mod glob;
 pub mod hash;
+pub mod hyperloglog;
 pub mod notify;
 pub mod set;
 pub mod stream;
