@@ -46,9 +46,35 @@ pub fn parse_f64(s: &[u8]) -> Option<f64> {
     Some(value)
 }
 
+/// Redis's `getDoubleFromObject`: [`parse_f64`], also refusing what `strtod` reports as out
+/// of range (an overflow to infinity, an underflow to zero); `inf` itself is accepted.
+pub fn parse_f64_in_range(s: &[u8]) -> Option<f64> {
+    let value = parse_f64(s)?;
+    if value.is_infinite() && !s.iter().any(|b| b.eq_ignore_ascii_case(&b'i')) {
+        return None;
+    }
+    if value == 0.0 && !s.iter().any(|b| b.eq_ignore_ascii_case(&b'x')) {
+        let mantissa = s.iter().take_while(|b| !b.eq_ignore_ascii_case(&b'e'));
+        if mantissa.clone().any(|b| (b'1'..=b'9').contains(b)) {
+            return None;
+        }
+    }
+    Some(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn doubles_out_of_range() {
+        assert_eq!(parse_f64_in_range(b"1e400"), None);
+        assert_eq!(parse_f64_in_range(b"-1e400"), None);
+        assert_eq!(parse_f64_in_range(b"1e-400"), None);
+        assert_eq!(parse_f64_in_range(b"inf"), Some(f64::INFINITY));
+        assert_eq!(parse_f64_in_range(b"0e10"), Some(0.0));
+        assert_eq!(parse_f64_in_range(b"1.5"), Some(1.5));
+    }
 
     #[test]
     fn strict_integers() {

@@ -26,7 +26,7 @@ pub const HANDLERS: &[(&str, Handler)] = &[
 fn lon_lat_args(ctx: &mut Ctx, args: &[&[u8]]) -> Option<(f64, f64)> {
     let mut xy = [0.0; 2];
     for (slot, arg) in xy.iter_mut().zip(args) {
-        match crate::util::parse_f64(arg) {
+        match crate::util::parse_f64_in_range(arg) {
             Some(v) => *slot = v,
             None => {
                 ctx.client.reply.error(NOT_FLOAT);
@@ -64,7 +64,7 @@ fn unit_arg(ctx: &mut Ctx, arg: &[u8]) -> Option<f64> {
 }
 
 fn float_arg(ctx: &mut Ctx, arg: &[u8], error: &str) -> Option<f64> {
-    let v = crate::util::parse_f64(arg);
+    let v = crate::util::parse_f64_in_range(arg);
     if v.is_none() {
         ctx.client.reply.error(&format!("ERR {error}"));
     }

@@ -305,7 +305,10 @@ fn hrandfield(ctx: &mut Ctx, argv: &[&[u8]]) {
         return;
     };
     let mut picked = Vec::new();
-    if count >= 0 {
+    if count >= 0 && count as usize >= pairs.len() {
+        // The whole hash, in its own order, as Redis answers a count at least its size.
+        picked = std::mem::take(&mut pairs);
+    } else if count >= 0 {
         while picked.len() < count as usize && !pairs.is_empty() {
             let i = (ctx.server.random() % pairs.len() as u64) as usize;
             picked.push(pairs.swap_remove(i));

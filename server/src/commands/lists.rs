@@ -120,20 +120,14 @@ fn rpushx(ctx: &mut Ctx, argv: &[&[u8]]) {
     push(ctx, argv, false, true);
 }
 
-/// A non-negative count argument, or `ERR <message>` (Redis's default: `value is out of
-/// range, must be positive`).
+/// A non-negative count argument, or `ERR <message>` for a negative value or a non-integer,
+/// as Redis's `getPositiveLongFromObjectOrReply` answers both.
 fn positive(ctx: &mut Ctx, arg: &[u8], message: &str) -> Option<i64> {
-    match parse_i64(arg) {
-        None => {
-            ctx.client.reply.error(NOT_INTEGER);
-            None
-        }
-        Some(n) if n < 0 => {
-            ctx.client.reply.error(message);
-            None
-        }
-        Some(n) => Some(n),
-    }
+    super::positive_arg(
+        ctx,
+        arg.as_ref(),
+        message.strip_prefix("ERR ").unwrap_or(message),
+    )
 }
 
 const MUST_BE_POSITIVE: &str = "ERR value is out of range, must be positive";
@@ -422,7 +416,10 @@ fn lpos(ctx: &mut Ctx, argv: &[&[u8]]) {
         }
         j += 2;
     }
-    let (from_end, rank) = (rank < 0, rank.unsigned_abs());
+    // A negative rank counts from the tail. Redis negates it in C's arithmetic, so the most
+    // negative rank stays negative and every match qualifies (and COUNT stops nothing): the
+    // comparisons below wrap the same way.
+    let (from_end, rank) = (rank < 0, if rank < 0 { rank.wrapping_neg() } else { rank });
     let target = argv[2];
     let list = match read_list(ctx, argv[1]) {
         Err(()) => return,
@@ -438,7 +435,7 @@ fn lpos(ctx: &mut Ctx, argv: &[&[u8]]) {
     };
     let len = list.len();
     let mut found = Vec::new();
-    let mut matches = 0u64;
+    let mut matches = 0i64;
     for step in 0..len {
         if maxlen != 0 && step as i64 >= maxlen {
             break;
@@ -450,9 +447,14 @@ fn lpos(ctx: &mut Ctx, argv: &[&[u8]]) {
         matches += 1;
         if matches >= rank {
             found.push(index as i64);
-            let wanted = count.unwrap_or(1);
-            if wanted != 0 && found.len() as i64 >= wanted {
-                break;
+            match count {
+                None => break,
+                Some(wanted)
+                    if wanted != 0 && matches.wrapping_sub(rank).wrapping_add(1) >= wanted =>
+                {
+                    break
+                }
+                Some(_) => {}
             }
         }
     }

@@ -368,6 +368,12 @@ pub fn range_arg(
     None
 }
 
+/// Redis's `getPositiveLongFromObjectOrReply` with a message: a count in `0..=i64::MAX`,
+/// `message` answering both a non-integer and a negative value.
+pub fn positive_arg(ctx: &mut Ctx, arg: &[u8], message: &str) -> Option<i64> {
+    range_arg(ctx, arg, 0, i64::MAX, Some(message))
+}
+
 /// The `count [WITHVALUES|WITHSCORES]` arguments of HRANDFIELD and ZRANDMEMBER, parsed in
 /// Redis's order: the count (in `-LONG_MAX..=LONG_MAX`), then the option word `with`, then
 /// the halved range a reply with pairs allows. `Some(None)`: no count given.

@@ -20,15 +20,47 @@ struct Options<'a> {
     type_filter: Option<&'a [u8]>,
 }
 
-/// The cursor argument: an unsigned 64-bit number, nothing else.
+/// The cursor argument, read as C's `strtoul` reads it (Redis's `parseScanCursorOrReply`):
+/// a sign is allowed and a minus wraps, the whole text must be the number, an empty text is
+/// 0, leading white space and overflow are refused.
 fn cursor_arg(ctx: &mut Ctx, arg: &[u8]) -> Option<u64> {
-    let cursor = std::str::from_utf8(arg)
-        .ok()
-        .and_then(|s| s.parse::<u64>().ok());
+    let cursor = parse_strtoul(arg);
     if cursor.is_none() {
         ctx.client.reply.error("ERR invalid cursor");
     }
     cursor
+}
+
+fn parse_strtoul(arg: &[u8]) -> Option<u64> {
+    let text = &arg[..arg.iter().position(|&b| b == 0).unwrap_or(arg.len())];
+    if text
+        .first()
+        .is_some_and(|b| b.is_ascii_whitespace() || *b == 0x0b)
+    {
+        return None;
+    }
+    let (negative, digits) = match text.first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if digits.is_empty() {
+        // Nothing converted: strtoul leaves the end at the start, which is only the end of
+        // the text when the text is empty.
+        return text.is_empty().then_some(0);
+    }
+    let mut value: u64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        value = value.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+    }
+    Some(if negative {
+        value.wrapping_neg()
+    } else {
+        value
+    })
 }
 
 /// `COUNT n`, `MATCH pattern` and (for `SCAN` alone) `TYPE name`, from `argv[first..]`.
@@ -213,9 +245,10 @@ fn gather(value: &Value, cursor: u64, count: usize) -> (u64, Gathered) {
                 }
                 Some(table) => {
                     let items = std::cell::RefCell::new(Vec::new());
+                    // A field and its value are two items of the count, as in Redis.
                     let next = walk(
                         cursor,
-                        count,
+                        count.saturating_mul(2),
                         || items.borrow().len(),
                         |c| {
                             table.scan(c, |field, v| {
@@ -262,7 +295,7 @@ fn gather(value: &Value, cursor: u64, count: usize) -> (u64, Gathered) {
             let items = std::cell::RefCell::new(Vec::new());
             let next = walk(
                 cursor,
-                count,
+                count.saturating_mul(2),
                 || items.borrow().len(),
                 |c| {
                     z.scores().scan(c, |member, score| {

@@ -1,6 +1,6 @@
 //! Set commands (`t_set.c`).
 
-use super::{int_arg, is, Ctx, Handler, SYNTAX, WRONGTYPE};
+use super::{is, Ctx, Handler, SYNTAX, WRONGTYPE};
 use crate::db::notify::class;
 use crate::db::set::Set;
 use crate::db::Value;
@@ -178,18 +178,10 @@ fn spop(ctx: &mut Ctx, argv: &[&[u8]]) {
     }
     let count = match argv.get(2) {
         None => None,
-        Some(arg) => match crate::util::parse_i64(arg) {
-            Some(n) if n >= 0 => Some(n as usize),
-            Some(_) => {
-                ctx.client
-                    .reply
-                    .error("ERR value is out of range, must be positive");
-                return;
-            }
-            None => {
-                ctx.client.reply.error(super::NOT_INTEGER);
-                return;
-            }
+        Some(arg) => match super::positive_arg(ctx, arg, "value is out of range, must be positive")
+        {
+            Some(n) => Some(n as usize),
+            None => return,
         },
     };
     let key = argv[1];
@@ -232,10 +224,10 @@ fn srandmember(ctx: &mut Ctx, argv: &[&[u8]]) {
     }
     let count = match argv.get(2) {
         None => None,
-        Some(arg) => match int_arg(ctx, arg) {
+        Some(arg) => match super::range_arg(ctx, arg, -i64::MAX, i64::MAX, None) {
             // Redis takes counts in -LONG_MAX..=LONG_MAX; a repeating count is also bounded
             // here so that no request can make the server build a reply it cannot hold.
-            Some(n) if n == i64::MIN || n < -super::MAX_RANDOM_REPLY => {
+            Some(n) if n < -super::MAX_RANDOM_REPLY => {
                 ctx.client.reply.error("ERR value is out of range");
                 return;
             }
@@ -427,15 +419,15 @@ fn sdiffstore(ctx: &mut Ctx, argv: &[&[u8]]) {
 }
 
 fn sintercard(ctx: &mut Ctx, argv: &[&[u8]]) {
-    let Some(numkeys) = int_arg(ctx, argv[1]) else {
+    let Some(numkeys) = super::range_arg(
+        ctx,
+        argv[1],
+        1,
+        i64::MAX,
+        Some("numkeys should be greater than 0"),
+    ) else {
         return;
     };
-    if numkeys <= 0 {
-        ctx.client
-            .reply
-            .error("ERR numkeys should be greater than 0");
-        return;
-    }
     let numkeys = numkeys as usize;
     if numkeys > argv.len() - 2 {
         ctx.client
@@ -448,16 +440,9 @@ fn sintercard(ctx: &mut Ctx, argv: &[&[u8]]) {
     let mut j = 0;
     while j < rest.len() {
         if is(rest[j], "limit") && j + 1 < rest.len() {
-            match crate::util::parse_i64(rest[j + 1]) {
-                Some(n) if n >= 0 => limit = n as usize,
-                Some(_) => {
-                    ctx.client.reply.error("ERR LIMIT can't be negative");
-                    return;
-                }
-                None => {
-                    ctx.client.reply.error(super::NOT_INTEGER);
-                    return;
-                }
+            match super::positive_arg(ctx, rest[j + 1], "LIMIT can't be negative") {
+                Some(n) => limit = n as usize,
+                None => return,
             }
             j += 2;
         } else {

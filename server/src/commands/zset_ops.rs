@@ -384,7 +384,10 @@ fn zrandmember(ctx: &mut Ctx, argv: &[&[u8]]) {
         Some(z) if count < 0 => (0..count.unsigned_abs())
             .filter_map(|_| random_entry(z, &mut rng))
             .collect(),
-        Some(z) if count as usize >= z.len() => z.iter().map(|(m, s)| (m.to_vec(), s)).collect(),
+        // The whole set, highest score first, as Redis answers a count at least its size.
+        Some(z) if count as usize >= z.len() => {
+            z.iter().rev().map(|(m, s)| (m.to_vec(), s)).collect()
+        }
         Some(z) => random_distinct(z, count as usize, &mut rng),
     };
     reply_entries(ctx, &picked, with_scores);

@@ -89,9 +89,9 @@ pub(super) fn changed(ctx: &mut Ctx, key: &[u8], event: Option<&'static str>) {
 }
 
 /// Redis's `getDoubleFromObject`: `strtod` of the whole argument, no leading space, no NaN,
-/// no overflow to infinity unless written as such.
+/// nothing out of range unless written as infinity.
 fn parse_score(arg: &[u8]) -> Option<f64> {
-    crate::util::parse_f64(arg)
+    crate::util::parse_f64_in_range(arg)
 }
 
 #[derive(Default)]
@@ -465,7 +465,7 @@ fn select(
             request.offset = o;
             request.limit = l;
             j += 2;
-        } else if reverse.is_none() && is(argv[j], "rev") {
+        } else if reverse.is_none() && !request.reverse && is(argv[j], "rev") {
             request.reverse = true;
         } else if kind == RangeKind::Auto && is(argv[j], "bylex") {
             kind = RangeKind::Lex;
@@ -699,18 +699,10 @@ fn pop(ctx: &mut Ctx, argv: &[&[u8]], max: bool) {
     }
     let count = match argv.get(2) {
         None => None,
-        Some(arg) => match parse_i64(arg) {
-            Some(n) if n >= 0 => Some(n as usize),
-            Some(_) => {
-                ctx.client
-                    .reply
-                    .error("ERR value is out of range, must be positive");
-                return;
-            }
-            None => {
-                ctx.client.reply.error(NOT_INTEGER);
-                return;
-            }
+        Some(arg) => match super::positive_arg(ctx, arg, "value is out of range, must be positive")
+        {
+            Some(n) => Some(n as usize),
+            None => return,
         },
     };
     let nested = ctx.client.resp() > 2 && count.is_some();

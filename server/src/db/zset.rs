@@ -52,6 +52,12 @@ impl ZSet {
         if grows || member.len() > limits.zset_value {
             self.large = true;
         }
+        // A listpack keeps an integral score as an integer, which has no negative zero.
+        let score = if !self.large && score == 0.0 {
+            0.0
+        } else {
+            score
+        };
         match self.scores.insert(member, score) {
             Some(old) => {
                 self.order.remove(&(Score(old), member.to_vec()));
