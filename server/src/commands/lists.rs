@@ -228,15 +228,17 @@ fn lrange(ctx: &mut Ctx, argv: &[&[u8]]) {
         ctx.client.reply.error(NOT_INTEGER);
         return;
     };
-    let items: Vec<Vec<u8>> = match read_list(ctx, argv[1]) {
-        Err(()) => return,
-        Ok(None) => Vec::new(),
-        Ok(Some(list)) => match clamp_range(start, end, list.len()) {
-            Some((s, e)) => list.range(s..=e).cloned().collect(),
-            None => Vec::new(),
+    // The reply is written straight from the list (no copy of its elements).
+    let db = ctx.client.db;
+    let out = &mut ctx.client.reply;
+    match ctx.server.keyspace.read(db, argv[1]) {
+        None => out.array(0),
+        Some(Value::List(list)) => match clamp_range(start, end, list.len()) {
+            Some((s, e)) => out.bulks(list.range(s..=e).map(Vec::as_slice)),
+            None => out.array(0),
         },
-    };
-    ctx.client.reply.bulks(items.iter().map(|v| v.as_slice()));
+        Some(_) => out.error(WRONGTYPE),
+    }
 }
 
 /// The position of `index` (negative from the end) in a list of `len`.
