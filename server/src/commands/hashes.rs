@@ -127,7 +127,7 @@ fn hsetnx(ctx: &mut Ctx, argv: &[&[u8]]) {
 fn hget(ctx: &mut Ctx, argv: &[&[u8]]) {
     let value = match read_hash(ctx, argv[1]) {
         Err(()) => return,
-        Ok(h) => h.and_then(|h| h.get(argv[2]).cloned()),
+        Ok(h) => h.and_then(|h| h.get(argv[2]).map(<[u8]>::to_vec)),
     };
     match value {
         Some(v) => ctx.client.reply.bulk(&v),
@@ -140,7 +140,7 @@ fn hmget(ctx: &mut Ctx, argv: &[&[u8]]) {
         Err(()) => return,
         Ok(h) => argv[2..]
             .iter()
-            .map(|f| h.and_then(|h| h.get(f).cloned()))
+            .map(|f| h.and_then(|h| h.get(f).map(<[u8]>::to_vec)))
             .collect(),
     };
     ctx.client.reply.array(values.len());
@@ -174,7 +174,7 @@ fn hlen(ctx: &mut Ctx, argv: &[&[u8]]) {
 
 fn hstrlen(ctx: &mut Ctx, argv: &[&[u8]]) {
     if let Ok(h) = read_hash(ctx, argv[1]) {
-        let length = h.and_then(|h| h.get(argv[2])).map_or(0, Vec::len);
+        let length = h.and_then(|h| h.get(argv[2])).map_or(0, <[u8]>::len);
         ctx.client.reply.int(length as i64);
     }
 }

@@ -285,20 +285,20 @@ fn gather(value: &Value, cursor: u64, count: usize) -> (u64, Gathered) {
         }
         Value::ZSet(z) => {
             let mut g = Gathered::new(2);
-            if z.is_listpack() {
+            let Some(table) = z.scores() else {
                 for (member, score) in z.iter() {
                     g.items.push(member.to_vec());
                     g.items.push(redis_runtime::format_double(score));
                 }
                 return (0, g);
-            }
+            };
             let items = std::cell::RefCell::new(Vec::new());
             let next = walk(
                 cursor,
                 count.saturating_mul(2),
                 || items.borrow().len(),
                 |c| {
-                    z.scores().scan(c, |member, score| {
+                    table.scan(c, |member, score| {
                         let mut items = items.borrow_mut();
                         items.push(member.to_vec());
                         items.push(redis_runtime::format_double(*score));

@@ -107,7 +107,7 @@ fn lookup_by_pattern(ctx: &mut Ctx, pattern: &[u8], element: &[u8]) -> Option<Ve
     key.extend_from_slice(postfix);
     let db = ctx.client.db;
     match (ctx.server.keyspace.read(db, &key)?, field) {
-        (Value::Hash(h), Some(field)) => h.get(field).cloned(),
+        (Value::Hash(h), Some(field)) => h.get(field).map(<[u8]>::to_vec),
         (Value::Str(s), None) => Some(s.to_vec()),
         _ => None,
     }

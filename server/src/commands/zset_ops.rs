@@ -394,9 +394,7 @@ fn zrandmember(ctx: &mut Ctx, argv: &[&[u8]]) {
 }
 
 fn random_entry(zset: &ZSet, rng: &mut Rng) -> Option<(Vec<u8>, f64)> {
-    zset.scores()
-        .random_entry(|| rng.next())
-        .map(|(m, s)| (m.to_vec(), *s))
+    zset.random(|| rng.next()).map(|(m, s)| (m.to_vec(), s))
 }
 
 /// `count` distinct random entries of a set larger than `count`.

@@ -1,26 +1,40 @@
-//! Hash values. Small hashes keep their fields in insertion order, as Redis's listpack
-//! encoding does (so `HGETALL` answers in the same order); past the listpack limits they move
-//! to a hash table, as Redis converts them.
+//! Hash values. Small hashes keep their fields in insertion order, packed in one allocation
+//! (field, value, field, value...), as Redis's listpack encoding does (so `HGETALL` answers in
+//! the same order and a small hash costs little more than its bytes); past the listpack
+//! limits they move to a hash table, as Redis converts them.
 
 use super::dict::Dict;
 use super::encoding::Limits;
+use super::packed::Packed;
 
 #[derive(Debug, Clone)]
 pub enum Hash {
-    Small(Vec<(Vec<u8>, Vec<u8>)>),
-    Table(Dict<Vec<u8>>),
+    /// Fields and values alternating.
+    Small(Packed),
+    Table(Box<Dict<Vec<u8>>>),
 }
 
 impl Default for Hash {
     fn default() -> Self {
-        Hash::Small(Vec::new())
+        Hash::Small(Packed::default())
     }
+}
+
+/// The byte offsets of a small hash's field and value entries for `field`.
+fn find(p: &Packed, field: &[u8]) -> Option<(usize, usize)> {
+    let mut it = p.iter();
+    while let (Some((f, at)), Some((_, value_at))) = (it.next(), it.next()) {
+        if f == field {
+            return Some((at, value_at));
+        }
+    }
+    None
 }
 
 impl Hash {
     pub fn len(&self) -> usize {
         match self {
-            Hash::Small(v) => v.len(),
+            Hash::Small(p) => p.len() / 2,
             Hash::Table(t) => t.len(),
         }
     }
@@ -29,23 +43,32 @@ impl Hash {
         self.len() == 0
     }
 
-    pub fn get(&self, field: &[u8]) -> Option<&Vec<u8>> {
+    pub fn get(&self, field: &[u8]) -> Option<&[u8]> {
         match self {
-            Hash::Small(v) => v.iter().find(|(f, _)| f == field).map(|(_, value)| value),
-            Hash::Table(t) => t.get(field),
+            Hash::Small(p) => {
+                let mut it = p.iter();
+                while let (Some((f, _)), Some((v, _))) = (it.next(), it.next()) {
+                    if f == field {
+                        return Some(v);
+                    }
+                }
+                None
+            }
+            Hash::Table(t) => t.get(field).map(Vec::as_slice),
         }
     }
 
     /// Set a field; true if it is new.
     pub fn set(&mut self, field: &[u8], value: Vec<u8>, limits: &Limits) -> bool {
-        if let Hash::Small(v) = self {
+        if let Hash::Small(p) = self {
             if field.len() > limits.hash_value || value.len() > limits.hash_value {
                 self.convert();
-            } else if let Some(slot) = v.iter_mut().find(|(f, _)| f == field) {
-                slot.1 = value;
+            } else if let Some((_, value_at)) = find(p, field) {
+                p.replace_at(value_at, &value);
                 return false;
-            } else if v.len() < limits.hash_entries {
-                v.push((field.to_vec(), value));
+            } else if p.len() / 2 < limits.hash_entries {
+                p.push(field);
+                p.push(&value);
                 return true;
             } else {
                 self.convert();
@@ -59,9 +82,9 @@ impl Hash {
 
     pub fn remove(&mut self, field: &[u8]) -> bool {
         match self {
-            Hash::Small(v) => match v.iter().position(|(f, _)| f == field) {
-                Some(i) => {
-                    v.remove(i);
+            Hash::Small(p) => match find(p, field) {
+                Some((at, _)) => {
+                    p.remove_at(at, 2);
                     true
                 }
                 None => false,
@@ -73,7 +96,14 @@ impl Hash {
     /// Every field and value: a small hash in insertion order, a table in table order.
     pub fn iter(&self) -> Box<dyn Iterator<Item = (&[u8], &[u8])> + '_> {
         match self {
-            Hash::Small(v) => Box::new(v.iter().map(|(f, value)| (f.as_slice(), value.as_slice()))),
+            Hash::Small(p) => {
+                let mut it = p.iter();
+                Box::new(std::iter::from_fn(move || {
+                    let (f, _) = it.next()?;
+                    let (v, _) = it.next()?;
+                    Some((f, v))
+                }))
+            }
             Hash::Table(t) => Box::new(t.iter().map(|(f, value)| (f, value.as_slice()))),
         }
     }
@@ -81,18 +111,19 @@ impl Hash {
     /// The table form, when the hash has outgrown its listpack.
     pub fn table(&self) -> Option<&Dict<Vec<u8>>> {
         match self {
-            Hash::Table(t) => Some(t),
+            Hash::Table(t) => Some(&**t),
             Hash::Small(_) => None,
         }
     }
 
     fn convert(&mut self) {
-        if let Hash::Small(v) = self {
+        if let Hash::Small(p) = self {
             let mut table = Dict::new();
-            for (field, value) in std::mem::take(v) {
-                table.insert_new(&field, value);
+            let mut it = p.iter();
+            while let (Some((f, _)), Some((v, _))) = (it.next(), it.next()) {
+                table.insert_new(f, v.to_vec());
             }
-            *self = Hash::Table(table);
+            *self = Hash::Table(Box::new(table));
         }
     }
 

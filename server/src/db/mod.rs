@@ -12,6 +12,7 @@ pub mod glob;
 pub mod hash;
 pub mod hyperloglog;
 pub mod notify;
+pub mod packed;
 pub mod set;
 pub mod stream;
 mod value;
