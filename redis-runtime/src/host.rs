@@ -46,8 +46,9 @@ pub trait Host {
     /// protocol the script asked for with `redis.setresp` (2 or 3). `argv[0]` is the name.
     fn call(&mut self, argv: &[&[u8]], protocol: u8) -> Reply;
 
-    /// Whether the script's user may run `argv` (`None`: allowed; `Some(reason)`: refused,
-    /// e.g. `this user has no permissions to run the 'set' command`).
+    /// Whether the script's user may run `argv` (`None`: allowed; `Some(error)`: refused, the
+    /// whole error text the script sees, e.g. `ERR The user executing the script can't run
+    /// this command or subcommand`).
     fn acl_check(&self, _argv: &[&[u8]]) -> Option<String> {
         None
     }

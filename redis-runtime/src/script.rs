@@ -133,10 +133,9 @@ impl RunContext {
         if info.flags.no_script {
             return Err("ERR This Redis command is not allowed from script".into());
         }
-        if let Some(reason) = host.acl_check(argv) {
-            return Err(format!(
-                "NOPERM The user executing the script can't run this command or subcommand: {reason}"
-            ));
+        // The host words the refusal (Redis: the command, a key, or a channel).
+        if let Some(error) = host.acl_check(argv) {
+            return Err(error);
         }
         if (info.flags.write || info.flags.may_replicate) && self.is_read_only() {
             return Err("ERR Write commands are not allowed from read-only scripts.".into());

@@ -5,6 +5,7 @@
 //! [`start`] runs a server on a thread of its own (tests and embedders); the `luredis` binary
 //! runs one on the main thread with the configuration redis-server takes.
 
+pub mod acl;
 pub mod alloc;
 pub mod blocking;
 pub mod client;

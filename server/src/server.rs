@@ -128,6 +128,8 @@ pub struct Server {
     pub config: Config,
     pub keyspace: Keyspace,
     pub commands: CommandTable,
+    /// Users and their permissions.
+    pub acl: crate::acl::Acl,
     pub stats: Stats,
     /// Clients not running a command right now (the running one is lent out of this map).
     pub clients: HashMap<u64, Client>,
@@ -171,6 +173,7 @@ impl Server {
         let mut server = Server {
             config,
             keyspace: Keyspace::new(databases),
+            acl: crate::acl::Acl::default(),
             commands: CommandTable::new(&crate::commands::handlers()),
             stats: Stats::default(),
             clients: HashMap::new(),
@@ -193,6 +196,7 @@ impl Server {
             script_client: None,
             random_state: seed | 1,
         };
+        server.acl = crate::acl::Acl::new(server.commands.universe());
         server.apply_config();
         server.run_id = (0..40)
             .map(|_| char::from(b"0123456789abcdef"[(server.random() % 16) as usize]))

@@ -59,15 +59,20 @@ fn select(ctx: &mut Ctx, argv: &[&[u8]]) {
     ctx.client.reply.ok();
 }
 
-/// Check a user name and password; on success the client is authenticated.
+/// Check a user name and password; on success the client is authenticated as that user.
+/// The default user's password is `requirepass` when one is set.
 fn authenticate(ctx: &mut Ctx, user: &[u8], password: &[u8]) -> bool {
-    let ok = user == b"default"
-        && match &ctx.server.config.settings.requirepass {
-            None => true,
-            Some(expected) => expected.as_slice() == password,
+    let Some(u) = ctx.server.acl.users.get(user) else {
+        return false;
+    };
+    let ok = u.enabled
+        && match (&ctx.server.config.settings.requirepass, user) {
+            (Some(expected), b"default") => expected.as_slice() == password,
+            _ => u.password_ok(password),
         };
     if ok {
         ctx.client.authenticated = true;
+        ctx.client.user = String::from_utf8_lossy(user).into_owned();
     }
     ok
 }

@@ -85,6 +85,16 @@ fn add_docs(catalog: &mut Catalog, pairs: Vec<(Reply, Reply)>) {
     }
 }
 
+/// The positions of the keys in `argv` for command `name` (what ACL key patterns are checked
+/// against).
+pub fn key_positions(name: &str, argv: &[&[u8]]) -> Vec<usize> {
+    let specs = catalog().specs.get(name).map_or(&[][..], Vec::as_slice);
+    keyspec::command_keys(name, specs, argv)
+        .into_iter()
+        .map(|k| k.pos)
+        .collect()
+}
+
 /// The names of the commands this server implements, sorted.
 fn implemented(ctx: &Ctx) -> Vec<String> {
     let mut names: Vec<String> = ctx

@@ -2,6 +2,7 @@
 //! name, arity, authentication, transaction rules, memory), queueing inside `MULTI`, and the
 //! call itself with its statistics. Each command family lives in its own module.
 
+mod acl;
 mod admin;
 mod bitmaps;
 mod connection;
@@ -11,7 +12,7 @@ mod geo;
 mod hashes;
 mod help;
 mod hyperloglog;
-mod introspect;
+pub mod introspect;
 mod keys;
 mod keyspec;
 mod lists;
@@ -69,6 +70,7 @@ pub fn handlers() -> Vec<(&'static str, Handler)> {
     all.extend_from_slice(keys::HANDLERS);
     all.extend_from_slice(connection::HANDLERS);
     all.extend_from_slice(admin::HANDLERS);
+    all.extend_from_slice(acl::HANDLERS);
     all.extend_from_slice(debug::HANDLERS);
     all.extend_from_slice(introspect::HANDLERS);
     all.extend_from_slice(multi::HANDLERS);
@@ -167,6 +169,23 @@ pub fn process(ctx: &mut Ctx, argv: &[&[u8]]) {
         reject_command(ctx, &full_name, NOAUTH);
         return;
     }
+    if let Some(denied) = acl_denied(ctx, &full_name, argv) {
+        let text = match denied {
+            crate::acl::Denied::Command => {
+                format!("NOPERM this user has no permissions to run the '{full_name}' command")
+            }
+            crate::acl::Denied::Key => {
+                "NOPERM this user has no permissions to access one of the keys used as arguments"
+                    .to_string()
+            }
+            crate::acl::Denied::Channel => {
+                "NOPERM this user has no permissions to access one of the channels used as arguments"
+                    .to_string()
+            }
+        };
+        reject_command(ctx, &full_name, &text);
+        return;
+    }
     if ctx.client.multi.is_some() && flags.has(Flags::NO_MULTI) {
         reject_command(
             ctx,
@@ -261,6 +280,15 @@ fn error_code(text: &[u8]) -> String {
         .position(|&c| c == b' ' || c == b'\r')
         .unwrap_or(text.len());
     String::from_utf8_lossy(&text[..end]).into_owned()
+}
+
+/// Whether the client's user may not run this command line (ACL).
+pub fn acl_denied(ctx: &Ctx, full_name: &str, argv: &[&[u8]]) -> Option<crate::acl::Denied> {
+    ctx.server
+        .acl
+        .check(ctx.client.user.as_bytes(), full_name, argv, || {
+            introspect::key_positions(full_name, argv)
+        })
 }
 
 /// Refuse a known command before it runs, counting it as a rejected call of that command.

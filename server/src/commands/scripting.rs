@@ -44,6 +44,9 @@ impl<'a> ScriptHost<'a> {
         });
         client.id = caller.id;
         client.db = caller.db;
+        if client.user != caller.user {
+            client.user = caller.user.clone();
+        }
         client.reply.buf.clear();
         ScriptHost {
             server,
@@ -117,6 +120,29 @@ impl Host for ScriptHost<'_> {
         }
         let bytes = std::mem::take(&mut self.client.reply.buf);
         parse_reply(&bytes).unwrap_or_else(|| Reply::error("ERR reply could not be read"))
+    }
+
+    fn acl_check(&self, argv: &[&[u8]]) -> Option<String> {
+        let command = self.server.commands.describe(argv).ok()?;
+        let name = command.full_name.clone();
+        let denied = self
+            .server
+            .acl
+            .check(self.client.user.as_bytes(), &name, argv, || {
+                super::introspect::key_positions(&name, argv)
+            })?;
+        Some(
+            match denied {
+                crate::acl::Denied::Command => {
+                    "ERR The user executing the script can't run this command or subcommand"
+                }
+                crate::acl::Denied::Key => "ERR The user executing the script can't access at least one of the keys mentioned in the command arguments",
+                crate::acl::Denied::Channel => {
+                    "ERR The user executing the script can't publish to the channel mentioned in the command"
+                }
+            }
+            .to_string(),
+        )
     }
 
     fn log(&mut self, level: LogLevel, message: &[u8]) {

@@ -215,6 +215,23 @@ impl CommandTable {
             .ok_or(Missing::Subcommand)
     }
 
+    /// Every command of the reference's table (subcommands as `parent|sub`) with its ACL
+    /// categories: what ACL rules act on.
+    pub fn universe(&self) -> crate::acl::Universe {
+        let mut universe = crate::acl::Universe::default();
+        for c in self.commands.values() {
+            universe
+                .commands
+                .insert(c.full_name.to_string(), c.categories.clone());
+            for sub in c.subcommands.values() {
+                universe
+                    .commands
+                    .insert(sub.full_name.to_string(), sub.categories.clone());
+            }
+        }
+        universe
+    }
+
     /// A top-level command by name, implemented or not.
     pub fn get(&self, name: &[u8]) -> Option<&Command> {
         self.commands.get(&lowercase(name)[..])

@@ -1,0 +1,449 @@
+//! Access control: users, the rules `ACL SETUSER` gives them, and the check every command
+//! passes (`acl.c`). A user has a state (on/off), passwords (kept as SHA-256 hashes) or
+//! `nopass`, the commands it may run (a set of command names, with `+@all` remembered so the
+//! rules describe themselves as Redis describes them), and key and channel patterns.
+
+pub mod sha256;
+
+use crate::db::glob;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Redis's ACL categories, in the order `ACL CAT` lists them.
+pub const CATEGORIES: &[&str] = &[
+    "keyspace",
+    "read",
+    "write",
+    "set",
+    "sortedset",
+    "list",
+    "hash",
+    "string",
+    "bitmap",
+    "hyperloglog",
+    "geo",
+    "stream",
+    "pubsub",
+    "admin",
+    "fast",
+    "slow",
+    "blocking",
+    "dangerous",
+    "connection",
+    "transaction",
+    "scripting",
+];
+
+/// Every command the server knows (containers, subcommands as `parent|sub`, plain commands),
+/// with its categories: what `+@category` and `+command` rules act on.
+#[derive(Debug, Clone, Default)]
+pub struct Universe {
+    pub commands: BTreeMap<String, Vec<String>>,
+}
+
+impl Universe {
+    fn in_category<'a>(&'a self, category: &'a str) -> impl Iterator<Item = &'a String> + 'a {
+        self.commands
+            .iter()
+            .filter(move |(_, cats)| cats.iter().any(|c| c == category))
+            .map(|(name, _)| name)
+    }
+
+    /// A command and, for a container, its subcommands.
+    fn family<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a String> + 'a {
+        self.commands
+            .keys()
+            .filter(move |n| *n == name || n.strip_prefix(name).is_some_and(|r| r.starts_with('|')))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub enabled: bool,
+    pub nopass: bool,
+    /// SHA-256 hex of each password, in the order given.
+    pub passwords: Vec<String>,
+    /// The command rules started from `+@all` (so commands added later are allowed too).
+    pub all_future: bool,
+    pub allowed: BTreeSet<String>,
+    pub key_patterns: Vec<Vec<u8>>,
+    pub all_keys: bool,
+    pub channel_patterns: Vec<Vec<u8>>,
+    pub all_channels: bool,
+}
+
+impl User {
+    /// A new user: off, no password, no commands, no keys, no channels.
+    pub fn new() -> User {
+        User {
+            enabled: false,
+            nopass: false,
+            passwords: Vec::new(),
+            all_future: false,
+            allowed: BTreeSet::new(),
+            key_patterns: Vec::new(),
+            all_keys: false,
+            channel_patterns: Vec::new(),
+            all_channels: false,
+        }
+    }
+
+    /// The default user as the server starts: everything allowed, no password.
+    pub fn default_user(universe: &Universe) -> User {
+        User {
+            enabled: true,
+            nopass: true,
+            all_future: true,
+            allowed: universe.commands.keys().cloned().collect(),
+            all_keys: true,
+            all_channels: true,
+            ..User::new()
+        }
+    }
+
+    /// Whether this user may do anything (the check then costs nothing).
+    pub fn unrestricted(&self, universe: &Universe) -> bool {
+        self.all_keys && self.all_channels && self.allowed.len() == universe.commands.len()
+    }
+
+    /// Apply one `ACL SETUSER` rule; the error text Redis gives for a bad one.
+    pub fn apply(&mut self, rule: &[u8], universe: &Universe) -> Result<(), &'static str> {
+        let text = String::from_utf8_lossy(rule).into_owned();
+        let lower = text.to_ascii_lowercase();
+        match lower.as_str() {
+            "on" => self.enabled = true,
+            "off" => self.enabled = false,
+            "nopass" => {
+                self.nopass = true;
+                self.passwords.clear();
+            }
+            "resetpass" => {
+                self.nopass = false;
+                self.passwords.clear();
+            }
+            "allkeys" => {
+                self.all_keys = true;
+                self.key_patterns.clear();
+            }
+            "resetkeys" => {
+                self.all_keys = false;
+                self.key_patterns.clear();
+            }
+            "allchannels" => {
+                self.all_channels = true;
+                self.channel_patterns.clear();
+            }
+            "resetchannels" => {
+                self.all_channels = false;
+                self.channel_patterns.clear();
+            }
+            "allcommands" | "+@all" => {
+                self.all_future = true;
+                self.allowed = universe.commands.keys().cloned().collect();
+            }
+            "nocommands" | "-@all" => {
+                self.all_future = false;
+                self.allowed.clear();
+            }
+            "reset" => *self = User::new_reset(),
+            _ => return self.apply_prefixed(rule, &lower, universe),
+        }
+        Ok(())
+    }
+
+    /// `reset`: as a new user, with `resetpass resetkeys resetchannels off -@all`.
+    fn new_reset() -> User {
+        User::new()
+    }
+
+    fn apply_prefixed(
+        &mut self,
+        rule: &[u8],
+        lower: &str,
+        universe: &Universe,
+    ) -> Result<(), &'static str> {
+        let rest = &rule[1..];
+        match rule.first() {
+            Some(b'>') => {
+                let hash = sha256::hex(rest);
+                if !self.passwords.contains(&hash) {
+                    self.passwords.push(hash);
+                }
+                self.nopass = false;
+            }
+            Some(b'#') => {
+                let valid = rest.len() == 64
+                    && rest
+                        .iter()
+                        .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c));
+                if !valid {
+                    return Err("The password hash must be exactly 64 characters and contain only lowercase hexadecimal characters");
+                }
+                let hash = String::from_utf8_lossy(rest).into_owned();
+                if !self.passwords.contains(&hash) {
+                    self.passwords.push(hash);
+                }
+                self.nopass = false;
+            }
+            Some(b'<') => {
+                let hash = sha256::hex(rest);
+                let before = self.passwords.len();
+                self.passwords.retain(|p| *p != hash);
+                if self.passwords.len() == before {
+                    return Err(
+                        "The password you are trying to remove from the user does not exist",
+                    );
+                }
+            }
+            Some(b'!') => {
+                let hash = String::from_utf8_lossy(rest).into_owned();
+                let before = self.passwords.len();
+                self.passwords.retain(|p| *p != hash);
+                if self.passwords.len() == before {
+                    return Err(
+                        "The password you are trying to remove from the user does not exist",
+                    );
+                }
+            }
+            Some(b'~') => {
+                if self.all_keys {
+                    return Err("Adding a pattern after the * pattern (or the 'allkeys' flag) is not valid and does not have any effect. Try 'resetkeys' to start with an empty list of patterns");
+                }
+                if rest == b"*" {
+                    self.all_keys = true;
+                    self.key_patterns.clear();
+                } else {
+                    self.key_patterns.push(rest.to_vec());
+                }
+            }
+            Some(b'&') => {
+                if self.all_channels {
+                    return Err("Adding a pattern after the * pattern (or the 'allchannels' flag) is not valid and does not have any effect. Try 'resetchannels' to start with an empty list of channels");
+                }
+                if rest == b"*" {
+                    self.all_channels = true;
+                    self.channel_patterns.clear();
+                } else {
+                    self.channel_patterns.push(rest.to_vec());
+                }
+            }
+            Some(b'+') | Some(b'-') => {
+                let allow = rule[0] == b'+';
+                let name = &lower[1..];
+                let names: Vec<String> = if let Some(category) = name.strip_prefix('@') {
+                    if !CATEGORIES.contains(&category) {
+                        return Err("Unknown command or category name in ACL");
+                    }
+                    universe.in_category(category).cloned().collect()
+                } else {
+                    if !universe.commands.contains_key(name) {
+                        return Err("Unknown command or category name in ACL");
+                    }
+                    universe.family(name).cloned().collect()
+                };
+                for n in names {
+                    if allow {
+                        self.allowed.insert(n);
+                    } else {
+                        self.allowed.remove(&n);
+                    }
+                }
+                if !allow {
+                    self.all_future = false;
+                }
+            }
+            _ => return Err("Syntax error"),
+        }
+        Ok(())
+    }
+
+    /// The command rules as Redis describes them (`ACLDescribeSelectorCommandRules`): `+@all`
+    /// or `-@all`, the categories that bring the set closer, then single commands.
+    pub fn describe_commands(&self, universe: &Universe) -> String {
+        let additive = !self.all_future;
+        let mut rules = String::from(if additive { "-@all" } else { "+@all" });
+        let mut fake: BTreeSet<&String> = if additive {
+            BTreeSet::new()
+        } else {
+            universe.commands.keys().collect()
+        };
+        for category in CATEGORIES {
+            let (on, off) = universe.in_category(category).fold((0, 0), |(on, off), n| {
+                if self.allowed.contains(n) {
+                    (on + 1, off)
+                } else {
+                    (on, off + 1)
+                }
+            });
+            if (additive && on > off) || (!additive && off > on) {
+                for n in universe.in_category(category) {
+                    if additive {
+                        fake.insert(n);
+                    } else {
+                        fake.remove(n);
+                    }
+                }
+                rules.push_str(if additive { " +@" } else { " -@" });
+                rules.push_str(category);
+            }
+        }
+        for name in universe.commands.keys() {
+            // Containers are described by their subcommands.
+            let is_container = universe.commands.keys().any(|n| {
+                n.strip_prefix(name.as_str())
+                    .is_some_and(|r| r.starts_with('|'))
+            });
+            if is_container {
+                continue;
+            }
+            let real = self.allowed.contains(name);
+            if real != fake.contains(name) {
+                rules.push_str(if real { " +" } else { " -" });
+                rules.push_str(name);
+            }
+        }
+        rules
+    }
+
+    pub fn describe_keys(&self) -> String {
+        if self.all_keys {
+            return "~*".into();
+        }
+        self.key_patterns
+            .iter()
+            .map(|p| format!("~{}", String::from_utf8_lossy(p)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    pub fn describe_channels(&self) -> String {
+        if self.all_channels {
+            return "&*".into();
+        }
+        self.channel_patterns
+            .iter()
+            .map(|p| format!("&{}", String::from_utf8_lossy(p)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// The line `ACL LIST` shows for this user.
+    pub fn describe(&self, name: &[u8], universe: &Universe) -> String {
+        let mut parts = vec![
+            format!("user {}", String::from_utf8_lossy(name)),
+            (if self.enabled { "on" } else { "off" }).to_string(),
+        ];
+        if self.nopass {
+            parts.push("nopass".into());
+        }
+        for p in &self.passwords {
+            parts.push(format!("#{p}"));
+        }
+        let keys = self.describe_keys();
+        if !keys.is_empty() {
+            parts.push(keys);
+        }
+        let channels = self.describe_channels();
+        parts.push(if channels.is_empty() {
+            "resetchannels".into()
+        } else {
+            channels
+        });
+        parts.push(self.describe_commands(universe));
+        parts.join(" ")
+    }
+
+    pub fn key_allowed(&self, key: &[u8]) -> bool {
+        self.all_keys
+            || self
+                .key_patterns
+                .iter()
+                .any(|p| glob::matches(p, key, false))
+    }
+
+    pub fn channel_allowed(&self, channel: &[u8], is_pattern: bool) -> bool {
+        self.all_channels
+            || self.channel_patterns.iter().any(|p| {
+                if is_pattern {
+                    p == channel
+                } else {
+                    glob::matches(p, channel, false)
+                }
+            })
+    }
+
+    /// Whether `password` opens this user.
+    pub fn password_ok(&self, password: &[u8]) -> bool {
+        self.nopass || self.passwords.contains(&sha256::hex(password))
+    }
+}
+
+impl Default for User {
+    fn default() -> Self {
+        User::new()
+    }
+}
+
+/// The users, by name.
+#[derive(Debug, Clone, Default)]
+pub struct Acl {
+    pub universe: Universe,
+    pub users: BTreeMap<Vec<u8>, User>,
+}
+
+impl Acl {
+    pub fn new(universe: Universe) -> Acl {
+        let mut users = BTreeMap::new();
+        users.insert(b"default".to_vec(), User::default_user(&universe));
+        Acl { universe, users }
+    }
+}
+
+impl Acl {
+    /// Whether `user` may run the command `name` with `argv` (`Redis's
+    /// `ACLCheckAllUserCommandPerm`): the command, then its keys (`keys` gives their
+    /// positions), then its channels. `None` when allowed.
+    pub fn check(
+        &self,
+        user: &[u8],
+        name: &str,
+        argv: &[&[u8]],
+        keys: impl FnOnce() -> Vec<usize>,
+    ) -> Option<Denied> {
+        let Some(u) = self.users.get(user) else {
+            return Some(Denied::Command);
+        };
+        if u.unrestricted(&self.universe) {
+            return None;
+        }
+        if !u.allowed.contains(name) {
+            return Some(Denied::Command);
+        }
+        if !u.all_keys
+            && keys()
+                .iter()
+                .any(|&i| argv.get(i).is_some_and(|k| !u.key_allowed(k)))
+        {
+            return Some(Denied::Key);
+        }
+        if !u.all_channels {
+            let (channels, patterns): (&[&[u8]], bool) = match name {
+                "publish" | "spublish" => (argv.get(1..2).unwrap_or(&[]), false),
+                "subscribe" | "ssubscribe" => (argv.get(1..).unwrap_or(&[]), false),
+                "psubscribe" => (argv.get(1..).unwrap_or(&[]), true),
+                _ => (&[], false),
+            };
+            if channels.iter().any(|c| !u.channel_allowed(c, patterns)) {
+                return Some(Denied::Channel);
+            }
+        }
+        None
+    }
+}
+
+/// Why a command was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denied {
+    Command,
+    Key,
+    Channel,
+}

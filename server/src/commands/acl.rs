@@ -1,0 +1,202 @@
+//! ACL: SETUSER, GETUSER, DELUSER, USERS, LIST, WHOAMI, CAT, GENPASS, LOG, DRYRUN, SAVE, LOAD
+//! and HELP (`acl.c`), over the users in `crate::acl`.
+
+use super::{Ctx, Handler};
+use crate::acl::{User, CATEGORIES};
+
+pub const HANDLERS: &[(&str, Handler)] = &[
+    ("acl|setuser", setuser),
+    ("acl|getuser", getuser),
+    ("acl|deluser", deluser),
+    ("acl|users", users),
+    ("acl|list", list),
+    ("acl|whoami", whoami),
+    ("acl|cat", cat),
+    ("acl|genpass", genpass),
+    ("acl|log", log),
+    ("acl|dryrun", dryrun),
+    ("acl|save", no_file),
+    ("acl|load", no_file),
+];
+
+fn setuser(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let name = argv[2].to_vec();
+    let acl = &mut ctx.server.acl;
+    // Rules apply to a copy: one bad rule leaves the user as it was.
+    let mut user = acl.users.get(&name).cloned().unwrap_or_else(User::new);
+    for rule in &argv[3..] {
+        if let Err(reason) = user.apply(rule, &acl.universe) {
+            ctx.client.reply.error(&format!(
+                "ERR Error in ACL SETUSER modifier '{}': {reason}",
+                String::from_utf8_lossy(rule)
+            ));
+            return;
+        }
+    }
+    acl.users.insert(name, user);
+    ctx.client.reply.ok();
+}
+
+fn getuser(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let acl = &ctx.server.acl;
+    let out = &mut ctx.client.reply;
+    let Some(user) = acl.users.get(argv[2]) else {
+        out.null();
+        return;
+    };
+    out.map(6);
+    out.bulk(b"flags");
+    let mut flags: Vec<&[u8]> = vec![if user.enabled { b"on" } else { b"off" }];
+    if user.nopass {
+        flags.push(b"nopass");
+    }
+    out.array(flags.len());
+    for f in flags {
+        out.bulk(f);
+    }
+    out.bulk(b"passwords");
+    out.array(user.passwords.len());
+    for p in &user.passwords {
+        out.bulk(p.as_bytes());
+    }
+    out.bulk(b"commands");
+    out.bulk(user.describe_commands(&acl.universe).as_bytes());
+    out.bulk(b"keys");
+    out.bulk(user.describe_keys().as_bytes());
+    out.bulk(b"channels");
+    out.bulk(user.describe_channels().as_bytes());
+    out.bulk(b"selectors");
+    out.array(0);
+}
+
+fn deluser(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if argv[2..].iter().any(|n| *n == b"default") {
+        ctx.client
+            .reply
+            .error("ERR The 'default' user cannot be removed");
+        return;
+    }
+    let mut removed = 0;
+    for name in &argv[2..] {
+        if ctx.server.acl.users.remove(*name).is_some() {
+            removed += 1;
+        }
+    }
+    ctx.client.reply.int(removed);
+}
+
+fn users(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    let names: Vec<&[u8]> = ctx.server.acl.users.keys().map(Vec::as_slice).collect();
+    ctx.client.reply.bulks(names.into_iter());
+}
+
+fn list(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    let acl = &ctx.server.acl;
+    let lines: Vec<String> = acl
+        .users
+        .iter()
+        .map(|(name, user)| user.describe(name, &acl.universe))
+        .collect();
+    ctx.client.reply.bulks(lines.iter().map(|l| l.as_bytes()));
+}
+
+fn whoami(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    let user = ctx.client.user.clone();
+    ctx.client.reply.bulk(user.as_bytes());
+}
+
+fn cat(ctx: &mut Ctx, argv: &[&[u8]]) {
+    match argv.get(2) {
+        None => ctx
+            .client
+            .reply
+            .bulks(CATEGORIES.iter().map(|c| c.as_bytes())),
+        Some(category) => {
+            let wanted = String::from_utf8_lossy(category).to_ascii_lowercase();
+            if !CATEGORIES.contains(&wanted.as_str()) {
+                ctx.client.reply.error(&format!(
+                    "ERR Unknown category '{}'",
+                    String::from_utf8_lossy(category)
+                ));
+                return;
+            }
+            let names: Vec<String> = ctx
+                .server
+                .acl
+                .universe
+                .commands
+                .iter()
+                .filter(|(_, cats)| cats.iter().any(|c| *c == wanted))
+                .map(|(n, _)| n.clone())
+                .collect();
+            ctx.client.reply.bulks(names.iter().map(|n| n.as_bytes()));
+        }
+    }
+}
+
+fn genpass(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let bits = match argv.get(2) {
+        None => 256,
+        Some(arg) => match crate::util::parse_i64(arg) {
+            Some(b) if (1..=4096).contains(&b) => b as usize,
+            _ => {
+                ctx.client.reply.error(
+                    "ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096",
+                );
+                return;
+            }
+        },
+    };
+    let chars = bits.div_ceil(4);
+    let mut out = String::with_capacity(chars);
+    while out.len() < chars {
+        out.push_str(&format!("{:016x}", ctx.server.random()));
+    }
+    out.truncate(chars);
+    ctx.client.reply.bulk(out.as_bytes());
+}
+
+fn log(ctx: &mut Ctx, argv: &[&[u8]]) {
+    // Denials are not logged yet: the log is always empty.
+    match argv.get(2) {
+        Some(arg) if arg.eq_ignore_ascii_case(b"reset") => ctx.client.reply.ok(),
+        _ => ctx.client.reply.array(0),
+    }
+}
+
+fn dryrun(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let line = &argv[3..];
+    if !ctx.server.acl.users.contains_key(argv[2]) {
+        ctx.client.reply.error(&format!(
+            "ERR User '{}' not found",
+            String::from_utf8_lossy(argv[2])
+        ));
+        return;
+    }
+    let Ok(command) = ctx.server.commands.describe(line) else {
+        ctx.client.reply.error(&format!(
+            "ERR Command '{}' not found",
+            String::from_utf8_lossy(line[0])
+        ));
+        return;
+    };
+    let name = command.full_name.to_string();
+    let denied = ctx.server.acl.check(argv[2], &name, line, || {
+        super::introspect::key_positions(&name, line)
+    });
+    match denied {
+        None => ctx.client.reply.ok(),
+        Some(crate::acl::Denied::Command) => ctx
+            .client
+            .reply
+            .bulk(format!("This user has no permissions to run the '{name}' command").as_bytes()),
+        Some(_) => ctx
+            .client
+            .reply
+            .bulk(b"This user has no permissions to access one of the keys used as arguments"),
+    }
+}
+
+fn no_file(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    ctx.client.reply.error("ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration.");
+}
