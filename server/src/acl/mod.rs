@@ -399,6 +399,13 @@ impl Acl {
 }
 
 impl Acl {
+    /// Whether `user` may do anything (then no command needs checking).
+    pub fn unrestricted(&self, user: &[u8]) -> bool {
+        self.users
+            .get(user)
+            .is_some_and(|u| u.unrestricted(&self.universe))
+    }
+
     /// Whether `user` may run the command `name` with `argv` (`Redis's
     /// `ACLCheckAllUserCommandPerm`): the command, then its keys (`keys` gives their
     /// positions), then its channels. `None` when allowed.
