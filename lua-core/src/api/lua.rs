@@ -84,6 +84,7 @@ pub struct Lua {
 pub struct LuaOptions {
     allowed: Vec<(Library, Vec<String>)>,
     memory_limit: Option<usize>,
+    binary_as_text: bool,
 }
 
 impl LuaOptions {
@@ -104,6 +105,14 @@ impl LuaOptions {
     /// Start with this memory limit, in bytes.
     pub fn memory_limit(mut self, bytes: usize) -> LuaOptions {
         self.memory_limit = Some(bytes);
+        self
+    }
+
+    /// Read a chunk starting with the binary signature as source text (it then fails to
+    /// parse), as Redis's Lua, which has no binary loader, does; by default such a chunk is
+    /// refused as a precompiled chunk.
+    pub fn binary_chunks_as_text(mut self) -> LuaOptions {
+        self.binary_as_text = true;
         self
     }
 }
@@ -147,6 +156,7 @@ impl Lua {
         let mut state = State::new();
         open_libraries(&mut state, libraries, &options)?;
         state.set_memory_limit(options.memory_limit);
+        state.binary_as_text = options.binary_as_text;
         Ok(Lua {
             inner: Inner::new(state),
         })

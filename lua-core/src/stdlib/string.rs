@@ -188,13 +188,19 @@ fn char(state: &mut State) -> LuaResult<usize> {
     Ok(1)
 }
 
-/// Functions cannot be saved as binary chunks here; every one is refused as Lua 5.1 refuses a
-/// native function.
+/// `string.dump(f)`: a Lua function as a Lua 5.1 binary chunk (a native function cannot be
+/// dumped, as in Lua 5.1).
 fn dump(state: &mut State) -> LuaResult<usize> {
-    if !state.arg(1).is_function() {
+    let f = state.arg(1);
+    if !f.is_function() {
         return Err(state.arg_type_error(1, "function"));
     }
-    Err(state.native_error("unable to dump given function"))
+    let Value::LuaFunction(cl) = f else {
+        return Err(state.native_error("unable to dump given function"));
+    };
+    let chunk = crate::vm::dump::dump(&cl.proto);
+    push_bytes(state, &chunk)?;
+    Ok(1)
 }
 
 // ---- pattern matching ------------------------------------------------------------------------

@@ -42,7 +42,7 @@ impl State {
     pub fn load(&mut self, source: &[u8], chunkname: &[u8]) -> LuaResult<Value> {
         // Compiling needs memory in proportion to the source; refuse what the limit cannot hold.
         self.reserve_memory(source.len().saturating_mul(2))?;
-        if source.first() == Some(&BINARY_SIGNATURE[0]) {
+        if !self.binary_as_text && source.first() == Some(&BINARY_SIGNATURE[0]) {
             let msg = binary_chunk_error(source, chunkname);
             let value = self.new_string(&msg);
             return Err(LuaError {

@@ -15,6 +15,7 @@ mod call;
 mod collect;
 mod coroutine;
 mod debug;
+pub(crate) mod dump;
 mod error;
 mod execute;
 mod hook;
@@ -131,6 +132,9 @@ pub struct State {
     pub(crate) tm_names: [Gc<LuaStr>; 17],
     /// Nesting of calls made through Rust (limits Rust stack depth).
     pub(crate) rust_calls: u32,
+    /// Read chunks starting with ESC as source text (as Redis's patched Lua does, which has
+    /// no binary loader), rather than refusing them as binary.
+    pub(crate) binary_as_text: bool,
     /// Size of Lua 5.1's frame array this state emulates (see `MAX_CALLS`).
     pub(crate) frame_capacity: usize,
     /// Stack index of the message handler installed by `xpcall`, if any.
@@ -192,6 +196,7 @@ impl State {
             type_metatables: [None; 9],
             tm_names,
             rust_calls: 0,
+            binary_as_text: false,
             frame_capacity: INITIAL_FRAME_CAPACITY,
             error_handler: None,
             stdout: Box::new(std::io::stdout()),

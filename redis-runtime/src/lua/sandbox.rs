@@ -125,7 +125,10 @@ pub(crate) fn build(
     random: super::rand48::Rand48,
     flavor: Flavor,
 ) -> Result<Lua, Error> {
-    let options = LuaOptions::new().allow(Library::Base, BASE_FUNCTIONS);
+    // Redis's Lua has no binary loader: a chunk starting with ESC is parsed as text.
+    let options = LuaOptions::new()
+        .allow(Library::Base, BASE_FUNCTIONS)
+        .binary_chunks_as_text();
     let lua = Lua::new_with(LIBRARIES, options)?;
     lua.set_random_source(Box::new(random))?;
     lua.enter(|ctx| {
