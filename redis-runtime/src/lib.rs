@@ -8,6 +8,7 @@ mod functions;
 mod host;
 pub mod libs;
 mod lua;
+pub mod rdb;
 mod reply;
 mod script;
 

@@ -7,7 +7,7 @@
 //! iteration order is random per process; here they are listed in the order they were loaded.
 
 mod command;
-mod lzf;
+
 mod metadata;
 mod pattern;
 mod payload;

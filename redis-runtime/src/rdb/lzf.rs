@@ -25,7 +25,7 @@ fn slot(hval: u32) -> usize {
 
 /// Compress `input` into at most `out_len` bytes; `None` when it does not fit (or is empty),
 /// exactly where `lzf_compress` returns 0. The hash table starts empty.
-pub(crate) fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
+pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
     let in_len = input.len();
     if in_len == 0 || out_len == 0 {
         return None;
@@ -144,7 +144,7 @@ pub(crate) fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
 }
 
 /// Decompress `input`, which must give exactly `len` bytes; `None` for corrupt input.
-pub(crate) fn decompress(input: &[u8], len: usize) -> Option<Vec<u8>> {
+pub fn decompress(input: &[u8], len: usize) -> Option<Vec<u8>> {
     // No valid stream expands a byte into more than this; refuse claims beyond it before
     // reserving memory for them.
     if len > input.len().saturating_mul(MAX_REF + 2) {
