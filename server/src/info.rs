@@ -76,9 +76,33 @@ pub fn render(server: &Server, client: &Client, args: &[&[u8]]) -> String {
                         "rdb_changes_since_last_save",
                         server.keyspace.dirty.to_string(),
                     ),
-                    ("rdb_bgsave_in_progress", "0".into()),
+                    (
+                        "rdb_bgsave_in_progress",
+                        u8::from(server.rdb.child.is_some()).to_string(),
+                    ),
                     ("rdb_last_save_time", server.last_save_unix.to_string()),
-                    ("rdb_last_bgsave_status", "ok".into()),
+                    (
+                        "rdb_last_bgsave_status",
+                        if server.rdb.last_bgsave_ok {
+                            "ok"
+                        } else {
+                            "err"
+                        }
+                        .into(),
+                    ),
+                    (
+                        "rdb_last_bgsave_time_sec",
+                        server.rdb.last_bgsave_secs.to_string(),
+                    ),
+                    (
+                        "rdb_current_bgsave_time_sec",
+                        server
+                            .rdb
+                            .child_started
+                            .map_or(-1, |(t, _)| t.elapsed().as_secs() as i64)
+                            .to_string(),
+                    ),
+                    ("rdb_saves", server.rdb.saves.to_string()),
                     ("aof_enabled", "0".into()),
                     ("aof_rewrite_in_progress", "0".into()),
                     ("aof_last_bgrewrite_status", "ok".into()),

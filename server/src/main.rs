@@ -86,6 +86,15 @@ fn run(config: Config, stop: Arc<AtomicBool>) -> i32 {
         redis_runtime::REDIS_VERSION,
         std::process::id()
     ));
+    let no_flush = server::persist::LoadMode {
+        flush: false,
+        merge: false,
+    };
+    if let Err(e) = server::persist::load(&mut server, &mut runtime, no_flush) {
+        server.log_warning(&format!("Fatal error loading the DB: {e}. Exiting."));
+        return 1;
+    }
+    server.scripting = server::server::ScriptingFigures::of(&runtime);
     server.log_notice(&format!(
         "Ready to accept connections tcp (port {})",
         server.port

@@ -114,7 +114,15 @@ pub fn run(server: &mut Server, runtime: &mut Runtime) {
             .is_some_and(|n| n.stop.load(Ordering::Relaxed));
         if stop && server.shutdown.is_none() {
             server.log_warning("Received SIGTERM scheduling shutdown...");
-            server.shutdown = Some(crate::server::Shutdown::Default);
+            let mode = crate::server::Shutdown::Default;
+            if crate::persist::prepare_for_shutdown(server, mode).is_ok() {
+                server.shutdown = Some(mode);
+            } else {
+                server.log_warning("SIGTERM received but errors trying to shut down the server, check the logs for more information");
+                if let Some(net) = server.net.as_ref() {
+                    net.stop.store(false, Ordering::Relaxed);
+                }
+            }
         }
         if server.shutdown.is_some() {
             server.log_warning("Redis is now ready to exit, bye bye...");
@@ -429,6 +437,7 @@ fn cron(server: &mut Server) {
         });
     }
     server.keyspace.rehash_step(budget);
+    crate::persist::cron(server);
     let timeout = server.config.settings.timeout;
     let now = Instant::now();
     let doomed: Vec<u64> = server

@@ -74,7 +74,7 @@ impl Stats {
 /// How the server was asked to stop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shutdown {
-    /// `SHUTDOWN` or a signal: save if save points are configured (no persistence yet).
+    /// `SHUTDOWN` or a signal: save if save points are configured.
     Default,
     NoSave,
     Save,
@@ -141,6 +141,11 @@ pub struct Server {
     /// The client scripts run their commands on, kept between scripts.
     pub script_client: Option<Client>,
     pub last_save_unix: i64,
+    /// Snapshot state: the background child, the last save's outcome.
+    pub rdb: crate::persist::RdbState,
+    /// The function libraries' code, kept beside the runtime (which a running script holds)
+    /// so a snapshot can be taken at any time.
+    pub function_codes: Vec<Vec<u8>>,
     /// `DEBUG SET-ACTIVE-EXPIRE`: the periodic task deletes expired keys.
     pub active_expire_enabled: bool,
     /// `DEBUG SET-DISABLE-DENY-SCRIPTS`: scripts may call commands flagged no-script.
@@ -193,6 +198,8 @@ impl Server {
             block_deadlines: Default::default(),
             pending_flush: Vec::new(),
             scripting: ScriptingFigures::default(),
+            rdb: crate::persist::RdbState::default(),
+            function_codes: Vec::new(),
             script_client: None,
             random_state: seed | 1,
         };

@@ -206,6 +206,12 @@ impl Functions {
         }
     }
 
+    /// Every library's code, in the order `FUNCTION DUMP` writes them (hosts keep them in
+    /// their snapshots).
+    pub fn codes(&self) -> impl Iterator<Item = &[u8]> {
+        self.current.libraries.iter().map(|l| l.code.as_slice())
+    }
+
     /// `FUNCTION DUMP`: the payload of every library (LZF-compressed strings when `compress`,
     /// as with `rdbcompression yes`).
     pub fn dump(&self, compress: bool) -> Vec<u8> {

@@ -1,5 +1,5 @@
 //! Server commands: databases (DBSIZE, FLUSHDB, FLUSHALL, SWAPDB), CONFIG, INFO, TIME,
-//! LASTSAVE, MEMORY, MONITOR, SLOWLOG, LATENCY and SHUTDOWN.
+//! MEMORY, MONITOR, SLOWLOG, LATENCY and SHUTDOWN.
 
 use super::{is, Ctx, Handler, SYNTAX};
 use crate::server::Shutdown;
@@ -16,7 +16,6 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("config|rewrite", config_rewrite),
     ("info", info),
     ("time", time),
-    ("lastsave", lastsave),
     ("shutdown", shutdown),
     ("memory|usage", memory_usage),
     ("memory|doctor", memory_doctor),
@@ -58,6 +57,13 @@ fn flushdb(ctx: &mut Ctx, argv: &[&[u8]]) {
 fn flushall(ctx: &mut Ctx, argv: &[&[u8]]) {
     if flush_mode_ok(ctx, argv) {
         ctx.server.keyspace.flush_all();
+        // As Redis: a running snapshot is now pointless, and with save rules the (empty)
+        // dataset is saved at once. Function libraries stay.
+        crate::persist::kill_background_save(ctx.server);
+        if !ctx.server.config.settings.save_rules.is_empty() {
+            let _ = crate::persist::save(ctx.server);
+        }
+        ctx.server.keyspace.dirty += 1;
         ctx.client.reply.ok();
     }
 }
@@ -154,11 +160,6 @@ fn time(ctx: &mut Ctx, _argv: &[&[u8]]) {
     out.bulk_int(i64::from(now.subsec_micros()));
 }
 
-fn lastsave(ctx: &mut Ctx, _argv: &[&[u8]]) {
-    let when = ctx.server.last_save_unix;
-    ctx.client.reply.int(when);
-}
-
 fn shutdown(ctx: &mut Ctx, argv: &[&[u8]]) {
     let mut mode = Shutdown::Default;
     for arg in &argv[1..] {
@@ -182,6 +183,12 @@ fn shutdown(ctx: &mut Ctx, argv: &[&[u8]]) {
         }
     }
     ctx.server.log_warning("User requested shutdown...");
+    if crate::persist::prepare_for_shutdown(ctx.server, mode).is_err() {
+        ctx.client
+            .reply
+            .error("ERR Errors trying to SHUTDOWN. Check logs.");
+        return;
+    }
     ctx.server.shutdown = Some(mode);
 }
 

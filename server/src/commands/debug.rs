@@ -28,12 +28,59 @@ fn debug(ctx: &mut Ctx, argv: &[&[u8]]) {
         ("quicklist-packed-threshold", 3) => ctx.client.reply.ok(),
         ("jmap", _) | ("change-repl-id", 2) => ctx.client.reply.ok(),
         ("protocol", 3) => protocol(ctx, argv[2]),
+        ("reload", _) => reload(ctx, argv),
         ("object", 3) => object(ctx, argv[2]),
         _ => {
             let name = String::from_utf8_lossy(argv[1]);
             ctx.client.reply.error(&format!(
                 "ERR unknown subcommand or wrong number of arguments for '{name}'. Try DEBUG HELP."
             ));
+        }
+    }
+}
+
+/// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, empty, and load the snapshot back.
+fn reload(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let (mut flush, mut save, mut merge) = (true, true, false);
+    for arg in &argv[2..] {
+        if super::is(arg, "merge") {
+            merge = true;
+        } else if super::is(arg, "noflush") {
+            flush = false;
+        } else if super::is(arg, "nosave") {
+            save = false;
+        } else {
+            ctx.client
+                .reply
+                .error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
+            return;
+        }
+    }
+    if save && crate::persist::save(ctx.server).is_err() {
+        ctx.client.reply.error("ERR");
+        return;
+    }
+    let Some(runtime) = ctx.runtime.take() else {
+        ctx.client
+            .reply
+            .error("ERR This Redis command is not allowed from script");
+        return;
+    };
+    let mode = crate::persist::LoadMode { flush, merge };
+    let loaded = crate::persist::load(ctx.server, runtime, mode);
+    ctx.server.scripting = crate::server::ScriptingFigures::of(runtime);
+    ctx.runtime = Some(runtime);
+    match loaded {
+        Ok(_) => {
+            ctx.server.log_warning("DB reloaded by DEBUG RELOAD");
+            ctx.client.reply.ok();
+        }
+        Err(e) => {
+            ctx.server
+                .log_warning(&format!("Error loading the RDB: {e}"));
+            ctx.client
+                .reply
+                .error("ERR Error trying to load the RDB dump");
         }
     }
 }

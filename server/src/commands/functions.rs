@@ -56,6 +56,7 @@ fn function(ctx: &mut Ctx, argv: &[&[u8]]) {
     let reply = runtime.function(&mut host, argv);
     host.finish();
     ctx.server.scripting = ScriptingFigures::of(runtime);
+    crate::persist::refresh_function_codes(ctx.server, runtime);
     ctx.client.reply.reply(&reply);
     ctx.runtime = Some(runtime);
 }

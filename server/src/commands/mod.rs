@@ -17,6 +17,7 @@ mod keys;
 mod keyspec;
 mod lists;
 mod multi;
+mod persistence;
 mod pubsub;
 mod scan;
 pub mod scripting;
@@ -89,6 +90,7 @@ pub fn handlers() -> Vec<(&'static str, Handler)> {
     all.extend_from_slice(geo::HANDLERS);
     all.extend_from_slice(hyperloglog::HANDLERS);
     all.extend_from_slice(stream_groups::HANDLERS);
+    all.extend_from_slice(persistence::HANDLERS);
     all
 }
 

@@ -60,6 +60,15 @@ pub struct Settings {
     pub hll_sparse_max_bytes: usize,
     /// When collections leave their compact encodings.
     pub encoding: crate::db::encoding::Limits,
+    /// `save`: snapshot after this many seconds if at least this many changes were made.
+    pub save_rules: Vec<(u64, u64)>,
+    pub dbfilename: String,
+    /// `rdbcompression`: LZF for strings over 20 bytes in snapshots and DUMP.
+    pub rdb_compression: bool,
+    /// `rdbchecksum`: a CRC-64 closes snapshots (zero when off).
+    pub rdb_checksum: bool,
+    /// `list-max-listpack-size`: a list node's size class (negative) or entry count.
+    pub list_max_listpack_size: i64,
 }
 
 impl Settings {
@@ -133,8 +142,19 @@ impl Settings {
                 zset_entries: int("zset-max-listpack-entries").max(0) as usize,
                 zset_value: int("zset-max-listpack-value").max(0) as usize,
             },
+            save_rules: save_rules(&text("save")),
+            dbfilename: text("dbfilename"),
+            rdb_compression: yes("rdbcompression"),
+            rdb_checksum: yes("rdbchecksum"),
+            list_max_listpack_size: int("list-max-listpack-size"),
         }
     }
+}
+
+/// `save` as pairs of seconds and changes (its text is already checked: numbers in pairs).
+fn save_rules(text: &str) -> Vec<(u64, u64)> {
+    let numbers: Vec<u64> = text.split(' ').filter_map(|n| n.parse().ok()).collect();
+    numbers.chunks_exact(2).map(|p| (p[0], p[1])).collect()
 }
 
 /// The canonical spelling of notification classes, as `CONFIG GET` shows them: `A` for all

@@ -57,7 +57,7 @@ impl StreamId {
     }
 
     /// The 128-bit big-endian form Redis keys its radix trees with.
-    fn key(self) -> [u8; 16] {
+    pub fn key(self) -> [u8; 16] {
         let mut k = [0u8; 16];
         k[..8].copy_from_slice(&self.ms.to_be_bytes());
         k[8..].copy_from_slice(&self.seq.to_be_bytes());
@@ -67,25 +67,43 @@ impl StreamId {
 
 /// One entry in a node. Its fields are the node's master fields when `fields` is `None`.
 #[derive(Debug, Clone)]
-struct Entry {
-    id: StreamId,
-    fields: Option<Vec<Vec<u8>>>,
-    values: Vec<Vec<u8>>,
-    deleted: bool,
+pub struct Entry {
+    pub id: StreamId,
+    pub fields: Option<Vec<Vec<u8>>>,
+    pub values: Vec<Vec<u8>>,
+    pub deleted: bool,
 }
 
 /// A run of entries sharing a master entry (Redis's listpack under one radix-tree key).
 #[derive(Debug, Clone)]
-struct Node {
-    master_fields: Vec<Vec<u8>>,
-    entries: Vec<Entry>,
-    live: u64,
-    deleted: u64,
+pub struct Node {
+    pub master_fields: Vec<Vec<u8>>,
+    pub entries: Vec<Entry>,
+    pub live: u64,
+    pub deleted: u64,
     /// The listpack's bytes apart from its two counters (which change size as they grow).
     body_bytes: usize,
 }
 
 impl Node {
+    /// A node read back from a snapshot, whose listpack took `listpack_bytes`.
+    pub fn loaded(
+        master_fields: Vec<Vec<u8>>,
+        entries: Vec<Entry>,
+        live: u64,
+        deleted: u64,
+        listpack_bytes: usize,
+    ) -> Node {
+        let counters = int_size(live as i64) + int_size(deleted as i64);
+        Node {
+            master_fields,
+            entries,
+            live,
+            deleted,
+            body_bytes: listpack_bytes.saturating_sub(counters),
+        }
+    }
+
     fn listpack_bytes(&self) -> usize {
         self.body_bytes + int_size(self.live as i64) + int_size(self.deleted as i64)
     }
@@ -248,6 +266,16 @@ pub struct NodeLimits {
 impl Stream {
     pub fn new() -> Stream {
         Stream::default()
+    }
+
+    /// The nodes by their master ID, for snapshots.
+    pub fn nodes(&self) -> &BTreeMap<StreamId, Node> {
+        &self.nodes
+    }
+
+    /// Add a node read back from a snapshot (the caller sets the stream's counters).
+    pub fn insert_loaded_node(&mut self, master: StreamId, node: Node) {
+        self.nodes.insert(master, node);
     }
 
     /// Listpack nodes (`radix-tree-keys`).

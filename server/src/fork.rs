@@ -1,0 +1,95 @@
+//! A child process for background snapshots (`BGSAVE`), as Redis makes one: `fork` gives the
+//! child a copy-on-write image of the whole keyspace at that instant, so it can write a
+//! consistent snapshot while the parent keeps serving and changing its own copy.
+//!
+//! The only unsafe code of the server outside its allocator statistics, kept here.
+
+use std::io;
+
+/// A running child.
+#[derive(Debug)]
+pub struct Child {
+    pid: libc::pid_t,
+}
+
+impl Child {
+    pub fn pid(&self) -> i32 {
+        self.pid
+    }
+
+    /// The child's exit: `None` while it runs, `Some(true)` for status 0.
+    pub fn try_wait(&self) -> Option<bool> {
+        let mut status: libc::c_int = 0;
+        // SAFETY: waitpid only writes the status integer we own; WNOHANG makes it return at
+        // once. The pid is our own child's, not yet reaped (reaping happens only here).
+        let reaped = unsafe { libc::waitpid(self.pid, &mut status, libc::WNOHANG) };
+        match reaped {
+            0 => None,
+            r if r == self.pid => Some(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0),
+            // An error (the child is gone some other way): report it as failed.
+            _ => Some(false),
+        }
+    }
+
+    /// Stop the child and reap it (a snapshot made pointless by a flush or shutdown).
+    pub fn kill(self) {
+        // SAFETY: signalling and reaping our own unreaped child; the status is a local.
+        unsafe {
+            libc::kill(self.pid, libc::SIGUSR1);
+            let mut status: libc::c_int = 0;
+            libc::waitpid(self.pid, &mut status, 0);
+        }
+    }
+}
+
+/// Run `work` in a child process, which exits with status 0 when it returns true and 1
+/// otherwise; the parent gets the child back at once.
+///
+/// The child runs only `work` and then `_exit`s: no destructors, no buffered output of the
+/// parent flushed twice, no return into the event loop.
+pub fn spawn(work: impl FnOnce() -> bool) -> io::Result<Child> {
+    // SAFETY: fork has no memory-safety preconditions of its own. In the child only this
+    // thread exists; the work it runs allocates (glibc's malloc re-initialises its locks in
+    // the child) and writes a file, and never touches the parent's other threads' state.
+    let pid = unsafe { libc::fork() };
+    match pid {
+        -1 => Err(io::Error::last_os_error()),
+        0 => {
+            let ok = work();
+            // SAFETY: _exit ends the child without running anything of the parent's.
+            unsafe { libc::_exit(if ok { 0 } else { 1 }) }
+        }
+        pid => Ok(Child { pid }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_child_reports_its_result() {
+        for expected in [true, false] {
+            let child = spawn(move || expected).expect("fork");
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            let result = loop {
+                if let Some(r) = child.try_wait() {
+                    break r;
+                }
+                assert!(std::time::Instant::now() < deadline, "child never ended");
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            };
+            assert_eq!(result, expected);
+        }
+    }
+
+    #[test]
+    fn a_killed_child_is_reaped() {
+        let child = spawn(|| {
+            std::thread::sleep(std::time::Duration::from_secs(30));
+            true
+        })
+        .expect("fork");
+        child.kill();
+    }
+}

@@ -1,0 +1,311 @@
+//! Snapshots for the server (`SAVE`, `BGSAVE`, the `save` rules, loading at start, `DEBUG
+//! RELOAD`, saving at shutdown) over the RDB format in [`crate::rdb`].
+//!
+//! Files live in the working directory (`dir` changes it) under `dbfilename`. A save writes
+//! `temp-<pid>.rdb`, syncs it and renames it over the old file. `BGSAVE` writes from a forked
+//! child (see [`crate::fork`]) and the periodic task collects its result.
+
+use crate::fork::Child;
+use crate::rdb::snapshot::{self, SaveInput};
+use crate::rdb::SaveOptions;
+use crate::server::Server;
+use redis_runtime::rdb::{crc64, write_string, RDB_VERSION};
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Wait this long after a failed background save before the rules try again
+/// (`CONFIG_BGSAVE_RETRY_DELAY`).
+const RETRY_DELAY_SECS: i64 = 5;
+
+#[derive(Debug)]
+pub struct RdbState {
+    pub child: Option<Child>,
+    /// When the running child started, and the changes counted at that moment (a success
+    /// subtracts them: later changes are not in the snapshot).
+    pub child_started: Option<(Instant, u64)>,
+    pub last_bgsave_ok: bool,
+    pub last_bgsave_try_unix: i64,
+    pub last_bgsave_secs: i64,
+    pub saves: u64,
+}
+
+impl Default for RdbState {
+    fn default() -> Self {
+        RdbState {
+            child: None,
+            child_started: None,
+            last_bgsave_ok: true,
+            last_bgsave_try_unix: 0,
+            last_bgsave_secs: -1,
+            saves: 0,
+        }
+    }
+}
+
+/// `FUNCTION2` records for these library codes.
+pub fn function_records(codes: &[Vec<u8>], compress: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    for code in codes {
+        out.push(crate::rdb::opcodes::FUNCTION2);
+        write_string(&mut out, code, compress);
+    }
+    out
+}
+
+/// A `FUNCTION RESTORE` payload holding these codes, to hand libraries to the runtime.
+pub fn function_payload(codes: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = function_records(codes, false);
+    out.extend_from_slice(&RDB_VERSION.to_le_bytes());
+    let crc = crc64(0, &out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
+}
+
+pub fn save_options(server: &Server) -> SaveOptions {
+    SaveOptions {
+        compress: server.config.settings.rdb_compression,
+        list_fill: server.config.settings.list_max_listpack_size,
+    }
+}
+
+fn rdb_path(server: &Server) -> PathBuf {
+    PathBuf::from(&server.config.settings.dbfilename)
+}
+
+/// Write a snapshot now (in this process).
+fn write_snapshot(server: &Server) -> std::io::Result<()> {
+    let records = function_records(
+        &server.function_codes,
+        server.config.settings.rdb_compression,
+    );
+    let input = SaveInput {
+        dbs: &server.keyspace.dbs,
+        function_records: &records,
+        options: save_options(server),
+        checksum: server.config.settings.rdb_checksum,
+        used_memory: server.used_memory(),
+        aof_base: false,
+    };
+    let temp = PathBuf::from(format!("temp-{}.rdb", std::process::id()));
+    snapshot::save(&input, &temp, &rdb_path(server))
+}
+
+/// `SAVE` (and the saves of FLUSHALL, DEBUG RELOAD and shutdown): `Err` is logged already.
+pub fn save(server: &mut Server) -> Result<(), ()> {
+    match write_snapshot(server) {
+        Ok(()) => {
+            server.log_notice("DB saved on disk");
+            server.keyspace.dirty = 0;
+            server.last_save_unix = crate::db::now_ms() / 1000;
+            server.rdb.last_bgsave_ok = true;
+            server.rdb.saves += 1;
+            Ok(())
+        }
+        Err(e) => {
+            server.log_warning(&format!(
+                "Failed opening the temp RDB file temp-{}.rdb (in server root dir {}) for saving: {}",
+                std::process::id(),
+                std::env::current_dir()
+                    .map(|d| d.display().to_string())
+                    .unwrap_or_default(),
+                crate::util::strerror(&e)
+            ));
+            server.rdb.last_bgsave_ok = false;
+            Err(())
+        }
+    }
+}
+
+/// `BGSAVE`: start a child writing the snapshot.
+pub fn background_save(server: &mut Server) -> std::io::Result<()> {
+    server.rdb.last_bgsave_try_unix = crate::db::now_ms() / 1000;
+    let started = Instant::now();
+    let child = {
+        let snapshot_of: &Server = server;
+        crate::fork::spawn(|| write_snapshot(snapshot_of).is_ok())
+    };
+    match child {
+        Ok(child) => {
+            server.log_notice(&format!("Background saving started by pid {}", child.pid()));
+            server.rdb.child = Some(child);
+            server.rdb.child_started = Some((started, server.keyspace.dirty));
+            Ok(())
+        }
+        Err(e) => {
+            server.rdb.last_bgsave_ok = false;
+            server.log_warning(&format!(
+                "Can't save in background: fork: {}",
+                crate::util::strerror(&e)
+            ));
+            Err(e)
+        }
+    }
+}
+
+/// Stop a running background save (its snapshot is no longer wanted).
+pub fn kill_background_save(server: &mut Server) {
+    if let Some(child) = server.rdb.child.take() {
+        // The child names its temporary file after its own pid.
+        let temp = format!("temp-{}.rdb", child.pid());
+        child.kill();
+        server.rdb.child_started = None;
+        let _ = std::fs::remove_file(temp);
+        server.log_notice("Background saving terminated by signal 10");
+    }
+}
+
+/// The periodic task's part: collect a finished child, then apply the `save` rules.
+pub fn cron(server: &mut Server) {
+    if let Some(done) = server.rdb.child.as_ref().and_then(Child::try_wait) {
+        server.rdb.child = None;
+        let (started, dirty_then) = server
+            .rdb
+            .child_started
+            .take()
+            .unwrap_or((Instant::now(), 0));
+        server.rdb.last_bgsave_secs = started.elapsed().as_secs() as i64;
+        if done {
+            server.log_notice("Background saving terminated with success");
+            server.keyspace.dirty = server.keyspace.dirty.saturating_sub(dirty_then);
+            server.last_save_unix = crate::db::now_ms() / 1000;
+            server.rdb.last_bgsave_ok = true;
+            server.rdb.saves += 1;
+        } else {
+            server.log_warning("Background saving error");
+            server.rdb.last_bgsave_ok = false;
+        }
+    }
+    if server.rdb.child.is_some() {
+        return;
+    }
+    let now = crate::db::now_ms() / 1000;
+    let dirty = server.keyspace.dirty;
+    let due = server
+        .config
+        .settings
+        .save_rules
+        .iter()
+        .find(|&&(secs, changes)| {
+            dirty >= changes
+                && now - server.last_save_unix > secs as i64
+                && (now - server.rdb.last_bgsave_try_unix > RETRY_DELAY_SECS
+                    || server.rdb.last_bgsave_ok)
+        });
+    if let Some(&(secs, changes)) = due {
+        server.log_notice(&format!("{changes} changes in {secs} seconds. Saving..."));
+        let _ = background_save(server);
+    }
+}
+
+/// Before the server stops: end a background save, and save when asked to or when save rules
+/// exist (`SHUTDOWN NOSAVE` skips it). An error means the server should keep running.
+pub fn prepare_for_shutdown(server: &mut Server, mode: crate::server::Shutdown) -> Result<(), ()> {
+    use crate::server::Shutdown;
+    kill_background_save(server);
+    let wanted = match mode {
+        Shutdown::NoSave => false,
+        Shutdown::Save => true,
+        Shutdown::Default => !server.config.settings.save_rules.is_empty(),
+    };
+    if wanted {
+        server.log_notice("Saving the final RDB snapshot before exiting.");
+        if save(server).is_err() {
+            server.log_warning("Error trying to save the DB, can't exit.");
+            return Err(());
+        }
+    }
+    Ok(())
+}
+
+/// How a file is loaded into a running server.
+#[derive(Debug, Clone, Copy)]
+pub struct LoadMode {
+    /// Empty the keyspace and the libraries first.
+    pub flush: bool,
+    /// Keys and libraries already present are replaced instead of failing the load.
+    pub merge: bool,
+}
+
+/// Load `dbfilename` into the server and `runtime`. `Ok(false)` when there is no file.
+pub fn load(
+    server: &mut Server,
+    runtime: &mut redis_runtime::Runtime,
+    mode: LoadMode,
+) -> Result<bool, String> {
+    let data = match std::fs::read(rdb_path(server)) {
+        Ok(data) => data,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(crate::util::strerror(&e)),
+    };
+    let started = Instant::now();
+    let limits = server.config.settings.encoding;
+    let loaded = snapshot::load(
+        &data,
+        server.keyspace.dbs.len(),
+        &limits,
+        crate::db::now_ms(),
+    )?;
+    if !mode.flush && !mode.merge {
+        for (index, db) in loaded.dbs.iter().enumerate() {
+            if let Some((key, _)) = db
+                .keys
+                .iter()
+                .find(|(k, _)| server.keyspace.dbs[index].keys.contains_key(k))
+            {
+                return Err(format!(
+                    "RDB has duplicated key '{}' in DB {index}",
+                    String::from_utf8_lossy(key)
+                ));
+            }
+        }
+    }
+    // Libraries first: a library that cannot be loaded fails the whole load.
+    let policy = if mode.flush {
+        redis_runtime::RestorePolicy::Flush
+    } else if mode.merge {
+        redis_runtime::RestorePolicy::Replace
+    } else {
+        redis_runtime::RestorePolicy::Append
+    };
+    if mode.flush || !loaded.functions.is_empty() {
+        let payload = function_payload(&loaded.functions);
+        let caller = crate::client::Client::new(0, String::new(), String::new(), true);
+        let mut host = crate::commands::scripting::ScriptHost::new(server, &caller, &[]);
+        let restored = runtime.functions_mut().restore(&mut host, &payload, policy);
+        host.finish();
+        restored.map_err(|e| format!("Failed loading library, {}", String::from_utf8_lossy(&e)))?;
+        refresh_function_codes(server, runtime);
+    }
+    if mode.flush {
+        server.keyspace.flush_all();
+    }
+    let keys = loaded.keys_loaded;
+    for (index, db) in loaded.dbs.into_iter().enumerate() {
+        let target = &mut server.keyspace.dbs[index];
+        if target.is_empty() {
+            *target = db;
+            continue;
+        }
+        for (key, value) in db.keys.iter() {
+            target.expires.remove(key);
+            target.keys.insert(key, value.clone());
+        }
+        for (key, when) in db.expires.iter() {
+            target.expires.insert(key, *when);
+        }
+    }
+    server.log_notice(&format!(
+        "Done loading RDB, keys loaded: {keys}, keys expired: {}.",
+        loaded.keys_expired
+    ));
+    server.log_notice(&format!(
+        "DB loaded from disk: {:.3} seconds",
+        started.elapsed().as_secs_f64()
+    ));
+    Ok(true)
+}
+
+/// Keep the server's copy of the libraries' code in step with the runtime.
+pub fn refresh_function_codes(server: &mut Server, runtime: &redis_runtime::Runtime) {
+    server.function_codes = runtime.functions().codes().map(<[u8]>::to_vec).collect();
+}

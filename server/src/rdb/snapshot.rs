@@ -1,0 +1,256 @@
+//! Whole RDB files (`rdbSaveRio`, `rdbLoadRio`): `REDIS0010`, the aux fields, the function
+//! libraries, each non-empty database (SELECTDB, RESIZEDB, then its keys with their expiry
+//! times), EOF and the CRC-64 of everything before it (zero when checksums are off).
+//!
+//! Saving streams the file through a buffer, key by key; a snapshot goes to a temporary file
+//! that is flushed to disk and then renamed over the old one, so a crash mid-save never
+//! damages the last good snapshot.
+
+use super::opcodes;
+use super::value::{read_value, type_of, write_value, LoadError, SaveOptions};
+use crate::db::encoding::Limits;
+use crate::db::{Db, Value};
+use redis_runtime::rdb::{crc64, write_len, write_string, Reader, RDB_VERSION};
+use std::io::Write;
+use std::path::Path;
+
+/// What a snapshot holds and how to write it.
+pub struct SaveInput<'a> {
+    pub dbs: &'a [Db],
+    /// The function libraries as `FUNCTION2` records (a `FUNCTION DUMP` payload without its
+    /// footer).
+    pub function_records: &'a [u8],
+    pub options: SaveOptions,
+    pub checksum: bool,
+    pub used_memory: usize,
+    /// `aof-base`: written as an AOF's base file.
+    pub aof_base: bool,
+}
+
+/// A writer that keeps the running CRC-64 of what passed through it.
+struct Checksummed<W: Write> {
+    inner: W,
+    crc: u64,
+    enabled: bool,
+}
+
+impl<W: Write> Checksummed<W> {
+    fn put(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        if self.enabled {
+            self.crc = crc64(self.crc, bytes);
+        }
+        self.inner.write_all(bytes)
+    }
+}
+
+fn aux(out: &mut Vec<u8>, key: &str, value: &str) {
+    out.push(opcodes::AUX);
+    write_string(out, key.as_bytes(), false);
+    write_string(out, value.as_bytes(), false);
+}
+
+/// Write a whole snapshot to `w`.
+pub fn write_to(input: &SaveInput, w: impl Write) -> std::io::Result<()> {
+    let mut w = Checksummed {
+        inner: w,
+        crc: 0,
+        enabled: input.checksum,
+    };
+    let mut buf = Vec::with_capacity(64 * 1024);
+    buf.extend_from_slice(format!("REDIS{RDB_VERSION:04}").as_bytes());
+    aux(&mut buf, "redis-ver", redis_runtime::REDIS_VERSION);
+    aux(&mut buf, "redis-bits", "64");
+    let now = crate::db::now_ms() / 1000;
+    aux(&mut buf, "ctime", &now.to_string());
+    aux(&mut buf, "used-mem", &input.used_memory.to_string());
+    aux(&mut buf, "aof-base", if input.aof_base { "1" } else { "0" });
+    buf.extend_from_slice(input.function_records);
+    for (index, db) in input.dbs.iter().enumerate() {
+        if db.is_empty() {
+            continue;
+        }
+        buf.push(opcodes::SELECTDB);
+        write_len(&mut buf, index as u64);
+        buf.push(opcodes::RESIZEDB);
+        write_len(&mut buf, db.keys.len() as u64);
+        write_len(&mut buf, db.expires.len() as u64);
+        for (key, value) in db.keys.iter() {
+            if let Some(&when) = db.expires.get(key) {
+                buf.push(opcodes::EXPIRETIME_MS);
+                buf.extend_from_slice(&when.to_le_bytes());
+            }
+            buf.push(type_of(value));
+            write_string(&mut buf, key, input.options.compress);
+            write_value(&mut buf, value, &input.options);
+            if buf.len() >= 32 * 1024 {
+                w.put(&buf)?;
+                buf.clear();
+            }
+        }
+    }
+    buf.push(opcodes::EOF);
+    w.put(&buf)?;
+    let crc = w.crc;
+    w.inner.write_all(&crc.to_le_bytes())?;
+    w.inner.flush()
+}
+
+/// Save to `path` through `temp` (written, synced to disk, then renamed over `path`).
+pub fn save(input: &SaveInput, temp: &Path, path: &Path) -> std::io::Result<()> {
+    let result = (|| {
+        let file = std::fs::File::create(temp)?;
+        let mut writer = std::io::BufWriter::with_capacity(256 * 1024, file);
+        write_to(input, &mut writer)?;
+        let file = writer.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        std::fs::rename(temp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(temp);
+    }
+    result
+}
+
+/// What a file held.
+#[derive(Default)]
+pub struct Loaded {
+    pub dbs: Vec<Db>,
+    /// Library codes, in file order.
+    pub functions: Vec<Vec<u8>>,
+    pub keys_loaded: u64,
+    /// Keys whose time had passed, left out (as a primary does).
+    pub keys_expired: u64,
+    /// Empty collections left out (files from versions with that bug).
+    pub empty_keys_skipped: u64,
+    /// `redis-ver` of the writer, when given.
+    pub writer_version: Option<String>,
+}
+
+/// Read a whole file into `databases` fresh databases, or the reason it cannot be read.
+pub fn load(data: &[u8], databases: usize, limits: &Limits, now_ms: i64) -> Result<Loaded, String> {
+    if data.len() < 9 || &data[..5] != b"REDIS" {
+        return Err("Wrong signature trying to load DB from file".into());
+    }
+    let version: u32 = std::str::from_utf8(&data[5..9])
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    if version < 1 || version > u32::from(RDB_VERSION) {
+        return Err(format!("Can't handle RDB format version {version}"));
+    }
+    let truncated =
+        || "Short read or OOM loading DB. Unrecoverable error, aborting now.".to_string();
+    let mut r = Reader::new(&data[9..]);
+    let mut loaded = Loaded {
+        dbs: (0..databases).map(|_| Db::default()).collect(),
+        ..Loaded::default()
+    };
+    let mut db = 0usize;
+    let mut expire: Option<i64> = None;
+    loop {
+        let opcode = r.byte().ok_or_else(truncated)?;
+        match opcode {
+            opcodes::EXPIRETIME => {
+                let b = r.u32_le().ok_or_else(truncated)?;
+                expire = Some(i64::from(b as i32) * 1000);
+            }
+            opcodes::EXPIRETIME_MS => {
+                expire = Some(r.u64_le().ok_or_else(truncated)? as i64);
+            }
+            opcodes::FREQ => {
+                r.byte().ok_or_else(truncated)?;
+            }
+            opcodes::IDLE => {
+                r.len().ok_or_else(truncated)?;
+            }
+            opcodes::EOF => break,
+            opcodes::SELECTDB => {
+                let index = r.len().ok_or_else(truncated)?;
+                db = usize::try_from(index)
+                    .ok()
+                    .filter(|&i| i < databases)
+                    .ok_or_else(|| {
+                        format!(
+                            "FATAL: Data file was created with a Redis server configured to handle more than {databases} databases. Exiting"
+                        )
+                    })?;
+            }
+            opcodes::RESIZEDB => {
+                r.len().ok_or_else(truncated)?;
+                r.len().ok_or_else(truncated)?;
+            }
+            opcodes::AUX => {
+                let key = r.string().ok_or_else(truncated)?;
+                let value = r.string().ok_or_else(truncated)?;
+                if key.eq_ignore_ascii_case(b"redis-ver") {
+                    loaded.writer_version = Some(String::from_utf8_lossy(&value).into_owned());
+                }
+            }
+            opcodes::MODULE_AUX => {
+                return Err(
+                    "The RDB file contains AUX module data I can't load: no matching module".into(),
+                )
+            }
+            opcodes::FUNCTION2 => {
+                let code = r.string().ok_or_else(truncated)?;
+                loaded.functions.push(code);
+            }
+            opcodes::FUNCTION => {
+                return Err(
+                    "Failed loading library, pre-release function format is not supported".into(),
+                )
+            }
+            rdb_type => {
+                let key = r.string().ok_or_else(truncated)?;
+                match read_value(&mut r, rdb_type, limits) {
+                    Ok(value) => {
+                        let when = expire.take();
+                        if when.is_some_and(|t| t < now_ms) {
+                            loaded.keys_expired += 1;
+                            continue;
+                        }
+                        let target = &mut loaded.dbs[db];
+                        if target.keys.insert(&key, value).is_some() {
+                            return Err(format!(
+                                "RDB has duplicated key '{}' in DB {db}",
+                                String::from_utf8_lossy(&key)
+                            ));
+                        }
+                        if let Some(t) = when {
+                            target.expires.insert(&key, t);
+                        }
+                        loaded.keys_loaded += 1;
+                    }
+                    Err(LoadError::Empty) => {
+                        expire = None;
+                        loaded.empty_keys_skipped += 1;
+                    }
+                    Err(LoadError::UnsupportedType(t)) => {
+                        return Err(format!("Unknown RDB encoding type {t}"))
+                    }
+                    Err(LoadError::Bad(what)) => {
+                        return Err(format!("Bad data format in the RDB file: {what}"))
+                    }
+                }
+            }
+        }
+    }
+    // The checksum: files from version 5 on end with one (zero when the writer had it off).
+    if version >= 5 {
+        let body_end = 9 + r.position();
+        let stored = r.u64_le().ok_or_else(truncated)?;
+        if stored != 0 && stored != crc64(0, &data[..body_end]) {
+            return Err("Wrong RDB checksum expected. Aborting now.".into());
+        }
+    }
+    Ok(loaded)
+}
+
+/// The value read from a `DUMP` payload's body (type byte then value), or `None` when it is
+/// malformed in any way, including bytes left over.
+pub fn read_dump_value(body: &[u8], limits: &Limits) -> Option<Value> {
+    let mut r = Reader::new(body);
+    let rdb_type = r.byte()?;
+    let value = read_value(&mut r, rdb_type, limits).ok()?;
+    (r.remaining() == 0).then_some(value)
+}
