@@ -83,6 +83,12 @@ pub struct Client {
     pub blocked: Option<Blocked>,
     /// Set by a blocking command that found nothing: the dispatcher then blocks the client.
     pub block_request: Option<BlockRequest>,
+    /// Set by a command whose effect is logged as other commands (absolute expiry times, the
+    /// members SPOP took, a script's or a transaction's own commands): what to log instead of
+    /// its arguments. `Some(empty)` logs nothing for it.
+    pub propagate_as: Option<Vec<Vec<Vec<u8>>>>,
+    /// The append-only file's loader: blocking commands never block.
+    pub deny_blocking: bool,
 }
 
 impl Client {
@@ -114,12 +120,14 @@ impl Client {
             reply_error_counted: false,
             blocked: None,
             block_request: None,
+            propagate_as: None,
+            deny_blocking: false,
         }
     }
 
     /// Blocking commands answer at once instead of blocking (inside scripts and MULTI).
     pub fn may_block(&self) -> bool {
-        !self.is_script && self.multi.is_none() && !self.in_exec
+        !self.is_script && self.multi.is_none() && !self.in_exec && !self.deny_blocking
     }
 
     /// Connected over loopback (what `enable-debug-command local` allows).
@@ -130,6 +138,11 @@ impl Client {
     /// In RESP2 a subscribed client may only run the pub/sub commands, PING, QUIT and RESET.
     pub fn in_pubsub_mode(&self) -> bool {
         !self.channels.is_empty() || !self.patterns.is_empty()
+    }
+
+    /// Log `commands` for the command running now instead of its own arguments.
+    pub fn propagate_instead(&mut self, commands: Vec<Vec<Vec<u8>>>) {
+        self.propagate_as = Some(commands);
     }
 
     pub fn resp(&self) -> u8 {

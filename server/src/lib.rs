@@ -7,6 +7,8 @@
 
 pub mod acl;
 pub mod alloc;
+pub mod aof;
+mod aof_load;
 pub mod blocking;
 pub mod client;
 pub mod commands;

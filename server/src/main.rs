@@ -90,7 +90,12 @@ fn run(config: Config, stop: Arc<AtomicBool>) -> i32 {
         flush: false,
         merge: false,
     };
-    if let Err(e) = server::persist::load(&mut server, &mut runtime, no_flush) {
+    let loaded = if server.config.settings.aof_enabled {
+        server::aof::start(&mut server, &mut runtime)
+    } else {
+        server::persist::load(&mut server, &mut runtime, no_flush).map(drop)
+    };
+    if let Err(e) = loaded {
         server.log_warning(&format!("Fatal error loading the DB: {e}. Exiting."));
         return 1;
     }

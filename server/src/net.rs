@@ -367,6 +367,8 @@ fn apply_reply_mode(client: &mut Client, mode_before: ReplyMode, reply_start: us
 
 /// Write what the client's reply buffer holds; close the connection when asked to.
 fn flush(server: &mut Server, id: u64) {
+    // What the replies report done is logged first (and synced under `appendfsync always`).
+    crate::aof::flush(server);
     let Some(client) = server.clients.get_mut(&id) else {
         return;
     };
@@ -437,6 +439,9 @@ fn cron(server: &mut Server) {
         });
     }
     server.keyspace.rehash_step(budget);
+    crate::aof::propagate_pending(server);
+    crate::aof::flush(server);
+    crate::aof::cron(server);
     crate::persist::cron(server);
     let timeout = server.config.settings.timeout;
     let now = Instant::now();

@@ -202,6 +202,7 @@ pub fn cron(server: &mut Server) {
 pub fn prepare_for_shutdown(server: &mut Server, mode: crate::server::Shutdown) -> Result<(), ()> {
     use crate::server::Shutdown;
     kill_background_save(server);
+    crate::aof::shutdown(server);
     let wanted = match mode {
         Shutdown::NoSave => false,
         Shutdown::Save => true,
@@ -245,6 +246,26 @@ pub fn load(
         &limits,
         crate::db::now_ms(),
     )?;
+    let (keys, expired) = (loaded.keys_loaded, loaded.keys_expired);
+    install(server, runtime, loaded, mode)?;
+    server.log_notice(&format!(
+        "Done loading RDB, keys loaded: {keys}, keys expired: {expired}."
+    ));
+    server.log_notice(&format!(
+        "DB loaded from disk: {:.3} seconds",
+        started.elapsed().as_secs_f64()
+    ));
+    Ok(true)
+}
+
+/// Put what a file held into the server and `runtime`: libraries first (a library that
+/// cannot be loaded fails the whole load), then the keys.
+pub fn install(
+    server: &mut Server,
+    runtime: &mut redis_runtime::Runtime,
+    loaded: snapshot::Loaded,
+    mode: LoadMode,
+) -> Result<(), String> {
     if !mode.flush && !mode.merge {
         for (index, db) in loaded.dbs.iter().enumerate() {
             if let Some((key, _)) = db
@@ -279,7 +300,6 @@ pub fn load(
     if mode.flush {
         server.keyspace.flush_all();
     }
-    let keys = loaded.keys_loaded;
     for (index, db) in loaded.dbs.into_iter().enumerate() {
         let target = &mut server.keyspace.dbs[index];
         if target.is_empty() {
@@ -294,15 +314,7 @@ pub fn load(
             target.expires.insert(key, *when);
         }
     }
-    server.log_notice(&format!(
-        "Done loading RDB, keys loaded: {keys}, keys expired: {}.",
-        loaded.keys_expired
-    ));
-    server.log_notice(&format!(
-        "DB loaded from disk: {:.3} seconds",
-        started.elapsed().as_secs_f64()
-    ));
-    Ok(true)
+    Ok(())
 }
 
 /// Keep the server's copy of the libraries' code in step with the runtime.

@@ -143,6 +143,11 @@ pub struct Server {
     pub last_save_unix: i64,
     /// Snapshot state: the background child, the last save's outcome.
     pub rdb: crate::persist::RdbState,
+    /// The append-only file.
+    pub aof: crate::aof::Aof,
+    /// What the command running now changed, as commands to log (Redis's `also_propagate`):
+    /// (database, arguments).
+    pub propagate: Vec<(usize, Vec<Vec<u8>>)>,
     /// The function libraries' code, kept beside the runtime (which a running script holds)
     /// so a snapshot can be taken at any time.
     pub function_codes: Vec<Vec<u8>>,
@@ -199,6 +204,8 @@ impl Server {
             pending_flush: Vec::new(),
             scripting: ScriptingFigures::default(),
             rdb: crate::persist::RdbState::default(),
+            aof: crate::aof::Aof::default(),
+            propagate: Vec::new(),
             function_codes: Vec::new(),
             script_client: None,
             random_state: seed | 1,
@@ -282,6 +289,9 @@ impl Server {
                 return false;
             };
             self.keyspace.delete(db, &key);
+            if self.keyspace.record_deletions {
+                self.keyspace.deletions.push((db, key.clone()));
+            }
             self.keyspace
                 .notify(crate::db::notify::class::EVICTED, "evicted", db, &key);
             self.stats.evicted_keys += 1;

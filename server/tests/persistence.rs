@@ -80,7 +80,10 @@ fn spawn(program: &str, dir: &Path, extra: &[&str]) -> std::io::Result<Server> {
     let server = Server { child, port };
     let deadline = Instant::now() + Duration::from_secs(10);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "{program} did not start listening");
+        assert!(
+            Instant::now() < deadline,
+            "{program} did not start listening"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     Ok(server)
@@ -150,7 +153,11 @@ fn what_we_save_loads_back_and_into_redis() {
     assert_same_as_redis(server.port, "reloaded from our own file");
     drop(server);
 
-    if Command::new("redis-check-rdb").arg("--version").output().is_err() {
+    if Command::new("redis-check-rdb")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         eprintln!("redis-tools not installed: skipping redis-check-rdb and redis-server loading");
         return;
     }
@@ -159,7 +166,10 @@ fn what_we_save_loads_back_and_into_redis() {
         .output()
         .expect("redis-check-rdb");
     let text = String::from_utf8_lossy(&check.stdout);
-    assert!(check.status.success() && text.contains("RDB looks OK"), "{text}");
+    assert!(
+        check.status.success() && text.contains("RDB looks OK"),
+        "{text}"
+    );
     if let Ok(redis) = spawn("redis-server", &dir.0, &["--appendonly", "no"]) {
         assert_same_as_redis(redis.port, "redis-server loading our file");
     } else {
@@ -199,7 +209,10 @@ fn bgsave_writes_the_keyspace_as_it_was_when_it_started() {
     // A write right after the fork is not in the snapshot.
     c.call(&["SET", "k", "after"]);
     let deadline = Instant::now() + Duration::from_secs(10);
-    while c.call(&["INFO", "persistence"]).contains("rdb_bgsave_in_progress:1") {
+    while c
+        .call(&["INFO", "persistence"])
+        .contains("rdb_bgsave_in_progress:1")
+    {
         assert!(Instant::now() < deadline, "BGSAVE never finished");
         std::thread::sleep(Duration::from_millis(20));
     }

@@ -64,6 +64,7 @@ fn flushall(ctx: &mut Ctx, argv: &[&[u8]]) {
             let _ = crate::persist::save(ctx.server);
         }
         ctx.server.keyspace.dirty += 1;
+        ctx.server.keyspace.changes += 1;
         ctx.client.reply.ok();
     }
 }
@@ -109,6 +110,14 @@ fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) {
     match ctx.server.config.set_many(&pairs) {
         Ok(()) => {
             ctx.server.apply_config();
+            let wanted = ctx.server.config.settings.aof_enabled;
+            if wanted && !ctx.server.aof.on {
+                if let Err(e) = crate::aof::turn_on(ctx.server) {
+                    ctx.server.log_warning(&format!("Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. {e}"));
+                }
+            } else if !wanted && ctx.server.aof.on {
+                crate::aof::turn_off(ctx.server);
+            }
             ctx.client.reply.ok()
         }
         Err(text) => ctx.client.reply.error(&text),

@@ -55,6 +55,14 @@ fn function(ctx: &mut Ctx, argv: &[&[u8]]) {
     let mut host = ScriptHost::new(ctx.server, ctx.client, argv);
     let reply = runtime.function(&mut host, argv);
     host.finish();
+    // Library changes are logged (and count as changes to save), as Redis's dirty++.
+    let changes_libraries = ["load", "delete", "flush", "restore"]
+        .iter()
+        .any(|sub| super::is(argv[1], sub));
+    if changes_libraries && !matches!(reply, redis_runtime::Reply::Error(_)) {
+        ctx.server.keyspace.dirty += 1;
+        ctx.server.keyspace.changes += 1;
+    }
     ctx.server.scripting = ScriptingFigures::of(runtime);
     crate::persist::refresh_function_codes(ctx.server, runtime);
     ctx.client.reply.reply(&reply);

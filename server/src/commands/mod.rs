@@ -231,6 +231,7 @@ pub fn process(ctx: &mut Ctx, argv: &[&[u8]]) {
         return;
     }
     call(ctx, argv, &full_name, handler, flags);
+    crate::aof::propagate_pending(ctx.server);
 }
 
 /// Run a command whose checks passed, and count it (`call` in Redis).
@@ -247,7 +248,12 @@ pub fn call(
     ctx.client.last_command = full_name.clone();
     let reply_start = ctx.client.reply.buf.len();
     let started = std::time::Instant::now();
+    let changes = ctx.server.keyspace.changes;
+    ctx.client.propagate_as = None;
     handler(ctx, argv);
+    let changed = ctx.server.keyspace.changes != changes;
+    let db = ctx.client.db;
+    crate::aof::note_command(ctx.server, db, changed, argv, ctx.client);
     crate::pubsub::publish_events(ctx.server, Some(ctx.client));
     let elapsed = started.elapsed();
     let failed = ctx.client.reply.buf.get(reply_start) == Some(&b'-');

@@ -58,6 +58,8 @@ fn exec(ctx: &mut Ctx, _argv: &[&[u8]]) {
         }
     }
     ctx.client.in_exec = false;
+    // The queued commands were logged as they ran (and get wrapped in MULTI/EXEC).
+    ctx.client.propagate_instead(Vec::new());
 }
 
 fn discard(ctx: &mut Ctx, _argv: &[&[u8]]) {

@@ -291,6 +291,8 @@ pub(super) fn run_lent(
     ctx.server.scripting = ScriptingFigures::of(runtime);
     ctx.client.reply_error_counted = runtime.last_error_counted();
     ctx.client.reply.reply(&reply);
+    // Its commands were logged one by one: the script itself never is.
+    ctx.client.propagate_instead(Vec::new());
     ctx.runtime = Some(runtime);
 }
 

@@ -69,6 +69,16 @@ pub struct Settings {
     pub rdb_checksum: bool,
     /// `list-max-listpack-size`: a list node's size class (negative) or entry count.
     pub list_max_listpack_size: i64,
+    /// `appendonly`
+    pub aof_enabled: bool,
+    pub aof_dirname: String,
+    pub aof_filename: String,
+    /// `appendfsync`: "always", "everysec" or "no".
+    pub aof_fsync: String,
+    pub aof_load_truncated: bool,
+    pub aof_use_rdb_preamble: bool,
+    pub auto_aof_rewrite_percentage: u64,
+    pub auto_aof_rewrite_min_size: u64,
 }
 
 impl Settings {
@@ -147,6 +157,14 @@ impl Settings {
             rdb_compression: yes("rdbcompression"),
             rdb_checksum: yes("rdbchecksum"),
             list_max_listpack_size: int("list-max-listpack-size"),
+            aof_enabled: yes("appendonly"),
+            aof_dirname: text("appenddirname"),
+            aof_filename: text("appendfilename"),
+            aof_fsync: text("appendfsync"),
+            aof_load_truncated: yes("aof-load-truncated"),
+            aof_use_rdb_preamble: yes("aof-use-rdb-preamble"),
+            auto_aof_rewrite_percentage: int("auto-aof-rewrite-percentage").max(0) as u64,
+            auto_aof_rewrite_min_size: int("auto-aof-rewrite-min-size").max(0) as u64,
         }
     }
 }

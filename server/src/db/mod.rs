@@ -59,6 +59,11 @@ pub struct Keyspace {
     pub time_frozen: bool,
     /// Writes since the last save.
     pub dirty: u64,
+    /// Writes ever made (never reset): a command changed the dataset when this moved.
+    pub changes: u64,
+    /// Keys expiry or eviction deleted, while the append-only file wants them (it logs a DEL).
+    pub record_deletions: bool,
+    pub deletions: Vec<(usize, Vec<u8>)>,
     pub stats: KeyStats,
     /// Clients blocked on each (db, key), first come first served, and the keys written since
     /// they were last served.
@@ -79,6 +84,9 @@ impl Keyspace {
             now_ms: now_ms(),
             time_frozen: false,
             dirty: 0,
+            changes: 0,
+            record_deletions: false,
+            deletions: Vec::new(),
             stats: KeyStats::default(),
             watchers: HashMap::new(),
             dirty_watchers: HashSet::new(),
@@ -111,6 +119,9 @@ impl Keyspace {
                 d.expires.remove(key);
                 d.keys.remove(key);
                 self.stats.expired_keys += 1;
+                if self.record_deletions {
+                    self.deletions.push((db, key.to_vec()));
+                }
                 self.touch_watched(db, key);
                 self.notify(notify::class::EXPIRED, "expired", db, key);
                 true
@@ -223,6 +234,7 @@ impl Keyspace {
     /// A key was written: count it, tell its watchers, and wake clients blocked on it.
     pub fn modified(&mut self, db: usize, key: &[u8]) {
         self.dirty += 1;
+        self.changes += 1;
         self.touch_watched(db, key);
         if !self.blockers.is_empty() {
             let entry = (db, key.to_vec());
@@ -325,6 +337,7 @@ impl Keyspace {
     pub fn flush_db(&mut self, db: usize) {
         self.touch_watched_in_db(db, None);
         self.dirty += self.dbs[db].len() as u64;
+        self.changes += self.dbs[db].len() as u64;
         self.dbs[db] = Db::default();
     }
 
