@@ -118,9 +118,11 @@ struct Rewrite {
     child: Child,
     temp: PathBuf,
     started: Instant,
+    /// A new incremental file was opened for it (logging was on): it stays in the log.
+    kept_incr: bool,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Aof {
     /// Logging now.
     pub on: bool,
@@ -141,6 +143,26 @@ pub struct Aof {
     /// Size of the incremental file now and at the last rewrite (for automatic rewrites).
     incr_size: u64,
     size_at_rewrite: u64,
+}
+
+impl Default for Aof {
+    fn default() -> Self {
+        Aof {
+            on: false,
+            buf: Vec::new(),
+            selected_db: None,
+            file: None,
+            manifest: Manifest::default(),
+            unsynced: false,
+            last_fsync: None,
+            rewrite: None,
+            rewrite_scheduled: false,
+            last_rewrite_ok: true,
+            last_write_ok: true,
+            incr_size: 0,
+            size_at_rewrite: 0,
+        }
+    }
 }
 
 impl Aof {
@@ -406,10 +428,12 @@ pub fn rewrite_background(server: &mut Server) -> Result<(), String> {
         "Background append only file rewriting started by pid {}",
         child.pid()
     ));
+    let kept_incr = server.aof.on;
     server.aof.rewrite = Some(Rewrite {
         child,
         temp,
         started: Instant::now(),
+        kept_incr,
     });
     Ok(())
 }
@@ -433,7 +457,11 @@ fn finish_rewrite(server: &mut Server, ok: bool) {
         let manifest = &mut server.aof.manifest;
         let mut old: Vec<FileInfo> = manifest.base.take().into_iter().collect();
         // Every incremental file but the last (opened when the rewrite began) is now history.
-        let keep = manifest.incr.pop();
+        let keep = if rewrite.kept_incr {
+            manifest.incr.pop()
+        } else {
+            None
+        };
         old.append(&mut manifest.incr);
         manifest.incr.extend(keep);
         manifest.base = Some(FileInfo {

@@ -103,10 +103,33 @@ pub fn render(server: &Server, client: &Client, args: &[&[u8]]) -> String {
                             .to_string(),
                     ),
                     ("rdb_saves", server.rdb.saves.to_string()),
-                    ("aof_enabled", "0".into()),
-                    ("aof_rewrite_in_progress", "0".into()),
-                    ("aof_last_bgrewrite_status", "ok".into()),
-                    ("aof_last_write_status", "ok".into()),
+                    ("aof_enabled", u8::from(server.aof.on).to_string()),
+                    (
+                        "aof_rewrite_in_progress",
+                        u8::from(server.aof.rewriting()).to_string(),
+                    ),
+                    (
+                        "aof_rewrite_scheduled",
+                        u8::from(server.aof.rewrite_scheduled).to_string(),
+                    ),
+                    (
+                        "aof_last_bgrewrite_status",
+                        if server.aof.last_rewrite_ok {
+                            "ok"
+                        } else {
+                            "err"
+                        }
+                        .into(),
+                    ),
+                    (
+                        "aof_last_write_status",
+                        if server.aof.last_write_ok {
+                            "ok"
+                        } else {
+                            "err"
+                        }
+                        .into(),
+                    ),
                 ],
             ),
             "stats" => stats_section(server, &mut out),

@@ -27,6 +27,8 @@ pub struct RdbState {
     pub last_bgsave_try_unix: i64,
     pub last_bgsave_secs: i64,
     pub saves: u64,
+    /// `BGSAVE SCHEDULE` while another child ran: start when it is done.
+    pub scheduled: bool,
 }
 
 impl Default for RdbState {
@@ -38,6 +40,7 @@ impl Default for RdbState {
             last_bgsave_try_unix: 0,
             last_bgsave_secs: -1,
             saves: 0,
+            scheduled: false,
         }
     }
 }
@@ -175,7 +178,11 @@ pub fn cron(server: &mut Server) {
             server.rdb.last_bgsave_ok = false;
         }
     }
-    if server.rdb.child.is_some() {
+    if server.rdb.child.is_some() || server.aof.rewriting() {
+        return;
+    }
+    if std::mem::take(&mut server.rdb.scheduled) {
+        let _ = background_save(server);
         return;
     }
     let now = crate::db::now_ms() / 1000;

@@ -331,6 +331,14 @@ fn expire_generic(ctx: &mut Ctx, argv: &[&[u8]], base_ms: i64, seconds: bool, co
         db,
         key,
     );
+    // Logged with the absolute time (or as the DEL it became), so replaying gives the same.
+    let ms = when.to_string();
+    let logged = if deleted {
+        super::logged(&[b"DEL", key])
+    } else {
+        super::logged(&[b"PEXPIREAT", key, ms.as_bytes()])
+    };
+    ctx.client.propagate_instead(vec![logged]);
     ctx.client.reply.int(1);
 }
 

@@ -483,6 +483,11 @@ pub fn multi_pop_args<'a>(
 }
 
 /// `SYNTAX` unless every byte matches case-insensitively.
+/// A command to log, from its parts.
+pub fn logged(parts: &[&[u8]]) -> Vec<Vec<u8>> {
+    parts.iter().map(|p| p.to_vec()).collect()
+}
+
 pub fn is(arg: &[u8], word: &str) -> bool {
     arg.eq_ignore_ascii_case(word.as_bytes())
 }

@@ -11,6 +11,7 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("save", save),
     ("bgsave", bgsave),
     ("lastsave", lastsave),
+    ("bgrewriteaof", bgrewriteaof),
     ("dump", dump),
     ("restore", restore),
 ];
@@ -45,9 +46,42 @@ fn bgsave(ctx: &mut Ctx, argv: &[&[u8]]) {
         }
         return;
     }
+    if ctx.server.aof.rewriting() {
+        if schedule {
+            ctx.server.rdb.scheduled = true;
+            ctx.client.reply.status(b"Background saving scheduled");
+        } else {
+            ctx.client.reply.error("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.");
+        }
+        return;
+    }
     match crate::persist::background_save(ctx.server) {
         Ok(()) => ctx.client.reply.status(b"Background saving started"),
         Err(_) => ctx.client.reply.error("ERR"),
+    }
+}
+
+fn bgrewriteaof(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    if ctx.server.aof.rewriting() {
+        ctx.client
+            .reply
+            .error("ERR Background append only file rewriting already in progress");
+    } else if ctx.server.rdb.child.is_some() || ctx.client.in_exec {
+        ctx.server.aof.rewrite_scheduled = true;
+        ctx.client
+            .reply
+            .status(b"Background append only file rewriting scheduled");
+    } else {
+        match crate::aof::rewrite_background(ctx.server) {
+            Ok(()) => ctx
+                .client
+                .reply
+                .status(b"Background append only file rewriting started"),
+            Err(e) => {
+                ctx.server.log_warning(&e);
+                ctx.client.reply.error("ERR Can't execute an AOF background rewriting. Please check the server logs for more information.");
+            }
+        }
     }
 }
 
@@ -172,6 +206,8 @@ fn restore(ctx: &mut Ctx, argv: &[&[u8]]) {
     if ttl != 0 && ttl <= keyspace.now_ms {
         if deleted {
             keyspace.notify(class::GENERIC, "del", db, key);
+            ctx.client
+                .propagate_instead(vec![super::logged(&[b"DEL", key])]);
         }
         ctx.client.reply.ok();
         return;
@@ -179,6 +215,13 @@ fn restore(ctx: &mut Ctx, argv: &[&[u8]]) {
     keyspace.set(db, key, value, false);
     if ttl != 0 {
         keyspace.set_expire(db, key, ttl);
+        if !absttl {
+            // Logged with the absolute time, as Redis rewrites it.
+            let mut parts: Vec<Vec<u8>> = argv.iter().map(|a| a.to_vec()).collect();
+            parts[2] = ttl.to_string().into_bytes();
+            parts.push(b"ABSTTL".to_vec());
+            ctx.client.propagate_instead(vec![parts]);
+        }
     }
     keyspace.notify(class::GENERIC, "restore", db, key);
     ctx.client.reply.ok();

@@ -202,12 +202,29 @@ fn spop(ctx: &mut Ctx, argv: &[&[u8]]) {
         reply_set(ctx, &picked);
         return;
     }
+    let mut emptied = false;
     if let Ok(Some(set)) = write_set(ctx, key, false) {
         for m in &picked {
             set.remove(m);
         }
+        emptied = set.is_empty();
     }
     changed(ctx, key, Some("spop"));
+    // Logged as what it removed (SREMs of up to 1,024 members, or a DEL when it took them
+    // all), so replaying removes the same members.
+    let logged = if emptied {
+        vec![super::logged(&[b"DEL", key])]
+    } else {
+        picked
+            .chunks(1024)
+            .map(|batch| {
+                let mut parts = vec![b"SREM".to_vec(), key.to_vec()];
+                parts.extend(batch.iter().cloned());
+                parts
+            })
+            .collect()
+    };
+    ctx.client.propagate_instead(logged);
     match count {
         Some(_) => reply_set(ctx, &picked),
         None => match picked.first() {

@@ -303,6 +303,10 @@ fn xadd(ctx: &mut Ctx, argv: &[&[u8]]) {
         Err(text) => ctx.client.reply.error(text),
         Ok((id, trimmed)) => {
             write_id(&mut ctx.client.reply, id);
+            // Logged with the ID it got, so replaying adds the same entry.
+            let mut parts: Vec<Vec<u8>> = argv.iter().map(|a| a.to_vec()).collect();
+            parts[args.id_pos] = id.to_bytes();
+            ctx.client.propagate_instead(vec![parts]);
             let db = ctx.client.db;
             ctx.server.keyspace.notify(class::STREAM, "xadd", db, key);
             if trimmed > 0 {

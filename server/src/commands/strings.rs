@@ -197,6 +197,27 @@ fn set_generic(
     if let Some(ms) = when {
         keyspace.set_expire(db, key, ms);
         keyspace.notify(class::GENERIC, "expire", db, key);
+        // Logged as `SET key value PXAT <absolute ms>`, as Redis propagates it.
+        let ms = ms.to_string();
+        ctx.client.propagate_instead(vec![super::logged(&[
+            b"SET",
+            key,
+            value,
+            b"PXAT",
+            ms.as_bytes(),
+        ])]);
+    } else if options.get {
+        let mut parts = vec![b"SET".to_vec(), key.to_vec(), value.to_vec()];
+        if options.nx {
+            parts.push(b"NX".to_vec());
+        }
+        if options.xx {
+            parts.push(b"XX".to_vec());
+        }
+        if options.keep_ttl {
+            parts.push(b"KEEPTTL".to_vec());
+        }
+        ctx.client.propagate_instead(vec![parts]);
     }
     if !options.get {
         match counts {
@@ -287,8 +308,17 @@ fn getex(ctx: &mut Ctx, argv: &[&[u8]]) {
             db,
             key,
         );
+        let text = ms.to_string();
+        let logged = if deleted {
+            super::logged(&[b"DEL", key])
+        } else {
+            super::logged(&[b"PEXPIREAT", key, text.as_bytes()])
+        };
+        ctx.client.propagate_instead(vec![logged]);
     } else if options.persist && keyspace.persist(db, key) {
         keyspace.notify(class::GENERIC, "persist", db, key);
+        ctx.client
+            .propagate_instead(vec![super::logged(&[b"PERSIST", key])]);
     }
 }
 
