@@ -3,7 +3,10 @@
 //! redis-server gives after loading it by `golden/rdb_dataset.py`) loads with every key,
 //! value, expiry time and function; what we save loads back into us and, when redis-server
 //! is installed, into it and passes `redis-check-rdb`; BGSAVE, save rules at shutdown,
-//! FLUSHALL, DEBUG RELOAD, and corrupt files refused at start.
+//! FLUSHALL, DEBUG RELOAD, and corrupt files refused at start. The same for the append-only
+//! file: redis-server's folder (`golden/aof-7.0.15/`) loads; what we log replays in us and in
+//! redis-server; acknowledged writes survive `kill -9` under `appendfsync always`; a cut last
+//! command is dropped; BGREWRITEAOF compacts the log.
 
 mod support;
 
@@ -15,6 +18,21 @@ use support::Client;
 const GOLDEN_RDB: &[u8] = include_bytes!("golden/redis-7.0.15.rdb");
 const READBACK: &str = include_str!("golden/rdb_readback.txt");
 const READBACK_REPLIES: &[u8] = include_bytes!("golden/rdb_readback.resp");
+const DATASET: &[u8] = include_bytes!("golden/rdb_dataset.resp");
+const GOLDEN_AOF: &[(&str, &[u8])] = &[
+    (
+        "appendonly.aof.manifest",
+        include_bytes!("golden/aof-7.0.15/appendonly.aof.manifest"),
+    ),
+    (
+        "appendonly.aof.1.base.rdb",
+        include_bytes!("golden/aof-7.0.15/appendonly.aof.1.base.rdb"),
+    ),
+    (
+        "appendonly.aof.1.incr.aof",
+        include_bytes!("golden/aof-7.0.15/appendonly.aof.1.incr.aof"),
+    ),
+];
 
 /// A scratch directory removed at the end.
 struct Scratch(PathBuf);
@@ -281,4 +299,243 @@ fn a_corrupt_or_truncated_file_stops_the_start_with_an_error() {
         // An orderly exit with status 1, never a crash by signal.
         assert_eq!(status.code(), Some(1));
     }
+}
+
+fn aof_dir(dir: &Scratch) -> PathBuf {
+    dir.0.join("appendonlydir")
+}
+
+/// Send the dataset's commands and wait for all their replies.
+fn build_dataset(port: u16) {
+    let commands = DATASET.iter().filter(|&&b| b == b'*').count();
+    let mut client = Client::connect(port);
+    client.write_raw(DATASET);
+    // Every command starts with '*', and no argument of the dataset does at a line start;
+    // count replies instead of commands to be safe.
+    let mut replies = 0;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        let reply = client.read_reply(Duration::from_secs(5));
+        if reply.is_empty() {
+            break;
+        }
+        replies += 1;
+        if replies == expected_replies() {
+            break;
+        }
+    }
+    assert!(replies > 0 && commands > 0);
+}
+
+/// The dataset's command count, read from its RESP form.
+fn expected_replies() -> usize {
+    let mut count = 0;
+    let mut pos = 0;
+    while pos < DATASET.len() {
+        let line_end = DATASET[pos..]
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .unwrap()
+            + pos;
+        let argc: usize = std::str::from_utf8(&DATASET[pos + 1..line_end])
+            .unwrap()
+            .parse()
+            .unwrap();
+        pos = line_end + 2;
+        for _ in 0..argc {
+            let end = DATASET[pos..]
+                .windows(2)
+                .position(|w| w == b"\r\n")
+                .unwrap()
+                + pos;
+            let len: usize = std::str::from_utf8(&DATASET[pos + 1..end])
+                .unwrap()
+                .parse()
+                .unwrap();
+            pos = end + 2 + len + 2;
+        }
+        count += 1;
+    }
+    count
+}
+
+#[test]
+fn loads_a_redis_aof_folder() {
+    let dir = Scratch::new("aof-redis");
+    std::fs::create_dir_all(aof_dir(&dir)).unwrap();
+    for (name, bytes) in GOLDEN_AOF {
+        std::fs::write(aof_dir(&dir).join(name), bytes).unwrap();
+    }
+    let server = ours(&dir.0, &["--appendonly", "yes"]);
+    assert_same_as_redis(server.port, "loaded from redis-server's append-only folder");
+}
+
+#[test]
+fn what_we_log_replays_in_us_and_in_redis() {
+    let dir = Scratch::new("aof-ours");
+    {
+        let server = ours(&dir.0, &["--appendonly", "yes", "--appendfsync", "always"]);
+        build_dataset(server.port);
+        assert_same_as_redis(server.port, "while logging");
+    }
+    let manifest = std::fs::read_to_string(aof_dir(&dir).join("appendonly.aof.manifest")).unwrap();
+    assert_eq!(
+        manifest,
+        "file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n"
+    );
+    let server = ours(&dir.0, &["--appendonly", "yes"]);
+    assert_same_as_redis(server.port, "replayed from our log");
+    drop(server);
+    match spawn("redis-server", &dir.0, &["--appendonly", "yes"]) {
+        Ok(redis) => assert_same_as_redis(redis.port, "redis-server replaying our log"),
+        Err(_) => eprintln!("redis-server not installed: skipping replaying our log in it"),
+    }
+}
+
+#[test]
+fn acknowledged_writes_survive_kill_9_with_fsync_always() {
+    let dir = Scratch::new("aof-kill");
+    let mut server = ours(&dir.0, &["--appendonly", "yes", "--appendfsync", "always"]);
+    let port = server.port;
+    // Two writers: plain commands and a script, each remembering its last acknowledged value.
+    let writer = |script: bool| {
+        std::thread::spawn(move || {
+            let mut c = Client::connect(port);
+            let mut acked = 0i64;
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while Instant::now() < deadline {
+                let reply = if script {
+                    c.call(&[
+                        "EVAL",
+                        "redis.call('set', 'other', ARGV[1]); return redis.call('incr', KEYS[1])",
+                        "1",
+                        "by-script",
+                        "x",
+                    ])
+                } else {
+                    c.call(&["INCR", "by-command"])
+                };
+                match reply
+                    .strip_prefix(':')
+                    .and_then(|r| r.trim_end().parse().ok())
+                {
+                    Some(n) => acked = n,
+                    None => break,
+                }
+            }
+            acked
+        })
+    };
+    let (plain, scripted) = (writer(false), writer(true));
+    std::thread::sleep(Duration::from_millis(400));
+    server.child.kill().expect("kill -9");
+    let _ = server.child.wait();
+    let (plain, scripted) = (plain.join().unwrap(), scripted.join().unwrap());
+    assert!(plain > 0 && scripted > 0, "the writers made progress");
+    let server = ours(&dir.0, &["--appendonly", "yes"]);
+    let mut c = Client::connect(server.port);
+    let read = |c: &mut Client, key: &str| -> i64 {
+        let r = c.call(&["GET", key]);
+        r.lines().nth(1).and_then(|v| v.parse().ok()).unwrap_or(0)
+    };
+    // Every acknowledged write is there; at most the one in flight more.
+    let got = read(&mut c, "by-command");
+    assert!(
+        got == plain || got == plain + 1,
+        "{got} vs acknowledged {plain}"
+    );
+    let got = read(&mut c, "by-script");
+    assert!(
+        got == scripted || got == scripted + 1,
+        "{got} vs acknowledged {scripted}"
+    );
+}
+
+#[test]
+fn a_cut_last_command_is_dropped_and_strict_mode_refuses_it() {
+    let dir = Scratch::new("aof-cut");
+    {
+        let server = ours(&dir.0, &["--appendonly", "yes", "--appendfsync", "always"]);
+        let mut c = Client::connect(server.port);
+        c.call(&["SET", "a", "1"]);
+        c.call(&["SET", "b", "2"]);
+    }
+    let incr = aof_dir(&dir).join("appendonly.aof.1.incr.aof");
+    let whole = std::fs::read(&incr).unwrap();
+    let mut cut = whole.clone();
+    cut.extend_from_slice(b"*3\r\n$3\r\nSET\r\n$1\r\nc\r\n$1");
+    std::fs::write(&incr, &cut).unwrap();
+    // Strict: the start fails.
+    let status = Command::new(env!("CARGO_BIN_EXE_luredis"))
+        .args([
+            "--port",
+            &free_port().to_string(),
+            "--appendonly",
+            "yes",
+            "--aof-load-truncated",
+            "no",
+            "--dir",
+        ])
+        .arg(&dir.0)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(1));
+    // Default: the cut command is dropped and the file truncated back.
+    let server = ours(&dir.0, &["--appendonly", "yes"]);
+    let mut c = Client::connect(server.port);
+    assert_eq!(
+        c.call(&["MGET", "a", "b", "c"]),
+        "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$-1\r\n"
+    );
+    drop(server);
+    assert_eq!(std::fs::read(&incr).unwrap(), whole);
+}
+
+#[test]
+fn bgrewriteaof_compacts_the_log() {
+    let dir = Scratch::new("aof-rewrite");
+    let server = ours(&dir.0, &["--appendonly", "yes"]);
+    let mut c = Client::connect(server.port);
+    for i in 0..200 {
+        c.call(&["INCR", "n"]);
+        c.call(&["SET", &format!("k{}", i % 10), "v"]);
+    }
+    assert_eq!(
+        c.call(&["BGREWRITEAOF"]),
+        "+Background append only file rewriting started\r\n"
+    );
+    c.call(&["SET", "after", "1"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while c
+        .call(&["INFO", "persistence"])
+        .contains("aof_rewrite_in_progress:1")
+    {
+        assert!(Instant::now() < deadline, "the rewrite never finished");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let manifest = std::fs::read_to_string(aof_dir(&dir).join("appendonly.aof.manifest")).unwrap();
+    assert_eq!(
+        manifest,
+        "file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n"
+    );
+    let mut names: Vec<String> = std::fs::read_dir(aof_dir(&dir))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "appendonly.aof.2.base.rdb",
+            "appendonly.aof.2.incr.aof",
+            "appendonly.aof.manifest"
+        ]
+    );
+    drop(server);
+    let server = ours(&dir.0, &["--appendonly", "yes"]);
+    let mut c = Client::connect(server.port);
+    assert_eq!(c.call(&["GET", "n"]), "$3\r\n200\r\n");
+    assert_eq!(c.call(&["DBSIZE"]), ":12\r\n");
 }

@@ -60,6 +60,7 @@ fn touch_consumer(ctx: &mut Ctx, group: &mut Group, key: &[u8], name: &[u8], now
                     pel: Default::default(),
                 },
             );
+            group.created.push(name.to_vec());
             let db = ctx.client.db;
             ctx.server
                 .keyspace
@@ -82,6 +83,7 @@ fn with_group<R>(
         stream.groups.remove(name)?
     };
     let mut group = group;
+    let before = (group.last_id, group.entries_read);
     // The stream is moved out for the duration too, so `work` may also use `ctx`.
     let db = ctx.client.db;
     let mut value = ctx.server.keyspace.take_value(db, key)?;
@@ -89,11 +91,94 @@ fn with_group<R>(
         crate::db::Value::Stream(stream) => Some(work(ctx, stream, &mut group)),
         _ => None,
     };
+    log_group_changes(ctx, key, name, &mut group, before);
     if let crate::db::Value::Stream(stream) = &mut value {
         stream.groups.insert(name.to_vec(), group);
     }
     ctx.server.keyspace.put_value(db, key, value);
     result
+}
+
+/// What a command did to a group, as the commands that redo it (Redis's
+/// `streamPropagateXCLAIM`, `streamPropagateGroupID`, `streamPropagateConsumerCreation`): new
+/// consumers, each changed pending entry as an XCLAIM with its exact time and count (or an
+/// XACK when it left), and the group's new position. These count as changes to the dataset.
+fn log_group_changes(
+    ctx: &mut Ctx,
+    key: &[u8],
+    name: &[u8],
+    group: &mut Group,
+    before: (StreamId, i64),
+) {
+    let created = std::mem::take(&mut group.created);
+    let mut touched = std::mem::take(&mut group.touched);
+    let moved = before != (group.last_id, group.entries_read);
+    if created.is_empty() && touched.is_empty() && !moved {
+        return;
+    }
+    let mut commands: Vec<Vec<Vec<u8>>> = Vec::new();
+    for consumer in created {
+        commands.push(super::logged(&[
+            b"XGROUP",
+            b"CREATECONSUMER",
+            key,
+            name,
+            &consumer,
+        ]));
+    }
+    touched.sort_unstable();
+    touched.dedup();
+    let last_id = group.last_id.to_bytes();
+    let mut acked: Vec<Vec<u8>> = Vec::new();
+    for id in touched {
+        let id_text = id.to_bytes();
+        match group.pel.get(&id) {
+            Some(nack) => {
+                let consumer = nack.consumer.clone().unwrap_or_default();
+                let time = nack.delivery_time.to_string();
+                let count = nack.delivery_count.to_string();
+                commands.push(super::logged(&[
+                    b"XCLAIM",
+                    key,
+                    name,
+                    &consumer,
+                    b"0",
+                    &id_text,
+                    b"TIME",
+                    time.as_bytes(),
+                    b"RETRYCOUNT",
+                    count.as_bytes(),
+                    b"FORCE",
+                    b"JUSTID",
+                    b"LASTID",
+                    &last_id,
+                ]));
+            }
+            None => acked.push(id_text),
+        }
+    }
+    if !acked.is_empty() {
+        let mut parts = super::logged(&[b"XACK", key, name]);
+        parts.extend(acked);
+        commands.push(parts);
+    }
+    if moved {
+        let read = group.entries_read.to_string();
+        commands.push(super::logged(&[
+            b"XGROUP",
+            b"SETID",
+            key,
+            name,
+            &last_id,
+            b"ENTRIESREAD",
+            read.as_bytes(),
+        ]));
+    }
+    let mut all = ctx.client.propagate_as.take().unwrap_or_default();
+    all.extend(commands);
+    ctx.client.propagate_instead(all);
+    ctx.server.keyspace.dirty += 1;
+    ctx.server.keyspace.changes += 1;
 }
 
 fn xgroup(ctx: &mut Ctx, argv: &[&[u8]]) {
@@ -167,6 +252,8 @@ fn xgroup(ctx: &mut Ctx, argv: &[&[u8]]) {
         stream
             .groups
             .insert(name.to_vec(), Group::new(id, entries_read));
+        ctx.server.keyspace.dirty += 1;
+        ctx.server.keyspace.changes += 1;
         ctx.client.reply.ok();
         ctx.server
             .keyspace
@@ -187,6 +274,8 @@ fn xgroup(ctx: &mut Ctx, argv: &[&[u8]]) {
             group.last_id = id;
             group.entries_read = entries_read;
         }
+        ctx.server.keyspace.dirty += 1;
+        ctx.server.keyspace.changes += 1;
         ctx.client.reply.ok();
         ctx.server
             .keyspace
@@ -225,6 +314,12 @@ fn xgroup(ctx: &mut Ctx, argv: &[&[u8]]) {
                 .notify(class::STREAM, "xgroup-delconsumer", db, key);
             Some(consumer.pel.len() as i64)
         });
+        if pending.is_some_and(|p| p.is_some()) {
+            // Logged as it was given.
+            ctx.client.propagate_as = None;
+            ctx.server.keyspace.dirty += 1;
+            ctx.server.keyspace.changes += 1;
+        }
         ctx.client.reply.int(pending.flatten().unwrap_or(0));
     } else {
         super::subcommand_syntax_error(ctx, argv);
@@ -284,6 +379,7 @@ pub fn read_group(
 
 /// Record that entry `id` went to `consumer` (a fresh delivery: count 1).
 fn deliver(group: &mut Group, id: StreamId, consumer: &[u8], now: i64) {
+    group.touched.push(id);
     match group.pel.get_mut(&id) {
         Some(nack) => {
             nack.delivery_time = now;
@@ -333,6 +429,7 @@ fn write_history(
                 if let Some(nack) = group.pel.get_mut(&id) {
                     nack.delivery_time = now;
                     nack.delivery_count += 1;
+                    group.touched.push(id);
                 }
             }
             None => {

@@ -192,6 +192,10 @@ pub struct Group {
     pub entries_read: i64,
     pub pel: BTreeMap<StreamId, Nack>,
     pub consumers: BTreeMap<Vec<u8>, Consumer>,
+    /// Pending entries changed (delivered, claimed, acknowledged) and consumers created by
+    /// the command running now: what the append-only file logs for it.
+    pub touched: Vec<StreamId>,
+    pub created: Vec<Vec<u8>>,
 }
 
 impl Group {
@@ -201,6 +205,8 @@ impl Group {
             entries_read,
             pel: BTreeMap::new(),
             consumers: BTreeMap::new(),
+            touched: Vec::new(),
+            created: Vec::new(),
         }
     }
 
@@ -209,6 +215,7 @@ impl Group {
         let Some(nack) = self.pel.remove(&id) else {
             return false;
         };
+        self.touched.push(id);
         if let Some(consumer) = nack.consumer.and_then(|c| self.consumers.get_mut(&c)) {
             consumer.pel.remove(&id);
         }
@@ -220,6 +227,7 @@ impl Group {
         let Some(nack) = self.pel.get_mut(&id) else {
             return;
         };
+        self.touched.push(id);
         if nack.consumer.as_deref() != Some(consumer) {
             if let Some(old) = nack.consumer.take() {
                 if let Some(c) = self.consumers.get_mut(&old) {

@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
-"""Record the RDB goldens: build a dataset in a fresh redis-server 7.0.15 (every type and
-encoding, expiry times, several databases, a function library), SAVE it as redis-7.0.15.rdb,
-then record the raw replies to the read commands of rdb_readback.txt as rdb_readback.resp.
-tests/persistence.rs loads the file into our server and expects the same replies.
+"""Record the persistence goldens: build a dataset in a fresh redis-server 7.0.15 (every type
+and encoding, expiry times, several databases, function libraries), SAVE it as
+redis-7.0.15.rdb, then record the raw replies to the read commands of rdb_readback.txt as
+rdb_readback.resp. The same dataset built in a redis-server with appendonly yes gives the
+append-only folder aof-7.0.15/, which must read back the same. rdb_dataset.resp holds the
+dataset's commands in RESP form.
+tests/persistence.rs loads both into our server and expects the same replies.
 
 Usage: rdb_dataset.py [--check]   (starts its own redis-server on a free port)"""
 import os, shutil, socket, subprocess, sys, tempfile, time
@@ -102,13 +105,12 @@ def run(port, commands):
     return out
 
 
-def main():
-    work = tempfile.mkdtemp()
+def with_server(appendonly, work, body):
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
         port = s.getsockname()[1]
     server = subprocess.Popen(['redis-server', '--port', str(port), '--dir', work, '--save', '',
-                               '--appendonly', 'no'], stdout=subprocess.DEVNULL)
+                               '--appendonly', appendonly], stdout=subprocess.DEVNULL)
     try:
         for _ in range(100):
             try:
@@ -116,20 +118,42 @@ def main():
                 break
             except OSError:
                 time.sleep(0.05)
-        run(port, DATASET + [[b'SAVE']])
-        replies = run(port, readback_commands())
-        rdb = open(os.path.join(work, 'dump.rdb'), 'rb').read()
+        return body(port)
     finally:
         server.terminate()
         server.wait()
+
+
+def main():
+    work = tempfile.mkdtemp()
+    try:
+        def build_and_read(port):
+            run(port, DATASET + [[b'SAVE']])
+            return run(port, readback_commands())
+        replies = with_server('no', work, build_and_read)
+        rdb = open(os.path.join(work, 'dump.rdb'), 'rb').read()
+        os.remove(os.path.join(work, 'dump.rdb'))
+        aof_replies = with_server('yes', work, build_and_read)
+        aof_dir = os.path.join(work, 'appendonlydir')
+        aof_files = {name: open(os.path.join(aof_dir, name), 'rb').read() for name in os.listdir(aof_dir)}
+    finally:
         shutil.rmtree(work)
+    if aof_replies != replies:
+        sys.exit('the appendonly server read back differently')
     resp_path = os.path.join(HERE, 'rdb_readback.resp')
     if '--check' in sys.argv:
         ok = open(resp_path, 'rb').read() == replies
         print('rdb_readback.resp', 'matches' if ok else 'DIFFERS')
         sys.exit(0 if ok else 1)
     open(os.path.join(HERE, 'redis-7.0.15.rdb'), 'wb').write(rdb)
+    # The dataset's commands as a client sends them, for tests that build it in our server.
+    open(os.path.join(HERE, 'rdb_dataset.resp'), 'wb').write(b''.join(encode(c) for c in DATASET))
     open(resp_path, 'wb').write(replies)
+    out = os.path.join(HERE, 'aof-7.0.15')
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    for name, data in aof_files.items():
+        open(os.path.join(out, name), 'wb').write(data)
 
 
 if __name__ == '__main__':
