@@ -12,42 +12,9 @@ with `-P 16`), `scripts` (EVALSHA of `return 1` and of a one-INCR script, EVAL o
 with `-P 16`, and EVALSHA of the INCR script without pipelining). Build first:
 `cargo build --release -p server`.
 """
-import argparse, csv, io, os, shutil, socket, subprocess, sys, tempfile, time
+import argparse, os, shutil, subprocess, sys, tempfile
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def start(cmd, port):
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        try:
-            socket.create_connection(('127.0.0.1', port), timeout=0.1).close()
-            return proc
-        except OSError:
-            time.sleep(0.02)
-    proc.kill()
-    sys.exit('server on port %d did not start: %s' % (port, ' '.join(cmd)))
-
-
-def bench(port, tests, pipeline, requests, extra=()):
-    cmd = ['redis-benchmark', '-p', str(port), '-n', str(requests), '-c', '50',
-           '-P', str(pipeline), '--csv']
-    cmd += ['-t', tests] if tests else []
-    cmd += list(extra)
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=600).stdout
-    rows = {}
-    for row in csv.reader(io.StringIO(out)):
-        if row and row[0] != 'test':
-            rows[row[0]] = (float(row[1]), float(row[6]) if len(row) > 6 else 0.0)
-    return rows
+from servers import ROOT, bench, free_port, start
 
 
 def main():

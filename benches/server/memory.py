@@ -9,54 +9,9 @@ the resident set size (/proc) after each load, with the ratio ours / reference. 
 into a fresh pair of servers: N small hashes (5 fields), N small sets (5 integers and 5 words), N
 small sorted sets (5 members). Build first: `cargo build --release -p server`.
 """
-import argparse, os, shutil, socket, subprocess, sys, tempfile, time
+import argparse, os, shutil, socket, sys, tempfile, time
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def start(cmd, port):
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        try:
-            socket.create_connection(('127.0.0.1', port), timeout=0.1).close()
-            return proc
-        except OSError:
-            time.sleep(0.02)
-    proc.kill()
-    sys.exit('server on port %d did not start' % port)
-
-
-def command(*args):
-    out = [b'*%d\r\n' % len(args)]
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out.append(b'$%d\r\n%s\r\n' % (len(a), a))
-    return b''.join(out)
-
-
-def send_all(port, commands):
-    """Send `commands` pipelined in batches, reading each batch's replies (one line each)."""
-    s = socket.create_connection(('127.0.0.1', port))
-    s.settimeout(120)
-    batch = 10000
-    for start in range(0, len(commands), batch):
-        chunk = commands[start:start + batch]
-        s.sendall(b''.join(chunk))
-        seen = 0
-        while seen < len(chunk):
-            data = s.recv(1 << 20)
-            if not data:
-                break
-            seen += data.count(b'\r\n')
-    s.close()
+from servers import ROOT, command, free_port, send_all, start
 
 
 def info_field(port, name):

@@ -49,10 +49,7 @@ pub fn write_string(out: &mut Vec<u8>, s: &[u8], compress: bool) {
 /// `rdbTryIntegerEncoding`: a string that is the canonical text of a 32-bit integer is written
 /// as that integer; false (nothing written) otherwise.
 fn encode_integer(out: &mut Vec<u8>, s: &[u8]) -> bool {
-    let Some(value) = std::str::from_utf8(s)
-        .ok()
-        .and_then(|t| t.parse::<i64>().ok().filter(|v| v.to_string() == t))
-    else {
+    let Some(value) = canonical_integer(s) else {
         return false;
     };
     if let Ok(v) = i8::try_from(value) {
@@ -67,6 +64,30 @@ fn encode_integer(out: &mut Vec<u8>, s: &[u8]) -> bool {
         return false;
     }
     true
+}
+
+/// The value of `s` when it is the canonical decimal text of an integer of at most 11 bytes
+/// (no `+`, no leading zeros, no `-0`), as `string2ll` followed by `ll2string` would agree.
+fn canonical_integer(s: &[u8]) -> Option<i64> {
+    let (negative, digits) = match s.split_first()? {
+        (b'-', rest) => (true, rest),
+        _ => (false, s),
+    };
+    let first = *digits.first()?;
+    if digits.len() > 10
+        || !first.is_ascii_digit()
+        || (first == b'0' && (digits.len() > 1 || negative))
+    {
+        return None;
+    }
+    let mut value: i64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        value = value * 10 + i64::from(d - b'0');
+    }
+    Some(if negative { -value } else { value })
 }
 
 /// A cursor over RDB bytes; every read is checked, `None` when the data ends or is malformed.
@@ -154,6 +175,19 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A string, borrowed from the data when it is stored plainly (no copy for most keys and
+    /// values).
+    pub fn bytes(&mut self) -> Option<std::borrow::Cow<'a, [u8]>> {
+        let start = self.pos;
+        match self.len_or_encoding()? {
+            (len, false) => self.take(len).map(std::borrow::Cow::Borrowed),
+            (_, true) => {
+                self.pos = start;
+                self.string().map(std::borrow::Cow::Owned)
+            }
+        }
+    }
+
     /// `rdbGenericLoadStringObject`.
     pub fn string(&mut self) -> Option<Vec<u8>> {
         let (len, encoded) = self.len_or_encoding()?;
@@ -205,12 +239,43 @@ const fn crc_table() -> [u64; 256] {
     table
 }
 
-static CRC_TABLE: [u64; 256] = crc_table();
+/// Eight tables for taking eight bytes per step ("slicing by 8"): `TABLES[k][b]` is the CRC
+/// of byte `b` followed by `k` zero bytes.
+const fn slice_tables() -> [[u64; 256]; 8] {
+    let mut tables = [[0u64; 256]; 8];
+    tables[0] = crc_table();
+    let mut k = 1;
+    while k < 8 {
+        let mut i = 0;
+        while i < 256 {
+            let prev = tables[k - 1][i];
+            tables[k][i] = tables[0][(prev & 0xff) as usize] ^ (prev >> 8);
+            i += 1;
+        }
+        k += 1;
+    }
+    tables
+}
+
+static TABLES: [[u64; 256]; 8] = slice_tables();
 
 /// Redis's `crc64(crc, data)`: continue `crc` over `data`.
 pub fn crc64(mut crc: u64, data: &[u8]) -> u64 {
-    for &b in data {
-        crc = CRC_TABLE[((crc ^ u64::from(b)) & 0xff) as usize] ^ (crc >> 8);
+    let t = &TABLES;
+    let mut chunks = data.chunks_exact(8);
+    for c in &mut chunks {
+        let x = crc ^ u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        crc = t[7][(x & 0xff) as usize]
+            ^ t[6][((x >> 8) & 0xff) as usize]
+            ^ t[5][((x >> 16) & 0xff) as usize]
+            ^ t[4][((x >> 24) & 0xff) as usize]
+            ^ t[3][((x >> 32) & 0xff) as usize]
+            ^ t[2][((x >> 40) & 0xff) as usize]
+            ^ t[1][((x >> 48) & 0xff) as usize]
+            ^ t[0][(x >> 56) as usize];
+    }
+    for &b in chunks.remainder() {
+        crc = t[0][((crc ^ u64::from(b)) & 0xff) as usize] ^ (crc >> 8);
     }
     crc
 }
@@ -222,6 +287,30 @@ mod tests {
     #[test]
     fn crc64_check_value() {
         assert_eq!(crc64(0, b"123456789"), 0xe9c6_d914_c4b8_d9ca);
+        // Eight bytes at a time agrees with one at a time, at every length and split.
+        let data: Vec<u8> = (0..100u32).map(|i| (i * 37 % 251) as u8).collect();
+        for len in 0..data.len() {
+            let mut one = 0u64;
+            for b in &data[..len] {
+                one = crc64(one, std::slice::from_ref(b));
+            }
+            assert_eq!(crc64(0, &data[..len]), one);
+        }
+    }
+
+    #[test]
+    fn canonical_integers() {
+        for (s, v) in [
+            ("0", Some(0)),
+            ("-1", Some(-1)),
+            ("2147483647", Some(2147483647)),
+            ("-2147483648", Some(-2147483648)),
+        ] {
+            assert_eq!(canonical_integer(s.as_bytes()), v);
+        }
+        for s in ["", "-", "-0", "01", "+1", "1a", " 1", "99999999999"] {
+            assert_eq!(canonical_integer(s.as_bytes()), None, "{s}");
+        }
     }
 
     #[test]

@@ -23,15 +23,56 @@ fn slot(hval: u32) -> usize {
     ((hval >> (3 * 8 - HLOG)).wrapping_sub(hval.wrapping_mul(5)) as usize) & (HSIZE - 1)
 }
 
+/// The hash table: positions + 1 of the last occurrence of each hash (0: none). One per
+/// thread, emptied after each use by resetting only the slots that use touched, so a short
+/// string does not pay for clearing all 65,536 slots.
+struct Slots {
+    slots: Vec<usize>,
+    touched: Vec<usize>,
+}
+
+impl Slots {
+    fn get(&self, h: usize) -> usize {
+        self.slots[h]
+    }
+
+    fn set(&mut self, h: usize, value: usize) {
+        if self.slots[h] == 0 {
+            self.touched.push(h);
+        }
+        self.slots[h] = value;
+    }
+
+    fn clear(&mut self) {
+        for h in self.touched.drain(..) {
+            self.slots[h] = 0;
+        }
+    }
+}
+
+thread_local! {
+    static SLOTS: std::cell::RefCell<Slots> = std::cell::RefCell::new(Slots {
+        slots: vec![0; HSIZE],
+        touched: Vec::new(),
+    });
+}
+
 /// Compress `input` into at most `out_len` bytes; `None` when it does not fit (or is empty),
 /// exactly where `lzf_compress` returns 0. The hash table starts empty.
 pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
+    SLOTS.with(|slots| {
+        let mut table = slots.borrow_mut();
+        let result = compress_with(input, out_len, &mut table);
+        table.clear();
+        result
+    })
+}
+
+fn compress_with(input: &[u8], out_len: usize, table: &mut Slots) -> Option<Vec<u8>> {
     let in_len = input.len();
     if in_len == 0 || out_len == 0 {
         return None;
     }
-    // Positions + 1 of the last occurrence of each hash (0: none).
-    let mut table = vec![0usize; HSIZE];
     // Room for the few bytes past `out_len` the checks below allow to be touched.
     let mut out = vec![0u8; out_len + 8];
     let out_end = out_len;
@@ -42,8 +83,8 @@ pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
     while in_len >= 3 && ip < in_len - 2 {
         hval = next(hval, input, ip);
         let h = slot(hval);
-        let candidate = table[h];
-        table[h] = ip + 1;
+        let candidate = table.get(h);
+        table.set(h, ip + 1);
         let matched = candidate != 0 && {
             let r = candidate - 1;
             r < ip
@@ -103,10 +144,10 @@ pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
             ip -= 2;
             hval = first(input, ip);
             hval = next(hval, input, ip);
-            table[slot(hval)] = ip + 1;
+            table.set(slot(hval), ip + 1);
             ip += 1;
             hval = next(hval, input, ip);
-            table[slot(hval)] = ip + 1;
+            table.set(slot(hval), ip + 1);
             ip += 1;
         } else {
             if op >= out_end {

@@ -216,6 +216,15 @@ impl<V> Dict<V> {
         }
     }
 
+    /// Size an empty table for `n` keys at once (an RDB file's RESIZEDB hint), so loading
+    /// never rehashes. Bounded, so a corrupt hint cannot reserve memory the data does not back.
+    pub fn reserve(&mut self, n: usize) {
+        if self.is_empty() && !self.is_rehashing() && n > INITIAL_SIZE {
+            let size = n.min(1 << 26).next_power_of_two();
+            self.tables[0] = Table::with_size(size);
+        }
+    }
+
     /// Shrink when the table is under 10% full (Redis's `htNeedsResize`), from the periodic task.
     pub fn shrink_if_sparse(&mut self) {
         if self.is_rehashing() {

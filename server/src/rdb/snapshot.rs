@@ -74,8 +74,9 @@ pub fn write_to(input: &SaveInput, w: impl Write) -> std::io::Result<()> {
         buf.push(opcodes::RESIZEDB);
         write_len(&mut buf, db.keys.len() as u64);
         write_len(&mut buf, db.expires.len() as u64);
+        let has_expires = !db.expires.is_empty();
         for (key, value) in db.keys.iter() {
-            if let Some(&when) = db.expires.get(key) {
+            if let Some(&when) = db.expires.get(key).filter(|_| has_expires) {
                 buf.push(opcodes::EXPIRETIME_MS);
                 buf.extend_from_slice(&when.to_le_bytes());
             }
@@ -176,8 +177,12 @@ pub fn load(data: &[u8], databases: usize, limits: &Limits, now_ms: i64) -> Resu
                     })?;
             }
             opcodes::RESIZEDB => {
-                r.len().ok_or_else(truncated)?;
-                r.len().ok_or_else(truncated)?;
+                let keys = r.len().ok_or_else(truncated)?;
+                let expires = r.len().ok_or_else(truncated)?;
+                // Never more slots than the rest of the file could fill.
+                let bound = (r.remaining() / 2) as u64;
+                loaded.dbs[db].keys.reserve(keys.min(bound) as usize);
+                loaded.dbs[db].expires.reserve(expires.min(bound) as usize);
             }
             opcodes::AUX => {
                 let key = r.string().ok_or_else(truncated)?;
@@ -201,7 +206,7 @@ pub fn load(data: &[u8], databases: usize, limits: &Limits, now_ms: i64) -> Resu
                 )
             }
             rdb_type => {
-                let key = r.string().ok_or_else(truncated)?;
+                let key = r.bytes().ok_or_else(truncated)?;
                 match read_value(&mut r, rdb_type, limits) {
                     Ok(value) => {
                         let when = expire.take();
@@ -210,12 +215,13 @@ pub fn load(data: &[u8], databases: usize, limits: &Limits, now_ms: i64) -> Resu
                             continue;
                         }
                         let target = &mut loaded.dbs[db];
-                        if target.keys.insert(&key, value).is_some() {
+                        if target.keys.contains_key(&key) {
                             return Err(format!(
                                 "RDB has duplicated key '{}' in DB {db}",
                                 String::from_utf8_lossy(&key)
                             ));
                         }
+                        target.keys.insert_new(&key, value);
                         if let Some(t) = when {
                             target.expires.insert(&key, t);
                         }

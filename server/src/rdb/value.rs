@@ -172,7 +172,10 @@ pub fn read_value(r: &mut Reader, rdb_type: u8, limits: &Limits) -> Result<Value
     let string = |r: &mut Reader, what| r.string().ok_or(LoadError::Bad(what));
     let len = |r: &mut Reader, what| r.len().ok_or(LoadError::Bad(what));
     match rdb_type {
-        types::STRING => Ok(Value::Str(crate::db::Bytes::from_vec(string(r, "string")?))),
+        types::STRING => {
+            let bytes = r.bytes().ok_or(LoadError::Bad("string"))?;
+            Ok(Value::string(&bytes))
+        }
         types::LIST => {
             let n = len(r, "list length")?;
             let mut list = VecDeque::new();
