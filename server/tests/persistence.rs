@@ -539,3 +539,137 @@ fn bgrewriteaof_compacts_the_log() {
     assert_eq!(c.call(&["GET", "n"]), "$3\r\n200\r\n");
     assert_eq!(c.call(&["DBSIZE"]), ":12\r\n");
 }
+
+#[test]
+fn save_rules_start_a_background_save_and_dbfilename_names_the_file() {
+    let dir = Scratch::new("rules");
+    let server = ours(&dir.0, &["--save", "1 1", "--dbfilename", "mine.rdb"]);
+    let mut c = Client::connect(server.port);
+    c.call(&["SET", "k", "v"]);
+    let file = dir.0.join("mine.rdb");
+    // One change and more than a second: the periodic task starts BGSAVE.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !file.exists()
+        || c.call(&["INFO", "persistence"])
+            .contains("rdb_changes_since_last_save:1")
+    {
+        assert!(Instant::now() < deadline, "the save rule never fired");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!dir.rdb().exists());
+    drop(server);
+    let server = ours(&dir.0, &["--dbfilename", "mine.rdb"]);
+    let mut c = Client::connect(server.port);
+    assert_eq!(c.call(&["GET", "k"]), "$1\r\nv\r\n");
+}
+
+#[test]
+fn everysec_loses_at_most_about_a_second_on_kill_9() {
+    let dir = Scratch::new("aof-everysec");
+    let mut server = ours(
+        &dir.0,
+        &["--appendonly", "yes", "--appendfsync", "everysec"],
+    );
+    let port = server.port;
+    // Acknowledged values with the time they were acknowledged.
+    let writer = std::thread::spawn(move || {
+        let mut c = Client::connect(port);
+        let mut acks: Vec<(Instant, i64)> = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            let reply = c.call(&["INCR", "n"]);
+            match reply
+                .strip_prefix(':')
+                .and_then(|r| r.trim_end().parse().ok())
+            {
+                Some(n) => acks.push((Instant::now(), n)),
+                None => break,
+            }
+        }
+        acks
+    });
+    std::thread::sleep(Duration::from_millis(2500));
+    let killed_at = Instant::now();
+    server.child.kill().expect("kill -9");
+    let _ = server.child.wait();
+    let acks = writer.join().unwrap();
+    let server = ours(&dir.0, &["--appendonly", "yes"]);
+    let mut c = Client::connect(server.port);
+    let got: i64 = c
+        .call(&["GET", "n"])
+        .lines()
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    // Everything acknowledged more than two seconds before the kill is there (a sync a
+    // second, with a margin for a loaded machine), and nothing that was never written.
+    let old_enough = acks
+        .iter()
+        .filter(|(t, _)| killed_at.duration_since(*t) > Duration::from_secs(2))
+        .map(|&(_, n)| n)
+        .max()
+        .unwrap_or(0);
+    let last = acks.last().map_or(0, |&(_, n)| n);
+    assert!(
+        got >= old_enough && got <= last + 1,
+        "{got}: old enough {old_enough}, last {last}"
+    );
+}
+
+#[test]
+fn a_corrupt_aof_stops_the_start_and_an_automatic_rewrite_happens_by_size() {
+    let dir = Scratch::new("aof-corrupt");
+    {
+        let server = ours(&dir.0, &["--appendonly", "yes"]);
+        let mut c = Client::connect(server.port);
+        c.call(&["SET", "a", "1"]);
+        c.call(&["SET", "b", "2"]);
+    }
+    let incr = aof_dir(&dir).join("appendonly.aof.1.incr.aof");
+    let mut data = std::fs::read(&incr).unwrap();
+    // Garbage in the middle: not a command.
+    data.splice(0..0, b"garbage\r\n".iter().copied());
+    std::fs::write(&incr, &data).unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_luredis"))
+        .args([
+            "--port",
+            &free_port().to_string(),
+            "--appendonly",
+            "yes",
+            "--dir",
+        ])
+        .arg(&dir.0)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(1));
+
+    let dir = Scratch::new("aof-auto");
+    let server = ours(
+        &dir.0,
+        &[
+            "--appendonly",
+            "yes",
+            "--auto-aof-rewrite-min-size",
+            "4096",
+            "--auto-aof-rewrite-percentage",
+            "100",
+        ],
+    );
+    let mut c = Client::connect(server.port);
+    let value = "x".repeat(100);
+    for i in 0..100 {
+        c.call(&["SET", &format!("k{}", i % 5), &value]);
+    }
+    let manifest = aof_dir(&dir).join("appendonly.aof.manifest");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !std::fs::read_to_string(&manifest)
+        .unwrap_or_default()
+        .contains("seq 2 type b")
+    {
+        assert!(Instant::now() < deadline, "no automatic rewrite");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(c.call(&["DBSIZE"]), ":5\r\n");
+}
