@@ -5,7 +5,8 @@
 //!   encoding Redis would choose for it, and every encoding Redis 7.0 writes read back.
 //! - [`stream`]: streams, node by node, with their consumer groups.
 //! - [`snapshot`]: whole files (header, aux fields, function libraries, databases, checksum).
-//! - [`listpack`] and [`intset`]: the compact blobs inside them.
+//! - [`listpack`] and [`intset`]: the compact blobs inside them; [`ziplist`]: the older ones
+//!   files from before 7.0 hold.
 //!
 //! The length and string codec, LZF and CRC-64 come from `redis_runtime::rdb`, which
 //! `FUNCTION DUMP` shares.
@@ -15,6 +16,7 @@ pub mod listpack;
 pub mod snapshot;
 pub mod stream;
 pub mod value;
+pub mod ziplist;
 
 pub use value::{read_value, type_of, write_value, LoadError, SaveOptions};
 
@@ -26,6 +28,12 @@ pub mod types {
     pub const ZSET: u8 = 3;
     pub const HASH: u8 = 4;
     pub const ZSET_2: u8 = 5;
+    /// Before 7.0 (read only): zipmap and ziplist encodings.
+    pub const HASH_ZIPMAP: u8 = 9;
+    pub const LIST_ZIPLIST: u8 = 10;
+    pub const ZSET_ZIPLIST: u8 = 12;
+    pub const HASH_ZIPLIST: u8 = 13;
+    pub const LIST_QUICKLIST: u8 = 14;
     pub const SET_INTSET: u8 = 11;
     pub const STREAM_LISTPACKS: u8 = 15;
     pub const HASH_LISTPACK: u8 = 16;

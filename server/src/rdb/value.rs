@@ -3,7 +3,7 @@
 //! (listpack or table, intset or table), so `DUMP` gives Redis's bytes; reading accepts every
 //! encoding Redis 7.0 writes and rebuilds the value under this server's encoding limits.
 
-use super::{intset, listpack, stream, types};
+use super::{intset, listpack, stream, types, ziplist};
 use crate::db::encoding::Limits;
 use crate::db::hash::Hash;
 use crate::db::set::Set;
@@ -37,7 +37,7 @@ pub enum LoadError {
     Empty,
     /// Truncated or malformed data, with what was being read.
     Bad(&'static str),
-    /// A type this server does not read (modules, pre-7.0 ziplist encodings).
+    /// A type this server does not read (module values).
     UnsupportedType(u8),
 }
 
@@ -275,22 +275,58 @@ pub fn read_value(r: &mut Reader, rdb_type: u8, limits: &Limits) -> Result<Value
         types::ZSET_LISTPACK => {
             let blob = string(r, "zset listpack")?;
             let elements = listpack::elements(&blob).ok_or(LoadError::Bad("zset listpack"))?;
-            if elements.len() % 2 != 0 {
-                return bad("zset listpack");
+            zset_from_pairs(&elements, limits)
+        }
+        types::LIST_ZIPLIST => {
+            let blob = string(r, "ziplist")?;
+            let elements = ziplist::elements(&blob).ok_or(LoadError::Bad("list ziplist"))?;
+            non_empty_list(
+                elements
+                    .into_iter()
+                    .map(listpack::Element::to_vec)
+                    .collect(),
+            )
+        }
+        types::LIST_QUICKLIST => {
+            let nodes = len(r, "quicklist length")?;
+            let mut list = VecDeque::new();
+            for _ in 0..nodes {
+                let blob = string(r, "quicklist node")?;
+                let elements = ziplist::elements(&blob).ok_or(LoadError::Bad("list ziplist"))?;
+                list.extend(elements.into_iter().map(listpack::Element::to_vec));
             }
-            let mut zset = ZSet::default();
-            for pair in elements.chunks_exact(2) {
-                let score = match pair[1] {
-                    listpack::Element::Int(v) => v as f64,
-                    listpack::Element::Str(s) => {
-                        crate::util::parse_f64(s).ok_or(LoadError::Bad("zset score"))?
-                    }
-                };
-                if !zset.insert(&pair[0].to_vec(), score, limits) {
-                    return bad("duplicate zset member");
+            non_empty_list(list)
+        }
+        types::HASH_ZIPLIST | types::HASH_ZIPMAP => {
+            let blob = string(r, "hash ziplist")?;
+            let pairs: Vec<(Vec<u8>, Vec<u8>)> = if rdb_type == types::HASH_ZIPMAP {
+                ziplist::zipmap_pairs(&blob)
+                    .ok_or(LoadError::Bad("hash zipmap"))?
+                    .into_iter()
+                    .map(|(f, v)| (f.to_vec(), v.to_vec()))
+                    .collect()
+            } else {
+                let elements = ziplist::elements(&blob).ok_or(LoadError::Bad("hash ziplist"))?;
+                if elements.len() % 2 != 0 {
+                    return bad("hash ziplist");
+                }
+                elements
+                    .chunks_exact(2)
+                    .map(|p| (p[0].to_vec(), p[1].to_vec()))
+                    .collect()
+            };
+            let mut hash = Hash::default();
+            for (field, v) in pairs {
+                if !hash.set(&field, v, limits) {
+                    return bad("duplicate hash field");
                 }
             }
-            non_empty(Value::ZSet(Box::new(zset)))
+            non_empty(Value::Hash(Box::new(hash)))
+        }
+        types::ZSET_ZIPLIST => {
+            let blob = string(r, "zset ziplist")?;
+            let elements = ziplist::elements(&blob).ok_or(LoadError::Bad("zset ziplist"))?;
+            zset_from_pairs(&elements, limits)
         }
         types::STREAM_LISTPACKS | types::STREAM_LISTPACKS_2 => {
             stream::read(r, rdb_type == types::STREAM_LISTPACKS_2)
@@ -298,6 +334,26 @@ pub fn read_value(r: &mut Reader, rdb_type: u8, limits: &Limits) -> Result<Value
         }
         other => Err(LoadError::UnsupportedType(other)),
     }
+}
+
+/// A sorted set from member, score, member, score... (listpack or ziplist elements).
+fn zset_from_pairs(elements: &[listpack::Element], limits: &Limits) -> Result<Value, LoadError> {
+    if elements.len() % 2 != 0 {
+        return bad("zset pairs");
+    }
+    let mut zset = ZSet::default();
+    for pair in elements.chunks_exact(2) {
+        let score = match pair[1] {
+            listpack::Element::Int(v) => v as f64,
+            listpack::Element::Str(s) => {
+                crate::util::parse_f64(s).ok_or(LoadError::Bad("zset score"))?
+            }
+        };
+        if !zset.insert(&pair[0].to_vec(), score, limits) {
+            return bad("duplicate zset member");
+        }
+    }
+    non_empty(Value::ZSet(Box::new(zset)))
 }
 
 /// A score of the oldest sorted-set type: a length byte and that much text (253, 254, 255
