@@ -73,6 +73,7 @@ pub struct Client {
     /// Pub/sub subscriptions, in the order made.
     pub channels: Vec<Vec<u8>>,
     pub patterns: Vec<Vec<u8>>,
+    pub shard_channels: Vec<Vec<u8>>,
     /// Running the commands of EXEC.
     pub in_exec: bool,
     /// The command being checked is EXEC (a refusal then aborts the transaction).
@@ -115,6 +116,7 @@ impl Client {
             is_script: false,
             channels: Vec::new(),
             patterns: Vec::new(),
+            shard_channels: Vec::new(),
             in_exec: false,
             rejecting_exec: false,
             reply_error_counted: false,
@@ -137,7 +139,7 @@ impl Client {
 
     /// In RESP2 a subscribed client may only run the pub/sub commands, PING, QUIT and RESET.
     pub fn in_pubsub_mode(&self) -> bool {
-        !self.channels.is_empty() || !self.patterns.is_empty()
+        !self.channels.is_empty() || !self.patterns.is_empty() || !self.shard_channels.is_empty()
     }
 
     /// Log `commands` for the command running now instead of its own arguments.

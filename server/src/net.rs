@@ -418,6 +418,9 @@ fn close(server: &mut Server, id: u64) {
         for pattern in &client.patterns {
             server.pubsub.punsubscribe(id, pattern);
         }
+        for channel in &client.shard_channels {
+            server.pubsub.sunsubscribe(id, channel);
+        }
     }
     if let Some(net) = server.net.as_mut() {
         if let Some(mut conn) = net.conns.remove(&id) {

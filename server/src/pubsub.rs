@@ -12,6 +12,9 @@ pub struct PubSub {
     /// Subscribers of each pattern, and the patterns in the order first subscribed.
     patterns: HashMap<Vec<u8>, Vec<u64>>,
     pattern_order: Vec<Vec<u8>>,
+    /// Subscribers of each shard channel (SSUBSCRIBE): a namespace of its own, reached only by
+    /// SPUBLISH and never by patterns.
+    shard_channels: HashMap<Vec<u8>, Vec<u64>>,
 }
 
 impl PubSub {
@@ -29,6 +32,35 @@ impl PubSub {
                 self.channels.remove(channel);
             }
         }
+    }
+
+    pub fn ssubscribe(&mut self, client: u64, channel: &[u8]) {
+        self.shard_channels
+            .entry(channel.to_vec())
+            .or_default()
+            .push(client);
+    }
+
+    pub fn sunsubscribe(&mut self, client: u64, channel: &[u8]) {
+        if let Some(list) = self.shard_channels.get_mut(channel) {
+            list.retain(|&c| c != client);
+            if list.is_empty() {
+                self.shard_channels.remove(channel);
+            }
+        }
+    }
+
+    /// Shard channels with subscribers matching `pattern` (all without one).
+    pub fn shard_channels(&self, pattern: Option<&[u8]>) -> Vec<Vec<u8>> {
+        self.shard_channels
+            .keys()
+            .filter(|c| pattern.is_none_or(|p| glob::matches(p, c, false)))
+            .cloned()
+            .collect()
+    }
+
+    pub fn shard_subscriber_count(&self, channel: &[u8]) -> usize {
+        self.shard_channels.get(channel).map_or(0, Vec::len)
     }
 
     pub fn psubscribe(&mut self, client: u64, pattern: &[u8]) {
@@ -85,21 +117,31 @@ impl PubSub {
     }
 }
 
-/// Write a `message` (or `pmessage`) into a subscriber's reply buffer.
-pub fn deliver(client: &mut Client, pattern: Option<&[u8]>, channel: &[u8], message: &[u8]) {
+/// How a subscriber received a message: on its channel, through a pattern, or on a shard
+/// channel.
+#[derive(Debug, Clone, Copy)]
+pub enum Via<'a> {
+    Channel,
+    Pattern(&'a [u8]),
+    Shard,
+}
+
+/// Write a `message` (`pmessage`, `smessage`) into a subscriber's reply buffer.
+pub fn deliver(client: &mut Client, via: Via, channel: &[u8], message: &[u8]) {
     let out = &mut client.reply;
-    let len = if pattern.is_some() { 4 } else { 3 };
+    let len = if matches!(via, Via::Pattern(_)) { 4 } else { 3 };
     if out.resp3() {
         out.push(len);
     } else {
         out.array(len);
     }
-    match pattern {
-        Some(p) => {
+    match via {
+        Via::Pattern(p) => {
             out.bulk(b"pmessage");
             out.bulk(p);
         }
-        None => out.bulk(b"message"),
+        Via::Channel => out.bulk(b"message"),
+        Via::Shard => out.bulk(b"smessage"),
     }
     out.bulk(channel);
     out.bulk(message);
@@ -116,19 +158,58 @@ pub fn publish(
 ) -> usize {
     let receivers = server.pubsub.receivers(channel);
     for (id, pattern) in &receivers {
-        match current.as_deref_mut() {
-            Some(c) if c.id == *id && !c.is_script => {
-                deliver(c, pattern.as_deref(), channel, message)
-            }
-            _ => {
-                if let Some(client) = server.clients.get_mut(id) {
-                    deliver(client, pattern.as_deref(), channel, message);
-                    server.pending_flush.push(*id);
-                }
+        let via = match pattern {
+            Some(p) => Via::Pattern(p),
+            None => Via::Channel,
+        };
+        deliver_to(server, current.as_deref_mut(), *id, via, channel, message);
+    }
+    receivers.len()
+}
+
+/// SPUBLISH: `message` to the subscribers of shard channel `channel`.
+pub fn publish_shard(
+    server: &mut crate::server::Server,
+    mut current: Option<&mut Client>,
+    channel: &[u8],
+    message: &[u8],
+) -> usize {
+    let receivers: Vec<u64> = server
+        .pubsub
+        .shard_channels
+        .get(channel)
+        .cloned()
+        .unwrap_or_default();
+    for id in &receivers {
+        deliver_to(
+            server,
+            current.as_deref_mut(),
+            *id,
+            Via::Shard,
+            channel,
+            message,
+        );
+    }
+    receivers.len()
+}
+
+fn deliver_to(
+    server: &mut crate::server::Server,
+    current: Option<&mut Client>,
+    id: u64,
+    via: Via,
+    channel: &[u8],
+    message: &[u8],
+) {
+    match current {
+        Some(c) if c.id == id && !c.is_script => deliver(c, via, channel, message),
+        _ => {
+            if let Some(client) = server.clients.get_mut(&id) {
+                deliver(client, via, channel, message);
+                server.pending_flush.push(id);
             }
         }
     }
-    receivers.len()
 }
 
 /// Publish the keyspace notifications queued by the last command (or the periodic task).

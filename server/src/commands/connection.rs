@@ -227,9 +227,22 @@ fn client_getname(ctx: &mut Ctx, _argv: &[&[u8]]) {
 
 /// One line of `CLIENT LIST` / `CLIENT INFO`.
 fn describe(client: &Client, now: std::time::Instant) -> String {
-    let flags = if client.multi.is_some() { "x" } else { "N" };
+    // In Redis's order: pub/sub, MULTI, blocked; N for none.
+    let mut flags = String::new();
+    if client.in_pubsub_mode() {
+        flags.push('P');
+    }
+    if client.multi.is_some() {
+        flags.push('x');
+    }
+    if client.blocked.is_some() {
+        flags.push('b');
+    }
+    if flags.is_empty() {
+        flags.push('N');
+    }
     format!(
-        "id={} addr={} laddr={} fd=8 name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user={} redir=-1 resp={}",
+        "id={} addr={} laddr={} fd=8 name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user={} redir=-1 resp={}",
         client.id,
         client.addr,
         client.local_addr,
@@ -238,6 +251,9 @@ fn describe(client: &Client, now: std::time::Instant) -> String {
         now.duration_since(client.last_interaction).as_secs(),
         flags,
         client.db,
+        client.channels.len(),
+        client.patterns.len(),
+        client.shard_channels.len(),
         client.multi.as_ref().map_or(-1, |m| m.queued.len() as i64),
         client.last_command,
         client.user,

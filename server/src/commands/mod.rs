@@ -171,7 +171,13 @@ pub fn process(ctx: &mut Ctx, argv: &[&[u8]]) {
         reject_command(ctx, &full_name, NOAUTH);
         return;
     }
-    if let Some(denied) = acl_denied(ctx, &full_name, argv) {
+    // Commands that need no authentication (AUTH, HELLO) are open to every user, as in Redis.
+    let acl_result = if flags.has(Flags::NO_AUTH) {
+        None
+    } else {
+        acl_denied(ctx, &full_name, argv)
+    };
+    if let Some(denied) = acl_result {
         let text = match denied {
             crate::acl::Denied::Command => {
                 format!("NOPERM this user has no permissions to run the '{full_name}' command")
