@@ -134,6 +134,27 @@ pub fn expire_timeouts(server: &mut Server, now: Instant) -> Vec<u64> {
     answered
 }
 
+/// `CLIENT UNBLOCK`: answer blocked client `id` as on a timeout (or with an error) and let
+/// its further input run; whether it was blocked.
+pub fn unblock(server: &mut Server, id: u64, error: bool) -> bool {
+    let Some(mut client) = server.clients.remove(&id) else {
+        return false;
+    };
+    let was_blocked = unregister(server, &mut client).is_some();
+    if was_blocked {
+        if error {
+            client
+                .reply
+                .error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+        } else {
+            client.reply.null_array();
+        }
+        server.resumed.push(id);
+    }
+    server.clients.insert(id, client);
+    was_blocked
+}
+
 /// The earliest blocked client's deadline.
 pub fn next_deadline(server: &Server) -> Option<Instant> {
     server.block_deadlines.iter().next().map(|(d, _)| *d)

@@ -90,6 +90,8 @@ pub struct Client {
     pub propagate_as: Option<Vec<Vec<Vec<u8>>>>,
     /// The append-only file's loader: blocking commands never block.
     pub deny_blocking: bool,
+    /// Its next command waits for `CLIENT PAUSE` to end.
+    pub paused: bool,
 }
 
 impl Client {
@@ -124,6 +126,7 @@ impl Client {
             block_request: None,
             propagate_as: None,
             deny_blocking: false,
+            paused: false,
         }
     }
 

@@ -94,10 +94,15 @@ pub fn run(server: &mut Server, runtime: &mut Runtime) {
         while let Some(next) = server.net.as_mut().and_then(|n| n.backlog.pop_front()) {
             handle(server, Some(runtime), next);
         }
-        for id in crate::blocking::expire_timeouts(server, Instant::now()) {
+        let resumed = std::mem::take(&mut server.resumed);
+        for id in crate::blocking::expire_timeouts(server, Instant::now())
+            .into_iter()
+            .chain(resumed)
+        {
             process_input(server, Some(runtime), id);
             flush(server, id);
         }
+        resume_paused(server, Some(runtime));
         if Instant::now() >= next_cron {
             cron(server);
             // Notifications of keys the periodic task expired.
@@ -295,6 +300,7 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
             || client.close_after_reply
             || client.close_asap
             || client.blocked.is_some()
+            || client.paused
         {
             break;
         }
@@ -309,6 +315,7 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
             && !client.close_after_reply
             && !client.close_asap
             && client.blocked.is_none()
+            && !client.paused
         {
             match parse(&query[pos..], limits, &mut args) {
                 Parsed::Incomplete { need: n } => {
@@ -322,6 +329,12 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
                 }
                 Parsed::Request { consumed } => {
                     let argv = args.slices(&query[pos..]);
+                    if must_wait_for_pause(server, &argv) {
+                        // Left in the buffer until the pause ends.
+                        client.paused = true;
+                        server.paused_clients.push(id);
+                        break;
+                    }
                     if !argv.is_empty() {
                         let mode = client.reply_mode;
                         let before = client.reply.buf.len();
@@ -351,6 +364,43 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
         }
     }
     server.clients.insert(id, client);
+}
+
+/// Whether a command must wait for `CLIENT PAUSE` to end: every command under ALL, those
+/// that write or may (EVAL, FCALL...) under WRITE, as Redis's `processCommand` decides.
+fn must_wait_for_pause(server: &Server, argv: &[&[u8]]) -> bool {
+    let Some(pause) = server.pause else {
+        return false;
+    };
+    if argv.is_empty() || Instant::now() >= pause.until {
+        return false;
+    }
+    if pause.all {
+        return true;
+    }
+    server.commands.lookup(argv).is_ok_and(|c| {
+        c.flags.has(crate::commands::table::Flags::WRITE)
+            || c.flags.has(crate::commands::table::Flags::MAY_REPLICATE)
+    })
+}
+
+/// End a pause whose time has come (or that CLIENT UNPAUSE lifted): run what waited.
+fn resume_paused(server: &mut Server, mut runtime: Option<&mut Runtime>) {
+    let over = server.pause.is_none_or(|p| Instant::now() >= p.until);
+    if !over || server.paused_clients.is_empty() {
+        if over {
+            server.pause = None;
+        }
+        return;
+    }
+    server.pause = None;
+    for id in std::mem::take(&mut server.paused_clients) {
+        if let Some(client) = server.clients.get_mut(&id) {
+            client.paused = false;
+        }
+        process_input(server, runtime.as_deref_mut(), id);
+        flush(server, id);
+    }
 }
 
 /// `CLIENT REPLY OFF|SKIP`: drop the reply of the command just run.
@@ -406,6 +456,11 @@ fn flush(server: &mut Server, id: u64) {
     if failed || client.close_asap || (done && client.close_after_reply) {
         close(server, id);
     }
+}
+
+/// Close client `id` now (CLIENT KILL): it is not the one running a command.
+pub fn close_client(server: &mut Server, id: u64) {
+    close(server, id);
 }
 
 fn close(server: &mut Server, id: u64) {

@@ -80,6 +80,14 @@ pub enum Shutdown {
     Save,
 }
 
+/// `CLIENT PAUSE`: until when, and whether every command waits (ALL) or only those that
+/// write (WRITE).
+#[derive(Debug, Clone, Copy)]
+pub struct Pause {
+    pub until: std::time::Instant,
+    pub all: bool,
+}
+
 /// A script running now, as other clients see it while it is busy.
 #[derive(Debug)]
 pub struct RunningScript {
@@ -145,6 +153,12 @@ pub struct Server {
     pub rdb: crate::persist::RdbState,
     /// The append-only file.
     pub aof: crate::aof::Aof,
+    /// `CLIENT PAUSE` in force.
+    pub pause: Option<Pause>,
+    /// Clients whose next command waits for the pause to end.
+    pub paused_clients: Vec<u64>,
+    /// Clients answered out of turn (CLIENT UNBLOCK): their pending input is run next.
+    pub resumed: Vec<u64>,
     /// What the command running now changed, as commands to log (Redis's `also_propagate`):
     /// (database, arguments).
     pub propagate: Vec<(usize, Vec<Vec<u8>>)>,
@@ -205,6 +219,9 @@ impl Server {
             scripting: ScriptingFigures::default(),
             rdb: crate::persist::RdbState::default(),
             aof: crate::aof::Aof::default(),
+            pause: None,
+            paused_clients: Vec::new(),
+            resumed: Vec::new(),
             propagate: Vec::new(),
             function_codes: Vec::new(),
             script_client: None,

@@ -164,3 +164,55 @@ fn stream_readers_wait_for_new_entries() {
     assert!(started.elapsed() >= Duration::from_millis(100));
     server.stop();
 }
+
+/// CLIENT UNBLOCK answers a blocked client as a timeout or with an error, and its pipelined
+/// commands run after; CLIENT PAUSE holds commands (writes only with WRITE) until it ends or
+/// CLIENT UNPAUSE. Replies as redis-server 7.0.15 gave them to the same sequence.
+#[test]
+fn client_unblock_and_pause() {
+    let server = start("");
+    let (mut a, mut b) = (Client::connect(server.port), Client::connect(server.port));
+    let id = b.call(&["CLIENT", "ID"]);
+    let id = id.trim_start_matches(':').trim_end();
+    for (reason, reply) in [
+        (None, "*-1\r\n"),
+        (Some("TIMEOUT"), "*-1\r\n"),
+        (
+            Some("ERROR"),
+            "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n",
+        ),
+    ] {
+        b.send(&["BLPOP", "nolist", "0"]);
+        settle();
+        let mut args = vec!["CLIENT", "UNBLOCK", id];
+        args.extend(reason);
+        assert_eq!(a.call(&args), ":1\r\n");
+        assert_eq!(read(&mut b), reply);
+    }
+    assert_eq!(a.call(&["CLIENT", "UNBLOCK", id]), ":0\r\n");
+    // A command pipelined after the blocking one runs once it is unblocked.
+    b.write_raw(b"*3\r\n$5\r\nBLPOP\r\n$6\r\nnolist\r\n$1\r\n0\r\n*1\r\n$4\r\nPING\r\n");
+    settle();
+    assert_eq!(a.call(&["CLIENT", "UNBLOCK", id]), ":1\r\n");
+    assert_eq!(read(&mut b), "*-1\r\n");
+    assert_eq!(read(&mut b), "+PONG\r\n");
+
+    // WRITE: a write waits for the end of the pause, a read does not.
+    assert_eq!(a.call(&["CLIENT", "PAUSE", "300", "WRITE"]), "+OK\r\n");
+    let started = Instant::now();
+    assert_eq!(b.call(&["GET", "k"]), "$-1\r\n");
+    assert!(started.elapsed() < Duration::from_millis(250));
+    assert_eq!(b.call(&["SET", "k", "v"]), "+OK\r\n");
+    assert!(started.elapsed() >= Duration::from_millis(250));
+    // ALL: every command waits.
+    assert_eq!(a.call(&["CLIENT", "PAUSE", "200"]), "+OK\r\n");
+    let started = Instant::now();
+    assert_eq!(b.call(&["GET", "k"]), "$1\r\nv\r\n");
+    assert!(started.elapsed() >= Duration::from_millis(150));
+    // UNPAUSE ends a WRITE pause at once.
+    assert_eq!(a.call(&["CLIENT", "PAUSE", "10000", "WRITE"]), "+OK\r\n");
+    b.send(&["SET", "k", "w"]);
+    settle();
+    assert_eq!(a.call(&["CLIENT", "UNPAUSE"]), "+OK\r\n");
+    assert_eq!(read(&mut b), "+OK\r\n");
+}

@@ -399,6 +399,10 @@ impl Acl {
 }
 
 impl Acl {
+    pub fn has_user(&self, name: &[u8]) -> bool {
+        self.users.contains_key(name)
+    }
+
     /// Whether `user` may do anything (then no command needs checking).
     pub fn unrestricted(&self, user: &[u8]) -> bool {
         self.users

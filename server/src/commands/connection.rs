@@ -16,7 +16,6 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("client|getname", client_getname),
     ("client|list", client_list),
     ("client|info", client_info),
-    ("client|kill", client_kill),
     ("client|reply", client_reply),
     ("client|no-evict", client_no_evict),
     ("client|help", client_help),
@@ -312,75 +311,6 @@ fn client_info(ctx: &mut Ctx, _argv: &[&[u8]]) {
     let mut line = describe(ctx.client, std::time::Instant::now());
     line.push('\n');
     ctx.client.reply.verbatim(line.as_bytes());
-}
-
-fn client_kill(ctx: &mut Ctx, argv: &[&[u8]]) {
-    // The old form: CLIENT KILL addr:port.
-    if argv.len() == 3 {
-        let addr = String::from_utf8_lossy(argv[2]).into_owned();
-        if ctx.client.addr == addr {
-            ctx.client.close_after_reply = true;
-            ctx.client.reply.ok();
-            return;
-        }
-        match ctx.server.clients.values_mut().find(|c| c.addr == addr) {
-            Some(other) => {
-                other.close_asap = true;
-                ctx.client.reply.ok();
-            }
-            None => ctx.client.reply.error("ERR No such client"),
-        }
-        return;
-    }
-    if argv.len() % 2 == 1 {
-        ctx.client.reply.error(SYNTAX);
-        return;
-    }
-    let mut id = None;
-    let mut addr = None;
-    let mut skip_me = true;
-    for pair in argv[2..].chunks(2) {
-        let value = String::from_utf8_lossy(pair[1]).into_owned();
-        if is(pair[0], "id") {
-            match crate::util::parse_i64(pair[1]).filter(|n| *n > 0) {
-                Some(n) => id = Some(n as u64),
-                None => {
-                    ctx.client
-                        .reply
-                        .error("ERR client-id should be greater than 0");
-                    return;
-                }
-            }
-        } else if is(pair[0], "addr") {
-            addr = Some(value);
-        } else if is(pair[0], "skipme") {
-            match value.to_ascii_lowercase().as_str() {
-                "yes" => skip_me = true,
-                "no" => skip_me = false,
-                _ => {
-                    ctx.client.reply.error(SYNTAX);
-                    return;
-                }
-            }
-        } else {
-            ctx.client.reply.error(SYNTAX);
-            return;
-        }
-    }
-    let matches =
-        |c: &Client| id.is_none_or(|id| c.id == id) && addr.as_ref().is_none_or(|a| &c.addr == a);
-    let mut killed = 0;
-    for other in ctx.server.clients.values_mut() {
-        if matches(other) {
-            other.close_asap = true;
-            killed += 1;
-        }
-    }
-    if !skip_me && matches(ctx.client) {
-        ctx.client.close_after_reply = true;
-        killed += 1;
-    }
-    ctx.client.reply.int(killed);
 }
 
 fn client_reply(ctx: &mut Ctx, argv: &[&[u8]]) {

@@ -5,6 +5,7 @@
 mod acl;
 mod admin;
 mod bitmaps;
+mod client_control;
 mod connection;
 mod debug;
 mod functions;
@@ -70,6 +71,7 @@ pub fn handlers() -> Vec<(&'static str, Handler)> {
     all.extend_from_slice(strings::HANDLERS);
     all.extend_from_slice(keys::HANDLERS);
     all.extend_from_slice(connection::HANDLERS);
+    all.extend_from_slice(client_control::HANDLERS);
     all.extend_from_slice(admin::HANDLERS);
     all.extend_from_slice(acl::HANDLERS);
     all.extend_from_slice(debug::HANDLERS);
