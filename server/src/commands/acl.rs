@@ -6,6 +6,7 @@ use crate::acl::{User, CATEGORIES};
 
 pub const HANDLERS: &[(&str, Handler)] = &[
     ("acl|setuser", setuser),
+    ("acl|help", acl_help),
     ("acl|getuser", getuser),
     ("acl|deluser", deluser),
     ("acl|users", users),
@@ -199,4 +200,8 @@ fn dryrun(ctx: &mut Ctx, argv: &[&[u8]]) {
 
 fn no_file(ctx: &mut Ctx, _argv: &[&[u8]]) {
     ctx.client.reply.error("ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration.");
+}
+
+fn acl_help(ctx: &mut Ctx, argv: &[&[u8]]) {
+    super::help(ctx, argv, super::help::ACL);
 }

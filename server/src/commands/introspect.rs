@@ -185,8 +185,44 @@ fn command_count(ctx: &mut Ctx, _argv: &[&[u8]]) {
     ctx.client.reply.int(count as i64);
 }
 
-fn command_list(ctx: &mut Ctx, _argv: &[&[u8]]) {
-    let names = implemented(ctx);
+/// COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]: the commands
+/// and subcommands implemented here that pass the filter.
+fn command_list(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let filter = match argv.len() {
+        2 => None,
+        5 if super::is(argv[2], "filterby") => Some((argv[3], argv[4])),
+        _ => {
+            ctx.client.reply.error(super::SYNTAX);
+            return;
+        }
+    };
+    let mut names: Vec<String> = Vec::new();
+    for command in ctx.server.commands.iter() {
+        let subs = command.subcommands.values().filter(|s| s.handler.is_some());
+        for c in std::iter::once(command).chain(subs) {
+            let keep = match filter {
+                None => true,
+                // No modules are loaded here.
+                Some((kind, _)) if super::is(kind, "module") => false,
+                Some((kind, cat)) if super::is(kind, "aclcat") => c
+                    .categories
+                    .iter()
+                    .any(|k| k.as_bytes().eq_ignore_ascii_case(cat)),
+                Some((kind, pattern)) if super::is(kind, "pattern") => {
+                    crate::db::glob::matches(pattern, c.full_name.as_bytes(), true)
+                }
+                Some(_) => {
+                    ctx.client.reply.error(super::SYNTAX);
+                    return;
+                }
+            };
+            if keep {
+                names.push(c.full_name.to_string());
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
     ctx.client.reply.bulks(names.iter().map(|n| n.as_bytes()));
 }
 

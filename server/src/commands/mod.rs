@@ -22,6 +22,7 @@ mod persistence;
 mod pubsub;
 mod scan;
 pub mod scripting;
+mod server_misc;
 mod sets;
 mod sort;
 mod stream_groups;
@@ -93,6 +94,7 @@ pub fn handlers() -> Vec<(&'static str, Handler)> {
     all.extend_from_slice(hyperloglog::HANDLERS);
     all.extend_from_slice(stream_groups::HANDLERS);
     all.extend_from_slice(persistence::HANDLERS);
+    all.extend_from_slice(server_misc::HANDLERS);
     all
 }
 

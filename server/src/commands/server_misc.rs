@@ -1,0 +1,137 @@
+//! Server commands answered from what this server is: ROLE (always a primary), REPLICAOF
+//! NO ONE, MODULE LIST (no modules), LOLWUT, LATENCY HISTORY, MEMORY STATS and
+//! MEMORY MALLOC-STATS.
+
+use super::{is, Ctx, Handler};
+use redis_runtime::Reply;
+
+pub const HANDLERS: &[(&str, Handler)] = &[
+    ("role", role),
+    ("replicaof", replicaof),
+    ("slaveof", replicaof),
+    ("module|list", module_list),
+    ("lolwut", lolwut),
+    ("latency|history", latency_history),
+    ("memory|stats", memory_stats),
+    ("memory|malloc-stats", memory_malloc_stats),
+];
+
+/// `["master", replication offset, replicas]`.
+fn role(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    let out = &mut ctx.client.reply;
+    out.array(3);
+    out.bulk(b"master");
+    out.int(0);
+    out.array(0);
+}
+
+/// REPLICAOF NO ONE is what a primary already is; replicating from another server is not
+/// something this server does.
+fn replicaof(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if is(argv[1], "no") && is(argv[2], "one") {
+        ctx.client.reply.ok();
+    } else {
+        ctx.client
+            .reply
+            .error("ERR replication is not supported by this server");
+    }
+}
+
+fn module_list(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    ctx.client.reply.array(0);
+}
+
+/// LOLWUT [VERSION v]: the version line, as redis-server answers for versions after 6. The
+/// art of versions 5 and 6 is not drawn here: they get the same line.
+fn lolwut(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if argv.len() >= 3 && is(argv[1], "version") && super::int_arg(ctx, argv[2]).is_none() {
+        return;
+    }
+    let text = format!("Redis ver. {}\n", redis_runtime::REDIS_VERSION);
+    ctx.client.reply.verbatim(text.as_bytes());
+}
+
+/// No latency events are recorded (`latency-monitor-threshold` is 0 by default).
+fn latency_history(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    ctx.client.reply.array(0);
+}
+
+/// MEMORY STATS's fields, in Redis's order, from this server's own figures (the allocator
+/// fields describe the system allocator's view, which keeps no separate active/resident
+/// counts: they repeat the allocated bytes).
+fn memory_stats(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    let server = &*ctx.server;
+    let used = server.used_memory() as i64;
+    let keys: i64 = server.keyspace.total_keys() as i64;
+    let overhead = 0i64;
+    let dataset = used - overhead;
+    let int = Reply::Integer;
+    let double = Reply::Double;
+    let mut pairs: Vec<(Reply, Reply)> = vec![
+        (bulk("peak.allocated"), int(used)),
+        (bulk("total.allocated"), int(used)),
+        (bulk("startup.allocated"), int(0)),
+        (bulk("replication.backlog"), int(0)),
+        (bulk("clients.slaves"), int(0)),
+        (bulk("clients.normal"), int(0)),
+        (bulk("cluster.links"), int(0)),
+        (bulk("aof.buffer"), int(0)),
+        (bulk("lua.caches"), int(0)),
+        (bulk("functions.caches"), int(0)),
+    ];
+    for (index, db) in server.keyspace.dbs.iter().enumerate() {
+        if db.is_empty() {
+            continue;
+        }
+        let tables = Reply::Map(vec![
+            (
+                bulk("overhead.hashtable.main"),
+                int(db.keys.bucket_count() as i64 * 8),
+            ),
+            (
+                bulk("overhead.hashtable.expires"),
+                int(db.expires.bucket_count() as i64 * 8),
+            ),
+        ]);
+        pairs.push((bulk(&format!("db.{index}")), tables));
+    }
+    let percentage = if used > 0 {
+        100.0 * dataset as f64 / used as f64
+    } else {
+        0.0
+    };
+    pairs.extend([
+        (bulk("overhead.total"), int(overhead)),
+        (bulk("keys.count"), int(keys)),
+        (
+            bulk("keys.bytes-per-key"),
+            int(if keys > 0 { used / keys } else { 0 }),
+        ),
+        (bulk("dataset.bytes"), int(dataset)),
+        (bulk("dataset.percentage"), double(percentage)),
+        (bulk("peak.percentage"), double(100.0)),
+        (bulk("allocator.allocated"), int(used)),
+        (bulk("allocator.active"), int(used)),
+        (bulk("allocator.resident"), int(used)),
+        (bulk("allocator-fragmentation.ratio"), double(1.0)),
+        (bulk("allocator-fragmentation.bytes"), int(0)),
+        (bulk("allocator-rss.ratio"), double(1.0)),
+        (bulk("allocator-rss.bytes"), int(0)),
+        (bulk("rss-overhead.ratio"), double(1.0)),
+        (bulk("rss-overhead.bytes"), int(0)),
+        (bulk("fragmentation"), double(1.0)),
+        (bulk("fragmentation.bytes"), int(0)),
+    ]);
+    ctx.client.reply.reply(&Reply::Map(pairs));
+}
+
+fn bulk(text: &str) -> Reply {
+    Reply::Bulk(text.as_bytes().to_vec())
+}
+
+/// What redis-server answers when built with the C library's allocator, as this server is.
+fn memory_malloc_stats(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    ctx.client
+        .reply
+        .bulk(b"Stats not supported for the current allocator");
+}
