@@ -2,8 +2,8 @@
 //! library so that tests and embedders can run it in-process.
 
 use crate::value::Value;
-use crate::vm::{CallInfo, LuaError, LuaResult, State, MULTRET};
-use std::io::{BufRead, IsTerminal, Read, Write};
+use crate::vm::{CallInfo, LuaResult, State, MULTRET};
+use std::io::{BufRead, IsTerminal, Write};
 
 const VERSION: &str = "Lua 5.1.5  Copyright (C) 1994-2012 Lua.org, PUC-Rio";
 const PROMPT: &[u8] = b"> ";
@@ -480,80 +480,7 @@ fn cli_traceback(state: &mut State) -> LuaResult<usize> {
     Ok(1)
 }
 
-/// Read a whole file or standard input.
-pub(crate) fn read_source(path: Option<&[u8]>) -> Result<Vec<u8>, (&'static str, std::io::Error)> {
-    let mut data = Vec::new();
-    match path {
-        None => std::io::stdin()
-            .lock()
-            .read_to_end(&mut data)
-            .map_err(|e| ("read", e))?,
-        Some(p) => {
-            let p = bytes_to_path(p);
-            let mut f = std::fs::File::open(p).map_err(|e| ("open", e))?;
-            f.read_to_end(&mut data).map_err(|e| ("read", e))?
-        }
-    };
-    Ok(data)
-}
-
-#[cfg(unix)]
-fn bytes_to_path(p: &[u8]) -> std::path::PathBuf {
-    use std::os::unix::ffi::OsStrExt;
-    std::path::PathBuf::from(std::ffi::OsStr::from_bytes(p))
-}
-
-#[cfg(not(unix))]
-fn bytes_to_path(p: &[u8]) -> std::path::PathBuf {
-    std::path::PathBuf::from(String::from_utf8_lossy(p).into_owned())
-}
-
-/// The C library's text for an I/O error (`strerror`), without Rust's "(os error N)" suffix.
-pub(crate) fn strerror(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
-        None => s,
-    }
-}
-
 impl State {
-    /// Load a file as a chunk named `@path` (standard input as `=stdin` when `path` is `None`),
-    /// skipping a first line that starts with `#` (`luaL_loadfile`).
-    pub fn load_file(&mut self, path: Option<&[u8]>) -> LuaResult<Value> {
-        let chunkname = match path {
-            Some(p) => {
-                let mut n = b"@".to_vec();
-                n.extend_from_slice(p);
-                n
-            }
-            None => b"=stdin".to_vec(),
-        };
-        let data = match read_source(path) {
-            Ok(d) => d,
-            Err((what, e)) => {
-                let name = path.unwrap_or(b"stdin");
-                let mut msg = format!("cannot {} ", what).into_bytes();
-                msg.extend_from_slice(name);
-                msg.extend_from_slice(format!(": {}", strerror(&e)).as_bytes());
-                let value = self.new_string(&msg);
-                return Err(LuaError {
-                    kind: crate::vm::ErrorKind::Runtime,
-                    value,
-                });
-            }
-        };
-        if data.first() == Some(&b'#') {
-            // Keep the line count: the skipped line becomes an empty one.
-            let rest = match data.iter().position(|&c| c == b'\n') {
-                Some(i) => &data[i..],
-                None => &b"\n"[..],
-            };
-            return self.load(rest, &chunkname);
-        }
-        self.load(&data, &chunkname)
-    }
-
     /// Flush what `print` has buffered.
     pub fn flush_stdout(&mut self) {
         let _ = self.stdout.flush();

@@ -22,6 +22,7 @@ pub(crate) mod gc;
 pub(crate) mod lex;
 pub(crate) mod number;
 pub(crate) mod stdlib;
+pub(crate) mod sys;
 pub(crate) mod value;
 pub(crate) mod vm;
 

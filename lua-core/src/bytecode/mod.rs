@@ -14,9 +14,13 @@
 
 mod listing;
 mod opcodes;
+mod undump;
+mod verify;
 
 pub use listing::list_proto;
 pub use opcodes::{OpArgMode, OpCode, OpMode};
+pub use undump::{undump, HEADER as BINARY_HEADER, SIGNATURE_BYTE as BINARY_SIGNATURE_BYTE};
+pub use verify::verify;
 
 pub const SIZE_OP: u32 = 6;
 pub const SIZE_A: u32 = 8;
@@ -87,6 +91,11 @@ impl Instruction {
     #[inline(always)]
     pub fn opcode(self) -> OpCode {
         OpCode::from_u8((self.0 & ((1 << SIZE_OP) - 1)) as u8)
+    }
+    /// The raw 6-bit opcode field (which may exceed the last opcode in untrusted code).
+    #[inline(always)]
+    pub fn opcode_number(self) -> u32 {
+        self.0 & ((1 << SIZE_OP) - 1)
     }
     #[inline(always)]
     pub fn a(self) -> u32 {

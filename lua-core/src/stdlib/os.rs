@@ -54,7 +54,7 @@ fn push_result(state: &mut State, r: std::io::Result<()>, name: &[u8]) -> LuaRes
         Err(e) => {
             let mut msg = name.to_vec();
             msg.extend_from_slice(b": ");
-            msg.extend_from_slice(crate::cli::strerror(&e).as_bytes());
+            msg.extend_from_slice(crate::sys::strerror(&e).as_bytes());
             state.push(Value::Nil);
             let msg = state.new_string(&msg);
             state.push(msg);

@@ -305,18 +305,7 @@ fn find_file(state: &mut State, name: &[u8], field: &str) -> LuaResult<Result<Ve
 
 /// Whether the file can be opened for reading (as `fopen(name, "r")` would).
 fn readable(filename: &[u8]) -> bool {
-    std::fs::File::open(bytes_to_path(filename)).is_ok()
-}
-
-#[cfg(unix)]
-fn bytes_to_path(p: &[u8]) -> std::path::PathBuf {
-    use std::os::unix::ffi::OsStrExt;
-    std::path::PathBuf::from(std::ffi::OsStr::from_bytes(p))
-}
-
-#[cfg(not(unix))]
-fn bytes_to_path(p: &[u8]) -> std::path::PathBuf {
-    std::path::PathBuf::from(String::from_utf8_lossy(p).into_owned())
+    std::fs::File::open(crate::sys::bytes_to_path(filename)).is_ok()
 }
 
 /// `error loading module 'name' from file 'file':\n\t<reason>` (`loaderror`).

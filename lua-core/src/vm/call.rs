@@ -16,6 +16,10 @@ pub(crate) enum Precall {
     Native,
 }
 
+/// Slots kept past every Lua frame's registers, as Lua 5.1 keeps `EXTRA_STACK`: TFORLOOP
+/// copies its control values to A+3..A+5 where verified code only promises A+3 is a register.
+pub(crate) const EXTRA_STACK: usize = 3;
+
 impl State {
     /// Prepare a call of the value at `func` with arguments up to `self.top`. A Lua function gets
     /// a new frame (not yet run); a native function runs now. Values that are not functions are
@@ -149,8 +153,8 @@ impl State {
             self.adjust_varargs(func, cl)?
         };
         let top = base + max_stack;
-        if top > self.stack.len() {
-            self.grow_stack_to(top)?;
+        if top + EXTRA_STACK > self.stack.len() {
+            self.grow_stack_to(top + EXTRA_STACK)?;
         }
         // The registers above the arguments start as nil. (`from <= top` by construction and
         // `top` is within the stack now; `get_mut` checks that once instead of per bound.)

@@ -6,8 +6,7 @@
 use crate::gc::Gc;
 use crate::value::{FuncProto, Value};
 
-/// The header `luac` 5.1 writes on x86-64.
-pub(crate) const HEADER: &[u8] = b"\x1bLua\x51\x00\x01\x04\x08\x04\x08\x00";
+use crate::bytecode::BINARY_HEADER as HEADER;
 
 const TNIL: u8 = 0;
 const TBOOLEAN: u8 = 1;

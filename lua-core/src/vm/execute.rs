@@ -79,8 +79,10 @@ impl State {
         // Registers are reached through a raw pointer to the frame's base, re-derived after
         // every operation that may run other code (which may grow, and so move, the stack).
         // SAFETY of every `reg!` use: `push_lua_frame` made the stack at least
-        // `base + max_stack_size` long, the stack never shrinks, and the compiler only
-        // emits register operands below `max_stack_size`.
+        // `base + max_stack_size + EXTRA_STACK` long, the stack never shrinks, and register
+        // operands are below `max_stack_size` (the compiler emits only those, and
+        // `bytecode::verify` holds loaded chunks to it), but for TFORLOOP's A+4 and A+5,
+        // which may fall in the `EXTRA_STACK` slots.
         let mut regs: *mut Value;
         // Hooks can be installed by anything that runs other code; the mask is re-read with
         // the registers.
@@ -141,7 +143,8 @@ impl State {
             };
         }
         // Constant and upvalue operands index the running function's tables directly.
-        // SAFETY of `konst!`/`upval!`: the compiler only emits constant indices below the
+        // SAFETY of `konst!`/`upval!` (for the compiler's code and, through
+        // `bytecode::verify`, loaded chunks): operands are constant indices below the
         // prototype's constant count and upvalue indices below its upvalue count, which is
         // the length of every closure's upvalue list (checked in debug builds).
         macro_rules! konst {
@@ -189,7 +192,8 @@ impl State {
                 }
             }};
         }
-        // SAFETY of every move of `pc`: the compiler's code keeps it inside the function
+        // SAFETY of every move of `pc`: the code keeps it inside the function (the
+        // compiler's by construction, loaded chunks as `bytecode::verify` checks)
         // (every function ends with RETURN, every jump lands inside it, and the JMP after a
         // test, the SETLIST count and the CLOSURE pseudo-instructions are always there), as
         // debug builds check before each instruction over the whole test corpus.
@@ -249,7 +253,7 @@ impl State {
         macro_rules! follow_jump {
             () => {{
                 debug_assert!(pc_index!() < cl.proto.code.len());
-                // SAFETY: the compiler always emits a JMP after a test instruction.
+                // SAFETY: a JMP always follows a test instruction (compiler and verifier).
                 let jump = unsafe { *pc };
                 jump_by!(1 + jump.sbx());
             }};
@@ -499,6 +503,8 @@ impl State {
                     let nresults = i.c() as i32 - 1;
                     if b != 0 {
                         self.top = a + b;
+                    } else {
+                        open_arguments(&mut self.top, a);
                     }
                     // Fast path: a plain Lua function with room for its frame.
                     if let Value::LuaFunction(callee) = reg!(ra) {
@@ -535,6 +541,8 @@ impl State {
                     let b = i.b() as usize;
                     if b != 0 {
                         self.top = a + b;
+                    } else {
+                        open_arguments(&mut self.top, a);
                     }
                     match slow!(self.precall(a, MULTRET))? {
                         Precall::Lua => {
@@ -659,7 +667,9 @@ impl State {
                     let mut n = i.b() as usize;
                     let mut c = i.c() as usize;
                     if n == 0 {
-                        n = self.top - a - 1;
+                        // The values up to the top (none if a loaded chunk's code left the
+                        // top below them).
+                        n = self.top.saturating_sub(a + 1);
                         self.top = self.frames[fi].top;
                     }
                     if c == 0 {
@@ -668,7 +678,8 @@ impl State {
                         skip!(1);
                     }
                     if let Value::Table(h) = reg!(ra) {
-                        let last = (c - 1) * LFIELDS_PER_FLUSH as usize + n;
+                        // Batch 0 (possible only in a loaded chunk) stores below index 1.
+                        let last = (c as i64 - 1) * LFIELDS_PER_FLUSH as i64 + n as i64;
                         slow!(self.set_list(h, a, n, last))?;
                         check_gc!();
                     }
@@ -690,7 +701,7 @@ impl State {
                     slow!(self.copy_varargs(a, base, nvar, i.b() as i32 - 1))?;
                 }
                 // Numbers past the last opcode are never emitted by the compiler, and
-                // instructions only come from it (binary chunks are refused).
+                // `bytecode::verify` refuses them in loaded chunks.
                 // SAFETY: so this arm is unreachable; telling the compiler lets it drop the
                 // jump table's range check from every dispatch (checked in debug builds).
                 _ => {
@@ -762,11 +773,11 @@ impl State {
         h: crate::gc::Gc<Table>,
         a: usize,
         n: usize,
-        last: usize,
+        last: i64,
     ) -> LuaResult<()> {
-        if last > h.array_len() {
+        if last > h.array_len() as i64 {
             let before = h.parts_size();
-            let r = h.borrow_mut().ensure_array(last);
+            let r = h.borrow_mut().ensure_array(last as usize);
             self.heap.resized(before, h.parts_size());
             if let Err(e) = r {
                 return Err(self.rt_error(e.message()));
@@ -774,7 +785,7 @@ impl State {
         }
         for j in 1..=n {
             let v = self.stack[a + j];
-            self.raw_set_int(h, (last - n + j) as i64, v)?;
+            self.raw_set_int(h, last - n as i64 + j as i64, v)?;
         }
         Ok(())
     }
@@ -804,5 +815,15 @@ impl State {
             closure: callee.closure,
             entry: old.entry,
         };
+    }
+}
+
+/// Before a call taking its arguments up to the top (B = 0): the compiler's code always has
+/// the top above the function slot there; a loaded chunk's may not, and then the call has no
+/// arguments.
+#[inline(always)]
+fn open_arguments(top: &mut usize, func: usize) {
+    if *top <= func {
+        *top = func + 1;
     }
 }

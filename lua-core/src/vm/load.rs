@@ -1,9 +1,9 @@
 //! Loading compiled chunks: turning the compiler's `Proto` into heap objects and a closure.
 
 use super::{ErrorKind, LuaError, LuaResult, State};
-use crate::bytecode::{Constant, Proto};
+use crate::bytecode::{Constant, Proto, BINARY_SIGNATURE_BYTE};
 use crate::gc::Gc;
-use crate::value::{FuncProto, LuaClosure, Value};
+use crate::value::{FuncProto, LuaClosure, UpState, Value};
 use std::cell::Cell;
 
 impl State {
@@ -38,22 +38,21 @@ impl State {
     }
 
     /// Compile `source` as a chunk named `chunkname` into a function whose environment is the
-    /// global table. A syntax error comes back as an error of kind `Syntax` holding the message.
+    /// global table; a binary chunk (`string.dump`, `luac`) is read and verified instead,
+    /// unless this state treats binary chunks as text (Redis's sandbox). An error comes back
+    /// as an error of kind `Syntax` holding lua5.1's message.
     pub fn load(&mut self, source: &[u8], chunkname: &[u8]) -> LuaResult<Value> {
         // Compiling needs memory in proportion to the source; refuse what the limit cannot hold.
         self.reserve_memory(source.len().saturating_mul(2))?;
-        if !self.binary_as_text && source.first() == Some(&BINARY_SIGNATURE[0]) {
-            let msg = binary_chunk_error(source, chunkname);
-            let value = self.new_string(&msg);
-            return Err(LuaError {
-                kind: ErrorKind::Syntax,
-                value,
-            });
-        }
-        // The parser's nesting limit counts the calls already running through the host, as
-        // Lua 5.1's shared C-call counter does.
-        let depth = self.rust_calls;
-        match crate::compile::compile_at_depth(source, chunkname, depth as _) {
+        // The nesting limits count the calls already running through the host, as Lua 5.1's
+        // shared C-call counter does.
+        let depth = self.rust_calls as u32;
+        let proto = if !self.binary_as_text && source.first() == Some(&BINARY_SIGNATURE_BYTE) {
+            crate::bytecode::undump(source, chunkname, depth)
+        } else {
+            crate::compile::compile_at_depth(source, chunkname, depth as _).map_err(|e| e.message)
+        };
+        match proto {
             Ok(proto) => {
                 // Loading allocates many objects at once; it must not run between the steps
                 // below, so collect first if one is due.
@@ -61,16 +60,21 @@ impl State {
                     self.collect_garbage();
                 }
                 let fp = self.load_proto(&proto);
+                // A main function with upvalues (a dumped closure) gets fresh ones holding
+                // nil, as lua5.1 gives it.
+                let upvals = (0..proto.num_upvalues)
+                    .map(|_| self.heap.alloc_upval(UpState::Closed(Value::Nil)))
+                    .collect();
                 let env = self.globals;
                 let cl = self.heap.alloc_lua_closure(LuaClosure {
                     proto: fp,
-                    upvals: crate::value::UpvalList::new(),
+                    upvals,
                     env: Cell::new(env),
                 });
                 Ok(Value::LuaFunction(cl))
             }
-            Err(e) => {
-                let value = self.new_string(&e.message);
+            Err(message) => {
+                let value = self.new_string(&message);
                 Err(LuaError {
                     kind: ErrorKind::Syntax,
                     value,
@@ -78,31 +82,48 @@ impl State {
             }
         }
     }
-}
 
-/// Precompiled chunks start with this; they are refused (only source text is loaded).
-const BINARY_SIGNATURE: &[u8] = b"\x1bLua";
-
-/// The header Lua 5.1.5 writes on x86-64: signature, version 5.1, official format, little
-/// endian, and the sizes of int, size_t, Instruction and lua_Number, numbers not integral.
-const BINARY_HEADER: &[u8] = b"\x1bLua\x51\x00\x01\x04\x08\x04\x08\x00";
-
-/// The message for a binary chunk, worded as Lua 5.1's loader words its header errors
-/// (`binary string: unexpected end in precompiled chunk`). A chunk with a valid header is
-/// refused as well, since bytecode from outside cannot be trusted by this VM.
-fn binary_chunk_error(source: &[u8], chunkname: &[u8]) -> Vec<u8> {
-    let mut msg = match chunkname.first() {
-        Some(b'@') | Some(b'=') => chunkname[1..].to_vec(),
-        Some(&c) if c == BINARY_SIGNATURE[0] => b"binary string".to_vec(),
-        _ => chunkname.to_vec(),
-    };
-    let reason = if source.len() < BINARY_HEADER.len() {
-        ": unexpected end in precompiled chunk"
-    } else if source[..BINARY_HEADER.len()] != *BINARY_HEADER {
-        ": bad header in precompiled chunk"
-    } else {
-        ": precompiled chunks are not accepted (load source text instead)"
-    };
-    msg.extend_from_slice(reason.as_bytes());
-    msg
+    /// Load a file as a chunk named `@path` (standard input as `=stdin` when `path` is `None`)
+    /// as `luaL_loadfile` does: a first line starting with `#` is skipped (and counted, as an
+    /// empty line, for a text chunk); a file whose content then starts a binary chunk is
+    /// read from its first signature byte.
+    pub fn load_file(&mut self, path: Option<&[u8]>) -> LuaResult<Value> {
+        let chunkname = match path {
+            Some(p) => [b"@", p].concat(),
+            None => b"=stdin".to_vec(),
+        };
+        let data = match crate::sys::read_source(path) {
+            Ok(d) => d,
+            Err((what, e)) => {
+                let name = path.unwrap_or(b"stdin");
+                let mut msg = format!("cannot {} ", what).into_bytes();
+                msg.extend_from_slice(name);
+                msg.extend_from_slice(format!(": {}", crate::sys::strerror(&e)).as_bytes());
+                let value = self.new_string(&msg);
+                return Err(LuaError {
+                    kind: ErrorKind::Runtime,
+                    value,
+                });
+            }
+        };
+        // `text` is what the compiler reads (after a skipped first line, that line's `\n`
+        // stays, to keep the line count); `rest` what follows the skipped line.
+        let (text, rest): (&[u8], &[u8]) = if data.first() == Some(&b'#') {
+            match data.iter().position(|&c| c == b'\n') {
+                Some(i) => (&data[i..], &data[i + 1..]),
+                None => (b"\n", b""),
+            }
+        } else {
+            (&data, &data)
+        };
+        if path.is_some() && rest.first() == Some(&BINARY_SIGNATURE_BYTE) {
+            // lua5.1 reopens the file and skips everything before the signature.
+            let start = data
+                .iter()
+                .position(|&c| c == BINARY_SIGNATURE_BYTE)
+                .unwrap_or(0);
+            return self.load(&data[start..], &chunkname);
+        }
+        self.load(text, &chunkname)
+    }
 }

@@ -264,7 +264,7 @@ fn next_line(state: &mut State) -> LuaResult<usize> {
             }
             Ok(0)
         }
-        Err(e) => Err(state.native_error(&crate::cli::strerror(&e))),
+        Err(e) => Err(state.native_error(&crate::sys::strerror(&e))),
     }
 }
 

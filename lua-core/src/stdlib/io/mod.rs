@@ -247,7 +247,7 @@ fn error_message(e: &std::io::Error, name: Option<&[u8]>) -> Vec<u8> {
         msg.extend_from_slice(name);
         msg.extend_from_slice(b": ");
     }
-    msg.extend_from_slice(crate::cli::strerror(e).as_bytes());
+    msg.extend_from_slice(crate::sys::strerror(e).as_bytes());
     msg
 }
 
