@@ -20,15 +20,25 @@ pub const SIGNATURE_BYTE: u8 = 0x1b;
 /// already running, as Lua 5.1's shared C-call counter does.
 const MAX_DEPTH: u32 = 200;
 
+const UNEXPECTED_END: &str = "unexpected end";
+
 const TNIL: u8 = 0;
 const TBOOLEAN: u8 = 1;
 const TNUMBER: u8 = 3;
 const TSTRING: u8 = 4;
 
+/// Why a binary chunk was refused.
+#[derive(Debug)]
+pub struct UndumpError {
+    /// lua5.1's message (`binary string: bad header in precompiled chunk`).
+    pub message: Vec<u8>,
+    /// The chunk ended before the function did (more bytes might complete it).
+    pub truncated: bool,
+}
+
 /// Read the binary chunk `bytes` named `chunkname` into its main function's prototype; `depth`
-/// is the number of host calls already running. The error is lua5.1's message for the chunk
-/// (`binary string: bad header in precompiled chunk`).
-pub fn undump(bytes: &[u8], chunkname: &[u8], depth: u32) -> Result<Proto, Vec<u8>> {
+/// is the number of host calls already running.
+pub fn undump(bytes: &[u8], chunkname: &[u8], depth: u32) -> Result<Proto, UndumpError> {
     let mut reader = Reader {
         bytes,
         pos: 0,
@@ -39,13 +49,19 @@ pub fn undump(bytes: &[u8], chunkname: &[u8], depth: u32) -> Result<Proto, Vec<u
         reader.function(&main_source)
     });
     result.map_err(|stop| match stop {
-        Stop::Memory => b"not enough memory".to_vec(),
+        Stop::Memory => UndumpError {
+            message: b"not enough memory".to_vec(),
+            truncated: false,
+        },
         Stop::Format(why) => {
-            let mut msg = display_name(chunkname);
-            msg.extend_from_slice(b": ");
-            msg.extend_from_slice(why.as_bytes());
-            msg.extend_from_slice(b" in precompiled chunk");
-            msg
+            let mut message = display_name(chunkname);
+            message.extend_from_slice(b": ");
+            message.extend_from_slice(why.as_bytes());
+            message.extend_from_slice(b" in precompiled chunk");
+            UndumpError {
+                message,
+                truncated: why == UNEXPECTED_END,
+            }
         }
     })
 }
@@ -89,7 +105,7 @@ const ALLOCATION_CEILING: u64 = 1 << 34;
 impl<'a> Reader<'a> {
     fn block(&mut self, n: usize) -> Step<&'a [u8]> {
         let end = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len());
-        let end = end.ok_or(Stop::Format("unexpected end"))?;
+        let end = end.ok_or(Stop::Format(UNEXPECTED_END))?;
         let block = &self.bytes[self.pos..end];
         self.pos = end;
         Ok(block)

@@ -17,7 +17,7 @@ use std::fmt;
 
 use crate::bytecode::Proto;
 use crate::chunkid::{chunk_id_sized, SYNTAX_IDSIZE};
-use crate::lex::{LexError, Lexer, Near};
+use crate::lex::{LexError, Lexer, Near, NEED_MORE_INPUT};
 
 /// A compilation error, with the complete message as Lua 5.1 reports it, for example
 /// `[string "x = = 1"]:1: unexpected symbol near '='`.
@@ -76,6 +76,23 @@ pub fn compile_at_depth(
     match parser.main_function() {
         Ok(proto) => Ok(proto),
         Err(e) => Err(SyntaxError {
+            message: format_error(&e, parser.lexer(), chunkname),
+        }),
+    }
+}
+
+/// Compile the part read so far of a chunk that arrives in pieces (`load` with a reader):
+/// `None` while the compiler needs more input to go on, or the syntax error it met before
+/// the end of what was read, which no further input can change. lua5.1's lexer pulls its
+/// input the same way, so a reader is called exactly as many times as there.
+pub fn probe_partial(source: &[u8], chunkname: &[u8], c_calls: u32) -> Option<SyntaxError> {
+    let mut parser = parser::Parser::with_lexer(Lexer::new_partial(source), chunkname, c_calls);
+    match parser.main_function() {
+        Err(ParseError::Lex(LexError { msg, .. })) if msg == NEED_MORE_INPUT => None,
+        // The lexer stopped at the end of the input: a complete chunk is only known complete
+        // once the reader says the input is over.
+        Ok(_) => None,
+        Err(e) => Some(SyntaxError {
             message: format_error(&e, parser.lexer(), chunkname),
         }),
     }

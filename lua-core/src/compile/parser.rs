@@ -36,9 +36,13 @@ pub(crate) struct Parser<'s> {
 
 impl<'s> Parser<'s> {
     pub(crate) fn new(source: &'s [u8], chunkname: &[u8], c_calls: u32) -> Self {
+        Parser::with_lexer(Lexer::new(source), chunkname, c_calls)
+    }
+
+    pub(crate) fn with_lexer(lex: Lexer<'s>, chunkname: &[u8], c_calls: u32) -> Self {
         let chunkname: Rc<[u8]> = Rc::from(chunkname);
         Parser {
-            lex: Lexer::new(source),
+            lex,
             fs: FuncState::new(chunkname.clone(), 0, 1, Scratch::default()),
             outer: Vec::new(),
             source: chunkname,

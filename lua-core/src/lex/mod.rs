@@ -35,7 +35,13 @@ pub(crate) struct Lexer<'s> {
     ahead: Option<(Token<'s>, Range<usize>)>,
     /// Line of the end of the previous token (`ls->lastline`).
     pub(crate) last_line: u32,
+    /// The source is only the input read so far: reaching its end (where lua5.1's lexer
+    /// would ask its reader for more) stops with `NEED_MORE_INPUT`.
+    partial: bool,
 }
+
+/// The message of the error a partial lexer stops with at the end of its input.
+pub(crate) const NEED_MORE_INPUT: &str = "\0more input needed";
 
 impl<'s> Lexer<'s> {
     /// A lexer before the first token; call `next` to read it.
@@ -46,6 +52,15 @@ impl<'s> Lexer<'s> {
             span: 0..0,
             ahead: None,
             last_line: 1,
+            partial: false,
+        }
+    }
+
+    /// A lexer over the input read so far of a longer source (see `NEED_MORE_INPUT`).
+    pub(crate) fn new_partial(source: &'s [u8]) -> Self {
+        Lexer {
+            partial: true,
+            ..Lexer::new(source)
         }
     }
 
@@ -79,7 +94,26 @@ impl<'s> Lexer<'s> {
     }
 
     fn scan(&mut self) -> Result<(Token<'s>, Range<usize>), LexError> {
-        match self.scanner.next() {
+        let scanned = self.scanner.next();
+        // lua5.1's lexer reads one character past every token (and to the end of anything
+        // unfinished): with a partial source, a token reaching its end may go on.
+        if self.partial {
+            let at_end = self.scanner.span().end >= self.scanner.source().len();
+            let unfinished = matches!(
+                scanned,
+                Some(Err(ScanFailure::Error {
+                    near: Near::Eof,
+                    ..
+                }))
+            );
+            if scanned.is_none() || at_end || unfinished {
+                return Err(LexError {
+                    msg: NEED_MORE_INPUT,
+                    near: Near::Eof,
+                });
+            }
+        }
+        match scanned {
             None => {
                 let end = self.scanner.source().len();
                 Ok((Token::Eof, end..end))

@@ -395,25 +395,36 @@ fn load(state: &mut State) -> LuaResult<usize> {
     let reader = state.arg(1);
     let name = name.map_or_else(|| b"=(load)".to_vec(), |s| s.as_bytes().to_vec());
     let mut source = Vec::new();
+    // The reader is called only while the compiler needs input, as lua5.1 calls it: after
+    // each piece, the input so far is compiled to see whether it already decides the outcome.
+    // That costs a compile per piece, so past a budget the rest is read at once.
+    let mut probe_budget = LOAD_PROBE_BUDGET;
     let r = loop {
         let piece = match state.call_function(reader, &[]) {
             Ok(v) => v.first().copied().unwrap_or(Value::Nil),
             Err(e) => break Err(e),
         };
         match piece {
-            Value::Nil => break Ok(()),
-            Value::String(s) if s.is_empty() => break Ok(()),
+            Value::Nil => break state.load(&source, &name),
+            Value::String(s) if s.is_empty() => break state.load(&source, &name),
             Value::String(s) => source.extend_from_slice(s.as_bytes()),
             Value::Number(n) => crate::number::format_number(n, &mut source),
             _ => break Err(state.native_error("reader function must return a string")),
         }
-    };
-    let r = match r {
-        Ok(()) => state.load(&source, &name),
-        Err(e) => Err(e),
+        if probe_budget >= source.len() {
+            probe_budget -= source.len();
+            if let Some(outcome) = state.load_partial(&source, &name) {
+                break outcome;
+            }
+        }
     };
     load_result(state, r)
 }
+
+/// Bytes of partial input `load` compiles, over all its probes, before it stops probing and
+/// reads the rest of the chunk at once (a chunk of up to about 4 KB in one-byte pieces, or
+/// bigger ones in bigger pieces, is read exactly as lua5.1 reads it).
+const LOAD_PROBE_BUDGET: usize = 8 << 20;
 
 /// The function whose environment `getfenv`/`setfenv` address: a function argument, or the
 /// function running at a stack level.

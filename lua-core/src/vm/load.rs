@@ -47,8 +47,8 @@ impl State {
         // The nesting limits count the calls already running through the host, as Lua 5.1's
         // shared C-call counter does.
         let depth = self.rust_calls as u32;
-        let proto = if !self.binary_as_text && source.first() == Some(&BINARY_SIGNATURE_BYTE) {
-            crate::bytecode::undump(source, chunkname, depth)
+        let proto = if self.is_binary(source) {
+            crate::bytecode::undump(source, chunkname, depth).map_err(|e| e.message)
         } else {
             crate::compile::compile_at_depth(source, chunkname, depth as _).map_err(|e| e.message)
         };
@@ -81,6 +81,37 @@ impl State {
                 })
             }
         }
+    }
+
+    /// Whether `source` is read as a binary chunk.
+    fn is_binary(&self, source: &[u8]) -> bool {
+        !self.binary_as_text && source.first() == Some(&BINARY_SIGNATURE_BYTE)
+    }
+
+    /// For a chunk arriving in pieces (`load` with a reader), with `source` the pieces read
+    /// so far: `None` while more input is needed, else the outcome `load` gives, decided
+    /// where lua5.1, which reads its input as it goes, decides it.
+    pub(crate) fn load_partial(
+        &mut self,
+        source: &[u8],
+        chunkname: &[u8],
+    ) -> Option<LuaResult<Value>> {
+        let depth = self.rust_calls as u32;
+        let message = if self.is_binary(source) {
+            match crate::bytecode::undump(source, chunkname, depth) {
+                // A binary chunk is read no further than its main function.
+                Ok(_) => return Some(self.load(source, chunkname)),
+                Err(e) if e.truncated => return None,
+                Err(e) => e.message,
+            }
+        } else {
+            crate::compile::probe_partial(source, chunkname, depth as _)?.message
+        };
+        let value = self.new_string(&message);
+        Some(Err(LuaError {
+            kind: ErrorKind::Syntax,
+            value,
+        }))
     }
 
     /// Load a file as a chunk named `@path` (standard input as `=stdin` when `path` is `None`)
