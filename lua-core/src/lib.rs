@@ -12,6 +12,7 @@
 
 pub mod api;
 pub mod cli;
+pub mod luac;
 pub mod native;
 pub mod tools;
 

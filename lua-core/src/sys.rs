@@ -39,3 +39,12 @@ pub(crate) fn strerror(e: &std::io::Error) -> String {
         None => s,
     }
 }
+
+/// `luaL_loadfile`'s message for a file it cannot `what` (open, read): `cannot open x.lua: No
+/// such file or directory`.
+pub(crate) fn file_error_message(what: &str, name: &[u8], e: &std::io::Error) -> Vec<u8> {
+    let mut msg = format!("cannot {what} ").into_bytes();
+    msg.extend_from_slice(name);
+    msg.extend_from_slice(format!(": {}", strerror(e)).as_bytes());
+    msg
+}

@@ -13,9 +13,19 @@ use super::{index_k, is_k, Constant, Instruction, OpArgMode, OpCode, OpMode, Pro
 /// List `p` and every function nested in it, like `luac -l` (`full`: like `luac -l -l`, adding
 /// the constants, locals and upvalues of each function).
 pub fn list_proto(p: &Proto, full: bool) -> String {
+    list(p, full, false)
+}
+
+/// As `list_proto`, but showing each function's real address, as `luac` itself does.
+pub fn list_proto_with_addresses(p: &Proto, full: bool) -> String {
+    list(p, full, true)
+}
+
+fn list(p: &Proto, full: bool, real_addresses: bool) -> String {
     let mut listing = Listing {
         out: String::new(),
         ids: HashMap::new(),
+        real_addresses,
     };
     listing.function(p, full);
     listing.out
@@ -25,11 +35,15 @@ struct Listing {
     out: String,
     /// Functions already mentioned, by address, with their rank of first mention.
     ids: HashMap<*const Proto, usize>,
+    real_addresses: bool,
 }
 
 impl Listing {
-    /// The stand-in for a function's address.
+    /// The function's address, or its stand-in.
     fn address(&mut self, p: &Proto) -> String {
+        if self.real_addresses {
+            return format!("{:p}", p as *const Proto);
+        }
         let next = self.ids.len() + 1;
         let id = *self.ids.entry(p as *const Proto).or_insert(next);
         format!("0x{id}")

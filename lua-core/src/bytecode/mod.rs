@@ -12,12 +12,14 @@
 //! ```
 //! B and C name a register, or, when their top bit (`BITRK`) is set, a constant (`RK(x)`).
 
+mod dump;
 mod listing;
 mod opcodes;
 mod undump;
 mod verify;
 
-pub use listing::list_proto;
+pub use dump::dump;
+pub use listing::{list_proto, list_proto_with_addresses};
 pub use opcodes::{OpArgMode, OpCode, OpMode};
 pub use undump::{undump, HEADER as BINARY_HEADER, SIGNATURE_BYTE as BINARY_SIGNATURE_BYTE};
 pub use verify::verify;

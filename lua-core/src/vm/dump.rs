@@ -1,88 +1,38 @@
-//! `string.dump`: a Lua function's prototype as a Lua 5.1 binary chunk, in the layout
-//! `luac` writes on x86-64 (`ldump.c`): the 12-byte header, then each function's header
-//! fields, code, constants, nested functions and debug information, little-endian, with
-//! 4-byte ints and 8-byte sizes.
+//! `string.dump`: a loaded function's prototype back as the compiler's plain prototype, written
+//! by `bytecode::dump` as the binary chunk lua5.1 writes.
 
-use crate::gc::Gc;
+use crate::bytecode::{Constant, Proto};
 use crate::value::{FuncProto, Value};
-
-use crate::bytecode::BINARY_HEADER as HEADER;
-
-const TNIL: u8 = 0;
-const TBOOLEAN: u8 = 1;
-const TNUMBER: u8 = 3;
-const TSTRING: u8 = 4;
 
 /// The binary chunk of a function.
 pub(crate) fn dump(proto: &FuncProto) -> Vec<u8> {
-    let mut out = HEADER.to_vec();
-    function(&mut out, proto, None);
-    out
+    crate::bytecode::dump(&plain(proto), false)
 }
 
-fn int(out: &mut Vec<u8>, n: usize) {
-    out.extend_from_slice(&(n as u32).to_le_bytes());
-}
-
-fn size(out: &mut Vec<u8>, n: usize) {
-    out.extend_from_slice(&(n as u64).to_le_bytes());
-}
-
-/// A string as `DumpString` writes it: its size counting a terminating NUL, its bytes and the
-/// NUL; size 0 for none.
-fn string(out: &mut Vec<u8>, s: Option<&[u8]>) {
-    match s {
-        None => size(out, 0),
-        Some(bytes) => {
-            size(out, bytes.len() + 1);
-            out.extend_from_slice(bytes);
-            out.push(0);
-        }
-    }
-}
-
-fn function(out: &mut Vec<u8>, f: &FuncProto, parent_source: Option<Gc<crate::value::LuaStr>>) {
-    // A nested function from the same chunk leaves its source out.
-    let same_source = parent_source.is_some_and(|p| p == f.source);
-    string(out, (!same_source).then(|| f.source.as_bytes()));
-    int(out, f.line_defined as usize);
-    int(out, f.last_line_defined as usize);
-    out.extend_from_slice(&[f.num_upvalues, f.num_params, f.is_vararg, f.max_stack_size]);
-    int(out, f.code.len());
-    for i in f.code.iter() {
-        out.extend_from_slice(&i.0.to_le_bytes());
-    }
-    int(out, f.constants.len());
-    for k in f.constants.iter() {
-        match k {
-            Value::Boolean(b) => out.extend_from_slice(&[TBOOLEAN, u8::from(*b)]),
-            Value::Number(x) => {
-                out.push(TNUMBER);
-                out.extend_from_slice(&x.to_le_bytes());
-            }
-            Value::String(s) => {
-                out.push(TSTRING);
-                string(out, Some(s.as_bytes()));
-            }
-            _ => out.push(TNIL),
-        }
-    }
-    int(out, f.protos.len());
-    for p in f.protos.iter() {
-        function(out, p, Some(f.source));
-    }
-    int(out, f.line_info.len());
-    for l in f.line_info.iter() {
-        int(out, *l as usize);
-    }
-    int(out, f.loc_vars.len());
-    for v in f.loc_vars.iter() {
-        string(out, Some(&v.name));
-        int(out, v.start_pc as usize);
-        int(out, v.end_pc as usize);
-    }
-    int(out, f.upvalue_names.len());
-    for name in f.upvalue_names.iter() {
-        string(out, Some(name));
+/// The prototype with its heap values turned back into constants.
+fn plain(f: &FuncProto) -> Proto {
+    Proto {
+        code: f.code.to_vec(),
+        constants: f
+            .constants
+            .iter()
+            .map(|k| match k {
+                Value::Boolean(b) => Constant::Boolean(*b),
+                Value::Number(x) => Constant::Number(*x),
+                Value::String(s) => Constant::String(s.as_bytes().to_vec()),
+                _ => Constant::Nil,
+            })
+            .collect(),
+        protos: f.protos.iter().map(|p| plain(p)).collect(),
+        line_info: f.line_info.to_vec(),
+        loc_vars: f.loc_vars.to_vec(),
+        upvalue_names: f.upvalue_names.to_vec(),
+        source: std::rc::Rc::from(f.source.as_bytes()),
+        line_defined: f.line_defined,
+        last_line_defined: f.last_line_defined,
+        num_upvalues: f.num_upvalues,
+        num_params: f.num_params,
+        is_vararg: f.is_vararg,
+        max_stack_size: f.max_stack_size,
     }
 }

@@ -126,10 +126,7 @@ impl State {
         let data = match crate::sys::read_source(path) {
             Ok(d) => d,
             Err((what, e)) => {
-                let name = path.unwrap_or(b"stdin");
-                let mut msg = format!("cannot {} ", what).into_bytes();
-                msg.extend_from_slice(name);
-                msg.extend_from_slice(format!(": {}", crate::sys::strerror(&e)).as_bytes());
+                let msg = crate::sys::file_error_message(what, path.unwrap_or(b"stdin"), &e);
                 let value = self.new_string(&msg);
                 return Err(LuaError {
                     kind: ErrorKind::Runtime,
@@ -137,24 +134,27 @@ impl State {
                 });
             }
         };
-        // `text` is what the compiler reads (after a skipped first line, that line's `\n`
-        // stays, to keep the line count); `rest` what follows the skipped line.
-        let (text, rest): (&[u8], &[u8]) = if data.first() == Some(&b'#') {
-            match data.iter().position(|&c| c == b'\n') {
-                Some(i) => (&data[i..], &data[i + 1..]),
-                None => (b"\n", b""),
-            }
-        } else {
-            (&data, &data)
-        };
-        if path.is_some() && rest.first() == Some(&BINARY_SIGNATURE_BYTE) {
-            // lua5.1 reopens the file and skips everything before the signature.
-            let start = data
-                .iter()
-                .position(|&c| c == BINARY_SIGNATURE_BYTE)
-                .unwrap_or(0);
-            return self.load(&data[start..], &chunkname);
-        }
-        self.load(text, &chunkname)
+        self.load(file_chunk(&data, path.is_some()), &chunkname)
     }
+}
+
+/// What `luaL_loadfile` hands the loader from a file's bytes (`from_file`: not standard
+/// input): a first line starting with `#` is skipped, its `\n` kept so that line numbers stay
+/// right; a file whose content then starts a binary chunk is read from its first signature
+/// byte (lua5.1 reopens the file and skips to it).
+pub(crate) fn file_chunk(data: &[u8], from_file: bool) -> &[u8] {
+    // `text` is what the compiler reads; `rest` what follows a skipped line.
+    let (text, rest): (&[u8], &[u8]) = if data.first() == Some(&b'#') {
+        match data.iter().position(|&c| c == b'\n') {
+            Some(i) => (&data[i..], &data[i + 1..]),
+            None => (b"\n", b""),
+        }
+    } else {
+        (data, data)
+    };
+    if from_file && rest.first() == Some(&BINARY_SIGNATURE_BYTE) {
+        let start = data.iter().position(|&c| c == BINARY_SIGNATURE_BYTE);
+        return &data[start.unwrap_or(0)..];
+    }
+    text
 }

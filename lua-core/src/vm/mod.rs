@@ -27,6 +27,7 @@ pub use error::{ErrorKind, LuaError, LuaResult};
 pub use coroutine::ResumeOutcome;
 pub(crate) use debug::Level;
 pub use hook::{HookEvent, HookFn, HookMask};
+pub(crate) use load::file_chunk;
 pub use meta::to_number;
 
 use crate::gc::{Gc, Heap};
