@@ -19,7 +19,7 @@ pub fn chunk_id(source: &[u8]) -> Vec<u8> {
 /// The chunk description fitting a buffer of `bufflen` bytes, terminator included, as in
 /// `luaO_chunkid(out, source, bufflen)`.
 pub fn chunk_id_sized(source: &[u8], bufflen: usize) -> Vec<u8> {
-    let source = until_nul(source);
+    let source = crate::cstr::c_str(source);
     match source.split_first() {
         Some((b'=', name)) => {
             let keep = name.len().min(bufflen.saturating_sub(1));
@@ -54,14 +54,6 @@ pub fn chunk_id_sized(source: &[u8], bufflen: usize) -> Vec<u8> {
             out.extend_from_slice(b"\"]");
             out
         }
-    }
-}
-
-/// The part of `s` before its first `\0`, as C would read it.
-fn until_nul(s: &[u8]) -> &[u8] {
-    match s.iter().position(|&c| c == 0) {
-        Some(end) => s.get(..end).unwrap_or(s),
-        None => s,
     }
 }
 

@@ -60,7 +60,8 @@ impl Cli {
             let _ = err.write_all(p);
             let _ = err.write_all(b": ");
         }
-        let _ = err.write_all(msg);
+        // Printed with `%s`: the message stops at a zero byte.
+        let _ = err.write_all(crate::cstr::c_str(msg));
         let _ = err.write_all(b"\n");
         let _ = err.flush();
     }

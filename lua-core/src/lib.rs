@@ -19,6 +19,7 @@ pub mod tools;
 pub(crate) mod bytecode;
 pub(crate) mod chunkid;
 pub(crate) mod compile;
+pub(crate) mod cstr;
 pub(crate) mod gc;
 pub(crate) mod lex;
 pub(crate) mod number;

@@ -65,7 +65,7 @@ impl Listing {
     fn header(&mut self, p: &Proto) {
         let source = match p.source.first() {
             Some(b'@' | b'=') => {
-                String::from_utf8_lossy(until_nul(p.source.get(1..).unwrap_or_default()))
+                String::from_utf8_lossy(crate::cstr::c_str(p.source.get(1..).unwrap_or_default()))
                     .into_owned()
             }
             Some(0x1B) => "(bstring)".to_string(),
@@ -171,7 +171,7 @@ impl Listing {
             }
             OpCode::GetGlobal | OpCode::SetGlobal => {
                 let name = match p.constants.get(bx) {
-                    Some(Constant::String(s)) => lossy(until_nul(s)),
+                    Some(Constant::String(s)) => lossy(crate::cstr::c_str(s)),
                     _ => String::new(),
                 };
                 let _ = write!(self.out, "\t; {name}");
@@ -259,7 +259,7 @@ impl Listing {
             let _ = writeln!(
                 self.out,
                 "\t{i}\t{}\t{}\t{}",
-                lossy(until_nul(&v.name)),
+                lossy(crate::cstr::c_str(&v.name)),
                 v.start_pc + 1,
                 v.end_pc + 1
             );
@@ -274,7 +274,7 @@ impl Listing {
             p.upvalue_names.len()
         );
         for (i, name) in p.upvalue_names.iter().enumerate() {
-            let _ = writeln!(self.out, "\t{i}\t{}", lossy(until_nul(name)));
+            let _ = writeln!(self.out, "\t{i}\t{}", lossy(crate::cstr::c_str(name)));
         }
     }
 }
@@ -289,14 +289,6 @@ fn plural(n: usize) -> &'static str {
 
 fn lossy(s: &[u8]) -> String {
     String::from_utf8_lossy(s).into_owned()
-}
-
-/// The part of `s` before its first `\0` (what C's `%s` prints).
-fn until_nul(s: &[u8]) -> &[u8] {
-    match s.iter().position(|&c| c == 0) {
-        Some(end) => s.get(..end).unwrap_or(s),
-        None => s,
-    }
 }
 
 /// A string constant in double quotes, with C escapes for quotes, backslashes and control

@@ -24,6 +24,10 @@ use crate::lex::{LexError, Lexer, Near, NEED_MORE_INPUT};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyntaxError {
     pub message: Vec<u8>,
+    /// lua5.1 raises this one as a runtime error from inside the compiler (a table of the
+    /// function being compiled is full: `constant table overflow`), so a message handler
+    /// running at the time sees it.
+    pub raised_at_runtime: bool,
 }
 
 impl fmt::Display for SyntaxError {
@@ -77,6 +81,7 @@ pub fn compile_at_depth(
         Ok(proto) => Ok(proto),
         Err(e) => Err(SyntaxError {
             message: format_error(&e, parser.lexer(), chunkname),
+            raised_at_runtime: matches!(e, ParseError::Bare(_)),
         }),
     }
 }
@@ -94,6 +99,7 @@ pub fn probe_partial(source: &[u8], chunkname: &[u8], c_calls: u32) -> Option<Sy
         Ok(_) => None,
         Err(e) => Some(SyntaxError {
             message: format_error(&e, parser.lexer(), chunkname),
+            raised_at_runtime: matches!(e, ParseError::Bare(_)),
         }),
     }
 }
@@ -121,10 +127,7 @@ fn format_error(e: &ParseError, lex: &Lexer<'_>, chunkname: &[u8]) -> Vec<u8> {
     out.extend_from_slice(msg);
     if let Some(near) = near {
         // The text is a C string in Lua 5.1: it ends at its first `\0`.
-        let near = match near.iter().position(|&c| c == 0) {
-            Some(end) => near.get(..end).unwrap_or_default(),
-            None => &near[..],
-        };
+        let near = crate::cstr::c_str(&near);
         out.extend_from_slice(b" near '");
         out.extend_from_slice(near);
         out.push(b'\'');

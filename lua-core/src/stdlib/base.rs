@@ -82,17 +82,22 @@ fn print(state: &mut State) -> LuaResult<usize> {
     // where lua5.1 puts it. Write errors (a closed pipe) are ignored, as C's stdio does in `print`.
     for i in 1..=n {
         let arg = state.arg(i);
-        let s = state.call1(tostring_fn, &[arg])?;
-        let Value::String(s) = s else {
-            return Err(state.native_error("'tostring' must return a string to 'print'"));
+        // What `lua_tostring` accepts: a string, or a number written as Lua writes numbers.
+        let text = state.call1(tostring_fn, &[arg])?;
+        let mut number_text = Vec::new();
+        let bytes: &[u8] = match &text {
+            Value::String(s) => s.as_bytes(),
+            Value::Number(n) => {
+                crate::number::format_number(*n, &mut number_text);
+                &number_text
+            }
+            _ => return Err(state.native_error("'tostring' must return a string to 'print'")),
         };
         if i > 1 {
             let _ = state.stdout().write_all(b"\t");
         }
         // Written as a C string: output stops at the first zero byte.
-        let bytes = s.as_bytes();
-        let end = bytes.iter().position(|&c| c == 0).unwrap_or(bytes.len());
-        let _ = state.stdout().write_all(&bytes[..end]);
+        let _ = state.stdout().write_all(crate::cstr::c_str(bytes));
     }
     let _ = state.stdout().write_all(b"\n");
     Ok(0)

@@ -170,7 +170,7 @@ fn add_string(state: &mut State, arg: usize, spec: &ItemSpec, out: &mut Vec<u8>)
         out.extend_from_slice(bytes);
         return Ok(());
     }
-    let text = super::pattern::c_string(bytes);
+    let text = crate::cstr::c_str(bytes);
     let text = match spec.precision {
         Some(p) => text.get(..p.min(text.len())).unwrap_or_default(),
         None => text,

@@ -30,18 +30,10 @@ pub fn open(state: &mut State, allowed: Option<&[&str]>) -> LuaResult<()> {
     Ok(())
 }
 
-/// The bytes of a C string argument: everything before the first NUL.
-fn c_str(bytes: &[u8]) -> &[u8] {
-    match bytes.iter().position(|&b| b == 0) {
-        Some(i) => &bytes[..i],
-        None => bytes,
-    }
-}
-
 /// A string argument as a C function sees it (cut at the first NUL).
 fn check_c_string(state: &mut State, n: usize) -> LuaResult<Vec<u8>> {
     let s = state.check_string(n)?;
-    Ok(c_str(s.as_bytes()).to_vec())
+    Ok(crate::cstr::c_str(s.as_bytes()).to_vec())
 }
 
 /// `true`, or `nil, "<name>: <strerror>", errno` (`os_pushresult`).

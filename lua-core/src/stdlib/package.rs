@@ -166,11 +166,6 @@ fn replace_all(s: &[u8], pat: &[u8], rep: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The bytes of `s` up to its first zero byte: the names below are C strings in Lua 5.1.
-fn c_str(s: &[u8]) -> &[u8] {
-    &s[..s.iter().position(|&c| c == 0).unwrap_or(s.len())]
-}
-
 /// The environment of the running native function: the package table.
 fn package_env(state: &State) -> Gc<Table> {
     let running = state.frames.last().and_then(|f| state.stack.get(f.func));
@@ -192,7 +187,7 @@ fn env_field(state: &mut State, field: &str) -> LuaResult<Value> {
 /// `require(name)`: the value of the module, loading it on first use.
 fn require(state: &mut State) -> LuaResult<usize> {
     let name = state.check_string(1)?;
-    let name = c_str(name.as_bytes()).to_vec();
+    let name = crate::cstr::c_str(name.as_bytes()).to_vec();
     state.set_top(1);
     let key = state.new_string(&name);
     let sentinel = state.native_upvalue(0);
@@ -263,11 +258,11 @@ fn loader_preload(state: &mut State) -> LuaResult<usize> {
         Value::Table(t) => t,
         _ => return Err(state.native_error("'package.preload' must be a table")),
     };
-    let key = state.new_string(c_str(name.as_bytes()));
+    let key = state.new_string(crate::cstr::c_str(name.as_bytes()));
     let v = state.get_index(Value::Table(preload), key, None)?;
     if v.is_nil() {
         let mut msg = b"\n\tno field package.preload['".to_vec();
-        msg.extend_from_slice(c_str(name.as_bytes()));
+        msg.extend_from_slice(crate::cstr::c_str(name.as_bytes()));
         msg.extend_from_slice(b"']");
         let msg = state.new_string(&msg);
         state.push(msg);
@@ -282,7 +277,7 @@ fn loader_preload(state: &mut State) -> LuaResult<usize> {
 fn find_file(state: &mut State, name: &[u8], field: &str) -> LuaResult<Result<Vec<u8>, Vec<u8>>> {
     let name = replace_all(name, b".", b"/");
     let path = match env_field(state, field)? {
-        Value::String(s) => c_str(s.as_bytes()).to_vec(),
+        Value::String(s) => crate::cstr::c_str(s.as_bytes()).to_vec(),
         Value::Number(n) => {
             let mut out = Vec::new();
             crate::number::format_number(n, &mut out);
@@ -345,7 +340,7 @@ fn native_library_result(
 /// A Lua file along `package.path`, compiled.
 fn loader_lua(state: &mut State) -> LuaResult<usize> {
     let name = state.check_string(1)?;
-    let name = c_str(name.as_bytes()).to_vec();
+    let name = crate::cstr::c_str(name.as_bytes()).to_vec();
     let filename = match find_file(state, &name, "path")? {
         Ok(f) => f,
         Err(tried) => {
@@ -370,7 +365,7 @@ fn loader_lua(state: &mut State) -> LuaResult<usize> {
 /// A native library along `package.cpath`.
 fn loader_c(state: &mut State) -> LuaResult<usize> {
     let name = state.check_string(1)?;
-    let name = c_str(name.as_bytes()).to_vec();
+    let name = crate::cstr::c_str(name.as_bytes()).to_vec();
     let found = find_file(state, &name, "cpath")?;
     native_library_result(state, &name, found)
 }
@@ -378,7 +373,7 @@ fn loader_c(state: &mut State) -> LuaResult<usize> {
 /// A native library named by the first part of a dotted name (`a` for `a.b.c`).
 fn loader_croot(state: &mut State) -> LuaResult<usize> {
     let name = state.check_string(1)?;
-    let name = c_str(name.as_bytes()).to_vec();
+    let name = crate::cstr::c_str(name.as_bytes()).to_vec();
     let Some(dot) = name.iter().position(|&c| c == b'.') else {
         return Ok(0);
     };
@@ -424,7 +419,7 @@ fn seeall(state: &mut State) -> LuaResult<usize> {
 /// calling function, and apply each option function to it.
 fn module(state: &mut State) -> LuaResult<usize> {
     let name = state.check_string(1)?;
-    let name = c_str(name.as_bytes()).to_vec();
+    let name = crate::cstr::c_str(name.as_bytes()).to_vec();
     let nargs = state.arg_count();
     let key = state.new_string(&name);
     let loaded = loaded_table(state)?;

@@ -61,18 +61,12 @@ impl PatternError {
     }
 }
 
-/// The pattern as Lua 5.1 reads it: up to its first zero byte.
-pub(crate) fn c_string(bytes: &[u8]) -> &[u8] {
-    match bytes.iter().position(|&b| b == 0) {
-        Some(nul) => bytes.get(..nul).unwrap_or_default(),
-        None => bytes,
-    }
-}
-
 /// Whether `find` must treat `pattern` as a pattern (it holds a special character before any
 /// zero byte); otherwise it searches for the bytes themselves.
 pub(crate) fn has_specials(pattern: &[u8]) -> bool {
-    c_string(pattern).iter().any(|b| SPECIALS.contains(b))
+    crate::cstr::c_str(pattern)
+        .iter()
+        .any(|b| SPECIALS.contains(b))
 }
 
 /// The first occurrence of `needle` in `haystack` (an empty needle is found at 0).
@@ -271,7 +265,7 @@ impl<'a> Matcher<'a> {
     ) -> Matcher<'a> {
         Matcher {
             src: subject,
-            pat: c_string(pattern),
+            pat: crate::cstr::c_str(pattern),
             captures: buffers.captures,
             choices: buffers.choices,
             trail: buffers.trail,

@@ -299,7 +299,7 @@ impl State {
             match (&info.name, info.what) {
                 (Some((_, name)), _) => {
                     out.extend_from_slice(b" in function '");
-                    out.extend_from_slice(name);
+                    out.extend_from_slice(crate::cstr::c_str(name));
                     out.push(b'\'');
                 }
                 (None, "main") => out.extend_from_slice(b" in main chunk"),
@@ -331,7 +331,8 @@ impl State {
         let msg = match named {
             Some((kind, name)) => {
                 let mut m = format!("attempt to {} {} '", op, kind).into_bytes();
-                m.extend_from_slice(&name);
+                // Built with `%s` in Lua 5.1: a name stops at a zero byte.
+                m.extend_from_slice(crate::cstr::c_str(&name));
                 m.extend_from_slice(format!("' (a {} value)", ty).as_bytes());
                 m
             }

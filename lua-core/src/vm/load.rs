@@ -50,7 +50,13 @@ impl State {
         let proto = if self.is_binary(source) {
             crate::bytecode::undump(source, chunkname, depth).map_err(|e| e.message)
         } else {
-            crate::compile::compile_at_depth(source, chunkname, depth as _).map_err(|e| e.message)
+            match crate::compile::compile_at_depth(source, chunkname, depth as _) {
+                Err(e) if e.raised_at_runtime => {
+                    let value = self.new_string(&e.message);
+                    return Err(self.throw(value));
+                }
+                r => r.map_err(|e| e.message),
+            }
         };
         match proto {
             Ok(proto) => {
@@ -105,7 +111,12 @@ impl State {
                 Err(e) => e.message,
             }
         } else {
-            crate::compile::probe_partial(source, chunkname, depth as _)?.message
+            let e = crate::compile::probe_partial(source, chunkname, depth as _)?;
+            if e.raised_at_runtime {
+                let value = self.new_string(&e.message);
+                return Some(Err(self.throw(value)));
+            }
+            e.message
         };
         let value = self.new_string(&message);
         Some(Err(LuaError {

@@ -73,7 +73,8 @@ impl State {
     #[inline]
     pub(crate) fn index_miss_str(&self, h: Gc<Table>, key: Gc<LuaStr>) -> Option<Value> {
         let mut h = h;
-        for _ in 0..MAX_TAG_LOOP {
+        // The caller's lookup in `h` was the chain's first step.
+        for _ in 1..MAX_TAG_LOOP {
             let Some(mt) = h.metatable() else {
                 return Some(Value::Nil);
             };

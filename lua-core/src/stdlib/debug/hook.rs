@@ -41,7 +41,7 @@ struct DebugHook {
 /// The event mask for a mask string and count (`makemask`).
 pub(super) fn make_mask(smask: &[u8], count: i64) -> u8 {
     // The mask is read as a C string.
-    let smask = &smask[..smask.iter().position(|&c| c == 0).unwrap_or(smask.len())];
+    let smask = crate::cstr::c_str(smask);
     let mut mask = 0;
     if smask.contains(&b'c') {
         mask |= MASK_CALL;

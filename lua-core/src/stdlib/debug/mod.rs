@@ -184,9 +184,8 @@ fn debug_prompt(state: &mut State) -> LuaResult<usize> {
             _ => return Ok(0),
         };
         // The command is handed over as a C string.
-        let end = line.iter().position(|&c| c == 0).unwrap_or(line.len());
         let base = state.top;
-        let r = match state.load(&line[..end], b"=(debug command)") {
+        let r = match state.load(crate::cstr::c_str(&line), b"=(debug command)") {
             Ok(f) => {
                 state.push(f);
                 state.pcall_at(base, 0, 0, None)

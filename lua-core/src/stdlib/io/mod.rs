@@ -251,29 +251,21 @@ fn error_message(e: &std::io::Error, name: Option<&[u8]>) -> Vec<u8> {
     msg
 }
 
-/// The bytes a C string argument holds (up to its first NUL).
-fn c_str(bytes: &[u8]) -> &[u8] {
-    match bytes.iter().position(|&b| b == 0) {
-        Some(i) => &bytes[..i],
-        None => bytes,
-    }
-}
-
 /// A path from the bytes of a file name.
 #[cfg(unix)]
 pub(crate) fn bytes_path(name: &[u8]) -> std::path::PathBuf {
     use std::os::unix::ffi::OsStrExt;
-    std::path::PathBuf::from(std::ffi::OsStr::from_bytes(c_str(name)))
+    std::path::PathBuf::from(std::ffi::OsStr::from_bytes(crate::cstr::c_str(name)))
 }
 
 #[cfg(not(unix))]
 pub(crate) fn bytes_path(name: &[u8]) -> std::path::PathBuf {
-    std::path::PathBuf::from(String::from_utf8_lossy(c_str(name)).into_owned())
+    std::path::PathBuf::from(String::from_utf8_lossy(crate::cstr::c_str(name)).into_owned())
 }
 
 /// Open `name` as `fopen(name, mode)` would.
 fn open_stream(name: &[u8], mode: &[u8]) -> std::io::Result<Stream> {
-    let Some(m) = OpenMode::parse(c_str(mode)) else {
+    let Some(m) = OpenMode::parse(crate::cstr::c_str(mode)) else {
         return Err(os_error(EINVAL));
     };
     let f = m.open(&bytes_path(name))?;
@@ -319,7 +311,7 @@ fn io_open(state: &mut State) -> LuaResult<usize> {
     let name = state.check_string(1)?;
     let mode = state.opt_string(2)?;
     let mode = mode.map_or_else(|| b"r".to_vec(), |m| m.as_bytes().to_vec());
-    let name = c_str(name.as_bytes()).to_vec();
+    let name = crate::cstr::c_str(name.as_bytes()).to_vec();
     match open_stream(&name, &mode) {
         Ok(s) => {
             let f = new_file(state, Channel::Stream(s), FileKind::Regular);
@@ -334,8 +326,11 @@ fn io_open(state: &mut State) -> LuaResult<usize> {
 fn io_popen(state: &mut State) -> LuaResult<usize> {
     let cmd = state.check_string(1)?;
     let mode = state.opt_string(2)?;
-    let mode = mode.map_or_else(|| b"r".to_vec(), |m| c_str(m.as_bytes()).to_vec());
-    let cmd = c_str(cmd.as_bytes()).to_vec();
+    let mode = mode.map_or_else(
+        || b"r".to_vec(),
+        |m| crate::cstr::c_str(m.as_bytes()).to_vec(),
+    );
+    let cmd = crate::cstr::c_str(cmd.as_bytes()).to_vec();
     // glibc's `popen` flushes every output stream before starting the command.
     state.flush_stdout();
     flush_all_files(state);
@@ -424,7 +419,7 @@ fn default_file_access(state: &mut State, which: i64, mode: &[u8]) -> LuaResult<
         Value::Nil => {}
         Value::String(_) | Value::Number(_) => {
             let name = state.check_string(1)?;
-            let name = c_str(name.as_bytes()).to_vec();
+            let name = crate::cstr::c_str(name.as_bytes()).to_vec();
             match open_stream(&name, mode) {
                 Ok(s) => {
                     let f = new_file(state, Channel::Stream(s), FileKind::Regular);
@@ -498,7 +493,7 @@ fn io_lines(state: &mut State) -> LuaResult<usize> {
         }
         _ => {
             let name = state.check_string(1)?;
-            let name = c_str(name.as_bytes()).to_vec();
+            let name = crate::cstr::c_str(name.as_bytes()).to_vec();
             match open_stream(&name, b"r") {
                 Ok(s) => {
                     let f = new_file(state, Channel::Stream(s), FileKind::Regular);
