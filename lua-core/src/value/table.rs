@@ -282,10 +282,9 @@ impl Table {
             *slot = val;
             return Ok(());
         }
-        if val.is_nil() {
-            // Assigning nil to an absent key changes nothing.
-            return Ok(());
-        }
+        // An absent key is inserted even to hold nil, as Lua 5.1 inserts it (`luaH_set`
+        // makes the node before the value is stored): the node it takes, and the rehash it
+        // may cause, show in later `pairs` orders and borders, and `next` accepts the key.
         self.new_key(key, val)
     }
 
@@ -375,7 +374,7 @@ impl Table {
         None
     }
 
-    /// Insert a key known to be absent (neither nil nor NaN).
+    /// Insert a key known to be absent (neither nil nor NaN), with its value (which may be nil).
     pub(crate) fn new_key(&mut self, key: Value, val: Value) -> Result<(), TableError> {
         if self.nodes.is_empty() {
             self.rehash(&key)?;

@@ -351,9 +351,6 @@ impl State {
 
     /// `t[k] = v` for a key known to be absent from `t` (and not nil or NaN): skips the lookup.
     pub(crate) fn raw_insert_absent(&mut self, t: Gc<Table>, k: Value, v: Value) -> LuaResult<()> {
-        if v.is_nil() {
-            return Ok(());
-        }
         let before = t.parts_size();
         let r = t.borrow_mut().new_key(k, v);
         self.heap.resized(before, t.parts_size());
