@@ -25,6 +25,15 @@ const GREEDY: &[&str] = &[
     "local t = {} for i = 1, 1e9 do table.insert(t, i) end",
     "local t = {} for i = 1, 1e9 do t[#t + 1] = string.rep('y', 100) .. i end",
     "local t = {} for i = 1, 1e9 do t[i] = coroutine.create(function() end) end",
+    // Deep calls passing many varargs: the stack itself grows past the limit.
+    "local a = {} for i = 1, 7000 do a[i] = i end \
+     local function f(n, ...) if n == 0 then return 0 end return (f(n - 1, ...)) end \
+     f(1000, unpack(a))",
+    // The same in coroutines, each holding its own deep stack.
+    "local a = {} for i = 1, 7000 do a[i] = i end \
+     local function f(n, ...) if n == 0 then coroutine.yield() end return (f(n - 1, ...)) end \
+     local held = {} \
+     for i = 1, 1e9 do held[i] = coroutine.create(f) coroutine.resume(held[i], 20, unpack(a)) end",
 ];
 
 #[test]

@@ -184,8 +184,9 @@ impl State {
         if len > super::MAX_STACK {
             return Err(self.rt_error("stack overflow"));
         }
+        self.check_stack_memory(len)?;
         let new_len = len.max(self.stack.len() * 2).min(super::MAX_STACK.max(len));
-        self.stack.resize(new_len, Value::Nil);
+        self.resize_stack(new_len);
         Ok(())
     }
 
@@ -349,6 +350,7 @@ impl State {
             self.rust_calls = saved_rust_calls;
             self.top = func;
             self.restore_frame_limit();
+            self.shrink_stack();
             if e.kind == ErrorKind::Memory {
                 // Keep the message a fresh string: the heap may have failed mid-allocation.
                 let v = self.new_string(b"not enough memory");
@@ -360,6 +362,28 @@ impl State {
             return Err(e);
         }
         Ok(())
+    }
+
+    /// After an error unwound deep calls, give back the stack memory far past what the
+    /// remaining frames use (lua5.1's collector shrinks stacks the same way), so that a script
+    /// that caught a `stack overflow` or a memory error is not left over its memory limit.
+    fn shrink_stack(&mut self) {
+        let in_use = self
+            .frames
+            .iter()
+            .map(|f| f.top)
+            .max()
+            .unwrap_or(0)
+            .max(self.top);
+        let keep = (in_use + EXTRA_STACK + super::NATIVE_MIN_STACK) * 2;
+        if self.stack.len() > 2 * keep.max(1024) {
+            let before = self.stack.capacity();
+            self.stack.truncate(keep.max(1024));
+            self.stack.shrink_to_fit();
+            let slot = std::mem::size_of::<Value>();
+            self.heap
+                .resized(before * slot, self.stack.capacity() * slot);
+        }
     }
 
     // ---- upvalues ------------------------------------------------------------------------

@@ -47,8 +47,11 @@ pub(crate) const MAX_CALLS: usize = 20000;
 pub(crate) const INITIAL_FRAME_CAPACITY: usize = 16384;
 /// Stack slots a native function may use beyond its arguments before it must check.
 pub(crate) const NATIVE_MIN_STACK: usize = 20;
-/// Largest Lua stack, in slots.
-pub(crate) const MAX_STACK: usize = 1_000_000;
+/// Largest Lua stack, in slots (512 MB). lua5.1 sets no such limit, only its call depth;
+/// this one is far past what the call-depth limit lets real programs reach (1,000 nested
+/// calls each passing 7,000 varargs need 7 million), and stack memory counts against the
+/// memory limit like any other.
+pub(crate) const MAX_STACK: usize = 1 << 25;
 /// `nresults` meaning "all of them".
 pub(crate) const MULTRET: i32 = -1;
 
@@ -448,6 +451,7 @@ impl State {
             return Err(self.rt_error("stack overflow"));
         }
         if self.top + n > self.stack.len() {
+            self.check_stack_memory(self.top + n)?;
             self.grow_stack(n);
         }
         Ok(())
@@ -456,7 +460,29 @@ impl State {
     fn grow_stack(&mut self, n: usize) {
         let needed = self.top + n;
         let new_len = needed.max(self.stack.len() * 2);
+        self.resize_stack(new_len);
+    }
+
+    /// Lengthen the running thread's stack, counting its memory in the heap (a coroutine's
+    /// stack is given back when the coroutine is collected, by the size it has then).
+    pub(crate) fn resize_stack(&mut self, new_len: usize) {
+        let before = self.stack.capacity();
         self.stack.resize(new_len, Value::Nil);
+        let slot = std::mem::size_of::<Value>();
+        self.heap
+            .resized(before * slot, self.stack.capacity() * slot);
+    }
+
+    /// Refuse a stack of `len` slots that the memory limit cannot hold.
+    pub(crate) fn check_stack_memory(&mut self, len: usize) -> LuaResult<()> {
+        let growth = len.saturating_sub(self.stack.capacity());
+        if self
+            .heap
+            .would_exceed(growth * std::mem::size_of::<Value>())
+        {
+            return Err(self.memory_error());
+        }
+        Ok(())
     }
 
     /// Drop the running native function's values above `n` arguments (like `lua_settop`).
