@@ -15,6 +15,7 @@ mod package;
 mod pattern;
 mod string;
 mod table;
+mod timezone;
 
 pub use math::{set_random_source, GlibcRandom, RandomSource, RAND_MAX};
 

@@ -2,13 +2,14 @@
 //! `difftime`), files (`remove`, `rename`, `tmpname`), the environment (`getenv`, `setlocale`),
 //! and the process (`execute`, `exit`). Only the standalone interpreter opens it.
 //!
-//! Local time: a `TZ` holding a fixed offset without daylight saving (`EST5`, `<+03>-3`, `UTC0`)
-//! is honoured; anything else (no `TZ`, a zone file name, rules with daylight saving) is taken
-//! as UTC, which is what the reference does on a machine whose `/etc/localtime` is UTC.
+//! Local time comes from `timezone.rs`: the zone `TZ` names (or `/etc/localtime`), with its
+//! daylight saving time, as glibc's `localtime` and `mktime` see it.
 
 use crate::gc::Gc;
 use crate::value::{NativeFn, Table, Value};
 use crate::vm::{LuaResult, State};
+
+use super::timezone;
 
 /// In the order Lua 5.1 registers them, so `pairs(os)` visits them in the same order.
 pub(crate) const FUNCTIONS: &[(&str, NativeFn)] = &[
@@ -244,6 +245,7 @@ struct BrokenDown {
     yday: i32,
     /// Seconds east of UTC.
     gmt_offset: i64,
+    isdst: bool,
 }
 
 const SECONDS_PER_DAY: i64 = 86_400;
@@ -295,119 +297,7 @@ fn broken_down(t: i64, offset: i64) -> Option<BrokenDown> {
         wday: (days + 4).rem_euclid(7) as i32,
         yday: (days - days_from_civil(year, 1, 1)) as i32,
         gmt_offset: offset,
-    })
-}
-
-/// `mktime` on fields that may be out of range: the time they denote in a zone `offset`
-/// seconds east of UTC; `None` when the normalised year does not fit C's `int`.
-fn make_time(fields: &DateFields, offset: i64) -> Option<i64> {
-    let mon = fields.month as i64;
-    let year = fields.year as i64 + 1900 + mon.div_euclid(12);
-    let days = days_from_civil(year, mon.rem_euclid(12) + 1, 1) + fields.day as i64 - 1;
-    let t = days * SECONDS_PER_DAY
-        + fields.hour as i64 * 3600
-        + fields.min as i64 * 60
-        + fields.sec as i64
-        - offset;
-    // Asking for daylight saving time in a zone without it moves the time back an hour, as
-    // glibc's `mktime` does.
-    let t = if fields.isdst == Some(true) {
-        t - 3600
-    } else {
-        t
-    };
-    let (normalised_year, _, _) = civil_from_days((t + offset).div_euclid(SECONDS_PER_DAY));
-    i32::try_from(normalised_year - 1900).ok()?;
-    Some(t)
-}
-
-/// The fields of an `os.time` table, as C `int`s (`mon` from 0, `year` since 1900).
-struct DateFields {
-    sec: i32,
-    min: i32,
-    hour: i32,
-    day: i32,
-    month: i32,
-    year: i32,
-    isdst: Option<bool>,
-}
-
-// ---- the local time zone -------------------------------------------------------------------
-
-/// The local zone: its offset east of UTC and its abbreviation.
-struct LocalZone {
-    offset: i64,
-    name: Vec<u8>,
-}
-
-fn local_zone() -> LocalZone {
-    let Some(tz) = std::env::var_os("TZ") else {
-        return LocalZone {
-            offset: 0,
-            name: b"UTC".to_vec(),
-        };
-    };
-    let tz = tz.to_string_lossy().into_owned();
-    if let Some(zone) = parse_fixed_zone(tz.as_bytes()) {
-        return zone;
-    }
-    // A zone file: taken as UTC, named as the UTC zone files name themselves.
-    let base = tz
-        .trim_start_matches(':')
-        .rsplit('/')
-        .next()
-        .unwrap_or_default();
-    let name = match base {
-        "GMT" | "GMT0" | "GMT+0" | "GMT-0" | "Greenwich" => "GMT",
-        _ => "UTC",
-    };
-    LocalZone {
-        offset: 0,
-        name: name.as_bytes().to_vec(),
-    }
-}
-
-/// A POSIX `TZ` of the form `NAME[+|-]hh[:mm[:ss]]` (the name alphabetic, three letters or
-/// more, or quoted in `<>`), which means UTC minus that offset. Rules with a daylight saving
-/// part are not handled.
-fn parse_fixed_zone(tz: &[u8]) -> Option<LocalZone> {
-    let (name, rest) = if let Some(quoted) = tz.strip_prefix(b"<") {
-        let end = quoted.iter().position(|&c| c == b'>')?;
-        (&quoted[..end], &quoted[end + 1..])
-    } else {
-        let end = tz
-            .iter()
-            .position(|c| !c.is_ascii_alphabetic())
-            .unwrap_or(tz.len());
-        (&tz[..end], &tz[end..])
-    };
-    if name.len() < 3 {
-        return None;
-    }
-    let (sign, rest) = match rest.first() {
-        Some(b'-') => (-1, &rest[1..]),
-        Some(b'+') => (1, &rest[1..]),
-        _ => (1, rest),
-    };
-    let mut seconds = 0i64;
-    let mut parts = rest.split(|&c| c == b':');
-    for (i, unit) in [3600i64, 60, 1].iter().enumerate() {
-        let Some(part) = parts.next() else { break };
-        if part.is_empty() || part.len() > 2 || !part.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        let v: i64 = std::str::from_utf8(part).ok()?.parse().ok()?;
-        if (i == 0 && v > 24) || (i > 0 && v > 59) {
-            return None;
-        }
-        seconds += v * unit;
-    }
-    if parts.next().is_some() || rest.is_empty() {
-        return None;
-    }
-    Some(LocalZone {
-        offset: -sign * seconds,
-        name: name.to_vec(),
+        isdst: false,
     })
 }
 
@@ -420,24 +310,24 @@ fn time(state: &mut State) -> LuaResult<usize> {
         _ => {
             let table = state.check_table(1)?;
             state.set_top(1);
-            let fields = DateFields {
+            let fields = timezone::DateFields {
                 sec: date_field(state, table, "sec", Some(0))?,
                 min: date_field(state, table, "min", Some(0))?,
                 hour: date_field(state, table, "hour", Some(12))?,
-                day: date_field(state, table, "day", None)?,
-                month: date_field(state, table, "month", None)?.wrapping_sub(1),
+                mday: date_field(state, table, "day", None)?,
+                mon: date_field(state, table, "month", None)?.wrapping_sub(1),
                 year: date_field(state, table, "year", None)?.wrapping_sub(1900),
                 isdst: {
                     let key = state.new_string(b"isdst");
                     let v = state.get_index(Value::Table(table), key, None)?;
                     if v.is_nil() {
-                        None
+                        -1
                     } else {
-                        Some(!v.is_falsy())
+                        i32::from(!v.is_falsy())
                     }
                 },
             };
-            make_time(&fields, local_zone().offset)
+            timezone::mktime(&timezone::local_zone(), &fields)
         }
     };
     // As in C, a result of -1 cannot be told from failure.
@@ -476,11 +366,21 @@ fn date(state: &mut State) -> LuaResult<usize> {
         Value::Nil => now_seconds(),
         _ => crate::number::to_c_long(state.check_number(2)?),
     };
-    let zone = local_zone();
-    let (format, tm, zone_name) = match format.strip_prefix(b"!") {
-        Some(rest) => (rest, broken_down(t, 0), b"GMT".to_vec()),
-        None => (&format[..], broken_down(t, zone.offset), zone.name.clone()),
+    let (format, local) = match format.strip_prefix(b"!") {
+        Some(rest) => (
+            rest,
+            timezone::LocalInfo {
+                offset: 0,
+                isdst: false,
+                abbreviation: b"GMT".to_vec(),
+            },
+        ),
+        None => (&format[..], timezone::local_zone().local(t)),
     };
+    let tm = broken_down(t, local.offset).map(|tm| BrokenDown {
+        isdst: local.isdst,
+        ..tm
+    });
     let Some(tm) = tm else {
         state.push(Value::Nil);
         return Ok(1);
@@ -501,8 +401,7 @@ fn date(state: &mut State) -> LuaResult<usize> {
         for (name, v) in fields {
             state.set_field(table, name, Value::Number(v as f64))?;
         }
-        // Neither UTC nor a fixed-offset zone has daylight saving time.
-        state.set_field(table, "isdst", Value::Boolean(false))?;
+        state.set_field(table, "isdst", Value::Boolean(local.isdst))?;
         return Ok(1);
     }
     let mut out = Vec::with_capacity(format.len() * 2);
@@ -511,7 +410,7 @@ fn date(state: &mut State) -> LuaResult<usize> {
         let c = format[i];
         match format.get(i + 1) {
             Some(&conv) if c == b'%' => {
-                format_conversion(&mut out, conv, &tm, &zone_name, zone.offset);
+                format_conversion(&mut out, conv, &tm, &local.abbreviation, local.offset);
                 i += 2;
             }
             _ => {
@@ -667,16 +566,16 @@ fn format_conversion(
         }
         b's' => {
             // The fields read back as local time, as `mktime` would.
-            let fields = DateFields {
+            let fields = timezone::DateFields {
                 sec: tm.sec,
                 min: tm.min,
                 hour: tm.hour,
-                day: tm.mday,
-                month: tm.mon,
+                mday: tm.mday,
+                mon: tm.mon,
                 year: tm.year,
-                isdst: None,
+                isdst: i32::from(tm.isdst),
             };
-            let t = make_time(&fields, local_offset).unwrap_or(-1);
+            let t = timezone::mktime(&timezone::local_zone(), &fields).unwrap_or(-1);
             push_padded(out, t, 1, b'0');
         }
         b'S' => push_padded(out, tm.sec as i64, 2, b'0'),
@@ -876,15 +775,5 @@ mod tests {
         let fields = tm.map(|t| (t.year, t.mon, t.mday, t.hour, t.min, t.sec, t.wday, t.yday));
         assert_eq!(fields, Some((123, 10, 14, 22, 13, 20, 2, 317)));
         assert!(broken_down(i64::MIN, 0).is_none());
-    }
-
-    #[test]
-    fn fixed_zones_parse() {
-        let z = parse_fixed_zone(b"EST5").map(|z| (z.offset, z.name));
-        assert_eq!(z, Some((-5 * 3600, b"EST".to_vec())));
-        let z = parse_fixed_zone(b"<+0330>-3:30").map(|z| z.offset);
-        assert_eq!(z, Some(3 * 3600 + 1800));
-        assert!(parse_fixed_zone(b"CET-1CEST,M3.5.0,M10.5.0/3").is_none());
-        assert!(parse_fixed_zone(b"UTC").is_none());
     }
 }
