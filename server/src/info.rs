@@ -61,7 +61,10 @@ pub fn render(server: &Server, client: &Client, args: &[&[u8]]) -> String {
                             .count()
                             .to_string(),
                     ),
-                    ("tracking_clients", "0".into()),
+                    (
+                        "tracking_clients",
+                        server.keyspace.tracking.client_count().to_string(),
+                    ),
                     ("clients_in_timeout_table", "0".into()),
                 ],
             ),
@@ -294,6 +297,7 @@ fn memory_section(server: &Server, out: &mut String) {
 fn stats_section(server: &Server, out: &mut String) {
     let s = &server.stats;
     let k = &server.keyspace.stats;
+    let tracking = server.keyspace.tracking.totals();
     section(
         out,
         "Stats",
@@ -310,6 +314,9 @@ fn stats_section(server: &Server, out: &mut String) {
             ("evicted_keys", s.evicted_keys.to_string()),
             ("keyspace_hits", k.hits.to_string()),
             ("keyspace_misses", k.misses.to_string()),
+            ("tracking_total_keys", tracking.0.to_string()),
+            ("tracking_total_items", tracking.1.to_string()),
+            ("tracking_total_prefixes", tracking.2.to_string()),
             ("total_error_replies", s.error_replies.to_string()),
         ],
     );

@@ -24,6 +24,7 @@ pub mod rdb;
 pub mod resp;
 pub mod server;
 pub mod slowlog;
+pub mod tracking;
 pub mod util;
 
 use config::Config;

@@ -103,6 +103,10 @@ pub fn run(server: &mut Server, runtime: &mut Runtime) {
             flush(server, id);
         }
         resume_paused(server, Some(runtime));
+        crate::tracking::end_of_turn(server);
+        for id in std::mem::take(&mut server.pending_flush) {
+            flush(server, id);
+        }
         if Instant::now() >= next_cron {
             cron(server);
             // Notifications of keys the periodic task expired.
@@ -467,6 +471,7 @@ fn close(server: &mut Server, id: u64) {
     if let Some(mut client) = server.clients.remove(&id) {
         crate::blocking::unregister(server, &mut client);
         server.keyspace.unwatch_all(id, &client.watched);
+        server.keyspace.tracking.disable(id);
         for channel in &client.channels {
             server.pubsub.unsubscribe(id, channel);
         }

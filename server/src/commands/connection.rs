@@ -189,6 +189,10 @@ fn reset(ctx: &mut Ctx, _argv: &[&[u8]]) {
     for pattern in std::mem::take(&mut client.patterns) {
         ctx.server.pubsub.punsubscribe(client.id, &pattern);
     }
+    for channel in std::mem::take(&mut client.shard_channels) {
+        ctx.server.pubsub.sunsubscribe(client.id, &channel);
+    }
+    ctx.server.keyspace.tracking.disable(client.id);
     client.reply.status(b"RESET");
 }
 
@@ -225,8 +229,13 @@ fn client_getname(ctx: &mut Ctx, _argv: &[&[u8]]) {
 }
 
 /// One line of `CLIENT LIST` / `CLIENT INFO`.
-fn describe(client: &Client, now: std::time::Instant) -> String {
-    // In Redis's order: pub/sub, MULTI, blocked; N for none.
+fn describe(
+    client: &Client,
+    tracking: Option<&crate::db::tracking::Mode>,
+    now: std::time::Instant,
+) -> String {
+    // In Redis's order: pub/sub, MULTI, blocked, tracking (t, R for a broken redirect, B for
+    // broadcast); N for none.
     let mut flags = String::new();
     if client.in_pubsub_mode() {
         flags.push('P');
@@ -237,11 +246,20 @@ fn describe(client: &Client, now: std::time::Instant) -> String {
     if client.blocked.is_some() {
         flags.push('b');
     }
+    if let Some(mode) = tracking {
+        flags.push('t');
+        if mode.broken_redirect {
+            flags.push('R');
+        }
+        if mode.bcast {
+            flags.push('B');
+        }
+    }
     if flags.is_empty() {
         flags.push('N');
     }
     format!(
-        "id={} addr={} laddr={} fd=8 name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user={} redir=-1 resp={}",
+        "id={} addr={} laddr={} fd=8 name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user={} redir={} resp={}",
         client.id,
         client.addr,
         client.local_addr,
@@ -256,18 +274,23 @@ fn describe(client: &Client, now: std::time::Instant) -> String {
         client.multi.as_ref().map_or(-1, |m| m.queued.len() as i64),
         client.last_command,
         client.user,
+        tracking.map_or(-1, |m| m.redirect as i64),
         client.resp(),
     )
 }
 
 fn client_list(ctx: &mut Ctx, argv: &[&[u8]]) {
     let now = std::time::Instant::now();
-    let mut lines = vec![(ctx.client.id, describe(ctx.client, now))];
+    let tracking = &ctx.server.keyspace.tracking;
+    let mut lines = vec![(
+        ctx.client.id,
+        describe(ctx.client, tracking.mode(ctx.client.id), now),
+    )];
     lines.extend(
         ctx.server
             .clients
             .values()
-            .map(|c| (c.id, describe(c, now))),
+            .map(|c| (c.id, describe(c, tracking.mode(c.id), now))),
     );
     lines.sort_by_key(|(id, _)| *id);
     if argv.len() > 2 {
@@ -308,7 +331,8 @@ fn client_list(ctx: &mut Ctx, argv: &[&[u8]]) {
 }
 
 fn client_info(ctx: &mut Ctx, _argv: &[&[u8]]) {
-    let mut line = describe(ctx.client, std::time::Instant::now());
+    let tracking = ctx.server.keyspace.tracking.mode(ctx.client.id);
+    let mut line = describe(ctx.client, tracking, std::time::Instant::now());
     line.push('\n');
     ctx.client.reply.verbatim(line.as_bytes());
 }

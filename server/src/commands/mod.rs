@@ -29,6 +29,7 @@ mod stream_groups;
 mod streams;
 mod strings;
 pub mod table;
+mod tracking;
 mod zset_ops;
 mod zsets;
 
@@ -73,6 +74,7 @@ pub fn handlers() -> Vec<(&'static str, Handler)> {
     all.extend_from_slice(keys::HANDLERS);
     all.extend_from_slice(connection::HANDLERS);
     all.extend_from_slice(client_control::HANDLERS);
+    all.extend_from_slice(tracking::HANDLERS);
     all.extend_from_slice(admin::HANDLERS);
     all.extend_from_slice(acl::HANDLERS);
     all.extend_from_slice(debug::HANDLERS);
@@ -129,8 +131,15 @@ const PUBSUB_CONTEXT: &[&str] = &[
 /// Commands a client in `MULTI` runs at once instead of queueing.
 const RUN_IN_MULTI: &[&str] = &["exec", "discard", "multi", "watch", "quit", "reset"];
 
-/// Run one request from a client, with every check Redis makes first (`processCommand`).
+/// Run one request from a client, then send the invalidations it caused.
 pub fn process(ctx: &mut Ctx, argv: &[&[u8]]) {
+    ctx.server.keyspace.tracking.current = ctx.client.id;
+    process_checked(ctx, argv);
+    crate::tracking::after_command(ctx.server, ctx.client, argv);
+}
+
+/// Run one request from a client, with every check Redis makes first (`processCommand`).
+fn process_checked(ctx: &mut Ctx, argv: &[&[u8]]) {
     let name = argv[0];
     if name.eq_ignore_ascii_case(b"host:") || name.eq_ignore_ascii_case(b"post") {
         ctx.server
@@ -261,6 +270,7 @@ pub fn call(
     let changes = ctx.server.keyspace.changes;
     ctx.client.propagate_as = None;
     handler(ctx, argv);
+    remember_tracked_keys(ctx, argv, full_name, flags);
     let changed = ctx.server.keyspace.changes != changes;
     let db = ctx.client.db;
     crate::aof::note_command(ctx.server, db, changed, argv, ctx.client);
@@ -289,6 +299,24 @@ pub fn call(
     if !flags.has(Flags::SKIP_MONITOR) && !flags.has(Flags::ADMIN) {
         crate::slowlog::feed_monitors(ctx.server, ctx.client, argv);
     }
+}
+
+/// After a read-only command (not a read-only script, whose commands count instead), a
+/// tracking client may cache the keys it read (`trackingRememberKeys`).
+fn remember_tracked_keys(ctx: &mut Ctx, argv: &[&[u8]], full_name: &str, flags: Flags) {
+    if !flags.has(Flags::READONLY)
+        || flags.has(Flags::PUBSUB)
+        || matches!(full_name, "eval_ro" | "evalsha_ro" | "fcall_ro")
+        || ctx.server.keyspace.tracking.mode(ctx.client.id).is_none()
+    {
+        return;
+    }
+    let positions = introspect::key_positions(full_name, argv);
+    let keys: Vec<&[u8]> = positions
+        .iter()
+        .filter_map(|&i| argv.get(i).copied())
+        .collect();
+    ctx.server.keyspace.tracking.remember(ctx.client.id, &keys);
 }
 
 /// The error code (first word) of an error reply's text.

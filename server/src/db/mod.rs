@@ -15,6 +15,7 @@ pub mod notify;
 pub mod packed;
 pub mod set;
 pub mod stream;
+pub mod tracking;
 mod value;
 pub mod zset;
 
@@ -75,6 +76,8 @@ pub struct Keyspace {
     /// Clients watching each (db, key), and those whose watched keys changed.
     watchers: HashMap<(usize, Vec<u8>), Vec<u64>>,
     dirty_watchers: HashSet<u64>,
+    /// Client-side caching: who may cache which keys, and the invalidations to send.
+    pub tracking: tracking::Tracking,
 }
 
 impl Keyspace {
@@ -91,6 +94,7 @@ impl Keyspace {
             watchers: HashMap::new(),
             dirty_watchers: HashSet::new(),
             blockers: HashMap::new(),
+            tracking: tracking::Tracking::default(),
             ready_keys: Vec::new(),
             notify_flags: 0,
             events: Vec::new(),
@@ -123,6 +127,7 @@ impl Keyspace {
                     self.deletions.push((db, key.to_vec()));
                 }
                 self.touch_watched(db, key);
+                self.tracking.invalidate(key, 0);
                 self.notify(notify::class::EXPIRED, "expired", db, key);
                 true
             }
@@ -236,6 +241,13 @@ impl Keyspace {
         self.dirty += 1;
         self.changes += 1;
         self.touch_watched(db, key);
+        // A script's changes are made by its own client, not the caller, for NOLOOP.
+        let changed_by = if self.time_frozen {
+            0
+        } else {
+            self.tracking.current
+        };
+        self.tracking.invalidate(key, changed_by);
         if !self.blockers.is_empty() {
             let entry = (db, key.to_vec());
             if self.blockers.contains_key(&entry) && !self.ready_keys.contains(&entry) {
@@ -335,16 +347,22 @@ impl Keyspace {
     }
 
     pub fn flush_db(&mut self, db: usize) {
-        self.touch_watched_in_db(db, None);
-        self.dirty += self.dbs[db].len() as u64;
-        self.changes += self.dbs[db].len() as u64;
-        self.dbs[db] = Db::default();
+        self.empty_db(db);
+        self.tracking.flushed();
     }
 
     pub fn flush_all(&mut self) {
         for db in 0..self.dbs.len() {
-            self.flush_db(db);
+            self.empty_db(db);
         }
+        self.tracking.flushed();
+    }
+
+    fn empty_db(&mut self, db: usize) {
+        self.touch_watched_in_db(db, None);
+        self.dirty += self.dbs[db].len() as u64;
+        self.changes += self.dbs[db].len() as u64;
+        self.dbs[db] = Db::default();
     }
 
     /// Keys in every database.
