@@ -3,6 +3,19 @@
 
 use std::io::Read;
 
+/// A file, or standard input, to read from.
+pub(crate) fn open_source(
+    path: Option<&[u8]>,
+) -> Result<Box<dyn Read>, (&'static str, std::io::Error)> {
+    match path {
+        None => Ok(Box::new(std::io::stdin())),
+        Some(p) => {
+            let f = std::fs::File::open(bytes_to_path(p)).map_err(|e| ("open", e))?;
+            Ok(Box::new(f))
+        }
+    }
+}
+
 /// Read a whole file or standard input.
 pub(crate) fn read_source(path: Option<&[u8]>) -> Result<Vec<u8>, (&'static str, std::io::Error)> {
     let mut data = Vec::new();

@@ -8,6 +8,7 @@
 //! Skipping a first line that starts with `#` (as `lua5.1 script.lua` and `loadfile` do) is
 //! left to whoever reads the file: the lexer sees `#` as the length operator.
 
+pub(crate) mod condense;
 mod token;
 
 use std::ops::Range;

@@ -128,25 +128,68 @@ impl State {
     /// Load a file as a chunk named `@path` (standard input as `=stdin` when `path` is `None`)
     /// as `luaL_loadfile` does: a first line starting with `#` is skipped (and counted, as an
     /// empty line, for a text chunk); a file whose content then starts a binary chunk is
-    /// read from its first signature byte.
+    /// read from its first signature byte. Source text is read piece by piece with its
+    /// comments condensed (`lex::condense`), so a file of mostly comments costs little memory.
     pub fn load_file(&mut self, path: Option<&[u8]>) -> LuaResult<Value> {
         let chunkname = match path {
             Some(p) => [b"@", p].concat(),
             None => b"=stdin".to_vec(),
         };
-        let data = match crate::sys::read_source(path) {
-            Ok(d) => d,
+        let text =
+            crate::sys::open_source(path).and_then(|reader| read_chunk(reader, path.is_some()));
+        match text {
+            Ok(chunk) => self.load(&chunk, &chunkname),
             Err((what, e)) => {
                 let msg = crate::sys::file_error_message(what, path.unwrap_or(b"stdin"), &e);
                 let value = self.new_string(&msg);
-                return Err(LuaError {
+                Err(LuaError {
                     kind: ErrorKind::Runtime,
                     value,
-                });
+                })
             }
-        };
-        self.load(file_chunk(&data, path.is_some()), &chunkname)
+        }
     }
+}
+
+/// What the loader gets from a file (see `file_chunk`), read piece by piece: a binary chunk
+/// whole, source text with its comments condensed.
+fn read_chunk(
+    mut reader: Box<dyn std::io::Read>,
+    from_file: bool,
+) -> Result<Vec<u8>, (&'static str, std::io::Error)> {
+    use std::io::Read;
+    let read_err = |e| ("read", e);
+    // The first line when it starts with `#`, and the byte after it.
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    loop {
+        let n = reader.read(&mut byte).map_err(read_err)?;
+        if n == 0 {
+            break;
+        }
+        head.push(byte[0]);
+        let in_comment_line = head[0] == b'#' && !head[..head.len() - 1].contains(&b'\n');
+        if !in_comment_line {
+            break;
+        }
+    }
+    let skipped = head.first() == Some(&b'#');
+    let rest_start = if skipped {
+        head.iter()
+            .position(|&c| c == b'\n')
+            .map_or(head.len(), |i| i + 1)
+    } else {
+        0
+    };
+    if from_file && head.get(rest_start) == Some(&BINARY_SIGNATURE_BYTE) {
+        reader.read_to_end(&mut head).map_err(read_err)?;
+        return Ok(file_chunk(&head, true).to_vec());
+    }
+    let mut text = if skipped { b"\n".to_vec() } else { Vec::new() };
+    let condensed =
+        crate::lex::condense::condense(&head[rest_start..], reader).map_err(read_err)?;
+    text.extend_from_slice(&condensed);
+    Ok(text)
 }
 
 /// What `luaL_loadfile` hands the loader from a file's bytes (`from_file`: not standard
