@@ -109,3 +109,37 @@ fn a_script_that_wrote_is_unkillable_and_shutdown_nosave_ends_it() {
     assert_eq!(other.read_reply(Duration::from_secs(5)), b"");
     server.stop();
 }
+
+/// A malformed request while a script runs (an item of CVE hardening): the sender gets
+/// Redis's protocol error and is disconnected; the script, its caller and everyone else go on.
+#[test]
+fn malformed_requests_while_a_script_runs() {
+    let server = start("busy-reply-threshold 100");
+    let port = server.port;
+    let mut runner = Client::connect(port);
+    runner.send(&["EVAL", "local x = 0\nwhile true do x = x + 1 end", "0"]);
+    wait_busy(port);
+    let malformed: [&[u8]; 4] = [
+        b"*1\r\n$-5\r\n",
+        b"*2\r\nfoo\r\n",
+        b"*99999999999\r\n",
+        b"*1\r\n$99999999999\r\n",
+    ];
+    for bad in malformed {
+        let mut hostile = Client::connect(port);
+        hostile.write_raw(bad);
+        let reply =
+            String::from_utf8_lossy(&hostile.read_reply(Duration::from_secs(5))).into_owned();
+        assert!(
+            reply.starts_with("-ERR Protocol error: "),
+            "{bad:?}: {reply:?}"
+        );
+    }
+    let mut other = Client::connect(port);
+    assert_eq!(other.call(&["PING"]), BUSY);
+    assert_eq!(other.call(&["SCRIPT", "KILL"]), "+OK\r\n");
+    let reply = String::from_utf8_lossy(&runner.read_reply(Duration::from_secs(5))).into_owned();
+    assert!(reply.starts_with("-ERR Script killed by user"), "{reply:?}");
+    assert_eq!(other.call(&["PING"]), "+PONG\r\n");
+    server.stop();
+}
