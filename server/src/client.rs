@@ -92,6 +92,8 @@ pub struct Client {
     pub deny_blocking: bool,
     /// Its next command waits for `CLIENT PAUSE` to end.
     pub paused: bool,
+    /// Since when its unsent output has been over the soft `client-output-buffer-limit`.
+    pub over_soft_limit_since: Option<Instant>,
 }
 
 impl Client {
@@ -127,6 +129,7 @@ impl Client {
             propagate_as: None,
             deny_blocking: false,
             paused: false,
+            over_soft_limit_since: None,
         }
     }
 

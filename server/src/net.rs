@@ -449,6 +449,8 @@ fn flush(server: &mut Server, id: u64) {
         }
     }
     let done = conn.written >= client.reply.buf.len();
+    let pending = client.reply.buf.len() - conn.written.min(client.reply.buf.len());
+    let over_limit = pending > 0 && over_output_limit(&server.config, client, pending);
     if done {
         client.reply.buf.clear();
         conn.written = 0;
@@ -457,9 +459,62 @@ fn flush(server: &mut Server, id: u64) {
             client.reply.buf = Vec::new();
         }
     }
-    if failed || client.close_asap || (done && client.close_after_reply) {
+    let warning = over_limit.then(|| {
+        format!(
+            "Client id={} addr={} laddr={} name={} scheduled to be closed ASAP for overcoming of output buffer limits.",
+            client.id,
+            client.addr,
+            client.local_addr,
+            String::from_utf8_lossy(&client.name)
+        )
+    });
+    let close_now = failed || over_limit || client.close_asap || (done && client.close_after_reply);
+    if let Some(warning) = warning {
+        server.log_warning(&warning);
+    }
+    if close_now {
         close(server, id);
     }
+}
+
+/// Whether a client with `pending` bytes it has not taken is past its class's
+/// `client-output-buffer-limit` (`normal`, `pubsub`; hard, soft, soft seconds): at the hard
+/// limit at once, at the soft one after staying over it that long (`checkClientOutputBufferLimits`).
+fn over_output_limit(config: &crate::config::Config, client: &mut Client, pending: usize) -> bool {
+    let class = if client.in_pubsub_mode() {
+        "pubsub"
+    } else {
+        "normal"
+    };
+    // Classes the setting leaves out keep Redis's defaults.
+    const DEFAULTS: &str = "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60";
+    let setting = config.get("client-output-buffer-limit").unwrap_or_default();
+    let limits = |text: &str| -> Option<(u64, u64, u64)> {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let at = words.iter().position(|w| w.eq_ignore_ascii_case(class))?;
+        let number = |i: usize| {
+            words
+                .get(at + i)
+                .and_then(|w| crate::config::parse_memory(w))
+                .unwrap_or(0)
+        };
+        Some((number(1), number(2), number(3)))
+    };
+    let Some((hard, soft, soft_seconds)) = limits(setting).or_else(|| limits(DEFAULTS)) else {
+        return false;
+    };
+    let pending = pending as u64;
+    if hard > 0 && pending >= hard {
+        return true;
+    }
+    if soft > 0 && pending >= soft {
+        let since = *client
+            .over_soft_limit_since
+            .get_or_insert_with(Instant::now);
+        return since.elapsed() >= Duration::from_secs(soft_seconds);
+    }
+    client.over_soft_limit_since = None;
+    false
 }
 
 /// Close client `id` now (CLIENT KILL): it is not the one running a command.
