@@ -165,6 +165,25 @@ fn handle(server: &mut Server, runtime: Option<&mut Runtime>, ready: Ready) {
     }
 }
 
+/// Redis's answer to a connection from outside while protected mode holds.
+const PROTECTED_MODE_DENIED: &str = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
+
+/// Protected mode (on by default): while the default user needs no password, only clients
+/// on the loopback addresses Redis recognises (`127.0.0.1`, `::1`) are served.
+fn protected_mode_refuses(server: &Server, peer: std::net::IpAddr) -> bool {
+    let default_nopass = server.config.settings.requirepass.is_none()
+        && server
+            .acl
+            .users
+            .get(&b"default"[..])
+            .is_some_and(|u| u.nopass);
+    let local = match peer {
+        std::net::IpAddr::V4(ip) => ip == std::net::Ipv4Addr::LOCALHOST,
+        std::net::IpAddr::V6(ip) => ip == std::net::Ipv6Addr::LOCALHOST,
+    };
+    server.config.settings.protected_mode && default_nopass && !local
+}
+
 fn accept_all(server: &mut Server) {
     loop {
         let Some(net) = server.net.as_mut() else {
@@ -176,7 +195,6 @@ fn accept_all(server: &mut Server) {
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
             Err(_) => return,
         };
-        server.stats.connections_received += 1;
         let id = server.next_client_id;
         server.next_client_id += 1;
         let _ = stream.set_nodelay(true);
@@ -185,6 +203,12 @@ fn accept_all(server: &mut Server) {
             server.stats.rejected_connections += 1;
             continue;
         }
+        if protected_mode_refuses(server, peer.ip()) {
+            let _ = stream.write_all(PROTECTED_MODE_DENIED.as_bytes());
+            server.stats.rejected_connections += 1;
+            continue;
+        }
+        server.stats.connections_received += 1;
         let net = server.net.as_mut().expect("checked above");
         let token = Token(id as usize);
         if net

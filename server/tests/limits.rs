@@ -110,3 +110,98 @@ fn huge_announced_sizes_cost_nothing_until_the_data_comes() {
     assert_eq!(observer.call(&["PING"]), "+PONG\r\n");
     server.stop();
 }
+
+/// An address of this machine that is not loopback, if it has one.
+fn outside_address() -> Option<std::net::IpAddr> {
+    let socket = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    socket
+        .connect("192.0.2.1:9")
+        .or_else(|_| socket.connect("8.8.8.8:53"))
+        .ok()?;
+    let ip = socket.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}
+
+/// What a connection to `ip:port` gets for a PING.
+fn ping_from(ip: std::net::IpAddr, port: u16) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect((ip, port)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let _ = s.write_all(b"PING\r\n");
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    while let Ok(n) = s.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&buf[..n]);
+        if out.ends_with(b"\r\n") {
+            break;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// redis-server 7.0.15's text (networking.c), checked live below when redis-server is here.
+const DENIED: &str = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
+
+#[test]
+fn protected_mode_turns_away_outside_clients() {
+    let _serial = serial();
+    let Some(outside) = outside_address() else {
+        eprintln!("no non-loopback address on this machine: protected mode not tested");
+        return;
+    };
+    let server = start("bind 0.0.0.0");
+    let mut local = Client::connect(server.port);
+    assert_eq!(local.call(&["PING"]), "+PONG\r\n");
+    assert_eq!(ping_from(outside, server.port), DENIED);
+    // Turned off, or with a password for the default user, outside clients are served.
+    assert_eq!(
+        local.call(&["CONFIG", "SET", "protected-mode", "no"]),
+        "+OK\r\n"
+    );
+    assert_eq!(ping_from(outside, server.port), "+PONG\r\n");
+    assert_eq!(
+        local.call(&["CONFIG", "SET", "protected-mode", "yes"]),
+        "+OK\r\n"
+    );
+    assert_eq!(
+        local.call(&["CONFIG", "SET", "requirepass", "secret"]),
+        "+OK\r\n"
+    );
+    assert_eq!(
+        ping_from(outside, server.port),
+        "-NOAUTH Authentication required.\r\n"
+    );
+    server.stop();
+
+    // The same text from redis-server itself, when it is installed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(0);
+    let Ok(mut reference) = std::process::Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "0.0.0.0",
+            "--save",
+            "",
+        ])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+    else {
+        eprintln!("redis-server not on PATH: compared with the recorded text only");
+        return;
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let live = ping_from(outside, port);
+    let _ = reference.kill();
+    let _ = reference.wait();
+    assert_eq!(live, DENIED, "redis-server's text changed");
+}
