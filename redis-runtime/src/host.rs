@@ -53,6 +53,10 @@ pub trait Host {
         None
     }
 
+    /// `redis.call` was refused by `acl_check` (not `redis.acl_check_cmd`, which only asks):
+    /// hosts that keep an ACL log record it, in the script's context.
+    fn acl_denied(&mut self, _argv: &[&[u8]]) {}
+
     /// Write `message` to the server's log.
     fn log(&mut self, _level: LogLevel, _message: &[u8]) {}
 

@@ -119,7 +119,7 @@ impl RunContext {
     /// `Err` is the error text (without the leading `-`).
     pub fn check_command(
         &mut self,
-        host: &dyn Host,
+        host: &mut dyn Host,
         argv: &[&[u8]],
     ) -> Result<CommandInfo, String> {
         let Some(info) = host.command(argv).filter(|_| !argv.is_empty()) else {
@@ -135,6 +135,7 @@ impl RunContext {
         }
         // The host words the refusal (Redis: the command, a key, or a channel).
         if let Some(error) = host.acl_check(argv) {
+            host.acl_denied(argv);
             return Err(error);
         }
         if (info.flags.write || info.flags.may_replicate) && self.is_read_only() {

@@ -174,7 +174,7 @@ fn execute(ctx: &Ctx, numbers: &[Vec<u8>]) -> Result<(Reply, bool), Refusal> {
     let mut run = shared.run.borrow_mut();
     let resp = run.resp;
     let outcome = shared.host.with(|host| {
-        if let Err(text) = run.check_command(&*host, &argv) {
+        if let Err(text) = run.check_command(&mut *host, &argv) {
             host.command_rejected(&argv, text.as_bytes());
             return Err(Refusal::Counted(text));
         }

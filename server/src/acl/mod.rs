@@ -3,6 +3,7 @@
 //! `nopass`, the commands it may run (a set of command names, with `+@all` remembered so the
 //! rules describe themselves as Redis describes them), and key and channel patterns.
 
+pub mod log;
 pub mod sha256;
 
 use crate::db::glob;
@@ -388,13 +389,19 @@ impl Default for User {
 pub struct Acl {
     pub universe: Universe,
     pub users: BTreeMap<Vec<u8>, User>,
+    /// Recent refusals (`ACL LOG`).
+    pub log: log::AclLog,
 }
 
 impl Acl {
     pub fn new(universe: Universe) -> Acl {
         let mut users = BTreeMap::new();
         users.insert(b"default".to_vec(), User::default_user(&universe));
-        Acl { universe, users }
+        Acl {
+            universe,
+            users,
+            log: log::AclLog::default(),
+        }
     }
 }
 
@@ -429,12 +436,14 @@ impl Acl {
         if !u.allowed.contains(name) {
             return Some(Denied::Command);
         }
-        if !u.all_keys
-            && keys()
-                .iter()
-                .any(|&i| argv.get(i).is_some_and(|k| !u.key_allowed(k)))
-        {
-            return Some(Denied::Key);
+        if !u.all_keys {
+            let refused = keys()
+                .into_iter()
+                .filter_map(|i| argv.get(i))
+                .find(|k| !u.key_allowed(k));
+            if let Some(key) = refused {
+                return Some(Denied::Key(key.to_vec()));
+            }
         }
         if !u.all_channels {
             let (channels, patterns): (&[&[u8]], bool) = match name {
@@ -443,8 +452,8 @@ impl Acl {
                 "psubscribe" => (argv.get(1..).unwrap_or(&[]), true),
                 _ => (&[], false),
             };
-            if channels.iter().any(|c| !u.channel_allowed(c, patterns)) {
-                return Some(Denied::Channel);
+            if let Some(channel) = channels.iter().find(|c| !u.channel_allowed(c, patterns)) {
+                return Some(Denied::Channel(channel.to_vec()));
             }
         }
         None
@@ -452,9 +461,22 @@ impl Acl {
 }
 
 /// Why a command was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Denied {
     Command,
-    Key,
-    Channel,
+    /// The first key refused.
+    Key(Vec<u8>),
+    /// The first channel refused.
+    Channel(Vec<u8>),
+}
+
+impl Denied {
+    /// The `ACL LOG` reason and object of this refusal of command `name`.
+    pub fn log_reason(&self, name: &str) -> (log::Reason, Vec<u8>) {
+        match self {
+            Denied::Command => (log::Reason::Command, name.as_bytes().to_vec()),
+            Denied::Key(k) => (log::Reason::Key, k.clone()),
+            Denied::Channel(c) => (log::Reason::Channel, c.clone()),
+        }
+    }
 }

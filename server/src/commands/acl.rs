@@ -157,11 +157,50 @@ fn genpass(ctx: &mut Ctx, argv: &[&[u8]]) {
     ctx.client.reply.bulk(out.as_bytes());
 }
 
+/// `ACL LOG [count | RESET]`: the newest `count` entries (10 by default).
 fn log(ctx: &mut Ctx, argv: &[&[u8]]) {
-    // Denials are not logged yet: the log is always empty.
-    match argv.get(2) {
-        Some(arg) if arg.eq_ignore_ascii_case(b"reset") => ctx.client.reply.ok(),
-        _ => ctx.client.reply.array(0),
+    if argv.len() > 3 {
+        super::subcommand_syntax_error(ctx, argv);
+        return;
+    }
+    let mut count = 10i64;
+    if let Some(arg) = argv.get(2) {
+        if arg.eq_ignore_ascii_case(b"reset") {
+            ctx.server.acl.log.reset();
+            ctx.client.reply.ok();
+            return;
+        }
+        match crate::util::parse_i64(arg) {
+            Some(n) => count = n.max(0),
+            None => {
+                ctx.client
+                    .reply
+                    .error("ERR value is not an integer or out of range");
+                return;
+            }
+        }
+    }
+    let now = crate::db::now_ms();
+    let log = &ctx.server.acl.log;
+    let out = &mut ctx.client.reply;
+    let shown = (count as usize).min(log.len());
+    out.array(shown);
+    for entry in log.entries().take(shown) {
+        out.map(7);
+        out.bulk(b"count");
+        out.int(entry.count as i64);
+        out.bulk(b"reason");
+        out.bulk(entry.reason.name().as_bytes());
+        out.bulk(b"context");
+        out.bulk(entry.context.name().as_bytes());
+        out.bulk(b"object");
+        out.bulk(&entry.object);
+        out.bulk(b"username");
+        out.bulk(&entry.username);
+        out.bulk(b"age-seconds");
+        out.double((now - entry.time_ms) as f64 / 1000.0);
+        out.bulk(b"client-info");
+        out.bulk(entry.client_info.as_bytes());
     }
 }
 

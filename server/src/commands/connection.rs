@@ -76,6 +76,24 @@ fn authenticate(ctx: &mut Ctx, user: &[u8], password: &[u8]) -> bool {
     ok
 }
 
+/// A failed AUTH or HELLO AUTH goes to the ACL log under the user name tried, the command
+/// named as the client sent it.
+fn log_failed_auth(ctx: &mut Ctx, command: &[u8], user: &[u8]) {
+    let context = if ctx.client.multi.is_some() {
+        crate::acl::log::Context::Multi
+    } else {
+        crate::acl::log::Context::Toplevel
+    };
+    super::log_acl_refusal(
+        ctx.server,
+        ctx.client,
+        crate::acl::log::Reason::Auth,
+        context,
+        command.to_vec(),
+        user.to_vec(),
+    );
+}
+
 const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
 
 fn auth(ctx: &mut Ctx, argv: &[&[u8]]) {
@@ -97,6 +115,7 @@ fn auth(ctx: &mut Ctx, argv: &[&[u8]]) {
     if authenticate(ctx, user, password) {
         ctx.client.reply.ok();
     } else {
+        log_failed_auth(ctx, argv[0], user);
         ctx.client.reply.error(WRONGPASS);
     }
 }
@@ -124,6 +143,7 @@ fn hello(ctx: &mut Ctx, argv: &[&[u8]]) {
         let more = argv.len() - 1 - j;
         if is(argv[j], "auth") && more >= 2 {
             if !authenticate(ctx, argv[j + 1], argv[j + 2]) {
+                log_failed_auth(ctx, argv[0], argv[j + 1]);
                 ctx.client.reply.error(WRONGPASS);
                 return;
             }
@@ -229,7 +249,7 @@ fn client_getname(ctx: &mut Ctx, _argv: &[&[u8]]) {
 }
 
 /// One line of `CLIENT LIST` / `CLIENT INFO`.
-fn describe(
+pub(super) fn describe(
     client: &Client,
     tracking: Option<&crate::db::tracking::Mode>,
     now: std::time::Instant,

@@ -191,15 +191,23 @@ fn process_checked(ctx: &mut Ctx, argv: &[&[u8]]) {
         acl_denied(ctx, &full_name, argv)
     };
     if let Some(denied) = acl_result {
+        let context = if ctx.client.multi.is_some() {
+            crate::acl::log::Context::Multi
+        } else {
+            crate::acl::log::Context::Toplevel
+        };
+        let (reason, object) = denied.log_reason(&full_name);
+        let user = ctx.client.user.clone().into_bytes();
+        log_acl_refusal(ctx.server, ctx.client, reason, context, object, user);
         let text = match denied {
             crate::acl::Denied::Command => {
                 format!("NOPERM this user has no permissions to run the '{full_name}' command")
             }
-            crate::acl::Denied::Key => {
+            crate::acl::Denied::Key(_) => {
                 "NOPERM this user has no permissions to access one of the keys used as arguments"
                     .to_string()
             }
-            crate::acl::Denied::Channel => {
+            crate::acl::Denied::Channel(_) => {
                 "NOPERM this user has no permissions to access one of the channels used as arguments"
                     .to_string()
             }
@@ -326,6 +334,37 @@ fn error_code(text: &[u8]) -> String {
         .position(|&c| c == b' ' || c == b'\r')
         .unwrap_or(text.len());
     String::from_utf8_lossy(&text[..end]).into_owned()
+}
+
+/// Record a refusal in the ACL log (`addACLLogEntry`), with the client's `CLIENT LIST` line.
+pub fn log_acl_refusal(
+    server: &mut crate::server::Server,
+    client: &crate::client::Client,
+    reason: crate::acl::log::Reason,
+    context: crate::acl::log::Context,
+    object: Vec<u8>,
+    username: Vec<u8>,
+) {
+    let client_info = connection::describe(
+        client,
+        server.keyspace.tracking.mode(client.id),
+        std::time::Instant::now(),
+    );
+    let max_len = server
+        .config
+        .get("acllog-max-len")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(128);
+    let entry = crate::acl::log::Entry {
+        count: 1,
+        reason,
+        context,
+        object,
+        username,
+        time_ms: crate::db::now_ms(),
+        client_info,
+    };
+    server.acl.log.add(entry, max_len);
 }
 
 /// Whether the client's user may not run this command line (ACL).

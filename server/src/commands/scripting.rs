@@ -139,13 +139,35 @@ impl Host for ScriptHost<'_> {
                 crate::acl::Denied::Command => {
                     "ERR The user executing the script can't run this command or subcommand"
                 }
-                crate::acl::Denied::Key => "ERR The user executing the script can't access at least one of the keys mentioned in the command arguments",
-                crate::acl::Denied::Channel => {
+                crate::acl::Denied::Key(_) => "ERR The user executing the script can't access at least one of the keys mentioned in the command arguments",
+                crate::acl::Denied::Channel(_) => {
                     "ERR The user executing the script can't publish to the channel mentioned in the command"
                 }
             }
             .to_string(),
         )
+    }
+
+    fn acl_denied(&mut self, argv: &[&[u8]]) {
+        let Ok(command) = self.server.commands.describe(argv) else {
+            return;
+        };
+        let name = command.full_name.clone();
+        let user = self.client.user.clone();
+        let denied = self.server.acl.check(user.as_bytes(), &name, argv, || {
+            super::introspect::key_positions(&name, argv)
+        });
+        if let Some(denied) = denied {
+            let (reason, object) = denied.log_reason(&name);
+            super::log_acl_refusal(
+                self.server,
+                &self.client,
+                reason,
+                crate::acl::log::Context::Lua,
+                object,
+                user.into_bytes(),
+            );
+        }
     }
 
     fn log(&mut self, level: LogLevel, message: &[u8]) {
