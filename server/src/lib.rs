@@ -56,6 +56,15 @@ pub fn build(
     let runtime = redis_runtime::Runtime::new()
         .map_err(|e| std::io::Error::other(format!("the scripting runtime did not start: {e}")))?;
     let mut server = server::Server::new(config);
+    // The users of the ACL file, if one is configured: the server does not start without them.
+    let acl_file = server.config.get("aclfile").unwrap_or_default().to_string();
+    if !acl_file.is_empty() {
+        if let Err(errors) = acl::file::load(&mut server.acl, &acl_file) {
+            let text = format!("Aborting Redis startup because of ACL errors: {errors}");
+            server.log_warning(&text);
+            return Err(std::io::Error::other(text));
+        }
+    }
     server.port = net.local_port();
     server.net = Some(net);
     Ok((server, runtime))

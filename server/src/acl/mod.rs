@@ -3,6 +3,7 @@
 //! `nopass`, the commands it may run (a set of command names, with `+@all` remembered so the
 //! rules describe themselves as Redis describes them), and key and channel patterns.
 
+pub mod file;
 pub mod log;
 pub mod sha256;
 
@@ -241,15 +242,13 @@ impl User {
                     }
                     universe.family(name).cloned().collect()
                 };
+                // Only `-@all` takes back the commands added later; `-cmd` and `-@cat` do not.
                 for n in names {
                     if allow {
                         self.allowed.insert(n);
                     } else {
                         self.allowed.remove(&n);
                     }
-                }
-                if !allow {
-                    self.all_future = false;
                 }
             }
             _ => return Err("Syntax error"),
@@ -258,7 +257,9 @@ impl User {
     }
 
     /// The command rules as Redis describes them (`ACLDescribeSelectorCommandRules`): `+@all`
-    /// or `-@all`, the categories that bring the set closer, then single commands.
+    /// or `-@all`, then, greedily, the category that fits best what is left (more commands in
+    /// common than different, the fewest differences, then the most in common), then single
+    /// commands.
     pub fn describe_commands(&self, universe: &Universe) -> String {
         let additive = !self.all_future;
         let mut rules = String::from(if additive { "-@all" } else { "+@all" });
@@ -267,25 +268,45 @@ impl User {
         } else {
             universe.commands.keys().collect()
         };
-        for category in CATEGORIES {
-            let (on, off) = universe.in_category(category).fold((0, 0), |(on, off), n| {
-                if self.allowed.contains(n) {
-                    (on + 1, off)
-                } else {
-                    (on, off + 1)
+        // The user's commands with the categories chosen so far taken back out (for `+@all`,
+        // put back in), so that each round counts what is still to be described.
+        let mut left: BTreeSet<&String> = self.allowed.iter().collect();
+        let mut applied = vec![false; CATEGORIES.len()];
+        loop {
+            let mut best: Option<usize> = None;
+            let (mut min_diff, mut max_same) = (usize::MAX, 0);
+            for (j, category) in CATEGORIES.iter().enumerate() {
+                if applied[j] {
+                    continue;
                 }
-            });
-            if (additive && on > off) || (!additive && off > on) {
-                for n in universe.in_category(category) {
-                    if additive {
-                        fake.insert(n);
+                let (on, off) = universe.in_category(category).fold((0, 0), |(on, off), n| {
+                    if left.contains(n) {
+                        (on + 1, off)
                     } else {
-                        fake.remove(n);
+                        (on, off + 1)
                     }
+                });
+                let (diff, same) = if additive { (off, on) } else { (on, off) };
+                if same > diff && (diff < min_diff || (diff == min_diff && same > max_same)) {
+                    best = Some(j);
+                    min_diff = diff;
+                    max_same = same;
                 }
-                rules.push_str(if additive { " +@" } else { " -@" });
-                rules.push_str(category);
             }
+            let Some(j) = best else { break };
+            let category = CATEGORIES[j];
+            for n in universe.in_category(category) {
+                if additive {
+                    fake.insert(n);
+                    left.remove(n);
+                } else {
+                    fake.remove(n);
+                    left.insert(n);
+                }
+            }
+            rules.push_str(if additive { " +@" } else { " -@" });
+            rules.push_str(category);
+            applied[j] = true;
         }
         for name in universe.commands.keys() {
             // Containers are described by their subcommands.

@@ -16,8 +16,8 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("acl|genpass", genpass),
     ("acl|log", log),
     ("acl|dryrun", dryrun),
-    ("acl|save", no_file),
-    ("acl|load", no_file),
+    ("acl|save", save),
+    ("acl|load", load),
 ];
 
 fn setuser(ctx: &mut Ctx, argv: &[&[u8]]) {
@@ -237,8 +237,41 @@ fn dryrun(ctx: &mut Ctx, argv: &[&[u8]]) {
     }
 }
 
-fn no_file(ctx: &mut Ctx, _argv: &[&[u8]]) {
-    ctx.client.reply.error("ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration.");
+/// The `aclfile` option, or Redis's error when there is none.
+fn acl_file(ctx: &mut Ctx) -> Option<String> {
+    let path = ctx
+        .server
+        .config
+        .get("aclfile")
+        .unwrap_or_default()
+        .to_string();
+    if path.is_empty() {
+        ctx.client.reply.error("ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration.");
+        return None;
+    }
+    Some(path)
+}
+
+/// `ACL LOAD`: the users of the ACL file replace the current ones, unless it has errors.
+fn load(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    let Some(path) = acl_file(ctx) else { return };
+    match crate::acl::file::load(&mut ctx.server.acl, &path) {
+        Ok(()) => ctx.client.reply.ok(),
+        Err(errors) => ctx.client.reply.error(&format!("ERR {errors}")),
+    }
+}
+
+/// `ACL SAVE`: every user to the ACL file.
+fn save(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    let Some(path) = acl_file(ctx) else { return };
+    match crate::acl::file::save(&ctx.server.acl, &path) {
+        Ok(()) => ctx.client.reply.ok(),
+        Err(e) => {
+            ctx.server
+                .log_warning(&format!("Opening temp ACL file for ACL SAVE: {e}"));
+            ctx.client.reply.error("ERR There was an error trying to save the ACLs. Please check the server logs for more information");
+        }
+    }
 }
 
 fn acl_help(ctx: &mut Ctx, argv: &[&[u8]]) {
