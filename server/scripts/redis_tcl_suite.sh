@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 units=("$@")
-[ ${#units[@]} -eq 0 ] && units=(unit/scripting unit/functions)
+[ ${#units[@]} -eq 0 ] && units=(unit/scripting unit/functions unit/tracking)
 src="${REDIS_SRC:-target/redis-7.0.15}"
 
 if [ ! -f "$src/tests/test_helper.tcl" ]; then

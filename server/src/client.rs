@@ -94,6 +94,10 @@ pub struct Client {
     pub paused: bool,
     /// Since when its unsent output has been over the soft `client-output-buffer-limit`.
     pub over_soft_limit_since: Option<Instant>,
+    /// A script's client: the keys its caller's command (EVAL, FCALL...) declared, which a
+    /// tracking caller may cache once the script reads anything (Redis tracks the caller's
+    /// command, not the script's).
+    pub script_caller_keys: Vec<Vec<u8>>,
 }
 
 impl Client {
@@ -130,6 +134,7 @@ impl Client {
             deny_blocking: false,
             paused: false,
             over_soft_limit_since: None,
+            script_caller_keys: Vec::new(),
         }
     }
 

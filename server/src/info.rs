@@ -289,7 +289,13 @@ fn memory_section(server: &Server, out: &mut String) {
                 "maxmemory_policy",
                 server.config.get("maxmemory-policy").unwrap_or("").into(),
             ),
+            // Output buffers and the AOF buffer are not in used_memory's eviction count apart
+            // from the rest here, and nothing is freed lazily: these are 0, as on an idle
+            // redis-server.
+            ("mem_not_counted_for_evict", "0".into()),
             ("mem_allocator", "libc".into()),
+            ("lazyfree_pending_objects", "0".into()),
+            ("lazyfreed_objects", "0".into()),
         ],
     );
 }

@@ -107,7 +107,7 @@ pub fn run(server: &mut Server, runtime: &mut Runtime) {
         for id in std::mem::take(&mut server.pending_flush) {
             flush(server, id);
         }
-        if Instant::now() >= next_cron {
+        if Instant::now() >= next_cron && !server.cron_paused {
             cron(server);
             // Notifications of keys the periodic task expired.
             crate::pubsub::publish_events(server, None);
@@ -570,6 +570,7 @@ fn close(server: &mut Server, id: u64) {
 
 /// The periodic task (`serverCron`): expiry, rehashing, idle clients, killed clients.
 fn cron(server: &mut Server) {
+    crate::tracking::limit_keys(server);
     let budget = Duration::from_millis(1);
     if server.active_expire_enabled {
         let mut state = server.random();

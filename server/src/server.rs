@@ -167,6 +167,8 @@ pub struct Server {
     pub function_codes: Vec<Vec<u8>>,
     /// `DEBUG SET-ACTIVE-EXPIRE`: the periodic task deletes expired keys.
     pub active_expire_enabled: bool,
+    /// `DEBUG PAUSE-CRON 1`: the periodic task does not run.
+    pub cron_paused: bool,
     /// `DEBUG SET-DISABLE-DENY-SCRIPTS`: scripts may call commands flagged no-script.
     pub deny_scripts_disabled: bool,
     /// The TCP port actually listened on.
@@ -208,6 +210,7 @@ impl Server {
             script: None,
             last_save_unix: crate::db::now_ms() / 1000,
             active_expire_enabled: true,
+            cron_paused: false,
             deny_scripts_disabled: false,
             port: 0,
             net: None,

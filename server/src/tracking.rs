@@ -34,20 +34,28 @@ pub fn deliver(server: &mut Server, mut current: Option<&mut Client>) {
     }
 }
 
-/// The end of an event-loop turn: broadcast-mode invalidations, and the tracking-table limit.
-pub fn end_of_turn(server: &mut Server) {
+/// Keep the tracking table within `tracking-table-max-keys` (`trackingLimitUsedSlots`), in
+/// the periodic task and before each command; the invalidations wait in the outbox.
+pub fn limit_keys(server: &mut Server) {
+    if server.keyspace.tracking.client_count() == 0 {
+        return;
+    }
     let max_keys = server
         .config
         .get("tracking-table-max-keys")
         .and_then(|v| v.parse::<usize>().ok())
         .unwrap_or(0);
-    let mut seed = server.keyspace.now_ms as u64;
+    let mut seed = (server.keyspace.now_ms as u64) | 1;
     server.keyspace.tracking.limit_keys(max_keys, || {
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
         seed
     });
+}
+
+/// The end of an event-loop turn: broadcast-mode invalidations.
+pub fn end_of_turn(server: &mut Server) {
     let broadcasts = server.keyspace.tracking.take_broadcasts();
     for (target, message) in broadcasts {
         send(server, None, target, &message);

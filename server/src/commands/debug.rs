@@ -17,6 +17,10 @@ fn debug(ctx: &mut Ctx, argv: &[&[u8]]) {
             ctx.server.log_warning(&message);
             ctx.client.reply.ok();
         }
+        ("pause-cron", 3) => {
+            ctx.server.cron_paused = atoi(argv[2]) != 0;
+            ctx.client.reply.ok();
+        }
         ("set-active-expire", 3) => {
             ctx.server.active_expire_enabled = atoi(argv[2]) != 0;
             ctx.client.reply.ok();

@@ -239,9 +239,17 @@ fn process_checked(ctx: &mut Ctx, argv: &[&[u8]]) {
         return;
     }
     let in_multi = ctx.client.multi.is_some() && !RUN_IN_MULTI.contains(&&*full_name);
+    // The tracking table is kept within its limit before each command; what that invalidates
+    // reaches this client before its reply (or its QUEUED).
+    crate::tracking::limit_keys(ctx.server);
+    crate::tracking::deliver(ctx.server, Some(ctx.client));
     if ctx.server.over_maxmemory() {
+        // Every command makes room first, as Redis's `performEvictions`; the invalidations of
+        // the keys evicted reach this client before its reply.
+        let fitted = ctx.server.evict_to_fit(&mut ctx.client.reply);
+        crate::tracking::deliver(ctx.server, Some(ctx.client));
         let refuse = flags.has(Flags::DENYOOM) || in_multi;
-        if refuse && !ctx.server.evict_to_fit(&mut ctx.client.reply) {
+        if refuse && !fitted {
             reject_command(ctx, &full_name, OOM);
             return;
         }
@@ -319,11 +327,21 @@ fn remember_tracked_keys(ctx: &mut Ctx, argv: &[&[u8]], full_name: &str, flags: 
     {
         return;
     }
-    let positions = introspect::key_positions(full_name, argv);
-    let keys: Vec<&[u8]> = positions
-        .iter()
-        .filter_map(|&i| argv.get(i).copied())
-        .collect();
+    // Inside a script, what is tracked is the keys the script's caller declared.
+    let positions;
+    let keys: Vec<&[u8]> = if ctx.client.is_script {
+        ctx.client
+            .script_caller_keys
+            .iter()
+            .map(Vec::as_slice)
+            .collect()
+    } else {
+        positions = introspect::key_positions(full_name, argv);
+        positions
+            .iter()
+            .filter_map(|&i| argv.get(i).copied())
+            .collect()
+    };
     ctx.server.keyspace.tracking.remember(ctx.client.id, &keys);
 }
 

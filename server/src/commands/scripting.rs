@@ -48,6 +48,16 @@ impl<'a> ScriptHost<'a> {
             client.user = caller.user.clone();
         }
         client.reply.buf.clear();
+        client.script_caller_keys.clear();
+        if server.keyspace.tracking.mode(caller.id).is_some() {
+            if let Ok(command) = server.commands.describe(argv) {
+                let name = command.full_name.clone();
+                client.script_caller_keys = super::introspect::key_positions(&name, argv)
+                    .into_iter()
+                    .filter_map(|i| argv.get(i).map(|k| k.to_vec()))
+                    .collect();
+            }
+        }
         ScriptHost {
             server,
             client,
