@@ -300,6 +300,57 @@ impl Config {
         Ok(())
     }
 
+    /// `client-output-buffer-limit <class> <hard> <soft> <soft seconds>...`: the classes given
+    /// change, the others keep their limits; the value reads back as Redis writes it, every
+    /// class in bytes (`normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60`).
+    fn output_buffer_limits(&self, i: usize, args: &[String]) -> Result<String, ConfigError> {
+        let words: Vec<&str> = args.iter().flat_map(|a| a.split_whitespace()).collect();
+        if words.len() % 4 != 0 {
+            return Err("Wrong number of arguments in buffer limit configuration.".into());
+        }
+        const CLASSES: [&str; 3] = ["normal", "slave", "pubsub"];
+        let mut limits: Vec<[u64; 3]> = CLASSES
+            .iter()
+            .map(|class| {
+                let current: Vec<&str> = self.values[i].split_whitespace().collect();
+                let at = current.iter().position(|w| w == class);
+                let number = |k: usize| {
+                    at.and_then(|at| current.get(at + k))
+                        .and_then(|w| w.parse().ok())
+                        .unwrap_or(0)
+                };
+                [number(1), number(2), number(3)]
+            })
+            .collect();
+        for group in words.chunks(4) {
+            let class = match group[0].to_ascii_lowercase().as_str() {
+                "normal" => 0,
+                "slave" | "replica" => 1,
+                "pubsub" => 2,
+                _ => {
+                    return Err(
+                        "Invalid client class specified in buffer limit configuration.".into(),
+                    )
+                }
+            };
+            let bad = || {
+                ConfigError::from(
+                    "Error in hard, soft or soft_seconds setting in buffer limit configuration.",
+                )
+            };
+            let hard = parse_memory(group[1]).ok_or_else(bad)?;
+            let soft = parse_memory(group[2]).ok_or_else(bad)?;
+            let seconds = group[3].parse::<u64>().map_err(|_| bad())?;
+            limits[class] = [hard, soft, seconds];
+        }
+        Ok(CLASSES
+            .iter()
+            .zip(&limits)
+            .map(|(class, [h, s, t])| format!("{class} {h} {s} {t}"))
+            .collect::<Vec<_>>()
+            .join(" "))
+    }
+
     fn set_special(&self, i: usize, args: &[String]) -> Result<String, ConfigError> {
         let name = self.specs[i].name.as_str();
         match name {
@@ -328,6 +379,7 @@ impl Config {
                 std::env::set_current_dir(dir).map_err(|e| crate::util::strerror(&e))?;
                 Ok(dir.clone())
             }
+            "client-output-buffer-limit" => self.output_buffer_limits(i, args),
             "notify-keyspace-events" => {
                 let [classes] = args else {
                     return Err("wrong number of arguments".into());
