@@ -205,9 +205,5 @@ fn write_output(o: &Options, chunk: &[u8]) -> Result<(), Stop> {
 
 /// `luac5.1`'s `cannot`: `cannot open luac.out: Permission denied`.
 fn cannot(what: &str, name: &[u8], e: &std::io::Error) -> Stop {
-    let mut msg = format!("cannot {what} ").into_bytes();
-    msg.extend_from_slice(name);
-    msg.extend_from_slice(b": ");
-    msg.extend_from_slice(crate::sys::strerror(e).as_bytes());
-    Stop::Fatal(msg)
+    Stop::Fatal(crate::sys::file_error_message(what, name, e))
 }

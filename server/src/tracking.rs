@@ -15,7 +15,7 @@ const CHANNEL: &[u8] = b"__redis__:invalidate";
 pub fn after_command(server: &mut Server, client: &mut Client, argv: &[&[u8]]) {
     let tracking = &mut server.keyspace.tracking;
     let keeps_caching = client.multi.is_some() || argv[0].eq_ignore_ascii_case(b"client");
-    if !keeps_caching {
+    if !keeps_caching && tracking.client_count() > 0 {
         if let Some(mode) = tracking.mode_mut(client.id) {
             mode.caching = false;
         }

@@ -6,10 +6,7 @@
 
 mod support;
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 use support::Client;
 
 const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/acl_file.txt");
@@ -80,69 +77,29 @@ fn scenario(port: u16, dir: &Path) -> String {
     lines.join("\n") + "\n"
 }
 
-struct Reference(Child, u16);
-
-impl Reference {
-    fn start(file: &Path) -> Option<Reference> {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .ok()?
-            .local_addr()
-            .ok()?
-            .port();
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--save", "", "--aclfile"])
-            .arg(file)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .ok()?;
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Some(Reference(child, port));
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        None
-    }
-}
-
-impl Drop for Reference {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn run_reference() -> Option<String> {
     let scratch = Scratch::new("reference");
     let file = scratch.0.join("users.acl");
     std::fs::write(&file, USERS).unwrap();
-    let r = Reference::start(&file)?;
-    Some(scenario(r.1, &scratch.0))
+    let r = support::Reference::start(&["--aclfile".as_ref(), file.as_os_str()])?;
+    Some(scenario(r.port, &scratch.0))
 }
 
 #[test]
 fn acl_file_matches_redis() {
-    if std::env::var_os("RECORD_REFERENCE").is_some() {
-        let recorded = run_reference().expect("RECORD_REFERENCE=1 needs redis-server");
-        std::fs::write(GOLDEN, recorded).unwrap();
-    }
-    let golden = std::fs::read_to_string(GOLDEN).expect("golden transcript");
-    let scratch = Scratch::new("ours");
-    let file = scratch.0.join("users.acl");
-    std::fs::write(&file, USERS).unwrap();
-    let server = support::start(&format!("aclfile {}", file.display()));
-    let ours = scenario(server.port, &scratch.0);
-    server.stop();
-    assert_eq!(
-        ours, golden,
-        "ours differs from the recorded redis-server transcript"
+    support::check_transcript(
+        GOLDEN,
+        || {
+            let scratch = Scratch::new("ours");
+            let file = scratch.0.join("users.acl");
+            std::fs::write(&file, USERS).unwrap();
+            let server = support::start(&format!("aclfile {}", file.display()));
+            let transcript = scenario(server.port, &scratch.0);
+            server.stop();
+            transcript
+        },
+        run_reference,
     );
-    match run_reference() {
-        Some(live) => assert_eq!(live, golden, "the golden differs from redis-server"),
-        None => eprintln!("redis-server not on PATH: compared with the recorded transcript only"),
-    }
 }
 
 #[test]

@@ -6,9 +6,7 @@
 
 mod support;
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use support::Client;
 
 const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/acl_log.txt");
@@ -164,70 +162,16 @@ fn scenario(port: u16) -> String {
     lines.join("\n") + "\n"
 }
 
-/// redis-server on a free port, stopped when dropped.
-struct Reference(Child, u16);
-
-impl Reference {
-    fn start() -> Option<Reference> {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .ok()?
-            .local_addr()
-            .ok()?
-            .port();
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .ok()?;
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Some(Reference(child, port));
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        None
-    }
-}
-
-impl Drop for Reference {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn acl_log_matches_redis() {
-    let reference = Reference::start();
-    if std::env::var_os("RECORD_REFERENCE").is_some() {
-        let r = reference
-            .as_ref()
-            .expect("RECORD_REFERENCE=1 needs redis-server");
-        std::fs::write(GOLDEN, scenario(r.1)).unwrap();
-    }
-    let golden = std::fs::read_to_string(GOLDEN).expect("golden transcript");
-    let server = support::start("");
-    let ours = scenario(server.port);
-    server.stop();
-    assert_eq!(
-        ours, golden,
-        "ours differs from the recorded redis-server transcript"
+    support::check_transcript(
+        GOLDEN,
+        || {
+            let server = support::start("");
+            let transcript = scenario(server.port);
+            server.stop();
+            transcript
+        },
+        || support::Reference::start(&[]).map(|r| scenario(r.port)),
     );
-    match reference {
-        Some(r) => assert_eq!(
-            scenario(r.1),
-            golden,
-            "the golden differs from redis-server"
-        ),
-        None => eprintln!("redis-server not on PATH: compared with the recorded transcript only"),
-    }
 }

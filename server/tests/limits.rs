@@ -177,31 +177,12 @@ fn protected_mode_turns_away_outside_clients() {
     server.stop();
 
     // The same text from redis-server itself, when it is installed.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(0);
-    let Ok(mut reference) = std::process::Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "0.0.0.0",
-            "--save",
-            "",
-        ])
-        .stdout(std::process::Stdio::null())
-        .spawn()
+    let Some(reference) = support::Reference::start(&["--bind".as_ref(), "0.0.0.0".as_ref()])
     else {
         eprintln!("redis-server not on PATH: compared with the recorded text only");
         return;
     };
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let live = ping_from(outside, port);
-    let _ = reference.kill();
-    let _ = reference.wait();
+    let live = ping_from(outside, reference.port);
+    drop(reference);
     assert_eq!(live, DENIED, "redis-server's text changed");
 }

@@ -10,6 +10,7 @@ use crate::value::{NativeFn, Table, Value};
 use crate::vm::{LuaResult, State};
 
 use super::timezone;
+use timezone::{civil_from_days, days_from_civil, is_leap, SECONDS_PER_DAY};
 
 /// In the order Lua 5.1 registers them, so `pairs(os)` visits them in the same order.
 pub(crate) const FUNCTIONS: &[(&str, NativeFn)] = &[
@@ -246,37 +247,6 @@ struct BrokenDown {
     /// Seconds east of UTC.
     gmt_offset: i64,
     isdst: bool,
-}
-
-const SECONDS_PER_DAY: i64 = 86_400;
-
-fn is_leap(year: i64) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-}
-
-/// Days from 1970-01-01 to `year-month-day` (proleptic Gregorian; `month` 1..=12).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The date of a day count from 1970-01-01: (year, month 1..=12, day 1..=31).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + if month <= 2 { 1 } else { 0 };
-    (year, month, day)
 }
 
 /// `gmtime` shifted by `offset` seconds; `None` when the year does not fit C's `int`.

@@ -12,7 +12,6 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-const SECONDS_PER_DAY: i64 = 86_400;
 const ZONEINFO: &str = "/usr/share/zoneinfo";
 const LOCALTIME_FILE: &str = "/etc/localtime";
 
@@ -155,6 +154,39 @@ fn read_zone_file(name: &[u8]) -> Option<Zone> {
     };
     let data = std::fs::read(crate::sys::bytes_to_path(&path)).ok()?;
     parse_zone_file(&data).map(Zone::File)
+}
+
+// ---- the calendar (proleptic Gregorian, shared with `os.rs`) --------------------------------
+
+pub(super) const SECONDS_PER_DAY: i64 = 86_400;
+
+pub(super) fn is_leap(year: i64) -> bool {
+    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+}
+
+/// Days from 1970-01-01 to `year-month-day` (proleptic Gregorian; `month` 1..=12).
+pub(super) fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The date of a day count from 1970-01-01: (year, month 1..=12, day 1..=31).
+pub(super) fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + if month <= 2 { 1 } else { 0 };
+    (year, month, day)
 }
 
 // ---- zone files ----------------------------------------------------------------------------
@@ -483,10 +515,6 @@ fn month_fields(s: &[u8]) -> Option<([i64; 3], usize)> {
     Some((out, pos))
 }
 
-fn is_leap(year: i64) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-}
-
 /// Days before each month, in common and leap years (`__mon_yday`).
 const MONTH_STARTS: [[i64; 13]; 2] = [
     [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334, 365],
@@ -578,15 +606,7 @@ impl PosixRule {
 }
 
 fn utc_year(t: i64) -> i64 {
-    let days = t.div_euclid(SECONDS_PER_DAY);
-    // Days from 1970-01-01 to a civil year (the algorithm of `os.rs`'s calendar).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    yoe + era * 400 + if mp >= 10 { 1 } else { 0 }
+    civil_from_days(t.div_euclid(SECONDS_PER_DAY)).0
 }
 
 impl Zone {
@@ -631,12 +651,7 @@ static GUESSED_OFFSET: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI
 
 /// Seconds from 1970 to the given local fields read as UTC (`ydhms_diff` against the epoch).
 fn fields_seconds(year: i64, yday: i64, hour: i64, min: i64, sec: i64) -> i64 {
-    let y = year + 1900 - 1;
-    let days_before_year = 365 * (y - 1969) + y.div_euclid(4) - 1969 / 4 - y.div_euclid(100)
-        + 1969 / 100
-        + y.div_euclid(400)
-        - 1969 / 400;
-    (days_before_year + yday) * SECONDS_PER_DAY + hour * 3600 + min * 60 + sec
+    (days_from_civil(year + 1900, 1, 1) + yday) * SECONDS_PER_DAY + hour * 3600 + min * 60 + sec
 }
 
 /// `localtime(t)`, or `None` when the year does not fit C's `int`.

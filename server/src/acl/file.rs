@@ -10,11 +10,7 @@ pub fn load(acl: &mut Acl, path: &str) -> Result<(), String> {
     let text = std::fs::read(path).map_err(|e| {
         format!(
             "Error loading ACLs, opening file '{path}': {}",
-            std::io::Error::from_raw_os_error(e.raw_os_error().unwrap_or(0))
-                .to_string()
-                .split(" (os error")
-                .next()
-                .unwrap_or_default()
+            crate::util::strerror(&e)
         )
     })?;
     let mut users: BTreeMap<Vec<u8>, User> = BTreeMap::new();

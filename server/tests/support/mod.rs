@@ -99,3 +99,74 @@ pub fn start(config_text: &str) -> server::Handle {
         .expect("config");
     server::start(config).expect("server starts")
 }
+
+/// A redis-server started on a free loopback port with `args` added, stopped when dropped;
+/// `None` when redis-server is not installed.
+pub struct Reference {
+    child: std::process::Child,
+    pub port: u16,
+}
+
+impl Reference {
+    pub fn start(args: &[&std::ffi::OsStr]) -> Option<Reference> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
+        let child = std::process::Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .ok()?;
+        let reference = Reference { child, port };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(reference);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+}
+
+impl Drop for Reference {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A transcript test: `ours` must equal the golden at `golden_path`, recorded from
+/// redis-server 7.0.15 by `reference` when `RECORD_REFERENCE=1`; when redis-server is
+/// installed (`reference` gives `Some`), its live transcript must equal the golden too.
+pub fn check_transcript(
+    golden_path: &str,
+    ours: impl FnOnce() -> String,
+    mut reference: impl FnMut() -> Option<String>,
+) {
+    if std::env::var_os("RECORD_REFERENCE").is_some() {
+        let recorded = reference().expect("RECORD_REFERENCE=1 needs redis-server");
+        std::fs::write(golden_path, recorded).expect("write the golden");
+    }
+    let golden = std::fs::read_to_string(golden_path).expect("golden transcript");
+    assert_eq!(
+        ours(),
+        golden,
+        "ours differs from the recorded redis-server transcript"
+    );
+    match reference() {
+        Some(live) => assert_eq!(live, golden, "the golden differs from redis-server"),
+        None => eprintln!("redis-server not on PATH: compared with the recorded transcript only"),
+    }
+}
