@@ -62,6 +62,10 @@ impl Ctx {
         }
     }
 
+    // Inlined so that a pushed number is stored straight into its slot: a call would pass the
+    // value through memory as two 8-byte stores read back as one 16-byte load, a failed store
+    // forward on every push (15% of a `bit` loop's time).
+    #[inline]
     fn push_value(&mut self, v: Value) -> Slot {
         let st = self.state_mut();
         st.push(v);
@@ -74,19 +78,23 @@ impl Ctx {
         self.state_mut().ensure_stack(n).map_err(|e| self.keep(e))
     }
 
+    #[inline]
     pub fn push_nil(&mut self) -> Slot {
         self.push_value(Value::Nil)
     }
 
+    #[inline]
     pub fn push_bool(&mut self, b: bool) -> Slot {
         self.push_value(Value::Boolean(b))
     }
 
+    #[inline]
     pub fn push_number(&mut self, x: f64) -> Slot {
         self.push_value(Value::Number(x))
     }
 
     /// An integer, as the number Lua 5.1 holds it in (a double).
+    #[inline]
     pub fn push_integer(&mut self, i: i64) -> Slot {
         self.push_value(Value::Number(i as f64))
     }
