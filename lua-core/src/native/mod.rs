@@ -49,6 +49,7 @@ pub use stack::Slot;
 pub use view::{Opaque, StrRef, TableIter, TableRef, ValueRef};
 
 pub use crate::value::ExtensionFn as NativeFunction;
+pub use crate::value::NullPointer;
 pub use crate::vm::ErrorKind;
 
 use crate::value::Value;

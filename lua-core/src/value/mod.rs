@@ -14,7 +14,7 @@ pub use string::{lua_hash, LuaStr, StringTable};
 pub use table::{KeyNotFound, Table};
 pub(crate) use thread::ExecContext;
 pub use thread::{LuaThread, ThreadStatus};
-pub use userdata::UserData;
+pub use userdata::{NullPointer, UserData};
 
 use crate::gc::Gc;
 

@@ -4,6 +4,11 @@ use super::Table;
 use crate::gc::Gc;
 use std::any::Any;
 
+/// The contents of a userdata that stands for C's null pointer, as libraries written for C
+/// Lua use the light userdata `NULL` (lua-cjson's `cjson.null`): `tostring` shows it as
+/// Lua 5.1 shows that value through glibc's `%p`, `userdata: (nil)`.
+pub struct NullPointer;
+
 pub struct UserData {
     pub(crate) data: Box<dyn Any>,
     pub(crate) metatable: Option<Gc<Table>>,

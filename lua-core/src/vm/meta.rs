@@ -364,6 +364,9 @@ impl State {
                 out
             }
             Value::String(s) => s.as_bytes().to_vec(),
+            Value::UserData(u) if u.data.is::<crate::value::NullPointer>() => {
+                b"userdata: (nil)".to_vec()
+            }
             other => format!("{}: 0x{:08x}", other.type_name(), other.identity()).into_bytes(),
         }
     }

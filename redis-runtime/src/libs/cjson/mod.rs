@@ -12,7 +12,7 @@
 //! lua-cjson uses the light userdata `NULL` for JSON's `null`: one value, the same in every
 //! module table and in every decoded document. Here it is one userdata per Lua state, made on
 //! first use and kept in the registry under [`NULL_REGISTRY_KEY`]; the encoder recognises it by
-//! identity.
+//! identity, and `tostring` shows it as Lua 5.1 shows `NULL` (`userdata: (nil)`).
 //!
 //! The parts: [`config`] (settings and their functions), [`encode`] (Lua to JSON), [`lexer`]
 //! and [`decode`] (JSON to Lua).
@@ -92,7 +92,7 @@ fn push_null(ctx: &mut Ctx) -> Result<Slot, Raised> {
         return Ok(slot);
     }
     ctx.pop(1);
-    let null = ctx.new_userdata(())?;
+    let null = ctx.new_userdata(lua_core::native::NullPointer)?;
     ctx.push_copy(null)?;
     ctx.set_registry_field(NULL_REGISTRY_KEY)?;
     Ok(null)
