@@ -39,6 +39,9 @@ pub(crate) struct Inner {
     current: Cell<NonNull<State>>,
     /// A `with_state` is in progress in the current callback level.
     busy: Cell<bool>,
+    /// How many callbacks or hooks are running (states lent by the VM): inside one, the VM's
+    /// frames and the native code that called back may hold values no collection would see.
+    lend_depth: Cell<u32>,
     weak_self: Weak<Inner>,
     /// The slot table (rooted in the registry).
     refs: Gc<Table>,
@@ -94,6 +97,7 @@ impl Inner {
             owned,
             current: Cell::new(owned),
             busy: Cell::new(false),
+            lend_depth: Cell::new(0),
             weak_self: weak.clone(),
             refs,
             free_slots: RefCell::new(Vec::new()),
@@ -130,6 +134,7 @@ impl Inner {
         // returns.
         let st = unsafe { &mut *self.current.get().as_ptr() };
         self.clear_released(st);
+        self.collect_if_due(st)?;
         let r = f(st);
         // A callback panicked somewhere below: the VM has unwound cleanly (the panic travelled
         // as an uncatchable error); now let it continue into the caller.
@@ -137,6 +142,21 @@ impl Inner {
             std::panic::resume_unwind(payload);
         }
         r
+    }
+
+    /// The API's collection point, as each of Lua 5.1's `lua_new*` calls checks the collector:
+    /// without it, a host that only allocates from Rust (a script's KEYS and ARGV before a
+    /// `return 1`) would grow the heap without bound, since only running Lua code reaches the
+    /// VM's own safe points. It runs at the start of an outermost `with_state`, where every
+    /// value the API holds is in a handle's slot or on the Lua stack; inside a callback it
+    /// waits for the VM's next safe point.
+    fn collect_if_due(&self, st: &mut State) -> Result<()> {
+        if self.lend_depth.get() != 0 || st.heap.is_stopped() || !st.heap.should_collect() {
+            return Ok(());
+        }
+        st.collect_garbage();
+        st.run_finalizers()
+            .map_err(|e| self.error_from_lua(st, e, String::new()))
     }
 
     /// Run user code `f` (a callback or a hook) while the VM is inside a call that handed it
@@ -167,6 +187,7 @@ impl Inner {
 
     fn lend<R>(&self, state: &mut State, f: impl FnOnce() -> R) -> R {
         let lent = NonNull::from(state);
+        self.lend_depth.set(self.lend_depth.get() + 1);
         let _restore = LendGuard {
             inner: self,
             previous: self.current.replace(lent),
@@ -369,6 +390,7 @@ impl Drop for LendGuard<'_> {
     fn drop(&mut self) {
         self.inner.current.set(self.previous);
         self.inner.busy.set(self.was_busy);
+        self.inner.lend_depth.set(self.inner.lend_depth.get() - 1);
     }
 }
 

@@ -230,6 +230,29 @@ impl Ctx {
         st.set_field(registry, name, v).map_err(|e| self.keep(e))
     }
 
+    /// Push `registry[i]`. Integer keys of the registry belong to the host (as the references
+    /// `luaL_ref` hands out do in C Lua): a value reached on every call can sit there and be
+    /// found without interning a name.
+    pub fn push_registry_index(&mut self, i: i64) -> Slot {
+        let v = self.state().registry().get_int(i);
+        self.push_value(v)
+    }
+
+    /// Pop a value and store it as `registry[i]` (see [`Ctx::push_registry_index`]).
+    pub fn set_registry_index(&mut self, i: i64) -> Result<(), Raised> {
+        let v = self.top_value();
+        self.pop(1);
+        let st = self.state_mut();
+        let registry = st.registry();
+        st.raw_set_int(registry, i, v).map_err(|e| self.keep(e))
+    }
+
+    /// Push the table of globals.
+    pub fn push_globals(&mut self) -> Slot {
+        let g = self.state().globals;
+        self.push_value(Value::Table(g))
+    }
+
     /// Make the table in `t` read-only, with every table reachable from it through keys,
     /// values and metatables (a sandbox freezing its globals). Tables already read-only are
     /// not entered again, so shared and cyclic structures are walked once.

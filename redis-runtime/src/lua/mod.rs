@@ -22,13 +22,26 @@ use crate::script::RunContext;
 use crate::Reply;
 use host_slot::HostSlot;
 use lua_core::api::{Error, HookMask, Lua, Table};
-use lua_core::native::{Ctx, ErrorKind, Raised, ValueRef};
+use lua_core::native::{Ctx, ErrorKind, Raised, Slot, ValueRef};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 /// Registry field of the table holding the compiled scripts and functions, by index.
 const SCRIPTS_KEY: &str = "redis-runtime.scripts";
+
+/// Registry integer slots of the values every run reaches, so a run looks no name up.
+mod registry_slot {
+    /// The table of globals, where KEYS and ARGV are set.
+    pub(super) const GLOBALS: i64 = 1;
+    /// The error handler of runs (`__redis__err__handler`, or the functions' own).
+    pub(super) const ERROR_HANDLER: i64 = 2;
+    /// The table of compiled scripts and functions ([`super::SCRIPTS_KEY`]).
+    pub(super) const SCRIPTS: i64 = 3;
+    /// The strings `KEYS` and `ARGV`.
+    pub(super) const KEYS_NAME: i64 = 4;
+    pub(super) const ARGV_NAME: i64 = 5;
+}
 
 /// How often (in Lua instructions) a running script lets the host look at it.
 const TICK_INSTRUCTIONS: u32 = 100_000;
@@ -115,6 +128,21 @@ impl LuaEngine {
                 return Err(Error::Interrupted);
             }
             Ok(())
+        })?;
+        lua.enter(|ctx| {
+            ctx.push_globals();
+            ctx.set_registry_index(registry_slot::GLOBALS)?;
+            match flavor {
+                Flavor::Eval => ctx.push_global("__redis__err__handler"),
+                Flavor::Functions => ctx.push_registry_field(sandbox::ERROR_HANDLER_KEY.as_bytes()),
+            };
+            ctx.set_registry_index(registry_slot::ERROR_HANDLER)?;
+            ctx.push_registry_field(SCRIPTS_KEY.as_bytes());
+            ctx.set_registry_index(registry_slot::SCRIPTS)?;
+            ctx.push_bytes("KEYS")?;
+            ctx.set_registry_index(registry_slot::KEYS_NAME)?;
+            ctx.push_bytes("ARGV")?;
+            ctx.set_registry_index(registry_slot::ARGV_NAME)
         })?;
         let (chunk_name, environment) = match flavor {
             Flavor::Eval => ("@user_script", None),
@@ -272,13 +300,11 @@ impl LuaEngine {
         let chunk_name = self.chunk_name;
         let outcome = shared.host.scope(host, || {
             lua.enter(|ctx| {
-                let handler = if function {
-                    ctx.push_registry_field(sandbox::ERROR_HANDLER_KEY.as_bytes())
-                } else {
+                if !function {
                     set_arguments(ctx, keys, args)?;
-                    ctx.push_global("__redis__err__handler")
-                };
-                let scripts = ctx.push_registry_field(SCRIPTS_KEY.as_bytes());
+                }
+                let handler = ctx.push_registry_index(registry_slot::ERROR_HANDLER);
+                let scripts = ctx.push_registry_index(registry_slot::SCRIPTS);
                 ctx.push_index(scripts, index)?;
                 let nargs = if function {
                     push_array(ctx, keys)?;
@@ -321,17 +347,20 @@ impl LuaEngine {
 
 /// Set the globals KEYS and ARGV (the globals table is read-only: opened for the moment).
 fn set_arguments(ctx: &mut Ctx, keys: &[&[u8]], args: &[&[u8]]) -> Result<(), Raised> {
-    let g = ctx.push_global("_G");
+    let g = ctx.push_registry_index(registry_slot::GLOBALS);
     ctx.set_readonly(g, false)?;
-    let r = set_array_global(ctx, "KEYS", keys).and_then(|()| set_array_global(ctx, "ARGV", args));
+    let r = set_array_global(ctx, g, registry_slot::KEYS_NAME, keys)
+        .and_then(|()| set_array_global(ctx, g, registry_slot::ARGV_NAME, args));
     ctx.set_readonly(g, true)?;
     ctx.pop(1);
     r
 }
 
-fn set_array_global(ctx: &mut Ctx, name: &str, items: &[&[u8]]) -> Result<(), Raised> {
+/// `g[name] = {items...}`, the name's string taken from registry slot `name_slot`.
+fn set_array_global(ctx: &mut Ctx, g: Slot, name_slot: i64, items: &[&[u8]]) -> Result<(), Raised> {
+    ctx.push_registry_index(name_slot);
     push_array(ctx, items)?;
-    ctx.set_global(name)
+    ctx.raw_set(g)
 }
 
 /// Push a new sequence of the strings `items`.
