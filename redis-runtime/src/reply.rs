@@ -50,7 +50,11 @@ impl Reply {
         match self {
             Reply::Status(s) => line(out, b'+', s),
             Reply::Error(e) => line(out, b'-', e),
-            Reply::Integer(i) => line(out, b':', itoa(*i).as_bytes()),
+            Reply::Integer(i) => {
+                out.push(b':');
+                push_decimal(out, *i);
+                out.extend_from_slice(b"\r\n");
+            }
             Reply::Bulk(b) => bulk(out, b),
             Reply::Null if resp3 => out.extend_from_slice(b"_\r\n"),
             Reply::Null => out.extend_from_slice(b"$-1\r\n"),
@@ -111,8 +115,24 @@ pub fn format_double(d: f64) -> Vec<u8> {
     out
 }
 
-fn itoa(i: i64) -> String {
-    i.to_string()
+/// Append `n` in decimal, without the allocation `to_string` makes (every integer reply and
+/// every length header passes here).
+fn push_decimal(out: &mut Vec<u8>, n: i64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 fn line(out: &mut Vec<u8>, tag: u8, text: &[u8]) {
@@ -122,11 +142,34 @@ fn line(out: &mut Vec<u8>, tag: u8, text: &[u8]) {
 }
 
 fn header(out: &mut Vec<u8>, tag: u8, len: usize) {
-    line(out, tag, len.to_string().as_bytes());
+    out.push(tag);
+    push_decimal(out, i64::try_from(len).unwrap_or(i64::MAX));
+    out.extend_from_slice(b"\r\n");
 }
 
 fn bulk(out: &mut Vec<u8>, bytes: &[u8]) {
     header(out, b'$', bytes.len());
     out.extend_from_slice(bytes);
     out.extend_from_slice(b"\r\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resp2(reply: &Reply) -> Vec<u8> {
+        let mut out = Vec::new();
+        reply.write_resp(2, &mut out);
+        out
+    }
+
+    #[test]
+    fn integers_and_headers_in_decimal() {
+        for n in [0, 7, -1, 10, 1234567890, i64::MAX, i64::MIN] {
+            assert_eq!(resp2(&Reply::Integer(n)), format!(":{n}\r\n").into_bytes());
+        }
+        let bulk = Reply::Bulk(vec![b'x'; 1000]);
+        assert!(resp2(&bulk).starts_with(b"$1000\r\nxxx"));
+        assert_eq!(resp2(&Reply::Array(Vec::new())), b"*0\r\n");
+    }
 }
