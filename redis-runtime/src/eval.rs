@@ -1,10 +1,11 @@
 //! The EVAL family: the script cache keyed by SHA1, the shebang line, `numkeys`, and the run
 //! of a cached script.
 
+use crate::engine::{Engine, ScriptId};
 use crate::functions::Functions;
 use crate::host::Host;
 use crate::lua::rand48::Rand48;
-use crate::lua::{Flavor, LuaEngine};
+use crate::lua::EvalEngine;
 use crate::script::{RunContext, ScriptFlags};
 use crate::{ExtraLibrary, Reply};
 use std::collections::HashMap;
@@ -15,7 +16,7 @@ type ScriptMap = HashMap<[u8; 40], CachedScript, ahash::RandomState>;
 
 /// A compiled script in the cache.
 struct CachedScript {
-    index: i64,
+    id: ScriptId,
     flags: ScriptFlags,
     /// Its SHA1, as errors and the host's busy reports name it.
     name: Rc<str>,
@@ -41,11 +42,9 @@ impl Default for CallOptions {
 
 /// The scripting runtime: Redis's Lua environment and its script cache.
 pub struct Runtime {
-    engine: LuaEngine,
+    engine: Box<dyn Engine>,
     scripts: ScriptMap,
     functions: Functions,
-    libraries: Vec<ExtraLibrary>,
-    random: Rand48,
     /// The last EVAL/EVALSHA/FCALL ended in an error the host had counted already.
     last_error_counted: bool,
 }
@@ -60,11 +59,20 @@ impl Runtime {
     pub fn with_libraries(libraries: &[ExtraLibrary]) -> Result<Runtime, lua_core::api::Error> {
         let random = Rand48::new();
         Ok(Runtime {
-            engine: LuaEngine::new(libraries, random.clone(), Flavor::Eval)?,
+            engine: Box::new(EvalEngine::new(libraries, random.clone())?),
             scripts: ScriptMap::default(),
-            functions: Functions::new(libraries, random.clone())?,
-            libraries: libraries.to_vec(),
-            random,
+            functions: Functions::new(libraries, random)?,
+            last_error_counted: false,
+        })
+    }
+
+    /// A runtime whose EVAL scripts run on `engine` (their shebang line names it: `#!<name>`);
+    /// FUNCTION libraries stay Lua, with every bundled library.
+    pub fn with_engine(engine: Box<dyn Engine>) -> Result<Runtime, lua_core::api::Error> {
+        Ok(Runtime {
+            engine,
+            scripts: ScriptMap::default(),
+            functions: Functions::new(ExtraLibrary::ALL, Rand48::new())?,
             last_error_counted: false,
         })
     }
@@ -123,10 +131,9 @@ impl Runtime {
     }
 
     /// `SCRIPT FLUSH`: every script is dropped with the interpreter that held them.
-    pub fn script_flush(&mut self) -> Result<(), lua_core::api::Error> {
-        self.engine = LuaEngine::new(&self.libraries, self.random.clone(), Flavor::Eval)?;
+    pub fn script_flush(&mut self) -> Result<(), String> {
         self.scripts.clear();
-        Ok(())
+        self.engine.reset()
     }
 
     /// Cached scripts (`number_of_cached_scripts`).
@@ -173,13 +180,10 @@ impl Runtime {
     }
 
     fn load(&mut self, body: &[u8], key: [u8; 40]) -> Result<(), Reply> {
-        let (flags, source) = parse_shebang(body).map_err(Reply::Error)?;
-        let index = self.engine.compile(source).map_err(|msg| {
-            Reply::Error(format!("ERR Error compiling script (new function): {msg}").into_bytes())
-        })?;
+        let (flags, source) = parse_shebang_for(body, self.engine.name()).map_err(Reply::Error)?;
+        let id = self.engine.compile(source)?;
         let name = Rc::from(std::str::from_utf8(&key).unwrap_or_default());
-        self.scripts
-            .insert(key, CachedScript { index, flags, name });
+        self.scripts.insert(key, CachedScript { id, flags, name });
         Ok(())
     }
 
@@ -211,7 +215,7 @@ impl Runtime {
             options.read_only,
             options.client_resp,
         );
-        let reply = self.engine.run(host, script.index, run, keys, args);
+        let reply = self.engine.run(host, script.id, run, keys, args);
         self.last_error_counted = self.engine.last_error_counted();
         reply
     }
@@ -233,10 +237,18 @@ fn lookup_key(sha: &[u8]) -> Option<[u8; 40]> {
     Some(sha.map(|b| b.to_ascii_lowercase()))
 }
 
-/// The flags of a script's shebang line and the source to compile: the body with the shebang
-/// line removed but its newline kept, so line numbers stay right. A script without a shebang
-/// runs in compatibility mode.
+/// The flags of a Lua script's shebang line and the source to compile: the body with the
+/// shebang line removed but its newline kept, so line numbers stay right. A script without a
+/// shebang runs in compatibility mode.
 pub fn parse_shebang(body: &[u8]) -> Result<(ScriptFlags, &[u8]), Vec<u8>> {
+    parse_shebang_for(body, "lua")
+}
+
+/// [`parse_shebang`] for the engine called `engine` (`#!<engine> flags=...`).
+pub fn parse_shebang_for<'a>(
+    body: &'a [u8],
+    engine_name: &str,
+) -> Result<(ScriptFlags, &'a [u8]), Vec<u8>> {
     if !body.starts_with(b"#!") {
         let flags = ScriptFlags {
             eval_compat_mode: true,
@@ -250,7 +262,7 @@ pub fn parse_shebang(body: &[u8]) -> Result<(ScriptFlags, &[u8]), Vec<u8>> {
     let line = String::from_utf8_lossy(&body[..end]);
     let mut parts = line.split(' ').filter(|p| !p.is_empty());
     let engine = parts.next().unwrap_or_default();
-    if engine != "#!lua" {
+    if engine.strip_prefix("#!") != Some(engine_name) {
         return Err(format!("ERR Unexpected engine in script shebang: {engine}").into_bytes());
     }
     let mut flags = ScriptFlags::default();

@@ -3,6 +3,7 @@
 //! context. It knows nothing of sockets: the host's keyspace is reached through the [`Host`]
 //! trait, so any Rust server (or a test double) can host it.
 
+mod engine;
 mod eval;
 mod functions;
 mod host;
@@ -12,7 +13,8 @@ pub mod rdb;
 mod reply;
 mod script;
 
-pub use eval::{parse_shebang, split_keys, CallOptions, Runtime};
+pub use engine::{Engine, ScriptId};
+pub use eval::{parse_shebang, parse_shebang_for, split_keys, CallOptions, Runtime};
 pub use functions::{stats_reply, Functions, RestorePolicy, RunningFunction};
 pub use host::{CommandFlags, CommandInfo, Host, LogLevel};
 pub use lua::REDIS_VERSION;

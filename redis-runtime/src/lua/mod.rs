@@ -7,6 +7,7 @@
 //! (see [`library`]).
 
 pub(crate) mod convert;
+mod eval_engine;
 mod host_slot;
 mod library;
 pub(crate) mod rand48;
@@ -20,6 +21,7 @@ pub(crate) use sandbox::Flavor;
 use crate::host::Host;
 use crate::script::RunContext;
 use crate::Reply;
+pub(crate) use eval_engine::EvalEngine;
 use host_slot::HostSlot;
 use lua_core::api::{Error, HookMask, Lua, Table};
 use lua_core::native::{Ctx, ErrorKind, Raised, Slot, ValueRef};
