@@ -100,6 +100,20 @@ impl State {
                 upvals = cl.upvals.as_ptr();
             }};
         }
+        // The running frame's registers. The pointer comes from `Vec::as_mut_ptr`, which makes
+        // no reference to the buffer, so it carries the buffer's own permission: writes that
+        // index `self.stack` elsewhere (an upvalue store, a metamethod's results) reborrow
+        // from that permission without revoking it. A pointer taken from a slice of the stack
+        // (`self.stack[base..]`) would be revoked by the first of them (Miri's Stacked Borrows
+        // reports exactly that).
+        macro_rules! stack_base_pointer {
+            () => {{
+                debug_assert!(base <= self.stack.len());
+                // SAFETY: `base` is inside the stack (a frame's base always is: the stack holds
+                // the frame's whole register window, checked when the frame was pushed).
+                unsafe { self.stack.as_mut_ptr().add(base) }
+            }};
+        }
         // Take up the innermost frame (after a return, or a call this loop did not set up
         // itself); a native frame there means the Rust caller takes over.
         macro_rules! load_frame {
@@ -111,14 +125,14 @@ impl State {
                 };
                 let (frame_func, frame_base, frame_pc) = (frame.func, frame.base, frame.pc);
                 enter!(running, frame_func, frame_base, frame_pc);
-                regs = self.stack[base..].as_mut_ptr();
+                regs = stack_base_pointer!();
                 hook_mask = self.hook_mask;
             }};
         }
         load_frame!();
         macro_rules! refresh {
             () => {{
-                regs = self.stack[base..].as_mut_ptr();
+                regs = stack_base_pointer!();
                 // Unused when the next step is a frame switch, which re-reads it.
                 #[allow(unused_assignments)]
                 {
