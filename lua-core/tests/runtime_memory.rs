@@ -25,6 +25,19 @@ const GREEDY: &[&str] = &[
     "local t = {} for i = 1, 1e9 do table.insert(t, i) end",
     "local t = {} for i = 1, 1e9 do t[#t + 1] = string.rep('y', 100) .. i end",
     "local t = {} for i = 1, 1e9 do t[i] = coroutine.create(function() end) end",
+    // Each library function that builds a string or a table, made to double its output.
+    "local s = 'xy' while true do s = string.format('%s%s', s, s) end",
+    "local s = 'x' while true do s = s:gsub('x', 'xx') end",
+    "local s = 'x' while true do s = table.concat({s, s}) end",
+    "local s = 'x' while true do s = s:rep(2) end",
+    "local s = 'x' while true do s = s:upper() .. s:lower() end",
+    "local s = ('x'):rep(1000) while true do s = s:rep(3, s) end",
+    "local t = {} for i = 1, 1e9 do t[i] = tostring({}) end",
+    "local t = {} for i = 1, 1e9 do t[i] = tostring(i + 0.5) end",
+    "local t = {} for i = 1, 1e9 do t[i] = string.char(i % 256, (i + 1) % 256, 65, 66, 67) end",
+    "local t = {} for i = 1, 1e9 do t[i] = {unpack({1, 2, 3, 4, 5, 6, 7, 8})} end",
+    "local t = {} for i = 1, 1e9 do t[i] = coroutine.wrap(function() coroutine.yield(i) end) t[i]() end",
+    "local s = ('x'):rep(100000) local t = {} for i = 1, 1e9 do t[i] = s:sub(2, -2) .. i end",
     // Deep calls passing many varargs: the stack itself grows past the limit.
     "local a = {} for i = 1, 7000 do a[i] = i end \
      local function f(n, ...) if n == 0 then return 0 end return (f(n - 1, ...)) end \
