@@ -90,10 +90,6 @@ fn runtime_errors_carry_message_and_traceback() {
         other => panic!("{other:?}"),
     }
     assert_eq!(
-        runtime_message(lua.load("error({})").exec()),
-        "(error object is a table value)"
-    );
-    assert_eq!(
         runtime_message(lua.load("error(42)").set_name("=s").exec()),
         "s:1: 42"
     );
@@ -944,4 +940,80 @@ fn assert_pcall_errors(lua: &Lua, cases: &[(&str, &str)]) {
             "{source}"
         );
     }
+}
+
+// ---- error values that are not text ------------------------------------------------------------
+
+#[test]
+fn a_raised_table_comes_out_intact() {
+    let lua = Lua::new();
+    let err = lua
+        .load("local function f() error({code = 42, why = 'bad'}) end f()")
+        .set_name("=s")
+        .exec()
+        .expect_err("raises");
+    match &err {
+        Error::ErrorObject {
+            message, traceback, ..
+        } => {
+            assert_eq!(message, "(error object is a table value)");
+            assert!(traceback.contains("in function 'f'"), "{traceback}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let value = lua.error_value(&err).expect("state").expect("kept");
+    let table = value.as_table().expect("a table");
+    assert_eq!(table.get::<_, i64>("code").expect("code"), 42);
+    assert_eq!(table.get::<_, String>("why").expect("why"), "bad");
+    // Other kinds of error have no value.
+    let text = lua.load("error('plain')").exec().expect_err("raises");
+    assert!(lua.error_value(&text).expect("state").is_none());
+}
+
+#[test]
+fn raised_values_of_every_type_are_kept() {
+    let lua = Lua::new();
+    for (source, type_name) in [
+        ("error(true)", "boolean"),
+        ("error()", "nil"),
+        ("error(print)", "function"),
+        ("error(coroutine.create(function() end))", "thread"),
+    ] {
+        let err = lua.load(source).exec().expect_err(source);
+        assert!(matches!(err, Error::ErrorObject { .. }), "{source}: {err:?}");
+        let value = lua.error_value(&err).expect("state").expect("kept");
+        assert_eq!(value.type_name(), type_name, "{source}");
+    }
+}
+
+#[test]
+fn a_raised_table_passes_through_a_rust_callback_as_itself() {
+    let lua = Lua::new();
+    let call = lua
+        .create_function(|_, f: Function| f.call::<_, ()>(()))
+        .expect("function");
+    lua.globals().set("call", call).expect("global");
+    let same: bool = lua
+        .load(
+            "local e = {}
+             local ok, got = pcall(call, function() error(e) end)
+             return not ok and rawequal(got, e)",
+        )
+        .eval()
+        .expect("runs");
+    assert!(same);
+}
+
+#[test]
+fn only_the_last_raised_values_are_kept() {
+    let lua = Lua::new();
+    let first = lua.load("error({1})").exec().expect_err("raises");
+    for _ in 0..lua_core::api::KEPT_ERROR_OBJECTS {
+        let _ = lua.load("error({})").exec();
+    }
+    assert!(lua.error_value(&first).expect("state").is_none());
+    let last = lua.load("error({2})").exec().expect_err("raises");
+    let value = lua.error_value(&last).expect("state").expect("kept");
+    let table = value.as_table().expect("table");
+    assert_eq!(table.get::<_, i64>(1).expect("item"), 2);
 }

@@ -58,6 +58,10 @@ pub(crate) struct Inner {
     callback_error: RefCell<Option<(Vec<u8>, Arc<Error>)>>,
     /// The panic of a callback, on its way out of the VM.
     pending_panic: RefCell<Option<Box<dyn std::any::Any + Send>>>,
+    /// The last error values that were neither strings nor numbers, by their
+    /// `Error::ErrorObject` id (oldest first).
+    error_objects: RefCell<std::collections::VecDeque<(u64, Rc<Slot>)>>,
+    next_error_id: Cell<u64>,
     /// One metatable per userdata type, built on first use.
     pub(crate) userdata_metatables: RefCell<Vec<(std::any::TypeId, super::Table)>>,
 }
@@ -108,6 +112,8 @@ impl Inner {
             set_helper,
             callback_error: RefCell::new(None),
             pending_panic: RefCell::new(None),
+            error_objects: RefCell::new(std::collections::VecDeque::new()),
+            next_error_id: Cell::new(1),
             userdata_metatables: RefCell::new(Vec::new()),
         })
     }
@@ -306,13 +312,49 @@ impl Inner {
                             traceback,
                         }
                     }
-                    None => Error::RuntimeError {
-                        message: lossy(&text),
-                        traceback,
+                    None => match e.value {
+                        RawValue::String(_) | RawValue::Number(_) => Error::RuntimeError {
+                            message: lossy(&text),
+                            traceback,
+                        },
+                        value => match self.keep_error_object(st, value) {
+                            Some(id) => Error::ErrorObject {
+                                message: lossy(&text),
+                                traceback,
+                                id,
+                            },
+                            None => Error::RuntimeError {
+                                message: lossy(&text),
+                                traceback,
+                            },
+                        },
                     },
                 }
             }
         }
+    }
+
+    /// Keep a raised value for [`Inner::error_object`]; its id, or `None` when no slot could
+    /// be made (out of memory).
+    fn keep_error_object(&self, st: &mut State, value: RawValue) -> Option<u64> {
+        let slot = self.new_slot(st, value).ok()?;
+        let id = self.next_error_id.get();
+        self.next_error_id.set(id + 1);
+        let mut kept = self.error_objects.borrow_mut();
+        if kept.len() == super::KEPT_ERROR_OBJECTS {
+            kept.pop_front();
+        }
+        kept.push_back((id, slot));
+        Some(id)
+    }
+
+    /// The raised value behind `Error::ErrorObject { id, .. }`, while it is kept.
+    pub(crate) fn error_object(&self, id: u64) -> Option<RawValue> {
+        self.error_objects
+            .borrow()
+            .iter()
+            .find(|(kept, _)| *kept == id)
+            .map(|(_, slot)| slot.value)
     }
 
     /// Turn the error a Rust callback or hook returned into the error it raises in Lua.
@@ -326,6 +368,11 @@ impl Inner {
                 }
             }
             Error::MemoryError => st.memory_error(),
+            // A raised value passing through Rust goes on as itself.
+            Error::ErrorObject { id, ref message, .. } => match self.error_object(id) {
+                Some(value) => st.throw(value),
+                None => st.plain_error(message.as_bytes()),
+            },
             // Lua errors passing through Rust keep their message (it has its position already).
             Error::RuntimeError { message, .. } | Error::SyntaxError { message } => {
                 st.plain_error(message.as_bytes())

@@ -33,6 +33,19 @@ pub enum Error {
         /// when unknown).
         traceback: String,
     },
+    /// A script raised a value that is neither a string nor a number (`error({code = 42})`,
+    /// `error(true)`, `error()`). The value itself stays in the state, and
+    /// [`Lua::error_value`](super::Lua::error_value) gives it back (the last
+    /// [`KEPT_ERROR_OBJECTS`](super::KEPT_ERROR_OBJECTS) raised are kept). Returned from a
+    /// Rust callback, the same value is raised again.
+    ErrorObject {
+        /// The value as Lua 5.1 reports it: `(error object is a table value)`, `nil`.
+        message: String,
+        /// The call stack where it was raised.
+        traceback: String,
+        /// Which raised value this is.
+        id: u64,
+    },
     /// The memory limit was reached (`not enough memory`).
     MemoryError,
     /// A hook or callback stopped the script with [`Error::Interrupted`]. Scripts cannot catch
@@ -134,7 +147,9 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::SyntaxError { message } => write!(f, "syntax error: {message}"),
-            Error::RuntimeError { message, .. } => write!(f, "runtime error: {message}"),
+            Error::RuntimeError { message, .. } | Error::ErrorObject { message, .. } => {
+                write!(f, "runtime error: {message}")
+            }
             Error::MemoryError => write!(f, "memory error: not enough memory"),
             Error::Interrupted => write!(f, "interrupted"),
             Error::CallbackError { cause, .. } => write!(f, "callback error: {cause}"),

@@ -361,6 +361,28 @@ impl Lua {
         })
     }
 
+    /// The value a script raised, for an [`Error::ErrorObject`] (a table given to `error`
+    /// comes back as that table), while the state still keeps it; `None` for other errors.
+    ///
+    /// ```
+    /// use lua_core::api::{Lua, Table};
+    ///
+    /// let lua = Lua::new();
+    /// let err = lua.load("error({code = 42})").exec().unwrap_err();
+    /// let raised: Table = lua.error_value(&err).unwrap().unwrap().as_table().unwrap().clone();
+    /// assert_eq!(raised.get::<_, i64>("code").unwrap(), 42);
+    /// ```
+    pub fn error_value(&self, error: &Error) -> Result<Option<super::Value>> {
+        let Error::ErrorObject { id, .. } = error else {
+            return Ok(None);
+        };
+        let inner = &self.inner;
+        inner.with_state(|st| match inner.error_object(*id) {
+            Some(raw) => super::Value::from_raw(st, inner, raw).map(Some),
+            None => Ok(None),
+        })
+    }
+
     /// Attach a host value to the state, one per type (replacing an earlier one of type
     /// `T`); native functions reach it with [`crate::native::Ctx::app_data`].
     pub fn set_app_data<T: 'static>(&self, value: T) -> Result<()> {

@@ -65,6 +65,10 @@ pub use userdata::{
 };
 pub use value::Value;
 
+/// How many raised values that are neither strings nor numbers a state keeps for
+/// [`Lua::error_value`] (the most recent ones).
+pub const KEPT_ERROR_OBJECTS: usize = 8;
+
 pub use crate::stdlib::{GlibcRandom, Library, RandomSource, RAND_MAX};
 pub use crate::value::ThreadStatus;
 pub use crate::vm::{HookEvent, HookMask};
