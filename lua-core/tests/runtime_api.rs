@@ -1017,3 +1017,61 @@ fn only_the_last_raised_values_are_kept() {
     let table = value.as_table().expect("table");
     assert_eq!(table.get::<_, i64>(1).expect("item"), 2);
 }
+
+/// A callback's error that Lua code caught is finished with: a later error with the same text
+/// is that error, not the callback's.
+#[test]
+fn a_caught_callback_error_does_not_name_a_later_error() {
+    let lua = Lua::new();
+    let fail = lua
+        .create_function(|_, ()| -> lua_core::api::Result<()> {
+            Err(Error::ExternalError(std::sync::Arc::new(std::io::Error::other("disk gone"))))
+        })
+        .expect("function");
+    lua.globals().set("fail", fail).expect("global");
+    // Uncaught, it is the callback's error.
+    let uncaught = lua.load("fail()").exec().expect_err("raises");
+    assert!(matches!(uncaught, Error::CallbackError { .. }), "{uncaught:?}");
+    // Caught, then the same text raised by Lua code: a plain runtime error.
+    let later = lua
+        .load("local ok, text = pcall(fail) assert(not ok) error(text, 0)")
+        .exec()
+        .expect_err("raises");
+    match later {
+        Error::RuntimeError { message, .. } => assert!(message.contains("disk gone"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    // The same through coroutine.resume.
+    let later = lua
+        .load("local ok, text = coroutine.resume(coroutine.create(fail)) error(text, 0)")
+        .exec()
+        .expect_err("raises");
+    assert!(matches!(later, Error::RuntimeError { .. }), "{later:?}");
+}
+
+/// Rust callbacks calling back into Lua until the nested-call limit: the error is Lua 5.1's
+/// `C stack overflow`, caught where Lua code asks (as lua5.1 does, where each C call into
+/// Lua counts against LUAI_MAXCCALLS), even though every API call runs under a message
+/// handler.
+#[test]
+fn callbacks_recursing_through_lua_hit_c_stack_overflow() {
+    let lua = Lua::new();
+    let recurse = lua
+        .create_function(|lua, n: i64| {
+            let f: Function = lua.globals().get("f")?;
+            f.call::<_, i64>(n + 1)
+        })
+        .expect("function");
+    lua.globals().set("recurse", recurse).expect("global");
+    lua.load("function f(n) return recurse(n) end")
+        .exec()
+        .expect("define");
+    let uncaught = lua.load("return f(0)").eval::<i64>().expect_err("overflows");
+    let text = uncaught.to_string();
+    assert!(text.contains("C stack overflow"), "{text}");
+    let caught: String = lua
+        .load("local ok, e = pcall(f, 0) return tostring(e)")
+        .eval()
+        .expect("pcall");
+    assert!(caught.contains("C stack overflow"), "{caught}");
+}

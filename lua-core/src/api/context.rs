@@ -55,7 +55,10 @@ pub(crate) struct Inner {
     get_helper: RawValue,
     set_helper: RawValue,
     /// The Lua message of the last error a Rust callback raised, and the Rust error behind it.
-    callback_error: RefCell<Option<(Vec<u8>, Arc<Error>)>>,
+    /// With the count of caught errors when it was raised: a match on the text counts only
+    /// while no error has been caught since (else the callback's error was handled, and an
+    /// error with the same text is another one).
+    callback_error: RefCell<Option<(Vec<u8>, Arc<Error>, u64)>>,
     /// The panic of a callback, on its way out of the VM.
     pending_panic: RefCell<Option<Box<dyn std::any::Any + Send>>>,
     /// The last error values that were neither strings nor numbers, by their
@@ -298,7 +301,9 @@ impl Inner {
             ErrorKind::Interrupt => Error::Interrupted,
             ErrorKind::Runtime | ErrorKind::ErrorHandler | ErrorKind::Yield => {
                 let from_callback = match (&*self.callback_error.borrow(), e.value) {
-                    (Some((msg, cause)), RawValue::String(s)) if s.as_bytes() == msg.as_slice() => {
+                    (Some((msg, cause, caught)), RawValue::String(s))
+                        if s.as_bytes() == msg.as_slice() && *caught == st.errors_caught =>
+                    {
                         Some(cause.clone())
                     }
                     _ => None,
@@ -379,7 +384,7 @@ impl Inner {
             }
             Error::CallbackError { message, cause, .. } => {
                 let err = st.plain_error(message.as_bytes());
-                self.record_callback_error(&err, cause);
+                self.record_callback_error(st, &err, cause);
                 err
             }
             Error::BadArgument {
@@ -387,20 +392,21 @@ impl Inner {
                 ref cause,
             } => {
                 let err = st.arg_error(position, &cause.argument_message());
-                self.record_callback_error(&err, Arc::new(e));
+                self.record_callback_error(st, &err, Arc::new(e));
                 err
             }
             other => {
                 let err = st.native_error(&other.to_string());
-                self.record_callback_error(&err, Arc::new(other));
+                self.record_callback_error(st, &err, Arc::new(other));
                 err
             }
         }
     }
 
-    fn record_callback_error(&self, err: &LuaError, cause: Arc<Error>) {
+    fn record_callback_error(&self, st: &State, err: &LuaError, cause: Arc<Error>) {
         if let RawValue::String(s) = err.value {
-            *self.callback_error.borrow_mut() = Some((s.as_bytes().to_vec(), cause));
+            *self.callback_error.borrow_mut() =
+                Some((s.as_bytes().to_vec(), cause, st.errors_caught));
         }
     }
 }

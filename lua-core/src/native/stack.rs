@@ -360,6 +360,7 @@ impl Ctx {
         {
             Ok(()) => Ok(()),
             Err(e) => {
+                self.state_mut().errors_caught += 1;
                 self.push_value(e.value);
                 Err(e.kind)
             }

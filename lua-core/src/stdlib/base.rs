@@ -323,6 +323,7 @@ fn pcall(state: &mut State) -> LuaResult<usize> {
         }
         Err(e) if !e.kind.is_catchable() => Err(e),
         Err(e) => {
+            state.errors_caught += 1;
             state.push(Value::Boolean(false));
             state.push(e.value);
             Ok(2)
@@ -345,6 +346,7 @@ fn xpcall(state: &mut State) -> LuaResult<usize> {
         }
         Err(e) if !e.kind.is_catchable() => Err(e),
         Err(e) => {
+            state.errors_caught += 1;
             state.top = base;
             state.push(Value::Boolean(false));
             state.push(e.value);

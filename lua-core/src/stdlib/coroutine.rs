@@ -48,6 +48,7 @@ fn resume(state: &mut State) -> LuaResult<usize> {
             Ok(values.len() + 1)
         }
         ResumeOutcome::Error(e) => {
+            state.errors_caught += 1;
             state.push(Value::Boolean(false));
             state.push(e);
             Ok(2)

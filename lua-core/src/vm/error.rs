@@ -68,13 +68,14 @@ impl State {
                     value: v,
                 }
             }
+            // An error raised while the handler ran went through this function again (the
+            // handler stays installed), so it comes back handled: the handler's answer to it,
+            // or "error in error handling" once the nesting reached the Rust-call limit. It
+            // is the error, as when lua5.1's `luaG_errormsg` re-enters the handler and
+            // throws its result past the first handler call.
             Err(e) => {
                 self.top = func_idx;
-                if e.kind == ErrorKind::Memory {
-                    e
-                } else {
-                    self.error_in_handler()
-                }
+                e
             }
         }
     }

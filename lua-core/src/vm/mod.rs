@@ -159,6 +159,10 @@ pub struct State {
     /// Instructions left before the next count hook, for the running thread (each thread
     /// counts on its own, as in Lua 5.1).
     pub(crate) hook_countdown: u32,
+    /// Errors that Lua code or a native function caught (`pcall`, `xpcall`,
+    /// `coroutine.resume`, the native surface's `pcall`): the API uses it to tell a Rust
+    /// callback's error, still on its way out, from a later error with the same text.
+    pub(crate) errors_caught: u64,
     /// A hook is running (hooks are not called from inside hooks).
     pub(crate) in_hook: bool,
     /// Host and library data attached to the state, one value per type.
@@ -209,6 +213,7 @@ impl State {
             hook: None,
             hook_mask: 0,
             hook_countdown: 0,
+            errors_caught: 0,
             in_hook: false,
             current_thread: main_thread,
             main_thread,
