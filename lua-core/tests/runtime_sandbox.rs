@@ -128,3 +128,79 @@ fn every_library_includes_the_unsafe_ones() {
         .expect("eval");
     assert!(present);
 }
+
+/// A misspelled name in an allow-list is refused instead of leaving the function out silently.
+#[test]
+fn an_allow_list_naming_nothing_is_refused() {
+    let options = LuaOptions::new().allow(Library::String, &["format", "sbu"]);
+    match Lua::new_with(&[Library::Base, Library::String], options) {
+        Err(e) => assert!(
+            e.to_string()
+                .contains("the allow-list of library 'string' names 'sbu', which it does not have"),
+            "{e}"
+        ),
+        Ok(_) => panic!("a misspelled allow-list was accepted"),
+    }
+    let options = LuaOptions::new().allow(Library::Base, &["print", "pairz"]);
+    assert!(Lua::new_with(&[Library::Base], options).is_err());
+}
+
+struct Counter(i64);
+
+impl lua_core::api::UserData for Counter {
+    fn add_methods(methods: &mut lua_core::api::UserDataMethods<Self>) {
+        methods.add_method("get", |_, this, ()| Ok(this.0));
+    }
+}
+
+/// The metatable a userdata type shares is not the script's to change: `getmetatable` gives
+/// `false`, and the methods table is read-only even when reached through the debug library.
+#[test]
+fn a_userdata_type_cannot_be_stripped_by_a_script() {
+    let lua = Lua::new_with(Library::ALL, LuaOptions::new()).expect("state");
+    let a = lua.create_userdata(Counter(1)).expect("a");
+    let b = lua.create_userdata(Counter(2)).expect("b");
+    lua.globals().set("a", a).expect("a");
+    lua.globals().set("b", b).expect("b");
+    let hidden: bool = lua.load("return getmetatable(a) == false").eval().expect("runs");
+    assert!(hidden);
+    let refused: String = lua
+        .load("local ok, e = pcall(function() debug.getmetatable(a).__index.get = nil end) return tostring(e)")
+        .eval()
+        .expect("runs");
+    assert!(refused.contains("readonly table"), "{refused}");
+    let refused: String = lua
+        .load("local ok, e = pcall(function() debug.getmetatable(a).__index = nil end) return tostring(e)")
+        .eval()
+        .expect("runs");
+    assert!(refused.contains("readonly table"), "{refused}");
+    assert_eq!(lua.load("return b:get()").eval::<i64>().expect("method"), 2);
+}
+
+/// A script with the debug library cannot remove or replace the host's hook.
+#[test]
+fn the_hosts_hook_stays_in_force() {
+    let lua = Lua::new_with(Library::ALL, LuaOptions::new()).expect("state");
+    let ticks = std::rc::Rc::new(std::cell::Cell::new(0u32));
+    let seen = ticks.clone();
+    let mask = lua_core::api::HookMask {
+        every_nth_instruction: Some(1000),
+        ..Default::default()
+    };
+    lua.set_hook(mask, move |_, _| {
+        seen.set(seen.get() + 1);
+        if seen.get() > 50 {
+            Err(lua_core::api::Error::Interrupted)
+        } else {
+            Ok(())
+        }
+    })
+    .expect("hook");
+    let r = lua
+        .load("local ok, e = pcall(debug.sethook) assert(not ok and e:find('cannot change the hook the host has set'), e) \
+               pcall(debug.sethook, function() end, '', 0) \
+               while true do end")
+        .exec();
+    assert!(matches!(r, Err(lua_core::api::Error::Interrupted)), "{r:?}");
+    assert_eq!(ticks.get(), 51);
+}

@@ -636,6 +636,34 @@ fn open_libraries(state: &mut State, libraries: &[Library], options: &LuaOptions
                 _ => Error::runtime(lossy(&state.error_text(&e))),
             });
         }
+        if let Some(names) = names {
+            refuse_unknown_names(state, lib, &names)?;
+        }
+    }
+    Ok(())
+}
+
+/// An allow-list naming something its library does not have is a mistake (a misspelled
+/// name would otherwise leave the function out silently): refuse it.
+fn refuse_unknown_names(state: &mut State, lib: Library, names: &[&str]) -> Result<()> {
+    let table = match lib.global_name() {
+        None => state.globals(),
+        Some(global) => match state.get_global(global) {
+            RawValue::Table(t) => t,
+            _ => return Ok(()),
+        },
+    };
+    for name in names {
+        let present = match state.heap.find_interned(name.as_bytes()) {
+            Some(key) => !table.get_str(key).is_nil(),
+            None => false,
+        };
+        if !present {
+            let library = lib.global_name().unwrap_or("base");
+            return Err(Error::runtime(format!(
+                "the allow-list of library '{library}' names '{name}', which it does not have"
+            )));
+        }
     }
     Ok(())
 }

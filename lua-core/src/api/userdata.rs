@@ -314,14 +314,18 @@ impl Lua {
             for (name, callback) in registered.methods {
                 t.raw_set(name, create_callback(self, callback)?)?;
             }
+            // Shared by every value of the type: no script may change it for all of them.
+            t.set_readonly(true)?;
             Some(t)
         };
+        let mut custom_metatable_field = false;
         let mut index_metamethod = None;
         for (name, callback) in registered.meta {
             let f = create_callback(self, callback)?;
             if name == "__index" {
                 index_metamethod = Some(f);
             } else {
+                custom_metatable_field |= name == "__metatable";
                 mt.raw_set(name, f)?;
             }
         }
@@ -341,6 +345,13 @@ impl Lua {
             }
             (None, None) => {}
         }
+        // The metatable is the type's, shared by every value: `getmetatable` gets `false`
+        // (unless the type gives its own `__metatable`), and the table itself is read-only,
+        // so a script cannot strip the type's methods or metamethods for every instance.
+        if !custom_metatable_field {
+            mt.raw_set("__metatable", false)?;
+        }
+        mt.set_readonly(true)?;
         self.inner
             .userdata_metatables
             .borrow_mut()

@@ -49,6 +49,22 @@ impl Library {
         Library::Math,
         Library::Debug,
     ];
+
+    /// The global the library's table is stored in (`None` for the base library, whose
+    /// functions are globals themselves).
+    pub fn global_name(self) -> Option<&'static str> {
+        match self {
+            Library::Base => None,
+            Library::Coroutine => Some("coroutine"),
+            Library::Package => Some("package"),
+            Library::Table => Some("table"),
+            Library::Io => Some("io"),
+            Library::Os => Some("os"),
+            Library::String => Some("string"),
+            Library::Math => Some("math"),
+            Library::Debug => Some("debug"),
+        }
+    }
 }
 
 /// Open one library; `allowed` restricts it to the named functions.

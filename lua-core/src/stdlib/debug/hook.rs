@@ -220,6 +220,13 @@ fn install(state: &mut State, hooks: Gc<Table>, for_running: bool) {
 
 /// `debug.sethook([thread,] [f, mask [, count]])`: set the thread's hook, or turn it off.
 pub(super) fn sethook(state: &mut State) -> LuaResult<usize> {
+    // A host's hook (a time or instruction budget, a kill switch) is not the script's to
+    // remove or replace.
+    if let Some((_, f)) = state.hook() {
+        if !is_library_hook(state, &f) {
+            return Err(state.rt_error("cannot change the hook the host has set"));
+        }
+    }
     let (thread, arg) = thread_arg(state);
     let (func, mask, count) = if state.arg(arg + 1).is_nil() {
         (Value::Nil, 0, 0)
