@@ -1075,3 +1075,34 @@ fn callbacks_recursing_through_lua_hit_c_stack_overflow() {
         .expect("pcall");
     assert!(caught.contains("C stack overflow"), "{caught}");
 }
+
+#[test]
+fn integer_conversions_at_their_edges() {
+    let lua = Lua::new();
+    let read = |src: &str| lua.load(src).eval::<Value>().expect(src);
+    let message = |r: Result<i64, Error>| match r {
+        Err(Error::FromLuaConversionError { message, .. }) => message.unwrap_or_default(),
+        other => format!("{other:?}"),
+    };
+    assert_eq!(i64::from_lua(read("return -2^63"), &lua).expect("min"), i64::MIN);
+    assert_eq!(message(i64::from_lua(read("return 2^63"), &lua)), "number out of range");
+    assert_eq!(u64::from_lua(read("return 2^63"), &lua).expect("u64"), 1 << 63);
+    assert_eq!(u64::from_lua(read("return 2^64 - 2^11"), &lua).expect("u64"), u64::MAX - 2047);
+    assert!(u64::from_lua(read("return 2^64"), &lua).is_err());
+    assert!(u8::from_lua(read("return 256"), &lua).is_err());
+    assert_eq!(i8::from_lua(read("return -128"), &lua).expect("i8"), -128);
+    assert_eq!(
+        message(i64::from_lua(read("return 0.5"), &lua)),
+        "number has no integer representation"
+    );
+    assert_eq!(
+        message(i64::from_lua(read("return 0/0"), &lua)),
+        "number has no integer representation"
+    );
+    assert_eq!(
+        message(i64::from_lua(read("return 1/0"), &lua)),
+        "number has no integer representation"
+    );
+    assert_eq!(message(i64::from_lua(read("return -2^70"), &lua)), "number out of range");
+    assert_eq!(i32::from_lua(read("return '12'"), &lua).expect("string"), 12);
+}

@@ -21,6 +21,21 @@ use std::hash::Hash;
 pub trait IntoLua {
     /// Convert into a Lua value of `lua`'s state.
     fn into_lua(self, lua: &Lua) -> Result<Value>;
+
+    /// The key as plain data, for lookups that need no handle (`Table::get` of a string or a
+    /// number). `None` (the default) takes the general path through [`IntoLua::into_lua`].
+    #[doc(hidden)]
+    fn as_plain_key(&self) -> Option<PlainKey<'_>> {
+        None
+    }
+}
+
+/// A table key that needs no handle to be looked up (see [`IntoLua::as_plain_key`]).
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub enum PlainKey<'a> {
+    Number(f64),
+    Bytes(&'a [u8]),
 }
 
 /// A Rust value that can be read from a Lua value.
@@ -78,6 +93,38 @@ fn coerce_number(value: &Value) -> Result<Option<f64>> {
     }
 }
 
+/// What integer a double holds, found with the hardware's conversions (a 128-bit conversion
+/// is a library call, and this runs for every integer argument of a Rust callback).
+enum ExactInteger {
+    Signed(i64),
+    /// At or above 2^63 (below 2^64).
+    Unsigned(u64),
+    /// Not a whole number (or not a number).
+    Fraction,
+    /// Whole, but beyond what any Rust integer type holds.
+    OutOfRange,
+}
+
+fn exact_integer(n: f64) -> ExactInteger {
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+    const TWO_64: f64 = 18_446_744_073_709_551_616.0;
+    if (-TWO_63..TWO_63).contains(&n) {
+        let i = n as i64;
+        if i as f64 == n {
+            ExactInteger::Signed(i)
+        } else {
+            ExactInteger::Fraction
+        }
+    } else if (TWO_63..TWO_64).contains(&n) {
+        // Doubles this large are all whole.
+        ExactInteger::Unsigned(n as u64)
+    } else if n.is_finite() {
+        ExactInteger::OutOfRange
+    } else {
+        ExactInteger::Fraction
+    }
+}
+
 macro_rules! integer_conversions {
     ($($t:ty),*) => {$(
         impl IntoLua for $t {
@@ -93,6 +140,11 @@ macro_rules! integer_conversions {
                 }
                 Ok(Value::Number(n))
             }
+
+            fn as_plain_key(&self) -> Option<PlainKey<'_>> {
+                let n = *self as f64;
+                (n as i128 == *self as i128).then_some(PlainKey::Number(n))
+            }
         }
 
         impl FromLua for $t {
@@ -105,14 +157,12 @@ macro_rules! integer_conversions {
                     to: stringify!($t),
                     message: Some(message.into()),
                 };
-                if !n.is_finite() || n.fract() != 0.0 {
-                    return Err(fail("number has no integer representation"));
+                match exact_integer(n) {
+                    ExactInteger::Fraction => Err(fail("number has no integer representation")),
+                    ExactInteger::Signed(i) => <$t>::try_from(i).map_err(|_| fail("number out of range")),
+                    ExactInteger::Unsigned(u) => <$t>::try_from(u).map_err(|_| fail("number out of range")),
+                    ExactInteger::OutOfRange => Err(fail("number out of range")),
                 }
-                let i = n as i128;
-                if i < <$t>::MIN as i128 || i > <$t>::MAX as i128 {
-                    return Err(fail("number out of range"));
-                }
-                Ok(i as $t)
             }
         }
     )*};
@@ -125,6 +175,10 @@ macro_rules! float_conversions {
         impl IntoLua for $t {
             fn into_lua(self, _: &Lua) -> Result<Value> {
                 Ok(Value::Number(self as f64))
+            }
+
+            fn as_plain_key(&self) -> Option<PlainKey<'_>> {
+                Some(PlainKey::Number(*self as f64))
             }
         }
 
@@ -145,17 +199,29 @@ impl IntoLua for &str {
     fn into_lua(self, lua: &Lua) -> Result<Value> {
         Ok(Value::String(lua.create_string(self)?))
     }
+
+    fn as_plain_key(&self) -> Option<PlainKey<'_>> {
+        Some(PlainKey::Bytes(self.as_bytes()))
+    }
 }
 
 impl IntoLua for String {
     fn into_lua(self, lua: &Lua) -> Result<Value> {
         Ok(Value::String(lua.create_string(self)?))
     }
+
+    fn as_plain_key(&self) -> Option<PlainKey<'_>> {
+        Some(PlainKey::Bytes(self.as_bytes()))
+    }
 }
 
 impl IntoLua for &String {
     fn into_lua(self, lua: &Lua) -> Result<Value> {
         Ok(Value::String(lua.create_string(self)?))
+    }
+
+    fn as_plain_key(&self) -> Option<PlainKey<'_>> {
+        Some(PlainKey::Bytes(self.as_bytes()))
     }
 }
 

@@ -51,7 +51,7 @@ mod userdata;
 mod value;
 
 pub use chunk::Chunk;
-pub use convert::{FromLua, IntoLua};
+pub use convert::{FromLua, IntoLua, PlainKey};
 pub use error::{Error, Result};
 pub use function::Function;
 pub use lua::{Lua, LuaOptions};

@@ -1,11 +1,12 @@
 //! [`Table`] handles: reading, writing and traversing Lua tables from Rust.
 
 use super::context::{quietly, Inner, Slot};
-use super::convert::{FromLua, IntoLua};
+use super::convert::{FromLua, IntoLua, PlainKey};
 use super::error::{Error, Result};
 use super::{Lua, Value};
 use crate::gc::Gc;
 use crate::value::{Table as RawTable, Value as RawValue};
+use crate::vm::State;
 use std::marker::PhantomData;
 use std::rc::Rc;
 
@@ -48,6 +49,19 @@ impl Table {
     /// `t[key]`, with `__index` metamethods.
     pub fn get<K: IntoLua, V: FromLua>(&self, key: K) -> Result<V> {
         let lua = self.lua()?;
+        if let Some(plain) = key.as_plain_key() {
+            let inner = &lua.inner;
+            let found = inner.with_state(|st| {
+                let t = self.raw_table(inner)?;
+                match plain_lookup(st, t, plain) {
+                    Some(raw) => Value::from_raw(st, inner, raw).map(Some),
+                    None => Ok(None),
+                }
+            })?;
+            if let Some(v) = found {
+                return V::from_lua(v, &lua);
+            }
+        }
         let key = key.into_lua(&lua)?;
         let inner = &lua.inner;
         let v = inner.with_state(|st| {
@@ -316,5 +330,25 @@ impl<V: FromLua> Iterator for TableSequence<V> {
                 Some(Err(e))
             }
         }
+    }
+}
+
+/// `t[key]` read directly when no metamethod can take part: the key is present, or the table
+/// has no `__index`. `None` when `__index` must run (the protected path does that).
+fn plain_lookup(st: &mut State, t: Gc<RawTable>, key: PlainKey<'_>) -> Option<RawValue> {
+    let found = match key {
+        PlainKey::Number(n) => t.get(&RawValue::Number(n)),
+        // A string that was never interned is no table's key.
+        PlainKey::Bytes(b) => match st.heap.find_interned(b) {
+            Some(s) => t.get_str(s),
+            None => RawValue::Nil,
+        },
+    };
+    if !found.is_nil() {
+        return Some(found);
+    }
+    match t.metatable() {
+        Some(mt) if st.fast_tm(mt, crate::vm::Tm::Index).is_some() => None,
+        _ => Some(RawValue::Nil),
     }
 }
