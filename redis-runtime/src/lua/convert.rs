@@ -6,8 +6,7 @@ use lua_core::native::{Ctx, Raised, TableRef, ValueRef};
 
 /// How deep a returned table may nest before its element becomes an error: Redis converts with
 /// recursion that needs Lua stack room per level, which its 8,000-slot limit ends at this depth
-/// (measured on redis-server 7.0.15). The conversion recurses this deep in Rust too: hosts run
-/// scripts on a thread with a stack of 8 MB or more (the main thread's default).
+/// (measured on redis-server 7.0.15).
 const MAX_REPLY_DEPTH: usize = 7995;
 
 /// A number as the C cast `(long long)` turns it into an integer reply on x86-64: truncated
@@ -30,11 +29,56 @@ pub(crate) fn single_line(bytes: &[u8]) -> Vec<u8> {
 
 /// The reply for a value a script returned. `script_resp` is the level the script set with
 /// `redis.setresp`, which decides how booleans convert.
+///
+/// Tables nest up to [`MAX_REPLY_DEPTH`] deep, so the walk keeps its own stack of open tables
+/// on the heap rather than recursing: the host's thread may have any stack size (a fuzzer's
+/// sanitizer, or a 2 MB Rust thread, overflowed with one Rust frame per level).
 pub(crate) fn lua_to_reply(ctx: &Ctx, v: ValueRef<'_>, script_resp: u8) -> Reply {
-    to_reply(ctx, v, script_resp, 0)
+    let mut open: Vec<OpenTable<'_>> = Vec::new();
+    let mut next = v;
+    loop {
+        // Convert `next`: a reply at once, or a table opened for its elements.
+        let mut finished = match next {
+            ValueRef::Table(t) if open.len() >= MAX_REPLY_DEPTH => {
+                let _ = t;
+                Some(Reply::Error(b"ERR reached lua stack limit".to_vec()))
+            }
+            ValueRef::Table(t) => match special_reply(ctx, t) {
+                Some(reply) => Some(reply),
+                None => {
+                    open.push(OpenTable::new(ctx, t));
+                    None
+                }
+            },
+            other => Some(scalar_reply(other, script_resp)),
+        };
+        // Hand finished replies to their tables until one of them has another element.
+        loop {
+            if let Some(reply) = finished.take() {
+                match open.last_mut() {
+                    Some(table) => table.items.push(reply),
+                    None => return reply,
+                }
+            }
+            let Some(table) = open.last_mut() else {
+                // Unreachable: a reply just went to the open table, or one was opened.
+                return Reply::Null;
+            };
+            match table.next_element() {
+                Some(element) => {
+                    next = element;
+                    break;
+                }
+                None => {
+                    let done = open.pop().map(OpenTable::into_reply);
+                    finished = done;
+                }
+            }
+        }
+    }
 }
 
-fn to_reply(ctx: &Ctx, v: ValueRef<'_>, resp: u8, depth: usize) -> Reply {
+fn scalar_reply(v: ValueRef<'_>, resp: u8) -> Reply {
     match v {
         ValueRef::String(s) => Reply::Bulk(s.as_bytes().to_vec()),
         ValueRef::Boolean(b) if resp == 2 => {
@@ -46,71 +90,111 @@ fn to_reply(ctx: &Ctx, v: ValueRef<'_>, resp: u8, depth: usize) -> Reply {
         }
         ValueRef::Boolean(b) => Reply::Boolean(b),
         ValueRef::Number(x) => Reply::Integer(number_to_integer(x)),
-        ValueRef::Table(t) if depth >= MAX_REPLY_DEPTH => {
-            let _ = t;
-            Reply::Error(b"ERR reached lua stack limit".to_vec())
-        }
-        ValueRef::Table(t) => table_to_reply(ctx, t, resp, depth),
         _ => Reply::Null,
     }
 }
 
-fn table_to_reply(ctx: &Ctx, t: TableRef<'_>, resp: u8, depth: usize) -> Reply {
+/// The reply of a table with one of the fields that make it a single reply (`err`, `ok`,
+/// `double`, `big_number`, `verbatim_string`), checked in Redis's order.
+fn special_reply(ctx: &Ctx, t: TableRef<'_>) -> Option<Reply> {
     if let ValueRef::String(e) = t.get_field(b"err", ctx) {
-        return Reply::Error(single_line(e.as_bytes()));
+        return Some(Reply::Error(single_line(e.as_bytes())));
     }
     if let ValueRef::String(s) = t.get_field(b"ok", ctx) {
-        return Reply::Status(single_line(s.as_bytes()));
+        return Some(Reply::Status(single_line(s.as_bytes())));
     }
     if let ValueRef::Number(d) = t.get_field(b"double", ctx) {
-        return Reply::Double(d);
+        return Some(Reply::Double(d));
     }
     if let ValueRef::String(n) = t.get_field(b"big_number", ctx) {
-        return Reply::BigNumber(single_line(n.as_bytes()));
+        return Some(Reply::BigNumber(single_line(n.as_bytes())));
     }
-    if let Some(v) = t.get_field(b"verbatim_string", ctx).as_table() {
-        let format = v.get_field(b"format", ctx).as_bytes();
-        let text = v.get_field(b"string", ctx).as_bytes();
-        if let (Some(format), Some(text)) = (format, text) {
-            // Redis sends the first three bytes of the format, whatever its length.
-            let mut f = [0u8; 3];
-            for (dst, src) in f.iter_mut().zip(format) {
-                *dst = *src;
+    let v = t.get_field(b"verbatim_string", ctx).as_table()?;
+    let format = v.get_field(b"format", ctx).as_bytes();
+    let text = v.get_field(b"string", ctx).as_bytes();
+    let (Some(format), Some(text)) = (format, text) else {
+        return None;
+    };
+    // Redis sends the first three bytes of the format, whatever its length.
+    let mut f = [0u8; 3];
+    for (dst, src) in f.iter_mut().zip(format) {
+        *dst = *src;
+    }
+    Some(Reply::Verbatim {
+        format: f,
+        text: text.to_vec(),
+    })
+}
+
+/// A table being converted: where its elements come from, and their replies so far.
+struct OpenTable<'a> {
+    elements: Elements<'a>,
+    items: Vec<Reply>,
+}
+
+enum Elements<'a> {
+    /// `t[1]`, `t[2]`, ... up to the first nil: an array.
+    Sequence { table: TableRef<'a>, next: i64 },
+    /// The `map` field's keys and values, alternately (`value` is the one still to give).
+    Pairs {
+        pairs: lua_core::native::TableIter<'a>,
+        value: Option<ValueRef<'a>>,
+    },
+    /// The `set` field's keys.
+    Keys(lua_core::native::TableIter<'a>),
+}
+
+impl<'a> OpenTable<'a> {
+    fn new(ctx: &'a Ctx, t: TableRef<'a>) -> OpenTable<'a> {
+        let elements = if let Some(m) = t.get_field(b"map", ctx).as_table() {
+            Elements::Pairs {
+                pairs: m.iter(),
+                value: None,
             }
-            return Reply::Verbatim {
-                format: f,
-                text: text.to_vec(),
-            };
+        } else if let Some(s) = t.get_field(b"set", ctx).as_table() {
+            Elements::Keys(s.iter())
+        } else {
+            Elements::Sequence { table: t, next: 1 }
+        };
+        OpenTable {
+            elements,
+            items: Vec::new(),
         }
     }
-    if let Some(m) = t.get_field(b"map", ctx).as_table() {
-        let pairs = m
-            .iter()
-            .map(|(k, v)| {
-                (
-                    to_reply(ctx, k, resp, depth + 1),
-                    to_reply(ctx, v, resp, depth + 1),
-                )
-            })
-            .collect();
-        return Reply::Map(pairs);
-    }
-    if let Some(s) = t.get_field(b"set", ctx).as_table() {
-        let items = s
-            .iter()
-            .map(|(k, _)| to_reply(ctx, k, resp, depth + 1))
-            .collect();
-        return Reply::Set(items);
-    }
-    let mut items = Vec::new();
-    for i in 1.. {
-        let v = t.get_index(i);
-        if v.is_nil() {
-            break;
+
+    fn next_element(&mut self) -> Option<ValueRef<'a>> {
+        match &mut self.elements {
+            Elements::Sequence { table, next } => {
+                let v = table.get_index(*next);
+                *next += 1;
+                (!v.is_nil()).then_some(v)
+            }
+            Elements::Pairs { pairs, value } => match value.take() {
+                Some(v) => Some(v),
+                None => {
+                    let (k, v) = pairs.next()?;
+                    *value = Some(v);
+                    Some(k)
+                }
+            },
+            Elements::Keys(keys) => keys.next().map(|(k, _)| k),
         }
-        items.push(to_reply(ctx, v, resp, depth + 1));
     }
-    Reply::Array(items)
+
+    fn into_reply(self) -> Reply {
+        match self.elements {
+            Elements::Sequence { .. } => Reply::Array(self.items),
+            Elements::Keys(_) => Reply::Set(self.items),
+            Elements::Pairs { .. } => {
+                let mut pairs = Vec::with_capacity(self.items.len() / 2);
+                let mut items = self.items.into_iter();
+                while let (Some(k), Some(v)) = (items.next(), items.next()) {
+                    pairs.push((k, v));
+                }
+                Reply::Map(pairs)
+            }
+        }
+    }
 }
 
 /// Push the Lua form of a command's reply. `resp3` is the script's `redis.setresp(3)`: RESP3
