@@ -115,7 +115,7 @@ impl<'lua> Chunk<'lua> {
             }
             match Value::from_raw(st, inner, f)? {
                 Value::Function(f) => Ok(f),
-                _ => Err(Error::StateBusy),
+                _ => Err(Error::InvalidHandle),
             }
         })
     }

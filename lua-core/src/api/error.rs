@@ -97,6 +97,9 @@ pub enum Error {
     /// The state was used from code that runs while the API holds it (for example a `Drop`
     /// implementation run by the collector).
     StateBusy,
+    /// A handle's slot did not hold a value of the handle's type. The API never makes such a
+    /// handle; this reports the broken invariant instead of panicking.
+    InvalidHandle,
     /// An error from outside Lua, returned by a callback.
     ExternalError(Arc<dyn std::error::Error + Send + Sync>),
 }
@@ -175,6 +178,7 @@ impl fmt::Display for Error {
             Error::UserDataBorrowMutError => write!(f, "userdata already borrowed"),
             Error::StateClosed => write!(f, "the Lua state has been closed"),
             Error::StateBusy => write!(f, "the Lua state is in use"),
+            Error::InvalidHandle => write!(f, "a handle does not hold a value of its type"),
             Error::ExternalError(e) => write!(f, "{e}"),
         }
     }

@@ -57,7 +57,7 @@ pub(crate) fn create_callback(lua: &Lua, callback: Callback) -> Result<Function>
         let f = st.new_native_closure("?", native);
         match Value::from_raw(st, inner, f)? {
             Value::Function(f) => Ok(f),
-            _ => Err(super::Error::StateBusy),
+            _ => Err(super::Error::InvalidHandle),
         }
     })
 }

@@ -174,7 +174,7 @@ impl Lua {
         let r = inner.with_state(|st| {
             match Value::from_raw(st, inner, RawValue::Table(st.globals()))? {
                 Value::Table(t) => Ok(t),
-                _ => Err(Error::StateBusy),
+                _ => Err(Error::InvalidHandle),
             }
         });
         match r {
@@ -255,7 +255,7 @@ impl Lua {
             let s = st.new_string(bytes);
             match Value::from_raw(st, inner, s)? {
                 Value::String(s) => Ok(s),
-                _ => Err(Error::StateBusy),
+                _ => Err(Error::InvalidHandle),
             }
         })
     }
@@ -301,7 +301,7 @@ impl Lua {
             let v = st.new_extension(name, f);
             match Value::from_raw(st, inner, v)? {
                 Value::Function(f) => Ok(f),
-                _ => Err(Error::StateBusy),
+                _ => Err(Error::InvalidHandle),
             }
         })
     }
@@ -414,7 +414,7 @@ impl Lua {
             let co = st.new_thread(raw);
             match Value::from_raw(st, inner, RawValue::Thread(co))? {
                 Value::Thread(t) => Ok(t),
-                _ => Err(Error::StateBusy),
+                _ => Err(Error::InvalidHandle),
             }
         })
     }
@@ -618,7 +618,7 @@ impl Lua {
 fn table_of(v: Value) -> Result<Table> {
     match v {
         Value::Table(t) => Ok(t),
-        _ => Err(Error::StateBusy),
+        _ => Err(Error::InvalidHandle),
     }
 }
 

@@ -25,7 +25,7 @@ impl LuaString {
     fn string(&self) -> Result<Gc<LuaStr>> {
         match self.0.value {
             RawValue::String(s) => Ok(s),
-            _ => Err(Error::StateBusy),
+            _ => Err(Error::InvalidHandle),
         }
     }
 

@@ -42,7 +42,7 @@ impl Table {
     fn raw_table(&self, inner: &Inner) -> Result<Gc<RawTable>> {
         match self.0.raw_in(inner)? {
             RawValue::Table(t) => Ok(t),
-            _ => Err(Error::StateBusy),
+            _ => Err(Error::InvalidHandle),
         }
     }
 
@@ -183,7 +183,7 @@ impl Table {
         inner.with_state(|st| match self.raw_table(inner)?.metatable() {
             Some(mt) => match Value::from_raw(st, inner, RawValue::Table(mt))? {
                 Value::Table(t) => Ok(Some(t)),
-                _ => Err(Error::StateBusy),
+                _ => Err(Error::InvalidHandle),
             },
             None => Ok(None),
         })

@@ -30,7 +30,7 @@ impl Thread {
     fn thread(&self, inner: &super::context::Inner) -> Result<Gc<LuaThread>> {
         match self.0.raw_in(inner)? {
             RawValue::Thread(t) => Ok(t),
-            _ => Err(Error::StateBusy),
+            _ => Err(Error::InvalidHandle),
         }
     }
 

@@ -277,7 +277,7 @@ impl Lua {
         inner.with_state(|st| {
             let mt = match metatable.0.raw_in(inner)? {
                 RawValue::Table(t) => t,
-                _ => return Err(Error::StateBusy),
+                _ => return Err(Error::InvalidHandle),
             };
             st.reserve_memory(std::mem::size_of::<T>())
                 .map_err(|_| Error::MemoryError)?;
@@ -286,7 +286,7 @@ impl Lua {
             let u = st.heap_mut().alloc_userdata(u);
             match Value::from_raw(st, inner, RawValue::UserData(u))? {
                 Value::UserData(u) => Ok(u),
-                _ => Err(Error::StateBusy),
+                _ => Err(Error::InvalidHandle),
             }
         })
     }
@@ -370,7 +370,7 @@ impl AnyUserData {
         let state = self.0.state()?;
         match &self.0.value {
             RawValue::UserData(u) => Ok((state, u)),
-            _ => Err(Error::StateBusy),
+            _ => Err(Error::InvalidHandle),
         }
     }
 
