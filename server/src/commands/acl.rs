@@ -222,7 +222,7 @@ fn dryrun(ctx: &mut Ctx, argv: &[&[u8]]) {
     };
     let name = command.full_name.to_string();
     let denied = ctx.server.acl.check(argv[2], &name, line, || {
-        super::introspect::key_positions(&name, line)
+        super::introspect::key_accesses(&name, line)
     });
     match denied {
         None => ctx.client.reply.ok(),
@@ -230,10 +230,18 @@ fn dryrun(ctx: &mut Ctx, argv: &[&[u8]]) {
             .client
             .reply
             .bulk(format!("This user has no permissions to run the '{name}' command").as_bytes()),
-        Some(_) => ctx
-            .client
-            .reply
-            .bulk(b"This user has no permissions to access one of the keys used as arguments"),
+        Some(crate::acl::Denied::Key(key)) => {
+            let mut text = b"This user has no permissions to access the '".to_vec();
+            text.extend_from_slice(&key);
+            text.extend_from_slice(b"' key");
+            ctx.client.reply.bulk(&text)
+        }
+        Some(crate::acl::Denied::Channel(channel)) => {
+            let mut text = b"This user has no permissions to access the '".to_vec();
+            text.extend_from_slice(&channel);
+            text.extend_from_slice(b"' channel");
+            ctx.client.reply.bulk(&text)
+        }
     }
 }
 

@@ -87,6 +87,19 @@ fn add_docs(catalog: &mut Catalog, pairs: Vec<(Reply, Reply)>) {
 
 /// The positions of the keys in `argv` for command `name` (what ACL key patterns are checked
 /// against).
+/// The keys of `argv` with what the command does to each (for `%R~`/`%W~` key patterns).
+pub fn key_accesses(name: &str, argv: &[&[u8]]) -> Vec<crate::acl::KeyAccess> {
+    let specs = catalog().specs.get(name).map_or(&[][..], Vec::as_slice);
+    keyspec::command_keys(name, specs, argv)
+        .into_iter()
+        .map(|k| crate::acl::KeyAccess {
+            pos: k.pos,
+            read: k.flags.contains(&"access"),
+            write: k.flags.iter().any(|f| matches!(*f, "insert" | "delete" | "update")),
+        })
+        .collect()
+}
+
 pub fn key_positions(name: &str, argv: &[&[u8]]) -> Vec<usize> {
     let specs = catalog().specs.get(name).map_or(&[][..], Vec::as_slice);
     keyspec::command_keys(name, specs, argv)

@@ -390,7 +390,7 @@ pub fn acl_denied(ctx: &Ctx, full_name: &str, argv: &[&[u8]]) -> Option<crate::a
     ctx.server
         .acl
         .check(ctx.client.user.as_bytes(), full_name, argv, || {
-            introspect::key_positions(full_name, argv)
+            introspect::key_accesses(full_name, argv)
         })
 }
 

@@ -142,7 +142,7 @@ impl Host for ScriptHost<'_> {
             .server
             .acl
             .check(self.client.user.as_bytes(), &name, argv, || {
-                super::introspect::key_positions(&name, argv)
+                super::introspect::key_accesses(&name, argv)
             })?;
         Some(
             match denied {
@@ -165,7 +165,7 @@ impl Host for ScriptHost<'_> {
         let name = command.full_name.clone();
         let user = self.client.user.clone();
         let denied = self.server.acl.check(user.as_bytes(), &name, argv, || {
-            super::introspect::key_positions(&name, argv)
+            super::introspect::key_accesses(&name, argv)
         });
         if let Some(denied) = denied {
             let (reason, object) = denied.log_reason(&name);
