@@ -44,12 +44,31 @@ pub fn run_with_input(lua: &Lua, script: &str, input: &[u8]) {
 }
 
 thread_local! {
-    static SHARED: Lua = budgeted_lua();
+    static SHARED: (Lua, std::cell::RefCell<Vec<(&'static str, lua_core::api::Function)>>) =
+        (budgeted_lua(), std::cell::RefCell::new(Vec::new()));
 }
 
-/// [`run_with_input`] in one state kept for the whole campaign: for targets whose scripts
-/// only call library functions (no globals changed), building a state per input would be most
-/// of the time.
-pub fn run_shared(script: &str, input: &[u8]) {
-    SHARED.with(|lua| run_with_input(lua, script, input));
+/// Call `script` (compiled once, kept) with the fuzz input as `input`, in one state kept for
+/// the whole campaign: for targets whose scripts only call library functions (no globals
+/// changed), building a state and compiling per input would be most of the time.
+pub fn run_shared(script: &'static str, input: &[u8]) {
+    SHARED.with(|(lua, compiled)| {
+        let cached = compiled
+            .borrow()
+            .iter()
+            .find(|(s, _)| std::ptr::eq(*s, script))
+            .map(|(_, f)| f.clone());
+        let function = match cached {
+            Some(f) => f,
+            None => {
+                let source = format!("local input = ... {script}");
+                let f = lua.load(source).into_function().expect("the target's script compiles");
+                compiled.borrow_mut().push((script, f.clone()));
+                f
+            }
+        };
+        if let Ok(s) = lua.create_string(input) {
+            let _ = function.call::<_, ()>(s);
+        }
+    });
 }
