@@ -101,6 +101,10 @@ pub struct User {
     pub all_keys: bool,
     pub channel_patterns: Vec<Vec<u8>>,
     pub all_channels: bool,
+    /// `sanitize-payload` / `skip-sanitize-payload` (RESTORE payloads are always checked
+    /// whole here; the flags are kept and described as Redis keeps them).
+    pub sanitize_payload: bool,
+    pub skip_sanitize_payload: bool,
 }
 
 impl User {
@@ -116,6 +120,8 @@ impl User {
             all_keys: false,
             channel_patterns: Vec::new(),
             all_channels: false,
+            sanitize_payload: false,
+            skip_sanitize_payload: false,
         }
     }
 
@@ -177,14 +183,41 @@ impl User {
                 self.allowed.clear();
             }
             "reset" => *self = User::new_reset(),
+            "sanitize-payload" => {
+                self.sanitize_payload = true;
+                self.skip_sanitize_payload = false;
+            }
+            "skip-sanitize-payload" => {
+                self.skip_sanitize_payload = true;
+                self.sanitize_payload = false;
+            }
             _ => return self.apply_prefixed(rule, &lower, universe),
         }
         Ok(())
     }
 
-    /// `reset`: as a new user, with `resetpass resetkeys resetchannels off -@all`.
+    /// `reset`: as a new user, with `resetpass resetkeys resetchannels off -@all
+    /// sanitize-payload`.
     fn new_reset() -> User {
-        User::new()
+        User {
+            sanitize_payload: true,
+            ..User::new()
+        }
+    }
+
+    /// The flags `ACL GETUSER` lists and `ACL LIST` starts with, in Redis's order.
+    pub fn flag_names(&self) -> Vec<&'static str> {
+        let mut flags = vec![if self.enabled { "on" } else { "off" }];
+        if self.nopass {
+            flags.push("nopass");
+        }
+        if self.skip_sanitize_payload {
+            flags.push("skip-sanitize-payload");
+        }
+        if self.sanitize_payload {
+            flags.push("sanitize-payload");
+        }
+        flags
     }
 
     fn apply_prefixed(
@@ -387,13 +420,8 @@ impl User {
 
     /// The line `ACL LIST` shows for this user.
     pub fn describe(&self, name: &[u8], universe: &Universe) -> String {
-        let mut parts = vec![
-            format!("user {}", String::from_utf8_lossy(name)),
-            (if self.enabled { "on" } else { "off" }).to_string(),
-        ];
-        if self.nopass {
-            parts.push("nopass".into());
-        }
+        let mut parts = vec![format!("user {}", String::from_utf8_lossy(name))];
+        parts.extend(self.flag_names().into_iter().map(String::from));
         for p in &self.passwords {
             parts.push(format!("#{p}"));
         }

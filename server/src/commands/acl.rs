@@ -47,13 +47,10 @@ fn getuser(ctx: &mut Ctx, argv: &[&[u8]]) {
     };
     out.map(6);
     out.bulk(b"flags");
-    let mut flags: Vec<&[u8]> = vec![if user.enabled { b"on" } else { b"off" }];
-    if user.nopass {
-        flags.push(b"nopass");
-    }
+    let flags = user.flag_names();
     out.array(flags.len());
     for f in flags {
-        out.bulk(f);
+        out.bulk(f.as_bytes());
     }
     out.bulk(b"passwords");
     out.array(user.passwords.len());
