@@ -125,3 +125,83 @@ fn a_missing_acl_file_stops_the_start() {
         )
     );
 }
+
+// ---- users declared in the configuration (`user <name> <rules...>` lines) -------------------
+
+const CONFIG_GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/acl_config_users.txt");
+
+fn config_users_scenario(port: u16) -> String {
+    let dir = Path::new("/nonexistent");
+    let mut lines = Vec::new();
+    let mut c = Client::connect(port);
+    step(&mut lines, dir, "list", &mut c, &["ACL", "LIST"]);
+    let mut alice = Client::connect(port);
+    step(&mut lines, dir, "auth alice", &mut alice, &["AUTH", "alice", "pw"]);
+    step(&mut lines, dir, "alice get", &mut alice, &["GET", "a1"]);
+    step(&mut lines, dir, "alice set", &mut alice, &["SET", "a1", "x"]);
+    step(&mut lines, dir, "alice other key", &mut alice, &["GET", "b1"]);
+    step(&mut lines, dir, "save", &mut c, &["ACL", "SAVE"]);
+    lines.join("\n") + "\n"
+}
+
+#[test]
+fn users_declared_in_the_configuration_match_redis() {
+    let rules = [
+        ["alice", "on", ">pw", "%R~a*", "+@read"].as_slice(),
+        ["default", "on", "nopass", "~*", "+@all"].as_slice(),
+    ];
+    support::check_transcript(
+        CONFIG_GOLDEN,
+        || {
+            let text: String = rules
+                .iter()
+                .map(|r| format!("user {}\n", r.join(" ")))
+                .collect();
+            let server = support::start(&text);
+            let transcript = config_users_scenario(server.port);
+            server.stop();
+            transcript
+        },
+        || {
+            let mut args: Vec<std::ffi::OsString> = Vec::new();
+            for r in rules {
+                args.push("--user".into());
+                args.extend(r.iter().map(|w| std::ffi::OsString::from(*w)));
+            }
+            let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+            let r = support::Reference::start(&refs)?;
+            Some(config_users_scenario(r.port))
+        },
+    );
+}
+
+/// The start-up errors of `user` lines, as redis-server 7.0.15 prints them.
+#[test]
+fn bad_user_declarations_stop_the_start() {
+    let load = |text: &str| {
+        let mut config = server::config::Config::new();
+        config.load_text(text).err().unwrap_or_default()
+    };
+    // Redis names the word two places before the faulty rule.
+    assert!(load("user alice on >pw %X~a +get").ends_with(
+        "\n>>> 'user alice on >pw %X~a +get'\nError in user declaration 'on': Syntax error"
+    ));
+    assert!(load("user alice on\nuser alice off").ends_with(
+        "at line 2\n>>> 'user alice off'\nError in user declaration 'alice': Duplicate user found. A user can only be defined once in config files"
+    ));
+    let build = |text: &str| {
+        let mut config = server::config::Config::new();
+        config
+            .load_text(&format!("port 0\nsave \"\"\nloglevel warning\n{text}"))
+            .expect("the configuration reads");
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        server::build(config, stop).err().expect("the start is refused").to_string()
+    };
+    // An unknown command passes the reading and stops the start.
+    assert_eq!(
+        build("user alice on >pw ~a* +nosuchcmd"),
+        "Error loading ACL rule '+nosuchcmd' for the user named 'alice': Unknown command or category name in ACL"
+    );
+    assert!(build("user alice on\naclfile /tmp/users.acl")
+        .starts_with("Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid."));
+}

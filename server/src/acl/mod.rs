@@ -58,6 +58,9 @@ impl Universe {
     }
 }
 
+/// The error of a rule naming a command or category the server does not have.
+pub const UNKNOWN_COMMAND: &str = "Unknown command or category name in ACL";
+
 /// A key pattern with the access it grants: `~p` both, `%R~p` reading, `%W~p` writing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyPattern {
@@ -303,12 +306,12 @@ impl User {
                 let name = &lower[1..];
                 let names: Vec<String> = if let Some(category) = name.strip_prefix('@') {
                     if !CATEGORIES.contains(&category) {
-                        return Err("Unknown command or category name in ACL");
+                        return Err(UNKNOWN_COMMAND);
                     }
                     universe.in_category(category).cloned().collect()
                 } else {
                     if !universe.commands.contains_key(name) {
-                        return Err("Unknown command or category name in ACL");
+                        return Err(UNKNOWN_COMMAND);
                     }
                     universe.family(name).cloned().collect()
                 };
@@ -621,4 +624,28 @@ mod tests {
         // describing the user (ACL LIST, ACL GETUSER); refused here instead.
         assert_eq!(parse_key_pattern(b"%~a"), Err("Syntax error"));
     }
+}
+
+/// Apply the configuration's `user` lines at the start (Redis's `ACLLoadConfiguredUsers`): each
+/// user made (the default one reset first) and given its rules. The error is what the server
+/// logs before exiting.
+pub fn load_configured_users(acl: &mut Acl, users: &[Vec<String>]) -> Result<(), String> {
+    for line in users {
+        let name = line[0].as_bytes();
+        let mut user = if name == b"default" {
+            User::new_reset()
+        } else {
+            User::new()
+        };
+        for rule in &line[1..] {
+            if let Err(e) = user.apply(rule.as_bytes(), &acl.universe) {
+                return Err(format!(
+                    "Error loading ACL rule '{rule}' for the user named '{}': {e}",
+                    line[0]
+                ));
+            }
+        }
+        acl.users.insert(name.to_vec(), user);
+    }
+    Ok(())
 }

@@ -54,6 +54,9 @@ pub struct Config {
     values: Vec<String>,
     /// The config file given at start, for `CONFIG REWRITE`.
     pub file: Option<std::path::PathBuf>,
+    /// `user <name> <rules...>` lines, name first, checked and kept for the start
+    /// (`crate::acl::load_configured_users`).
+    pub users: Vec<Vec<String>>,
     pub settings: Settings,
 }
 
@@ -122,6 +125,7 @@ impl Config {
             by_name,
             values,
             file: None,
+            users: Vec::new(),
             settings: Settings::default(),
         };
         config.settings = Settings::read(&config);
@@ -398,6 +402,30 @@ impl Config {
         }
     }
 
+    /// A `user` line (`words[0]` is `user`), checked on a scratch user as redis-server checks
+    /// it: a rule naming an unknown command or category passes here and fails at the start.
+    fn declare_user(&mut self, words: &[String]) -> Result<(), String> {
+        let name = &words[1];
+        if self.users.iter().any(|u| u[0] == *name) {
+            return Err(format!(
+                "Error in user declaration '{name}': Duplicate user found. A user can only be defined once in config files"
+            ));
+        }
+        let universe = crate::acl::Universe::default();
+        let mut scratch = crate::acl::User::new();
+        for (j, rule) in words[2..].iter().enumerate() {
+            if let Err(e) = scratch.apply(rule.as_bytes(), &universe) {
+                if e != crate::acl::UNKNOWN_COMMAND {
+                    // Redis names `argv[j]` of the whole line here, two words before the rule
+                    // at fault (`user`, then the name, count first).
+                    return Err(format!("Error in user declaration '{}': {e}", words[j]));
+                }
+            }
+        }
+        self.users.push(words[1..].to_vec());
+        Ok(())
+    }
+
     /// Apply a `redis.conf`-style text (the file, then the command-line options); the error is
     /// what redis-server prints before exiting.
     pub fn load_text(&mut self, text: &str) -> Result<(), String> {
@@ -425,6 +453,12 @@ impl Config {
                 continue;
             };
             let name = name.to_ascii_lowercase();
+            if name == "user" && !args.is_empty() {
+                if let Err(e) = self.declare_user(&words) {
+                    return fail(&e);
+                }
+                continue;
+            }
             let Some(i) = self.index(&name) else {
                 if matches!(
                     name.as_str(),
