@@ -205,3 +205,41 @@ fn bad_user_declarations_stop_the_start() {
     assert!(build("user alice on\naclfile /tmp/users.acl")
         .starts_with("Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid."));
 }
+
+/// Without an ACL file, CONFIG REWRITE keeps the users in the configuration, one `user` line
+/// each as ACL LIST shows them, and a server started from the rewritten file has them again.
+#[test]
+fn config_rewrite_keeps_the_users() {
+    let scratch = Scratch::new("rewrite");
+    let path = scratch.0.join("redis.conf");
+    std::fs::write(&path, "port 0\nsave \"\"\nloglevel warning\nuser alice on >pw %R~a* +get\n")
+        .unwrap();
+    let start = |path: &Path| {
+        let mut config = server::config::Config::new();
+        config
+            .load_text(&std::fs::read_to_string(path).unwrap())
+            .expect("config");
+        config.file = Some(path.to_path_buf());
+        server::start(config).expect("server starts")
+    };
+    let server = start(&path);
+    let mut c = Client::connect(server.port);
+    c.call(&["ACL", "SETUSER", "bob", "on", "nopass", "~b*", "+set"]);
+    let before = c.call(&["ACL", "LIST"]);
+    assert_eq!(c.call(&["CONFIG", "REWRITE"]), "+OK\r\n");
+    server.stop();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("\nuser alice on #30c952fab122c3f9759f02a6d95c3758b246b4fee239957b2d4fee46e26170c4 %R~a* resetchannels -@all +get\n"), "{text}");
+    assert!(text.contains("\nuser bob on nopass ~b* resetchannels -@all +set\n"), "{text}");
+    // Read back, the default user is reset before its rules, as redis-server resets it, which
+    // adds `sanitize-payload`; the other users come back as they were.
+    let again = start(&path);
+    let mut c = Client::connect(again.port);
+    let expected = before.replace(
+        "$34\r\nuser default on nopass ~* &* +@all",
+        "$51\r\nuser default on nopass sanitize-payload ~* &* +@all",
+    );
+    assert_ne!(expected, before);
+    assert_eq!(c.call(&["ACL", "LIST"]), expected);
+    again.stop();
+}

@@ -143,6 +143,15 @@ fn config_rewrite(ctx: &mut Ctx, _argv: &[&[u8]]) {
         text.push_str(&line);
         text.push('\n');
     }
+    // Without an ACL file the users live in the configuration: every one of them, as
+    // `ACL LIST` describes it (Redis's `rewriteConfigUserOption`).
+    if ctx.server.config.get("aclfile").unwrap_or_default().is_empty() {
+        let acl = &ctx.server.acl;
+        for (name, user) in &acl.users {
+            text.push_str(&user.describe(name, &acl.universe));
+            text.push('\n');
+        }
+    }
     match std::fs::write(&path, text) {
         Ok(()) => ctx.client.reply.ok(),
         Err(e) => {
