@@ -77,6 +77,13 @@ pub trait Host {
         false
     }
 
+    /// The time, from the clock the host measures busy scripts by: a script's run time (passed
+    /// to [`Host::script_tick`]) is the difference of two readings. Monotonic by default; a
+    /// host with its own clock (a test's, a frozen one) gives it here.
+    fn now(&self) -> std::time::Instant {
+        std::time::Instant::now()
+    }
+
     /// Called every so often while a script runs (about every 100,000 instructions) with the
     /// time it has run: the host may serve other clients here (answering `BUSY`), and returns
     /// `true` to kill the script (after `SCRIPT KILL`).

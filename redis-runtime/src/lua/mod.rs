@@ -118,11 +118,12 @@ impl LuaEngine {
                     Ok(())
                 };
             }
-            let elapsed = hook_shared.started.get().elapsed();
+            let started = hook_shared.started.get();
             let name = hook_shared.run.borrow().name.clone();
-            let kill = hook_shared
-                .host
-                .with(|host| host.script_tick(elapsed, &name));
+            let kill = hook_shared.host.with(|host| {
+                let elapsed = host.now().saturating_duration_since(started);
+                host.script_tick(elapsed, &name)
+            });
             if kill == Some(true) {
                 let mut run = hook_shared.run.borrow_mut();
                 run.killed = true;
@@ -296,7 +297,7 @@ impl LuaEngine {
         function: bool,
     ) -> Reply {
         *self.shared.run.borrow_mut() = run;
-        self.shared.started.set(Instant::now());
+        self.shared.started.set(host.now());
         let lua = &self.lua;
         let shared = &self.shared;
         let chunk_name = self.chunk_name;
