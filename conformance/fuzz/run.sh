@@ -28,6 +28,9 @@ else
   LIMIT="-max_total_time=$SECONDS_EACH"
 fi
 
+# Build every target first, so that one that no longer compiles fails the run.
+cargo +nightly fuzz build --fuzz-dir "$HERE" -O
+
 for target in "${TARGETS[@]}"; do
   echo "== $target ($LIMIT)"
   mkdir -p "$HERE/corpus/$target"
