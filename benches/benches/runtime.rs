@@ -59,7 +59,13 @@ fn evalsha(c: &mut Criterion) {
             Err(e) => panic!("{name}: {e:?}"),
         };
         // The script must do what it says before it is timed.
-        let first = runtime.evalsha(&mut host, sha.as_bytes(), keys, args, CallOptions::default());
+        let first = runtime.evalsha(
+            &mut host,
+            sha.as_bytes(),
+            keys,
+            args,
+            CallOptions::default(),
+        );
         assert!(
             !matches!(first, Reply::Error(_)),
             "{name} failed: {first:?}"

@@ -97,8 +97,11 @@ fn coroutines() {
 /// strings freed and interned again.
 #[test]
 fn collector_weak_tables_and_finalizers() {
-    let lua = Lua::new_with(lua_core::api::Library::ALL, lua_core::api::LuaOptions::new())
-        .expect("state");
+    let lua = Lua::new_with(
+        lua_core::api::Library::ALL,
+        lua_core::api::LuaOptions::new(),
+    )
+    .expect("state");
     let source = "
         local weak_k = setmetatable({}, {__mode = 'k'})
         local weak_v = setmetatable({}, {__mode = 'v'})
@@ -141,7 +144,10 @@ fn callbacks_and_handles() {
     lua.globals().set("twice", twice).expect("global");
     let table: Table = lua.load("return {1, 2, 3}").eval().expect("table");
     lua.gc_collect().expect("collect");
-    assert_eq!(eval_i64(&lua, "return twice(function(x) return x * 3 end)"), 12);
+    assert_eq!(
+        eval_i64(&lua, "return twice(function(x) return x * 3 end)"),
+        12
+    );
     assert_eq!(kept.get(), 9);
     assert_eq!(table.len().expect("len"), 3);
     let failing = lua

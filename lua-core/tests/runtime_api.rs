@@ -980,7 +980,10 @@ fn raised_values_of_every_type_are_kept() {
         ("error(coroutine.create(function() end))", "thread"),
     ] {
         let err = lua.load(source).exec().expect_err(source);
-        assert!(matches!(err, Error::ErrorObject { .. }), "{source}: {err:?}");
+        assert!(
+            matches!(err, Error::ErrorObject { .. }),
+            "{source}: {err:?}"
+        );
         let value = lua.error_value(&err).expect("state").expect("kept");
         assert_eq!(value.type_name(), type_name, "{source}");
     }
@@ -1025,13 +1028,18 @@ fn a_caught_callback_error_does_not_name_a_later_error() {
     let lua = Lua::new();
     let fail = lua
         .create_function(|_, ()| -> lua_core::api::Result<()> {
-            Err(Error::ExternalError(std::sync::Arc::new(std::io::Error::other("disk gone"))))
+            Err(Error::ExternalError(std::sync::Arc::new(
+                std::io::Error::other("disk gone"),
+            )))
         })
         .expect("function");
     lua.globals().set("fail", fail).expect("global");
     // Uncaught, it is the callback's error.
     let uncaught = lua.load("fail()").exec().expect_err("raises");
-    assert!(matches!(uncaught, Error::CallbackError { .. }), "{uncaught:?}");
+    assert!(
+        matches!(uncaught, Error::CallbackError { .. }),
+        "{uncaught:?}"
+    );
     // Caught, then the same text raised by Lua code: a plain runtime error.
     let later = lua
         .load("local ok, text = pcall(fail) assert(not ok) error(text, 0)")
@@ -1066,7 +1074,10 @@ fn callbacks_recursing_through_lua_hit_c_stack_overflow() {
     lua.load("function f(n) return recurse(n) end")
         .exec()
         .expect("define");
-    let uncaught = lua.load("return f(0)").eval::<i64>().expect_err("overflows");
+    let uncaught = lua
+        .load("return f(0)")
+        .eval::<i64>()
+        .expect_err("overflows");
     let text = uncaught.to_string();
     assert!(text.contains("C stack overflow"), "{text}");
     let caught: String = lua
@@ -1084,10 +1095,22 @@ fn integer_conversions_at_their_edges() {
         Err(Error::FromLuaConversionError { message, .. }) => message.unwrap_or_default(),
         other => format!("{other:?}"),
     };
-    assert_eq!(i64::from_lua(read("return -2^63"), &lua).expect("min"), i64::MIN);
-    assert_eq!(message(i64::from_lua(read("return 2^63"), &lua)), "number out of range");
-    assert_eq!(u64::from_lua(read("return 2^63"), &lua).expect("u64"), 1 << 63);
-    assert_eq!(u64::from_lua(read("return 2^64 - 2^11"), &lua).expect("u64"), u64::MAX - 2047);
+    assert_eq!(
+        i64::from_lua(read("return -2^63"), &lua).expect("min"),
+        i64::MIN
+    );
+    assert_eq!(
+        message(i64::from_lua(read("return 2^63"), &lua)),
+        "number out of range"
+    );
+    assert_eq!(
+        u64::from_lua(read("return 2^63"), &lua).expect("u64"),
+        1 << 63
+    );
+    assert_eq!(
+        u64::from_lua(read("return 2^64 - 2^11"), &lua).expect("u64"),
+        u64::MAX - 2047
+    );
     assert!(u64::from_lua(read("return 2^64"), &lua).is_err());
     assert!(u8::from_lua(read("return 256"), &lua).is_err());
     assert_eq!(i8::from_lua(read("return -128"), &lua).expect("i8"), -128);
@@ -1103,6 +1126,12 @@ fn integer_conversions_at_their_edges() {
         message(i64::from_lua(read("return 1/0"), &lua)),
         "number has no integer representation"
     );
-    assert_eq!(message(i64::from_lua(read("return -2^70"), &lua)), "number out of range");
-    assert_eq!(i32::from_lua(read("return '12'"), &lua).expect("string"), 12);
+    assert_eq!(
+        message(i64::from_lua(read("return -2^70"), &lua)),
+        "number out of range"
+    );
+    assert_eq!(
+        i32::from_lua(read("return '12'"), &lua).expect("string"),
+        12
+    );
 }

@@ -162,7 +162,10 @@ fn a_userdata_type_cannot_be_stripped_by_a_script() {
     let b = lua.create_userdata(Counter(2)).expect("b");
     lua.globals().set("a", a).expect("a");
     lua.globals().set("b", b).expect("b");
-    let hidden: bool = lua.load("return getmetatable(a) == false").eval().expect("runs");
+    let hidden: bool = lua
+        .load("return getmetatable(a) == false")
+        .eval()
+        .expect("runs");
     assert!(hidden);
     let refused: String = lua
         .load("local ok, e = pcall(function() debug.getmetatable(a).__index.get = nil end) return tostring(e)")

@@ -35,14 +35,20 @@ impl Host for Store {
     fn call(&mut self, argv: &[&[u8]], _protocol: u8) -> Reply {
         let key = argv[1].to_vec();
         match &argv[0].to_ascii_lowercase()[..] {
-            b"get" => self.data.get(&key).cloned().map_or(Reply::Null, Reply::Bulk),
+            b"get" => self
+                .data
+                .get(&key)
+                .cloned()
+                .map_or(Reply::Null, Reply::Bulk),
             b"set" => {
                 self.data.insert(key, argv[2].to_vec());
                 Reply::ok()
             }
             _ => {
                 let current = self.data.get(&key).map_or(Some(0), |v| {
-                    std::str::from_utf8(v).ok().and_then(|s| s.parse::<i64>().ok())
+                    std::str::from_utf8(v)
+                        .ok()
+                        .and_then(|s| s.parse::<i64>().ok())
                 });
                 match current.and_then(|n| n.checked_add(1)) {
                     Some(n) => {

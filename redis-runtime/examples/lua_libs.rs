@@ -41,7 +41,8 @@ fn run(path: &str, script_args: &[String]) -> Result<(), String> {
     .map_err(|e| e.to_string())?;
     let arg = lua.create_table().map_err(|e| e.to_string())?;
     for (i, a) in script_args.iter().enumerate() {
-        arg.set(i as i64 + 1, a.as_str()).map_err(|e| e.to_string())?;
+        arg.set(i as i64 + 1, a.as_str())
+            .map_err(|e| e.to_string())?;
     }
     lua.globals().set("arg", arg).map_err(|e| e.to_string())?;
     lua.load(source)

@@ -51,5 +51,8 @@ fn deep_tables_convert_on_a_small_stack() {
             }
         })
         .expect("thread");
-    assert!(worker.join().is_ok(), "the conversion overflowed a 1 MB stack");
+    assert!(
+        worker.join().is_ok(),
+        "the conversion overflowed a 1 MB stack"
+    );
 }

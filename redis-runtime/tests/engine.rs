@@ -110,7 +110,13 @@ fn scripts_of_another_engine_run_through_the_host() {
     let (mut rt, _) = runtime();
     let mut host = ToyHost::default();
     let body = b"#!lines\nSET $k1 $a1\nGET $k1";
-    let reply = rt.eval(&mut host, body, &[b"greeting"], &[b"hello"], CallOptions::default());
+    let reply = rt.eval(
+        &mut host,
+        body,
+        &[b"greeting"],
+        &[b"hello"],
+        CallOptions::default(),
+    );
     assert_eq!(reply, Reply::Bulk(b"hello".to_vec()));
     assert_eq!(host.calls, 2);
 }
@@ -143,7 +149,13 @@ fn shebang_flags_and_the_command_gate_apply_to_any_engine() {
         ..CallOptions::default()
     };
     // A write in a no-writes script is refused by the run context, not by the engine.
-    let reply = rt.eval(&mut host, b"#!lines flags=no-writes\nSET k v", &[], &[], CallOptions::default());
+    let reply = rt.eval(
+        &mut host,
+        b"#!lines flags=no-writes\nSET k v",
+        &[],
+        &[],
+        CallOptions::default(),
+    );
     assert_eq!(
         error_text(reply),
         "ERR Write commands are not allowed from read-only scripts."
@@ -155,10 +167,28 @@ fn shebang_flags_and_the_command_gate_apply_to_any_engine() {
         "ERR Can not execute a script with write flag using *_ro command."
     );
     // Commands scripts may not call, and unknown ones.
-    let reply = rt.eval(&mut host, b"#!lines\nMULTI", &[], &[], CallOptions::default());
-    assert_eq!(error_text(reply), "ERR This Redis command is not allowed from script");
-    let reply = rt.eval(&mut host, b"#!lines\nNOSUCH x", &[], &[], CallOptions::default());
-    assert_eq!(error_text(reply), "ERR Unknown Redis command called from script");
+    let reply = rt.eval(
+        &mut host,
+        b"#!lines\nMULTI",
+        &[],
+        &[],
+        CallOptions::default(),
+    );
+    assert_eq!(
+        error_text(reply),
+        "ERR This Redis command is not allowed from script"
+    );
+    let reply = rt.eval(
+        &mut host,
+        b"#!lines\nNOSUCH x",
+        &[],
+        &[],
+        CallOptions::default(),
+    );
+    assert_eq!(
+        error_text(reply),
+        "ERR Unknown Redis command called from script"
+    );
     assert_eq!(host.calls, 0);
 }
 
@@ -166,12 +196,30 @@ fn shebang_flags_and_the_command_gate_apply_to_any_engine() {
 fn the_shebang_names_the_engine() {
     let (mut rt, _) = runtime();
     let mut host = ToyHost::default();
-    let reply = rt.eval(&mut host, b"#!lua\nreturn 1", &[], &[], CallOptions::default());
-    assert_eq!(error_text(reply), "ERR Unexpected engine in script shebang: #!lua");
+    let reply = rt.eval(
+        &mut host,
+        b"#!lua\nreturn 1",
+        &[],
+        &[],
+        CallOptions::default(),
+    );
+    assert_eq!(
+        error_text(reply),
+        "ERR Unexpected engine in script shebang: #!lua"
+    );
     let reply = rt.eval(&mut host, b"#!lines\n", &[], &[], CallOptions::default());
     assert_eq!(error_text(reply), "ERR Error compiling script: no commands");
-    let reply = rt.eval(&mut host, b"#!lines flags=bogus\nPING", &[], &[], CallOptions::default());
-    assert_eq!(error_text(reply), "ERR Unexpected flag in script shebang: bogus");
+    let reply = rt.eval(
+        &mut host,
+        b"#!lines flags=bogus\nPING",
+        &[],
+        &[],
+        CallOptions::default(),
+    );
+    assert_eq!(
+        error_text(reply),
+        "ERR Unexpected flag in script shebang: bogus"
+    );
 }
 
 /// An embedder that wants fewer libraries gets exactly those: the others are absent globals,
@@ -181,7 +229,13 @@ fn the_lua_environment_can_hold_any_subset_of_the_bundled_libraries() {
     use redis_runtime::ExtraLibrary;
     let mut host = ToyHost::default();
     let mut rt = Runtime::with_libraries(&[ExtraLibrary::Bit]).expect("runtime");
-    let reply = rt.eval(&mut host, b"return bit.band(7, 3)", &[], &[], CallOptions::default());
+    let reply = rt.eval(
+        &mut host,
+        b"return bit.band(7, 3)",
+        &[],
+        &[],
+        CallOptions::default(),
+    );
     assert_eq!(reply, Reply::Integer(3));
     for absent in ["cjson", "cmsgpack", "struct"] {
         let body = format!("return type({absent})");
@@ -194,6 +248,12 @@ fn the_lua_environment_can_hold_any_subset_of_the_bundled_libraries() {
         );
     }
     let mut none = Runtime::with_libraries(&[]).expect("runtime");
-    let reply = none.eval(&mut host, b"return string.rep('a', 3)", &[], &[], CallOptions::default());
+    let reply = none.eval(
+        &mut host,
+        b"return string.rep('a', 3)",
+        &[],
+        &[],
+        CallOptions::default(),
+    );
     assert_eq!(reply, Reply::Bulk(b"aaa".to_vec()));
 }

@@ -128,7 +128,10 @@ fn a_missing_acl_file_stops_the_start() {
 
 // ---- users declared in the configuration (`user <name> <rules...>` lines) -------------------
 
-const CONFIG_GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/acl_config_users.txt");
+const CONFIG_GOLDEN: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/golden/acl_config_users.txt"
+);
 
 fn config_users_scenario(port: u16) -> String {
     let dir = Path::new("/nonexistent");
@@ -136,10 +139,28 @@ fn config_users_scenario(port: u16) -> String {
     let mut c = Client::connect(port);
     step(&mut lines, dir, "list", &mut c, &["ACL", "LIST"]);
     let mut alice = Client::connect(port);
-    step(&mut lines, dir, "auth alice", &mut alice, &["AUTH", "alice", "pw"]);
+    step(
+        &mut lines,
+        dir,
+        "auth alice",
+        &mut alice,
+        &["AUTH", "alice", "pw"],
+    );
     step(&mut lines, dir, "alice get", &mut alice, &["GET", "a1"]);
-    step(&mut lines, dir, "alice set", &mut alice, &["SET", "a1", "x"]);
-    step(&mut lines, dir, "alice other key", &mut alice, &["GET", "b1"]);
+    step(
+        &mut lines,
+        dir,
+        "alice set",
+        &mut alice,
+        &["SET", "a1", "x"],
+    );
+    step(
+        &mut lines,
+        dir,
+        "alice other key",
+        &mut alice,
+        &["GET", "b1"],
+    );
     step(&mut lines, dir, "save", &mut c, &["ACL", "SAVE"]);
     lines.join("\n") + "\n"
 }
@@ -195,7 +216,10 @@ fn bad_user_declarations_stop_the_start() {
             .load_text(&format!("port 0\nsave \"\"\nloglevel warning\n{text}"))
             .expect("the configuration reads");
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        server::build(config, stop).err().expect("the start is refused").to_string()
+        server::build(config, stop)
+            .err()
+            .expect("the start is refused")
+            .to_string()
     };
     // An unknown command passes the reading and stops the start.
     assert_eq!(
@@ -212,8 +236,11 @@ fn bad_user_declarations_stop_the_start() {
 fn config_rewrite_keeps_the_users() {
     let scratch = Scratch::new("rewrite");
     let path = scratch.0.join("redis.conf");
-    std::fs::write(&path, "port 0\nsave \"\"\nloglevel warning\nuser alice on >pw %R~a* +get\n")
-        .unwrap();
+    std::fs::write(
+        &path,
+        "port 0\nsave \"\"\nloglevel warning\nuser alice on >pw %R~a* +get\n",
+    )
+    .unwrap();
     let start = |path: &Path| {
         let mut config = server::config::Config::new();
         config
@@ -230,7 +257,10 @@ fn config_rewrite_keeps_the_users() {
     server.stop();
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.contains("\nuser alice on #30c952fab122c3f9759f02a6d95c3758b246b4fee239957b2d4fee46e26170c4 %R~a* resetchannels -@all +get\n"), "{text}");
-    assert!(text.contains("\nuser bob on nopass ~b* resetchannels -@all +set\n"), "{text}");
+    assert!(
+        text.contains("\nuser bob on nopass ~b* resetchannels -@all +set\n"),
+        "{text}"
+    );
     // Read back, the default user is reset before its rules, as redis-server resets it, which
     // adds `sanitize-payload`; the other users come back as they were.
     let again = start(&path);

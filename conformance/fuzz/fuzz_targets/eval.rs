@@ -36,12 +36,21 @@ impl Host for MapHost {
 
     fn call(&mut self, argv: &[&[u8]], _protocol: u8) -> Reply {
         match &argv[0].to_ascii_lowercase()[..] {
-            b"get" => self.data.get(argv[1]).cloned().map_or(Reply::Null, Reply::Bulk),
+            b"get" => self
+                .data
+                .get(argv[1])
+                .cloned()
+                .map_or(Reply::Null, Reply::Bulk),
             b"set" => {
                 self.data.insert(argv[1].to_vec(), argv[2].to_vec());
                 Reply::ok()
             }
-            b"del" => Reply::Integer(argv[1..].iter().filter(|k| self.data.remove(**k).is_some()).count() as i64),
+            b"del" => Reply::Integer(
+                argv[1..]
+                    .iter()
+                    .filter(|k| self.data.remove(**k).is_some())
+                    .count() as i64,
+            ),
             b"incr" => {
                 let n = self
                     .data
@@ -49,7 +58,8 @@ impl Host for MapHost {
                     .and_then(|v| std::str::from_utf8(v).ok()?.parse::<i64>().ok())
                     .unwrap_or(0)
                     .wrapping_add(1);
-                self.data.insert(argv[1].to_vec(), n.to_string().into_bytes());
+                self.data
+                    .insert(argv[1].to_vec(), n.to_string().into_bytes());
                 Reply::Integer(n)
             }
             _ => Reply::Status(b"PONG".to_vec()),

@@ -62,7 +62,10 @@ pub fn run_shared(script: &'static str, input: &[u8]) {
             Some(f) => f,
             None => {
                 let source = format!("local input = ... {script}");
-                let f = lua.load(source).into_function().expect("the target's script compiles");
+                let f = lua
+                    .load(source)
+                    .into_function()
+                    .expect("the target's script compiles");
                 compiled.borrow_mut().push((script, f.clone()));
                 f
             }

@@ -374,7 +374,9 @@ impl Inner {
             }
             Error::MemoryError => st.memory_error(),
             // A raised value passing through Rust goes on as itself.
-            Error::ErrorObject { id, ref message, .. } => match self.error_object(id) {
+            Error::ErrorObject {
+                id, ref message, ..
+            } => match self.error_object(id) {
                 Some(value) => st.throw(value),
                 None => st.plain_error(message.as_bytes()),
             },

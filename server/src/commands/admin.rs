@@ -145,7 +145,13 @@ fn config_rewrite(ctx: &mut Ctx, _argv: &[&[u8]]) {
     }
     // Without an ACL file the users live in the configuration: every one of them, as
     // `ACL LIST` describes it (Redis's `rewriteConfigUserOption`).
-    if ctx.server.config.get("aclfile").unwrap_or_default().is_empty() {
+    if ctx
+        .server
+        .config
+        .get("aclfile")
+        .unwrap_or_default()
+        .is_empty()
+    {
         let acl = &ctx.server.acl;
         for (name, user) in &acl.users {
             text.push_str(&user.describe(name, &acl.universe));

@@ -95,7 +95,10 @@ pub fn key_accesses(name: &str, argv: &[&[u8]]) -> Vec<crate::acl::KeyAccess> {
         .map(|k| crate::acl::KeyAccess {
             pos: k.pos,
             read: k.flags.contains(&"access"),
-            write: k.flags.iter().any(|f| matches!(*f, "insert" | "delete" | "update")),
+            write: k
+                .flags
+                .iter()
+                .any(|f| matches!(*f, "insert" | "delete" | "update")),
         })
         .collect()
 }
