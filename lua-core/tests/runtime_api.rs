@@ -1134,4 +1134,16 @@ fn integer_conversions_at_their_edges() {
         i32::from_lua(read("return '12'"), &lua).expect("string"),
         12
     );
+    // And back: only integers a double holds exactly.
+    assert_eq!(
+        i64::MIN.into_lua(&lua).expect("-2^63"),
+        Value::Number(-9223372036854775808.0)
+    );
+    assert_eq!(
+        (1u64 << 63).into_lua(&lua).expect("2^63"),
+        Value::Number(9223372036854775808.0)
+    );
+    assert!(u64::MAX.into_lua(&lua).is_err());
+    assert!((i64::MIN + 1).into_lua(&lua).is_err());
+    assert!(((1u64 << 53) + 1).into_lua(&lua).is_err());
 }

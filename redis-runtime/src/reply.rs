@@ -118,21 +118,7 @@ pub fn format_double(d: f64) -> Vec<u8> {
 /// Append `n` in decimal, without the allocation `to_string` makes (every integer reply and
 /// every length header passes here).
 fn push_decimal(out: &mut Vec<u8>, n: i64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut rest = n.unsigned_abs();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    if n < 0 {
-        out.push(b'-');
-    }
-    out.extend_from_slice(&digits[at..]);
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
 fn line(out: &mut Vec<u8>, tag: u8, text: &[u8]) {

@@ -58,18 +58,16 @@ pub fn build(
     let mut server = server::Server::new(config);
     // The users of the ACL file, if one is configured: the server does not start without them.
     let acl_file = server.config.get("aclfile").unwrap_or_default().to_string();
-    let configured_users = std::mem::take(&mut server.config.users);
-    if !acl_file.is_empty() && !configured_users.is_empty() {
+    if !acl_file.is_empty() && !server.config.users.is_empty() {
         let text = "Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.";
         server.log_warning(text);
         return Err(std::io::Error::other(text));
     }
-    if let Err(e) = acl::load_configured_users(&mut server.acl, &configured_users) {
+    if let Err(e) = acl::load_configured_users(&mut server.acl, &server.config.users) {
         server.log_warning(&e);
         server.log_warning("Critical error while loading ACLs. Exiting.");
         return Err(std::io::Error::other(e));
     }
-    server.config.users = configured_users;
     if !acl_file.is_empty() {
         if let Err(errors) = acl::file::load(&mut server.acl, &acl_file) {
             let text = format!("Aborting Redis startup because of ACL errors: {errors}");

@@ -164,14 +164,5 @@ fn scenario(port: u16) -> String {
 
 #[test]
 fn acl_log_matches_redis() {
-    support::check_transcript(
-        GOLDEN,
-        || {
-            let server = support::start("");
-            let transcript = scenario(server.port);
-            server.stop();
-            transcript
-        },
-        || support::Reference::start(&[]).map(|r| scenario(r.port)),
-    );
+    support::check_scenario(GOLDEN, scenario);
 }

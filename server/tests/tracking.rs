@@ -173,14 +173,5 @@ fn scenario(port: u16) -> String {
 
 #[test]
 fn redirected_invalidations_match_redis() {
-    support::check_transcript(
-        GOLDEN,
-        || {
-            let server = support::start("");
-            let transcript = scenario(server.port);
-            server.stop();
-            transcript
-        },
-        || support::Reference::start(&[]).map(|r| scenario(r.port)),
-    );
+    support::check_scenario(GOLDEN, scenario);
 }

@@ -317,23 +317,21 @@ impl Inner {
                             traceback,
                         }
                     }
-                    None => match e.value {
-                        RawValue::String(_) | RawValue::Number(_) => Error::RuntimeError {
-                            message: lossy(&text),
-                            traceback,
-                        },
-                        value => match self.keep_error_object(st, value) {
+                    None => {
+                        let kept = match e.value {
+                            RawValue::String(_) | RawValue::Number(_) => None,
+                            value => self.keep_error_object(st, value),
+                        };
+                        let message = lossy(&text);
+                        match kept {
                             Some(id) => Error::ErrorObject {
-                                message: lossy(&text),
+                                message,
                                 traceback,
                                 id,
                             },
-                            None => Error::RuntimeError {
-                                message: lossy(&text),
-                                traceback,
-                            },
-                        },
-                    },
+                            None => Error::RuntimeError { message, traceback },
+                        }
+                    }
                 }
             }
         }

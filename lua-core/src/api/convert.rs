@@ -125,25 +125,33 @@ fn exact_integer(n: f64) -> ExactInteger {
     }
 }
 
+/// `n`, the double nearest to the integer `value`, if it equals it (checked with
+/// [`exact_integer`], without a 128-bit float conversion).
+fn exact_double(n: f64, value: i128) -> Option<f64> {
+    match exact_integer(n) {
+        ExactInteger::Signed(i) if i128::from(i) == value => Some(n),
+        ExactInteger::Unsigned(u) if i128::from(u) == value => Some(n),
+        _ => None,
+    }
+}
+
 macro_rules! integer_conversions {
     ($($t:ty),*) => {$(
         impl IntoLua for $t {
             fn into_lua(self, _: &Lua) -> Result<Value> {
-                let n = self as f64;
                 // Lua 5.1 numbers are doubles: refuse what a double cannot hold exactly.
-                if n as i128 != self as i128 {
+                let Some(n) = exact_double(self as f64, self as i128) else {
                     return Err(Error::ToLuaConversionError {
                         from: stringify!($t),
                         to: "number",
                         message: Some("integer too large to be represented exactly".into()),
                     });
-                }
+                };
                 Ok(Value::Number(n))
             }
 
             fn as_plain_key(&self) -> Option<PlainKey<'_>> {
-                let n = *self as f64;
-                (n as i128 == *self as i128).then_some(PlainKey::Number(n))
+                exact_double(*self as f64, *self as i128).map(PlainKey::Number)
             }
         }
 

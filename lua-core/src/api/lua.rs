@@ -654,11 +654,7 @@ fn refuse_unknown_names(state: &mut State, lib: Library, names: &[&str]) -> Resu
         },
     };
     for name in names {
-        let present = match state.heap.find_interned(name.as_bytes()) {
-            Some(key) => !table.get_str(key).is_nil(),
-            None => false,
-        };
-        if !present {
+        if state.get_field(table, name).is_nil() {
             let library = lib.global_name().unwrap_or("base");
             return Err(Error::runtime(format!(
                 "the allow-list of library '{library}' names '{name}', which it does not have"

@@ -339,10 +339,7 @@ fn plain_lookup(st: &mut State, t: Gc<RawTable>, key: PlainKey<'_>) -> Option<Ra
     let found = match key {
         PlainKey::Number(n) => t.get(&RawValue::Number(n)),
         // A string that was never interned is no table's key.
-        PlainKey::Bytes(b) => match st.heap.find_interned(b) {
-            Some(s) => t.get_str(s),
-            None => RawValue::Nil,
-        },
+        PlainKey::Bytes(b) => st.get_field(t, b),
     };
     if !found.is_nil() {
         return Some(found);

@@ -169,10 +169,7 @@ impl Ctx {
     /// Push `t[name]`, read without metamethods.
     pub fn push_field(&mut self, t: Slot, name: &[u8]) -> Result<Slot, Raised> {
         let table = self.table_at(t)?;
-        let v = match self.state().heap.find_interned(name) {
-            Some(k) => table.get_str(k),
-            None => Value::Nil,
-        };
+        let v = self.state().get_field(table, name);
         Ok(self.push_value(v))
     }
 
@@ -209,10 +206,7 @@ impl Ctx {
     /// cannot reach (set with [`Ctx::set_registry_field`]).
     pub fn registry_field(&self, name: &[u8]) -> ValueRef<'_> {
         let st = self.state();
-        match st.heap.find_interned(name) {
-            Some(k) => ValueRef::new(st.registry().get_str(k)),
-            None => ValueRef::Nil,
-        }
+        ValueRef::new(st.get_field(st.registry(), name))
     }
 
     /// Push the registry's field `name`.

@@ -381,9 +381,13 @@ impl State {
         self.raw_set(t, k, v)
     }
 
-    pub fn get_field(&mut self, t: Gc<Table>, name: &str) -> Value {
-        let k = self.intern(name.as_bytes());
-        t.get_str(k)
+    /// `t[name]`, raw. The name is looked up, not interned: a string never created is no
+    /// table's key, and a read allocates nothing.
+    pub fn get_field(&self, t: Gc<Table>, name: impl AsRef<[u8]>) -> Value {
+        match self.heap.find_interned(name.as_ref()) {
+            Some(k) => t.get_str(k),
+            None => Value::Nil,
+        }
     }
 
     /// Set a global variable (raw).

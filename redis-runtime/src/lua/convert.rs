@@ -39,42 +39,29 @@ pub(crate) fn lua_to_reply(ctx: &Ctx, v: ValueRef<'_>, script_resp: u8) -> Reply
     loop {
         // Convert `next`: a reply at once, or a table opened for its elements.
         let mut finished = match next {
-            ValueRef::Table(t) if open.len() >= MAX_REPLY_DEPTH => {
-                let _ = t;
+            ValueRef::Table(_) if open.len() >= MAX_REPLY_DEPTH => {
                 Some(Reply::Error(b"ERR reached lua stack limit".to_vec()))
             }
-            ValueRef::Table(t) => match special_reply(ctx, t) {
-                Some(reply) => Some(reply),
-                None => {
-                    open.push(OpenTable::new(ctx, t));
-                    None
-                }
-            },
+            ValueRef::Table(t) => special_reply(ctx, t).or_else(|| {
+                open.push(OpenTable::new(ctx, t));
+                None
+            }),
             other => Some(scalar_reply(other, script_resp)),
         };
-        // Hand finished replies to their tables until one of them has another element.
-        loop {
-            if let Some(reply) = finished.take() {
-                match open.last_mut() {
-                    Some(table) => table.items.push(reply),
-                    None => return reply,
-                }
-            }
+        // Give each finished reply to its table; a table out of elements is finished in turn.
+        next = loop {
             let Some(table) = open.last_mut() else {
-                // Unreachable: a reply just went to the open table, or one was opened.
-                return Reply::Null;
+                // Only the outermost value finishes with no table open.
+                return finished.unwrap_or(Reply::Null);
             };
-            match table.next_element() {
-                Some(element) => {
-                    next = element;
-                    break;
-                }
-                None => {
-                    let done = open.pop().map(OpenTable::into_reply);
-                    finished = done;
-                }
+            if let Some(reply) = finished.take() {
+                table.items.push(reply);
             }
-        }
+            match table.next_element() {
+                Some(element) => break element,
+                None => finished = open.pop().map(OpenTable::into_reply),
+            }
+        };
     }
 }
 

@@ -227,19 +227,19 @@ fn dryrun(ctx: &mut Ctx, argv: &[&[u8]]) {
             .client
             .reply
             .bulk(format!("This user has no permissions to run the '{name}' command").as_bytes()),
-        Some(crate::acl::Denied::Key(key)) => {
-            let mut text = b"This user has no permissions to access the '".to_vec();
-            text.extend_from_slice(&key);
-            text.extend_from_slice(b"' key");
-            ctx.client.reply.bulk(&text)
-        }
-        Some(crate::acl::Denied::Channel(channel)) => {
-            let mut text = b"This user has no permissions to access the '".to_vec();
-            text.extend_from_slice(&channel);
-            text.extend_from_slice(b"' channel");
-            ctx.client.reply.bulk(&text)
-        }
+        Some(crate::acl::Denied::Key(object)) => dryrun_refused(ctx, &object, "key"),
+        Some(crate::acl::Denied::Channel(object)) => dryrun_refused(ctx, &object, "channel"),
     }
+}
+
+/// `ACL DRYRUN`'s answer for a refused key or channel. Redis writes the name with `%s`, so it
+/// ends at a zero byte.
+fn dryrun_refused(ctx: &mut Ctx, object: &[u8], kind: &str) {
+    let name = object.split(|&b| b == 0).next().unwrap_or_default();
+    let mut text = b"This user has no permissions to access the '".to_vec();
+    text.extend_from_slice(name);
+    text.extend_from_slice(format!("' {kind}").as_bytes());
+    ctx.client.reply.bulk(&text)
 }
 
 /// The `aclfile` option, or Redis's error when there is none.

@@ -85,9 +85,8 @@ fn add_docs(catalog: &mut Catalog, pairs: Vec<(Reply, Reply)>) {
     }
 }
 
-/// The positions of the keys in `argv` for command `name` (what ACL key patterns are checked
-/// against).
-/// The keys of `argv` with what the command does to each (for `%R~`/`%W~` key patterns).
+/// The keys of `argv` for command `name`, with what the command does to each (what ACL key
+/// patterns, `%R~`/`%W~` included, are checked against).
 pub fn key_accesses(name: &str, argv: &[&[u8]]) -> Vec<crate::acl::KeyAccess> {
     let specs = catalog().specs.get(name).map_or(&[][..], Vec::as_slice);
     keyspec::command_keys(name, specs, argv)
@@ -103,9 +102,9 @@ pub fn key_accesses(name: &str, argv: &[&[u8]]) -> Vec<crate::acl::KeyAccess> {
         .collect()
 }
 
+/// The positions of the keys in `argv` for command `name` (the keys client tracking follows).
 pub fn key_positions(name: &str, argv: &[&[u8]]) -> Vec<usize> {
-    let specs = catalog().specs.get(name).map_or(&[][..], Vec::as_slice);
-    keyspec::command_keys(name, specs, argv)
+    key_accesses(name, argv)
         .into_iter()
         .map(|k| k.pos)
         .collect()

@@ -170,3 +170,18 @@ pub fn check_transcript(
         None => eprintln!("redis-server not on PATH: compared with the recorded transcript only"),
     }
 }
+
+/// [`check_transcript`] of `scenario` run against a server on its defaults, ours and
+/// redis-server alike.
+pub fn check_scenario(golden_path: &str, scenario: fn(u16) -> String) {
+    check_transcript(
+        golden_path,
+        || {
+            let server = start("");
+            let transcript = scenario(server.port);
+            server.stop();
+            transcript
+        },
+        || Reference::start(&[]).map(|r| scenario(r.port)),
+    );
+}
