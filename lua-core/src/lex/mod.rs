@@ -14,7 +14,7 @@ mod token;
 use std::ops::Range;
 
 pub(crate) use token::{Near, Token};
-use token::{ScanFailure, Scanner};
+use token::{ScanFailure, Scanner, MAX_LINES};
 
 use logos::Logos;
 
@@ -96,6 +96,12 @@ impl<'s> Lexer<'s> {
 
     fn scan(&mut self) -> Result<(Token<'s>, Range<usize>), LexError> {
         let scanned = self.scanner.next();
+        if self.line() >= MAX_LINES {
+            return Err(LexError {
+                msg: "chunk has too many lines",
+                near: Near::Text(self.near_while_scanning()),
+            });
+        }
         // lua5.1's lexer reads one character past every token (and to the end of anything
         // unfinished): with a partial source, a token reaching its end may go on.
         if self.partial {
@@ -126,6 +132,16 @@ impl<'s> Lexer<'s> {
                 Ok((Token::Char(byte), span))
             }
             Some(Err(ScanFailure::Error { msg, near })) => Err(LexError { msg, near }),
+        }
+    }
+
+    /// What lua5.1 shows after `near` for an error met between tokens: its current token is
+    /// still the one before, and the text buffer of a name, numeral or string is already
+    /// cleared for the next. (Before the first token lua5.1's is unset; ours shows nothing.)
+    fn near_while_scanning(&self) -> Vec<u8> {
+        match &self.token {
+            Token::Name(_) | Token::Number(_) | Token::String(_) | Token::Eof => Vec::new(),
+            other => token_name(other),
         }
     }
 

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use super::{Lexer, Near, Token};
+use super::{LexError, Lexer, Near, Token};
 
 /// Every token of `src` with the line the lexer stands on after reading it.
 fn tokens(src: &[u8]) -> Vec<(Token<'_>, u32)> {
@@ -340,4 +340,44 @@ fn nul_bytes_behave_like_lua_5_1() {
     assert_eq!(kinds(b".\0\0"), vec![Token::Dots]);
     assert_eq!(kinds(b"1\0y"), vec![Token::Number(1.0)]);
     assert_eq!(kinds(b"\0"), vec![Token::Char(0)]);
+}
+
+/// Lex `src` as if `lines_before` newlines came before it, until the first error.
+fn error_after_lines(lines_before: u32, src: &[u8]) -> (LexError, u32) {
+    let mut lex = Lexer::new(src);
+    lex.scanner.extras += lines_before;
+    loop {
+        match lex.next() {
+            Err(e) => return (e, lex.line()),
+            Ok(()) if lex.token == Token::Eof => panic!("no error in {src:?}"),
+            Ok(()) => {}
+        }
+    }
+}
+
+#[test]
+fn too_many_lines_stops_the_chunk_where_lua51_does() {
+    // lua5.1 fed `x = ` and then 2^31 newlines through `load` answers
+    // `lines:2147483645: chunk has too many lines near '='`; after a name, numeral or string the
+    // text shown is empty (`x = y`, `return 12`), inside a long string or comment it is the
+    // token before it (`x = [[`, `x = --[[`).
+    let limit = i32::MAX as u32 - 2;
+    let cases: [(&[u8], &[u8]); 5] = [
+        (b"x = \n\n\n\n", b"="),
+        (b"x = y\n\n\n\n", b""),
+        (b"return 12\n\n\n\n", b""),
+        (b"x = [[\n\n\n\n", b"="),
+        (b"x = --[[\n\n\n\n", b"="),
+    ];
+    for (src, near) in cases {
+        let (err, line) = error_after_lines(limit - 4, src);
+        assert_eq!(err.msg, "chunk has too many lines", "{src:?}");
+        assert_eq!(err.near, Near::Text(near.to_vec()), "{src:?}");
+        assert_eq!(line, limit, "{src:?}");
+    }
+    // One line fewer is still a chunk.
+    let mut lex = Lexer::new(b"x = 1\n\n\n");
+    lex.scanner.extras += limit - 5;
+    while lex.next().is_ok() && lex.token != Token::Eof {}
+    assert_eq!(lex.token, Token::Eof);
 }

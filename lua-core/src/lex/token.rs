@@ -148,13 +148,22 @@ fn skip_newline(lex: &mut Scanner<'_>, s: &[u8], i: usize) -> usize {
     if is_newline(second) && second != first {
         next += 1;
     }
-    lex.extras = lex.extras.saturating_add(1);
+    count_line(lex);
     next
 }
 
 fn newline(lex: &mut Scanner<'_>) -> Skip {
-    lex.extras = lex.extras.saturating_add(1);
+    count_line(lex);
     Skip
+}
+
+/// The line count at which a chunk is refused (Lua 5.1's `MAX_INT`, `INT_MAX - 2`): the lexer
+/// reports `chunk has too many lines` once the count reaches it.
+pub(crate) const MAX_LINES: u32 = i32::MAX as u32 - 2;
+
+/// Count one line; the count stops at `MAX_LINES`, where the lexer stops the chunk.
+fn count_line(lex: &mut Scanner<'_>) {
+    lex.extras = lex.extras.saturating_add(1).min(MAX_LINES);
 }
 
 fn numeral(lex: &mut Scanner<'_>) -> Result<f64, ScanFailure> {
