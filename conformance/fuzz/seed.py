@@ -31,6 +31,7 @@ for path in sorted(glob.glob(os.path.join(ROOT, "conformance/cases/*/*.lua"))):
     put("lua_compile", data)
     if len(data) < 4000:
         put("lua_run", data)
+        put("lua_differential", data)
 
 # Scripts of the runtime's reference cases: EVAL bodies, and the library calls' arguments.
 for path in sorted(glob.glob(os.path.join(ROOT, "redis-runtime/tests/cases/*.cases"))):
