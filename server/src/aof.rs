@@ -180,7 +180,7 @@ fn manifest_name(server: &Server) -> String {
 }
 
 /// Append one command in RESP form.
-fn encode(out: &mut Vec<u8>, argv: &[Vec<u8>]) {
+pub fn encode(out: &mut Vec<u8>, argv: &[Vec<u8>]) {
     out.push(b'*');
     out.extend_from_slice(argv.len().to_string().as_bytes());
     out.extend_from_slice(b"\r\n");
@@ -193,15 +193,36 @@ fn encode(out: &mut Vec<u8>, argv: &[Vec<u8>]) {
     }
 }
 
-fn feed(aof: &mut Aof, db: usize, argv: &[Vec<u8>]) {
-    if aof.selected_db != Some(db) {
-        encode(
-            &mut aof.buf,
-            &[b"SELECT".to_vec(), db.to_string().into_bytes()],
-        );
-        aof.selected_db = Some(db);
+/// Append one command, preceded by a SELECT when it is for another database than the last
+/// one (`selected`, `None` before the first).
+fn feed(out: &mut Vec<u8>, selected: &mut Option<usize>, db: usize, argv: &[Vec<u8>]) {
+    if *selected != Some(db) {
+        encode(out, &[b"SELECT".to_vec(), db.to_string().into_bytes()]);
+        *selected = Some(db);
     }
-    encode(&mut aof.buf, argv);
+    encode(out, argv);
+}
+
+/// Append what one command changed: its commands, in MULTI/EXEC when there are more than one
+/// (`propagatePendingCommands`). The stream the append-only file and the replicas get.
+pub fn encode_changes(
+    out: &mut Vec<u8>,
+    selected: &mut Option<usize>,
+    ops: &[(usize, Vec<Vec<u8>>)],
+) {
+    let Some((first_db, _)) = ops.first() else {
+        return;
+    };
+    let wrap = ops.len() > 1;
+    if wrap {
+        feed(out, selected, *first_db, &[b"MULTI".to_vec()]);
+    }
+    for (db, argv) in ops {
+        feed(out, selected, *db, argv);
+    }
+    if wrap {
+        encode(out, &[b"EXEC".to_vec()]);
+    }
 }
 
 /// Collect what a command (or the periodic task) changed: keys expiry and eviction deleted,
@@ -215,7 +236,7 @@ pub fn note_command(
 ) {
     note_deletions(server);
     let replacement = client.propagate_as.take();
-    if !changed || !server.aof.on {
+    if !changed || !server.propagating() {
         return;
     }
     match replacement {
@@ -233,34 +254,25 @@ pub fn note_command(
 /// Keys expiry or eviction deleted, as DELs to log.
 pub fn note_deletions(server: &mut Server) {
     for (db, key) in std::mem::take(&mut server.keyspace.deletions) {
-        if server.aof.on {
+        if server.propagating() {
             server.propagate.push((db, vec![b"DEL".to_vec(), key]));
         }
     }
 }
 
-/// At the end of a command from a client (or of the periodic task): log what it changed, in
-/// MULTI/EXEC when that is more than one command (`propagatePendingCommands`).
+/// At the end of a command from a client (or of the periodic task): log what it changed and
+/// send it to the replicas.
 pub fn propagate_pending(server: &mut Server) {
     note_deletions(server);
     if server.propagate.is_empty() {
         return;
     }
     let ops = std::mem::take(&mut server.propagate);
-    if !server.aof.on {
-        return;
+    if server.aof.on {
+        let aof = &mut server.aof;
+        encode_changes(&mut aof.buf, &mut aof.selected_db, &ops);
     }
-    let aof = &mut server.aof;
-    let wrap = ops.len() > 1;
-    if wrap {
-        feed(aof, ops[0].0, &[b"MULTI".to_vec()]);
-    }
-    for (db, argv) in &ops {
-        feed(aof, *db, argv);
-    }
-    if wrap {
-        encode(&mut aof.buf, &[b"EXEC".to_vec()]);
-    }
+    crate::replication::feed(server, &ops);
 }
 
 /// Write the waiting commands (before any reply goes out), syncing them at once under

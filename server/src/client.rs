@@ -98,6 +98,10 @@ pub struct Client {
     /// tracking caller may cache once the script reads anything (Redis tracks the caller's
     /// command, not the script's).
     pub script_caller_keys: Vec<Vec<u8>>,
+    /// A replica (after SYNC or PSYNC): it gets the replication stream, never replies.
+    pub is_replica: bool,
+    /// The port a replica said it listens on (`REPLCONF listening-port`), as ROLE shows it.
+    pub replica_port: i64,
 }
 
 impl Client {
@@ -122,6 +126,8 @@ impl Client {
             last_interaction: now,
             last_command: std::rc::Rc::from("NULL"),
             is_script: false,
+            is_replica: false,
+            replica_port: 0,
             channels: Vec::new(),
             patterns: Vec::new(),
             shard_channels: Vec::new(),

@@ -136,21 +136,7 @@ pub fn render(server: &Server, client: &Client, args: &[&[u8]]) -> String {
                 ],
             ),
             "stats" => stats_section(server, &mut out),
-            "replication" => section(
-                &mut out,
-                "Replication",
-                &[
-                    ("role", "master".into()),
-                    ("connected_slaves", "0".into()),
-                    ("master_failover_state", "no-failover".into()),
-                    ("master_replid", server.run_id.clone()),
-                    ("master_replid2", "0".repeat(40)),
-                    ("master_repl_offset", "0".into()),
-                    ("second_repl_offset", "-1".into()),
-                    ("repl_backlog_active", "0".into()),
-                    ("repl_backlog_size", "1048576".into()),
-                ],
-            ),
+            "replication" => section(&mut out, "Replication", &replication_fields(server)),
             "cpu" => section(&mut out, "CPU", &[]),
             "modules" => section(&mut out, "Modules", &[]),
             "cluster" => section(&mut out, "Cluster", &[("cluster_enabled", "0".into())]),
@@ -340,4 +326,53 @@ fn human_bytes(n: usize) -> String {
     } else {
         format!("{:.2}G", n / (1024.0 * 1024.0 * 1024.0))
     }
+}
+
+/// The replication section: this server is a primary; its replicas and the stream's offset
+/// (the backlog's figures once a replica has attached, as Redis keeps one from then on).
+fn replication_fields(server: &Server) -> Vec<(&'static str, String)> {
+    let replication = &server.replication;
+    let now = std::time::Instant::now();
+    let replicas: Vec<String> = crate::replication::connected(server)
+        .filter_map(|r| {
+            let client = server.clients.get(&r.client_id)?;
+            Some(format!(
+                "ip={},port={},state=online,offset={},lag={}",
+                crate::commands::replica_ip(&client.addr),
+                client.replica_port,
+                r.ack_offset,
+                now.duration_since(r.ack_time).as_secs()
+            ))
+        })
+        .collect();
+    let mut fields: Vec<(&'static str, String)> = vec![
+        ("role", "master".into()),
+        ("connected_slaves", replicas.len().to_string()),
+    ];
+    const NAMES: [&str; 8] = [
+        "slave0", "slave1", "slave2", "slave3", "slave4", "slave5", "slave6", "slave7",
+    ];
+    for (name, line) in NAMES.iter().zip(replicas) {
+        fields.push((name, line));
+    }
+    let offset = replication.offset;
+    let backlog = if replication.backlog_active { "1" } else { "0" };
+    fields.extend([
+        ("master_failover_state", "no-failover".into()),
+        ("master_replid", server.run_id.clone()),
+        ("master_replid2", "0".repeat(40)),
+        ("master_repl_offset", offset.to_string()),
+        ("second_repl_offset", "-1".into()),
+        ("repl_backlog_active", backlog.into()),
+        ("repl_backlog_size", "1048576".into()),
+    ]);
+    if replication.backlog_active {
+        let held = offset.min(1_048_576);
+        fields.push((
+            "repl_backlog_first_byte_offset",
+            (offset - held + 1).to_string(),
+        ));
+        fields.push(("repl_backlog_histlen", held.to_string()));
+    }
+    fields
 }

@@ -366,6 +366,7 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
                     if !argv.is_empty() {
                         let mode = client.reply_mode;
                         let before = client.reply.buf.len();
+                        let was_replica = client.is_replica;
                         let mut ctx = Ctx {
                             server,
                             client: &mut client,
@@ -373,6 +374,9 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
                         };
                         process(&mut ctx, &argv);
                         apply_reply_mode(&mut client, mode, before);
+                        if was_replica && client.reply.buf.len() > before {
+                            disconnect_replying_replica(server, &mut client, before);
+                        }
                         crate::blocking::register_if_requested(server, &mut client, &argv);
                     }
                     pos += consumed;
@@ -429,6 +433,19 @@ fn resume_paused(server: &mut Server, mut runtime: Option<&mut Runtime>) {
         process_input(server, runtime.as_deref_mut(), id);
         flush(server, id);
     }
+}
+
+/// A replica's command made a reply, which would corrupt what the replica reads as the
+/// stream: Redis drops the reply and the replica, as here.
+fn disconnect_replying_replica(server: &mut Server, client: &mut Client, reply_start: usize) {
+    client.reply.buf.truncate(reply_start);
+    let tracking = server.keyspace.tracking.mode(client.id);
+    let line = crate::commands::connection_line(client, tracking, Instant::now());
+    server.log_warning(&format!(
+        "Replica generated a reply to command '{}', disconnecting it: {line}",
+        client.last_command
+    ));
+    client.close_asap = true;
 }
 
 /// `CLIENT REPLY OFF|SKIP`: drop the reply of the command just run.
@@ -560,6 +577,13 @@ fn close(server: &mut Server, id: u64) {
         for channel in &client.shard_channels {
             server.pubsub.sunsubscribe(id, channel);
         }
+        if client.is_replica {
+            crate::replication::detach(server, id);
+            let ip = crate::commands::replica_ip(&client.addr);
+            server.log_warning(&format!(
+                "Connection with replica {ip}:<unknown-replica-port> lost."
+            ));
+        }
     }
     if let Some(net) = server.net.as_mut() {
         if let Some(mut conn) = net.conns.remove(&id) {
@@ -585,6 +609,7 @@ fn cron(server: &mut Server) {
     crate::aof::propagate_pending(server);
     crate::aof::flush(server);
     crate::aof::cron(server);
+    crate::replication::cron(server);
     crate::persist::cron(server);
     let timeout = server.config.settings.timeout;
     let now = Instant::now();
@@ -595,6 +620,7 @@ fn cron(server: &mut Server) {
             c.close_asap
                 || (timeout > 0
                     && c.multi.is_none()
+                    && !c.is_replica
                     && now.duration_since(c.last_interaction).as_secs() > timeout)
         })
         .map(|c| c.id)

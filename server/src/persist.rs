@@ -75,22 +75,38 @@ fn rdb_path(server: &Server) -> PathBuf {
     PathBuf::from(&server.config.settings.dbfilename)
 }
 
-/// Write a snapshot now (in this process).
-fn write_snapshot(server: &Server) -> std::io::Result<()> {
-    let records = function_records(
-        &server.function_codes,
-        server.config.settings.rdb_compression,
-    );
-    let input = SaveInput {
+/// What a snapshot of the server holds now, with `records` its function libraries.
+fn save_input<'a>(server: &'a Server, records: &'a [u8]) -> SaveInput<'a> {
+    SaveInput {
         dbs: &server.keyspace.dbs,
-        function_records: &records,
+        function_records: records,
         options: save_options(server),
         checksum: server.config.settings.rdb_checksum,
         used_memory: server.used_memory(),
         aof_base: false,
-    };
+    }
+}
+
+fn server_function_records(server: &Server) -> Vec<u8> {
+    function_records(
+        &server.function_codes,
+        server.config.settings.rdb_compression,
+    )
+}
+
+/// Write a snapshot now (in this process).
+fn write_snapshot(server: &Server) -> std::io::Result<()> {
+    let records = server_function_records(server);
     let temp = PathBuf::from(format!("temp-{}.rdb", std::process::id()));
-    snapshot::save(&input, &temp, &rdb_path(server))
+    snapshot::save(&save_input(server, &records), &temp, &rdb_path(server))
+}
+
+/// A snapshot made in memory now (what a replica is sent).
+pub fn snapshot_bytes(server: &Server) -> std::io::Result<Vec<u8>> {
+    let records = server_function_records(server);
+    let mut out = Vec::new();
+    snapshot::write_to(&save_input(server, &records), &mut out)?;
+    Ok(out)
 }
 
 /// `SAVE` (and the saves of FLUSHALL, DEBUG RELOAD and shutdown): `Err` is logged already.

@@ -153,6 +153,8 @@ pub struct Server {
     pub rdb: crate::persist::RdbState,
     /// The append-only file.
     pub aof: crate::aof::Aof,
+    /// Replicas fed the stream of changes.
+    pub replication: crate::replication::Replication,
     /// `CLIENT PAUSE` in force.
     pub pause: Option<Pause>,
     /// Clients whose next command waits for the pause to end.
@@ -222,6 +224,7 @@ impl Server {
             scripting: ScriptingFigures::default(),
             rdb: crate::persist::RdbState::default(),
             aof: crate::aof::Aof::default(),
+            replication: crate::replication::Replication::default(),
             pause: None,
             paused_clients: Vec::new(),
             resumed: Vec::new(),
@@ -343,6 +346,11 @@ impl Server {
         {
             let _ = file.write_all(line.as_bytes());
         }
+    }
+
+    /// Whether changes are being logged or replicated: commands then note what they changed.
+    pub fn propagating(&self) -> bool {
+        self.aof.on || !self.replication.replicas.is_empty()
     }
 
     pub fn log_warning(&self, message: &str) {

@@ -249,7 +249,7 @@ fn client_getname(ctx: &mut Ctx, _argv: &[&[u8]]) {
 }
 
 /// One line of `CLIENT LIST` / `CLIENT INFO`.
-pub(super) fn describe(
+pub(crate) fn describe(
     client: &Client,
     tracking: Option<&crate::db::tracking::Mode>,
     now: std::time::Instant,
@@ -257,6 +257,9 @@ pub(super) fn describe(
     // In Redis's order: pub/sub, MULTI, blocked, tracking (t, R for a broken redirect, B for
     // broadcast); N for none.
     let mut flags = String::new();
+    if client.is_replica {
+        flags.push('S');
+    }
     if client.in_pubsub_mode() {
         flags.push('P');
     }

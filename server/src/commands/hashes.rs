@@ -276,6 +276,9 @@ fn hincrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) {
     };
     hash.set(argv[2], text.clone(), &limits);
     changed(ctx, key, Some("hincrbyfloat"));
+    // Propagated as the value it set, as Redis does.
+    ctx.client
+        .propagate_instead(vec![super::logged(&[b"HSET", key, argv[2], &text])]);
     ctx.client.reply.bulk(&text);
 }
 

@@ -20,6 +20,7 @@ mod lists;
 mod multi;
 mod persistence;
 mod pubsub;
+mod replication;
 mod scan;
 pub mod scripting;
 mod server_misc;
@@ -39,6 +40,8 @@ use redis_runtime::Runtime;
 use table::{Command, Flags, Missing};
 
 pub use admin::section as admin_section;
+pub(crate) use connection::describe as connection_line;
+pub(crate) use replication::replica_ip;
 
 /// A command's implementation: reads `argv` (the name included) and writes its reply into
 /// `ctx.client.reply`.
@@ -97,6 +100,7 @@ pub fn handlers() -> Vec<(&'static str, Handler)> {
     all.extend_from_slice(stream_groups::HANDLERS);
     all.extend_from_slice(persistence::HANDLERS);
     all.extend_from_slice(server_misc::HANDLERS);
+    all.extend_from_slice(replication::HANDLERS);
     all
 }
 
@@ -220,6 +224,20 @@ fn process_checked(ctx: &mut Ctx, argv: &[&[u8]]) {
             ctx,
             &full_name,
             "ERR Command not allowed inside a transaction",
+        );
+        return;
+    }
+    // A replica only acknowledges; a command it sends that reads or writes data is refused
+    // (and, like any reply to a replica, ends its connection).
+    if ctx.client.is_replica
+        && (flags.has(Flags::WRITE)
+            || flags.has(Flags::READONLY)
+            || flags.has(Flags::MAY_REPLICATE))
+    {
+        reject_command(
+            ctx,
+            &full_name,
+            "ERR Replica can't interact with the keyspace",
         );
         return;
     }

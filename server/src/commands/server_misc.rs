@@ -1,4 +1,5 @@
-//! Server commands answered from what this server is: ROLE (always a primary), REPLICAOF
+//! Server commands answered from what this server is: ROLE (always a primary, with its
+//! replicas), REPLICAOF
 //! NO ONE, MODULE LIST (no modules), LOLWUT, LATENCY HISTORY, MEMORY STATS and
 //! MEMORY MALLOC-STATS.
 
@@ -16,13 +17,30 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("memory|malloc-stats", memory_malloc_stats),
 ];
 
-/// `["master", replication offset, replicas]`.
+/// `["master", replication offset, replicas]`, each replica as `[ip, port, acknowledged
+/// offset]`.
 fn role(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    let replicas: Vec<[String; 3]> = crate::replication::connected(ctx.server)
+        .filter_map(|r| {
+            let client = ctx.server.clients.get(&r.client_id)?;
+            Some([
+                super::replica_ip(&client.addr).to_string(),
+                client.replica_port.to_string(),
+                r.ack_offset.to_string(),
+            ])
+        })
+        .collect();
     let out = &mut ctx.client.reply;
     out.array(3);
     out.bulk(b"master");
-    out.int(0);
-    out.array(0);
+    out.int(ctx.server.replication.offset as i64);
+    out.array(replicas.len());
+    for replica in &replicas {
+        out.array(3);
+        for field in replica {
+            out.bulk(field.as_bytes());
+        }
+    }
 }
 
 /// REPLICAOF NO ONE is what a primary already is; replicating from another server is not

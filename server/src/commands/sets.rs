@@ -210,18 +210,15 @@ fn spop(ctx: &mut Ctx, argv: &[&[u8]]) {
         emptied = set.is_empty();
     }
     changed(ctx, key, Some("spop"));
-    // Logged as what it removed (SREMs of up to 1,024 members, or a DEL when it took them
-    // all), so replaying removes the same members.
-    let logged = if emptied {
+    // Logged as what it removed, as Redis 7.0 propagates it: a DEL when a count took the
+    // whole set, otherwise one SREM per member (SPOP without a count is an SREM even when it
+    // empties the set).
+    let logged = if count.is_some() && emptied {
         vec![super::logged(&[b"DEL", key])]
     } else {
         picked
-            .chunks(1024)
-            .map(|batch| {
-                let mut parts = vec![b"SREM".to_vec(), key.to_vec()];
-                parts.extend(batch.iter().cloned());
-                parts
-            })
+            .iter()
+            .map(|m| super::logged(&[b"SREM", key, m]))
             .collect()
     };
     ctx.client.propagate_instead(logged);

@@ -591,6 +591,9 @@ fn incrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) {
     ctx.server
         .keyspace
         .notify(class::STRING, "incrbyfloat", db, key);
+    // Propagated as the value it set, so a replica or a replay needs no float arithmetic.
+    ctx.client
+        .propagate_instead(vec![super::logged(&[b"SET", key, &text, b"KEEPTTL"])]);
     ctx.client.reply.bulk(&text);
 }
 

@@ -53,6 +53,8 @@ pub struct Settings {
     pub slowlog_max_len: usize,
     /// Writes are refused unless this many replicas are connected (this server has none).
     pub min_replicas_to_write: i64,
+    /// Seconds between the PINGs sent down the replication stream.
+    pub repl_ping_replica_period: u64,
     /// Where stream nodes close (`stream-node-max-bytes`, `stream-node-max-entries`).
     pub stream_node_max_bytes: usize,
     pub stream_node_max_entries: u64,
@@ -142,6 +144,7 @@ impl Settings {
             slowlog_log_slower_than: int("slowlog-log-slower-than"),
             slowlog_max_len: int("slowlog-max-len").max(0) as usize,
             min_replicas_to_write: int("min-replicas-to-write"),
+            repl_ping_replica_period: int("repl-ping-replica-period").max(1) as u64,
             stream_node_max_bytes: int("stream-node-max-bytes").max(0) as usize,
             stream_node_max_entries: int("stream-node-max-entries").max(0) as u64,
             hll_sparse_max_bytes: int("hll-sparse-max-bytes").max(0) as usize,

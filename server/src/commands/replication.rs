@@ -1,0 +1,104 @@
+//! SYNC, PSYNC and REPLCONF: how a replica attaches (see `crate::replication`). PSYNC always
+//! answers with a full resynchronization, sent as a disk-style bulk (`$<length>`), which
+//! every replica accepts.
+
+use super::{int_arg, is, Ctx, Handler, SYNTAX};
+
+pub const HANDLERS: &[(&str, Handler)] = &[("sync", sync), ("psync", sync), ("replconf", replconf)];
+
+/// SYNC, and PSYNC <replid> <offset>: the snapshot, then the stream.
+fn sync(ctx: &mut Ctx, argv: &[&[u8]]) {
+    // Already a replica: ignored, as Redis ignores it.
+    if ctx.client.is_replica {
+        return;
+    }
+    // Replies not yet written would mix with the snapshot.
+    if !ctx.client.reply.buf.is_empty() {
+        ctx.client
+            .reply
+            .error("ERR SYNC and PSYNC are invalid with pending output");
+        return;
+    }
+    let ip = replica_ip(&ctx.client.addr);
+    let name = match ctx.client.replica_port {
+        0 => format!("{ip}:<unknown-replica-port>"),
+        port => format!("{ip}:{port}"),
+    };
+    ctx.server
+        .log_notice(&format!("Replica {name} asks for synchronization"));
+    let snapshot = match crate::persist::snapshot_bytes(ctx.server) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            ctx.client.reply.error(&format!(
+                "ERR could not make the snapshot: {}",
+                crate::util::strerror(&e)
+            ));
+            return;
+        }
+    };
+    let out = &mut ctx.client.reply.buf;
+    if is(argv[0], "psync") {
+        ctx.server
+            .log_notice(&format!("Full resync requested by replica {name}"));
+        out.extend_from_slice(
+            format!(
+                "+FULLRESYNC {} {}\r\n",
+                ctx.server.run_id, ctx.server.replication.offset
+            )
+            .as_bytes(),
+        );
+    }
+    // A bulk without the closing CRLF: the stream follows the file's last byte.
+    out.extend_from_slice(format!("${}\r\n", snapshot.len()).as_bytes());
+    out.extend_from_slice(&snapshot);
+    ctx.client.is_replica = true;
+    crate::replication::attach(ctx.server, ctx.client.id);
+    ctx.server
+        .log_notice(&format!("Synchronization with replica {name} succeeded"));
+}
+
+/// The address part of `ip:port`.
+pub(crate) fn replica_ip(addr: &str) -> &str {
+    addr.rsplit_once(':').map_or(addr, |(ip, _)| ip)
+}
+
+/// REPLCONF <option> <value> ...: what a replica tells its primary. `ACK` and `GETACK` get no
+/// reply.
+fn replconf(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if argv.len() % 2 == 0 {
+        ctx.client.reply.error(SYNTAX);
+        return;
+    }
+    for pair in argv[1..].chunks(2) {
+        let (option, value) = (pair[0], pair[1]);
+        if is(option, "listening-port") {
+            let Some(port) = int_arg(ctx, value) else {
+                return;
+            };
+            ctx.client.replica_port = port;
+        } else if is(option, "ack") || is(option, "fack") {
+            if ctx.client.is_replica {
+                let offset = std::str::from_utf8(value)
+                    .ok()
+                    .and_then(|v| v.parse::<u64>().ok());
+                if let Some(offset) = offset {
+                    crate::replication::acknowledge(ctx.server, ctx.client.id, offset);
+                }
+            }
+            return;
+        } else if is(option, "getack") {
+            return;
+        } else if !(is(option, "ip-address")
+            || is(option, "capa")
+            || is(option, "rdb-only")
+            || is(option, "rdb-filter-only"))
+        {
+            ctx.client.reply.error(&format!(
+                "ERR Unrecognized REPLCONF option: {}",
+                String::from_utf8_lossy(option)
+            ));
+            return;
+        }
+    }
+    ctx.client.reply.ok();
+}

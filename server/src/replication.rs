@@ -1,0 +1,121 @@
+//! Replicas: a client that sends SYNC or PSYNC gets a snapshot of the dataset, then every
+//! change as the commands Redis propagates (the stream the append-only file gets: a SELECT
+//! when the database changes, a script's or a transaction's commands in MULTI/EXEC), and a
+//! PING every `repl-ping-replica-period` seconds. What Redis's test suite reads with
+//! `attach_to_replication_stream`, and what a replica loads.
+//!
+//! This server is always a primary: it feeds replicas; it does not follow another server.
+
+use crate::server::Server;
+use std::time::Instant;
+
+/// The replicas and the stream's position.
+pub struct Replication {
+    pub replicas: Vec<Replica>,
+    /// The database the stream last selected; `None` makes the next change select its own,
+    /// as Redis's `slaveseldb = -1` after a full synchronization.
+    selected_db: Option<usize>,
+    /// Bytes sent down the stream since the first replica attached (`master_repl_offset`).
+    pub offset: u64,
+    /// A replica has attached once (Redis creates its backlog then).
+    pub backlog_active: bool,
+    last_ping: Instant,
+}
+
+/// One attached replica.
+pub struct Replica {
+    pub client_id: u64,
+    /// The offset it last acknowledged (`REPLCONF ACK`), and when.
+    pub ack_offset: u64,
+    pub ack_time: Instant,
+}
+
+impl Default for Replication {
+    fn default() -> Self {
+        Replication {
+            replicas: Vec::new(),
+            selected_db: None,
+            offset: 0,
+            backlog_active: false,
+            last_ping: Instant::now(),
+        }
+    }
+}
+
+/// Make `client_id` a replica, from the next byte of the stream on.
+pub fn attach(server: &mut Server, client_id: u64) {
+    let replication = &mut server.replication;
+    replication.selected_db = None;
+    replication.backlog_active = true;
+    replication.last_ping = Instant::now();
+    replication.replicas.push(Replica {
+        client_id,
+        ack_offset: 0,
+        ack_time: Instant::now(),
+    });
+}
+
+/// `REPLCONF ACK <offset>` from a replica.
+pub fn acknowledge(server: &mut Server, client_id: u64, offset: u64) {
+    if let Some(r) = server
+        .replication
+        .replicas
+        .iter_mut()
+        .find(|r| r.client_id == client_id)
+    {
+        r.ack_offset = offset;
+        r.ack_time = Instant::now();
+    }
+}
+
+/// Send what one command changed to every replica.
+pub fn feed(server: &mut Server, ops: &[(usize, Vec<Vec<u8>>)]) {
+    if server.replication.replicas.is_empty() {
+        return;
+    }
+    let mut chunk = Vec::new();
+    crate::aof::encode_changes(&mut chunk, &mut server.replication.selected_db, ops);
+    send(server, &chunk);
+}
+
+/// The periodic task's part: the PING that tells replicas the primary is alive (sent without
+/// a SELECT, and in lower case, as Redis sends it).
+pub fn cron(server: &mut Server) {
+    if server.replication.replicas.is_empty() {
+        return;
+    }
+    let period = server.config.settings.repl_ping_replica_period.max(1);
+    if server.replication.last_ping.elapsed().as_secs() >= period {
+        server.replication.last_ping = Instant::now();
+        let mut ping = Vec::new();
+        crate::aof::encode(&mut ping, &[b"ping".to_vec()]);
+        send(server, &ping);
+    }
+}
+
+/// A replica's connection closed.
+pub fn detach(server: &mut Server, client_id: u64) {
+    server
+        .replication
+        .replicas
+        .retain(|r| r.client_id != client_id);
+}
+
+fn send(server: &mut Server, chunk: &[u8]) {
+    server.replication.offset += chunk.len() as u64;
+    for r in &server.replication.replicas {
+        if let Some(client) = server.clients.get_mut(&r.client_id) {
+            client.reply.buf.extend_from_slice(chunk);
+            server.pending_flush.push(r.client_id);
+        }
+    }
+}
+
+/// The replicas still connected, in the order they attached.
+pub fn connected(server: &Server) -> impl Iterator<Item = &Replica> {
+    server
+        .replication
+        .replicas
+        .iter()
+        .filter(|r| server.clients.contains_key(&r.client_id))
+}
