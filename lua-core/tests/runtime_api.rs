@@ -2,8 +2,8 @@
 //! handles that keep values alive across collections, tables, userdata.
 
 use lua_core::api::{
-    AnyUserData, Error, FromLua, Function, IntoLua, Lua, LuaString, MetaMethod, MultiValue, Table,
-    UserData, UserDataMethods, Value, Variadic,
+    AnyUserData, Bytes, Error, FromLua, Function, IntoLua, Lua, LuaString, MetaMethod, MultiValue,
+    Table, UserData, UserDataMethods, Value, Variadic,
 };
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
@@ -56,13 +56,13 @@ fn syntax_errors_carry_lua_messages() {
     ];
     for (source, expected) in cases {
         match lua.load(source).set_name("=s").exec() {
-            Err(Error::SyntaxError { message }) => assert_eq!(message, expected),
+            Err(Error::SyntaxError { message, .. }) => assert_eq!(message, expected),
             other => panic!("{source}: {other:?}"),
         }
     }
     // The default chunk name is the source, as for `loadstring`.
     match lua.load("x = = 1").exec() {
-        Err(Error::SyntaxError { message }) => assert_eq!(
+        Err(Error::SyntaxError { message, .. }) => assert_eq!(
             message,
             "[string \"x = = 1\"]:1: unexpected symbol near '='"
         ),
@@ -193,8 +193,8 @@ fn numbers_convert_exactly() {
 #[test]
 fn strings_are_bytes() {
     let lua = Lua::new();
-    let bytes: Vec<u8> = lua.load(r#"return "a\0b\255""#).eval().expect("bytes");
-    assert_eq!(bytes, b"a\0b\xff");
+    let bytes: Bytes = lua.load(r#"return "a\0b\255""#).eval().expect("bytes");
+    assert_eq!(&bytes[..], b"a\0b\xff");
     let e = lua.load(r#"return "\255""#).eval::<String>().unwrap_err();
     assert_eq!(
         e.to_string(),

@@ -28,7 +28,7 @@ fn run(source: String) -> String {
                 Err(Error::RuntimeError { message, traceback }) => {
                     format!("ERROR 2: {message}\n{traceback}\n")
                 }
-                Err(Error::SyntaxError { message }) => format!("LOAD ERROR: {message}\n"),
+                Err(Error::SyntaxError { message, .. }) => format!("LOAD ERROR: {message}\n"),
                 Err(other) => format!("ERROR: {other:?}\n"),
             };
             let printed = String::from_utf8_lossy(&out.0.borrow()).into_owned();

@@ -2,7 +2,7 @@
 //! `cases/struct.cases` run against the Rust library, focused checks of the options, the C
 //! conversions and every error text, huge sizes and counts, and a pseudo-random round trip.
 
-use lua_core::api::{Error, Lua, Table, Value};
+use lua_core::api::{Bytes, Error, Lua, Table, Value};
 use redis_runtime::libs::lua_struct;
 
 /// A fresh state with the standard libraries and `struct`, made read-only as Redis makes it.
@@ -24,7 +24,7 @@ fn run(lua: &Lua, script: &str) -> Result<Value, Error> {
 }
 
 fn eval_bytes(script: &str) -> Vec<u8> {
-    state().load(script).eval::<Vec<u8>>().unwrap()
+    state().load(script).eval::<Bytes>().unwrap().0
 }
 
 fn eval_numbers(script: &str) -> Vec<f64> {

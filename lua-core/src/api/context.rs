@@ -294,9 +294,7 @@ impl Inner {
     pub(crate) fn error_from_lua(&self, st: &mut State, e: LuaError, traceback: String) -> Error {
         let text = st.error_text(&e);
         match e.kind {
-            ErrorKind::Syntax => Error::SyntaxError {
-                message: lossy(&text),
-            },
+            ErrorKind::Syntax => Error::syntax(lossy(&text)),
             ErrorKind::Memory => Error::MemoryError,
             ErrorKind::Interrupt => Error::Interrupted,
             ErrorKind::Runtime | ErrorKind::ErrorHandler | ErrorKind::Yield => {
@@ -379,7 +377,7 @@ impl Inner {
                 None => st.plain_error(message.as_bytes()),
             },
             // Lua errors passing through Rust keep their message (it has its position already).
-            Error::RuntimeError { message, .. } | Error::SyntaxError { message } => {
+            Error::RuntimeError { message, .. } | Error::SyntaxError { message, .. } => {
                 st.plain_error(message.as_bytes())
             }
             Error::CallbackError { message, cause, .. } => {

@@ -239,9 +239,47 @@ impl IntoLua for &[u8] {
     }
 }
 
-impl IntoLua for Vec<u8> {
+/// Owned bytes that convert to and from a Lua string (a `Vec<u8>` converts to a sequence of
+/// numbers, as every `Vec<T>` does).
+///
+/// ```
+/// use lua_core::api::{Bytes, Lua};
+///
+/// let lua = Lua::new();
+/// lua.globals().set("b", Bytes(b"a\0b".to_vec())).unwrap();
+/// assert_eq!(lua.load("return #b, type(b)").eval::<(i64, String)>().unwrap(), (3, "string".into()));
+/// let back: Bytes = lua.load("return 'x' .. 1").eval().unwrap();
+/// assert_eq!(&back[..], b"x1");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Bytes(pub Vec<u8>);
+
+impl std::ops::Deref for Bytes {
+    type Target = Vec<u8>;
+    fn deref(&self) -> &Vec<u8> {
+        &self.0
+    }
+}
+
+impl From<Vec<u8>> for Bytes {
+    fn from(bytes: Vec<u8>) -> Bytes {
+        Bytes(bytes)
+    }
+}
+
+impl From<Bytes> for Vec<u8> {
+    fn from(bytes: Bytes) -> Vec<u8> {
+        bytes.0
+    }
+}
+
+impl IntoLua for Bytes {
     fn into_lua(self, lua: &Lua) -> Result<Value> {
-        Ok(Value::String(lua.create_string(self)?))
+        Ok(Value::String(lua.create_string(self.0)?))
+    }
+
+    fn as_plain_key(&self) -> Option<PlainKey<'_>> {
+        Some(PlainKey::Bytes(&self.0))
     }
 }
 
@@ -271,12 +309,52 @@ impl FromLua for String {
     }
 }
 
-impl FromLua for Vec<u8> {
+impl FromLua for Bytes {
     fn from_lua(value: Value, _: &Lua) -> Result<Self> {
         match coerce_bytes(&value)? {
-            Some(bytes) => Ok(bytes),
+            Some(bytes) => Ok(Bytes(bytes)),
             None => Err(Error::from_lua_conversion(value.type_name(), "string")),
         }
+    }
+}
+
+/// A sequence: `t[1]` to `t[n]`.
+impl<T: IntoLua> IntoLua for Vec<T> {
+    fn into_lua(self, lua: &Lua) -> Result<Value> {
+        Ok(Value::Table(lua.create_sequence_from(self)?))
+    }
+}
+
+/// A fixed-size sequence.
+impl<T: IntoLua, const N: usize> IntoLua for [T; N] {
+    fn into_lua(self, lua: &Lua) -> Result<Value> {
+        Ok(Value::Table(lua.create_sequence_from(self)?))
+    }
+}
+
+/// The values `t[1]`, `t[2]`, ... up to the first nil (read raw, as `ipairs` read them in
+/// 5.1 without metamethods).
+impl<T: FromLua> FromLua for Vec<T> {
+    fn from_lua(value: Value, _: &Lua) -> Result<Self> {
+        match value {
+            Value::Table(t) => t.sequence_values::<T>().collect(),
+            other => Err(Error::from_lua_conversion(other.type_name(), "Vec")),
+        }
+    }
+}
+
+/// Exactly `N` values `t[1]` to `t[N]` (a sequence of another length is an error).
+impl<T: FromLua, const N: usize> FromLua for [T; N] {
+    fn from_lua(value: Value, lua: &Lua) -> Result<Self> {
+        let values = Vec::<T>::from_lua(value, lua)?;
+        let found = values.len();
+        values
+            .try_into()
+            .map_err(|_| Error::FromLuaConversionError {
+                from: "table",
+                to: "array",
+                message: Some(format!("expected a sequence of {N} values, got {found}")),
+            })
     }
 }
 

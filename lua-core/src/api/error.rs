@@ -23,6 +23,9 @@ pub enum Error {
     SyntaxError {
         /// Lua's message, with the chunk name and line (`s:1: unexpected symbol near '='`).
         message: String,
+        /// The chunk ended before it was complete (`near '<eof>'`): more input could make it
+        /// valid, which is how a REPL knows to read another line.
+        incomplete_input: bool,
     },
     /// A script raised an error.
     RuntimeError {
@@ -51,6 +54,9 @@ pub enum Error {
     /// A hook or callback stopped the script with [`Error::Interrupted`]. Scripts cannot catch
     /// this with `pcall`.
     Interrupted,
+    /// A function made by [`Lua::create_function_mut`](super::Lua::create_function_mut) was
+    /// called again while it was running (it cannot borrow itself twice).
+    RecursiveMutCallback,
     /// A Rust callback failed, and the error reached the host uncaught.
     CallbackError {
         /// What Lua code saw: the error value raised for the callback's error.
@@ -146,10 +152,22 @@ impl Error {
     }
 }
 
+impl Error {
+    /// A syntax error with Lua's message; incomplete when the compiler stopped at the end of
+    /// the input.
+    pub(crate) fn syntax(message: String) -> Error {
+        let incomplete_input = message.ends_with("'<eof>'");
+        Error::SyntaxError {
+            message,
+            incomplete_input,
+        }
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::SyntaxError { message } => write!(f, "syntax error: {message}"),
+            Error::SyntaxError { message, .. } => write!(f, "syntax error: {message}"),
             Error::RuntimeError { message, .. } | Error::ErrorObject { message, .. } => {
                 write!(f, "runtime error: {message}")
             }
@@ -179,6 +197,7 @@ impl fmt::Display for Error {
             Error::StateClosed => write!(f, "the Lua state has been closed"),
             Error::StateBusy => write!(f, "the Lua state is in use"),
             Error::InvalidHandle => write!(f, "a handle does not hold a value of its type"),
+            Error::RecursiveMutCallback => write!(f, "mutable callback called recursively"),
             Error::ExternalError(e) => write!(f, "{e}"),
         }
     }

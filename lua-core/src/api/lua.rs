@@ -288,6 +288,38 @@ impl Lua {
         create_callback(self, callback)
     }
 
+    /// A Lua function running `f`, which may change what it captured. A call made while it
+    /// runs (from Lua code it calls) fails with [`Error::RecursiveMutCallback`].
+    ///
+    /// ```
+    /// use lua_core::api::Lua;
+    ///
+    /// let lua = Lua::new();
+    /// let mut calls = 0;
+    /// let counter = lua
+    ///     .create_function_mut(move |_, ()| {
+    ///         calls += 1;
+    ///         Ok(calls)
+    ///     })
+    ///     .unwrap();
+    /// lua.globals().set("count", counter).unwrap();
+    /// assert_eq!(lua.load("count() return count()").eval::<i64>().unwrap(), 2);
+    /// ```
+    pub fn create_function_mut<A, R, F>(&self, f: F) -> Result<Function>
+    where
+        A: FromLuaMulti,
+        R: IntoLuaMulti,
+        F: FnMut(&Lua, A) -> Result<R> + 'static,
+    {
+        let f = std::cell::RefCell::new(f);
+        self.create_function(move |lua, args: A| {
+            let mut f = f
+                .try_borrow_mut()
+                .map_err(|_| Error::RecursiveMutCallback)?;
+            (*f)(lua, args)
+        })
+    }
+
     /// A Lua function running the native function `f`, written against the extension surface
     /// ([`crate::native`]): it runs as the standard library's functions do, with no conversion
     /// or protected call around it. `name` is what argument errors call it.

@@ -51,7 +51,7 @@ mod userdata;
 mod value;
 
 pub use chunk::Chunk;
-pub use convert::{FromLua, IntoLua, PlainKey};
+pub use convert::{Bytes, FromLua, IntoLua, PlainKey};
 pub use error::{Error, Result};
 pub use function::Function;
 pub use lua::{Lua, LuaOptions};
@@ -64,6 +64,20 @@ pub use userdata::{
     AnyUserData, MetaMethod, UserData, UserDataMethods, UserDataRef, UserDataRefMut,
 };
 pub use value::Value;
+
+/// The API's main names in one import, prefixed as an mlua user knows them
+/// (`use lua_core::api::prelude::*;`).
+pub mod prelude {
+    pub use super::{
+        AnyUserData as LuaAnyUserData, Bytes as LuaBytes, Chunk as LuaChunk, Error as LuaError,
+        FromLua, FromLuaMulti, Function as LuaFunction, IntoLua, IntoLuaMulti, Lua, LuaOptions,
+        LuaString, MetaMethod as LuaMetaMethod, MultiValue as LuaMultiValue,
+        RegistryKey as LuaRegistryKey, Result as LuaResult, Table as LuaTable, Thread as LuaThread,
+        UserData as LuaUserData, UserDataMethods as LuaUserDataMethods,
+        UserDataRef as LuaUserDataRef, UserDataRefMut as LuaUserDataRefMut, Value as LuaValue,
+        Variadic as LuaVariadic,
+    };
+}
 
 /// How many raised values that are neither strings nor numbers a state keeps for
 /// [`Lua::error_value`] (the most recent ones).

@@ -172,7 +172,7 @@ impl LuaEngine {
             chunk = chunk.set_environment(env);
         }
         let f = chunk.into_function().map_err(|e| match e {
-            Error::SyntaxError { message } => message,
+            Error::SyntaxError { message, .. } => message,
             other => other.to_string(),
         })?;
         let index = self.shared.take_index();
