@@ -45,8 +45,19 @@ pub fn load(acl: &mut Acl, path: &str) -> Result<(), String> {
         }
         let mut user = User::new();
         let mut syntax_error = false;
-        for rule in &words[2..] {
-            let rule = trim(rule, b"\t\r\n");
+        let trimmed: Vec<&[u8]> = words[2..].iter().map(|w| trim(w, b"\t\r\n")).collect();
+        // Selectors may hold spaces: `(~a* +get)` is one rule split in two words.
+        let rules = match crate::acl::merge_selector_args(&trimmed) {
+            Ok(rules) => rules,
+            Err(_) => {
+                errors.push_str(&format!(
+                    "{path}:{line_number}: Unmatched parenthesis in selector definition. "
+                ));
+                Vec::new()
+            }
+        };
+        for rule in &rules {
+            let rule = &rule[..];
             if let Err(reason) = user.apply(rule, &acl.universe) {
                 if reason.starts_with("Unknown command or category") {
                     errors.push_str(&format!(

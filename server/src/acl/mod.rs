@@ -5,10 +5,12 @@
 
 pub mod file;
 pub mod log;
+pub mod selector;
 pub mod sha256;
 
-use crate::db::glob;
-use std::collections::{BTreeMap, BTreeSet};
+pub use selector::Selector;
+
+use std::collections::BTreeMap;
 
 /// Redis's ACL categories, in the order `ACL CAT` lists them.
 pub const CATEGORIES: &[&str] = &[
@@ -97,13 +99,10 @@ pub struct User {
     pub nopass: bool,
     /// SHA-256 hex of each password, in the order given.
     pub passwords: Vec<String>,
-    /// The command rules started from `+@all` (so commands added later are allowed too).
-    pub all_future: bool,
-    pub allowed: BTreeSet<String>,
-    pub key_patterns: Vec<KeyPattern>,
-    pub all_keys: bool,
-    pub channel_patterns: Vec<Vec<u8>>,
-    pub all_channels: bool,
+    /// The permissions of the rules written outside parentheses.
+    pub root: Selector,
+    /// The `(...)` selectors, in the order added: each allows what it grants on its own.
+    pub selectors: Vec<Selector>,
     /// `sanitize-payload` / `skip-sanitize-payload` (RESTORE payloads are always checked
     /// whole here; the flags are kept and described as Redis keeps them).
     pub sanitize_payload: bool,
@@ -117,12 +116,8 @@ impl User {
             enabled: false,
             nopass: false,
             passwords: Vec::new(),
-            all_future: false,
-            allowed: BTreeSet::new(),
-            key_patterns: Vec::new(),
-            all_keys: false,
-            channel_patterns: Vec::new(),
-            all_channels: false,
+            root: Selector::default(),
+            selectors: Vec::new(),
             sanitize_payload: false,
             skip_sanitize_payload: false,
         }
@@ -133,23 +128,19 @@ impl User {
         User {
             enabled: true,
             nopass: true,
-            all_future: true,
-            allowed: universe.commands.keys().cloned().collect(),
-            all_keys: true,
-            all_channels: true,
+            root: Selector::everything(universe),
             ..User::new()
         }
     }
 
     /// Whether this user may do anything (the check then costs nothing).
     pub fn unrestricted(&self, universe: &Universe) -> bool {
-        self.all_keys && self.all_channels && self.allowed.len() == universe.commands.len()
+        self.root.unrestricted(universe)
     }
 
     /// Apply one `ACL SETUSER` rule; the error text Redis gives for a bad one.
     pub fn apply(&mut self, rule: &[u8], universe: &Universe) -> Result<(), &'static str> {
-        let text = String::from_utf8_lossy(rule).into_owned();
-        let lower = text.to_ascii_lowercase();
+        let lower = String::from_utf8_lossy(rule).to_ascii_lowercase();
         match lower.as_str() {
             "on" => self.enabled = true,
             "off" => self.enabled = false,
@@ -161,30 +152,7 @@ impl User {
                 self.nopass = false;
                 self.passwords.clear();
             }
-            "allkeys" | "~*" => {
-                self.all_keys = true;
-                self.key_patterns.clear();
-            }
-            "resetkeys" => {
-                self.all_keys = false;
-                self.key_patterns.clear();
-            }
-            "allchannels" => {
-                self.all_channels = true;
-                self.channel_patterns.clear();
-            }
-            "resetchannels" => {
-                self.all_channels = false;
-                self.channel_patterns.clear();
-            }
-            "allcommands" | "+@all" => {
-                self.all_future = true;
-                self.allowed = universe.commands.keys().cloned().collect();
-            }
-            "nocommands" | "-@all" => {
-                self.all_future = false;
-                self.allowed.clear();
-            }
+            "clearselectors" => self.selectors.clear(),
             "reset" => *self = User::new_reset(),
             "sanitize-payload" => {
                 self.sanitize_payload = true;
@@ -194,13 +162,13 @@ impl User {
                 self.skip_sanitize_payload = true;
                 self.sanitize_payload = false;
             }
-            _ => return self.apply_prefixed(rule, &lower, universe),
+            _ => return self.apply_prefixed(rule, universe),
         }
         Ok(())
     }
 
     /// `reset`: as a new user, with `resetpass resetkeys resetchannels off -@all
-    /// sanitize-payload`.
+    /// sanitize-payload clearselectors`.
     fn new_reset() -> User {
         User {
             sanitize_payload: true,
@@ -223,12 +191,9 @@ impl User {
         flags
     }
 
-    fn apply_prefixed(
-        &mut self,
-        rule: &[u8],
-        lower: &str,
-        universe: &Universe,
-    ) -> Result<(), &'static str> {
+    /// Passwords, a `(...)` selector, or a rule of the root selector.
+    fn apply_prefixed(&mut self, rule: &[u8], universe: &Universe) -> Result<(), &'static str> {
+        const SYNTAX: &str = "Syntax error";
         let rest = &rule[1..];
         match rule.first() {
             Some(b'>') => {
@@ -252,221 +217,94 @@ impl User {
                 }
                 self.nopass = false;
             }
-            Some(b'<') => {
-                let hash = sha256::hex(rest);
-                let before = self.passwords.len();
-                self.passwords.retain(|p| *p != hash);
-                if self.passwords.len() == before {
-                    return Err(
-                        "The password you are trying to remove from the user does not exist",
-                    );
-                }
-            }
-            Some(b'!') => {
-                let hash = String::from_utf8_lossy(rest).into_owned();
-                let before = self.passwords.len();
-                self.passwords.retain(|p| *p != hash);
-                if self.passwords.len() == before {
-                    return Err(
-                        "The password you are trying to remove from the user does not exist",
-                    );
-                }
-            }
-            Some(b'~') | Some(b'%') => {
-                if self.all_keys {
-                    return Err("Adding a pattern after the * pattern (or the 'allkeys' flag) is not valid and does not have any effect. Try 'resetkeys' to start with an empty list of patterns");
-                }
-                let (read, write, pattern) = parse_key_pattern(rule)?;
-                match self.key_patterns.iter_mut().find(|p| p.pattern == pattern) {
-                    // The same pattern again widens what it grants, as Redis merges them.
-                    Some(existing) => {
-                        existing.read |= read;
-                        existing.write |= write;
-                    }
-                    None => self.key_patterns.push(KeyPattern {
-                        pattern: pattern.to_vec(),
-                        read,
-                        write,
-                    }),
-                }
-            }
-            Some(b'&') => {
-                if self.all_channels {
-                    return Err("Adding a pattern after the * pattern (or the 'allchannels' flag) is not valid and does not have any effect. Try 'resetchannels' to start with an empty list of channels");
-                }
-                if rest == b"*" {
-                    self.all_channels = true;
-                    self.channel_patterns.clear();
+            Some(b'<') | Some(b'!') => {
+                let hash = if rule[0] == b'<' {
+                    sha256::hex(rest)
                 } else {
-                    self.channel_patterns.push(rest.to_vec());
-                }
-            }
-            Some(b'+') | Some(b'-') => {
-                let allow = rule[0] == b'+';
-                let name = &lower[1..];
-                let names: Vec<String> = if let Some(category) = name.strip_prefix('@') {
-                    if !CATEGORIES.contains(&category) {
-                        return Err(UNKNOWN_COMMAND);
-                    }
-                    universe.in_category(category).cloned().collect()
-                } else {
-                    if !universe.commands.contains_key(name) {
-                        return Err(UNKNOWN_COMMAND);
-                    }
-                    universe.family(name).cloned().collect()
+                    String::from_utf8_lossy(rest).into_owned()
                 };
-                // Only `-@all` takes back the commands added later; `-cmd` and `-@cat` do not.
-                for n in names {
-                    if allow {
-                        self.allowed.insert(n);
-                    } else {
-                        self.allowed.remove(&n);
-                    }
+                let before = self.passwords.len();
+                self.passwords.retain(|p| *p != hash);
+                if self.passwords.len() == before {
+                    return Err(
+                        "The password you are trying to remove from the user does not exist",
+                    );
                 }
             }
-            _ => return Err("Syntax error"),
+            Some(b'(') if rule.ends_with(b")") && rule.len() >= 2 => {
+                // The rules inside, split as `sdssplitargs` splits them (quotes allowed).
+                let inner = &rule[1..rule.len() - 1];
+                let rules = crate::resp::request::split_args(inner).ok_or(SYNTAX)?;
+                let mut selector = Selector::default();
+                for r in &rules {
+                    if !selector.apply(r, universe)? {
+                        return Err(SYNTAX);
+                    }
+                }
+                self.selectors.push(selector);
+            }
+            _ => {
+                if !self.root.apply(rule, universe)? {
+                    return Err(SYNTAX);
+                }
+            }
         }
         Ok(())
     }
 
-    /// The command rules as Redis describes them (`ACLDescribeSelectorCommandRules`): `+@all`
-    /// or `-@all`, then, greedily, the category that fits best what is left (more commands in
-    /// common than different, the fewest differences, then the most in common), then single
-    /// commands.
-    pub fn describe_commands(&self, universe: &Universe) -> String {
-        let additive = !self.all_future;
-        let mut rules = String::from(if additive { "-@all" } else { "+@all" });
-        let mut fake: BTreeSet<&String> = if additive {
-            BTreeSet::new()
-        } else {
-            universe.commands.keys().collect()
-        };
-        // The user's commands with the categories chosen so far taken back out (for `+@all`,
-        // put back in), so that each round counts what is still to be described.
-        let mut left: BTreeSet<&String> = self.allowed.iter().collect();
-        let mut applied = vec![false; CATEGORIES.len()];
-        loop {
-            let mut best: Option<usize> = None;
-            let (mut min_diff, mut max_same) = (usize::MAX, 0);
-            for (j, category) in CATEGORIES.iter().enumerate() {
-                if applied[j] {
-                    continue;
-                }
-                let (on, off) = universe.in_category(category).fold((0, 0), |(on, off), n| {
-                    if left.contains(n) {
-                        (on + 1, off)
-                    } else {
-                        (on, off + 1)
-                    }
-                });
-                let (diff, same) = if additive { (off, on) } else { (on, off) };
-                if same > diff && (diff < min_diff || (diff == min_diff && same > max_same)) {
-                    best = Some(j);
-                    min_diff = diff;
-                    max_same = same;
-                }
-            }
-            let Some(j) = best else { break };
-            let category = CATEGORIES[j];
-            for n in universe.in_category(category) {
-                if additive {
-                    fake.insert(n);
-                    left.remove(n);
-                } else {
-                    fake.remove(n);
-                    left.insert(n);
-                }
-            }
-            rules.push_str(if additive { " +@" } else { " -@" });
-            rules.push_str(category);
-            applied[j] = true;
-        }
-        for name in universe.commands.keys() {
-            // Containers are described by their subcommands.
-            let is_container = universe.commands.keys().any(|n| {
-                n.strip_prefix(name.as_str())
-                    .is_some_and(|r| r.starts_with('|'))
-            });
-            if is_container {
-                continue;
-            }
-            let real = self.allowed.contains(name);
-            if real != fake.contains(name) {
-                rules.push_str(if real { " +" } else { " -" });
-                rules.push_str(name);
-            }
-        }
-        rules
-    }
-
-    pub fn describe_keys(&self) -> String {
-        if self.all_keys {
-            return "~*".into();
-        }
-        self.key_patterns
-            .iter()
-            .map(KeyPattern::describe)
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
-
-    pub fn describe_channels(&self) -> String {
-        if self.all_channels {
-            return "&*".into();
-        }
-        self.channel_patterns
-            .iter()
-            .map(|p| format!("&{}", String::from_utf8_lossy(p)))
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
-
-    /// The line `ACL LIST` shows for this user.
+    /// The line `ACL LIST` shows for this user (`ACLDescribeUser`).
     pub fn describe(&self, name: &[u8], universe: &Universe) -> String {
-        let mut parts = vec![format!("user {}", String::from_utf8_lossy(name))];
-        parts.extend(self.flag_names().into_iter().map(String::from));
+        let mut out = format!("user {} ", String::from_utf8_lossy(name));
+        for flag in self.flag_names() {
+            out.push_str(flag);
+            out.push(' ');
+        }
         for p in &self.passwords {
-            parts.push(format!("#{p}"));
+            out.push('#');
+            out.push_str(p);
+            out.push(' ');
         }
-        let keys = self.describe_keys();
-        if !keys.is_empty() {
-            parts.push(keys);
+        out.push_str(&self.root.describe(universe));
+        for selector in &self.selectors {
+            out.push_str(" (");
+            out.push_str(&selector.describe(universe));
+            out.push(')');
         }
-        let channels = self.describe_channels();
-        parts.push(if channels.is_empty() {
-            "resetchannels".into()
-        } else {
-            channels
-        });
-        parts.push(self.describe_commands(universe));
-        parts.join(" ")
-    }
-
-    /// Whether a pattern grants the access `key` needs (a key neither read nor written, as
-    /// `EXISTS` or `TYPE` use theirs, passes any pattern that matches it).
-    pub fn key_allowed(&self, key: &[u8], access: KeyAccess) -> bool {
-        self.all_keys
-            || self.key_patterns.iter().any(|p| {
-                (p.read || !access.read)
-                    && (p.write || !access.write)
-                    && glob::matches(&p.pattern, key, false)
-            })
-    }
-
-    pub fn channel_allowed(&self, channel: &[u8], is_pattern: bool) -> bool {
-        self.all_channels
-            || self.channel_patterns.iter().any(|p| {
-                if is_pattern {
-                    p == channel
-                } else {
-                    glob::matches(p, channel, false)
-                }
-            })
+        out
     }
 
     /// Whether `password` opens this user.
     pub fn password_ok(&self, password: &[u8]) -> bool {
         self.nopass || self.passwords.contains(&sha256::hex(password))
+    }
+}
+
+/// Join rules split at spaces back into `(...)` selectors (`ACLMergeSelectorArguments`): from
+/// an argument that starts with `(` and does not end with `)` to the one that ends with `)`.
+/// An unclosed one gives the argument where it started.
+pub fn merge_selector_args(args: &[&[u8]]) -> Result<Vec<Vec<u8>>, Vec<u8>> {
+    let mut merged = Vec::with_capacity(args.len());
+    let mut open: Option<(Vec<u8>, &[u8])> = None;
+    for &arg in args {
+        if let Some((selector, _)) = open.as_mut() {
+            selector.push(b' ');
+            selector.extend_from_slice(arg);
+            if arg.ends_with(b")") {
+                if let Some((selector, _)) = open.take() {
+                    merged.push(selector);
+                }
+            }
+            continue;
+        }
+        if arg.starts_with(b"(") && !arg.ends_with(b")") {
+            open = Some((arg.to_vec(), arg));
+            continue;
+        }
+        merged.push(arg.to_vec());
+    }
+    match open {
+        Some((_, start)) => Err(start.to_vec()),
+        None => Ok(merged),
     }
 }
 
@@ -509,9 +347,10 @@ impl Acl {
             .is_some_and(|u| u.unrestricted(&self.universe))
     }
 
-    /// Whether `user` may run the command `name` with `argv` (`Redis's
-    /// `ACLCheckAllUserCommandPerm`): the command, then its keys (`keys` gives their
-    /// positions), then its channels. `None` when allowed.
+    /// Whether `user` may run the command `name` with `argv` (Redis's
+    /// `ACLCheckAllUserCommandPerm`): allowed when its root or one of its selectors allows
+    /// the command, its keys (`keys` gives their positions) and its channels. `None` when
+    /// allowed; otherwise the refusal Redis reports (the one that got furthest).
     pub fn check(
         &self,
         user: &[u8],
@@ -525,30 +364,54 @@ impl Acl {
         if u.unrestricted(&self.universe) {
             return None;
         }
-        if !u.allowed.contains(name) {
-            return Some(Denied::Command);
-        }
-        if !u.all_keys {
-            let refused = keys().into_iter().find_map(|access| {
-                let key = argv.get(access.pos)?;
-                (!u.key_allowed(key, access)).then_some(*key)
-            });
-            if let Some(key) = refused {
-                return Some(Denied::Key(key.to_vec()));
+        // The keys are found once, when a selector first needs them.
+        let mut keys = Some(keys);
+        let mut found: Option<Vec<KeyAccess>> = None;
+        let mut key_list = || {
+            if found.is_none() {
+                found = Some(keys.take().map(|f| f()).unwrap_or_default());
+            }
+            found.clone().unwrap_or_default()
+        };
+        let mut reported: Option<selector::Refusal> = None;
+        for s in std::iter::once(&u.root).chain(&u.selectors) {
+            match s.check(name, argv, &mut key_list) {
+                Ok(()) => return None,
+                Err(refusal) => {
+                    if reported.as_ref().is_none_or(|r| refusal.outranks(r)) {
+                        reported = Some(refusal);
+                    }
+                }
             }
         }
-        if !u.all_channels {
-            let (channels, patterns): (&[&[u8]], bool) = match name {
-                "publish" | "spublish" => (argv.get(1..2).unwrap_or(&[]), false),
-                "subscribe" | "ssubscribe" => (argv.get(1..).unwrap_or(&[]), false),
-                "psubscribe" => (argv.get(1..).unwrap_or(&[]), true),
-                _ => (&[], false),
-            };
-            if let Some(channel) = channels.iter().find(|c| !u.channel_allowed(c, patterns)) {
-                return Some(Denied::Channel(channel.to_vec()));
+        Some(reported.map_or(Denied::Command, |r| r.denied))
+    }
+}
+
+impl Acl {
+    /// Whether one selector of `user` that allows the command also allows reading every key
+    /// (`allkeys`, or a `*` pattern granting reads): what SORT's BY and GET patterns need.
+    pub fn full_read_access(
+        &self,
+        user: &[u8],
+        name: &str,
+        argv: &[&[u8]],
+        keys: impl FnOnce() -> Vec<KeyAccess>,
+    ) -> bool {
+        let Some(u) = self.users.get(user) else {
+            return false;
+        };
+        let mut keys = Some(keys);
+        let mut found: Option<Vec<KeyAccess>> = None;
+        let mut key_list = || {
+            if found.is_none() {
+                found = Some(keys.take().map(|f| f()).unwrap_or_default());
             }
-        }
-        None
+            found.clone().unwrap_or_default()
+        };
+        std::iter::once(&u.root)
+            .chain(&u.selectors)
+            .any(|s| s.check(name, argv, &mut key_list).is_ok() && s.reads_every_key())
     }
 }
 
@@ -637,10 +500,14 @@ pub fn load_configured_users(acl: &mut Acl, users: &[Vec<String>]) -> Result<(),
         } else {
             User::new()
         };
-        for rule in &line[1..] {
-            if let Err(e) = user.apply(rule.as_bytes(), &acl.universe) {
+        let args: Vec<&[u8]> = line[1..].iter().map(|w| w.as_bytes()).collect();
+        // Checked when the configuration was read.
+        let rules = merge_selector_args(&args).unwrap_or_default();
+        for rule in &rules {
+            if let Err(e) = user.apply(rule, &acl.universe) {
                 return Err(format!(
-                    "Error loading ACL rule '{rule}' for the user named '{}': {e}",
+                    "Error loading ACL rule '{}' for the user named '{}': {e}",
+                    String::from_utf8_lossy(rule),
                     line[0]
                 ));
             }

@@ -2,7 +2,7 @@
 //! and HELP (`acl.c`), over the users in `crate::acl`.
 
 use super::{Ctx, Handler};
-use crate::acl::{User, CATEGORIES};
+use crate::acl::{Selector, Universe, User, CATEGORIES};
 
 pub const HANDLERS: &[(&str, Handler)] = &[
     ("acl|setuser", setuser),
@@ -23,9 +23,19 @@ pub const HANDLERS: &[(&str, Handler)] = &[
 fn setuser(ctx: &mut Ctx, argv: &[&[u8]]) {
     let name = argv[2].to_vec();
     let acl = &mut ctx.server.acl;
+    let rules = match crate::acl::merge_selector_args(&argv[3..]) {
+        Ok(rules) => rules,
+        Err(start) => {
+            ctx.client.reply.error(&format!(
+                "ERR Unmatched parenthesis in acl selector starting at '{}'.",
+                String::from_utf8_lossy(&start)
+            ));
+            return;
+        }
+    };
     // Rules apply to a copy: one bad rule leaves the user as it was.
     let mut user = acl.users.get(&name).cloned().unwrap_or_else(User::new);
-    for rule in &argv[3..] {
+    for rule in &rules {
         if let Err(reason) = user.apply(rule, &acl.universe) {
             ctx.client.reply.error(&format!(
                 "ERR Error in ACL SETUSER modifier '{}': {reason}",
@@ -36,6 +46,16 @@ fn setuser(ctx: &mut Ctx, argv: &[&[u8]]) {
     }
     acl.users.insert(name, user);
     ctx.client.reply.ok();
+}
+
+/// A selector's three fields as `ACL GETUSER` shows them.
+fn selector_fields(out: &mut crate::resp::reply::ReplyWriter, s: &Selector, universe: &Universe) {
+    out.bulk(b"commands");
+    out.bulk(s.describe_commands(universe).as_bytes());
+    out.bulk(b"keys");
+    out.bulk(s.describe_keys().as_bytes());
+    out.bulk(b"channels");
+    out.bulk(s.describe_channels().as_bytes());
 }
 
 fn getuser(ctx: &mut Ctx, argv: &[&[u8]]) {
@@ -57,14 +77,13 @@ fn getuser(ctx: &mut Ctx, argv: &[&[u8]]) {
     for p in &user.passwords {
         out.bulk(p.as_bytes());
     }
-    out.bulk(b"commands");
-    out.bulk(user.describe_commands(&acl.universe).as_bytes());
-    out.bulk(b"keys");
-    out.bulk(user.describe_keys().as_bytes());
-    out.bulk(b"channels");
-    out.bulk(user.describe_channels().as_bytes());
+    selector_fields(out, &user.root, &acl.universe);
     out.bulk(b"selectors");
-    out.array(0);
+    out.array(user.selectors.len());
+    for s in &user.selectors {
+        out.map(3);
+        selector_fields(out, s, &acl.universe);
+    }
 }
 
 fn deluser(ctx: &mut Ctx, argv: &[&[u8]]) {
@@ -218,6 +237,12 @@ fn dryrun(ctx: &mut Ctx, argv: &[&[u8]]) {
         return;
     };
     let name = command.full_name.to_string();
+    if !command.arity_ok(line.len()) {
+        ctx.client.reply.error(&format!(
+            "ERR wrong number of arguments for '{name}' command"
+        ));
+        return;
+    }
     let denied = ctx.server.acl.check(argv[2], &name, line, || {
         super::introspect::key_accesses(&name, line)
     });

@@ -40,6 +40,15 @@ fn parse_options<'a>(ctx: &mut Ctx, argv: &[&'a [u8]], read_only: bool) -> Optio
         dont_sort: false,
         gets: Vec::new(),
     };
+    // BY with a pattern and GET read keys the ACL check never saw: they need a user allowed
+    // every key (`ACLUserCheckCmdWithUnrestrictedKeyAccess`).
+    let name = if read_only { "sort_ro" } else { "sort" };
+    let full_key_access =
+        ctx.server
+            .acl
+            .full_read_access(ctx.client.user.as_bytes(), name, argv, || {
+                super::introspect::key_accesses(name, argv)
+            });
     let mut j = 2;
     while j < argv.len() {
         let left = argv.len() - j - 1;
@@ -61,8 +70,20 @@ fn parse_options<'a>(ctx: &mut Ctx, argv: &[&'a [u8]], read_only: bool) -> Optio
         } else if is(arg, "by") && left >= 1 {
             o.by = Some(argv[j + 1]);
             o.dont_sort = !argv[j + 1].contains(&b'*');
+            if !o.dont_sort && !full_key_access {
+                ctx.client
+                    .reply
+                    .error("ERR BY option of SORT denied due to insufficient ACL permissions.");
+                return None;
+            }
             j += 1;
         } else if is(arg, "get") && left >= 1 {
+            if !full_key_access {
+                ctx.client
+                    .reply
+                    .error("ERR GET option of SORT denied due to insufficient ACL permissions.");
+                return None;
+            }
             o.gets.push(argv[j + 1]);
             j += 1;
         } else {

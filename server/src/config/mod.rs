@@ -413,8 +413,13 @@ impl Config {
         }
         let universe = crate::acl::Universe::default();
         let mut scratch = crate::acl::User::new();
-        for (j, rule) in words[2..].iter().enumerate() {
-            if let Err(e) = scratch.apply(rule.as_bytes(), &universe) {
+        let args: Vec<&[u8]> = words[2..].iter().map(|w| w.as_bytes()).collect();
+        let rules = crate::acl::merge_selector_args(&args).map_err(|start| {
+            let j = args.iter().position(|a| *a == &start[..]).unwrap_or(0);
+            format!("Error in user declaration '{}': Syntax error", words[j])
+        })?;
+        for (j, rule) in rules.iter().enumerate() {
+            if let Err(e) = scratch.apply(rule, &universe) {
                 if e != crate::acl::UNKNOWN_COMMAND {
                     // Redis names `argv[j]` of the whole line here, two words before the rule
                     // at fault (`user`, then the name, count first).
