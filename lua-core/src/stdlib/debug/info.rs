@@ -90,8 +90,9 @@ const VALID_OPTIONS: &[u8] = b"SlunfL";
 /// or nil when the level does not exist.
 pub(super) fn getinfo(state: &mut State) -> LuaResult<usize> {
     let (thread, arg) = thread_arg(state);
+    // The options are a C string in Lua 5.1: they end at a zero byte.
     let options = match state.opt_string(arg + 2)? {
-        Some(s) => s.as_bytes().to_vec(),
+        Some(s) => crate::cstr::c_str(s.as_bytes()).to_vec(),
         None => b"flnSu".to_vec(),
     };
     let info = if let Some(n) = is_number_arg(state, arg + 1) {
