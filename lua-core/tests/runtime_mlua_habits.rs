@@ -114,3 +114,42 @@ fn syntax_errors_say_whether_more_input_could_complete_them() {
     assert!(!incomplete("local 1"));
     assert!(!incomplete("x = 'unfinished\nstring'"));
 }
+
+#[test]
+fn callback_errors_name_the_function_and_the_position() {
+    let lua = Lua::new();
+    let failing = lua
+        .create_function(|_, ()| -> LuaResult<()> {
+            Err(LuaError::external(std::io::Error::other("disk full")))
+        })
+        .unwrap();
+    lua.globals().set("save", failing).unwrap();
+    let err = lua
+        .load("local x = 1\nsave()")
+        .set_name("=job")
+        .exec()
+        .unwrap_err();
+    assert!(matches!(err, LuaError::CallbackError { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "callback error in function 'save': job:2: disk full"
+    );
+}
+
+#[test]
+fn an_error_in_a_resumed_coroutine_carries_the_coroutine_traceback() {
+    let lua = Lua::new();
+    let co: LuaThread = lua
+        .load("return coroutine.create(function()\n local t = nil\n return t.x\n end)")
+        .set_name("=co")
+        .eval()
+        .unwrap();
+    match co.resume::<_, ()>(()).unwrap_err() {
+        LuaError::RuntimeError { message, traceback } => {
+            assert_eq!(message, "co:3: attempt to index local 't' (a nil value)");
+            // What lua5.1's debug.traceback(co) prints for the dead coroutine.
+            assert_eq!(traceback, "stack traceback:\n\tco:3: in function <co:1>");
+        }
+        other => panic!("{other:?}"),
+    }
+}

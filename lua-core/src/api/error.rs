@@ -173,7 +173,12 @@ impl fmt::Display for Error {
             }
             Error::MemoryError => write!(f, "memory error: not enough memory"),
             Error::Interrupted => write!(f, "interrupted"),
-            Error::CallbackError { cause, .. } => write!(f, "callback error: {cause}"),
+            Error::CallbackError {
+                message, traceback, ..
+            } => match callback_name(traceback) {
+                Some(name) => write!(f, "callback error in function '{name}': {message}"),
+                None => write!(f, "callback error: {message}"),
+            },
             Error::FromLuaConversionError { from, to, message } => {
                 write!(f, "error converting Lua {from} to {to}")?;
                 match message {
@@ -201,6 +206,13 @@ impl fmt::Display for Error {
             Error::ExternalError(e) => write!(f, "{e}"),
         }
     }
+}
+
+/// The name the traceback gives the Rust function at its top (`[C]: in function 'name'`).
+fn callback_name(traceback: &str) -> Option<&str> {
+    let first = traceback.lines().nth(1)?.trim_start();
+    let name = first.strip_prefix("[C]: in function '")?;
+    name.strip_suffix('\'')
 }
 
 impl std::error::Error for Error {

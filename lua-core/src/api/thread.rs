@@ -35,8 +35,9 @@ impl Thread {
     }
 
     /// Start or continue the coroutine with `args` (`coroutine.resume`): the values it yields
-    /// or returns. An error inside it comes back as [`Error::RuntimeError`] and leaves it dead;
-    /// so does resuming a dead coroutine (`cannot resume dead coroutine`).
+    /// or returns. An error inside it comes back as [`Error::RuntimeError`] with the
+    /// coroutine's own traceback, and leaves it dead; resuming a dead coroutine is an error
+    /// too (`cannot resume dead coroutine`).
     pub fn resume<A: IntoLuaMulti, R: FromLuaMulti>(&self, args: A) -> Result<R> {
         let lua = Lua {
             inner: self.0.state()?,
@@ -54,14 +55,19 @@ impl Thread {
                     .into_iter()
                     .map(|v| Value::from_raw(st, inner, v))
                     .collect::<Result<MultiValue>>(),
-                Ok(ResumeOutcome::Error(value)) => Err(inner.error_from_lua(
-                    st,
-                    LuaError {
-                        kind: ErrorKind::Runtime,
-                        value,
-                    },
-                    String::new(),
-                )),
+                Ok(ResumeOutcome::Error(value)) => {
+                    // The dead coroutine keeps its frames where the error was raised (as in
+                    // 5.1): its traceback is what `debug.traceback(co)` would give.
+                    let traceback = st.with_thread(co, |s| s.traceback_from(0));
+                    Err(inner.error_from_lua(
+                        st,
+                        LuaError {
+                            kind: ErrorKind::Runtime,
+                            value,
+                        },
+                        String::from_utf8_lossy(&traceback).into_owned(),
+                    ))
+                }
                 Err(e) => Err(inner.error_from_lua(st, e, String::new())),
             }
         })?;
