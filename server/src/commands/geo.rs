@@ -174,6 +174,9 @@ fn geoadd(ctx: &mut Ctx, argv: &[&[u8]]) {
         zadd_argv.push(point[2]);
     }
     super::zsets::zadd(ctx, &zadd_argv);
+    // Propagated as the ZADD it ran (`replaceClientCommandVector`).
+    ctx.client
+        .propagate_instead(vec![super::logged(&zadd_argv)]);
 }
 
 fn geopos(ctx: &mut Ctx, argv: &[&[u8]]) {

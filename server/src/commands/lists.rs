@@ -565,6 +565,10 @@ fn blocking_pop(ctx: &mut Ctx, argv: &[&[u8]], front: bool) {
         };
         if let Some(item) = item {
             changed(ctx, key, Some(if front { "lpop" } else { "rpop" }));
+            // Propagated as the plain pop it was.
+            let pop: &[u8] = if front { b"LPOP" } else { b"RPOP" };
+            ctx.client
+                .propagate_instead(vec![super::logged(&[pop, key])]);
             let out = &mut ctx.client.reply;
             out.array(2);
             out.bulk(key);
@@ -589,7 +593,16 @@ fn blocking_move(ctx: &mut Ctx, argv: &[&[u8]], from_left: bool, to_left: bool, 
     };
     match write_list(ctx, argv[1]) {
         Err(()) => {}
-        Ok(Some(_)) => move_item(ctx, argv[1], argv[2], from_left, to_left),
+        Ok(Some(_)) => {
+            move_item(ctx, argv[1], argv[2], from_left, to_left);
+            // Propagated as the command's non-blocking form.
+            let plain = if argv.len() == 6 {
+                super::logged(&[b"LMOVE", argv[1], argv[2], argv[3], argv[4]])
+            } else {
+                super::logged(&[b"RPOPLPUSH", argv[1], argv[2]])
+            };
+            ctx.client.propagate_instead(vec![plain]);
+        }
         Ok(None) => super::block_or_answer(ctx, &argv[1..2], deadline, false),
     }
 }
@@ -632,6 +645,11 @@ fn pop_first(ctx: &mut Ctx, request: &super::MultiPop) -> Option<bool> {
             key,
             Some(if request.from_start { "lpop" } else { "rpop" }),
         );
+        // Propagated as a plain pop of what it took.
+        let pop: &[u8] = if request.from_start { b"LPOP" } else { b"RPOP" };
+        let count = items.len().to_string();
+        ctx.client
+            .propagate_instead(vec![super::logged(&[pop, key, count.as_bytes()])]);
         let out = &mut ctx.client.reply;
         out.array(2);
         out.bulk(key);

@@ -157,6 +157,8 @@ struct TrimArgs {
     id: Option<ParsedId>,
     /// Where XADD's ID argument is (its fields follow).
     id_pos: usize,
+    /// Where the `~` of an approximate trim is (its threshold follows).
+    approx_at: usize,
 }
 
 fn parse_trim_args(ctx: &mut Ctx, argv: &[&[u8]], xadd: bool) -> Option<TrimArgs> {
@@ -167,6 +169,7 @@ fn parse_trim_args(ctx: &mut Ctx, argv: &[&[u8]], xadd: bool) -> Option<TrimArgs
         no_mkstream: false,
         id: None,
         id_pos: argv.len(),
+        approx_at: 0,
     };
     let mut limit_given = false;
     let mut i = 2;
@@ -184,6 +187,7 @@ fn parse_trim_args(ctx: &mut Ctx, argv: &[&[u8]], xadd: bool) -> Option<TrimArgs
             let next = argv[i + 1];
             if more >= 2 && (next == b"~" || next == b"=") {
                 args.approx = next == b"~";
+                args.approx_at = i + 1;
                 i += 1;
             }
             let value = argv[i + 1];
@@ -239,7 +243,11 @@ fn parse_trim_args(ctx: &mut Ctx, argv: &[&[u8]], xadd: bool) -> Option<TrimArgs
             .error("ERR syntax error, XTRIM must be called with a trimming strategy");
         return None;
     }
-    if limit_given {
+    if ctx.client.deny_blocking {
+        // The append-only file's own commands: their trims were made exact when logged (see
+        // `exact_trim`), and LIMIT no longer applies (`mustObeyClient`).
+        args.limit = 0;
+    } else if limit_given {
         if !args.approx {
             ctx.client
                 .reply
@@ -259,6 +267,19 @@ fn parse_trim_args(ctx: &mut Ctx, argv: &[&[u8]], xadd: bool) -> Option<TrimArgs
         args.limit = 0;
     }
     Some(args)
+}
+
+/// An approximate trim is propagated as the exact one it turned out to be (`= <length>` for
+/// MAXLEN, `= <first ID>` for MINID), so that replicas and replays trim the same entries.
+fn exact_trim(parts: &mut [Vec<u8>], args: &TrimArgs, length: u64, first: StreamId) {
+    if !args.approx || args.approx_at + 1 >= parts.len() {
+        return;
+    }
+    parts[args.approx_at] = b"=".to_vec();
+    parts[args.approx_at + 1] = match args.trim {
+        Some(Trim::MinId(_)) => first.to_bytes(),
+        _ => length.to_string().into_bytes(),
+    };
 }
 
 fn xadd(ctx: &mut Ctx, argv: &[&[u8]]) {
@@ -296,16 +317,17 @@ fn xadd(ctx: &mut Ctx, argv: &[&[u8]]) {
             let trimmed = args
                 .trim
                 .map_or(0, |how| stream.trim(how, args.approx, args.limit));
-            (id, trimmed)
+            (id, trimmed, stream.length, stream.first_entry_id())
         })
     };
     match outcome {
         Err(text) => ctx.client.reply.error(text),
-        Ok((id, trimmed)) => {
+        Ok((id, trimmed, length, first)) => {
             write_id(&mut ctx.client.reply, id);
             // Logged with the ID it got, so replaying adds the same entry.
             let mut parts: Vec<Vec<u8>> = argv.iter().map(|a| a.to_vec()).collect();
             parts[args.id_pos] = id.to_bytes();
+            exact_trim(&mut parts, &args, length, first);
             ctx.client.propagate_instead(vec![parts]);
             let db = ctx.client.db;
             ctx.server.keyspace.notify(class::STREAM, "xadd", db, key);
@@ -471,6 +493,9 @@ fn xtrim(ctx: &mut Ctx, argv: &[&[u8]]) {
     let removed = args
         .trim
         .map_or(0, |how| stream.trim(how, args.approx, args.limit));
+    let mut parts: Vec<Vec<u8>> = argv.iter().map(|a| a.to_vec()).collect();
+    exact_trim(&mut parts, &args, stream.length, stream.first_entry_id());
+    ctx.client.propagate_instead(vec![parts]);
     if removed > 0 {
         let db = ctx.client.db;
         ctx.server.keyspace.notify(class::STREAM, "xtrim", db, key);

@@ -262,6 +262,8 @@ fn getset(ctx: &mut Ctx, argv: &[&[u8]]) {
     ctx.server
         .keyspace
         .notify(class::STRING, "set", db, argv[1]);
+    ctx.client
+        .propagate_instead(vec![super::logged(&[b"SET", argv[1], argv[2]])]);
 }
 
 fn getdel(ctx: &mut Ctx, argv: &[&[u8]]) {
@@ -273,6 +275,8 @@ fn getdel(ctx: &mut Ctx, argv: &[&[u8]]) {
         ctx.server
             .keyspace
             .notify(class::GENERIC, "del", db, argv[1]);
+        ctx.client
+            .propagate_instead(vec![super::logged(&[b"DEL", argv[1]])]);
     }
 }
 

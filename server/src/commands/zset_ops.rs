@@ -437,6 +437,15 @@ fn pop_first(ctx: &mut Ctx, request: &super::MultiPop) -> Option<bool> {
             "zpopmax"
         };
         changed(ctx, key, Some(event));
+        // Propagated as ZPOPMIN/ZPOPMAX of what it took.
+        let pop: &[u8] = if request.from_start {
+            b"ZPOPMIN"
+        } else {
+            b"ZPOPMAX"
+        };
+        let count = taken.len().to_string();
+        ctx.client
+            .propagate_instead(vec![super::logged(&[pop, key, count.as_bytes()])]);
         let out = &mut ctx.client.reply;
         out.array(2);
         out.bulk(key);

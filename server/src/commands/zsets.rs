@@ -748,6 +748,10 @@ fn blocking_pop(ctx: &mut Ctx, argv: &[&[u8]], max: bool) {
         };
         if let Some((member, score)) = taken {
             changed(ctx, key, Some(if max { "zpopmax" } else { "zpopmin" }));
+            // Propagated as the plain pop it was.
+            let pop: &[u8] = if max { b"ZPOPMAX" } else { b"ZPOPMIN" };
+            ctx.client
+                .propagate_instead(vec![super::logged(&[pop, key])]);
             let out = &mut ctx.client.reply;
             out.array(3);
             out.bulk(key);
