@@ -69,6 +69,14 @@ impl State {
             return Ok(ResumeOutcome::Error(self.new_string(msg.as_bytes())));
         }
         if self.rust_calls >= MAX_RUST_CALLS {
+            // Lua 5.1's `resume_error` empties the stack frame it stands on: a coroutine that
+            // never ran loses its function with it and is dead from then on; one suspended in
+            // `yield` stays suspended.
+            if !co.started {
+                let c = co.borrow_mut();
+                c.status = ThreadStatus::Dead;
+                c.ctx.top = 0;
+            }
             return Ok(ResumeOutcome::Error(self.new_string(b"C stack overflow")));
         }
         self.rust_calls += 1;
