@@ -34,6 +34,27 @@ fn debug(ctx: &mut Ctx, argv: &[&[u8]]) {
         ("protocol", 3) => protocol(ctx, argv[2]),
         ("reload", _) => reload(ctx, argv),
         ("object", 3) => object(ctx, argv[2]),
+        ("digest", 2) => {
+            let digest = crate::db::digest::dataset_digest(&ctx.server.keyspace);
+            ctx.client
+                .reply
+                .status(crate::db::digest::hex(&digest).as_bytes());
+        }
+        ("digest-value", _) => {
+            let db = ctx.client.db;
+            let digests: Vec<String> = argv[2..]
+                .iter()
+                .map(|key| {
+                    let d = crate::db::digest::value_digest(&ctx.server.keyspace, db, key);
+                    crate::db::digest::hex(&d)
+                })
+                .collect();
+            ctx.client.reply.array(digests.len());
+            for d in &digests {
+                ctx.client.reply.status(d.as_bytes());
+            }
+        }
+        ("htstats-key", 3) => htstats_key(ctx, argv[2]),
         _ => {
             let name = String::from_utf8_lossy(argv[1]);
             ctx.client.reply.error(&format!(
@@ -179,4 +200,25 @@ fn object(ctx: &mut Ctx, key: &[u8]) {
         value.memory()
     );
     ctx.client.reply.status(text.as_bytes());
+}
+
+/// DEBUG HTSTATS-KEY key: the hash table statistics of a value kept in one (`dictGetStats`).
+fn htstats_key(ctx: &mut Ctx, key: &[u8]) {
+    let db = ctx.client.db;
+    let text = match ctx.server.keyspace.dbs[db].keys.get(key) {
+        None => {
+            ctx.client.reply.error("ERR no such key");
+            return;
+        }
+        Some(crate::db::Value::Set(set)) => set.table().map(|t| t.stats_text()),
+        Some(crate::db::Value::Hash(hash)) => hash.table().map(|t| t.stats_text()),
+        Some(crate::db::Value::ZSet(zset)) => zset.table().map(|t| t.stats_text()),
+        Some(_) => None,
+    };
+    match text {
+        Some(text) => ctx.client.reply.verbatim(text.as_bytes()),
+        None => ctx.client.reply.error(
+            "ERR The value stored at the specified key is not represented using an hash table",
+        ),
+    }
 }

@@ -237,7 +237,7 @@ fn randomkey(ctx: &mut Ctx, _argv: &[&[u8]]) {
                 .wrapping_add(1442695040888963407);
             state >> 11
         };
-        let Some((key, _)) = ctx.server.keyspace.dbs[db].keys.random_entry(&mut rng) else {
+        let Some((key, _)) = ctx.server.keyspace.dbs[db].keys.fair_random_entry(&mut rng) else {
             break;
         };
         let key = key.to_vec();

@@ -31,7 +31,12 @@ fn exec(ctx: &mut Ctx, _argv: &[&[u8]]) {
         ctx.client.reply.error("ERR EXEC without MULTI");
         return;
     };
-    let changed = unwatch_all(ctx);
+    // A watched key that expired since WATCH counts as changed.
+    let expired = ctx
+        .server
+        .keyspace
+        .watched_key_expired(ctx.client.id, &ctx.client.watched);
+    let changed = unwatch_all(ctx) || expired;
     if multi.aborted {
         ctx.client
             .reply

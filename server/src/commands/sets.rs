@@ -250,6 +250,9 @@ fn srandmember(ctx: &mut Ctx, argv: &[&[u8]]) {
         },
     };
     let mut rng = Rng::new(ctx.server.random());
+    ctx.server
+        .keyspace
+        .rehash_value_step(ctx.client.db, argv[1]);
     let set = match read_set(ctx, argv[1]) {
         Err(()) => return,
         Ok(s) => s,

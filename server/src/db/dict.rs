@@ -301,6 +301,119 @@ impl<V> Dict<V> {
         }
     }
 
+    /// The statistics DEBUG HTSTATS-KEY shows (`dictGetStats`): for the main table, and for
+    /// the rehashing target while a rehash is under way.
+    pub fn stats_text(&self) -> String {
+        let mut out = self.table_stats(0, "main hash table");
+        if self.rehash_index.is_some() {
+            out.push_str(&self.table_stats(1, "rehashing target"));
+        }
+        out
+    }
+
+    fn table_stats(&self, index: usize, name: &str) -> String {
+        const VECTOR_LEN: usize = 50;
+        let table = &self.tables[index];
+        if table.used == 0 {
+            return format!(
+                "Hash table {index} stats ({name}):\nNo stats available for empty dictionaries\n"
+            );
+        }
+        let mut lengths = [0u64; VECTOR_LEN];
+        let (mut slots, mut max_chain, mut total_chain) = (0u64, 0u64, 0u64);
+        for bucket in &table.buckets {
+            let mut chain = 0u64;
+            let mut link = bucket;
+            while let Some(node) = link {
+                chain += 1;
+                link = &node.next;
+            }
+            lengths[(chain as usize).min(VECTOR_LEN - 1)] += 1;
+            if chain > 0 {
+                slots += 1;
+                max_chain = max_chain.max(chain);
+                total_chain += chain;
+            }
+        }
+        let size = table.buckets.len();
+        let mut out = format!(
+            "Hash table {index} stats ({name}):\n table size: {size}\n number of elements: {}\n different slots: {slots}\n max chain length: {max_chain}\n avg chain length (counted): {:.2}\n avg chain length (computed): {:.2}\n Chain length distribution:\n",
+            table.used,
+            total_chain as f32 / slots as f32,
+            table.used as f32 / slots as f32,
+        );
+        for (length, &count) in lengths.iter().enumerate().take(VECTOR_LEN - 1) {
+            if count > 0 {
+                out.push_str(&format!(
+                    "   {length}: {count} ({:.2}%)\n",
+                    count as f32 / size as f32 * 100.0
+                ));
+            }
+        }
+        out
+    }
+
+    /// A random entry with every entry about equally likely (Redis's `dictGetFairRandomKey`):
+    /// up to 15 entries are gathered from consecutive buckets starting at a random one
+    /// (`dictGetSomeKeys`), and one of them is picked; when none is found, `random_entry`.
+    pub fn fair_random_entry(&self, mut random: impl FnMut() -> u64) -> Option<(&[u8], &V)> {
+        const SAMPLE: usize = 15;
+        let count = SAMPLE.min(self.len());
+        if count == 0 {
+            return None;
+        }
+        let done = self.rehash_index.unwrap_or(0);
+        let tables: &[Table<V>] = if self.rehash_index.is_some() {
+            &self.tables[..]
+        } else {
+            &self.tables[..1]
+        };
+        let max_mask = tables.iter().map(|t| t.mask()).max().unwrap_or(0);
+        let mut found: Vec<(&[u8], &V)> = Vec::with_capacity(count);
+        let mut i = random() as usize & max_mask;
+        let mut empty_run = 0;
+        let mut steps = count * 10;
+        'walk: while found.len() < count && steps > 0 {
+            steps -= 1;
+            for (j, table) in tables.iter().enumerate() {
+                // Buckets of the old table below the rehash index are empty.
+                if tables.len() == 2 && j == 0 && i < done {
+                    if i >= self.tables[1].buckets.len() {
+                        i = done;
+                    } else {
+                        continue;
+                    }
+                }
+                let Some(bucket) = table.buckets.get(i) else {
+                    continue;
+                };
+                if bucket.is_none() {
+                    empty_run += 1;
+                    if empty_run >= 5 && empty_run > count {
+                        i = random() as usize & max_mask;
+                        empty_run = 0;
+                    }
+                    continue;
+                }
+                empty_run = 0;
+                let mut link = bucket;
+                while let Some(node) = link {
+                    found.push((&node.key, &node.value));
+                    if found.len() == count {
+                        break 'walk;
+                    }
+                    link = &node.next;
+                }
+            }
+            i = (i + 1) & max_mask;
+        }
+        if found.is_empty() {
+            return self.random_entry(random);
+        }
+        let pick = random() as usize % found.len();
+        found.get(pick).copied()
+    }
+
     /// A random entry, choosing a random non-empty bucket then a random node of its chain
     /// (Redis's `dictGetRandomKey`; slightly favours short chains, as Redis does).
     pub fn random_entry(&self, mut random: impl FnMut() -> u64) -> Option<(&[u8], &V)> {
@@ -512,6 +625,39 @@ mod tests {
         }
         assert_eq!(seen.len(), 20);
         assert!(Dict::<u8>::new().random_entry(&mut rng).is_none());
+    }
+
+    #[test]
+    fn fair_random_entry_is_close_to_uniform() {
+        // Ten members, as Redis's SRANDMEMBER histogram test: the chi-square statistic over
+        // 10,000 picks stays far below 40 (df = 9), during a rehash too.
+        let mut state = 88172645463325252u64;
+        let mut rng = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for rehashing in [false, true] {
+            let mut d = Dict::new();
+            let n = if rehashing { 9 } else { 10 };
+            for i in 0..n {
+                d.insert(&key(i), i);
+            }
+            if rehashing {
+                d.insert(&key(9), 9);
+            }
+            let mut counts = [0u32; 10];
+            for _ in 0..10_000 {
+                counts[*d.fair_random_entry(&mut rng).unwrap().1] += 1;
+            }
+            let chi: f64 = counts
+                .iter()
+                .map(|&c| (f64::from(c) - 1000.0).powi(2) / 1000.0)
+                .sum();
+            assert!(chi < 40.0, "chi-square {chi} for {counts:?}");
+        }
+        assert!(Dict::<u8>::new().fair_random_entry(&mut rng).is_none());
     }
 }
 

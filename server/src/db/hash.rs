@@ -109,6 +109,13 @@ impl Hash {
     }
 
     /// The table form, when the hash has outgrown its listpack.
+    /// Move one bucket of an unfinished rehash.
+    pub fn rehash_step(&mut self) {
+        if let Hash::Table(t) = self {
+            t.rehash(1);
+        }
+    }
+
     pub fn table(&self) -> Option<&Dict<Vec<u8>>> {
         match self {
             Hash::Table(t) => Some(&**t),

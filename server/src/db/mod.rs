@@ -6,6 +6,7 @@
 
 pub mod bytes;
 pub mod dict;
+pub mod digest;
 pub mod encoding;
 pub mod geohash;
 pub mod glob;
@@ -51,6 +52,14 @@ pub struct KeyStats {
     pub misses: u64,
 }
 
+/// A client watching a key (`watchedKey`).
+#[derive(Debug, Clone, Copy)]
+struct Watcher {
+    client: u64,
+    /// The key was expired, though not deleted, when the client watched it.
+    expired: bool,
+}
+
 pub struct Keyspace {
     pub dbs: Vec<Db>,
     /// The time commands see, in Unix milliseconds: set once per command (and once per script,
@@ -73,8 +82,10 @@ pub struct Keyspace {
     /// `notify-keyspace-events` as bits, and the events waiting to be published.
     pub notify_flags: u32,
     pub events: Vec<notify::Event>,
-    /// Clients watching each (db, key), and those whose watched keys changed.
-    watchers: HashMap<(usize, Vec<u8>), Vec<u64>>,
+    /// Clients watching each (db, key), in the order they began, each with whether the key
+    /// was already expired (but not yet deleted) when it did; and the clients whose watched
+    /// keys changed.
+    watchers: HashMap<(usize, Vec<u8>), Vec<Watcher>>,
     dirty_watchers: HashSet<u64>,
     /// Client-side caching: who may cache which keys, and the invalidations to send.
     pub tracking: tracking::Tracking,
@@ -169,6 +180,18 @@ impl Keyspace {
     pub fn write(&mut self, db: usize, key: &[u8]) -> Option<&mut Value> {
         self.expire_if_needed(db, key);
         self.dbs[db].keys.get_mut(key)
+    }
+
+    /// One step of an unfinished rehash of the collection at `key`, as Redis's dict lookups
+    /// and random picks do (`_dictRehashStep`): a set read only by SRANDMEMBER still
+    /// finishes growing or shrinking.
+    pub fn rehash_value_step(&mut self, db: usize, key: &[u8]) {
+        match self.dbs[db].keys.get_mut(key) {
+            Some(Value::Set(set)) => set.rehash_step(),
+            Some(Value::Hash(hash)) => hash.rehash_step(),
+            Some(Value::ZSet(zset)) => zset.rehash_step(),
+            _ => {}
+        }
     }
 
     pub fn exists(&mut self, db: usize, key: &[u8]) -> bool {
@@ -295,37 +318,101 @@ impl Keyspace {
             .unwrap_or_default()
     }
 
+    /// A watched key changed (`touchWatchedKey`): its watchers' next EXEC fails, except for a
+    /// key that was already expired when watched and is now deleted (logically no change; the
+    /// flag is cleared). A watcher of an expired key that still exists stops the walk over the
+    /// rest, as in Redis 7.0.
     fn touch_watched(&mut self, db: usize, key: &[u8]) {
         if self.watchers.is_empty() {
             return;
         }
-        if let Some(clients) = self.watchers.get(&(db, key.to_vec())) {
-            self.dirty_watchers.extend(clients.iter().copied());
+        let present = self.dbs[db].keys.contains_key(key);
+        let Some(watchers) = self.watchers.get_mut(&(db, key.to_vec())) else {
+            return;
+        };
+        for w in watchers.iter_mut() {
+            if w.expired {
+                if !present {
+                    w.expired = false;
+                    continue;
+                }
+                break;
+            }
+            self.dirty_watchers.insert(w.client);
         }
     }
 
-    /// Every watched key of `db` changed (FLUSHDB, SWAPDB...).
-    /// Database `emptied` is about to be flushed (or swapped with `replaced_with`): its
-    /// watchers of keys that exist there, or will after a swap, see a change
-    /// (`touchAllWatchedKeysInDb`).
+    /// Whether `key` has an expiry time that has passed (it may not be deleted yet).
+    fn is_expired(&self, db: usize, key: &[u8]) -> bool {
+        self.dbs[db]
+            .expires
+            .get(key)
+            .is_some_and(|&when| when <= self.now_ms)
+    }
+
+    /// Database `emptied` is about to be flushed (or swapped with `replaced_with`): watchers
+    /// of keys that exist there, or will after a swap, see a change, except where an expired
+    /// key is only deleted or stays expired (`touchAllWatchedKeysInDb`).
     pub fn touch_watched_in_db(&mut self, emptied: usize, replaced_with: Option<usize>) {
-        for ((d, key), clients) in &self.watchers {
-            if *d != emptied {
+        self.refresh_time_unless_script();
+        let keys: Vec<Vec<u8>> = self
+            .watchers
+            .keys()
+            .filter(|(d, _)| *d == emptied)
+            .map(|(_, k)| k.clone())
+            .collect();
+        for key in keys {
+            let exists_in_emptied = self.dbs[emptied].keys.contains_key(&key);
+            let in_replacement = replaced_with.filter(|&r| self.dbs[r].keys.contains_key(&key));
+            if !exists_in_emptied && in_replacement.is_none() {
                 continue;
             }
-            let exists = self.dbs[emptied].keys.contains_key(key)
-                || replaced_with.is_some_and(|r| self.dbs[r].keys.contains_key(key));
-            if exists {
-                self.dirty_watchers.extend(clients.iter().copied());
+            let replacement_expired = in_replacement.is_some_and(|r| self.is_expired(r, &key));
+            let Some(watchers) = self.watchers.get_mut(&(emptied, key)) else {
+                continue;
+            };
+            for w in watchers.iter_mut() {
+                if w.expired {
+                    if in_replacement.is_none() {
+                        // An expired key now deleted: no logical change.
+                        w.expired = false;
+                        continue;
+                    } else if replacement_expired {
+                        // An expired key stays expired.
+                        continue;
+                    }
+                } else if !exists_in_emptied && replacement_expired {
+                    // No key replaced with an expired one.
+                    w.expired = true;
+                    continue;
+                }
+                self.dirty_watchers.insert(w.client);
             }
         }
     }
 
+    /// `client` watches `key` (`watchForKey`), noting whether it is already expired.
     pub fn watch(&mut self, client: u64, db: usize, key: &[u8]) {
+        self.refresh_time_unless_script();
+        let expired = self.is_expired(db, key);
         let list = self.watchers.entry((db, key.to_vec())).or_default();
-        if !list.contains(&client) {
-            list.push(client);
+        if !list.iter().any(|w| w.client == client) {
+            list.push(Watcher { client, expired });
         }
+    }
+
+    /// Whether a key `client` watches has expired since it was watched (EXEC then fails:
+    /// `isWatchedKeyExpired`).
+    pub fn watched_key_expired(&mut self, client: u64, keys: &[(usize, Vec<u8>)]) -> bool {
+        self.refresh_time_unless_script();
+        keys.iter().any(|(db, key)| {
+            let flagged = self
+                .watchers
+                .get(&(*db, key.clone()))
+                .and_then(|list| list.iter().find(|w| w.client == client))
+                .is_some_and(|w| w.expired);
+            !flagged && self.is_expired(*db, key)
+        })
     }
 
     /// Stop `client` watching anything; whether any of its keys had changed.
@@ -333,7 +420,7 @@ impl Keyspace {
         for (db, key) in keys {
             let entry = (*db, key.clone());
             if let Some(list) = self.watchers.get_mut(&entry) {
-                list.retain(|&c| c != client);
+                list.retain(|w| w.client != client);
                 if list.is_empty() {
                     self.watchers.remove(&entry);
                 }

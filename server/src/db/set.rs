@@ -84,7 +84,14 @@ impl Set {
         match self {
             Set::Ints(v) if v.is_empty() => None,
             Set::Ints(v) => Some(v[rng.below(v.len())].to_string().into_bytes()),
-            Set::Table(t) => t.random_entry(|| rng.next()).map(|(m, _)| m.to_vec()),
+            Set::Table(t) => t.fair_random_entry(|| rng.next()).map(|(m, _)| m.to_vec()),
+        }
+    }
+
+    /// Move one bucket of an unfinished rehash.
+    pub fn rehash_step(&mut self) {
+        if let Set::Table(t) = self {
+            t.rehash(1);
         }
     }
 

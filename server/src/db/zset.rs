@@ -293,6 +293,21 @@ impl ZSet {
         }
     }
 
+    /// Move one bucket of an unfinished rehash.
+    pub fn rehash_step(&mut self) {
+        if let ZSet::Large(l) = self {
+            l.scores.rehash(1);
+        }
+    }
+
+    /// The member-to-score table of a large sorted set (DEBUG HTSTATS-KEY).
+    pub fn table(&self) -> Option<&Dict<f64>> {
+        match self {
+            ZSet::Small(_) => None,
+            ZSet::Large(l) => Some(&l.scores),
+        }
+    }
+
     /// Entries in ascending order.
     pub fn iter(&self) -> ZIter<'_> {
         match self {
@@ -346,7 +361,7 @@ impl ZSet {
                 let i = (next() % n as u64) as usize;
                 small_entries(p).nth(i).map(|(m, s, _)| (m, s))
             }
-            ZSet::Large(l) => l.scores.random_entry(next).map(|(m, s)| (m, *s)),
+            ZSet::Large(l) => l.scores.fair_random_entry(next).map(|(m, s)| (m, *s)),
         }
     }
 
