@@ -591,7 +591,7 @@ pub fn turn_on(server: &mut Server) -> Result<(), String> {
     server.aof.last_write_ok = true;
     if let Err(e) = rewrite_background(server) {
         server.aof.on = false;
-        server.keyspace.record_deletions = false;
+        server.keyspace.record_deletions = server.propagating();
         return Err(e);
     }
     Ok(())
@@ -608,7 +608,7 @@ pub fn turn_off(server: &mut Server) {
         let _ = file.sync_all();
     }
     server.aof.on = false;
-    server.keyspace.record_deletions = false;
+    server.keyspace.record_deletions = server.propagating();
 }
 
 /// Before the server stops: everything logged is on disk.

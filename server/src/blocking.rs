@@ -83,6 +83,9 @@ pub fn serve_ready(server: &mut Server) -> Vec<u64> {
                     break;
                 }
                 if let Some(blocked) = unregister(server, &mut client) {
+                    // Served after the command that made the key ready, at the clock's time
+                    // then (a key that expired meanwhile does not serve it).
+                    server.keyspace.refresh_time_unless_script();
                     let argv: Vec<&[u8]> = blocked.argv.iter().map(Vec::as_slice).collect();
                     let db_before = client.db;
                     client.db = blocked.db;

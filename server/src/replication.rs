@@ -53,6 +53,8 @@ pub fn attach(server: &mut Server, client_id: u64) {
         ack_offset: 0,
         ack_time: Instant::now(),
     });
+    // Keys deleted by expiry or eviction are propagated as DELs from now on.
+    server.keyspace.record_deletions = true;
 }
 
 /// `REPLCONF ACK <offset>` from a replica.
@@ -99,6 +101,7 @@ pub fn detach(server: &mut Server, client_id: u64) {
         .replication
         .replicas
         .retain(|r| r.client_id != client_id);
+    server.keyspace.record_deletions = server.propagating();
 }
 
 fn send(server: &mut Server, chunk: &[u8]) {

@@ -80,6 +80,11 @@ const COMMANDS: &[&[&str]] = &[
         "gs",
         "g",
     ],
+    // Propagated even when they change nothing.
+    &["SWAPDB", "2", "3"],
+    &["SELECT", "5"],
+    &["FLUSHDB"],
+    &["FLUSHALL"],
 ];
 
 /// Read from `stream` until `done` says the bytes so far are enough, or `wait` passes.

@@ -50,6 +50,9 @@ fn flushdb(ctx: &mut Ctx, argv: &[&[u8]]) {
     if flush_mode_ok(ctx, argv) {
         let db = ctx.client.db;
         ctx.server.keyspace.flush_db(db);
+        // Propagated even when the database was empty, as Redis forces it.
+        ctx.server.keyspace.dirty += 1;
+        ctx.server.keyspace.changes += 1;
         ctx.client.reply.ok();
     }
 }
@@ -88,6 +91,11 @@ fn swapdb(ctx: &mut Ctx, argv: &[&[u8]]) {
     keyspace.touch_watched_in_db(a as usize, Some(b as usize));
     keyspace.touch_watched_in_db(b as usize, Some(a as usize));
     keyspace.dbs.swap(a as usize, b as usize);
+    // Clients blocked on keys that now hold data are served (`scanDatabaseForReadyKeys`).
+    keyspace.signal_ready_in_db(a as usize);
+    keyspace.signal_ready_in_db(b as usize);
+    keyspace.dirty += 1;
+    keyspace.changes += 1;
     ctx.client.reply.ok();
 }
 

@@ -279,6 +279,23 @@ impl Keyspace {
         }
     }
 
+    /// Every key of `db` that clients are blocked on and that holds a value is ready (after
+    /// SWAPDB), in the order they were first blocked on.
+    pub fn signal_ready_in_db(&mut self, db: usize) {
+        let mut ready: Vec<(usize, Vec<u8>)> = self
+            .blockers
+            .keys()
+            .filter(|(d, key)| *d == db && self.dbs[db].keys.contains_key(key))
+            .cloned()
+            .collect();
+        ready.sort();
+        for entry in ready {
+            if !self.ready_keys.contains(&entry) {
+                self.ready_keys.push(entry);
+            }
+        }
+    }
+
     /// Queue a keyspace notification of `class` (see [`notify::class`]) if it is enabled.
     pub fn notify(&mut self, class: u32, event: &'static str, db: usize, key: &[u8]) {
         let flags = self.notify_flags;
