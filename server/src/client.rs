@@ -100,6 +100,9 @@ pub struct Client {
     pub script_caller_keys: Vec<Vec<u8>>,
     /// A replica (after SYNC or PSYNC): it gets the replication stream, never replies.
     pub is_replica: bool,
+    /// Push messages (subscription notices) written by the command running now: they reach
+    /// the client even under `CLIENT REPLY OFF|SKIP`, as Redis sends pushes regardless.
+    pub pushes: Vec<u8>,
     /// The port a replica said it listens on (`REPLCONF listening-port`), as ROLE shows it.
     pub replica_port: i64,
 }
@@ -127,6 +130,7 @@ impl Client {
             last_command: std::rc::Rc::from("NULL"),
             is_script: false,
             is_replica: false,
+            pushes: Vec::new(),
             replica_port: 0,
             channels: Vec::new(),
             patterns: Vec::new(),

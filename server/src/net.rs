@@ -450,12 +450,17 @@ fn disconnect_replying_replica(server: &mut Server, client: &mut Client, reply_s
 
 /// `CLIENT REPLY OFF|SKIP`: drop the reply of the command just run.
 fn apply_reply_mode(client: &mut Client, mode_before: ReplyMode, reply_start: usize) {
+    let pushes = std::mem::take(&mut client.pushes);
     match (mode_before, client.reply_mode) {
         (ReplyMode::SkipNext, _) => {
             client.reply.buf.truncate(reply_start);
+            client.reply.buf.extend_from_slice(&pushes);
             client.reply_mode = ReplyMode::On;
         }
-        (ReplyMode::Off, ReplyMode::Off) => client.reply.buf.truncate(reply_start),
+        (ReplyMode::Off, ReplyMode::Off) => {
+            client.reply.buf.truncate(reply_start);
+            client.reply.buf.extend_from_slice(&pushes);
+        }
         _ => {}
     }
 }
@@ -606,6 +611,14 @@ fn cron(server: &mut Server) {
         });
     }
     server.keyspace.rehash_step(budget);
+    // Over `maxmemory` (lowered by CONFIG SET, say): evict now, as Redis's eviction time
+    // event does, rather than waiting for the next command.
+    if server.config.settings.maxmemory > 0 && server.over_maxmemory() {
+        let mut scratch = crate::resp::reply::ReplyWriter::new(2);
+        server.evict_to_fit(&mut scratch);
+        crate::pubsub::publish_events(server, None);
+        crate::tracking::deliver(server, None);
+    }
     crate::aof::propagate_pending(server);
     crate::aof::flush(server);
     crate::aof::cron(server);

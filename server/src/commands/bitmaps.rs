@@ -51,11 +51,11 @@ fn grow_for_bit(ctx: &mut Ctx, key: &[u8], max_bit: u64) -> Option<bool> {
     };
     match existing {
         None => {
-            ctx.server.keyspace.set(
+            // Counted as a change by the caller, once, with the bits it sets.
+            ctx.server.keyspace.add_uncounted(
                 db,
                 key,
                 Value::Str(crate::db::bytes::Bytes::from_vec(vec![0; bytes])),
-                false,
             );
             Some(true)
         }
@@ -611,6 +611,8 @@ fn bitfield_generic(ctx: &mut Ctx, argv: &[&[u8]], read_only: bool) {
     if changes > 0 {
         let db = ctx.client.db;
         ctx.server.keyspace.modified(db, key);
+        // Each field that changed counts, as Redis adds them to `dirty`.
+        ctx.server.keyspace.dirty += changes - 1;
         ctx.server.keyspace.notify(class::STRING, "setbit", db, key);
     }
     let out = &mut ctx.client.reply;

@@ -12,6 +12,7 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("pfcount", pfcount),
     ("pfmerge", pfmerge),
     ("pfdebug", pfdebug),
+    ("pfselftest", pfselftest),
 ];
 
 const NOT_HLL: &str = "WRONGTYPE Key is not a valid HyperLogLog string value.";
@@ -241,4 +242,49 @@ fn pfdebug(ctx: &mut Ctx, argv: &[&[u8]]) {
             .reply
             .error(&format!("ERR Unknown PFDEBUG subcommand '{sub}'")),
     }
+}
+
+/// PFSELFTEST: the dense and sparse encodings fed the same unique elements agree on the count,
+/// a small HLL stays sparse, and the estimate stays within six standard errors
+/// (`pfselftestCommand`, over a million elements where Redis goes to ten million).
+fn pfselftest(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    let sparse_max = ctx.server.config.settings.hll_sparse_max_bytes;
+    let seed = ctx.server.random();
+    match self_test(seed, sparse_max) {
+        Ok(()) => ctx.client.reply.ok(),
+        Err(text) => ctx.client.reply.error(&text),
+    }
+}
+
+fn self_test(seed: u64, sparse_max: usize) -> Result<(), String> {
+    let corrupt = |_| "TESTFAILED corrupted HLL".to_string();
+    let mut dense = hll::new_sparse();
+    hll::to_dense(&mut dense).map_err(corrupt)?;
+    let mut sparse = hll::new_sparse();
+    let relative_error = 1.04 / (16384f64).sqrt();
+    let mut checkpoint: u64 = 1;
+    for j in 1..=1_000_000u64 {
+        let element = (j ^ seed).to_le_bytes();
+        hll::add(&mut dense, &element, sparse_max).map_err(corrupt)?;
+        hll::add(&mut sparse, &element, sparse_max).map_err(corrupt)?;
+        if j != checkpoint {
+            continue;
+        }
+        if (j as usize) < sparse_max / 2 && !hll::is_sparse(&sparse) {
+            return Err("TESTFAILED sparse encoding not used".into());
+        }
+        let estimate = hll::count(&dense).map_err(corrupt)?;
+        if estimate != hll::count(&sparse).map_err(corrupt)? {
+            return Err("TESTFAILED dense/sparse disagree".into());
+        }
+        let error = checkpoint.abs_diff(estimate);
+        let max_error = (relative_error * 6.0 * checkpoint as f64).ceil() as u64;
+        if error > max_error {
+            return Err(format!(
+                "TESTFAILED Too big error. card:{checkpoint} abserr:{error}"
+            ));
+        }
+        checkpoint *= 10;
+    }
+    Ok(())
 }

@@ -64,6 +64,7 @@ fn notice(client: &mut Client, kind: Kind, word: &[u8], name: Option<&[u8]>) {
     } else {
         client.channels.len() + client.patterns.len()
     } as i64;
+    let start = client.reply.buf.len();
     let out = &mut client.reply;
     if out.resp3() {
         out.push(3);
@@ -76,6 +77,11 @@ fn notice(client: &mut Client, kind: Kind, word: &[u8], name: Option<&[u8]>) {
         None => out.null(),
     }
     out.int(count);
+    // Kept apart too, to survive `CLIENT REPLY OFF|SKIP`.
+    if client.reply_mode != crate::client::ReplyMode::On {
+        let notice = client.reply.buf[start..].to_vec();
+        client.pushes.extend_from_slice(&notice);
+    }
 }
 
 fn subscribe_to(ctx: &mut Ctx, argv: &[&[u8]], kind: Kind, word: &[u8]) {

@@ -199,6 +199,13 @@ impl Keyspace {
         self.dbs[db].keys.contains_key(key)
     }
 
+    /// Add `value` at `key`, which does not exist, without counting a change: for a command
+    /// that counts its own changes right after (SETBIT and BITFIELD creating their string).
+    pub fn add_uncounted(&mut self, db: usize, key: &[u8], value: Value) {
+        self.dbs[db].keys.insert_new(key, value);
+        self.notify(notify::class::NEW, "new", db, key);
+    }
+
     /// Store `value` at `key`, dropping any expiry time unless `keep_ttl` (Redis's `setKey`).
     pub fn set(&mut self, db: usize, key: &[u8], value: Value, keep_ttl: bool) {
         self.expire_if_needed(db, key);
