@@ -51,6 +51,13 @@ pub trait Engine {
     /// How long the running script has run (for the host's busy checks).
     fn elapsed(&self) -> Duration;
 
+    /// Cap the engine's heap at `bytes` beyond what it holds now (`None`: no cap, as in
+    /// Redis): a script allocating past it gets an out-of-memory error. Engines without
+    /// such a cap ignore it.
+    fn set_memory_limit(&mut self, bytes: Option<usize>) {
+        let _ = bytes;
+    }
+
     /// Whether the error reply of the last run is one the host counted already, when the
     /// command that failed ran or was refused.
     fn last_error_counted(&self) -> bool {

@@ -146,6 +146,13 @@ impl Runtime {
         self.engine.used_memory()
     }
 
+    /// Cap the scripts' heap at `bytes` beyond what it holds now (`None`, the default: no
+    /// cap, as Redis has none); a script allocating past it gets Redis's out-of-memory error
+    /// and the runtime stays usable.
+    pub fn set_memory_limit(&mut self, bytes: Option<usize>) {
+        self.engine.set_memory_limit(bytes);
+    }
+
     /// The FUNCTION libraries.
     pub fn functions(&self) -> &Functions {
         &self.functions

@@ -80,7 +80,12 @@ thread_local! {
 fuzz_target!(|data: &[u8]| {
     RUNTIME.with(|cell| {
         let mut slot = cell.borrow_mut();
-        let runtime = slot.get_or_insert_with(|| Runtime::new().expect("runtime"));
+        let runtime = slot.get_or_insert_with(|| {
+            let mut runtime = Runtime::new().expect("runtime");
+            // Within the campaign's memory budget (a script may build strings of any size).
+            runtime.set_memory_limit(Some(fuzz::MEMORY_BUDGET));
+            runtime
+        });
         let mut host = MapHost::default();
         for resp in [2, 3] {
             let options = CallOptions {

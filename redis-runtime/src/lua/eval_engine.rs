@@ -61,6 +61,10 @@ impl Engine for EvalEngine {
         self.lua.used_memory()
     }
 
+    fn set_memory_limit(&mut self, bytes: Option<usize>) {
+        self.lua.set_memory_limit(bytes);
+    }
+
     fn elapsed(&self) -> Duration {
         self.lua.elapsed()
     }

@@ -190,6 +190,12 @@ impl LuaEngine {
         self.lua.used_memory()
     }
 
+    /// Cap the heap at `extra` bytes beyond what it holds now (`None`: no cap).
+    pub(crate) fn set_memory_limit(&self, extra: Option<usize>) {
+        let limit = extra.map(|e| self.lua.used_memory().saturating_add(e));
+        let _ = self.lua.set_memory_limit(limit);
+    }
+
     /// Run a library's code (after its shebang line) so it registers its functions: what it
     /// registered, or the error text (without the `ERR ` code). `timeout` limits the run
     /// (`FUNCTION LOAD` gives 500 ms).
