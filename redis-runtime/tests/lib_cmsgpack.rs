@@ -2,7 +2,7 @@
 //! `cases/cmsgpack.cases`, then behaviours checked against the same server by hand (stack
 //! limits, offsets, keys), round trips over generated values, and hostile input.
 
-use lua_core::api::{Error, Lua};
+use lua_core::api::{Bytes, Error, Lua};
 use redis_runtime::libs::cmsgpack;
 
 // ---- harness -----------------------------------------------------------------------------
@@ -80,7 +80,9 @@ fn run<T: lua_core::api::FromLuaMulti>(lua: &Lua, src: &str) -> Result<T, Error>
 }
 
 fn bytes(lua: &Lua, src: &str) -> Vec<u8> {
-    run::<Vec<u8>>(lua, src).unwrap_or_else(|e| panic!("{src}: {e}"))
+    run::<Bytes>(lua, src)
+        .unwrap_or_else(|e| panic!("{src}: {e}"))
+        .0
 }
 
 fn int(lua: &Lua, src: &str) -> i64 {
@@ -170,7 +172,7 @@ fn reply_error_message(reply: &[u8]) -> Option<String> {
 fn outcome(lua: &Lua, case: &Case) -> Result<Vec<u8>, String> {
     // Wrapped in a function on the script's first line, so line numbers stay the same.
     let src = format!("return __resp((function() {}\nend)())", case.script);
-    match run::<Vec<u8>>(lua, &src) {
+    match run::<Bytes>(lua, &src).map(|b| b.0) {
         Ok(reply) => Ok(reply),
         Err(Error::RuntimeError { message, .. }) => Err(message),
         Err(e) => Err(format!("<{e:?}>")),
