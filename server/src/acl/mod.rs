@@ -364,15 +364,7 @@ impl Acl {
         if u.unrestricted(&self.universe) {
             return None;
         }
-        // The keys are found once, when a selector first needs them.
-        let mut keys = Some(keys);
-        let mut found: Option<Vec<KeyAccess>> = None;
-        let mut key_list = || {
-            if found.is_none() {
-                found = Some(keys.take().map(|f| f()).unwrap_or_default());
-            }
-            found.clone().unwrap_or_default()
-        };
+        let mut key_list = keys_once(keys);
         let mut reported: Option<selector::Refusal> = None;
         for s in std::iter::once(&u.root).chain(&u.selectors) {
             match s.check(name, argv, &mut key_list) {
@@ -401,17 +393,22 @@ impl Acl {
         let Some(u) = self.users.get(user) else {
             return false;
         };
-        let mut keys = Some(keys);
-        let mut found: Option<Vec<KeyAccess>> = None;
-        let mut key_list = || {
-            if found.is_none() {
-                found = Some(keys.take().map(|f| f()).unwrap_or_default());
-            }
-            found.clone().unwrap_or_default()
-        };
+        let mut key_list = keys_once(keys);
         std::iter::once(&u.root)
             .chain(&u.selectors)
             .any(|s| s.check(name, argv, &mut key_list).is_ok() && s.reads_every_key())
+    }
+}
+
+/// The command's keys, found the first time a selector needs them and reused by the others.
+fn keys_once(keys: impl FnOnce() -> Vec<KeyAccess>) -> impl FnMut() -> Vec<KeyAccess> {
+    let mut keys = Some(keys);
+    let mut found: Option<Vec<KeyAccess>> = None;
+    move || {
+        if let Some(f) = keys.take() {
+            found = Some(f());
+        }
+        found.clone().unwrap_or_default()
     }
 }
 

@@ -606,19 +606,24 @@ mod tests {
         assert!((0..1000).all(|i| seen.contains(&i)));
     }
 
+    /// A fixed pseudo-random sequence: the same picks on every run.
+    fn xorshift() -> impl FnMut() -> u64 {
+        let mut state = 88172645463325252u64;
+        move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        }
+    }
+
     #[test]
     fn random_entry_reaches_every_key() {
         let mut d = Dict::new();
         for i in 0..20 {
             d.insert(&key(i), i);
         }
-        let mut state = 88172645463325252u64;
-        let mut rng = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut rng = xorshift();
         let mut seen = HashSet::new();
         for _ in 0..2000 {
             seen.insert(*d.random_entry(&mut rng).unwrap().1);
@@ -631,13 +636,7 @@ mod tests {
     fn fair_random_entry_is_close_to_uniform() {
         // Ten members, as Redis's SRANDMEMBER histogram test: the chi-square statistic over
         // 10,000 picks stays far below 40 (df = 9), during a rehash too.
-        let mut state = 88172645463325252u64;
-        let mut rng = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut rng = xorshift();
         for rehashing in [false, true] {
             let mut d = Dict::new();
             let n = if rehashing { 9 } else { 10 };
