@@ -573,7 +573,7 @@ pub fn start(server: &mut Server, runtime: &mut redis_runtime::Runtime) -> Resul
 fn switch_on(server: &mut Server) {
     server.aof.on = true;
     server.aof.selected_db = None;
-    server.keyspace.record_deletions = true;
+    server.propagation_changed();
 }
 
 /// `CONFIG SET appendonly yes` on a running server: a rewrite writes the base of what is there
@@ -591,7 +591,7 @@ pub fn turn_on(server: &mut Server) -> Result<(), String> {
     server.aof.last_write_ok = true;
     if let Err(e) = rewrite_background(server) {
         server.aof.on = false;
-        server.keyspace.record_deletions = server.propagating();
+        server.propagation_changed();
         return Err(e);
     }
     Ok(())
@@ -608,7 +608,7 @@ pub fn turn_off(server: &mut Server) {
         let _ = file.sync_all();
     }
     server.aof.on = false;
-    server.keyspace.record_deletions = server.propagating();
+    server.propagation_changed();
 }
 
 /// Before the server stops: everything logged is on disk.

@@ -338,7 +338,7 @@ fn replication_fields(server: &Server) -> Vec<(&'static str, String)> {
             let client = server.clients.get(&r.client_id)?;
             Some(format!(
                 "ip={},port={},state=online,offset={},lag={}",
-                crate::commands::replica_ip(&client.addr),
+                crate::replication::replica_ip(&client.addr),
                 client.replica_port,
                 r.ack_offset,
                 now.duration_since(r.ack_time).as_secs()

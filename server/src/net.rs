@@ -584,10 +584,8 @@ fn close(server: &mut Server, id: u64) {
         }
         if client.is_replica {
             crate::replication::detach(server, id);
-            let ip = crate::commands::replica_ip(&client.addr);
-            server.log_warning(&format!(
-                "Connection with replica {ip}:<unknown-replica-port> lost."
-            ));
+            let name = crate::replication::replica_name(&client);
+            server.log_warning(&format!("Connection with replica {name} lost."));
         }
     }
     if let Some(net) = server.net.as_mut() {

@@ -53,8 +53,7 @@ pub fn attach(server: &mut Server, client_id: u64) {
         ack_offset: 0,
         ack_time: Instant::now(),
     });
-    // Keys deleted by expiry or eviction are propagated as DELs from now on.
-    server.keyspace.record_deletions = true;
+    server.propagation_changed();
 }
 
 /// `REPLCONF ACK <offset>` from a replica.
@@ -101,7 +100,7 @@ pub fn detach(server: &mut Server, client_id: u64) {
         .replication
         .replicas
         .retain(|r| r.client_id != client_id);
-    server.keyspace.record_deletions = server.propagating();
+    server.propagation_changed();
 }
 
 fn send(server: &mut Server, chunk: &[u8]) {
@@ -121,4 +120,19 @@ pub fn connected(server: &Server) -> impl Iterator<Item = &Replica> {
         .replicas
         .iter()
         .filter(|r| server.clients.contains_key(&r.client_id))
+}
+
+/// How the log names a replica (`replicationGetSlaveName`): its address, with the port it
+/// listens on when it said (`REPLCONF listening-port`).
+pub fn replica_name(client: &crate::client::Client) -> String {
+    let ip = replica_ip(&client.addr);
+    match client.replica_port {
+        0 => format!("{ip}:<unknown-replica-port>"),
+        port => format!("{ip}:{port}"),
+    }
+}
+
+/// The address part of `ip:port` (ROLE and INFO list replicas by it).
+pub fn replica_ip(addr: &str) -> &str {
+    addr.rsplit_once(':').map_or(addr, |(ip, _)| ip)
 }

@@ -353,6 +353,12 @@ impl Server {
         self.aof.on || !self.replication.replicas.is_empty()
     }
 
+    /// After the append-only file is turned on or off or a replica comes or goes: keys that
+    /// expiry or eviction deletes are recorded (to be propagated as DELs) while changes are.
+    pub fn propagation_changed(&mut self) {
+        self.keyspace.record_deletions = self.propagating();
+    }
+
     pub fn log_warning(&self, message: &str) {
         self.log(3, message);
     }

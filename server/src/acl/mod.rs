@@ -364,7 +364,7 @@ impl Acl {
         if u.unrestricted(&self.universe) {
             return None;
         }
-        let mut key_list = keys_once(keys);
+        let mut key_list = selector::LazyKeys::new(keys);
         let mut reported: Option<selector::Refusal> = None;
         for s in std::iter::once(&u.root).chain(&u.selectors) {
             match s.check(name, argv, &mut key_list) {
@@ -393,22 +393,10 @@ impl Acl {
         let Some(u) = self.users.get(user) else {
             return false;
         };
-        let mut key_list = keys_once(keys);
+        let mut key_list = selector::LazyKeys::new(keys);
         std::iter::once(&u.root)
             .chain(&u.selectors)
             .any(|s| s.check(name, argv, &mut key_list).is_ok() && s.reads_every_key())
-    }
-}
-
-/// The command's keys, found the first time a selector needs them and reused by the others.
-fn keys_once(keys: impl FnOnce() -> Vec<KeyAccess>) -> impl FnMut() -> Vec<KeyAccess> {
-    let mut keys = Some(keys);
-    let mut found: Option<Vec<KeyAccess>> = None;
-    move || {
-        if let Some(f) = keys.take() {
-            found = Some(f());
-        }
-        found.clone().unwrap_or_default()
     }
 }
 

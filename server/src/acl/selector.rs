@@ -18,6 +18,28 @@ pub struct Selector {
     pub all_channels: bool,
 }
 
+/// A command's keys, found the first time a selector needs them and shared by the others.
+pub struct LazyKeys<F: FnOnce() -> Vec<KeyAccess>> {
+    find: Option<F>,
+    found: Vec<KeyAccess>,
+}
+
+impl<F: FnOnce() -> Vec<KeyAccess>> LazyKeys<F> {
+    pub fn new(find: F) -> Self {
+        LazyKeys {
+            find: Some(find),
+            found: Vec::new(),
+        }
+    }
+
+    fn get(&mut self) -> &[KeyAccess] {
+        if let Some(find) = self.find.take() {
+            self.found = find();
+        }
+        &self.found
+    }
+}
+
 /// Why a selector refused a command, ranked as Redis ranks refusals to pick the one to report
 /// when every selector refuses: a channel over a key over the command, then the later
 /// argument.
@@ -322,13 +344,13 @@ impl Selector {
         &self,
         name: &str,
         argv: &[&[u8]],
-        keys: &mut dyn FnMut() -> Vec<KeyAccess>,
+        keys: &mut LazyKeys<impl FnOnce() -> Vec<KeyAccess>>,
     ) -> Result<(), Refusal> {
         if !self.allowed.contains(name) {
             return Err(Refusal::command());
         }
         if !self.all_keys {
-            let refused = keys().into_iter().find_map(|access| {
+            let refused = keys.get().iter().find_map(|&access| {
                 let key = argv.get(access.pos)?;
                 (!self.key_allowed(key, access)).then_some((access.pos, *key))
             });

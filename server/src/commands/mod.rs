@@ -41,7 +41,6 @@ use table::{Command, Flags, Missing};
 
 pub use admin::section as admin_section;
 pub(crate) use connection::describe as connection_line;
-pub(crate) use replication::replica_ip;
 
 /// A command's implementation: reads `argv` (the name included) and writes its reply into
 /// `ctx.client.reply`.

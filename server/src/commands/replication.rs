@@ -19,11 +19,7 @@ fn sync(ctx: &mut Ctx, argv: &[&[u8]]) {
             .error("ERR SYNC and PSYNC are invalid with pending output");
         return;
     }
-    let ip = replica_ip(&ctx.client.addr);
-    let name = match ctx.client.replica_port {
-        0 => format!("{ip}:<unknown-replica-port>"),
-        port => format!("{ip}:{port}"),
-    };
+    let name = crate::replication::replica_name(ctx.client);
     ctx.server
         .log_notice(&format!("Replica {name} asks for synchronization"));
     let snapshot = match crate::persist::snapshot_bytes(ctx.server) {
@@ -55,11 +51,6 @@ fn sync(ctx: &mut Ctx, argv: &[&[u8]]) {
     crate::replication::attach(ctx.server, ctx.client.id);
     ctx.server
         .log_notice(&format!("Synchronization with replica {name} succeeded"));
-}
-
-/// The address part of `ip:port`.
-pub(crate) fn replica_ip(addr: &str) -> &str {
-    addr.rsplit_once(':').map_or(addr, |(ip, _)| ip)
 }
 
 /// REPLCONF <option> <value> ...: what a replica tells its primary. `ACK` and `GETACK` get no

@@ -24,7 +24,7 @@ fn role(ctx: &mut Ctx, _argv: &[&[u8]]) {
         .filter_map(|r| {
             let client = ctx.server.clients.get(&r.client_id)?;
             Some([
-                super::replica_ip(&client.addr).to_string(),
+                crate::replication::replica_ip(&client.addr).to_string(),
                 client.replica_port.to_string(),
                 r.ack_offset.to_string(),
             ])

@@ -369,7 +369,8 @@ impl<V> Dict<V> {
             &self.tables[..1]
         };
         let max_mask = tables.iter().map(|t| t.mask()).max().unwrap_or(0);
-        let mut found: Vec<(&[u8], &V)> = Vec::with_capacity(count);
+        // On the stack: SRANDMEMBER with a negative count picks this way once per item.
+        let mut found: smallvec::SmallVec<[(&[u8], &V); SAMPLE]> = smallvec::SmallVec::new();
         let mut i = random() as usize & max_mask;
         let mut empty_run = 0;
         let mut steps = count * 10;

@@ -287,7 +287,7 @@ impl Keyspace {
     }
 
     /// Every key of `db` that clients are blocked on and that holds a value is ready (after
-    /// SWAPDB), in the order they were first blocked on.
+    /// SWAPDB), taken in key order (Redis walks its table of blocked keys).
     pub fn signal_ready_in_db(&mut self, db: usize) {
         let mut ready: Vec<(usize, Vec<u8>)> = self
             .blockers
@@ -350,13 +350,15 @@ impl Keyspace {
         if self.watchers.is_empty() {
             return;
         }
-        let present = self.dbs[db].keys.contains_key(key);
         let Some(watchers) = self.watchers.get_mut(&(db, key.to_vec())) else {
             return;
         };
+        // Looked up only for a watcher of an expired key (the common case needs no lookup).
+        let keys = &self.dbs[db].keys;
+        let mut present = None;
         for w in watchers.iter_mut() {
             if w.expired {
-                if !present {
+                if !*present.get_or_insert_with(|| keys.contains_key(key)) {
                     w.expired = false;
                     continue;
                 }
@@ -430,12 +432,13 @@ impl Keyspace {
     pub fn watched_key_expired(&mut self, client: u64, keys: &[(usize, Vec<u8>)]) -> bool {
         self.refresh_time_unless_script();
         keys.iter().any(|(db, key)| {
-            let flagged = self
-                .watchers
-                .get(&(*db, key.clone()))
-                .and_then(|list| list.iter().find(|w| w.client == client))
-                .is_some_and(|w| w.expired);
-            !flagged && self.is_expired(*db, key)
+            // The flag is looked up only for a key that has expired.
+            self.is_expired(*db, key)
+                && !self
+                    .watchers
+                    .get(&(*db, key.clone()))
+                    .and_then(|list| list.iter().find(|w| w.client == client))
+                    .is_some_and(|w| w.expired)
         })
     }
 
