@@ -11,6 +11,7 @@ pub mod libs;
 mod lua;
 pub mod rdb;
 mod reply;
+mod reply_parse;
 mod script;
 
 pub use engine::{Engine, ScriptId};

@@ -5,7 +5,7 @@
 
 use super::keyspec::{self, KeySpec};
 use super::{Ctx, Handler};
-use crate::resp::reply::parse_reply;
+
 use redis_runtime::Reply;
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -37,10 +37,10 @@ fn catalog() -> &'static Catalog {
         };
         // The files are generated from the reference; were one unreadable, COMMAND would
         // describe nothing rather than fail.
-        if let Some(Reply::Array(entries)) = parse_reply(include_bytes!("command_info.resp3")) {
+        if let Some(Reply::Array(entries)) = Reply::parse(include_bytes!("command_info.resp3")) {
             add_info(&mut catalog, entries);
         }
-        if let Some(Reply::Map(pairs)) = parse_reply(include_bytes!("command_docs.resp3")) {
+        if let Some(Reply::Map(pairs)) = Reply::parse(include_bytes!("command_docs.resp3")) {
             add_docs(&mut catalog, pairs);
         }
         catalog

@@ -8,7 +8,7 @@
 use super::table::Flags;
 use super::{is, Ctx, Handler};
 use crate::client::Client;
-use crate::resp::reply::parse_reply;
+
 use crate::server::{RunningScript, ScriptingFigures, Server};
 use redis_runtime::{split_keys, CallOptions, CommandFlags, CommandInfo, Host, LogLevel, Reply};
 use std::time::{Duration, Instant};
@@ -129,7 +129,7 @@ impl Host for ScriptHost<'_> {
                 .error("ERR Unknown Redis command called from script"),
         }
         let bytes = std::mem::take(&mut self.client.reply.buf);
-        parse_reply(&bytes).unwrap_or_else(|| Reply::error("ERR reply could not be read"))
+        Reply::parse(&bytes).unwrap_or_else(|| Reply::error("ERR reply could not be read"))
     }
 
     fn acl_check(&self, argv: &[&[u8]]) -> Option<String> {

@@ -1,6 +1,6 @@
 //! Replies as bytes on the wire. Commands write into a [`ReplyWriter`], which encodes each
 //! reply for the protocol its client speaks (RESP2 or RESP3) as Redis's `networking.c` does;
-//! [`parse_reply`] reads such bytes back into a [`Reply`] for scripts.
+//! [`Reply::parse`] reads such bytes back into a [`Reply`] for scripts.
 
 use redis_runtime::{format_double, Reply};
 
@@ -169,90 +169,6 @@ impl ReplyWriter {
     }
 }
 
-/// Nesting allowed when reading a reply back (deeper replies are not built by commands).
-const MAX_DEPTH: usize = 64;
-
-/// Read one complete reply from the start of `bytes` (as a command wrote it); `None` when the
-/// bytes are not one well-formed reply.
-pub fn parse_reply(bytes: &[u8]) -> Option<Reply> {
-    let mut pos = 0;
-    let reply = parse_at(bytes, &mut pos, 0)?;
-    (pos == bytes.len()).then_some(reply)
-}
-
-fn parse_at(bytes: &[u8], pos: &mut usize, depth: usize) -> Option<Reply> {
-    if depth > MAX_DEPTH {
-        return None;
-    }
-    let tag = *bytes.get(*pos)?;
-    let start = *pos + 1;
-    let end = start + bytes[start..].windows(2).position(|w| w == b"\r\n")?;
-    let text = &bytes[start..end];
-    *pos = end + 2;
-    let number = || crate::util::parse_i64(text);
-    let items = |pos: &mut usize, n: i64| -> Option<Vec<Reply>> {
-        (0..n).map(|_| parse_at(bytes, pos, depth + 1)).collect()
-    };
-    Some(match tag {
-        b'+' => Reply::Status(text.to_vec()),
-        b'-' => Reply::Error(text.to_vec()),
-        b':' => Reply::Integer(number()?),
-        b'_' => Reply::Null,
-        b'#' => Reply::Boolean(text == b"t"),
-        b',' => Reply::Double(crate::util::parse_f64(text).or_else(|| special_double(text))?),
-        b'(' => Reply::BigNumber(text.to_vec()),
-        b'$' | b'=' => {
-            let n = number()?;
-            if n < 0 {
-                return Some(Reply::Null);
-            }
-            let data = bytes.get(*pos..*pos + n as usize)?;
-            *pos += n as usize + 2;
-            if tag == b'=' {
-                let (format, text) = (data.get(..3)?, data.get(4..)?);
-                Reply::Verbatim {
-                    format: [format[0], format[1], format[2]],
-                    text: text.to_vec(),
-                }
-            } else {
-                Reply::Bulk(data.to_vec())
-            }
-        }
-        b'*' => {
-            let n = number()?;
-            if n < 0 {
-                return Some(Reply::NullArray);
-            }
-            Reply::Array(items(pos, n)?)
-        }
-        b'~' => Reply::Set(items(pos, number()?)?),
-        // Attributes are not shown to scripts: the reply they annotate is what counts.
-        b'|' => {
-            items(pos, 2 * number()?)?;
-            parse_at(bytes, pos, depth + 1)?
-        }
-        b'%' => {
-            let flat = items(pos, 2 * number()?)?;
-            let mut pairs = Vec::with_capacity(flat.len() / 2);
-            let mut iter = flat.into_iter();
-            while let (Some(k), Some(v)) = (iter.next(), iter.next()) {
-                pairs.push((k, v));
-            }
-            Reply::Map(pairs)
-        }
-        _ => return None,
-    })
-}
-
-fn special_double(text: &[u8]) -> Option<f64> {
-    match text {
-        b"inf" => Some(f64::INFINITY),
-        b"-inf" => Some(f64::NEG_INFINITY),
-        b"nan" | b"-nan" => Some(f64::NAN),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -269,7 +185,7 @@ mod tests {
             w.null();
             w.double(1.5);
             w.status(b"OK");
-            let parsed = parse_reply(&w.buf).unwrap();
+            let parsed = Reply::parse(&w.buf).unwrap();
             let mut again = Vec::new();
             parsed.write_resp(resp, &mut again);
             assert_eq!(again, w.buf);
