@@ -3,10 +3,12 @@
 //! context. It knows nothing of sockets: the host's keyspace is reached through the [`Host`]
 //! trait, so any Rust server (or a test double) can host it.
 
+mod dialect;
 mod engine;
 mod eval;
 mod functions;
 mod host;
+mod interpreter;
 pub mod libs;
 mod lua;
 pub mod rdb;
@@ -14,10 +16,12 @@ mod reply;
 mod reply_parse;
 mod script;
 
+pub use dialect::{Dialect, KillKind};
 pub use engine::{Engine, ScriptId};
 pub use eval::{parse_shebang, parse_shebang_for, split_keys, CallOptions, Runtime};
 pub use functions::{stats_reply, Functions, RestorePolicy, RunningFunction};
 pub use host::{CommandFlags, CommandInfo, Host, LogLevel};
+pub use interpreter::{Interpreter, RegisteredFunction, Subsystem};
 pub use lua::REDIS_VERSION;
 pub use reply::{format_double, Reply};
 pub use script::{RunContext, ScriptFlags};

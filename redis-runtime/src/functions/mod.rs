@@ -15,6 +15,7 @@ mod payload;
 pub use command::{stats_reply, RunningFunction};
 
 use crate::eval::CallOptions;
+use crate::dialect::Dialect;
 use crate::host::Host;
 use crate::lua::rand48::Rand48;
 use crate::lua::{Flavor, LuaEngine, Registered};
@@ -127,7 +128,7 @@ impl Functions {
         random: Rand48,
     ) -> Result<Functions, lua_core::api::Error> {
         Ok(Functions {
-            engine: LuaEngine::new(libraries, random, Flavor::Functions)?,
+            engine: LuaEngine::new(libraries, random, Flavor::Functions, Dialect::default())?,
             current: LibrarySet::default(),
         })
     }

@@ -3,6 +3,7 @@
 
 use super::rand48::Rand48;
 use super::{Flavor, LuaEngine};
+use crate::dialect::Dialect;
 use crate::engine::{Engine, ScriptId};
 use crate::host::Host;
 use crate::script::RunContext;
@@ -22,7 +23,7 @@ impl EvalEngine {
         random: Rand48,
     ) -> Result<EvalEngine, lua_core::api::Error> {
         Ok(EvalEngine {
-            lua: LuaEngine::new(libraries, random.clone(), Flavor::Eval)?,
+            lua: LuaEngine::new(libraries, random.clone(), Flavor::Eval, Dialect::default())?,
             libraries: libraries.to_vec(),
             random,
         })
@@ -52,7 +53,12 @@ impl Engine for EvalEngine {
     }
 
     fn reset(&mut self) -> Result<(), String> {
-        self.lua = LuaEngine::new(&self.libraries, self.random.clone(), Flavor::Eval)
+        self.lua = LuaEngine::new(
+            &self.libraries,
+            self.random.clone(),
+            Flavor::Eval,
+            Dialect::default(),
+        )
             .map_err(|e| e.to_string())?;
         Ok(())
     }

@@ -10,7 +10,7 @@
 //! `redis.register_function` records into the [`Loading`] state what the library registers;
 //! the callbacks go into the engine's scripts table, by index.
 
-use super::redis_api::{log, raise_error_table, REDIS_VERSION, REDIS_VERSION_NUM};
+use super::redis_api::{log, raise_error_table};
 use super::sandbox::nonexistent_global;
 use super::{Shared, SCRIPTS_KEY};
 use crate::host::LogLevel;
@@ -80,7 +80,7 @@ pub(crate) struct Environment {
 
 impl Environment {
     /// Build the environment in `lua` (whose globals are already frozen).
-    pub(crate) fn build(lua: &Lua) -> Result<Environment, Error> {
+    pub(crate) fn build(lua: &Lua, dialect: &crate::Dialect) -> Result<Environment, Error> {
         lua.enter(|ctx| {
             // The library API: { redis = { register_function, log, ... } }, both tables
             // raising on names they lack, all read-only.
@@ -99,10 +99,21 @@ impl Environment {
                 ctx.push_number(level as i32 as f64);
                 ctx.set_field(redis, name)?;
             }
-            ctx.push_number(REDIS_VERSION_NUM);
+            let (version, version_num) = dialect.redis_version();
+            ctx.push_number(f64::from(version_num));
             ctx.set_field(redis, "REDIS_VERSION_NUM")?;
-            ctx.push_bytes(REDIS_VERSION)?;
+            ctx.push_bytes(version)?;
             ctx.set_field(redis, "REDIS_VERSION")?;
+            if let Some((name, valkey_version, valkey_num)) = dialect.valkey_identity() {
+                ctx.push_bytes(name)?;
+                ctx.set_field(redis, "SERVER_NAME")?;
+                ctx.push_bytes(valkey_version)?;
+                ctx.set_field(redis, "VALKEY_VERSION")?;
+                ctx.push_number(f64::from(valkey_num));
+                ctx.set_field(redis, "VALKEY_VERSION_NUM")?;
+                ctx.push_copy(redis)?;
+                ctx.set_field(api, "server")?;
+            }
             set_error_metatable(ctx, redis)?;
             ctx.push_copy(redis)?;
             ctx.set_field(api, "redis")?;
@@ -218,21 +229,18 @@ enum Callback {
 /// `redis.register_function(name, callback)` or
 /// `redis.register_function{function_name=, callback=, flags=, description=}`.
 fn register_function(ctx: &mut Ctx) -> Result<usize, Raised> {
+    const OUTSIDE_LOAD: &str =
+        "ERR redis.register_function can only be called on FUNCTION LOAD command";
     let Some(shared) = ctx.app_data::<Rc<Shared>>().cloned() else {
-        return Err(raise_error_table(
-            ctx,
-            b"ERR redis.register_function can only be called on FUNCTION LOAD command",
-        ));
+        return Err(raise_error_table(ctx, OUTSIDE_LOAD.as_bytes()));
     };
     if shared.loading.borrow().is_none() {
-        return Err(raise_error_table(
-            ctx,
-            b"ERR redis.register_function can only be called on FUNCTION LOAD command",
-        ));
+        let text = shared.dialect.message(OUTSIDE_LOAD);
+        return Err(raise_error_table(ctx, text.as_bytes()));
     }
     let args = match read_arguments(ctx) {
         Ok(args) => args,
-        Err(text) => return Err(raise_error(ctx, text)),
+        Err(text) => return Err(raise_error(ctx, &shared.dialect.message(text))),
     };
     if !crate::functions::valid_name(&args.name) {
         return Err(raise_error(ctx, crate::functions::INVALID_NAME));

@@ -18,6 +18,7 @@ pub(crate) use library::Registered;
 pub use redis_api::REDIS_VERSION;
 pub(crate) use sandbox::Flavor;
 
+use crate::dialect::{Dialect, KillKind};
 use crate::host::Host;
 use crate::script::RunContext;
 use crate::Reply;
@@ -50,6 +51,8 @@ const TICK_INSTRUCTIONS: u32 = 100_000;
 
 /// What the `redis` table's functions share with the engine during a run.
 pub(crate) struct Shared {
+    /// Which server's names and texts the scripts see.
+    pub(crate) dialect: Dialect,
     pub(crate) host: HostSlot,
     pub(crate) run: RefCell<RunContext>,
     started: Cell<Instant>,
@@ -86,9 +89,11 @@ impl LuaEngine {
         libraries: &[crate::ExtraLibrary],
         random: rand48::Rand48,
         flavor: Flavor,
+        dialect: Dialect,
     ) -> Result<LuaEngine, Error> {
-        let lua = sandbox::build(libraries, random, flavor)?;
+        let lua = sandbox::build(libraries, random, flavor, &dialect)?;
         let shared = Rc::new(Shared {
+            dialect,
             host: HostSlot::default(),
             run: RefCell::new(RunContext::new(
                 std::rc::Rc::from(""),
@@ -149,7 +154,7 @@ impl LuaEngine {
         })?;
         let (chunk_name, environment) = match flavor {
             Flavor::Eval => ("@user_script", None),
-            Flavor::Functions => ("@user_function", Some(library::Environment::build(&lua)?)),
+            Flavor::Functions => ("@user_function", Some(library::Environment::build(&lua, &shared.dialect)?)),
         };
         Ok(LuaEngine {
             lua,
@@ -332,7 +337,13 @@ impl LuaEngine {
                         let resp = shared.run.borrow().resp;
                         Ok(convert::lua_to_reply(ctx, ctx.get(ctx.top_slot()), resp))
                     }
-                    Err(kind) => Ok(error_reply(ctx, kind, &shared.run.borrow(), chunk_name)),
+                    Err(kind) => Ok(error_reply(
+                        ctx,
+                        kind,
+                        &shared.run.borrow(),
+                        chunk_name,
+                        &shared.dialect,
+                    )),
                 }
             })
         });
@@ -384,15 +395,23 @@ fn push_array(ctx: &mut Ctx, items: &[&[u8]]) -> Result<(), Raised> {
 
 /// The reply for a script that failed: the error table the handler made (its `err` text, then
 /// where it was raised), or the bare error when no handler ran.
-fn error_reply(ctx: &Ctx, kind: ErrorKind, run: &RunContext, chunk_name: &str) -> Reply {
+fn error_reply(
+    ctx: &Ctx,
+    kind: ErrorKind,
+    run: &RunContext,
+    chunk_name: &str,
+    dialect: &Dialect,
+) -> Reply {
     if kind == ErrorKind::Interrupt && run.killed {
-        return Reply::Error(
-            format!(
-                "ERR Script killed by user with SCRIPT KILL... script: {}, on {}:{}.",
-                run.name, chunk_name, run.killed_at_line
-            )
-            .into_bytes(),
-        );
+        let kill = if chunk_name == "@user_function" {
+            KillKind::Function
+        } else {
+            KillKind::Script
+        };
+        let mut text = dialect.killed(kill).as_bytes().to_vec();
+        let line = run.killed_at_line.to_string();
+        dialect.push_location(&mut text, &run.name, chunk_name.as_bytes(), line.as_bytes());
+        return Reply::Error(text);
     }
     let error = ctx.get(ctx.top_slot());
     let mut text = Vec::new();
@@ -407,13 +426,9 @@ fn error_reply(ctx: &Ctx, kind: ErrorKind, run: &RunContext, chunk_name: &str) -
             let source = t.get_field(b"source", ctx);
             let line = t.get_field(b"line", ctx);
             if let (ValueRef::String(source), ValueRef::Number(line)) = (source, line) {
-                text.extend_from_slice(b" script: ");
-                text.extend_from_slice(run.name.as_bytes());
-                text.extend_from_slice(b", on ");
-                text.extend_from_slice(source.as_bytes());
-                text.push(b':');
-                lua_core::tools::format_number(line, &mut text);
-                text.push(b'.');
+                let mut number = Vec::new();
+                lua_core::tools::format_number(line, &mut number);
+                dialect.push_location(&mut text, &run.name, source.as_bytes(), &number);
             }
         }
         ValueRef::String(s) => {

@@ -4,12 +4,12 @@
 use super::convert::{push_command_error, push_error_table, push_reply, single_line};
 use super::Shared;
 use crate::host::LogLevel;
+use crate::Dialect;
 use crate::Reply;
 use lua_core::native::{Ctx, NativeFunction, Raised, ValueRef};
 
 /// The version scripts see in `redis.REDIS_VERSION` and `redis.REDIS_VERSION_NUM`.
 pub const REDIS_VERSION: &str = "7.0.15";
-pub(crate) const REDIS_VERSION_NUM: f64 = 0x07_00_0f as f64;
 
 /// The `redis` table's functions (Redis's `luaRegisterRedisAPI`), each with whether only EVAL's
 /// interpreter has it (`eval.c` adds those; functions do not see them).
@@ -38,11 +38,11 @@ const NUMBERS: &[(&str, f64)] = &[
     ("REPL_SLAVE", 2.0),
     ("REPL_REPLICA", 2.0),
     ("REPL_ALL", 3.0),
-    ("REDIS_VERSION_NUM", REDIS_VERSION_NUM),
 ];
 
-/// Open the `redis` table as a global (with EVAL's own functions when `eval`).
-pub(crate) fn open(ctx: &mut Ctx, eval: bool) -> Result<(), Raised> {
+/// Open the `redis` table as a global (with EVAL's own functions when `eval`); under Valkey
+/// the same table is also the global `server`, with Valkey's name and version in it.
+pub(crate) fn open(ctx: &mut Ctx, eval: bool, dialect: &crate::Dialect) -> Result<(), Raised> {
     let t = ctx.new_table(0, FUNCTIONS.len())?;
     for &(name, f, eval_only) in FUNCTIONS {
         if eval || !eval_only {
@@ -56,8 +56,21 @@ pub(crate) fn open(ctx: &mut Ctx, eval: bool) -> Result<(), Raised> {
         ctx.push_number(value);
         ctx.set_field(t, name)?;
     }
-    ctx.push_bytes(REDIS_VERSION)?;
+    let (version, version_num) = dialect.redis_version();
+    ctx.push_bytes(version)?;
     ctx.set_field(t, "REDIS_VERSION")?;
+    ctx.push_number(f64::from(version_num));
+    ctx.set_field(t, "REDIS_VERSION_NUM")?;
+    if let Some((name, valkey_version, valkey_num)) = dialect.valkey_identity() {
+        ctx.push_bytes(name)?;
+        ctx.set_field(t, "SERVER_NAME")?;
+        ctx.push_bytes(valkey_version)?;
+        ctx.set_field(t, "VALKEY_VERSION")?;
+        ctx.push_number(f64::from(valkey_num));
+        ctx.set_field(t, "VALKEY_VERSION_NUM")?;
+        ctx.push_copy(t)?;
+        ctx.set_global("server")?;
+    }
     ctx.pop(1);
     Ok(())
 }
@@ -129,14 +142,29 @@ fn raise_command_error(ctx: &mut Ctx, text: &[u8]) -> Raised {
     }
 }
 
+/// One of the dialect's texts, for the running script's server.
+fn dialect_text(ctx: &Ctx, text: fn(&Dialect) -> &'static str) -> String {
+    match ctx.app_data::<std::rc::Rc<Shared>>() {
+        Some(shared) => text(&shared.dialect),
+        None => text(&Dialect::default()),
+    }
+    .to_string()
+}
+
+/// A message naming the `redis` table's functions, as the running script's server words it.
+fn message(ctx: &Ctx, text: &str) -> Vec<u8> {
+    match ctx.app_data::<std::rc::Rc<Shared>>() {
+        Some(shared) => shared.dialect.message(text).into_bytes(),
+        None => text.as_bytes().to_vec(),
+    }
+}
+
 /// Check the arguments and format the numbers among them, as Redis passes them (`%.17g`):
 /// the formatted numbers, in argument order.
 fn command_argv(ctx: &Ctx) -> Result<Vec<Vec<u8>>, Refusal> {
     let argc = ctx.arg_count();
     if argc == 0 {
-        return Err(Refusal::Uncounted(
-            "ERR Please specify at least one argument for this redis lib call".into(),
-        ));
+        return Err(Refusal::Uncounted(dialect_text(ctx, Dialect::no_arguments)));
     }
     let mut numbers = Vec::new();
     for n in 1..=argc {
@@ -147,11 +175,7 @@ fn command_argv(ctx: &Ctx) -> Result<Vec<Vec<u8>>, Refusal> {
                 lua_core::tools::format_general(x, 17, &mut text);
                 numbers.push(text);
             }
-            _ => {
-                return Err(Refusal::Uncounted(
-                    "ERR Lua redis lib command arguments must be strings or integers".into(),
-                ))
-            }
+            _ => return Err(Refusal::Uncounted(dialect_text(ctx, Dialect::bad_argument))),
         }
     }
     Ok(numbers)
@@ -173,7 +197,11 @@ fn execute(ctx: &Ctx, numbers: &[Vec<u8>]) -> Result<(Reply, bool), Refusal> {
     };
     let mut run = shared.run.borrow_mut();
     let resp = run.resp;
+    let host_checks = shared.dialect.host_checks_commands();
     let outcome = shared.host.with(|host| {
+        if host_checks {
+            return Ok(host.call(&argv, resp));
+        }
         if let Err(text) = run.check_command(&mut *host, &argv) {
             host.command_rejected(&argv, text.as_bytes());
             return Err(Refusal::Counted(text));
@@ -190,10 +218,8 @@ fn execute(ctx: &Ctx, numbers: &[Vec<u8>]) -> Result<(Reply, bool), Refusal> {
 /// `redis.setresp(2|3)`: the protocol of the replies the script's commands return.
 fn setresp(ctx: &mut Ctx) -> Result<usize, Raised> {
     if ctx.arg_count() != 1 {
-        return Err(raise_error_table(
-            ctx,
-            b"ERR redis.setresp() requires one argument.",
-        ));
+        let text = message(ctx, "ERR redis.setresp() requires one argument.");
+        return Err(raise_error_table(ctx, &text));
     }
     // Redis reads the argument with `lua_tonumber`: anything else reads as 0.
     let resp = ctx.arg(1).to_number().map_or(0, |x| x as i64);
@@ -257,10 +283,8 @@ fn status_reply(ctx: &mut Ctx) -> Result<usize, Raised> {
 pub(crate) fn log(ctx: &mut Ctx) -> Result<usize, Raised> {
     let argc = ctx.arg_count();
     if argc < 2 {
-        return Err(raise_error_table(
-            ctx,
-            b"ERR redis.log() requires two arguments or more.",
-        ));
+        let text = message(ctx, "ERR redis.log() requires two arguments or more.");
+        return Err(raise_error_table(ctx, &text));
     }
     let Some(level) = ctx.arg(1).to_number() else {
         return Err(raise_error_table(
@@ -273,7 +297,10 @@ pub(crate) fn log(ctx: &mut Ctx) -> Result<usize, Raised> {
         1 => LogLevel::Verbose,
         2 => LogLevel::Notice,
         3 => LogLevel::Warning,
-        _ => return Err(raise_error_table(ctx, b"ERR Invalid debug level.")),
+        _ => {
+            let text = dialect_text(ctx, Dialect::bad_log_level);
+            return Err(raise_error_table(ctx, text.as_bytes()));
+        }
     };
     let mut message = Vec::new();
     for n in 2..=argc {
@@ -298,10 +325,9 @@ pub(crate) fn log(ctx: &mut Ctx) -> Result<usize, Raised> {
 /// their effects in Redis 7.0).
 fn set_repl(ctx: &mut Ctx) -> Result<usize, Raised> {
     if ctx.arg_count() != 1 {
-        return Err(raise_error_table(
-            ctx,
-            b"ERR redis.set_repl() requires two arguments.",
-        ));
+        // Redis's text says two arguments where one is wanted; Valkey's says one.
+        let text = dialect_text(ctx, Dialect::set_repl_arity);
+        return Err(raise_error_table(ctx, text.as_bytes()));
     }
     let ValueRef::Number(flags) = ctx.arg(1) else {
         return Ok(0);
@@ -360,9 +386,9 @@ fn acl_check_cmd(ctx: &mut Ctx) -> Result<usize, Raised> {
             ctx.push_bool(allowed);
             Ok(1)
         }
-        None => Err(raise_error_table(
-            ctx,
-            b"ERR Invalid command passed to redis.acl_check_cmd()",
-        )),
+        None => {
+            let text = message(ctx, "ERR Invalid command passed to redis.acl_check_cmd()");
+            Err(raise_error_table(ctx, &text))
+        }
     }
 }

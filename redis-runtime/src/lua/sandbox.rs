@@ -124,6 +124,7 @@ pub(crate) fn build(
     libraries: &[crate::ExtraLibrary],
     random: super::rand48::Rand48,
     flavor: Flavor,
+    dialect: &crate::Dialect,
 ) -> Result<Lua, Error> {
     // Redis's Lua has no binary loader: a chunk starting with ESC is parsed as text.
     let options = LuaOptions::new()
@@ -137,7 +138,7 @@ pub(crate) fn build(
         }
         ctx.push_function("pcall", pcall);
         ctx.set_global("pcall")?;
-        super::redis_api::open(ctx, flavor == Flavor::Eval)
+        super::redis_api::open(ctx, flavor == Flavor::Eval, dialect)
     })?;
     let prelude = "local getinfo = debug.getinfo\n";
     match flavor {

@@ -1,0 +1,117 @@
+//! Valkey as the runtime's [`Host`]: a script's commands go through `ValkeyModule_Call` in
+//! script mode, so the server itself applies its checks (unknown commands, arity, commands
+//! scripts may not run, writes in read-only scripts, memory, ACL, cluster slots) with its own
+//! texts; kills come from the execution-state query.
+
+use crate::module::{Context, RunState};
+use redis_runtime::{CommandInfo, Host, LogLevel, Reply};
+use std::time::Duration;
+
+/// `ValkeyModule_Call` flags for a script's command, after `v` (the argument vector), as
+/// Valkey's own engine sets them: `S` script mode (the server's checks for scripts, with the
+/// running script's flags and user), `!` the command's effects replicate, `E` errors come
+/// back as replies, `M` deny-oom commands are refused over `maxmemory`. `3` is added for a
+/// script that asked for RESP3.
+const SCRIPT_CALL_FLAGS: &str = "S!EM";
+
+/// Flags for the module's own questions to the server (`COMMAND INFO`, `ACL DRYRUN`):
+/// errors as replies, no script-mode checks.
+const QUERY_FLAGS: &str = "E";
+
+/// The server, for one run or one library load.
+pub struct ModuleHost {
+    ctx: Context,
+    /// The running function's state in the server (`None` while a library loads).
+    run: Option<RunState>,
+}
+
+impl ModuleHost {
+    /// A host for a run the server started with `server_ctx`.
+    pub fn for_run(ctx: Context, run: Option<RunState>) -> ModuleHost {
+        ModuleHost { ctx, run }
+    }
+
+    /// A host for compiling and loading code (no command runs then).
+    pub fn for_load(ctx: Context) -> ModuleHost {
+        ModuleHost { ctx, run: None }
+    }
+
+    /// The current user's name, for `ACL DRYRUN`.
+    fn user_name(&self) -> Option<Vec<u8>> {
+        match self.ctx.call(&[b"ACL", b"WHOAMI"], QUERY_FLAGS).0? {
+            Reply::Bulk(name) | Reply::Status(name) => Some(name),
+            _ => None,
+        }
+    }
+}
+
+impl Host for ModuleHost {
+    /// Whether the server has the command (only `redis.acl_check_cmd` asks: commands scripts
+    /// run are looked up by the server itself).
+    fn command(&self, argv: &[&[u8]]) -> Option<CommandInfo> {
+        let name = argv.first()?;
+        match self.ctx.call(&[b"COMMAND", b"INFO", name], QUERY_FLAGS).0? {
+            Reply::Array(entries) if entries.first().is_some_and(|e| *e != Reply::Null) => {
+                Some(CommandInfo::default())
+            }
+            _ => None,
+        }
+    }
+
+    fn call(&mut self, argv: &[&[u8]], protocol: u8) -> Reply {
+        let flags = if protocol == 3 {
+            format!("{SCRIPT_CALL_FLAGS}3")
+        } else {
+            SCRIPT_CALL_FLAGS.to_string()
+        };
+        match self.ctx.call(argv, &flags) {
+            // The checks before a command runs: Valkey's engine words these itself.
+            (Some(Reply::Error(_)), errno) if refusal_text(errno).is_some() => {
+                Reply::error(refusal_text(errno).unwrap_or_default())
+            }
+            (Some(reply), _) => reply,
+            (None, errno) => Reply::error(
+                refusal_text(errno).unwrap_or("ERR the server gave no reply to the command"),
+            ),
+        }
+    }
+
+    fn acl_check(&self, argv: &[&[u8]]) -> Option<String> {
+        let user = self.user_name()?;
+        let mut dry_run: Vec<&[u8]> = vec![b"ACL", b"DRYRUN", &user];
+        dry_run.extend_from_slice(argv);
+        match self.ctx.call(&dry_run, QUERY_FLAGS).0? {
+            Reply::Status(ok) if ok == b"OK" => None,
+            Reply::Bulk(reason) | Reply::Error(reason) => {
+                Some(String::from_utf8_lossy(&reason).into_owned())
+            }
+            _ => None,
+        }
+    }
+
+    fn log(&mut self, level: LogLevel, message: &[u8]) {
+        let level = match level {
+            LogLevel::Debug => "debug",
+            LogLevel::Verbose => "verbose",
+            LogLevel::Notice => "notice",
+            LogLevel::Warning => "warning",
+        };
+        self.ctx.log(level, message);
+    }
+
+    fn script_tick(&mut self, _elapsed: Duration, _script: &str) -> bool {
+        self.run.is_some_and(|run| run.killed())
+    }
+}
+
+/// The error a script sees for a command the server refused before running it, by the
+/// `errno` `ValkeyModule_Call` set, where Valkey's engine has its own text (others keep the
+/// server's error reply).
+fn refusal_text(errno: i32) -> Option<&'static str> {
+    match errno {
+        libc::ENOENT => Some("ERR Unknown command called from script"),
+        libc::EINVAL => Some("ERR Wrong number of args calling command from script"),
+        libc::ESPIPE => Some("ERR This Valkey command is not allowed from script"),
+        _ => None,
+    }
+}
