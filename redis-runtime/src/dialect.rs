@@ -77,6 +77,12 @@ impl Dialect {
         self.kind == Kind::Valkey
     }
 
+    /// Whether the host checks the names library code registers (valid, not repeated) once
+    /// the load ends (Valkey), rather than `register_function` raising at once (Redis 7.0).
+    pub(crate) fn host_checks_registrations(&self) -> bool {
+        self.kind == Kind::Valkey
+    }
+
     /// A message naming the scripting table's functions (`redis.log() requires ...`) as
     /// this server names them: Valkey says `server.` where Redis says `redis.`.
     pub(crate) fn message(&self, text: &str) -> String {

@@ -44,7 +44,10 @@ pub struct Interpreter {
 
 impl Interpreter {
     /// A fresh interpreter speaking `dialect`.
-    pub fn new(subsystem: Subsystem, dialect: Dialect) -> Result<Interpreter, lua_core::api::Error> {
+    pub fn new(
+        subsystem: Subsystem,
+        dialect: Dialect,
+    ) -> Result<Interpreter, lua_core::api::Error> {
         let flavor = match subsystem {
             Subsystem::Eval => Flavor::Eval,
             Subsystem::Functions => Flavor::Functions,
@@ -63,9 +66,10 @@ impl Interpreter {
     /// numbers stay right). The error is the whole message, `Error compiling script (new
     /// function): user_script:1: ...`, without an error code.
     pub fn compile(&mut self, body: &[u8]) -> Result<ScriptId, Vec<u8>> {
-        self.lua.compile(body).map(ScriptId).map_err(|msg| {
-            format!("Error compiling script (new function): {msg}").into_bytes()
-        })
+        self.lua
+            .compile(body)
+            .map(ScriptId)
+            .map_err(|msg| format!("Error compiling script (new function): {msg}").into_bytes())
     }
 
     /// Run a library's code (without its shebang line, the newline kept) so it registers its
@@ -116,6 +120,12 @@ impl Interpreter {
     /// Bytes the interpreter's heap holds.
     pub fn used_memory(&self) -> usize {
         self.lua.used_memory()
+    }
+
+    /// Whether the last run's error reply was counted by the host already (the error reply of
+    /// a command the script ran, raised or returned), so the host does not count it twice.
+    pub fn last_error_counted(&self) -> bool {
+        self.lua.last_error_counted()
     }
 
     /// How long the running (or last) script has run.

@@ -31,12 +31,13 @@ pub fn methods() -> ffi::EngineMethods {
     }
 }
 
-/// The subsystem a callback names (EVAL for anything but FUNCTION: the server only passes
-/// `ALL` to `get_memory_info`, which handles it first).
+/// The subsystem a callback names: `FUNCTION`, or else `EVAL` (the server only passes `ALL`
+/// to `get_memory_info`, which handles it first).
 fn subsystem(raw: c_int) -> Subsystem {
-    match raw {
-        ffi::SUBSYSTEM_FUNCTION => Subsystem::Functions,
-        ffi::SUBSYSTEM_EVAL | _ => Subsystem::Eval,
+    if raw == ffi::SUBSYSTEM_FUNCTION {
+        Subsystem::Functions
+    } else {
+        Subsystem::Eval
     }
 }
 
@@ -99,7 +100,8 @@ fn new_compiled_function(
 fn compiled_array(functions: Vec<*mut CompiledFunction>) -> *mut *mut CompiledFunction {
     let bytes = std::mem::size_of::<*mut CompiledFunction>();
     // SAFETY: a zeroed allocation of `len` pointers.
-    let array = unsafe { (api().calloc)(functions.len().max(1), bytes) }.cast::<*mut CompiledFunction>();
+    let array =
+        unsafe { (api().calloc)(functions.len().max(1), bytes) }.cast::<*mut CompiledFunction>();
     if array.is_null() {
         return array;
     }
@@ -133,7 +135,8 @@ unsafe extern "C" fn compile_code(
     let outcome = match subsystem(subsystem_raw) {
         Subsystem::Eval => engine.compile_script(code).and_then(|compiled| {
             let f = new_compiled_function(compiled, None, None, 0);
-            f.map(|f| vec![f]).ok_or_else(|| b"ERR out of memory".to_vec())
+            f.map(|f| vec![f])
+                .ok_or_else(|| b"ERR out of memory".to_vec())
         }),
         Subsystem::Functions => engine
             .load_library(ctx, code, Duration::from_millis(timeout as u64))
@@ -146,7 +149,8 @@ unsafe extern "C" fn compile_code(
                         Some(raw) => made.push(raw),
                         None => {
                             // SAFETY: each was made just above and never handed out.
-                            made.iter().for_each(|&raw| unsafe { drop_compiled_function(raw) });
+                            made.iter()
+                                .for_each(|&raw| unsafe { drop_compiled_function(raw) });
                             return Err(b"ERR out of memory".to_vec());
                         }
                     }
@@ -238,11 +242,14 @@ unsafe extern "C" fn call_function(
             strings(args, nargs),
         )
     };
-    let reply = match compiled {
+    let (reply, counted) = match compiled {
         Some(compiled) => engine.call(ctx, run, compiled, &keys, &args),
-        None => redis_runtime::Reply::error("ERR no such script"),
+        None => (redis_runtime::Reply::error("ERR no such script"), false),
     };
-    ctx.reply(&reply);
+    match reply {
+        redis_runtime::Reply::Error(text) => ctx.reply_error(&text, !counted),
+        reply => ctx.reply(&reply),
+    }
 }
 
 unsafe extern "C" fn function_memory_overhead(
@@ -273,14 +280,17 @@ unsafe extern "C" fn reset_env(
     // SAFETY: the server's engine and module contexts, live for this call.
     let (engine, ctx) = unsafe { (engine(engine_ctx), Context::new(module_ctx)) };
     if let Err(e) = engine.reset(subsystem(subsystem_raw)) {
-        ctx.log("warning", format!("resetting the Lua engine failed: {e}").as_bytes());
+        ctx.log(
+            "warning",
+            format!("resetting the Lua engine failed: {e}").as_bytes(),
+        );
     }
     if asynchronous == 0 {
         return std::ptr::null_mut();
     }
     // SAFETY: a zeroed allocation the server frees after calling the callback.
-    let reset = unsafe { (api().calloc)(1, std::mem::size_of::<LazyEnvReset>()) }
-        .cast::<LazyEnvReset>();
+    let reset =
+        unsafe { (api().calloc)(1, std::mem::size_of::<LazyEnvReset>()) }.cast::<LazyEnvReset>();
     if !reset.is_null() {
         // SAFETY: a fresh allocation of the right size.
         unsafe {

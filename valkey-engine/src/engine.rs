@@ -9,8 +9,7 @@
 use crate::host::ModuleHost;
 use crate::module::{Context, RunState};
 use redis_runtime::{
-    Dialect, Interpreter, RegisteredFunction, Reply, RunContext, ScriptFlags, ScriptId,
-    Subsystem,
+    Dialect, Interpreter, RegisteredFunction, Reply, RunContext, ScriptFlags, ScriptId, Subsystem,
 };
 use std::rc::Rc;
 use std::time::Duration;
@@ -88,9 +87,9 @@ impl Engine {
         let slot = &mut self.functions;
         let mut host = ModuleHost::for_load(ctx);
         let timeout = (!timeout.is_zero()).then_some(timeout);
-        let registered = slot
-            .interpreter
-            .load_library(&mut host, without_shebang(code), timeout)?;
+        let registered =
+            slot.interpreter
+                .load_library(&mut host, without_shebang(code), timeout)?;
         let generation = slot.generation;
         Ok(registered
             .into_iter()
@@ -107,7 +106,8 @@ impl Engine {
             .collect())
     }
 
-    /// Run a compiled script or function with its keys and arguments: the reply to send.
+    /// Run a compiled script or function with its keys and arguments: the reply to send, and
+    /// whether an error reply was counted by the server already.
     pub fn call(
         &mut self,
         ctx: Context,
@@ -115,17 +115,19 @@ impl Engine {
         compiled: Compiled,
         keys: &[&[u8]],
         args: &[&[u8]],
-    ) -> Reply {
+    ) -> (Reply, bool) {
         let slot = self.slot(compiled.subsystem);
         if slot.generation != compiled.generation {
-            return Reply::error("ERR the script was flushed");
+            return (Reply::error("ERR the script was flushed"), false);
         }
         let mut host = ModuleHost::for_run(ctx, run);
         // The server has checked the flags and the read-only call already, and checks every
         // command the script runs: the run context only carries the protocol and the kill.
         let context = RunContext::new(Rc::from(""), ScriptFlags::default(), false, 2);
-        slot.interpreter
-            .run(&mut host, compiled.id, context, keys, args)
+        let reply = slot
+            .interpreter
+            .run(&mut host, compiled.id, context, keys, args);
+        (reply, slot.interpreter.last_error_counted())
     }
 
     /// Forget a compiled script or function the server dropped.
@@ -208,6 +210,26 @@ mod tests {
         assert_eq!(flag_bits(flags), 1 | 32);
     }
 
+    /// A host no command reaches (the scripts under test run none).
+    struct NoCommands;
+
+    impl redis_runtime::Host for NoCommands {
+        fn command(&self, _: &[&[u8]]) -> Option<redis_runtime::CommandInfo> {
+            None
+        }
+        fn call(&mut self, _: &[&[u8]], _: u8) -> Reply {
+            Reply::error("ERR no commands here")
+        }
+    }
+
+    fn run_eval(engine: &mut Engine, compiled: Compiled) -> Reply {
+        let context = RunContext::new(Rc::from(""), ScriptFlags::default(), false, 2);
+        engine
+            .eval
+            .interpreter
+            .run(&mut NoCommands, compiled.id, context, &[], &[])
+    }
+
     #[test]
     fn a_reset_starts_a_generation_the_old_handles_do_not_reach() {
         let mut engine = Engine::new(Dialect::valkey("valkey", "9.1.2", "7.2.4")).unwrap();
@@ -215,10 +237,11 @@ mod tests {
         engine.reset(Subsystem::Eval).unwrap();
         let new = engine.compile_script(b"return 2").unwrap();
         assert_eq!(old.id, new.id, "ids restart in the new interpreter");
+        // The server frees the old handle after the reset: the new script must survive it.
         engine.free(old);
-        // The new script is still there: freeing the old handle released nothing.
-        assert_ne!(old, new);
-        assert!(engine.used_memory(&[Subsystem::Eval]) > 0);
+        assert_eq!(run_eval(&mut engine, new), Reply::Integer(2));
+        engine.free(new);
+        assert_ne!(run_eval(&mut engine, new), Reply::Integer(2));
     }
 
     #[test]

@@ -45,7 +45,6 @@ pub const ERR: c_int = 1;
 pub const APIVER_1: c_int = 1;
 
 /// `ValkeyModuleScriptingEngineSubsystemType`.
-pub const SUBSYSTEM_EVAL: c_int = 0;
 pub const SUBSYSTEM_FUNCTION: c_int = 1;
 pub const SUBSYSTEM_ALL: c_int = 2;
 
@@ -229,16 +228,22 @@ pub type CallFn = unsafe extern "C" fn(
 ) -> *mut CallReply;
 
 /// `ValkeyModule_Log(ctx, level, format, ...)`, called with the format `%s`.
-pub type LogFn = unsafe extern "C" fn(
+pub type LogFn =
+    unsafe extern "C" fn(ctx: *mut ModuleCtx, level: *const c_char, format: *const c_char, ...);
+
+/// `ValkeyModule_ReplyWithCustomErrorFormat(ctx, update_error_stats, format, ...)`, called
+/// with the format `%s`.
+pub type CustomErrorFn = unsafe extern "C" fn(
     ctx: *mut ModuleCtx,
-    level: *const c_char,
+    update_error_stats: c_int,
     format: *const c_char,
     ...
-);
+) -> c_int;
 
 api_table! {
     call = "Call": CallFn;
     log = "Log": LogFn;
+    reply_with_custom_error_format = "ReplyWithCustomErrorFormat": CustomErrorFn;
     set_module_attribs = "SetModuleAttribs": unsafe extern "C" fn(*mut ModuleCtx, *const c_char, c_int, c_int);
     is_module_name_busy = "IsModuleNameBusy": unsafe extern "C" fn(*const c_char) -> c_int;
     register_scripting_engine = "RegisterScriptingEngine": unsafe extern "C" fn(*mut ModuleCtx, *const c_char, *mut c_void, *mut EngineMethods) -> c_int;

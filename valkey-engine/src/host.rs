@@ -65,14 +65,12 @@ impl Host for ModuleHost {
             SCRIPT_CALL_FLAGS.to_string()
         };
         match self.ctx.call(argv, &flags) {
-            // The checks before a command runs: Valkey's engine words these itself.
-            (Some(Reply::Error(_)), errno) if refusal_text(errno).is_some() => {
-                Reply::error(refusal_text(errno).unwrap_or_default())
-            }
+            (Some(Reply::Error(text)), errno) => match refusal_text(errno, &text) {
+                Some(own) => Reply::error(own),
+                None => Reply::Error(text),
+            },
             (Some(reply), _) => reply,
-            (None, errno) => Reply::error(
-                refusal_text(errno).unwrap_or("ERR the server gave no reply to the command"),
-            ),
+            (None, _) => Reply::error("ERR the server gave no reply to the command"),
         }
     }
 
@@ -104,14 +102,31 @@ impl Host for ModuleHost {
     }
 }
 
-/// The error a script sees for a command the server refused before running it, by the
-/// `errno` `ValkeyModule_Call` set, where Valkey's engine has its own text (others keep the
-/// server's error reply).
-fn refusal_text(errno: i32) -> Option<&'static str> {
-    match errno {
-        libc::ENOENT => Some("ERR Unknown command called from script"),
-        libc::EINVAL => Some("ERR Wrong number of args calling command from script"),
-        libc::ESPIPE => Some("ERR This Valkey command is not allowed from script"),
-        _ => None,
-    }
+/// The error a script sees for a command the server refused before running it, where
+/// Valkey's engine words the refusal itself: known by the `errno` `ValkeyModule_Call` set and
+/// the server's own text for that refusal (the same `errno` also comes with other refusals,
+/// `NOREPLICAS` say, whose text the script sees unchanged).
+fn refusal_text(errno: i32, server_text: &[u8]) -> Option<&'static str> {
+    const REFUSALS: &[(i32, &str, &str)] = &[
+        (
+            libc::ENOENT,
+            "ERR unknown command",
+            "ERR Unknown command called from script",
+        ),
+        (
+            libc::EINVAL,
+            "ERR wrong number of arguments",
+            "ERR Wrong number of args calling command from script",
+        ),
+        (
+            libc::ESPIPE,
+            "is not allowed on script mode",
+            "ERR This Valkey command is not allowed from script",
+        ),
+    ];
+    let server_text = String::from_utf8_lossy(server_text);
+    REFUSALS
+        .iter()
+        .find(|(code, marker, _)| *code == errno && server_text.contains(marker))
+        .map(|(_, _, own)| *own)
 }

@@ -57,7 +57,10 @@ impl Context {
     /// `errno` the server left, which says why it refused a command (`ENOENT`: no such
     /// command, `EINVAL`: wrong arity, `ESPIPE`: not allowed in scripts, ...).
     pub fn call(&self, argv: &[&[u8]], flags: &str) -> (Option<Reply>, i32) {
-        let Some(name) = argv.first().and_then(|name| CString::new(name.to_vec()).ok()) else {
+        let Some(name) = argv
+            .first()
+            .and_then(|name| CString::new(name.to_vec()).ok())
+        else {
             return (None, libc::ENOENT);
         };
         let Ok(format) = CString::new(format!("v{flags}")) else {
@@ -100,6 +103,22 @@ impl Context {
             parsed
         };
         parsed
+    }
+
+    /// Send the error reply `text` (`CODE message`), counting it in the server's error
+    /// statistics only when `count` (a command's error the script passed on was counted when
+    /// the command failed).
+    pub fn reply_error(&self, text: &[u8], count: bool) {
+        let text = c_string(text);
+        // SAFETY: the context is live; the format `%s` takes the one NUL-terminated string.
+        unsafe {
+            (api().reply_with_custom_error_format)(
+                self.raw,
+                c_int::from(count),
+                c"%s".as_ptr(),
+                text.as_ptr(),
+            )
+        };
     }
 
     /// Send `reply` to the client the callback serves. Replies nest as deep as scripts make
@@ -185,14 +204,7 @@ impl Context {
         let level = c_string(level.as_bytes());
         let message = c_string(message);
         // SAFETY: the context is live; the format `%s` takes the one NUL-terminated string.
-        unsafe {
-            (api().log)(
-                self.raw,
-                level.as_ptr(),
-                c"%s".as_ptr(),
-                message.as_ptr(),
-            )
-        };
+        unsafe { (api().log)(self.raw, level.as_ptr(), c"%s".as_ptr(), message.as_ptr()) };
     }
 
     /// A field of an `INFO` section (`server`, `redis_version`), if the server has it.
@@ -207,8 +219,11 @@ impl Context {
                 return None;
             }
             let value = (api.server_info_get_field_c)(info, field.as_ptr());
-            let copied = (!value.is_null())
-                .then(|| std::ffi::CStr::from_ptr(value).to_string_lossy().into_owned());
+            let copied = (!value.is_null()).then(|| {
+                std::ffi::CStr::from_ptr(value)
+                    .to_string_lossy()
+                    .into_owned()
+            });
             (api.free_server_info)(self.raw, info);
             copied
         }

@@ -14,8 +14,8 @@ mod payload;
 
 pub use command::{stats_reply, RunningFunction};
 
-use crate::eval::CallOptions;
 use crate::dialect::Dialect;
+use crate::eval::CallOptions;
 use crate::host::Host;
 use crate::lua::rand48::Rand48;
 use crate::lua::{Flavor, LuaEngine, Registered};

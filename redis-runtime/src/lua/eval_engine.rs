@@ -59,7 +59,7 @@ impl Engine for EvalEngine {
             Flavor::Eval,
             Dialect::default(),
         )
-            .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())?;
         Ok(())
     }
 

@@ -242,14 +242,16 @@ fn register_function(ctx: &mut Ctx) -> Result<usize, Raised> {
         Ok(args) => args,
         Err(text) => return Err(raise_error(ctx, &shared.dialect.message(text))),
     };
-    if !crate::functions::valid_name(&args.name) {
+    let checked_later = shared.dialect.host_checks_registrations();
+    if !checked_later && !crate::functions::valid_name(&args.name) {
         return Err(raise_error(ctx, crate::functions::INVALID_NAME));
     }
-    let duplicate = shared
-        .loading
-        .borrow()
-        .as_ref()
-        .is_some_and(|l| l.functions.iter().any(|f| f.name == args.name));
+    let duplicate = !checked_later
+        && shared
+            .loading
+            .borrow()
+            .as_ref()
+            .is_some_and(|l| l.functions.iter().any(|f| f.name == args.name));
     if duplicate {
         return Err(raise_error(ctx, "Function already exists in the library"));
     }

@@ -154,7 +154,10 @@ impl LuaEngine {
         })?;
         let (chunk_name, environment) = match flavor {
             Flavor::Eval => ("@user_script", None),
-            Flavor::Functions => ("@user_function", Some(library::Environment::build(&lua, &shared.dialect)?)),
+            Flavor::Functions => (
+                "@user_function",
+                Some(library::Environment::build(&lua, &shared.dialect)?),
+            ),
         };
         Ok(LuaEngine {
             lua,
