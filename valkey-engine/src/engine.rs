@@ -39,6 +39,8 @@ struct Slot {
 /// The engine the server registered: both subsystems' interpreters.
 pub struct Engine {
     dialect: Dialect,
+    /// The name runs carry (Valkey's error texts name no script), shared by every run.
+    run_name: Rc<str>,
     eval: Slot,
     functions: Slot,
 }
@@ -53,6 +55,7 @@ impl Engine {
             })
         };
         Ok(Engine {
+            run_name: Rc::from(""),
             eval: slot(Subsystem::Eval)?,
             functions: slot(Subsystem::Functions)?,
             dialect,
@@ -116,6 +119,7 @@ impl Engine {
         keys: &[&[u8]],
         args: &[&[u8]],
     ) -> (Reply, bool) {
+        let name = self.run_name.clone();
         let slot = self.slot(compiled.subsystem);
         if slot.generation != compiled.generation {
             return (Reply::error("ERR the script was flushed"), false);
@@ -123,7 +127,7 @@ impl Engine {
         let mut host = ModuleHost::for_run(ctx, run);
         // The server has checked the flags and the read-only call already, and checks every
         // command the script runs: the run context only carries the protocol and the kill.
-        let context = RunContext::new(Rc::from(""), ScriptFlags::default(), false, 2);
+        let context = RunContext::new(name, ScriptFlags::default(), false, 2);
         let reply = slot
             .interpreter
             .run(&mut host, compiled.id, context, keys, args);

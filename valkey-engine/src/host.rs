@@ -5,18 +5,20 @@
 
 use crate::module::{Context, RunState};
 use redis_runtime::{CommandInfo, Host, LogLevel, Reply};
+use std::ffi::CStr;
 use std::time::Duration;
 
-/// `ValkeyModule_Call` flags for a script's command, after `v` (the argument vector), as
+/// `ValkeyModule_Call` formats for a script's command: `v` (the argument vector) and flags as
 /// Valkey's own engine sets them: `S` script mode (the server's checks for scripts, with the
 /// running script's flags and user), `!` the command's effects replicate, `E` errors come
 /// back as replies, `M` deny-oom commands are refused over `maxmemory`. `3` is added for a
 /// script that asked for RESP3.
-const SCRIPT_CALL_FLAGS: &str = "S!EM";
+const SCRIPT_CALL: &CStr = c"vS!EM";
+const SCRIPT_CALL_RESP3: &CStr = c"vS!EM3";
 
-/// Flags for the module's own questions to the server (`COMMAND INFO`, `ACL DRYRUN`):
+/// The format of the module's own questions to the server (`COMMAND INFO`, `ACL DRYRUN`):
 /// errors as replies, no script-mode checks.
-const QUERY_FLAGS: &str = "E";
+const QUERY: &CStr = c"vE";
 
 /// The server, for one run or one library load.
 pub struct ModuleHost {
@@ -38,7 +40,7 @@ impl ModuleHost {
 
     /// The current user's name, for `ACL DRYRUN`.
     fn user_name(&self) -> Option<Vec<u8>> {
-        match self.ctx.call(&[b"ACL", b"WHOAMI"], QUERY_FLAGS).0? {
+        match self.ctx.call(&[b"ACL", b"WHOAMI"], QUERY).0? {
             Reply::Bulk(name) | Reply::Status(name) => Some(name),
             _ => None,
         }
@@ -50,7 +52,7 @@ impl Host for ModuleHost {
     /// run are looked up by the server itself).
     fn command(&self, argv: &[&[u8]]) -> Option<CommandInfo> {
         let name = argv.first()?;
-        match self.ctx.call(&[b"COMMAND", b"INFO", name], QUERY_FLAGS).0? {
+        match self.ctx.call(&[b"COMMAND", b"INFO", name], QUERY).0? {
             Reply::Array(entries) if entries.first().is_some_and(|e| *e != Reply::Null) => {
                 Some(CommandInfo::default())
             }
@@ -59,12 +61,12 @@ impl Host for ModuleHost {
     }
 
     fn call(&mut self, argv: &[&[u8]], protocol: u8) -> Reply {
-        let flags = if protocol == 3 {
-            format!("{SCRIPT_CALL_FLAGS}3")
+        let format = if protocol == 3 {
+            SCRIPT_CALL_RESP3
         } else {
-            SCRIPT_CALL_FLAGS.to_string()
+            SCRIPT_CALL
         };
-        match self.ctx.call(argv, &flags) {
+        match self.ctx.call(argv, format) {
             (Some(Reply::Error(text)), errno) => match refusal_text(errno, &text) {
                 Some(own) => Reply::error(own),
                 None => Reply::Error(text),
@@ -78,7 +80,7 @@ impl Host for ModuleHost {
         let user = self.user_name()?;
         let mut dry_run: Vec<&[u8]> = vec![b"ACL", b"DRYRUN", &user];
         dry_run.extend_from_slice(argv);
-        match self.ctx.call(&dry_run, QUERY_FLAGS).0? {
+        match self.ctx.call(&dry_run, QUERY).0? {
             Reply::Status(ok) if ok == b"OK" => None,
             Reply::Bulk(reason) | Reply::Error(reason) => {
                 Some(String::from_utf8_lossy(&reason).into_owned())

@@ -4,7 +4,8 @@
 
 use crate::ffi::{self, Api, ModuleCtx, ModuleString};
 use redis_runtime::Reply;
-use std::ffi::{c_int, c_long, CString};
+use smallvec::SmallVec;
+use std::ffi::{c_char, c_int, c_long, CStr, CString};
 use std::sync::OnceLock;
 
 static API: OnceLock<Api> = OnceLock::new();
@@ -51,36 +52,40 @@ impl Context {
         self.raw
     }
 
-    /// Run a command: `argv[0]` is its name, `flags` the `ValkeyModule_Call` format flags after
-    /// `v` (say `E` for errors as replies, `S` for script mode). The reply, read from the RESP
-    /// bytes the call reply holds (`None` when the server gave no reply object), and the
-    /// `errno` the server left, which says why it refused a command (`ENOENT`: no such
-    /// command, `EINVAL`: wrong arity, `ESPIPE`: not allowed in scripts, ...).
-    pub fn call(&self, argv: &[&[u8]], flags: &str) -> (Option<Reply>, i32) {
-        let Some(name) = argv
-            .first()
-            .and_then(|name| CString::new(name.to_vec()).ok())
-        else {
+    /// Run a command: `argv[0]` is its name, `format` the `ValkeyModule_Call` format: `v` (the
+    /// argument vector) then flags (say `E` for errors as replies, `S` for script mode). The
+    /// reply, read from the RESP bytes the call reply holds (`None` when the server gave no
+    /// reply object), and the `errno` the server left, which says why it refused a command
+    /// (`ENOENT`: no such command, `EINVAL`: wrong arity, `ESPIPE`: not allowed in scripts).
+    pub fn call(&self, argv: &[&[u8]], format: &CStr) -> (Option<Reply>, i32) {
+        let Some(name) = argv.first() else {
             return (None, libc::ENOENT);
         };
-        let Ok(format) = CString::new(format!("v{flags}")) else {
-            return (None, libc::EBADF);
-        };
+        // Command names are short: their C string is built on the stack.
+        let mut name_buffer = SmallVec::<[u8; 32]>::new();
+        name_buffer
+            .extend_from_slice(&name[..name.iter().position(|&b| b == 0).unwrap_or(name.len())]);
+        name_buffer.push(0);
         let strings = OwnedStrings::new(&argv[1..]);
         set_errno(0);
-        let reply = self.call_raw(&name, &format, &strings);
+        let reply = self.call_raw(name_buffer.as_ptr().cast(), format, &strings);
         let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
         (reply, errno)
     }
 
-    fn call_raw(&self, name: &CString, format: &CString, strings: &OwnedStrings) -> Option<Reply> {
+    fn call_raw(
+        &self,
+        name: *const c_char,
+        format: &CStr,
+        strings: &OwnedStrings,
+    ) -> Option<Reply> {
         let api = api();
         // SAFETY: `self.raw` is live for this callback; the format `v` takes an array of
         // server strings and its length, which `strings` holds until the call returns.
         let reply = unsafe {
             (api.call)(
                 self.raw,
-                name.as_ptr(),
+                name,
                 format.as_ptr(),
                 strings.as_ptr(),
                 strings.len(),
@@ -272,7 +277,7 @@ pub unsafe fn free_string(s: *mut ModuleString) {
 }
 
 /// Server strings made for one call, freed when dropped.
-struct OwnedStrings(Vec<*mut ModuleString>);
+struct OwnedStrings(SmallVec<[*mut ModuleString; 8]>);
 
 impl OwnedStrings {
     fn new(items: &[&[u8]]) -> OwnedStrings {
