@@ -352,3 +352,48 @@ fn count_hook_countdown_is_per_coroutine() {
     .expect("script");
     assert_eq!(calls.get(), 14);
 }
+
+/// A match that backtracks quadratically over a long subject: about 10^10 steps, hours of
+/// matching, in one call of each pattern function.
+const SLOW_MATCHES: &[&str] = &[
+    "return string.find(string.rep('a', 100000), '.-.-.-.-.-b')",
+    "return string.match(string.rep('a', 100000), '.-.-.-.-.-b')",
+    "for m in string.gmatch(string.rep('a', 100000), '.-.-.-.-.-b') do end",
+    "return string.gsub(string.rep('a', 100000), '.-.-.-.-.-b', '')",
+    "return pcall(string.find, string.rep('a', 100000), '.-.-.-.-.-b')",
+];
+
+#[test]
+fn a_budget_also_stops_a_script_stuck_in_one_pattern_match() {
+    for script in SLOW_MATCHES {
+        let lua = Lua::new();
+        let calls = interrupt_after(&lua, 20);
+        let r = lua.load(*script).exec();
+        assert!(matches!(r, Err(Error::Interrupted)), "{script}: {r:?}");
+        // Twenty hook calls inside the one call: the match's steps were counted (at one call
+        // per 1,000 instructions, 20,000 steps' worth of a match of about 10^10).
+        assert_eq!(calls.get(), 20, "{script}");
+        lua.remove_hook().expect("remove");
+        assert_eq!(lua.load("return 1").eval::<i64>().expect("usable"), 1);
+    }
+}
+
+#[test]
+fn debug_sethook_counts_only_instructions_during_a_match() {
+    // lua5.1 calls a count hook only between instructions: a long match in between is one
+    // instruction to it (output recorded from lua5.1).
+    use lua_core::api::{Library, LuaOptions};
+    let libraries = [Library::Base, Library::String, Library::Debug];
+    let lua = Lua::new_with(&libraries, LuaOptions::new()).expect("state");
+    let counted: i64 = lua
+        .load(
+            "local n = 0\n\
+             debug.sethook(function() n = n + 1 end, '', 1)\n\
+             string.find(string.rep('a', 300), '.-.-b')\n\
+             debug.sethook()\n\
+             return n",
+        )
+        .eval()
+        .expect("runs");
+    assert_eq!(counted, 12);
+}

@@ -143,3 +143,29 @@ fn malformed_requests_while_a_script_runs() {
     assert_eq!(other.call(&["PING"]), "+PONG\r\n");
     server.stop();
 }
+
+/// A script stuck in one pattern match (quadratic backtracking over a long subject: hours of
+/// work in one `string.find`) is busy and killable like any other. redis-server cannot stop
+/// it: its hook never runs inside C's matcher; ours counts the matcher's steps.
+#[test]
+fn script_kill_stops_a_script_stuck_in_a_pattern_match() {
+    let server = start("busy-reply-threshold 100");
+    let port = server.port;
+    let mut runner = Client::connect(port);
+    runner.send(&[
+        "EVAL",
+        "return string.find(string.rep('a', 200000), '.-.-.-.-.-b')",
+        "0",
+    ]);
+    wait_busy(port);
+    let mut other = Client::connect(port);
+    assert_eq!(other.call(&["SCRIPT", "KILL"]), "+OK\r\n");
+    let reply = String::from_utf8_lossy(&runner.read_reply(Duration::from_secs(10))).into_owned();
+    assert!(
+        reply.starts_with("-ERR Script killed by user with SCRIPT KILL... script: ")
+            && reply.ends_with(", on @user_script:1.\r\n"),
+        "{reply}"
+    );
+    assert_eq!(other.call(&["PING"]), "+PONG\r\n");
+    server.stop();
+}

@@ -523,7 +523,9 @@ impl Lua {
     /// Call `f` on the events in `mask` (replacing any earlier hook). Returning
     /// [`Error::Interrupted`] stops the running script; `pcall` cannot catch it. Any other
     /// error is raised in the script as a runtime error at the current instruction. Hooks are
-    /// not called from inside a hook.
+    /// not called from inside a hook. Steps of pattern matching (`string.find`, `match`,
+    /// `gmatch`, `gsub`) count as instructions, so a budget also stops a script stuck in one
+    /// long match (`debug.sethook`'s hooks count only instructions, as in Lua 5.1).
     ///
     /// ```
     /// use lua_core::api::{Error, HookMask, Lua};
@@ -549,7 +551,7 @@ impl Lua {
             inner.run_user_code(state, || f(&lua, event))
         });
         self.inner.with_state(|st| {
-            st.set_hook(mask, hook);
+            st.set_host_hook(mask, hook);
             Ok(())
         })
     }

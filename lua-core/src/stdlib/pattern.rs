@@ -25,6 +25,15 @@ pub(crate) const MAX_CAPTURES: usize = 32;
 /// stays below this.
 const MAX_CHOICES: usize = 200_000;
 
+/// How many matcher steps (a pass forward, a position a backtrack tries, a new start
+/// position) the matcher takes between two calls of its tick, which charges them to the
+/// state's instruction count.
+pub(crate) const STEPS_PER_TICK: u32 = 1024;
+
+/// What a matcher calls every [`STEPS_PER_TICK`] steps with that count: `false` stops the
+/// match with [`PatternError::Interrupted`].
+pub(crate) type Tick<'t> = dyn FnMut(u32) -> bool + 't;
+
 /// The escape character of patterns.
 const ESC: u8 = b'%';
 
@@ -43,6 +52,8 @@ pub(crate) enum PatternError {
     TooManyCaptures,
     Unbalanced,
     TooComplex,
+    /// The tick said to stop (the instruction budget's hook raised an error).
+    Interrupted,
 }
 
 impl PatternError {
@@ -57,6 +68,7 @@ impl PatternError {
             PatternError::TooManyCaptures => "too many captures",
             PatternError::Unbalanced => "unbalanced pattern",
             PatternError::TooComplex => "pattern too complex",
+            PatternError::Interrupted => "interrupted",
         }
     }
 }
@@ -248,6 +260,8 @@ pub(crate) struct Matcher<'a> {
     captures: Vec<Capture>,
     choices: Vec<ChoicePoint>,
     trail: Vec<Undo>,
+    /// Steps taken since the tick was last called.
+    steps: u32,
 }
 
 impl<'a> Matcher<'a> {
@@ -269,6 +283,23 @@ impl<'a> Matcher<'a> {
             captures: buffers.captures,
             choices: buffers.choices,
             trail: buffers.trail,
+            steps: 0,
+        }
+    }
+
+    /// Count one step (besides those the backtracking loops count); once at least
+    /// [`STEPS_PER_TICK`] are counted, ask `tick` whether to go on.
+    #[inline(always)]
+    fn step(&mut self, tick: &mut Tick<'_>) -> Result<(), PatternError> {
+        self.steps = self.steps.saturating_add(1);
+        if self.steps < STEPS_PER_TICK {
+            return Ok(());
+        }
+        let steps = std::mem::take(&mut self.steps);
+        if tick(steps) {
+            Ok(())
+        } else {
+            Err(PatternError::Interrupted)
         }
     }
 
@@ -293,13 +324,20 @@ impl<'a> Matcher<'a> {
     }
 
     /// Try to match the pattern from pattern offset `p` at subject offset `s` (exactly there,
-    /// no scanning forward); the end of the match on success.
-    pub(crate) fn match_at(&mut self, s: usize, p: usize) -> Result<Option<usize>, PatternError> {
+    /// no scanning forward); the end of the match on success. `tick` is called as steps are
+    /// taken (see [`Tick`]).
+    pub(crate) fn match_at(
+        &mut self,
+        s: usize,
+        p: usize,
+        tick: &mut Tick<'_>,
+    ) -> Result<Option<usize>, PatternError> {
         self.captures.clear();
         self.choices.clear();
         self.trail.clear();
         let (mut s, mut p) = (s, p);
         loop {
+            self.step(tick)?;
             if let Some(end) = self.forward(&mut s, &mut p)? {
                 return Ok(Some(end));
             }
@@ -320,6 +358,7 @@ impl<'a> Matcher<'a> {
         &mut self,
         from: usize,
         honor_anchor: bool,
+        tick: &mut Tick<'_>,
     ) -> Result<Option<(usize, usize)>, PatternError> {
         let anchored = honor_anchor && self.anchored();
         let p0 = usize::from(anchored);
@@ -331,7 +370,7 @@ impl<'a> Matcher<'a> {
                     None => return Ok(None),
                 }
             }
-            if let Some(end) = self.match_at(at, p0)? {
+            if let Some(end) = self.match_at(at, p0, tick)? {
                 return Ok(Some((at, end)));
             }
             at += 1;
@@ -521,6 +560,7 @@ impl<'a> Matcher<'a> {
                     let mut resume = None;
                     while remaining > 0 {
                         remaining -= 1;
+                        self.steps = self.steps.saturating_add(1);
                         let at = base + remaining;
                         if self.admits(guard, at) {
                             resume = Some(at);
@@ -555,6 +595,7 @@ impl<'a> Matcher<'a> {
                     let mut at = s;
                     let mut first = fresh;
                     let resume = loop {
+                        self.steps = self.steps.saturating_add(1);
                         if !first {
                             if at < self.src.len()
                                 && self.single_match(self.src_at(at), item, item_end)
@@ -605,6 +646,9 @@ impl<'a> Matcher<'a> {
     /// run first.
     fn push_greedy(&mut self, s: usize, p: usize, ep: usize) -> Result<(), PatternError> {
         let count = self.count_repetitions(s, p, ep);
+        // A scan of a run is cheaper than a step per byte, but not free.
+        let scanned = u32::try_from(count / 16).unwrap_or(u32::MAX);
+        self.steps = self.steps.saturating_add(scanned);
         let guard = self.guard(ep + 1);
         self.push_choice(Alternative::Greedy {
             base: s,
@@ -852,7 +896,7 @@ mod tests {
         let p = usize::from(anchored);
         let mut s = 0;
         loop {
-            if let Some(e) = m.match_at(s, p)? {
+            if let Some(e) = m.match_at(s, p, &mut |_| true)? {
                 let mut caps = Vec::new();
                 for i in 0..m.capture_count(false) {
                     caps.push(match m.capture(i, s, e)? {

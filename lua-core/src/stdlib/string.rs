@@ -227,6 +227,29 @@ fn pattern_error(state: &mut State, e: PatternError) -> LuaError {
     state.native_error(e.message())
 }
 
+/// Run `f`, a match, with a tick that charges its steps to the state's instruction count (so
+/// an instruction budget or a host's periodic check also covers time spent matching); an
+/// error the count hook raises stops the match and is the result.
+fn charged<T>(
+    state: &mut State,
+    f: impl FnOnce(&mut pattern::Tick<'_>) -> Result<T, PatternError>,
+) -> LuaResult<T> {
+    let mut stopped = None;
+    let mut charge = |steps| match state.charge_native_work(steps) {
+        Ok(()) => true,
+        Err(e) => {
+            stopped = Some(e);
+            false
+        }
+    };
+    let outcome = f(&mut charge);
+    match (outcome, stopped) {
+        (Ok(v), _) => Ok(v),
+        (Err(PatternError::Interrupted), Some(e)) => Err(e),
+        (Err(e), _) => Err(pattern_error(state, e)),
+    }
+}
+
 /// A capture as a Lua value: a substring of `src`, or a position number.
 fn capture_value(state: &mut State, src: &[u8], capture: CaptureValue) -> Value {
     match capture {
@@ -281,7 +304,7 @@ fn find_or_match(state: &mut State, is_find: bool) -> LuaResult<usize> {
         }
     } else {
         let mut m = matcher(state, src, pat);
-        let found = m.search(init, true).map_err(|e| pattern_error(state, e))?;
+        let found = charged(state, |tick| m.search(init, true, tick))?;
         let n = match found {
             Some((at, end)) if is_find => {
                 state.push(Value::Number((at + 1) as f64));
@@ -330,9 +353,7 @@ fn gmatch_next(state: &mut State) -> LuaResult<usize> {
         return Ok(0);
     }
     let mut m = matcher(state, src, p.as_bytes());
-    let found = m
-        .search(start, false)
-        .map_err(|e| pattern_error(state, e))?;
+    let found = charged(state, |tick| m.search(start, false, tick))?;
     let n = match found {
         Some((at, end)) => {
             // After an empty match, move on by one so the next call makes progress.
@@ -394,7 +415,7 @@ fn gsub(state: &mut State) -> LuaResult<usize> {
                 None => break,
             }
         }
-        let end = m.match_at(at, p0).map_err(|e| pattern_error(state, e))?;
+        let end = charged(state, |tick| m.match_at(at, p0, tick))?;
         if let Some(end) = end {
             count += 1;
             out.extend_from_slice(slice(src, copied, at));

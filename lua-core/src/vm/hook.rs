@@ -55,11 +55,27 @@ pub(crate) const MASK_RET: u8 = 8;
 pub(crate) struct Hook {
     pub(crate) mask: HookMask,
     pub(crate) func: HookFn,
+    /// Native work (pattern matching) counts as instructions toward the count hook: set for
+    /// hosts' hooks (instruction budgets, periodic checks), not for `debug.sethook`'s, whose
+    /// counts must stay lua5.1's.
+    pub(crate) charges_native_work: bool,
 }
 
 impl State {
-    /// Install `f` as the hook for the events in `mask` (replacing any earlier hook).
+    /// Install `f` as the hook for the events in `mask` (replacing any earlier hook), as
+    /// `debug.sethook` does: only Lua instructions count.
     pub fn set_hook(&mut self, mask: HookMask, f: HookFn) {
+        self.install_hook(mask, f, false);
+    }
+
+    /// Install a host's hook: as [`State::set_hook`], and time spent in pattern matching
+    /// counts toward its instruction count too, so a budget or a kill also stops a script
+    /// stuck in one `string.find`.
+    pub fn set_host_hook(&mut self, mask: HookMask, f: HookFn) {
+        self.install_hook(mask, f, true);
+    }
+
+    fn install_hook(&mut self, mask: HookMask, f: HookFn, charges_native_work: bool) {
         let mut bits = 0;
         if mask.every_nth_instruction.is_some_and(|n| n > 0) {
             bits |= MASK_COUNT;
@@ -78,7 +94,11 @@ impl State {
             return;
         }
         self.hook_countdown = mask.every_nth_instruction.unwrap_or(0);
-        self.hook = Some(Hook { mask, func: f });
+        self.hook = Some(Hook {
+            mask,
+            func: f,
+            charges_native_work,
+        });
         self.hook_mask = bits;
     }
 
@@ -110,6 +130,24 @@ impl State {
         self.top = saved_top;
         self.in_hook = false;
         r
+    }
+
+    /// Charge `instructions` worth of native work to a host's count hook, which runs when they
+    /// use up its countdown; its error (a budget spent, a kill) is the result.
+    pub(crate) fn charge_native_work(&mut self, instructions: u32) -> LuaResult<()> {
+        if self.hook_mask & MASK_COUNT == 0 {
+            return Ok(());
+        }
+        let every = match self.hook.as_ref() {
+            Some(h) if h.charges_native_work => h.mask.every_nth_instruction.unwrap_or(1).max(1),
+            _ => return Ok(()),
+        };
+        if self.hook_countdown > instructions {
+            self.hook_countdown -= instructions;
+            return Ok(());
+        }
+        self.hook_countdown = every;
+        self.call_hook(HookEvent::Count)
     }
 
     /// Before frame `fi` returns: the return hook, and one "tail return" per call it replaced.
