@@ -204,16 +204,18 @@ fn feed(out: &mut Vec<u8>, selected: &mut Option<usize>, db: usize, argv: &[Vec<
 }
 
 /// Append what one command changed: its commands, in MULTI/EXEC when there are more than one
-/// (`propagatePendingCommands`). The stream the append-only file and the replicas get.
+/// and `transaction` allows it (`propagatePendingCommands`). The stream the append-only file
+/// and the replicas get.
 pub fn encode_changes(
     out: &mut Vec<u8>,
     selected: &mut Option<usize>,
     ops: &[(usize, Vec<Vec<u8>>)],
+    transaction: bool,
 ) {
     let Some((first_db, _)) = ops.first() else {
         return;
     };
-    let wrap = ops.len() > 1;
+    let wrap = transaction && ops.len() > 1;
     if wrap {
         feed(out, selected, *first_db, &[b"MULTI".to_vec()]);
     }
@@ -261,8 +263,10 @@ pub fn note_deletions(server: &mut Server) {
 }
 
 /// At the end of a command from a client (or of the periodic task): log what it changed and
-/// send it to the replicas.
-pub fn propagate_pending(server: &mut Server) {
+/// send it to the replicas, as one transaction when `transaction` (a command's effects)
+/// and more than one command; the keys the periodic task expired or evicted, and those a
+/// command that touches arbitrary keys expired on its way, go one by one.
+pub fn propagate_pending(server: &mut Server, transaction: bool) {
     note_deletions(server);
     if server.propagate.is_empty() {
         return;
@@ -270,9 +274,9 @@ pub fn propagate_pending(server: &mut Server) {
     let ops = std::mem::take(&mut server.propagate);
     if server.aof.on {
         let aof = &mut server.aof;
-        encode_changes(&mut aof.buf, &mut aof.selected_db, &ops);
+        encode_changes(&mut aof.buf, &mut aof.selected_db, &ops, transaction);
     }
-    crate::replication::feed(server, &ops);
+    crate::replication::feed(server, &ops, transaction);
 }
 
 /// Write the waiting commands (before any reply goes out), syncing them at once under
@@ -513,6 +517,31 @@ pub fn kill_rewrite(server: &mut Server) {
         rewrite.child.kill();
         let _ = std::fs::remove_file(&rewrite.temp);
     }
+}
+
+/// `DEBUG LOADAOF`: write out what is buffered, empty the dataset and the libraries, and
+/// load them back from the files the manifest on disk names.
+pub fn reload(server: &mut Server, runtime: &mut redis_runtime::Runtime) -> Result<(), String> {
+    if server.aof.on {
+        flush(server);
+        if let Some(file) = server.aof.file.as_mut() {
+            let _ = file.sync_data();
+        }
+    }
+    server.keyspace.flush_all();
+    runtime.functions_mut().flush();
+    crate::persist::refresh_function_codes(server, runtime);
+    match std::fs::read_to_string(dir(server).join(manifest_name(server))) {
+        Ok(text) => server.aof.manifest = Manifest::parse(&text)?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(crate::util::strerror(&e)),
+    }
+    let loaded = crate::aof_load::load_files(server, runtime);
+    crate::persist::refresh_function_codes(server, runtime);
+    loaded?;
+    // What was loaded is what the files hold: nothing to save or propagate.
+    server.keyspace.dirty = 0;
+    Ok(())
 }
 
 /// At start with `appendonly yes`: load the log if there is one, else create its base from

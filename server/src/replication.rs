@@ -70,12 +70,17 @@ pub fn acknowledge(server: &mut Server, client_id: u64, offset: u64) {
 }
 
 /// Send what one command changed to every replica.
-pub fn feed(server: &mut Server, ops: &[(usize, Vec<Vec<u8>>)]) {
+pub fn feed(server: &mut Server, ops: &[(usize, Vec<Vec<u8>>)], transaction: bool) {
     if server.replication.replicas.is_empty() {
         return;
     }
     let mut chunk = Vec::new();
-    crate::aof::encode_changes(&mut chunk, &mut server.replication.selected_db, ops);
+    crate::aof::encode_changes(
+        &mut chunk,
+        &mut server.replication.selected_db,
+        ops,
+        transaction,
+    );
     send(server, &chunk);
 }
 

@@ -729,3 +729,61 @@ fn older_encodings_from_redis_test_assets_load_as_in_redis() {
         assert_eq!(got, dump(redis.port), "{name}");
     }
 }
+
+/// DEBUG LOADAOF: the dataset and the libraries empty and load back from the append-only
+/// files, TTLs as the log left them; the command itself is not logged (a second one loads
+/// the same), and the server keeps serving.
+fn loadaof_scenario(port: u16) -> String {
+    let mut c = Client::connect(port);
+    let mut out = String::new();
+    let library = "#!lua name=lib\nredis.register_function('f', function() return 7 end)";
+    for args in [
+        &["SET", "foo", "bar", "EX", "100"][..],
+        &["GETEX", "foo", "PERSIST"],
+        &["SET", "kept", "v", "EX", "1000"],
+        &["RPUSH", "list", "a", "b"],
+        &["FUNCTION", "LOAD", library],
+        &["DEBUG", "LOADAOF"],
+        &["TTL", "foo"],
+        &["GET", "kept"],
+        &["LRANGE", "list", "0", "-1"],
+        &["FCALL", "f", "0"],
+        &["DEBUG", "LOADAOF"],
+        &["DBSIZE"],
+        &["FCALL", "f", "0"],
+    ] {
+        let reply = c.call(args);
+        out.push_str(&format!(
+            "{} -> {}\n",
+            args.join(" "),
+            reply.replace("\r\n", "\\r\\n")
+        ));
+    }
+    let ttl = c.call(&["TTL", "kept"]);
+    let ttl: i64 = ttl.trim_start_matches(':').trim_end().parse().unwrap_or(-3);
+    out.push_str(&format!(
+        "TTL kept within 990..=1000: {}\n",
+        (990..=1000).contains(&ttl)
+    ));
+    out
+}
+
+#[test]
+fn debug_loadaof_reloads_the_log_as_redis_does() {
+    let golden_path = "tests/golden/debug_loadaof.txt";
+    let run = |program: &str, name: &str| -> Option<String> {
+        let dir = Scratch::new(name);
+        let server = spawn(program, &dir.0, &["--appendonly", "yes"]).ok()?;
+        Some(loadaof_scenario(server.port))
+    };
+    if std::env::var_os("RECORD_REFERENCE").is_some() {
+        let recorded = run("redis-server", "loadaof-ref").expect("redis-server");
+        std::fs::write(golden_path, recorded).expect("write the golden");
+    }
+    let golden = std::fs::read_to_string(golden_path).expect("golden");
+    let ours = run(env!("CARGO_BIN_EXE_luredis"), "loadaof").expect("luredis");
+    assert_eq!(ours, golden, "ours differs from redis-server's transcript");
+    if let Some(live) = run("redis-server", "loadaof-ref") {
+        assert_eq!(live, golden, "the golden differs from redis-server");
+    }
+}

@@ -115,13 +115,9 @@ fn shown(bytes: &[u8]) -> String {
     text.replace("\r\n*", "\r\n\n*").replace("\r\n", "\\r\\n")
 }
 
-fn scenario(port: u16) -> String {
-    let mut out = String::new();
-    let mut client = support::Client::connect(port);
-    // No PING in the stream during the test, as Redis's own tests arrange it.
-    client.call(&["CONFIG", "SET", "repl-ping-replica-period", "3600"]);
-    client.call(&["SET", "before", "the snapshot"]);
-
+/// Attach a replica with SYNC and read the snapshot: the connection, what followed the
+/// snapshot so far, and whether the snapshot is an RDB file of version 10.
+fn attach_replica(port: u16) -> (TcpStream, Vec<u8>, bool) {
     let mut replica = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     replica
         .set_read_timeout(Some(Duration::from_millis(20)))
@@ -153,11 +149,19 @@ fn scenario(port: u16) -> String {
         Duration::from_secs(10),
         |b| b.len() >= end + length
     ));
-    out.push_str(&format!(
-        "snapshot: starts with REDIS0010: {}\n",
-        buf[end..].starts_with(b"REDIS0010")
-    ));
+    let rdb = buf[end..].starts_with(b"REDIS0010");
     buf.drain(..end + length);
+    (replica, buf, rdb)
+}
+
+fn scenario(port: u16) -> String {
+    let mut out = String::new();
+    let mut client = support::Client::connect(port);
+    // No PING in the stream during the test, as Redis's own tests arrange it.
+    client.call(&["CONFIG", "SET", "repl-ping-replica-period", "3600"]);
+    client.call(&["SET", "before", "the snapshot"]);
+    let (mut replica, mut buf, rdb) = attach_replica(port);
+    out.push_str(&format!("snapshot: starts with REDIS0010: {rdb}\n"));
 
     for command in COMMANDS {
         let reply = client.call(command);
@@ -195,4 +199,104 @@ fn scenario(port: u16) -> String {
 #[test]
 fn the_replication_stream_matches_redis() {
     support::check_scenario("tests/golden/replication_stream.txt", scenario);
+}
+
+/// Keys that SCAN and RANDOMKEY find expired are deleted, each DEL propagated on its own (not
+/// in a MULTI/EXEC), as Redis does for commands that touch arbitrary keys.
+fn lazy_expire_scenario(port: u16) -> String {
+    let mut out = String::new();
+    let mut client = support::Client::connect(port);
+    client.call(&["CONFIG", "SET", "repl-ping-replica-period", "3600"]);
+    client.call(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
+    client.call(&["FLUSHALL"]);
+    let (mut replica, mut buf, _) = attach_replica(port);
+    for (command, keys) in [("SCAN", ["s1", "s2"]), ("RANDOMKEY", ["r1", "r2"])] {
+        for key in keys {
+            client.call(&["SET", key, "v"]);
+            client.call(&["PEXPIRE", key, "1"]);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        let args: &[&str] = if command == "SCAN" {
+            &["SCAN", "0"]
+        } else {
+            &["RANDOMKEY"]
+        };
+        let reply = client.call(args);
+        out.push_str(&format!(
+            "{command} -> {}\n",
+            reply.replace("\r\n", "\\r\\n")
+        ));
+        out.push_str(&format!(
+            "DBSIZE -> {}\n",
+            client.call(&["DBSIZE"]).trim_end()
+        ));
+    }
+    client.call(&["SET", "marker", "end"]);
+    let found = read_until(&mut replica, &mut buf, Duration::from_secs(5), |b| {
+        b.windows(6).any(|w| w == b"marker")
+    });
+    assert!(found, "the stream ended early: {}", shown(&buf));
+    // PEXPIRE is propagated with the absolute time it gave: masked. The order of the DELs
+    // follows the hash table's (random in Redis): each run of them is sorted.
+    let stream = sort_runs_of_dels(&mask_times(&shown(&buf)));
+    out.push_str("stream:\n");
+    out.push_str(&stream);
+    out.push('\n');
+    client.call(&["DEBUG", "SET-ACTIVE-EXPIRE", "1"]);
+    client.call(&["CONFIG", "SET", "repl-ping-replica-period", "10"]);
+    out
+}
+
+/// The stream's lines with each run of consecutive DEL lines sorted.
+fn sort_runs_of_dels(stream: &str) -> String {
+    let mut lines: Vec<&str> = stream.split('\n').collect();
+    let is_del = |line: &str| line.starts_with("*2\\r\\n$3\\r\\nDEL");
+    let mut i = 0;
+    while i < lines.len() {
+        let run = lines[i..].iter().take_while(|l| is_del(l)).count();
+        lines[i..i + run].sort_unstable();
+        i += run.max(1);
+    }
+    lines.join("\n")
+}
+
+/// Every 13-digit number (a time in Unix milliseconds) as `<ms>`.
+fn mask_times(text: &str) -> String {
+    let mut out = String::new();
+    let mut digits = String::new();
+    for c in text.chars().chain(std::iter::once(' ')) {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        if digits.len() == 13 {
+            out.push_str("<ms>");
+        } else {
+            out.push_str(&digits);
+        }
+        digits.clear();
+        out.push(c);
+    }
+    out.pop();
+    out
+}
+
+#[test]
+fn lazy_expiry_by_scan_and_randomkey_propagates_plain_dels() {
+    support::check_transcript(
+        "tests/golden/replication_lazy_expire.txt",
+        || {
+            let server = support::start("enable-debug-command yes");
+            let transcript = lazy_expire_scenario(server.port);
+            server.stop();
+            transcript
+        },
+        || {
+            let args = [
+                std::ffi::OsStr::new("--enable-debug-command"),
+                std::ffi::OsStr::new("yes"),
+            ];
+            support::Reference::start(&args).map(|r| lazy_expire_scenario(r.port))
+        },
+    );
 }

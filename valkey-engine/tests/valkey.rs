@@ -51,9 +51,19 @@ fn module_path() -> PathBuf {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let mut build = Command::new(cargo);
         build
-            .args(["build", "-q", "-p", "valkey-engine", "--lib", "--target-dir"])
+            .args([
+                "build",
+                "-q",
+                "-p",
+                "valkey-engine",
+                "--lib",
+                "--target-dir",
+            ])
             .arg(target_dir);
-        if profile_dir.file_name().is_some_and(|name| name == "release") {
+        if profile_dir
+            .file_name()
+            .is_some_and(|name| name == "release")
+        {
             build.arg("--release");
         }
         let status = build.status().expect("cargo runs");

@@ -33,6 +33,7 @@ fn debug(ctx: &mut Ctx, argv: &[&[u8]]) {
         ("jmap", _) | ("change-repl-id", 2) => ctx.client.reply.ok(),
         ("protocol", 3) => protocol(ctx, argv[2]),
         ("reload", _) => reload(ctx, argv),
+        ("loadaof", 2) => load_aof(ctx),
         ("object", 3) => object(ctx, argv[2]),
         ("digest", 2) => {
             let digest = crate::db::digest::dataset_digest(&ctx.server.keyspace);
@@ -92,6 +93,8 @@ fn reload(ctx: &mut Ctx, argv: &[&[u8]]) {
         return;
     };
     let mode = crate::persist::LoadMode { flush, merge };
+    // What loads is no change to log or send to replicas (Redis zeroes `dirty`).
+    ctx.client.propagate_instead(Vec::new());
     let loaded = crate::persist::load(ctx.server, runtime, mode);
     ctx.server.scripting = crate::server::ScriptingFigures::of(runtime);
     ctx.runtime = Some(runtime);
@@ -106,6 +109,36 @@ fn reload(ctx: &mut Ctx, argv: &[&[u8]]) {
             ctx.client
                 .reply
                 .error("ERR Error trying to load the RDB dump");
+        }
+    }
+}
+
+/// DEBUG LOADAOF: empty the dataset and load it back from the append-only files. (Redis
+/// exits when they cannot be loaded; an error reply keeps the server up.)
+fn load_aof(ctx: &mut Ctx) {
+    let Some(runtime) = ctx.runtime.take() else {
+        ctx.client
+            .reply
+            .error("ERR This Redis command is not allowed from script");
+        return;
+    };
+    // What loads is no change to log or send to replicas (Redis zeroes `dirty`).
+    ctx.client.propagate_instead(Vec::new());
+    let loaded = crate::aof::reload(ctx.server, runtime);
+    ctx.server.scripting = crate::server::ScriptingFigures::of(runtime);
+    ctx.runtime = Some(runtime);
+    match loaded {
+        Ok(()) => {
+            ctx.server
+                .log_warning("Append Only File loaded by DEBUG LOADAOF");
+            ctx.client.reply.ok();
+        }
+        Err(e) => {
+            ctx.server
+                .log_warning(&format!("Error loading the append only file: {e}"));
+            ctx.client
+                .reply
+                .error("ERR Error loading the append only file");
         }
     }
 }

@@ -283,8 +283,16 @@ fn process_checked(ctx: &mut Ctx, argv: &[&[u8]]) {
         return;
     }
     call(ctx, argv, &full_name, handler, flags);
-    crate::aof::propagate_pending(ctx.server);
+    let transaction = !TOUCHES_ARBITRARY_KEYS
+        .iter()
+        .any(|name| **name == *full_name);
+    crate::aof::propagate_pending(ctx.server, transaction);
 }
+
+/// Commands that may expire keys they did not name (Redis's `CMD_TOUCHES_ARBITRARY_KEYS`,
+/// which `COMMAND` does not show): the deletions they cause are propagated one by one, as the
+/// periodic task's are, not as one transaction.
+const TOUCHES_ARBITRARY_KEYS: &[&str] = &["scan", "randomkey"];
 
 /// Run a command whose checks passed, and count it (`call` in Redis).
 pub fn call(

@@ -132,9 +132,10 @@ fn scan(ctx: &mut Ctx, argv: &[&[u8]]) {
     let db = ctx.client.db;
     let now = ctx.server.keyspace.now_ms;
     let d = &ctx.server.keyspace.dbs[db];
-    // Each key gathered with whether it passes the filters: expired and filtered-out keys
+    // Each key gathered with whether it passes the filters, and whether it is an expired key
+    // the pattern matched (Redis deletes those as it filters): expired and filtered-out keys
     // count towards COUNT, as in Redis, which filters after gathering.
-    let gathered = std::cell::RefCell::new(Vec::<(Vec<u8>, bool)>::new());
+    let gathered = std::cell::RefCell::new(Vec::<(Vec<u8>, bool, bool)>::new());
     let cursor = walk(
         cursor,
         options.count,
@@ -145,16 +146,23 @@ fn scan(ctx: &mut Ctx, argv: &[&[u8]]) {
                 let typed = options
                     .type_filter
                     .is_none_or(|t| t.eq_ignore_ascii_case(value.type_name().as_bytes()));
-                let keep = live && typed && matches(options.pattern, key);
-                gathered.borrow_mut().push((key.to_vec(), keep));
+                let matched = matches(options.pattern, key);
+                let keep = live && typed && matched;
+                gathered
+                    .borrow_mut()
+                    .push((key.to_vec(), keep, matched && !live));
             })
         },
     );
-    let found: Vec<Vec<u8>> = gathered
-        .into_inner()
-        .into_iter()
-        .filter_map(|(key, keep)| keep.then_some(key))
-        .collect();
+    let mut found = Vec::new();
+    for (key, keep, expired) in gathered.into_inner() {
+        if expired {
+            // Deleted (and the deletion propagated) as a lookup would.
+            ctx.server.keyspace.exists(db, &key);
+        } else if keep {
+            found.push(key);
+        }
+    }
     reply(ctx, cursor, &found);
 }
 
