@@ -306,6 +306,9 @@ fn stats_section(server: &Server, out: &mut String) {
             ("evicted_keys", s.evicted_keys.to_string()),
             ("keyspace_hits", k.hits.to_string()),
             ("keyspace_misses", k.misses.to_string()),
+            // MIGRATE keeps no connections, and a replica keeps no writable keys' expiry here.
+            ("migrate_cached_sockets", "0".to_string()),
+            ("slave_expires_tracked_keys", "0".to_string()),
             ("tracking_total_keys", tracking.0.to_string()),
             ("tracking_total_items", tracking.1.to_string()),
             ("tracking_total_prefixes", tracking.2.to_string()),

@@ -243,8 +243,15 @@ impl Server {
 
     /// Bring the parts that cache configuration up to date after a change.
     pub fn apply_config(&mut self) {
+        let settings = &self.config.settings;
         self.keyspace.notify_flags =
-            crate::db::notify::parse_flags(&self.config.settings.notify_keyspace_events);
+            crate::db::notify::parse_flags(&settings.notify_keyspace_events);
+        use EvictionPolicy::{AllKeysLfu, VolatileLfu};
+        crate::db::access::configure(
+            matches!(settings.maxmemory_policy, AllKeysLfu | VolatileLfu),
+            settings.lfu_log_factor,
+            settings.lfu_decay_time,
+        );
     }
 
     /// A fast pseudo-random number (xorshift64*), for sampling and `RANDOMKEY`.
@@ -296,12 +303,19 @@ impl Server {
                     let Some((key, when)) = candidate else {
                         break;
                     };
-                    // volatile-ttl prefers the soonest expiry; the other policies take the
-                    // first sampled key (random choice; LRU/LFU ranks are not kept yet).
-                    let score = if policy == EvictionPolicy::VolatileTtl {
-                        when
-                    } else {
-                        0
+                    // Lowest score goes first: volatile-ttl the soonest expiry, the LRU
+                    // policies the longest unused, the LFU ones the least used; the random
+                    // ones the first sampled key.
+                    let score = match policy {
+                        EvictionPolicy::VolatileTtl => when,
+                        EvictionPolicy::AllKeysLru
+                        | EvictionPolicy::VolatileLru
+                        | EvictionPolicy::AllKeysLfu
+                        | EvictionPolicy::VolatileLfu => d
+                            .keys
+                            .access(&key)
+                            .map_or(i64::MAX, crate::db::access::eviction_rank),
+                        _ => 0,
                     };
                     if best.as_ref().is_none_or(|(_, _, s)| score < *s) {
                         best = Some((db, key, score));

@@ -227,10 +227,13 @@ fn object(ctx: &mut Ctx, key: &[u8]) {
         ctx.client.reply.error("ERR no such key");
         return;
     };
+    let encoding = value.encoding();
+    let length = value.memory();
+    // Redis's `lru` field: the access time on its 24-bit clock of seconds.
+    let access = ctx.server.keyspace.dbs[db].keys.access(key).unwrap_or(0) & 0xff_ffff;
+    let idle = ctx.server.keyspace.idle_seconds(db, key).unwrap_or(0);
     let text = format!(
-        "Value at:0x0 refcount:1 encoding:{} serializedlength:{} lru:0 lru_seconds_idle:0",
-        value.encoding(),
-        value.memory()
+        "Value at:0x0 refcount:1 encoding:{encoding} serializedlength:{length} lru:{access} lru_seconds_idle:{idle}"
     );
     ctx.client.reply.status(text.as_bytes());
 }

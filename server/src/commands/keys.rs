@@ -60,7 +60,7 @@ fn type_(ctx: &mut Ctx, argv: &[&[u8]]) {
     let name = ctx
         .server
         .keyspace
-        .read(db, argv[1])
+        .read_untouched(db, argv[1])
         .map_or("none", |v| v.type_name());
     ctx.client.reply.status(name.as_bytes());
 }
@@ -409,7 +409,12 @@ fn persist(ctx: &mut Ctx, argv: &[&[u8]]) {
 
 fn object_encoding(ctx: &mut Ctx, argv: &[&[u8]]) {
     let db = ctx.client.db;
-    match ctx.server.keyspace.read(db, argv[2]).map(|v| v.encoding()) {
+    match ctx
+        .server
+        .keyspace
+        .read_untouched(db, argv[2])
+        .map(|v| v.encoding())
+    {
         Some(encoding) => ctx.client.reply.bulk(encoding.as_bytes()),
         None => ctx.client.reply.null(),
     }
@@ -417,7 +422,7 @@ fn object_encoding(ctx: &mut Ctx, argv: &[&[u8]]) {
 
 fn object_refcount(ctx: &mut Ctx, argv: &[&[u8]]) {
     let db = ctx.client.db;
-    match ctx.server.keyspace.read(db, argv[2]) {
+    match ctx.server.keyspace.read_untouched(db, argv[2]) {
         // Redis shares the integers 0..9999 (refcount INT_MAX); other values have one owner.
         Some(crate::db::Value::Str(s))
             if parse_i64(s).is_some_and(|n| (0..10_000).contains(&n)) =>
@@ -430,32 +435,41 @@ fn object_refcount(ctx: &mut Ctx, argv: &[&[u8]]) {
 }
 
 fn lfu_policy(ctx: &Ctx) -> bool {
+    lfu_policy_of(&ctx.server.config)
+}
+
+/// Whether the eviction policy is one of the LFU ones.
+pub(super) fn lfu_policy_of(config: &crate::config::Config) -> bool {
     use crate::config::EvictionPolicy::{AllKeysLfu, VolatileLfu};
-    matches!(
-        ctx.server.config.settings.maxmemory_policy,
-        AllKeysLfu | VolatileLfu
-    )
+    matches!(config.settings.maxmemory_policy, AllKeysLfu | VolatileLfu)
 }
 
 fn object_idletime(ctx: &mut Ctx, argv: &[&[u8]]) {
     let db = ctx.client.db;
-    if ctx.server.keyspace.read(db, argv[2]).is_none() {
+    if ctx.server.keyspace.read_untouched(db, argv[2]).is_none() {
         ctx.client.reply.null();
     } else if lfu_policy(ctx) {
         ctx.client.reply.error("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
     } else {
-        // Access times are not kept yet: every key reads as just used.
-        ctx.client.reply.int(0);
+        let idle = ctx.server.keyspace.idle_seconds(db, argv[2]).unwrap_or(0);
+        ctx.client
+            .reply
+            .int(i64::try_from(idle).unwrap_or(i64::MAX));
     }
 }
 
 fn object_freq(ctx: &mut Ctx, argv: &[&[u8]]) {
     let db = ctx.client.db;
-    if ctx.server.keyspace.read(db, argv[2]).is_none() {
+    if ctx.server.keyspace.read_untouched(db, argv[2]).is_none() {
         ctx.client.reply.null();
         return;
     }
-    ctx.client.reply.error("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
+    if !lfu_policy(ctx) {
+        ctx.client.reply.error("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
+        return;
+    }
+    let frequency = ctx.server.keyspace.frequency(db, argv[2]).unwrap_or(0);
+    ctx.client.reply.int(i64::from(frequency));
 }
 
 fn object_help(ctx: &mut Ctx, argv: &[&[u8]]) {

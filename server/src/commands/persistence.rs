@@ -213,6 +213,13 @@ fn restore(ctx: &mut Ctx, argv: &[&[u8]]) {
         return;
     }
     keyspace.set(db, key, value, false);
+    // A frequency applies under an LFU policy, an idle time under the others.
+    match (crate::db::access::lfu(), idle, freq) {
+        (true, _, Some(freq)) => ctx.server.keyspace.set_frequency(db, key, freq as u8),
+        (false, Some(idle), _) => ctx.server.keyspace.set_idle_seconds(db, key, idle as u64),
+        _ => {}
+    }
+    let keyspace = &mut ctx.server.keyspace;
     if ttl != 0 {
         keyspace.set_expire(db, key, ttl);
         if !absttl {

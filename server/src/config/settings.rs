@@ -32,6 +32,9 @@ pub struct Settings {
     pub maxmemory: u64,
     pub maxmemory_policy: EvictionPolicy,
     pub maxmemory_samples: usize,
+    /// The LFU counter's logarithm factor and decay period in minutes.
+    pub lfu_log_factor: i64,
+    pub lfu_decay_time: i64,
     pub maxclients: usize,
     /// Idle seconds before a client is closed (0: never).
     pub timeout: u64,
@@ -107,6 +110,8 @@ impl Settings {
                 .map(str::to_string)
                 .collect(),
             requirepass: (!requirepass.is_empty()).then(|| requirepass.into_bytes()),
+            lfu_log_factor: int("lfu-log-factor"),
+            lfu_decay_time: int("lfu-decay-time"),
             maxmemory: config
                 .get("maxmemory")
                 .and_then(|v| v.parse().ok())

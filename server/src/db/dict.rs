@@ -10,13 +10,20 @@
 
 type Link<V> = Option<Box<Node<V>>>;
 
+use super::access;
 use super::bytes::Bytes;
+use std::cell::Cell;
 
 /// An entry and its chain link: one allocation holding the key (inline when short) and value.
 struct Node<V> {
     key: Bytes,
     value: V,
     next: Link<V>,
+    /// When the entry was used, as `access.rs` reads it (a time, or an LFU counter): what
+    /// `OBJECT IDLETIME`/`FREQ` and the LRU and LFU eviction policies read. A `Cell`, so a
+    /// lookup through `&self` can note the use. (It fits in what the allocator rounds a node
+    /// up to anyway.)
+    access: Cell<u32>,
 }
 
 struct Table<V> {
@@ -94,12 +101,35 @@ impl<V> Dict<V> {
     }
 
     pub fn get(&self, key: &[u8]) -> Option<&V> {
+        self.node(key).map(|node| &node.value)
+    }
+
+    /// The value at `key`, noting the use.
+    pub fn get_touched(&self, key: &[u8]) -> Option<&V> {
+        let node = self.node(key)?;
+        node.access.set(access::touched(node.access.get()));
+        Some(&node.value)
+    }
+
+    /// When `key` was last used (see [`Dict::set_access`]).
+    pub fn access(&self, key: &[u8]) -> Option<u32> {
+        self.node(key).map(|node| node.access.get())
+    }
+
+    /// Note that `key` was used at `clock`.
+    pub fn set_access(&self, key: &[u8], clock: u32) {
+        if let Some(node) = self.node(key) {
+            node.access.set(clock);
+        }
+    }
+
+    fn node(&self, key: &[u8]) -> Option<&Node<V>> {
         let hash = self.hash(key);
         for table in self.live_tables() {
             let mut link = &table.buckets[hash & table.mask()];
             while let Some(node) = link {
                 if *node.key == *key {
-                    return Some(&node.value);
+                    return Some(node);
                 }
                 link = &node.next;
             }
@@ -107,7 +137,19 @@ impl<V> Dict<V> {
         None
     }
 
+    /// The value at `key` for a change, noting the use.
+    pub fn get_mut_touched(&mut self, key: &[u8]) -> Option<&mut V> {
+        self.get_mut_node(key).map(|node| {
+            node.access.set(access::touched(node.access.get()));
+            &mut node.value
+        })
+    }
+
     pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut V> {
+        self.get_mut_node(key).map(|node| &mut node.value)
+    }
+
+    fn get_mut_node(&mut self, key: &[u8]) -> Option<&mut Node<V>> {
         self.step();
         let hash = self.hash(key);
         let table_count = if self.is_rehashing() { 2 } else { 1 };
@@ -119,7 +161,7 @@ impl<V> Dict<V> {
             let mut link = &mut table.buckets[hash & mask];
             while let Some(node) = link {
                 if *node.key == *key {
-                    return Some(&mut node.value);
+                    return Some(node);
                 }
                 link = &mut node.next;
             }
@@ -152,7 +194,12 @@ impl<V> Dict<V> {
         };
         let bucket = hash & table.mask();
         let next = table.buckets[bucket].take();
-        table.buckets[bucket] = Some(Box::new(Node { key, value, next }));
+        table.buckets[bucket] = Some(Box::new(Node {
+            key,
+            value,
+            next,
+            access: Cell::new(access::fresh()),
+        }));
         table.used += 1;
     }
 

@@ -4,6 +4,7 @@
 //! Expiry is lazy on access (a key past its time is deleted when a command looks it up) and
 //! active in the periodic task ([`Keyspace::active_expire`]), as Redis does.
 
+pub mod access;
 pub mod bytes;
 pub mod dict;
 pub mod digest;
@@ -114,13 +115,37 @@ impl Keyspace {
 
     pub fn refresh_time(&mut self) {
         self.now_ms = now_ms();
+        access::set_clock(self.now_ms);
     }
 
     /// Take the time for a command, unless a script runs: a script sees one instant.
     pub fn refresh_time_unless_script(&mut self) {
         if !self.time_frozen {
-            self.now_ms = now_ms();
+            self.refresh_time();
         }
+    }
+
+    /// Seconds since `key` was last used (`OBJECT IDLETIME`), if it exists; expires nothing.
+    pub fn idle_seconds(&self, db: usize, key: &[u8]) -> Option<u64> {
+        self.dbs[db].keys.access(key).map(access::idle_seconds)
+    }
+
+    /// `key`'s LFU use counter, decayed (`OBJECT FREQ`), if it exists.
+    pub fn frequency(&self, db: usize, key: &[u8]) -> Option<u32> {
+        self.dbs[db].keys.access(key).map(access::frequency)
+    }
+
+    /// Make `key` look unused for `seconds` (`RESTORE ... IDLETIME`).
+    pub fn set_idle_seconds(&mut self, db: usize, key: &[u8], seconds: u64) {
+        let field = access::with_idle_seconds(seconds);
+        self.dbs[db].keys.set_access(key, field);
+    }
+
+    /// Give `key` the LFU use counter `counter` (`RESTORE ... FREQ`).
+    pub fn set_frequency(&mut self, db: usize, key: &[u8], counter: u8) {
+        self.dbs[db]
+            .keys
+            .set_access(key, access::with_frequency(counter));
     }
 
     /// Delete `key` if its time has passed; true if it did.
@@ -146,10 +171,26 @@ impl Keyspace {
         }
     }
 
-    /// The value of a live key (expiring it first if due), counting a hit or a miss.
+    /// The value of a live key (expiring it first if due), counting a hit or a miss, and
+    /// noting the use for LRU.
     pub fn read(&mut self, db: usize, key: &[u8]) -> Option<&Value> {
+        self.read_with(db, key, true)
+    }
+
+    /// [`Keyspace::read`] that leaves the key's access time alone (`OBJECT`, `TYPE`: Redis's
+    /// `LOOKUP_NOTOUCH`).
+    pub fn read_untouched(&mut self, db: usize, key: &[u8]) -> Option<&Value> {
+        self.read_with(db, key, false)
+    }
+
+    fn read_with(&mut self, db: usize, key: &[u8], touch: bool) -> Option<&Value> {
         self.expire_if_needed(db, key);
-        let found = self.dbs[db].keys.get(key);
+        let keys = &self.dbs[db].keys;
+        let found = if touch {
+            keys.get_touched(key)
+        } else {
+            keys.get(key)
+        };
         if found.is_some() {
             self.stats.hits += 1;
         } else {
@@ -179,7 +220,7 @@ impl Keyspace {
     /// The value of a live key for a write (no hit/miss counting).
     pub fn write(&mut self, db: usize, key: &[u8]) -> Option<&mut Value> {
         self.expire_if_needed(db, key);
-        self.dbs[db].keys.get_mut(key)
+        self.dbs[db].keys.get_mut_touched(key)
     }
 
     /// One step of an unfinished rehash of the collection at `key`, as Redis's dict lookups
@@ -210,7 +251,7 @@ impl Keyspace {
     pub fn set(&mut self, db: usize, key: &[u8], value: Value, keep_ttl: bool) {
         self.expire_if_needed(db, key);
         let d = &mut self.dbs[db];
-        match d.keys.get_mut(key) {
+        match d.keys.get_mut_touched(key) {
             Some(slot) => *slot = value,
             None => {
                 d.keys.insert_new(key, value);
