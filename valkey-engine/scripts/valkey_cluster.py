@@ -270,7 +270,8 @@ def main():
     except ImportError:
         skip("redis-py not installed (pip install redis)")
     here = os.path.dirname(os.path.abspath(__file__))
-    module = args.module or os.path.join(here, "..", "..", "target", "debug", "libluredis_valkey.so")
+    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(here, "..", "..", "target")
+    module = args.module or os.path.join(target, "debug", "libluredis_valkey.so")
     module = os.path.abspath(module)
     if not os.path.exists(module):
         sys.exit(f"no module at {module}: build it with cargo build -p valkey-engine")
