@@ -78,14 +78,17 @@ pub trait Host {
     }
 
     /// The time, from the clock the host measures busy scripts by: a script's run time (passed
-    /// to [`Host::script_tick`]) is the difference of two readings. Monotonic by default; a
+    /// to [`Host::script_tick`]) is the difference of two readings, the first taken at its first
+    /// tick (a script that never reaches one never reads the clock). Monotonic by default; a
     /// host with its own clock (a test's, a frozen one) gives it here.
     fn now(&self) -> std::time::Instant {
         std::time::Instant::now()
     }
 
     /// Called every so often while a script runs (about every 100,000 instructions) with the
-    /// time it has run: the host may serve other clients here (answering `BUSY`), and returns
+    /// time it has run since the first call (zero at the first: the first 100,000 instructions,
+    /// well under a millisecond, are not timed): the host may serve other clients here
+    /// (answering `BUSY`), and returns
     /// `true` to kill the script (after `SCRIPT KILL`).
     /// `script` is the running script's name (its SHA1, or the function's name).
     fn script_tick(&mut self, _elapsed: std::time::Duration, _script: &str) -> bool {

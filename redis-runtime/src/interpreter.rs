@@ -128,7 +128,8 @@ impl Interpreter {
         self.lua.last_error_counted()
     }
 
-    /// How long the running (or last) script has run.
+    /// How long the running (or last) script has run since it was first checked on (zero
+    /// before that: the first 100,000 instructions are not timed).
     pub fn elapsed(&self) -> Duration {
         self.lua.elapsed()
     }

@@ -55,7 +55,10 @@ pub(crate) struct Shared {
     pub(crate) dialect: Dialect,
     pub(crate) host: HostSlot,
     pub(crate) run: RefCell<RunContext>,
-    started: Cell<Instant>,
+    /// When the running script was first checked on (its first tick): a run that never
+    /// reaches one never reads the clock, which short scripts, nearly all of them, are spared.
+    /// Its first 100,000 instructions (well under a millisecond) are not counted.
+    started: Cell<Option<Instant>>,
     /// The index the next compiled script or registered function gets in the scripts table.
     next_index: Cell<i64>,
     /// The library being loaded (`FUNCTION LOAD`), while its code runs.
@@ -101,7 +104,7 @@ impl LuaEngine {
                 false,
                 2,
             )),
-            started: Cell::new(Instant::now()),
+            started: Cell::new(None),
             next_index: Cell::new(1),
             loading: RefCell::new(None),
             last_error_counted: Cell::new(false),
@@ -123,11 +126,15 @@ impl LuaEngine {
                     Ok(())
                 };
             }
-            let started = hook_shared.started.get();
             let name = hook_shared.run.borrow().name.clone();
+            let started = &hook_shared.started;
             let kill = hook_shared.host.with(|host| {
-                let elapsed = host.now().saturating_duration_since(started);
-                host.script_tick(elapsed, &name)
+                let now = host.now();
+                let since = started.get().unwrap_or_else(|| {
+                    started.set(Some(now));
+                    now
+                });
+                host.script_tick(now.saturating_duration_since(since), &name)
             });
             if kill == Some(true) {
                 let mut run = hook_shared.run.borrow_mut();
@@ -311,7 +318,7 @@ impl LuaEngine {
         function: bool,
     ) -> Reply {
         *self.shared.run.borrow_mut() = run;
-        self.shared.started.set(host.now());
+        self.shared.started.set(None);
         let lua = &self.lua;
         let shared = &self.shared;
         let chunk_name = self.chunk_name;
@@ -362,9 +369,12 @@ impl LuaEngine {
         self.shared.last_error_counted.get()
     }
 
-    /// Time the running script has run (for the host's busy checks).
+    /// Time the running script has run since it was first checked on (zero before that).
     pub(crate) fn elapsed(&self) -> Duration {
-        self.shared.started.get().elapsed()
+        self.shared
+            .started
+            .get()
+            .map_or(Duration::ZERO, |s| s.elapsed())
     }
 }
 
