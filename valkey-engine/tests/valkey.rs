@@ -12,7 +12,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const CASE_FILES: &[&str] = &["scripting.cases", "functions.cases", "cves.cases"];
+const CASE_FILES: &[&str] = &[
+    "scripting.cases",
+    "functions.cases",
+    "cves.cases",
+    "engine.cases",
+];
 
 /// The valkey-server binary, if one can be found.
 fn valkey_server() -> Option<PathBuf> {
