@@ -41,15 +41,23 @@ fn subsystem(raw: c_int) -> Subsystem {
     }
 }
 
-/// The engine behind the server's `engine_ctx`.
+/// The engine behind the server's `engine_ctx`, in its cell: a callback can arrive while
+/// another runs (the server serves clients from inside a running script's tick), so each
+/// callback borrows the engine through the cell and answers without it when it is taken.
 ///
 /// # Safety
-/// `engine_ctx` is the pointer registered in `OnLoad` (a leaked `Box<Engine>`), and the server
-/// calls one callback at a time (its main thread runs them all).
-unsafe fn engine<'a>(engine_ctx: *mut c_void) -> &'a mut Engine {
-    // SAFETY: forwarded from the caller.
-    unsafe { &mut *engine_ctx.cast::<Engine>() }
+/// `engine_ctx` is the pointer registered in `OnLoad` (a leaked `Box<EngineCell>`), which
+/// stays valid until `OnUnload`; the server calls the callbacks from its main thread.
+unsafe fn engine<'a>(engine_ctx: *mut c_void) -> &'a EngineCell {
+    // SAFETY: forwarded from the caller; only shared references are made.
+    unsafe { &*engine_ctx.cast::<EngineCell>() }
 }
+
+/// What `engine_ctx` points at.
+pub type EngineCell = std::cell::RefCell<Engine>;
+
+/// The error of a callback that found the engine in use by another (a script running).
+const ENGINE_BUSY: &[u8] = b"ERR the Lua engine is busy running a script";
 
 /// The byte strings of a server string array.
 ///
@@ -124,7 +132,7 @@ unsafe extern "C" fn compile_code(
 ) -> *mut *mut CompiledFunction {
     // SAFETY: the server passes its engine context, a code buffer of `code_len` bytes, a live
     // module context and writable out-parameters, for the duration of this call.
-    let (engine, code, ctx) = unsafe {
+    let (cell, code, ctx) = unsafe {
         let code = if code.is_null() {
             &[][..]
         } else {
@@ -132,31 +140,9 @@ unsafe extern "C" fn compile_code(
         };
         (engine(engine_ctx), code, Context::new(module_ctx))
     };
-    let outcome = match subsystem(subsystem_raw) {
-        Subsystem::Eval => engine.compile_script(code).and_then(|compiled| {
-            let f = new_compiled_function(compiled, None, None, 0);
-            f.map(|f| vec![f])
-                .ok_or_else(|| b"ERR out of memory".to_vec())
-        }),
-        Subsystem::Functions => engine
-            .load_library(ctx, code, Duration::from_millis(timeout as u64))
-            .and_then(|loaded| {
-                let mut made = Vec::with_capacity(loaded.len());
-                for f in &loaded {
-                    let desc = f.description.as_deref();
-                    match new_compiled_function(f.compiled, Some(&f.name), desc, flag_bits(f.flags))
-                    {
-                        Some(raw) => made.push(raw),
-                        None => {
-                            // SAFETY: each was made just above and never handed out.
-                            made.iter()
-                                .for_each(|&raw| unsafe { drop_compiled_function(raw) });
-                            return Err(b"ERR out of memory".to_vec());
-                        }
-                    }
-                }
-                Ok(made)
-            }),
+    let outcome = match cell.try_borrow_mut() {
+        Ok(mut engine) => compile(&mut engine, ctx, subsystem(subsystem_raw), code, timeout),
+        Err(_) => Err(ENGINE_BUSY.to_vec()),
     };
     match outcome {
         Ok(functions) => {
@@ -175,6 +161,42 @@ unsafe extern "C" fn compile_code(
             }
             std::ptr::null_mut()
         }
+    }
+}
+
+/// Compile a script or load a library: the functions for the server, or the error message.
+fn compile(
+    engine: &mut Engine,
+    ctx: Context,
+    subsystem: Subsystem,
+    code: &[u8],
+    timeout_ms: usize,
+) -> Result<Vec<*mut CompiledFunction>, Vec<u8>> {
+    match subsystem {
+        Subsystem::Eval => engine.compile_script(code).and_then(|compiled| {
+            let f = new_compiled_function(compiled, None, None, 0);
+            f.map(|f| vec![f])
+                .ok_or_else(|| b"ERR out of memory".to_vec())
+        }),
+        Subsystem::Functions => engine
+            .load_library(ctx, code, Duration::from_millis(timeout_ms as u64))
+            .and_then(|loaded| {
+                let mut made = Vec::with_capacity(loaded.len());
+                for f in &loaded {
+                    let desc = f.description.as_deref();
+                    match new_compiled_function(f.compiled, Some(&f.name), desc, flag_bits(f.flags))
+                    {
+                        Some(raw) => made.push(raw),
+                        None => {
+                            // SAFETY: each was made just above and never handed out.
+                            made.iter()
+                                .for_each(|&raw| unsafe { drop_compiled_function(raw) });
+                            return Err(b"ERR out of memory".to_vec());
+                        }
+                    }
+                }
+                Ok(made)
+            }),
     }
 }
 
@@ -208,7 +230,11 @@ unsafe extern "C" fn free_function(
     unsafe {
         let compiled = (*function).function.cast::<Compiled>();
         if !compiled.is_null() {
-            engine(engine_ctx).free(*compiled);
+            // Taken by a running script: the function stays in its interpreter until the next
+            // reset (a leak of one entry, never a dangling one).
+            if let Ok(mut engine) = engine(engine_ctx).try_borrow_mut() {
+                engine.free(*compiled);
+            }
         }
         drop_compiled_function(function);
     }
@@ -227,7 +253,7 @@ unsafe extern "C" fn call_function(
 ) {
     // SAFETY: the server passes live contexts, a function `compile_code` made, and arrays of
     // `nkeys` and `nargs` live strings, for the duration of this call.
-    let (engine, ctx, run, compiled, keys, args) = unsafe {
+    let (cell, ctx, run, compiled, keys, args) = unsafe {
         let compiled = if function.is_null() {
             None
         } else {
@@ -242,9 +268,10 @@ unsafe extern "C" fn call_function(
             strings(args, nargs),
         )
     };
-    let (reply, counted) = match compiled {
-        Some(compiled) => engine.call(ctx, run, compiled, &keys, &args),
-        None => (redis_runtime::Reply::error("ERR no such script"), false),
+    let (reply, counted) = match (compiled, cell.try_borrow_mut()) {
+        (Some(compiled), Ok(mut engine)) => engine.call(ctx, run, compiled, &keys, &args),
+        (None, _) => (redis_runtime::Reply::error("ERR no such script"), false),
+        (_, Err(_)) => (redis_runtime::Reply::Error(ENGINE_BUSY.to_vec()), false),
     };
     match reply {
         redis_runtime::Reply::Error(text) => ctx.reply_error(&text, !counted),
@@ -278,8 +305,12 @@ unsafe extern "C" fn reset_env(
     asynchronous: c_int,
 ) -> *mut LazyEnvReset {
     // SAFETY: the server's engine and module contexts, live for this call.
-    let (engine, ctx) = unsafe { (engine(engine_ctx), Context::new(module_ctx)) };
-    if let Err(e) = engine.reset(subsystem(subsystem_raw)) {
+    let (cell, ctx) = unsafe { (engine(engine_ctx), Context::new(module_ctx)) };
+    let reset = match cell.try_borrow_mut() {
+        Ok(mut engine) => engine.reset(subsystem(subsystem_raw)),
+        Err(_) => Err("a script is running".to_string()),
+    };
+    if let Err(e) = reset {
         ctx.log(
             "warning",
             format!("resetting the Lua engine failed: {e}").as_bytes(),
@@ -309,10 +340,14 @@ unsafe extern "C" fn get_memory_info(
     subsystem_raw: c_int,
 ) -> MemoryInfo {
     // SAFETY: the server's engine context.
-    let engine = unsafe { engine(engine_ctx) };
-    let used_memory = match subsystem_raw {
-        ffi::SUBSYSTEM_ALL => engine.used_memory(&[Subsystem::Eval, Subsystem::Functions]),
-        raw => engine.used_memory(&[subsystem(raw)]),
+    let cell = unsafe { engine(engine_ctx) };
+    // Asked while a script runs: the figure is unknown for that moment.
+    let used_memory = match (cell.try_borrow(), subsystem_raw) {
+        (Ok(engine), ffi::SUBSYSTEM_ALL) => {
+            engine.used_memory(&[Subsystem::Eval, Subsystem::Functions])
+        }
+        (Ok(engine), raw) => engine.used_memory(&[subsystem(raw)]),
+        (Err(_), _) => 0,
     };
     MemoryInfo {
         version: ffi::MEMORY_INFO_VERSION,

@@ -26,7 +26,7 @@ const MODULE_NAME: &std::ffi::CStr = c"lua";
 const ENGINE_NAME: &std::ffi::CStr = c"LUA";
 
 /// The registered engine, kept to unregister and free it on unload.
-static ENGINE: AtomicPtr<Engine> = AtomicPtr::new(std::ptr::null_mut());
+static ENGINE: AtomicPtr<callbacks::EngineCell> = AtomicPtr::new(std::ptr::null_mut());
 
 /// Called by the server on `MODULE LOAD` (or `--loadmodule`).
 ///
@@ -68,7 +68,7 @@ fn load(ctx: Context) -> Result<(), String> {
         &field("valkey_version").unwrap_or_default(),
         &field("redis_version").unwrap_or_default(),
     );
-    let engine = Box::into_raw(Box::new(Engine::new(dialect)?));
+    let engine = Box::into_raw(Box::new(callbacks::EngineCell::new(Engine::new(dialect)?)));
     let mut methods = callbacks::methods();
     // SAFETY: the server copies the methods table and keeps `engine` as its engine context
     // until `OnUnload` unregisters it.
