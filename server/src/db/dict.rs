@@ -8,31 +8,68 @@
 //! entry (`RANDOMKEY`, eviction and expiry sampling) and a `SCAN` cursor that never misses an
 //! entry present for the whole iteration, even across resizes (the reverse-binary cursor).
 
-type Link<V> = Option<Box<Node<V>>>;
+type Link<V, M> = Option<Box<Node<V, M>>>;
 
 use super::access;
+
+/// What a dict keeps beside each entry. Collections keep nothing (`()`, no space); the
+/// keyspace keeps when each key was used ([`AccessTime`]), which `OBJECT IDLETIME`/`FREQ` and
+/// the LRU and LFU eviction policies read.
+pub trait EntryMeta {
+    fn fresh() -> Self;
+    fn touch(&self) {}
+    fn get(&self) -> u32 {
+        0
+    }
+    fn set(&self, _field: u32) {}
+}
+
+impl EntryMeta for () {
+    fn fresh() -> Self {}
+}
+
+/// When a key was used, as [`super::access`] reads it (a time, or an LFU counter). A `Cell`,
+/// so a lookup through `&self` can note the use.
+#[derive(Debug)]
+pub struct AccessTime(Cell<u32>);
+
+impl EntryMeta for AccessTime {
+    fn fresh() -> Self {
+        AccessTime(Cell::new(access::fresh()))
+    }
+
+    fn touch(&self) {
+        self.0.set(access::touched(self.0.get()));
+    }
+
+    fn get(&self) -> u32 {
+        self.0.get()
+    }
+
+    fn set(&self, field: u32) {
+        self.0.set(field);
+    }
+}
 use super::bytes::Bytes;
 use std::cell::Cell;
 
 /// An entry and its chain link: one allocation holding the key (inline when short) and value.
-struct Node<V> {
+struct Node<V, M> {
     key: Bytes,
     value: V,
-    next: Link<V>,
-    /// When the entry was used, as `access.rs` reads it (a time, or an LFU counter): what
-    /// `OBJECT IDLETIME`/`FREQ` and the LRU and LFU eviction policies read. A `Cell`, so a
-    /// lookup through `&self` can note the use. (It fits in what the allocator rounds a node
-    /// up to anyway.)
-    access: Cell<u32>,
+    next: Link<V, M>,
+    /// What the dict keeps beside the entry ([`EntryMeta`]): nothing, or (in the keyspace)
+    /// when the key was used.
+    meta: M,
 }
 
-struct Table<V> {
+struct Table<V, M> {
     /// Empty, or a power-of-two number of bucket chains.
-    buckets: Vec<Link<V>>,
+    buckets: Vec<Link<V, M>>,
     used: usize,
 }
 
-impl<V> Table<V> {
+impl<V, M> Table<V, M> {
     fn empty() -> Self {
         Table {
             buckets: Vec::new(),
@@ -56,22 +93,30 @@ const INITIAL_SIZE: usize = 4;
 /// Buckets visited at most, per moved bucket, when skipping empty ones (as `dictRehash`).
 const EMPTY_VISITS: usize = 10;
 
-pub struct Dict<V> {
+pub struct Dict<V, M: EntryMeta = ()> {
     /// `tables[0]` is the table; during a rehash entries move from it to `tables[1]`.
-    tables: [Table<V>; 2],
+    tables: [Table<V, M>; 2],
     /// The next bucket of `tables[0]` to move, while rehashing.
     rehash_index: Option<usize>,
     hasher: ahash::RandomState,
 }
 
-impl<V> Default for Dict<V> {
-    fn default() -> Self {
-        Dict::new()
+impl<V> Dict<V> {
+    /// An empty dict that keeps nothing beside its entries.
+    pub fn new() -> Self {
+        Dict::empty()
     }
 }
 
-impl<V> Dict<V> {
-    pub fn new() -> Self {
+impl<V, M: EntryMeta> Default for Dict<V, M> {
+    fn default() -> Self {
+        Dict::empty()
+    }
+}
+
+impl<V, M: EntryMeta> Dict<V, M> {
+    /// An empty dict (of any kind: [`Dict::new`] is the plain one).
+    pub fn empty() -> Self {
         Dict {
             tables: [Table::empty(), Table::empty()],
             rehash_index: None,
@@ -107,23 +152,23 @@ impl<V> Dict<V> {
     /// The value at `key`, noting the use.
     pub fn get_touched(&self, key: &[u8]) -> Option<&V> {
         let node = self.node(key)?;
-        node.access.set(access::touched(node.access.get()));
+        node.meta.touch();
         Some(&node.value)
     }
 
-    /// When `key` was last used (see [`Dict::set_access`]).
+    /// When `key` was used, as [`super::access`] reads it (0 in a dict that does not keep it).
     pub fn access(&self, key: &[u8]) -> Option<u32> {
-        self.node(key).map(|node| node.access.get())
+        self.node(key).map(|node| node.meta.get())
     }
 
-    /// Note that `key` was used at `clock`.
-    pub fn set_access(&self, key: &[u8], clock: u32) {
+    /// Set when `key` was used (`RESTORE ... IDLETIME`/`FREQ`).
+    pub fn set_access(&self, key: &[u8], field: u32) {
         if let Some(node) = self.node(key) {
-            node.access.set(clock);
+            node.meta.set(field);
         }
     }
 
-    fn node(&self, key: &[u8]) -> Option<&Node<V>> {
+    fn node(&self, key: &[u8]) -> Option<&Node<V, M>> {
         let hash = self.hash(key);
         for table in self.live_tables() {
             let mut link = &table.buckets[hash & table.mask()];
@@ -140,7 +185,7 @@ impl<V> Dict<V> {
     /// The value at `key` for a change, noting the use.
     pub fn get_mut_touched(&mut self, key: &[u8]) -> Option<&mut V> {
         self.get_mut_node(key).map(|node| {
-            node.access.set(access::touched(node.access.get()));
+            node.meta.touch();
             &mut node.value
         })
     }
@@ -149,7 +194,7 @@ impl<V> Dict<V> {
         self.get_mut_node(key).map(|node| &mut node.value)
     }
 
-    fn get_mut_node(&mut self, key: &[u8]) -> Option<&mut Node<V>> {
+    fn get_mut_node(&mut self, key: &[u8]) -> Option<&mut Node<V, M>> {
         self.step();
         let hash = self.hash(key);
         let table_count = if self.is_rehashing() { 2 } else { 1 };
@@ -198,7 +243,7 @@ impl<V> Dict<V> {
             key,
             value,
             next,
-            access: Cell::new(access::fresh()),
+            meta: M::fresh(),
         }));
         table.used += 1;
     }
@@ -244,7 +289,7 @@ impl<V> Dict<V> {
         self.rehash_index = None;
     }
 
-    fn live_tables(&self) -> impl Iterator<Item = &Table<V>> {
+    fn live_tables(&self) -> impl Iterator<Item = &Table<V, M>> {
         let count = if self.is_rehashing() { 2 } else { 1 };
         self.tables[..count]
             .iter()
@@ -410,7 +455,7 @@ impl<V> Dict<V> {
             return None;
         }
         let done = self.rehash_index.unwrap_or(0);
-        let tables: &[Table<V>] = if self.rehash_index.is_some() {
+        let tables: &[Table<V, M>] = if self.rehash_index.is_some() {
             &self.tables[..]
         } else {
             &self.tables[..1]
@@ -513,14 +558,14 @@ impl<V> Dict<V> {
             return 0;
         }
         let mut cursor = cursor as usize;
-        let visit_bucket = |table: &Table<V>, index: usize, visit: &mut dyn FnMut(&[u8], &V)| {
+        let visit_bucket = |table: &Table<V, M>, index: usize, visit: &mut dyn FnMut(&[u8], &V)| {
             let mut link = &table.buckets[index & table.mask()];
             while let Some(node) = link {
                 visit(&node.key, &node.value);
                 link = &node.next;
             }
         };
-        let tables: Vec<&Table<V>> = self.live_tables().collect();
+        let tables: Vec<&Table<V, M>> = self.live_tables().collect();
         if tables.len() == 1 {
             let mask = tables[0].mask();
             visit_bucket(tables[0], cursor, &mut visit);
@@ -560,7 +605,7 @@ impl<V> Dict<V> {
     }
 }
 
-impl<V> Drop for Dict<V> {
+impl<V, M: EntryMeta> Drop for Dict<V, M> {
     fn drop(&mut self) {
         self.clear();
     }
@@ -708,10 +753,10 @@ mod tests {
     }
 }
 
-impl<V: Clone> Clone for Dict<V> {
+impl<V: Clone, M: EntryMeta> Clone for Dict<V, M> {
     /// A copy with the same entries (in a fresh, fully rehashed table).
     fn clone(&self) -> Self {
-        let mut copy = Dict::new();
+        let mut copy = Dict::empty();
         for (key, value) in self.iter() {
             copy.insert_new(key, value.clone());
         }
@@ -719,7 +764,7 @@ impl<V: Clone> Clone for Dict<V> {
     }
 }
 
-impl<V> std::fmt::Debug for Dict<V> {
+impl<V, M: EntryMeta> std::fmt::Debug for Dict<V, M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Dict({} entries)", self.len())
     }

@@ -30,7 +30,7 @@ use std::collections::{HashMap, HashSet};
 /// One database.
 #[derive(Default)]
 pub struct Db {
-    pub keys: Dict<Value>,
+    pub keys: Dict<Value, dict::AccessTime>,
     /// Absolute expiry times in Unix milliseconds, for the keys that have one.
     pub expires: Dict<i64>,
 }
