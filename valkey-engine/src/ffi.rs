@@ -31,6 +31,12 @@ pub struct CallReply {
     _opaque: [u8; 0],
 }
 
+/// `ValkeyModuleUser`: an ACL user, as `GetModuleUserFromUserName` returns it.
+#[repr(C)]
+pub struct ModuleUser {
+    _opaque: [u8; 0],
+}
+
 /// `ValkeyModuleServerInfoData`: a section of `INFO`, as `GetServerInfo` returns it.
 #[repr(C)]
 pub struct ServerInfoData {
@@ -272,5 +278,9 @@ api_table! {
     reply_with_verbatim_string_type = "ReplyWithVerbatimStringType": unsafe extern "C" fn(*mut ModuleCtx, *const c_char, usize, *const c_char) -> c_int;
     get_server_info = "GetServerInfo": unsafe extern "C" fn(*mut ModuleCtx, *const c_char) -> *mut ServerInfoData;
     server_info_get_field_c = "ServerInfoGetFieldC": unsafe extern "C" fn(*mut ServerInfoData, *const c_char) -> *const c_char;
+    get_current_user_name = "GetCurrentUserName": unsafe extern "C" fn(*mut ModuleCtx) -> *mut ModuleString;
+    get_module_user_from_user_name = "GetModuleUserFromUserName": unsafe extern "C" fn(*mut ModuleString) -> *mut ModuleUser;
+    free_module_user = "FreeModuleUser": unsafe extern "C" fn(*mut ModuleUser) -> c_int;
+    acl_check_command_permissions = "ACLCheckCommandPermissions": unsafe extern "C" fn(*mut ModuleUser, *mut *mut ModuleString, c_int) -> c_int;
     free_server_info = "FreeServerInfo": unsafe extern "C" fn(*mut ModuleCtx, *mut ServerInfoData);
 }

@@ -37,14 +37,6 @@ impl ModuleHost {
     pub fn for_load(ctx: Context) -> ModuleHost {
         ModuleHost { ctx, run: None }
     }
-
-    /// The current user's name, for `ACL DRYRUN`.
-    fn user_name(&self) -> Option<Vec<u8>> {
-        match self.ctx.call(&[b"ACL", b"WHOAMI"], QUERY).0? {
-            Reply::Bulk(name) | Reply::Status(name) => Some(name),
-            _ => None,
-        }
-    }
 }
 
 impl Host for ModuleHost {
@@ -69,6 +61,12 @@ impl Host for ModuleHost {
         match self.ctx.call(argv, format) {
             (Some(Reply::Error(text)), errno) => match refusal_text(errno, &text) {
                 Some(own) => Reply::error(own),
+                // An ACL refusal keeps the server's reason after Valkey's words.
+                None if errno == libc::EACCES && text.starts_with(b"NOPERM ") => {
+                    let mut own = b"ERR ACL failure in script: ".to_vec();
+                    own.extend_from_slice(&text[b"NOPERM ".len()..]);
+                    Reply::Error(own)
+                }
                 None => Reply::Error(text),
             },
             (Some(reply), _) => reply,
@@ -76,16 +74,12 @@ impl Host for ModuleHost {
         }
     }
 
+    /// Only `redis.acl_check_cmd` asks (the server checks the commands scripts run itself);
+    /// it reads whether the answer is `None`.
     fn acl_check(&self, argv: &[&[u8]]) -> Option<String> {
-        let user = self.user_name()?;
-        let mut dry_run: Vec<&[u8]> = vec![b"ACL", b"DRYRUN", &user];
-        dry_run.extend_from_slice(argv);
-        match self.ctx.call(&dry_run, QUERY).0? {
-            Reply::Status(ok) if ok == b"OK" => None,
-            Reply::Bulk(reason) | Reply::Error(reason) => {
-                Some(String::from_utf8_lossy(&reason).into_owned())
-            }
-            _ => None,
+        match self.ctx.acl_allows(argv) {
+            Ok(true) => None,
+            Ok(false) | Err(()) => Some("NOPERM".into()),
         }
     }
 

@@ -212,6 +212,38 @@ impl Context {
         unsafe { (api().log)(self.raw, level.as_ptr(), c"%s".as_ptr(), message.as_ptr()) };
     }
 
+    /// Whether the client the callback serves may run `argv` (its command and keys), by the
+    /// server's ACL: `Ok(true)` allowed, `Ok(false)` refused, `Err(())` when the server does
+    /// not know the command.
+    pub fn acl_allows(&self, argv: &[&[u8]]) -> Result<bool, ()> {
+        let api = api();
+        let strings = OwnedStrings::new(argv);
+        // SAFETY: the context is live; the user name and user are freed here after use, and
+        // the argument strings outlive the check.
+        unsafe {
+            let name = (api.get_current_user_name)(self.raw);
+            if name.is_null() {
+                // No user (an internal client): nothing to refuse.
+                return Ok(true);
+            }
+            let user = (api.get_module_user_from_user_name)(name);
+            (api.free_string)(self.raw, name);
+            if user.is_null() {
+                return Ok(true);
+            }
+            set_errno(0);
+            let argc = c_int::try_from(strings.len()).unwrap_or(c_int::MAX);
+            let status = (api.acl_check_command_permissions)(user, strings.as_ptr(), argc);
+            let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
+            (api.free_module_user)(user);
+            match (status == ffi::OK, errno) {
+                (true, _) => Ok(true),
+                (false, libc::ENOENT) | (false, libc::EINVAL) => Err(()),
+                (false, _) => Ok(false),
+            }
+        }
+    }
+
     /// A field of an `INFO` section (`server`, `redis_version`), if the server has it.
     pub fn server_info_field(&self, section: &str, field: &str) -> Option<String> {
         let api = api();
