@@ -99,18 +99,7 @@ impl Environment {
                 ctx.push_number(level as i32 as f64);
                 ctx.set_field(redis, name)?;
             }
-            let (version, version_num) = dialect.redis_version();
-            ctx.push_number(f64::from(version_num));
-            ctx.set_field(redis, "REDIS_VERSION_NUM")?;
-            ctx.push_bytes(version)?;
-            ctx.set_field(redis, "REDIS_VERSION")?;
-            if let Some((name, valkey_version, valkey_num)) = dialect.valkey_identity() {
-                ctx.push_bytes(name)?;
-                ctx.set_field(redis, "SERVER_NAME")?;
-                ctx.push_bytes(valkey_version)?;
-                ctx.set_field(redis, "VALKEY_VERSION")?;
-                ctx.push_number(f64::from(valkey_num));
-                ctx.set_field(redis, "VALKEY_VERSION_NUM")?;
+            if super::redis_api::set_version_fields(ctx, redis, dialect)? {
                 ctx.push_copy(redis)?;
                 ctx.set_field(api, "server")?;
             }

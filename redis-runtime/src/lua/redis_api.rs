@@ -56,23 +56,37 @@ pub(crate) fn open(ctx: &mut Ctx, eval: bool, dialect: &crate::Dialect) -> Resul
         ctx.push_number(value);
         ctx.set_field(t, name)?;
     }
-    let (version, version_num) = dialect.redis_version();
-    ctx.push_bytes(version)?;
-    ctx.set_field(t, "REDIS_VERSION")?;
-    ctx.push_number(f64::from(version_num));
-    ctx.set_field(t, "REDIS_VERSION_NUM")?;
-    if let Some((name, valkey_version, valkey_num)) = dialect.valkey_identity() {
-        ctx.push_bytes(name)?;
-        ctx.set_field(t, "SERVER_NAME")?;
-        ctx.push_bytes(valkey_version)?;
-        ctx.set_field(t, "VALKEY_VERSION")?;
-        ctx.push_number(f64::from(valkey_num));
-        ctx.set_field(t, "VALKEY_VERSION_NUM")?;
+    if set_version_fields(ctx, t, dialect)? {
         ctx.push_copy(t)?;
         ctx.set_global("server")?;
     }
     ctx.pop(1);
     Ok(())
+}
+
+/// Set on table `t` the version fields scripts read: `REDIS_VERSION` and `REDIS_VERSION_NUM`,
+/// and under Valkey `SERVER_NAME`, `VALKEY_VERSION` and `VALKEY_VERSION_NUM`. Whether the
+/// dialect is Valkey's (whose scripts also see the table as `server`).
+pub(crate) fn set_version_fields(
+    ctx: &mut Ctx,
+    t: lua_core::native::Slot,
+    dialect: &crate::Dialect,
+) -> Result<bool, Raised> {
+    let (version, version_num) = dialect.redis_version();
+    ctx.push_bytes(version)?;
+    ctx.set_field(t, "REDIS_VERSION")?;
+    ctx.push_number(f64::from(version_num));
+    ctx.set_field(t, "REDIS_VERSION_NUM")?;
+    let Some((name, valkey_version, valkey_num)) = dialect.valkey_identity() else {
+        return Ok(false);
+    };
+    ctx.push_bytes(name)?;
+    ctx.set_field(t, "SERVER_NAME")?;
+    ctx.push_bytes(valkey_version)?;
+    ctx.set_field(t, "VALKEY_VERSION")?;
+    ctx.push_number(f64::from(valkey_num));
+    ctx.set_field(t, "VALKEY_VERSION_NUM")?;
+    Ok(true)
 }
 
 /// Raise the error table `{err = text}` (`text` as `CODE message`).
