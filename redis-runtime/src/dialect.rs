@@ -77,6 +77,12 @@ impl Dialect {
         self.kind == Kind::Valkey
     }
 
+    /// Whether scripts have `os.clock` (Valkey opens `os` with it alone; Redis 7.0 has no
+    /// `os`).
+    pub(crate) fn has_os_clock(&self) -> bool {
+        self.kind == Kind::Valkey
+    }
+
     /// Whether the host checks the names library code registers (valid, not repeated) once
     /// the load ends (Valkey), rather than `register_function` raising at once (Redis 7.0).
     pub(crate) fn host_checks_registrations(&self) -> bool {

@@ -220,6 +220,20 @@ def scenario(binary, module, root):
             out.append(f"replica has the library: " + reply_text(
                 lambda: library_names(rclient)))
 
+        # A script that runs longer than the node timeout: the node keeps answering the
+        # cluster bus from the script's ticks, so nobody fails it over.
+        busy_key = "{user3}:busy"
+        busy_node = rc.get_node_from_key(busy_key).port
+        seconds = NODE_TIMEOUT_MS / 1000 + 2
+        busy = "local s = os.clock() while os.clock() - s < %d do end return 'done'" % seconds
+        slow = redis.Redis(host="127.0.0.1", port=busy_node, socket_timeout=seconds + 10)
+        out.append("long script: " + reply_text(lambda: slow.eval(busy, 1, busy_key)))
+        time.sleep(1)
+        out.append("after it, the node is still a primary: " + reply_text(
+            lambda: slow.info("replication")["role"]))
+        out.append("after it, the cluster: " + reply_text(
+            lambda: slow.cluster("info")["cluster_state"]))
+
         # A primary restarted from its AOF keeps its libraries.
         restarted = primaries[0]
         restarted.stop()

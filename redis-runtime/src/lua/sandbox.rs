@@ -15,6 +15,9 @@ const LIBRARIES: &[Library] = &[
     Library::Debug,
 ];
 
+/// Valkey also opens the `os` library, with `clock` alone.
+const VALKEY_OS_FUNCTIONS: &[&str] = &["clock"];
+
 /// The base library without `loadfile`, `dofile` and `print`, and without `getfenv`,
 /// `setfenv` and `newproxy`, which patched 7.0 builds remove.
 const BASE_FUNCTIONS: &[&str] = &[
@@ -129,8 +132,13 @@ pub(crate) fn build(
     // Redis's Lua has no binary loader: a chunk starting with ESC is parsed as text.
     let options = LuaOptions::new()
         .allow(Library::Base, BASE_FUNCTIONS)
+        .allow(Library::Os, VALKEY_OS_FUNCTIONS)
         .binary_chunks_as_text();
-    let lua = Lua::new_with(LIBRARIES, options)?;
+    let mut opened = LIBRARIES.to_vec();
+    if dialect.has_os_clock() {
+        opened.push(Library::Os);
+    }
+    let lua = Lua::new_with(&opened, options)?;
     lua.set_random_source(Box::new(random))?;
     lua.enter(|ctx| {
         for lib in libraries {
