@@ -397,3 +397,25 @@ fn debug_sethook_counts_only_instructions_during_a_match() {
         .expect("runs");
     assert_eq!(counted, 12);
 }
+
+#[test]
+fn a_budget_counts_the_bytes_long_concatenations_copy() {
+    // Every iteration copies the whole string again: megabytes per instruction. Without the
+    // copying counted, 20,000 instructions of this take minutes; with it, the hook runs in
+    // the first few iterations past a few megabytes.
+    let lua = Lua::new();
+    let calls = interrupt_after(&lua, 20);
+    let r = lua
+        .load("local s = string.rep('x', 4000000) for i = 1, 100000 do s = s .. 'y' end")
+        .exec();
+    assert!(matches!(r, Err(Error::Interrupted)), "{r:?}");
+    assert_eq!(calls.get(), 20);
+    // Short concatenations stay one instruction each: a thousand of them on a short string
+    // are a few thousand instructions, a few hook calls.
+    let lua = Lua::new();
+    let calls = interrupt_after(&lua, 1000);
+    lua.load("local s = 'x' for i = 1, 1000 do s = s .. 'y' end")
+        .exec()
+        .expect("short concatenations run");
+    assert!(calls.get() < 10, "{}", calls.get());
+}

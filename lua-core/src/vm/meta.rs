@@ -18,6 +18,11 @@ pub fn to_number(v: &Value) -> Option<f64> {
     }
 }
 
+/// Concatenations whose result is at least this long charge their copying to a host's
+/// instruction count, at one instruction per [`BYTES_PER_INSTRUCTION`] bytes.
+const CONCAT_CHARGE_FROM: usize = 4096;
+const BYTES_PER_INSTRUCTION: usize = 64;
+
 impl State {
     /// A metamethod of a metatable, using (and filling) the table's cache of absent ones.
     #[inline]
@@ -326,6 +331,14 @@ impl State {
                         len += s.len();
                     }
                     n += 1;
+                }
+                // Copying a long result is work a host's instruction count should see, as a
+                // pattern match's steps are: a loop that keeps doubling a string reaches the
+                // hook (a budget, a kill) at a pace set by the bytes it copies.
+                if len >= CONCAT_CHARGE_FROM {
+                    let instructions =
+                        u32::try_from(len / BYTES_PER_INSTRUCTION).unwrap_or(u32::MAX);
+                    self.charge_native_work(instructions)?;
                 }
                 // The result is allocated before the next safe point: check the limit first.
                 self.reserve_memory(len)?;
