@@ -11,6 +11,7 @@ use crate::engine::{flag_bits, Compiled, Engine};
 use crate::ffi::{self, CompiledFunction, LazyEnvReset, MemoryInfo, ModuleCtx, ModuleString};
 use crate::module::{self, api, string_bytes, Context, RunState};
 use redis_runtime::Subsystem;
+use smallvec::SmallVec;
 use std::ffi::{c_char, c_int, c_void};
 use std::time::Duration;
 
@@ -63,9 +64,9 @@ const ENGINE_BUSY: &[u8] = b"ERR the Lua engine is busy running a script";
 ///
 /// # Safety
 /// `items` holds `count` live server strings (or `count` is zero).
-unsafe fn strings<'a>(items: *mut *mut ModuleString, count: usize) -> Vec<&'a [u8]> {
+unsafe fn strings<'a>(items: *mut *mut ModuleString, count: usize) -> SmallVec<[&'a [u8]; 8]> {
     if items.is_null() || count == 0 {
-        return Vec::new();
+        return SmallVec::new();
     }
     // SAFETY: forwarded from the caller.
     unsafe {

@@ -214,7 +214,7 @@ fn restore(ctx: &mut Ctx, argv: &[&[u8]]) {
     }
     keyspace.set(db, key, value, false);
     // A frequency applies under an LFU policy, an idle time under the others.
-    match (crate::db::access::lfu(), idle, freq) {
+    match (super::keys::lfu_policy_of(&ctx.server.config), idle, freq) {
         (true, _, Some(freq)) => ctx.server.keyspace.set_frequency(db, key, freq as u8),
         (false, Some(idle), _) => ctx.server.keyspace.set_idle_seconds(db, key, idle as u64),
         _ => {}

@@ -33,7 +33,7 @@ pub fn configure(lfu: bool, log_factor: i64, decay_minutes: i64) {
     DECAY_MINUTES.store(decay_minutes.max(0), Ordering::Relaxed);
 }
 
-pub fn lfu() -> bool {
+fn lfu() -> bool {
     LFU.load(Ordering::Relaxed)
 }
 
