@@ -215,3 +215,16 @@ fn native_surface_views() {
         return r.total";
     assert_eq!(eval_i64(&lua, source), 15);
 }
+
+/// Long strings built in place in their own block (`string.rep`, a long concatenation),
+/// found again through the intern table when an equal one exists.
+#[test]
+fn strings_built_in_place() {
+    let lua = Lua::new();
+    let source = "
+        local a = string.rep('ab', 2100)
+        local b = string.rep('ab', 1050) .. string.rep('ab', 1050)
+        local t = {[a] = 7}
+        return t[b] + #(a .. b) + (a == b and 1 or 0)";
+    assert_eq!(eval_i64(&lua, source), 7 + 8400 + 1);
+}

@@ -290,6 +290,24 @@ impl Heap {
         Some(s)
     }
 
+    /// As `try_intern`, for a string of `len` bytes that `fill` writes in place (see
+    /// `Gc::try_allocate_string_filled`); an equal string already interned is returned instead
+    /// and the new block freed.
+    pub(crate) fn try_intern_filled(
+        &mut self,
+        len: usize,
+        fill: impl FnOnce(&mut [u8]),
+    ) -> Option<Gc<LuaStr>> {
+        let s = Gc::try_allocate_string_filled(len, fill)?;
+        if let Some(existing) = self.strings.find(s.as_bytes(), s.hash()) {
+            // SAFETY: `s` was never registered or handed out: nothing else can reach it.
+            unsafe { s.free_string() };
+            return Some(existing);
+        }
+        self.register_string(s);
+        Some(s)
+    }
+
     /// The interned string with these bytes, if it exists (no allocation).
     pub(crate) fn find_interned(&self, bytes: &[u8]) -> Option<Gc<LuaStr>> {
         self.strings.find(bytes, crate::value::lua_hash(bytes))

@@ -195,6 +195,46 @@ impl Gc<LuaStr> {
         }
     }
 
+    /// A new (not yet interned) string object of `len` bytes written by `fill`, which gets
+    /// them zeroed; its hash is computed from what `fill` wrote. `None` when the allocator
+    /// cannot provide the block. Long results (`string.rep`, long concatenations) are built
+    /// here in place, so they never exist twice in memory.
+    pub(crate) fn try_allocate_string_filled(
+        len: usize,
+        fill: impl FnOnce(&mut [u8]),
+    ) -> Option<Self> {
+        let layout = Self::string_layout(len)?;
+        // SAFETY: the layout has a non-zero size (it holds at least the box). The block comes
+        // zeroed, so the `len` bytes after the box are initialized before `fill` sees them as
+        // a slice, and the slice ends inside the block; it is dropped before the box is
+        // written. As in `try_allocate_string`, the handle keeps the pointer `alloc_zeroed`
+        // returned, whose provenance covers the whole block.
+        unsafe {
+            let block = std::alloc::alloc_zeroed(layout);
+            if block.is_null() {
+                return None;
+            }
+            let data = std::slice::from_raw_parts_mut(block.add(Self::BYTES_OFFSET), len);
+            fill(data);
+            let hash = crate::value::lua_hash(data);
+            let boxed = block as *mut GcBox<LuaStr>;
+            boxed.write(GcBox {
+                header: GcHeader {
+                    marked: Cell::new(false),
+                    str_hash: hash,
+                },
+                value: LuaStr {
+                    next_in_bucket: Cell::new(None),
+                    len,
+                },
+            });
+            Some(Gc {
+                ptr: NonNull::new_unchecked(boxed),
+                _marker: PhantomData,
+            })
+        }
+    }
+
     /// As `try_allocate_string`, for strings that must exist (short ones): a failing
     /// allocator ends the process, as it does for any other Rust allocation.
     pub(crate) fn allocate_string(bytes: &[u8], hash: u32) -> Self {

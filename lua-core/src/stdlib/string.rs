@@ -133,17 +133,21 @@ fn rep(state: &mut State) -> LuaResult<usize> {
     let Some(total) = unit.len().checked_mul(n as usize) else {
         return Err(out_of_memory(state));
     };
-    let mut out = Vec::new();
-    if out.try_reserve_exact(total).is_err() {
-        return Err(out_of_memory(state));
-    }
-    // Double the filled part until it reaches the total: few, large copies.
-    out.extend_from_slice(unit);
-    while out.len() < total {
-        let more = out.len().min(total - out.len());
-        out.extend_from_within(..more);
-    }
-    push_bytes(state, &out)?;
+    // Building a long result is work a host's instruction count should see, as a long
+    // concatenation's copying is.
+    state.charge_copy_work(total)?;
+    // Built in place in the new string, doubling the filled part until it reaches the total:
+    // few, large copies, and the result never exists twice in memory.
+    let s = state.try_new_str_filled(total, |out| {
+        out[..unit.len()].copy_from_slice(unit);
+        let mut filled = unit.len();
+        while filled < total {
+            let more = filled.min(total - filled);
+            out.copy_within(..more, filled);
+            filled += more;
+        }
+    })?;
+    state.push(Value::String(s));
     Ok(1)
 }
 

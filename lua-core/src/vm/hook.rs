@@ -47,6 +47,11 @@ impl HookEvent {
 /// A hook function: returns `Err` to stop the running script.
 pub type HookFn = Rc<dyn Fn(&mut State, HookEvent) -> LuaResult<()>>;
 
+/// Results at least this long charge their copying to a host's instruction count, at one
+/// instruction per [`BYTES_PER_INSTRUCTION`] bytes.
+const COPY_CHARGE_FROM: usize = 4096;
+const BYTES_PER_INSTRUCTION: usize = 64;
+
 pub(crate) const MASK_COUNT: u8 = 1;
 pub(crate) const MASK_LINE: u8 = 2;
 pub(crate) const MASK_CALL: u8 = 4;
@@ -148,6 +153,17 @@ impl State {
         }
         self.hook_countdown = every;
         self.call_hook(HookEvent::Count)
+    }
+
+    /// Charge the copying of a `bytes`-long result (a long concatenation, `string.rep`) to a
+    /// host's count hook: a loop that keeps doubling a string reaches the hook (a budget, a
+    /// kill) at a pace set by the bytes it copies, as a pattern match's steps do.
+    pub(crate) fn charge_copy_work(&mut self, bytes: usize) -> LuaResult<()> {
+        if bytes < COPY_CHARGE_FROM {
+            return Ok(());
+        }
+        let instructions = u32::try_from(bytes / BYTES_PER_INSTRUCTION).unwrap_or(u32::MAX);
+        self.charge_native_work(instructions)
     }
 
     /// Before frame `fi` returns: the return hook, and one "tail return" per call it replaced.

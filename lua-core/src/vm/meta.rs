@@ -18,10 +18,9 @@ pub fn to_number(v: &Value) -> Option<f64> {
     }
 }
 
-/// Concatenations whose result is at least this long charge their copying to a host's
-/// instruction count, at one instruction per [`BYTES_PER_INSTRUCTION`] bytes.
-const CONCAT_CHARGE_FROM: usize = 4096;
-const BYTES_PER_INSTRUCTION: usize = 64;
+/// Concatenations at least this long are built in place in the new string rather than in a
+/// buffer first.
+const CONCAT_IN_PLACE_FROM: usize = 4096;
 
 impl State {
     /// A metamethod of a metatable, using (and filling) the table's cache of absent ones.
@@ -335,23 +334,31 @@ impl State {
                 // Copying a long result is work a host's instruction count should see, as a
                 // pattern match's steps are: a loop that keeps doubling a string reaches the
                 // hook (a budget, a kill) at a pace set by the bytes it copies.
-                if len >= CONCAT_CHARGE_FROM {
-                    let instructions =
-                        u32::try_from(len / BYTES_PER_INSTRUCTION).unwrap_or(u32::MAX);
-                    self.charge_native_work(instructions)?;
-                }
+                self.charge_copy_work(len)?;
                 // The result is allocated before the next safe point: check the limit first.
                 self.reserve_memory(len)?;
-                let mut buf = Vec::new();
-                if buf.try_reserve_exact(len).is_err() {
+                let pieces = self.stack[top - n..top].iter().filter_map(|v| match v {
+                    Value::String(s) => Some(s.as_bytes()),
+                    _ => None,
+                });
+                let built = if len >= CONCAT_IN_PLACE_FROM {
+                    // A long result is written straight into the new string: it never exists
+                    // twice in memory.
+                    self.heap.try_intern_filled(len, |out| {
+                        let mut at = 0;
+                        for piece in pieces {
+                            out[at..at + piece.len()].copy_from_slice(piece);
+                            at += piece.len();
+                        }
+                    })
+                } else {
+                    let mut buf = Vec::with_capacity(len);
+                    pieces.for_each(|piece| buf.extend_from_slice(piece));
+                    self.heap.try_intern(&buf)
+                };
+                let Some(s) = built else {
                     return Err(self.memory_error());
-                }
-                for i in (1..=n).rev() {
-                    if let Value::String(s) = self.stack[top - i] {
-                        buf.extend_from_slice(s.as_bytes());
-                    }
-                }
-                let s = self.try_new_str(&buf)?;
+                };
                 self.stack[top - n] = Value::String(s);
             }
             total -= n - 1;

@@ -296,6 +296,20 @@ impl State {
         }
     }
 
+    /// As `try_new_str`, for a string of `len` bytes that `fill` writes in place: the limit is
+    /// checked before anything is allocated, and the bytes are never copied.
+    pub(crate) fn try_new_str_filled(
+        &mut self,
+        len: usize,
+        fill: impl FnOnce(&mut [u8]),
+    ) -> LuaResult<Gc<LuaStr>> {
+        self.reserve_memory(len)?;
+        match self.heap.try_intern_filled(len, fill) {
+            Some(s) => Ok(s),
+            None => Err(self.memory_error()),
+        }
+    }
+
     pub fn new_string(&mut self, bytes: &[u8]) -> Value {
         Value::String(self.heap.intern(bytes))
     }
