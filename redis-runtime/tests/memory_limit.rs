@@ -62,3 +62,19 @@ fn a_script_past_the_cap_gets_an_error_and_the_runtime_goes_on() {
     );
     assert_eq!(text(&again), ":67108864\r\n");
 }
+
+/// SCRIPT FLUSH builds a new interpreter; the host's cap carries over to it (a fuzz campaign
+/// found it lost, and a 1.9 GB `string.rep` built after a flush).
+#[test]
+fn the_cap_survives_script_flush() {
+    let mut runtime = Runtime::new().expect("runtime");
+    let mut host = ToyHost::default();
+    runtime.set_memory_limit(Some(16 * 1024 * 1024));
+    runtime.script_flush().expect("flush");
+    let refused = text(&eval(
+        &mut runtime,
+        &mut host,
+        "return #string.rep('x', 64 * 1024 * 1024)",
+    ));
+    assert!(refused.contains("not enough memory"), "{refused}");
+}

@@ -15,6 +15,8 @@ pub(crate) struct EvalEngine {
     /// What a reset builds the new interpreter with.
     libraries: Vec<ExtraLibrary>,
     random: Rand48,
+    /// The host's cap on the heap (beyond what a fresh interpreter holds), kept across resets.
+    memory_limit: Option<usize>,
 }
 
 impl EvalEngine {
@@ -26,6 +28,7 @@ impl EvalEngine {
             lua: LuaEngine::new(libraries, random.clone(), Flavor::Eval, Dialect::default())?,
             libraries: libraries.to_vec(),
             random,
+            memory_limit: None,
         })
     }
 }
@@ -60,6 +63,8 @@ impl Engine for EvalEngine {
             Dialect::default(),
         )
         .map_err(|e| e.to_string())?;
+        // SCRIPT FLUSH must not lift the host's cap.
+        self.lua.set_memory_limit(self.memory_limit);
         Ok(())
     }
 
@@ -68,6 +73,7 @@ impl Engine for EvalEngine {
     }
 
     fn set_memory_limit(&mut self, bytes: Option<usize>) {
+        self.memory_limit = bytes;
         self.lua.set_memory_limit(bytes);
     }
 
