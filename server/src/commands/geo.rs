@@ -614,7 +614,7 @@ fn store_found(ctx: &mut Ctx, dest: &[u8], found: Vec<Found>, by_distance: bool,
         let z = z.with_encoding_for(&limits);
         ctx.server
             .keyspace
-            .set(db, dest, Value::ZSet(Box::new(z)), false);
+            .set(db, dest, Value::ZSet(z), false);
         let event = if searching {
             "geosearchstore"
         } else {

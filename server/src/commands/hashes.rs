@@ -54,7 +54,7 @@ fn write_hash<'a>(ctx: &'a mut Ctx, key: &[u8], create: bool) -> Result<Option<&
         }
         ctx.server
             .keyspace
-            .set(db, key, Value::Hash(Box::default()), false);
+            .set(db, key, Value::Hash(Default::default()), false);
     }
     match ctx.server.keyspace.write(db, key) {
         Some(Value::Hash(h)) => Ok(Some(h)),

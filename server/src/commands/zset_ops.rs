@@ -307,7 +307,7 @@ fn store(ctx: &mut Ctx, destination: &[u8], zset: ZSet, event: &'static str) {
     ctx.server.keyspace.delete(db, destination);
     ctx.server
         .keyspace
-        .set(db, destination, Value::ZSet(Box::new(zset)), false);
+        .set(db, destination, Value::ZSet(zset), false);
     ctx.client.reply.int(len as i64);
     ctx.server
         .keyspace

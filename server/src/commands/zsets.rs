@@ -66,7 +66,7 @@ pub(super) fn write_zset<'a>(
         }
         ctx.server
             .keyspace
-            .set(db, key, Value::ZSet(Box::default()), false);
+            .set(db, key, Value::ZSet(Default::default()), false);
     }
     match ctx.server.keyspace.write(db, key) {
         Some(Value::ZSet(z)) => Ok(Some(z)),
@@ -648,7 +648,7 @@ fn zrangestore(ctx: &mut Ctx, argv: &[&[u8]]) {
         }
         ctx.server
             .keyspace
-            .set(db, destination, Value::ZSet(Box::new(zset)), false);
+            .set(db, destination, Value::ZSet(zset), false);
     }
     ctx.client.reply.int(entries.len() as i64);
 }

@@ -2,12 +2,18 @@
 //! the compact form of small hashes and sorted sets (Redis's listpack plays this part). One
 //! allocation holds the whole collection, so a small hash costs a few bytes over its data.
 //! Lookups are linear, as in Redis: the collections kept this way are small.
+//!
+//! The collection is one boxed slice (two words, so a small hash or sorted set fits inside a
+//! keyspace value with no box of its own): the entries, then the entry count as 4 bytes,
+//! little endian. An empty collection holds no allocation at all.
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Packed {
-    bytes: Vec<u8>,
-    count: u32,
+    bytes: Box<[u8]>,
 }
+
+/// Bytes of the trailing entry count.
+const COUNT: usize = 4;
 
 /// Append `n` as a little-endian base-128 varint.
 fn put_len(out: &mut Vec<u8>, mut n: usize) {
@@ -37,54 +43,89 @@ fn get_len(bytes: &[u8], mut at: usize) -> (usize, usize) {
     (n, at)
 }
 
+/// The entry at byte offset `at` of `body` and the offset of the next one.
+fn entry_at(body: &[u8], at: usize) -> (&[u8], usize) {
+    let (len, start) = get_len(body, at);
+    let end = (start + len).min(body.len());
+    (&body[start.min(end)..end], end)
+}
+
+/// An entry as stored: its varint length, then its bytes.
+fn encode(entries: &[&[u8]]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(entries.iter().map(|e| e.len() + 2).sum());
+    for e in entries {
+        put_len(&mut out, e.len());
+        out.extend_from_slice(e);
+    }
+    out
+}
+
 impl Packed {
     /// Entries stored.
     pub fn len(&self) -> usize {
-        self.count as usize
+        match self.bytes.len().checked_sub(COUNT) {
+            Some(at) => {
+                let mut count = [0u8; COUNT];
+                count.copy_from_slice(&self.bytes[at..]);
+                u32::from_le_bytes(count) as usize
+            }
+            None => 0,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.count == 0
+        self.len() == 0
     }
 
     /// Bytes held (for memory reports).
     pub fn heap_size(&self) -> usize {
-        self.bytes.capacity()
+        self.bytes.len()
+    }
+
+    /// The entries' bytes, without the count.
+    fn body(&self) -> &[u8] {
+        &self.bytes[..self.bytes.len().saturating_sub(COUNT)]
     }
 
     /// The entry at byte offset `at` and the offset of the next one.
     fn entry(&self, at: usize) -> (&[u8], usize) {
-        let (len, start) = get_len(&self.bytes, at);
-        let end = (start + len).min(self.bytes.len());
-        (&self.bytes[start.min(end)..end], end)
+        entry_at(self.body(), at)
     }
 
     /// The entries in order, each with its byte offset.
     pub fn iter(&self) -> PackedIter<'_> {
         PackedIter {
-            packed: self,
+            body: self.body(),
             at: 0,
         }
     }
 
+    /// Replace the byte range `range` of the entries with `encoded` and add `added` (which may
+    /// be negative) to the count. The slice is reallocated to its exact new size, as a
+    /// listpack is: a small collection keeps no spare room.
+    fn splice(&mut self, range: std::ops::Range<usize>, encoded: &[u8], added: isize) {
+        let count = self.len().saturating_add_signed(added);
+        if count == 0 {
+            self.bytes = Box::default();
+            return;
+        }
+        // Edited in place: the slice's block is reallocated, not copied into a new one.
+        let mut bytes = std::mem::take(&mut self.bytes).into_vec();
+        bytes.truncate(bytes.len().saturating_sub(COUNT));
+        bytes.reserve_exact((encoded.len() + COUNT).saturating_sub(range.len()));
+        bytes.splice(range, encoded.iter().copied());
+        bytes.extend_from_slice(&(count as u32).to_le_bytes());
+        self.bytes = bytes.into_boxed_slice();
+    }
+
     pub fn push(&mut self, entry: &[u8]) {
-        // Exact growth: a small collection keeps no spare room (as a listpack keeps none).
-        self.bytes.reserve_exact(entry.len() + 3);
-        put_len(&mut self.bytes, entry.len());
-        self.bytes.extend_from_slice(entry);
-        self.count += 1;
+        let end = self.body().len();
+        self.splice(end..end, &encode(&[entry]), 1);
     }
 
     /// Insert entries at byte offset `at` (an entry boundary).
     pub fn insert_at(&mut self, at: usize, entries: &[&[u8]]) {
-        let mut encoded = Vec::new();
-        for e in entries {
-            put_len(&mut encoded, e.len());
-            encoded.extend_from_slice(e);
-        }
-        self.bytes.reserve_exact(encoded.len());
-        self.bytes.splice(at..at, encoded);
-        self.count += entries.len() as u32;
+        self.splice(at..at, &encode(entries), entries.len() as isize);
     }
 
     /// Remove `n` entries from byte offset `at`.
@@ -93,25 +134,18 @@ impl Packed {
         for _ in 0..n {
             end = self.entry(end).1;
         }
-        self.bytes.drain(at..end);
-        self.count -= n as u32;
-        if self.bytes.capacity() > 2 * self.bytes.len() + 64 {
-            self.bytes.shrink_to_fit();
-        }
+        self.splice(at..end, &[], -(n as isize));
     }
 
     /// Replace the entry at byte offset `at`.
     pub fn replace_at(&mut self, at: usize, entry: &[u8]) {
         let end = self.entry(at).1;
-        let mut encoded = Vec::with_capacity(entry.len() + 2);
-        put_len(&mut encoded, entry.len());
-        encoded.extend_from_slice(entry);
-        self.bytes.splice(at..end, encoded);
+        self.splice(at..end, &encode(&[entry]), 0);
     }
 }
 
 pub struct PackedIter<'a> {
-    packed: &'a Packed,
+    body: &'a [u8],
     at: usize,
 }
 
@@ -120,11 +154,11 @@ impl<'a> Iterator for PackedIter<'a> {
     type Item = (&'a [u8], usize);
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.at >= self.packed.bytes.len() {
+        if self.at >= self.body.len() {
             return None;
         }
         let at = self.at;
-        let (entry, next) = self.packed.entry(at);
+        let (entry, next) = entry_at(self.body, at);
         self.at = next;
         Some((entry, at))
     }

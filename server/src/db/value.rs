@@ -12,11 +12,13 @@ use std::collections::VecDeque;
 pub enum Value {
     /// Strings up to 22 bytes are stored inline.
     Str(Bytes),
-    // The collections are boxed so that a value (and so a keyspace entry) stays small.
+    // Collections are boxed so that a value (and so a keyspace entry) stays three words;
+    // hashes and sorted sets hold their small packed form (two words) inline instead, so a
+    // small one is a single allocation, and box only their large form.
     List(Box<VecDeque<Vec<u8>>>),
-    Hash(Box<Hash>),
+    Hash(Hash),
     Set(Box<Set>),
-    ZSet(Box<ZSet>),
+    ZSet(ZSet),
     Stream(Box<super::stream::Stream>),
 }
 
@@ -82,5 +84,7 @@ mod tests {
     #[test]
     fn a_value_is_three_words() {
         assert_eq!(std::mem::size_of::<super::Value>(), 24);
+        assert_eq!(std::mem::size_of::<super::Hash>(), 16);
+        assert_eq!(std::mem::size_of::<super::ZSet>(), 16);
     }
 }

@@ -46,7 +46,7 @@ pub fn type_of(value: &Value) -> u8 {
     match value {
         Value::Str(_) => types::STRING,
         Value::List(_) => types::LIST_QUICKLIST_2,
-        Value::Hash(h) => match **h {
+        Value::Hash(h) => match *h {
             Hash::Small(_) => types::HASH_LISTPACK,
             Hash::Table(_) => types::HASH,
         },
@@ -79,7 +79,7 @@ pub fn write_value(out: &mut Vec<u8>, value: &Value, options: &SaveOptions) {
                 write_string(out, &node, compress);
             }
         }
-        Value::Hash(h) => match &**h {
+        Value::Hash(h) => match h {
             Hash::Small(_) => {
                 let mut lp = listpack::Writer::new();
                 for (field, v) in h.iter() {
@@ -237,7 +237,7 @@ pub fn read_value(r: &mut Reader, rdb_type: u8, limits: &Limits) -> Result<Value
                     return bad("duplicate hash field");
                 }
             }
-            non_empty(Value::Hash(Box::new(hash)))
+            non_empty(Value::Hash(hash))
         }
         types::HASH_LISTPACK => {
             let blob = string(r, "hash listpack")?;
@@ -251,7 +251,7 @@ pub fn read_value(r: &mut Reader, rdb_type: u8, limits: &Limits) -> Result<Value
                     return bad("duplicate hash field");
                 }
             }
-            non_empty(Value::Hash(Box::new(hash)))
+            non_empty(Value::Hash(hash))
         }
         types::ZSET | types::ZSET_2 => {
             let n = len(r, "zset length")?;
@@ -270,7 +270,7 @@ pub fn read_value(r: &mut Reader, rdb_type: u8, limits: &Limits) -> Result<Value
                     return bad("duplicate zset member");
                 }
             }
-            non_empty(Value::ZSet(Box::new(zset)))
+            non_empty(Value::ZSet(zset))
         }
         types::ZSET_LISTPACK => {
             let blob = string(r, "zset listpack")?;
@@ -321,7 +321,7 @@ pub fn read_value(r: &mut Reader, rdb_type: u8, limits: &Limits) -> Result<Value
                     return bad("duplicate hash field");
                 }
             }
-            non_empty(Value::Hash(Box::new(hash)))
+            non_empty(Value::Hash(hash))
         }
         types::ZSET_ZIPLIST => {
             let blob = string(r, "zset ziplist")?;
@@ -353,7 +353,7 @@ fn zset_from_pairs(elements: &[listpack::Element], limits: &Limits) -> Result<Va
             return bad("duplicate zset member");
         }
     }
-    non_empty(Value::ZSet(Box::new(zset)))
+    non_empty(Value::ZSet(zset))
 }
 
 /// A score of the oldest sorted-set type: a length byte and that much text (253, 254, 255
