@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""Memory of many small collections, luredis against redis-server, side by side.
+"""Memory of many strings and small collections, luredis against redis-server, side by side.
 
-Usage: benches/server/memory.py [--keys N] [--luredis PATH]
+Usage: benches/server/memory.py [--keys N] [--only LOADS] [--luredis PATH]
 
 Starts redis-server (from PATH) and our release `luredis` on free loopback ports, loads the
 same data into each through one pipelined connection, and reports `used_memory` (INFO) and
 the resident set size (/proc) after each load, with the ratio ours / reference. Loads, each
-into a fresh pair of servers: N small hashes (5 fields), N small sets (5 integers and 5 words), N
+into a fresh pair of servers (`--only a,b` picks some): N strings (14-byte keys, 10-byte values),
+the same with a TTL each, N small hashes (5 fields), N small sets (5 integers and 5 words), N
 small sorted sets (5 members). Build first: `cargo build --release -p server`.
 """
 import argparse, os, shutil, socket, sys, tempfile, time
@@ -35,6 +36,10 @@ def rss(pid):
 
 
 LOADS = {
+    # Keys of 14 bytes with 10-byte values, without and with a TTL.
+    'strings': lambda i: command('SET', 'key:%010d' % i, 'val:%06d' % (i % 1000000)),
+    'strings with TTL': lambda i: command('SET', 'key:%010d' % i, 'val:%06d' % (i % 1000000),
+                                          'EX', 100000),
     'hashes': lambda i: command('HSET', 'h:%d' % i, 'name', 'user%d' % i, 'age', i % 90,
                                 'city', 'paris', 'score', i % 1000, 'active', 1),
     'sets': lambda i: command('SADD', 's:%d' % i, 1, 2, 3, i % 100, i, 'a', 'b', 'c', 'd', 'e'),
@@ -45,6 +50,7 @@ LOADS = {
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--keys', type=int, default=1000000)
+    ap.add_argument('--only', default='', help='comma-separated loads (default: all)')
     ap.add_argument('--luredis', default=os.path.join(ROOT, 'target', 'release', 'luredis'))
     a = ap.parse_args()
     if not shutil.which('redis-server'):
@@ -53,7 +59,10 @@ def main():
     print('| load (%d keys) | redis-server used / RSS MB | luredis used / RSS MB | ratio used, RSS |'
           % a.keys)
     print('| :-- | --: | --: | --: |')
+    only = [n for n in a.only.split(',') if n]
     for name, make in LOADS.items():
+        if only and name not in only:
+            continue
         commands = [make(i) for i in range(a.keys)]
         figures = {}
         # Fresh servers for each load, so one load's freed memory does not count in the next.

@@ -612,9 +612,7 @@ fn store_found(ctx: &mut Ctx, dest: &[u8], found: Vec<Found>, by_distance: bool,
             z.insert(&f.member, score, &limits);
         }
         let z = z.with_encoding_for(&limits);
-        ctx.server
-            .keyspace
-            .set(db, dest, Value::ZSet(z), false);
+        ctx.server.keyspace.set(db, dest, Value::ZSet(z), false);
         let event = if searching {
             "geosearchstore"
         } else {

@@ -8,68 +8,53 @@
 //! entry (`RANDOMKEY`, eviction and expiry sampling) and a `SCAN` cursor that never misses an
 //! entry present for the whole iteration, even across resizes (the reverse-binary cursor).
 
-type Link<V, M> = Option<Box<Node<V, M>>>;
+type Link<V, K> = Option<Box<Node<V, K>>>;
 
-use super::access;
+use super::bytes::Bytes;
 
-/// What a dict keeps beside each entry. Collections keep nothing (`()`, no space); the
-/// keyspace keeps when each key was used ([`AccessTime`]), which `OBJECT IDLETIME`/`FREQ` and
-/// the LRU and LFU eviction policies read.
-pub trait EntryMeta {
-    fn fresh() -> Self;
+/// How a dict stores its keys. Collections store plain [`Bytes`]; the keyspace stores keys that
+/// also hold when they were used ([`super::access::AccessKey`]), which `OBJECT IDLETIME`/`FREQ`
+/// and the LRU and LFU eviction policies read. The access field lives inside the key's own
+/// three words, so a keyspace entry stays in the 64-byte allocation class.
+pub trait StoredKey {
+    fn new(key: &[u8]) -> Self;
+    fn bytes(&self) -> &[u8];
+    fn into_bytes(self) -> Bytes;
+    /// Note a use of the key.
     fn touch(&self) {}
-    fn get(&self) -> u32 {
+    /// The access field (0 where none is kept).
+    fn access(&self) -> u32 {
         0
     }
-    fn set(&self, _field: u32) {}
+    fn set_access(&self, _field: u32) {}
 }
 
-impl EntryMeta for () {
-    fn fresh() -> Self {}
-}
-
-/// When a key was used, as [`super::access`] reads it (a time, or an LFU counter). A `Cell`,
-/// so a lookup through `&self` can note the use.
-#[derive(Debug)]
-pub struct AccessTime(Cell<u32>);
-
-impl EntryMeta for AccessTime {
-    fn fresh() -> Self {
-        AccessTime(Cell::new(access::fresh()))
+impl StoredKey for Bytes {
+    fn new(key: &[u8]) -> Self {
+        Bytes::new(key)
     }
-
-    fn touch(&self) {
-        self.0.set(access::touched(self.0.get()));
+    fn bytes(&self) -> &[u8] {
+        self.as_slice()
     }
-
-    fn get(&self) -> u32 {
-        self.0.get()
-    }
-
-    fn set(&self, field: u32) {
-        self.0.set(field);
+    fn into_bytes(self) -> Bytes {
+        self
     }
 }
-use super::bytes::Bytes;
-use std::cell::Cell;
 
 /// An entry and its chain link: one allocation holding the key (inline when short) and value.
-struct Node<V, M> {
-    key: Bytes,
+struct Node<V, K> {
+    key: K,
     value: V,
-    next: Link<V, M>,
-    /// What the dict keeps beside the entry ([`EntryMeta`]): nothing, or (in the keyspace)
-    /// when the key was used.
-    meta: M,
+    next: Link<V, K>,
 }
 
-struct Table<V, M> {
+struct Table<V, K> {
     /// Empty, or a power-of-two number of bucket chains.
-    buckets: Vec<Link<V, M>>,
+    buckets: Vec<Link<V, K>>,
     used: usize,
 }
 
-impl<V, M> Table<V, M> {
+impl<V, K> Table<V, K> {
     fn empty() -> Self {
         Table {
             buckets: Vec::new(),
@@ -93,9 +78,9 @@ const INITIAL_SIZE: usize = 4;
 /// Buckets visited at most, per moved bucket, when skipping empty ones (as `dictRehash`).
 const EMPTY_VISITS: usize = 10;
 
-pub struct Dict<V, M: EntryMeta = ()> {
+pub struct Dict<V, K: StoredKey = Bytes> {
     /// `tables[0]` is the table; during a rehash entries move from it to `tables[1]`.
-    tables: [Table<V, M>; 2],
+    tables: [Table<V, K>; 2],
     /// The next bucket of `tables[0]` to move, while rehashing.
     rehash_index: Option<usize>,
     hasher: ahash::RandomState,
@@ -108,13 +93,13 @@ impl<V> Dict<V> {
     }
 }
 
-impl<V, M: EntryMeta> Default for Dict<V, M> {
+impl<V, K: StoredKey> Default for Dict<V, K> {
     fn default() -> Self {
         Dict::empty()
     }
 }
 
-impl<V, M: EntryMeta> Dict<V, M> {
+impl<V, K: StoredKey> Dict<V, K> {
     /// An empty dict (of any kind: [`Dict::new`] is the plain one).
     pub fn empty() -> Self {
         Dict {
@@ -152,28 +137,28 @@ impl<V, M: EntryMeta> Dict<V, M> {
     /// The value at `key`, noting the use.
     pub fn get_touched(&self, key: &[u8]) -> Option<&V> {
         let node = self.node(key)?;
-        node.meta.touch();
+        node.key.touch();
         Some(&node.value)
     }
 
     /// When `key` was used, as [`super::access`] reads it (0 in a dict that does not keep it).
     pub fn access(&self, key: &[u8]) -> Option<u32> {
-        self.node(key).map(|node| node.meta.get())
+        self.node(key).map(|node| node.key.access())
     }
 
     /// Set when `key` was used (`RESTORE ... IDLETIME`/`FREQ`).
     pub fn set_access(&self, key: &[u8], field: u32) {
         if let Some(node) = self.node(key) {
-            node.meta.set(field);
+            node.key.set_access(field);
         }
     }
 
-    fn node(&self, key: &[u8]) -> Option<&Node<V, M>> {
+    fn node(&self, key: &[u8]) -> Option<&Node<V, K>> {
         let hash = self.hash(key);
         for table in self.live_tables() {
             let mut link = &table.buckets[hash & table.mask()];
             while let Some(node) = link {
-                if *node.key == *key {
+                if node.key.bytes() == key {
                     return Some(node);
                 }
                 link = &node.next;
@@ -185,7 +170,7 @@ impl<V, M: EntryMeta> Dict<V, M> {
     /// The value at `key` for a change, noting the use.
     pub fn get_mut_touched(&mut self, key: &[u8]) -> Option<&mut V> {
         self.get_mut_node(key).map(|node| {
-            node.meta.touch();
+            node.key.touch();
             &mut node.value
         })
     }
@@ -194,7 +179,7 @@ impl<V, M: EntryMeta> Dict<V, M> {
         self.get_mut_node(key).map(|node| &mut node.value)
     }
 
-    fn get_mut_node(&mut self, key: &[u8]) -> Option<&mut Node<V, M>> {
+    fn get_mut_node(&mut self, key: &[u8]) -> Option<&mut Node<V, K>> {
         self.step();
         let hash = self.hash(key);
         let table_count = if self.is_rehashing() { 2 } else { 1 };
@@ -205,7 +190,7 @@ impl<V, M: EntryMeta> Dict<V, M> {
             let mask = table.mask();
             let mut link = &mut table.buckets[hash & mask];
             while let Some(node) = link {
-                if *node.key == *key {
+                if node.key.bytes() == key {
                     return Some(node);
                 }
                 link = &mut node.next;
@@ -231,7 +216,7 @@ impl<V, M: EntryMeta> Dict<V, M> {
     pub fn insert_new(&mut self, key: &[u8], value: V) {
         self.grow_if_needed();
         let hash = self.hash(key);
-        let key = Bytes::new(key);
+        let key = K::new(key);
         let table = if self.is_rehashing() {
             &mut self.tables[1]
         } else {
@@ -239,12 +224,7 @@ impl<V, M: EntryMeta> Dict<V, M> {
         };
         let bucket = hash & table.mask();
         let next = table.buckets[bucket].take();
-        table.buckets[bucket] = Some(Box::new(Node {
-            key,
-            value,
-            next,
-            meta: M::fresh(),
-        }));
+        table.buckets[bucket] = Some(Box::new(Node { key, value, next }));
         table.used += 1;
     }
 
@@ -261,11 +241,11 @@ impl<V, M: EntryMeta> Dict<V, M> {
             loop {
                 match link {
                     None => break,
-                    Some(node) if *node.key == *key => {
+                    Some(node) if node.key.bytes() == key => {
                         let mut node = link.take()?;
                         *link = node.next.take();
                         table.used -= 1;
-                        return Some((node.key, node.value));
+                        return Some((node.key.into_bytes(), node.value));
                     }
                     Some(node) => link = &mut node.next,
                 }
@@ -289,7 +269,7 @@ impl<V, M: EntryMeta> Dict<V, M> {
         self.rehash_index = None;
     }
 
-    fn live_tables(&self) -> impl Iterator<Item = &Table<V, M>> {
+    fn live_tables(&self) -> impl Iterator<Item = &Table<V, K>> {
         let count = if self.is_rehashing() { 2 } else { 1 };
         self.tables[..count]
             .iter()
@@ -363,7 +343,7 @@ impl<V, M: EntryMeta> Dict<V, M> {
             let mut link = self.tables[0].buckets[index].take();
             while let Some(mut node) = link {
                 link = node.next.take();
-                let hash = self.hash(&node.key);
+                let hash = self.hash(node.key.bytes());
                 let new = &mut self.tables[1];
                 let bucket = hash & new.mask();
                 node.next = new.buckets[bucket].take();
@@ -455,7 +435,7 @@ impl<V, M: EntryMeta> Dict<V, M> {
             return None;
         }
         let done = self.rehash_index.unwrap_or(0);
-        let tables: &[Table<V, M>] = if self.rehash_index.is_some() {
+        let tables: &[Table<V, K>] = if self.rehash_index.is_some() {
             &self.tables[..]
         } else {
             &self.tables[..1]
@@ -491,7 +471,7 @@ impl<V, M: EntryMeta> Dict<V, M> {
                 empty_run = 0;
                 let mut link = bucket;
                 while let Some(node) = link {
-                    found.push((&node.key, &node.value));
+                    found.push((node.key.bytes(), &node.value));
                     if found.len() == count {
                         break 'walk;
                     }
@@ -542,7 +522,7 @@ impl<V, M: EntryMeta> Dict<V, M> {
         let mut link = bucket;
         while let Some(node) = link {
             if pick == 0 {
-                return Some((&node.key, &node.value));
+                return Some((node.key.bytes(), &node.value));
             }
             pick -= 1;
             link = &node.next;
@@ -558,14 +538,14 @@ impl<V, M: EntryMeta> Dict<V, M> {
             return 0;
         }
         let mut cursor = cursor as usize;
-        let visit_bucket = |table: &Table<V, M>, index: usize, visit: &mut dyn FnMut(&[u8], &V)| {
+        let visit_bucket = |table: &Table<V, K>, index: usize, visit: &mut dyn FnMut(&[u8], &V)| {
             let mut link = &table.buckets[index & table.mask()];
             while let Some(node) = link {
-                visit(&node.key, &node.value);
+                visit(node.key.bytes(), &node.value);
                 link = &node.next;
             }
         };
-        let tables: Vec<&Table<V, M>> = self.live_tables().collect();
+        let tables: Vec<&Table<V, K>> = self.live_tables().collect();
         if tables.len() == 1 {
             let mask = tables[0].mask();
             visit_bucket(tables[0], cursor, &mut visit);
@@ -599,13 +579,13 @@ impl<V, M: EntryMeta> Dict<V, M> {
                 std::iter::from_fn(move || {
                     let node = link?;
                     link = node.next.as_deref();
-                    Some((&*node.key, &node.value))
+                    Some((node.key.bytes(), &node.value))
                 })
             })
     }
 }
 
-impl<V, M: EntryMeta> Drop for Dict<V, M> {
+impl<V, K: StoredKey> Drop for Dict<V, K> {
     fn drop(&mut self) {
         self.clear();
     }
@@ -753,7 +733,7 @@ mod tests {
     }
 }
 
-impl<V: Clone, M: EntryMeta> Clone for Dict<V, M> {
+impl<V: Clone, K: StoredKey> Clone for Dict<V, K> {
     /// A copy with the same entries (in a fresh, fully rehashed table).
     fn clone(&self) -> Self {
         let mut copy = Dict::empty();
@@ -764,7 +744,7 @@ impl<V: Clone, M: EntryMeta> Clone for Dict<V, M> {
     }
 }
 
-impl<V, M: EntryMeta> std::fmt::Debug for Dict<V, M> {
+impl<V, K: StoredKey> std::fmt::Debug for Dict<V, K> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Dict({} entries)", self.len())
     }

@@ -5,6 +5,7 @@
 //! active in the periodic task ([`Keyspace::active_expire`]), as Redis does.
 
 pub mod access;
+pub mod access_key;
 pub mod bytes;
 pub mod dict;
 pub mod digest;
@@ -30,7 +31,7 @@ use std::collections::{HashMap, HashSet};
 /// One database.
 #[derive(Default)]
 pub struct Db {
-    pub keys: Dict<Value, dict::AccessTime>,
+    pub keys: Dict<Value, access_key::AccessKey>,
     /// Absolute expiry times in Unix milliseconds, for the keys that have one.
     pub expires: Dict<i64>,
 }

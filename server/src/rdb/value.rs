@@ -52,7 +52,7 @@ pub fn type_of(value: &Value) -> u8 {
         },
         Value::Set(s) => match **s {
             Set::Ints(_) => types::SET_INTSET,
-            Set::Table(_) => types::SET,
+            Set::Small(_) | Set::Table(_) => types::SET,
         },
         Value::ZSet(z) => {
             if z.is_listpack() {
@@ -98,11 +98,9 @@ pub fn write_value(out: &mut Vec<u8>, value: &Value, options: &SaveOptions) {
         },
         Value::Set(s) => match &**s {
             Set::Ints(values) => write_string(out, &intset::encode(values), compress),
-            Set::Table(table) => {
-                write_len(out, table.len() as u64);
-                for (member, ()) in table.iter() {
-                    write_string(out, member, compress);
-                }
+            Set::Small(_) | Set::Table(_) => {
+                write_len(out, s.len() as u64);
+                s.for_each_member(|member| write_string(out, member, compress));
             }
         },
         Value::ZSet(z) => {
