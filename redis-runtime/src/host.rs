@@ -60,6 +60,13 @@ pub trait Host {
     /// Write `message` to the server's log.
     fn log(&mut self, _level: LogLevel, _message: &[u8]) {}
 
+    /// Whether the server is a read-only replica and the script's caller is not its primary:
+    /// scripts that may write are refused before they start, and a write inside a script
+    /// that has not written yet fails.
+    fn read_only_replica(&self) -> bool {
+        false
+    }
+
     /// Why the server refuses writes right now (`NOREPLICAS ...` when `min-replicas-to-write`
     /// is not met, say), or `None` when it accepts them.
     fn writes_refused(&self) -> Option<String> {

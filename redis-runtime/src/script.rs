@@ -83,6 +83,13 @@ pub(crate) fn refuse_before_run(host: &dyn Host, flags: ScriptFlags) -> Option<R
     if flags.no_writes {
         return None;
     }
+    // Redis refuses such a script as a write command before it reaches the script engine
+    // (the flags of EVAL and FCALL come from the script), hence the generic text.
+    if host.read_only_replica() {
+        return Some(Reply::error(
+            "READONLY You can't write against a read only replica.",
+        ));
+    }
     if !flags.allow_oom && host.out_of_memory() {
         return Some(Reply::error(
             "OOM command not allowed when used memory > 'maxmemory'.",
@@ -143,6 +150,9 @@ impl RunContext {
         }
         // Server states that refuse writes fail only a script that has not written yet.
         if info.flags.write && !self.wrote {
+            if host.read_only_replica() {
+                return Err("READONLY You can't write against a read only replica.".into());
+            }
             if let Some(error) = host.writes_refused() {
                 return Err(error);
             }

@@ -238,26 +238,38 @@ pub fn note_command(
 ) {
     note_deletions(server);
     let replacement = client.propagate_as.take();
-    if !changed || !server.propagating() {
+    let forced = std::mem::take(&mut client.force_replication);
+    if !(changed || forced) || !server.propagating() {
         return;
     }
+    // A command that changed nothing but must reach the replicas (PUBLISH) is not logged.
+    let repl_only = !changed;
     match replacement {
         Some(commands) => {
             for c in commands {
-                server.propagate.push((db, c));
+                queue(server, db, c, repl_only);
             }
         }
-        None => server
-            .propagate
-            .push((db, argv.iter().map(|a| a.to_vec()).collect())),
+        None => queue(
+            server,
+            db,
+            argv.iter().map(|a| a.to_vec()).collect(),
+            repl_only,
+        ),
     }
+}
+
+/// Add a command to what the running command propagates.
+fn queue(server: &mut Server, db: usize, argv: Vec<Vec<u8>>, repl_only: bool) {
+    server.propagate.push((db, argv));
+    server.propagate_repl_only.push(repl_only);
 }
 
 /// Keys expiry or eviction deleted, as DELs to log.
 pub fn note_deletions(server: &mut Server) {
     for (db, key) in std::mem::take(&mut server.keyspace.deletions) {
         if server.propagating() {
-            server.propagate.push((db, vec![b"DEL".to_vec(), key]));
+            queue(server, db, vec![b"DEL".to_vec(), key], false);
         }
     }
 }
@@ -272,9 +284,20 @@ pub fn propagate_pending(server: &mut Server, transaction: bool) {
         return;
     }
     let ops = std::mem::take(&mut server.propagate);
+    let repl_only = std::mem::take(&mut server.propagate_repl_only);
     if server.aof.on {
         let aof = &mut server.aof;
-        encode_changes(&mut aof.buf, &mut aof.selected_db, &ops, transaction);
+        if repl_only.iter().any(|&r| r) {
+            let logged: Vec<(usize, Vec<Vec<u8>>)> = ops
+                .iter()
+                .zip(&repl_only)
+                .filter(|(_, &r)| !r)
+                .map(|(op, _)| op.clone())
+                .collect();
+            encode_changes(&mut aof.buf, &mut aof.selected_db, &logged, transaction);
+        } else {
+            encode_changes(&mut aof.buf, &mut aof.selected_db, &ops, transaction);
+        }
     }
     crate::replication::feed(server, &ops, transaction);
 }

@@ -158,6 +158,27 @@ pub fn unblock(server: &mut Server, id: u64, error: bool) -> bool {
     was_blocked
 }
 
+/// Answer every blocked client with `error` and let its further input run (the server's
+/// role changed under it: `disconnectAllBlockedClients`).
+pub fn unblock_all(server: &mut Server, error: &str) {
+    let blocked: Vec<u64> = server
+        .clients
+        .iter()
+        .filter(|(_, c)| c.blocked.is_some())
+        .map(|(id, _)| *id)
+        .collect();
+    for id in blocked {
+        let Some(mut client) = server.clients.remove(&id) else {
+            continue;
+        };
+        if unregister(server, &mut client).is_some() {
+            client.reply.error(error);
+            server.resumed.push(id);
+        }
+        server.clients.insert(id, client);
+    }
+}
+
 /// The earliest blocked client's deadline.
 pub fn next_deadline(server: &Server) -> Option<Instant> {
     server.block_deadlines.iter().next().map(|(d, _)| *d)

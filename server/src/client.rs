@@ -100,6 +100,12 @@ pub struct Client {
     pub script_caller_keys: Vec<Vec<u8>>,
     /// A replica (after SYNC or PSYNC): it gets the replication stream, never replies.
     pub is_replica: bool,
+    /// The primary this server follows, sending its replication stream: its commands skip
+    /// every check and get no replies.
+    pub is_master: bool,
+    /// The running command must reach the replicas though it changed nothing (PUBLISH,
+    /// Redis's `forceCommandPropagation`).
+    pub force_replication: bool,
     /// Push messages (subscription notices) written by the command running now: they reach
     /// the client even under `CLIENT REPLY OFF|SKIP`, as Redis sends pushes regardless.
     pub pushes: Vec<u8>,
@@ -130,6 +136,8 @@ impl Client {
             last_command: std::rc::Rc::from("NULL"),
             is_script: false,
             is_replica: false,
+            is_master: false,
+            force_replication: false,
             pushes: Vec::new(),
             replica_port: 0,
             channels: Vec::new(),

@@ -348,24 +348,28 @@ fn replication_fields(server: &Server) -> Vec<(&'static str, String)> {
             ))
         })
         .collect();
-    let mut fields: Vec<(&'static str, String)> = vec![
-        ("role", "master".into()),
-        ("connected_slaves", replicas.len().to_string()),
-    ];
+    let mut fields: Vec<(&'static str, String)> = match server.master_link.as_ref() {
+        None => vec![("role", "master".into())],
+        Some(link) => replica_fields(server, link),
+    };
+    fields.push(("connected_slaves", replicas.len().to_string()));
     const NAMES: [&str; 8] = [
         "slave0", "slave1", "slave2", "slave3", "slave4", "slave5", "slave6", "slave7",
     ];
     for (name, line) in NAMES.iter().zip(replicas) {
         fields.push((name, line));
     }
-    let offset = replication.offset;
+    let offset = match server.master_link.as_ref() {
+        Some(link) => link.offset,
+        None => replication.offset,
+    };
     let backlog = if replication.backlog_active { "1" } else { "0" };
     fields.extend([
         ("master_failover_state", "no-failover".into()),
-        ("master_replid", server.run_id.clone()),
-        ("master_replid2", "0".repeat(40)),
+        ("master_replid", server.replid.clone()),
+        ("master_replid2", server.replid2.clone()),
         ("master_repl_offset", offset.to_string()),
-        ("second_repl_offset", "-1".into()),
+        ("second_repl_offset", server.second_repl_offset.to_string()),
         ("repl_backlog_active", backlog.into()),
         ("repl_backlog_size", "1048576".into()),
     ]);
@@ -377,5 +381,53 @@ fn replication_fields(server: &Server) -> Vec<(&'static str, String)> {
         ));
         fields.push(("repl_backlog_histlen", held.to_string()));
     }
+    fields
+}
+
+/// The lines a replica adds about its primary and its link.
+fn replica_fields(
+    server: &Server,
+    link: &crate::replica::MasterLink,
+) -> Vec<(&'static str, String)> {
+    let up = link.is_connected();
+    // Redis reports 1 until a primary's client has existed.
+    let offset = if up || link.down_since.is_some() {
+        link.offset
+    } else {
+        1
+    };
+    let config = |name: &str, default: &str| server.config.get(name).unwrap_or(default).to_string();
+    let mut fields: Vec<(&'static str, String)> = vec![
+        ("role", "slave".into()),
+        ("master_host", link.host.clone()),
+        ("master_port", link.port.to_string()),
+        ("master_link_status", if up { "up" } else { "down" }.into()),
+        (
+            "master_last_io_seconds_ago",
+            if up {
+                link.last_io.elapsed().as_secs().to_string()
+            } else {
+                "-1".into()
+            },
+        ),
+        ("master_sync_in_progress", "0".into()),
+        ("slave_read_repl_offset", offset.to_string()),
+        ("slave_repl_offset", offset.to_string()),
+    ];
+    if !up {
+        let since = link
+            .down_since
+            .map_or("-1".to_string(), |d| d.elapsed().as_secs().to_string());
+        fields.push(("master_link_down_since_seconds", since));
+    }
+    let read_only = server.config.settings.replica_read_only;
+    fields.extend([
+        ("slave_priority", config("replica-priority", "100")),
+        ("slave_read_only", u8::from(read_only).to_string()),
+        (
+            "replica_announced",
+            u8::from(config("replica-announced", "yes") == "yes").to_string(),
+        ),
+    ]);
     fields
 }

@@ -21,6 +21,7 @@ pub mod net;
 pub mod persist;
 pub mod pubsub;
 pub mod rdb;
+pub mod replica;
 pub mod replication;
 pub mod resp;
 pub mod server;

@@ -103,6 +103,15 @@ pub fn run(server: &mut Server, runtime: &mut Runtime) {
             flush(server, id);
         }
         resume_paused(server, Some(runtime));
+        // The primary this server follows: a finished synchronization's stream starts here,
+        // and acknowledgements are sent.
+        if let Some(id) = crate::replica::drive(server, runtime) {
+            process_input(server, Some(runtime), id);
+            server.pending_flush.push(id);
+        }
+        if let Some(id) = crate::replica::ack_tick(server) {
+            server.pending_flush.push(id);
+        }
         crate::tracking::end_of_turn(server);
         for id in std::mem::take(&mut server.pending_flush) {
             flush(server, id);
@@ -239,6 +248,44 @@ fn accept_all(server: &mut Server) {
     }
 }
 
+/// Serve an outgoing connection (the link to a primary) as client `client`, with `query`
+/// already received; false when the event loop cannot take it.
+pub fn adopt(
+    server: &mut Server,
+    stream: std::net::TcpStream,
+    query: Vec<u8>,
+    client: Client,
+) -> bool {
+    let id = client.id;
+    let Some(net) = server.net.as_mut() else {
+        return false;
+    };
+    if stream.set_nonblocking(true).is_err() {
+        return false;
+    }
+    let mut stream = TcpStream::from_std(stream);
+    let token = Token(id as usize);
+    if net
+        .poll
+        .registry()
+        .register(&mut stream, token, Interest::READABLE | Interest::WRITABLE)
+        .is_err()
+    {
+        return false;
+    }
+    net.conns.insert(
+        id,
+        Conn {
+            stream,
+            query,
+            need: 1,
+            written: 0,
+        },
+    );
+    server.clients.insert(id, client);
+    true
+}
+
 /// Read what the socket has, then run the complete requests; `runtime` is `None` while a
 /// script is busy (requests then get `BUSY` unless allowed).
 fn read_and_process(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64) {
@@ -283,6 +330,8 @@ fn read_and_process(server: &mut Server, mut runtime: Option<&mut Runtime>, id: 
         }
     }
     server.stats.net_input_bytes += received;
+    let from_master = server.clients.get(&id).is_some_and(|c| c.is_master);
+    let unprocessed_before = conn.query.len() as u64 - received.min(conn.query.len() as u64);
     if !server.clients.contains_key(&id) {
         // The client is running a script right now: its input waits in the buffer.
         return;
@@ -295,6 +344,14 @@ fn read_and_process(server: &mut Server, mut runtime: Option<&mut Runtime>, id: 
     server.keyspace.refresh_time_unless_script();
     let serve_blocked = runtime.is_some();
     process_input(server, runtime.as_deref_mut(), id);
+    if from_master {
+        let left = server
+            .net
+            .as_ref()
+            .and_then(|n| n.conns.get(&id))
+            .map_or(0, |c| c.query.len() as u64);
+        crate::replica::processed(server, (unprocessed_before + received).saturating_sub(left));
+    }
     if closed {
         close(server, id);
     } else {
@@ -475,6 +532,14 @@ fn flush(server: &mut Server, id: u64) {
     let Some(conn) = server.net.as_mut().and_then(|n| n.conns.get_mut(&id)) else {
         return;
     };
+    if client.is_master {
+        // The primary gets no replies, only the acknowledgements it is owed.
+        client.reply.buf.truncate(conn.written);
+        if let Some(link) = server.master_link.as_mut().filter(|l| l.ack_due) {
+            link.ack_due = false;
+            client.reply.buf.extend_from_slice(&link.ack_command());
+        }
+    }
     let mut failed = false;
     while conn.written < client.reply.buf.len() {
         match conn.stream.write(&client.reply.buf[conn.written..]) {
@@ -582,6 +647,9 @@ fn close(server: &mut Server, id: u64) {
         for channel in &client.shard_channels {
             server.pubsub.sunsubscribe(id, channel);
         }
+        if client.is_master {
+            crate::replica::link_lost(server, id);
+        }
         if client.is_replica {
             crate::replication::detach(server, id);
             let name = crate::replication::replica_name(&client);
@@ -599,7 +667,8 @@ fn close(server: &mut Server, id: u64) {
 fn cron(server: &mut Server) {
     crate::tracking::limit_keys(server);
     let budget = Duration::from_millis(1);
-    if server.active_expire_enabled {
+    // A replica leaves expiry to its primary, whose DELs arrive down the stream.
+    if server.active_expire_enabled && server.master_link.is_none() {
         let mut state = server.random();
         server.keyspace.active_expire(budget, move || {
             state ^= state << 13;

@@ -144,6 +144,14 @@ pub struct Server {
     pub next_client_id: u64,
     pub started: Instant,
     pub run_id: String,
+    /// The replication id this server's stream carries, and the one before it (a replica
+    /// that stopped following its primary keeps the primary's as its second).
+    pub replid: String,
+    pub replid2: String,
+    /// Where `replid2` stopped being this server's (`second_repl_offset`; -1: never).
+    pub second_repl_offset: i64,
+    /// The primary this server follows (`REPLICAOF host port`), if any.
+    pub master_link: Option<crate::replica::MasterLink>,
     pub shutdown: Option<Shutdown>,
     pub script: Option<RunningScript>,
     /// The client scripts run their commands on, kept between scripts.
@@ -164,6 +172,8 @@ pub struct Server {
     /// What the command running now changed, as commands to log (Redis's `also_propagate`):
     /// (database, arguments).
     pub propagate: Vec<(usize, Vec<Vec<u8>>)>,
+    /// Beside each of `propagate`: sent to replicas only, not logged (PUBLISH).
+    pub propagate_repl_only: Vec<bool>,
     /// The function libraries' code, kept beside the runtime (which a running script holds)
     /// so a snapshot can be taken at any time.
     pub function_codes: Vec<Vec<u8>>,
@@ -208,6 +218,10 @@ impl Server {
             next_client_id: 1,
             started: Instant::now(),
             run_id: String::new(),
+            replid: String::new(),
+            replid2: "0".repeat(40),
+            second_repl_offset: -1,
+            master_link: None,
             shutdown: None,
             script: None,
             last_save_unix: crate::db::now_ms() / 1000,
@@ -229,16 +243,23 @@ impl Server {
             paused_clients: Vec::new(),
             resumed: Vec::new(),
             propagate: Vec::new(),
+            propagate_repl_only: Vec::new(),
             function_codes: Vec::new(),
             script_client: None,
             random_state: seed | 1,
         };
         server.acl = crate::acl::Acl::new(server.commands.universe());
         server.apply_config();
-        server.run_id = (0..40)
-            .map(|_| char::from(b"0123456789abcdef"[(server.random() % 16) as usize]))
-            .collect();
+        server.run_id = server.random_id();
+        server.replid = server.random_id();
         server
+    }
+
+    /// 40 random hexadecimal digits (a run id, a replication id).
+    pub fn random_id(&mut self) -> String {
+        (0..40)
+            .map(|_| char::from(b"0123456789abcdef"[(self.random() % 16) as usize]))
+            .collect()
     }
 
     /// Bring the parts that cache configuration up to date after a change.

@@ -80,6 +80,18 @@ const COMMANDS: &[&[&str]] = &[
         "gs",
         "g",
     ],
+    // PUBLISH reaches the replicas (not the append-only file), alone, in a transaction and
+    // from a script.
+    &["PUBLISH", "ch", "alone"],
+    &["MULTI"],
+    &["PUBLISH", "ch", "queued"],
+    &["SET", "pub", "1"],
+    &["EXEC"],
+    &[
+        "EVAL",
+        "redis.call('publish', 'ch', 'scripted') return 1",
+        "0",
+    ],
     // Propagated even when they change nothing.
     &["SWAPDB", "2", "3"],
     &["SELECT", "5"],

@@ -176,6 +176,11 @@ fn process_checked(ctx: &mut Ctx, argv: &[&[u8]]) {
         );
         return;
     }
+    // A replica obeys its primary: the replication stream skips every check.
+    if ctx.client.is_master {
+        obey_primary(ctx, argv, &full_name, handler, flags);
+        return;
+    }
     if &*full_name == "debug" && !debug_allowed(ctx) {
         reject_command(ctx, &full_name, "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.");
         return;
@@ -265,14 +270,25 @@ fn process_checked(ctx: &mut Ctx, argv: &[&[u8]]) {
         // the keys evicted reach this client before its reply.
         let fitted = ctx.server.evict_to_fit(&mut ctx.client.reply);
         crate::tracking::deliver(ctx.server, Some(ctx.client));
-        let refuse = flags.has(Flags::DENYOOM) || in_multi;
+        let refuse = has_flag_or_queues(ctx, &full_name, flags, Flags::DENYOOM) || in_multi;
         if refuse && !fitted {
             reject_command(ctx, &full_name, OOM);
             return;
         }
     }
-    if flags.has(Flags::WRITE) && ctx.server.config.settings.min_replicas_to_write > 0 {
+    if ctx.server.config.settings.min_replicas_to_write > 0
+        && ctx.server.master_link.is_none()
+        && writes(ctx, &full_name, flags)
+    {
         reject_command(ctx, &full_name, NOREPLICAS);
+        return;
+    }
+    if crate::replica::read_only(ctx.server) && writes(ctx, &full_name, flags) {
+        reject_command(ctx, &full_name, crate::replica::READONLY);
+        return;
+    }
+    if crate::replica::stale(ctx.server) && needs_fresh_data(ctx, &full_name, flags) {
+        reject_command(ctx, &full_name, crate::replica::MASTERDOWN);
         return;
     }
     if in_multi {
@@ -287,6 +303,53 @@ fn process_checked(ctx: &mut Ctx, argv: &[&[u8]]) {
         .iter()
         .any(|name| **name == *full_name);
     crate::aof::propagate_pending(ctx.server, transaction);
+}
+
+/// A command from the primary this server follows: queued inside its MULTI, run otherwise.
+fn obey_primary(
+    ctx: &mut Ctx,
+    argv: &[&[u8]],
+    full_name: &std::rc::Rc<str>,
+    handler: Option<Handler>,
+    flags: Flags,
+) {
+    if ctx.client.multi.is_some() && !RUN_IN_MULTI.contains(&&**full_name) {
+        if let Some(multi) = ctx.client.multi.as_mut() {
+            multi.queued.push(argv.iter().map(|a| a.to_vec()).collect());
+        }
+        return;
+    }
+    call(ctx, argv, full_name, handler, flags);
+    crate::aof::propagate_pending(ctx.server, true);
+}
+
+/// The flags of the commands an EXEC would run.
+fn queued_flags<'a>(ctx: &'a Ctx) -> impl Iterator<Item = Flags> + 'a {
+    let queued = ctx.client.multi.iter().flat_map(|m| m.queued.iter());
+    queued.filter_map(|argv| {
+        let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+        ctx.server.commands.lookup(&argv).ok().map(|c| c.flags)
+    })
+}
+
+/// Whether the command has `flag`, or is an EXEC of a queued command that has it (Redis's
+/// `is_write_command`, `is_denyoom_command`).
+fn has_flag_or_queues(ctx: &Ctx, full_name: &str, flags: Flags, flag: Flags) -> bool {
+    flags.has(flag) || (full_name == "exec" && queued_flags(ctx).any(|f| f.has(flag)))
+}
+
+/// Whether the command writes (for EXEC: whether a queued command does).
+fn writes(ctx: &Ctx, full_name: &str, flags: Flags) -> bool {
+    has_flag_or_queues(ctx, full_name, flags, Flags::WRITE)
+}
+
+/// Whether the command may not run on stale data (for EXEC: whether a queued command may
+/// not), as a replica whose link is down checks (`is_denystale_command`).
+fn needs_fresh_data(ctx: &Ctx, full_name: &str, flags: Flags) -> bool {
+    if full_name == "exec" {
+        return queued_flags(ctx).any(|f| !f.has(Flags::STALE));
+    }
+    !flags.has(Flags::STALE)
 }
 
 /// Commands that may expire keys they did not name (Redis's `CMD_TOUCHES_ARBITRARY_KEYS`,

@@ -149,11 +149,13 @@ fn sunsubscribe(ctx: &mut Ctx, argv: &[&[u8]]) {
 
 fn publish(ctx: &mut Ctx, argv: &[&[u8]]) {
     let count = crate::pubsub::publish(ctx.server, Some(ctx.client), argv[1], argv[2]);
+    ctx.client.force_replication = true;
     ctx.client.reply.int(count as i64);
 }
 
 fn spublish(ctx: &mut Ctx, argv: &[&[u8]]) {
     let count = crate::pubsub::publish_shard(ctx.server, Some(ctx.client), argv[1], argv[2]);
+    ctx.client.force_replication = true;
     ctx.client.reply.int(count as i64);
 }
 

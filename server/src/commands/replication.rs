@@ -39,7 +39,7 @@ fn sync(ctx: &mut Ctx, argv: &[&[u8]]) {
         out.extend_from_slice(
             format!(
                 "+FULLRESYNC {} {}\r\n",
-                ctx.server.run_id, ctx.server.replication.offset
+                ctx.server.replid, ctx.server.replication.offset
             )
             .as_bytes(),
         );
@@ -78,6 +78,12 @@ fn replconf(ctx: &mut Ctx, argv: &[&[u8]]) {
             }
             return;
         } else if is(option, "getack") {
+            // From the primary this server follows: acknowledge the offset processed.
+            if ctx.client.is_master {
+                if let Some(link) = ctx.server.master_link.as_mut() {
+                    link.ack_due = true;
+                }
+            }
             return;
         } else if !(is(option, "ip-address")
             || is(option, "capa")

@@ -33,6 +33,8 @@ pub struct ScriptHost<'a> {
     client: Client,
     /// The command line that started the script.
     argv: &'a [&'a [u8]],
+    /// The script came down the replication stream: a read-only replica runs it anyway.
+    caller_is_primary: bool,
 }
 
 impl<'a> ScriptHost<'a> {
@@ -62,6 +64,7 @@ impl<'a> ScriptHost<'a> {
             server,
             client,
             argv,
+            caller_is_primary: caller.is_master,
         }
     }
 
@@ -187,6 +190,10 @@ impl Host for ScriptHost<'_> {
 
     fn out_of_memory(&self) -> bool {
         self.server.over_maxmemory()
+    }
+
+    fn read_only_replica(&self) -> bool {
+        crate::replica::read_only(self.server) && !self.caller_is_primary
     }
 
     fn writes_refused(&self) -> Option<String> {

@@ -20,6 +20,21 @@ pub const HANDLERS: &[(&str, Handler)] = &[
 /// `["master", replication offset, replicas]`, each replica as `[ip, port, acknowledged
 /// offset]`.
 fn role(ctx: &mut Ctx, _argv: &[&[u8]]) {
+    if let Some(link) = ctx.server.master_link.as_ref() {
+        let offset = if link.is_connected() {
+            link.offset as i64
+        } else {
+            -1
+        };
+        let out = &mut ctx.client.reply;
+        out.array(5);
+        out.bulk(b"slave");
+        out.bulk(link.host.as_bytes());
+        out.int(i64::from(link.port));
+        out.bulk(link.state_name().as_bytes());
+        out.int(offset);
+        return;
+    }
     let replicas: Vec<[String; 3]> = crate::replication::connected(ctx.server)
         .filter_map(|r| {
             let client = ctx.server.clients.get(&r.client_id)?;
@@ -43,16 +58,56 @@ fn role(ctx: &mut Ctx, _argv: &[&[u8]]) {
     }
 }
 
-/// REPLICAOF NO ONE is what a primary already is; replicating from another server is not
-/// something this server does.
+/// REPLICAOF host port: follow that primary ([`crate::replica`]); REPLICAOF NO ONE: stop
+/// following and become a primary again, keeping the data.
 fn replicaof(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let client_info = |ctx: &Ctx| {
+        let tracking = ctx.server.keyspace.tracking.mode(ctx.client.id);
+        super::connection::describe(ctx.client, tracking, std::time::Instant::now())
+    };
     if is(argv[1], "no") && is(argv[2], "one") {
+        if ctx.server.master_link.is_some() {
+            crate::replica::unset_master(ctx.server);
+            let info = client_info(ctx);
+            ctx.server
+                .log_notice(&format!("MASTER MODE enabled (user request from '{info}')"));
+        }
         ctx.client.reply.ok();
-    } else {
+        return;
+    }
+    if ctx.client.is_replica {
         ctx.client
             .reply
-            .error("ERR replication is not supported by this server");
+            .error("ERR Command is not valid when client is a replica.");
+        return;
     }
+    let port = std::str::from_utf8(argv[2])
+        .ok()
+        .and_then(|p| crate::util::parse_i64(p.as_bytes()))
+        .filter(|p| (0..=65535).contains(p));
+    let Some(port) = port else {
+        ctx.client.reply.error("ERR Invalid master port");
+        return;
+    };
+    let host = String::from_utf8_lossy(argv[1]).into_owned();
+    let same = ctx
+        .server
+        .master_link
+        .as_ref()
+        .is_some_and(|l| l.host.eq_ignore_ascii_case(&host) && i64::from(l.port) == port);
+    if same {
+        ctx.server.log_notice("REPLICAOF would result into synchronization with the master we are already connected with. No operation performed.");
+        ctx.client
+            .reply
+            .status(b"OK Already connected to specified master");
+        return;
+    }
+    crate::replica::set_master(ctx.server, host.clone(), port as u16);
+    let info = client_info(ctx);
+    ctx.server.log_notice(&format!(
+        "REPLICAOF {host}:{port} enabled (user request from '{info}')"
+    ));
+    ctx.client.reply.ok();
 }
 
 fn module_list(ctx: &mut Ctx, _argv: &[&[u8]]) {

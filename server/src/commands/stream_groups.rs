@@ -110,9 +110,13 @@ fn log_group_changes(
     group: &mut Group,
     before: (StreamId, i64),
 ) {
-    let created = std::mem::take(&mut group.created);
+    let mut created = std::mem::take(&mut group.created);
     let mut touched = std::mem::take(&mut group.touched);
-    let moved = before != (group.last_id, group.entries_read);
+    let mut moved = before != (group.last_id, group.entries_read);
+    if std::mem::take(&mut group.claims_carry_position) {
+        created.clear();
+        moved = false;
+    }
     if created.is_empty() && touched.is_empty() && !moved {
         return;
     }
@@ -359,6 +363,9 @@ pub fn read_group(
         }
         out.bulk(key);
         touch_consumer(ctx, group, key, consumer, now);
+        // Without NOACK the replica learns the consumer and the position from the XCLAIMs
+        // of the entries delivered (`streamPropagateXCLAIM` with LASTID).
+        group.claims_carry_position = !noack;
         if history {
             write_history(stream, group, consumer, start, count, now, out);
         } else {

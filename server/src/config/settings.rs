@@ -58,6 +58,15 @@ pub struct Settings {
     pub min_replicas_to_write: i64,
     /// Seconds between the PINGs sent down the replication stream.
     pub repl_ping_replica_period: u64,
+    /// Seconds of silence after which a replication link is given up.
+    pub repl_timeout: u64,
+    /// As a replica: refuse writes from clients other than the primary.
+    pub replica_read_only: bool,
+    /// As a replica whose link is down: still answer reads with the data held.
+    pub replica_serve_stale_data: bool,
+    /// As a replica: the credentials to authenticate to the primary with.
+    pub masteruser: String,
+    pub masterauth: String,
     /// Where stream nodes close (`stream-node-max-bytes`, `stream-node-max-entries`).
     pub stream_node_max_bytes: usize,
     pub stream_node_max_entries: u64,
@@ -150,6 +159,11 @@ impl Settings {
             slowlog_max_len: int("slowlog-max-len").max(0) as usize,
             min_replicas_to_write: int("min-replicas-to-write"),
             repl_ping_replica_period: int("repl-ping-replica-period").max(1) as u64,
+            repl_timeout: int("repl-timeout").max(1) as u64,
+            replica_read_only: yes("replica-read-only"),
+            replica_serve_stale_data: yes("replica-serve-stale-data"),
+            masteruser: text("masteruser"),
+            masterauth: text("masterauth"),
             stream_node_max_bytes: int("stream-node-max-bytes").max(0) as usize,
             stream_node_max_entries: int("stream-node-max-entries").max(0) as u64,
             hll_sparse_max_bytes: int("hll-sparse-max-bytes").max(0) as usize,

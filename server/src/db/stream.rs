@@ -196,6 +196,9 @@ pub struct Group {
     /// the command running now: what the append-only file logs for it.
     pub touched: Vec<StreamId>,
     pub created: Vec<Vec<u8>>,
+    /// The command's XCLAIMs carry the group's new position (an XREADGROUP that fills the
+    /// pending list): no consumer creation or SETID is logged beside them, as in Redis.
+    pub claims_carry_position: bool,
 }
 
 impl Group {
@@ -207,6 +210,7 @@ impl Group {
             consumers: BTreeMap::new(),
             touched: Vec::new(),
             created: Vec::new(),
+            claims_carry_position: false,
         }
     }
 

@@ -1,0 +1,461 @@
+//! Following a primary (`REPLICAOF host port`): this server's side of Redis's replication.
+//!
+//! The handshake and the full synchronization run on a helper thread with blocking sockets and
+//! timeouts (PING, AUTH when `masterauth` is set, REPLCONF, `PSYNC ? -1`, then the snapshot as
+//! a `$<length>` bulk), so the event loop never waits on the primary. The loop picks the
+//! result up ([`poll`]), loads the snapshot in place of its data, and adopts the socket as the
+//! primary's client: from then on the replication stream is ordinary requests from a client
+//! that skips every check and gets no replies, apart from `REPLCONF ACK <offset>` (every
+//! second, and on `REPLCONF GETACK`). A link that closes or stays silent past `repl-timeout`
+//! is dropped and synchronized again a second later.
+//!
+//! Only full synchronizations are made (no partial resynchronization from a backlog), and the
+//! snapshot is asked for in its disk form (capability `eof` is not announced, so a primary with
+//! diskless sync sends it that way too).
+
+use crate::server::Server;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::sync::mpsc::{self, Receiver, TryRecvError};
+use std::time::{Duration, Instant};
+
+/// Redis's error for writes on a read-only replica.
+pub const READONLY: &str = "READONLY You can't write against a read only replica.";
+/// Redis's error for commands refused while the link is down and stale data is not served.
+pub const MASTERDOWN: &str =
+    "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+
+/// Longest the helper thread waits for a connection or for the primary's next bytes.
+const IO_TIMEOUT: Duration = Duration::from_secs(10);
+/// Pause between a failed or lost link and the next attempt.
+const RETRY_AFTER: Duration = Duration::from_secs(1);
+/// Largest snapshot accepted from a primary.
+const MAX_SNAPSHOT: u64 = 64 * 1024 * 1024 * 1024;
+
+/// Where the link stands (the states `ROLE` names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkState {
+    /// Waiting to (re)connect.
+    Connect,
+    /// The helper thread is connecting, shaking hands or receiving the snapshot.
+    Connecting,
+    /// The snapshot is loaded and the stream flows on client `client_id`.
+    Connected { client_id: u64 },
+}
+
+/// The primary this server follows, and the link to it.
+pub struct MasterLink {
+    pub host: String,
+    pub port: u16,
+    pub state: LinkState,
+    /// The helper thread's result, while it runs.
+    sync: Option<Receiver<Result<Synced, String>>>,
+    /// When to try again, in state `Connect`.
+    retry_at: Instant,
+    /// The primary's replication id and the stream offset processed so far.
+    pub replid: String,
+    pub offset: u64,
+    /// Last bytes from the primary.
+    pub last_io: Instant,
+    /// When the link went down (`None`: it never came up).
+    pub down_since: Option<Instant>,
+    /// An acknowledgement is owed to the primary (`REPLCONF GETACK`, or the periodic one).
+    pub ack_due: bool,
+    /// When the last periodic acknowledgement was owed.
+    last_ack: Instant,
+}
+
+/// What the helper thread hands over after a successful synchronization.
+pub struct Synced {
+    pub stream: TcpStream,
+    pub snapshot: Vec<u8>,
+    pub replid: String,
+    pub offset: u64,
+    /// Stream bytes read past the snapshot.
+    pub leftover: Vec<u8>,
+}
+
+impl MasterLink {
+    fn new(host: String, port: u16) -> MasterLink {
+        MasterLink {
+            host,
+            port,
+            state: LinkState::Connect,
+            sync: None,
+            retry_at: Instant::now(),
+            replid: "?".into(),
+            offset: 0,
+            last_io: Instant::now(),
+            down_since: None,
+            ack_due: false,
+            last_ack: Instant::now(),
+        }
+    }
+
+    pub fn is_connected(&self) -> bool {
+        matches!(self.state, LinkState::Connected { .. })
+    }
+
+    /// The client the stream arrives on, once connected.
+    pub fn client_id(&self) -> Option<u64> {
+        match self.state {
+            LinkState::Connected { client_id } => Some(client_id),
+            _ => None,
+        }
+    }
+
+    /// The state as `ROLE` names it.
+    pub fn state_name(&self) -> &'static str {
+        match self.state {
+            LinkState::Connect => "connect",
+            LinkState::Connecting => "connecting",
+            LinkState::Connected { .. } => "connected",
+        }
+    }
+
+    /// `REPLCONF ACK <offset>` as the primary reads it.
+    pub fn ack_command(&self) -> Vec<u8> {
+        let offset = self.offset.to_string();
+        format!(
+            "*3\r\n$8\r\nREPLCONF\r\n$3\r\nACK\r\n${}\r\n{offset}\r\n",
+            offset.len()
+        )
+        .into_bytes()
+    }
+}
+
+/// Whether this server is a replica that refuses writes from its clients.
+pub fn read_only(server: &Server) -> bool {
+    server.master_link.is_some() && server.config.settings.replica_read_only
+}
+
+/// Whether this server is a replica whose link is down and that serves no stale data.
+pub fn stale(server: &Server) -> bool {
+    server
+        .master_link
+        .as_ref()
+        .is_some_and(|l| !l.is_connected())
+        && !server.config.settings.replica_serve_stale_data
+}
+
+/// Start following `host:port` (`replicationSetMaster`): blocked clients are released with
+/// an error, this server's own replicas are disconnected (they must synchronize again), and
+/// the link is made from the next turn of the event loop.
+pub fn set_master(server: &mut Server, host: String, port: u16) {
+    drop_link(server);
+    crate::blocking::unblock_all(
+        server,
+        "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)",
+    );
+    disconnect_replicas(server);
+    server.log_notice(&format!("Connecting to MASTER {host}:{port}"));
+    server.master_link = Some(MasterLink::new(host, port));
+}
+
+/// Stop following (`REPLICAOF NO ONE`): the data stays, the server becomes a primary again
+/// under a new replication id, and its replicas must synchronize again.
+pub fn unset_master(server: &mut Server) {
+    drop_link(server);
+    // The stream this server now starts continues the primary's offsets.
+    if let Some(link) = server.master_link.take() {
+        server.replication.offset = link.offset;
+    }
+    let new_id = server.random_id();
+    server.replid2 = std::mem::replace(&mut server.replid, new_id);
+    server.second_repl_offset = server.replication.offset as i64 + 1;
+    disconnect_replicas(server);
+}
+
+/// Close the primary's client, if the link has one.
+fn drop_link(server: &mut Server) {
+    let client_id = server.master_link.as_ref().and_then(MasterLink::client_id);
+    if let Some(id) = client_id {
+        if let Some(client) = server.clients.get_mut(&id) {
+            client.close_asap = true;
+            server.pending_flush.push(id);
+        }
+    }
+}
+
+fn disconnect_replicas(server: &mut Server) {
+    for (id, client) in server.clients.iter_mut() {
+        if client.is_replica {
+            client.close_asap = true;
+            server.pending_flush.push(*id);
+        }
+    }
+}
+
+/// The primary's client closed: the link is down until the next attempt.
+pub fn link_lost(server: &mut Server, client_id: u64) {
+    let Some(link) = server.master_link.as_mut() else {
+        return;
+    };
+    if link.client_id() != Some(client_id) {
+        return;
+    }
+    link.state = LinkState::Connect;
+    link.down_since = Some(Instant::now());
+    link.retry_at = Instant::now() + RETRY_AFTER;
+    server.log_warning("Connection with master lost.");
+}
+
+/// What the event loop does with the link each turn: start a synchronization when one is
+/// due, and hand over a finished one (`Some`: the caller loads the snapshot and adopts the
+/// socket).
+pub fn poll(server: &mut Server) -> Option<Synced> {
+    let announce_port = server
+        .net
+        .as_ref()
+        .map_or(server.config.settings.port, |n| n.local_port());
+    let (user, pass) = (
+        server.config.settings.masteruser.clone(),
+        server.config.settings.masterauth.clone(),
+    );
+    let timeout = Duration::from_secs(server.config.settings.repl_timeout);
+    let link = server.master_link.as_mut()?;
+    match link.state {
+        LinkState::Connect if Instant::now() >= link.retry_at => {
+            let (tx, rx) = mpsc::channel();
+            let (host, port) = (link.host.clone(), link.port);
+            let spawned = std::thread::Builder::new()
+                .name("replica-sync".into())
+                .spawn(move || {
+                    let _ = tx.send(synchronize(&host, port, announce_port, &user, &pass));
+                });
+            if spawned.is_ok() {
+                link.sync = Some(rx);
+                link.state = LinkState::Connecting;
+            } else {
+                link.retry_at = Instant::now() + RETRY_AFTER;
+            }
+            None
+        }
+        LinkState::Connecting => {
+            let result = match link.sync.as_ref().map(Receiver::try_recv) {
+                Some(Ok(result)) => result,
+                Some(Err(TryRecvError::Empty)) => return None,
+                Some(Err(TryRecvError::Disconnected)) | None => Err("sync thread ended".into()),
+            };
+            link.sync = None;
+            match result {
+                Ok(synced) => Some(synced),
+                Err(e) => {
+                    link.state = LinkState::Connect;
+                    link.retry_at = Instant::now() + RETRY_AFTER;
+                    server.log_warning(&format!("Error condition on socket for SYNC: {e}"));
+                    None
+                }
+            }
+        }
+        LinkState::Connected { client_id } if link.last_io.elapsed() > timeout => {
+            server.log_warning("MASTER timeout: no data nor PING received...");
+            if let Some(client) = server.clients.get_mut(&client_id) {
+                client.close_asap = true;
+                server.pending_flush.push(client_id);
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+/// Drive the link one turn ([`poll`]) and, when a synchronization finished, load its
+/// snapshot in place of the data and serve its socket as the primary's client: that client's
+/// id, with stream bytes that may be waiting in its query buffer.
+pub fn drive(server: &mut Server, runtime: &mut redis_runtime::Runtime) -> Option<u64> {
+    let synced = poll(server)?;
+    server.log_notice(&format!(
+        "Full resync from master: {}:{}",
+        synced.replid, synced.offset
+    ));
+    server.log_notice(&format!(
+        "MASTER <-> REPLICA sync: Loading DB in memory ({} bytes)",
+        synced.snapshot.len()
+    ));
+    let limits = server.config.settings.encoding;
+    let loaded = crate::rdb::snapshot::load(
+        &synced.snapshot,
+        server.keyspace.dbs.len(),
+        &limits,
+        crate::db::now_ms(),
+    )
+    .and_then(|loaded| {
+        let mode = crate::persist::LoadMode {
+            flush: true,
+            merge: false,
+        };
+        crate::persist::install(server, runtime, loaded, mode)
+    });
+    let link = server.master_link.as_mut()?;
+    if let Err(e) = loaded {
+        link.state = LinkState::Connect;
+        link.retry_at = Instant::now() + RETRY_AFTER;
+        server.log_warning(&format!(
+            "Failed trying to load the MASTER synchronization DB from socket: {e}"
+        ));
+        return None;
+    }
+    let id = server.next_client_id;
+    server.next_client_id += 1;
+    let mut client = crate::client::Client::new(
+        id,
+        format!("{}:{}", link.host, link.port),
+        String::new(),
+        true,
+    );
+    client.is_master = true;
+    // The replica's stream is the primary's from now on.
+    server.replid = synced.replid.clone();
+    server.replid2 = "0".repeat(40);
+    server.second_repl_offset = -1;
+    let link = server.master_link.as_mut()?;
+    link.replid = synced.replid;
+    link.offset = synced.offset;
+    link.last_io = Instant::now();
+    link.last_ack = Instant::now();
+    link.state = LinkState::Connected { client_id: id };
+    if !crate::net::adopt(server, synced.stream, synced.leftover, client) {
+        if let Some(link) = server.master_link.as_mut() {
+            link.state = LinkState::Connect;
+            link.retry_at = Instant::now() + RETRY_AFTER;
+        }
+        return None;
+    }
+    server.log_notice("MASTER <-> REPLICA sync: Finished with success");
+    Some(id)
+}
+
+/// Once a second, owe the primary an acknowledgement: the client to flush it to.
+pub fn ack_tick(server: &mut Server) -> Option<u64> {
+    let link = server.master_link.as_mut()?;
+    let id = link.client_id()?;
+    if link.last_ack.elapsed() < Duration::from_secs(1) {
+        return None;
+    }
+    link.last_ack = Instant::now();
+    link.ack_due = true;
+    Some(id)
+}
+
+/// The primary's client ran `bytes` of the stream.
+pub fn processed(server: &mut Server, bytes: u64) {
+    if let Some(link) = server.master_link.as_mut() {
+        link.offset += bytes;
+        link.last_io = Instant::now();
+    }
+}
+
+/// The helper thread's work: connect, shake hands, receive the snapshot.
+fn synchronize(
+    host: &str,
+    port: u16,
+    announce_port: u16,
+    user: &str,
+    pass: &str,
+) -> Result<Synced, String> {
+    use std::net::ToSocketAddrs;
+    let address = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| e.to_string())?
+        .next()
+        .ok_or_else(|| format!("no address for {host}"))?;
+    let stream = TcpStream::connect_timeout(&address, IO_TIMEOUT).map_err(|e| e.to_string())?;
+    stream
+        .set_read_timeout(Some(IO_TIMEOUT))
+        .map_err(|e| e.to_string())?;
+    let _ = stream.set_nodelay(true);
+    let mut writer = stream.try_clone().map_err(|e| e.to_string())?;
+    let mut reader = BufReader::new(stream);
+
+    let mut ask = |argv: &[&str], reader: &mut BufReader<TcpStream>| -> Result<String, String> {
+        let mut request = format!("*{}\r\n", argv.len());
+        for a in argv {
+            request.push_str(&format!("${}\r\n{a}\r\n", a.len()));
+        }
+        writer
+            .write_all(request.as_bytes())
+            .map_err(|e| e.to_string())?;
+        read_line(reader)
+    };
+    let pong = ask(&["PING"], &mut reader)?;
+    if pong.starts_with('-') && !pong.starts_with("-NOAUTH") && !pong.starts_with("-NOPERM") {
+        return Err(format!("Error reply to PING from master: '{pong}'"));
+    }
+    if !pass.is_empty() {
+        let mut argv = vec!["AUTH"];
+        if !user.is_empty() {
+            argv.push(user);
+        }
+        argv.push(pass);
+        let reply = ask(&argv, &mut reader)?;
+        if reply.starts_with('-') {
+            return Err(format!("Unable to AUTH to MASTER: {reply}"));
+        }
+    }
+    let port_text = announce_port.to_string();
+    let reply = ask(&["REPLCONF", "listening-port", &port_text], &mut reader)?;
+    if reply.starts_with('-') {
+        return Err(format!("Master refused REPLCONF listening-port: {reply}"));
+    }
+    // Only `psync2`: without `eof` the primary sends the snapshot with its length.
+    ask(&["REPLCONF", "capa", "psync2"], &mut reader)?;
+    let reply = ask(&["PSYNC", "?", "-1"], &mut reader)?;
+    let Some(rest) = reply.strip_prefix("+FULLRESYNC ") else {
+        return Err(format!("Unexpected reply to PSYNC from master: {reply}"));
+    };
+    let mut fields = rest.split(' ');
+    let replid = fields.next().unwrap_or("?").to_string();
+    let offset = fields
+        .next()
+        .and_then(|o| o.parse::<u64>().ok())
+        .ok_or_else(|| format!("Bad offset in +FULLRESYNC: {rest}"))?;
+
+    // The primary sends newlines while it prepares the snapshot, then `$<length>`.
+    let header = loop {
+        let line = read_line(&mut reader)?;
+        if !line.is_empty() {
+            break line;
+        }
+    };
+    let length = header
+        .strip_prefix('$')
+        .and_then(|l| l.parse::<u64>().ok())
+        .filter(|&l| l <= MAX_SNAPSHOT)
+        .ok_or_else(|| format!("Bad protocol from MASTER, the first byte is not '$': {header}"))?;
+    let mut snapshot = Vec::new();
+    (&mut reader)
+        .take(length)
+        .read_to_end(&mut snapshot)
+        .map_err(|e| e.to_string())?;
+    if snapshot.len() as u64 != length {
+        return Err("the master closed the connection during the transfer".into());
+    }
+    let leftover = reader.buffer().to_vec();
+    let stream = reader.into_inner();
+    stream.set_read_timeout(None).map_err(|e| e.to_string())?;
+    Ok(Synced {
+        stream,
+        snapshot,
+        replid,
+        offset,
+        leftover,
+    })
+}
+
+/// One reply line without its line end; bounded, so a hostile primary cannot grow it.
+fn read_line(reader: &mut BufReader<TcpStream>) -> Result<String, String> {
+    let mut line = Vec::new();
+    let read = reader
+        .by_ref()
+        .take(64 * 1024)
+        .read_until(b'\n', &mut line)
+        .map_err(|e| e.to_string())?;
+    if read == 0 {
+        return Err("the master closed the connection".into());
+    }
+    while matches!(line.last(), Some(b'\n' | b'\r')) {
+        line.pop();
+    }
+    Ok(String::from_utf8_lossy(&line).into_owned())
+}

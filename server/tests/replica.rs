@@ -1,0 +1,252 @@
+//! Following a primary (`REPLICAOF host port`): the replica loads the primary's data, applies
+//! its stream (transactions, scripts, database switches, libraries), acknowledges its offset,
+//! refuses writes from its own clients, and keeps its data when told `REPLICAOF NO ONE`.
+//! The primary is our server, and redis-server 7.0.15 too when it is installed. The replies a
+//! replica's clients get (READONLY, MASTERDOWN, the REPLICAOF answers) are compared with a
+//! transcript recorded from redis-server (`RECORD_REFERENCE=1` records it again).
+
+mod support;
+
+use std::time::{Duration, Instant};
+use support::Client;
+
+/// Ask `client` until `check` accepts the reply, for at most ten seconds.
+fn wait_for(client: &mut Client, args: &[&str], check: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let reply = client.call(args);
+        if check(&reply) || Instant::now() >= deadline {
+            return reply;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Fill `primary`, make `replica_port` follow it, and check what the replica holds and does.
+fn follow(primary_port: u16, replica_port: u16) {
+    let mut primary = Client::connect(primary_port);
+    let mut replica = Client::connect(replica_port);
+    // Data from before the link: strings, a hash, a key with a TTL, another database, a
+    // library. The replica's own key is gone after the synchronization.
+    for command in [
+        &["FLUSHALL"][..],
+        &["SET", "before", "1"],
+        &["HSET", "h", "a", "1", "b", "2"],
+        &["SET", "ttl", "x", "EX", "1000"],
+        &["SELECT", "3"],
+        &["SET", "in3", "three"],
+        &["SELECT", "0"],
+        &[
+            "FUNCTION",
+            "LOAD",
+            "REPLACE",
+            "#!lua name=replib\nredis.register_function{function_name='ro', callback=function() return 'ran' end, flags={'no-writes'}}",
+        ],
+    ] {
+        let reply = primary.call(command);
+        assert!(!reply.starts_with('-'), "{command:?}: {reply}");
+    }
+    assert_eq!(replica.call(&["SET", "mine", "1"]), "+OK\r\n");
+    let target = primary_port.to_string();
+    assert_eq!(
+        replica.call(&["REPLICAOF", "127.0.0.1", &target]),
+        "+OK\r\n"
+    );
+    let role = wait_for(&mut replica, &["ROLE"], |r| r.contains("connected"));
+    assert!(
+        role.starts_with(&format!(
+            "*5\r\n$5\r\nslave\r\n$9\r\n127.0.0.1\r\n:{target}\r\n$9\r\nconnected\r\n:"
+        )),
+        "{role}"
+    );
+    assert_eq!(
+        replica.call(&["MGET", "before", "mine"]),
+        "*2\r\n$1\r\n1\r\n$-1\r\n"
+    );
+    assert_eq!(replica.call(&["HGET", "h", "b"]), "$1\r\n2\r\n");
+    let ttl = replica.call(&["TTL", "ttl"]);
+    let seconds: i64 = ttl.trim_start_matches(':').trim().parse().unwrap_or(-1);
+    assert!((990..=1000).contains(&seconds), "{ttl}");
+    assert_eq!(replica.call(&["FCALL_RO", "ro", "0"]), "$3\r\nran\r\n");
+
+    // The stream: plain writes, a transaction, a script, another database.
+    for command in [
+        &["SET", "after", "2"][..],
+        &["INCR", "before"],
+        &["MULTI"],
+        &["RPUSH", "list", "a", "b"],
+        &["SADD", "set", "m"],
+        &["EXEC"],
+        &[
+            "EVAL",
+            "redis.call('set', KEYS[1], 'script') return 1",
+            "1",
+            "scripted",
+        ],
+        &["SELECT", "3"],
+        &["DEL", "in3"],
+        &["SELECT", "0"],
+        &["DEL", "h"],
+    ] {
+        let reply = primary.call(command);
+        assert!(!reply.starts_with('-'), "{command:?}: {reply}");
+    }
+    let all = wait_for(&mut replica, &["EXISTS", "h"], |r| r == ":0\r\n");
+    assert_eq!(all, ":0\r\n");
+    assert_eq!(
+        replica.call(&["MGET", "before", "after", "scripted"]),
+        "*3\r\n$1\r\n2\r\n$1\r\n2\r\n$6\r\nscript\r\n"
+    );
+    assert_eq!(replica.call(&["LLEN", "list"]), ":2\r\n");
+    assert_eq!(replica.call(&["SISMEMBER", "set", "m"]), ":1\r\n");
+    assert_eq!(replica.call(&["SELECT", "3"]), "+OK\r\n");
+    assert_eq!(replica.call(&["EXISTS", "in3"]), ":0\r\n");
+    assert_eq!(replica.call(&["SELECT", "0"]), "+OK\r\n");
+
+    // Its clients may read, not write.
+    assert_eq!(
+        replica.call(&["SET", "x", "1"]),
+        "-READONLY You can't write against a read only replica.\r\n"
+    );
+    let info = replica.call(&["INFO", "replication"]);
+    for line in [
+        "role:slave",
+        "master_host:127.0.0.1",
+        "master_link_status:up",
+        "slave_read_only:1",
+    ] {
+        assert!(info.contains(line), "{line} missing from {info}");
+    }
+    // The primary sees the replica and its acknowledged offset catch up with its own.
+    let caught_up = |r: &str| {
+        let field = |name: &str| {
+            r.lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|rest| rest.split(',').next().map(str::to_string))
+        };
+        let own = field("master_repl_offset:");
+        let acked = r
+            .lines()
+            .find(|l| l.starts_with("slave0:"))
+            .and_then(|l| l.split(',').find_map(|f| f.strip_prefix("offset=")))
+            .map(str::to_string);
+        own.is_some() && own == acked
+    };
+    let primary_info = wait_for(&mut primary, &["INFO", "replication"], caught_up);
+    assert!(caught_up(&primary_info), "{primary_info}");
+
+    // Promoted, it keeps the data and takes writes.
+    assert_eq!(replica.call(&["REPLICAOF", "NO", "ONE"]), "+OK\r\n");
+    assert_eq!(replica.call(&["SET", "x", "1"]), "+OK\r\n");
+    assert_eq!(replica.call(&["GET", "after"]), "$1\r\n2\r\n");
+    assert!(replica
+        .call(&["ROLE"])
+        .starts_with("*3\r\n$6\r\nmaster\r\n"));
+}
+
+#[test]
+fn follows_our_own_server() {
+    let primary = support::start("");
+    let replica = support::start("");
+    follow(primary.port, replica.port);
+    replica.stop();
+    primary.stop();
+}
+
+#[test]
+fn follows_redis_server() {
+    let Some(reference) = support::Reference::start(&[]) else {
+        eprintln!("redis-server not on PATH: skipped");
+        return;
+    };
+    let replica = support::start("");
+    follow(reference.port, replica.port);
+    replica.stop();
+}
+
+/// A port nothing listens on.
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("address").port()
+}
+
+/// What a replica whose primary cannot be reached answers.
+fn scenario(port: u16) -> String {
+    let mut client = Client::connect(port);
+    let mut other = Client::connect(port);
+    let dead = closed_port().to_string();
+    let mut lines = Vec::new();
+    let mut step = |client: &mut Client, args: &[&str]| {
+        let reply = client.call(args);
+        let shown: Vec<&str> = args
+            .iter()
+            .map(|a| if *a == dead { "<port>" } else { a })
+            .collect();
+        lines.push(format!("> {}\n{}", shown.join(" "), reply));
+    };
+    step(&mut client, &["SET", "k", "v"]);
+    step(&mut client, &["REPLICAOF", "127.0.0.1", "notaport"]);
+    step(&mut client, &["REPLICAOF", "127.0.0.1", "70000"]);
+    step(&mut client, &["REPLICAOF", "127.0.0.1", &dead]);
+    step(&mut client, &["REPLICAOF", "127.0.0.1", &dead]);
+    step(&mut client, &["GET", "k"]);
+    step(&mut client, &["SET", "k", "w"]);
+    step(&mut client, &["EVAL", "return redis.call('get', 'k')", "0"]);
+    step(
+        &mut client,
+        &["EVAL", "return redis.call('set', 'k', 'w')", "0"],
+    );
+    step(
+        &mut client,
+        &["EVAL", "#!lua\nreturn redis.call('get', 'k')", "0"],
+    );
+    step(
+        &mut client,
+        &[
+            "EVAL",
+            "#!lua flags=no-writes\nreturn redis.call('get', 'k')",
+            "0",
+        ],
+    );
+    step(&mut client, &["MULTI"]);
+    step(&mut client, &["SET", "k", "w"]);
+    step(&mut client, &["EXEC"]);
+    // Stale data not served: reads are refused too, queued or not.
+    step(
+        &mut client,
+        &["CONFIG", "SET", "replica-serve-stale-data", "no"],
+    );
+    step(&mut client, &["GET", "k"]);
+    step(&mut client, &["PING"]);
+    step(&mut client, &["MULTI"]);
+    step(&mut client, &["GET", "k"]);
+    step(&mut client, &["EXEC"]);
+    step(
+        &mut client,
+        &["CONFIG", "SET", "replica-serve-stale-data", "yes"],
+    );
+    // The link went down after GET was queued: EXEC is refused whole.
+    step(&mut client, &["REPLICAOF", "NO", "ONE"]);
+    step(
+        &mut client,
+        &["CONFIG", "SET", "replica-serve-stale-data", "no"],
+    );
+    step(&mut client, &["MULTI"]);
+    step(&mut client, &["GET", "k"]);
+    step(&mut other, &["REPLICAOF", "127.0.0.1", &dead]);
+    step(&mut client, &["EXEC"]);
+    step(&mut client, &["REPLICAOF", "NO", "ONE"]);
+    step(
+        &mut client,
+        &["CONFIG", "SET", "replica-serve-stale-data", "yes"],
+    );
+    step(&mut client, &["SET", "k", "w"]);
+    step(&mut client, &["GET", "k"]);
+    step(&mut client, &["REPLICAOF", "NO", "ONE"]);
+    lines.join("")
+}
+
+#[test]
+fn replica_replies_match_redis() {
+    support::check_scenario("tests/golden/replica_replies.txt", scenario);
+}
