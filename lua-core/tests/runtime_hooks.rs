@@ -419,3 +419,25 @@ fn a_budget_counts_the_bytes_long_concatenations_copy() {
         .expect("short concatenations run");
     assert!(calls.get() < 10, "{}", calls.get());
 }
+
+#[test]
+fn a_budget_counts_the_compiling_load_does_for_many_small_pieces() {
+    // `load` compiles the input so far after each piece (so the reader is called only while
+    // the compiler needs input, as in lua5.1): 20,000 pieces are a few hundred megabytes of
+    // compiling for 100,000 instructions of reader. Counted, the budget ends it.
+    let script = "local n = 0
+        return load(function() n = n + 1 if n <= 20000 then return 'x=1 x=1 ' end end)";
+    let lua = Lua::new();
+    let calls = interrupt_after(&lua, 1000);
+    let r = lua.load(script).exec();
+    assert!(matches!(r, Err(Error::Interrupted)), "{r:?}");
+    assert_eq!(calls.get(), 1000);
+    // The interrupt, raised while the reader runs, reaches the host: `load` does not turn it
+    // into its `nil, message` result.
+    let lua = Lua::new();
+    interrupt_after(&lua, 3);
+    let r = lua
+        .load("local f, e = load(function() while true do end end) error('load returned: ' .. tostring(e))")
+        .exec();
+    assert!(matches!(r, Err(Error::Interrupted)), "{r:?}");
+}

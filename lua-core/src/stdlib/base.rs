@@ -362,7 +362,8 @@ fn load_result(state: &mut State, r: LuaResult<Value>) -> LuaResult<usize> {
             state.push(f);
             Ok(1)
         }
-        Err(e) if e.kind == ErrorKind::Memory => Err(e),
+        // A host's interrupt (raised by its hook inside a reader) is not load's to report.
+        Err(e) if e.kind == ErrorKind::Memory || !e.kind.is_catchable() => Err(e),
         Err(e) => {
             state.push(Value::Nil);
             state.push(e.value);
@@ -420,6 +421,14 @@ fn load(state: &mut State) -> LuaResult<usize> {
         }
         if probe_budget >= source.len() {
             probe_budget -= source.len();
+            // Each probe compiles the whole input again: work a host's instruction count
+            // should see (a byte an instruction), or a script calling `load` with many small
+            // pieces would use far more time than its count says.
+            if let Err(e) =
+                state.charge_native_work(u32::try_from(source.len()).unwrap_or(u32::MAX))
+            {
+                break Err(e);
+            }
             if let Some(outcome) = state.load_partial(&source, &name) {
                 break outcome;
             }
