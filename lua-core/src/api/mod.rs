@@ -44,6 +44,8 @@ mod function;
 mod lua;
 mod multi;
 mod registry;
+#[cfg(feature = "serde")]
+pub mod serde;
 mod string;
 mod table;
 mod thread;
