@@ -228,3 +228,22 @@ fn strings_built_in_place() {
         return t[b] + #(a .. b) + (a == b and 1 or 0)";
     assert_eq!(eval_i64(&lua, source), 7 + 8400 + 1);
 }
+
+/// A scoped function borrowing from the stack, called, then dropped with its scope; a call
+/// afterwards is an error.
+#[test]
+fn scoped_functions() {
+    let lua = Lua::new();
+    let mut total = 0i64;
+    lua.scope(|scope| {
+        let add = scope.create_function_mut(|_, n: i64| {
+            total += n;
+            Ok(())
+        })?;
+        lua.globals().set("add", add)?;
+        lua.load("for i = 1, 10 do add(i) end").exec()
+    })
+    .expect("scope");
+    assert_eq!(total, 55);
+    assert!(lua.load("add(1)").exec().is_err());
+}

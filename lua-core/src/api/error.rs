@@ -57,6 +57,9 @@ pub enum Error {
     /// A function made by [`Lua::create_function_mut`](super::Lua::create_function_mut) was
     /// called again while it was running (it cannot borrow itself twice).
     RecursiveMutCallback,
+    /// A function made by [`Scope::create_function`](super::Scope::create_function) was called
+    /// after its scope ended.
+    CallbackDestructed,
     /// A Rust callback failed, and the error reached the host uncaught.
     CallbackError {
         /// What Lua code saw: the error value raised for the callback's error.
@@ -203,6 +206,9 @@ impl fmt::Display for Error {
             Error::StateBusy => write!(f, "the Lua state is in use"),
             Error::InvalidHandle => write!(f, "a handle does not hold a value of its type"),
             Error::RecursiveMutCallback => write!(f, "mutable callback called recursively"),
+            Error::CallbackDestructed => {
+                write!(f, "a scoped function was called after its scope ended")
+            }
             Error::ExternalError(e) => write!(f, "{e}"),
         }
     }

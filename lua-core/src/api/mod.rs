@@ -44,6 +44,7 @@ mod function;
 mod lua;
 mod multi;
 mod registry;
+mod scope;
 #[cfg(feature = "serde")]
 pub mod serde;
 mod string;
@@ -59,6 +60,7 @@ pub use function::Function;
 pub use lua::{Lua, LuaOptions};
 pub use multi::{FromLuaMulti, IntoLuaMulti, MultiValue, Variadic};
 pub use registry::RegistryKey;
+pub use scope::Scope;
 pub use string::{BorrowedBytes, BorrowedStr, LuaString};
 pub use table::{Table, TablePairs, TableSequence};
 pub use thread::Thread;
@@ -74,8 +76,8 @@ pub mod prelude {
         AnyUserData as LuaAnyUserData, Bytes as LuaBytes, Chunk as LuaChunk, Error as LuaError,
         FromLua, FromLuaMulti, Function as LuaFunction, IntoLua, IntoLuaMulti, Lua, LuaOptions,
         LuaString, MetaMethod as LuaMetaMethod, MultiValue as LuaMultiValue,
-        RegistryKey as LuaRegistryKey, Result as LuaResult, Table as LuaTable, Thread as LuaThread,
-        UserData as LuaUserData, UserDataMethods as LuaUserDataMethods,
+        RegistryKey as LuaRegistryKey, Result as LuaResult, Scope as LuaScope, Table as LuaTable,
+        Thread as LuaThread, UserData as LuaUserData, UserDataMethods as LuaUserDataMethods,
         UserDataRef as LuaUserDataRef, UserDataRefMut as LuaUserDataRefMut, Value as LuaValue,
         Variadic as LuaVariadic,
     };
