@@ -79,6 +79,16 @@ pub fn build(
     }
     server.port = net.local_port();
     server.net = Some(net);
+    // `replicaof <host> <port>` in the configuration: follow that primary from the start.
+    let primary = server.config.get("replicaof").and_then(|v| {
+        let mut words = v.split_whitespace();
+        let host = words.next()?.to_string();
+        let port = words.next()?.parse::<u16>().ok()?;
+        Some((host, port))
+    });
+    if let Some((host, port)) = primary {
+        replica::set_master(&mut server, host, port);
+    }
     Ok((server, runtime))
 }
 

@@ -250,3 +250,16 @@ fn scenario(port: u16) -> String {
 fn replica_replies_match_redis() {
     support::check_scenario("tests/golden/replica_replies.txt", scenario);
 }
+
+#[test]
+fn replicaof_in_the_configuration_follows_from_the_start() {
+    let primary = support::start("");
+    let mut writer = Client::connect(primary.port);
+    assert_eq!(writer.call(&["SET", "k", "from-primary"]), "+OK\r\n");
+    let replica = support::start(&format!("replicaof 127.0.0.1 {}", primary.port));
+    let mut reader = Client::connect(replica.port);
+    let value = wait_for(&mut reader, &["GET", "k"], |r| r.contains("from-primary"));
+    assert_eq!(value, "$12\r\nfrom-primary\r\n");
+    replica.stop();
+    primary.stop();
+}
