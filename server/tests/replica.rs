@@ -263,3 +263,48 @@ fn replicaof_in_the_configuration_follows_from_the_start() {
     replica.stop();
     primary.stop();
 }
+
+#[test]
+fn redis_server_follows_our_server() {
+    let primary = support::start("");
+    let mut writer = Client::connect(primary.port);
+    for command in [
+        &["SET", "a", "1"][..],
+        &["HSET", "h", "f", "v"],
+        &[
+            "FUNCTION",
+            "LOAD",
+            "#!lua name=fromours\nredis.register_function{function_name='one', callback=function() return 1 end, flags={'no-writes'}}",
+        ],
+    ] {
+        let reply = writer.call(command);
+        assert!(!reply.starts_with('-'), "{command:?}: {reply}");
+    }
+    let port = primary.port.to_string();
+    let Some(reference) =
+        support::Reference::start(&["--replicaof".as_ref(), "127.0.0.1".as_ref(), port.as_ref()])
+    else {
+        eprintln!("redis-server not on PATH: skipped");
+        primary.stop();
+        return;
+    };
+    let mut replica = Client::connect(reference.port);
+    wait_for(&mut replica, &["ROLE"], |r| r.contains("connected"));
+    assert_eq!(writer.call(&["INCR", "a"]), ":2\r\n");
+    assert_eq!(
+        writer.call(&["EVAL", "redis.call('set', 'b', 'x') return 1", "0"]),
+        ":1\r\n"
+    );
+    let b = wait_for(&mut replica, &["GET", "b"], |r| r.contains('x'));
+    assert_eq!(b, "$1\r\nx\r\n");
+    assert_eq!(replica.call(&["GET", "a"]), "$1\r\n2\r\n");
+    assert_eq!(replica.call(&["HGET", "h", "f"]), "$1\r\nv\r\n");
+    assert_eq!(replica.call(&["FCALL_RO", "one", "0"]), ":1\r\n");
+    // Our primary lists the replica with the offset it acknowledged.
+    let info = wait_for(&mut writer, &["INFO", "replication"], |r| {
+        r.contains("slave0:ip=127.0.0.1") && r.contains("state=online")
+    });
+    assert!(info.contains(&format!("port={}", reference.port)), "{info}");
+    drop(reference);
+    primary.stop();
+}
