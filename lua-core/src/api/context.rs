@@ -43,6 +43,9 @@ pub(crate) struct Inner {
     /// frames and the native code that called back may hold values no collection would see.
     lend_depth: Cell<u32>,
     weak_self: Weak<Inner>,
+    /// Handles (slots, rooted or not) that exist: what a state moving to another thread must
+    /// not leave behind (see `SendLua`).
+    pub(crate) live_handles: Cell<usize>,
     /// The slot table (rooted in the registry).
     refs: Gc<Table>,
     free_slots: RefCell<Vec<i64>>,
@@ -106,6 +109,7 @@ impl Inner {
             busy: Cell::new(false),
             lend_depth: Cell::new(0),
             weak_self: weak.clone(),
+            live_handles: Cell::new(0),
             refs,
             free_slots: RefCell::new(Vec::new()),
             next_slot: Cell::new(FIRST_FREE_SLOT),
@@ -221,8 +225,10 @@ impl Inner {
             self.free_slots.borrow_mut().push(index);
             return Err(self.error_from_lua(st, e, String::new()));
         }
+        self.live_handles.set(self.live_handles.get() + 1);
         Ok(Rc::new(Slot {
             inner: self.weak(),
+            counted: Cell::new(true),
             index,
             value: v,
         }))
@@ -345,8 +351,19 @@ impl Inner {
         if kept.len() == super::KEPT_ERROR_OBJECTS {
             kept.pop_front();
         }
+        slot.keep_inside();
         kept.push_back((id, slot));
         Some(id)
+    }
+
+    /// Whether the handles the API keeps inside the state are its alone (no clone of them
+    /// exists outside), as a move to another thread needs.
+    #[cfg(feature = "send")]
+    pub(crate) fn inside_handles_unshared(&self) -> bool {
+        let metatables = self.userdata_metatables.borrow();
+        let errors = self.error_objects.borrow();
+        metatables.iter().all(|(_, t)| Rc::strong_count(&t.0) == 1)
+            && errors.iter().all(|(_, slot)| Rc::strong_count(slot) == 1)
     }
 
     /// The raised value behind `Error::ErrorObject { id, .. }`, while it is kept.
@@ -448,6 +465,9 @@ impl Drop for LendGuard<'_> {
 /// One entry of the slot table, owned by the handles that share it.
 pub(crate) struct Slot {
     pub(crate) inner: Weak<Inner>,
+    /// Counted in `Inner::live_handles`: a handle the host may hold. Handles the API keeps
+    /// inside the state for itself are not (see `Slot::keep_inside`).
+    counted: Cell<bool>,
     index: i64,
     /// The value in the slot; valid while the slot exists and the state is alive.
     pub(crate) value: RawValue,
@@ -456,11 +476,27 @@ pub(crate) struct Slot {
 impl Slot {
     /// A slot-less holder for a value that needs no rooting (nil, booleans, numbers).
     pub(crate) fn unrooted(inner: Weak<Inner>, value: RawValue) -> Rc<Slot> {
+        if let Some(inner) = inner.upgrade() {
+            inner.live_handles.set(inner.live_handles.get() + 1);
+        }
         Rc::new(Slot {
             inner,
+            counted: Cell::new(true),
             index: 0,
             value,
         })
+    }
+
+    /// Mark a handle the API keeps inside the state for itself (the state's own, moving with
+    /// it): it no longer counts as one the host holds.
+    pub(crate) fn keep_inside(&self) {
+        if self.counted.replace(false) {
+            if let Some(inner) = self.inner.upgrade() {
+                inner
+                    .live_handles
+                    .set(inner.live_handles.get().saturating_sub(1));
+            }
+        }
     }
 
     /// The state this slot belongs to, if it is still alive.
@@ -484,8 +520,13 @@ impl Slot {
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        if self.index != 0 {
-            if let Some(inner) = self.inner.upgrade() {
+        if let Some(inner) = self.inner.upgrade() {
+            if self.counted.get() {
+                inner
+                    .live_handles
+                    .set(inner.live_handles.get().saturating_sub(1));
+            }
+            if self.index != 0 {
                 inner.release(self.index);
             }
         }

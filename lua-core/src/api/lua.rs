@@ -5,7 +5,7 @@ use super::convert::{FromLua, IntoLua};
 use super::error::{Error, Result};
 use super::function::{create_callback, Callback};
 use super::multi::{FromLuaMulti, IntoLuaMulti, MultiValue};
-use super::{Chunk, Function, LuaString, RegistryKey, Table, Thread, Value};
+use super::{Chunk, Function, LuaString, MaybeSend, RegistryKey, Table, Thread, Value};
 use crate::stdlib::{open_library, Library};
 use crate::value::Value as RawValue;
 use crate::vm::{HookEvent, HookFn, HookMask, State};
@@ -281,7 +281,7 @@ impl Lua {
     where
         A: FromLuaMulti,
         R: IntoLuaMulti,
-        F: Fn(&Lua, A) -> Result<R> + 'static,
+        F: Fn(&Lua, A) -> Result<R> + MaybeSend + 'static,
     {
         let callback: Callback =
             Rc::new(move |lua, args| f(lua, A::from_lua_args(args, 1, lua)?)?.into_lua_multi(lua));
@@ -309,7 +309,7 @@ impl Lua {
     where
         A: FromLuaMulti,
         R: IntoLuaMulti,
-        F: FnMut(&Lua, A) -> Result<R> + 'static,
+        F: FnMut(&Lua, A) -> Result<R> + MaybeSend + 'static,
     {
         let f = std::cell::RefCell::new(f);
         self.create_function(move |lua, args: A| {
@@ -417,7 +417,7 @@ impl Lua {
 
     /// Attach a host value to the state, one per type (replacing an earlier one of type
     /// `T`); native functions reach it with [`crate::native::Ctx::app_data`].
-    pub fn set_app_data<T: 'static>(&self, value: T) -> Result<()> {
+    pub fn set_app_data<T: MaybeSend + 'static>(&self, value: T) -> Result<()> {
         self.inner.with_state(|st| {
             st.set_app_data(value);
             Ok(())
@@ -538,7 +538,7 @@ impl Lua {
     /// ```
     pub fn set_hook<F>(&self, mask: HookMask, f: F) -> Result<()>
     where
-        F: Fn(&Lua, HookEvent) -> Result<()> + 'static,
+        F: Fn(&Lua, HookEvent) -> Result<()> + MaybeSend + 'static,
     {
         let weak = self.inner.weak();
         let hook: HookFn = Rc::new(move |state: &mut State, event| {
@@ -599,7 +599,7 @@ impl Lua {
     }
 
     /// Send what `print` writes to `out` instead of standard output.
-    pub fn set_stdout(&self, out: Box<dyn std::io::Write>) -> Result<()> {
+    pub fn set_stdout(&self, out: super::Output) -> Result<()> {
         self.inner.with_state(|st| {
             st.flush_stdout();
             st.set_stdout(out);

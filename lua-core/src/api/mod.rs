@@ -45,6 +45,8 @@ mod lua;
 mod multi;
 mod registry;
 mod scope;
+#[cfg(feature = "send")]
+mod send;
 #[cfg(feature = "serde")]
 pub mod serde;
 mod string;
@@ -61,6 +63,28 @@ pub use lua::{Lua, LuaOptions};
 pub use multi::{FromLuaMulti, IntoLuaMulti, MultiValue, Variadic};
 pub use registry::RegistryKey;
 pub use scope::Scope;
+#[cfg(feature = "send")]
+pub use send::SendLua;
+
+/// What Rust values kept inside a state must be: `Send` with the `send` feature (so a whole
+/// state may move to another thread, see [`SendLua`]), anything otherwise.
+#[cfg(feature = "send")]
+pub trait MaybeSend: Send {}
+#[cfg(feature = "send")]
+impl<T: Send> MaybeSend for T {}
+/// What Rust values kept inside a state must be: `Send` with the `send` feature (so a whole
+/// state may move to another thread), anything otherwise.
+#[cfg(not(feature = "send"))]
+pub trait MaybeSend {}
+#[cfg(not(feature = "send"))]
+impl<T> MaybeSend for T {}
+
+/// Where `print` writes ([`Lua::set_stdout`]): `Send` with the `send` feature.
+#[cfg(feature = "send")]
+pub type Output = Box<dyn std::io::Write + Send>;
+/// Where `print` writes ([`Lua::set_stdout`]): `Send` with the `send` feature.
+#[cfg(not(feature = "send"))]
+pub type Output = Box<dyn std::io::Write>;
 pub use string::{BorrowedBytes, BorrowedStr, LuaString};
 pub use table::{Table, TablePairs, TableSequence};
 pub use thread::Thread;

@@ -45,7 +45,7 @@ use std::sync::Arc;
 /// let err: String = lua.load("return select(2, pcall(c.get, {}))").eval().unwrap();
 /// assert_eq!(err, "bad argument #1 to '?' (Counter expected, got table)");
 /// ```
-pub trait UserData: Sized + 'static {
+pub trait UserData: Sized + super::MaybeSend + 'static {
     /// The name error messages use for the type (`Counter expected, got table`); by default
     /// the type's name without its module path.
     fn type_name() -> &'static str {
@@ -146,7 +146,7 @@ impl<T: UserData> UserDataMethods<T> {
     where
         A: FromLuaMulti,
         R: IntoLuaMulti,
-        F: Fn(&Lua, &T, A) -> Result<R> + 'static,
+        F: Fn(&Lua, &T, A) -> Result<R> + super::MaybeSend + 'static,
     {
         self.methods.push((name.to_string(), shared_method(method)));
     }
@@ -156,7 +156,7 @@ impl<T: UserData> UserDataMethods<T> {
     where
         A: FromLuaMulti,
         R: IntoLuaMulti,
-        F: Fn(&Lua, &mut T, A) -> Result<R> + 'static,
+        F: Fn(&Lua, &mut T, A) -> Result<R> + super::MaybeSend + 'static,
     {
         self.methods
             .push((name.to_string(), mutable_method(method)));
@@ -167,7 +167,7 @@ impl<T: UserData> UserDataMethods<T> {
     where
         A: FromLuaMulti,
         R: IntoLuaMulti,
-        F: Fn(&Lua, A) -> Result<R> + 'static,
+        F: Fn(&Lua, A) -> Result<R> + super::MaybeSend + 'static,
     {
         self.methods
             .push((name.to_string(), plain_function(function)));
@@ -178,7 +178,7 @@ impl<T: UserData> UserDataMethods<T> {
     where
         A: FromLuaMulti,
         R: IntoLuaMulti,
-        F: Fn(&Lua, &T, A) -> Result<R> + 'static,
+        F: Fn(&Lua, &T, A) -> Result<R> + super::MaybeSend + 'static,
     {
         self.meta.push((meta.name(), shared_method(method)));
     }
@@ -188,7 +188,7 @@ impl<T: UserData> UserDataMethods<T> {
     where
         A: FromLuaMulti,
         R: IntoLuaMulti,
-        F: Fn(&Lua, &mut T, A) -> Result<R> + 'static,
+        F: Fn(&Lua, &mut T, A) -> Result<R> + super::MaybeSend + 'static,
     {
         self.meta.push((meta.name(), mutable_method(method)));
     }
@@ -199,7 +199,7 @@ impl<T: UserData> UserDataMethods<T> {
     where
         A: FromLuaMulti,
         R: IntoLuaMulti,
-        F: Fn(&Lua, A) -> Result<R> + 'static,
+        F: Fn(&Lua, A) -> Result<R> + super::MaybeSend + 'static,
     {
         self.meta.push((meta.name(), plain_function(function)));
     }
@@ -209,7 +209,7 @@ fn plain_function<A, R, F>(function: F) -> Callback
 where
     A: FromLuaMulti,
     R: IntoLuaMulti,
-    F: Fn(&Lua, A) -> Result<R> + 'static,
+    F: Fn(&Lua, A) -> Result<R> + super::MaybeSend + 'static,
 {
     Rc::new(move |lua, args| function(lua, A::from_lua_args(args, 1, lua)?)?.into_lua_multi(lua))
 }
@@ -243,7 +243,7 @@ where
     T: UserData,
     A: FromLuaMulti,
     R: IntoLuaMulti,
-    F: Fn(&Lua, &T, A) -> Result<R> + 'static,
+    F: Fn(&Lua, &T, A) -> Result<R> + super::MaybeSend + 'static,
 {
     Rc::new(move |lua, args| {
         let (ud, rest) = receiver::<T>(args)?;
@@ -258,7 +258,7 @@ where
     T: UserData,
     A: FromLuaMulti,
     R: IntoLuaMulti,
-    F: Fn(&Lua, &mut T, A) -> Result<R> + 'static,
+    F: Fn(&Lua, &mut T, A) -> Result<R> + super::MaybeSend + 'static,
 {
     Rc::new(move |lua, args| {
         let (ud, rest) = receiver::<T>(args)?;
@@ -333,14 +333,20 @@ impl Lua {
             (Some(methods), None) => mt.raw_set("__index", methods)?,
             (None, Some(index)) => mt.raw_set("__index", index)?,
             (Some(methods), Some(index)) => {
-                // Methods first; other keys go to the type's own `__index`.
-                let combined = self.create_function(move |_, (ud, key): (Value, Value)| {
+                // Methods first; other keys go to the type's own `__index`. The two handles
+                // live inside the state from now on, in the function.
+                methods.0.keep_inside();
+                index.0.keep_inside();
+                // (Made as the API's own callback: it keeps handles, which are not `Send`.)
+                let lookup: Callback = Rc::new(move |lua, args| {
+                    let (ud, key) = <(Value, Value)>::from_lua_args(args, 1, lua)?;
                     let method: Value = methods.raw_get(key.clone())?;
                     if !method.is_nil() {
-                        return Ok(method);
+                        return method.into_lua_multi(lua);
                     }
-                    index.call::<_, Value>((ud, key))
-                })?;
+                    index.call::<_, MultiValue>((ud, key))
+                });
+                let combined = create_callback(self, lookup)?;
                 mt.raw_set("__index", combined)?;
             }
             (None, None) => {}
@@ -352,10 +358,9 @@ impl Lua {
             mt.raw_set("__metatable", false)?;
         }
         mt.set_readonly(true)?;
-        self.inner
-            .userdata_metatables
-            .borrow_mut()
-            .push((id, mt.clone()));
+        let kept = mt.clone();
+        kept.0.keep_inside();
+        self.inner.userdata_metatables.borrow_mut().push((id, kept));
         Ok(mt)
     }
 }

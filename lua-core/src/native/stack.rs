@@ -195,7 +195,10 @@ impl Ctx {
 
     /// A new userdata holding `value` (no metatable): an object Lua code can pass around and
     /// compare but not look inside, such as a sentinel.
-    pub fn new_userdata<T: 'static>(&mut self, value: T) -> Result<Slot, Raised> {
+    pub fn new_userdata<T: crate::api::MaybeSend + 'static>(
+        &mut self,
+        value: T,
+    ) -> Result<Slot, Raised> {
         self.reserve(std::mem::size_of::<T>().saturating_add(64))?;
         let u = crate::value::UserData::new(Box::new(value));
         let u = self.state_mut().heap_mut().alloc_userdata(u);

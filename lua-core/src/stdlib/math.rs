@@ -269,8 +269,9 @@ fn scale_by_power_of_two(x: f64, e: i32) -> f64 {
 
 // ---- the generator behind `random` ---------------------------------------------------------
 
-/// A pseudo-random generator for `math.random` and `math.randomseed`.
-pub trait RandomSource {
+/// A pseudo-random generator for `math.random` and `math.randomseed` (`Send` with the `send`
+/// feature, as everything a state keeps).
+pub trait RandomSource: crate::api::MaybeSend {
     /// Restart the sequence from `seed` (C's `srand`; `randomseed` passes its `int` argument's
     /// bits).
     fn seed(&mut self, seed: u32);
