@@ -150,6 +150,7 @@ pub fn set_master(server: &mut Server, host: String, port: u16) {
     disconnect_replicas(server);
     server.log_notice(&format!("Connecting to MASTER {host}:{port}"));
     server.master_link = Some(MasterLink::new(host, port));
+    server.keyspace.replica = true;
 }
 
 /// Stop following (`REPLICAOF NO ONE`): the data stays, the server becomes a primary again
@@ -160,6 +161,7 @@ pub fn unset_master(server: &mut Server) {
     if let Some(link) = server.master_link.take() {
         server.replication.offset = link.offset;
     }
+    server.keyspace.replica = false;
     let new_id = server.random_id();
     server.replid2 = std::mem::replace(&mut server.replid, new_id);
     server.second_repl_offset = server.replication.offset as i64 + 1;

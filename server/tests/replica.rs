@@ -308,3 +308,26 @@ fn redis_server_follows_our_server() {
     drop(reference);
     primary.stop();
 }
+
+#[test]
+fn a_replica_hides_expired_keys_until_the_primary_deletes_them() {
+    let primary = support::start("enable-debug-command yes");
+    let replica = support::start(&format!("replicaof 127.0.0.1 {}", primary.port));
+    let mut writer = Client::connect(primary.port);
+    let mut reader = Client::connect(replica.port);
+    assert_eq!(writer.call(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]), "+OK\r\n");
+    assert_eq!(writer.call(&["SET", "k", "v", "PX", "300"]), "+OK\r\n");
+    let got = wait_for(&mut reader, &["GET", "k"], |r| r == "$1\r\nv\r\n");
+    assert_eq!(got, "$1\r\nv\r\n");
+    std::thread::sleep(Duration::from_millis(400));
+    // Past its time: missing to the replica's clients, but kept (the primary decides).
+    assert_eq!(reader.call(&["GET", "k"]), "$-1\r\n");
+    assert_eq!(reader.call(&["EXISTS", "k"]), ":0\r\n");
+    assert_eq!(reader.call(&["DBSIZE"]), ":1\r\n");
+    // The primary expires it on access and sends the DEL.
+    assert_eq!(writer.call(&["GET", "k"]), "$-1\r\n");
+    let size = wait_for(&mut reader, &["DBSIZE"], |r| r == ":0\r\n");
+    assert_eq!(size, ":0\r\n");
+    replica.stop();
+    primary.stop();
+}

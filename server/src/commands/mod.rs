@@ -319,7 +319,9 @@ fn obey_primary(
         }
         return;
     }
+    ctx.server.keyspace.obeying_primary = true;
     call(ctx, argv, full_name, handler, flags);
+    ctx.server.keyspace.obeying_primary = false;
     crate::aof::propagate_pending(ctx.server, true);
 }
 

@@ -75,6 +75,12 @@ pub struct Keyspace {
     pub changes: u64,
     /// Keys expiry or eviction deleted, while the append-only file wants them (it logs a DEL).
     pub record_deletions: bool,
+    /// This server follows a primary, which decides when keys expire (Redis's
+    /// `expireIfNeeded` on a replica): a key past its time reads as missing but stays until
+    /// the primary's DEL arrives, and the primary's own stream still sees it.
+    pub replica: bool,
+    /// The primary's stream is running now.
+    pub obeying_primary: bool,
     pub deletions: Vec<(usize, Vec<u8>)>,
     pub stats: KeyStats,
     /// Clients blocked on each (db, key), first come first served, and the keys written since
@@ -102,6 +108,8 @@ impl Keyspace {
             dirty: 0,
             changes: 0,
             record_deletions: false,
+            replica: false,
+            obeying_primary: false,
             deletions: Vec::new(),
             stats: KeyStats::default(),
             watchers: HashMap::new(),
@@ -151,12 +159,28 @@ impl Keyspace {
 
     /// Delete `key` if its time has passed; true if it did.
     fn expire_if_needed(&mut self, db: usize, key: &[u8]) -> bool {
+        self.expire_check(db, key, false)
+    }
+
+    /// Whether `key` is past its expiry time, deleting it unless this is a replica (see
+    /// [`Keyspace::replica`]): a replica keeps it, hidden, except for a write (`force`), and
+    /// its primary's stream sees it as live.
+    fn expire_check(&mut self, db: usize, key: &[u8], force: bool) -> bool {
         let d = &mut self.dbs[db];
         if d.expires.is_empty() {
             return false;
         }
         match d.expires.get(key) {
             Some(&when) if when <= self.now_ms => {
+                if self.replica {
+                    if self.obeying_primary {
+                        return false;
+                    }
+                    if !force {
+                        return true;
+                    }
+                }
+                let d = &mut self.dbs[db];
                 d.expires.remove(key);
                 d.keys.remove(key);
                 self.stats.expired_keys += 1;
@@ -185,7 +209,10 @@ impl Keyspace {
     }
 
     fn read_with(&mut self, db: usize, key: &[u8], touch: bool) -> Option<&Value> {
-        self.expire_if_needed(db, key);
+        if self.expire_if_needed(db, key) {
+            self.stats.misses += 1;
+            return None;
+        }
         let keys = &self.dbs[db].keys;
         let found = if touch {
             keys.get_touched(key)
@@ -220,7 +247,7 @@ impl Keyspace {
 
     /// The value of a live key for a write (no hit/miss counting).
     pub fn write(&mut self, db: usize, key: &[u8]) -> Option<&mut Value> {
-        self.expire_if_needed(db, key);
+        self.expire_check(db, key, true);
         self.dbs[db].keys.get_mut_touched(key)
     }
 
@@ -237,8 +264,7 @@ impl Keyspace {
     }
 
     pub fn exists(&mut self, db: usize, key: &[u8]) -> bool {
-        self.expire_if_needed(db, key);
-        self.dbs[db].keys.contains_key(key)
+        !self.expire_if_needed(db, key) && self.dbs[db].keys.contains_key(key)
     }
 
     /// Add `value` at `key`, which does not exist, without counting a change: for a command
@@ -250,7 +276,7 @@ impl Keyspace {
 
     /// Store `value` at `key`, dropping any expiry time unless `keep_ttl` (Redis's `setKey`).
     pub fn set(&mut self, db: usize, key: &[u8], value: Value, keep_ttl: bool) {
-        self.expire_if_needed(db, key);
+        self.expire_check(db, key, true);
         let d = &mut self.dbs[db];
         match d.keys.get_mut_touched(key) {
             Some(slot) => *slot = value,
@@ -268,7 +294,7 @@ impl Keyspace {
 
     /// Remove a key; its value if it was live.
     pub fn delete(&mut self, db: usize, key: &[u8]) -> Option<Value> {
-        if self.expire_if_needed(db, key) {
+        if self.expire_check(db, key, true) {
             return None;
         }
         let d = &mut self.dbs[db];
