@@ -149,6 +149,7 @@ pub fn set_master(server: &mut Server, host: String, port: u16) {
     );
     disconnect_replicas(server);
     server.log_notice(&format!("Connecting to MASTER {host}:{port}"));
+    server.config.record("replicaof", format!("{host} {port}"));
     server.master_link = Some(MasterLink::new(host, port));
     server.keyspace.replica = true;
 }
@@ -162,6 +163,7 @@ pub fn unset_master(server: &mut Server) {
         server.replication.offset = link.offset;
     }
     server.keyspace.replica = false;
+    server.config.record("replicaof", String::new());
     let new_id = server.random_id();
     server.replid2 = std::mem::replace(&mut server.replid, new_id);
     server.second_repl_offset = server.replication.offset as i64 + 1;

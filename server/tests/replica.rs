@@ -177,7 +177,7 @@ fn scenario(port: u16) -> String {
     let dead = closed_port().to_string();
     let mut lines = Vec::new();
     let mut step = |client: &mut Client, args: &[&str]| {
-        let reply = client.call(args);
+        let reply = client.call(args).replace(&dead, "<port>");
         let shown: Vec<&str> = args
             .iter()
             .map(|a| if *a == dead { "<port>" } else { a })
@@ -187,8 +187,10 @@ fn scenario(port: u16) -> String {
     step(&mut client, &["SET", "k", "v"]);
     step(&mut client, &["REPLICAOF", "127.0.0.1", "notaport"]);
     step(&mut client, &["REPLICAOF", "127.0.0.1", "70000"]);
+    step(&mut client, &["CONFIG", "GET", "replicaof"]);
     step(&mut client, &["REPLICAOF", "127.0.0.1", &dead]);
     step(&mut client, &["REPLICAOF", "127.0.0.1", &dead]);
+    step(&mut client, &["CONFIG", "GET", "replicaof"]);
     step(&mut client, &["GET", "k"]);
     step(&mut client, &["SET", "k", "w"]);
     step(&mut client, &["EVAL", "return redis.call('get', 'k')", "0"]);
@@ -243,6 +245,7 @@ fn scenario(port: u16) -> String {
     step(&mut client, &["SET", "k", "w"]);
     step(&mut client, &["GET", "k"]);
     step(&mut client, &["REPLICAOF", "NO", "ONE"]);
+    step(&mut client, &["CONFIG", "GET", "replicaof"]);
     lines.join("")
 }
 

@@ -141,6 +141,14 @@ impl Config {
         self.index(name).map(|i| self.values[i].as_str())
     }
 
+    /// Record a value the server itself changed (an immutable option such as `replicaof`,
+    /// which `REPLICAOF` sets): what `CONFIG GET` and `CONFIG REWRITE` then show.
+    pub fn record(&mut self, name: &str, value: String) {
+        if let Some(i) = self.index(name) {
+            self.values[i] = value;
+        }
+    }
+
     /// `CONFIG GET pattern...`: matching (name, value) pairs; an exact name also finds hidden
     /// options and aliases, a pattern only the visible primary names (and aliases).
     pub fn get_matching(&self, patterns: &[&[u8]]) -> Vec<(String, String)> {
