@@ -218,33 +218,13 @@ fn accept_all(server: &mut Server) {
             continue;
         }
         server.stats.connections_received += 1;
-        let net = server.net.as_mut().expect("checked above");
-        let token = Token(id as usize);
-        if net
-            .poll
-            .registry()
-            .register(&mut stream, token, Interest::READABLE | Interest::WRITABLE)
-            .is_err()
-        {
-            continue;
-        }
         let local = stream
             .local_addr()
             .map(|a| a.to_string())
             .unwrap_or_default();
-        net.conns.insert(
-            id,
-            Conn {
-                stream,
-                query: Vec::new(),
-                need: 1,
-                written: 0,
-            },
-        );
         let authenticated = server.config.settings.requirepass.is_none();
-        server
-            .clients
-            .insert(id, Client::new(id, peer.to_string(), local, authenticated));
+        let client = Client::new(id, peer.to_string(), local, authenticated);
+        serve(server, stream, Vec::new(), client);
     }
 }
 
@@ -256,14 +236,19 @@ pub fn adopt(
     query: Vec<u8>,
     client: Client,
 ) -> bool {
+    if stream.set_nonblocking(true).is_err() {
+        return false;
+    }
+    serve(server, TcpStream::from_std(stream), query, client)
+}
+
+/// Register `stream` with the event loop as `client`'s connection, with `query` already
+/// received; false when the loop cannot take it.
+fn serve(server: &mut Server, mut stream: TcpStream, query: Vec<u8>, client: Client) -> bool {
     let id = client.id;
     let Some(net) = server.net.as_mut() else {
         return false;
     };
-    if stream.set_nonblocking(true).is_err() {
-        return false;
-    }
-    let mut stream = TcpStream::from_std(stream);
     let token = Token(id as usize);
     if net
         .poll
@@ -273,15 +258,13 @@ pub fn adopt(
     {
         return false;
     }
-    net.conns.insert(
-        id,
-        Conn {
-            stream,
-            query,
-            need: 1,
-            written: 0,
-        },
-    );
+    let conn = Conn {
+        stream,
+        query,
+        need: 1,
+        written: 0,
+    };
+    net.conns.insert(id, conn);
     server.clients.insert(id, client);
     true
 }

@@ -292,49 +292,28 @@ impl<'a> ser::Serializer for Serializer<'a> {
     }
 }
 
-impl ser::SerializeSeq for TableBuilder<'_> {
-    type Ok = Value;
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Value> {
-        self.finish()
-    }
+/// The four sequence-like builders: each element is the next index.
+macro_rules! sequence_builder {
+    ($($trait:ident :: $method:ident),*) => {$(
+        impl ser::$trait for TableBuilder<'_> {
+            type Ok = Value;
+            type Error = Error;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+                self.push(value)
+            }
+            fn end(self) -> Result<Value> {
+                self.finish()
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for TableBuilder<'_> {
-    type Ok = Value;
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Value> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTupleStruct for TableBuilder<'_> {
-    type Ok = Value;
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Value> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTupleVariant for TableBuilder<'_> {
-    type Ok = Value;
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Value> {
-        self.finish()
-    }
-}
+sequence_builder!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 impl ser::SerializeMap for TableBuilder<'_> {
     type Ok = Value;
@@ -360,37 +339,28 @@ impl ser::SerializeMap for TableBuilder<'_> {
     }
 }
 
-impl ser::SerializeStruct for TableBuilder<'_> {
-    type Ok = Value;
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<()> {
-        let value = self.value_of(value)?;
-        self.table.raw_set(key, value)
-    }
-    fn end(self) -> Result<Value> {
-        self.finish()
-    }
+/// The two struct-like builders: each field is keyed by its name.
+macro_rules! struct_builder {
+    ($($trait:ident),*) => {$(
+        impl ser::$trait for TableBuilder<'_> {
+            type Ok = Value;
+            type Error = Error;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<()> {
+                let value = self.value_of(value)?;
+                self.table.raw_set(key, value)
+            }
+            fn end(self) -> Result<Value> {
+                self.finish()
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeStructVariant for TableBuilder<'_> {
-    type Ok = Value;
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<()> {
-        let value = self.value_of(value)?;
-        self.table.raw_set(key, value)
-    }
-    fn end(self) -> Result<Value> {
-        self.finish()
-    }
-}
+struct_builder!(SerializeStruct, SerializeStructVariant);
 
 /// Reads a Rust value out of a Lua value.
 struct Deserializer {

@@ -175,9 +175,24 @@ impl Gc<LuaStr> {
             if block.is_null() {
                 return None;
             }
-            let boxed = block as *mut GcBox<LuaStr>;
             let data = block.add(Self::BYTES_OFFSET);
             std::ptr::copy_nonoverlapping(bytes.as_ptr(), data, bytes.len());
+            Some(Self::finish_string(block, bytes.len(), hash))
+        }
+    }
+
+    /// Write the box at the start of a string block whose `len` bytes are in place, and make
+    /// the handle.
+    ///
+    /// # Safety
+    /// `block` is non-null, came from `alloc`/`alloc_zeroed` with `string_layout(len)`, and
+    /// nothing else refers to it.
+    unsafe fn finish_string(block: *mut u8, len: usize, hash: u32) -> Self {
+        let boxed = block as *mut GcBox<LuaStr>;
+        // SAFETY: the block starts with room for the box (the caller's layout), aligned as
+        // the layout asks; writing it initializes the object, and the non-null pointer keeps
+        // the provenance of the whole block.
+        unsafe {
             boxed.write(GcBox {
                 header: GcHeader {
                     marked: Cell::new(false),
@@ -185,13 +200,13 @@ impl Gc<LuaStr> {
                 },
                 value: LuaStr {
                     next_in_bucket: Cell::new(None),
-                    len: bytes.len(),
+                    len,
                 },
             });
-            Some(Gc {
+            Gc {
                 ptr: NonNull::new_unchecked(boxed),
                 _marker: PhantomData,
-            })
+            }
         }
     }
 
@@ -217,21 +232,7 @@ impl Gc<LuaStr> {
             let data = std::slice::from_raw_parts_mut(block.add(Self::BYTES_OFFSET), len);
             fill(data);
             let hash = crate::value::lua_hash(data);
-            let boxed = block as *mut GcBox<LuaStr>;
-            boxed.write(GcBox {
-                header: GcHeader {
-                    marked: Cell::new(false),
-                    str_hash: hash,
-                },
-                value: LuaStr {
-                    next_in_bucket: Cell::new(None),
-                    len,
-                },
-            });
-            Some(Gc {
-                ptr: NonNull::new_unchecked(boxed),
-                _marker: PhantomData,
-            })
+            Some(Self::finish_string(block, len, hash))
         }
     }
 
