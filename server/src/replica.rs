@@ -427,13 +427,20 @@ fn synchronize(
         .and_then(|l| l.parse::<u64>().ok())
         .filter(|&l| l <= MAX_SNAPSHOT)
         .ok_or_else(|| format!("Bad protocol from MASTER, the first byte is not '$': {header}"))?;
-    let mut snapshot = Vec::new();
-    (&mut reader)
-        .take(length)
-        .read_to_end(&mut snapshot)
-        .map_err(|e| e.to_string())?;
-    if snapshot.len() as u64 != length {
-        return Err("the master closed the connection during the transfer".into());
+    // Read in chunks, each reserved fallibly: a length no memory can hold is an error, not
+    // an abort.
+    let mut snapshot: Vec<u8> = Vec::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    while (snapshot.len() as u64) < length {
+        let want = (length - snapshot.len() as u64).min(chunk.len() as u64) as usize;
+        let n = reader.read(&mut chunk[..want]).map_err(|e| e.to_string())?;
+        if n == 0 {
+            return Err("the master closed the connection during the transfer".into());
+        }
+        snapshot
+            .try_reserve(n)
+            .map_err(|_| format!("no memory for a snapshot of {length} bytes"))?;
+        snapshot.extend_from_slice(&chunk[..n]);
     }
     let leftover = reader.buffer().to_vec();
     let stream = reader.into_inner();

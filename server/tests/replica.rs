@@ -334,3 +334,64 @@ fn a_replica_hides_expired_keys_until_the_primary_deletes_them() {
     replica.stop();
     primary.stop();
 }
+
+/// A primary that answers the handshake, then sends `payload` and closes: what a broken or
+/// hostile primary can do. Serves connections until `attempts` were made.
+fn fake_primary(payload: &'static [u8], attempts: usize) -> (u16, std::thread::JoinHandle<usize>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let handle = std::thread::spawn(move || {
+        let mut served = 0;
+        listener.set_nonblocking(true).expect("nonblocking");
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while served < attempts && Instant::now() < deadline {
+            let Ok((mut stream, _)) = listener.accept() else {
+                std::thread::sleep(Duration::from_millis(20));
+                continue;
+            };
+            let _ = stream.set_nonblocking(false);
+            let _ = stream.set_read_timeout(Some(Duration::from_millis(300)));
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let replies = format!(
+                "+PONG\r\n+OK\r\n+OK\r\n+FULLRESYNC {} 0\r\n",
+                "a".repeat(40)
+            );
+            let _ = stream.write_all(replies.as_bytes());
+            let _ = stream.write_all(payload);
+            std::thread::sleep(Duration::from_millis(100));
+            served += 1;
+        }
+        served
+    });
+    (port, handle)
+}
+
+#[test]
+fn a_broken_primary_leaves_the_replica_serving() {
+    for payload in [
+        // A snapshot far larger than it sends before closing.
+        &b"$60000000000\r\nREDIS0009"[..],
+        // A snapshot that is not one.
+        b"$12\r\nnot an rdb!!",
+        // A length that is no number.
+        b"$lots\r\n",
+    ] {
+        let (port, primary) = fake_primary(payload, 2);
+        let replica = support::start("");
+        let mut client = Client::connect(replica.port);
+        assert_eq!(client.call(&["SET", "mine", "1"]), "+OK\r\n");
+        let target = port.to_string();
+        assert_eq!(client.call(&["REPLICAOF", "127.0.0.1", &target]), "+OK\r\n");
+        // It tries again after each failure, and keeps serving meanwhile.
+        let served = primary.join().expect("fake primary");
+        assert_eq!(served, 2, "{:?}", String::from_utf8_lossy(payload));
+        assert_eq!(client.call(&["PING"]), "+PONG\r\n");
+        assert_eq!(client.call(&["GET", "mine"]), "$1\r\n1\r\n");
+        let role = client.call(&["ROLE"]);
+        assert!(!role.contains("connected"), "{role}");
+        assert_eq!(client.call(&["REPLICAOF", "NO", "ONE"]), "+OK\r\n");
+        replica.stop();
+    }
+}
