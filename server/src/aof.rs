@@ -349,6 +349,11 @@ pub fn flush(server: &mut Server) {
 
 /// The periodic task's part: `everysec` syncs, a finished rewrite, an automatic rewrite.
 pub fn cron(server: &mut Server) {
+    // A rewrite may run with the file off too (BGREWRITEAOF under `appendonly no`): its
+    // child is reaped either way.
+    if let Some(done) = server.aof.rewrite.as_ref().and_then(|r| r.child.try_wait()) {
+        finish_rewrite(server, done);
+    }
     if !server.aof.on {
         return;
     }
@@ -364,9 +369,6 @@ pub fn cron(server: &mut Server) {
             server.aof.unsynced = false;
             server.aof.last_fsync = Some(Instant::now());
         }
-    }
-    if let Some(done) = server.aof.rewrite.as_ref().and_then(|r| r.child.try_wait()) {
-        finish_rewrite(server, done);
     }
     if server.aof.rewrite.is_none() && server.rdb.child.is_none() {
         let s = &server.config.settings;

@@ -245,6 +245,30 @@ fn bgsave_writes_the_keyspace_as_it_was_when_it_started() {
 }
 
 #[test]
+fn bgrewriteaof_finishes_with_the_append_only_file_off() {
+    // Redis allows BGREWRITEAOF under `appendonly no`; its child must still be reaped (it
+    // was not, and INFO showed the rewrite in progress forever).
+    let dir = Scratch::new("bgrewriteaof-off");
+    let server = ours(&dir.0, &[]);
+    let mut c = Client::connect(server.port);
+    c.call(&["SET", "k", "v"]);
+    assert_eq!(
+        c.call(&["BGREWRITEAOF"]),
+        "+Background append only file rewriting started\r\n"
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while c
+        .call(&["INFO", "persistence"])
+        .contains("aof_rewrite_in_progress:1")
+    {
+        assert!(Instant::now() < deadline, "BGREWRITEAOF never finished");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let info = c.call(&["INFO", "persistence"]);
+    assert!(info.contains("aof_last_bgrewrite_status:ok"), "{info}");
+}
+
+#[test]
 fn shutdown_saves_when_save_rules_exist_and_nosave_does_not() {
     let dir = Scratch::new("shutdown");
     let mut server = ours(&dir.0, &["--save", "3600 1"]);

@@ -202,6 +202,8 @@ fn reset(ctx: &mut Ctx, _argv: &[&[u8]]) {
     client.name.clear();
     client.reply_mode = ReplyMode::On;
     client.no_evict = false;
+    // Back to the default user, authenticated only if it needs no password.
+    client.user = "default".to_string();
     client.authenticated = ctx.server.config.settings.requirepass.is_none();
     for channel in std::mem::take(&mut client.channels) {
         ctx.server.pubsub.unsubscribe(client.id, &channel);
