@@ -137,7 +137,7 @@ pub fn render(server: &Server, client: &Client, args: &[&[u8]]) -> String {
             ),
             "stats" => stats_section(server, &mut out),
             "replication" => section(&mut out, "Replication", &replication_fields(server)),
-            "cpu" => section(&mut out, "CPU", &[]),
+            "cpu" => section(&mut out, "CPU", &cpu_fields()),
             "modules" => section(&mut out, "Modules", &[]),
             "cluster" => section(&mut out, "Cluster", &[("cluster_enabled", "0".into())]),
             "errorstats" => {
@@ -430,4 +430,30 @@ fn replica_fields(
         ),
     ]);
     fields
+}
+
+/// CPU seconds used, as `getrusage` gives Redis: the process, its reaped children, and the
+/// main thread, read from `/proc` (`utime`/`stime` and `cutime`/`cstime` of `stat`, in clock
+/// ticks of 1/100 s on Linux).
+fn cpu_fields() -> Vec<(&'static str, String)> {
+    let times = |path: &str| -> Option<[u64; 4]> {
+        let text = std::fs::read_to_string(path).ok()?;
+        // Fields after the command name (which may hold spaces) start after its ')'.
+        let rest = &text[text.rfind(')')? + 2..];
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        // utime, stime, cutime, cstime are fields 14 to 17 of the line, 12 to 15 here.
+        let get = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok());
+        Some([get(11)?, get(12)?, get(13)?, get(14)?])
+    };
+    let seconds = |ticks: u64| format!("{}.{:06}", ticks / 100, (ticks % 100) * 10_000);
+    let process = times("/proc/self/stat").unwrap_or_default();
+    let thread = times("/proc/thread-self/stat").unwrap_or_default();
+    vec![
+        ("used_cpu_sys", seconds(process[1])),
+        ("used_cpu_user", seconds(process[0])),
+        ("used_cpu_sys_children", seconds(process[3])),
+        ("used_cpu_user_children", seconds(process[2])),
+        ("used_cpu_sys_main_thread", seconds(thread[1])),
+        ("used_cpu_user_main_thread", seconds(thread[0])),
+    ]
 }

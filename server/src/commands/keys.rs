@@ -46,11 +46,12 @@ fn del(ctx: &mut Ctx, argv: &[&[u8]]) {
     ctx.client.reply.int(deleted as i64);
 }
 
+/// EXISTS: not a use of the keys (Redis's LOOKUP_NOTOUCH), but hits or misses.
 fn exists(ctx: &mut Ctx, argv: &[&[u8]]) {
     let db = ctx.client.db;
     let count = argv[1..]
         .iter()
-        .filter(|key| ctx.server.keyspace.read(db, key).is_some())
+        .filter(|key| ctx.server.keyspace.read_untouched(db, key).is_some())
         .count();
     ctx.client.reply.int(count as i64);
 }
@@ -65,8 +66,14 @@ fn type_(ctx: &mut Ctx, argv: &[&[u8]]) {
     ctx.client.reply.status(name.as_bytes());
 }
 
+/// TOUCH: EXISTS that counts as a use of each key.
 fn touch(ctx: &mut Ctx, argv: &[&[u8]]) {
-    exists(ctx, argv);
+    let db = ctx.client.db;
+    let count = argv[1..]
+        .iter()
+        .filter(|key| ctx.server.keyspace.read(db, key).is_some())
+        .count();
+    ctx.client.reply.int(count as i64);
 }
 
 fn rename_generic(ctx: &mut Ctx, argv: &[&[u8]], nx: bool) {
