@@ -203,24 +203,32 @@ fn feed(out: &mut Vec<u8>, selected: &mut Option<usize>, db: usize, argv: &[Vec<
     encode(out, argv);
 }
 
+/// One command a change is propagated as.
+pub struct Propagated {
+    pub db: usize,
+    pub argv: Vec<Vec<u8>>,
+    /// Logged in the append-only file too; false for what only replicas get (PUBLISH).
+    pub to_aof: bool,
+}
+
 /// Append what one command changed: its commands, in MULTI/EXEC when there are more than one
 /// and `transaction` allows it (`propagatePendingCommands`). The stream the append-only file
-/// and the replicas get.
-pub fn encode_changes(
+/// (the commands `to_aof`) and the replicas (all of them) get.
+pub fn encode_changes<'a>(
     out: &mut Vec<u8>,
     selected: &mut Option<usize>,
-    ops: &[(usize, Vec<Vec<u8>>)],
+    ops: impl Iterator<Item = &'a Propagated> + Clone,
     transaction: bool,
 ) {
-    let Some((first_db, _)) = ops.first() else {
+    let Some(first) = ops.clone().next() else {
         return;
     };
-    let wrap = transaction && ops.len() > 1;
+    let wrap = transaction && ops.clone().nth(1).is_some();
     if wrap {
-        feed(out, selected, *first_db, &[b"MULTI".to_vec()]);
+        feed(out, selected, first.db, &[b"MULTI".to_vec()]);
     }
-    for (db, argv) in ops {
-        feed(out, selected, *db, argv);
+    for op in ops {
+        feed(out, selected, op.db, &op.argv);
     }
     if wrap {
         encode(out, &[b"EXEC".to_vec()]);
@@ -243,33 +251,32 @@ pub fn note_command(
         return;
     }
     // A command that changed nothing but must reach the replicas (PUBLISH) is not logged.
-    let repl_only = !changed;
+    let to_aof = changed;
     match replacement {
         Some(commands) => {
             for c in commands {
-                queue(server, db, c, repl_only);
+                queue(server, db, c, to_aof);
             }
         }
         None => queue(
             server,
             db,
             argv.iter().map(|a| a.to_vec()).collect(),
-            repl_only,
+            to_aof,
         ),
     }
 }
 
 /// Add a command to what the running command propagates.
-fn queue(server: &mut Server, db: usize, argv: Vec<Vec<u8>>, repl_only: bool) {
-    server.propagate.push((db, argv));
-    server.propagate_repl_only.push(repl_only);
+fn queue(server: &mut Server, db: usize, argv: Vec<Vec<u8>>, to_aof: bool) {
+    server.propagate.push(Propagated { db, argv, to_aof });
 }
 
 /// Keys expiry or eviction deleted, as DELs to log.
 pub fn note_deletions(server: &mut Server) {
     for (db, key) in std::mem::take(&mut server.keyspace.deletions) {
         if server.propagating() {
-            queue(server, db, vec![b"DEL".to_vec(), key], false);
+            queue(server, db, vec![b"DEL".to_vec(), key], true);
         }
     }
 }
@@ -284,20 +291,10 @@ pub fn propagate_pending(server: &mut Server, transaction: bool) {
         return;
     }
     let ops = std::mem::take(&mut server.propagate);
-    let repl_only = std::mem::take(&mut server.propagate_repl_only);
     if server.aof.on {
         let aof = &mut server.aof;
-        if repl_only.iter().any(|&r| r) {
-            let logged: Vec<(usize, Vec<Vec<u8>>)> = ops
-                .iter()
-                .zip(&repl_only)
-                .filter(|(_, &r)| !r)
-                .map(|(op, _)| op.clone())
-                .collect();
-            encode_changes(&mut aof.buf, &mut aof.selected_db, &logged, transaction);
-        } else {
-            encode_changes(&mut aof.buf, &mut aof.selected_db, &ops, transaction);
-        }
+        let logged = ops.iter().filter(|op| op.to_aof);
+        encode_changes(&mut aof.buf, &mut aof.selected_db, logged, transaction);
     }
     crate::replication::feed(server, &ops, transaction);
 }

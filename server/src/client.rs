@@ -9,6 +9,10 @@ pub struct Multi {
     pub queued: Vec<Vec<Vec<u8>>>,
     /// A command was refused while queueing: `EXEC` answers `EXECABORT`.
     pub aborted: bool,
+    /// The flags any queued command has, and those some queued command lacks (Redis's
+    /// `cmd_flags` and `cmd_inv_flags`): what EXEC is judged by (a write, deny-oom, stale).
+    pub flags: crate::commands::Flags,
+    pub lacking: crate::commands::Flags,
 }
 
 /// A client waiting in a blocking command (BLPOP, BLMOVE, BZPOPMIN, ...).

@@ -313,8 +313,9 @@ fn read_and_process(server: &mut Server, mut runtime: Option<&mut Runtime>, id: 
         }
     }
     server.stats.net_input_bytes += received;
-    let from_master = server.clients.get(&id).is_some_and(|c| c.is_master);
-    let unprocessed_before = conn.query.len() as u64 - received.min(conn.query.len() as u64);
+    // The primary's stream: what it runs now counts toward the replication offset.
+    let pending = conn.query.len();
+    let primary_input = crate::replica::is_primary(server, id).then_some(pending);
     if !server.clients.contains_key(&id) {
         // The client is running a script right now: its input waits in the buffer.
         return;
@@ -327,13 +328,13 @@ fn read_and_process(server: &mut Server, mut runtime: Option<&mut Runtime>, id: 
     server.keyspace.refresh_time_unless_script();
     let serve_blocked = runtime.is_some();
     process_input(server, runtime.as_deref_mut(), id);
-    if from_master {
+    if let Some(pending) = primary_input {
         let left = server
             .net
             .as_ref()
             .and_then(|n| n.conns.get(&id))
-            .map_or(0, |c| c.query.len() as u64);
-        crate::replica::processed(server, (unprocessed_before + received).saturating_sub(left));
+            .map_or(0, |c| c.query.len());
+        crate::replica::processed(server, pending.saturating_sub(left) as u64);
     }
     if closed {
         close(server, id);

@@ -52,8 +52,8 @@ pub struct MasterLink {
     sync: Option<Receiver<Result<Synced, String>>>,
     /// When to try again, in state `Connect`.
     retry_at: Instant,
-    /// The primary's replication id and the stream offset processed so far.
-    pub replid: String,
+    /// The stream offset processed so far (the primary's replication id is the server's
+    /// own `replid` once synchronized).
     pub offset: u64,
     /// Last bytes from the primary.
     pub last_io: Instant,
@@ -83,13 +83,18 @@ impl MasterLink {
             state: LinkState::Connect,
             sync: None,
             retry_at: Instant::now(),
-            replid: "?".into(),
             offset: 0,
             last_io: Instant::now(),
             down_since: None,
             ack_due: false,
             last_ack: Instant::now(),
         }
+    }
+
+    /// Back to waiting: the next attempt comes after a pause.
+    fn retry_later(&mut self) {
+        self.state = LinkState::Connect;
+        self.retry_at = Instant::now() + RETRY_AFTER;
     }
 
     pub fn is_connected(&self) -> bool {
@@ -122,6 +127,11 @@ impl MasterLink {
         )
         .into_bytes()
     }
+}
+
+/// Whether client `id` is the primary's (no lookup of the client: the link knows it).
+pub fn is_primary(server: &Server, id: u64) -> bool {
+    server.master_link.as_ref().and_then(MasterLink::client_id) == Some(id)
 }
 
 /// Whether this server is a replica that refuses writes from its clients.
@@ -172,21 +182,28 @@ pub fn unset_master(server: &mut Server) {
 
 /// Close the primary's client, if the link has one.
 fn drop_link(server: &mut Server) {
-    let client_id = server.master_link.as_ref().and_then(MasterLink::client_id);
-    if let Some(id) = client_id {
-        if let Some(client) = server.clients.get_mut(&id) {
-            client.close_asap = true;
-            server.pending_flush.push(id);
-        }
+    if let Some(id) = server.master_link.as_ref().and_then(MasterLink::client_id) {
+        close_soon(server, id);
     }
 }
 
 fn disconnect_replicas(server: &mut Server) {
-    for (id, client) in server.clients.iter_mut() {
-        if client.is_replica {
-            client.close_asap = true;
-            server.pending_flush.push(*id);
-        }
+    let replicas: Vec<u64> = server
+        .clients
+        .iter()
+        .filter(|(_, c)| c.is_replica)
+        .map(|(id, _)| *id)
+        .collect();
+    for id in replicas {
+        close_soon(server, id);
+    }
+}
+
+/// Close client `id` at the end of this turn of the event loop.
+fn close_soon(server: &mut Server, id: u64) {
+    if let Some(client) = server.clients.get_mut(&id) {
+        client.close_asap = true;
+        server.pending_flush.push(id);
     }
 }
 
@@ -198,9 +215,8 @@ pub fn link_lost(server: &mut Server, client_id: u64) {
     if link.client_id() != Some(client_id) {
         return;
     }
-    link.state = LinkState::Connect;
+    link.retry_later();
     link.down_since = Some(Instant::now());
-    link.retry_at = Instant::now() + RETRY_AFTER;
     server.log_warning("Connection with master lost.");
 }
 
@@ -208,18 +224,15 @@ pub fn link_lost(server: &mut Server, client_id: u64) {
 /// due, and hand over a finished one (`Some`: the caller loads the snapshot and adopts the
 /// socket).
 pub fn poll(server: &mut Server) -> Option<Synced> {
-    let announce_port = server
-        .net
-        .as_ref()
-        .map_or(server.config.settings.port, |n| n.local_port());
-    let (user, pass) = (
-        server.config.settings.masteruser.clone(),
-        server.config.settings.masterauth.clone(),
-    );
-    let timeout = Duration::from_secs(server.config.settings.repl_timeout);
     let link = server.master_link.as_mut()?;
     match link.state {
         LinkState::Connect if Instant::now() >= link.retry_at => {
+            let settings = &server.config.settings;
+            let (user, pass) = (settings.masteruser.clone(), settings.masterauth.clone());
+            let announce_port = server
+                .net
+                .as_ref()
+                .map_or(settings.port, |n| n.local_port());
             let (tx, rx) = mpsc::channel();
             let (host, port) = (link.host.clone(), link.port);
             let spawned = std::thread::Builder::new()
@@ -231,7 +244,7 @@ pub fn poll(server: &mut Server) -> Option<Synced> {
                 link.sync = Some(rx);
                 link.state = LinkState::Connecting;
             } else {
-                link.retry_at = Instant::now() + RETRY_AFTER;
+                link.retry_later();
             }
             None
         }
@@ -245,19 +258,18 @@ pub fn poll(server: &mut Server) -> Option<Synced> {
             match result {
                 Ok(synced) => Some(synced),
                 Err(e) => {
-                    link.state = LinkState::Connect;
-                    link.retry_at = Instant::now() + RETRY_AFTER;
+                    link.retry_later();
                     server.log_warning(&format!("Error condition on socket for SYNC: {e}"));
                     None
                 }
             }
         }
-        LinkState::Connected { client_id } if link.last_io.elapsed() > timeout => {
+        LinkState::Connected { client_id }
+            if link.last_io.elapsed()
+                > Duration::from_secs(server.config.settings.repl_timeout) =>
+        {
             server.log_warning("MASTER timeout: no data nor PING received...");
-            if let Some(client) = server.clients.get_mut(&client_id) {
-                client.close_asap = true;
-                server.pending_flush.push(client_id);
-            }
+            close_soon(server, client_id);
             None
         }
         _ => None,
@@ -293,8 +305,7 @@ pub fn drive(server: &mut Server, runtime: &mut redis_runtime::Runtime) -> Optio
     });
     let link = server.master_link.as_mut()?;
     if let Err(e) = loaded {
-        link.state = LinkState::Connect;
-        link.retry_at = Instant::now() + RETRY_AFTER;
+        link.retry_later();
         server.log_warning(&format!(
             "Failed trying to load the MASTER synchronization DB from socket: {e}"
         ));
@@ -310,19 +321,17 @@ pub fn drive(server: &mut Server, runtime: &mut redis_runtime::Runtime) -> Optio
     );
     client.is_master = true;
     // The replica's stream is the primary's from now on.
-    server.replid = synced.replid.clone();
+    server.replid = synced.replid;
     server.replid2 = "0".repeat(40);
     server.second_repl_offset = -1;
     let link = server.master_link.as_mut()?;
-    link.replid = synced.replid;
     link.offset = synced.offset;
     link.last_io = Instant::now();
     link.last_ack = Instant::now();
     link.state = LinkState::Connected { client_id: id };
     if !crate::net::adopt(server, synced.stream, synced.leftover, client) {
         if let Some(link) = server.master_link.as_mut() {
-            link.state = LinkState::Connect;
-            link.retry_at = Instant::now() + RETRY_AFTER;
+            link.retry_later();
         }
         return None;
     }

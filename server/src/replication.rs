@@ -70,7 +70,7 @@ pub fn acknowledge(server: &mut Server, client_id: u64, offset: u64) {
 }
 
 /// Send what one command changed to every replica.
-pub fn feed(server: &mut Server, ops: &[(usize, Vec<Vec<u8>>)], transaction: bool) {
+pub fn feed(server: &mut Server, ops: &[crate::aof::Propagated], transaction: bool) {
     if server.replication.replicas.is_empty() {
         return;
     }
@@ -78,7 +78,7 @@ pub fn feed(server: &mut Server, ops: &[(usize, Vec<Vec<u8>>)], transaction: boo
     crate::aof::encode_changes(
         &mut chunk,
         &mut server.replication.selected_db,
-        ops,
+        ops.iter(),
         transaction,
     );
     send(server, &chunk);

@@ -169,11 +169,9 @@ pub struct Server {
     pub paused_clients: Vec<u64>,
     /// Clients answered out of turn (CLIENT UNBLOCK): their pending input is run next.
     pub resumed: Vec<u64>,
-    /// What the command running now changed, as commands to log (Redis's `also_propagate`):
-    /// (database, arguments).
-    pub propagate: Vec<(usize, Vec<Vec<u8>>)>,
-    /// Beside each of `propagate`: sent to replicas only, not logged (PUBLISH).
-    pub propagate_repl_only: Vec<bool>,
+    /// What the command running now changed, as commands to log and send to replicas
+    /// (Redis's `also_propagate`).
+    pub propagate: Vec<crate::aof::Propagated>,
     /// The function libraries' code, kept beside the runtime (which a running script holds)
     /// so a snapshot can be taken at any time.
     pub function_codes: Vec<Vec<u8>>,
@@ -243,7 +241,6 @@ impl Server {
             paused_clients: Vec::new(),
             resumed: Vec::new(),
             propagate: Vec::new(),
-            propagate_repl_only: Vec::new(),
             function_codes: Vec::new(),
             script_client: None,
             random_state: seed | 1,

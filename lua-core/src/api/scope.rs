@@ -13,6 +13,9 @@ use std::cell::RefCell;
 use std::marker::PhantomData;
 use std::rc::Rc;
 
+/// A callback that may borrow what lives for `'s`.
+type ScopedCallback<'s> = Rc<dyn Fn(&Lua, MultiValue) -> Result<MultiValue> + 's>;
+
 /// The closure of a scoped function, present until its scope ends.
 type Slot = Rc<RefCell<Option<Callback>>>;
 
@@ -69,7 +72,7 @@ impl<'scope> Scope<'_, 'scope> {
         R: IntoLuaMulti,
         F: Fn(&Lua, A) -> Result<R> + 'scope,
     {
-        let scoped: Rc<dyn Fn(&Lua, MultiValue) -> Result<MultiValue> + 'scope> =
+        let scoped: ScopedCallback<'scope> =
             Rc::new(move |lua, args| f(lua, A::from_lua_args(args, 1, lua)?)?.into_lua_multi(lua));
         // SAFETY: only the lifetime bound changes (`'scope` to `'static`); the layout of the
         // `Rc<dyn Fn>` is the same. The closure is kept only in a slot of this scope, and
@@ -79,10 +82,7 @@ impl<'scope> Scope<'_, 'scope> {
         // dropped. A call in progress holds its own clone only for the call's duration, and
         // calls made while the scope lives end before it does (they run inside `f`).
         let callback: Callback = unsafe {
-            std::mem::transmute::<
-                Rc<dyn Fn(&Lua, MultiValue) -> Result<MultiValue> + 'scope>,
-                Rc<dyn Fn(&Lua, MultiValue) -> Result<MultiValue> + 'static>,
-            >(scoped)
+            std::mem::transmute::<ScopedCallback<'scope>, ScopedCallback<'static>>(scoped)
         };
         let slot: Slot = Rc::new(RefCell::new(Some(callback)));
         self.slots.borrow_mut().push(slot.clone());

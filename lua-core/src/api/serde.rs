@@ -141,6 +141,15 @@ impl<'a> TableBuilder<'a> {
     }
 }
 
+/// Every number becomes a Lua number, a double (integers past 2^53 round, as in Lua 5.1).
+macro_rules! serialize_numbers {
+    ($($method:ident: $ty:ty),*) => {$(
+        fn $method(self, v: $ty) -> Result<Value> {
+            Ok(Value::Number(v as f64))
+        }
+    )*};
+}
+
 impl<'a> ser::Serializer for Serializer<'a> {
     type Ok = Value;
     type Error = Error;
@@ -155,35 +164,10 @@ impl<'a> ser::Serializer for Serializer<'a> {
     fn serialize_bool(self, v: bool) -> Result<Value> {
         Ok(Value::Boolean(v))
     }
-    fn serialize_i8(self, v: i8) -> Result<Value> {
-        Ok(Value::Number(f64::from(v)))
-    }
-    fn serialize_i16(self, v: i16) -> Result<Value> {
-        Ok(Value::Number(f64::from(v)))
-    }
-    fn serialize_i32(self, v: i32) -> Result<Value> {
-        Ok(Value::Number(f64::from(v)))
-    }
-    fn serialize_i64(self, v: i64) -> Result<Value> {
-        Ok(Value::Number(v as f64))
-    }
-    fn serialize_u8(self, v: u8) -> Result<Value> {
-        Ok(Value::Number(f64::from(v)))
-    }
-    fn serialize_u16(self, v: u16) -> Result<Value> {
-        Ok(Value::Number(f64::from(v)))
-    }
-    fn serialize_u32(self, v: u32) -> Result<Value> {
-        Ok(Value::Number(f64::from(v)))
-    }
-    fn serialize_u64(self, v: u64) -> Result<Value> {
-        Ok(Value::Number(v as f64))
-    }
-    fn serialize_f32(self, v: f32) -> Result<Value> {
-        Ok(Value::Number(f64::from(v)))
-    }
-    fn serialize_f64(self, v: f64) -> Result<Value> {
-        Ok(Value::Number(v))
+    serialize_numbers! {
+        serialize_i8: i8, serialize_i16: i16, serialize_i32: i32, serialize_i64: i64,
+        serialize_u8: u8, serialize_u16: u16, serialize_u32: u32, serialize_u64: u64,
+        serialize_f32: f32, serialize_f64: f64
     }
     fn serialize_char(self, v: char) -> Result<Value> {
         let mut buf = [0u8; 4];

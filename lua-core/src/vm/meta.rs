@@ -331,9 +331,6 @@ impl State {
                     }
                     n += 1;
                 }
-                // Copying a long result is work a host's instruction count should see, as a
-                // pattern match's steps are: a loop that keeps doubling a string reaches the
-                // hook (a budget, a kill) at a pace set by the bytes it copies.
                 self.charge_copy_work(len)?;
                 // The result is allocated before the next safe point: check the limit first.
                 self.reserve_memory(len)?;

@@ -246,7 +246,7 @@ fn htstats_key(ctx: &mut Ctx, key: &[u8]) {
             ctx.client.reply.error("ERR no such key");
             return;
         }
-        Some(crate::db::Value::Set(set)) => set.table().map(|t| t.stats_text()),
+        Some(crate::db::Value::Set(set)) => set.table_stats(),
         Some(crate::db::Value::Hash(hash)) => hash.table().map(|t| t.stats_text()),
         Some(crate::db::Value::ZSet(zset)) => zset.table().map(|t| t.stats_text()),
         Some(_) => None,

@@ -48,10 +48,22 @@ fn del(ctx: &mut Ctx, argv: &[&[u8]]) {
 
 /// EXISTS: not a use of the keys (Redis's LOOKUP_NOTOUCH), but hits or misses.
 fn exists(ctx: &mut Ctx, argv: &[&[u8]]) {
+    count_live(ctx, argv, false);
+}
+
+/// Reply how many of the keys exist, reading each (`touch`: as a use of it).
+fn count_live(ctx: &mut Ctx, argv: &[&[u8]], touch: bool) {
     let db = ctx.client.db;
+    let keyspace = &mut ctx.server.keyspace;
     let count = argv[1..]
         .iter()
-        .filter(|key| ctx.server.keyspace.read_untouched(db, key).is_some())
+        .filter(|key| {
+            if touch {
+                keyspace.read(db, key).is_some()
+            } else {
+                keyspace.read_untouched(db, key).is_some()
+            }
+        })
         .count();
     ctx.client.reply.int(count as i64);
 }
@@ -68,12 +80,7 @@ fn type_(ctx: &mut Ctx, argv: &[&[u8]]) {
 
 /// TOUCH: EXISTS that counts as a use of each key.
 fn touch(ctx: &mut Ctx, argv: &[&[u8]]) {
-    let db = ctx.client.db;
-    let count = argv[1..]
-        .iter()
-        .filter(|key| ctx.server.keyspace.read(db, key).is_some())
-        .count();
-    ctx.client.reply.int(count as i64);
+    count_live(ctx, argv, true);
 }
 
 fn rename_generic(ctx: &mut Ctx, argv: &[&[u8]], nx: bool) {

@@ -37,7 +37,8 @@ mod zsets;
 use crate::client::Client;
 use crate::server::Server;
 use redis_runtime::Runtime;
-use table::{Command, Flags, Missing};
+pub use table::Flags;
+use table::{Command, Missing};
 
 pub use admin::section as admin_section;
 pub(crate) use connection::describe as connection_line;
@@ -292,9 +293,7 @@ fn process_checked(ctx: &mut Ctx, argv: &[&[u8]]) {
         return;
     }
     if in_multi {
-        if let Some(multi) = ctx.client.multi.as_mut() {
-            multi.queued.push(argv.iter().map(|a| a.to_vec()).collect());
-        }
+        queue(ctx.client, argv, flags);
         ctx.client.reply.status(b"QUEUED");
         return;
     }
@@ -314,9 +313,7 @@ fn obey_primary(
     flags: Flags,
 ) {
     if ctx.client.multi.is_some() && !RUN_IN_MULTI.contains(&&**full_name) {
-        if let Some(multi) = ctx.client.multi.as_mut() {
-            multi.queued.push(argv.iter().map(|a| a.to_vec()).collect());
-        }
+        queue(ctx.client, argv, flags);
         return;
     }
     ctx.server.keyspace.obeying_primary = true;
@@ -325,19 +322,29 @@ fn obey_primary(
     crate::aof::propagate_pending(ctx.server, true);
 }
 
-/// The flags of the commands an EXEC would run.
-fn queued_flags<'a>(ctx: &'a Ctx) -> impl Iterator<Item = Flags> + 'a {
-    let queued = ctx.client.multi.iter().flat_map(|m| m.queued.iter());
-    queued.filter_map(|argv| {
-        let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
-        ctx.server.commands.lookup(&argv).ok().map(|c| c.flags)
-    })
+/// Queue a command of the client's transaction, noting its flags for EXEC.
+fn queue(client: &mut Client, argv: &[&[u8]], flags: Flags) {
+    if let Some(multi) = client.multi.as_mut() {
+        multi.queued.push(argv.iter().map(|a| a.to_vec()).collect());
+        multi.flags = multi.flags.union(flags);
+        multi.lacking = multi.lacking.union(flags.missing());
+    }
+}
+
+/// The flags of the commands an EXEC would run, and those one of them lacks.
+fn queued_flags(ctx: &Ctx) -> (Flags, Flags) {
+    ctx.client
+        .multi
+        .as_ref()
+        .map_or((Flags::default(), Flags::default()), |m| {
+            (m.flags, m.lacking)
+        })
 }
 
 /// Whether the command has `flag`, or is an EXEC of a queued command that has it (Redis's
 /// `is_write_command`, `is_denyoom_command`).
 fn has_flag_or_queues(ctx: &Ctx, full_name: &str, flags: Flags, flag: Flags) -> bool {
-    flags.has(flag) || (full_name == "exec" && queued_flags(ctx).any(|f| f.has(flag)))
+    flags.has(flag) || (full_name == "exec" && queued_flags(ctx).0.has(flag))
 }
 
 /// Whether the command writes (for EXEC: whether a queued command does).
@@ -349,7 +356,7 @@ fn writes(ctx: &Ctx, full_name: &str, flags: Flags) -> bool {
 /// not), as a replica whose link is down checks (`is_denystale_command`).
 fn needs_fresh_data(ctx: &Ctx, full_name: &str, flags: Flags) -> bool {
     if full_name == "exec" {
-        return queued_flags(ctx).any(|f| !f.has(Flags::STALE));
+        return queued_flags(ctx).1.has(Flags::STALE);
     }
     !flags.has(Flags::STALE)
 }

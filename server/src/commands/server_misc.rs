@@ -81,10 +81,7 @@ fn replicaof(ctx: &mut Ctx, argv: &[&[u8]]) {
             .error("ERR Command is not valid when client is a replica.");
         return;
     }
-    let port = std::str::from_utf8(argv[2])
-        .ok()
-        .and_then(|p| crate::util::parse_i64(p.as_bytes()))
-        .filter(|p| (0..=65535).contains(p));
+    let port = crate::util::parse_i64(argv[2]).filter(|p| (0..=65535).contains(p));
     let Some(port) = port else {
         ctx.client.reply.error("ERR Invalid master port");
         return;

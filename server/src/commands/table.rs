@@ -64,6 +64,16 @@ impl Flags {
     pub fn has(self, other: Flags) -> bool {
         self.0 & other.0 != 0
     }
+
+    /// The flags of either.
+    pub fn union(self, other: Flags) -> Flags {
+        Flags(self.0 | other.0)
+    }
+
+    /// The flags this lacks.
+    pub fn missing(self) -> Flags {
+        Flags(!self.0)
+    }
 }
 
 /// One command (or subcommand) of the table.

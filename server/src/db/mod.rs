@@ -157,7 +157,8 @@ impl Keyspace {
             .set_access(key, access::with_frequency(counter));
     }
 
-    /// Delete `key` if its time has passed; true if it did.
+    /// Whether `key`'s time has passed (the key is then gone, or hidden on a replica); see
+    /// [`Keyspace::expire_check`].
     fn expire_if_needed(&mut self, db: usize, key: &[u8]) -> bool {
         self.expire_check(db, key, false)
     }
@@ -180,7 +181,6 @@ impl Keyspace {
                         return true;
                     }
                 }
-                let d = &mut self.dbs[db];
                 d.expires.remove(key);
                 d.keys.remove(key);
                 self.stats.expired_keys += 1;

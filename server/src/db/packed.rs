@@ -15,16 +15,19 @@ pub struct Packed {
 /// Bytes of the trailing entry count.
 const COUNT: usize = 4;
 
-/// Append `n` as a little-endian base-128 varint.
-fn put_len(out: &mut Vec<u8>, mut n: usize) {
+/// `n` as a little-endian base-128 varint: its bytes, and how many there are.
+fn varint(mut n: usize) -> ([u8; 10], usize) {
+    let mut out = [0u8; 10];
+    let mut used = 0;
     loop {
         let byte = (n & 0x7f) as u8;
         n >>= 7;
         if n == 0 {
-            out.push(byte);
-            return;
+            out[used] = byte;
+            return (out, used + 1);
         }
-        out.push(byte | 0x80);
+        out[used] = byte | 0x80;
+        used += 1;
     }
 }
 
@@ -50,14 +53,17 @@ fn entry_at(body: &[u8], at: usize) -> (&[u8], usize) {
     (&body[start.min(end)..end], end)
 }
 
-/// An entry as stored: its varint length, then its bytes.
-fn encode(entries: &[&[u8]]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(entries.iter().map(|e| e.len() + 2).sum());
-    for e in entries {
-        put_len(&mut out, e.len());
-        out.extend_from_slice(e);
-    }
-    out
+/// Entries as stored, each its varint length and then its bytes; no buffer of their own.
+fn encoded<'a>(entries: &'a [&'a [u8]]) -> impl Iterator<Item = u8> + 'a {
+    entries.iter().flat_map(|e| {
+        let (len, used) = varint(e.len());
+        len.into_iter().take(used).chain(e.iter().copied())
+    })
+}
+
+/// Bytes `entries` take as stored.
+fn encoded_len(entries: &[&[u8]]) -> usize {
+    entries.iter().map(|e| varint(e.len()).1 + e.len()).sum()
 }
 
 impl Packed {
@@ -100,10 +106,10 @@ impl Packed {
         }
     }
 
-    /// Replace the byte range `range` of the entries with `encoded` and add `added` (which may
-    /// be negative) to the count. The slice is reallocated to its exact new size, as a
+    /// Replace the byte range `range` of the entries with `entries` and add `added` (which
+    /// may be negative) to the count. The slice is reallocated to its exact new size, as a
     /// listpack is: a small collection keeps no spare room.
-    fn splice(&mut self, range: std::ops::Range<usize>, encoded: &[u8], added: isize) {
+    fn splice(&mut self, range: std::ops::Range<usize>, entries: &[&[u8]], added: isize) {
         let count = self.len().saturating_add_signed(added);
         if count == 0 {
             self.bytes = Box::default();
@@ -112,20 +118,20 @@ impl Packed {
         // Edited in place: the slice's block is reallocated, not copied into a new one.
         let mut bytes = std::mem::take(&mut self.bytes).into_vec();
         bytes.truncate(bytes.len().saturating_sub(COUNT));
-        bytes.reserve_exact((encoded.len() + COUNT).saturating_sub(range.len()));
-        bytes.splice(range, encoded.iter().copied());
+        bytes.reserve_exact((encoded_len(entries) + COUNT).saturating_sub(range.len()));
+        bytes.splice(range, encoded(entries));
         bytes.extend_from_slice(&(count as u32).to_le_bytes());
         self.bytes = bytes.into_boxed_slice();
     }
 
     pub fn push(&mut self, entry: &[u8]) {
         let end = self.body().len();
-        self.splice(end..end, &encode(&[entry]), 1);
+        self.splice(end..end, &[entry], 1);
     }
 
     /// Insert entries at byte offset `at` (an entry boundary).
     pub fn insert_at(&mut self, at: usize, entries: &[&[u8]]) {
-        self.splice(at..at, &encode(entries), entries.len() as isize);
+        self.splice(at..at, entries, entries.len() as isize);
     }
 
     /// Remove `n` entries from byte offset `at`.
@@ -140,7 +146,7 @@ impl Packed {
     /// Replace the entry at byte offset `at`.
     pub fn replace_at(&mut self, at: usize, entry: &[u8]) {
         let end = self.entry(at).1;
-        self.splice(at..end, &encode(&[entry]), 0);
+        self.splice(at..end, &[entry], 0);
     }
 }
 

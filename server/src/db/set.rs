@@ -146,6 +146,21 @@ impl Set {
 
     /// Leave the intset or packed form for the next one able to hold `adding` too: packed
     /// while the set stays small and its members short, else the table.
+    /// The hash table statistics `DEBUG HTSTATS-KEY` shows: the table's, or for a packed
+    /// set (a hash table to Redis 7.0) those of the table holding its members; `None` for an
+    /// intset.
+    pub fn table_stats(&self) -> Option<String> {
+        match self {
+            Set::Table(t) => Some(t.stats_text()),
+            Set::Small(_) => {
+                let mut table = Dict::new();
+                self.for_each_member(|m| table.insert_new(m, ()));
+                Some(table.stats_text())
+            }
+            Set::Ints(_) => None,
+        }
+    }
+
     fn convert(&mut self, adding: &[u8]) {
         let stays_small = self.len() < SMALL_ENTRIES
             && adding.len() <= SMALL_MEMBER
