@@ -443,6 +443,9 @@ impl<'a> Matcher<'a> {
     /// of the pattern, `None` at the first failure (choice points pushed on the way remain).
     fn forward(&mut self, s: &mut usize, p: &mut usize) -> Result<Option<usize>, PatternError> {
         loop {
+            // Each item passed is a step: one pass over a long pattern is long work, charged
+            // when the caller next ticks.
+            self.steps = self.steps.saturating_add(1);
             let Some(&c) = self.pat.get(*p) else {
                 return Ok(Some(*s));
             };
