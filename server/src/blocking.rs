@@ -41,6 +41,7 @@ pub fn register_if_requested(server: &mut Server, client: &mut Client, argv: &[&
             .argv
             .unwrap_or_else(|| argv.iter().map(|a| a.to_vec()).collect()),
         wants: wanted_type(argv[0]),
+        replicas: request.replicas,
     });
     true
 }
@@ -128,8 +129,8 @@ pub fn expire_timeouts(server: &mut Server, now: Instant) -> Vec<u64> {
             server.block_deadlines.retain(|(_, c)| *c != id);
             continue;
         };
-        if unregister(server, &mut client).is_some() {
-            client.reply.null_array();
+        if let Some(blocked) = unregister(server, &mut client) {
+            answer_timeout(server, &mut client, &blocked);
             answered.push(id);
         }
         server.clients.insert(id, client);
@@ -143,14 +144,15 @@ pub fn unblock(server: &mut Server, id: u64, error: bool) -> bool {
     let Some(mut client) = server.clients.remove(&id) else {
         return false;
     };
-    let was_blocked = unregister(server, &mut client).is_some();
-    if was_blocked {
+    let blocked = unregister(server, &mut client);
+    let was_blocked = blocked.is_some();
+    if let Some(blocked) = blocked {
         if error {
             client
                 .reply
                 .error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
         } else {
-            client.reply.null_array();
+            answer_timeout(server, &mut client, &blocked);
         }
         server.resumed.push(id);
     }
@@ -173,6 +175,42 @@ pub fn unblock_all(server: &mut Server, error: &str) {
         };
         if unregister(server, &mut client).is_some() {
             client.reply.error(error);
+            server.resumed.push(id);
+        }
+        server.clients.insert(id, client);
+    }
+}
+
+/// The reply of a blocked command whose time ran out: a null array, or for WAIT the number
+/// of replicas that acknowledged its offset by then.
+fn answer_timeout(server: &Server, client: &mut Client, blocked: &Blocked) {
+    match blocked.replicas {
+        Some(wait) => {
+            let acked = crate::replication::count_acks(server, wait.offset);
+            client.reply.int(acked as i64);
+        }
+        None => client.reply.null_array(),
+    }
+}
+
+/// After a replica's acknowledgement: answer the clients in WAIT whose replicas are all
+/// there, and let their further input run.
+pub fn serve_waiting_replicas(server: &mut Server) {
+    let waiting: Vec<(u64, crate::client::WaitForReplicas)> = server
+        .clients
+        .iter()
+        .filter_map(|(id, c)| Some((*id, c.blocked.as_ref()?.replicas?)))
+        .collect();
+    for (id, wait) in waiting {
+        let acked = crate::replication::count_acks(server, wait.offset);
+        if (acked as i64) < wait.count {
+            continue;
+        }
+        let Some(mut client) = server.clients.remove(&id) else {
+            continue;
+        };
+        if unregister(server, &mut client).is_some() {
+            client.reply.int(acked as i64);
             server.resumed.push(id);
         }
         server.clients.insert(id, client);

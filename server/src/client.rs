@@ -26,6 +26,15 @@ pub struct Blocked {
     pub argv: Vec<Vec<u8>>,
     /// The type the keys must hold for the command to be served (`list`, `zset`).
     pub wants: &'static str,
+    /// WAIT: the replicas it waits for (it has no keys).
+    pub replicas: Option<WaitForReplicas>,
+}
+
+/// What a client blocked in WAIT waits for: `count` replicas acknowledging `offset`.
+#[derive(Debug, Clone, Copy)]
+pub struct WaitForReplicas {
+    pub offset: u64,
+    pub count: i64,
 }
 
 /// What a blocking command asks for when it finds no data.
@@ -36,6 +45,7 @@ pub struct BlockRequest {
     /// The command line to run again when a key is ready, when it differs from the one that
     /// blocked (XREAD's `$` becomes the ID it meant when the client blocked).
     pub argv: Option<Vec<Vec<u8>>>,
+    pub replicas: Option<WaitForReplicas>,
 }
 
 /// `CLIENT REPLY` modes.
@@ -80,6 +90,9 @@ pub struct Client {
     pub shard_channels: Vec<Vec<u8>>,
     /// Running the commands of EXEC.
     pub in_exec: bool,
+    /// The replication offset just past this client's last propagated write (Redis's
+    /// `woff`): what WAIT waits for replicas to acknowledge.
+    pub write_offset: u64,
     /// The command being checked is EXEC (a refusal then aborts the transaction).
     pub rejecting_exec: bool,
     /// The error reply just written was counted already (a script's failing command).
@@ -148,6 +161,7 @@ impl Client {
             patterns: Vec::new(),
             shard_channels: Vec::new(),
             in_exec: false,
+            write_offset: 0,
             rejecting_exec: false,
             reply_error_counted: false,
             blocked: None,

@@ -113,6 +113,7 @@ pub fn run(server: &mut Server, runtime: &mut Runtime) {
             server.pending_flush.push(id);
         }
         crate::tracking::end_of_turn(server);
+        crate::replication::request_acks(server);
         for id in std::mem::take(&mut server.pending_flush) {
             flush(server, id);
         }
@@ -339,7 +340,10 @@ fn read_and_process(server: &mut Server, mut runtime: Option<&mut Runtime>, id: 
     if closed {
         close(server, id);
     } else {
-        flush(server, id);
+        // Replies are written once every ready connection has been read (Redis's
+        // `handleClientsWithPendingWrites` before sleeping): a burst of writes wakes a
+        // pipelining peer once, not once per connection.
+        server.pending_flush.push(id);
     }
     // Clients blocked on keys this batch wrote (not while a script is busy: as in Redis,
     // they are served once it ends).
@@ -349,9 +353,6 @@ fn read_and_process(server: &mut Server, mut runtime: Option<&mut Runtime>, id: 
             process_input(server, runtime.as_deref_mut(), served);
             server.pending_flush.push(served);
         }
-    }
-    for other in std::mem::take(&mut server.pending_flush) {
-        flush(server, other);
     }
 }
 
@@ -707,5 +708,10 @@ pub fn serve_while_busy(server: &mut Server) {
     net.backlog.extend(events.iter().map(ready));
     while let Some(next) = server.net.as_mut().and_then(|n| n.backlog.pop_front()) {
         handle(server, None, next);
+    }
+    // The busy replies go out now, not when the script ends (the script's own client is
+    // not in the client table while it runs, so it is not flushed early).
+    for id in std::mem::take(&mut server.pending_flush) {
+        flush(server, id);
     }
 }

@@ -20,6 +20,8 @@ pub struct Replication {
     /// A replica has attached once (Redis creates its backlog then).
     pub backlog_active: bool,
     last_ping: Instant,
+    /// A client blocked in WAIT: ask the replicas for their offsets before sleeping.
+    pub getack_wanted: bool,
 }
 
 /// One attached replica.
@@ -38,6 +40,7 @@ impl Default for Replication {
             offset: 0,
             backlog_active: false,
             last_ping: Instant::now(),
+            getack_wanted: false,
         }
     }
 }
@@ -67,6 +70,29 @@ pub fn acknowledge(server: &mut Server, client_id: u64, offset: u64) {
         r.ack_offset = offset;
         r.ack_time = Instant::now();
     }
+    crate::blocking::serve_waiting_replicas(server);
+}
+
+/// How many connected replicas acknowledged `offset` or more (`replicationCountAcksByOffset`).
+pub fn count_acks(server: &Server, offset: u64) -> usize {
+    connected(server).filter(|r| r.ack_offset >= offset).count()
+}
+
+/// End of an event-loop turn: if a client blocked in WAIT, ask every replica for its offset
+/// (`REPLCONF GETACK *` down the stream, as Redis does before sleeping).
+pub fn request_acks(server: &mut Server) {
+    if !std::mem::take(&mut server.replication.getack_wanted) {
+        return;
+    }
+    if server.replication.replicas.is_empty() {
+        return;
+    }
+    let mut getack = Vec::new();
+    crate::aof::encode(
+        &mut getack,
+        &[b"REPLCONF".to_vec(), b"GETACK".to_vec(), b"*".to_vec()],
+    );
+    send(server, &getack);
 }
 
 /// Send what one command changed to every replica.

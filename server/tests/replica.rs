@@ -213,6 +213,7 @@ fn scenario(port: u16) -> String {
     step(&mut client, &["MULTI"]);
     step(&mut client, &["SET", "k", "w"]);
     step(&mut client, &["EXEC"]);
+    step(&mut client, &["WAIT", "0", "0"]);
     // Stale data not served: reads are refused too, queued or not.
     step(
         &mut client,
@@ -298,6 +299,10 @@ fn redis_server_follows_our_server() {
         writer.call(&["EVAL", "redis.call('set', 'b', 'x') return 1", "0"]),
         ":1\r\n"
     );
+    // WAIT returns once the replica acknowledged the writer's last write (the primary asks
+    // for the acknowledgement at once); asked for two, it waits out its timeout.
+    assert_eq!(writer.call(&["WAIT", "1", "5000"]), ":1\r\n");
+    assert_eq!(writer.call(&["WAIT", "2", "100"]), ":1\r\n");
     let b = wait_for(&mut replica, &["GET", "b"], |r| r.contains('x'));
     assert_eq!(b, "$1\r\nx\r\n");
     assert_eq!(replica.call(&["GET", "a"]), "$1\r\n2\r\n");

@@ -17,6 +17,7 @@ pub mod introspect;
 mod keys;
 mod keyspec;
 mod lists;
+mod migrate;
 mod multi;
 mod persistence;
 mod pubsub;
@@ -26,6 +27,7 @@ pub mod scripting;
 mod server_misc;
 mod sets;
 mod sort;
+mod standalone;
 mod stream_groups;
 mod streams;
 mod strings;
@@ -101,6 +103,8 @@ pub fn handlers() -> Vec<(&'static str, Handler)> {
     all.extend_from_slice(persistence::HANDLERS);
     all.extend_from_slice(server_misc::HANDLERS);
     all.extend_from_slice(replication::HANDLERS);
+    all.extend_from_slice(standalone::HANDLERS);
+    all.extend_from_slice(migrate::HANDLERS);
     all
 }
 
@@ -182,8 +186,8 @@ fn process_checked(ctx: &mut Ctx, argv: &[&[u8]]) {
         obey_primary(ctx, argv, &full_name, handler, flags);
         return;
     }
-    if &*full_name == "debug" && !debug_allowed(ctx) {
-        reject_command(ctx, &full_name, "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.");
+    if let Some(refusal) = protected_refusal(ctx, &full_name) {
+        reject_command(ctx, &full_name, &refusal);
         return;
     }
     if !ctx.client.authenticated
@@ -301,7 +305,11 @@ fn process_checked(ctx: &mut Ctx, argv: &[&[u8]]) {
     let transaction = !TOUCHES_ARBITRARY_KEYS
         .iter()
         .any(|name| **name == *full_name);
+    let offset_before = ctx.server.replication.offset;
     crate::aof::propagate_pending(ctx.server, transaction);
+    if ctx.server.replication.offset != offset_before {
+        ctx.client.write_offset = ctx.server.replication.offset;
+    }
 }
 
 /// A command from the primary this server follows: queued inside its MULTI, run otherwise.
@@ -554,13 +562,35 @@ fn missing_text(missing: Missing, argv: &[&[u8]]) -> String {
     }
 }
 
-fn debug_allowed(ctx: &Ctx) -> bool {
+/// The commands Redis marks `CMD_PROTECTED` (a flag `COMMAND` does not show): each is
+/// refused unless the option guarding it allows the client.
+const PROTECTED: &[(&str, &str)] = &[
+    ("debug", "DEBUG"),
+    ("module|load", "MODULE"),
+    ("module|loadex", "MODULE"),
+    ("module|unload", "MODULE"),
+];
+
+/// Redis's refusal of a protected command whose option (`enable-debug-command`,
+/// `enable-module-command`) does not allow this client.
+fn protected_refusal(ctx: &Ctx, full_name: &str) -> Option<String> {
     use crate::config::Protected;
-    match ctx.server.config.settings.enable_debug_command {
+    let (_, family) = PROTECTED.iter().find(|(name, _)| *name == full_name)?;
+    let settings = &ctx.server.config.settings;
+    let option = if *family == "DEBUG" {
+        settings.enable_debug_command
+    } else {
+        settings.enable_module_command
+    };
+    let allowed = match option {
         Protected::Yes => true,
         Protected::No => false,
         Protected::Local => ctx.client.is_local(),
-    }
+    };
+    (!allowed).then(|| {
+        let option = family.to_ascii_lowercase();
+        format!("ERR {family} command not allowed. If the enable-{option}-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.")
+    })
 }
 
 /// Parse an integer argument, or write Redis's error and give `None`.
@@ -742,6 +772,7 @@ pub fn block_or_answer(
             keys: keys.iter().map(|k| k.to_vec()).collect(),
             deadline,
             argv: None,
+            replicas: None,
         });
     } else if null_array {
         ctx.client.reply.null_array();

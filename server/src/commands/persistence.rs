@@ -14,6 +14,7 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("bgrewriteaof", bgrewriteaof),
     ("dump", dump),
     ("restore", restore),
+    ("restore-asking", restore),
 ];
 
 const IN_PROGRESS: &str = "ERR Background save already in progress";

@@ -4,7 +4,12 @@
 
 use super::{int_arg, is, Ctx, Handler, SYNTAX};
 
-pub const HANDLERS: &[(&str, Handler)] = &[("sync", sync), ("psync", sync), ("replconf", replconf)];
+pub const HANDLERS: &[(&str, Handler)] = &[
+    ("sync", sync),
+    ("psync", sync),
+    ("replconf", replconf),
+    ("wait", wait),
+];
 
 /// SYNC, and PSYNC <replid> <offset>: the snapshot, then the stream.
 fn sync(ctx: &mut Ctx, argv: &[&[u8]]) {
@@ -98,4 +103,47 @@ fn replconf(ctx: &mut Ctx, argv: &[&[u8]]) {
         }
     }
     ctx.client.reply.ok();
+}
+
+/// `WAIT numreplicas timeout`: block until that many replicas acknowledged this client's
+/// last write (or the timeout in milliseconds passes, 0 for never); the number that did.
+fn wait(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if ctx.server.master_link.is_some() {
+        ctx.client.reply.error("ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.");
+        return;
+    }
+    let Some(count) = int_arg(ctx, argv[1]) else {
+        return;
+    };
+    let Some(timeout_ms) = crate::util::parse_i64(argv[2]) else {
+        ctx.client
+            .reply
+            .error("ERR timeout is not an integer or out of range");
+        return;
+    };
+    if timeout_ms < 0 {
+        ctx.client.reply.error("ERR timeout is negative");
+        return;
+    }
+    let offset = ctx.client.write_offset;
+    let acked = crate::replication::count_acks(ctx.server, offset);
+    // Inside a transaction (or a script: WAIT is refused there) it cannot block.
+    if acked as i64 >= count || !ctx.client.may_block() {
+        ctx.client.reply.int(acked as i64);
+        return;
+    }
+    // A timeout past what the clock can represent waits forever.
+    let deadline = (timeout_ms > 0)
+        .then(|| {
+            std::time::Instant::now()
+                .checked_add(std::time::Duration::from_millis(timeout_ms as u64))
+        })
+        .flatten();
+    ctx.client.block_request = Some(crate::client::BlockRequest {
+        keys: Vec::new(),
+        deadline,
+        argv: None,
+        replicas: Some(crate::client::WaitForReplicas { offset, count }),
+    });
+    ctx.server.replication.getack_wanted = true;
 }

@@ -35,6 +35,19 @@ pub struct ScriptHost<'a> {
     argv: &'a [&'a [u8]],
     /// The script came down the replication stream: a read-only replica runs it anyway.
     caller_is_primary: bool,
+    /// The command the runtime's checks looked up last, for the call that follows them.
+    checked: std::cell::RefCell<Option<Checked>>,
+}
+
+/// A plain (not container) command as the runtime's checks found it: the call that follows
+/// names it the same way and need not look it up again.
+struct Checked {
+    /// The command's name as the script wrote it.
+    given: Vec<u8>,
+    name: std::rc::Rc<str>,
+    handler: Option<Handler>,
+    arity: i32,
+    flags: Flags,
 }
 
 impl<'a> ScriptHost<'a> {
@@ -65,6 +78,7 @@ impl<'a> ScriptHost<'a> {
             client,
             argv,
             caller_is_primary: caller.is_master,
+            checked: std::cell::RefCell::new(None),
         }
     }
 
@@ -81,6 +95,24 @@ impl Host for ScriptHost<'_> {
             Ok(c) => c,
             Err(_) => self.server.commands.get(argv.first()?)?,
         };
+        if !command.is_container() {
+            let mut checked = self.checked.borrow_mut();
+            let checked = checked.get_or_insert_with(|| Checked {
+                given: Vec::new(),
+                name: command.full_name.clone(),
+                handler: None,
+                arity: command.arity,
+                flags: command.flags,
+            });
+            checked.given.clear();
+            checked.given.extend_from_slice(argv[0]);
+            if !std::rc::Rc::ptr_eq(&checked.name, &command.full_name) {
+                checked.name = command.full_name.clone();
+            }
+            checked.handler = command.handler;
+            checked.arity = command.arity;
+            checked.flags = command.flags;
+        }
         let f = command.flags;
         Some(CommandInfo {
             arity: command.arity,
@@ -99,15 +131,32 @@ impl Host for ScriptHost<'_> {
     fn call(&mut self, argv: &[&[u8]], protocol: u8) -> Reply {
         self.client.reply.buf.clear();
         self.client.reply.resp = protocol;
-        let found = self.server.commands.lookup(argv).map(|c| {
-            let writes = c.flags.has(Flags::WRITE);
-            (
-                c.full_name.clone(),
-                c.handler,
-                c.arity_ok(argv.len()),
-                writes,
-                c.flags,
-            )
+        let checked = self
+            .checked
+            .borrow()
+            .as_ref()
+            .filter(|c| argv.first() == Some(&&c.given[..]) && c.handler.is_some())
+            .map(|c| {
+                let arity_ok = super::table::arity_ok(c.arity, argv.len());
+                (
+                    c.name.clone(),
+                    c.handler,
+                    arity_ok,
+                    c.flags.has(Flags::WRITE),
+                    c.flags,
+                )
+            });
+        let found = checked.ok_or(()).or_else(|()| {
+            self.server.commands.lookup(argv).map(|c| {
+                let writes = c.flags.has(Flags::WRITE);
+                (
+                    c.full_name.clone(),
+                    c.handler,
+                    c.arity_ok(argv.len()),
+                    writes,
+                    c.flags,
+                )
+            })
         });
         if let Ok((_, _, _, true, _)) = found {
             if let Some(script) = self.server.script.as_mut() {

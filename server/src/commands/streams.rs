@@ -756,6 +756,7 @@ fn xread(ctx: &mut Ctx, argv: &[&[u8]]) {
                 keys: args.keys.iter().map(|k| k.to_vec()).collect(),
                 deadline,
                 argv: Some(again),
+                replicas: None,
             });
         }
         _ => ctx.client.reply.null_array(),

@@ -93,13 +93,7 @@ pub struct Command {
 
 impl Command {
     pub fn arity_ok(&self, argc: usize) -> bool {
-        let argc = argc as i64;
-        let arity = i64::from(self.arity);
-        if arity >= 0 {
-            argc == arity
-        } else {
-            argc >= -arity
-        }
+        arity_ok(self.arity, argc)
     }
 
     /// The key arguments of `argv` by the table's first/last/step positions (commands with
@@ -279,6 +273,18 @@ impl std::ops::Deref for Lowered {
         } else {
             &self.long
         }
+    }
+}
+
+/// Whether `argc` arguments (the name included) fit an arity as Redis declares it: exactly
+/// that many when positive, at least its magnitude when negative.
+pub fn arity_ok(arity: i32, argc: usize) -> bool {
+    let argc = argc as i64;
+    let arity = i64::from(arity);
+    if arity >= 0 {
+        argc == arity
+    } else {
+        argc >= -arity
     }
 }
 

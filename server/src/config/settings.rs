@@ -50,6 +50,7 @@ pub struct Settings {
     pub pidfile: String,
     pub protected_mode: bool,
     pub enable_debug_command: Protected,
+    pub enable_module_command: Protected,
     /// Keyspace notification classes, as `notify-keyspace-events` letters.
     pub notify_keyspace_events: String,
     pub slowlog_log_slower_than: i64,
@@ -154,6 +155,7 @@ impl Settings {
             pidfile: text("pidfile"),
             protected_mode: yes("protected-mode"),
             enable_debug_command: protected("enable-debug-command"),
+            enable_module_command: protected("enable-module-command"),
             notify_keyspace_events: text("notify-keyspace-events"),
             slowlog_log_slower_than: int("slowlog-log-slower-than"),
             slowlog_max_len: int("slowlog-max-len").max(0) as usize,

@@ -1,0 +1,303 @@
+//! MIGRATE: move keys to another server, as `DUMP` payloads sent in `RESTORE` commands over a
+//! connection the command makes (and waits on, up to its timeout, as Redis does). Keys the
+//! target accepted are deleted here unless `COPY`; what is propagated is a `DEL` of those.
+
+use super::{is, Ctx, Handler, SYNTAX};
+use crate::db::notify::class;
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::time::Duration;
+
+pub const HANDLERS: &[(&str, Handler)] = &[("migrate", migrate)];
+
+/// What the command line asks for besides host, port, database and timeout.
+#[derive(Default)]
+struct Options<'a> {
+    copy: bool,
+    replace: bool,
+    username: Option<&'a [u8]>,
+    password: Option<&'a [u8]>,
+    /// Where the keys start: the key argument, or what follows `KEYS`.
+    first_key: usize,
+}
+
+/// `MIGRATE host port key|"" destination-db timeout [COPY] [REPLACE] [AUTH password |
+/// AUTH2 username password] [KEYS key...]`.
+fn migrate(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let Some(options) = parse_options(ctx, argv) else {
+        return;
+    };
+    let Some(timeout) = super::int_arg(ctx, argv[5]) else {
+        return;
+    };
+    let Some(dbid) = super::int_arg(ctx, argv[4]) else {
+        return;
+    };
+    let timeout = Duration::from_millis(if timeout <= 0 { 1000 } else { timeout as u64 });
+    let db = ctx.client.db;
+    let keys: Vec<&[u8]> = argv[options.first_key..]
+        .iter()
+        .copied()
+        .filter(|key| ctx.server.keyspace.read(db, key).is_some())
+        .collect();
+    if keys.is_empty() {
+        ctx.client.reply.status(b"NOKEY");
+        return;
+    }
+    let (requests, sent_keys) = build_requests(ctx, &options, dbid, &keys);
+    // A connection that failed before any reply came is tried once more, unless it timed out
+    // (Redis retries a cached connection the target may have closed).
+    let mut outcome = transfer(
+        argv[1],
+        argv[2],
+        &requests,
+        &options,
+        sent_keys.len(),
+        timeout,
+    );
+    if let Err(Failure::Io { retry: true, .. }) = outcome {
+        outcome = transfer(
+            argv[1],
+            argv[2],
+            &requests,
+            &options,
+            sent_keys.len(),
+            timeout,
+        );
+    }
+    match outcome {
+        Err(Failure::Connect) => ctx
+            .client
+            .reply
+            .error("IOERR error or timeout connecting to the client"),
+        Err(Failure::Io { writing, .. }) => {
+            let doing = if writing { "writing" } else { "reading" };
+            ctx.client.reply.error(&format!(
+                "IOERR error or timeout {doing} to target instance"
+            ));
+        }
+        Ok(replies) => finish(ctx, &options, &sent_keys, &replies),
+    }
+}
+
+fn parse_options<'a>(ctx: &mut Ctx, argv: &[&'a [u8]]) -> Option<Options<'a>> {
+    let mut options = Options {
+        first_key: 3,
+        ..Options::default()
+    };
+    let mut j = 6;
+    while j < argv.len() {
+        let more = argv.len() - 1 - j;
+        if is(argv[j], "copy") {
+            options.copy = true;
+        } else if is(argv[j], "replace") {
+            options.replace = true;
+        } else if is(argv[j], "auth") && more >= 1 {
+            options.password = Some(argv[j + 1]);
+            j += 1;
+        } else if is(argv[j], "auth2") && more >= 2 {
+            options.username = Some(argv[j + 1]);
+            options.password = Some(argv[j + 2]);
+            j += 2;
+        } else if is(argv[j], "keys") {
+            if !argv[3].is_empty() {
+                ctx.client.reply.error("ERR When using MIGRATE KEYS option, the key argument must be set to the empty string");
+                return None;
+            }
+            options.first_key = j + 1;
+            break;
+        } else {
+            ctx.client.reply.error(SYNTAX);
+            return None;
+        }
+        j += 1;
+    }
+    Some(options)
+}
+
+/// The commands to send (AUTH, SELECT, one RESTORE per key still live) and the keys sent.
+fn build_requests<'k>(
+    ctx: &mut Ctx,
+    options: &Options<'_>,
+    dbid: i64,
+    keys: &[&'k [u8]],
+) -> (Vec<u8>, Vec<&'k [u8]>) {
+    let mut out = Vec::new();
+    if let Some(password) = options.password {
+        let mut auth: Vec<&[u8]> = vec![b"AUTH"];
+        auth.extend(options.username);
+        auth.push(password);
+        encode(&mut out, &auth);
+    }
+    encode(&mut out, &[b"SELECT", dbid.to_string().as_bytes()]);
+    let db = ctx.client.db;
+    let now = ctx.server.keyspace.now_ms;
+    let save_options = crate::persist::save_options(ctx.server);
+    let mut sent = Vec::new();
+    for &key in keys {
+        let ttl = match ctx.server.keyspace.expire_time(db, key) {
+            Some(when) if when < now => continue,
+            Some(when) => (when - now).max(1),
+            None => 0,
+        };
+        let Some(value) = ctx.server.keyspace.peek(db, key) else {
+            continue;
+        };
+        let payload = super::persistence::dump_payload(value, &save_options);
+        let ttl = ttl.to_string();
+        let mut restore: Vec<&[u8]> = vec![b"RESTORE", key, ttl.as_bytes(), &payload];
+        if options.replace {
+            restore.push(b"REPLACE");
+        }
+        encode(&mut out, &restore);
+        sent.push(key);
+    }
+    (out, sent)
+}
+
+fn encode(out: &mut Vec<u8>, args: &[&[u8]]) {
+    out.extend_from_slice(format!("*{}\r\n", args.len()).as_bytes());
+    for arg in args {
+        out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
+        out.extend_from_slice(arg);
+        out.extend_from_slice(b"\r\n");
+    }
+}
+
+enum Failure {
+    /// No connection could be made.
+    Connect,
+    /// The connection failed or timed out while writing or reading; `retry` when no reply
+    /// came back yet and it did not time out.
+    Io { writing: bool, retry: bool },
+}
+
+/// The target's replies, one line each: AUTH's (if sent), SELECT's, then a RESTORE's per key
+/// (fewer when the connection failed after some of them).
+struct Replies {
+    auth: Option<String>,
+    select: String,
+    restores: Vec<String>,
+    /// The connection failed after the first replies.
+    broken: bool,
+}
+
+fn transfer(
+    host: &[u8],
+    port: &[u8],
+    requests: &[u8],
+    options: &Options<'_>,
+    keys: usize,
+    timeout: Duration,
+) -> Result<Replies, Failure> {
+    let mut stream = connect(host, port, timeout)?;
+    let io = |writing, e: std::io::Error| Failure::Io {
+        writing,
+        retry: !matches!(e.kind(), ErrorKind::TimedOut | ErrorKind::WouldBlock),
+    };
+    stream.write_all(requests).map_err(|e| io(true, e))?;
+    let mut reader = BufReader::new(stream);
+    let auth = match options.password {
+        Some(_) => Some(read_line(&mut reader).map_err(|e| io(false, e))?),
+        None => None,
+    };
+    let select = read_line(&mut reader).map_err(|e| io(false, e))?;
+    let mut restores = Vec::with_capacity(keys);
+    for _ in 0..keys {
+        match read_line(&mut reader) {
+            Ok(line) => restores.push(line),
+            Err(e) if restores.is_empty() => return Err(io(false, e)),
+            Err(_) => break,
+        }
+    }
+    let broken = restores.len() < keys;
+    Ok(Replies {
+        auth,
+        select,
+        restores,
+        broken,
+    })
+}
+
+/// Connect with the timeout. A refused connection shows as a failed write, as it does in
+/// Redis (whose non-blocking connect reports only once it writes).
+fn connect(host: &[u8], port: &[u8], timeout: Duration) -> Result<TcpStream, Failure> {
+    let port: u16 = std::str::from_utf8(port)
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    let host = String::from_utf8_lossy(host).into_owned();
+    let address = (host.as_str(), port)
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
+        .ok_or(Failure::Connect)?;
+    let stream = match TcpStream::connect_timeout(&address, timeout) {
+        Ok(stream) => stream,
+        Err(e) if e.kind() == ErrorKind::ConnectionRefused => {
+            return Err(Failure::Io {
+                writing: true,
+                retry: true,
+            })
+        }
+        Err(_) => return Err(Failure::Connect),
+    };
+    let set = stream
+        .set_read_timeout(Some(timeout))
+        .and_then(|()| stream.set_write_timeout(Some(timeout)));
+    set.map_err(|_| Failure::Connect)?;
+    Ok(stream)
+}
+
+/// One reply line without its line end (replies to AUTH, SELECT and RESTORE are status or
+/// error lines). A closed connection is an error.
+fn read_line(reader: &mut BufReader<TcpStream>) -> std::io::Result<String> {
+    let mut line = Vec::new();
+    // Bounded as Redis's 1 KB line buffer is: a target sending an endless line is cut off.
+    let read = Read::by_ref(reader)
+        .take(1024)
+        .read_until(b'\n', &mut line)?;
+    if read == 0 {
+        return Err(ErrorKind::UnexpectedEof.into());
+    }
+    while line.last().is_some_and(|&c| c == b'\n' || c == b'\r') {
+        line.pop();
+    }
+    Ok(String::from_utf8_lossy(&line).into_owned())
+}
+
+/// Delete the keys the target took (unless COPY), then reply: OK, the target's first error,
+/// or the I/O error that cut the replies short.
+fn finish(ctx: &mut Ctx, options: &Options<'_>, keys: &[&[u8]], replies: &Replies) {
+    let db = ctx.client.db;
+    let earlier_error = replies
+        .auth
+        .iter()
+        .chain(std::iter::once(&replies.select))
+        .find(|line| line.starts_with('-'));
+    let mut target_error = None;
+    let mut deleted: Vec<Vec<u8>> = vec![b"DEL".to_vec()];
+    for (key, reply) in keys.iter().zip(&replies.restores) {
+        if let Some(error) = earlier_error.or(reply.starts_with('-').then_some(reply)) {
+            target_error.get_or_insert_with(|| error.clone());
+        } else if !options.copy {
+            ctx.server.keyspace.delete(db, key);
+            ctx.server.keyspace.notify(class::GENERIC, "del", db, key);
+            deleted.push(key.to_vec());
+        }
+    }
+    if deleted.len() > 1 {
+        ctx.client.propagate_instead(vec![deleted]);
+    }
+    match target_error {
+        Some(error) => ctx.client.reply.error(&format!(
+            "ERR Target instance replied with error: {}",
+            &error[1..]
+        )),
+        None if replies.broken => ctx
+            .client
+            .reply
+            .error("IOERR error or timeout reading to target instance"),
+        None => ctx.client.reply.ok(),
+    }
+}
