@@ -365,7 +365,10 @@ fn replication_fields(server: &Server) -> Vec<(&'static str, String)> {
     };
     let backlog = if replication.backlog_active { "1" } else { "0" };
     fields.extend([
-        ("master_failover_state", "no-failover".into()),
+        (
+            "master_failover_state",
+            crate::failover::state_name(server).into(),
+        ),
         ("master_replid", server.replid.clone()),
         ("master_replid2", server.replid2.clone()),
         ("master_repl_offset", offset.to_string()),

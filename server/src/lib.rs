@@ -14,6 +14,7 @@ pub mod client;
 pub mod commands;
 pub mod config;
 pub mod db;
+pub mod failover;
 pub mod fork;
 mod info;
 pub mod long_double;

@@ -399,7 +399,8 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
                 }
                 Parsed::Request { consumed } => {
                     let argv = args.slices(&query[pos..]);
-                    if must_wait_for_pause(server, &argv) {
+                    // Replicas are never paused (their acknowledgements must flow).
+                    if !client.is_replica && must_wait_for_pause(server, &argv) {
                         // Left in the buffer until the pause ends.
                         client.paused = true;
                         server.paused_clients.push(id);
@@ -443,13 +444,11 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
 /// Whether a command must wait for `CLIENT PAUSE` to end: every command under ALL, those
 /// that write or may (EVAL, FCALL...) under WRITE, as Redis's `processCommand` decides.
 fn must_wait_for_pause(server: &Server, argv: &[&[u8]]) -> bool {
-    let Some(pause) = server.pause else {
-        return false;
-    };
-    if argv.is_empty() || Instant::now() >= pause.until {
+    let paused = server.pause.filter(|p| Instant::now() < p.until);
+    if argv.is_empty() || (paused.is_none() && !crate::failover::pauses_writes(server)) {
         return false;
     }
-    if pause.all {
+    if paused.is_some_and(|p| p.all) {
         return true;
     }
     server.commands.lookup(argv).is_ok_and(|c| {
@@ -460,7 +459,8 @@ fn must_wait_for_pause(server: &Server, argv: &[&[u8]]) -> bool {
 
 /// End a pause whose time has come (or that CLIENT UNPAUSE lifted): run what waited.
 fn resume_paused(server: &mut Server, mut runtime: Option<&mut Runtime>) {
-    let over = server.pause.is_none_or(|p| Instant::now() >= p.until);
+    let over = server.pause.is_none_or(|p| Instant::now() >= p.until)
+        && !crate::failover::pauses_writes(server);
     if !over || server.paused_clients.is_empty() {
         if over {
             server.pause = None;
@@ -675,6 +675,7 @@ fn cron(server: &mut Server) {
     crate::aof::flush(server);
     crate::aof::cron(server);
     crate::replication::cron(server);
+    crate::failover::tick(server);
     crate::persist::cron(server);
     let timeout = server.config.settings.timeout;
     let now = Instant::now();

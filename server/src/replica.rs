@@ -49,7 +49,7 @@ pub struct MasterLink {
     pub port: u16,
     pub state: LinkState,
     /// The helper thread's result, while it runs.
-    sync: Option<Receiver<Result<Synced, String>>>,
+    sync: Option<Receiver<Result<Synced, SyncError>>>,
     /// When to try again, in state `Connect`.
     retry_at: Instant,
     /// The stream offset processed so far (the primary's replication id is the server's
@@ -65,10 +65,31 @@ pub struct MasterLink {
     last_ack: Instant,
 }
 
+/// Why a synchronization failed: the link (tried again later), or the primary refused the
+/// `PSYNC` itself (what ends a failover).
+pub enum SyncError {
+    Link(String),
+    Refused(String),
+}
+
+impl From<String> for SyncError {
+    fn from(message: String) -> SyncError {
+        SyncError::Link(message)
+    }
+}
+
+impl From<&str> for SyncError {
+    fn from(message: &str) -> SyncError {
+        SyncError::Link(message.to_string())
+    }
+}
+
 /// What the helper thread hands over after a successful synchronization.
 pub struct Synced {
     pub stream: TcpStream,
-    pub snapshot: Vec<u8>,
+    /// The primary's data; `None` when it continues this server's own stream (`+CONTINUE`,
+    /// after a failover), so the data stays.
+    pub snapshot: Option<Vec<u8>>,
     pub replid: String,
     pub offset: u64,
     /// Stream bytes read past the snapshot.
@@ -235,10 +256,17 @@ pub fn poll(server: &mut Server) -> Option<Synced> {
                 .map_or(settings.port, |n| n.local_port());
             let (tx, rx) = mpsc::channel();
             let (host, port) = (link.host.clone(), link.port);
+            let handshake = Handshake {
+                announce_port,
+                user,
+                pass,
+                failover: crate::failover::psync_request(server),
+            };
+            let link = server.master_link.as_mut()?;
             let spawned = std::thread::Builder::new()
                 .name("replica-sync".into())
                 .spawn(move || {
-                    let _ = tx.send(synchronize(&host, port, announce_port, &user, &pass));
+                    let _ = tx.send(synchronize(&host, port, &handshake));
                 });
             if spawned.is_ok() {
                 link.sync = Some(rx);
@@ -252,12 +280,24 @@ pub fn poll(server: &mut Server) -> Option<Synced> {
             let result = match link.sync.as_ref().map(Receiver::try_recv) {
                 Some(Ok(result)) => result,
                 Some(Err(TryRecvError::Empty)) => return None,
-                Some(Err(TryRecvError::Disconnected)) | None => Err("sync thread ended".into()),
+                Some(Err(TryRecvError::Disconnected)) | None => {
+                    Err(SyncError::Link("sync thread ended".into()))
+                }
             };
             link.sync = None;
+            let failing_over = server
+                .failover
+                .as_ref()
+                .is_some_and(|f| f.state == crate::failover::State::InProgress);
             match result {
                 Ok(synced) => Some(synced),
-                Err(e) => {
+                Err(SyncError::Refused(e)) if failing_over => {
+                    server.log_warning(&format!("Unexpected reply to PSYNC from master: {e}"));
+                    crate::failover::abort(server, "Failover target rejected psync request");
+                    None
+                }
+                Err(SyncError::Link(e) | SyncError::Refused(e)) => {
+                    let link = server.master_link.as_mut()?;
                     link.retry_later();
                     server.log_warning(&format!("Error condition on socket for SYNC: {e}"));
                     None
@@ -281,36 +321,20 @@ pub fn poll(server: &mut Server) -> Option<Synced> {
 /// id, with stream bytes that may be waiting in its query buffer.
 pub fn drive(server: &mut Server, runtime: &mut redis_runtime::Runtime) -> Option<u64> {
     let synced = poll(server)?;
-    server.log_notice(&format!(
-        "Full resync from master: {}:{}",
-        synced.replid, synced.offset
-    ));
-    server.log_notice(&format!(
-        "MASTER <-> REPLICA sync: Loading DB in memory ({} bytes)",
-        synced.snapshot.len()
-    ));
-    let limits = server.config.settings.encoding;
-    let loaded = crate::rdb::snapshot::load(
-        &synced.snapshot,
-        server.keyspace.dbs.len(),
-        &limits,
-        crate::db::now_ms(),
-    )
-    .and_then(|loaded| {
-        let mode = crate::persist::LoadMode {
-            flush: true,
-            merge: false,
-        };
-        crate::persist::install(server, runtime, loaded, mode)
-    });
-    let link = server.master_link.as_mut()?;
-    if let Err(e) = loaded {
-        link.retry_later();
-        server.log_warning(&format!(
-            "Failed trying to load the MASTER synchronization DB from socket: {e}"
-        ));
-        return None;
+    let continued = synced.snapshot.is_none();
+    if let Some(snapshot) = &synced.snapshot {
+        if let Err(e) = load_snapshot(server, runtime, &synced.replid, synced.offset, snapshot) {
+            server.master_link.as_mut()?.retry_later();
+            server.log_warning(&format!(
+                "Failed trying to load the MASTER synchronization DB from socket: {e}"
+            ));
+            return None;
+        }
+    } else {
+        server.log_notice("Successful partial resynchronization with master.");
+        server.log_notice("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
     }
+    let link = server.master_link.as_mut()?;
     let id = server.next_client_id;
     server.next_client_id += 1;
     let mut client = crate::client::Client::new(
@@ -320,10 +344,18 @@ pub fn drive(server: &mut Server, runtime: &mut redis_runtime::Runtime) -> Optio
         true,
     );
     client.is_master = true;
-    // The replica's stream is the primary's from now on.
-    server.replid = synced.replid;
-    server.replid2 = "0".repeat(40);
-    server.second_repl_offset = -1;
+    // The replica's stream is the primary's from now on. Continuing its own stream under the
+    // new primary's id, the server keeps its old id as the second one (`replid2`).
+    if continued {
+        if synced.replid != server.replid {
+            server.replid2 = std::mem::replace(&mut server.replid, synced.replid);
+            server.second_repl_offset = synced.offset as i64 + 1;
+        }
+    } else {
+        server.replid = synced.replid;
+        server.replid2 = "0".repeat(40);
+        server.second_repl_offset = -1;
+    }
     let link = server.master_link.as_mut()?;
     link.offset = synced.offset;
     link.last_io = Instant::now();
@@ -335,8 +367,39 @@ pub fn drive(server: &mut Server, runtime: &mut redis_runtime::Runtime) -> Optio
         }
         return None;
     }
-    server.log_notice("MASTER <-> REPLICA sync: Finished with success");
+    if !continued {
+        server.log_notice("MASTER <-> REPLICA sync: Finished with success");
+    }
+    // A failover's handover is complete: the target is the primary now.
+    crate::failover::finished(server);
     Some(id)
+}
+
+/// Load a primary's snapshot in place of the data.
+fn load_snapshot(
+    server: &mut Server,
+    runtime: &mut redis_runtime::Runtime,
+    replid: &str,
+    offset: u64,
+    snapshot: &[u8],
+) -> Result<(), String> {
+    server.log_notice(&format!("Full resync from master: {replid}:{offset}"));
+    server.log_notice(&format!(
+        "MASTER <-> REPLICA sync: Loading DB in memory ({} bytes)",
+        snapshot.len()
+    ));
+    let limits = server.config.settings.encoding;
+    let loaded = crate::rdb::snapshot::load(
+        snapshot,
+        server.keyspace.dbs.len(),
+        &limits,
+        crate::db::now_ms(),
+    )?;
+    let mode = crate::persist::LoadMode {
+        flush: true,
+        merge: false,
+    };
+    crate::persist::install(server, runtime, loaded, mode)
 }
 
 /// Once a second, owe the primary an acknowledgement: the client to flush it to.
@@ -359,14 +422,20 @@ pub fn processed(server: &mut Server, bytes: u64) {
     }
 }
 
-/// The helper thread's work: connect, shake hands, receive the snapshot.
-fn synchronize(
-    host: &str,
-    port: u16,
+/// What the helper thread needs for the handshake.
+struct Handshake {
+    /// The port this server says it listens on.
     announce_port: u16,
-    user: &str,
-    pass: &str,
-) -> Result<Synced, String> {
+    user: String,
+    pass: String,
+    /// Failing over to this primary: this server's replication id and next offset, sent as
+    /// `PSYNC <id> <offset> FAILOVER`.
+    failover: Option<(String, u64)>,
+}
+
+/// The helper thread's work: connect, shake hands, receive the snapshot.
+fn synchronize(host: &str, port: u16, handshake: &Handshake) -> Result<Synced, SyncError> {
+    let (user, pass) = (handshake.user.as_str(), handshake.pass.as_str());
     use std::net::ToSocketAddrs;
     let address = (host, port)
         .to_socket_addrs()
@@ -393,7 +462,7 @@ fn synchronize(
     };
     let pong = ask(&["PING"], &mut reader)?;
     if pong.starts_with('-') && !pong.starts_with("-NOAUTH") && !pong.starts_with("-NOPERM") {
-        return Err(format!("Error reply to PING from master: '{pong}'"));
+        return Err(format!("Error reply to PING from master: '{pong}'").into());
     }
     if !pass.is_empty() {
         let mut argv = vec!["AUTH"];
@@ -403,19 +472,43 @@ fn synchronize(
         argv.push(pass);
         let reply = ask(&argv, &mut reader)?;
         if reply.starts_with('-') {
-            return Err(format!("Unable to AUTH to MASTER: {reply}"));
+            return Err(format!("Unable to AUTH to MASTER: {reply}").into());
         }
     }
-    let port_text = announce_port.to_string();
+    let port_text = handshake.announce_port.to_string();
     let reply = ask(&["REPLCONF", "listening-port", &port_text], &mut reader)?;
     if reply.starts_with('-') {
-        return Err(format!("Master refused REPLCONF listening-port: {reply}"));
+        return Err(format!("Master refused REPLCONF listening-port: {reply}").into());
     }
     // Only `psync2`: without `eof` the primary sends the snapshot with its length.
     ask(&["REPLCONF", "capa", "psync2"], &mut reader)?;
-    let reply = ask(&["PSYNC", "?", "-1"], &mut reader)?;
+    let reply = match &handshake.failover {
+        Some((replid, offset)) => {
+            let offset = offset.to_string();
+            ask(&["PSYNC", replid, &offset, "FAILOVER"], &mut reader)?
+        }
+        None => ask(&["PSYNC", "?", "-1"], &mut reader)?,
+    };
+    if let Some((replid, offset)) = &handshake.failover {
+        if reply == "+CONTINUE" || reply.starts_with("+CONTINUE ") {
+            let new_id = reply.strip_prefix("+CONTINUE ").unwrap_or(replid).trim();
+            let leftover = reader.buffer().to_vec();
+            let stream = reader.into_inner();
+            stream.set_read_timeout(None).map_err(|e| e.to_string())?;
+            return Ok(Synced {
+                stream,
+                snapshot: None,
+                replid: new_id.to_string(),
+                offset: offset.saturating_sub(1),
+                leftover,
+            });
+        }
+    }
+    if reply.starts_with('-') {
+        return Err(SyncError::Refused(reply));
+    }
     let Some(rest) = reply.strip_prefix("+FULLRESYNC ") else {
-        return Err(format!("Unexpected reply to PSYNC from master: {reply}"));
+        return Err(format!("Unexpected reply to PSYNC from master: {reply}").into());
     };
     let mut fields = rest.split(' ');
     let replid = fields.next().unwrap_or("?").to_string();
@@ -456,7 +549,7 @@ fn synchronize(
     stream.set_read_timeout(None).map_err(|e| e.to_string())?;
     Ok(Synced {
         stream,
-        snapshot,
+        snapshot: Some(snapshot),
         replid,
         offset,
         leftover,

@@ -165,6 +165,8 @@ pub struct Server {
     pub replication: crate::replication::Replication,
     /// `CLIENT PAUSE` in force.
     pub pause: Option<Pause>,
+    /// A FAILOVER under way (it also pauses writes).
+    pub failover: Option<crate::failover::Failover>,
     /// Clients whose next command waits for the pause to end.
     pub paused_clients: Vec<u64>,
     /// Clients answered out of turn (CLIENT UNBLOCK): their pending input is run next.
@@ -238,6 +240,7 @@ impl Server {
             aof: crate::aof::Aof::default(),
             replication: crate::replication::Replication::default(),
             pause: None,
+            failover: None,
             paused_clients: Vec::new(),
             resumed: Vec::new(),
             propagate: Vec::new(),

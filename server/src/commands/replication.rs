@@ -9,12 +9,42 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("psync", sync),
     ("replconf", replconf),
     ("wait", wait),
+    ("failover", failover),
 ];
 
 /// SYNC, and PSYNC <replid> <offset>: the snapshot, then the stream.
 fn sync(ctx: &mut Ctx, argv: &[&[u8]]) {
     // Already a replica: ignored, as Redis ignores it.
     if ctx.client.is_replica {
+        return;
+    }
+    if argv.len() > 3 && is(argv[0], "psync") && is(argv[3], "failover") {
+        let replid = String::from_utf8_lossy(argv[1]).into_owned();
+        ctx.server
+            .log_warning(&format!("Failover request received for replid {replid}."));
+        if ctx.server.master_link.is_none() {
+            ctx.client
+                .reply
+                .error("ERR PSYNC FAILOVER can't be sent to a master.");
+            return;
+        }
+        if !replid.eq_ignore_ascii_case(&ctx.server.replid) {
+            ctx.client
+                .reply
+                .error("ERR PSYNC FAILOVER replid must match my replid.");
+            return;
+        }
+        crate::replica::unset_master(ctx.server);
+        let tracking = ctx.server.keyspace.tracking.mode(ctx.client.id);
+        let info = super::connection::describe(ctx.client, tracking, std::time::Instant::now());
+        ctx.server.log_notice(&format!(
+            "MASTER MODE enabled (failover request from '{info}')"
+        ));
+    }
+    if ctx.server.failover.is_some() {
+        ctx.client
+            .reply
+            .error("NOMASTERLINK Can't SYNC while failing over");
         return;
     }
     // Replies not yet written would mix with the snapshot.
@@ -146,4 +176,92 @@ fn wait(ctx: &mut Ctx, argv: &[&[u8]]) {
         replicas: Some(crate::client::WaitForReplicas { offset, count }),
     });
     ctx.server.replication.getack_wanted = true;
+}
+
+/// `FAILOVER [TO host port [FORCE]] [ABORT] [TIMEOUT ms]`: start a coordinated failover (see
+/// `crate::failover`), or abort the one under way.
+fn failover(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if argv.len() == 2 && is(argv[1], "abort") {
+        if ctx.server.failover.is_none() {
+            ctx.client.reply.error("ERR No failover in progress.");
+            return;
+        }
+        crate::failover::abort(ctx.server, "Failover manually aborted");
+        ctx.client.reply.ok();
+        return;
+    }
+    let (mut timeout_ms, mut force, mut target) = (0i64, false, None::<(String, i64)>);
+    let mut j = 1;
+    while j < argv.len() {
+        if is(argv[j], "timeout") && j + 1 < argv.len() && timeout_ms == 0 {
+            let Some(ms) = int_arg(ctx, argv[j + 1]) else {
+                return;
+            };
+            if ms <= 0 {
+                ctx.client
+                    .reply
+                    .error("ERR FAILOVER timeout must be greater than 0");
+                return;
+            }
+            timeout_ms = ms;
+            j += 2;
+        } else if is(argv[j], "to") && j + 2 < argv.len() && target.is_none() {
+            let Some(port) = int_arg(ctx, argv[j + 2]) else {
+                return;
+            };
+            target = Some((String::from_utf8_lossy(argv[j + 1]).into_owned(), port));
+            j += 3;
+        } else if is(argv[j], "force") && !force {
+            force = true;
+            j += 1;
+        } else {
+            ctx.client.reply.error(SYNTAX);
+            return;
+        }
+    }
+    let refusal = if ctx.server.failover.is_some() {
+        Some("ERR FAILOVER already in progress.")
+    } else if ctx.server.master_link.is_some() {
+        Some("ERR FAILOVER is not valid when server is a replica.")
+    } else if ctx.server.replication.replicas.is_empty() {
+        Some("ERR FAILOVER requires connected replicas.")
+    } else if force && (timeout_ms == 0 || target.is_none()) {
+        Some("ERR FAILOVER with force option requires both a timeout and target HOST and IP.")
+    } else {
+        None
+    };
+    if let Some(refusal) = refusal {
+        ctx.client.reply.error(refusal);
+        return;
+    }
+    let target = match target {
+        Some((host, port)) => {
+            let found = u16::try_from(port)
+                .ok()
+                .and_then(|p| crate::failover::find_replica(ctx.server, &host, p).map(|_| p));
+            let Some(port) = found else {
+                ctx.client
+                    .reply
+                    .error("ERR FAILOVER target HOST and PORT is not a replica.");
+                return;
+            };
+            ctx.server
+                .log_notice(&format!("FAILOVER requested to {host}:{port}."));
+            Some((host, port))
+        }
+        None => {
+            ctx.server.log_notice("FAILOVER requested to any replica.");
+            None
+        }
+    };
+    let deadline = (timeout_ms > 0).then(|| {
+        std::time::Instant::now().checked_add(std::time::Duration::from_millis(timeout_ms as u64))
+    });
+    ctx.server.failover = Some(crate::failover::Failover {
+        target,
+        deadline: deadline.flatten(),
+        force,
+        state: crate::failover::State::WaitForSync,
+    });
+    ctx.client.reply.ok();
 }

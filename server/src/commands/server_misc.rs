@@ -65,6 +65,12 @@ fn replicaof(ctx: &mut Ctx, argv: &[&[u8]]) {
         let tracking = ctx.server.keyspace.tracking.mode(ctx.client.id);
         super::connection::describe(ctx.client, tracking, std::time::Instant::now())
     };
+    if ctx.server.failover.is_some() {
+        ctx.client
+            .reply
+            .error("ERR REPLICAOF not allowed while failing over.");
+        return;
+    }
     if is(argv[1], "no") && is(argv[2], "one") {
         if ctx.server.master_link.is_some() {
             crate::replica::unset_master(ctx.server);
