@@ -44,6 +44,9 @@ impl Default for CallOptions {
 pub struct Runtime {
     engine: Box<dyn Engine>,
     scripts: ScriptMap,
+    /// The SHA1s of recent EVAL bodies, so a script sent again and again is not hashed each
+    /// time (only short bodies, and a bounded number of them).
+    recent_bodies: HashMap<Box<[u8]>, [u8; 40], ahash::RandomState>,
     functions: Functions,
     /// The last EVAL/EVALSHA/FCALL ended in an error the host had counted already.
     last_error_counted: bool,
@@ -61,6 +64,7 @@ impl Runtime {
         Ok(Runtime {
             engine: Box::new(EvalEngine::new(libraries, random.clone())?),
             scripts: ScriptMap::default(),
+            recent_bodies: HashMap::default(),
             functions: Functions::new(libraries, random)?,
             last_error_counted: false,
         })
@@ -72,6 +76,7 @@ impl Runtime {
         Ok(Runtime {
             engine,
             scripts: ScriptMap::default(),
+            recent_bodies: HashMap::default(),
             functions: Functions::new(ExtraLibrary::ALL, Rand48::new())?,
             last_error_counted: false,
         })
@@ -88,14 +93,31 @@ impl Runtime {
         options: CallOptions,
     ) -> Reply {
         self.last_error_counted = false;
-        let sha = crate::sha1_hex(body);
-        let key = sha_key(&sha);
+        let key = self.body_key(body);
         if !self.scripts.contains_key(&key) {
             if let Err(e) = self.load(body, key) {
                 return e;
             }
         }
         self.run_cached(host, &key, keys, args, options)
+    }
+
+    /// The cache key (SHA1 in hex) of an EVAL body, remembered for short bodies.
+    fn body_key(&mut self, body: &[u8]) -> [u8; 40] {
+        /// Longest body remembered, and how many are.
+        const MEMO_BODY: usize = 4096;
+        const MEMO_ENTRIES: usize = 64;
+        if let Some(key) = self.recent_bodies.get(body) {
+            return *key;
+        }
+        let key = crate::sha1_hex_bytes(body);
+        if body.len() <= MEMO_BODY {
+            if self.recent_bodies.len() >= MEMO_ENTRIES {
+                self.recent_bodies.clear();
+            }
+            self.recent_bodies.insert(body.into(), key);
+        }
+        key
     }
 
     /// `EVALSHA sha numkeys key... arg...`.

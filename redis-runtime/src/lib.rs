@@ -62,5 +62,18 @@ impl ExtraLibrary {
 
 /// The SHA1 of `bytes` in lower-case hex, as `redis.sha1hex` and the script cache write it.
 pub fn sha1_hex(bytes: &[u8]) -> String {
-    sha1_smol::Sha1::from(bytes).digest().to_string()
+    let hex = sha1_hex_bytes(bytes);
+    hex.iter().map(|&b| char::from(b)).collect()
+}
+
+/// [`sha1_hex`] as bytes, without going through the formatter.
+pub fn sha1_hex_bytes(bytes: &[u8]) -> [u8; 40] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let digest = sha1_smol::Sha1::from(bytes).digest().bytes();
+    let mut hex = [0u8; 40];
+    for (pair, byte) in hex.chunks_exact_mut(2).zip(digest) {
+        pair[0] = DIGITS[usize::from(byte >> 4)];
+        pair[1] = DIGITS[usize::from(byte & 15)];
+    }
+    hex
 }

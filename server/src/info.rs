@@ -154,8 +154,8 @@ pub fn render(server: &Server, client: &Client, args: &[&[u8]]) -> String {
                 section(&mut out, "Errorstats", &borrowed);
             }
             "commandstats" => {
-                let mut names: Vec<_> = server.stats.per_command.iter().collect();
-                names.sort_by(|a, b| a.0.cmp(b.0));
+                let mut names: Vec<_> = server.stats.per_command.values().collect();
+                names.sort_by(|a, b| a.0.cmp(&b.0));
                 let fields: Vec<(String, String)> = names
                     .iter()
                     .map(|(name, s)| {

@@ -27,6 +27,7 @@ pub mod replication;
 pub mod resp;
 pub mod server;
 pub mod slowlog;
+pub mod stopwatch;
 pub mod tracking;
 pub mod util;
 

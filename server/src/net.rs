@@ -324,9 +324,6 @@ fn read_and_process(server: &mut Server, mut runtime: Option<&mut Runtime>, id: 
     if let Some(c) = server.clients.get_mut(&id) {
         c.last_interaction = Instant::now();
     }
-    // One time stamp for the batch of requests just read (as Redis caches its clock per
-    // event-loop iteration); a script freezes it for its whole run.
-    server.keyspace.refresh_time_unless_script();
     let serve_blocked = runtime.is_some();
     process_input(server, runtime.as_deref_mut(), id);
     if let Some(pending) = primary_input {
@@ -361,6 +358,9 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
     let Some(mut client) = server.clients.remove(&id) else {
         return;
     };
+    // One time stamp for the batch of requests (as Redis caches its clock per event-loop
+    // iteration), scripts included; a script freezes it for its whole run.
+    server.keyspace.refresh_time_unless_script();
     let mut args = Args::default();
     loop {
         let Some(conn) = server.net.as_mut().and_then(|n| n.conns.get_mut(&id)) else {
@@ -650,6 +650,7 @@ fn close(server: &mut Server, id: u64) {
 
 /// The periodic task (`serverCron`): expiry, rehashing, idle clients, killed clients.
 fn cron(server: &mut Server) {
+    crate::stopwatch::calibrate();
     crate::tracking::limit_keys(server);
     let budget = Duration::from_millis(1);
     // A replica leaves expiry to its primary, whose DELs arrive down the stream.

@@ -29,7 +29,9 @@ pub struct Stats {
     pub evicted_keys: u64,
     pub net_input_bytes: u64,
     pub net_output_bytes: u64,
-    pub per_command: HashMap<std::rc::Rc<str>, CommandStats, ahash::RandomState>,
+    /// Per command, keyed by the address of its name in the command table (each command has
+    /// one, for the server's life): no string hashed on every call.
+    pub per_command: HashMap<usize, (std::rc::Rc<str>, CommandStats), ahash::RandomState>,
     /// Error replies by code (`INFO errorstats`).
     pub errors: HashMap<String, u64>,
 }
@@ -37,10 +39,7 @@ pub struct Stats {
 impl Stats {
     pub fn count_call(&mut self, name: &std::rc::Rc<str>, elapsed: Duration, failed: bool) {
         self.commands_processed += 1;
-        let entry = match self.per_command.get_mut(&**name) {
-            Some(e) => e,
-            None => self.per_command.entry(name.clone()).or_default(),
-        };
+        let entry = self.command_entry(name);
         entry.calls += 1;
         entry.usec += elapsed.as_micros() as u64;
         if failed {
@@ -50,11 +49,17 @@ impl Stats {
 
     /// A known command refused before it ran.
     pub fn count_rejected(&mut self, name: &std::rc::Rc<str>) {
-        let entry = match self.per_command.get_mut(&**name) {
-            Some(e) => e,
-            None => self.per_command.entry(name.clone()).or_default(),
-        };
-        entry.rejected_calls += 1;
+        self.command_entry(name).rejected_calls += 1;
+    }
+
+    /// The figures of the command the table names `name`.
+    fn command_entry(&mut self, name: &std::rc::Rc<str>) -> &mut CommandStats {
+        let key = std::rc::Rc::as_ptr(name).cast::<u8>() as usize;
+        &mut self
+            .per_command
+            .entry(key)
+            .or_insert_with(|| (name.clone(), CommandStats::default()))
+            .1
     }
 
     pub fn count_error(&mut self, code: &str) {
@@ -155,7 +160,7 @@ pub struct Server {
     pub shutdown: Option<Shutdown>,
     pub script: Option<RunningScript>,
     /// The client scripts run their commands on, kept between scripts.
-    pub script_client: Option<Client>,
+    pub script_client: Option<Box<Client>>,
     pub last_save_unix: i64,
     /// Snapshot state: the background child, the last save's outcome.
     pub rdb: crate::persist::RdbState,

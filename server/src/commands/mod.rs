@@ -387,7 +387,7 @@ pub fn call(
     };
     ctx.client.last_command = full_name.clone();
     let reply_start = ctx.client.reply.buf.len();
-    let started = std::time::Instant::now();
+    let started = crate::stopwatch::start();
     let changes = ctx.server.keyspace.changes;
     ctx.client.propagate_as = None;
     handler(ctx, argv);
@@ -396,7 +396,7 @@ pub fn call(
     let db = ctx.client.db;
     crate::aof::note_command(ctx.server, db, changed, argv, ctx.client);
     crate::pubsub::publish_events(ctx.server, Some(ctx.client));
-    let elapsed = started.elapsed();
+    let elapsed = crate::stopwatch::elapsed(started);
     let failed = ctx.client.reply.buf.get(reply_start) == Some(&b'-');
     // A script's error that the failing command inside it counted already is not counted
     // twice; the script's call still failed.

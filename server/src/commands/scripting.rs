@@ -29,8 +29,9 @@ pub const HANDLERS: &[(&str, Handler)] = &[
 pub struct ScriptHost<'a> {
     server: &'a mut Server,
     /// The script's own client: the caller's database at the start, the script's protocol.
-    /// One is kept in the server between scripts (see [`ScriptHost::finish`]).
-    client: Client,
+    /// One is kept in the server between scripts (see [`ScriptHost::finish`]), boxed so that
+    /// lending it to each script moves a pointer, not the whole client.
+    client: Box<Client>,
     /// The command line that started the script.
     argv: &'a [&'a [u8]],
     /// The script came down the replication stream: a read-only replica runs it anyway.
@@ -55,7 +56,7 @@ impl<'a> ScriptHost<'a> {
         let mut client = server.script_client.take().unwrap_or_else(|| {
             let mut client = Client::new(0, String::new(), String::new(), true);
             client.is_script = true;
-            client
+            Box::new(client)
         });
         client.id = caller.id;
         client.db = caller.db;
@@ -367,7 +368,7 @@ pub(super) fn run_lent(
         name: String::new(),
         command: Vec::new(),
     });
-    ctx.server.keyspace.refresh_time();
+    // The script sees the time its batch of requests was read at, frozen for its whole run.
     ctx.server.keyspace.time_frozen = true;
     let mut host = ScriptHost::new(ctx.server, ctx.client, argv);
     let reply = run(runtime, &mut host);
