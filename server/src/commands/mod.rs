@@ -19,6 +19,7 @@ mod keyspec;
 mod lists;
 mod migrate;
 mod multi;
+mod name_map;
 mod persistence;
 mod pubsub;
 mod replication;

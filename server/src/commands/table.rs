@@ -3,10 +3,9 @@
 //! `server/scripts/command_table.py`), joined with the handlers this server has. Dispatch,
 //! `COMMAND` and the scripting gate all read it.
 
+use super::name_map::NameMap;
 use super::Handler;
 use std::collections::HashMap as StdHashMap;
-
-type HashMap<K, V> = StdHashMap<K, V, ahash::RandomState>;
 
 const TABLE: &str = include_str!("table.txt");
 
@@ -88,7 +87,7 @@ pub struct Command {
     pub flags: Flags,
     pub categories: Vec<String>,
     pub handler: Option<Handler>,
-    pub subcommands: HashMap<Vec<u8>, Command>,
+    pub subcommands: NameMap<Command>,
 }
 
 impl Command {
@@ -130,7 +129,7 @@ pub enum Missing {
 const MAY_REPLICATE: &[&str] = &["pfcount", "publish", "spublish", "eval", "evalsha", "fcall"];
 
 pub struct CommandTable {
-    commands: HashMap<Vec<u8>, Command>,
+    commands: NameMap<Command>,
 }
 
 impl CommandTable {
@@ -138,7 +137,7 @@ impl CommandTable {
     /// handler are left out, so they answer as unknown.
     pub fn new(handlers: &[(&str, Handler)]) -> CommandTable {
         let handlers: StdHashMap<&str, Handler> = handlers.iter().copied().collect();
-        let mut commands: HashMap<Vec<u8>, Command> = HashMap::default();
+        let mut commands: NameMap<Command> = NameMap::default();
         let mut subs: Vec<(String, Command)> = Vec::new();
         for line in TABLE
             .lines()
@@ -169,12 +168,12 @@ impl CommandTable {
                     .map(str::to_string)
                     .collect(),
                 handler: handlers.get(f[0]).copied(),
-                subcommands: HashMap::default(),
+                subcommands: NameMap::default(),
             };
             match f[0].split_once('|') {
                 Some((parent, _)) => subs.push((parent.to_string(), command)),
                 None => {
-                    commands.insert(f[0].as_bytes().to_vec(), command);
+                    commands.insert(f[0].as_bytes(), command);
                 }
             }
         }
@@ -186,7 +185,7 @@ impl CommandTable {
                     .map_or("", |(_, s)| s)
                     .as_bytes()
                     .to_vec();
-                p.subcommands.insert(name, sub);
+                p.subcommands.insert(&name, sub);
             }
         }
         CommandTable { commands }
@@ -208,15 +207,12 @@ impl CommandTable {
     /// The command `argv` names as the reference's table declares it, implemented here or
     /// not (what a script's command gate checks: arity, no-script, write...).
     pub fn describe(&self, argv: &[&[u8]]) -> Result<&Command, Missing> {
-        let name = lowercase(argv.first().ok_or(Missing::Command)?);
-        let command = self.commands.get(&name[..]).ok_or(Missing::Command)?;
+        let name = argv.first().ok_or(Missing::Command)?;
+        let command = self.commands.get(name).ok_or(Missing::Command)?;
         if !command.is_container() || argv.len() < 2 {
             return Ok(command);
         }
-        command
-            .subcommands
-            .get(&lowercase(argv[1])[..])
-            .ok_or(Missing::Subcommand)
+        command.subcommands.get(argv[1]).ok_or(Missing::Subcommand)
     }
 
     /// Every command of the reference's table (subcommands as `parent|sub`) with its ACL
@@ -238,7 +234,7 @@ impl CommandTable {
 
     /// A top-level command by name, implemented or not.
     pub fn get(&self, name: &[u8]) -> Option<&Command> {
-        self.commands.get(&lowercase(name)[..])
+        self.commands.get(name)
     }
 
     /// The commands this server implements (a container when any subcommand is).
@@ -257,25 +253,6 @@ impl CommandTable {
     }
 }
 
-/// A command name in lower case, on the stack for names of usual length (lookups run for
-/// every command, so they must not allocate).
-struct Lowered {
-    short: [u8; 32],
-    long: Vec<u8>,
-    len: usize,
-}
-
-impl std::ops::Deref for Lowered {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        if self.len <= self.short.len() {
-            &self.short[..self.len]
-        } else {
-            &self.long
-        }
-    }
-}
-
 /// Whether `argc` arguments (the name included) fit an arity as Redis declares it: exactly
 /// that many when positive, at least its magnitude when negative.
 pub fn arity_ok(arity: i32, argc: usize) -> bool {
@@ -286,20 +263,4 @@ pub fn arity_ok(arity: i32, argc: usize) -> bool {
     } else {
         argc >= -arity
     }
-}
-
-fn lowercase(bytes: &[u8]) -> Lowered {
-    let mut lowered = Lowered {
-        short: [0; 32],
-        long: Vec::new(),
-        len: bytes.len(),
-    };
-    if bytes.len() <= lowered.short.len() {
-        for (dst, src) in lowered.short.iter_mut().zip(bytes) {
-            *dst = src.to_ascii_lowercase();
-        }
-    } else {
-        lowered.long = bytes.to_ascii_lowercase();
-    }
-    lowered
 }
