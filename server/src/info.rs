@@ -14,10 +14,11 @@ const SECTIONS: &[(&str, bool)] = &[
     ("replication", true),
     ("cpu", true),
     ("modules", true),
+    ("commandstats", false),
     ("errorstats", true),
+    ("latencystats", false),
     ("cluster", true),
     ("keyspace", true),
-    ("commandstats", false),
 ];
 
 pub fn render(server: &Server, client: &Client, args: &[&[u8]]) -> String {
@@ -152,6 +153,14 @@ pub fn render(server: &Server, client: &Client, args: &[&[u8]]) -> String {
                     .map(|(k, v)| (k.as_str(), v.clone()))
                     .collect();
                 section(&mut out, "Errorstats", &borrowed);
+            }
+            "latencystats" => {
+                let fields = latency_fields(server);
+                let borrowed: Vec<(&str, String)> = fields
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.clone()))
+                    .collect();
+                section(&mut out, "Latencystats", &borrowed);
             }
             "commandstats" => {
                 let mut names: Vec<_> = server.stats.per_command.values().collect();
@@ -459,4 +468,42 @@ fn cpu_fields() -> Vec<(&'static str, String)> {
         ("used_cpu_sys_main_thread", seconds(thread[1])),
         ("used_cpu_user_main_thread", seconds(thread[0])),
     ]
+}
+
+/// `INFO latencystats`: the configured percentiles of each command's latency histogram, in
+/// microseconds (none while `latency-tracking` is off).
+fn latency_fields(server: &Server) -> Vec<(String, String)> {
+    if !server.config.settings.latency_tracking {
+        return Vec::new();
+    }
+    let percentiles: Vec<f64> = server
+        .config
+        .get("latency-tracking-info-percentiles")
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    let mut commands: Vec<_> = server
+        .stats
+        .per_command
+        .values()
+        .filter_map(|(name, s)| Some((name, s.latency.as_ref()?)))
+        .collect();
+    commands.sort_by(|a, b| a.0.cmp(b.0));
+    commands
+        .into_iter()
+        .map(|(name, histogram)| {
+            let values: Vec<String> = percentiles
+                .iter()
+                .map(|&p| {
+                    let usec = histogram.value_at_percentile(p) as f64 / 1000.0;
+                    format!(
+                        "p{}={usec:.3}",
+                        crate::latency_histogram::percentile_name(p)
+                    )
+                })
+                .collect();
+            (format!("latency_percentiles_usec_{name}"), values.join(","))
+        })
+        .collect()
 }

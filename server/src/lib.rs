@@ -17,6 +17,8 @@ pub mod db;
 pub mod failover;
 pub mod fork;
 mod info;
+pub mod latency_histogram;
+pub mod latency_monitor;
 pub mod long_double;
 pub mod net;
 pub mod persist;

@@ -656,12 +656,21 @@ fn cron(server: &mut Server) {
     // A replica leaves expiry to its primary, whose DELs arrive down the stream.
     if server.active_expire_enabled && server.master_link.is_none() {
         let mut state = server.random();
+        let started = Instant::now();
         server.keyspace.active_expire(budget, move || {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
             state
         });
+        let millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let threshold = server.config.settings.latency_monitor_threshold;
+        if threshold > 0 && millis >= threshold {
+            let now = crate::db::now_ms() / 1000;
+            server
+                .latency
+                .add_if_needed(threshold, "expire-cycle", millis, now);
+        }
     }
     server.keyspace.rehash_step(budget);
     // Over `maxmemory` (lowered by CONFIG SET, say): evict now, as Redis's eviction time

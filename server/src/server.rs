@@ -17,6 +17,8 @@ pub struct CommandStats {
     pub failed_calls: u64,
     /// Refused before running (arity, authentication, memory, a script's checks...).
     pub rejected_calls: u64,
+    /// Durations, under `latency-tracking yes` (`LATENCY HISTOGRAM`, `INFO latencystats`).
+    pub latency: Option<crate::latency_histogram::Histogram>,
 }
 
 #[derive(Debug, Default)]
@@ -37,9 +39,22 @@ pub struct Stats {
 }
 
 impl Stats {
-    pub fn count_call(&mut self, name: &std::rc::Rc<str>, elapsed: Duration, failed: bool) {
+    /// A command ran; `track_latency` adds its duration to its histogram.
+    pub fn count_call(
+        &mut self,
+        name: &std::rc::Rc<str>,
+        elapsed: Duration,
+        failed: bool,
+        track_latency: bool,
+    ) {
         self.commands_processed += 1;
         let entry = self.command_entry(name);
+        if track_latency {
+            entry
+                .latency
+                .get_or_insert_with(Default::default)
+                .record(elapsed);
+        }
         entry.calls += 1;
         entry.usec += elapsed.as_micros() as u64;
         if failed {
@@ -50,6 +65,12 @@ impl Stats {
     /// A known command refused before it ran.
     pub fn count_rejected(&mut self, name: &std::rc::Rc<str>) {
         self.command_entry(name).rejected_calls += 1;
+    }
+
+    /// The figures of a command (by its name in the table), if it was ever counted.
+    pub fn command(&self, name: &std::rc::Rc<str>) -> Option<&CommandStats> {
+        let key = std::rc::Rc::as_ptr(name).cast::<u8>() as usize;
+        self.per_command.get(&key).map(|(_, stats)| stats)
     }
 
     /// The figures of the command the table names `name`.
@@ -172,6 +193,8 @@ pub struct Server {
     pub pause: Option<Pause>,
     /// A FAILOVER under way (it also pauses writes).
     pub failover: Option<crate::failover::Failover>,
+    /// Latency spikes by event (`LATENCY LATEST`...).
+    pub latency: crate::latency_monitor::LatencyMonitor,
     /// Clients whose next command waits for the pause to end.
     pub paused_clients: Vec<u64>,
     /// Clients answered out of turn (CLIENT UNBLOCK): their pending input is run next.
@@ -246,6 +269,7 @@ impl Server {
             replication: crate::replication::Replication::default(),
             pause: None,
             failover: None,
+            latency: Default::default(),
             paused_clients: Vec::new(),
             resumed: Vec::new(),
             propagate: Vec::new(),

@@ -24,8 +24,6 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("slowlog|len", slowlog_len),
     ("slowlog|reset", slowlog_reset),
     ("slowlog|help", slowlog_help),
-    ("latency|latest", latency_latest),
-    ("latency|reset", latency_reset),
 ];
 
 fn dbsize(ctx: &mut Ctx, _argv: &[&[u8]]) {
@@ -312,13 +310,4 @@ fn slowlog_reset(ctx: &mut Ctx, _argv: &[&[u8]]) {
 
 fn slowlog_help(ctx: &mut Ctx, argv: &[&[u8]]) {
     super::help(ctx, argv, super::help::SLOWLOG);
-}
-
-/// No latency events are sampled yet (as with Redis's default `latency-monitor-threshold 0`).
-fn latency_latest(ctx: &mut Ctx, _argv: &[&[u8]]) {
-    ctx.client.reply.array(0);
-}
-
-fn latency_reset(ctx: &mut Ctx, _argv: &[&[u8]]) {
-    ctx.client.reply.int(0);
 }

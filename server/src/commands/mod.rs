@@ -16,6 +16,7 @@ mod hyperloglog;
 pub mod introspect;
 mod keys;
 mod keyspec;
+mod latency;
 mod lists;
 mod migrate;
 mod multi;
@@ -106,6 +107,7 @@ pub fn handlers() -> Vec<(&'static str, Handler)> {
     all.extend_from_slice(replication::HANDLERS);
     all.extend_from_slice(standalone::HANDLERS);
     all.extend_from_slice(migrate::HANDLERS);
+    all.extend_from_slice(latency::HANDLERS);
     all
 }
 
@@ -406,7 +408,29 @@ pub fn call(
         let code = error_code(&ctx.client.reply.buf[reply_start + 1..]);
         ctx.server.stats.count_error(&code);
     }
-    ctx.server.stats.count_call(full_name, elapsed, failed);
+    let settings = &ctx.server.config.settings;
+    let (track_latency, threshold) = (
+        settings.latency_tracking,
+        settings.latency_monitor_threshold,
+    );
+    if threshold > 0 {
+        let event = if flags.has(Flags::FAST) {
+            "fast-command"
+        } else {
+            "command"
+        };
+        let millis = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
+        // Only when the command was slow enough does the wall clock get read.
+        if millis >= threshold {
+            let now = crate::db::now_ms() / 1000;
+            ctx.server
+                .latency
+                .add_if_needed(threshold, event, millis, now);
+        }
+    }
+    ctx.server
+        .stats
+        .count_call(full_name, elapsed, failed, track_latency);
     if !flags.has(Flags::SKIP_SLOWLOG) && ctx.client.block_request.is_none() {
         let settings = &ctx.server.config.settings;
         let (threshold, max_len) = (settings.slowlog_log_slower_than, settings.slowlog_max_len);

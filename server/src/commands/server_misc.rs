@@ -1,7 +1,5 @@
-//! Server commands answered from what this server is: ROLE (always a primary, with its
-//! replicas), REPLICAOF
-//! NO ONE, MODULE LIST (no modules), LOLWUT, LATENCY HISTORY, MEMORY STATS and
-//! MEMORY MALLOC-STATS.
+//! Server commands answered from what this server is: ROLE, REPLICAOF, MODULE LIST (no
+//! modules), LOLWUT, MEMORY STATS and MEMORY MALLOC-STATS.
 
 use super::{is, Ctx, Handler};
 use redis_runtime::Reply;
@@ -12,7 +10,6 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("slaveof", replicaof),
     ("module|list", module_list),
     ("lolwut", lolwut),
-    ("latency|history", latency_history),
     ("memory|stats", memory_stats),
     ("memory|malloc-stats", memory_malloc_stats),
 ];
@@ -125,11 +122,6 @@ fn lolwut(ctx: &mut Ctx, argv: &[&[u8]]) {
     }
     let text = format!("Redis ver. {}\n", redis_runtime::REDIS_VERSION);
     ctx.client.reply.verbatim(text.as_bytes());
-}
-
-/// No latency events are recorded (`latency-monitor-threshold` is 0 by default).
-fn latency_history(ctx: &mut Ctx, _argv: &[&[u8]]) {
-    ctx.client.reply.array(0);
 }
 
 /// MEMORY STATS's fields, in Redis's order, from this server's own figures (the allocator

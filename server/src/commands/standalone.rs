@@ -4,7 +4,7 @@
 //!   disabled;
 //! - `MODULE LOAD` and `MODULE LOADEX` fail to load (this server loads no native modules; the
 //!   log says why), `MODULE UNLOAD` finds no such module;
-//! - `COMMAND`, `CONFIG`, `LATENCY`, `MEMORY` and `MODULE HELP`;
+//! - `COMMAND`, `CONFIG`, `MEMORY` and `MODULE HELP`;
 //! - `MEMORY PURGE`: nothing to return to the system beyond what freeing already returned.
 
 use super::{Ctx, Handler};
@@ -46,7 +46,6 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("module|help", module_help),
     ("command|help", command_help),
     ("config|help", config_help),
-    ("latency|help", latency_help),
     ("memory|help", memory_help),
     ("memory|purge", memory_purge),
 ];
@@ -114,10 +113,6 @@ fn command_help(ctx: &mut Ctx, argv: &[&[u8]]) {
 
 fn config_help(ctx: &mut Ctx, argv: &[&[u8]]) {
     super::help(ctx, argv, super::help::CONFIG);
-}
-
-fn latency_help(ctx: &mut Ctx, argv: &[&[u8]]) {
-    super::help(ctx, argv, super::help::LATENCY);
 }
 
 fn memory_help(ctx: &mut Ctx, argv: &[&[u8]]) {

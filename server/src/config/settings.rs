@@ -51,6 +51,10 @@ pub struct Settings {
     pub protected_mode: bool,
     pub enable_debug_command: Protected,
     pub enable_module_command: Protected,
+    /// `latency-tracking`: per-command latency histograms.
+    pub latency_tracking: bool,
+    /// `latency-monitor-threshold` in milliseconds (0: the monitor is off).
+    pub latency_monitor_threshold: u64,
     /// Keyspace notification classes, as `notify-keyspace-events` letters.
     pub notify_keyspace_events: String,
     pub slowlog_log_slower_than: i64,
@@ -156,6 +160,8 @@ impl Settings {
             protected_mode: yes("protected-mode"),
             enable_debug_command: protected("enable-debug-command"),
             enable_module_command: protected("enable-module-command"),
+            latency_tracking: yes("latency-tracking"),
+            latency_monitor_threshold: int("latency-monitor-threshold").max(0) as u64,
             notify_keyspace_events: text("notify-keyspace-events"),
             slowlog_log_slower_than: int("slowlog-log-slower-than"),
             slowlog_max_len: int("slowlog-max-len").max(0) as usize,
