@@ -19,25 +19,18 @@ const HIGHEST: u64 = 1_000_000_000;
 const BUCKETS: usize = 23;
 const COUNTS: usize = (BUCKETS + 1) * HALF_COUNT as usize;
 
-/// One command's counts.
-#[derive(Clone)]
+/// One command's counts, kept sparse (a command's durations fall in a few buckets; Redis's
+/// dense array would take 24 KB per command).
+#[derive(Clone, Default)]
 pub struct Histogram {
-    counts: Box<[u64; COUNTS]>,
+    /// (bucket index, count), ordered by index.
+    counts: Vec<(u16, u64)>,
     total: u64,
 }
 
 impl std::fmt::Debug for Histogram {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Histogram({} values)", self.total)
-    }
-}
-
-impl Default for Histogram {
-    fn default() -> Self {
-        Histogram {
-            counts: Box::new([0; COUNTS]),
-            total: 0,
-        }
     }
 }
 
@@ -80,7 +73,12 @@ impl Histogram {
     pub fn record(&mut self, elapsed: Duration) {
         let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
         let value = micros.saturating_mul(1000).clamp(LOWEST, HIGHEST);
-        self.counts[index_of(value)] += 1;
+        // Below COUNTS (3072): the clamp keeps the index in range.
+        let index = index_of(value) as u16;
+        match self.counts.binary_search_by_key(&index, |&(i, _)| i) {
+            Ok(at) => self.counts[at].1 += 1,
+            Err(at) => self.counts.insert(at, (index, 1)),
+        }
         self.total += 1;
     }
 
@@ -93,10 +91,10 @@ impl Histogram {
         let wanted = ((percentile.min(100.0) / 100.0) * self.total as f64 + 0.5) as u64;
         let wanted = wanted.max(1);
         let mut seen = 0;
-        for (index, count) in self.counts.iter().enumerate() {
+        for &(index, count) in &self.counts {
             seen += count;
             if seen >= wanted {
-                return highest_equivalent(value_at(index));
+                return highest_equivalent(value_at(usize::from(index)));
             }
         }
         0
@@ -112,7 +110,12 @@ impl Histogram {
         while level <= HIGHEST.next_power_of_two() {
             // The last band runs past the counts: Redis's walk stops at their end.
             let edge = index_of(level).min(COUNTS - 1);
-            let cumulative: u64 = self.counts[..=edge].iter().sum();
+            let cumulative: u64 = self
+                .counts
+                .iter()
+                .take_while(|&&(i, _)| usize::from(i) <= edge)
+                .map(|&(_, c)| c)
+                .sum();
             if cumulative > previous {
                 out.push((highest_equivalent(value_at(edge)) / 1000, cumulative));
                 previous = cumulative;
