@@ -327,30 +327,62 @@ fn line_hook_follows_calls_from_rust() {
     assert_eq!(t.get::<_, i64>("b").expect("b"), 2);
 }
 
-/// Lua 5.1 keeps the count hook's countdown per coroutine (a new coroutine starts a fresh
-/// count), so instructions run in coroutines are counted apart from the main thread's.
+/// `debug.sethook`'s countdown runs per coroutine, as in Lua 5.1 (a new coroutine starts a
+/// fresh count): lua5.1 counts 16 calls for this script.
 #[test]
-fn count_hook_countdown_is_per_coroutine() {
+fn debug_sethook_counts_per_coroutine() {
+    use lua_core::api::{Library, LuaOptions};
+    let libraries = [Library::Base, Library::Coroutine, Library::Debug];
+    let lua = Lua::new_with(&libraries, LuaOptions::new()).expect("state");
+    let n: i64 = lua
+        .load(
+            "local n = 0\n\
+             debug.sethook(function() n = n + 1 end, '', 7)\n\
+             local co = coroutine.wrap(function() for i = 1, 10 do coroutine.yield(i) end end)\n\
+             local s = 0\n\
+             for i = 1, 10 do s = s + co() end\n\
+             debug.sethook()\n\
+             return n",
+        )
+        .eval()
+        .expect("script");
+    assert_eq!(n, 16);
+}
+
+/// A host's count hook counts every instruction the state runs, whichever coroutine runs
+/// it, so a budget also stops work spread over many short coroutines. Found by fuzzing: each
+/// call below runs a few instructions in a coroutine of its own and starts two more, a tree
+/// of about 2^200 calls that a per-coroutine count never notices.
+#[test]
+fn a_host_count_spans_coroutines() {
     let lua = Lua::new();
-    let calls = Rc::new(Cell::new(0));
-    let c = calls.clone();
-    let mask = HookMask {
-        every_nth_instruction: Some(7),
-        ..Default::default()
-    };
-    lua.set_hook(mask, move |_, _| {
-        c.set(c.get() + 1);
-        Ok(())
-    })
-    .expect("hook");
-    lua.load(
-        "local co = coroutine.wrap(function() for i = 1, 10 do coroutine.yield(i) end end)\n\
-         local s = 0\n\
-         for i = 1, 10 do s = s + co() end",
-    )
-    .exec()
-    .expect("script");
-    assert_eq!(calls.get(), 14);
+    let calls = interrupt_after(&lua, 20);
+    let r = lua
+        .load(
+            "local function endless()\n\
+               local co = coroutine.create(endless) coroutine.resume(co)\n\
+               local co = coroutine.create(endless) coroutine.resume(co)\n\
+             end\n\
+             endless()",
+        )
+        .exec();
+    assert!(matches!(r, Err(Error::Interrupted)), "{r:?}");
+    assert_eq!(calls.get(), 20);
+}
+
+/// A long chunk loaded again and again is work the count sees (a byte an instruction).
+#[test]
+fn a_budget_counts_the_compiling_loadstring_does() {
+    let lua = Lua::new();
+    let calls = interrupt_after(&lua, 20);
+    let r = lua
+        .load(
+            "local src = string.rep('local a = 1 ', 100000)\n\
+             for i = 1, 1000000 do loadstring(src) end",
+        )
+        .exec();
+    assert!(matches!(r, Err(Error::Interrupted)), "{r:?}");
+    assert_eq!(calls.get(), 20);
 }
 
 /// A match that backtracks quadratically over a long subject: about 10^10 steps, hours of

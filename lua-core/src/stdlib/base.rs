@@ -391,8 +391,16 @@ fn dofile(state: &mut State) -> LuaResult<usize> {
 fn loadstring(state: &mut State) -> LuaResult<usize> {
     let s = state.check_string(1)?;
     let name = state.opt_string(2)?.unwrap_or(s);
-    let r = state.load(s.as_bytes(), name.as_bytes());
+    let r = charged_load(state, s.as_bytes(), name.as_bytes());
     load_result(state, r)
+}
+
+/// Load a chunk for a script. Compiling (or reading a binary chunk) is work in proportion to
+/// the source: a host's count sees it (a byte an instruction), or a loop loading a long chunk
+/// again and again would run far longer than its count says.
+fn charged_load(state: &mut State, source: &[u8], name: &[u8]) -> LuaResult<Value> {
+    state.charge_native_work(u32::try_from(source.len()).unwrap_or(u32::MAX))?;
+    state.load(source, name)
 }
 
 fn load(state: &mut State) -> LuaResult<usize> {
@@ -413,8 +421,8 @@ fn load(state: &mut State) -> LuaResult<usize> {
             Err(e) => break Err(e),
         };
         match piece {
-            Value::Nil => break state.load(&source, &name),
-            Value::String(s) if s.is_empty() => break state.load(&source, &name),
+            Value::Nil => break charged_load(state, &source, &name),
+            Value::String(s) if s.is_empty() => break charged_load(state, &source, &name),
             Value::String(s) => source.extend_from_slice(s.as_bytes()),
             Value::Number(n) => crate::number::format_number(n, &mut source),
             _ => break Err(state.native_error("reader function must return a string")),

@@ -32,7 +32,12 @@ impl State {
         std::mem::swap(&mut self.open_upvals, &mut t.open_upvals);
         std::mem::swap(&mut self.error_handler, &mut t.error_handler);
         std::mem::swap(&mut self.frame_capacity, &mut t.frame_capacity);
-        std::mem::swap(&mut self.hook_countdown, &mut t.hook_countdown);
+        // `debug.sethook`'s count runs per coroutine, as in Lua 5.1; a host's count hook (a
+        // budget, a periodic check) counts every instruction the state runs, so work spread
+        // over many short coroutines cannot slip past it.
+        if !self.hook.as_ref().is_some_and(|h| h.is_host) {
+            std::mem::swap(&mut self.hook_countdown, &mut t.hook_countdown);
+        }
     }
 
     /// Make `thread` the running thread, saving the current one's context.

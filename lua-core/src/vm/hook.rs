@@ -60,10 +60,11 @@ pub(crate) const MASK_RET: u8 = 8;
 pub(crate) struct Hook {
     pub(crate) mask: HookMask,
     pub(crate) func: HookFn,
-    /// Native work (pattern matching) counts as instructions toward the count hook: set for
-    /// hosts' hooks (instruction budgets, periodic checks), not for `debug.sethook`'s, whose
-    /// counts must stay lua5.1's.
-    pub(crate) charges_native_work: bool,
+    /// A host's hook (instruction budgets, periodic checks), not `debug.sethook`'s, whose
+    /// counts must stay lua5.1's: native work (pattern matching, copying, compiling) counts
+    /// as instructions toward its count, and the count is one for the whole state rather
+    /// than one per coroutine.
+    pub(crate) is_host: bool,
 }
 
 impl State {
@@ -80,7 +81,7 @@ impl State {
         self.install_hook(mask, f, true);
     }
 
-    fn install_hook(&mut self, mask: HookMask, f: HookFn, charges_native_work: bool) {
+    fn install_hook(&mut self, mask: HookMask, f: HookFn, is_host: bool) {
         let mut bits = 0;
         if mask.every_nth_instruction.is_some_and(|n| n > 0) {
             bits |= MASK_COUNT;
@@ -102,7 +103,7 @@ impl State {
         self.hook = Some(Hook {
             mask,
             func: f,
-            charges_native_work,
+            is_host,
         });
         self.hook_mask = bits;
     }
@@ -144,7 +145,7 @@ impl State {
             return Ok(());
         }
         let every = match self.hook.as_ref() {
-            Some(h) if h.charges_native_work => h.mask.every_nth_instruction.unwrap_or(1).max(1),
+            Some(h) if h.is_host => h.mask.every_nth_instruction.unwrap_or(1).max(1),
             _ => return Ok(()),
         };
         if self.hook_countdown > instructions {
