@@ -118,7 +118,15 @@ pub fn range_end(ctx: &mut Ctx, arg: &[u8]) -> Option<StreamId> {
 }
 
 pub fn write_id(out: &mut ReplyWriter, id: StreamId) {
-    out.bulk(&id.to_bytes());
+    // `<ms>-<seq>` on the stack: two u64s take at most 20 digits each.
+    let (mut ms_digits, mut seq_digits) = (itoa::Buffer::new(), itoa::Buffer::new());
+    let ms = ms_digits.format(id.ms).as_bytes();
+    let seq = seq_digits.format(id.seq).as_bytes();
+    let mut text = [0u8; 41];
+    text[..ms.len()].copy_from_slice(ms);
+    text[ms.len()] = b'-';
+    text[ms.len() + 1..ms.len() + 1 + seq.len()].copy_from_slice(seq);
+    out.bulk(&text[..ms.len() + 1 + seq.len()]);
 }
 
 /// One entry: `[id, [field, value, ...]]`.
@@ -325,10 +333,12 @@ fn xadd(ctx: &mut Ctx, argv: &[&[u8]]) {
         Ok((id, trimmed, length, first)) => {
             write_id(&mut ctx.client.reply, id);
             // Logged with the ID it got, so replaying adds the same entry.
-            let mut parts: Vec<Vec<u8>> = argv.iter().map(|a| a.to_vec()).collect();
-            parts[args.id_pos] = id.to_bytes();
-            exact_trim(&mut parts, &args, length, first);
-            ctx.client.propagate_instead(vec![parts]);
+            if ctx.server.propagating() {
+                let mut parts: Vec<Vec<u8>> = argv.iter().map(|a| a.to_vec()).collect();
+                parts[args.id_pos] = id.to_bytes();
+                exact_trim(&mut parts, &args, length, first);
+                ctx.client.propagate_instead(vec![parts]);
+            }
             let db = ctx.client.db;
             ctx.server.keyspace.notify(class::STREAM, "xadd", db, key);
             if trimmed > 0 {

@@ -53,7 +53,17 @@ impl StreamId {
 
     /// `ms-seq`, as replies write it.
     pub fn to_bytes(self) -> Vec<u8> {
-        format!("{}-{}", self.ms, self.seq).into_bytes()
+        let mut out = Vec::with_capacity(41);
+        self.write_to(&mut out);
+        out
+    }
+
+    /// Append `<ms>-<seq>` to `out`.
+    pub fn write_to(self, out: &mut Vec<u8>) {
+        let mut digits = itoa::Buffer::new();
+        out.extend_from_slice(digits.format(self.ms).as_bytes());
+        out.push(b'-');
+        out.extend_from_slice(digits.format(self.seq).as_bytes());
     }
 
     /// The 128-bit big-endian form Redis keys its radix trees with.
