@@ -289,8 +289,11 @@ fn memory_section(server: &Server, out: &mut String) {
             // redis-server.
             ("mem_not_counted_for_evict", "0".into()),
             ("mem_allocator", "libc".into()),
-            ("lazyfree_pending_objects", "0".into()),
-            ("lazyfreed_objects", "0".into()),
+            (
+                "lazyfree_pending_objects",
+                crate::lazyfree::pending().to_string(),
+            ),
+            ("lazyfreed_objects", crate::lazyfree::freed().to_string()),
         ],
     );
 }

@@ -19,6 +19,7 @@ pub mod fork;
 mod info;
 pub mod latency_histogram;
 pub mod latency_monitor;
+pub mod lazyfree;
 pub mod long_double;
 pub mod net;
 pub mod persist;

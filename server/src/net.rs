@@ -39,6 +39,8 @@ struct Conn {
     need: usize,
     /// Bytes of the client's reply buffer already written.
     written: usize,
+    /// The most the query buffer held since the periodic task last looked.
+    query_peak: usize,
 }
 
 /// Sockets: the listener and every connection, by client id.
@@ -264,6 +266,7 @@ fn serve(server: &mut Server, mut stream: TcpStream, query: Vec<u8>, client: Cli
         query,
         need: 1,
         written: 0,
+        query_peak: 0,
     };
     net.conns.insert(id, conn);
     server.clients.insert(id, client);
@@ -293,6 +296,7 @@ fn read_and_process(server: &mut Server, mut runtime: Option<&mut Runtime>, id: 
             }
             Ok(n) => {
                 conn.query.extend_from_slice(&chunk[..n]);
+                conn.query_peak = conn.query_peak.max(conn.query.len());
                 received += n as u64;
                 if conn.query.len() > limit {
                     closed = true;
@@ -687,6 +691,7 @@ fn cron(server: &mut Server) {
     crate::replication::cron(server);
     crate::failover::tick(server);
     crate::persist::cron(server);
+    resize_query_buffers(server);
     let timeout = server.config.settings.timeout;
     let now = Instant::now();
     let doomed: Vec<u64> = server
@@ -724,5 +729,33 @@ pub fn serve_while_busy(server: &mut Server) {
     // not in the client table while it runs, so it is not flushed early).
     for id in std::mem::take(&mut server.pending_flush) {
         flush(server, id);
+    }
+}
+
+/// Give back query-buffer room a client no longer needs (`clientsCronResizeQueryBuffer`):
+/// when more than 4 KB is spare, all of it after two idle seconds, or down to the recent
+/// peak (and the bulk being read) when the buffer is over 32 KB and twice that peak.
+fn resize_query_buffers(server: &mut Server) {
+    const SPARE: usize = 4096;
+    const RESIZE_THRESHOLD: usize = 32 * 1024;
+    let now = Instant::now();
+    let clients = &server.clients;
+    let Some(net) = server.net.as_mut() else {
+        return;
+    };
+    for (id, conn) in &mut net.conns {
+        let capacity = conn.query.capacity();
+        if capacity - conn.query.len() > SPARE {
+            let idle = clients
+                .get(id)
+                .is_some_and(|c| now.duration_since(c.last_interaction).as_secs() > 2);
+            if idle {
+                conn.query.shrink_to_fit();
+            } else if capacity > RESIZE_THRESHOLD && capacity / 2 > conn.query_peak {
+                let keep = conn.query.len().max(conn.query_peak).max(conn.need);
+                conn.query.shrink_to(keep);
+            }
+        }
+        conn.query_peak = conn.query.len();
     }
 }

@@ -193,6 +193,8 @@ pub struct Server {
     pub pause: Option<Pause>,
     /// A FAILOVER under way (it also pauses writes).
     pub failover: Option<crate::failover::Failover>,
+    /// The thread large values are freed on (UNLINK, FLUSHALL ASYNC...).
+    pub lazyfree: crate::lazyfree::LazyFree,
     /// Latency spikes by event (`LATENCY LATEST`...).
     pub latency: crate::latency_monitor::LatencyMonitor,
     /// Clients whose next command waits for the pause to end.
@@ -270,6 +272,7 @@ impl Server {
             pause: None,
             failover: None,
             latency: Default::default(),
+            lazyfree: Default::default(),
             paused_clients: Vec::new(),
             resumed: Vec::new(),
             propagate: Vec::new(),

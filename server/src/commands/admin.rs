@@ -32,22 +32,27 @@ fn dbsize(ctx: &mut Ctx, _argv: &[&[u8]]) {
     ctx.client.reply.int(size as i64);
 }
 
-/// FLUSHDB/FLUSHALL's optional ASYNC|SYNC; false after a syntax error.
-fn flush_mode_ok(ctx: &mut Ctx, argv: &[&[u8]]) -> bool {
+/// FLUSHDB/FLUSHALL's optional ASYNC|SYNC: whether to free in the background (without
+/// either, as `lazyfree-lazy-user-flush` says); `None` after a syntax error.
+fn flush_async(ctx: &mut Ctx, argv: &[&[u8]]) -> Option<bool> {
     match argv.len() {
-        1 => true,
-        2 if is(argv[1], "async") || is(argv[1], "sync") => true,
+        1 => Some(ctx.server.config.settings.lazyfree_lazy_user_flush),
+        2 if is(argv[1], "async") => Some(true),
+        2 if is(argv[1], "sync") => Some(false),
         _ => {
             ctx.client.reply.error(SYNTAX);
-            false
+            None
         }
     }
 }
 
 fn flushdb(ctx: &mut Ctx, argv: &[&[u8]]) {
-    if flush_mode_ok(ctx, argv) {
+    if let Some(lazy) = flush_async(ctx, argv) {
         let db = ctx.client.db;
-        ctx.server.keyspace.flush_db(db);
+        let old = ctx.server.keyspace.flush_db(db);
+        if lazy {
+            ctx.server.lazyfree.free_db(old);
+        }
         // Propagated even when the database was empty, as Redis forces it.
         ctx.server.keyspace.dirty += 1;
         ctx.server.keyspace.changes += 1;
@@ -56,8 +61,13 @@ fn flushdb(ctx: &mut Ctx, argv: &[&[u8]]) {
 }
 
 fn flushall(ctx: &mut Ctx, argv: &[&[u8]]) {
-    if flush_mode_ok(ctx, argv) {
-        ctx.server.keyspace.flush_all();
+    if let Some(lazy) = flush_async(ctx, argv) {
+        let old = ctx.server.keyspace.flush_all();
+        if lazy {
+            for db in old {
+                ctx.server.lazyfree.free_db(db);
+            }
+        }
         // As Redis: a running snapshot is now pointless, and with save rules the (empty)
         // dataset is saved at once. Function libraries stay.
         crate::persist::kill_background_save(ctx.server);
@@ -132,6 +142,7 @@ fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) {
 
 fn config_resetstat(ctx: &mut Ctx, _argv: &[&[u8]]) {
     ctx.server.stats.reset();
+    crate::lazyfree::reset_stats();
     let keyspace = &mut ctx.server.keyspace;
     keyspace.stats = Default::default();
     ctx.client.reply.ok();

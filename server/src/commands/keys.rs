@@ -8,7 +8,7 @@ use crate::util::parse_i64;
 
 pub const HANDLERS: &[(&str, Handler)] = &[
     ("del", del),
-    ("unlink", del),
+    ("unlink", unlink),
     ("exists", exists),
     ("type", type_),
     ("rename", rename),
@@ -35,10 +35,23 @@ pub const HANDLERS: &[(&str, Handler)] = &[
 ];
 
 fn del(ctx: &mut Ctx, argv: &[&[u8]]) {
+    let lazy = ctx.server.config.settings.lazyfree_lazy_user_del;
+    delete_keys(ctx, argv, lazy);
+}
+
+/// UNLINK: DEL that frees large values on the lazyfree thread.
+fn unlink(ctx: &mut Ctx, argv: &[&[u8]]) {
+    delete_keys(ctx, argv, true);
+}
+
+fn delete_keys(ctx: &mut Ctx, argv: &[&[u8]], lazy: bool) {
     let db = ctx.client.db;
     let mut deleted = 0;
     for key in &argv[1..] {
-        if ctx.server.keyspace.delete(db, key).is_some() {
+        if let Some(value) = ctx.server.keyspace.delete(db, key) {
+            if lazy {
+                ctx.server.lazyfree.free_value(value);
+            }
             ctx.server.keyspace.notify(class::GENERIC, "del", db, key);
             deleted += 1;
         }

@@ -53,6 +53,10 @@ pub struct Settings {
     pub enable_module_command: Protected,
     /// `latency-tracking`: per-command latency histograms.
     pub latency_tracking: bool,
+    /// `lazyfree-lazy-user-del`: DEL frees as UNLINK does.
+    pub lazyfree_lazy_user_del: bool,
+    /// `lazyfree-lazy-user-flush`: FLUSHALL/FLUSHDB without SYNC free as ASYNC does.
+    pub lazyfree_lazy_user_flush: bool,
     /// `latency-monitor-threshold` in milliseconds (0: the monitor is off).
     pub latency_monitor_threshold: u64,
     /// Keyspace notification classes, as `notify-keyspace-events` letters.
@@ -161,6 +165,8 @@ impl Settings {
             enable_debug_command: protected("enable-debug-command"),
             enable_module_command: protected("enable-module-command"),
             latency_tracking: yes("latency-tracking"),
+            lazyfree_lazy_user_del: yes("lazyfree-lazy-user-del"),
+            lazyfree_lazy_user_flush: yes("lazyfree-lazy-user-flush"),
             latency_monitor_threshold: int("latency-monitor-threshold").max(0) as u64,
             notify_keyspace_events: text("notify-keyspace-events"),
             slowlog_log_slower_than: int("slowlog-log-slower-than"),

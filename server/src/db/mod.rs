@@ -528,23 +528,26 @@ impl Keyspace {
         self.dirty_watchers.contains(&client)
     }
 
-    pub fn flush_db(&mut self, db: usize) {
-        self.empty_db(db);
+    /// Empty database `db`; what it held, for the caller to free (now or on the lazyfree
+    /// thread).
+    pub fn flush_db(&mut self, db: usize) -> Db {
+        let old = self.empty_db(db);
         self.tracking.flushed();
+        old
     }
 
-    pub fn flush_all(&mut self) {
-        for db in 0..self.dbs.len() {
-            self.empty_db(db);
-        }
+    /// Empty every database; what they held.
+    pub fn flush_all(&mut self) -> Vec<Db> {
+        let old = (0..self.dbs.len()).map(|db| self.empty_db(db)).collect();
         self.tracking.flushed();
+        old
     }
 
-    fn empty_db(&mut self, db: usize) {
+    fn empty_db(&mut self, db: usize) -> Db {
         self.touch_watched_in_db(db, None);
         self.dirty += self.dbs[db].len() as u64;
         self.changes += self.dbs[db].len() as u64;
-        self.dbs[db] = Db::default();
+        std::mem::take(&mut self.dbs[db])
     }
 
     /// Keys in every database.
