@@ -291,9 +291,9 @@ fn memory_section(server: &Server, out: &mut String) {
             ("mem_allocator", "libc".into()),
             (
                 "lazyfree_pending_objects",
-                crate::lazyfree::pending().to_string(),
+                server.lazyfree.pending().to_string(),
             ),
-            ("lazyfreed_objects", crate::lazyfree::freed().to_string()),
+            ("lazyfreed_objects", server.lazyfree.freed().to_string()),
         ],
     );
 }

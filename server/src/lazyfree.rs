@@ -8,13 +8,18 @@
 use crate::db::{Db, Value};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Sender};
+use std::sync::Arc;
 
 /// Above this much free effort a value is freed on the helper thread (`LAZYFREE_THRESHOLD`).
 const THRESHOLD: usize = 64;
 
-/// Objects handed over and not yet freed, and objects freed there since the last reset.
-static PENDING: AtomicU64 = AtomicU64::new(0);
-static FREED: AtomicU64 = AtomicU64::new(0);
+/// Objects handed over and not yet freed, and objects freed there since the last reset
+/// (shared with the helper thread).
+#[derive(Default)]
+struct Counters {
+    pending: AtomicU64,
+    freed: AtomicU64,
+}
 
 /// What the helper thread drops (held only to be dropped there).
 #[allow(dead_code)]
@@ -27,6 +32,7 @@ enum Garbage {
 #[derive(Default)]
 pub struct LazyFree {
     sender: Option<Sender<(Garbage, u64)>>,
+    counters: Arc<Counters>,
 }
 
 impl LazyFree {
@@ -49,20 +55,21 @@ impl LazyFree {
     fn hand_over(&mut self, garbage: Garbage, objects: u64) {
         if self.sender.is_none() {
             let (tx, rx) = mpsc::channel::<(Garbage, u64)>();
+            let counters = Arc::clone(&self.counters);
             let spawned = std::thread::Builder::new()
                 .name("lazyfree".into())
                 .spawn(move || {
                     for (garbage, objects) in rx {
                         drop(garbage);
-                        PENDING.fetch_sub(objects, Ordering::Relaxed);
-                        FREED.fetch_add(objects, Ordering::Relaxed);
+                        counters.pending.fetch_sub(objects, Ordering::Relaxed);
+                        counters.freed.fetch_add(objects, Ordering::Relaxed);
                     }
                 });
             if spawned.is_ok() {
                 self.sender = Some(tx);
             }
         }
-        PENDING.fetch_add(objects, Ordering::Relaxed);
+        self.counters.pending.fetch_add(objects, Ordering::Relaxed);
         let unsent = match &self.sender {
             Some(sender) => sender.send((garbage, objects)).err().map(|e| e.0 .0),
             None => Some(garbage),
@@ -70,24 +77,24 @@ impl LazyFree {
         // No thread (it could not start, or ended): free here.
         if let Some(garbage) = unsent {
             drop(garbage);
-            PENDING.fetch_sub(objects, Ordering::Relaxed);
+            self.counters.pending.fetch_sub(objects, Ordering::Relaxed);
         }
     }
-}
 
-/// `lazyfree_pending_objects`.
-pub fn pending() -> u64 {
-    PENDING.load(Ordering::Relaxed)
-}
+    /// `lazyfree_pending_objects`.
+    pub fn pending(&self) -> u64 {
+        self.counters.pending.load(Ordering::Relaxed)
+    }
 
-/// `lazyfreed_objects`.
-pub fn freed() -> u64 {
-    FREED.load(Ordering::Relaxed)
-}
+    /// `lazyfreed_objects`.
+    pub fn freed(&self) -> u64 {
+        self.counters.freed.load(Ordering::Relaxed)
+    }
 
-/// `CONFIG RESETSTAT` starts `lazyfreed_objects` again.
-pub fn reset_stats() {
-    FREED.store(0, Ordering::Relaxed);
+    /// `CONFIG RESETSTAT` starts `lazyfreed_objects` again.
+    pub fn reset_stats(&self) {
+        self.counters.freed.store(0, Ordering::Relaxed);
+    }
 }
 
 /// How many allocations freeing `value` takes (`lazyfreeGetFreeEffort`): a list's nodes, a

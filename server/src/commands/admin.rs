@@ -142,7 +142,7 @@ fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) {
 
 fn config_resetstat(ctx: &mut Ctx, _argv: &[&[u8]]) {
     ctx.server.stats.reset();
-    crate::lazyfree::reset_stats();
+    ctx.server.lazyfree.reset_stats();
     let keyspace = &mut ctx.server.keyspace;
     keyspace.stats = Default::default();
     ctx.client.reply.ok();
