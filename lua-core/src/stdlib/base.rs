@@ -285,8 +285,10 @@ fn setmetatable(state: &mut State) -> LuaResult<usize> {
 fn assert(state: &mut State) -> LuaResult<usize> {
     let v = state.check_any(1)?;
     if v.is_falsy() {
+        // lua5.1 raises it through `luaL_error(L, "%s", msg)`: a C string, so the message
+        // ends at its first NUL.
         let msg = match state.opt_string(2)? {
-            Some(s) => s.as_bytes().to_vec(),
+            Some(s) => crate::cstr::c_str(s.as_bytes()).to_vec(),
             None => b"assertion failed!".to_vec(),
         };
         return Err(state.native_error_bytes(&msg));
