@@ -69,10 +69,12 @@ pub fn undump(bytes: &[u8], chunkname: &[u8], depth: u32) -> Result<Proto, Undum
 /// The name errors give the chunk: without its `@` or `=` mark, and `binary string` for a
 /// chunk named after its own bytes (as `loadstring` names it).
 fn display_name(chunkname: &[u8]) -> Vec<u8> {
-    match chunkname.first() {
-        Some(b'@') | Some(b'=') => chunkname[1..].to_vec(),
+    // lua5.1 formats the name with `%s`: it ends at its first zero byte.
+    let name = crate::cstr::c_str(chunkname);
+    match name.first() {
+        Some(b'@') | Some(b'=') => name[1..].to_vec(),
         Some(&SIGNATURE_BYTE) => b"binary string".to_vec(),
-        _ => chunkname.to_vec(),
+        _ => name.to_vec(),
     }
 }
 
