@@ -180,11 +180,12 @@ fn manifest_name(server: &Server) -> String {
 }
 
 /// Append one command in RESP form.
-pub fn encode(out: &mut Vec<u8>, argv: &[Vec<u8>]) {
+pub fn encode<A: AsRef<[u8]>>(out: &mut Vec<u8>, argv: &[A]) {
     out.push(b'*');
     out.extend_from_slice(argv.len().to_string().as_bytes());
     out.extend_from_slice(b"\r\n");
     for arg in argv {
+        let arg = arg.as_ref();
         out.push(b'$');
         out.extend_from_slice(arg.len().to_string().as_bytes());
         out.extend_from_slice(b"\r\n");

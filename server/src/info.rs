@@ -139,7 +139,7 @@ pub fn render(server: &Server, client: &Client, args: &[&[u8]]) -> String {
             "stats" => stats_section(server, &mut out),
             "replication" => section(&mut out, "Replication", &replication_fields(server)),
             "cpu" => section(&mut out, "CPU", &cpu_fields()),
-            "modules" => section(&mut out, "Modules", &[]),
+            "modules" => section::<&str>(&mut out, "Modules", &[]),
             "cluster" => section(&mut out, "Cluster", &[("cluster_enabled", "0".into())]),
             "errorstats" => {
                 let mut codes: Vec<_> = server.stats.errors.iter().collect();
@@ -148,20 +148,9 @@ pub fn render(server: &Server, client: &Client, args: &[&[u8]]) -> String {
                     .iter()
                     .map(|(code, count)| (format!("errorstat_{code}"), format!("count={count}")))
                     .collect();
-                let borrowed: Vec<(&str, String)> = fields
-                    .iter()
-                    .map(|(k, v)| (k.as_str(), v.clone()))
-                    .collect();
-                section(&mut out, "Errorstats", &borrowed);
+                section(&mut out, "Errorstats", &fields);
             }
-            "latencystats" => {
-                let fields = latency_fields(server);
-                let borrowed: Vec<(&str, String)> = fields
-                    .iter()
-                    .map(|(k, v)| (k.as_str(), v.clone()))
-                    .collect();
-                section(&mut out, "Latencystats", &borrowed);
-            }
+            "latencystats" => section(&mut out, "Latencystats", &latency_fields(server)),
             "commandstats" => {
                 let mut names: Vec<_> = server.stats.per_command.values().collect();
                 names.sort_by(|a, b| a.0.cmp(&b.0));
@@ -178,11 +167,7 @@ pub fn render(server: &Server, client: &Client, args: &[&[u8]]) -> String {
                         )
                     })
                     .collect();
-                let borrowed: Vec<(&str, String)> = fields
-                    .iter()
-                    .map(|(k, v)| (k.as_str(), v.clone()))
-                    .collect();
-                section(&mut out, "Commandstats", &borrowed);
+                section(&mut out, "Commandstats", &fields);
             }
             "keyspace" => {
                 let fields: Vec<(String, String)> = server
@@ -198,11 +183,7 @@ pub fn render(server: &Server, client: &Client, args: &[&[u8]]) -> String {
                         )
                     })
                     .collect();
-                let borrowed: Vec<(&str, String)> = fields
-                    .iter()
-                    .map(|(k, v)| (k.as_str(), v.clone()))
-                    .collect();
-                section(&mut out, "Keyspace", &borrowed);
+                section(&mut out, "Keyspace", &fields);
             }
             _ => {}
         }

@@ -48,8 +48,17 @@ pub struct LatencyMonitor {
 }
 
 impl LatencyMonitor {
+    /// Sample an event that took `elapsed`, if it reaches `threshold` milliseconds (0: the
+    /// monitor is off); the wall clock is read only then.
+    pub fn sample(&mut self, threshold: u64, event: &'static str, elapsed: std::time::Duration) {
+        let millis = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
+        if threshold > 0 && millis >= threshold {
+            self.add_if_needed(threshold, event, millis, crate::db::now_ms() / 1000);
+        }
+    }
+
     /// Sample `millis` for `event` at unix time `now` if it reaches `threshold` (0: off).
-    pub fn add_if_needed(&mut self, threshold: u64, event: &'static str, millis: u64, now: i64) {
+    fn add_if_needed(&mut self, threshold: u64, event: &'static str, millis: u64, now: i64) {
         if threshold == 0 || millis < threshold {
             return;
         }

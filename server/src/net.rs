@@ -667,14 +667,10 @@ fn cron(server: &mut Server) {
             state ^= state << 17;
             state
         });
-        let millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let threshold = server.config.settings.latency_monitor_threshold;
-        if threshold > 0 && millis >= threshold {
-            let now = crate::db::now_ms() / 1000;
-            server
-                .latency
-                .add_if_needed(threshold, "expire-cycle", millis, now);
-        }
+        server
+            .latency
+            .sample(threshold, "expire-cycle", started.elapsed());
     }
     server.keyspace.rehash_step(budget);
     // Over `maxmemory` (lowered by CONFIG SET, say): evict now, as Redis's eviction time

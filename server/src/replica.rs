@@ -14,7 +14,7 @@
 //! diskless sync sends it that way too).
 
 use crate::server::Server;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::net::TcpStream;
 use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::time::{Duration, Instant};
@@ -451,13 +451,9 @@ fn synchronize(host: &str, port: u16, handshake: &Handshake) -> Result<Synced, S
     let mut reader = BufReader::new(stream);
 
     let mut ask = |argv: &[&str], reader: &mut BufReader<TcpStream>| -> Result<String, String> {
-        let mut request = format!("*{}\r\n", argv.len());
-        for a in argv {
-            request.push_str(&format!("${}\r\n{a}\r\n", a.len()));
-        }
-        writer
-            .write_all(request.as_bytes())
-            .map_err(|e| e.to_string())?;
+        let mut request = Vec::new();
+        crate::aof::encode(&mut request, argv);
+        writer.write_all(&request).map_err(|e| e.to_string())?;
         read_line(reader)
     };
     let pong = ask(&["PING"], &mut reader)?;
@@ -558,17 +554,8 @@ fn synchronize(host: &str, port: u16, handshake: &Handshake) -> Result<Synced, S
 
 /// One reply line without its line end; bounded, so a hostile primary cannot grow it.
 fn read_line(reader: &mut BufReader<TcpStream>) -> Result<String, String> {
-    let mut line = Vec::new();
-    let read = reader
-        .by_ref()
-        .take(64 * 1024)
-        .read_until(b'\n', &mut line)
-        .map_err(|e| e.to_string())?;
-    if read == 0 {
-        return Err("the master closed the connection".into());
-    }
-    while matches!(line.last(), Some(b'\n' | b'\r')) {
-        line.pop();
-    }
-    Ok(String::from_utf8_lossy(&line).into_owned())
+    crate::util::read_reply_line(reader, 64 * 1024).map_err(|e| match e.kind() {
+        std::io::ErrorKind::UnexpectedEof => "the master closed the connection".to_string(),
+        _ => e.to_string(),
+    })
 }

@@ -88,10 +88,7 @@ pub fn request_acks(server: &mut Server) {
         return;
     }
     let mut getack = Vec::new();
-    crate::aof::encode(
-        &mut getack,
-        &[b"REPLCONF".to_vec(), b"GETACK".to_vec(), b"*".to_vec()],
-    );
+    crate::aof::encode(&mut getack, &[&b"REPLCONF"[..], b"GETACK", b"*"]);
     send(server, &getack);
 }
 

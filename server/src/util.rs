@@ -179,3 +179,19 @@ impl Rng {
         (self.next() % bound as u64) as usize
     }
 }
+
+/// One line another server sent (a reply to AUTH, REPLCONF, PSYNC, RESTORE...), without its
+/// line end, reading at most `limit` bytes so an endless line cannot grow it. A closed
+/// connection is an error.
+pub fn read_reply_line<R: std::io::BufRead>(reader: &mut R, limit: u64) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut line = Vec::new();
+    let read = std::io::BufRead::read_until(&mut reader.by_ref().take(limit), b'\n', &mut line)?;
+    if read == 0 {
+        return Err(std::io::ErrorKind::UnexpectedEof.into());
+    }
+    while matches!(line.last(), Some(b'\n' | b'\r')) {
+        line.pop();
+    }
+    Ok(String::from_utf8_lossy(&line).into_owned())
+}

@@ -9,20 +9,8 @@ mod support;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::time::{Duration, Instant};
-use support::Client;
-
-/// Ask `client` until `check` accepts the reply, for at most ten seconds.
-fn wait_for(client: &mut Client, args: &[&str], check: impl Fn(&str) -> bool) -> String {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let reply = client.call(args);
-        if check(&reply) || Instant::now() >= deadline {
-            return reply;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
+use std::time::Duration;
+use support::{wait_for, Client};
 
 /// `primary_port` hands over to `replica_port`: data written before survives, the roles
 /// swap, and writes on the new primary reach the old one.

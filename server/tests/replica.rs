@@ -8,19 +8,7 @@
 mod support;
 
 use std::time::{Duration, Instant};
-use support::Client;
-
-/// Ask `client` until `check` accepts the reply, for at most ten seconds.
-fn wait_for(client: &mut Client, args: &[&str], check: impl Fn(&str) -> bool) -> String {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let reply = client.call(args);
-        if check(&reply) || Instant::now() >= deadline {
-            return reply;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
+use support::{wait_for, Client};
 
 /// Fill `primary`, make `replica_port` follow it, and check what the replica holds and does.
 fn follow(primary_port: u16, replica_port: u16) {

@@ -247,7 +247,7 @@ fn memory_usage(ctx: &mut Ctx, argv: &[&[u8]]) {
 }
 
 /// `# Section` followed by `name:value` lines.
-pub fn section(out: &mut String, title: &str, fields: &[(&str, String)]) {
+pub fn section<K: std::fmt::Display>(out: &mut String, title: &str, fields: &[(K, String)]) {
     let _ = write!(out, "# {title}\r\n");
     for (name, value) in fields {
         let _ = write!(out, "{name}:{value}\r\n");

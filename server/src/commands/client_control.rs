@@ -4,7 +4,6 @@
 use super::{is, Ctx, Handler, SYNTAX};
 use crate::client::Client;
 use crate::server::Pause;
-use std::time::{Duration, Instant};
 
 pub const HANDLERS: &[(&str, Handler)] = &[
     ("client|kill", client_kill),
@@ -179,17 +178,10 @@ fn client_pause(ctx: &mut Ctx, argv: &[&[u8]]) {
             return;
         }
     };
-    let Some(ms) = crate::util::parse_i64(argv[2]) else {
-        ctx.client
-            .reply
-            .error("ERR timeout is not an integer or out of range");
+    let Some(ms) = super::millis_arg(ctx, argv[2]) else {
         return;
     };
-    if ms < 0 {
-        ctx.client.reply.error("ERR timeout is negative");
-        return;
-    }
-    let until = Instant::now() + Duration::from_millis(ms as u64);
+    let until = super::deadline_after_ms(ms);
     // A pause only grows: the later end, and ALL over WRITE.
     ctx.server.pause = Some(match ctx.server.pause {
         Some(p) => Pause {

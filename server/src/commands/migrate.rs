@@ -4,7 +4,7 @@
 
 use super::{is, Ctx, Handler, SYNTAX};
 use crate::db::notify::class;
-use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::io::{BufReader, ErrorKind, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
@@ -47,23 +47,13 @@ fn migrate(ctx: &mut Ctx, argv: &[&[u8]]) {
     let (requests, sent_keys) = build_requests(ctx, &options, dbid, &keys);
     // A connection that failed before any reply came is tried once more, unless it timed out
     // (Redis retries a cached connection the target may have closed).
-    let mut outcome = transfer(
-        argv[1],
-        argv[2],
-        &requests,
-        &options,
-        sent_keys.len(),
-        timeout,
-    );
+    let attempt = || {
+        let keys = sent_keys.len();
+        transfer(argv[1], argv[2], &requests, &options, keys, timeout)
+    };
+    let mut outcome = attempt();
     if let Err(Failure::Io { retry: true, .. }) = outcome {
-        outcome = transfer(
-            argv[1],
-            argv[2],
-            &requests,
-            &options,
-            sent_keys.len(),
-            timeout,
-        );
+        outcome = attempt();
     }
     match outcome {
         Err(Failure::Connect) => ctx
@@ -127,9 +117,9 @@ fn build_requests<'k>(
         let mut auth: Vec<&[u8]> = vec![b"AUTH"];
         auth.extend(options.username);
         auth.push(password);
-        encode(&mut out, &auth);
+        crate::aof::encode(&mut out, &auth);
     }
-    encode(&mut out, &[b"SELECT", dbid.to_string().as_bytes()]);
+    crate::aof::encode(&mut out, &[b"SELECT", dbid.to_string().as_bytes()]);
     let db = ctx.client.db;
     let now = ctx.server.keyspace.now_ms;
     let save_options = crate::persist::save_options(ctx.server);
@@ -149,19 +139,10 @@ fn build_requests<'k>(
         if options.replace {
             restore.push(b"REPLACE");
         }
-        encode(&mut out, &restore);
+        crate::aof::encode(&mut out, &restore);
         sent.push(key);
     }
     (out, sent)
-}
-
-fn encode(out: &mut Vec<u8>, args: &[&[u8]]) {
-    out.extend_from_slice(format!("*{}\r\n", args.len()).as_bytes());
-    for arg in args {
-        out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
-        out.extend_from_slice(arg);
-        out.extend_from_slice(b"\r\n");
-    }
 }
 
 enum Failure {
@@ -249,21 +230,10 @@ fn connect(host: &[u8], port: &[u8], timeout: Duration) -> Result<TcpStream, Fai
     Ok(stream)
 }
 
-/// One reply line without its line end (replies to AUTH, SELECT and RESTORE are status or
-/// error lines). A closed connection is an error.
+/// One reply line (replies to AUTH, SELECT and RESTORE are status or error lines), bounded
+/// as Redis's 1 KB line buffer is.
 fn read_line(reader: &mut BufReader<TcpStream>) -> std::io::Result<String> {
-    let mut line = Vec::new();
-    // Bounded as Redis's 1 KB line buffer is: a target sending an endless line is cut off.
-    let read = Read::by_ref(reader)
-        .take(1024)
-        .read_until(b'\n', &mut line)?;
-    if read == 0 {
-        return Err(ErrorKind::UnexpectedEof.into());
-    }
-    while line.last().is_some_and(|&c| c == b'\n' || c == b'\r') {
-        line.pop();
-    }
-    Ok(String::from_utf8_lossy(&line).into_owned())
+    crate::util::read_reply_line(reader, 1024)
 }
 
 /// Delete the keys the target took (unless COPY), then reply: OK, the target's first error,

@@ -413,21 +413,12 @@ pub fn call(
         settings.latency_tracking,
         settings.latency_monitor_threshold,
     );
-    if threshold > 0 {
-        let event = if flags.has(Flags::FAST) {
-            "fast-command"
-        } else {
-            "command"
-        };
-        let millis = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
-        // Only when the command was slow enough does the wall clock get read.
-        if millis >= threshold {
-            let now = crate::db::now_ms() / 1000;
-            ctx.server
-                .latency
-                .add_if_needed(threshold, event, millis, now);
-        }
-    }
+    let event = if flags.has(Flags::FAST) {
+        "fast-command"
+    } else {
+        "command"
+    };
+    ctx.server.latency.sample(threshold, event, elapsed);
     ctx.server
         .stats
         .count_call(full_name, elapsed, failed, track_latency);
@@ -587,27 +578,25 @@ fn missing_text(missing: Missing, argv: &[&[u8]]) -> String {
     }
 }
 
-/// The commands Redis marks `CMD_PROTECTED` (a flag `COMMAND` does not show): each is
-/// refused unless the option guarding it allows the client.
-const PROTECTED: &[(&str, &str)] = &[
-    ("debug", "DEBUG"),
-    ("module|load", "MODULE"),
-    ("module|loadex", "MODULE"),
-    ("module|unload", "MODULE"),
+/// The option guarding a protected command.
+type Guard = fn(&crate::config::Settings) -> crate::config::Protected;
+
+/// The commands Redis marks `CMD_PROTECTED` (a flag `COMMAND` does not show), with the name
+/// its refusal gives and the option guarding it: each is refused unless that option allows
+/// the client.
+const PROTECTED: &[(&str, &str, Guard)] = &[
+    ("debug", "DEBUG", |s| s.enable_debug_command),
+    ("module|load", "MODULE", |s| s.enable_module_command),
+    ("module|loadex", "MODULE", |s| s.enable_module_command),
+    ("module|unload", "MODULE", |s| s.enable_module_command),
 ];
 
 /// Redis's refusal of a protected command whose option (`enable-debug-command`,
 /// `enable-module-command`) does not allow this client.
 fn protected_refusal(ctx: &Ctx, full_name: &str) -> Option<String> {
     use crate::config::Protected;
-    let (_, family) = PROTECTED.iter().find(|(name, _)| *name == full_name)?;
-    let settings = &ctx.server.config.settings;
-    let option = if *family == "DEBUG" {
-        settings.enable_debug_command
-    } else {
-        settings.enable_module_command
-    };
-    let allowed = match option {
+    let (_, family, guard) = PROTECTED.iter().find(|(name, ..)| *name == full_name)?;
+    let allowed = match guard(&ctx.server.config.settings) {
         Protected::Yes => true,
         Protected::No => false,
         Protected::Local => ctx.client.is_local(),
@@ -761,6 +750,27 @@ pub fn subcommand_syntax_error(ctx: &mut Ctx, argv: &[&[u8]]) {
     ctx.client.reply.error(&format!(
         "ERR unknown subcommand or wrong number of arguments for '{sub}'. Try {name} HELP."
     ));
+}
+
+/// A timeout in milliseconds (CLIENT PAUSE, XREAD BLOCK, WAIT: Redis's
+/// `getTimeoutFromObjectOrReply` in milliseconds); `None` written as its error.
+pub fn millis_arg(ctx: &mut Ctx, arg: &[u8]) -> Option<u64> {
+    let Some(ms) = crate::util::parse_i64(arg) else {
+        ctx.client
+            .reply
+            .error("ERR timeout is not an integer or out of range");
+        return None;
+    };
+    if ms < 0 {
+        ctx.client.reply.error("ERR timeout is negative");
+        return None;
+    }
+    Some(ms as u64)
+}
+
+/// The instant `ms` milliseconds from now; waits past about 35 years (2^40 ms) end there.
+pub fn deadline_after_ms(ms: u64) -> std::time::Instant {
+    std::time::Instant::now() + std::time::Duration::from_millis(ms.min(1 << 40))
 }
 
 /// A blocking command's timeout in seconds (fractions allowed): `None` written as an error;

@@ -145,16 +145,9 @@ fn wait(ctx: &mut Ctx, argv: &[&[u8]]) {
     let Some(count) = int_arg(ctx, argv[1]) else {
         return;
     };
-    let Some(timeout_ms) = crate::util::parse_i64(argv[2]) else {
-        ctx.client
-            .reply
-            .error("ERR timeout is not an integer or out of range");
+    let Some(timeout_ms) = super::millis_arg(ctx, argv[2]) else {
         return;
     };
-    if timeout_ms < 0 {
-        ctx.client.reply.error("ERR timeout is negative");
-        return;
-    }
     let offset = ctx.client.write_offset;
     let acked = crate::replication::count_acks(ctx.server, offset);
     // Inside a transaction (or a script: WAIT is refused there) it cannot block.
@@ -162,13 +155,7 @@ fn wait(ctx: &mut Ctx, argv: &[&[u8]]) {
         ctx.client.reply.int(acked as i64);
         return;
     }
-    // A timeout past what the clock can represent waits forever.
-    let deadline = (timeout_ms > 0)
-        .then(|| {
-            std::time::Instant::now()
-                .checked_add(std::time::Duration::from_millis(timeout_ms as u64))
-        })
-        .flatten();
+    let deadline = (timeout_ms > 0).then(|| super::deadline_after_ms(timeout_ms));
     ctx.client.block_request = Some(crate::client::BlockRequest {
         keys: Vec::new(),
         deadline,
@@ -254,12 +241,10 @@ fn failover(ctx: &mut Ctx, argv: &[&[u8]]) {
             None
         }
     };
-    let deadline = (timeout_ms > 0).then(|| {
-        std::time::Instant::now().checked_add(std::time::Duration::from_millis(timeout_ms as u64))
-    });
+    let deadline = (timeout_ms > 0).then(|| super::deadline_after_ms(timeout_ms as u64));
     ctx.server.failover = Some(crate::failover::Failover {
         target,
-        deadline: deadline.flatten(),
+        deadline,
         force,
         state: crate::failover::State::WaitForSync,
     });

@@ -45,10 +45,27 @@ pub struct ScriptHost<'a> {
 struct Checked {
     /// The command's name as the script wrote it.
     given: Vec<u8>,
+    command: Resolved,
+}
+
+/// What a script's call needs of a command of the table.
+#[derive(Clone)]
+struct Resolved {
     name: std::rc::Rc<str>,
     handler: Option<Handler>,
     arity: i32,
     flags: Flags,
+}
+
+impl Resolved {
+    fn of(command: &super::table::Command) -> Resolved {
+        Resolved {
+            name: command.full_name.clone(),
+            handler: command.handler,
+            arity: command.arity,
+            flags: command.flags,
+        }
+    }
 }
 
 impl<'a> ScriptHost<'a> {
@@ -97,22 +114,21 @@ impl Host for ScriptHost<'_> {
             Err(_) => self.server.commands.get(argv.first()?)?,
         };
         if !command.is_container() {
-            let mut checked = self.checked.borrow_mut();
-            let checked = checked.get_or_insert_with(|| Checked {
-                given: Vec::new(),
-                name: command.full_name.clone(),
-                handler: None,
-                arity: command.arity,
-                flags: command.flags,
-            });
-            checked.given.clear();
-            checked.given.extend_from_slice(argv[0]);
-            if !std::rc::Rc::ptr_eq(&checked.name, &command.full_name) {
-                checked.name = command.full_name.clone();
+            let mut slot = self.checked.borrow_mut();
+            match slot.as_mut() {
+                // The name's buffer is kept from one call to the next.
+                Some(checked) => {
+                    checked.given.clear();
+                    checked.given.extend_from_slice(argv[0]);
+                    checked.command = Resolved::of(command);
+                }
+                None => {
+                    *slot = Some(Checked {
+                        given: argv[0].to_vec(),
+                        command: Resolved::of(command),
+                    });
+                }
             }
-            checked.handler = command.handler;
-            checked.arity = command.arity;
-            checked.flags = command.flags;
         }
         let f = command.flags;
         Some(CommandInfo {
@@ -136,28 +152,21 @@ impl Host for ScriptHost<'_> {
             .checked
             .borrow()
             .as_ref()
-            .filter(|c| argv.first() == Some(&&c.given[..]) && c.handler.is_some())
-            .map(|c| {
-                let arity_ok = super::table::arity_ok(c.arity, argv.len());
-                (
-                    c.name.clone(),
-                    c.handler,
-                    arity_ok,
-                    c.flags.has(Flags::WRITE),
-                    c.flags,
-                )
-            });
-        let found = checked.ok_or(()).or_else(|()| {
-            self.server.commands.lookup(argv).map(|c| {
-                let writes = c.flags.has(Flags::WRITE);
-                (
-                    c.full_name.clone(),
-                    c.handler,
-                    c.arity_ok(argv.len()),
-                    writes,
-                    c.flags,
-                )
-            })
+            .filter(|c| argv.first() == Some(&&c.given[..]) && c.command.handler.is_some())
+            .map(|c| c.command.clone());
+        let found = match checked {
+            Some(command) => Ok(command),
+            None => self.server.commands.lookup(argv).map(Resolved::of),
+        }
+        .map(|c| {
+            let arity_ok = super::table::arity_ok(c.arity, argv.len());
+            (
+                c.name,
+                c.handler,
+                arity_ok,
+                c.flags.has(Flags::WRITE),
+                c.flags,
+            )
         });
         if let Ok((_, _, _, true, _)) = found {
             if let Some(script) = self.server.script.as_mut() {

@@ -118,15 +118,7 @@ pub fn range_end(ctx: &mut Ctx, arg: &[u8]) -> Option<StreamId> {
 }
 
 pub fn write_id(out: &mut ReplyWriter, id: StreamId) {
-    // `<ms>-<seq>` on the stack: two u64s take at most 20 digits each.
-    let (mut ms_digits, mut seq_digits) = (itoa::Buffer::new(), itoa::Buffer::new());
-    let ms = ms_digits.format(id.ms).as_bytes();
-    let seq = seq_digits.format(id.seq).as_bytes();
-    let mut text = [0u8; 41];
-    text[..ms.len()].copy_from_slice(ms);
-    text[ms.len()] = b'-';
-    text[ms.len() + 1..ms.len() + 1 + seq.len()].copy_from_slice(seq);
-    out.bulk(&text[..ms.len() + 1 + seq.len()]);
+    out.bulk(id.format(&mut [0u8; 41]));
 }
 
 /// One entry: `[id, [field, value, ...]]`.
@@ -586,7 +578,7 @@ fn xsetid(ctx: &mut Ctx, argv: &[&[u8]]) {
 
 /// What XREAD / XREADGROUP asked for.
 struct ReadArgs<'a> {
-    block: Option<i64>,
+    block: Option<u64>,
     count: usize,
     group: Option<(&'a [u8], &'a [u8])>,
     noack: bool,
@@ -617,17 +609,7 @@ fn parse_read_args<'a>(ctx: &mut Ctx, argv: &[&'a [u8]], group_form: bool) -> Op
                 return None;
             }
             i += 1;
-            let Some(ms) = crate::util::parse_i64(argv[i]) else {
-                ctx.client
-                    .reply
-                    .error("ERR timeout is not an integer or out of range");
-                return None;
-            };
-            if ms < 0 {
-                ctx.client.reply.error("ERR timeout is negative");
-                return None;
-            }
-            args.block = Some(ms);
+            args.block = Some(super::millis_arg(ctx, argv[i])?);
         } else if is(opt, "count") && more > 0 {
             i += 1;
             args.count = int_arg(ctx, argv[i])?.max(0) as usize;
@@ -751,9 +733,7 @@ fn xread(ctx: &mut Ctx, argv: &[&[u8]]) {
     }
     match args.block {
         Some(ms) if ctx.client.may_block() => {
-            let deadline = (ms > 0).then(|| {
-                std::time::Instant::now() + std::time::Duration::from_millis(ms.min(1 << 40) as u64)
-            });
+            let deadline = (ms > 0).then(|| super::deadline_after_ms(ms));
             // Waiting resumes from the IDs resolved now (`$` means "after what is there now").
             let mut again: Vec<Vec<u8>> = argv.iter().map(|a| a.to_vec()).collect();
             let ids_at = argv.len() - args.ids.len();

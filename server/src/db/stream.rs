@@ -53,17 +53,21 @@ impl StreamId {
 
     /// `ms-seq`, as replies write it.
     pub fn to_bytes(self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(41);
-        self.write_to(&mut out);
-        out
+        let mut text = [0u8; 41];
+        self.format(&mut text).to_vec()
     }
 
-    /// Append `<ms>-<seq>` to `out`.
-    pub fn write_to(self, out: &mut Vec<u8>) {
-        let mut digits = itoa::Buffer::new();
-        out.extend_from_slice(digits.format(self.ms).as_bytes());
-        out.push(b'-');
-        out.extend_from_slice(digits.format(self.seq).as_bytes());
+    /// Write `<ms>-<seq>` into `text` (two u64s take at most 20 digits each), without
+    /// allocating: the bytes written.
+    pub fn format(self, text: &mut [u8; 41]) -> &[u8] {
+        let (mut ms_digits, mut seq_digits) = (itoa::Buffer::new(), itoa::Buffer::new());
+        let ms = ms_digits.format(self.ms).as_bytes();
+        let seq = seq_digits.format(self.seq).as_bytes();
+        let len = ms.len() + 1 + seq.len();
+        text[..ms.len()].copy_from_slice(ms);
+        text[ms.len()] = b'-';
+        text[ms.len() + 1..len].copy_from_slice(seq);
+        &text[..len]
     }
 
     /// The 128-bit big-endian form Redis keys its radix trees with.

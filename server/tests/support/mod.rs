@@ -11,6 +11,18 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
+/// Ask `client` until `check` accepts the reply, for at most ten seconds.
+pub fn wait_for(client: &mut Client, args: &[&str], check: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let reply = client.call(args);
+        if check(&reply) || Instant::now() >= deadline {
+            return reply;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 pub struct Client {
     stream: TcpStream,
     buffer: Vec<u8>,
