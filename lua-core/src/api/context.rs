@@ -157,6 +157,21 @@ impl Inner {
         r
     }
 
+    /// Run `f`, which only reads the state, with access to it: `None` when the state is
+    /// busy. No collection runs and no released slot is cleared, so this costs a flag; what
+    /// `f` reads must not be held past it.
+    pub(crate) fn with_state_if_free<R>(&self, f: impl FnOnce(&mut State) -> R) -> Option<R> {
+        if self.busy.get() {
+            return None;
+        }
+        self.busy.set(true);
+        let _busy = BusyGuard(&self.busy);
+        // SAFETY: as in `with_state`: `current` points to the live state, and `busy`
+        // guarantees no other reference obtained here is live.
+        let st = unsafe { &mut *self.current.get().as_ptr() };
+        Some(f(st))
+    }
+
     /// The API's collection point, as each of Lua 5.1's `lua_new*` calls checks the collector:
     /// without it, a host that only allocates from Rust (a script's KEYS and ARGV before a
     /// `return 1`) would grow the heap without bound, since only running Lua code reaches the
@@ -258,18 +273,50 @@ impl Inner {
         f: RawValue,
         args: &[RawValue],
     ) -> Result<Vec<RawValue>> {
-        quietly(st, |st| st.ensure_stack(args.len() + 2))
+        self.pcall_with(
+            st,
+            f,
+            args.len(),
+            |st| {
+                for a in args {
+                    st.push(*a);
+                }
+                Ok(())
+            },
+            |st, results| Ok(st.stack[results].to_vec()),
+        )
+    }
+
+    /// Call `f` in protected mode as [`Inner::pcall`] does, with `push_args` pushing its
+    /// `nargs` arguments and `read` taking the results from the stack positions it is given,
+    /// where they stay (seen by the collector) until it returns.
+    pub(crate) fn pcall_with<T>(
+        &self,
+        st: &mut State,
+        f: RawValue,
+        nargs: usize,
+        push_args: impl FnOnce(&mut State) -> Result<()>,
+        read: impl FnOnce(&mut State, std::ops::Range<usize>) -> Result<T>,
+    ) -> Result<T> {
+        quietly(st, |st| st.ensure_stack(nargs + 2))
             .map_err(|e| self.error_from_lua(st, e, String::new()))?;
         let base = st.top;
         st.push(self.traceback_handler);
         st.push(f);
-        for a in args {
-            st.push(*a);
+        if let Err(e) = push_args(st) {
+            st.top = base;
+            return Err(e);
         }
-        st.set_app_data(LastTraceback(None));
-        let r = st.pcall_at(base + 1, args.len(), MULTRET, Some(base));
+        match st.app_data_mut::<LastTraceback>() {
+            Some(last) => last.0 = None,
+            None => st.set_app_data(LastTraceback(None)),
+        }
+        let r = st.pcall_at(base + 1, nargs, MULTRET, Some(base));
         let out = match r {
-            Ok(()) => Ok(st.stack[base + 1..st.top].to_vec()),
+            Ok(()) => {
+                let results = base + 1..st.top;
+                read(st, results)
+            }
             Err(e) => {
                 let traceback = st
                     .app_data_mut::<LastTraceback>()

@@ -28,6 +28,13 @@ pub trait IntoLua {
     fn as_plain_key(&self) -> Option<PlainKey<'_>> {
         None
     }
+
+    /// The value as plain data, for calls that pass it without a handle. `None` (the
+    /// default) takes the general path through [`IntoLua::into_lua`].
+    #[doc(hidden)]
+    fn as_plain(&self) -> Option<Plain<'_>> {
+        self.as_plain_key().map(Plain::from)
+    }
 }
 
 /// A table key that needs no handle to be looked up (see [`IntoLua::as_plain_key`]).
@@ -36,6 +43,30 @@ pub trait IntoLua {
 pub enum PlainKey<'a> {
     Number(f64),
     Bytes(&'a [u8]),
+}
+
+/// A value as plain data, borrowed from the state or from Rust: what the API's fast paths
+/// (table reads, calls in both directions) convert without giving the value a handle. A
+/// string's bytes are borrowed only while the state holds them, so these never outlive the
+/// call that made them.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub enum Plain<'a> {
+    Nil,
+    Boolean(bool),
+    Number(f64),
+    Bytes(&'a [u8]),
+    /// A table, function, userdata or thread: only a handle can hold it.
+    Other,
+}
+
+impl<'a> From<PlainKey<'a>> for Plain<'a> {
+    fn from(key: PlainKey<'a>) -> Plain<'a> {
+        match key {
+            PlainKey::Number(n) => Plain::Number(n),
+            PlainKey::Bytes(b) => Plain::Bytes(b),
+        }
+    }
 }
 
 /// A Rust value that can be read from a Lua value.
@@ -52,11 +83,34 @@ pub enum PlainKey<'a> {
 pub trait FromLua: Sized {
     /// Convert from a Lua value of `lua`'s state.
     fn from_lua(value: Value, lua: &Lua) -> Result<Self>;
+
+    /// Convert from plain data, when that needs no handle and succeeds. `None` (the default)
+    /// sends the caller to [`FromLua::from_lua`], which also reports why a conversion fails:
+    /// an implementation must give the same value `from_lua` would, or `None`.
+    #[doc(hidden)]
+    fn from_plain(value: Plain<'_>) -> Option<Self> {
+        let _ = value;
+        None
+    }
+}
+
+/// A value's plain form, when it has one without its handle.
+fn value_as_plain(value: &Value) -> Option<Plain<'static>> {
+    match value {
+        Value::Nil => Some(Plain::Nil),
+        Value::Boolean(b) => Some(Plain::Boolean(*b)),
+        Value::Number(n) => Some(Plain::Number(*n)),
+        _ => None,
+    }
 }
 
 impl IntoLua for Value {
     fn into_lua(self, _: &Lua) -> Result<Value> {
         Ok(self)
+    }
+
+    fn as_plain(&self) -> Option<Plain<'_>> {
+        value_as_plain(self)
     }
 }
 
@@ -64,11 +118,24 @@ impl IntoLua for &Value {
     fn into_lua(self, _: &Lua) -> Result<Value> {
         Ok(self.clone())
     }
+
+    fn as_plain(&self) -> Option<Plain<'_>> {
+        value_as_plain(self)
+    }
 }
 
 impl FromLua for Value {
     fn from_lua(value: Value, _: &Lua) -> Result<Self> {
         Ok(value)
+    }
+
+    fn from_plain(value: Plain<'_>) -> Option<Self> {
+        match value {
+            Plain::Nil => Some(Value::Nil),
+            Plain::Boolean(b) => Some(Value::Boolean(b)),
+            Plain::Number(n) => Some(Value::Number(n)),
+            Plain::Bytes(_) | Plain::Other => None,
+        }
     }
 }
 
@@ -76,11 +143,28 @@ impl IntoLua for bool {
     fn into_lua(self, _: &Lua) -> Result<Value> {
         Ok(Value::Boolean(self))
     }
+
+    fn as_plain(&self) -> Option<Plain<'_>> {
+        Some(Plain::Boolean(*self))
+    }
 }
 
 impl FromLua for bool {
     fn from_lua(value: Value, _: &Lua) -> Result<Self> {
         Ok(value.is_truthy())
+    }
+
+    fn from_plain(value: Plain<'_>) -> Option<Self> {
+        Some(!matches!(value, Plain::Nil | Plain::Boolean(false)))
+    }
+}
+
+/// The number plain data coerces to, as [`coerce_number`] does.
+fn plain_number(value: Plain<'_>) -> Option<f64> {
+    match value {
+        Plain::Number(n) => Some(n),
+        Plain::Bytes(b) => crate::number::str_to_number(b),
+        _ => None,
     }
 }
 
@@ -172,6 +256,14 @@ macro_rules! integer_conversions {
                     ExactInteger::OutOfRange => Err(fail("number out of range")),
                 }
             }
+
+            fn from_plain(value: Plain<'_>) -> Option<Self> {
+                match exact_integer(plain_number(value)?) {
+                    ExactInteger::Signed(i) => <$t>::try_from(i).ok(),
+                    ExactInteger::Unsigned(u) => <$t>::try_from(u).ok(),
+                    ExactInteger::Fraction | ExactInteger::OutOfRange => None,
+                }
+            }
         }
     )*};
 }
@@ -196,6 +288,10 @@ macro_rules! float_conversions {
                     Some(n) => Ok(n as $t),
                     None => Err(Error::from_lua_conversion(value.type_name(), "number")),
                 }
+            }
+
+            fn from_plain(value: Plain<'_>) -> Option<Self> {
+                plain_number(value).map(|n| n as $t)
             }
         }
     )*};
@@ -236,6 +332,10 @@ impl IntoLua for &String {
 impl IntoLua for &[u8] {
     fn into_lua(self, lua: &Lua) -> Result<Value> {
         Ok(Value::String(lua.create_string(self)?))
+    }
+
+    fn as_plain_key(&self) -> Option<PlainKey<'_>> {
+        Some(PlainKey::Bytes(self))
     }
 }
 
@@ -283,6 +383,19 @@ impl IntoLua for Bytes {
     }
 }
 
+/// The bytes of plain data that is a string or a number, as [`coerce_bytes`] gives them.
+fn plain_bytes(value: Plain<'_>) -> Option<Vec<u8>> {
+    match value {
+        Plain::Bytes(b) => Some(b.to_vec()),
+        Plain::Number(n) => {
+            let mut out = Vec::new();
+            crate::number::format_number(n, &mut out);
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
 /// The bytes of a string, or of a number formatted as Lua formats it.
 fn coerce_bytes(value: &Value) -> Result<Option<Vec<u8>>> {
     match value {
@@ -307,6 +420,10 @@ impl FromLua for String {
             None => Err(Error::from_lua_conversion(value.type_name(), "string")),
         }
     }
+
+    fn from_plain(value: Plain<'_>) -> Option<Self> {
+        String::from_utf8(plain_bytes(value)?).ok()
+    }
 }
 
 impl FromLua for Bytes {
@@ -315,6 +432,10 @@ impl FromLua for Bytes {
             Some(bytes) => Ok(Bytes(bytes)),
             None => Err(Error::from_lua_conversion(value.type_name(), "string")),
         }
+    }
+
+    fn from_plain(value: Plain<'_>) -> Option<Self> {
+        plain_bytes(value).map(Bytes)
     }
 }
 
@@ -365,6 +486,13 @@ impl<T: IntoLua> IntoLua for Option<T> {
             None => Ok(Value::Nil),
         }
     }
+
+    fn as_plain(&self) -> Option<Plain<'_>> {
+        match self {
+            Some(v) => v.as_plain(),
+            None => Some(Plain::Nil),
+        }
+    }
 }
 
 impl<T: FromLua> FromLua for Option<T> {
@@ -372,6 +500,13 @@ impl<T: FromLua> FromLua for Option<T> {
         match value {
             Value::Nil => Ok(None),
             v => T::from_lua(v, lua).map(Some),
+        }
+    }
+
+    fn from_plain(value: Plain<'_>) -> Option<Self> {
+        match value {
+            Plain::Nil => Some(None),
+            v => T::from_plain(v).map(Some),
         }
     }
 }

@@ -2,7 +2,8 @@
 
 use super::context::{Inner, Slot};
 use super::error::Result;
-use super::multi::{FromLuaMulti, IntoLuaMulti, MultiValue};
+use super::convert::Plain;
+use super::multi::{FromLuaMulti, IntoLuaMulti, MultiValue, PlainList};
 use super::{Lua, Value};
 use crate::value::BoxedNativeFn;
 use crate::vm::{LuaError, LuaResult, State};
@@ -28,10 +29,57 @@ impl Function {
         let lua = Lua {
             inner: self.0.state()?,
         };
-        let args = args.into_lua_multi(&lua)?;
-        let results = lua.call_raw(&self.0, args)?;
+        let mut plain = PlainList::new();
+        let results = if args.push_plain(&mut plain) {
+            match self.call_plain::<R>(&lua.inner, &plain)? {
+                Converted::Done(r) => return Ok(r),
+                Converted::Values(values) => values,
+            }
+        } else {
+            drop(plain);
+            let args = args.into_lua_multi(&lua)?;
+            lua.call_raw(&self.0, args)?
+        };
         R::from_lua_multi(results, &lua)
     }
+
+    /// The call with plain arguments (no handles made for them); the results converted from
+    /// plain data when they all can be, else given handles for the general conversion.
+    fn call_plain<R: FromLuaMulti>(&self, inner: &Inner, args: &[Plain<'_>]) -> Result<Converted<R>> {
+        inner.with_state(|st| {
+            let f = self.0.raw_in(inner)?;
+            inner.pcall_with(
+                st,
+                f,
+                args.len(),
+                |st| {
+                    for &a in args {
+                        let raw = Value::raw_of_plain(st, a)?;
+                        st.push(raw);
+                    }
+                    Ok(())
+                },
+                |st, results| {
+                    let mut plain = PlainList::new();
+                    plain.extend(st.stack[results.clone()].iter().map(Value::plain_of));
+                    if let Some(r) = R::from_plain_multi(&plain) {
+                        return Ok(Converted::Done(r));
+                    }
+                    drop(plain);
+                    results
+                        .map(|i| Value::from_raw(st, inner, st.stack[i]))
+                        .collect::<Result<MultiValue>>()
+                        .map(Converted::Values)
+                },
+            )
+        })
+    }
+}
+
+/// Results converted on the fast path, or given handles for the general one.
+enum Converted<R> {
+    Done(R),
+    Values(MultiValue),
 }
 
 impl PartialEq for Function {
@@ -51,7 +99,11 @@ pub(crate) type Callback = Rc<dyn Fn(&Lua, MultiValue) -> Result<MultiValue>>;
 
 /// A Lua function running `callback`.
 pub(crate) fn create_callback(lua: &Lua, callback: Callback) -> Result<Function> {
-    let native = native_callback(&lua.inner, callback);
+    native_function(lua, native_callback(&lua.inner, callback))
+}
+
+/// A Lua function running the native function `native`.
+pub(crate) fn native_function(lua: &Lua, native: BoxedNativeFn) -> Result<Function> {
     let inner = &lua.inner;
     inner.with_state(|st| {
         let f = st.new_native_closure("?", native);
@@ -83,6 +135,69 @@ fn native_callback(inner: &Inner, callback: Callback) -> BoxedNativeFn {
         };
         let results = inner.run_user_code(state, || callback(&lua, args))?;
         push_results(state, &inner, results)
+    })
+}
+
+/// The native function the VM calls for `f`, made by [`Lua::create_function`]: plain
+/// arguments (numbers, strings, booleans, nil) convert straight from the stack and plain
+/// results go straight onto it, with no handle and no list in between; anything else takes
+/// the general path of [`native_callback`].
+pub(crate) fn typed_callback<A, R, F>(inner: &Inner, f: F) -> BoxedNativeFn
+where
+    A: FromLuaMulti,
+    R: IntoLuaMulti,
+    F: Fn(&Lua, A) -> Result<R> + 'static,
+{
+    let weak = inner.weak();
+    Rc::new(move |state: &mut State| -> LuaResult<usize> {
+        let Some(inner) = weak.upgrade() else {
+            return Err(state.plain_error(b"the Lua state has been closed"));
+        };
+        let fast = {
+            let mut plain = PlainList::new();
+            let args = &state.stack[state.native_base()..state.top];
+            plain.extend(args.iter().map(Value::plain_of));
+            A::from_plain_multi(&plain)
+        };
+        // The general path's arguments get their handles here, where the state is at hand.
+        let args = match fast {
+            Some(args) => Ok(args),
+            None => {
+                let mut values = MultiValue::new();
+                for i in 1..=state.arg_count() {
+                    let raw = state.arg(i);
+                    match Value::from_raw(state, &inner, raw) {
+                        Ok(v) => values.push_back(v),
+                        Err(e) => return Err(inner.raise(state, e)),
+                    }
+                }
+                Err(values)
+            }
+        };
+        let lua = Lua {
+            inner: inner.clone(),
+        };
+        let results = inner.run_user_code(state, || {
+            let args = match args {
+                Ok(args) => args,
+                Err(values) => A::from_lua_args(values, 1, &lua)?,
+            };
+            f(&lua, args)
+        })?;
+        let mut plain = PlainList::new();
+        if results.push_plain(&mut plain) {
+            state.ensure_stack(plain.len())?;
+            for &p in &plain {
+                match Value::raw_of_plain(state, p) {
+                    Ok(raw) => state.push(raw),
+                    Err(e) => return Err(inner.raise(state, e)),
+                }
+            }
+            return Ok(plain.len());
+        }
+        drop(plain);
+        let values = inner.run_user_code(state, || results.into_lua_multi(&lua))?;
+        push_results(state, &inner, values)
     })
 }
 

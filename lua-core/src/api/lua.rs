@@ -3,7 +3,7 @@
 use super::context::{lossy, quietly, Inner};
 use super::convert::{FromLua, IntoLua};
 use super::error::{Error, Result};
-use super::function::{create_callback, Callback};
+use super::function::{native_function, typed_callback};
 use super::multi::{FromLuaMulti, IntoLuaMulti, MultiValue};
 use super::{Chunk, Function, LuaString, MaybeSend, RegistryKey, Table, Thread, Value};
 use crate::stdlib::{open_library, Library};
@@ -283,9 +283,8 @@ impl Lua {
         R: IntoLuaMulti,
         F: Fn(&Lua, A) -> Result<R> + MaybeSend + 'static,
     {
-        let callback: Callback =
-            Rc::new(move |lua, args| f(lua, A::from_lua_args(args, 1, lua)?)?.into_lua_multi(lua));
-        create_callback(self, callback)
+        let native = typed_callback(&self.inner, f);
+        native_function(self, native)
     }
 
     /// A Lua function running `f`, which may change what it captured. A call made while it

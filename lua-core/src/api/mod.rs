@@ -56,7 +56,7 @@ mod userdata;
 mod value;
 
 pub use chunk::Chunk;
-pub use convert::{Bytes, FromLua, IntoLua, PlainKey};
+pub use convert::{Bytes, FromLua, IntoLua, Plain, PlainKey};
 pub use error::{Error, Result};
 pub use function::Function;
 pub use lua::{Lua, LuaOptions};

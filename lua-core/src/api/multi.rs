@@ -4,7 +4,7 @@
 //! per element, whose last element may itself be a list (`Variadic<T>` or `MultiValue` take all
 //! the remaining values). Missing values read as `nil`, extra values are dropped, as in Lua.
 
-use super::convert::{FromLua, IntoLua};
+use super::convert::{FromLua, IntoLua, Plain};
 use super::error::{Error, Result};
 use super::{Lua, Value};
 use std::collections::VecDeque;
@@ -115,16 +115,38 @@ impl<T> FromIterator<T> for Variadic<T> {
     }
 }
 
+/// Plain values for a call's arguments or results, kept on the Rust stack when few.
+#[doc(hidden)]
+pub type PlainList<'a> = smallvec::SmallVec<[Plain<'a>; 8]>;
+
 /// Rust values that become a list of Lua values.
 pub trait IntoLuaMulti {
     /// Convert into Lua values of `lua`'s state.
     fn into_lua_multi(self, lua: &Lua) -> Result<MultiValue>;
+
+    /// Append the values as plain data to `out`, when every one has a plain form; `false`
+    /// (the default) sends the caller to [`IntoLuaMulti::into_lua_multi`] (`out` is then
+    /// left partly filled, and discarded).
+    #[doc(hidden)]
+    fn push_plain<'a>(&'a self, out: &mut PlainList<'a>) -> bool {
+        let _ = out;
+        false
+    }
 }
 
 /// Rust values read from a list of Lua values.
 pub trait FromLuaMulti: Sized {
     /// Convert from Lua values of `lua`'s state.
     fn from_lua_multi(values: MultiValue, lua: &Lua) -> Result<Self>;
+
+    /// Convert from plain data, when every value converts without a handle. `None` (the
+    /// default) sends the caller to [`FromLuaMulti::from_lua_multi`] or
+    /// [`FromLuaMulti::from_lua_args`], which also say why a conversion fails.
+    #[doc(hidden)]
+    fn from_plain_multi(values: &[Plain<'_>]) -> Option<Self> {
+        let _ = values;
+        None
+    }
 
     /// As `from_lua_multi`, for the arguments of a Rust function: a value that does not
     /// convert is reported as [`Error::BadArgument`], counting positions from
@@ -142,15 +164,34 @@ fn bad_argument(position: usize, cause: Error) -> Error {
     }
 }
 
+/// The first plain value, `nil` when there is none.
+fn first_plain<'a>(values: &[Plain<'a>]) -> Plain<'a> {
+    values.first().copied().unwrap_or(Plain::Nil)
+}
+
 impl<T: IntoLua> IntoLuaMulti for T {
     fn into_lua_multi(self, lua: &Lua) -> Result<MultiValue> {
         Ok(MultiValue(VecDeque::from([self.into_lua(lua)?])))
+    }
+
+    fn push_plain<'a>(&'a self, out: &mut PlainList<'a>) -> bool {
+        match self.as_plain() {
+            Some(p) => {
+                out.push(p);
+                true
+            }
+            None => false,
+        }
     }
 }
 
 impl<T: FromLua> FromLuaMulti for T {
     fn from_lua_multi(mut values: MultiValue, lua: &Lua) -> Result<Self> {
         T::from_lua(values.pop_front_or_nil(), lua)
+    }
+
+    fn from_plain_multi(values: &[Plain<'_>]) -> Option<Self> {
+        T::from_plain(first_plain(values))
     }
 
     fn from_lua_args(mut values: MultiValue, first_position: usize, lua: &Lua) -> Result<Self> {
@@ -180,11 +221,19 @@ impl IntoLuaMulti for MultiValue {
     fn into_lua_multi(self, _: &Lua) -> Result<MultiValue> {
         Ok(self)
     }
+
+    fn push_plain<'a>(&'a self, out: &mut PlainList<'a>) -> bool {
+        self.iter().all(|v| v.push_plain(out))
+    }
 }
 
 impl FromLuaMulti for MultiValue {
     fn from_lua_multi(values: MultiValue, _: &Lua) -> Result<Self> {
         Ok(values)
+    }
+
+    fn from_plain_multi(values: &[Plain<'_>]) -> Option<Self> {
+        values.iter().map(|&v| Value::from_plain(v)).collect()
     }
 }
 
@@ -195,11 +244,19 @@ impl<T: IntoLua> IntoLuaMulti for Variadic<T> {
             .map(|v| v.into_lua(lua))
             .collect::<Result<MultiValue>>()
     }
+
+    fn push_plain<'a>(&'a self, out: &mut PlainList<'a>) -> bool {
+        self.0.iter().all(|v| v.push_plain(out))
+    }
 }
 
 impl<T: FromLua> FromLuaMulti for Variadic<T> {
     fn from_lua_multi(values: MultiValue, lua: &Lua) -> Result<Self> {
         values.into_iter().map(|v| T::from_lua(v, lua)).collect()
+    }
+
+    fn from_plain_multi(values: &[Plain<'_>]) -> Option<Self> {
+        values.iter().map(|&v| T::from_plain(v)).collect()
     }
 
     fn from_lua_args(values: MultiValue, first_position: usize, lua: &Lua) -> Result<Self> {
@@ -215,11 +272,19 @@ impl IntoLuaMulti for () {
     fn into_lua_multi(self, _: &Lua) -> Result<MultiValue> {
         Ok(MultiValue::new())
     }
+
+    fn push_plain<'a>(&'a self, _: &mut PlainList<'a>) -> bool {
+        true
+    }
 }
 
 impl FromLuaMulti for () {
     fn from_lua_multi(_: MultiValue, _: &Lua) -> Result<Self> {
         Ok(())
+    }
+
+    fn from_plain_multi(_: &[Plain<'_>]) -> Option<Self> {
+        Some(())
     }
 }
 
@@ -235,6 +300,13 @@ macro_rules! tuple_conversions {
                 out.extend($last.into_lua_multi(lua)?);
                 Ok(out)
             }
+
+            #[allow(non_snake_case)]
+            fn push_plain<'a>(&'a self, out: &mut PlainList<'a>) -> bool {
+                let ($($name,)* $last,) = self;
+                $(if !IntoLuaMulti::push_plain($name, out) { return false; })*
+                $last.push_plain(out)
+            }
         }
 
         impl<$($name: FromLua,)* $last: FromLuaMulti> FromLuaMulti for ($($name,)* $last,) {
@@ -243,6 +315,17 @@ macro_rules! tuple_conversions {
                 $(let $name = $name::from_lua(values.pop_front_or_nil(), lua)?;)*
                 let $last = $last::from_lua_multi(values, lua)?;
                 Ok(($($name,)* $last,))
+            }
+
+            #[allow(non_snake_case, unused_mut)]
+            fn from_plain_multi(values: &[Plain<'_>]) -> Option<Self> {
+                let mut rest = values;
+                $(
+                    let $name = $name::from_plain(first_plain(rest))?;
+                    rest = rest.get(1..).unwrap_or(&[]);
+                )*
+                let $last = $last::from_plain_multi(rest)?;
+                Some(($($name,)* $last,))
             }
 
             #[allow(non_snake_case, unused_mut, unused_assignments)]

@@ -48,6 +48,37 @@ impl Table {
 
     /// `t[key]`, with `__index` metamethods.
     pub fn get<K: IntoLua, V: FromLua>(&self, key: K) -> Result<V> {
+        if let Some(plain) = key.as_plain_key() {
+            if let Some(v) = self.get_plain(plain) {
+                return Ok(v);
+            }
+        }
+        self.get_general(key)
+    }
+
+    /// The fast path of [`Table::get`]: a present key whose value converts from plain data,
+    /// read directly (no metamethod can run, no handle is made). `None` for anything else,
+    /// the general path then deciding (errors included).
+    fn get_plain<V: FromLua>(&self, key: PlainKey<'_>) -> Option<V> {
+        let inner = self.0.state().ok()?;
+        let RawValue::Table(t) = self.0.value else {
+            return None;
+        };
+        inner.with_state_if_free(|st| {
+            let raw = match key {
+                PlainKey::Number(n) => t.get(&RawValue::Number(n)),
+                // A string that was never interned is no table's key.
+                PlainKey::Bytes(b) => st.get_field(t, b),
+            };
+            if raw.is_nil() {
+                return None;
+            }
+            V::from_plain(Value::plain_of(&raw))
+        })?
+    }
+
+    /// [`Table::get`] for any key and value, through handles.
+    fn get_general<K: IntoLua, V: FromLua>(&self, key: K) -> Result<V> {
         let lua = self.lua()?;
         if let Some(plain) = key.as_plain_key() {
             let inner = &lua.inner;

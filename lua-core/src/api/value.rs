@@ -1,6 +1,7 @@
 //! [`Value`]: any Lua value, held safely on the Rust side.
 
 use super::context::Inner;
+use super::convert::Plain;
 use super::error::Result;
 use super::{AnyUserData, Function, LuaString, Table, Thread};
 use crate::value::Value as RawValue;
@@ -107,6 +108,32 @@ impl Value {
             }
             RawValue::UserData(_) => Value::UserData(AnyUserData(inner.new_slot(st, raw)?)),
             RawValue::Thread(_) => Value::Thread(Thread(inner.new_slot(st, raw)?)),
+        })
+    }
+
+    /// The plain form of a raw value, borrowing a string's bytes from it: the object stays
+    /// alive as long as the raw value stays where the collector sees it (the stack, a table).
+    pub(crate) fn plain_of(raw: &RawValue) -> Plain<'_> {
+        match raw {
+            RawValue::Nil => Plain::Nil,
+            RawValue::Boolean(b) => Plain::Boolean(*b),
+            RawValue::Number(n) => Plain::Number(*n),
+            RawValue::String(s) => Plain::Bytes(s.as_bytes()),
+            _ => Plain::Other,
+        }
+    }
+
+    /// The raw VM value for plain data; a string is interned (charged to the memory limit).
+    pub(crate) fn raw_of_plain(st: &mut State, plain: Plain<'_>) -> Result<RawValue> {
+        Ok(match plain {
+            Plain::Nil | Plain::Other => RawValue::Nil,
+            Plain::Boolean(b) => RawValue::Boolean(b),
+            Plain::Number(n) => RawValue::Number(n),
+            Plain::Bytes(b) => {
+                st.reserve_memory(b.len())
+                    .map_err(|_| super::Error::MemoryError)?;
+                st.new_string(b)
+            }
         })
     }
 
