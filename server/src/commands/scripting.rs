@@ -190,8 +190,11 @@ impl Host for ScriptHost<'_> {
                 .reply
                 .error("ERR Unknown Redis command called from script"),
         }
-        let bytes = std::mem::take(&mut self.client.reply.buf);
-        Reply::parse(&bytes).unwrap_or_else(|| Reply::error("ERR reply could not be read"))
+        // Parsed in place: the buffer keeps its capacity for the script's next call.
+        let reply = Reply::parse(&self.client.reply.buf)
+            .unwrap_or_else(|| Reply::error("ERR reply could not be read"));
+        self.client.reply.buf.clear();
+        reply
     }
 
     fn acl_check(&self, argv: &[&[u8]]) -> Option<String> {
