@@ -26,6 +26,9 @@ pub struct Histogram {
     /// (bucket index, count), ordered by index.
     counts: Vec<(u16, u64)>,
     total: u64,
+    /// Where the last value went in `counts`: a command's durations mostly repeat their
+    /// bucket, and checking it first skips the search.
+    last: usize,
 }
 
 impl std::fmt::Debug for Histogram {
@@ -75,11 +78,23 @@ impl Histogram {
         let value = micros.saturating_mul(1000).clamp(LOWEST, HIGHEST);
         // Below COUNTS (3072): the clamp keeps the index in range.
         let index = index_of(value) as u16;
-        match self.counts.binary_search_by_key(&index, |&(i, _)| i) {
-            Ok(at) => self.counts[at].1 += 1,
-            Err(at) => self.counts.insert(at, (index, 1)),
-        }
         self.total += 1;
+        if let Some((i, count)) = self.counts.get_mut(self.last) {
+            if *i == index {
+                *count += 1;
+                return;
+            }
+        }
+        self.last = match self.counts.binary_search_by_key(&index, |&(i, _)| i) {
+            Ok(at) => {
+                self.counts[at].1 += 1;
+                at
+            }
+            Err(at) => {
+                self.counts.insert(at, (index, 1));
+                at
+            }
+        };
     }
 
     pub fn total(&self) -> u64 {
@@ -156,6 +171,22 @@ mod tests {
         assert_eq!(h.value_at_percentile(0.1), 1003);
         assert_eq!(h.value_at_percentile(50.0), 4015);
         assert_eq!(h.value_at_percentile(99.9), 103_423);
+    }
+
+    #[test]
+    fn repeated_and_interleaved_buckets_count_alike() {
+        // The last-bucket shortcut must count exactly as the search does: values that repeat
+        // a bucket, alternate between two, and land before every bucket seen so far.
+        let order = [5, 5, 5, 900, 5, 900, 900, 1, 0, 5, 2_000_000, 1];
+        let mut h = Histogram::default();
+        for d in order {
+            h.record(micros(d));
+        }
+        assert_eq!(h.total(), 12);
+        let counts: Vec<u64> = h.counts.iter().map(|&(_, c)| c).collect();
+        // Buckets in value order: 0, 1, 5, 900 and 2,000,000 microseconds.
+        assert_eq!(counts, vec![1, 2, 5, 3, 1]);
+        assert!(h.counts.windows(2).all(|w| w[0].0 < w[1].0));
     }
 
     #[test]

@@ -198,7 +198,7 @@ fn command_argv(ctx: &Ctx) -> Result<Vec<Vec<u8>>, Refusal> {
 /// Run the command the arguments name: the host's reply and whether the script reads RESP3.
 fn execute(ctx: &Ctx, numbers: &[Vec<u8>]) -> Result<(Reply, bool), Refusal> {
     let mut numbers = numbers.iter();
-    let argv: Vec<&[u8]> = (1..=ctx.arg_count())
+    let argv: smallvec::SmallVec<[&[u8]; 8]> = (1..=ctx.arg_count())
         .map(|n| match ctx.arg(n) {
             ValueRef::String(s) => s.as_bytes(),
             _ => numbers.next().map_or(&[][..], |v| v.as_slice()),

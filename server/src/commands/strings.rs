@@ -520,35 +520,34 @@ fn setrange(ctx: &mut Ctx, argv: &[&[u8]]) {
 }
 
 fn incr_by(ctx: &mut Ctx, key: &[u8], increment: i64) {
-    let current = match write_string(ctx, key) {
+    let db = ctx.client.db;
+    let mut digits = itoa::Buffer::new();
+    // One lookup; the new value's text is written over the old in place (an integer's text
+    // always fits the inline form, so nothing is allocated).
+    let value = match write_string(ctx, key) {
         Err(()) => return,
-        Ok(None) => 0,
-        Ok(Some(s)) => match parse_i64(s) {
-            Some(n) => n,
-            None => {
+        Ok(None) => {
+            ctx.server
+                .keyspace
+                .set(db, key, Value::string(digits.format(increment).as_bytes()), false);
+            increment
+        }
+        Ok(Some(s)) => {
+            let Some(current) = parse_i64(s) else {
                 ctx.client.reply.error(NOT_INTEGER);
                 return;
-            }
-        },
-    };
-    let Some(value) = current.checked_add(increment) else {
-        ctx.client
-            .reply
-            .error("ERR increment or decrement would overflow");
-        return;
-    };
-    let db = ctx.client.db;
-    let text = itoa::Buffer::new().format(value).as_bytes().to_vec();
-    match write_string(ctx, key) {
-        Ok(Some(s)) => {
-            *s = Bytes::from_vec(text);
+            };
+            let Some(value) = current.checked_add(increment) else {
+                ctx.client
+                    .reply
+                    .error("ERR increment or decrement would overflow");
+                return;
+            };
+            *s = Bytes::new(digits.format(value).as_bytes());
             ctx.server.keyspace.modified(db, key);
+            value
         }
-        _ => ctx
-            .server
-            .keyspace
-            .set(db, key, Value::string(&text), false),
-    }
+    };
     ctx.server.keyspace.notify(class::STRING, "incrby", db, key);
     ctx.client.reply.int(value);
 }
