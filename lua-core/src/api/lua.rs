@@ -584,8 +584,9 @@ impl Lua {
 
     /// Bytes the heap holds now.
     pub fn used_memory(&self) -> usize {
+        // A read: no collection step first (as `collectgarbage("count")` takes none).
         self.inner
-            .with_state(|st| Ok(st.used_memory()))
+            .with_state_if_free(|st| st.used_memory())
             .unwrap_or(0)
     }
 

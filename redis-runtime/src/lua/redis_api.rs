@@ -198,12 +198,12 @@ fn command_argv(ctx: &Ctx) -> Result<Vec<Vec<u8>>, Refusal> {
 /// Run the command the arguments name: the host's reply and whether the script reads RESP3.
 fn execute(ctx: &Ctx, numbers: &[Vec<u8>]) -> Result<(Reply, bool), Refusal> {
     let mut numbers = numbers.iter();
-    let argv: smallvec::SmallVec<[&[u8]; 8]> = (1..=ctx.arg_count())
-        .map(|n| match ctx.arg(n) {
-            ValueRef::String(s) => s.as_bytes(),
-            _ => numbers.next().map_or(&[][..], |v| v.as_slice()),
-        })
-        .collect();
+    // Filled in place: collecting would build the list and then move it.
+    let mut argv = smallvec::SmallVec::<[&[u8]; 8]>::new();
+    argv.extend((1..=ctx.arg_count()).map(|n| match ctx.arg(n) {
+        ValueRef::String(s) => s.as_bytes(),
+        _ => numbers.next().map_or(&[][..], |v| v.as_slice()),
+    }));
     let outside =
         || Refusal::Uncounted("ERR redis.call is not available outside a script run".into());
     let Some(shared) = ctx.app_data::<std::rc::Rc<Shared>>() else {
