@@ -78,6 +78,9 @@ pub struct Client {
     pub close_after_reply: bool,
     /// Close at once (`CLIENT KILL`).
     pub close_asap: bool,
+    /// While its input is being run: the query buffer's length and capacity (the buffer is
+    /// out of the connection then), for `CLIENT LIST`.
+    pub query_in_flight: Option<(usize, usize)>,
     pub created: Instant,
     pub last_interaction: Instant,
     /// The last command run, as `CLIENT LIST` shows it (`cmd=`).
@@ -148,6 +151,7 @@ impl Client {
             no_evict: false,
             close_after_reply: false,
             close_asap: false,
+            query_in_flight: None,
             created: now,
             last_interaction: now,
             last_command: std::rc::Rc::from("NULL"),

@@ -297,6 +297,9 @@ fn read_and_process(server: &mut Server, mut runtime: Option<&mut Runtime>, id: 
                 break;
             }
             Ok(n) => {
+                // Room for a whole read, as Redis makes before each (`PROTO_IOBUF_LEN`): what
+                // `CLIENT LIST` reports as qbuf-free, given back by the cron when idle.
+                conn.query.reserve(READ_CHUNK.max(n));
                 conn.query.extend_from_slice(&chunk[..n]);
                 conn.query_peak = conn.query_peak.max(conn.query.len());
                 received += n as u64;
@@ -381,6 +384,7 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
             break;
         }
         let query = std::mem::take(&mut conn.query);
+        client.query_in_flight = Some((query.len(), query.capacity()));
         let limits = Limits {
             max_bulk: server.config.settings.proto_max_bulk_len,
             unauthenticated: !client.authenticated && server.config.settings.requirepass.is_some(),
@@ -432,6 +436,7 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
                 }
             }
         }
+        client.query_in_flight = None;
         let Some(conn) = server.net.as_mut().and_then(|n| n.conns.get_mut(&id)) else {
             break;
         };
@@ -445,6 +450,19 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
         }
     }
     server.clients.insert(id, client);
+}
+
+/// A client's query buffer as `CLIENT LIST` shows it: the bytes it holds (the commands being
+/// run included, as Redis counts them) and its capacity.
+pub fn query_buffer(server: &Server, client: &Client) -> (usize, usize) {
+    if let Some(in_flight) = client.query_in_flight {
+        return in_flight;
+    }
+    server
+        .net
+        .as_ref()
+        .and_then(|n| n.conns.get(&client.id))
+        .map_or((0, 0), |c| (c.query.len(), c.query.capacity()))
 }
 
 /// Whether a command must wait for `CLIENT PAUSE` to end: every command under ALL, those
@@ -487,8 +505,7 @@ fn resume_paused(server: &mut Server, mut runtime: Option<&mut Runtime>) {
 /// stream: Redis drops the reply and the replica, as here.
 fn disconnect_replying_replica(server: &mut Server, client: &mut Client, reply_start: usize) {
     client.reply.buf.truncate(reply_start);
-    let tracking = server.keyspace.tracking.mode(client.id);
-    let line = crate::commands::connection_line(client, tracking, Instant::now());
+    let line = crate::commands::connection_line(server, client, Instant::now());
     server.log_warning(&format!(
         "Replica generated a reply to command '{}', disconnecting it: {line}",
         client.last_command

@@ -252,10 +252,12 @@ fn client_getname(ctx: &mut Ctx, _argv: &[&[u8]]) {
 
 /// One line of `CLIENT LIST` / `CLIENT INFO`.
 pub(crate) fn describe(
+    server: &crate::server::Server,
     client: &Client,
-    tracking: Option<&crate::db::tracking::Mode>,
     now: std::time::Instant,
 ) -> String {
+    let tracking = server.keyspace.tracking.mode(client.id);
+    let (query_len, query_capacity) = crate::net::query_buffer(server, client);
     // In Redis's order: pub/sub, MULTI, blocked, tracking (t, R for a broken redirect, B for
     // broadcast); N for none.
     let mut flags = String::new();
@@ -284,7 +286,7 @@ pub(crate) fn describe(
         flags.push('N');
     }
     format!(
-        "id={} addr={} laddr={} fd=8 name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user={} redir={} resp={}",
+        "id={} addr={} laddr={} fd=8 name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user={} redir={} resp={}",
         client.id,
         client.addr,
         client.local_addr,
@@ -297,6 +299,8 @@ pub(crate) fn describe(
         client.patterns.len(),
         client.shard_channels.len(),
         client.multi.as_ref().map_or(-1, |m| m.queued.len() as i64),
+        query_len,
+        query_capacity - query_len,
         client.last_command,
         client.user,
         tracking.map_or(-1, |m| m.redirect as i64),
@@ -306,16 +310,12 @@ pub(crate) fn describe(
 
 fn client_list(ctx: &mut Ctx, argv: &[&[u8]]) {
     let now = std::time::Instant::now();
-    let tracking = &ctx.server.keyspace.tracking;
-    let mut lines = vec![(
-        ctx.client.id,
-        describe(ctx.client, tracking.mode(ctx.client.id), now),
-    )];
+    let mut lines = vec![(ctx.client.id, describe(ctx.server, ctx.client, now))];
     lines.extend(
         ctx.server
             .clients
             .values()
-            .map(|c| (c.id, describe(c, tracking.mode(c.id), now))),
+            .map(|c| (c.id, describe(ctx.server, c, now))),
     );
     lines.sort_by_key(|(id, _)| *id);
     if argv.len() > 2 {
@@ -356,8 +356,7 @@ fn client_list(ctx: &mut Ctx, argv: &[&[u8]]) {
 }
 
 fn client_info(ctx: &mut Ctx, _argv: &[&[u8]]) {
-    let tracking = ctx.server.keyspace.tracking.mode(ctx.client.id);
-    let mut line = describe(ctx.client, tracking, std::time::Instant::now());
+    let mut line = describe(ctx.server, ctx.client, std::time::Instant::now());
     line.push('\n');
     ctx.client.reply.verbatim(line.as_bytes());
 }

@@ -484,11 +484,7 @@ pub fn log_acl_refusal(
     object: Vec<u8>,
     username: Vec<u8>,
 ) {
-    let client_info = connection::describe(
-        client,
-        server.keyspace.tracking.mode(client.id),
-        std::time::Instant::now(),
-    );
+    let client_info = connection::describe(server, client, std::time::Instant::now());
     let max_len = server
         .config
         .get("acllog-max-len")

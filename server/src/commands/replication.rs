@@ -35,8 +35,7 @@ fn sync(ctx: &mut Ctx, argv: &[&[u8]]) {
             return;
         }
         crate::replica::unset_master(ctx.server);
-        let tracking = ctx.server.keyspace.tracking.mode(ctx.client.id);
-        let info = super::connection::describe(ctx.client, tracking, std::time::Instant::now());
+        let info = super::connection::describe(ctx.server, ctx.client, std::time::Instant::now());
         ctx.server.log_notice(&format!(
             "MASTER MODE enabled (failover request from '{info}')"
         ));

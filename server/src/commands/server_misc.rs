@@ -59,8 +59,7 @@ fn role(ctx: &mut Ctx, _argv: &[&[u8]]) {
 /// following and become a primary again, keeping the data.
 fn replicaof(ctx: &mut Ctx, argv: &[&[u8]]) {
     let client_info = |ctx: &Ctx| {
-        let tracking = ctx.server.keyspace.tracking.mode(ctx.client.id);
-        super::connection::describe(ctx.client, tracking, std::time::Instant::now())
+        super::connection::describe(ctx.server, ctx.client, std::time::Instant::now())
     };
     if ctx.server.failover.is_some() {
         ctx.client
