@@ -163,6 +163,30 @@ fn callbacks_and_handles() {
     assert_eq!(message, "from rust");
 }
 
+/// The API's fast paths read string bytes straight from the state (arguments, results, table
+/// fields) and intern Rust strings as they push them, with collections in between.
+#[test]
+fn plain_fast_paths() {
+    let lua = Lua::new();
+    let join = lua
+        .create_function(|lua, (a, b): (String, Option<String>)| {
+            lua.gc_collect()?;
+            Ok(format!("{a}+{}", b.unwrap_or_default()))
+        })
+        .expect("function");
+    lua.globals().set("join", join).expect("global");
+    let f: Function = lua
+        .load("return function(s) return join(s, s .. '!'), #s end")
+        .eval()
+        .expect("function");
+    let (text, n): (String, i64) = f.call("ab").expect("call");
+    assert_eq!((text.as_str(), n), ("ab+ab!", 2));
+    let t: Table = lua.load("return {name = 'x' .. 1, [2] = 'two'}").eval().expect("table");
+    lua.gc_collect().expect("collect");
+    assert_eq!(t.get::<_, String>("name").expect("get"), "x1");
+    assert_eq!(t.get::<_, String>(2).expect("get"), "two");
+}
+
 /// A hook that runs every few instructions and stops a loop.
 #[test]
 fn hooks_interrupt() {
