@@ -285,12 +285,14 @@ pub fn note_deletions(server: &mut Server) {
 /// At the end of a command from a client (or of the periodic task): log what it changed and
 /// send it to the replicas, as one transaction when `transaction` (a command's effects)
 /// and more than one command; the keys the periodic task expired or evicted, and those a
-/// command that touches arbitrary keys expired on its way, go one by one.
-pub fn propagate_pending(server: &mut Server, transaction: bool) {
+/// command that touches arbitrary keys expired on its way, go one by one. `transaction` is
+/// asked only when something is to be propagated.
+pub fn propagate_pending(server: &mut Server, transaction: impl FnOnce() -> bool) {
     note_deletions(server);
     if server.propagate.is_empty() {
         return;
     }
+    let transaction = transaction();
     let ops = std::mem::take(&mut server.propagate);
     if server.aof.on {
         let aof = &mut server.aof;

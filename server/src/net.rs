@@ -700,7 +700,7 @@ fn cron(server: &mut Server) {
         crate::pubsub::publish_events(server, None);
         crate::tracking::deliver(server, None);
     }
-    crate::aof::propagate_pending(server, false);
+    crate::aof::propagate_pending(server, || false);
     crate::aof::flush(server);
     crate::aof::cron(server);
     crate::replication::cron(server);

@@ -305,9 +305,7 @@ fn process_checked(ctx: &mut Ctx, argv: &[&[u8]]) {
         return;
     }
     call(ctx, argv, &full_name, handler, flags);
-    let transaction = !TOUCHES_ARBITRARY_KEYS
-        .iter()
-        .any(|name| **name == *full_name);
+    let transaction = || !TOUCHES_ARBITRARY_KEYS.contains(&&*full_name);
     let offset_before = ctx.server.replication.offset;
     crate::aof::propagate_pending(ctx.server, transaction);
     if ctx.server.replication.offset != offset_before {
@@ -330,7 +328,7 @@ fn obey_primary(
     ctx.server.keyspace.obeying_primary = true;
     call(ctx, argv, full_name, handler, flags);
     ctx.server.keyspace.obeying_primary = false;
-    crate::aof::propagate_pending(ctx.server, true);
+    crate::aof::propagate_pending(ctx.server, || true);
 }
 
 /// Queue a command of the client's transaction, noting its flags for EXEC.
