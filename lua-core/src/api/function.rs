@@ -122,14 +122,7 @@ fn native_callback(inner: &Inner, callback: Callback) -> BoxedNativeFn {
         let Some(inner) = weak.upgrade() else {
             return Err(state.plain_error(b"the Lua state has been closed"));
         };
-        let mut args = MultiValue::new();
-        for i in 1..=state.arg_count() {
-            let raw = state.arg(i);
-            match Value::from_raw(state, &inner, raw) {
-                Ok(v) => args.push_back(v),
-                Err(e) => return Err(inner.raise(state, e)),
-            }
-        }
+        let args = argument_handles(state, &inner)?;
         let lua = Lua {
             inner: inner.clone(),
         };
@@ -162,17 +155,7 @@ where
         // The general path's arguments get their handles here, where the state is at hand.
         let args = match fast {
             Some(args) => Ok(args),
-            None => {
-                let mut values = MultiValue::new();
-                for i in 1..=state.arg_count() {
-                    let raw = state.arg(i);
-                    match Value::from_raw(state, &inner, raw) {
-                        Ok(v) => values.push_back(v),
-                        Err(e) => return Err(inner.raise(state, e)),
-                    }
-                }
-                Err(values)
-            }
+            None => Err(argument_handles(state, &inner)?),
         };
         let lua = Lua {
             inner: inner.clone(),
@@ -199,6 +182,19 @@ where
         let values = inner.run_user_code(state, || results.into_lua_multi(&lua))?;
         push_results(state, &inner, values)
     })
+}
+
+/// The running native function's arguments, each given a handle (an error is raised in Lua).
+fn argument_handles(state: &mut State, inner: &Inner) -> std::result::Result<MultiValue, LuaError> {
+    let mut args = MultiValue::new();
+    for i in 1..=state.arg_count() {
+        let raw = state.arg(i);
+        match Value::from_raw(state, inner, raw) {
+            Ok(v) => args.push_back(v),
+            Err(e) => return Err(inner.raise(state, e)),
+        }
+    }
+    Ok(args)
 }
 
 /// Push a callback's results as the native function's return values.
