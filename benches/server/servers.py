@@ -68,6 +68,13 @@ def call(port, *args, timeout=600):
     return data.split(b'\r\n')[0]
 
 
+def cpu_seconds(pid):
+    """User plus system CPU time a process has used so far, in seconds."""
+    with open('/proc/%d/stat' % pid) as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
 def bench(port, tests, pipeline, requests, extra=()):
     cmd = ['redis-benchmark', '-p', str(port), '-n', str(requests), '-c', '50',
            '-P', str(pipeline), '--csv']
