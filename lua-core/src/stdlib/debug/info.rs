@@ -243,8 +243,9 @@ pub(super) fn setlocal(state: &mut State) -> LuaResult<usize> {
 }
 
 /// `debug.traceback([thread,] [msg [, level]])`: the message, a newline and the stack from
-/// `level` (1, the caller, by default; 0 for another thread). A message that is neither a
-/// string nor a number is returned untouched.
+/// `level` (1, the caller, by default; 0 for another thread). When the message is neither a
+/// string nor a number, Lua 5.1 returns the value on top of its stack: the last argument left
+/// after a numeric level was popped (`debug.traceback(nil, "x")` is `"x"`).
 pub(super) fn traceback(state: &mut State) -> LuaResult<usize> {
     let (thread, arg) = thread_arg(state);
     let is_running = thread == state.current_thread;
@@ -260,9 +261,9 @@ pub(super) fn traceback(state: &mut State) -> LuaResult<usize> {
     };
     let mut out = Vec::new();
     if last > arg {
-        let first = state.arg(arg + 1);
-        if !matches!(first, Value::String(_) | Value::Number(_)) {
-            state.push(first);
+        if !matches!(state.arg(arg + 1), Value::String(_) | Value::Number(_)) {
+            let top = state.arg(last);
+            state.push(top);
             return Ok(1);
         }
         // Every value left is part of the message (Lua 5.1 concatenates them all).
