@@ -181,7 +181,10 @@ fn plain_fast_paths() {
         .expect("function");
     let (text, n): (String, i64) = f.call("ab").expect("call");
     assert_eq!((text.as_str(), n), ("ab+ab!", 2));
-    let t: Table = lua.load("return {name = 'x' .. 1, [2] = 'two'}").eval().expect("table");
+    let t: Table = lua
+        .load("return {name = 'x' .. 1, [2] = 'two'}")
+        .eval()
+        .expect("table");
     lua.gc_collect().expect("collect");
     assert_eq!(t.get::<_, String>("name").expect("get"), "x1");
     assert_eq!(t.get::<_, String>(2).expect("get"), "two");

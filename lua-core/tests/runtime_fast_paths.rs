@@ -45,7 +45,10 @@ fn callback_optional_and_rest_arguments() {
     let lua = Lua::new();
     let f = lua
         .create_function(|_, (first, rest): (Option<String>, Variadic<f64>)| {
-            Ok((first.unwrap_or_else(|| "none".into()), rest.iter().sum::<f64>()))
+            Ok((
+                first.unwrap_or_else(|| "none".into()),
+                rest.iter().sum::<f64>(),
+            ))
         })
         .unwrap();
     lua.globals().set("f", f).unwrap();
@@ -110,7 +113,10 @@ fn calls_from_rust_convert_both_ways() {
 #[test]
 fn call_result_errors_are_the_general_paths() {
     let lua = Lua::new();
-    let f: Function = lua.load("return function() return '\\255', 2.5 end").eval().unwrap();
+    let f: Function = lua
+        .load("return function() return '\\255', 2.5 end")
+        .eval()
+        .unwrap();
     match f.call::<_, String>(()) {
         Err(Error::FromLuaConversionError { to: "String", .. }) => {}
         other => panic!("unexpected {other:?}"),

@@ -1,8 +1,8 @@
 //! [`Function`] handles, and Rust closures turned into Lua functions.
 
 use super::context::{Inner, Slot};
-use super::error::Result;
 use super::convert::Plain;
+use super::error::Result;
 use super::multi::{FromLuaMulti, IntoLuaMulti, MultiValue, PlainList};
 use super::{Lua, Value};
 use crate::value::BoxedNativeFn;
@@ -45,7 +45,11 @@ impl Function {
 
     /// The call with plain arguments (no handles made for them); the results converted from
     /// plain data when they all can be, else given handles for the general conversion.
-    fn call_plain<R: FromLuaMulti>(&self, inner: &Inner, args: &[Plain<'_>]) -> Result<Converted<R>> {
+    fn call_plain<R: FromLuaMulti>(
+        &self,
+        inner: &Inner,
+        args: &[Plain<'_>],
+    ) -> Result<Converted<R>> {
         inner.with_state(|st| {
             let f = self.0.raw_in(inner)?;
             inner.pcall_with(

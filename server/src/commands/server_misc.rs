@@ -58,9 +58,8 @@ fn role(ctx: &mut Ctx, _argv: &[&[u8]]) {
 /// REPLICAOF host port: follow that primary ([`crate::replica`]); REPLICAOF NO ONE: stop
 /// following and become a primary again, keeping the data.
 fn replicaof(ctx: &mut Ctx, argv: &[&[u8]]) {
-    let client_info = |ctx: &Ctx| {
-        super::connection::describe(ctx.server, ctx.client, std::time::Instant::now())
-    };
+    let client_info =
+        |ctx: &Ctx| super::connection::describe(ctx.server, ctx.client, std::time::Instant::now());
     if ctx.server.failover.is_some() {
         ctx.client
             .reply

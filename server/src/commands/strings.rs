@@ -527,9 +527,12 @@ fn incr_by(ctx: &mut Ctx, key: &[u8], increment: i64) {
     let value = match write_string(ctx, key) {
         Err(()) => return,
         Ok(None) => {
-            ctx.server
-                .keyspace
-                .set(db, key, Value::string(digits.format(increment).as_bytes()), false);
+            ctx.server.keyspace.set(
+                db,
+                key,
+                Value::string(digits.format(increment).as_bytes()),
+                false,
+            );
             increment
         }
         Ok(Some(s)) => {
