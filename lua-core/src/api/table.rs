@@ -65,11 +65,7 @@ impl Table {
             return None;
         };
         inner.with_state_if_free(|st| {
-            let raw = match key {
-                PlainKey::Number(n) => t.get(&RawValue::Number(n)),
-                // A string that was never interned is no table's key.
-                PlainKey::Bytes(b) => st.get_field(t, b),
-            };
+            let raw = raw_lookup(st, t, key);
             if raw.is_nil() {
                 return None;
             }
@@ -364,14 +360,19 @@ impl<V: FromLua> Iterator for TableSequence<V> {
     }
 }
 
-/// `t[key]` read directly when no metamethod can take part: the key is present, or the table
-/// has no `__index`. `None` when `__index` must run (the protected path does that).
-fn plain_lookup(st: &mut State, t: Gc<RawTable>, key: PlainKey<'_>) -> Option<RawValue> {
-    let found = match key {
+/// `rawget(t, key)` for a plain key.
+fn raw_lookup(st: &mut State, t: Gc<RawTable>, key: PlainKey<'_>) -> RawValue {
+    match key {
         PlainKey::Number(n) => t.get(&RawValue::Number(n)),
         // A string that was never interned is no table's key.
         PlainKey::Bytes(b) => st.get_field(t, b),
-    };
+    }
+}
+
+/// `t[key]` read directly when no metamethod can take part: the key is present, or the table
+/// has no `__index`. `None` when `__index` must run (the protected path does that).
+fn plain_lookup(st: &mut State, t: Gc<RawTable>, key: PlainKey<'_>) -> Option<RawValue> {
+    let found = raw_lookup(st, t, key);
     if !found.is_nil() {
         return Some(found);
     }

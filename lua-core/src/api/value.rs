@@ -126,6 +126,7 @@ impl Value {
     /// The raw VM value for plain data; a string is interned (charged to the memory limit).
     pub(crate) fn raw_of_plain(st: &mut State, plain: Plain<'_>) -> Result<RawValue> {
         Ok(match plain {
+            // `Other` only describes values read from the state; Rust values never give it.
             Plain::Nil | Plain::Other => RawValue::Nil,
             Plain::Boolean(b) => RawValue::Boolean(b),
             Plain::Number(n) => RawValue::Number(n),
