@@ -53,9 +53,9 @@ pub struct BlockRequest {
 pub enum ReplyMode {
     On,
     Off,
-    /// Drop the reply of the next command only.
+    /// `CLIENT REPLY SKIP` ran: the next command's reply is dropped.
     SkipNext,
-    /// Dropping the reply of the command running now.
+    /// The reply of the command running now is dropped (unless it turns replies back on).
     Skipping,
 }
 

@@ -417,6 +417,9 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
                         break;
                     }
                     if !argv.is_empty() {
+                        if client.reply_mode == ReplyMode::SkipNext {
+                            client.reply_mode = ReplyMode::Skipping;
+                        }
                         let mode = client.reply_mode;
                         let before = client.reply.buf.len();
                         let was_replica = client.is_replica;
@@ -513,20 +516,19 @@ fn disconnect_replying_replica(server: &mut Server, client: &mut Client, reply_s
     client.close_asap = true;
 }
 
-/// `CLIENT REPLY OFF|SKIP`: drop the reply of the command just run.
+/// `CLIENT REPLY OFF|SKIP`: drop the reply of the command just run, as Redis drops replies
+/// while its `CLIENT_REPLY_OFF` or `CLIENT_REPLY_SKIP` flag is set: a `CLIENT REPLY ON` run
+/// then clears the flag before its `OK`, which is sent. A skip lasts one command; a `CLIENT
+/// REPLY SKIP` run while skipping sets it again for the next (`SkipNext`).
 fn apply_reply_mode(client: &mut Client, mode_before: ReplyMode, reply_start: usize) {
     let pushes = std::mem::take(&mut client.pushes);
-    match (mode_before, client.reply_mode) {
-        (ReplyMode::SkipNext, _) => {
-            client.reply.buf.truncate(reply_start);
-            client.reply.buf.extend_from_slice(&pushes);
-            client.reply_mode = ReplyMode::On;
-        }
-        (ReplyMode::Off, ReplyMode::Off) => {
-            client.reply.buf.truncate(reply_start);
-            client.reply.buf.extend_from_slice(&pushes);
-        }
-        _ => {}
+    let dropping = matches!(mode_before, ReplyMode::Skipping | ReplyMode::Off);
+    if dropping && client.reply_mode != ReplyMode::On {
+        client.reply.buf.truncate(reply_start);
+        client.reply.buf.extend_from_slice(&pushes);
+    }
+    if client.reply_mode == ReplyMode::Skipping {
+        client.reply_mode = ReplyMode::On;
     }
 }
 

@@ -368,7 +368,8 @@ fn client_reply(ctx: &mut Ctx, argv: &[&[u8]]) {
     } else if is(argv[2], "off") {
         ctx.client.reply_mode = ReplyMode::Off;
     } else if is(argv[2], "skip") {
-        if ctx.client.reply_mode == ReplyMode::On {
+        // As Redis: ignored while replies are off.
+        if ctx.client.reply_mode != ReplyMode::Off {
             ctx.client.reply_mode = ReplyMode::SkipNext;
         }
     } else {
