@@ -112,6 +112,9 @@ pub struct Client {
     pub deny_blocking: bool,
     /// Its next command waits for `CLIENT PAUSE` to end.
     pub paused: bool,
+    /// The length of that command's request, at the front of the query buffer (parsed, as
+    /// Redis holds it: `CLIENT LIST` does not count it in `qbuf`).
+    pub paused_request: usize,
     /// Since when its unsent output has been over the soft `client-output-buffer-limit`.
     pub over_soft_limit_since: Option<Instant>,
     /// A script's client: the keys its caller's command (EVAL, FCALL...) declared, which a
@@ -173,6 +176,7 @@ impl Client {
             propagate_as: None,
             deny_blocking: false,
             paused: false,
+            paused_request: 0,
             over_soft_limit_since: None,
             script_caller_keys: Vec::new(),
         }

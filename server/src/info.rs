@@ -58,7 +58,7 @@ pub fn render(server: &Server, client: &Client, args: &[&[u8]]) -> String {
                         server
                             .clients
                             .values()
-                            .filter(|c| c.blocked.is_some())
+                            .filter(|c| c.blocked.is_some() || c.paused)
                             .count()
                             .to_string(),
                     ),

@@ -411,8 +411,13 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
                     let argv = args.slices(&query[pos..]);
                     // Replicas are never paused (their acknowledgements must flow).
                     if !client.is_replica && must_wait_for_pause(server, &argv) {
-                        // Left in the buffer until the pause ends.
+                        // Left in the buffer until the pause ends. As in Redis, the client
+                        // counts as blocked meanwhile, on the command it waits to run.
+                        if let Ok(command) = server.commands.lookup(&argv) {
+                            client.last_command = command.full_name.clone();
+                        }
                         client.paused = true;
+                        client.paused_request = consumed;
                         server.paused_clients.push(id);
                         break;
                     }
@@ -465,7 +470,10 @@ pub fn query_buffer(server: &Server, client: &Client) -> (usize, usize) {
         .net
         .as_ref()
         .and_then(|n| n.conns.get(&client.id))
-        .map_or((0, 0), |c| (c.query.len(), c.query.capacity()))
+        .map_or((0, 0), |c| {
+            let parsed = if client.paused { client.paused_request } else { 0 };
+            (c.query.len().saturating_sub(parsed), c.query.capacity())
+        })
 }
 
 /// Whether a command must wait for `CLIENT PAUSE` to end: every command under ALL, those

@@ -270,7 +270,7 @@ pub(crate) fn describe(
     if client.multi.is_some() {
         flags.push('x');
     }
-    if client.blocked.is_some() {
+    if client.blocked.is_some() || client.paused {
         flags.push('b');
     }
     if let Some(mode) = tracking {
