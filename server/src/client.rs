@@ -110,6 +110,9 @@ pub struct Client {
     pub propagate_as: Option<Vec<Vec<Vec<u8>>>>,
     /// The append-only file's loader: blocking commands never block.
     pub deny_blocking: bool,
+    /// Arguments of the command running now that the slow log and MONITOR show as
+    /// `(redacted)` (passwords: Redis's `redactClientCommandArgument`), set by its handler.
+    pub redacted: Vec<usize>,
     /// Its next command waits for `CLIENT PAUSE` to end.
     pub paused: bool,
     /// The length of that command's request, at the front of the query buffer (parsed, as
@@ -175,6 +178,7 @@ impl Client {
             block_request: None,
             propagate_as: None,
             deny_blocking: false,
+            redacted: Vec::new(),
             paused: false,
             paused_request: 0,
             over_soft_limit_since: None,

@@ -46,7 +46,10 @@ struct Conn {
 /// Sockets: the listener and every connection, by client id.
 pub struct Net {
     poll: Poll,
-    listener: TcpListener,
+    /// `None` after `CONFIG SET port 0`: no TCP connections are taken.
+    listener: Option<TcpListener>,
+    /// The address listened on (its port changes with `CONFIG SET port`).
+    address: std::net::SocketAddr,
     conns: HashMap<u64, Conn>,
     /// Readiness reported by the last poll and not handled yet: a script that becomes busy
     /// while the loop works through a batch serves the rest of it (epoll reports each edge
@@ -67,7 +70,8 @@ impl Net {
             .register(&mut listener, LISTENER, Interest::READABLE)?;
         Ok(Net {
             poll,
-            listener,
+            address: listener.local_addr()?,
+            listener: Some(listener),
             conns: HashMap::new(),
             backlog: std::collections::VecDeque::new(),
             stop,
@@ -76,7 +80,33 @@ impl Net {
     }
 
     pub fn local_port(&self) -> u16 {
-        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+        self.listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+            .map_or(0, |a| a.port())
+    }
+
+    /// Listen on `port` instead (`CONFIG SET port`): the new socket is bound before the old
+    /// one is closed, so a port that cannot be had leaves things as they were. Port 0 stops
+    /// taking TCP connections, as in Redis.
+    pub fn listen_on(&mut self, port: u16) -> std::io::Result<()> {
+        let mut address = self.address;
+        address.set_port(port);
+        let mut fresh = if port == 0 {
+            None
+        } else {
+            let mut listener = TcpListener::bind(address)?;
+            self.poll
+                .registry()
+                .register(&mut listener, LISTENER, Interest::READABLE)?;
+            Some(listener)
+        };
+        std::mem::swap(&mut self.listener, &mut fresh);
+        if let Some(mut old) = fresh {
+            let _ = self.poll.registry().deregister(&mut old);
+        }
+        self.address = address;
+        Ok(())
     }
 }
 
@@ -205,7 +235,10 @@ fn accept_all(server: &mut Server) {
         let Some(net) = server.net.as_mut() else {
             return;
         };
-        let (mut stream, peer) = match net.listener.accept() {
+        let Some(listener) = net.listener.as_ref() else {
+            return;
+        };
+        let (mut stream, peer) = match listener.accept() {
             Ok(pair) => pair,
             Err(e) if e.kind() == ErrorKind::WouldBlock => return,
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
@@ -471,7 +504,11 @@ pub fn query_buffer(server: &Server, client: &Client) -> (usize, usize) {
         .as_ref()
         .and_then(|n| n.conns.get(&client.id))
         .map_or((0, 0), |c| {
-            let parsed = if client.paused { client.paused_request } else { 0 };
+            let parsed = if client.paused {
+                client.paused_request
+            } else {
+                0
+            };
             (c.query.len().saturating_sub(parsed), c.query.capacity())
         })
 }

@@ -282,16 +282,16 @@ fn run_case(port: u16, case: &Case) -> Result<(), String> {
             return Err(format!("{}: could not send", step.line));
         }
         let got = if step.raw {
-            let want = match &step.expect {
-                Expect::Exact(e) => e.len(),
-                Expect::Pattern(_) => 1,
-            };
-            if want == 0 {
-                // Nothing is expected: give the server time to process the bytes (and to
-                // send anything it should not), as `regen.py` waits for silence.
-                std::thread::sleep(Duration::from_millis(300));
+            match &step.expect {
+                Expect::Exact(e) if e.is_empty() => {
+                    // Nothing is expected: give the server time to process the bytes (and
+                    // to send anything it should not), as `regen.py` waits for silence.
+                    std::thread::sleep(Duration::from_millis(300));
+                }
+                Expect::Exact(e) => read_until(stream, buffer, |b| b.len() >= e.len()),
+                // What arrives may come in several writes: read until it all matches.
+                Expect::Pattern(p) => read_until(stream, buffer, |b| p.is_match(&escape(b))),
             }
-            read_until(stream, buffer, |b| b.len() >= want);
             std::mem::take(buffer)
         } else {
             // One reply that is not a push (pushes before it are part of what is recorded).

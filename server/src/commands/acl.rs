@@ -21,6 +21,10 @@ pub const HANDLERS: &[(&str, Handler)] = &[
 ];
 
 fn setuser(ctx: &mut Ctx, argv: &[&[u8]]) {
+    // As Redis: nothing about the user is shown (the name included).
+    for index in 2..argv.len() {
+        ctx.redact(index);
+    }
     let name = argv[2].to_vec();
     let acl = &mut ctx.server.acl;
     let rules = match crate::acl::merge_selector_args(&argv[3..]) {

@@ -117,14 +117,44 @@ fn config_get(ctx: &mut Ctx, argv: &[&[u8]]) {
     }
 }
 
+/// Options whose values `CONFIG SET` redacts from the slow log and MONITOR (Redis's
+/// `SENSITIVE_CONFIG`).
+const SENSITIVE_OPTIONS: &[&str] = &["requirepass", "masterauth", "masteruser"];
+
 fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) {
     if argv.len() % 2 == 1 {
         ctx.client.reply.error(SYNTAX);
         return;
     }
+    // The values of secret options are never shown, even when the command fails.
+    for (i, pair) in argv[2..].chunks(2).enumerate() {
+        if SENSITIVE_OPTIONS
+            .iter()
+            .any(|name| name.as_bytes().eq_ignore_ascii_case(pair[0]))
+        {
+            ctx.redact(2 + i * 2 + 1);
+        }
+    }
     let pairs: Vec<(&[u8], &[u8])> = argv[2..].chunks(2).map(|p| (p[0], p[1])).collect();
+    let before = ctx.server.config.values();
+    let old_port = ctx.server.config.settings.port;
     match ctx.server.config.set_many(&pairs) {
         Ok(()) => {
+            // Applied last, and undone with every other option when the port cannot be had.
+            let port = ctx.server.config.settings.port;
+            if port != old_port {
+                if let Some(Err(e)) = ctx.server.net.as_mut().map(|n| n.listen_on(port)) {
+                    ctx.server.config.restore(before);
+                    let host = ctx.server.config.get("bind").unwrap_or_default();
+                    let host = host.split_whitespace().next().unwrap_or("*").to_string();
+                    ctx.server.log_warning(&format!(
+                        "Warning: Could not create server TCP listening socket {host}:{port}: bind: {}",
+                        crate::util::strerror(&e)
+                    ));
+                    ctx.client.reply.error("ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs.");
+                    return;
+                }
+            }
             ctx.server.apply_config();
             let wanted = ctx.server.config.settings.aof_enabled;
             if wanted && !ctx.server.aof.on {

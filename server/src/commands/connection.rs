@@ -101,6 +101,9 @@ fn auth(ctx: &mut Ctx, argv: &[&[u8]]) {
         ctx.client.reply.error(SYNTAX);
         return;
     }
+    for index in 1..argv.len() {
+        ctx.redact(index);
+    }
     let (user, password): (&[u8], &[u8]) = match argv {
         [_, password] => {
             if ctx.server.config.settings.requirepass.is_none() {
@@ -142,6 +145,8 @@ fn hello(ctx: &mut Ctx, argv: &[&[u8]]) {
     while j < argv.len() {
         let more = argv.len() - 1 - j;
         if is(argv[j], "auth") && more >= 2 {
+            ctx.redact(j + 1);
+            ctx.redact(j + 2);
             if !authenticate(ctx, argv[j + 1], argv[j + 2]) {
                 log_failed_auth(ctx, argv[0], argv[j + 1]);
                 ctx.client.reply.error(WRONGPASS);

@@ -83,9 +83,12 @@ fn parse_options<'a>(ctx: &mut Ctx, argv: &[&'a [u8]]) -> Option<Options<'a>> {
         } else if is(argv[j], "replace") {
             options.replace = true;
         } else if is(argv[j], "auth") && more >= 1 {
+            ctx.redact(j + 1);
             options.password = Some(argv[j + 1]);
             j += 1;
         } else if is(argv[j], "auth2") && more >= 2 {
+            ctx.redact(j + 1);
+            ctx.redact(j + 2);
             options.username = Some(argv[j + 1]);
             options.password = Some(argv[j + 2]);
             j += 2;

@@ -60,6 +60,12 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// Show argument `index` of the running command as `(redacted)` in the slow log and to
+    /// MONITOR (a password, say).
+    pub fn redact(&mut self, index: usize) {
+        self.client.redacted.push(index);
+    }
+
     pub fn out(&mut self) -> &mut crate::resp::reply::ReplyWriter {
         &mut self.client.reply
     }
@@ -391,6 +397,7 @@ pub fn call(
     let started = crate::stopwatch::start();
     let changes = ctx.server.keyspace.changes;
     ctx.client.propagate_as = None;
+    ctx.client.redacted.clear();
     handler(ctx, argv);
     remember_tracked_keys(ctx, argv, full_name, flags);
     let changed = ctx.server.keyspace.changes != changes;
@@ -420,6 +427,13 @@ pub fn call(
     ctx.server
         .stats
         .count_call(full_name, elapsed, failed, track_latency);
+    let shown;
+    let argv = if ctx.client.redacted.is_empty() {
+        argv
+    } else {
+        shown = redacted_argv(argv, &ctx.client.redacted);
+        &shown[..]
+    };
     if !flags.has(Flags::SKIP_SLOWLOG) && ctx.client.block_request.is_none() {
         let settings = &ctx.server.config.settings;
         let (threshold, max_len) = (settings.slowlog_log_slower_than, settings.slowlog_max_len);
@@ -434,6 +448,18 @@ pub fn call(
     if !flags.has(Flags::SKIP_MONITOR) && !flags.has(Flags::ADMIN) {
         crate::slowlog::feed_monitors(ctx.server, ctx.client, argv);
     }
+}
+
+/// The command's arguments as the slow log and MONITOR show them: those its handler redacted
+/// replaced by `(redacted)`.
+fn redacted_argv<'a>(argv: &[&'a [u8]], redacted: &[usize]) -> Vec<&'a [u8]> {
+    let mut shown = argv.to_vec();
+    for &index in redacted {
+        if let Some(arg) = shown.get_mut(index) {
+            *arg = b"(redacted)";
+        }
+    }
+    shown
 }
 
 /// After a read-only command (not a read-only script, whose commands count instead), a

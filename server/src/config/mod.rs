@@ -195,6 +195,17 @@ impl Config {
 
     /// `CONFIG SET name value [name value ...]`, all or nothing. The error is the whole reply
     /// text.
+    /// Every option's value, to put back with [`Config::restore`] when applying a change
+    /// fails after it was accepted (`CONFIG SET port` to a port in use).
+    pub fn values(&self) -> Vec<String> {
+        self.values.clone()
+    }
+
+    pub fn restore(&mut self, values: Vec<String>) {
+        self.values = values;
+        self.settings = Settings::read(self);
+    }
+
     pub fn set_many(&mut self, pairs: &[(&[u8], &[u8])]) -> Result<(), String> {
         let mut targets = Vec::new();
         let mut names: Vec<String> = Vec::new();
@@ -283,6 +294,13 @@ impl Config {
                 } else {
                     return Err("argument must be a memory value".into());
                 };
+                if *percent && n < 0 && n < *min {
+                    // Percentages are kept negative: the lower bound caps them.
+                    return Err(format!(
+                        "percentage argument must be less or equal to {}",
+                        -*min
+                    ));
+                }
                 check_range(n, *min, *max)?;
                 if n < 0 {
                     format!("{}%", -n)
