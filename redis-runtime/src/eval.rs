@@ -147,6 +147,25 @@ impl Runtime {
         Ok(sha)
     }
 
+    /// The flags of a script, given its body (`evalsha` false) or its SHA1: those it was
+    /// cached with, else (a body not run yet) those of its shebang line; `None` for an
+    /// unknown SHA1 or a shebang that does not parse.
+    pub fn script_flags(&self, evalsha: bool, script: &[u8]) -> Option<ScriptFlags> {
+        let key = if evalsha {
+            lookup_key(script)?
+        } else {
+            match self.recent_bodies.get(script) {
+                Some(key) => *key,
+                None => crate::sha1_hex_bytes(script),
+            }
+        };
+        match self.scripts.get(&key) {
+            Some(cached) => Some(cached.flags),
+            None if evalsha => None,
+            None => parse_shebang(script).ok().map(|(flags, _)| flags),
+        }
+    }
+
     /// `SCRIPT EXISTS sha`.
     pub fn script_exists(&self, sha: &[u8]) -> bool {
         lookup_key(sha).is_some_and(|k| self.scripts.contains_key(&k))

@@ -8,7 +8,7 @@
 //! ([`serve_while_busy`]) to answer other clients `BUSY` and accept `SCRIPT KILL`.
 
 use crate::client::{Client, ReplyMode};
-use crate::commands::{process, Ctx};
+use crate::commands::{process_request, Ctx};
 use crate::resp::request::{parse, Args, Limits, Parsed};
 use crate::server::Server;
 use mio::net::{TcpListener, TcpStream};
@@ -442,18 +442,6 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
                 }
                 Parsed::Request { consumed } => {
                     let argv = args.slices(&query[pos..]);
-                    // Replicas are never paused (their acknowledgements must flow).
-                    if !client.is_replica && must_wait_for_pause(server, &argv) {
-                        // Left in the buffer until the pause ends. As in Redis, the client
-                        // counts as blocked meanwhile, on the command it waits to run.
-                        if let Ok(command) = server.commands.lookup(&argv) {
-                            client.last_command = command.full_name.clone();
-                        }
-                        client.paused = true;
-                        client.paused_request = consumed;
-                        server.paused_clients.push(id);
-                        break;
-                    }
                     if !argv.is_empty() {
                         if client.reply_mode == ReplyMode::SkipNext {
                             client.reply_mode = ReplyMode::Skipping;
@@ -466,7 +454,17 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
                             client: &mut client,
                             runtime: runtime.as_deref_mut(),
                         };
-                        process(&mut ctx, &argv);
+                        process_request(&mut ctx, &argv);
+                        if client.paused {
+                            // `CLIENT PAUSE`: the request stays at the front of the buffer
+                            // (parsed, as Redis holds it) until the pause ends, and a skip
+                            // still applies to it then.
+                            client.paused_request = consumed;
+                            if mode == ReplyMode::Skipping {
+                                client.reply_mode = ReplyMode::SkipNext;
+                            }
+                            break;
+                        }
                         apply_reply_mode(&mut client, mode, before);
                         if was_replica && client.reply.buf.len() > before {
                             disconnect_replying_replica(server, &mut client, before);
@@ -511,22 +509,6 @@ pub fn query_buffer(server: &Server, client: &Client) -> (usize, usize) {
             };
             (c.query.len().saturating_sub(parsed), c.query.capacity())
         })
-}
-
-/// Whether a command must wait for `CLIENT PAUSE` to end: every command under ALL, those
-/// that write or may (EVAL, FCALL...) under WRITE, as Redis's `processCommand` decides.
-fn must_wait_for_pause(server: &Server, argv: &[&[u8]]) -> bool {
-    let paused = server.pause.filter(|p| Instant::now() < p.until);
-    if argv.is_empty() || (paused.is_none() && !crate::failover::pauses_writes(server)) {
-        return false;
-    }
-    if paused.is_some_and(|p| p.all) {
-        return true;
-    }
-    server.commands.lookup(argv).is_ok_and(|c| {
-        c.flags.has(crate::commands::table::Flags::WRITE)
-            || c.flags.has(crate::commands::table::Flags::MAY_REPLICATE)
-    })
 }
 
 /// End a pause whose time has come (or that CLIENT UNPAUSE lifted): run what waited.

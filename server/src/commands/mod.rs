@@ -148,15 +148,24 @@ const PUBSUB_CONTEXT: &[&str] = &[
 /// Commands a client in `MULTI` runs at once instead of queueing.
 const RUN_IN_MULTI: &[&str] = &["exec", "discard", "multi", "watch", "quit", "reset"];
 
-/// Run one request from a client, then send the invalidations it caused.
+/// Run one request a client sent, then send the invalidations it caused. Under `CLIENT
+/// PAUSE` it may be left waiting instead: `ctx.client.paused` is then set.
+pub fn process_request(ctx: &mut Ctx, argv: &[&[u8]]) {
+    ctx.server.keyspace.tracking.current = ctx.client.id;
+    process_checked(ctx, argv, true);
+    crate::tracking::after_command(ctx.server, ctx.client, argv);
+}
+
+/// Run a command that cannot wait for a pause to end (one loaded from the append-only file,
+/// a blocked client's command run again), then send the invalidations it caused.
 pub fn process(ctx: &mut Ctx, argv: &[&[u8]]) {
     ctx.server.keyspace.tracking.current = ctx.client.id;
-    process_checked(ctx, argv);
+    process_checked(ctx, argv, false);
     crate::tracking::after_command(ctx.server, ctx.client, argv);
 }
 
 /// Run one request from a client, with every check Redis makes first (`processCommand`).
-fn process_checked(ctx: &mut Ctx, argv: &[&[u8]]) {
+fn process_checked(ctx: &mut Ctx, argv: &[&[u8]], pausable: bool) {
     let name = argv[0];
     if name.eq_ignore_ascii_case(b"host:") || name.eq_ignore_ascii_case(b"post") {
         ctx.server
@@ -305,6 +314,15 @@ fn process_checked(ctx: &mut Ctx, argv: &[&[u8]]) {
         reject_command(ctx, &full_name, crate::replica::MASTERDOWN);
         return;
     }
+    // Replicas are never paused (their acknowledgements must flow).
+    if pausable && !ctx.client.is_replica && must_wait_for_pause(ctx, &full_name, argv, flags) {
+        // The request waits in the query buffer until the pause ends; the client counts as
+        // blocked meanwhile, on the command it waits to run.
+        ctx.client.paused = true;
+        ctx.client.last_command = full_name.clone();
+        ctx.server.paused_clients.push(ctx.client.id);
+        return;
+    }
     if in_multi {
         queue(ctx.client, argv, flags);
         ctx.client.reply.status(b"QUEUED");
@@ -360,6 +378,50 @@ fn queued_flags(ctx: &Ctx) -> (Flags, Flags) {
 /// `is_write_command`, `is_denyoom_command`).
 fn has_flag_or_queues(ctx: &Ctx, full_name: &str, flags: Flags, flag: Flags) -> bool {
     flags.has(flag) || (full_name == "exec" && queued_flags(ctx).0.has(flag))
+}
+
+/// Whether a command must wait for `CLIENT PAUSE` to end, decided where Redis's
+/// `processCommand` decides it (after every check that refuses it): every command under
+/// `ALL`; under `WRITE` those that write or may replicate, EXEC by its queued commands, and
+/// scripts by the flags they declare (`scriptFlagsToCmdFlags`).
+fn must_wait_for_pause(ctx: &Ctx, full_name: &str, argv: &[&[u8]], flags: Flags) -> bool {
+    let paused = ctx
+        .server
+        .pause
+        .filter(|p| std::time::Instant::now() < p.until);
+    if paused.is_none() && !crate::failover::pauses_writes(ctx.server) {
+        return false;
+    }
+    if paused.is_some_and(|p| p.all) {
+        return true;
+    }
+    let replicates = Flags::WRITE.union(Flags::MAY_REPLICATE);
+    if full_name == "exec" {
+        return queued_flags(ctx).0.has(replicates);
+    }
+    match declared_script_flags(ctx, full_name, argv) {
+        Some(script) => !script.no_writes,
+        None => flags.has(replicates),
+    }
+}
+
+/// The flags a script called by EVAL, EVALSHA or FCALL (and their `_RO` forms) declares
+/// (its shebang, or its function's registration); `None` for other commands and for
+/// scripts without flags, which the command's own flags describe (`evalGetCommandFlags`).
+fn declared_script_flags(
+    ctx: &Ctx,
+    full_name: &str,
+    argv: &[&[u8]],
+) -> Option<redis_runtime::ScriptFlags> {
+    let runtime = ctx.runtime.as_deref()?;
+    let target = argv.get(1)?;
+    let flags = match full_name {
+        "eval" | "eval_ro" => runtime.script_flags(false, target)?,
+        "evalsha" | "evalsha_ro" => runtime.script_flags(true, target)?,
+        "fcall" | "fcall_ro" => runtime.functions().flags(target)?,
+        _ => return None,
+    };
+    (!flags.eval_compat_mode).then_some(flags)
 }
 
 /// Whether the command writes (for EXEC: whether a queued command does).
