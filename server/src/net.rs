@@ -403,6 +403,7 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
     // One time stamp for the batch of requests (as Redis caches its clock per event-loop
     // iteration), scripts included; a script freezes it for its whole run.
     server.keyspace.refresh_time_unless_script();
+    server.keyspace.expiry_paused = clients_paused(server);
     let mut args = Args::default();
     loop {
         let Some(conn) = server.net.as_mut().and_then(|n| n.conns.get_mut(&id)) else {
@@ -509,6 +510,12 @@ pub fn query_buffer(server: &Server, client: &Client) -> (usize, usize) {
             };
             (c.query.len().saturating_sub(parsed), c.query.capacity())
         })
+}
+
+/// Whether clients are paused now (`CLIENT PAUSE` in force, or a failover holding writes):
+/// keys are then not expired (Redis's `checkClientPauseTimeoutAndReturnIfPaused`).
+fn clients_paused(server: &Server) -> bool {
+    server.pause.is_some_and(|p| Instant::now() < p.until) || crate::failover::pauses_writes(server)
 }
 
 /// End a pause whose time has come (or that CLIENT UNPAUSE lifted): run what waited.
@@ -705,8 +712,13 @@ fn cron(server: &mut Server) {
     crate::stopwatch::calibrate();
     crate::tracking::limit_keys(server);
     let budget = Duration::from_millis(1);
-    // A replica leaves expiry to its primary, whose DELs arrive down the stream.
-    if server.active_expire_enabled && server.master_link.is_none() {
+    // A replica leaves expiry to its primary, whose DELs arrive down the stream; paused
+    // clients leave the dataset as it is.
+    server.keyspace.expiry_paused = clients_paused(server);
+    if server.active_expire_enabled
+        && server.master_link.is_none()
+        && !server.keyspace.expiry_paused
+    {
         let mut state = server.random();
         let started = Instant::now();
         server.keyspace.active_expire(budget, move || {

@@ -79,6 +79,9 @@ pub struct Keyspace {
     /// `expireIfNeeded` on a replica): a key past its time reads as missing but stays until
     /// the primary's DEL arrives, and the primary's own stream still sees it.
     pub replica: bool,
+    /// Clients are paused (`CLIENT PAUSE`, a failover): the dataset is kept as it is, so a
+    /// key past its time reads as missing but is not deleted until the pause ends.
+    pub expiry_paused: bool,
     /// The primary's stream is running now.
     pub obeying_primary: bool,
     pub deletions: Vec<(usize, Vec<u8>)>,
@@ -109,6 +112,7 @@ impl Keyspace {
             changes: 0,
             record_deletions: false,
             replica: false,
+            expiry_paused: false,
             obeying_primary: false,
             deletions: Vec::new(),
             stats: KeyStats::default(),
@@ -180,6 +184,9 @@ impl Keyspace {
                     if !force {
                         return true;
                     }
+                }
+                if self.expiry_paused {
+                    return true;
                 }
                 d.expires.remove(key);
                 d.keys.remove(key);
