@@ -225,3 +225,33 @@ fn garbage_made_only_through_the_api_is_collected() {
         "heap grew from {baseline} to {used} bytes"
     );
 }
+
+/// `Ctx::push_sequence` makes `{items...}` as strings, in order, with the right length.
+#[test]
+fn push_sequence_makes_a_sequence_of_strings() {
+    let lua = Lua::new();
+    let made = lua.enter(|ctx| {
+        ctx.push_sequence(&[&b"a"[..], b"", b"\x00z", b"12"])?;
+        ctx.set_global("seq")?;
+        ctx.push_sequence::<&[u8]>(&[])?;
+        ctx.set_global("empty")
+    });
+    assert!(made.is_ok());
+    let described: String = lua
+        .load("local parts = {} for i, v in ipairs(seq) do parts[i] = type(v) .. ':' .. #v end return #seq .. ' ' .. table.concat(parts, ',') .. ' ' .. seq[4] + 1 .. ' ' .. #empty")
+        .eval()
+        .expect("eval");
+    assert_eq!(described, "4 string:1,string:0,string:2,string:2 13 0");
+}
+
+/// A sequence past the memory limit fails with the memory error and leaves the state usable.
+#[test]
+fn push_sequence_past_the_limit_fails_cleanly() {
+    let lua = limited(MB);
+    // Distinct strings (equal ones would be one interned string).
+    let items: Vec<Vec<u8>> = (0..8u8).map(|i| vec![b'a' + i; 300 * 1024]).collect();
+    let made = lua.enter(|ctx| ctx.push_sequence(&items).map(|_| ()));
+    assert!(matches!(made, Err(Error::MemoryError)), "{made:?}");
+    let sum: i64 = lua.load("return 1 + 1").eval().expect("still usable");
+    assert_eq!(sum, 2);
+}

@@ -124,6 +124,23 @@ impl Ctx {
         Ok(self.push_value(Value::Table(t)))
     }
 
+    /// Push a new sequence holding `items` as strings (`{items[1], items[2], ...}`): one
+    /// table made at its final size and filled in place, as hosts pass argument lists.
+    pub fn push_sequence<B: AsRef<[u8]>>(&mut self, items: &[B]) -> Result<Slot, Raised> {
+        let slot = self.new_table(items.len(), 0)?;
+        let table = self.table_at(slot)?;
+        for (i, item) in items.iter().enumerate() {
+            // The table is on the stack, so the strings it holds stay alive; collection
+            // only runs at safe points, never inside an allocation.
+            let st = self.state_mut();
+            let r = st
+                .try_new_str(item.as_ref())
+                .and_then(|s| st.raw_set_int(table, i as i64 + 1, Value::String(s)));
+            r.map_err(|e| self.keep(e))?;
+        }
+        Ok(slot)
+    }
+
     /// Pop a value and store it as `t[name]`, without metamethods.
     pub fn set_field(&mut self, t: Slot, name: &str) -> Result<(), Raised> {
         let table = self.table_at(t)?;

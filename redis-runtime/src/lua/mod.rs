@@ -398,12 +398,7 @@ fn set_array_global(ctx: &mut Ctx, g: Slot, name_slot: i64, items: &[&[u8]]) -> 
 
 /// Push a new sequence of the strings `items`.
 fn push_array(ctx: &mut Ctx, items: &[&[u8]]) -> Result<(), Raised> {
-    let t = ctx.new_table(items.len(), 0)?;
-    for (i, item) in items.iter().enumerate() {
-        ctx.push_bytes(item)?;
-        ctx.raw_set_index(t, i as i64 + 1)?;
-    }
-    Ok(())
+    ctx.push_sequence(items).map(|_| ())
 }
 
 /// The reply for a script that failed: the error table the handler made (its `err` text, then
