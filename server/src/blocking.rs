@@ -46,6 +46,15 @@ pub fn register_if_requested(server: &mut Server, client: &mut Client, argv: &[&
     true
 }
 
+/// Whether a blocked client waits in XREADGROUP (whose consumer group lives in the stream).
+fn in_readgroup(client: &Client) -> bool {
+    client
+        .blocked
+        .as_ref()
+        .and_then(|b| b.argv.first())
+        .is_some_and(|name| name.eq_ignore_ascii_case(b"xreadgroup"))
+}
+
 /// Take a client out of every blocking registry.
 pub fn unregister(server: &mut Server, client: &mut Client) -> Option<Blocked> {
     let blocked = client.blocked.take()?;
@@ -79,6 +88,25 @@ pub fn serve_ready(server: &mut Server) -> Vec<u64> {
                     continue;
                 };
                 let wants = client.blocked.as_ref().map(|b| b.wants);
+                if wants == Some("stream") && holds != wants && in_readgroup(&client) {
+                    // Its group went with the stream: it can never be served.
+                    unregister(server, &mut client);
+                    client
+                        .reply
+                        .error("UNBLOCKED the stream key no longer exists");
+                    server.stats.count_error("UNBLOCKED");
+                    // The blocked call ends here, failed (`updateStatsOnUnblock`).
+                    if let Ok(command) = server.commands.lookup(&[b"xreadgroup"]) {
+                        let name = command.full_name.clone();
+                        let track = server.config.settings.latency_tracking;
+                        server
+                            .stats
+                            .count_call(&name, Default::default(), true, track);
+                    }
+                    served.push(id);
+                    server.clients.insert(id, client);
+                    continue;
+                }
                 if holds.is_none() || holds != wants {
                     server.clients.insert(id, client);
                     break;

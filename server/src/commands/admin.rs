@@ -95,13 +95,31 @@ fn swapdb(ctx: &mut Ctx, argv: &[&[u8]]) {
         ctx.client.reply.error("ERR DB index is out of range");
         return;
     }
+    let (a, b) = (a as usize, b as usize);
     let keyspace = &mut ctx.server.keyspace;
-    keyspace.touch_watched_in_db(a as usize, Some(b as usize));
-    keyspace.touch_watched_in_db(b as usize, Some(a as usize));
-    keyspace.dbs.swap(a as usize, b as usize);
+    keyspace.touch_watched_in_db(a, Some(b));
+    keyspace.touch_watched_in_db(b, Some(a));
+    let streams = [
+        (a, keyspace.blocked_streams(a)),
+        (b, keyspace.blocked_streams(b)),
+    ];
+    keyspace.dbs.swap(a, b);
+    // Clients blocked in XREADGROUP on a stream swapped away are answered
+    // (`scanDatabaseForDeletedStreams`).
+    for (db, keys) in streams {
+        for key in keys {
+            let still_stream = keyspace.dbs[db]
+                .keys
+                .get(&key)
+                .is_some_and(|v| v.type_name() == "stream");
+            if !still_stream {
+                keyspace.mark_ready(db, key);
+            }
+        }
+    }
     // Clients blocked on keys that now hold data are served (`scanDatabaseForReadyKeys`).
-    keyspace.signal_ready_in_db(a as usize);
-    keyspace.signal_ready_in_db(b as usize);
+    keyspace.signal_ready_in_db(a);
+    keyspace.signal_ready_in_db(b);
     keyspace.dirty += 1;
     keyspace.changes += 1;
     ctx.client.reply.ok();

@@ -361,6 +361,32 @@ impl Keyspace {
         }
     }
 
+    /// The keys of `db` that clients are blocked on and that hold a stream, in key order.
+    pub fn blocked_streams(&self, db: usize) -> Vec<Vec<u8>> {
+        let mut keys: Vec<Vec<u8>> = self
+            .blockers
+            .keys()
+            .filter(|(d, key)| {
+                *d == db
+                    && self.dbs[db]
+                        .keys
+                        .get(key)
+                        .is_some_and(|v| v.type_name() == "stream")
+            })
+            .map(|(_, key)| key.clone())
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    /// Queue `key` of `db` for the clients blocked on it to be looked at again.
+    pub fn mark_ready(&mut self, db: usize, key: Vec<u8>) {
+        let entry = (db, key);
+        if !self.ready_keys.contains(&entry) {
+            self.ready_keys.push(entry);
+        }
+    }
+
     /// Every key of `db` that clients are blocked on and that holds a value is ready (after
     /// SWAPDB), taken in key order (Redis walks its table of blocked keys).
     pub fn signal_ready_in_db(&mut self, db: usize) {
@@ -552,6 +578,11 @@ impl Keyspace {
 
     fn empty_db(&mut self, db: usize) -> Db {
         self.touch_watched_in_db(db, None);
+        // Clients blocked in XREADGROUP on a stream that goes are answered (Redis's
+        // `scanDatabaseForDeletedStreams`).
+        for key in self.blocked_streams(db) {
+            self.mark_ready(db, key);
+        }
         self.dirty += self.dbs[db].len() as u64;
         self.changes += self.dbs[db].len() as u64;
         std::mem::take(&mut self.dbs[db])
