@@ -55,6 +55,18 @@ fn in_readgroup(client: &Client) -> bool {
         .is_some_and(|name| name.eq_ignore_ascii_case(b"xreadgroup"))
 }
 
+/// Whether the consumer group a client blocked in XREADGROUP names (`GROUP <name>`) still
+/// exists in the stream at `key`.
+fn group_exists(server: &Server, db: usize, key: &[u8], client: &Client) -> bool {
+    let group = client.blocked.as_ref().and_then(|b| b.argv.get(2));
+    match (server.keyspace.dbs[db].keys.get(key), group) {
+        (Some(crate::db::Value::Stream(stream)), Some(group)) => {
+            stream.groups.contains_key(group.as_slice())
+        }
+        _ => false,
+    }
+}
+
 /// Take a client out of every blocking registry.
 pub fn unregister(server: &mut Server, client: &mut Client) -> Option<Blocked> {
     let blocked = client.blocked.take()?;
@@ -88,20 +100,30 @@ pub fn serve_ready(server: &mut Server) -> Vec<u64> {
                     continue;
                 };
                 let wants = client.blocked.as_ref().map(|b| b.wants);
-                if wants == Some("stream") && holds != wants && in_readgroup(&client) {
-                    // Its group went with the stream: it can never be served.
+                let lost = if wants != Some("stream") || !in_readgroup(&client) {
+                    None
+                } else if holds != wants {
+                    Some(("UNBLOCKED", "UNBLOCKED the stream key no longer exists"))
+                } else if !group_exists(server, db, &key, &client) {
+                    Some((
+                        "NOGROUP",
+                        "NOGROUP the consumer group this client was blocked on no longer exists",
+                    ))
+                } else {
+                    None
+                };
+                if let Some((code, text)) = lost {
+                    // It can never be served: its group went (with its stream, or alone).
                     unregister(server, &mut client);
-                    client
-                        .reply
-                        .error("UNBLOCKED the stream key no longer exists");
-                    server.stats.count_error("UNBLOCKED");
+                    client.reply.error(text);
+                    server.stats.count_error(code);
                     // The blocked call ends here, failed (`updateStatsOnUnblock`).
                     if let Ok(command) = server.commands.lookup(&[b"xreadgroup"]) {
                         let name = command.full_name.clone();
                         let track = server.config.settings.latency_tracking;
                         server
                             .stats
-                            .count_call(&name, Default::default(), true, track);
+                            .count_unblocked(&name, Default::default(), true, track);
                     }
                     served.push(id);
                     server.clients.insert(id, client);
@@ -118,12 +140,14 @@ pub fn serve_ready(server: &mut Server) -> Vec<u64> {
                     let argv: Vec<&[u8]> = blocked.argv.iter().map(Vec::as_slice).collect();
                     let db_before = client.db;
                     client.db = blocked.db;
+                    client.unblocking = true;
                     let mut ctx = Ctx {
                         server,
                         client: &mut client,
                         runtime: None,
                     };
                     process(&mut ctx, &argv);
+                    client.unblocking = false;
                     // Still nothing for it (another waiter took the data): wait again, keeping
                     // the original deadline.
                     if let Some(mut request) = client.block_request.take() {

@@ -115,6 +115,8 @@ pub struct Client {
     pub redacted: Vec<usize>,
     /// Its next command waits for `CLIENT PAUSE` to end.
     pub paused: bool,
+    /// Its blocked command is being run again to serve it (not counted as another call).
+    pub unblocking: bool,
     /// The length of that command's request, at the front of the query buffer (parsed, as
     /// Redis holds it: `CLIENT LIST` does not count it in `qbuf`).
     pub paused_request: usize,
@@ -180,6 +182,7 @@ impl Client {
             deny_blocking: false,
             redacted: Vec::new(),
             paused: false,
+            unblocking: false,
             paused_request: 0,
             over_soft_limit_since: None,
             script_caller_keys: Vec::new(),

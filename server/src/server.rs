@@ -62,6 +62,28 @@ impl Stats {
         }
     }
 
+    /// A blocked command was served (or failed) when it was unblocked: its time, failure and
+    /// latency count, not another call.
+    pub fn count_unblocked(
+        &mut self,
+        name: &std::rc::Rc<str>,
+        elapsed: Duration,
+        failed: bool,
+        track_latency: bool,
+    ) {
+        let entry = self.command_entry(name);
+        if track_latency {
+            entry
+                .latency
+                .get_or_insert_with(Default::default)
+                .record(elapsed);
+        }
+        entry.usec += elapsed.as_micros() as u64;
+        if failed {
+            entry.failed_calls += 1;
+        }
+    }
+
     /// A known command refused before it ran.
     pub fn count_rejected(&mut self, name: &std::rc::Rc<str>) {
         self.command_entry(name).rejected_calls += 1;

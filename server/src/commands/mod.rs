@@ -486,9 +486,16 @@ pub fn call(
         "command"
     };
     ctx.server.latency.sample(threshold, event, elapsed);
-    ctx.server
-        .stats
-        .count_call(full_name, elapsed, failed, track_latency);
+    // A command that blocks counts as one call when it blocks; its latency, and whether it
+    // failed, when it is served (Redis's `updateStatsOnUnblock`). Running it again to serve
+    // it is not another call.
+    let blocks = ctx.client.block_request.is_some();
+    let stats = &mut ctx.server.stats;
+    match (ctx.client.unblocking, blocks) {
+        (false, _) => stats.count_call(full_name, elapsed, failed, track_latency && !blocks),
+        (true, false) => stats.count_unblocked(full_name, elapsed, failed, track_latency),
+        (true, true) => {}
+    }
     let shown;
     let argv = if ctx.client.redacted.is_empty() {
         argv
