@@ -159,10 +159,14 @@ pub fn read(r: &mut Reader, v2: bool) -> Result<Stream, LoadError> {
     for _ in 0..groups {
         let name = r.string().ok_or(LoadError::Bad("group name"))?;
         let last_id = StreamId::new(len(r, "group last id")?, len(r, "group last id")?);
+        // An older RDB has no count: it is estimated from the group's position, as Redis
+        // does when it loads one.
         let entries_read = if v2 {
             len(r, "group entries read")? as i64
         } else {
-            crate::db::stream::INVALID_ENTRIES_READ
+            stream
+                .entries_up_to(last_id)
+                .map_or(crate::db::stream::INVALID_ENTRIES_READ, |n| n as i64)
         };
         let mut group = Group::new(last_id, entries_read);
         let pending = len(r, "group pending count")?;
