@@ -140,6 +140,11 @@ pub struct Aof {
     pub rewrite_scheduled: bool,
     pub last_rewrite_ok: bool,
     pub last_write_ok: bool,
+    /// Rewrites started, failures since the last success, and how long the last one took
+    /// in seconds (-1 before any): `INFO persistence`.
+    pub rewrites: u64,
+    pub rewrite_failures_in_a_row: u64,
+    pub last_rewrite_secs: i64,
     /// Size of the incremental file now and at the last rewrite (for automatic rewrites).
     incr_size: u64,
     size_at_rewrite: u64,
@@ -159,6 +164,9 @@ impl Default for Aof {
             rewrite_scheduled: false,
             last_rewrite_ok: true,
             last_write_ok: true,
+            rewrites: 0,
+            rewrite_failures_in_a_row: 0,
+            last_rewrite_secs: -1,
             incr_size: 0,
             size_at_rewrite: 0,
         }
@@ -168,6 +176,24 @@ impl Default for Aof {
 impl Aof {
     pub fn rewriting(&self) -> bool {
         self.rewrite.is_some()
+    }
+
+    /// Seconds the running rewrite has taken, -1 when none runs.
+    pub fn rewrite_running_secs(&self) -> i64 {
+        self.rewrite
+            .as_ref()
+            .map_or(-1, |r| r.started.elapsed().as_secs() as i64)
+    }
+
+    /// The log's size now and when it was last rewritten (`aof_current_size`,
+    /// `aof_base_size`).
+    pub fn sizes(&self) -> (u64, u64) {
+        (self.incr_size, self.size_at_rewrite)
+    }
+
+    /// Bytes waiting to be written (`aof_buffer_length`).
+    pub fn buffered(&self) -> usize {
+        self.buf.len()
     }
 }
 
@@ -470,6 +496,7 @@ pub fn rewrite_background(server: &mut Server) -> Result<(), String> {
         child.pid()
     ));
     let kept_incr = server.aof.on;
+    server.aof.rewrites += 1;
     server.aof.rewrite = Some(Rewrite {
         child,
         temp,
@@ -485,8 +512,10 @@ fn finish_rewrite(server: &mut Server, ok: bool) {
     let Some(rewrite) = server.aof.rewrite.take() else {
         return;
     };
+    server.aof.last_rewrite_secs = rewrite.started.elapsed().as_secs() as i64;
     if !ok {
         let _ = std::fs::remove_file(&rewrite.temp);
+        server.aof.rewrite_failures_in_a_row += 1;
         server.aof.last_rewrite_ok = false;
         server.log_warning("Background AOF rewrite terminated with error");
         return;
@@ -520,6 +549,7 @@ fn finish_rewrite(server: &mut Server, ok: bool) {
     match result {
         Ok(()) => {
             server.aof.last_rewrite_ok = true;
+            server.aof.rewrite_failures_in_a_row = 0;
             server.aof.size_at_rewrite = server.aof.incr_size.max(1);
             server.log_notice(&format!(
                 "Background AOF rewrite finished successfully ({} ms)",
@@ -528,6 +558,7 @@ fn finish_rewrite(server: &mut Server, ok: bool) {
         }
         Err(e) => {
             server.aof.last_rewrite_ok = false;
+            server.aof.rewrite_failures_in_a_row += 1;
             server.log_warning(&format!(
                 "Error trying to install the rewritten AOF: {}",
                 crate::util::strerror(&e)

@@ -83,6 +83,8 @@ pub struct Client {
     pub query_in_flight: Option<(usize, usize)>,
     pub created: Instant,
     pub last_interaction: Instant,
+    /// Redis's accounting of its fixed reply buffer (`rbs`, `rbp` in `CLIENT LIST`).
+    pub reply_buffer: crate::reply_buffer::ReplyBuffer,
     /// The last command run, as `CLIENT LIST` shows it (`cmd=`).
     pub last_command: std::rc::Rc<str>,
     /// Inside a script: the calls the script makes are not user commands.
@@ -162,6 +164,7 @@ impl Client {
             query_in_flight: None,
             created: now,
             last_interaction: now,
+            reply_buffer: Default::default(),
             last_command: std::rc::Rc::from("NULL"),
             is_script: false,
             is_replica: false,

@@ -5,6 +5,7 @@
 //! The only unsafe code of the server outside its allocator statistics, kept here.
 
 use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A running child.
 #[derive(Debug)]
@@ -42,12 +43,30 @@ impl Child {
     }
 }
 
+/// Children started (`total_forks`, reset by `CONFIG RESETSTAT`) and how long the last
+/// `fork` took (`latest_fork_usec`).
+static FORKS: AtomicU64 = AtomicU64::new(0);
+static LATEST_FORK_USEC: AtomicU64 = AtomicU64::new(0);
+
+/// `(total_forks, latest_fork_usec)`.
+pub fn stats() -> (u64, u64) {
+    (
+        FORKS.load(Ordering::Relaxed),
+        LATEST_FORK_USEC.load(Ordering::Relaxed),
+    )
+}
+
+pub fn reset_stats() {
+    FORKS.store(0, Ordering::Relaxed);
+}
+
 /// Run `work` in a child process, which exits with status 0 when it returns true and 1
 /// otherwise; the parent gets the child back at once.
 ///
 /// The child runs only `work` and then `_exit`s: no destructors, no buffered output of the
 /// parent flushed twice, no return into the event loop.
 pub fn spawn(work: impl FnOnce() -> bool) -> io::Result<Child> {
+    let started = std::time::Instant::now();
     // SAFETY: fork has no memory-safety preconditions of its own. In the child only this
     // thread exists; the work it runs allocates (glibc's malloc re-initialises its locks in
     // the child) and writes a file, and never touches the parent's other threads' state.
@@ -59,7 +78,11 @@ pub fn spawn(work: impl FnOnce() -> bool) -> io::Result<Child> {
             // SAFETY: _exit ends the child without running anything of the parent's.
             unsafe { libc::_exit(if ok { 0 } else { 1 }) }
         }
-        pid => Ok(Child { pid }),
+        pid => {
+            FORKS.fetch_add(1, Ordering::Relaxed);
+            LATEST_FORK_USEC.store(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+            Ok(Child { pid })
+        }
     }
 }
 

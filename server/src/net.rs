@@ -356,6 +356,7 @@ fn read_and_process(server: &mut Server, mut runtime: Option<&mut Runtime>, id: 
         }
     }
     server.stats.net_input_bytes += received;
+    server.stats.reads_processed += 1;
     // The primary's stream: what it runs now counts toward the replication offset.
     let pending = conn.query.len();
     let primary_input = crate::replica::is_primary(server, id).then_some(pending);
@@ -585,6 +586,11 @@ fn flush(server: &mut Server, id: u64) {
         }
     }
     let mut failed = false;
+    let pending = client.reply.buf.len().saturating_sub(conn.written);
+    if pending > 0 {
+        client.reply_buffer.note_pending(pending);
+        server.stats.writes_processed += 1;
+    }
     while conn.written < client.reply.buf.len() {
         match conn.stream.write(&client.reply.buf[conn.written..]) {
             Ok(0) => {
@@ -728,9 +734,9 @@ fn cron(server: &mut Server) {
             state
         });
         let threshold = server.config.settings.latency_monitor_threshold;
-        server
-            .latency
-            .sample(threshold, "expire-cycle", started.elapsed());
+        let spent = started.elapsed();
+        server.stats.expire_cycle_us += spent.as_micros() as u64;
+        server.latency.sample(threshold, "expire-cycle", spent);
     }
     server.keyspace.rehash_step(budget);
     // Over `maxmemory` (lowered by CONFIG SET, say): evict now, as Redis's eviction time
@@ -748,6 +754,9 @@ fn cron(server: &mut Server) {
     crate::failover::tick(server);
     crate::persist::cron(server);
     resize_query_buffers(server);
+    resize_reply_buffers(server);
+    server.rates.sample(Instant::now(), &server.stats);
+    server.memory_peak = server.memory_peak.max(server.used_memory());
     let timeout = server.config.settings.timeout;
     let now = Instant::now();
     let doomed: Vec<u64> = server
@@ -791,6 +800,24 @@ pub fn serve_while_busy(server: &mut Server) {
 /// Give back query-buffer room a client no longer needs (`clientsCronResizeQueryBuffer`):
 /// when more than 4 KB is spare, all of it after two idle seconds, or down to the recent
 /// peak (and the bulk being read) when the buffer is over 32 KB and twice that peak.
+/// Redis's resizing of each client's fixed reply buffer, for the figures it reports (see
+/// [`crate::reply_buffer`]).
+fn resize_reply_buffers(server: &mut Server) {
+    let policy = server.reply_buffer_policy;
+    let now_ms = crate::db::now_ms();
+    let net = server.net.as_ref();
+    for (id, client) in server.clients.iter_mut() {
+        let pending = net
+            .and_then(|n| n.conns.get(id))
+            .map_or(0, |c| client.reply.buf.len().saturating_sub(c.written));
+        match client.reply_buffer.cron(policy, now_ms, pending) {
+            Some(crate::reply_buffer::Resize::Shrunk) => server.stats.reply_buffer_shrinks += 1,
+            Some(crate::reply_buffer::Resize::Expanded) => server.stats.reply_buffer_expands += 1,
+            None => {}
+        }
+    }
+}
+
 fn resize_query_buffers(server: &mut Server) {
     const SPARE: usize = 4096;
     const RESIZE_THRESHOLD: usize = 32 * 1024;

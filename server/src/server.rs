@@ -31,6 +31,14 @@ pub struct Stats {
     pub evicted_keys: u64,
     pub net_input_bytes: u64,
     pub net_output_bytes: u64,
+    /// Reads from and writes to client sockets (`total_reads_processed`, ...).
+    pub reads_processed: u64,
+    pub writes_processed: u64,
+    /// Reply buffer resizes (see [`crate::reply_buffer`]).
+    pub reply_buffer_shrinks: u64,
+    pub reply_buffer_expands: u64,
+    /// Time spent in active expiry, in microseconds (`expire_cycle_cpu_milliseconds`).
+    pub expire_cycle_us: u64,
     /// Per command, keyed by the address of its name in the command table (each command has
     /// one, for the server's life): no string hashed on every call.
     pub per_command: HashMap<usize, (std::rc::Rc<str>, CommandStats), ahash::RandomState>,
@@ -191,6 +199,14 @@ pub struct Server {
     pub clients: HashMap<u64, Client>,
     pub next_client_id: u64,
     pub started: Instant,
+    /// Bytes in use once the server had started, and the most in use since
+    /// (`used_memory_startup`, `used_memory_peak`).
+    pub memory_startup: usize,
+    pub memory_peak: usize,
+    /// Rates sampled by the periodic task (`instantaneous_ops_per_sec`, ...).
+    pub rates: crate::metrics::Rates,
+    /// `DEBUG REPLYBUFFER`: how clients' reply buffers are resized.
+    pub reply_buffer_policy: crate::reply_buffer::Policy,
     pub run_id: String,
     /// The replication id this server's stream carries, and the one before it (a replica
     /// that stopped following its primary keeps the primary's as its second).
@@ -269,6 +285,10 @@ impl Server {
             clients: HashMap::new(),
             next_client_id: 1,
             started: Instant::now(),
+            memory_startup: crate::alloc::allocated(),
+            memory_peak: crate::alloc::allocated(),
+            rates: Default::default(),
+            reply_buffer_policy: Default::default(),
             run_id: String::new(),
             replid: String::new(),
             replid2: "0".repeat(40),

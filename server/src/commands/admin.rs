@@ -172,6 +172,7 @@ fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) {
                     ctx.client.reply.error("ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs.");
                     return;
                 }
+                ctx.server.port = port;
             }
             ctx.server.apply_config();
             let wanted = ctx.server.config.settings.aof_enabled;
@@ -191,6 +192,9 @@ fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) {
 fn config_resetstat(ctx: &mut Ctx, _argv: &[&[u8]]) {
     ctx.server.stats.reset();
     ctx.server.lazyfree.reset_stats();
+    crate::fork::reset_stats();
+    ctx.server.rates = Default::default();
+    ctx.server.memory_peak = ctx.server.used_memory();
     let keyspace = &mut ctx.server.keyspace;
     keyspace.stats = Default::default();
     ctx.client.reply.ok();

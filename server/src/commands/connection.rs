@@ -291,7 +291,7 @@ pub(crate) fn describe(
         flags.push('N');
     }
     format!(
-        "id={} addr={} laddr={} fd=8 name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user={} redir={} resp={}",
+        "id={} addr={} laddr={} fd=8 name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user={} redir={} resp={}",
         client.id,
         client.addr,
         client.local_addr,
@@ -306,6 +306,8 @@ pub(crate) fn describe(
         client.multi.as_ref().map_or(-1, |m| m.queued.len() as i64),
         query_len,
         query_capacity - query_len,
+        client.reply_buffer.size,
+        client.reply_buffer.peak,
         client.last_command,
         client.user,
         tracking.map_or(-1, |m| m.redirect as i64),

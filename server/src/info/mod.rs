@@ -70,72 +70,7 @@ pub fn render(server: &Server, client: &Client, args: &[&[u8]]) -> String {
                 ],
             ),
             "memory" => memory_section(server, &mut out),
-            "persistence" => section(
-                &mut out,
-                "Persistence",
-                &[
-                    ("loading", "0".into()),
-                    ("async_loading", "0".into()),
-                    (
-                        "rdb_changes_since_last_save",
-                        server.keyspace.dirty.to_string(),
-                    ),
-                    (
-                        "rdb_bgsave_in_progress",
-                        u8::from(server.rdb.child.is_some()).to_string(),
-                    ),
-                    ("rdb_last_save_time", server.last_save_unix.to_string()),
-                    (
-                        "rdb_last_bgsave_status",
-                        if server.rdb.last_bgsave_ok {
-                            "ok"
-                        } else {
-                            "err"
-                        }
-                        .into(),
-                    ),
-                    (
-                        "rdb_last_bgsave_time_sec",
-                        server.rdb.last_bgsave_secs.to_string(),
-                    ),
-                    (
-                        "rdb_current_bgsave_time_sec",
-                        server
-                            .rdb
-                            .child_started
-                            .map_or(-1, |(t, _)| t.elapsed().as_secs() as i64)
-                            .to_string(),
-                    ),
-                    ("rdb_saves", server.rdb.saves.to_string()),
-                    ("aof_enabled", u8::from(server.aof.on).to_string()),
-                    (
-                        "aof_rewrite_in_progress",
-                        u8::from(server.aof.rewriting()).to_string(),
-                    ),
-                    (
-                        "aof_rewrite_scheduled",
-                        u8::from(server.aof.rewrite_scheduled).to_string(),
-                    ),
-                    (
-                        "aof_last_bgrewrite_status",
-                        if server.aof.last_rewrite_ok {
-                            "ok"
-                        } else {
-                            "err"
-                        }
-                        .into(),
-                    ),
-                    (
-                        "aof_last_write_status",
-                        if server.aof.last_write_ok {
-                            "ok"
-                        } else {
-                            "err"
-                        }
-                        .into(),
-                    ),
-                ],
-            ),
+            "persistence" => section(&mut out, "Persistence", &persistence_fields(server)),
             "stats" => stats_section(server, &mut out),
             "replication" => section(&mut out, "Replication", &replication_fields(server)),
             "cpu" => section(&mut out, "CPU", &cpu_fields()),
@@ -192,6 +127,14 @@ pub fn render(server: &Server, client: &Client, args: &[&[u8]]) -> String {
     out
 }
 
+mod process;
+
+/// Our build's id (`redis_build_id`): a hash of the version, as Redis hashes its build.
+fn build_id() -> String {
+    let hash = redis_runtime::sha1_hex(concat!("luredis ", env!("CARGO_PKG_VERSION")).as_bytes());
+    hash[..16].trim_start_matches('0').to_string()
+}
+
 fn server_section(server: &Server, out: &mut String) {
     let uptime = server.started.elapsed().as_secs();
     section(
@@ -201,11 +144,17 @@ fn server_section(server: &Server, out: &mut String) {
             ("redis_version", redis_runtime::REDIS_VERSION.into()),
             ("redis_git_sha1", "00000000".into()),
             ("redis_git_dirty", "0".into()),
+            ("redis_build_id", build_id()),
             ("redis_mode", "standalone".into()),
-            ("os", std::env::consts::OS.into()),
+            ("os", process::os_description()),
             ("arch_bits", (usize::BITS).to_string()),
+            ("monotonic_clock", "POSIX clock_gettime".into()),
             ("multiplexing_api", "epoll".into()),
+            ("atomicvar_api", "c11-builtin".into()),
+            // Built with no C compiler: Redis prints this when it was not built by GCC.
+            ("gcc_version", "0.0.0".into()),
             ("process_id", std::process::id().to_string()),
+            ("process_supervised", "no".into()),
             ("run_id", server.run_id.clone()),
             ("tcp_port", server.port.to_string()),
             ("server_time_usec", (crate::db::now_ms() * 1000).to_string()),
@@ -213,6 +162,7 @@ fn server_section(server: &Server, out: &mut String) {
             ("uptime_in_days", (uptime / 86_400).to_string()),
             ("hz", server.config.settings.hz.to_string()),
             ("configured_hz", server.config.settings.hz.to_string()),
+            ("lru_clock", process::lru_clock().to_string()),
             (
                 "executable",
                 std::env::current_exe()
@@ -228,21 +178,62 @@ fn server_section(server: &Server, out: &mut String) {
                     .map(|p| p.display().to_string())
                     .unwrap_or_default(),
             ),
+            ("io_threads_active", "0".into()),
         ],
     );
 }
 
 fn memory_section(server: &Server, out: &mut String) {
     let used = server.used_memory();
+    let peak = server.memory_peak.max(used);
+    let rss = process::rss_bytes();
+    let startup = server.memory_startup.min(used);
+    let clients = clients_memory(server);
+    let backlog = if server.replication.backlog_active {
+        BACKLOG_BYTES
+    } else {
+        0
+    };
+    let overhead = (startup + clients + backlog).min(used);
+    let dataset = used - overhead;
+    let net_used = used.saturating_sub(startup);
+    let percent = |part: usize, whole: usize| {
+        let p = if whole == 0 {
+            0.0
+        } else {
+            part as f64 * 100.0 / whole as f64
+        };
+        format!("{p:.2}%")
+    };
+    let ratio =
+        |a: usize, b: usize| format!("{:.2}", if b == 0 { 0.0 } else { a as f64 / b as f64 });
+    let signed = |a: usize, b: usize| (a as i64 - b as i64).to_string();
+    let system = process::total_system_memory();
     let vm = &server.scripting;
     let vm_total = vm.eval_memory + vm.functions_memory;
+    let maxmemory = server.config.settings.maxmemory;
+    // Our allocator is the system's, counted by us: what it hands out is what is in use,
+    // and what it holds is what is resident.
     section(
         out,
         "Memory",
         &[
             ("used_memory", used.to_string()),
             ("used_memory_human", human_bytes(used)),
-            ("used_memory_peak", used.to_string()),
+            ("used_memory_rss", rss.to_string()),
+            ("used_memory_rss_human", human_bytes(rss)),
+            ("used_memory_peak", peak.to_string()),
+            ("used_memory_peak_human", human_bytes(peak)),
+            ("used_memory_peak_perc", percent(used, peak)),
+            ("used_memory_overhead", overhead.to_string()),
+            ("used_memory_startup", startup.to_string()),
+            ("used_memory_dataset", dataset.to_string()),
+            ("used_memory_dataset_perc", percent(dataset, net_used)),
+            ("allocator_allocated", used.to_string()),
+            ("allocator_active", used.to_string()),
+            ("allocator_resident", rss.to_string()),
+            ("total_system_memory", system.to_string()),
+            ("total_system_memory_human", human_bytes(system)),
             ("used_memory_lua", vm.eval_memory.to_string()),
             ("used_memory_vm_eval", vm.eval_memory.to_string()),
             ("used_memory_lua_human", human_bytes(vm.eval_memory)),
@@ -256,20 +247,31 @@ fn memory_section(server: &Server, out: &mut String) {
             ("used_memory_functions", "0".into()),
             ("used_memory_scripts", "0".into()),
             ("used_memory_scripts_human", human_bytes(0)),
-            ("maxmemory", server.config.settings.maxmemory.to_string()),
-            (
-                "maxmemory_human",
-                human_bytes(server.config.settings.maxmemory as usize),
-            ),
+            ("maxmemory", maxmemory.to_string()),
+            ("maxmemory_human", human_bytes(maxmemory as usize)),
             (
                 "maxmemory_policy",
                 server.config.get("maxmemory-policy").unwrap_or("").into(),
             ),
+            ("allocator_frag_ratio", ratio(used, used)),
+            ("allocator_frag_bytes", "0".into()),
+            ("allocator_rss_ratio", ratio(rss, used)),
+            ("allocator_rss_bytes", signed(rss, used)),
+            ("rss_overhead_ratio", ratio(rss, rss)),
+            ("rss_overhead_bytes", "0".into()),
+            ("mem_fragmentation_ratio", ratio(rss, used)),
+            ("mem_fragmentation_bytes", signed(rss, used)),
             // Output buffers and the AOF buffer are not in used_memory's eviction count apart
-            // from the rest here, and nothing is freed lazily: these are 0, as on an idle
-            // redis-server.
+            // from the rest here: 0, as on an idle redis-server.
             ("mem_not_counted_for_evict", "0".into()),
+            ("mem_replication_backlog", backlog.to_string()),
+            ("mem_total_replication_buffers", backlog.to_string()),
+            ("mem_clients_slaves", "0".into()),
+            ("mem_clients_normal", clients.to_string()),
+            ("mem_cluster_links", "0".into()),
+            ("mem_aof_buffer", "0".into()),
             ("mem_allocator", "libc".into()),
+            ("active_defrag_running", "0".into()),
             (
                 "lazyfree_pending_objects",
                 server.lazyfree.pending().to_string(),
@@ -279,10 +281,110 @@ fn memory_section(server: &Server, out: &mut String) {
     );
 }
 
+/// The replication backlog's size (`repl-backlog-size`'s default, which this server keeps).
+const BACKLOG_BYTES: usize = 1_048_576;
+
+/// Bytes the clients' buffers hold (`mem_clients_normal`): query buffers and pending replies.
+fn clients_memory(server: &Server) -> usize {
+    server
+        .clients
+        .values()
+        .map(|c| {
+            let (_, query) = crate::net::query_buffer(server, c);
+            query + c.reply.buf.capacity()
+        })
+        .sum()
+}
+
+fn persistence_fields(server: &Server) -> Vec<(&'static str, String)> {
+    let status = |ok: bool| if ok { "ok" } else { "err" }.to_string();
+    let rdb = &server.rdb;
+    let aof = &server.aof;
+    let mut fields = vec![
+        ("loading", "0".into()),
+        ("async_loading", "0".into()),
+        // Our snapshot children write from memory the kernel shares copy-on-write; the
+        // pages they copy are not measured.
+        ("current_cow_peak", "0".into()),
+        ("current_cow_size", "0".into()),
+        ("current_cow_size_age", "0".into()),
+        ("current_fork_perc", "0.00".into()),
+        ("current_save_keys_processed", "0".into()),
+        ("current_save_keys_total", "0".into()),
+        (
+            "rdb_changes_since_last_save",
+            server.keyspace.dirty.to_string(),
+        ),
+        (
+            "rdb_bgsave_in_progress",
+            u8::from(rdb.child.is_some()).to_string(),
+        ),
+        ("rdb_last_save_time", server.last_save_unix.to_string()),
+        ("rdb_last_bgsave_status", status(rdb.last_bgsave_ok)),
+        ("rdb_last_bgsave_time_sec", rdb.last_bgsave_secs.to_string()),
+        (
+            "rdb_current_bgsave_time_sec",
+            rdb.child_started
+                .map_or(-1, |(t, _)| t.elapsed().as_secs() as i64)
+                .to_string(),
+        ),
+        ("rdb_saves", rdb.saves.to_string()),
+        ("rdb_last_cow_size", "0".into()),
+        ("rdb_last_load_keys_expired", "0".into()),
+        ("rdb_last_load_keys_loaded", "0".into()),
+        ("aof_enabled", u8::from(aof.on).to_string()),
+        (
+            "aof_rewrite_in_progress",
+            u8::from(aof.rewriting()).to_string(),
+        ),
+        (
+            "aof_rewrite_scheduled",
+            u8::from(aof.rewrite_scheduled).to_string(),
+        ),
+        (
+            "aof_last_rewrite_time_sec",
+            aof.last_rewrite_secs.to_string(),
+        ),
+        (
+            "aof_current_rewrite_time_sec",
+            aof.rewrite_running_secs().to_string(),
+        ),
+        ("aof_last_bgrewrite_status", status(aof.last_rewrite_ok)),
+        ("aof_rewrites", aof.rewrites.to_string()),
+        (
+            "aof_rewrites_consecutive_failures",
+            aof.rewrite_failures_in_a_row.to_string(),
+        ),
+        ("aof_last_write_status", status(aof.last_write_ok)),
+        ("aof_last_cow_size", "0".into()),
+        ("module_fork_in_progress", "0".into()),
+        ("module_fork_last_cow_size", "0".into()),
+    ];
+    if aof.on {
+        let (current, base) = aof.sizes();
+        fields.extend([
+            ("aof_current_size", current.to_string()),
+            ("aof_base_size", base.to_string()),
+            (
+                "aof_pending_rewrite",
+                u8::from(aof.rewrite_scheduled).to_string(),
+            ),
+            ("aof_buffer_length", aof.buffered().to_string()),
+            ("aof_pending_bio_fsync", "0".into()),
+            ("aof_delayed_fsync", "0".into()),
+        ]);
+    }
+    fields
+}
+
 fn stats_section(server: &Server, out: &mut String) {
     let s = &server.stats;
     let k = &server.keyspace.stats;
     let tracking = server.keyspace.tracking.totals();
+    let rates = &server.rates;
+    let kbps = |r: &crate::metrics::Rate| format!("{:.2}", r.per_second() / 1024.0);
+    let (forks, latest_fork_usec) = crate::fork::stats();
+    let pubsub = &server.pubsub;
     section(
         out,
         "Stats",
@@ -292,20 +394,65 @@ fn stats_section(server: &Server, out: &mut String) {
                 s.connections_received.to_string(),
             ),
             ("total_commands_processed", s.commands_processed.to_string()),
+            (
+                "instantaneous_ops_per_sec",
+                (rates.commands.per_second() as u64).to_string(),
+            ),
             ("total_net_input_bytes", s.net_input_bytes.to_string()),
             ("total_net_output_bytes", s.net_output_bytes.to_string()),
+            ("total_net_repl_input_bytes", "0".into()),
+            ("total_net_repl_output_bytes", "0".into()),
+            ("instantaneous_input_kbps", kbps(&rates.input_bytes)),
+            ("instantaneous_output_kbps", kbps(&rates.output_bytes)),
+            ("instantaneous_input_repl_kbps", "0.00".into()),
+            ("instantaneous_output_repl_kbps", "0.00".into()),
             ("rejected_connections", s.rejected_connections.to_string()),
+            ("sync_full", "0".into()),
+            ("sync_partial_ok", "0".into()),
+            ("sync_partial_err", "0".into()),
             ("expired_keys", k.expired_keys.to_string()),
+            ("expired_stale_perc", "0.00".into()),
+            ("expired_time_cap_reached_count", "0".into()),
+            (
+                "expire_cycle_cpu_milliseconds",
+                (s.expire_cycle_us / 1000).to_string(),
+            ),
             ("evicted_keys", s.evicted_keys.to_string()),
+            ("evicted_clients", "0".into()),
+            ("total_eviction_exceeded_time", "0".into()),
+            ("current_eviction_exceeded_time", "0".into()),
             ("keyspace_hits", k.hits.to_string()),
             ("keyspace_misses", k.misses.to_string()),
+            ("pubsub_channels", pubsub.channels(None).len().to_string()),
+            ("pubsub_patterns", pubsub.pattern_count().to_string()),
+            (
+                "pubsubshard_channels",
+                pubsub.shard_channels(None).len().to_string(),
+            ),
+            ("latest_fork_usec", latest_fork_usec.to_string()),
+            ("total_forks", forks.to_string()),
             // MIGRATE keeps no connections, and a replica keeps no writable keys' expiry here.
             ("migrate_cached_sockets", "0".to_string()),
             ("slave_expires_tracked_keys", "0".to_string()),
+            // No active defragmentation: the system allocator is used.
+            ("active_defrag_hits", "0".into()),
+            ("active_defrag_misses", "0".into()),
+            ("active_defrag_key_hits", "0".into()),
+            ("active_defrag_key_misses", "0".into()),
+            ("total_active_defrag_time", "0".into()),
+            ("current_active_defrag_time", "0".into()),
             ("tracking_total_keys", tracking.0.to_string()),
             ("tracking_total_items", tracking.1.to_string()),
             ("tracking_total_prefixes", tracking.2.to_string()),
+            ("unexpected_error_replies", "0".into()),
             ("total_error_replies", s.error_replies.to_string()),
+            ("dump_payload_sanitizations", "0".into()),
+            ("total_reads_processed", s.reads_processed.to_string()),
+            ("total_writes_processed", s.writes_processed.to_string()),
+            ("io_threaded_reads_processed", "0".into()),
+            ("io_threaded_writes_processed", "0".into()),
+            ("reply_buffer_shrinks", s.reply_buffer_shrinks.to_string()),
+            ("reply_buffer_expands", s.reply_buffer_expands.to_string()),
         ],
     );
 }
@@ -367,16 +514,16 @@ fn replication_fields(server: &Server) -> Vec<(&'static str, String)> {
         ("master_repl_offset", offset.to_string()),
         ("second_repl_offset", server.second_repl_offset.to_string()),
         ("repl_backlog_active", backlog.into()),
-        ("repl_backlog_size", "1048576".into()),
+        ("repl_backlog_size", BACKLOG_BYTES.to_string()),
     ]);
-    if replication.backlog_active {
-        let held = offset.min(1_048_576);
-        fields.push((
-            "repl_backlog_first_byte_offset",
-            (offset - held + 1).to_string(),
-        ));
-        fields.push(("repl_backlog_histlen", held.to_string()));
-    }
+    let (first_byte, held) = if replication.backlog_active {
+        let held = offset.min(BACKLOG_BYTES as u64);
+        (offset - held + 1, held)
+    } else {
+        (0, 0)
+    };
+    fields.push(("repl_backlog_first_byte_offset", first_byte.to_string()));
+    fields.push(("repl_backlog_histlen", held.to_string()));
     fields
 }
 
