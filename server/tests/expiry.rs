@@ -42,3 +42,40 @@ fn active_expiry_can_be_paused_for_tests() {
     assert_eq!(c.call(&["DBSIZE"]), ":0\r\n");
     server.stop();
 }
+
+/// `INFO keyspace` reports the keys' average time to live as active expiry estimates it
+/// (a running average of the TTLs it samples), and 0 once no key has a time.
+#[test]
+fn info_keyspace_estimates_the_average_ttl() {
+    let server = start("hz 100");
+    let mut c = Client::connect(server.port);
+    for i in 0..20 {
+        let key = format!("k{i}");
+        assert_eq!(c.call(&["SET", &key, "v", "EX", "100"]), "+OK\r\n");
+    }
+    let avg_ttl = |c: &mut Client| -> i64 {
+        let info = c.call(&["INFO", "keyspace"]);
+        let at = info.find("avg_ttl=").expect("avg_ttl") + "avg_ttl=".len();
+        info[at..]
+            .split(|ch: char| !ch.is_ascii_digit())
+            .next()
+            .and_then(|n| n.parse().ok())
+            .expect("a number")
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while avg_ttl(&mut c) == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let estimate = avg_ttl(&mut c);
+    assert!((90_000..=100_000).contains(&estimate), "{estimate}");
+    assert_eq!(c.call(&["PERSIST", "k0"]), ":1\r\n");
+    for i in 1..20 {
+        assert_eq!(c.call(&["PERSIST", &format!("k{i}")]), ":1\r\n");
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while avg_ttl(&mut c) != 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(avg_ttl(&mut c), 0);
+    server.stop();
+}

@@ -34,6 +34,9 @@ pub struct Db {
     pub keys: Dict<Value, access_key::AccessKey>,
     /// Absolute expiry times in Unix milliseconds, for the keys that have one.
     pub expires: Dict<i64>,
+    /// The running estimate of its keys' time to live in ms, from the keys active expiry
+    /// samples (`avg_ttl` in `INFO keyspace`).
+    pub avg_ttl: i64,
 }
 
 impl Db {
@@ -604,15 +607,30 @@ impl Keyspace {
             loop {
                 let d = &self.dbs[db];
                 if d.expires.is_empty() {
+                    self.dbs[db].avg_ttl = 0;
                     break;
                 }
                 let mut due = Vec::new();
+                let (mut ttl_sum, mut ttl_samples) = (0i64, 0i64);
                 for _ in 0..SAMPLE.min(d.expires.len()) {
                     if let Some((key, &when)) = d.expires.random_entry(&mut random) {
-                        if when <= self.now_ms && !due.iter().any(|k: &Vec<u8>| k == key) {
+                        let ttl = when - self.now_ms;
+                        if ttl > 0 {
+                            ttl_sum += ttl;
+                            ttl_samples += 1;
+                        } else if !due.iter().any(|k: &Vec<u8>| k == key) {
                             due.push(key.to_vec());
                         }
                     }
+                }
+                // Redis's running average: the sample weighs 2%, the estimate 98%.
+                if ttl_samples > 0 {
+                    let sampled = ttl_sum / ttl_samples;
+                    let d = &mut self.dbs[db];
+                    if d.avg_ttl == 0 {
+                        d.avg_ttl = sampled;
+                    }
+                    d.avg_ttl = (d.avg_ttl / 50) * 49 + sampled / 50;
                 }
                 let count = due.len();
                 for key in due {

@@ -114,7 +114,12 @@ pub fn render(server: &Server, client: &Client, args: &[&[u8]]) -> String {
                     .map(|(i, d)| {
                         (
                             format!("db{i}"),
-                            format!("keys={},expires={},avg_ttl=0", d.len(), d.expires.len()),
+                            format!(
+                                "keys={},expires={},avg_ttl={}",
+                                d.len(),
+                                d.expires.len(),
+                                d.avg_ttl
+                            ),
                         )
                     })
                     .collect();
