@@ -33,6 +33,7 @@ pub fn register_if_requested(server: &mut Server, client: &mut Client, argv: &[&
     if let Some(deadline) = request.deadline {
         server.block_deadlines.insert((deadline, client.id));
     }
+    client.argv_mem = argv.iter().map(|a| a.len()).sum();
     client.blocked = Some(Blocked {
         db: client.db,
         keys: request.keys,
@@ -70,6 +71,7 @@ fn group_exists(server: &Server, db: usize, key: &[u8], client: &Client) -> bool
 /// Take a client out of every blocking registry.
 pub fn unregister(server: &mut Server, client: &mut Client) -> Option<Blocked> {
     let blocked = client.blocked.take()?;
+    client.argv_mem = 0;
     for key in &blocked.keys {
         server.keyspace.unblock(client.id, blocked.db, key);
     }

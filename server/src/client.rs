@@ -117,6 +117,9 @@ pub struct Client {
     pub redacted: Vec<usize>,
     /// Its next command waits for `CLIENT PAUSE` to end.
     pub paused: bool,
+    /// Bytes of the arguments of the command it runs, or waits (blocked, paused) to run
+    /// (`argv-mem` in `CLIENT LIST`).
+    pub argv_mem: usize,
     /// Its blocked command is being run again to serve it (not counted as another call).
     pub unblocking: bool,
     /// The length of that command's request, at the front of the query buffer (parsed, as
@@ -186,6 +189,7 @@ impl Client {
             redacted: Vec::new(),
             paused: false,
             unblocking: false,
+            argv_mem: 0,
             paused_request: 0,
             over_soft_limit_since: None,
             script_caller_keys: Vec::new(),

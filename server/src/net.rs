@@ -451,6 +451,7 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
                         let mode = client.reply_mode;
                         let before = client.reply.buf.len();
                         let was_replica = client.is_replica;
+                        client.argv_mem = argv.iter().map(|a| a.len()).sum();
                         let mut ctx = Ctx {
                             server,
                             client: &mut client,
@@ -468,6 +469,9 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
                             break;
                         }
                         apply_reply_mode(&mut client, mode, before);
+                        if client.block_request.is_none() {
+                            client.argv_mem = 0;
+                        }
                         if was_replica && client.reply.buf.len() > before {
                             disconnect_replying_replica(server, &mut client, before);
                         }
@@ -491,6 +495,26 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
         }
     }
     server.clients.insert(id, client);
+}
+
+/// The client's socket descriptor (`fd` in `CLIENT LIST`; -1 for one without a socket).
+pub fn client_fd(server: &Server, client: &Client) -> i32 {
+    use std::os::fd::AsRawFd;
+    server
+        .net
+        .as_ref()
+        .and_then(|n| n.conns.get(&client.id))
+        .map_or(-1, |c| c.stream.as_raw_fd())
+}
+
+/// Reply bytes the client has not been sent yet.
+pub fn pending_output(server: &Server, client: &Client) -> usize {
+    let written = server
+        .net
+        .as_ref()
+        .and_then(|n| n.conns.get(&client.id))
+        .map_or(0, |c| c.written);
+    client.reply.buf.len().saturating_sub(written)
 }
 
 /// A client's query buffer as `CLIENT LIST` shows it: the bytes it holds (the commands being

@@ -263,6 +263,22 @@ pub(crate) fn describe(
 ) -> String {
     let tracking = server.keyspace.tracking.mode(client.id);
     let (query_len, query_capacity) = crate::net::query_buffer(server, client);
+    // Memory as Redis accounts it: the arguments held (the running, blocked or paused
+    // command's), the queued transaction's, replies beyond the fixed buffer, and the total.
+    let multi_mem: usize = client.multi.as_ref().map_or(0, |m| {
+        m.queued
+            .iter()
+            .map(|argv| argv.iter().map(Vec::len).sum::<usize>() + 8 * argv.len())
+            .sum()
+    });
+    let pending = crate::net::pending_output(server, client);
+    let omem = pending.saturating_sub(client.reply_buffer.size);
+    let tot_mem = std::mem::size_of::<Client>()
+        + query_capacity
+        + client.reply_buffer.size
+        + client.argv_mem
+        + multi_mem
+        + omem;
     // In Redis's order: pub/sub, MULTI, blocked, tracking (t, R for a broken redirect, B for
     // broadcast); N for none.
     let mut flags = String::new();
@@ -291,10 +307,11 @@ pub(crate) fn describe(
         flags.push('N');
     }
     format!(
-        "id={} addr={} laddr={} fd=8 name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user={} redir={} resp={}",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events=r cmd={} user={} redir={} resp={}",
         client.id,
         client.addr,
         client.local_addr,
+        crate::net::client_fd(server, client),
         String::from_utf8_lossy(&client.name),
         now.duration_since(client.created).as_secs(),
         now.duration_since(client.last_interaction).as_secs(),
@@ -306,8 +323,14 @@ pub(crate) fn describe(
         client.multi.as_ref().map_or(-1, |m| m.queued.len() as i64),
         query_len,
         query_capacity - query_len,
+        client.argv_mem,
+        multi_mem,
         client.reply_buffer.size,
         client.reply_buffer.peak,
+        pending.min(client.reply_buffer.size),
+        usize::from(omem > 0),
+        omem,
+        tot_mem,
         client.last_command,
         client.user,
         tracking.map_or(-1, |m| m.redirect as i64),

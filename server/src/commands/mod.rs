@@ -177,6 +177,8 @@ fn process_checked(ctx: &mut Ctx, argv: &[&[u8]], pausable: bool) {
     let command: &Command = match server.commands.lookup(argv) {
         Ok(c) => c,
         Err(missing) => {
+            // As Redis, which names the command looked up before any check (none here).
+            ctx.client.last_command = std::rc::Rc::from("NULL");
             let text = missing_text(missing, argv);
             reject(ctx, &text);
             return;
@@ -191,6 +193,8 @@ fn process_checked(ctx: &mut Ctx, argv: &[&[u8]], pausable: bool) {
         command.handler,
     );
     ctx.client.rejecting_exec = &*full_name == "exec";
+    // `CLIENT LIST` names it from now on, whether it runs, is queued or is refused.
+    ctx.client.last_command = full_name.clone();
     if !arity_ok {
         reject_command(
             ctx,
