@@ -254,7 +254,7 @@ unsafe extern "C" fn call_function(
 ) {
     // SAFETY: the server passes live contexts, a function `compile_code` made, and arrays of
     // `nkeys` and `nargs` live strings, for the duration of this call.
-    let (cell, ctx, run, compiled, keys, args) = unsafe {
+    let (cell, ctx, run, compiled, keys, key_strings, args) = unsafe {
         let compiled = if function.is_null() {
             None
         } else {
@@ -266,11 +266,18 @@ unsafe extern "C" fn call_function(
             RunState::new(server_ctx),
             compiled,
             strings(keys, nkeys),
+            if keys.is_null() {
+                &[][..]
+            } else {
+                std::slice::from_raw_parts(keys.cast_const(), nkeys)
+            },
             strings(args, nargs),
         )
     };
     let (reply, counted) = match (compiled, cell.try_borrow_mut()) {
-        (Some(compiled), Ok(mut engine)) => engine.call(ctx, run, compiled, &keys, &args),
+        (Some(compiled), Ok(mut engine)) => {
+            engine.call(ctx, run, compiled, &keys, key_strings, &args)
+        }
         (None, _) => (redis_runtime::Reply::error("ERR no such script"), false),
         (_, Err(_)) => (redis_runtime::Reply::Error(ENGINE_BUSY.to_vec()), false),
     };

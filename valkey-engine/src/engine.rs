@@ -117,6 +117,7 @@ impl Engine {
         run: Option<RunState>,
         compiled: Compiled,
         keys: &[&[u8]],
+        key_strings: &[*mut crate::ffi::ModuleString],
         args: &[&[u8]],
     ) -> (Reply, bool) {
         let name = self.run_name.clone();
@@ -124,7 +125,7 @@ impl Engine {
         if slot.generation != compiled.generation {
             return (Reply::error("ERR the script was flushed"), false);
         }
-        let mut host = ModuleHost::for_run(ctx, run);
+        let mut host = ModuleHost::for_run(ctx, run, keys, key_strings);
         // The server has checked the flags and the read-only call already, and checks every
         // command the script runs: the run context only carries the protocol and the kill.
         let context = RunContext::new(name, ScriptFlags::default(), false, 2);

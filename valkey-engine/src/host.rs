@@ -3,8 +3,10 @@
 //! scripts may not run, writes in read-only scripts, memory, ACL, cluster slots) with its own
 //! texts; kills come from the execution-state query.
 
+use crate::ffi::ModuleString;
 use crate::module::{Context, RunState};
 use redis_runtime::{CommandInfo, Host, LogLevel, Reply};
+use smallvec::SmallVec;
 use std::ffi::CStr;
 use std::time::Duration;
 
@@ -21,25 +23,43 @@ const SCRIPT_CALL_RESP3: &CStr = c"vS!EM3";
 const QUERY: &CStr = c"vE";
 
 /// The server, for one run or one library load.
-pub struct ModuleHost {
+pub struct ModuleHost<'a> {
     ctx: Context,
     /// The running function's state in the server (`None` while a library loads).
     run: Option<RunState>,
+    /// The run's keys with the server's strings holding them, passed again for a command
+    /// argument that names one (live for the whole run).
+    keys: SmallVec<[(&'a [u8], *mut ModuleString); 8]>,
 }
 
-impl ModuleHost {
-    /// A host for a run the server started with `server_ctx`.
-    pub fn for_run(ctx: Context, run: Option<RunState>) -> ModuleHost {
-        ModuleHost { ctx, run }
+impl<'a> ModuleHost<'a> {
+    /// A host for a run the server started, whose keys are `keys`, held by the server's
+    /// strings `key_strings` (the same order).
+    pub fn for_run(
+        ctx: Context,
+        run: Option<RunState>,
+        keys: &[&'a [u8]],
+        key_strings: &[*mut ModuleString],
+    ) -> ModuleHost<'a> {
+        let keys = keys
+            .iter()
+            .copied()
+            .zip(key_strings.iter().copied())
+            .collect();
+        ModuleHost { ctx, run, keys }
     }
 
     /// A host for compiling and loading code (no command runs then).
-    pub fn for_load(ctx: Context) -> ModuleHost {
-        ModuleHost { ctx, run: None }
+    pub fn for_load(ctx: Context) -> ModuleHost<'a> {
+        ModuleHost {
+            ctx,
+            run: None,
+            keys: SmallVec::new(),
+        }
     }
 }
 
-impl Host for ModuleHost {
+impl Host for ModuleHost<'_> {
     /// Whether the server has the command (only `redis.acl_check_cmd` asks: commands scripts
     /// run are looked up by the server itself).
     fn command(&self, argv: &[&[u8]]) -> Option<CommandInfo> {
@@ -58,7 +78,7 @@ impl Host for ModuleHost {
         } else {
             SCRIPT_CALL
         };
-        match self.ctx.call(argv, format) {
+        match self.ctx.call_reusing(argv, format, &self.keys) {
             (Some(Reply::Error(text)), errno) => match refusal_text(errno, &text) {
                 Some(own) => Reply::error(own),
                 // An ACL refusal keeps the server's reason after Valkey's words.

@@ -58,6 +58,17 @@ impl Context {
     /// reply object), and the `errno` the server left, which says why it refused a command
     /// (`ENOENT`: no such command, `EINVAL`: wrong arity, `ESPIPE`: not allowed in scripts).
     pub fn call(&self, argv: &[&[u8]], format: &CStr) -> (Option<Reply>, i32) {
+        self.call_reusing(argv, format, &[])
+    }
+
+    /// [`Context::call`], passing the server's own string for an argument equal to one of
+    /// `reusable` (a script's command naming one of its keys, typically) instead of a copy.
+    pub fn call_reusing(
+        &self,
+        argv: &[&[u8]],
+        format: &CStr,
+        reusable: &[(&[u8], *mut ModuleString)],
+    ) -> (Option<Reply>, i32) {
         let Some(name) = argv.first() else {
             return (None, libc::ENOENT);
         };
@@ -66,7 +77,7 @@ impl Context {
         name_buffer
             .extend_from_slice(&name[..name.iter().position(|&b| b == 0).unwrap_or(name.len())]);
         name_buffer.push(0);
-        let strings = OwnedStrings::new(&argv[1..]);
+        let strings = OwnedStrings::new(&argv[1..], reusable);
         set_errno(0);
         let reply = self.call_raw(name_buffer.as_ptr().cast(), format, &strings);
         let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
@@ -217,7 +228,7 @@ impl Context {
     /// not know the command.
     pub fn acl_allows(&self, argv: &[&[u8]]) -> Result<bool, ()> {
         let api = api();
-        let strings = OwnedStrings::new(argv);
+        let strings = OwnedStrings::new(argv, &[]);
         // SAFETY: the context is live; the user name and user are freed here after use, and
         // the argument strings outlive the check.
         unsafe {
@@ -308,28 +319,49 @@ pub unsafe fn free_string(s: *mut ModuleString) {
     }
 }
 
-/// Server strings made for one call, freed when dropped.
-struct OwnedStrings(SmallVec<[*mut ModuleString; 8]>);
+/// Server strings for one call's arguments: made for it (freed when dropped) or borrowed
+/// from the server for the running callback (a command reading them takes its own
+/// reference, so they are never freed here).
+struct OwnedStrings {
+    strings: SmallVec<[*mut ModuleString; 8]>,
+    made: SmallVec<[bool; 8]>,
+}
 
 impl OwnedStrings {
-    fn new(items: &[&[u8]]) -> OwnedStrings {
-        OwnedStrings(items.iter().map(|item| new_string(item)).collect())
+    fn new(items: &[&[u8]], reusable: &[(&[u8], *mut ModuleString)]) -> OwnedStrings {
+        let mut strings = SmallVec::with_capacity(items.len());
+        let mut made = SmallVec::with_capacity(items.len());
+        for item in items {
+            match reusable.iter().find(|(bytes, _)| bytes == item) {
+                Some(&(_, server_string)) => {
+                    strings.push(server_string);
+                    made.push(false);
+                }
+                None => {
+                    strings.push(new_string(item));
+                    made.push(true);
+                }
+            }
+        }
+        OwnedStrings { strings, made }
     }
 
     fn as_ptr(&self) -> *mut *mut ModuleString {
-        self.0.as_ptr().cast_mut()
+        self.strings.as_ptr().cast_mut()
     }
 
     fn len(&self) -> usize {
-        self.0.len()
+        self.strings.len()
     }
 }
 
 impl Drop for OwnedStrings {
     fn drop(&mut self) {
-        for s in self.0.drain(..) {
-            // SAFETY: each came from `new_string` and is used by nobody after the call.
-            unsafe { free_string(s) };
+        for (&s, &made) in self.strings.iter().zip(&self.made) {
+            if made {
+                // SAFETY: it came from `new_string` and is used by nobody after the call.
+                unsafe { free_string(s) };
+            }
         }
     }
 }

@@ -165,8 +165,10 @@ pub struct State {
     pub(crate) errors_caught: u64,
     /// A hook is running (hooks are not called from inside hooks).
     pub(crate) in_hook: bool,
-    /// Host and library data attached to the state, one value per type.
-    app_data: Vec<Box<dyn std::any::Any>>,
+    /// Host and library data attached to the state, one value per type, found by comparing
+    /// type ids (a `redis.call` looks its host up here on every call: one dynamic type check
+    /// for the match, not one per entry).
+    app_data: Vec<(std::any::TypeId, Box<dyn std::any::Any>)>,
     /// The error value an extension function raised, kept here (a root) until the function
     /// returns its `Raised` token (see `crate::native`).
     pub(crate) raised: Value,
@@ -249,24 +251,35 @@ impl State {
 
     /// Attach a value of type `T`, replacing any earlier one of that type.
     pub fn set_app_data<T: 'static>(&mut self, value: T) {
-        self.app_data.retain(|d| !d.is::<T>());
-        self.app_data.push(Box::new(value));
+        let id = std::any::TypeId::of::<T>();
+        self.app_data.retain(|(d, _)| *d != id);
+        self.app_data.push((id, Box::new(value)));
     }
 
     /// The attached value of type `T`, if any.
     pub fn app_data_mut<T: 'static>(&mut self) -> Option<&mut T> {
-        self.app_data.iter_mut().find_map(|d| d.downcast_mut::<T>())
+        let id = std::any::TypeId::of::<T>();
+        self.app_data
+            .iter_mut()
+            .find(|(d, _)| *d == id)
+            .and_then(|(_, data)| data.downcast_mut::<T>())
     }
 
     pub(crate) fn app_data_ref<T: 'static>(&self) -> Option<&T> {
-        self.app_data.iter().find_map(|d| d.downcast_ref::<T>())
+        let id = std::any::TypeId::of::<T>();
+        self.app_data
+            .iter()
+            .find(|(d, _)| *d == id)
+            .and_then(|(_, data)| data.downcast_ref::<T>())
     }
 
     /// Detach and return the attached value of type `T`.
     pub(crate) fn remove_app_data<T: 'static>(&mut self) -> Option<T> {
-        let i = self.app_data.iter().position(|d| d.is::<T>())?;
+        let id = std::any::TypeId::of::<T>();
+        let i = self.app_data.iter().position(|(d, _)| *d == id)?;
         self.app_data
             .swap_remove(i)
+            .1
             .downcast::<T>()
             .ok()
             .map(|b| *b)
