@@ -248,14 +248,20 @@ fn position(index: i64, len: usize) -> Option<usize> {
 }
 
 fn lindex(ctx: &mut Ctx, argv: &[&[u8]]) {
+    // The key is looked up first, as Redis does: a missing key answers nil whatever the index.
+    let list = match read_list(ctx, argv[1]) {
+        Err(()) => return,
+        Ok(None) => {
+            ctx.client.reply.null();
+            return;
+        }
+        Ok(Some(list)) => list,
+    };
     let Some(index) = parse_i64(argv[2]) else {
         ctx.client.reply.error(NOT_INTEGER);
         return;
     };
-    let item = match read_list(ctx, argv[1]) {
-        Err(()) => return,
-        Ok(list) => list.and_then(|l| position(index, l.len()).map(|i| l[i].clone())),
-    };
+    let item = position(index, list.len()).map(|i| list[i].clone());
     match item {
         Some(v) => ctx.client.reply.bulk(&v),
         None => ctx.client.reply.null(),
@@ -263,11 +269,8 @@ fn lindex(ctx: &mut Ctx, argv: &[&[u8]]) {
 }
 
 fn lset(ctx: &mut Ctx, argv: &[&[u8]]) {
-    let Some(index) = parse_i64(argv[2]) else {
-        ctx.client.reply.error(NOT_INTEGER);
-        return;
-    };
     let key = argv[1];
+    // The key first, as Redis: a missing key is the error whatever the index.
     let list = match write_list(ctx, key) {
         Err(()) => return,
         Ok(None) => {
@@ -275,6 +278,10 @@ fn lset(ctx: &mut Ctx, argv: &[&[u8]]) {
             return;
         }
         Ok(Some(l)) => l,
+    };
+    let Some(index) = parse_i64(argv[2]) else {
+        ctx.client.reply.error(NOT_INTEGER);
+        return;
     };
     match position(index, list.len()) {
         Some(i) => {

@@ -336,6 +336,14 @@ fn evalsha_ro(ctx: &mut Ctx, argv: &[&[u8]]) {
 fn run_script(ctx: &mut Ctx, argv: &[&[u8]], by_sha: bool, read_only: bool) {
     // EVAL is shown to MONITOR before the commands it runs (the table marks it skip-monitor).
     crate::slowlog::feed_monitors(ctx.server, ctx.client, argv);
+    // A digest that is not 40 characters long matches no script: Redis says so before it
+    // reads the number of keys.
+    if by_sha && argv[1].len() != 40 {
+        ctx.client
+            .reply
+            .error("NOSCRIPT No matching script. Please use EVAL.");
+        return;
+    }
     let (keys, args) = match split_keys(argv[2], &argv[3..]) {
         Ok(split) => split,
         Err(reply) => {
