@@ -44,10 +44,8 @@ fn echo(ctx: &mut Ctx, argv: &[&[u8]]) {
 }
 
 fn select(ctx: &mut Ctx, argv: &[&[u8]]) {
-    let Some(index) = crate::util::parse_i64(argv[1]).filter(|n| i32::try_from(*n).is_ok()) else {
-        ctx.client
-            .reply
-            .error("ERR value is not an integer or out of range");
+    let range = (i64::from(i32::MIN), i64::from(i32::MAX));
+    let Some(index) = super::range_arg(ctx, argv[1], range.0, range.1, None) else {
         return;
     };
     if index < 0 || index as usize >= ctx.server.keyspace.dbs.len() {

@@ -1,7 +1,7 @@
 //! Generic key commands (`db.c`, `expire.c`): existence, deletion, renaming, copying, moving
 //! between databases, iteration, and expiry times.
 
-use super::{int_arg, is, Ctx, Handler, NOT_INTEGER, SYNTAX};
+use super::{int_arg, is, Ctx, Handler, SYNTAX};
 use crate::db::glob;
 use crate::db::notify::class;
 use crate::util::parse_i64;
@@ -141,11 +141,12 @@ fn renamenx(ctx: &mut Ctx, argv: &[&[u8]]) {
     rename_generic(ctx, argv, true);
 }
 
-/// A database index argument: `ERR value is not an integer or out of range` or
-/// `ERR DB index is out of range`.
+/// A database index argument: `ERR value is not an integer or out of range`, `ERR value is
+/// out of range, value must between ...` past an `int`, or `ERR DB index is out of range`.
 fn db_index(ctx: &mut Ctx, arg: &[u8]) -> Option<usize> {
-    let index = int_arg(ctx, arg)?;
-    if index < 0 || index >= ctx.server.keyspace.dbs.len() as i64 || index > i64::from(i32::MAX) {
+    // An `int` in Redis (`getIntFromObjectOrReply`), then a database that exists.
+    let index = super::range_arg(ctx, arg, i64::from(i32::MIN), i64::from(i32::MAX), None)?;
+    if index < 0 || index >= ctx.server.keyspace.dbs.len() as i64 {
         ctx.client.reply.error("ERR DB index is out of range");
         return None;
     }
@@ -203,15 +204,9 @@ fn copy(ctx: &mut Ctx, argv: &[&[u8]]) {
 fn move_(ctx: &mut Ctx, argv: &[&[u8]]) {
     let key = argv[1];
     let source = ctx.client.db;
-    let Some(target) = parse_i64(argv[2]) else {
-        ctx.client.reply.error(NOT_INTEGER);
+    let Some(target) = db_index(ctx, argv[2]) else {
         return;
     };
-    if target < 0 || target >= ctx.server.keyspace.dbs.len() as i64 {
-        ctx.client.reply.error("ERR DB index is out of range");
-        return;
-    }
-    let target = target as usize;
     if target == source {
         ctx.client
             .reply

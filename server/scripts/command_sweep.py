@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""Every command, with many argument shapes, on keys of every type: redis-server against ours.
+
+Usage: server/scripts/command_sweep.py [--luredis PATH]
+
+Starts redis-server (7.0.15, from the PATH) and our server (the debug build, built first if
+missing) on free loopback ports, then for each command of redis-server's `COMMAND LIST`
+(except those that change the connection, block, or depend on time, randomness or the
+process), each kind of key `x` (none, a string, an integer, a list, a hash, a set, a sorted set,
+a stream with a group) and each of a set of argument shapes (numbers, negative numbers,
+options such as EX/NX/LIMIT/COUNT/WITHSCORES, ranges, empty strings), it empties both
+servers, makes the key, sends the command to both and compares the raw replies.
+
+Replies whose order Redis leaves to its hash tables (the members of a set that is not an
+intset, from SMEMBERS, SUNION, SINTER and SDIFF) are compared as sorted lists; SSCAN from an
+arbitrary cursor is not compared (the buckets a cursor names depend on each server's table).
+Prints each difference and exits 1 if there is any; says it skipped (exit 0) when
+redis-server is not installed. Python 3 standard library only.
+"""
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+# Commands not swept: they change the connection's mode or the server's state, block, or
+# answer with time, randomness or process facts.
+SKIP = set("""
+shutdown monitor subscribe psubscribe ssubscribe unsubscribe punsubscribe sunsubscribe sync
+psync quit debug replicaof slaveof failover reset hello multi exec discard watch unwatch client
+auth select swapdb flushall flushdb bgsave bgrewriteaof save lastsave module cluster readonly
+readwrite asking info time command randomkey lolwut keys scan memory object dump restore
+migrate sort sort_ro srandmember spop hrandfield zrandmember acl config slowlog latency script
+function eval evalsha eval_ro evalsha_ro fcall fcall_ro blpop brpop blmove brpoplpush blmpop
+bzpopmin bzpopmax bzmpop xread xreadgroup wait pfdebug pfselftest publish spublish pubsub echo
+ping sscan
+""".split())
+
+# Commands whose array reply lists set members in hash-table order.
+UNORDERED = {"smembers", "sunion", "sinter", "sdiff"}
+
+SETUPS = {
+    "none": [],
+    "string": [["set", "x", "abc"]],
+    "int": [["set", "x", "12"]],
+    "list": [["rpush", "x", "a", "b", "c"]],
+    "hash": [["hset", "x", "a", "1", "b", "2"]],
+    "set": [["sadd", "x", "a", "b", "1"]],
+    "zset": [["zadd", "x", "1", "a", "2", "b"]],
+    "stream": [["xadd", "x", "1-1", "a", "b"], ["xgroup", "create", "x", "g", "0"]],
+    "two lists": [["rpush", "x", "a", "b"], ["rpush", "y", "c"]],
+    "two sets": [["sadd", "x", "1", "2", "3"], ["sadd", "y", "2", "3", "4"]],
+    "two zsets": [["zadd", "x", "1", "a", "2", "b"], ["zadd", "y", "3", "b", "4", "c"]],
+    "list and string": [["rpush", "x", "a"], ["set", "y", "v"]],
+}
+
+SHAPES = [
+    [], ["x"], ["x", "y"], ["x", "y", "z"], ["x", "1"], ["x", "1", "2"], ["x", "1", "2", "y"],
+    ["x", "y", "1", "2"], ["x", "1", "y"], ["x", "0", "1", "y"], ["x", "ex", "10"],
+    ["x", "px", "-1"], ["x", "nx"], ["x", "a", "b", "c", "d"], ["x", "-1"], ["x", "0", "-1"],
+    ["x", "inf"], ["x", "1.5"], ["x", "withscores"], ["x", "(1", "+inf"], ["x", "-", "+"],
+    ["x", "limit", "0", "1"], ["x", "count", "-1"], ["x", "1", "a", "2"], ["x", "x"],
+    ["x", "", ""], ["x", "y", "x"], ["x", "1", "y", "2"], ["x", "9223372036854775807"],
+    ["x", "-9223372036854775808", "1"], ["x", "1e400"], ["x", "nan"], ["x", "0x10"],
+    ["x", " 1"], ["x", "y", "0"], ["x", "y", "left", "right"], ["x", "y", "2", "weights", "1"],
+    ["x", "y", "aggregate", "max"], ["2", "x", "y"], ["2", "x", "y", "limit", "1"],
+    ["x", "y", "withscores"], ["x", "0", "+inf", "byscore", "rev"],
+]
+
+
+class Conn:
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.buf = b""
+
+    def _fill(self, ready):
+        while not ready():
+            data = self.sock.recv(65536)
+            if not data:
+                raise EOFError("connection closed")
+            self.buf += data
+
+    def _line(self):
+        self._fill(lambda: b"\r\n" in self.buf)
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def _reply(self):
+        """One reply as a comparable tree: (type+header, children or payload)."""
+        line = self._line()
+        kind = line[:1]
+        if kind in b"+-:_,#(":
+            return line
+        n = int(line[1:])
+        if kind in b"$=!":
+            if n < 0:
+                return line
+            self._fill(lambda: len(self.buf) >= n + 2)
+            data, self.buf = self.buf[:n], self.buf[n + 2:]
+            return (line, data)
+        if n < 0:
+            return line
+        count = 2 * n if kind in b"%|" else n
+        return (line, [self._reply() for _ in range(count)])
+
+    def call(self, args):
+        out = b"*%d\r\n" % len(args)
+        for a in args:
+            a = a.encode()
+            out += b"$%d\r\n%s\r\n" % (len(a), a)
+        self.sock.sendall(out)
+        return self._reply()
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_ready(port):
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    sys.exit("server on port %d did not start" % port)
+
+
+def normalise(command, reply):
+    if command in UNORDERED and isinstance(reply, tuple) and isinstance(reply[1], list):
+        return (reply[0], sorted(reply[1], key=repr))
+    return reply
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--luredis", default=os.path.join(
+        os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "debug", "luredis"))
+    a = ap.parse_args()
+    if not shutil.which("redis-server"):
+        print("command sweep: skipped: redis-server not found (apt-get install -y redis-server)")
+        return 0
+    if not os.path.exists(a.luredis):
+        subprocess.run(["cargo", "build", "-q", "-p", "server"], cwd=ROOT, check=True)
+    work = tempfile.mkdtemp()
+    ref_port, our_port = free_port(), free_port()
+    procs = [
+        subprocess.Popen(["redis-server", "--port", str(ref_port), "--save", "", "--dir", work,
+                          "--appendonly", "no"], stdout=subprocess.DEVNULL),
+        subprocess.Popen([a.luredis, "--port", str(our_port), "--save", "", "--dir", work],
+                         stdout=subprocess.DEVNULL),
+    ]
+    try:
+        wait_ready(ref_port)
+        wait_ready(our_port)
+        ref, ours = Conn(ref_port), Conn(our_port)
+        commands = sorted(r[1].decode() for r in ref.call(["command", "list"])[1])
+        differences = compared = 0
+        for command in commands:
+            if command in SKIP or "|" in command:
+                continue
+            for setup_name, setup in SETUPS.items():
+                for shape in SHAPES:
+                    for conn in (ref, ours):
+                        conn.call(["flushall"])
+                        for step in setup:
+                            conn.call(step)
+                    args = [command] + shape
+                    want, got = ref.call(args), ours.call(args)
+                    compared += 1
+                    if normalise(command, want) != normalise(command, got):
+                        differences += 1
+                        print("DIFF (x: %s) %s\n  redis-server: %r\n  ours:         %r"
+                              % (setup_name, " ".join(args), want, got))
+        print("command sweep: %d commands compared, %d differences" % (compared, differences))
+        return 1 if differences else 0
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
