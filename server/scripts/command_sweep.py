@@ -11,7 +11,7 @@ a stream with a group) and each of a set of argument shapes (numbers, negative n
 options such as EX/NX/LIMIT/COUNT/WITHSCORES, ranges, empty strings), it empties both
 servers, makes the key, sends the command to both and compares the raw replies.
 
-Replies whose order Redis leaves to its hash tables (the members of a set that is not an
+Each command is swept in RESP2 and again in RESP3 (`HELLO 3`). Replies whose order Redis leaves to its hash tables (the members of a set that is not an
 intset, from SMEMBERS, SUNION, SINTER and SDIFF) are compared as sorted lists; SSCAN from an
 arbitrary cursor is not compared (the buckets a cursor names depend on each server's table).
 Prints each difference and exits 1 if there is any; says it skipped (exit 0) when
@@ -166,7 +166,11 @@ def main():
         ref, ours = Conn(ref_port), Conn(our_port)
         commands = sorted(r[1].decode() for r in ref.call(["command", "list"])[1])
         differences = compared = 0
-        for command in commands:
+        # Each command in RESP2, then again in RESP3 (HELLO 3), whose reply types differ.
+        for protocol, command in [(p, c) for p in ("2", "3") for c in commands]:
+            if command == commands[0] and protocol == "3":
+                ref.call(["hello", "3"])
+                ours.call(["hello", "3"])
             if command in SKIP or "|" in command:
                 continue
             for setup_name, setup in SETUPS.items():
@@ -180,8 +184,8 @@ def main():
                     compared += 1
                     if normalise(command, want) != normalise(command, got):
                         differences += 1
-                        print("DIFF (x: %s) %s\n  redis-server: %r\n  ours:         %r"
-                              % (setup_name, " ".join(args), want, got))
+                        print("DIFF (RESP%s, x: %s) %s\n  redis-server: %r\n  ours:         %r"
+                              % (protocol, setup_name, " ".join(args), want, got))
         print("command sweep: %d commands compared, %d differences" % (compared, differences))
         return 1 if differences else 0
     finally:
