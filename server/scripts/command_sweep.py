@@ -11,7 +11,8 @@ a stream with a group) and each of a set of argument shapes (numbers, negative n
 options such as EX/NX/LIMIT/COUNT/WITHSCORES, ranges, empty strings), it empties both
 servers, makes the key, sends the command to both and compares the raw replies.
 
-Each command is swept in RESP2 and again in RESP3 (`HELLO 3`). Replies whose order Redis leaves to its hash tables (the members of a set that is not an
+Each command is swept in RESP2, in RESP3 (`HELLO 3`), and from a script (`redis.call`, the
+script asking for RESP2 and then RESP3 replies). Replies whose order Redis leaves to its hash tables (the members of a set that is not an
 intset, from SMEMBERS, SUNION, SINTER and SDIFF) are compared as sorted lists; SSCAN from an
 arbitrary cursor is not compared (the buckets a cursor names depend on each server's table).
 Prints each difference and exits 1 if there is any; says it skipped (exit 0) when
@@ -40,6 +41,10 @@ function eval evalsha eval_ro evalsha_ro fcall fcall_ro blpop brpop blmove brpop
 bzpopmin bzpopmax bzmpop xread xreadgroup wait pfdebug pfselftest publish spublish pubsub echo
 ping sscan
 """.split())
+
+# The scripts that run a command from Lua: its name and arguments come as ARGV.
+SCRIPT_RESP2 = "return redis.call(unpack(ARGV))"
+SCRIPT_RESP3 = "redis.setresp(3) return redis.call(unpack(ARGV))"
 
 # Commands whose array reply lists set members in hash-table order.
 UNORDERED = {"smembers", "sunion", "sinter", "sdiff"}
@@ -166,11 +171,15 @@ def main():
         ref, ours = Conn(ref_port), Conn(our_port)
         commands = sorted(r[1].decode() for r in ref.call(["command", "list"])[1])
         differences = compared = 0
-        # Each command in RESP2, then again in RESP3 (HELLO 3), whose reply types differ.
-        for protocol, command in [(p, c) for p in ("2", "3") for c in commands]:
-            if command == commands[0] and protocol == "3":
-                ref.call(["hello", "3"])
-                ours.call(["hello", "3"])
+        # Each command in RESP2, again in RESP3 (HELLO 3), whose reply types differ, then from
+        # a script (`redis.call`, whose replies are converted to Lua and back), with the
+        # script asking for RESP2 and then RESP3 replies.
+        modes = ("2", "3", "script2", "script3")
+        for mode, command in [(m, c) for m in modes for c in commands]:
+            if command == commands[0]:
+                version = "3" if mode.endswith("3") else "2"
+                ref.call(["hello", version])
+                ours.call(["hello", version])
             if command in SKIP or "|" in command:
                 continue
             for setup_name, setup in SETUPS.items():
@@ -180,12 +189,15 @@ def main():
                         for step in setup:
                             conn.call(step)
                     args = [command] + shape
+                    if mode.startswith("script"):
+                        body = SCRIPT_RESP3 if mode == "script3" else SCRIPT_RESP2
+                        args = ["eval", body, "0"] + args
                     want, got = ref.call(args), ours.call(args)
                     compared += 1
                     if normalise(command, want) != normalise(command, got):
                         differences += 1
-                        print("DIFF (RESP%s, x: %s) %s\n  redis-server: %r\n  ours:         %r"
-                              % (protocol, setup_name, " ".join(args), want, got))
+                        print("DIFF (%s, x: %s) %s\n  redis-server: %r\n  ours:         %r"
+                              % (mode, setup_name, " ".join(args), want, got))
         print("command sweep: %d commands compared, %d differences" % (compared, differences))
         return 1 if differences else 0
     finally:
