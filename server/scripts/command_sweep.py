@@ -12,9 +12,10 @@ options such as EX/NX/LIMIT/COUNT/WITHSCORES, ranges, empty strings), it empties
 servers, makes the key, sends the command to both and compares the raw replies.
 
 Each command is swept in RESP2, in RESP3 (`HELLO 3`), and from a script (`redis.call`, the
-script asking for RESP2 and then RESP3 replies). Replies whose order Redis leaves to its hash tables (the members of a set that is not an
-intset, from SMEMBERS, SUNION, SINTER and SDIFF) are compared as sorted lists; SSCAN from an
-arbitrary cursor is not compared (the buckets a cursor names depend on each server's table).
+script asking for RESP2 and then RESP3 replies). Replies whose order Redis leaves to its hash
+tables (the members of a set that is not an intset, from SMEMBERS, SUNION, SINTER and SDIFF)
+are compared as sorted lists; such a set's DUMP payload, and SSCAN from an arbitrary cursor
+(the buckets a cursor names depend on each server's table), are not compared.
 Prints each difference and exits 1 if there is any; says it skipped (exit 0) when
 redis-server is not installed. Python 3 standard library only.
 """
@@ -35,11 +36,10 @@ SKIP = set("""
 shutdown monitor subscribe psubscribe ssubscribe unsubscribe punsubscribe sunsubscribe sync
 psync quit debug replicaof slaveof failover reset hello multi exec discard watch unwatch client
 auth select swapdb flushall flushdb bgsave bgrewriteaof save lastsave module cluster readonly
-readwrite asking info time command randomkey lolwut keys scan memory object dump restore
-migrate sort sort_ro srandmember spop hrandfield zrandmember acl config slowlog latency script
+readwrite asking info time command randomkey lolwut memory object restore
+migrate srandmember spop hrandfield zrandmember acl config slowlog latency script
 function eval evalsha eval_ro evalsha_ro fcall fcall_ro blpop brpop blmove brpoplpush blmpop
-bzpopmin bzpopmax bzmpop xread xreadgroup wait pfdebug pfselftest publish spublish pubsub echo
-ping sscan
+bzpopmin bzpopmax bzmpop xread xreadgroup wait pfdebug pfselftest publish spublish pubsub sscan
 """.split())
 
 # The scripts that run a command from Lua: its name and arguments come as ARGV.
@@ -48,6 +48,10 @@ SCRIPT_RESP3 = "redis.setresp(3) return redis.call(unpack(ARGV))"
 
 # Commands whose array reply lists set members in hash-table order.
 UNORDERED = {"smembers", "sunion", "sinter", "sdiff"}
+
+# (command, kind of key) pairs not compared: a DUMP payload of a set that is not an intset
+# holds its members in hash-table order too.
+UNCOMPARED = {("dump", "set")}
 
 SETUPS = {
     "none": [],
@@ -183,6 +187,8 @@ def main():
             if command in SKIP or "|" in command:
                 continue
             for setup_name, setup in SETUPS.items():
+                if (command, setup_name) in UNCOMPARED:
+                    continue
                 for shape in SHAPES:
                     for conn in (ref, ours):
                         conn.call(["flushall"])
