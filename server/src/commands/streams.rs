@@ -812,6 +812,10 @@ fn xinfo_target<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Option<&'a Stream> {
 }
 
 fn xinfo_stream(ctx: &mut Ctx, argv: &[&[u8]]) {
+    // The key is looked up before the options are read, as Redis does.
+    if xinfo_target(ctx, argv[2]).is_none() {
+        return;
+    }
     let options = &argv[3..];
     let full = !options.is_empty();
     let mut count: i64 = 10;
@@ -832,7 +836,8 @@ fn xinfo_stream(ctx: &mut Ctx, argv: &[&[u8]]) {
     }
     let mut out = ReplyWriter::new(ctx.client.reply.resp);
     {
-        let Some(stream) = xinfo_target(ctx, argv[2]) else {
+        let db = ctx.client.db;
+        let Some(Value::Stream(stream)) = ctx.server.keyspace.peek(db, argv[2]) else {
             return;
         };
         write_stream_info(stream, full, count as usize, &mut out);
