@@ -12,7 +12,7 @@ options such as EX/NX/LIMIT/COUNT/WITHSCORES, ranges, empty strings), it empties
 servers, makes the key, sends the command to both and compares the raw replies.
 
 Each command is swept in RESP2, in RESP3 (`HELLO 3`), and from a script (`redis.call`, the
-script asking for RESP2 and then RESP3 replies). Replies whose order Redis leaves to its hash
+script asking for RESP2 and then RESP3 replies), and queued in MULTI/EXEC. Replies whose order Redis leaves to its hash
 tables (the members of a set that is not an intset, from SMEMBERS, SUNION, SINTER and SDIFF)
 are compared as sorted lists; such a set's DUMP payload, and SSCAN from an arbitrary cursor
 (the buckets a cursor names depend on each server's table), are not compared.
@@ -156,6 +156,12 @@ def wait_ready(port):
 
 
 def normalise(command, reply):
+    if isinstance(reply, tuple) and len(reply) == 3:
+        # MULTI, the command, EXEC: the command's reply is the one element of EXEC's.
+        multi, queued, exec_reply = reply
+        if isinstance(exec_reply, tuple) and isinstance(exec_reply[1], list):
+            exec_reply = (exec_reply[0], [normalise(command, r) for r in exec_reply[1]])
+        return (multi, queued, exec_reply)
     if command in UNORDERED and isinstance(reply, tuple) and isinstance(reply[1], list):
         return (reply[0], sorted(reply[1], key=repr))
     return reply
@@ -188,7 +194,7 @@ def main():
         # Each command in RESP2, again in RESP3 (HELLO 3), whose reply types differ, then from
         # a script (`redis.call`, whose replies are converted to Lua and back), with the
         # script asking for RESP2 and then RESP3 replies.
-        modes = ("2", "3", "script2", "script3")
+        modes = ("2", "3", "script2", "script3", "multi")
         commands = [c for c in commands if c not in SKIP and "|" not in c] + SUBCOMMANDS
         for mode, command in [(m, c) for m in modes for c in commands]:
             if command == commands[0]:
@@ -207,7 +213,14 @@ def main():
                     if mode.startswith("script"):
                         body = SCRIPT_RESP3 if mode == "script3" else SCRIPT_RESP2
                         args = ["eval", body, "0"] + args
-                    want, got = ref.call(args), ours.call(args)
+                    if mode == "multi":
+                        # Queued in a transaction: the QUEUED (or the refusal) and EXEC's reply.
+                        want, got = (
+                            (c.call(["multi"]), c.call(args), c.call(["exec"]))
+                            for c in (ref, ours)
+                        )
+                    else:
+                        want, got = ref.call(args), ours.call(args)
                     compared += 1
                     if normalise(command, want) != normalise(command, got):
                         differences += 1
