@@ -167,6 +167,8 @@ fn atoi(arg: &[u8]) -> i64 {
 }
 
 /// DEBUG PROTOCOL <type>: one reply of each RESP type, for clients' (and scripts') parsers.
+// `3.141` is the value Redis's DEBUG PROTOCOL DOUBLE sends, not an approximation of pi.
+#[allow(clippy::approx_constant)]
 fn protocol(ctx: &mut Ctx, name: &[u8]) {
     let out = &mut ctx.client.reply;
     let name = String::from_utf8_lossy(name).to_ascii_lowercase();
