@@ -497,23 +497,20 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
     server.clients.insert(id, client);
 }
 
+/// The client's connection, if it has a socket.
+fn conn_of<'a>(server: &'a Server, client: &Client) -> Option<&'a Conn> {
+    server.net.as_ref().and_then(|n| n.conns.get(&client.id))
+}
+
 /// The client's socket descriptor (`fd` in `CLIENT LIST`; -1 for one without a socket).
 pub fn client_fd(server: &Server, client: &Client) -> i32 {
     use std::os::fd::AsRawFd;
-    server
-        .net
-        .as_ref()
-        .and_then(|n| n.conns.get(&client.id))
-        .map_or(-1, |c| c.stream.as_raw_fd())
+    conn_of(server, client).map_or(-1, |c| c.stream.as_raw_fd())
 }
 
 /// Reply bytes the client has not been sent yet.
 pub fn pending_output(server: &Server, client: &Client) -> usize {
-    let written = server
-        .net
-        .as_ref()
-        .and_then(|n| n.conns.get(&client.id))
-        .map_or(0, |c| c.written);
+    let written = conn_of(server, client).map_or(0, |c| c.written);
     client.reply.buf.len().saturating_sub(written)
 }
 
@@ -523,18 +520,14 @@ pub fn query_buffer(server: &Server, client: &Client) -> (usize, usize) {
     if let Some(in_flight) = client.query_in_flight {
         return in_flight;
     }
-    server
-        .net
-        .as_ref()
-        .and_then(|n| n.conns.get(&client.id))
-        .map_or((0, 0), |c| {
-            let parsed = if client.paused {
-                client.paused_request
-            } else {
-                0
-            };
-            (c.query.len().saturating_sub(parsed), c.query.capacity())
-        })
+    conn_of(server, client).map_or((0, 0), |c| {
+        let parsed = if client.paused {
+            client.paused_request
+        } else {
+            0
+        };
+        (c.query.len().saturating_sub(parsed), c.query.capacity())
+    })
 }
 
 /// Whether clients are paused now (`CLIENT PAUSE` in force, or a failover holding writes):
@@ -821,9 +814,6 @@ pub fn serve_while_busy(server: &mut Server) {
     }
 }
 
-/// Give back query-buffer room a client no longer needs (`clientsCronResizeQueryBuffer`):
-/// when more than 4 KB is spare, all of it after two idle seconds, or down to the recent
-/// peak (and the bulk being read) when the buffer is over 32 KB and twice that peak.
 /// Redis's resizing of each client's fixed reply buffer, for the figures it reports (see
 /// [`crate::reply_buffer`]).
 fn resize_reply_buffers(server: &mut Server) {
@@ -842,6 +832,9 @@ fn resize_reply_buffers(server: &mut Server) {
     }
 }
 
+/// Give back query-buffer room a client no longer needs (`clientsCronResizeQueryBuffer`):
+/// when more than 4 KB is spare, all of it after two idle seconds, or down to the recent
+/// peak (and the bulk being read) when the buffer is over 32 KB and twice that peak.
 fn resize_query_buffers(server: &mut Server) {
     const SPARE: usize = 4096;
     const RESIZE_THRESHOLD: usize = 32 * 1024;

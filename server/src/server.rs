@@ -21,6 +21,21 @@ pub struct CommandStats {
     pub latency: Option<crate::latency_histogram::Histogram>,
 }
 
+impl CommandStats {
+    /// A run's time, and whether it failed; its duration in the histogram with `track_latency`.
+    fn record(&mut self, elapsed: Duration, failed: bool, track_latency: bool) {
+        if track_latency {
+            self.latency
+                .get_or_insert_with(Default::default)
+                .record(elapsed);
+        }
+        self.usec += elapsed.as_micros() as u64;
+        if failed {
+            self.failed_calls += 1;
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Stats {
     pub commands_processed: u64,
@@ -57,17 +72,8 @@ impl Stats {
     ) {
         self.commands_processed += 1;
         let entry = self.command_entry(name);
-        if track_latency {
-            entry
-                .latency
-                .get_or_insert_with(Default::default)
-                .record(elapsed);
-        }
         entry.calls += 1;
-        entry.usec += elapsed.as_micros() as u64;
-        if failed {
-            entry.failed_calls += 1;
-        }
+        entry.record(elapsed, failed, track_latency);
     }
 
     /// A blocked command was served (or failed) when it was unblocked: its time, failure and
@@ -79,17 +85,8 @@ impl Stats {
         failed: bool,
         track_latency: bool,
     ) {
-        let entry = self.command_entry(name);
-        if track_latency {
-            entry
-                .latency
-                .get_or_insert_with(Default::default)
-                .record(elapsed);
-        }
-        entry.usec += elapsed.as_micros() as u64;
-        if failed {
-            entry.failed_calls += 1;
-        }
+        self.command_entry(name)
+            .record(elapsed, failed, track_latency);
     }
 
     /// A known command refused before it ran.

@@ -329,6 +329,14 @@ struct OwnedStrings {
 
 impl OwnedStrings {
     fn new(items: &[&[u8]], reusable: &[(&[u8], *mut ModuleString)]) -> OwnedStrings {
+        /// Past this many keys the search would cost more than the copies it saves (it is
+        /// one comparison per key for every argument).
+        const MOST_KEYS_SEARCHED: usize = 16;
+        let reusable = if reusable.len() > MOST_KEYS_SEARCHED {
+            &[][..]
+        } else {
+            reusable
+        };
         let mut strings = SmallVec::with_capacity(items.len());
         let mut made = SmallVec::with_capacity(items.len());
         for item in items {

@@ -108,11 +108,7 @@ fn swapdb(ctx: &mut Ctx, argv: &[&[u8]]) {
     // (`scanDatabaseForDeletedStreams`).
     for (db, keys) in streams {
         for key in keys {
-            let still_stream = keyspace.dbs[db]
-                .keys
-                .get(&key)
-                .is_some_and(|v| v.type_name() == "stream");
-            if !still_stream {
+            if !keyspace.holds_stream(db, &key) {
                 keyspace.mark_ready(db, key);
             }
         }

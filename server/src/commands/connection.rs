@@ -44,15 +44,10 @@ fn echo(ctx: &mut Ctx, argv: &[&[u8]]) {
 }
 
 fn select(ctx: &mut Ctx, argv: &[&[u8]]) {
-    let range = (i64::from(i32::MIN), i64::from(i32::MAX));
-    let Some(index) = super::range_arg(ctx, argv[1], range.0, range.1, None) else {
+    let Some(index) = super::db_index(ctx, argv[1]) else {
         return;
     };
-    if index < 0 || index as usize >= ctx.server.keyspace.dbs.len() {
-        ctx.client.reply.error("ERR DB index is out of range");
-        return;
-    }
-    ctx.client.db = index as usize;
+    ctx.client.db = index;
     ctx.client.reply.ok();
 }
 

@@ -264,32 +264,25 @@ fn htstats_key(ctx: &mut Ctx, key: &[u8]) {
 
 /// `DEBUG REPLYBUFFER PEAK-RESET-TIME <ms|NEVER|RESET>` and `DEBUG REPLYBUFFER RESIZING <0|1>`.
 fn reply_buffer(ctx: &mut Ctx, argv: &[&[u8]]) {
-    let policy = &mut ctx.server.reply_buffer_policy;
-    let value = argv[3];
-    if argv[2].eq_ignore_ascii_case(b"peak-reset-time") {
-        if value.eq_ignore_ascii_case(b"never") {
-            policy.peak_reset_ms = -1;
+    let (setting, value) = (argv[2], argv[3]);
+    let mut policy = ctx.server.reply_buffer_policy;
+    if setting.eq_ignore_ascii_case(b"peak-reset-time") {
+        policy.peak_reset_ms = if value.eq_ignore_ascii_case(b"never") {
+            -1
         } else if value.eq_ignore_ascii_case(b"reset") {
-            policy.peak_reset_ms = crate::reply_buffer::DEFAULT_PEAK_RESET_MS;
+            crate::reply_buffer::DEFAULT_PEAK_RESET_MS
         } else {
-            match crate::util::parse_i64(value) {
-                Some(ms) => policy.peak_reset_ms = ms,
-                None => {
-                    ctx.client
-                        .reply
-                        .error("ERR value is not an integer or out of range");
-                    return;
-                }
-            }
-        }
-    } else if argv[2].eq_ignore_ascii_case(b"resizing") {
+            let Some(ms) = super::int_arg(ctx, value) else {
+                return;
+            };
+            ms
+        };
+    } else if setting.eq_ignore_ascii_case(b"resizing") {
         policy.resizing = atoi(value) != 0;
     } else {
-        let sub = String::from_utf8_lossy(argv[1]);
-        ctx.client.reply.error(&format!(
-            "ERR unknown subcommand or wrong number of arguments for '{sub}'. Try DEBUG HELP."
-        ));
+        super::subcommand_syntax_error(ctx, argv);
         return;
     }
+    ctx.server.reply_buffer_policy = policy;
     ctx.client.reply.ok();
 }

@@ -141,18 +141,6 @@ fn renamenx(ctx: &mut Ctx, argv: &[&[u8]]) {
     rename_generic(ctx, argv, true);
 }
 
-/// A database index argument: `ERR value is not an integer or out of range`, `ERR value is
-/// out of range, value must between ...` past an `int`, or `ERR DB index is out of range`.
-fn db_index(ctx: &mut Ctx, arg: &[u8]) -> Option<usize> {
-    // An `int` in Redis (`getIntFromObjectOrReply`), then a database that exists.
-    let index = super::range_arg(ctx, arg, i64::from(i32::MIN), i64::from(i32::MAX), None)?;
-    if index < 0 || index >= ctx.server.keyspace.dbs.len() as i64 {
-        ctx.client.reply.error("ERR DB index is out of range");
-        return None;
-    }
-    Some(index as usize)
-}
-
 fn copy(ctx: &mut Ctx, argv: &[&[u8]]) {
     let (from, to) = (argv[1], argv[2]);
     let source_db = ctx.client.db;
@@ -163,7 +151,7 @@ fn copy(ctx: &mut Ctx, argv: &[&[u8]]) {
         if is(argv[j], "replace") {
             replace = true;
         } else if is(argv[j], "db") && j + 1 < argv.len() {
-            let Some(index) = db_index(ctx, argv[j + 1]) else {
+            let Some(index) = super::db_index(ctx, argv[j + 1]) else {
                 return;
             };
             target_db = index;
@@ -204,7 +192,7 @@ fn copy(ctx: &mut Ctx, argv: &[&[u8]]) {
 fn move_(ctx: &mut Ctx, argv: &[&[u8]]) {
     let key = argv[1];
     let source = ctx.client.db;
-    let Some(target) = db_index(ctx, argv[2]) else {
+    let Some(target) = super::db_index(ctx, argv[2]) else {
         return;
     };
     if target == source {

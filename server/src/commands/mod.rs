@@ -323,7 +323,6 @@ fn process_checked(ctx: &mut Ctx, argv: &[&[u8]], pausable: bool) {
         // The request waits in the query buffer until the pause ends; the client counts as
         // blocked meanwhile, on the command it waits to run.
         ctx.client.paused = true;
-        ctx.client.last_command = full_name.clone();
         ctx.server.paused_clients.push(ctx.client.id);
         return;
     }
@@ -458,7 +457,6 @@ pub fn call(
     let Some(handler) = handler else {
         return;
     };
-    ctx.client.last_command = full_name.clone();
     let reply_start = ctx.client.reply.buf.len();
     let started = crate::stopwatch::start();
     let changes = ctx.server.keyspace.changes;
@@ -731,6 +729,18 @@ pub fn range_arg(
     };
     ctx.client.reply.error(&error);
     None
+}
+
+/// A database index argument: `ERR value is not an integer or out of range`, `ERR value is
+/// out of range, value must between ...` past an `int`, or `ERR DB index is out of range`.
+pub fn db_index(ctx: &mut Ctx, arg: &[u8]) -> Option<usize> {
+    // An `int` in Redis (`getIntFromObjectOrReply`), then a database that exists.
+    let index = range_arg(ctx, arg, i64::from(i32::MIN), i64::from(i32::MAX), None)?;
+    if index < 0 || index >= ctx.server.keyspace.dbs.len() as i64 {
+        ctx.client.reply.error("ERR DB index is out of range");
+        return None;
+    }
+    Some(index as usize)
 }
 
 /// Redis's `getPositiveLongFromObjectOrReply` with a message: a count in `0..=i64::MAX`,

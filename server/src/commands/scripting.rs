@@ -180,6 +180,7 @@ impl Host for ScriptHost<'_> {
         };
         match found {
             Ok((name, handler, true, _, flags)) => {
+                ctx.client.last_command = name.clone();
                 super::call(&mut ctx, argv, &name, handler, flags)
             }
             Ok((name, _, false, _, _)) => ctx.client.reply.error(&format!(

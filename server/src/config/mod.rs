@@ -193,8 +193,6 @@ impl Config {
         self.values[i].clone()
     }
 
-    /// `CONFIG SET name value [name value ...]`, all or nothing. The error is the whole reply
-    /// text.
     /// Every option's value, to put back with [`Config::restore`] when applying a change
     /// fails after it was accepted (`CONFIG SET port` to a port in use).
     pub fn values(&self) -> Vec<String> {
@@ -206,6 +204,8 @@ impl Config {
         self.settings = Settings::read(self);
     }
 
+    /// `CONFIG SET name value [name value ...]`, all or nothing. The error is the whole reply
+    /// text.
     pub fn set_many(&mut self, pairs: &[(&[u8], &[u8])]) -> Result<(), String> {
         let mut targets = Vec::new();
         let mut names: Vec<String> = Vec::new();
@@ -294,8 +294,8 @@ impl Config {
                 } else {
                     return Err("argument must be a memory value".into());
                 };
-                if *percent && n < 0 && n < *min {
-                    // Percentages are kept negative: the lower bound caps them.
+                if *percent && n < *min {
+                    // Percentages are kept negative: the (negative) lower bound caps them.
                     return Err(format!(
                         "percentage argument must be less or equal to {}",
                         -*min

@@ -364,18 +364,17 @@ impl Keyspace {
         }
     }
 
+    /// Whether `key` of `db` holds a stream (looked at without counting a hit or a miss).
+    pub fn holds_stream(&self, db: usize, key: &[u8]) -> bool {
+        matches!(self.dbs[db].keys.get(key), Some(Value::Stream(_)))
+    }
+
     /// The keys of `db` that clients are blocked on and that hold a stream, in key order.
     pub fn blocked_streams(&self, db: usize) -> Vec<Vec<u8>> {
         let mut keys: Vec<Vec<u8>> = self
             .blockers
             .keys()
-            .filter(|(d, key)| {
-                *d == db
-                    && self.dbs[db]
-                        .keys
-                        .get(key)
-                        .is_some_and(|v| v.type_name() == "stream")
-            })
+            .filter(|(d, key)| *d == db && self.holds_stream(db, key))
             .map(|(_, key)| key.clone())
             .collect();
         keys.sort();

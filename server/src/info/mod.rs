@@ -1,5 +1,7 @@
 //! `INFO`: the sections clients and tools read, in Redis's `name:value` format.
 
+mod process;
+
 use crate::client::Client;
 use crate::commands::admin_section as section;
 use crate::server::Server;
@@ -131,8 +133,6 @@ pub fn render(server: &Server, client: &Client, args: &[&[u8]]) -> String {
     let _ = client;
     out
 }
-
-mod process;
 
 /// Our build's id (`redis_build_id`): a hash of the version, as Redis hashes its build.
 fn build_id() -> String {
