@@ -119,14 +119,8 @@ pub fn serve_ready(server: &mut Server) -> Vec<u64> {
                     unregister(server, &mut client);
                     client.reply.error(text);
                     server.stats.count_error(code);
-                    // The blocked call ends here, failed (`updateStatsOnUnblock`).
-                    if let Ok(command) = server.commands.lookup(&[b"xreadgroup"]) {
-                        let name = command.full_name.clone();
-                        let track = server.config.settings.latency_tracking;
-                        server
-                            .stats
-                            .count_unblocked(&name, Default::default(), true, track);
-                    }
+                    // The blocked call ends here, failed.
+                    count_ended_call(server, b"xreadgroup", true);
                     served.push(id);
                     server.clients.insert(id, client);
                     continue;
@@ -205,13 +199,30 @@ pub fn unblock(server: &mut Server, id: u64, error: bool) -> bool {
             client
                 .reply
                 .error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+            server.stats.count_error("UNBLOCKED");
         } else {
             answer_timeout(server, &mut client, &blocked);
+        }
+        // Redis 7.0 records the call as failed either way.
+        if let Some(command) = blocked.argv.first() {
+            count_ended_call(server, command, true);
         }
         server.resumed.push(id);
     }
     server.clients.insert(id, client);
     was_blocked
+}
+
+/// A blocked call that ends without being served: its figures are recorded then (Redis's
+/// `updateStatsOnUnblock`), its call having been counted when it blocked.
+fn count_ended_call(server: &mut Server, command: &[u8], failed: bool) {
+    if let Ok(command) = server.commands.lookup(&[command]) {
+        let name = command.full_name.clone();
+        let track = server.config.settings.latency_tracking;
+        server
+            .stats
+            .count_unblocked(&name, Default::default(), failed, track);
+    }
 }
 
 /// Answer every blocked client with `error` and let its further input run (the server's

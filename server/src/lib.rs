@@ -20,6 +20,7 @@ mod info;
 pub mod latency_histogram;
 pub mod latency_monitor;
 pub mod lazyfree;
+pub mod log;
 pub mod long_double;
 pub mod metrics;
 pub mod net;
@@ -61,7 +62,17 @@ pub fn build(
         .parse()
         .or_else(|_| format!("[{host}]:{}", config.settings.port).parse())
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{e}")))?;
-    let net = net::Net::bind(address, stop)?;
+    let net = net::Net::bind(address, stop).inspect_err(|e| {
+        let (logfile, level) = (&config.settings.logfile, config.settings.loglevel);
+        let port = config.settings.port;
+        let text = format!(
+            "Warning: Could not create server TCP listening socket {host}:{port}: bind: {}",
+            util::strerror(e)
+        );
+        log::write(logfile, level, log::WARNING, &text);
+        let text = format!("Failed listening on port {port} (TCP), aborting.");
+        log::write(logfile, level, log::WARNING, &text);
+    })?;
     let runtime = redis_runtime::Runtime::new()
         .map_err(|e| std::io::Error::other(format!("the scripting runtime did not start: {e}")))?;
     let mut server = server::Server::new(config);
@@ -72,6 +83,8 @@ pub fn build(
         server.log_warning(text);
         return Err(std::io::Error::other(text));
     }
+    // `requirepass` is the default user's password; `user` lines, applied after, may change it.
+    server.apply_requirepass();
     if let Err(e) = acl::load_configured_users(&mut server.acl, &server.config.users) {
         server.log_warning(&e);
         server.log_warning("Critical error while loading ACLs. Exiting.");

@@ -1,6 +1,7 @@
 //! `luredis`: the server, started as redis-server is: `luredis [config-file] [--name value...]`.
 
 use server::config::{args_to_text, Config};
+use std::io::IsTerminal;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
@@ -25,6 +26,8 @@ fn main() {
     let mut rest = &args[..];
     if let Some(first) = args.first().filter(|a| !a.starts_with('-')) {
         let path = std::path::PathBuf::from(first);
+        // Made absolute first: a `dir` line changes the working directory.
+        let absolute = std::fs::canonicalize(&path).ok();
         match std::fs::read_to_string(&path) {
             Ok(text) => {
                 if let Err(e) = config.load_text(&text) {
@@ -41,7 +44,7 @@ fn main() {
                 std::process::exit(1);
             }
         }
-        config.file = std::fs::canonicalize(&path).ok().or(Some(path));
+        config.file = absolute.or(Some(path));
         rest = &args[1..];
     }
     if let Err(e) = config.load_text(&args_to_text(rest)) {
@@ -66,13 +69,10 @@ fn main() {
 }
 
 fn run(config: Config, stop: Arc<AtomicBool>) -> i32 {
-    let port = config.settings.port;
     let (mut server, mut runtime) = match server::build(config, stop) {
         Ok(pair) => pair,
-        Err(e) => {
-            eprintln!("Could not create server TCP listening socket *:{port}: {e}");
-            return 1;
-        }
+        // What went wrong is in the log.
+        Err(_) => return 1,
     };
     if !server.config.settings.pidfile.is_empty() && server.config.settings.daemonize {
         let _ = std::fs::write(
@@ -86,6 +86,15 @@ fn run(config: Config, stop: Arc<AtomicBool>) -> i32 {
         redis_runtime::REDIS_VERSION,
         std::process::id()
     ));
+    let settings = &server.config.settings;
+    let show_logo = server.config.get("always-show-logo") == Some("yes")
+        || (settings.logfile.is_empty() && std::io::stdout().is_terminal());
+    let banner = server::log::startup_banner(server.port, show_logo);
+    if show_logo {
+        server::log::write_raw(&settings.logfile, &banner);
+    } else {
+        server.log_notice(&banner);
+    }
     let no_flush = server::persist::LoadMode {
         flush: false,
         merge: false,

@@ -217,12 +217,7 @@ const PROTECTED_MODE_DENIED: &str = "-DENIED Redis is running in protected mode 
 /// Protected mode (on by default): while the default user needs no password, only clients
 /// on the loopback addresses Redis recognises (`127.0.0.1`, `::1`) are served.
 fn protected_mode_refuses(server: &Server, peer: std::net::IpAddr) -> bool {
-    let default_nopass = server.config.settings.requirepass.is_none()
-        && server
-            .acl
-            .users
-            .get(&b"default"[..])
-            .is_some_and(|u| u.nopass);
+    let default_nopass = server.acl.default_user_nopass();
     let local = match peer {
         std::net::IpAddr::V4(ip) => ip == std::net::Ipv4Addr::LOCALHOST,
         std::net::IpAddr::V6(ip) => ip == std::net::Ipv6Addr::LOCALHOST,
@@ -262,7 +257,7 @@ fn accept_all(server: &mut Server) {
             .local_addr()
             .map(|a| a.to_string())
             .unwrap_or_default();
-        let authenticated = server.config.settings.requirepass.is_none();
+        let authenticated = server.acl.default_user_open();
         let client = Client::new(id, peer.to_string(), local, authenticated);
         serve(server, stream, Vec::new(), client);
     }
@@ -422,7 +417,7 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
         client.query_in_flight = Some((query.len(), query.capacity()));
         let limits = Limits {
             max_bulk: server.config.settings.proto_max_bulk_len,
-            unauthenticated: !client.authenticated && server.config.settings.requirepass.is_some(),
+            unauthenticated: server.acl.auth_required(client.authenticated),
         };
         let mut pos = 0;
         let mut need = 1;

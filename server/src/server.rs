@@ -6,7 +6,6 @@ use crate::commands::table::CommandTable;
 use crate::config::{Config, EvictionPolicy};
 use crate::db::Keyspace;
 use std::collections::HashMap;
-use std::io::Write;
 use std::time::{Duration, Instant};
 
 /// Per-command counters (`INFO commandstats`).
@@ -335,6 +334,8 @@ impl Server {
 
     /// Bring the parts that cache configuration up to date after a change.
     pub fn apply_config(&mut self) {
+        self.acl.universe.all_channels_by_default =
+            self.config.get("acl-pubsub-default") == Some("allchannels");
         let settings = &self.config.settings;
         self.keyspace.notify_flags =
             crate::db::notify::parse_flags(&settings.notify_keyspace_events);
@@ -344,6 +345,13 @@ impl Server {
             settings.lfu_log_factor,
             settings.lfu_decay_time,
         );
+    }
+
+    /// Give the default user `requirepass` as its password (none: `nopass`), as Redis does
+    /// at start and on each `CONFIG SET requirepass`.
+    pub fn apply_requirepass(&mut self) {
+        let password = self.config.settings.requirepass.clone();
+        self.acl.set_default_password(password.as_deref());
     }
 
     /// A fast pseudo-random number (xorshift64*), for sampling and `RANDOMKEY`.
@@ -428,30 +436,10 @@ impl Server {
         !self.over_maxmemory()
     }
 
-    /// Write a line to the log at `level` (0 debug ... 3 warning), in Redis's format:
-    /// `pid:M 03 Dec 2026 08:28:42.123 * message`.
+    /// Write a line to the log at `level` (0 debug ... 3 warning), in Redis's format.
     pub fn log(&self, level: u8, message: &str) {
         let settings = &self.config.settings;
-        if level < settings.loglevel {
-            return;
-        }
-        let mark = [b'.', b'-', b'*', b'#'][usize::from(level.min(3))] as char;
-        let line = format!(
-            "{}:M {} {} {}\n",
-            std::process::id(),
-            crate::util::log_timestamp(),
-            mark,
-            message
-        );
-        if settings.logfile.is_empty() {
-            let _ = std::io::stdout().write_all(line.as_bytes());
-        } else if let Ok(mut file) = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&settings.logfile)
-        {
-            let _ = file.write_all(line.as_bytes());
-        }
+        crate::log::write(&settings.logfile, settings.loglevel, level, message);
     }
 
     /// Whether changes are being logged or replicated: commands then note what they changed.

@@ -216,3 +216,39 @@ fn client_unblock_and_pause() {
     assert_eq!(a.call(&["CLIENT", "UNPAUSE"]), "+OK\r\n");
     assert_eq!(read(&mut b), "+OK\r\n");
 }
+
+/// A call that CLIENT UNBLOCK ends is recorded as failed, with either reason (Redis 7.0.15's
+/// `updateStatsOnUnblock(c, 0, 0, 1)`); the ERROR reason also counts an UNBLOCKED error reply.
+/// Figures as redis-server 7.0.15 reported them after the same sequence.
+#[test]
+fn client_unblock_records_a_failed_call() {
+    let server = start("");
+    let (mut a, mut b) = (Client::connect(server.port), Client::connect(server.port));
+    let id = b.call(&["CLIENT", "ID"]);
+    let id = id.trim_start_matches(':').trim_end().to_string();
+    let info_line = |a: &mut Client, section: &str, prefix: &str| {
+        let info = a.call(&["INFO", section]);
+        info.split("\r\n")
+            .find(|l| l.starts_with(prefix))
+            .map(|l| {
+                l.split(",usec").next().unwrap_or(l).to_string()
+                    + &l[l.find(",rejected").unwrap_or(l.len())..]
+            })
+            .unwrap_or_default()
+    };
+    for (reason, failed, errors) in [("TIMEOUT", 1, "0"), ("ERROR", 2, "1")] {
+        b.send(&["BLPOP", "nolist", "0"]);
+        settle();
+        assert_eq!(a.call(&["CLIENT", "UNBLOCK", &id, reason]), ":1\r\n");
+        read(&mut b);
+        let calls = info_line(&mut a, "commandstats", "cmdstat_blpop:");
+        assert_eq!(
+            calls,
+            format!("cmdstat_blpop:calls={failed},rejected_calls=0,failed_calls={failed}")
+        );
+        let total = info_line(&mut a, "stats", "total_error_replies:");
+        assert_eq!(total, format!("total_error_replies:{errors}"));
+    }
+    let unblocked = info_line(&mut a, "errorstats", "errorstat_UNBLOCKED:");
+    assert_eq!(unblocked, "errorstat_UNBLOCKED:count=1");
+}

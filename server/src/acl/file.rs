@@ -43,7 +43,7 @@ pub fn load(acl: &mut Acl, path: &str) -> Result<(), String> {
             ));
             continue;
         }
-        let mut user = User::new();
+        let mut user = User::created(&acl.universe);
         let mut syntax_error = false;
         let trimmed: Vec<&[u8]> = words[2..].iter().map(|w| trim(w, b"\t\r\n")).collect();
         // Selectors may hold spaces: `(~a* +get)` is one rule split in two words.

@@ -38,10 +38,14 @@ pub const CATEGORIES: &[&str] = &[
 ];
 
 /// Every command the server knows (containers, subcommands as `parent|sub`, plain commands),
-/// with its categories: what `+@category` and `+command` rules act on.
+/// with its categories: what `+@category` and `+command` rules act on. Also what a new
+/// selector starts with.
 #[derive(Debug, Clone, Default)]
 pub struct Universe {
     pub commands: BTreeMap<String, Vec<String>>,
+    /// `acl-pubsub-default allchannels`: new users, `reset` and `(...)` selectors start with
+    /// every channel allowed.
+    pub all_channels_by_default: bool,
 }
 
 impl Universe {
@@ -153,7 +157,7 @@ impl User {
                 self.passwords.clear();
             }
             "clearselectors" => self.selectors.clear(),
-            "reset" => *self = User::new_reset(),
+            "reset" => *self = User::new_reset(universe),
             "sanitize-payload" => {
                 self.sanitize_payload = true;
                 self.skip_sanitize_payload = false;
@@ -167,12 +171,21 @@ impl User {
         Ok(())
     }
 
+    /// A user made by `ACL SETUSER`, an ACL file or a `user` line: [`User::new`] with the
+    /// channels `acl-pubsub-default` gives.
+    pub fn created(universe: &Universe) -> User {
+        User {
+            root: Selector::new(universe),
+            ..User::new()
+        }
+    }
+
     /// `reset`: as a new user, with `resetpass resetkeys resetchannels off -@all
-    /// sanitize-payload clearselectors`.
-    fn new_reset() -> User {
+    /// sanitize-payload clearselectors` (and `allchannels` by `acl-pubsub-default`).
+    fn new_reset(universe: &Universe) -> User {
         User {
             sanitize_payload: true,
-            ..User::new()
+            ..User::created(universe)
         }
     }
 
@@ -235,7 +248,7 @@ impl User {
                 // The rules inside, split as `sdssplitargs` splits them (quotes allowed).
                 let inner = &rule[1..rule.len() - 1];
                 let rules = crate::resp::request::split_args(inner).ok_or(SYNTAX)?;
-                let mut selector = Selector::default();
+                let mut selector = Selector::new(universe);
                 for r in &rules {
                     if !selector.apply(r, universe)? {
                         return Err(SYNTAX);
@@ -276,6 +289,32 @@ impl User {
     /// Whether `password` opens this user.
     pub fn password_ok(&self, password: &[u8]) -> bool {
         self.nopass || self.passwords.contains(&sha256::hex(password))
+    }
+
+    /// Whether a connection is this user without authenticating (enabled, no password).
+    pub fn open(&self) -> bool {
+        self.enabled && self.nopass
+    }
+
+    /// When the rules change from `original` to `self`: the channel patterns that clients
+    /// subscribed as this user must still match, or `None` when nothing was taken away
+    /// (some selector grants every channel, or the new patterns include all the old ones).
+    /// Redis's `ACLKillPubsubClientsIfNeeded`.
+    pub fn narrowed_channels(&self, original: &User) -> Option<Selector> {
+        let selectors = || std::iter::once(&self.root).chain(&self.selectors);
+        if selectors().any(|s| s.all_channels) {
+            return None;
+        }
+        let upcoming: Vec<Vec<u8>> = selectors()
+            .flat_map(|s| s.channel_patterns.iter().cloned())
+            .collect();
+        let kept = std::iter::once(&original.root)
+            .chain(&original.selectors)
+            .all(|s| !s.all_channels && s.channel_patterns.iter().all(|p| upcoming.contains(p)));
+        (!kept).then(|| Selector {
+            channel_patterns: upcoming,
+            ..Selector::default()
+        })
     }
 }
 
@@ -336,6 +375,35 @@ impl Acl {
 }
 
 impl Acl {
+    /// `requirepass`: the default user's password (none: `nopass`), as Redis's
+    /// `ACLUpdateDefaultUserPassword` sets it.
+    pub fn set_default_password(&mut self, password: Option<&[u8]>) {
+        let Some(user) = self.users.get_mut(&b"default"[..]) else {
+            return;
+        };
+        user.nopass = password.is_none();
+        user.passwords.clear();
+        if let Some(password) = password {
+            user.passwords.push(sha256::hex(password));
+        }
+    }
+
+    /// Whether a connection must authenticate before running commands (`authRequired`):
+    /// it has not, and the default user is disabled or has a password.
+    pub fn auth_required(&self, authenticated: bool) -> bool {
+        !authenticated && !self.default_user_open()
+    }
+
+    /// Whether new connections start authenticated, as the default user.
+    pub fn default_user_open(&self) -> bool {
+        self.users.get(&b"default"[..]).is_some_and(User::open)
+    }
+
+    /// Whether the default user has no password (protected mode applies then).
+    pub fn default_user_nopass(&self) -> bool {
+        self.users.get(&b"default"[..]).is_some_and(|u| u.nopass)
+    }
+
     pub fn has_user(&self, name: &[u8]) -> bool {
         self.users.contains_key(name)
     }
@@ -481,9 +549,9 @@ pub fn load_configured_users(acl: &mut Acl, users: &[Vec<String>]) -> Result<(),
     for line in users {
         let name = line[0].as_bytes();
         let mut user = if name == b"default" {
-            User::new_reset()
+            User::new_reset(&acl.universe)
         } else {
-            User::new()
+            User::created(&acl.universe)
         };
         let args: Vec<&[u8]> = line[1..].iter().map(|w| w.as_bytes()).collect();
         // Checked when the configuration was read.

@@ -5,13 +5,17 @@
 
 use super::{parse_key_pattern, Denied, KeyAccess, KeyPattern, Universe, CATEGORIES};
 use crate::db::glob;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, Default)]
 pub struct Selector {
     /// The command rules started from `+@all` (so commands added later are allowed too).
     pub all_future: bool,
+    /// Commands (containers, subcommands as `parent|sub`, plain commands) allowed whole.
     pub allowed: BTreeSet<String>,
+    /// `+select|0`: a command that is not allowed runs anyway when its first argument is one
+    /// of these (compared ignoring case), as Redis still accepts with a deprecation warning.
+    pub first_args: BTreeMap<String, Vec<String>>,
     pub key_patterns: Vec<KeyPattern>,
     pub all_keys: bool,
     pub channel_patterns: Vec<Vec<u8>>,
@@ -66,11 +70,19 @@ impl Refusal {
 }
 
 /// A C `isspace` byte or a zero byte: not allowed in a pattern.
-fn has_space(pattern: &[u8]) -> bool {
+pub fn has_space(pattern: &[u8]) -> bool {
     pattern.iter().any(|b| b" \t\n\x0b\x0c\r\0".contains(b))
 }
 
 impl Selector {
+    /// A new selector: nothing allowed but the channels `acl-pubsub-default` gives.
+    pub fn new(universe: &Universe) -> Selector {
+        Selector {
+            all_channels: universe.all_channels_by_default,
+            ..Selector::default()
+        }
+    }
+
     /// Everything allowed (the default user's root).
     pub fn everything(universe: &Universe) -> Selector {
         Selector {
@@ -111,10 +123,12 @@ impl Selector {
             "allcommands" | "+@all" => {
                 self.all_future = true;
                 self.allowed = universe.commands.keys().cloned().collect();
+                self.first_args.clear();
             }
             "nocommands" | "-@all" => {
                 self.all_future = false;
                 self.allowed.clear();
+                self.first_args.clear();
             }
             _ => return self.apply_prefixed(rule, &lower, universe),
         }
@@ -166,14 +180,16 @@ impl Selector {
                         return Err(super::UNKNOWN_COMMAND);
                     }
                     universe.in_category(category).cloned().collect()
-                } else {
-                    if !universe.commands.contains_key(name) {
-                        return Err(super::UNKNOWN_COMMAND);
-                    }
+                } else if universe.commands.contains_key(name) {
                     universe.family(name).cloned().collect()
+                } else if allow && name.contains('|') {
+                    return self.allow_first_arg(name, &rule[1..], universe);
+                } else {
+                    return Err(super::UNKNOWN_COMMAND);
                 };
                 // Only `-@all` takes back the commands added later; `-cmd` and `-@cat` do not.
                 for n in names {
+                    self.first_args.remove(&n);
                     if allow {
                         self.allowed.insert(n);
                     } else {
@@ -182,6 +198,37 @@ impl Selector {
                 }
             }
             _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// `+command|arg` for a command that has no subcommand `arg` (`name` is the rule in
+    /// lower case, `original` as written, both without the `+`).
+    fn allow_first_arg(
+        &mut self,
+        name: &str,
+        original: &[u8],
+        universe: &Universe,
+    ) -> Result<bool, &'static str> {
+        let cut = name.rfind('|').unwrap_or(name.len());
+        let command = &name[..cut];
+        if !universe.commands.contains_key(command) {
+            return Err(super::UNKNOWN_COMMAND);
+        }
+        if command.contains('|') {
+            return Err("Allowing first-arg of a subcommand is not supported");
+        }
+        let arg = String::from_utf8_lossy(&original[cut + 1..]).into_owned();
+        if arg.is_empty() {
+            return Err("Syntax error");
+        }
+        if universe.family(command).nth(1).is_some() {
+            // A container whose subcommand `arg` does not exist.
+            return Err(super::UNKNOWN_COMMAND);
+        }
+        let args = self.first_args.entry(command.to_string()).or_default();
+        if !args.iter().any(|a| a.eq_ignore_ascii_case(&arg)) {
+            args.push(arg);
         }
         Ok(true)
     }
@@ -238,19 +285,29 @@ impl Selector {
             rules.push_str(category);
             applied[j] = true;
         }
+        // Each command whose permission still differs; a container's rule also sets its
+        // subcommands (listed after it), which are then described one by one.
+        let mut fake: BTreeSet<String> = fake.into_iter().cloned().collect();
         for name in universe.commands.keys() {
-            // Containers are described by their subcommands.
-            let is_container = universe.commands.keys().any(|n| {
-                n.strip_prefix(name.as_str())
-                    .is_some_and(|r| r.starts_with('|'))
-            });
-            if is_container {
-                continue;
-            }
             let real = self.allowed.contains(name);
             if real != fake.contains(name) {
                 rules.push_str(if real { " +" } else { " -" });
                 rules.push_str(name);
+                for n in universe.family(name) {
+                    if real {
+                        fake.insert(n.clone());
+                    } else {
+                        fake.remove(n);
+                    }
+                }
+            }
+            if !real {
+                for arg in self.first_args.get(name).into_iter().flatten() {
+                    rules.push_str(" +");
+                    rules.push_str(name);
+                    rules.push('|');
+                    rules.push_str(arg);
+                }
             }
         }
         rules
@@ -337,6 +394,19 @@ impl Selector {
             })
     }
 
+    /// Whether a `+command|arg` rule lets `argv` run (the argument after a subcommand's name,
+    /// after a plain command's).
+    fn first_arg_allowed(&self, name: &str, argv: &[&[u8]]) -> bool {
+        let Some(args) = self.first_args.get(name) else {
+            return false;
+        };
+        let index = if name.contains('|') { 2 } else { 1 };
+        argv.get(index).is_some_and(|given| {
+            args.iter()
+                .any(|a| a.as_bytes().eq_ignore_ascii_case(given))
+        })
+    }
+
     /// Whether this selector allows the command `name` with `argv` whole (`ACLSelectorCheckCmd`):
     /// the command, then its keys (`keys` gives them, computed once for all selectors), then
     /// its channels.
@@ -346,7 +416,7 @@ impl Selector {
         argv: &[&[u8]],
         keys: &mut LazyKeys<impl FnOnce() -> Vec<KeyAccess>>,
     ) -> Result<(), Refusal> {
-        if !self.allowed.contains(name) {
+        if !self.allowed.contains(name) && !self.first_arg_allowed(name, argv) {
             return Err(Refusal::command());
         }
         if !self.all_keys {

@@ -26,6 +26,12 @@ fn setuser(ctx: &mut Ctx, argv: &[&[u8]]) {
         ctx.redact(index);
     }
     let name = argv[2].to_vec();
+    if crate::acl::selector::has_space(&name) {
+        ctx.client
+            .reply
+            .error("ERR Usernames can't contain spaces or null characters");
+        return;
+    }
     let acl = &mut ctx.server.acl;
     let rules = match crate::acl::merge_selector_args(&argv[3..]) {
         Ok(rules) => rules,
@@ -38,7 +44,11 @@ fn setuser(ctx: &mut Ctx, argv: &[&[u8]]) {
         }
     };
     // Rules apply to a copy: one bad rule leaves the user as it was.
-    let mut user = acl.users.get(&name).cloned().unwrap_or_else(User::new);
+    let mut user = acl
+        .users
+        .get(&name)
+        .cloned()
+        .unwrap_or_else(|| User::created(&acl.universe));
     for rule in &rules {
         if let Err(reason) = user.apply(rule, &acl.universe) {
             ctx.client.reply.error(&format!(
@@ -48,8 +58,41 @@ fn setuser(ctx: &mut Ctx, argv: &[&[u8]]) {
             return;
         }
     }
-    acl.users.insert(name, user);
+    // Subscribers as this user to channels it may no longer use are disconnected.
+    let narrowed = acl
+        .users
+        .get(&name)
+        .and_then(|old| user.narrowed_channels(old));
+    acl.users.insert(name.clone(), user);
+    if let Some(allowed) = narrowed {
+        let still_allowed = |c: &crate::client::Client| {
+            c.patterns.iter().all(|p| allowed.channel_allowed(p, true))
+                && c.channels
+                    .iter()
+                    .chain(&c.shard_channels)
+                    .all(|ch| allowed.channel_allowed(ch, false))
+        };
+        disconnect_clients(ctx, |c| c.user.as_bytes() == name && !still_allowed(c));
+    }
     ctx.client.reply.ok();
+}
+
+/// Disconnect the clients `doomed` picks: others at once, the caller after its reply (Redis
+/// frees them, or closes the current one after its command).
+fn disconnect_clients(ctx: &mut Ctx, doomed: impl Fn(&crate::client::Client) -> bool) {
+    let ids: Vec<u64> = ctx
+        .server
+        .clients
+        .values()
+        .filter(|c| doomed(c))
+        .map(|c| c.id)
+        .collect();
+    for id in ids {
+        crate::net::close_client(ctx.server, id);
+    }
+    if doomed(ctx.client) {
+        ctx.client.close_after_reply = true;
+    }
 }
 
 /// A selector's three fields as `ACL GETUSER` shows them.
@@ -101,6 +144,8 @@ fn deluser(ctx: &mut Ctx, argv: &[&[u8]]) {
     for name in &argv[2..] {
         if ctx.server.acl.users.remove(*name).is_some() {
             removed += 1;
+            // Its connections go too (`ACLFreeUserAndKillClients`).
+            disconnect_clients(ctx, |c| c.user.as_bytes() == *name);
         }
     }
     ctx.client.reply.int(removed);
@@ -127,6 +172,10 @@ fn whoami(ctx: &mut Ctx, _argv: &[&[u8]]) {
 }
 
 fn cat(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if argv.len() > 3 {
+        super::subcommand_syntax_error(ctx, argv);
+        return;
+    }
     match argv.get(2) {
         None => ctx
             .client
@@ -156,6 +205,10 @@ fn cat(ctx: &mut Ctx, argv: &[&[u8]]) {
 }
 
 fn genpass(ctx: &mut Ctx, argv: &[&[u8]]) {
+    if argv.len() > 3 {
+        super::subcommand_syntax_error(ctx, argv);
+        return;
+    }
     let bits = match argv.get(2) {
         None => 256,
         Some(arg) => match crate::util::parse_i64(arg) {
@@ -290,7 +343,11 @@ fn acl_file(ctx: &mut Ctx) -> Option<String> {
 fn load(ctx: &mut Ctx, _argv: &[&[u8]]) {
     let Some(path) = acl_file(ctx) else { return };
     match crate::acl::file::load(&mut ctx.server.acl, &path) {
-        Ok(()) => ctx.client.reply.ok(),
+        Ok(()) => {
+            // Every user but the default one is made anew: their connections go.
+            disconnect_clients(ctx, |c| c.user != "default");
+            ctx.client.reply.ok()
+        }
         Err(errors) => ctx.client.reply.error(&format!("ERR {errors}")),
     }
 }

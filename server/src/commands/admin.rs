@@ -171,6 +171,12 @@ fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) {
                 ctx.server.port = port;
             }
             ctx.server.apply_config();
+            if pairs
+                .iter()
+                .any(|(name, _)| name.eq_ignore_ascii_case(b"requirepass"))
+            {
+                ctx.server.apply_requirepass();
+            }
             let wanted = ctx.server.config.settings.aof_enabled;
             if wanted && !ctx.server.aof.on {
                 if let Err(e) = crate::aof::turn_on(ctx.server) {

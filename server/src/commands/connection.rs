@@ -52,16 +52,11 @@ fn select(ctx: &mut Ctx, argv: &[&[u8]]) {
 }
 
 /// Check a user name and password; on success the client is authenticated as that user.
-/// The default user's password is `requirepass` when one is set.
 fn authenticate(ctx: &mut Ctx, user: &[u8], password: &[u8]) -> bool {
     let Some(u) = ctx.server.acl.users.get(user) else {
         return false;
     };
-    let ok = u.enabled
-        && match (&ctx.server.config.settings.requirepass, user) {
-            (Some(expected), b"default") => expected.as_slice() == password,
-            _ => u.password_ok(password),
-        };
+    let ok = u.enabled && u.password_ok(password);
     if ok {
         ctx.client.authenticated = true;
         ctx.client.user = String::from_utf8_lossy(user).into_owned();
@@ -99,7 +94,7 @@ fn auth(ctx: &mut Ctx, argv: &[&[u8]]) {
     }
     let (user, password): (&[u8], &[u8]) = match argv {
         [_, password] => {
-            if ctx.server.config.settings.requirepass.is_none() {
+            if ctx.server.acl.default_user_nopass() {
                 ctx.client.reply.error("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?");
                 return;
             }
@@ -159,7 +154,7 @@ fn hello(ctx: &mut Ctx, argv: &[&[u8]]) {
             return;
         }
     }
-    if !ctx.client.authenticated && ctx.server.config.settings.requirepass.is_some() {
+    if ctx.server.acl.auth_required(ctx.client.authenticated) {
         ctx.client.reply.error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
         return;
     }
@@ -202,7 +197,7 @@ fn reset(ctx: &mut Ctx, _argv: &[&[u8]]) {
     client.no_evict = false;
     // Back to the default user, authenticated only if it needs no password.
     client.user = "default".to_string();
-    client.authenticated = ctx.server.config.settings.requirepass.is_none();
+    client.authenticated = ctx.server.acl.default_user_open();
     for channel in std::mem::take(&mut client.channels) {
         ctx.server.pubsub.unsubscribe(client.id, &channel);
     }

@@ -212,10 +212,7 @@ fn process_checked(ctx: &mut Ctx, argv: &[&[u8]], pausable: bool) {
         reject_command(ctx, &full_name, &refusal);
         return;
     }
-    if !ctx.client.authenticated
-        && ctx.server.config.settings.requirepass.is_some()
-        && !flags.has(Flags::NO_AUTH)
-    {
+    if ctx.server.acl.auth_required(ctx.client.authenticated) && !flags.has(Flags::NO_AUTH) {
         reject_command(ctx, &full_name, NOAUTH);
         return;
     }

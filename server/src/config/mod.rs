@@ -233,12 +233,14 @@ impl Config {
         let backup = self.values.clone();
         for (&i, (_, value)) in targets.iter().zip(pairs) {
             let value = String::from_utf8_lossy(value);
+            // CONFIG SET splits at every single space, empty words kept (`sdssplitlen`);
+            // the configuration file splits as a command line does.
             let args = if self.specs[i].multi_arg {
-                split_args(value.as_bytes())
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|a| String::from_utf8_lossy(&a).into_owned())
-                    .collect()
+                if value.is_empty() {
+                    Vec::new()
+                } else {
+                    value.split(' ').map(str::to_string).collect()
+                }
             } else {
                 vec![value.into_owned()]
             };
@@ -334,7 +336,7 @@ impl Config {
     /// change, the others keep their limits; the value reads back as Redis writes it, every
     /// class in bytes (`normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60`).
     fn output_buffer_limits(&self, i: usize, args: &[String]) -> Result<String, ConfigError> {
-        let words: Vec<&str> = args.iter().flat_map(|a| a.split_whitespace()).collect();
+        let words: Vec<&str> = args.iter().map(String::as_str).collect();
         if words.len() % 4 != 0 {
             return Err("Wrong number of arguments in buffer limit configuration.".into());
         }
@@ -410,6 +412,8 @@ impl Config {
                 Ok(dir.clone())
             }
             "client-output-buffer-limit" => self.output_buffer_limits(i, args),
+            "latency-tracking-info-percentiles" => latency_percentiles(args),
+            "oom-score-adj-values" => oom_score_adj_values(args),
             "notify-keyspace-events" => {
                 let [classes] = args else {
                     return Err("wrong number of arguments".into());
@@ -658,4 +662,69 @@ mod tests {
             err.contains("at line 2\n>>> 'foo bar'\nBad directive or wrong number of arguments")
         );
     }
+}
+
+/// `latency-tracking-info-percentiles`: numbers from 0 to 100 (one empty argument for none),
+/// kept as Redis shows them: `%f` with the trailing zeros trimmed.
+fn latency_percentiles(args: &[String]) -> Result<String, ConfigError> {
+    if let [only] = args {
+        if only.is_empty() {
+            return Ok(String::new());
+        }
+    }
+    let mut shown = Vec::with_capacity(args.len());
+    for arg in args {
+        let percentile = crate::util::parse_f64_in_range(arg.as_bytes())
+            .ok_or("Invalid latency-tracking-info-percentiles parameters")?;
+        if !(0.0..=100.0).contains(&percentile) {
+            return Err(
+                "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"
+                    .into(),
+            );
+        }
+        let fixed = format!("{percentile:.6}");
+        shown.push(
+            fixed
+                .trim_end_matches('0')
+                .trim_end_matches('.')
+                .to_string(),
+        );
+    }
+    Ok(shown.join(" "))
+}
+
+/// `oom-score-adj-values <primary> <replica> <child>`: three numbers from -2000 to 2000, each
+/// read as `strtoll` reads it (leading spaces and a sign allowed, an empty word is 0).
+fn oom_score_adj_values(args: &[String]) -> Result<String, ConfigError> {
+    if args.len() != 3 {
+        return Err("wrong number of arguments".into());
+    }
+    let strtoll = |word: &str| -> Option<i64> {
+        if word.is_empty() {
+            return Some(0);
+        }
+        let rest = word.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
+        let (negative, digits) = match rest.strip_prefix('-') {
+            Some(digits) => (true, digits),
+            None => (false, rest.strip_prefix('+').unwrap_or(rest)),
+        };
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        // Past the 64-bit range strtoll saturates, which is out of bounds here anyway.
+        let value = digits.parse::<i64>().unwrap_or(i64::MAX);
+        Some(if negative { -value } else { value })
+    };
+    let mut values = Vec::with_capacity(3);
+    for word in args {
+        match strtoll(word) {
+            Some(v) if (-2000..=2000).contains(&v) => values.push(v.to_string()),
+            _ => {
+                return Err(
+                    "Invalid oom-score-adj-values, elements must be between -2000 and 2000.".into(),
+                )
+            }
+        }
+    }
+    Ok(values.join(" "))
 }
