@@ -126,7 +126,8 @@ pub struct Client {
     /// Redis holds it: `CLIENT LIST` does not count it in `qbuf`).
     pub paused_request: usize,
     /// Since when its unsent output has been over the soft `client-output-buffer-limit`.
-    pub over_soft_limit_since: Option<Instant>,
+    /// When (unix seconds) the output was first seen over the soft limit.
+    pub over_soft_limit_since: Option<i64>,
     /// A script's client: the keys its caller's command (EVAL, FCALL...) declared, which a
     /// tracking caller may cache once the script reads anything (Redis tracks the caller's
     /// command, not the script's).

@@ -24,6 +24,7 @@ pub mod log;
 pub mod long_double;
 pub mod metrics;
 pub mod net;
+pub mod output_limits;
 pub mod persist;
 pub mod pubsub;
 pub mod rdb;

@@ -464,6 +464,9 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
                             break;
                         }
                         apply_reply_mode(&mut client, mode, before);
+                        // Past its output limit the client is closed unanswered, and the rest
+                        // of its pipeline is not run.
+                        crate::output_limits::check(server, &mut client);
                         if client.block_request.is_none() {
                             client.argv_mem = 0;
                         }
@@ -599,6 +602,24 @@ fn flush(server: &mut Server, id: u64) {
     }
     let mut failed = false;
     let pending = client.reply.buf.len().saturating_sub(conn.written);
+    // Output added since the last write may have passed the client's limit: then nothing
+    // more is sent (Redis checks as replies are added, before its writes).
+    let mut warning = None;
+    if !client.close_asap && pending > 0 {
+        let limit = server.config.settings.output_limits.of(client);
+        let used = pending.saturating_sub(client.reply_buffer.size);
+        if crate::output_limits::over(limit, used, &mut client.over_soft_limit_since) {
+            client.close_asap = true;
+            warning = Some(crate::output_limits::scheduled_close_message(client));
+        }
+    }
+    if client.close_asap {
+        if let Some(warning) = warning {
+            server.log_warning(&warning);
+        }
+        close(server, id);
+        return;
+    }
     if pending > 0 {
         client.reply_buffer.note_pending(pending);
         server.stats.writes_processed += 1;
@@ -622,8 +643,6 @@ fn flush(server: &mut Server, id: u64) {
         }
     }
     let done = conn.written >= client.reply.buf.len();
-    let pending = client.reply.buf.len() - conn.written.min(client.reply.buf.len());
-    let over_limit = pending > 0 && over_output_limit(&server.config, client, pending);
     if done {
         client.reply.buf.clear();
         conn.written = 0;
@@ -632,62 +651,10 @@ fn flush(server: &mut Server, id: u64) {
             client.reply.buf = Vec::new();
         }
     }
-    let warning = over_limit.then(|| {
-        format!(
-            "Client id={} addr={} laddr={} name={} scheduled to be closed ASAP for overcoming of output buffer limits.",
-            client.id,
-            client.addr,
-            client.local_addr,
-            String::from_utf8_lossy(&client.name)
-        )
-    });
-    let close_now = failed || over_limit || client.close_asap || (done && client.close_after_reply);
-    if let Some(warning) = warning {
-        server.log_warning(&warning);
-    }
+    let close_now = failed || (done && client.close_after_reply);
     if close_now {
         close(server, id);
     }
-}
-
-/// Whether a client with `pending` bytes it has not taken is past its class's
-/// `client-output-buffer-limit` (`normal`, `pubsub`; hard, soft, soft seconds): at the hard
-/// limit at once, at the soft one after staying over it that long (`checkClientOutputBufferLimits`).
-fn over_output_limit(config: &crate::config::Config, client: &mut Client, pending: usize) -> bool {
-    let class = if client.in_pubsub_mode() {
-        "pubsub"
-    } else {
-        "normal"
-    };
-    // Classes the setting leaves out keep Redis's defaults.
-    const DEFAULTS: &str = "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60";
-    let setting = config.get("client-output-buffer-limit").unwrap_or_default();
-    let limits = |text: &str| -> Option<(u64, u64, u64)> {
-        let words: Vec<&str> = text.split_whitespace().collect();
-        let at = words.iter().position(|w| w.eq_ignore_ascii_case(class))?;
-        let number = |i: usize| {
-            words
-                .get(at + i)
-                .and_then(|w| crate::config::parse_memory(w))
-                .unwrap_or(0)
-        };
-        Some((number(1), number(2), number(3)))
-    };
-    let Some((hard, soft, soft_seconds)) = limits(setting).or_else(|| limits(DEFAULTS)) else {
-        return false;
-    };
-    let pending = pending as u64;
-    if hard > 0 && pending >= hard {
-        return true;
-    }
-    if soft > 0 && pending >= soft {
-        let since = *client
-            .over_soft_limit_since
-            .get_or_insert_with(Instant::now);
-        return since.elapsed() >= Duration::from_secs(soft_seconds);
-    }
-    client.over_soft_limit_since = None;
-    false
 }
 
 /// Close client `id` now (CLIENT KILL): it is not the one running a command.
@@ -784,6 +751,9 @@ fn cron(server: &mut Server) {
         .map(|c| c.id)
         .collect();
     for id in doomed {
+        close(server, id);
+    }
+    for id in crate::output_limits::overdue(server) {
         close(server, id);
     }
 }

@@ -1,5 +1,7 @@
 //! Resource limits against slow and hostile clients: `client-output-buffer-limit` closes a
-//! subscriber that stops reading, `maxclients` refuses connections past it, and request
+//! subscriber that stops reading and a client whose reply passes the limit (unanswered, its
+//! pipeline stopped, huge replies stopped while being built), `maxclients` refuses
+//! connections past it, and request
 //! headers announcing huge sizes without the data behind them cost the server almost nothing.
 
 mod support;
@@ -52,6 +54,50 @@ fn a_subscriber_that_stops_reading_is_closed_past_the_hard_limit() {
     }
     assert!(numsub(&mut publisher, "news").ends_with(":0\r\n"));
     assert_eq!(publisher.call(&["PING"]), "+PONG\r\n");
+    server.stop();
+}
+
+/// As redis-server 7.0.15 behaves (its unit/obuf-limits): a reply past the hard limit is
+/// never sent, the connection is closed, the commands pipelined after it do not run, and a
+/// reply that would be huge stops being built.
+#[test]
+fn a_reply_past_the_hard_limit_closes_the_client_unanswered() {
+    let _serial = serial();
+    let server = start("client-output-buffer-limit normal 100000 0 0");
+    let mut admin = Client::connect(server.port);
+    let item = "x".repeat(1000);
+    for _ in 0..150 {
+        admin.call(&["RPUSH", "big", &item]);
+    }
+    let mut reader = Client::connect(server.port);
+    reader.write_raw(
+        b"*4\r\n$6\r\nLRANGE\r\n$3\r\nbig\r\n$1\r\n0\r\n$2\r\n-1\r\n*3\r\n$3\r\nSET\r\n$5\r\nafter\r\n$1\r\n1\r\n",
+    );
+    assert_eq!(reader.read_reply(Duration::from_secs(5)), b"");
+    assert_eq!(admin.call(&["EXISTS", "after"]), ":0\r\n");
+    // Under the limit the same client is answered.
+    let mut small = Client::connect(server.port);
+    assert_eq!(small.call(&["LRANGE", "big", "0", "9"]).len(), 10 * 1009 + 5);
+
+    // A repeating random reply of a billion fields stops once past the limit.
+    admin.call(&["HSET", "h", "a", "b"]);
+    let mut huge = Client::connect(server.port);
+    huge.send(&["HRANDFIELD", "h", "-999999999"]);
+    assert_eq!(huge.read_reply(Duration::from_secs(10)), b"");
+    // So does KEYS, whose reply length Redis only knows at its end.
+    for i in 0..1000 {
+        admin.call(&["SET", &format!("{}{i}", "k".repeat(100)), "v"]);
+    }
+    let mut keys = Client::connect(server.port);
+    keys.send(&["KEYS", "*"]);
+    assert_eq!(keys.read_reply(Duration::from_secs(5)), b"");
+    // Without a limit, the repeating count is bounded instead.
+    admin.call(&["CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0"]);
+    assert_eq!(
+        admin.call(&["HRANDFIELD", "h", "-999999999"]),
+        "-ERR value is out of range\r\n"
+    );
+    assert_eq!(admin.call(&["PING"]), "+PONG\r\n");
     server.stop();
 }
 

@@ -307,6 +307,7 @@ fn hrandfield(ctx: &mut Ctx, argv: &[&[u8]]) {
         }
         return;
     };
+    let room = crate::output_limits::ReplyRoom::of(ctx.server, ctx.client);
     let mut picked = Vec::new();
     if count >= 0 && count as usize >= pairs.len() {
         // The whole hash, in its own order, as Redis answers a count at least its size.
@@ -317,12 +318,18 @@ fn hrandfield(ctx: &mut Ctx, argv: &[&[u8]]) {
             picked.push(pairs.swap_remove(i));
         }
     } else {
+        let mut building = 0;
         for _ in 0..count.unsigned_abs() {
             if pairs.is_empty() {
                 break;
             }
             let i = (ctx.server.random() % pairs.len() as u64) as usize;
+            building += pairs[i].0.len() + pairs[i].1.len() + 32;
             picked.push(pairs[i].clone());
+            if picked.len() % super::REPLY_CHECK_EVERY == 0 && room.exceeded(building) {
+                crate::output_limits::schedule_close(ctx.server, ctx.client);
+                return;
+            }
         }
     }
     let out = &mut ctx.client.reply;

@@ -224,15 +224,30 @@ fn keys(ctx: &mut Ctx, argv: &[&[u8]]) {
     let pattern = argv[1];
     let db = ctx.client.db;
     let now = ctx.server.keyspace.now_ms;
+    let room = crate::output_limits::ReplyRoom::deferred(ctx.server, ctx.client);
     let d = &ctx.server.keyspace.dbs[db];
     let all = pattern == b"*";
-    let found: Vec<Vec<u8>> = d
+    let matching = d
         .keys
         .iter()
         .filter(|(key, _)| d.expires.get(key).is_none_or(|&when| when > now))
-        .filter(|(key, _)| all || glob::matches(pattern, key, false))
-        .map(|(key, _)| key.to_vec())
-        .collect();
+        .filter(|(key, _)| all || glob::matches(pattern, key, false));
+    // Stopped, and the client closed unanswered, once the reply passes its output limit.
+    let mut found: Vec<Vec<u8>> = Vec::new();
+    let mut building = 0;
+    let mut overflowed = false;
+    for (key, _) in matching {
+        building += key.len() + 8;
+        found.push(key.to_vec());
+        if found.len() % super::REPLY_CHECK_EVERY == 0 && room.exceeded(building) {
+            overflowed = true;
+            break;
+        }
+    }
+    if overflowed || room.exceeded(building) {
+        crate::output_limits::schedule_close(ctx.server, ctx.client);
+        return;
+    }
     ctx.client.reply.bulks(found.iter().map(|k| k.as_slice()));
 }
 
@@ -431,11 +446,20 @@ fn object_encoding(ctx: &mut Ctx, argv: &[&[u8]]) {
 }
 
 fn object_refcount(ctx: &mut Ctx, argv: &[&[u8]]) {
+    use crate::config::EvictionPolicy::{AllKeysLfu, AllKeysLru, VolatileLfu, VolatileLru};
     let db = ctx.client.db;
+    // Redis shares the integers 0..9999 (refcount INT_MAX), except under maxmemory with an
+    // LRU or LFU policy, where each value keeps its own access time; other values have one
+    // owner. (Redis decides when the value is stored; here, by the settings of the moment.)
+    let settings = &ctx.server.config.settings;
+    let shared = settings.maxmemory == 0
+        || !matches!(
+            settings.maxmemory_policy,
+            AllKeysLru | VolatileLru | AllKeysLfu | VolatileLfu
+        );
     match ctx.server.keyspace.read_untouched(db, argv[2]) {
-        // Redis shares the integers 0..9999 (refcount INT_MAX); other values have one owner.
         Some(crate::db::Value::Str(s))
-            if parse_i64(s).is_some_and(|n| (0..10_000).contains(&n)) =>
+            if shared && parse_i64(s).is_some_and(|n| (0..10_000).contains(&n)) =>
         {
             ctx.client.reply.int(i64::from(i32::MAX))
         }

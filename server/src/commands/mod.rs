@@ -746,6 +746,15 @@ pub fn positive_arg(ctx: &mut Ctx, arg: &[u8], message: &str) -> Option<i64> {
     range_arg(ctx, arg, 0, i64::MAX, Some(message))
 }
 
+/// Whether a reply of any size may be built for the client: it has a hard output limit, which
+/// stops the building ([`crate::output_limits::stop_building`]).
+pub fn unbounded_reply_allowed(ctx: &Ctx) -> bool {
+    crate::output_limits::hard_limit(ctx.server, ctx.client).is_some()
+}
+
+/// How often a command building a repeating random reply checks the client's output limit.
+pub const REPLY_CHECK_EVERY: usize = 1024;
+
 /// The `count [WITHVALUES|WITHSCORES]` arguments of HRANDFIELD and ZRANDMEMBER, parsed in
 /// Redis's order: the count (in `-LONG_MAX..=LONG_MAX`), then the option word `with`, then
 /// the halved range a reply with pairs allows. `Some(None)`: no count given.
@@ -759,9 +768,11 @@ pub fn random_count_args(ctx: &mut Ctx, argv: &[&[u8]], with: &str) -> Option<Op
         return None;
     }
     let pairs = argv.len() == 4;
-    // Beyond Redis: a repeating count is bounded too, so that no request can make the server
-    // build a reply it cannot hold.
-    if (pairs && !(-i64::MAX / 2..=i64::MAX / 2).contains(&count)) || count < -MAX_RANDOM_REPLY {
+    // Beyond Redis: without an output limit for the client, a repeating count is bounded too,
+    // so that no request can make the server build a reply it cannot hold.
+    if (pairs && !(-i64::MAX / 2..=i64::MAX / 2).contains(&count))
+        || (count < -MAX_RANDOM_REPLY && !unbounded_reply_allowed(ctx))
+    {
         ctx.client.reply.error("ERR value is out of range");
         return None;
     }

@@ -241,7 +241,7 @@ fn srandmember(ctx: &mut Ctx, argv: &[&[u8]]) {
         Some(arg) => match super::range_arg(ctx, arg, -i64::MAX, i64::MAX, None) {
             // Redis takes counts in -LONG_MAX..=LONG_MAX; a repeating count is also bounded
             // here so that no request can make the server build a reply it cannot hold.
-            Some(n) if n < -super::MAX_RANDOM_REPLY => {
+            Some(n) if n < -super::MAX_RANDOM_REPLY && !super::unbounded_reply_allowed(ctx) => {
                 ctx.client.reply.error("ERR value is out of range");
                 return;
             }
@@ -250,6 +250,8 @@ fn srandmember(ctx: &mut Ctx, argv: &[&[u8]]) {
         },
     };
     let mut rng = Rng::new(ctx.server.random());
+    let room = crate::output_limits::ReplyRoom::of(ctx.server, ctx.client);
+    let mut overflowed = false;
     ctx.server
         .keyspace
         .rehash_value_step(ctx.client.db, argv[1]);
@@ -275,15 +277,27 @@ fn srandmember(ctx: &mut Ctx, argv: &[&[u8]]) {
             // A negative count allows repeats and always gives |n| members.
             let wanted = n.unsigned_abs() as usize;
             let mut picked = Vec::with_capacity(wanted.min(1 << 16));
+            let mut building = 0;
             while picked.len() < wanted {
                 match set.random_member(&mut rng) {
-                    Some(m) => picked.push(m),
+                    Some(m) => {
+                        building += m.len() + 16;
+                        picked.push(m);
+                    }
                     None => break,
+                }
+                if picked.len() % super::REPLY_CHECK_EVERY == 0 && room.exceeded(building) {
+                    overflowed = true;
+                    break;
                 }
             }
             picked
         }
     };
+    if overflowed {
+        crate::output_limits::schedule_close(ctx.server, ctx.client);
+        return;
+    }
     ctx.client.reply.bulks(picked.iter().map(|m| m.as_slice()));
 }
 

@@ -367,6 +367,8 @@ fn zrandmember(ctx: &mut Ctx, argv: &[&[u8]]) {
         None => (None, false),
     };
     let mut rng = Rng::new(ctx.server.random());
+    let room = crate::output_limits::ReplyRoom::of(ctx.server, ctx.client);
+    let mut overflowed = false;
     let zset = match read_zset(ctx, argv[1]) {
         Err(()) => return,
         Ok(z) => z,
@@ -381,15 +383,32 @@ fn zrandmember(ctx: &mut Ctx, argv: &[&[u8]]) {
     let picked: Vec<(Vec<u8>, f64)> = match zset {
         None => Vec::new(),
         Some(_) if count == 0 => Vec::new(),
-        Some(z) if count < 0 => (0..count.unsigned_abs())
-            .filter_map(|_| random_entry(z, &mut rng))
-            .collect(),
+        Some(z) if count < 0 => {
+            let mut picked = Vec::new();
+            let mut building = 0;
+            for _ in 0..count.unsigned_abs() {
+                let Some(entry) = random_entry(z, &mut rng) else {
+                    break;
+                };
+                building += entry.0.len() + 48;
+                picked.push(entry);
+                if picked.len() % super::REPLY_CHECK_EVERY == 0 && room.exceeded(building) {
+                    overflowed = true;
+                    break;
+                }
+            }
+            picked
+        }
         // The whole set, highest score first, as Redis answers a count at least its size.
         Some(z) if count as usize >= z.len() => {
             z.iter().rev().map(|(m, s)| (m.to_vec(), s)).collect()
         }
         Some(z) => random_distinct(z, count as usize, &mut rng),
     };
+    if overflowed {
+        crate::output_limits::schedule_close(ctx.server, ctx.client);
+        return;
+    }
     reply_entries(ctx, &picked, with_scores);
 }
 

@@ -42,6 +42,7 @@ pub struct Settings {
     pub busy_reply_threshold_ms: u64,
     pub proto_max_bulk_len: i64,
     pub client_query_buffer_limit: usize,
+    pub output_limits: crate::output_limits::Limits,
     pub hz: u32,
     pub logfile: String,
     /// 0 debug, 1 verbose, 2 notice, 3 warning.
@@ -151,6 +152,7 @@ impl Settings {
             busy_reply_threshold_ms: int("busy-reply-threshold").max(0) as u64,
             proto_max_bulk_len: int("proto-max-bulk-len"),
             client_query_buffer_limit: int("client-query-buffer-limit").max(0) as usize,
+            output_limits: crate::output_limits::Limits::parse(&text("client-output-buffer-limit")),
             hz: int("hz").clamp(1, 500) as u32,
             logfile: text("logfile"),
             loglevel: match config.get("loglevel") {
