@@ -20,6 +20,7 @@ mod info;
 pub mod latency_histogram;
 pub mod latency_monitor;
 pub mod lazyfree;
+pub mod listen;
 pub mod log;
 pub mod long_double;
 pub mod metrics;
@@ -48,31 +49,13 @@ pub fn build(
     config: Config,
     stop: Arc<AtomicBool>,
 ) -> std::io::Result<(server::Server, redis_runtime::Runtime)> {
-    let host = config
-        .settings
-        .bind
-        .first()
-        .cloned()
-        .unwrap_or_else(|| "127.0.0.1".into());
-    let host = if host == "*" {
-        "0.0.0.0".to_string()
-    } else {
-        host
-    };
-    let address: std::net::SocketAddr = format!("{host}:{}", config.settings.port)
-        .parse()
-        .or_else(|_| format!("[{host}]:{}", config.settings.port).parse())
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{e}")))?;
-    let net = net::Net::bind(address, stop).inspect_err(|e| {
+    let port = config.settings.port;
+    let net = net::Net::bind(&config.settings.bind, port, stop).map_err(|e| {
         let (logfile, level) = (&config.settings.logfile, config.settings.loglevel);
-        let port = config.settings.port;
-        let text = format!(
-            "Warning: Could not create server TCP listening socket {host}:{port}: bind: {}",
-            util::strerror(e)
-        );
-        log::write(logfile, level, log::WARNING, &text);
+        log::write(logfile, level, log::WARNING, &e.log_line(port));
         let text = format!("Failed listening on port {port} (TCP), aborting.");
         log::write(logfile, level, log::WARNING, &text);
+        e.error
     })?;
     let runtime = redis_runtime::Runtime::new()
         .map_err(|e| std::io::Error::other(format!("the scripting runtime did not start: {e}")))?;

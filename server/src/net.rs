@@ -20,12 +20,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const LISTENER: Token = Token(0);
+/// The token of listener `i` is `LISTENERS + i` (connections use their client id).
+const LISTENERS: usize = usize::MAX - 64;
 
-/// One readiness report: the listener, or a connection readable and/or writable.
+/// One readiness report: a listener, or a connection readable and/or writable.
 #[derive(Debug, Clone, Copy)]
 enum Ready {
-    Listener,
+    Listener(usize),
     Conn { id: u64, read: bool, write: bool },
 }
 /// Bytes read from a socket per `read` call.
@@ -43,13 +44,13 @@ struct Conn {
     query_peak: usize,
 }
 
-/// Sockets: the listener and every connection, by client id.
+/// Sockets: the listeners and every connection, by client id.
 pub struct Net {
     poll: Poll,
-    /// `None` after `CONFIG SET port 0`: no TCP connections are taken.
-    listener: Option<TcpListener>,
-    /// The address listened on (its port changes with `CONFIG SET port`).
-    address: std::net::SocketAddr,
+    /// One per `bind` address; none for an empty list or port 0 (no TCP connections).
+    listeners: Vec<TcpListener>,
+    /// The `bind` list listened on (`CONFIG SET bind` changes it).
+    binds: Vec<String>,
     conns: HashMap<u64, Conn>,
     /// Readiness reported by the last poll and not handled yet: a script that becomes busy
     /// while the loop works through a batch serves the rest of it (epoll reports each edge
@@ -63,50 +64,102 @@ pub struct Net {
 }
 
 impl Net {
-    pub fn bind(address: std::net::SocketAddr, stop: Arc<AtomicBool>) -> std::io::Result<Net> {
-        let mut listener = TcpListener::bind(address)?;
-        let poll = Poll::new()?;
-        poll.registry()
-            .register(&mut listener, LISTENER, Interest::READABLE)?;
-        Ok(Net {
+    /// Listen on the `bind` list at `port` (0 picks a free port, the same for every address:
+    /// for tests and embedders).
+    pub fn bind(
+        binds: &[String],
+        port: u16,
+        stop: Arc<AtomicBool>,
+    ) -> Result<Net, crate::listen::BindError> {
+        let poll = Poll::new().map_err(|error| crate::listen::BindError {
+            address: String::new(),
+            error,
+        })?;
+        let mut net = Net {
             poll,
-            address: listener.local_addr()?,
-            listener: Some(listener),
+            listeners: Vec::new(),
+            binds: Vec::new(),
             conns: HashMap::new(),
             backlog: std::collections::VecDeque::new(),
             stop,
             read_chunk: vec![0u8; READ_CHUNK].into_boxed_slice(),
-        })
+        };
+        let port = if port == 0 {
+            match binds.first() {
+                Some(first) => {
+                    let probe = crate::listen::open(std::slice::from_ref(first), 0)?;
+                    probe
+                        .first()
+                        .and_then(|l| l.local_addr().ok())
+                        .map_or(0, |a| a.port())
+                }
+                None => 0,
+            }
+        } else {
+            port
+        };
+        net.rebind(binds, port)?;
+        Ok(net)
     }
 
+    /// The port listened on (0 when nothing is).
     pub fn local_port(&self) -> u16 {
-        self.listener
-            .as_ref()
+        self.listeners
+            .first()
             .and_then(|l| l.local_addr().ok())
             .map_or(0, |a| a.port())
     }
 
-    /// Listen on `port` instead (`CONFIG SET port`): the new socket is bound before the old
-    /// one is closed, so a port that cannot be had leaves things as they were. Port 0 stops
-    /// taking TCP connections, as in Redis.
-    pub fn listen_on(&mut self, port: u16) -> std::io::Result<()> {
-        let mut address = self.address;
-        address.set_port(port);
-        let mut fresh = if port == 0 {
-            None
+    /// Listen on `binds` at `port` instead (`CONFIG SET bind`, `CONFIG SET port`): the new
+    /// sockets are opened before the old ones are closed, so an address or port that cannot
+    /// be had leaves things as they were. Port 0 or an empty list stops taking TCP
+    /// connections, as in Redis.
+    pub fn rebind(&mut self, binds: &[String], port: u16) -> Result<(), crate::listen::BindError> {
+        let opened = if port == 0 {
+            Vec::new()
         } else {
-            let mut listener = TcpListener::bind(address)?;
-            self.poll
-                .registry()
-                .register(&mut listener, LISTENER, Interest::READABLE)?;
-            Some(listener)
+            crate::listen::open(binds, port)?
         };
-        std::mem::swap(&mut self.listener, &mut fresh);
-        if let Some(mut old) = fresh {
+        let mut fresh = Vec::with_capacity(opened.len());
+        for (i, listener) in opened.into_iter().enumerate() {
+            let registered = listener.set_nonblocking(true).and_then(|()| {
+                let mut listener = TcpListener::from_std(listener);
+                self.poll.registry().register(
+                    &mut listener,
+                    Token(LISTENERS + i),
+                    Interest::READABLE,
+                )?;
+                Ok(listener)
+            });
+            match registered {
+                Ok(listener) => fresh.push(listener),
+                Err(error) => {
+                    for mut listener in fresh {
+                        let _ = self.poll.registry().deregister(&mut listener);
+                    }
+                    // The old listeners' registrations may have been replaced: renew them.
+                    self.register_listeners();
+                    return Err(crate::listen::BindError {
+                        address: binds.get(i).cloned().unwrap_or_default(),
+                        error,
+                    });
+                }
+            }
+        }
+        for mut old in std::mem::replace(&mut self.listeners, fresh) {
             let _ = self.poll.registry().deregister(&mut old);
         }
-        self.address = address;
+        self.binds = binds.to_vec();
         Ok(())
+    }
+
+    fn register_listeners(&mut self) {
+        for (i, listener) in self.listeners.iter_mut().enumerate() {
+            let _ =
+                self.poll
+                    .registry()
+                    .reregister(listener, Token(LISTENERS + i), Interest::READABLE);
+        }
     }
 }
 
@@ -187,8 +240,8 @@ pub fn run(server: &mut Server, runtime: &mut Runtime) {
 }
 
 fn ready(event: &mio::event::Event) -> Ready {
-    if event.token() == LISTENER {
-        return Ready::Listener;
+    if event.token().0 >= LISTENERS {
+        return Ready::Listener(event.token().0 - LISTENERS);
     }
     Ready::Conn {
         id: event.token().0 as u64,
@@ -199,7 +252,7 @@ fn ready(event: &mio::event::Event) -> Ready {
 
 fn handle(server: &mut Server, runtime: Option<&mut Runtime>, ready: Ready) {
     match ready {
-        Ready::Listener => accept_all(server),
+        Ready::Listener(i) => accept_all(server, i),
         Ready::Conn { id, read, write } => {
             if read {
                 read_and_process(server, runtime, id);
@@ -225,12 +278,12 @@ fn protected_mode_refuses(server: &Server, peer: std::net::IpAddr) -> bool {
     server.config.settings.protected_mode && default_nopass && !local
 }
 
-fn accept_all(server: &mut Server) {
+fn accept_all(server: &mut Server, listener: usize) {
     loop {
         let Some(net) = server.net.as_mut() else {
             return;
         };
-        let Some(listener) = net.listener.as_ref() else {
+        let Some(listener) = net.listeners.get(listener) else {
             return;
         };
         let (mut stream, peer) = match listener.accept() {

@@ -194,8 +194,29 @@ mod tests {
     #[test]
     fn parses_each_class() {
         let limits = Limits::parse("normal 1 2 3 slave 4 5 6 pubsub 7 8 9");
-        assert_eq!(limits.normal, Limit { hard: 1, soft: 2, soft_seconds: 3 });
-        assert_eq!(limits.replica, Limit { hard: 4, soft: 5, soft_seconds: 6 });
-        assert_eq!(limits.pubsub, Limit { hard: 7, soft: 8, soft_seconds: 9 });
+        assert_eq!(
+            limits.normal,
+            Limit {
+                hard: 1,
+                soft: 2,
+                soft_seconds: 3
+            }
+        );
+        assert_eq!(
+            limits.replica,
+            Limit {
+                hard: 4,
+                soft: 5,
+                soft_seconds: 6
+            }
+        );
+        assert_eq!(
+            limits.pubsub,
+            Limit {
+                hard: 7,
+                soft: 8,
+                soft_seconds: 9
+            }
+        );
     }
 }

@@ -77,7 +77,10 @@ fn a_reply_past_the_hard_limit_closes_the_client_unanswered() {
     assert_eq!(admin.call(&["EXISTS", "after"]), ":0\r\n");
     // Under the limit the same client is answered.
     let mut small = Client::connect(server.port);
-    assert_eq!(small.call(&["LRANGE", "big", "0", "9"]).len(), 10 * 1009 + 5);
+    assert_eq!(
+        small.call(&["LRANGE", "big", "0", "9"]).len(),
+        10 * 1009 + 5
+    );
 
     // A repeating random reply of a billion fields stops once past the limit.
     admin.call(&["HSET", "h", "a", "b"]);
@@ -92,7 +95,12 @@ fn a_reply_past_the_hard_limit_closes_the_client_unanswered() {
     keys.send(&["KEYS", "*"]);
     assert_eq!(keys.read_reply(Duration::from_secs(5)), b"");
     // Without a limit, the repeating count is bounded instead.
-    admin.call(&["CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0"]);
+    admin.call(&[
+        "CONFIG",
+        "SET",
+        "client-output-buffer-limit",
+        "normal 0 0 0",
+    ]);
     assert_eq!(
         admin.call(&["HRANDFIELD", "h", "-999999999"]),
         "-ERR value is out of range\r\n"

@@ -811,3 +811,49 @@ fn debug_loadaof_reloads_the_log_as_redis_does() {
         assert_eq!(live, golden, "the golden differs from redis-server");
     }
 }
+
+/// `rdb_changes_since_last_save` through flushes, as redis-server 7.0.15 counts them: each
+/// key a flush removes is a change, an empty flush none, and FLUSHALL with save rules saves
+/// (the count back to 0). Checked against redis-server too when it is installed.
+#[test]
+fn flushes_count_the_keys_they_remove_as_changes() {
+    fn changes(client: &mut Client) -> String {
+        let info = client.call(&["INFO", "persistence"]);
+        info.lines()
+            .find(|l| l.starts_with("rdb_changes_since_last_save:"))
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    }
+    fn scenario(port: u16) -> Vec<String> {
+        let mut client = Client::connect(port);
+        let mut seen = Vec::new();
+        client.call(&["SAVE"]);
+        client.call(&["MSET", "a", "1", "b", "2", "c", "3"]);
+        seen.push(changes(&mut client));
+        client.call(&["FLUSHDB"]);
+        seen.push(changes(&mut client));
+        client.call(&["FLUSHDB"]);
+        seen.push(changes(&mut client));
+        client.call(&["SET", "k", "v"]);
+        client.call(&["FLUSHALL"]);
+        seen.push(changes(&mut client));
+        client.call(&["CONFIG", "SET", "save", "3600 1"]);
+        client.call(&["SET", "k", "v"]);
+        client.call(&["FLUSHALL"]);
+        seen.push(changes(&mut client));
+        seen
+    }
+    let expected: Vec<String> = ["3", "6", "6", "8", "0"]
+        .iter()
+        .map(|n| format!("rdb_changes_since_last_save:{n}"))
+        .collect();
+    let scratch = Scratch::new("flush-changes");
+    let server = ours(&scratch.0, &[]);
+    assert_eq!(scenario(server.port), expected);
+    drop(server);
+    let reference_dir = Scratch::new("flush-changes-redis");
+    if let Ok(reference) = spawn("redis-server", &reference_dir.0, &[]) {
+        assert_eq!(scenario(reference.port), expected, "redis-server");
+    }
+}

@@ -54,7 +54,6 @@ fn flushdb(ctx: &mut Ctx, argv: &[&[u8]]) {
             ctx.server.lazyfree.free_db(old);
         }
         // Propagated even when the database was empty, as Redis forces it.
-        ctx.server.keyspace.dirty += 1;
         ctx.server.keyspace.changes += 1;
         ctx.client.reply.ok();
     }
@@ -74,7 +73,6 @@ fn flushall(ctx: &mut Ctx, argv: &[&[u8]]) {
         if !ctx.server.config.settings.save_rules.is_empty() {
             let _ = crate::persist::save(ctx.server);
         }
-        ctx.server.keyspace.dirty += 1;
         ctx.server.keyspace.changes += 1;
         ctx.client.reply.ok();
     }
@@ -151,21 +149,29 @@ fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) {
     }
     let pairs: Vec<(&[u8], &[u8])> = argv[2..].chunks(2).map(|p| (p[0], p[1])).collect();
     let before = ctx.server.config.values();
-    let old_port = ctx.server.config.settings.port;
+    let (old_port, old_binds) = (
+        ctx.server.config.settings.port,
+        ctx.server.config.settings.bind.clone(),
+    );
     match ctx.server.config.set_many(&pairs) {
         Ok(()) => {
-            // Applied last, and undone with every other option when the port cannot be had.
-            let port = ctx.server.config.settings.port;
-            if port != old_port {
-                if let Some(Err(e)) = ctx.server.net.as_mut().map(|n| n.listen_on(port)) {
+            // Applied last, and undone with every other option when the addresses or the
+            // port cannot be had.
+            let (port, binds) = (
+                ctx.server.config.settings.port,
+                ctx.server.config.settings.bind.clone(),
+            );
+            if port != old_port || binds != old_binds {
+                if let Some(Err(e)) = ctx.server.net.as_mut().map(|n| n.rebind(&binds, port)) {
                     ctx.server.config.restore(before);
-                    let host = ctx.server.config.get("bind").unwrap_or_default();
-                    let host = host.split_whitespace().next().unwrap_or("*").to_string();
-                    ctx.server.log_warning(&format!(
-                        "Warning: Could not create server TCP listening socket {host}:{port}: bind: {}",
-                        crate::util::strerror(&e)
-                    ));
-                    ctx.client.reply.error("ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs.");
+                    ctx.server.log_warning(&e.log_line(port));
+                    let text = if binds != old_binds {
+                        ctx.server.log_warning("Failed to bind");
+                        "ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses."
+                    } else {
+                        "ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs."
+                    };
+                    ctx.client.reply.error(text);
                     return;
                 }
                 ctx.server.port = port;

@@ -58,6 +58,9 @@ pub struct Config {
     /// (`crate::acl::load_configured_users`).
     pub users: Vec<Vec<String>>,
     pub settings: Settings,
+    /// A `save` line was read at the start: the next ones add to it rather than replacing the
+    /// defaults (`save 900 1` then `--save 100 100` is `900 1 100 100`).
+    save_loaded: bool,
 }
 
 impl Default for Config {
@@ -126,6 +129,7 @@ impl Config {
             values,
             file: None,
             users: Vec::new(),
+            save_loaded: false,
             settings: Settings::default(),
         };
         config.settings = Settings::read(&config);
@@ -517,6 +521,22 @@ impl Config {
             if !self.specs[i].multi_arg && args.len() != 1 {
                 return fail("wrong number of arguments");
             }
+            let args = if self.specs[i].name == "save" {
+                let reset = args.len() == 1 && args[0].is_empty();
+                let mut all: Vec<String> = if self.save_loaded && !reset {
+                    self.values[i]
+                        .split_whitespace()
+                        .map(str::to_string)
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                all.extend(args.into_iter().filter(|a| !a.is_empty()));
+                self.save_loaded = true;
+                all
+            } else {
+                args
+            };
             if let Err(e) = self.set_index(i, &args) {
                 return fail(&e);
             }
