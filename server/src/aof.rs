@@ -462,6 +462,7 @@ fn write_base(server: &Server, path: &Path) -> std::io::Result<()> {
         checksum: server.config.settings.rdb_checksum,
         used_memory: server.used_memory(),
         aof_base: true,
+        key_save_delay: server.config.settings.rdb_key_save_delay,
     };
     let mut writer = std::io::BufWriter::new(File::create(path)?);
     crate::rdb::snapshot::write_to(&input, &mut writer)?;

@@ -34,20 +34,20 @@ pub mod replication;
 pub mod reply_buffer;
 pub mod resp;
 pub mod server;
+pub mod signals;
 pub mod slowlog;
 pub mod stopwatch;
 pub mod tracking;
 pub mod util;
 
 use config::Config;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 /// Build the server and its listener from a configuration (the bind address and port are
 /// taken from it; port 0 picks a free one).
 pub fn build(
     config: Config,
-    stop: Arc<AtomicBool>,
+    stop: signals::ShutdownRequest,
 ) -> std::io::Result<(server::Server, redis_runtime::Runtime)> {
     let port = config.settings.port;
     let net = net::Net::bind(&config.settings.bind, port, stop).map_err(|e| {
@@ -99,7 +99,7 @@ pub fn build(
 /// A server running on its own thread.
 pub struct Handle {
     pub port: u16,
-    stop: Arc<AtomicBool>,
+    stop: signals::ShutdownRequest,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -110,7 +110,8 @@ impl Handle {
     }
 
     fn stop_and_join(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
+        self.stop
+            .store(signal_hook::consts::SIGTERM as usize, Ordering::Relaxed);
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
@@ -126,7 +127,7 @@ impl Drop for Handle {
 /// Start a server on a new thread (its Lua states need a large stack, as on the main
 /// thread), logging nowhere unless the configuration names a log file.
 pub fn start(config: Config) -> std::io::Result<Handle> {
-    let stop = Arc::new(AtomicBool::new(false));
+    let stop = signals::new_request();
     let (tx, rx) = std::sync::mpsc::channel();
     let thread_stop = stop.clone();
     let thread = std::thread::Builder::new()

@@ -2,8 +2,6 @@
 
 use server::config::{args_to_text, Config};
 use std::io::IsTerminal;
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
 
 #[global_allocator]
 static ALLOCATOR: server::alloc::CountingAllocator = server::alloc::CountingAllocator;
@@ -51,11 +49,9 @@ fn main() {
         eprintln!("{e}");
         std::process::exit(1);
     }
-    let stop = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
-        if let Err(e) = signal_hook::flag::register(signal, stop.clone()) {
-            eprintln!("cannot handle signal {signal}: {e}");
-        }
+    let stop = server::signals::new_request();
+    if let Err(e) = server::signals::install(&stop) {
+        eprintln!("cannot handle shutdown signals: {e}");
     }
     // Scripts run on this thread; Lua's call-depth limits are sized for a large stack.
     let child = std::thread::Builder::new()
@@ -68,7 +64,7 @@ fn main() {
     }
 }
 
-fn run(config: Config, stop: Arc<AtomicBool>) -> i32 {
+fn run(config: Config, stop: server::signals::ShutdownRequest) -> i32 {
     let (mut server, mut runtime) = match server::build(config, stop) {
         Ok(pair) => pair,
         // What went wrong is in the log.

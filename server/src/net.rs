@@ -16,8 +16,7 @@ use mio::{Events, Interest, Poll, Token};
 use redis_runtime::Runtime;
 use std::collections::HashMap;
 use std::io::{ErrorKind, Read, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 /// The token of listener `i` is `LISTENERS + i` (connections use their client id).
@@ -57,7 +56,7 @@ pub struct Net {
     /// once, so these would otherwise wait for the script to end).
     backlog: std::collections::VecDeque<Ready>,
     /// Set from outside (a signal, or a test's handle) to stop the loop.
-    stop: Arc<AtomicBool>,
+    stop: crate::signals::ShutdownRequest,
     /// Where reads land before they are appended to a query buffer: zeroed once, then only
     /// overwritten (zero-filling room before every read measured about 1% of a busy loop).
     read_chunk: Box<[u8]>,
@@ -69,7 +68,7 @@ impl Net {
     pub fn bind(
         binds: &[String],
         port: u16,
-        stop: Arc<AtomicBool>,
+        stop: crate::signals::ShutdownRequest,
     ) -> Result<Net, crate::listen::BindError> {
         let poll = Poll::new().map_err(|error| crate::listen::BindError {
             address: String::new(),
@@ -216,20 +215,20 @@ pub fn run(server: &mut Server, runtime: &mut Runtime) {
             next_cron =
                 Instant::now() + Duration::from_millis(1000 / u64::from(server.config.settings.hz));
         }
-        let stop = server
+        // A shutdown asked for by a signal is carried out by the periodic task, as Redis's
+        // `serverCron` does: `DEBUG PAUSE-CRON` holds it, `SHUTDOWN ABORT` cancels it.
+        let signal = server
             .net
             .as_ref()
-            .is_some_and(|n| n.stop.load(Ordering::Relaxed));
-        if stop && server.shutdown.is_none() {
-            server.log_warning("Received SIGTERM scheduling shutdown...");
+            .map_or(0, |n| n.stop.load(Ordering::SeqCst));
+        if signal != 0 && server.shutdown.is_none() && !server.cron_paused {
+            server.log_warning(crate::signals::announcement(signal));
             let mode = crate::server::Shutdown::Default;
             if crate::persist::prepare_for_shutdown(server, mode).is_ok() {
                 server.shutdown = Some(mode);
             } else {
                 server.log_warning("SIGTERM received but errors trying to shut down the server, check the logs for more information");
-                if let Some(net) = server.net.as_ref() {
-                    net.stop.store(false, Ordering::Relaxed);
-                }
+                cancel_signal_shutdown(server);
             }
         }
         if server.shutdown.is_some() {
@@ -237,6 +236,14 @@ pub fn run(server: &mut Server, runtime: &mut Runtime) {
             return;
         }
     }
+}
+
+/// Forget a shutdown a signal asked for; whether there was one (`SHUTDOWN ABORT`).
+pub fn cancel_signal_shutdown(server: &mut Server) -> bool {
+    server
+        .net
+        .as_ref()
+        .is_some_and(|n| n.stop.swap(0, Ordering::SeqCst) != 0)
 }
 
 fn ready(event: &mio::event::Event) -> Ready {

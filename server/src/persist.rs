@@ -84,6 +84,7 @@ fn save_input<'a>(server: &'a Server, records: &'a [u8]) -> SaveInput<'a> {
         checksum: server.config.settings.rdb_checksum,
         used_memory: server.used_memory(),
         aof_base: false,
+        key_save_delay: server.config.settings.rdb_key_save_delay,
     }
 }
 

@@ -857,3 +857,57 @@ fn flushes_count_the_keys_they_remove_as_changes() {
         assert_eq!(scenario(reference.port), expected, "redis-server");
     }
 }
+
+/// Signals as redis-server handles them (its unit/shutdown): the shutdown a SIGTERM asks for
+/// waits for the periodic task, so `DEBUG PAUSE-CRON` holds it and `SHUTDOWN ABORT` cancels
+/// it; a second SIGINT during the final save exits at once and removes the save's temporary
+/// file.
+#[test]
+fn signals_schedule_a_shutdown_that_can_be_aborted_or_insisted_on() {
+    fn signal(server: &Server, name: &str) {
+        let status = Command::new("kill")
+            .args([format!("-{name}"), server.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+    }
+    let scratch = Scratch::new("signals");
+    let mut server = ours(&scratch.0, &["--save", "3600 1"]);
+    let mut client = Client::connect(server.port);
+    assert_eq!(
+        client.call(&["SHUTDOWN", "ABORT"]),
+        "-ERR No shutdown in progress.\r\n"
+    );
+    assert_eq!(
+        client.call(&["SHUTDOWN", "ABORT", "NOSAVE"]),
+        "-ERR syntax error\r\n"
+    );
+    assert_eq!(
+        client.call(&["SHUTDOWN", "SAVE", "NOSAVE"]),
+        "-ERR syntax error\r\n"
+    );
+    assert_eq!(client.call(&["DEBUG", "PAUSE-CRON", "1"]), "+OK\r\n");
+    signal(&server, "TERM");
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(client.call(&["SHUTDOWN", "ABORT"]), "+OK\r\n");
+    assert_eq!(client.call(&["DEBUG", "PAUSE-CRON", "0"]), "+OK\r\n");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(client.call(&["PING"]), "+PONG\r\n");
+
+    for i in 0..20 {
+        client.call(&["SET", &i.to_string(), "v"]);
+    }
+    client.call(&["CONFIG", "SET", "rdb-key-save-delay", "100000"]);
+    let temp = scratch.0.join(format!("temp-{}.rdb", server.child.id()));
+    signal(&server, "INT");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !temp.exists() {
+        assert!(Instant::now() < deadline, "the final save did not start");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    signal(&server, "INT");
+    let status = wait_exit(&mut server);
+    assert_eq!(status.code(), Some(1));
+    assert!(!temp.exists());
+    assert!(!scratch.rdb().exists());
+}

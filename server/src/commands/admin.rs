@@ -262,19 +262,42 @@ fn time(ctx: &mut Ctx, _argv: &[&[u8]]) {
 }
 
 fn shutdown(ctx: &mut Ctx, argv: &[&[u8]]) {
-    let mut mode = Shutdown::Default;
+    let (mut nosave, mut save, mut other_flags, mut abort) = (false, false, false, false);
     for arg in &argv[1..] {
         if is(arg, "nosave") {
-            mode = Shutdown::NoSave;
+            nosave = true;
         } else if is(arg, "save") {
-            mode = Shutdown::Save;
-        } else if is(arg, "now") || is(arg, "force") || is(arg, "abort") {
-            // No replicas or persistence to wait for yet.
+            save = true;
+        } else if is(arg, "now") || is(arg, "force") {
+            // Nothing is waited for (replicas are not waited for here).
+            other_flags = true;
+        } else if is(arg, "abort") {
+            abort = true;
         } else {
             ctx.client.reply.error(SYNTAX);
             return;
         }
     }
+    if (abort && (nosave || save || other_flags)) || (nosave && save) {
+        ctx.client.reply.error(SYNTAX);
+        return;
+    }
+    if abort {
+        if crate::net::cancel_signal_shutdown(ctx.server) {
+            ctx.server.log_notice("Shutdown manually aborted.");
+            ctx.client.reply.ok();
+        } else {
+            ctx.client.reply.error("ERR No shutdown in progress.");
+        }
+        return;
+    }
+    let mode = if nosave {
+        Shutdown::NoSave
+    } else if save {
+        Shutdown::Save
+    } else {
+        Shutdown::Default
+    };
     if mode != Shutdown::NoSave {
         if let Some(script) = ctx.server.script.as_ref().filter(|s| s.busy) {
             ctx.client

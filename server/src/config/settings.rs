@@ -91,6 +91,7 @@ pub struct Settings {
     pub rdb_compression: bool,
     /// `rdbchecksum`: a CRC-64 closes snapshots (zero when off).
     pub rdb_checksum: bool,
+    pub rdb_key_save_delay: i64,
     /// `list-max-listpack-size`: a list node's size class (negative) or entry count.
     pub list_max_listpack_size: i64,
     /// `appendonly`
@@ -194,6 +195,7 @@ impl Settings {
             dbfilename: text("dbfilename"),
             rdb_compression: yes("rdbcompression"),
             rdb_checksum: yes("rdbchecksum"),
+            rdb_key_save_delay: int("rdb-key-save-delay"),
             list_max_listpack_size: int("list-max-listpack-size"),
             aof_enabled: yes("appendonly"),
             aof_dirname: text("appenddirname"),

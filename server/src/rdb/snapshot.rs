@@ -25,6 +25,9 @@ pub struct SaveInput<'a> {
     pub used_memory: usize,
     /// `aof-base`: written as an AOF's base file.
     pub aof_base: bool,
+    /// `rdb-key-save-delay` (a test knob, as in Redis): microseconds to sleep after each key,
+    /// or, negative, a 1 µs sleep once every that many keys on average.
+    pub key_save_delay: i64,
 }
 
 /// A writer that keeps the running CRC-64 of what passed through it.
@@ -65,6 +68,7 @@ pub fn write_to(input: &SaveInput, w: impl Write) -> std::io::Result<()> {
     aux(&mut buf, "used-mem", &input.used_memory.to_string());
     aux(&mut buf, "aof-base", if input.aof_base { "1" } else { "0" });
     buf.extend_from_slice(input.function_records);
+    let mut keys_written = 0u64;
     for (index, db) in input.dbs.iter().enumerate() {
         if db.is_empty() {
             continue;
@@ -87,6 +91,7 @@ pub fn write_to(input: &SaveInput, w: impl Write) -> std::io::Result<()> {
                 w.put(&buf)?;
                 buf.clear();
             }
+            delay_after_key(input.key_save_delay, &mut keys_written);
         }
     }
     buf.push(opcodes::EOF);
@@ -94,6 +99,20 @@ pub fn write_to(input: &SaveInput, w: impl Write) -> std::io::Result<()> {
     let crc = w.crc;
     w.inner.write_all(&crc.to_le_bytes())?;
     w.inner.flush()
+}
+
+/// Redis's `debugDelay` after each key saved (`rdb-key-save-delay`), so tests can watch a save
+/// in progress: a positive delay is slept each time; a negative one sleeps 1 µs once every
+/// `-delay` keys.
+fn delay_after_key(delay: i64, keys_written: &mut u64) {
+    *keys_written += 1;
+    let micros = match delay {
+        0 => return,
+        d if d > 0 => d as u64,
+        d if *keys_written % d.unsigned_abs() == 0 => 1,
+        _ => return,
+    };
+    std::thread::sleep(std::time::Duration::from_micros(micros));
 }
 
 /// Save to `path` through `temp` (written, synced to disk, then renamed over `path`).
@@ -297,6 +316,7 @@ mod tests {
             checksum: true,
             used_memory: 0,
             aof_base: false,
+            key_save_delay: 0,
         };
         let mut file = Vec::new();
         write_to(&input, &mut file).expect("write");
