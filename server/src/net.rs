@@ -182,6 +182,7 @@ pub fn run(server: &mut Server, runtime: &mut Runtime) {
         while let Some(next) = server.net.as_mut().and_then(|n| n.backlog.pop_front()) {
             handle(server, Some(runtime), next);
         }
+        crate::replication::serve_acks(server);
         let resumed = std::mem::take(&mut server.resumed);
         for id in crate::blocking::expire_timeouts(server, Instant::now())
             .into_iter()
@@ -776,6 +777,11 @@ fn cron(server: &mut Server) {
         let spent = started.elapsed();
         server.stats.expire_cycle_us += spent.as_micros() as u64;
         server.latency.sample(threshold, "expire-cycle", spent);
+    } else if server.active_expire_enabled
+        && server.master_link.is_some()
+        && !server.keyspace.expiry_paused
+    {
+        server.keyspace.expire_replica_keys();
     }
     server.keyspace.rehash_step(budget);
     // Over `maxmemory` (lowered by CONFIG SET, say): evict now, as Redis's eviction time

@@ -194,6 +194,7 @@ pub fn unset_master(server: &mut Server) {
         server.replication.offset = link.offset;
     }
     server.keyspace.replica = false;
+    server.keyspace.replica_keys_with_expire.clear();
     server.config.record("replicaof", String::new());
     let new_id = server.random_id();
     server.replid2 = std::mem::replace(&mut server.replid, new_id);

@@ -22,6 +22,10 @@ pub struct Replication {
     last_ping: Instant,
     /// A client blocked in WAIT: ask the replicas for their offsets before sleeping.
     pub getack_wanted: bool,
+    /// A replica acknowledged an offset this turn: clients in WAIT are looked at after the
+    /// turn's commands (the acknowledging replica is not among the connected clients while
+    /// its `REPLCONF ACK` runs, so it could not be counted then).
+    pub acks_arrived: bool,
 }
 
 /// One attached replica.
@@ -41,6 +45,7 @@ impl Default for Replication {
             backlog_active: false,
             last_ping: Instant::now(),
             getack_wanted: false,
+            acks_arrived: false,
         }
     }
 }
@@ -70,7 +75,15 @@ pub fn acknowledge(server: &mut Server, client_id: u64, offset: u64) {
         r.ack_offset = offset;
         r.ack_time = Instant::now();
     }
-    crate::blocking::serve_waiting_replicas(server);
+    server.replication.acks_arrived = true;
+}
+
+/// After the turn's commands: answer the clients in WAIT that acknowledgements received this
+/// turn satisfy.
+pub fn serve_acks(server: &mut Server) {
+    if std::mem::take(&mut server.replication.acks_arrived) {
+        crate::blocking::serve_waiting_replicas(server);
+    }
 }
 
 /// How many connected replicas acknowledged `offset` or more (`replicationCountAcksByOffset`).

@@ -152,6 +152,67 @@ fn follows_redis_server() {
     replica.stop();
 }
 
+/// WAIT is answered when the replica's acknowledgement arrives after the WAIT blocked (the
+/// acknowledging replica counted), and a writable replica expires the keys its own clients
+/// gave a time (its primary never will), as redis-server 7.0.15 does in its unit/expire.
+fn wait_and_replica_expiry(primary_port: u16, replica_port: u16) {
+    let mut primary = Client::connect(primary_port);
+    let mut replica = Client::connect(replica_port);
+    let target = primary_port.to_string();
+    assert_eq!(
+        replica.call(&["REPLICAOF", "127.0.0.1", &target]),
+        "+OK\r\n"
+    );
+    wait_for(&mut replica, &["ROLE"], |r| r.contains("connected"));
+    // Acknowledgements come only when asked for (GETACK) or each second: each WAIT here
+    // blocks first, then is answered by the acknowledgement.
+    for i in 0..3 {
+        assert_eq!(primary.call(&["SET", "w", &i.to_string()]), "+OK\r\n");
+        let started = Instant::now();
+        assert_eq!(primary.call(&["WAIT", "1", "5000"]), ":1\r\n");
+        assert!(started.elapsed() < Duration::from_secs(4));
+    }
+    assert_eq!(
+        replica.call(&["CONFIG", "SET", "replica-read-only", "no"]),
+        "+OK\r\n"
+    );
+    let expired = |c: &mut Client| {
+        let info = c.call(&["INFO", "stats"]);
+        info.lines()
+            .find_map(|l| l.strip_prefix("expired_keys:"))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let before = expired(&mut replica);
+    assert_eq!(replica.call(&["SET", "mine", "v", "PX", "1"]), "+OK\r\n");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while expired(&mut replica) != before + 1 {
+        assert!(
+            Instant::now() < deadline,
+            "the replica's own key did not expire"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(replica.call(&["REPLICAOF", "NO", "ONE"]), "+OK\r\n");
+}
+
+#[test]
+fn wait_and_replica_expiry_on_our_own_server() {
+    let primary = support::start("");
+    let replica = support::start("");
+    wait_and_replica_expiry(primary.port, replica.port);
+}
+
+#[test]
+fn wait_and_replica_expiry_with_redis_server() {
+    let Some(reference) = support::Reference::start(&[]) else {
+        eprintln!("redis-server not on PATH: skipped");
+        return;
+    };
+    let replica = support::start("");
+    wait_and_replica_expiry(reference.port, replica.port);
+}
+
 /// A port nothing listens on.
 fn closed_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");

@@ -87,6 +87,9 @@ pub struct Keyspace {
     pub expiry_paused: bool,
     /// The primary's stream is running now.
     pub obeying_primary: bool,
+    /// On a writable replica: keys its own clients gave an expiry time, which the replica
+    /// expires itself (its primary knows nothing of them: Redis's `slaveKeysWithExpire`).
+    pub replica_keys_with_expire: std::collections::HashSet<(usize, Vec<u8>)>,
     pub deletions: Vec<(usize, Vec<u8>)>,
     pub stats: KeyStats,
     /// Clients blocked on each (db, key), first come first served, and the keys written since
@@ -115,6 +118,7 @@ impl Keyspace {
             changes: 0,
             record_deletions: false,
             replica: false,
+            replica_keys_with_expire: std::collections::HashSet::new(),
             expiry_paused: false,
             obeying_primary: false,
             deletions: Vec::new(),
@@ -331,8 +335,32 @@ impl Keyspace {
             Some(slot) => *slot = when_ms,
             None => d.expires.insert_new(key, when_ms),
         }
+        if self.replica && !self.obeying_primary {
+            self.replica_keys_with_expire.insert((db, key.to_vec()));
+        }
         self.modified(db, key);
         false
+    }
+
+    /// A replica's periodic expiry of the keys its own clients gave a time (Redis's
+    /// `expireSlaveKeys`): those past it are deleted; those that lost their time or are gone
+    /// are forgotten.
+    pub fn expire_replica_keys(&mut self) {
+        if self.replica_keys_with_expire.is_empty() {
+            return;
+        }
+        self.refresh_time();
+        let tracked: Vec<(usize, Vec<u8>)> = self.replica_keys_with_expire.drain().collect();
+        for (db, key) in tracked {
+            let Some(&when) = self.dbs.get(db).and_then(|d| d.expires.get(&key)) else {
+                continue;
+            };
+            if when <= self.now_ms {
+                self.expire_check(db, &key, true);
+            } else {
+                self.replica_keys_with_expire.insert((db, key));
+            }
+        }
     }
 
     /// Drop a key's expiry time; whether it had one.
