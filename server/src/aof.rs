@@ -381,6 +381,14 @@ pub fn cron(server: &mut Server) {
         finish_rewrite(server, done);
     }
     if !server.aof.on {
+        // A rewrite scheduled (inside a transaction, or while a snapshot ran) starts once
+        // nothing else runs, the file on or off.
+        if server.aof.rewrite_scheduled
+            && server.aof.rewrite.is_none()
+            && server.rdb.child.is_none()
+        {
+            let _ = rewrite_background(server);
+        }
         return;
     }
     if server.aof.unsynced && server.config.settings.aof_fsync == "everysec" {
@@ -664,7 +672,7 @@ fn switch_on(server: &mut Server) {
 
 /// `CONFIG SET appendonly yes` on a running server: a rewrite writes the base of what is there
 /// and logging starts at once into a new incremental file.
-pub fn turn_on(server: &mut Server) -> Result<(), String> {
+pub fn turn_on(server: &mut Server, in_exec: bool) -> Result<(), String> {
     if server.aof.on {
         return Ok(());
     }
@@ -675,6 +683,12 @@ pub fn turn_on(server: &mut Server) -> Result<(), String> {
     switch_on(server);
     server.aof.last_rewrite_ok = true;
     server.aof.last_write_ok = true;
+    if in_exec {
+        // Not inside a transaction: the periodic task starts it (`startAppendOnly`).
+        server.aof.rewrite_scheduled = true;
+        server.log_warning("AOF was enabled during a transaction. An AOF background was scheduled to start when possible.");
+        return Ok(());
+    }
     if let Err(e) = rewrite_background(server) {
         server.aof.on = false;
         server.propagation_changed();

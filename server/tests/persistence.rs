@@ -911,3 +911,40 @@ fn signals_schedule_a_shutdown_that_can_be_aborted_or_insisted_on() {
     assert!(!temp.exists());
     assert!(!scratch.rdb().exists());
 }
+
+/// A rewrite asked for inside a transaction (BGREWRITEAOF, or CONFIG SET appendonly yes) is
+/// scheduled and started by the periodic task, as redis-server 7.0.15 does (its unit/multi).
+#[test]
+fn rewrites_asked_for_in_a_transaction_start_afterwards() {
+    fn forks(client: &mut Client) -> u64 {
+        let info = client.call(&["INFO", "stats"]);
+        info.lines()
+            .find_map(|l| l.strip_prefix("total_forks:"))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0)
+    }
+    fn wait_for_fork(client: &mut Client, before: u64) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while forks(client) <= before {
+            assert!(Instant::now() < deadline, "the scheduled rewrite did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    let scratch = Scratch::new("multi-rewrite");
+    let server = ours(&scratch.0, &[]);
+    let mut client = Client::connect(server.port);
+    let before = forks(&mut client);
+    client.call(&["MULTI"]);
+    client.call(&["SET", "foo", "bar"]);
+    client.call(&["BGREWRITEAOF"]);
+    assert_eq!(
+        client.call(&["EXEC"]),
+        "*2\r\n+OK\r\n+Background append only file rewriting scheduled\r\n"
+    );
+    wait_for_fork(&mut client, before);
+    let before = forks(&mut client);
+    client.call(&["MULTI"]);
+    client.call(&["CONFIG", "SET", "appendonly", "yes"]);
+    assert_eq!(client.call(&["EXEC"]), "*1\r\n+OK\r\n");
+    wait_for_fork(&mut client, before);
+}

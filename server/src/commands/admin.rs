@@ -185,7 +185,7 @@ fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) {
             }
             let wanted = ctx.server.config.settings.aof_enabled;
             if wanted && !ctx.server.aof.on {
-                if let Err(e) = crate::aof::turn_on(ctx.server) {
+                if let Err(e) = crate::aof::turn_on(ctx.server, ctx.client.in_exec) {
                     ctx.server.log_warning(&format!("Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. {e}"));
                 }
             } else if !wanted && ctx.server.aof.on {
