@@ -424,14 +424,9 @@ fn read_and_process(server: &mut Server, mut runtime: Option<&mut Runtime>, id: 
         c.last_interaction = Instant::now();
     }
     let serve_blocked = runtime.is_some();
-    process_input(server, runtime.as_deref_mut(), id);
-    if let Some(pending) = primary_input {
-        let left = server
-            .net
-            .as_ref()
-            .and_then(|n| n.conns.get(&id))
-            .map_or(0, |c| c.query.len());
-        crate::replica::processed(server, pending.saturating_sub(left) as u64);
+    match primary_input {
+        Some(pending) => run_primary_stream(server, runtime.as_deref_mut(), id, pending),
+        None => process_input(server, runtime.as_deref_mut(), id),
     }
     if closed {
         close(server, id);
@@ -596,6 +591,24 @@ fn clients_paused(server: &Server) -> bool {
 }
 
 /// End a pause whose time has come (or that CLIENT UNPAUSE lifted): run what waited.
+/// Run what the primary sent (`pending` bytes waiting): what runs counts toward the offset
+/// this replica reports as applied; what a pause holds stays in the buffer, read but not
+/// applied.
+fn run_primary_stream(server: &mut Server, runtime: Option<&mut Runtime>, id: u64, pending: usize) {
+    process_input(server, runtime, id);
+    let left = unprocessed_input(server, id);
+    crate::replica::processed(server, pending.saturating_sub(left) as u64);
+}
+
+/// Bytes a connection has sent that are not run yet.
+pub fn unprocessed_input(server: &Server, id: u64) -> usize {
+    server
+        .net
+        .as_ref()
+        .and_then(|n| n.conns.get(&id))
+        .map_or(0, |c| c.query.len())
+}
+
 fn resume_paused(server: &mut Server, mut runtime: Option<&mut Runtime>) {
     let over = server.pause.is_none_or(|p| Instant::now() >= p.until)
         && !crate::failover::pauses_writes(server);
@@ -610,7 +623,12 @@ fn resume_paused(server: &mut Server, mut runtime: Option<&mut Runtime>) {
         if let Some(client) = server.clients.get_mut(&id) {
             client.paused = false;
         }
-        process_input(server, runtime.as_deref_mut(), id);
+        if crate::replica::is_primary(server, id) {
+            let pending = unprocessed_input(server, id);
+            run_primary_stream(server, runtime.as_deref_mut(), id, pending);
+        } else {
+            process_input(server, runtime.as_deref_mut(), id);
+        }
         flush(server, id);
     }
 }

@@ -926,7 +926,10 @@ fn rewrites_asked_for_in_a_transaction_start_afterwards() {
     fn wait_for_fork(client: &mut Client, before: u64) {
         let deadline = Instant::now() + Duration::from_secs(5);
         while forks(client) <= before {
-            assert!(Instant::now() < deadline, "the scheduled rewrite did not start");
+            assert!(
+                Instant::now() < deadline,
+                "the scheduled rewrite did not start"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }

@@ -153,8 +153,10 @@ fn follows_redis_server() {
 }
 
 /// WAIT is answered when the replica's acknowledgement arrives after the WAIT blocked (the
-/// acknowledging replica counted), and a writable replica expires the keys its own clients
-/// gave a time (its primary never will), as redis-server 7.0.15 does in its unit/expire.
+/// acknowledging replica counted); a pause on the replica holds its primary's writes (read,
+/// not applied) until it ends; and a writable replica expires the keys its own clients gave
+/// a time (its primary never will). As redis-server 7.0.15 does in its unit/expire and
+/// unit/pause.
 fn wait_and_replica_expiry(primary_port: u16, replica_port: u16) {
     let mut primary = Client::connect(primary_port);
     let mut replica = Client::connect(replica_port);
@@ -172,6 +174,40 @@ fn wait_and_replica_expiry(primary_port: u16, replica_port: u16) {
         assert_eq!(primary.call(&["WAIT", "1", "5000"]), ":1\r\n");
         assert!(started.elapsed() < Duration::from_secs(4));
     }
+    let field = |c: &mut Client, section: &str, name: &str| {
+        let info = c.call(&["INFO", section]);
+        info.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    };
+    assert_eq!(
+        replica.call(&["CLIENT", "PAUSE", "100000", "WRITE"]),
+        "+OK\r\n"
+    );
+    assert_eq!(primary.call(&["SET", "held", "1"]), "+OK\r\n");
+    let sent = field(&mut primary, "replication", "master_repl_offset:");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while field(&mut replica, "replication", "slave_read_repl_offset:") != sent {
+        assert!(
+            Instant::now() < deadline,
+            "the replica did not read the write"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_ne!(
+        field(&mut replica, "replication", "slave_repl_offset:"),
+        sent
+    );
+    assert_eq!(replica.call(&["EXISTS", "held"]), ":0\r\n");
+    assert_eq!(replica.call(&["CLIENT", "UNPAUSE"]), "+OK\r\n");
+    wait_for(&mut replica, &["EXISTS", "held"], |r| r == ":1\r\n");
+    assert_eq!(
+        field(&mut replica, "replication", "slave_repl_offset:"),
+        sent
+    );
+
     assert_eq!(
         replica.call(&["CONFIG", "SET", "replica-read-only", "no"]),
         "+OK\r\n"

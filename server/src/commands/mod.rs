@@ -203,8 +203,15 @@ fn process_checked(ctx: &mut Ctx, argv: &[&[u8]], pausable: bool) {
         );
         return;
     }
-    // A replica obeys its primary: the replication stream skips every check.
+    // A replica obeys its primary: the replication stream skips every check but a pause,
+    // which holds the primary's writes as it holds other clients' (its stream is then read
+    // but not applied).
     if ctx.client.is_master {
+        if pausable && must_wait_for_pause(ctx, &full_name, argv, flags) {
+            ctx.client.paused = true;
+            ctx.server.paused_clients.push(ctx.client.id);
+            return;
+        }
         obey_primary(ctx, argv, &full_name, handler, flags);
         return;
     }

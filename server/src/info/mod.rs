@@ -544,6 +544,10 @@ fn replica_fields(
     } else {
         1
     };
+    // What the primary sent that a pause keeps from running.
+    let read_not_applied =
+        link.client_id()
+            .map_or(0, |id| crate::net::unprocessed_input(server, id)) as u64;
     let config = |name: &str, default: &str| server.config.get(name).unwrap_or(default).to_string();
     let mut fields: Vec<(&'static str, String)> = vec![
         ("role", "slave".into()),
@@ -559,7 +563,10 @@ fn replica_fields(
             },
         ),
         ("master_sync_in_progress", "0".into()),
-        ("slave_read_repl_offset", offset.to_string()),
+        (
+            "slave_read_repl_offset",
+            (offset + read_not_applied).to_string(),
+        ),
         ("slave_repl_offset", offset.to_string()),
     ];
     if !up {
