@@ -2,7 +2,8 @@
 //! child a copy-on-write image of the whole keyspace at that instant, so it can write a
 //! consistent snapshot while the parent keeps serving and changing its own copy.
 //!
-//! The only unsafe code of the server outside its allocator statistics, kept here.
+//! With [`daemonize`], the server's process-level unsafe code (the listeners' socket options
+//! and the signal handlers are the rest), kept here.
 
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -84,6 +85,34 @@ pub fn spawn(work: impl FnOnce() -> bool) -> io::Result<Child> {
             Ok(Child { pid })
         }
     }
+}
+
+/// `daemonize yes`: continue in a child detached from the terminal (its own session, the
+/// standard streams on /dev/null), the parent exiting at once, as Redis's `daemonize()` does.
+/// Called before any other thread exists.
+pub fn daemonize() -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let null = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")?;
+    // SAFETY: the process has one thread here, so the child is a complete copy; the parent
+    // only exits (without running anything of its own), the child only makes a new session.
+    match unsafe { libc::fork() } {
+        -1 => return Err(io::Error::last_os_error()),
+        0 => {}
+        // SAFETY: _exit ends the parent without flushing or running destructors twice.
+        _ => unsafe { libc::_exit(0) },
+    }
+    // SAFETY: setsid and dup2 act on this process and on descriptors it owns (`null` stays
+    // open until after the dup2 calls; 0, 1 and 2 are the standard streams).
+    unsafe {
+        libc::setsid();
+        for target in 0..=2 {
+            libc::dup2(null.as_raw_fd(), target);
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -49,6 +49,18 @@ fn main() {
         eprintln!("{e}");
         std::process::exit(1);
     }
+    if config.settings.daemonize {
+        // As Redis: a pid file is written at the default path unless one is named (the log,
+        // without a log file, goes to the standard output, now /dev/null).
+        if config.settings.pidfile.is_empty() {
+            config.record("pidfile", "/var/run/redis.pid".into());
+        }
+        config.settings = server::config::Settings::read(&config);
+        if let Err(e) = server::fork::daemonize() {
+            eprintln!("cannot daemonize: {e}");
+            std::process::exit(1);
+        }
+    }
     let stop = server::signals::new_request();
     if let Err(e) = server::signals::install(&stop) {
         eprintln!("cannot handle shutdown signals: {e}");
@@ -70,11 +82,14 @@ fn run(config: Config, stop: server::signals::ShutdownRequest) -> i32 {
         // What went wrong is in the log.
         Err(_) => return 1,
     };
-    if !server.config.settings.pidfile.is_empty() && server.config.settings.daemonize {
-        let _ = std::fs::write(
-            &server.config.settings.pidfile,
-            format!("{}\n", std::process::id()),
-        );
+    let pidfile = server.config.settings.pidfile.clone();
+    if !pidfile.is_empty() {
+        if let Err(e) = std::fs::write(&pidfile, format!("{}\n", std::process::id())) {
+            server.log_warning(&format!(
+                "Failed to write PID file: {}",
+                server::util::strerror(&e)
+            ));
+        }
     }
     server.log_notice(&format!(
         "luredis {} (Redis {} compatible) started, pid={}",
@@ -110,5 +125,8 @@ fn run(config: Config, stop: server::signals::ShutdownRequest) -> i32 {
         server.port
     ));
     server::net::run(&mut server, &mut runtime);
+    if !pidfile.is_empty() {
+        let _ = std::fs::remove_file(&pidfile);
+    }
     0
 }

@@ -209,41 +209,52 @@ fn config_resetstat(ctx: &mut Ctx, _argv: &[&[u8]]) {
 }
 
 fn config_rewrite(ctx: &mut Ctx, _argv: &[&[u8]]) {
-    let Some(path) = ctx.server.config.file.clone() else {
-        ctx.client
-            .reply
-            .error("ERR The server is running without a config file");
-        return;
-    };
-    let mut text = String::new();
-    for line in ctx.server.config.changed_lines() {
-        text.push_str(&line);
-        text.push('\n');
-    }
-    // Without an ACL file the users live in the configuration: every one of them, as
-    // `ACL LIST` describes it (Redis's `rewriteConfigUserOption`).
-    if ctx
-        .server
-        .config
-        .get("aclfile")
-        .unwrap_or_default()
-        .is_empty()
-    {
-        let acl = &ctx.server.acl;
-        for (name, user) in &acl.users {
-            text.push_str(&user.describe(name, &acl.universe));
-            text.push('\n');
-        }
-    }
-    match std::fs::write(&path, text) {
+    match rewrite_config_file(ctx.server, false) {
         Ok(()) => ctx.client.reply.ok(),
-        Err(e) => {
-            let reason = crate::util::strerror(&e);
-            ctx.client
-                .reply
-                .error(&format!("ERR Rewriting config file: {reason}"));
-        }
+        Err(e) => ctx.client.reply.error(&e),
     }
+}
+
+/// Rewrite the configuration file (`CONFIG REWRITE`; every option when `force_all`, for
+/// `DEBUG CONFIG-REWRITE-FORCE-ALL`): the error reply on failure.
+pub fn rewrite_config_file(server: &crate::server::Server, force_all: bool) -> Result<(), String> {
+    let Some(path) = server.config.file.clone() else {
+        return Err("ERR The server is running without a config file".into());
+    };
+    let old = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => {
+            return Err(format!(
+                "ERR Rewriting config file: {}",
+                crate::util::strerror(&e)
+            ))
+        }
+    };
+    let acl = &server.acl;
+    let users: Vec<String> = acl
+        .users
+        .iter()
+        .map(|(name, user)| user.describe(name, &acl.universe))
+        .collect();
+    let cwd = std::env::current_dir()
+        .map(|d| d.display().to_string())
+        .unwrap_or_default();
+    let text = crate::config::rewrite::rewrite(&server.config, &old, &users, force_all, &cwd);
+    // Written whole to a temporary file beside it, then renamed over it.
+    let temp = path.with_file_name(format!(
+        "{}.tmp-{}",
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        std::process::id()
+    ));
+    std::fs::write(&temp, text)
+        .and_then(|()| std::fs::rename(&temp, &path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&temp);
+            format!("ERR Rewriting config file: {}", crate::util::strerror(&e))
+        })
 }
 
 fn info(ctx: &mut Ctx, argv: &[&[u8]]) {

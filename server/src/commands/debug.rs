@@ -17,6 +17,15 @@ fn debug(ctx: &mut Ctx, argv: &[&[u8]]) {
             ctx.server.log_warning(&message);
             ctx.client.reply.ok();
         }
+        ("config-rewrite-force-all", 2) => {
+            match super::admin::rewrite_config_file(ctx.server, true) {
+                Ok(()) => ctx.client.reply.ok(),
+                Err(_) => ctx
+                    .client
+                    .reply
+                    .error("ERR CONFIG-REWRITE-FORCE-ALL failed"),
+            }
+        }
         ("pause-cron", 3) => {
             ctx.server.cron_paused = atoi(argv[2]) != 0;
             ctx.client.reply.ok();

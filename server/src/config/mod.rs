@@ -5,6 +5,7 @@
 //! Values are kept as their canonical text, as `CONFIG GET` shows them; the options the server
 //! acts on are also read into [`Settings`], typed, after every change.
 
+pub mod rewrite;
 mod settings;
 
 pub use settings::{EvictionPolicy, Protected, Settings};
