@@ -22,17 +22,15 @@ fn main() {
     }
     let mut config = Config::new();
     let mut rest = &args[..];
+    // As redis-server: the file's text, a newline, then the options as config lines, loaded
+    // as one text (so an error's line number counts from the file's first line).
+    let mut text = String::new();
     if let Some(first) = args.first().filter(|a| !a.starts_with('-')) {
         let path = std::path::PathBuf::from(first);
         // Made absolute first: a `dir` line changes the working directory.
         let absolute = std::fs::canonicalize(&path).ok();
         match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                if let Err(e) = config.load_text(&text) {
-                    eprintln!("{e}");
-                    std::process::exit(1);
-                }
-            }
+            Ok(file_text) => text = file_text,
             Err(e) => {
                 eprintln!(
                     "Fatal error, can't open config file '{}': {}",
@@ -45,7 +43,11 @@ fn main() {
         config.file = absolute.or(Some(path));
         rest = &args[1..];
     }
-    if let Err(e) = config.load_text(&args_to_text(rest)) {
+    if !rest.is_empty() {
+        text.push('\n');
+        text.push_str(&args_to_text(rest));
+    }
+    if let Err(e) = config.load_text(&text) {
         eprintln!("{e}");
         std::process::exit(1);
     }

@@ -595,46 +595,40 @@ pub fn parse_memory(text: &str) -> Option<u64> {
     digits.parse::<u64>().ok()?.checked_mul(multiplier)
 }
 
-/// Turn command-line arguments (after an optional config file name) into config text, as
-/// redis-server does: `--port 6380 --save ""` becomes `port 6380\nsave ""`.
+/// The command-line options as configuration text, as redis-server builds it: each `--name`
+/// starts a line, and the words after it are added quoted (`sdscatrepr`), so `--port 6379
+/// 6380` is the line `port "6379" "6380"`. An argument holding the name and its value
+/// (`"--maxmemory 700mb"`) is a whole line; a bare `--save` is `save ""`.
 pub fn args_to_text(args: &[String]) -> String {
-    let mut lines: Vec<String> = Vec::new();
-    for arg in args {
-        if let Some(name) = arg.strip_prefix("--") {
-            lines.push(name.to_string());
-        } else if let Some(last) = lines.last_mut() {
-            last.push(' ');
-            last.push_str(&quote(arg));
-        } else {
-            lines.push(quote(arg));
-        }
-    }
-    for line in &mut lines {
-        if line == "save" {
-            line.push_str(" \"\"");
-        }
-    }
-    lines.join("\n")
-}
-
-/// Quote an argument as `sdscatrepr` does when it is empty or holds spaces or quotes.
-fn quote(arg: &str) -> String {
-    if !arg.is_empty() && !arg.contains([' ', '"', '\'', '\\', '\t']) {
-        return arg.to_string();
-    }
-    let mut out = String::from("\"");
-    for c in arg.chars() {
-        match c {
-            '"' | '\\' => {
-                out.push('\\');
-                out.push(c);
+    let mut text = String::new();
+    // Whether the option just started has its value (words after a bare `--name` are its
+    // values, even when they start with `--`).
+    let mut has_value = true;
+    for (j, arg) in args.iter().enumerate() {
+        let next_is_option = args.get(j + 1).is_some_and(|a| a.starts_with("--"));
+        if has_value && arg.starts_with("--") {
+            if !text.is_empty() {
+                text.push('\n');
             }
-            '\t' => out.push_str("\\t"),
-            _ => out.push(c),
+            text.push_str(&arg[2..]);
+            text.push(' ');
+            let words = split_args(arg.as_bytes()).map_or(1, |w| w.len());
+            if words == 1 {
+                has_value = false;
+                if arg.eq_ignore_ascii_case("--save") && (next_is_option || j + 1 == args.len()) {
+                    text.push_str("\"\"");
+                    has_value = true;
+                }
+            } else {
+                has_value = true;
+            }
+        } else {
+            text.push_str(&rewrite::repr(arg));
+            text.push(' ');
+            has_value = true;
         }
     }
-    out.push('"');
-    out
+    text
 }
 
 #[cfg(test)]
@@ -672,7 +666,17 @@ mod tests {
             .collect();
         assert_eq!(
             args_to_text(&args),
-            "port 7000\nsave \"\"\nbind 127.0.0.1 ::1"
+            "port \"7000\" \nsave \"\"\nbind \"127.0.0.1\" \"::1\" "
+        );
+        let words = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            args_to_text(&words(&[
+                "--port",
+                "--loglevel",
+                "verbose",
+                "--maxmemory 1mb"
+            ])),
+            "port \"--loglevel\" \"verbose\" \nmaxmemory 1mb "
         );
         let mut c = Config::new();
         c.load_text(&args_to_text(&args)).unwrap();

@@ -252,7 +252,7 @@ fn memory(value: &str) -> String {
 }
 
 /// A string quoted as Redis's `sdscatrepr` quotes it.
-fn repr(value: &str) -> String {
+pub fn repr(value: &str) -> String {
     let mut out = String::from("\"");
     for &b in value.as_bytes() {
         match b {
