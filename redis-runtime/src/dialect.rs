@@ -77,6 +77,23 @@ impl Dialect {
         self.kind == Kind::Valkey
     }
 
+    /// How this server's Lua hashes strings, which decides the order `pairs`, `next`, cjson
+    /// and cmsgpack visit a table's string keys: Redis 7.0's Lua mixes every byte in, Valkey's
+    /// (since 8.1) uses MurmurHash3.
+    pub(crate) fn string_hash(&self) -> lua_core::api::StringHash {
+        match self.kind {
+            Kind::Redis70 => lua_core::api::StringHash::AllBytes,
+            Kind::Valkey => lua_core::api::StringHash::Murmur3,
+        }
+    }
+
+    /// Whether a RESP3 map or set a command returns becomes a table made at its final size
+    /// (Valkey) rather than one grown from empty (Redis 7.0); the order `pairs` visits its keys
+    /// follows.
+    pub(crate) fn presizes_collections(&self) -> bool {
+        self.kind == Kind::Valkey
+    }
+
     /// Whether scripts have `os.clock` (Valkey opens `os` with it alone; Redis 7.0 has no
     /// `os`).
     pub(crate) fn has_os_clock(&self) -> bool {

@@ -7,7 +7,7 @@ use super::function::{native_function, typed_callback};
 use super::multi::{FromLuaMulti, IntoLuaMulti, MultiValue};
 use super::{Chunk, Function, LuaString, MaybeSend, RegistryKey, Table, Thread, Value};
 use crate::stdlib::{open_library, Library};
-use crate::value::Value as RawValue;
+use crate::value::{StringHash, Value as RawValue};
 use crate::vm::{HookEvent, HookFn, HookMask, State};
 use std::rc::Rc;
 
@@ -85,6 +85,7 @@ pub struct LuaOptions {
     allowed: Vec<(Library, Vec<String>)>,
     memory_limit: Option<usize>,
     binary_as_text: bool,
+    string_hash: StringHash,
 }
 
 impl LuaOptions {
@@ -113,6 +114,22 @@ impl LuaOptions {
     /// refused as a precompiled chunk.
     pub fn binary_chunks_as_text(mut self) -> LuaOptions {
         self.binary_as_text = true;
+        self
+    }
+
+    /// Hash strings with `hash` instead of Lua 5.1.5's function. The hash decides the order in
+    /// which `pairs` and `next` visit a table's string keys, so an embedder that stands in for
+    /// another Lua (Redis's hashes every byte of a string, Valkey's uses MurmurHash3) takes
+    /// its function to visit keys in that Lua's order.
+    ///
+    /// ```
+    /// use lua_core::api::{Library, Lua, LuaOptions, StringHash};
+    ///
+    /// let lua = Lua::new_with(&[Library::Base], LuaOptions::new().string_hash(StringHash::AllBytes)).unwrap();
+    /// assert_eq!(lua.load("local t = {x = 1} return next(t)").eval::<String>().unwrap(), "x");
+    /// ```
+    pub fn string_hash(mut self, hash: StringHash) -> LuaOptions {
+        self.string_hash = hash;
         self
     }
 }
@@ -153,7 +170,7 @@ impl Lua {
     /// assert!(lua.load("return os.time == nil and type(os.clock) == 'function'").eval::<bool>().unwrap());
     /// ```
     pub fn new_with(libraries: &[Library], options: LuaOptions) -> Result<Lua> {
-        let mut state = State::new();
+        let mut state = State::with_string_hash(options.string_hash);
         open_libraries(&mut state, libraries, &options)?;
         state.set_memory_limit(options.memory_limit);
         state.binary_as_text = options.binary_as_text;

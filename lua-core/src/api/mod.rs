@@ -55,6 +55,7 @@ mod thread;
 mod userdata;
 mod value;
 
+pub use crate::value::StringHash;
 pub use chunk::Chunk;
 pub use convert::{Bytes, FromLua, IntoLua, Plain, PlainKey};
 pub use error::{Error, Result};

@@ -126,7 +126,14 @@ pub struct Heap {
 
 impl Default for Heap {
     fn default() -> Self {
-        let strings = StringTable::default();
+        Heap::new(crate::value::StringHash::default())
+    }
+}
+
+impl Heap {
+    /// An empty heap whose strings are hashed by `hash`.
+    pub fn new(hash: crate::value::StringHash) -> Self {
+        let strings = StringTable::new(hash);
         Heap {
             objects: Vec::new(),
             gray_stack: Vec::new(),
@@ -144,9 +151,7 @@ impl Default for Heap {
             reserve_in_use: false,
         }
     }
-}
 
-impl Heap {
     pub fn total_bytes(&self) -> usize {
         self.total_bytes
     }
@@ -281,7 +286,7 @@ impl Heap {
 
     /// As `intern`, but `None` when the allocator cannot hold a new string this long.
     pub(crate) fn try_intern(&mut self, bytes: &[u8]) -> Option<Gc<LuaStr>> {
-        let hash = crate::value::lua_hash(bytes);
+        let hash = self.strings.hash_of(bytes);
         if let Some(s) = self.strings.find(bytes, hash) {
             return Some(s);
         }
@@ -298,7 +303,7 @@ impl Heap {
         len: usize,
         fill: impl FnOnce(&mut [u8]),
     ) -> Option<Gc<LuaStr>> {
-        let s = Gc::try_allocate_string_filled(len, fill)?;
+        let s = Gc::try_allocate_string_filled(len, fill, self.strings.string_hash())?;
         if let Some(existing) = self.strings.find(s.as_bytes(), s.hash()) {
             // SAFETY: `s` was never registered or handed out: nothing else can reach it.
             unsafe { s.free_string() };
@@ -310,13 +315,13 @@ impl Heap {
 
     /// The interned string with these bytes, if it exists (no allocation).
     pub(crate) fn find_interned(&self, bytes: &[u8]) -> Option<Gc<LuaStr>> {
-        self.strings.find(bytes, crate::value::lua_hash(bytes))
+        self.strings.find(bytes, self.strings.hash_of(bytes))
     }
 
     /// The interned string with these bytes, creating it if needed.
     #[inline]
     pub fn intern(&mut self, bytes: &[u8]) -> Gc<LuaStr> {
-        let hash = crate::value::lua_hash(bytes);
+        let hash = self.strings.hash_of(bytes);
         if let Some(s) = self.strings.find(bytes, hash) {
             // A string found unmarked between mark and sweep does not exist here: collections
             // run start to finish without yielding to the program.

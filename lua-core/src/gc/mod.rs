@@ -211,12 +211,13 @@ impl Gc<LuaStr> {
     }
 
     /// A new (not yet interned) string object of `len` bytes written by `fill`, which gets
-    /// them zeroed; its hash is computed from what `fill` wrote. `None` when the allocator
+    /// them zeroed; its hash (by `hash`) is computed from what `fill` wrote. `None` when the allocator
     /// cannot provide the block. Long results (`string.rep`, long concatenations) are built
     /// here in place, so they never exist twice in memory.
     pub(crate) fn try_allocate_string_filled(
         len: usize,
         fill: impl FnOnce(&mut [u8]),
+        hash: crate::value::StringHash,
     ) -> Option<Self> {
         let layout = Self::string_layout(len)?;
         // SAFETY: the layout has a non-zero size (it holds at least the box). The block comes
@@ -231,7 +232,7 @@ impl Gc<LuaStr> {
             }
             let data = std::slice::from_raw_parts_mut(block.add(Self::BYTES_OFFSET), len);
             fill(data);
-            let hash = crate::value::lua_hash(data);
+            let hash = hash.of(data);
             Some(Self::finish_string(block, len, hash))
         }
     }

@@ -10,7 +10,7 @@ pub use function::{
     BoxedNativeFn, ExtensionFn, FuncProto, LuaClosure, NativeClosure, NativeFn, NativeKind,
     UpState, UpVal, UpvalList,
 };
-pub use string::{lua_hash, LuaStr, StringTable};
+pub use string::{LuaStr, StringHash, StringTable};
 pub use table::{KeyNotFound, Table};
 pub(crate) use thread::ExecContext;
 pub use thread::{LuaThread, ThreadStatus};

@@ -183,7 +183,13 @@ impl Default for State {
 impl State {
     /// A state with no libraries opened.
     pub fn new() -> State {
-        let mut heap = Heap::default();
+        State::with_string_hash(crate::value::StringHash::default())
+    }
+
+    /// A state with no libraries opened whose strings are hashed by `hash` (which decides
+    /// `pairs` order).
+    pub fn with_string_hash(hash: crate::value::StringHash) -> State {
+        let mut heap = Heap::new(hash);
         let globals = heap.alloc_table(Table::new(0, 2));
         let registry = heap.alloc_table(Table::new(0, 2));
         let tm_names = TM_NAMES.map(|n| heap.intern(n.as_bytes()));

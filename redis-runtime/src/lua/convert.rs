@@ -184,9 +184,20 @@ impl<'a> OpenTable<'a> {
     }
 }
 
-/// Push the Lua form of a command's reply. `resp3` is the script's `redis.setresp(3)`: RESP3
-/// types then get their own forms, and null is `nil` rather than `false`.
-pub(crate) fn push_reply(ctx: &mut Ctx, reply: &Reply, resp3: bool) -> Result<(), Raised> {
+/// How a command's reply becomes Lua values.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ToLua {
+    /// The script's `redis.setresp(3)`: RESP3 types then get their own forms, and null is
+    /// `nil` rather than `false`.
+    pub resp3: bool,
+    /// Maps' and sets' tables are made at their final size (Valkey's `lua_createtable`) rather
+    /// than grown from empty (Redis 7.0's `lua_newtable`); the two visit keys in other orders.
+    pub presize: bool,
+}
+
+/// Push the Lua form of a command's reply.
+pub(crate) fn push_reply(ctx: &mut Ctx, reply: &Reply, how: ToLua) -> Result<(), Raised> {
+    let resp3 = how.resp3;
     match reply {
         Reply::Integer(i) => {
             ctx.push_integer(*i);
@@ -203,14 +214,14 @@ pub(crate) fn push_reply(ctx: &mut Ctx, reply: &Reply, resp3: bool) -> Result<()
         }
         Reply::Status(s) => wrapped(ctx, "ok", |ctx| ctx.push_bytes(s).map(drop))?,
         Reply::Error(e) => push_command_error(ctx, e)?,
-        Reply::Array(items) => push_sequence(ctx, items, resp3)?,
-        // Maps, sets and verbatim strings start as empty tables and grow as Redis's do
-        // (`lua_newtable`), so `pairs` visits their keys in the same order.
+        Reply::Array(items) => push_sequence(ctx, items, how)?,
+        // Maps and sets are sized as the host's Lua sizes them (see `ToLua::presize`), so
+        // `pairs` visits their keys in the same order.
         Reply::Map(pairs) if resp3 => wrapped(ctx, "map", |ctx| {
-            let t = ctx.new_table(0, 0)?;
+            let t = ctx.new_table(0, if how.presize { pairs.len() } else { 0 })?;
             for (k, v) in pairs {
-                push_reply(ctx, k, resp3)?;
-                push_reply(ctx, v, resp3)?;
+                push_reply(ctx, k, how)?;
+                push_reply(ctx, v, how)?;
                 ctx.raw_set(t)?;
             }
             Ok(())
@@ -218,22 +229,22 @@ pub(crate) fn push_reply(ctx: &mut Ctx, reply: &Reply, resp3: bool) -> Result<()
         Reply::Map(pairs) => {
             let t = ctx.new_table(pairs.len() * 2, 0)?;
             for (i, (k, v)) in pairs.iter().enumerate() {
-                push_reply(ctx, k, resp3)?;
+                push_reply(ctx, k, how)?;
                 ctx.raw_set_index(t, 2 * i as i64 + 1)?;
-                push_reply(ctx, v, resp3)?;
+                push_reply(ctx, v, how)?;
                 ctx.raw_set_index(t, 2 * i as i64 + 2)?;
             }
         }
         Reply::Set(items) if resp3 => wrapped(ctx, "set", |ctx| {
-            let t = ctx.new_table(0, 0)?;
+            let t = ctx.new_table(0, if how.presize { items.len() } else { 0 })?;
             for item in items {
-                push_reply(ctx, item, resp3)?;
+                push_reply(ctx, item, how)?;
                 ctx.push_bool(true);
                 ctx.raw_set(t)?;
             }
             Ok(())
         })?,
-        Reply::Set(items) => push_sequence(ctx, items, resp3)?,
+        Reply::Set(items) => push_sequence(ctx, items, how)?,
         Reply::Double(d) if resp3 => wrapped(ctx, "double", |ctx| {
             ctx.push_number(*d);
             Ok(())
@@ -278,11 +289,11 @@ fn wrapped(
     ctx.set_field(t, field)
 }
 
-fn push_sequence(ctx: &mut Ctx, items: &[Reply], resp3: bool) -> Result<(), Raised> {
+fn push_sequence(ctx: &mut Ctx, items: &[Reply], how: ToLua) -> Result<(), Raised> {
     ctx.ensure_stack(4)?;
     let t = ctx.new_table(items.len(), 0)?;
     for (i, item) in items.iter().enumerate() {
-        push_reply(ctx, item, resp3)?;
+        push_reply(ctx, item, how)?;
         ctx.raw_set_index(t, i as i64 + 1)?;
     }
     Ok(())

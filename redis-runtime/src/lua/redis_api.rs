@@ -1,7 +1,7 @@
 //! The `redis` table scripts see: `redis.call` and friends, with Redis 7.0's argument checks
 //! and error texts.
 
-use super::convert::{push_command_error, push_error_table, push_reply, single_line};
+use super::convert::{push_command_error, push_error_table, push_reply, single_line, ToLua};
 use super::Shared;
 use crate::host::LogLevel;
 use crate::Dialect;
@@ -116,10 +116,10 @@ fn run_command(ctx: &mut Ctx, raise: bool) -> Result<usize, Raised> {
         Ok(numbers) => execute(ctx, &numbers),
     };
     match outcome {
-        Ok((reply, resp3)) => match reply {
+        Ok((reply, how)) => match reply {
             Reply::Error(e) if raise => Err(raise_command_error(ctx, &e)),
             reply => {
-                push_reply(ctx, &reply, resp3)?;
+                push_reply(ctx, &reply, how)?;
                 Ok(1)
             }
         },
@@ -196,7 +196,7 @@ fn command_argv(ctx: &Ctx) -> Result<Vec<Vec<u8>>, Refusal> {
 }
 
 /// Run the command the arguments name: the host's reply and whether the script reads RESP3.
-fn execute(ctx: &Ctx, numbers: &[Vec<u8>]) -> Result<(Reply, bool), Refusal> {
+fn execute(ctx: &Ctx, numbers: &[Vec<u8>]) -> Result<(Reply, ToLua), Refusal> {
     let mut numbers = numbers.iter();
     // Filled in place: collecting would build the list and then move it.
     let mut argv = smallvec::SmallVec::<[&[u8]; 8]>::new();
@@ -223,7 +223,13 @@ fn execute(ctx: &Ctx, numbers: &[Vec<u8>]) -> Result<(Reply, bool), Refusal> {
         Ok(host.call(&argv, resp))
     });
     match outcome {
-        Some(Ok(reply)) => Ok((reply, resp == 3)),
+        Some(Ok(reply)) => Ok((
+            reply,
+            ToLua {
+                resp3: resp == 3,
+                presize: shared.dialect.presizes_collections(),
+            },
+        )),
         Some(Err(refusal)) => Err(refusal),
         None => Err(outside()),
     }

@@ -133,7 +133,8 @@ pub(crate) fn build(
     let options = LuaOptions::new()
         .allow(Library::Base, BASE_FUNCTIONS)
         .allow(Library::Os, VALKEY_OS_FUNCTIONS)
-        .binary_chunks_as_text();
+        .binary_chunks_as_text()
+        .string_hash(dialect.string_hash());
     let mut opened = LIBRARIES.to_vec();
     if dialect.has_os_clock() {
         opened.push(Library::Os);
