@@ -153,7 +153,13 @@ fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) {
         ctx.server.config.settings.port,
         ctx.server.config.settings.bind.clone(),
     );
-    match ctx.server.config.set_many(&pairs) {
+    let protected_allowed = ctx
+        .server
+        .config
+        .settings
+        .enable_protected_configs
+        .allows(ctx.client.is_local());
+    match ctx.server.config.set_many(&pairs, protected_allowed) {
         Ok(()) => {
             // Applied last, and undone with every other option when the addresses or the
             // port cannot be had.

@@ -689,13 +689,8 @@ const PROTECTED: &[(&str, &str, Guard)] = &[
 /// Redis's refusal of a protected command whose option (`enable-debug-command`,
 /// `enable-module-command`) does not allow this client.
 fn protected_refusal(ctx: &Ctx, full_name: &str) -> Option<String> {
-    use crate::config::Protected;
     let (_, family, guard) = PROTECTED.iter().find(|(name, ..)| *name == full_name)?;
-    let allowed = match guard(&ctx.server.config.settings) {
-        Protected::Yes => true,
-        Protected::No => false,
-        Protected::Local => ctx.client.is_local(),
-    };
+    let allowed = guard(&ctx.server.config.settings).allows(ctx.client.is_local());
     (!allowed).then(|| {
         let option = family.to_ascii_lowercase();
         format!("ERR {family} command not allowed. If the enable-{option}-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.")

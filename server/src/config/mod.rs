@@ -41,6 +41,8 @@ struct OptionSpec {
     alias: Option<String>,
     kind: Kind,
     immutable: bool,
+    /// Settable only where `enable-protected-configs` allows the client.
+    protected: bool,
     hidden: bool,
     multi_arg: bool,
     default: String,
@@ -111,6 +113,7 @@ impl Config {
                 alias: (alias != "-").then(|| alias.to_string()),
                 kind,
                 immutable: flags.contains(&"immutable"),
+                protected: flags.contains(&"protected"),
                 hidden: flags.contains(&"hidden"),
                 multi_arg: flags.contains(&"multi_arg"),
                 default,
@@ -209,9 +212,13 @@ impl Config {
         self.settings = Settings::read(self);
     }
 
-    /// `CONFIG SET name value [name value ...]`, all or nothing. The error is the whole reply
-    /// text.
-    pub fn set_many(&mut self, pairs: &[(&[u8], &[u8])]) -> Result<(), String> {
+    /// `CONFIG SET name value [name value ...]`, all or nothing; protected options (`dir`,
+    /// `dbfilename`) only when `protected_allowed`. The error is the whole reply text.
+    pub fn set_many(
+        &mut self,
+        pairs: &[(&[u8], &[u8])],
+        protected_allowed: bool,
+    ) -> Result<(), String> {
         let mut targets = Vec::new();
         let mut names: Vec<String> = Vec::new();
         for (name, _) in pairs {
@@ -224,6 +231,11 @@ impl Config {
             if self.specs[i].immutable {
                 return Err(format!(
                     "ERR CONFIG SET failed (possibly related to argument '{name}') - can't set immutable config"
+                ));
+            }
+            if self.specs[i].protected && !protected_allowed {
+                return Err(format!(
+                    "ERR CONFIG SET failed (possibly related to argument '{name}') - can't set protected config"
                 ));
             }
             // Redis compares the names given: an option and its alias may both be set.
@@ -640,20 +652,20 @@ mod tests {
         let mut c = Config::new();
         assert_eq!(c.get("maxmemory"), Some("0"));
         assert_eq!(c.get("lua-time-limit"), Some("5000"));
-        c.set_many(&[(b"maxmemory", b"1kb"), (b"lua-time-limit", b"100")])
+        c.set_many(&[(b"maxmemory", b"1kb"), (b"lua-time-limit", b"100")], true)
             .unwrap();
         assert_eq!(c.get("maxmemory"), Some("1024"));
         assert_eq!(c.settings.busy_reply_threshold_ms, 100);
         assert_eq!(
-            c.set_many(&[(b"maxmemory", b"x")]).unwrap_err(),
+            c.set_many(&[(b"maxmemory", b"x")], true).unwrap_err(),
             "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value"
         );
         assert_eq!(
-            c.set_many(&[(b"nope", b"1")]).unwrap_err(),
+            c.set_many(&[(b"nope", b"1")], true).unwrap_err(),
             "ERR Unknown option or number of arguments for CONFIG SET - 'nope'"
         );
         assert!(c
-            .set_many(&[(b"daemonize", b"yes")])
+            .set_many(&[(b"daemonize", b"yes")], true)
             .unwrap_err()
             .ends_with("can't set immutable config"));
     }

@@ -24,6 +24,17 @@ pub enum Protected {
     Local,
 }
 
+impl Protected {
+    /// Whether a client (from the loopback address when `local`) may take the action.
+    pub fn allows(self, local: bool) -> bool {
+        match self {
+            Protected::Yes => true,
+            Protected::No => false,
+            Protected::Local => local,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
     pub port: u16,
@@ -51,6 +62,8 @@ pub struct Settings {
     pub pidfile: String,
     pub protected_mode: bool,
     pub enable_debug_command: Protected,
+    /// `enable-protected-configs`: who may CONFIG SET `dir` and `dbfilename`.
+    pub enable_protected_configs: Protected,
     pub enable_module_command: Protected,
     /// `latency-tracking`: per-command latency histograms.
     pub latency_tracking: bool,
@@ -166,6 +179,7 @@ impl Settings {
             pidfile: text("pidfile"),
             protected_mode: yes("protected-mode"),
             enable_debug_command: protected("enable-debug-command"),
+            enable_protected_configs: protected("enable-protected-configs"),
             enable_module_command: protected("enable-module-command"),
             latency_tracking: yes("latency-tracking"),
             lazyfree_lazy_user_del: yes("lazyfree-lazy-user-del"),
