@@ -512,6 +512,7 @@ pub fn rewrite_background(server: &mut Server) -> Result<(), String> {
         started: Instant::now(),
         kept_incr,
     });
+    server.update_resize_policy();
     Ok(())
 }
 

@@ -801,7 +801,10 @@ fn cron(server: &mut Server) {
     {
         server.keyspace.expire_replica_keys();
     }
-    server.keyspace.rehash_step(budget);
+    // As Redis: tables are neither shrunk nor rehashed while a child shares the memory.
+    if !server.has_active_child() {
+        server.keyspace.rehash_step(budget);
+    }
     // Over `maxmemory` (lowered by CONFIG SET, say): evict now, as Redis's eviction time
     // event does, rather than waiting for the next command.
     if server.config.settings.maxmemory > 0 && server.over_maxmemory() {
@@ -816,6 +819,7 @@ fn cron(server: &mut Server) {
     crate::replication::cron(server);
     crate::failover::tick(server);
     crate::persist::cron(server);
+    server.update_resize_policy();
     resize_query_buffers(server);
     resize_reply_buffers(server);
     server.rates.sample(Instant::now(), &server.stats);

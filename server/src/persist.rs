@@ -149,6 +149,7 @@ pub fn background_save(server: &mut Server) -> std::io::Result<()> {
             server.log_notice(&format!("Background saving started by pid {}", child.pid()));
             server.rdb.child = Some(child);
             server.rdb.child_started = Some((started, server.keyspace.dirty));
+            server.update_resize_policy();
             Ok(())
         }
         Err(e) => {

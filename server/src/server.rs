@@ -360,6 +360,17 @@ impl Server {
     }
 
     /// Bytes in use, as `used_memory` reports them.
+    /// A forked child (BGSAVE, an AOF rewrite) is running.
+    pub fn has_active_child(&self) -> bool {
+        self.rdb.child.is_some() || self.aof.rewriting()
+    }
+
+    /// Hold back table growth while a child runs, allow it otherwise (Redis's
+    /// `updateDictResizePolicy`), when a child starts or is collected.
+    pub fn update_resize_policy(&self) {
+        crate::db::dict::set_resize_allowed(!self.has_active_child());
+    }
+
     pub fn used_memory(&self) -> usize {
         crate::alloc::allocated()
     }

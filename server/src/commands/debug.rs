@@ -64,6 +64,8 @@ fn debug(ctx: &mut Ctx, argv: &[&[u8]]) {
                 ctx.client.reply.status(d.as_bytes());
             }
         }
+        ("htstats", 3) => htstats(ctx, argv[2]),
+        ("populate", 3..=5) => populate(ctx, argv),
         ("htstats-key", 3) => htstats_key(ctx, argv[2]),
         ("replybuffer", 4) => reply_buffer(ctx, argv),
         _ => {
@@ -248,6 +250,74 @@ fn object(ctx: &mut Ctx, key: &[u8]) {
         "Value at:0x0 refcount:1 encoding:{encoding} serializedlength:{length} lru:{access} lru_seconds_idle:{idle}"
     );
     ctx.client.reply.status(text.as_bytes());
+}
+
+/// DEBUG POPULATE count [prefix] [size]: keys `prefix:N` (`key:N`) holding `value:N`, cut or
+/// padded with zero bytes to `size`; keys that exist are left alone. Not counted as changes.
+fn populate(ctx: &mut Ctx, argv: &[&[u8]]) {
+    const POSITIVE: &str = "value is out of range, must be positive";
+    let Some(count) = super::positive_arg(ctx, argv[2], POSITIVE) else {
+        return;
+    };
+    let db = ctx.client.db;
+    // Sized at once as Redis's dictExpand does (bounded: `reserve` caps the table).
+    ctx.server.keyspace.dbs[db].keys.reserve(count as usize);
+    let size = match argv.get(4) {
+        Some(arg) => match super::positive_arg(ctx, arg, POSITIVE) {
+            // Redis would allocate any size (and die when it cannot); past the longest
+            // string allowed, refuse.
+            Some(size) if size > ctx.server.config.settings.proto_max_bulk_len => {
+                ctx.client
+                    .reply
+                    .error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+                return;
+            }
+            Some(size) => Some(size as usize),
+            None => return,
+        },
+        None => None,
+    };
+    let prefix = argv.get(3).copied().unwrap_or(b"key");
+    // Redis formats the key into a 128-byte buffer: longer names are cut to 127 bytes.
+    const KEY_BUFFER: usize = 127;
+    for j in 0..count {
+        let mut key = prefix.to_vec();
+        key.push(b':');
+        key.extend_from_slice(j.to_string().as_bytes());
+        key.truncate(KEY_BUFFER);
+        if ctx.server.keyspace.exists(db, &key) {
+            continue;
+        }
+        let mut value = format!("value:{j}").into_bytes();
+        if let Some(size) = size {
+            value.resize(size, 0);
+        }
+        ctx.server
+            .keyspace
+            .add_uncounted(db, &key, crate::db::Value::string(&value));
+        ctx.server.keyspace.signal_modified(db, &key);
+    }
+    ctx.client.reply.ok();
+}
+
+/// DEBUG HTSTATS dbid: the statistics of a database's key table and expiry table.
+fn htstats(ctx: &mut Ctx, dbid: &[u8]) {
+    let Some(dbid) = super::int_arg(ctx, dbid) else {
+        return;
+    };
+    let Some(db) = usize::try_from(dbid)
+        .ok()
+        .and_then(|i| ctx.server.keyspace.dbs.get(i))
+    else {
+        ctx.client.reply.error("ERR Out of range database");
+        return;
+    };
+    let text = format!(
+        "[Dictionary HT]\n{}[Expires HT]\n{}",
+        db.keys.stats_text(),
+        db.expires.stats_text()
+    );
+    ctx.client.reply.verbatim(text.as_bytes());
 }
 
 /// DEBUG HTSTATS-KEY key: the hash table statistics of a value kept in one (`dictGetStats`).

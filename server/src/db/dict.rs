@@ -77,6 +77,21 @@ impl<V, K> Table<V, K> {
 const INITIAL_SIZE: usize = 4;
 /// Buckets visited at most, per moved bucket, when skipping empty ones (as `dictRehash`).
 const EMPTY_VISITS: usize = 10;
+/// While resizing is held back, a table still grows once it holds this many entries per
+/// bucket (Redis's `dict_force_resize_ratio`).
+const FORCE_RESIZE_RATIO: usize = 5;
+
+thread_local! {
+    /// Whether tables may grow as soon as they are full. Held back while a forked child
+    /// (BGSAVE, an AOF rewrite) shares the memory, so moving entries does not copy pages, as
+    /// Redis's `dict_can_resize`. Per thread: each server's keyspace lives on its own thread.
+    static RESIZE_ALLOWED: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+/// Allow or hold back growing tables on this thread (see `RESIZE_ALLOWED`).
+pub fn set_resize_allowed(allowed: bool) {
+    RESIZE_ALLOWED.with(|cell| cell.set(allowed));
+}
 
 pub struct Dict<V, K: StoredKey = Bytes> {
     /// `tables[0]` is the table; during a rehash entries move from it to `tables[1]`.
@@ -291,7 +306,10 @@ impl<V, K: StoredKey> Dict<V, K> {
         let table = &self.tables[0];
         if table.buckets.is_empty() {
             self.tables[0] = Table::with_size(INITIAL_SIZE);
-        } else if table.used >= table.buckets.len() {
+        } else if table.used >= table.buckets.len()
+            && (RESIZE_ALLOWED.with(std::cell::Cell::get)
+                || table.used / table.buckets.len() > FORCE_RESIZE_RATIO)
+        {
             self.start_resize((table.used + 1).next_power_of_two());
         }
     }
@@ -711,6 +729,28 @@ mod tests {
         }
         assert_eq!(seen.len(), 20);
         assert!(Dict::<u8>::new().random_entry(&mut rng).is_none());
+    }
+
+    #[test]
+    fn growth_waits_while_resizing_is_held_back() {
+        // Each test runs on its own thread, and the setting is per thread.
+        set_resize_allowed(false);
+        let mut d: Dict<usize> = Dict::new();
+        for i in 0..4 * FORCE_RESIZE_RATIO {
+            d.insert(&key(i), i);
+        }
+        // Full several times over, but not past the ratio that forces growth.
+        assert_eq!(d.bucket_count(), INITIAL_SIZE);
+        for i in 4 * FORCE_RESIZE_RATIO..4 * (FORCE_RESIZE_RATIO + 1) + 1 {
+            d.insert(&key(i), i);
+        }
+        assert!(d.is_rehashing(), "past the ratio the table grows anyway");
+        set_resize_allowed(true);
+        let mut d: Dict<usize> = Dict::new();
+        for i in 0..5 {
+            d.insert(&key(i), i);
+        }
+        assert!(d.is_rehashing() || d.bucket_count() > INITIAL_SIZE);
     }
 
     #[test]

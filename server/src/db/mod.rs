@@ -376,6 +376,12 @@ impl Keyspace {
     pub fn modified(&mut self, db: usize, key: &[u8]) {
         self.dirty += 1;
         self.changes += 1;
+        self.signal_modified(db, key);
+    }
+
+    /// Tell a written key's watchers, trackers and blocked clients, without counting a change
+    /// (Redis's `signalModifiedKey`, for DEBUG POPULATE).
+    pub fn signal_modified(&mut self, db: usize, key: &[u8]) {
         self.touch_watched(db, key);
         // A script's changes are made by its own client, not the caller, for NOLOOP.
         let changed_by = if self.time_frozen {
