@@ -22,6 +22,21 @@ const CASES: &[(&[&str], Option<&str>)] = &[
     ),
     (&["--timeout", "-5"], Some("port 7000\n")),
     (&[], Some("bind 127.0.0.1\nsave 900\n")),
+    (&["--replicaof", "127.0.0.1", "abc"], None),
+    (&["--replicaof", "--127.0.0.1", "abc"], None),
+    (&["--replicaof", "--127.0.0.1", "--abc"], None),
+    (&["--replicaof", "127.0.0.1", "70000"], None),
+    (&["--replicaof", "127.0.0.1", "12x"], None),
+    (&["--shutdown-on-sigint"], None),
+    (
+        &["--shutdown-on-sigint", "now force", "--shutdown-on-sigterm"],
+        None,
+    ),
+    (&["--port", "--bla", "--loglevel", "verbose"], None),
+    (
+        &["--logfile", "--my--log--file", "--loglevel", "--bla"],
+        None,
+    ),
 ];
 
 /// What `program` prints when started with each case's arguments: the last three lines of its
@@ -37,7 +52,7 @@ fn transcript(program: &str) -> Option<String> {
             std::fs::write(dir.join("test.conf"), text).ok()?;
             command.arg("test.conf");
         }
-        let output = command.args(*args).output().ok()?;
+        let output = run_bounded(command.args(*args))?;
         let stderr = String::from_utf8_lossy(&output.stderr);
         let lines: Vec<&str> = stderr.lines().collect();
         let tail = lines[lines.len().saturating_sub(3)..].join("\n");
@@ -50,6 +65,26 @@ fn transcript(program: &str) -> Option<String> {
     }
     let _ = std::fs::remove_dir_all(&dir);
     Some(out)
+}
+
+/// Run `command` to its end, killing it after five seconds (a server that started instead of
+/// refusing its options), and give what it printed.
+fn run_bounded(command: &mut Command) -> Option<std::process::Output> {
+    use std::process::Stdio;
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .ok()?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while child.try_wait().ok()?.is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    child.wait_with_output().ok()
 }
 
 #[test]

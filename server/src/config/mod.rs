@@ -428,6 +428,25 @@ impl Config {
                 std::env::set_current_dir(dir).map_err(|e| crate::util::strerror(&e))?;
                 Ok(dir.clone())
             }
+            "replicaof" => {
+                let [host, port] = args else {
+                    return Err("wrong number of arguments".into());
+                };
+                if host.eq_ignore_ascii_case("no") && port.eq_ignore_ascii_case("one") {
+                    return Ok(String::new());
+                }
+                // Redis reads the port with strtol: digits only (a sign allowed), 0..=65535.
+                let valid = port
+                    .strip_prefix(['+', '-'])
+                    .unwrap_or(port)
+                    .bytes()
+                    .all(|b| b.is_ascii_digit())
+                    && port.parse::<i64>().is_ok_and(|p| (0..=65535).contains(&p));
+                if !valid {
+                    return Err("Invalid master port".into());
+                }
+                Ok(format!("{host} {port}"))
+            }
             "client-output-buffer-limit" => self.output_buffer_limits(i, args),
             "latency-tracking-info-percentiles" => latency_percentiles(args),
             "oom-score-adj-values" => oom_score_adj_values(args),
