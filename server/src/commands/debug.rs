@@ -7,6 +7,8 @@ pub const HANDLERS: &[(&str, Handler)] = &[("debug", debug)];
 fn debug(ctx: &mut Ctx, argv: &[&[u8]]) {
     let sub = String::from_utf8_lossy(argv[1]).to_ascii_lowercase();
     match (sub.as_str(), argv.len()) {
+        // Redis's full list, subcommands this server does not implement included.
+        ("help", 2) => super::help(ctx, argv, super::help::DEBUG),
         ("sleep", 3) => {
             let seconds = crate::util::parse_f64(argv[2]).unwrap_or(0.0).max(0.0);
             std::thread::sleep(std::time::Duration::from_secs_f64(seconds.min(3600.0)));

@@ -340,7 +340,22 @@ impl Config {
                         names.join(", ")
                     ));
                 }
-                lower.join(" ")
+                if self.specs[i].multi_arg {
+                    // Flags (`shutdown-on-sigint nosave force now`): read back in the table's
+                    // order, as Redis renders a bit set; its first name is the empty set.
+                    let set: Vec<&str> = names[1..]
+                        .iter()
+                        .filter(|n| lower.contains(n))
+                        .map(String::as_str)
+                        .collect();
+                    if set.is_empty() {
+                        names[0].clone()
+                    } else {
+                        set.join(" ")
+                    }
+                } else {
+                    lower.join(" ")
+                }
             }
             Kind::Text => value.to_string(),
             Kind::Special => self.set_special(i, args)?,
