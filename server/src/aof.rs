@@ -492,7 +492,10 @@ pub fn rewrite_background(server: &mut Server) -> Result<(), String> {
     let child = {
         let snapshot_of: &Server = server;
         let path = temp.clone();
-        crate::fork::spawn(move || write_base(snapshot_of, &path).is_ok())
+        crate::fork::spawn(move || {
+            crate::oom_score::enter_child(snapshot_of);
+            write_base(snapshot_of, &path).is_ok()
+        })
     }
     .map_err(|e| {
         format!(

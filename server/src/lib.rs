@@ -25,6 +25,7 @@ pub mod log;
 pub mod long_double;
 pub mod metrics;
 pub mod net;
+pub mod oom_score;
 pub mod output_limits;
 pub mod persist;
 pub mod pubsub;
@@ -92,6 +93,9 @@ pub fn build(
     });
     if let Some((host, port)) = primary {
         replica::set_master(&mut server, host, port);
+    } else {
+        // As Redis at start (a failure is logged, and the server starts anyway).
+        oom_score::update(&mut server);
     }
     Ok((server, runtime))
 }

@@ -142,7 +142,10 @@ pub fn background_save(server: &mut Server) -> std::io::Result<()> {
     let started = Instant::now();
     let child = {
         let snapshot_of: &Server = server;
-        crate::fork::spawn(|| write_snapshot(snapshot_of).is_ok())
+        crate::fork::spawn(|| {
+            crate::oom_score::enter_child(snapshot_of);
+            write_snapshot(snapshot_of).is_ok()
+        })
     };
     match child {
         Ok(child) => {

@@ -183,6 +183,7 @@ pub fn set_master(server: &mut Server, host: String, port: u16) {
     server.config.record("replicaof", format!("{host} {port}"));
     server.master_link = Some(MasterLink::new(host, port));
     server.keyspace.replica = true;
+    crate::oom_score::update(server);
 }
 
 /// Stop following (`REPLICAOF NO ONE`): the data stays, the server becomes a primary again
@@ -200,6 +201,7 @@ pub fn unset_master(server: &mut Server) {
     server.replid2 = std::mem::replace(&mut server.replid, new_id);
     server.second_repl_offset = server.replication.offset as i64 + 1;
     disconnect_replicas(server);
+    crate::oom_score::update(server);
 }
 
 /// Close the primary's client, if the link has one.

@@ -245,6 +245,8 @@ pub struct Server {
     pub active_expire_enabled: bool,
     /// `DEBUG PAUSE-CRON 1`: the periodic task does not run.
     pub cron_paused: bool,
+    /// The out-of-memory killer's score, while `oom-score-adj` changes it.
+    pub oom_score: crate::oom_score::OomScore,
     /// `DEBUG SET-DISABLE-DENY-SCRIPTS`: scripts may call commands flagged no-script.
     pub deny_scripts_disabled: bool,
     /// The TCP port actually listened on.
@@ -295,6 +297,7 @@ impl Server {
             last_save_unix: crate::db::now_ms() / 1000,
             active_expire_enabled: true,
             cron_paused: false,
+            oom_score: Default::default(),
             deny_scripts_disabled: false,
             port: 0,
             net: None,

@@ -149,6 +149,7 @@ fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) {
     }
     let pairs: Vec<(&[u8], &[u8])> = argv[2..].chunks(2).map(|p| (p[0], p[1])).collect();
     let before = ctx.server.config.values();
+    let oom_before = oom_settings(ctx.server);
     let (old_port, old_binds) = (
         ctx.server.config.settings.port,
         ctx.server.config.settings.bind.clone(),
@@ -182,6 +183,16 @@ fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) {
                 }
                 ctx.server.port = port;
             }
+            let oom_changed = oom_settings(ctx.server) != oom_before;
+            if let Some(name) = oom_changed.then(|| oom_option_named(&pairs)) {
+                if !crate::oom_score::update(ctx.server) {
+                    ctx.server.log_warning(&format!("Failed applying new configuration. Possibly related to new {name} setting. Restoring previous settings."));
+                    ctx.server.config.restore(before);
+                    crate::oom_score::update(ctx.server);
+                    ctx.client.reply.error(&format!("ERR CONFIG SET failed (possibly related to argument '{name}') - Failed to set current oom_score_adj. Check server logs."));
+                    return;
+                }
+            }
             ctx.server.apply_config();
             if pairs
                 .iter()
@@ -201,6 +212,26 @@ fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) {
         }
         Err(text) => ctx.client.reply.error(&text),
     }
+}
+
+/// The two options deciding the out-of-memory score, as set now.
+fn oom_settings(server: &crate::server::Server) -> (String, String) {
+    let get = |name| server.config.get(name).unwrap_or_default().to_string();
+    (get("oom-score-adj"), get("oom-score-adj-values"))
+}
+
+/// Which of the out-of-memory options a CONFIG SET named first (the one Redis's error names).
+fn oom_option_named(pairs: &[(&[u8], &[u8])]) -> &'static str {
+    let first = pairs.iter().find_map(|(name, _)| {
+        if name.eq_ignore_ascii_case(b"oom-score-adj") {
+            Some("oom-score-adj")
+        } else if name.eq_ignore_ascii_case(b"oom-score-adj-values") {
+            Some("oom-score-adj-values")
+        } else {
+            None
+        }
+    });
+    first.unwrap_or("oom-score-adj")
 }
 
 fn config_resetstat(ctx: &mut Ctx, _argv: &[&[u8]]) {
