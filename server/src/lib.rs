@@ -13,6 +13,7 @@ pub mod blocking;
 pub mod client;
 pub mod commands;
 pub mod config;
+pub mod connect;
 pub mod db;
 pub mod failover;
 pub mod fork;

@@ -259,8 +259,15 @@ pub fn poll(server: &mut Server) -> Option<Synced> {
                 .map_or(settings.port, |n| n.local_port());
             let (tx, rx) = mpsc::channel();
             let (host, port) = (link.host.clone(), link.port);
+            // `bind-source-addr`: the address the link is made from (an unreadable one is
+            // ignored, as a failed bind is).
+            let source = server
+                .config
+                .get("bind-source-addr")
+                .and_then(|a| a.parse().ok());
             let handshake = Handshake {
                 announce_port,
+                source,
                 user,
                 pass,
                 failover: crate::failover::psync_request(server),
@@ -429,6 +436,8 @@ pub fn processed(server: &mut Server, bytes: u64) {
 struct Handshake {
     /// The port this server says it listens on.
     announce_port: u16,
+    /// The local address to connect from, if one is configured.
+    source: Option<std::net::IpAddr>,
     user: String,
     pass: String,
     /// Failing over to this primary: this server's replication id and next offset, sent as
@@ -445,7 +454,8 @@ fn synchronize(host: &str, port: u16, handshake: &Handshake) -> Result<Synced, S
         .map_err(|e| e.to_string())?
         .next()
         .ok_or_else(|| format!("no address for {host}"))?;
-    let stream = TcpStream::connect_timeout(&address, IO_TIMEOUT).map_err(|e| e.to_string())?;
+    let stream = crate::connect::connect(address, handshake.source, IO_TIMEOUT)
+        .map_err(|e| e.to_string())?;
     stream
         .set_read_timeout(Some(IO_TIMEOUT))
         .map_err(|e| e.to_string())?;

@@ -353,6 +353,26 @@ fn replicaof_in_the_configuration_follows_from_the_start() {
     primary.stop();
 }
 
+/// `bind-source-addr`: the replica's link comes from that address, which the primary lists
+/// (as Redis's networking test checks it).
+#[test]
+fn the_link_comes_from_bind_source_addr() {
+    // Protected mode refuses 127.0.0.2: only 127.0.0.1 and ::1 count as local.
+    let primary = support::start("protected-mode no");
+    let replica = support::start("bind-source-addr 127.0.0.2");
+    let mut control = Client::connect(replica.port);
+    let port = primary.port.to_string();
+    assert_eq!(control.call(&["REPLICAOF", "127.0.0.1", &port]), "+OK\r\n");
+    wait_for(&mut control, &["INFO", "replication"], |r| {
+        r.contains("master_link_status:up")
+    });
+    let mut admin = Client::connect(primary.port);
+    let info = admin.call(&["INFO", "replication"]);
+    assert!(info.contains("slave0:ip=127.0.0.2,"), "{info}");
+    replica.stop();
+    primary.stop();
+}
+
 #[test]
 fn redis_server_follows_our_server() {
     let primary = support::start("");
