@@ -820,6 +820,7 @@ fn cron(server: &mut Server) {
     crate::failover::tick(server);
     crate::persist::cron(server);
     server.update_resize_policy();
+    crate::commands::migrate::close_idle(&mut server.migrate_sockets);
     resize_query_buffers(server);
     resize_reply_buffers(server);
     server.rates.sample(Instant::now(), &server.stats);

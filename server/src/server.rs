@@ -247,6 +247,8 @@ pub struct Server {
     pub cron_paused: bool,
     /// The out-of-memory killer's score, while `oom-score-adj` changes it.
     pub oom_score: crate::oom_score::OomScore,
+    /// MIGRATE's kept connections.
+    pub migrate_sockets: crate::commands::migrate::SocketCache,
     /// `DEBUG SET-DISABLE-DENY-SCRIPTS`: scripts may call commands flagged no-script.
     pub deny_scripts_disabled: bool,
     /// The TCP port actually listened on.
@@ -298,6 +300,7 @@ impl Server {
             active_expire_enabled: true,
             cron_paused: false,
             oom_score: Default::default(),
+            migrate_sockets: Default::default(),
             deny_scripts_disabled: false,
             port: 0,
             net: None,

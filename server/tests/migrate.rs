@@ -12,14 +12,27 @@ fn scenario(port: u16) -> String {
     let to = target.port.to_string();
     let mut source = Client::connect(port);
     let mut on_target = Client::connect(target.port);
-    let mut lines = Vec::new();
-    let mut step = |client: &mut Client, args: &[&str]| {
+    let lines = std::cell::RefCell::new(Vec::new());
+    let step = |client: &mut Client, args: &[&str]| {
         let reply = client.call(args);
         let shown: Vec<&str> = args
             .iter()
             .map(|a| if *a == to { "<to>" } else { a })
             .collect();
-        lines.push(format!("> {}\n{}", shown.join(" "), reply));
+        lines
+            .borrow_mut()
+            .push(format!("> {}\n{}", shown.join(" "), reply));
+    };
+    // One field of INFO (the rest differs from run to run).
+    let field = |client: &mut Client, section: &str, name: &str| -> String {
+        let info = client.call(&["INFO", section]);
+        let line = info
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or("(none)");
+        // Call counts only: times differ.
+        let shown = line.split(",usec=").next().unwrap_or(line);
+        format!("> INFO {section} ({name})\n{shown}\n")
     };
     let s = &mut source;
     let t = &mut on_target;
@@ -68,6 +81,13 @@ fn scenario(port: u16) -> String {
         ],
     );
     step(s, &["EXISTS", "list", "hash", "ttl"]);
+    // The connection is kept, and the target's database chosen once per change of database.
+    lines
+        .borrow_mut()
+        .push(field(s, "stats", "migrate_cached_sockets"));
+    lines
+        .borrow_mut()
+        .push(field(t, "commandstats", "cmdstat_select"));
     step(t, &["SELECT", "3"]);
     step(t, &["LRANGE", "list", "0", "-1"]);
     step(t, &["HGETALL", "hash"]);
@@ -96,6 +116,9 @@ fn scenario(port: u16) -> String {
         ],
     );
     step(s, &["GET", "copied"]);
+    lines
+        .borrow_mut()
+        .push(field(t, "commandstats", "cmdstat_select"));
     step(t, &["SELECT", "0"]);
     step(t, &["GET", "copied"]);
     // The target refuses AUTH: the key stays.
@@ -132,7 +155,12 @@ fn scenario(port: u16) -> String {
     target.stop();
     step(s, &["MIGRATE", "127.0.0.1", &to, "copied", "0", "1000"]);
     step(s, &["EXISTS", "copied"]);
-    lines.join("")
+    // A failed connection is not kept.
+    lines
+        .borrow_mut()
+        .push(field(s, "stats", "migrate_cached_sockets"));
+    let transcript = lines.borrow().join("");
+    transcript
 }
 
 #[test]

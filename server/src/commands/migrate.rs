@@ -1,12 +1,42 @@
 //! MIGRATE: move keys to another server, as `DUMP` payloads sent in `RESTORE` commands over a
-//! connection the command makes (and waits on, up to its timeout, as Redis does). Keys the
-//! target accepted are deleted here unless `COPY`; what is propagated is a `DEL` of those.
+//! connection the command waits on, up to its timeout, as Redis does. Keys the target accepted
+//! are deleted here unless `COPY`; what is propagated is a `DEL` of those. Connections are kept
+//! for the next MIGRATE to the same target (Redis's `migrate_cached_sockets`), with the
+//! database they last selected, and closed after ten idle seconds.
 
 use super::{is, Ctx, Handler, SYNTAX};
 use crate::db::notify::class;
+use std::collections::HashMap;
 use std::io::{BufReader, ErrorKind, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
+
+/// Most connections kept (`MIGRATE_SOCKET_CACHE_ITEMS`); past it one is dropped.
+const CACHE_ITEMS: usize = 64;
+/// Seconds a kept connection may stay unused (`MIGRATE_SOCKET_CACHE_TTL`).
+const CACHE_TTL_SECS: i64 = 10;
+
+/// A connection kept for the next MIGRATE to its target.
+#[derive(Debug)]
+pub struct CachedSocket {
+    stream: TcpStream,
+    /// The database the target has selected on it (-1: unknown, SELECT is sent).
+    last_dbid: i64,
+    /// Unix second of the last use.
+    last_use: i64,
+}
+
+/// The kept connections, by `host:port` as the command named them.
+pub type SocketCache = HashMap<Vec<u8>, CachedSocket>;
+
+/// Close the connections unused for longer than the cache's time (the periodic task).
+pub fn close_idle(cache: &mut SocketCache) {
+    if cache.is_empty() {
+        return;
+    }
+    let now = crate::db::now_ms() / 1000;
+    cache.retain(|_, socket| now - socket.last_use <= CACHE_TTL_SECS);
+}
 
 pub const HANDLERS: &[(&str, Handler)] = &[("migrate", migrate)];
 
@@ -44,30 +74,91 @@ fn migrate(ctx: &mut Ctx, argv: &[&[u8]]) {
         ctx.client.reply.status(b"NOKEY");
         return;
     }
-    let (requests, sent_keys) = build_requests(ctx, &options, dbid, &keys);
-    // A connection that failed before any reply came is tried once more, unless it timed out
-    // (Redis retries a cached connection the target may have closed).
-    let attempt = || {
-        let keys = sent_keys.len();
-        transfer(argv[1], argv[2], &requests, &options, keys, timeout)
-    };
-    let mut outcome = attempt();
-    if let Err(Failure::Io { retry: true, .. }) = outcome {
-        outcome = attempt();
-    }
-    match outcome {
-        Err(Failure::Connect) => ctx
-            .client
-            .reply
-            .error("IOERR error or timeout connecting to the client"),
-        Err(Failure::Io { writing, .. }) => {
-            let doing = if writing { "writing" } else { "reading" };
-            ctx.client.reply.error(&format!(
-                "IOERR error or timeout {doing} to target instance"
-            ));
+    let name = [argv[1], b":", argv[2]].concat();
+    // A connection that failed before any reply came (a kept one the target may have closed)
+    // is made again once, unless it timed out.
+    let mut may_retry = true;
+    loop {
+        let mut sent_keys = Vec::new();
+        let outcome = cached_socket(ctx, &name, argv[1], argv[2], timeout).and_then(|last_dbid| {
+            let select = last_dbid != dbid;
+            let requests;
+            (requests, sent_keys) = build_requests(ctx, &options, select.then_some(dbid), &keys);
+            match ctx.server.migrate_sockets.get(&name) {
+                Some(cached) => {
+                    transfer(&cached.stream, &requests, &options, select, sent_keys.len())
+                }
+                None => Err(Failure::Connect),
+            }
+        });
+        match outcome {
+            Err(Failure::Connect) => ctx
+                .client
+                .reply
+                .error("IOERR error or timeout connecting to the client"),
+            Err(Failure::Io { writing, retry }) => {
+                ctx.server.migrate_sockets.remove(&name);
+                if retry && may_retry {
+                    may_retry = false;
+                    continue;
+                }
+                let doing = if writing { "writing" } else { "reading" };
+                ctx.client.reply.error(&format!(
+                    "IOERR error or timeout {doing} to target instance"
+                ));
+            }
+            Ok(replies) => {
+                let target_failed = finish(ctx, &options, &sent_keys, &replies);
+                if replies.broken {
+                    ctx.server.migrate_sockets.remove(&name);
+                } else if let Some(cached) = ctx.server.migrate_sockets.get_mut(&name) {
+                    // After an error the target's database is not known any more.
+                    cached.last_dbid = if target_failed { -1 } else { dbid };
+                }
+            }
         }
-        Ok(replies) => finish(ctx, &options, &sent_keys, &replies),
+        return;
     }
+}
+
+/// The kept connection to `name` (made now if there is none), its read and write time limits
+/// set to `timeout`: the database it last selected.
+fn cached_socket(
+    ctx: &mut Ctx,
+    name: &[u8],
+    host: &[u8],
+    port: &[u8],
+    timeout: Duration,
+) -> Result<i64, Failure> {
+    let now = crate::db::now_ms() / 1000;
+    if let Some(cached) = ctx.server.migrate_sockets.get_mut(name) {
+        cached.last_use = now;
+        set_time_limits(&cached.stream, timeout).map_err(|_| Failure::Connect)?;
+        return Ok(cached.last_dbid);
+    }
+    if ctx.server.migrate_sockets.len() >= CACHE_ITEMS {
+        let pick = ctx.server.random() as usize % ctx.server.migrate_sockets.len();
+        if let Some(victim) = ctx.server.migrate_sockets.keys().nth(pick).cloned() {
+            ctx.server.migrate_sockets.remove(&victim);
+        }
+    }
+    let stream = connect(host, port, timeout)?;
+    set_time_limits(&stream, timeout).map_err(|_| Failure::Connect)?;
+    let _ = stream.set_nodelay(true);
+    ctx.server.migrate_sockets.insert(
+        name.to_vec(),
+        CachedSocket {
+            stream,
+            last_dbid: -1,
+            last_use: now,
+        },
+    );
+    Ok(-1)
+}
+
+fn set_time_limits(stream: &TcpStream, timeout: Duration) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(timeout))?;
+    stream.set_write_timeout(Some(timeout))
 }
 
 fn parse_options<'a>(ctx: &mut Ctx, argv: &[&'a [u8]]) -> Option<Options<'a>> {
@@ -108,11 +199,12 @@ fn parse_options<'a>(ctx: &mut Ctx, argv: &[&'a [u8]]) -> Option<Options<'a>> {
     Some(options)
 }
 
-/// The commands to send (AUTH, SELECT, one RESTORE per key still live) and the keys sent.
+/// The commands to send (AUTH, SELECT when `select` names a database, one RESTORE per key
+/// still live) and the keys sent.
 fn build_requests<'k>(
     ctx: &mut Ctx,
     options: &Options<'_>,
-    dbid: i64,
+    select: Option<i64>,
     keys: &[&'k [u8]],
 ) -> (Vec<u8>, Vec<&'k [u8]>) {
     let mut out = Vec::new();
@@ -122,7 +214,9 @@ fn build_requests<'k>(
         auth.push(password);
         crate::aof::encode(&mut out, &auth);
     }
-    crate::aof::encode(&mut out, &[b"SELECT", dbid.to_string().as_bytes()]);
+    if let Some(dbid) = select {
+        crate::aof::encode(&mut out, &[b"SELECT", dbid.to_string().as_bytes()]);
+    }
     let db = ctx.client.db;
     let now = ctx.server.keyspace.now_ms;
     let save_options = crate::persist::save_options(ctx.server);
@@ -156,25 +250,23 @@ enum Failure {
     Io { writing: bool, retry: bool },
 }
 
-/// The target's replies, one line each: AUTH's (if sent), SELECT's, then a RESTORE's per key
-/// (fewer when the connection failed after some of them).
+/// The target's replies, one line each: AUTH's and SELECT's (if sent), then a RESTORE's per
+/// key (fewer when the connection failed after some of them).
 struct Replies {
     auth: Option<String>,
-    select: String,
+    select: Option<String>,
     restores: Vec<String>,
     /// The connection failed after the first replies.
     broken: bool,
 }
 
 fn transfer(
-    host: &[u8],
-    port: &[u8],
+    mut stream: &TcpStream,
     requests: &[u8],
     options: &Options<'_>,
+    select: bool,
     keys: usize,
-    timeout: Duration,
 ) -> Result<Replies, Failure> {
-    let mut stream = connect(host, port, timeout)?;
     let io = |writing, e: std::io::Error| Failure::Io {
         writing,
         retry: !matches!(e.kind(), ErrorKind::TimedOut | ErrorKind::WouldBlock),
@@ -185,7 +277,10 @@ fn transfer(
         Some(_) => Some(read_line(&mut reader).map_err(|e| io(false, e))?),
         None => None,
     };
-    let select = read_line(&mut reader).map_err(|e| io(false, e))?;
+    let select = match select {
+        true => Some(read_line(&mut reader).map_err(|e| io(false, e))?),
+        false => None,
+    };
     let mut restores = Vec::with_capacity(keys);
     for _ in 0..keys {
         match read_line(&mut reader) {
@@ -226,27 +321,23 @@ fn connect(host: &[u8], port: &[u8], timeout: Duration) -> Result<TcpStream, Fai
         }
         Err(_) => return Err(Failure::Connect),
     };
-    let set = stream
-        .set_read_timeout(Some(timeout))
-        .and_then(|()| stream.set_write_timeout(Some(timeout)));
-    set.map_err(|_| Failure::Connect)?;
     Ok(stream)
 }
 
 /// One reply line (replies to AUTH, SELECT and RESTORE are status or error lines), bounded
 /// as Redis's 1 KB line buffer is.
-fn read_line(reader: &mut BufReader<TcpStream>) -> std::io::Result<String> {
+fn read_line(reader: &mut BufReader<&TcpStream>) -> std::io::Result<String> {
     crate::util::read_reply_line(reader, 1024)
 }
 
 /// Delete the keys the target took (unless COPY), then reply: OK, the target's first error,
-/// or the I/O error that cut the replies short.
-fn finish(ctx: &mut Ctx, options: &Options<'_>, keys: &[&[u8]], replies: &Replies) {
+/// or the I/O error that cut the replies short. Whether the target answered an error.
+fn finish(ctx: &mut Ctx, options: &Options<'_>, keys: &[&[u8]], replies: &Replies) -> bool {
     let db = ctx.client.db;
     let earlier_error = replies
         .auth
         .iter()
-        .chain(std::iter::once(&replies.select))
+        .chain(replies.select.iter())
         .find(|line| line.starts_with('-'));
     let mut target_error = None;
     let mut deleted: Vec<Vec<u8>> = vec![b"DEL".to_vec()];
@@ -262,7 +353,7 @@ fn finish(ctx: &mut Ctx, options: &Options<'_>, keys: &[&[u8]], replies: &Replie
     if deleted.len() > 1 {
         ctx.client.propagate_instead(vec![deleted]);
     }
-    match target_error {
+    match &target_error {
         Some(error) => ctx.client.reply.error(&format!(
             "ERR Target instance replied with error: {}",
             &error[1..]
@@ -273,4 +364,5 @@ fn finish(ctx: &mut Ctx, options: &Options<'_>, keys: &[&[u8]], replies: &Replie
             .error("IOERR error or timeout reading to target instance"),
         None => ctx.client.reply.ok(),
     }
+    target_error.is_some()
 }

@@ -18,7 +18,7 @@ mod keys;
 mod keyspec;
 mod latency;
 mod lists;
-mod migrate;
+pub mod migrate;
 mod multi;
 mod name_map;
 mod persistence;

@@ -436,8 +436,11 @@ fn stats_section(server: &Server, out: &mut String) {
             ),
             ("latest_fork_usec", latest_fork_usec.to_string()),
             ("total_forks", forks.to_string()),
-            // MIGRATE keeps no connections, and a replica keeps no writable keys' expiry here.
-            ("migrate_cached_sockets", "0".to_string()),
+            (
+                "migrate_cached_sockets",
+                server.migrate_sockets.len().to_string(),
+            ),
+            // A replica keeps no writable keys' expiry here.
             ("slave_expires_tracked_keys", "0".to_string()),
             // No active defragmentation: the system allocator is used.
             ("active_defrag_hits", "0".into()),
