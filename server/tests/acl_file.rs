@@ -113,7 +113,7 @@ fn a_missing_acl_file_stops_the_start() {
             file.display()
         ))
         .unwrap();
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop = server::signals::new_request();
     let error = server::build(config, stop)
         .err()
         .expect("the start is refused");
@@ -215,7 +215,7 @@ fn bad_user_declarations_stop_the_start() {
         config
             .load_text(&format!("port 0\nsave \"\"\nloglevel warning\n{text}"))
             .expect("the configuration reads");
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stop = server::signals::new_request();
         server::build(config, stop)
             .err()
             .expect("the start is refused")
