@@ -11,6 +11,7 @@ pub mod aof;
 mod aof_load;
 pub mod blocking;
 pub mod client;
+pub mod client_eviction;
 pub mod commands;
 pub mod config;
 pub mod connect;

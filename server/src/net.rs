@@ -37,6 +37,9 @@ struct Conn {
     query: Vec<u8>,
     /// Do not parse again before the query buffer holds this many bytes.
     need: usize,
+    /// Of an incomplete request at the front: the bytes Redis would have parsed off its query
+    /// buffer, and the length of the complete arguments among them.
+    partial: (usize, usize),
     /// Bytes of the client's reply buffer already written.
     written: usize,
     /// The most the query buffer held since the periodic task last looked.
@@ -167,6 +170,8 @@ pub fn run(server: &mut Server, runtime: &mut Runtime) {
     let mut events = Events::with_capacity(1024);
     let mut next_cron = Instant::now();
     loop {
+        // Before sleeping: clients over `maxmemory-clients` are closed (Redis's beforeSleep).
+        crate::client_eviction::evict(server, None);
         let wake = crate::blocking::next_deadline(server).map_or(next_cron, |d| d.min(next_cron));
         let timeout = wake.saturating_duration_since(Instant::now());
         let Some(net) = server.net.as_mut() else {
@@ -358,6 +363,7 @@ fn serve(server: &mut Server, mut stream: TcpStream, query: Vec<u8>, client: Cli
         stream,
         query,
         need: 1,
+        partial: (0, 0),
         written: 0,
         query_peak: 0,
     };
@@ -387,8 +393,18 @@ fn read_and_process(server: &mut Server, mut runtime: Option<&mut Runtime>, id: 
             }
             Ok(n) => {
                 // Room for a whole read, as Redis makes before each (`PROTO_IOBUF_LEN`): what
-                // `CLIENT LIST` reports as qbuf-free, given back by the cron when idle.
-                conn.query.reserve(READ_CHUNK.max(n));
+                // `CLIENT LIST` reports as qbuf-free, given back by the cron when idle. A big
+                // argument's buffer grows as its data comes, up to exactly its size (see
+                // `fit_big_argument`): an announced size alone costs nothing.
+                let rest = conn.need.saturating_sub(conn.query.len());
+                if conn.need >= BIG_ARG && rest > 0 {
+                    if conn.query.capacity() - conn.query.len() < n {
+                        let grow = conn.query.capacity().max(n).min(rest).max(n);
+                        conn.query.reserve_exact(grow);
+                    }
+                } else {
+                    conn.query.reserve(READ_CHUNK.max(n));
+                }
                 conn.query.extend_from_slice(&chunk[..n]);
                 conn.query_peak = conn.query_peak.max(conn.query.len());
                 received += n as u64;
@@ -428,6 +444,7 @@ fn read_and_process(server: &mut Server, mut runtime: Option<&mut Runtime>, id: 
         Some(pending) => run_primary_stream(server, runtime.as_deref_mut(), id, pending),
         None => process_input(server, runtime.as_deref_mut(), id),
     }
+    crate::client_eviction::track_id(server, id);
     if closed {
         close(server, id);
     } else {
@@ -477,6 +494,7 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
         };
         let mut pos = 0;
         let mut need = 1;
+        let mut partial = (0, 0);
         while pos < query.len()
             && !client.close_after_reply
             && !client.close_asap
@@ -484,8 +502,13 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
             && !client.paused
         {
             match parse(&query[pos..], limits, &mut args) {
-                Parsed::Incomplete { need: n } => {
+                Parsed::Incomplete {
+                    need: n,
+                    parsed,
+                    args_len,
+                } => {
                     need = n;
+                    partial = (parsed, args_len);
                     break;
                 }
                 Parsed::Error(text) => {
@@ -503,6 +526,14 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
                         let before = client.reply.buf.len();
                         let was_replica = client.is_replica;
                         client.argv_mem = argv.iter().map(|a| a.len()).sum();
+                        // Over `maxmemory-clients`: clients are closed, largest first, before
+                        // the command runs; if this one is chosen, its command does not run.
+                        if crate::client_eviction::enabled(server) {
+                            crate::client_eviction::track(server, &client);
+                            if crate::client_eviction::evict(server, Some(&mut client)) {
+                                break;
+                            }
+                        }
                         let mut ctx = Ctx {
                             server,
                             client: &mut client,
@@ -543,12 +574,29 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
         let fresh = std::mem::replace(&mut conn.query, query);
         conn.query.drain(..pos);
         conn.need = if fresh.is_empty() { need } else { 1 };
+        conn.partial = if fresh.is_empty() { partial } else { (0, 0) };
         conn.query.extend_from_slice(&fresh);
         if fresh.is_empty() {
+            fit_big_argument(conn);
             break;
         }
     }
     server.clients.insert(id, client);
+}
+
+/// Redis's `PROTO_MBULK_BIG_ARG`.
+const BIG_ARG: usize = 32 * 1024;
+
+/// A request with a big argument (32 KB or more, Redis's `PROTO_MBULK_BIG_ARG`) still
+/// arriving: the query buffer holds no more room than the request needs, so a client's memory
+/// follows what it sent rather than how the reads happened to grow the buffer. (Redis
+/// allocates the announced size at once; here the room grows with the data, so a hostile
+/// announcement costs nothing.)
+fn fit_big_argument(conn: &mut Conn) {
+    let need = conn.need;
+    if need >= BIG_ARG && need > conn.query.len() && conn.query.capacity() > need {
+        conn.query.shrink_to(need);
+    }
 }
 
 /// The client's connection, if it has a socket.
@@ -578,10 +626,15 @@ pub fn query_buffer(server: &Server, client: &Client) -> (usize, usize) {
         let parsed = if client.paused {
             client.paused_request
         } else {
-            0
+            c.partial.0
         };
         (c.query.len().saturating_sub(parsed), c.query.capacity())
     })
+}
+
+/// The complete arguments of a request still arriving (part of `argv-mem`).
+pub fn partial_arguments(server: &Server, client: &Client) -> usize {
+    conn_of(server, client).map_or(0, |c| c.partial.1)
 }
 
 /// Whether clients are paused now (`CLIENT PAUSE` in force, or a failover holding writes):
@@ -733,6 +786,8 @@ fn flush(server: &mut Server, id: u64) {
     let close_now = failed || (done && client.close_after_reply);
     if close_now {
         close(server, id);
+    } else {
+        crate::client_eviction::track_id(server, id);
     }
 }
 
@@ -742,6 +797,7 @@ pub fn close_client(server: &mut Server, id: u64) {
 }
 
 fn close(server: &mut Server, id: u64) {
+    server.client_memory.forget(id);
     if let Some(mut client) = server.clients.remove(&id) {
         crate::blocking::unregister(server, &mut client);
         server.keyspace.unwatch_all(id, &client.watched);
@@ -823,6 +879,7 @@ fn cron(server: &mut Server) {
     crate::commands::migrate::close_idle(&mut server.migrate_sockets);
     resize_query_buffers(server);
     resize_reply_buffers(server);
+    crate::client_eviction::track_all(server);
     server.rates.sample(Instant::now(), &server.stats);
     server.memory_peak = server.memory_peak.max(server.used_memory());
     let timeout = server.config.settings.timeout;

@@ -43,6 +43,8 @@ pub struct Stats {
     pub rejected_calls: u64,
     pub error_replies: u64,
     pub evicted_keys: u64,
+    /// Clients closed for `maxmemory-clients`.
+    pub evicted_clients: u64,
     pub net_input_bytes: u64,
     pub net_output_bytes: u64,
     /// Reads from and writes to client sockets (`total_reads_processed`, ...).
@@ -249,6 +251,8 @@ pub struct Server {
     pub oom_score: crate::oom_score::OomScore,
     /// MIGRATE's kept connections.
     pub migrate_sockets: crate::commands::migrate::SocketCache,
+    /// Clients' measured memory, for `maxmemory-clients`.
+    pub client_memory: crate::client_eviction::ClientMemory,
     /// `DEBUG SET-DISABLE-DENY-SCRIPTS`: scripts may call commands flagged no-script.
     pub deny_scripts_disabled: bool,
     /// The TCP port actually listened on.
@@ -301,6 +305,7 @@ impl Server {
             cron_paused: false,
             oom_score: Default::default(),
             migrate_sockets: Default::default(),
+            client_memory: Default::default(),
             deny_scripts_disabled: false,
             port: 0,
             net: None,

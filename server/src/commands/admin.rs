@@ -196,6 +196,13 @@ fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) {
             ctx.server.apply_config();
             if pairs
                 .iter()
+                .any(|(name, _)| name.eq_ignore_ascii_case(b"maxmemory-clients"))
+            {
+                crate::client_eviction::track_all(ctx.server);
+                crate::client_eviction::track(ctx.server, ctx.client);
+            }
+            if pairs
+                .iter()
                 .any(|(name, _)| name.eq_ignore_ascii_case(b"requirepass"))
             {
                 ctx.server.apply_requirepass();

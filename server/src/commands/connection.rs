@@ -250,23 +250,7 @@ pub(crate) fn describe(
     now: std::time::Instant,
 ) -> String {
     let tracking = server.keyspace.tracking.mode(client.id);
-    let (query_len, query_capacity) = crate::net::query_buffer(server, client);
-    // Memory as Redis accounts it: the arguments held (the running, blocked or paused
-    // command's), the queued transaction's, replies beyond the fixed buffer, and the total.
-    let multi_mem: usize = client.multi.as_ref().map_or(0, |m| {
-        m.queued
-            .iter()
-            .map(|argv| argv.iter().map(Vec::len).sum::<usize>() + 8 * argv.len())
-            .sum()
-    });
-    let pending = crate::net::pending_output(server, client);
-    let omem = pending.saturating_sub(client.reply_buffer.size);
-    let tot_mem = std::mem::size_of::<Client>()
-        + query_capacity
-        + client.reply_buffer.size
-        + client.argv_mem
-        + multi_mem
-        + omem;
+    let usage = crate::client_eviction::usage(server, client);
     // In Redis's order: pub/sub, MULTI, blocked, tracking (t, R for a broken redirect, B for
     // broadcast); N for none.
     let mut flags = String::new();
@@ -309,16 +293,16 @@ pub(crate) fn describe(
         client.patterns.len(),
         client.shard_channels.len(),
         client.multi.as_ref().map_or(-1, |m| m.queued.len() as i64),
-        query_len,
-        query_capacity - query_len,
-        client.argv_mem,
-        multi_mem,
+        usage.query_len,
+        usage.query_capacity - usage.query_len,
+        client.argv_mem + crate::net::partial_arguments(server, client),
+        usage.multi,
         client.reply_buffer.size,
         client.reply_buffer.peak,
-        pending.min(client.reply_buffer.size),
-        usize::from(omem > 0),
-        omem,
-        tot_mem,
+        usage.pending.min(client.reply_buffer.size),
+        usize::from(usage.output > 0),
+        usage.output,
+        usage.total,
         client.last_command,
         client.user,
         tracking.map_or(-1, |m| m.redirect as i64),

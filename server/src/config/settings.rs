@@ -42,6 +42,8 @@ pub struct Settings {
     pub requirepass: Option<Vec<u8>>,
     pub maxmemory: u64,
     pub maxmemory_policy: EvictionPolicy,
+    /// `maxmemory-clients`: bytes, or a negative percentage of `maxmemory`; 0 is off.
+    pub maxmemory_clients: i64,
     pub maxmemory_samples: usize,
     /// The LFU counter's logarithm factor and decay period in minutes.
     pub lfu_log_factor: i64,
@@ -149,6 +151,10 @@ impl Settings {
                 .get("maxmemory")
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(0),
+            maxmemory_clients: match config.get("maxmemory-clients").unwrap_or("0") {
+                v if v.ends_with('%') => -v.trim_end_matches('%').parse::<i64>().unwrap_or(0),
+                v => v.parse().unwrap_or(0),
+            },
             maxmemory_policy: match config.get("maxmemory-policy").unwrap_or("") {
                 "allkeys-lru" => EvictionPolicy::AllKeysLru,
                 "volatile-lru" => EvictionPolicy::VolatileLru,

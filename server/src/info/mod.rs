@@ -423,7 +423,7 @@ fn stats_section(server: &Server, out: &mut String) {
                 (s.expire_cycle_us / 1000).to_string(),
             ),
             ("evicted_keys", s.evicted_keys.to_string()),
-            ("evicted_clients", "0".into()),
+            ("evicted_clients", server.stats.evicted_clients.to_string()),
             ("total_eviction_exceeded_time", "0".into()),
             ("current_eviction_exceeded_time", "0".into()),
             ("keyspace_hits", k.hits.to_string()),

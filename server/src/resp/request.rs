@@ -31,8 +31,15 @@ pub enum Parsed {
     /// A request of `consumed` bytes; its arguments are in the [`Args`] (none for an empty
     /// line or `*0`, which Redis skips silently).
     Request { consumed: usize },
-    /// Not complete: parse again once the buffer holds at least `need` bytes.
-    Incomplete { need: usize },
+    /// Not complete: parse again once the buffer holds at least `need` bytes. Of what is
+    /// there, Redis would already have taken the first `parsed` bytes off its query buffer
+    /// and made complete arguments of `args_len` bytes (`qbuf` and `argv-mem` in
+    /// `CLIENT LIST` follow that).
+    Incomplete {
+        need: usize,
+        parsed: usize,
+        args_len: usize,
+    },
     /// A protocol error: Redis replies this text (after `-ERR `... the text includes
     /// `Protocol error: `) and closes the connection.
     Error(String),
@@ -75,7 +82,7 @@ pub fn parse(buffer: &[u8], limits: Limits, args: &mut Args) -> Parsed {
     args.ranges.clear();
     args.inline.clear();
     match buffer.first() {
-        None => Parsed::Incomplete { need: 1 },
+        None => incomplete(1),
         Some(b'*') => {
             args.is_inline = false;
             parse_multibulk(buffer, limits, &mut args.ranges)
@@ -114,6 +121,15 @@ fn line_at(buffer: &[u8], from: usize) -> Line {
     }
 }
 
+/// Incomplete with nothing parsed yet.
+fn incomplete(need: usize) -> Parsed {
+    Parsed::Incomplete {
+        need,
+        parsed: 0,
+        args_len: 0,
+    }
+}
+
 fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
     haystack.iter().position(|&b| b == needle)
 }
@@ -122,9 +138,7 @@ fn parse_multibulk(buffer: &[u8], limits: Limits, ranges: &mut Vec<Range<usize>>
     let end = match line_at(buffer, 0) {
         Line::Complete { end } => end,
         Line::Incomplete => {
-            return Parsed::Incomplete {
-                need: buffer.len() + 1,
-            }
+            return incomplete(buffer.len() + 1);
         }
         Line::TooLong => return protocol_error("too big mbulk count string"),
     };
@@ -139,15 +153,22 @@ fn parse_multibulk(buffer: &[u8], limits: Limits, ranges: &mut Vec<Range<usize>>
     if count <= 0 {
         return Parsed::Request { consumed: pos };
     }
+    let mut args_len = 0;
     for _ in 0..count {
         if pos >= buffer.len() {
-            return Parsed::Incomplete { need: pos + 1 };
+            return Parsed::Incomplete {
+                need: pos + 1,
+                parsed: pos,
+                args_len,
+            };
         }
         let end = match line_at(buffer, pos) {
             Line::Complete { end } => end,
             Line::Incomplete => {
                 return Parsed::Incomplete {
                     need: buffer.len() + 1,
+                    parsed: pos,
+                    args_len,
                 }
             }
             Line::TooLong => return protocol_error("too big bulk count string"),
@@ -169,9 +190,14 @@ fn parse_multibulk(buffer: &[u8], limits: Limits, ranges: &mut Vec<Range<usize>>
         // The two bytes after the data are taken as its CRLF without looking (as Redis does).
         let next = start + length + 2;
         if buffer.len() < next {
-            return Parsed::Incomplete { need: next };
+            return Parsed::Incomplete {
+                need: next,
+                parsed: start,
+                args_len,
+            };
         }
         ranges.push(start..start + length);
+        args_len += length;
         pos = next;
     }
     Parsed::Request { consumed: pos }
@@ -182,9 +208,7 @@ fn parse_inline(buffer: &[u8], args: &mut Vec<Vec<u8>>) -> Parsed {
         if buffer.len() > INLINE_MAX {
             return protocol_error("too big inline request");
         }
-        return Parsed::Incomplete {
-            need: buffer.len() + 1,
-        };
+        return incomplete(buffer.len() + 1);
     };
     let mut line_end = newline;
     if line_end > 0 && buffer[line_end - 1] == b'\r' {
@@ -327,8 +351,35 @@ mod tests {
         for cut in 1..full.len() {
             let (parsed, _) = one(&full[..cut]);
             match parsed {
-                Parsed::Incomplete { need } => assert!(need > cut && need <= full.len()),
+                Parsed::Incomplete {
+                    need,
+                    parsed,
+                    args_len,
+                } => {
+                    assert!(need > cut && need <= full.len());
+                    assert!(parsed <= cut && args_len <= parsed);
+                }
                 other => panic!("{cut}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_partial_request_reports_what_redis_has_taken_off_its_buffer() {
+        // Redis's `qbuf` is then 2 in each case ("ab", "$5", "fo").
+        let cases: [(&[u8], usize, usize); 3] = [
+            (b"*2\r\n$3\r\nfoo\r\n$5\r\nab", 17, 3),
+            (b"*2\r\n$3\r\nfoo\r\n$5", 13, 3),
+            (b"*2\r\n$3\r\nfo", 8, 0),
+        ];
+        for (input, parsed_bytes, args_bytes) in cases {
+            match one(input).0 {
+                Parsed::Incomplete {
+                    parsed, args_len, ..
+                } => {
+                    assert_eq!((parsed, args_len), (parsed_bytes, args_bytes));
+                }
+                other => panic!("{other:?}"),
             }
         }
     }
