@@ -201,6 +201,14 @@ pub fn track(server: &mut Server, client: &Client) {
     }
 }
 
+/// Measure a client again before its command runs, if it is counted already (as Redis, which
+/// counts a client from the end of its first command or read on).
+pub fn track_counted(server: &mut Server, client: &Client) {
+    if server.client_memory.measured.contains_key(&client.id) {
+        track(server, client);
+    }
+}
+
 /// Measure client `id` again, if it is still connected.
 pub fn track_id(server: &mut Server, id: u64) {
     if !enabled(server) {
@@ -239,6 +247,40 @@ pub fn track_all(server: &mut Server) {
 fn bucket(bytes: usize) -> u32 {
     let bits = usize::BITS - bytes.leading_zeros();
     bits.clamp(BUCKET_MIN_LOG, BUCKET_MAX_LOG)
+}
+
+/// `DEBUG CLIENT-EVICTION`: each size class's evictable clients and their memory, in Redis's
+/// layout; `None` when eviction is off. `current` is the client asking (out of the table).
+pub fn bucket_report(server: &Server, current: &Client) -> Option<String> {
+    if !enabled(server) {
+        return None;
+    }
+    let classes = (BUCKET_MAX_LOG - BUCKET_MIN_LOG + 1) as usize;
+    let mut sums = vec![(0usize, 0usize); classes];
+    let clients = server.clients.values().chain(std::iter::once(current));
+    for client in clients.filter(|c| evictable(c)) {
+        if let Some(&bytes) = server.client_memory.measured.get(&client.id) {
+            let class = &mut sums[(bucket(bytes) - BUCKET_MIN_LOG) as usize];
+            class.0 += bytes;
+            class.1 += 1;
+        }
+    }
+    let mut text = String::new();
+    for (j, (bytes, count)) in sums.iter().enumerate() {
+        let log = BUCKET_MIN_LOG as usize + j;
+        if j == 0 {
+            text.push_str("bucket          0");
+        } else {
+            text.push_str(&format!("bucket {:>10}", 1usize << (log - 1)));
+        }
+        if j == classes - 1 {
+            text.push_str("+            : ");
+        } else {
+            text.push_str(&format!(" - {:>10}: ", (1usize << log) - 1));
+        }
+        text.push_str(&format!("tot-mem: {bytes:>10}, clients: {count}\n"));
+    }
+    Some(text)
 }
 
 /// Close clients, largest first, while the counted memory is at or over the limit.

@@ -529,7 +529,7 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
                         // Over `maxmemory-clients`: clients are closed, largest first, before
                         // the command runs; if this one is chosen, its command does not run.
                         if crate::client_eviction::enabled(server) {
-                            crate::client_eviction::track(server, &client);
+                            crate::client_eviction::track_counted(server, &client);
                             if crate::client_eviction::evict(server, Some(&mut client)) {
                                 break;
                             }
@@ -561,6 +561,7 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
                             disconnect_replying_replica(server, &mut client, before);
                         }
                         crate::blocking::register_if_requested(server, &mut client, &argv);
+                        crate::client_eviction::track(server, &client);
                     }
                     pos += consumed;
                 }

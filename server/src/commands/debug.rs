@@ -67,6 +67,12 @@ fn debug(ctx: &mut Ctx, argv: &[&[u8]]) {
             }
         }
         ("htstats", 3) => htstats(ctx, argv[2]),
+        ("client-eviction", 2) => {
+            match crate::client_eviction::bucket_report(ctx.server, ctx.client) {
+                Some(text) => ctx.client.reply.verbatim(text.as_bytes()),
+                None => ctx.client.reply.error("ERR maxmemory-clients is disabled."),
+            }
+        }
         ("populate", 3..=5) => populate(ctx, argv),
         ("htstats-key", 3) => htstats_key(ctx, argv[2]),
         ("replybuffer", 4) => reply_buffer(ctx, argv),
