@@ -48,6 +48,29 @@ pub struct BlockRequest {
     pub replicas: Option<WaitForReplicas>,
 }
 
+/// Client classes (what `CLIENT LIST TYPE`, `CLIENT KILL TYPE` and the output limits go by):
+/// a MONITOR client is a normal one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Normal,
+    Replica,
+    Pubsub,
+    Master,
+}
+
+impl Kind {
+    /// A class by the name Redis takes (`getClientTypeByName`).
+    pub fn named(name: &[u8]) -> Option<Kind> {
+        match name.to_ascii_lowercase().as_slice() {
+            b"normal" => Some(Kind::Normal),
+            b"slave" | b"replica" => Some(Kind::Replica),
+            b"pubsub" => Some(Kind::Pubsub),
+            b"master" => Some(Kind::Master),
+            _ => None,
+        }
+    }
+}
+
 /// `CLIENT REPLY` modes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReplyMode {
@@ -145,6 +168,9 @@ pub struct Client {
     pub pushes: Vec<u8>,
     /// The port a replica said it listens on (`REPLCONF listening-port`), as ROLE shows it.
     pub replica_port: i64,
+    /// A replica that announced `REPLCONF capa psync2` (told the replication id on
+    /// `+CONTINUE`).
+    pub replica_psync2: bool,
 }
 
 impl Client {
@@ -176,6 +202,7 @@ impl Client {
             force_replication: false,
             pushes: Vec::new(),
             replica_port: 0,
+            replica_psync2: false,
             channels: Vec::new(),
             patterns: Vec::new(),
             shard_channels: Vec::new(),
@@ -210,6 +237,19 @@ impl Client {
     /// In RESP2 a subscribed client may only run the pub/sub commands, PING, QUIT and RESET.
     pub fn in_pubsub_mode(&self) -> bool {
         !self.channels.is_empty() || !self.patterns.is_empty() || !self.shard_channels.is_empty()
+    }
+
+    /// The client's class, as Redis's `getClientType` tells them apart.
+    pub fn kind(&self) -> Kind {
+        if self.is_master {
+            Kind::Master
+        } else if self.is_replica {
+            Kind::Replica
+        } else if self.in_pubsub_mode() {
+            Kind::Pubsub
+        } else {
+            Kind::Normal
+        }
     }
 
     /// Log `commands` for the command running now instead of its own arguments.

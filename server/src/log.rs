@@ -21,14 +21,20 @@ pub fn write_raw(logfile: &str, text: &str) {
     }
 }
 
-/// Write one line at `level` (0 debug ... 3 warning) when `loglevel` lets it through.
+/// Write one line at `level` (0 debug ... 3 warning) when `loglevel` lets it through, as a
+/// primary's.
 pub fn write(logfile: &str, loglevel: u8, level: u8, message: &str) {
+    write_as('M', logfile, loglevel, level, message);
+}
+
+/// [`write`] for a server in `role`: `M` a primary, `S` a replica.
+pub fn write_as(role: char, logfile: &str, loglevel: u8, level: u8, message: &str) {
     if level < loglevel {
         return;
     }
     let mark = [b'.', b'-', b'*', b'#'][usize::from(level.min(WARNING))] as char;
     let line = format!(
-        "{}:M {} {} {}\n",
+        "{}:{role} {} {} {}\n",
         std::process::id(),
         crate::util::log_timestamp(),
         mark,

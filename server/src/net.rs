@@ -429,9 +429,11 @@ fn read_and_process(server: &mut Server, mut runtime: Option<&mut Runtime>, id: 
     }
     server.stats.net_input_bytes += received;
     server.stats.reads_processed += 1;
-    // The primary's stream: what it runs now counts toward the replication offset.
-    let pending = conn.query.len();
-    let primary_input = crate::replica::is_primary(server, id).then_some(pending);
+    // Bytes from the primary this server follows: the link is alive (what its requests apply
+    // counts toward the offset as each runs, `replica::stream_applied`).
+    if crate::replica::is_primary(server, id) {
+        crate::replica::heard_from(server);
+    }
     if !server.clients.contains_key(&id) {
         // The client is running a script right now: its input waits in the buffer.
         return;
@@ -440,10 +442,7 @@ fn read_and_process(server: &mut Server, mut runtime: Option<&mut Runtime>, id: 
         c.last_interaction = Instant::now();
     }
     let serve_blocked = runtime.is_some();
-    match primary_input {
-        Some(pending) => run_primary_stream(server, runtime.as_deref_mut(), id, pending),
-        None => process_input(server, runtime.as_deref_mut(), id),
-    }
+    process_input(server, runtime.as_deref_mut(), id);
     crate::client_eviction::track_id(server, id);
     if closed {
         close(server, id);
@@ -563,6 +562,10 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
                         crate::blocking::register_if_requested(server, &mut client, &argv);
                         crate::client_eviction::track(server, &client);
                     }
+                    if client.is_master {
+                        let bytes = &query[pos..pos + consumed];
+                        crate::replica::stream_applied(server, bytes, client.multi.is_some());
+                    }
                     pos += consumed;
                 }
             }
@@ -644,16 +647,6 @@ fn clients_paused(server: &Server) -> bool {
     server.pause.is_some_and(|p| Instant::now() < p.until) || crate::failover::pauses_writes(server)
 }
 
-/// End a pause whose time has come (or that CLIENT UNPAUSE lifted): run what waited.
-/// Run what the primary sent (`pending` bytes waiting): what runs counts toward the offset
-/// this replica reports as applied; what a pause holds stays in the buffer, read but not
-/// applied.
-fn run_primary_stream(server: &mut Server, runtime: Option<&mut Runtime>, id: u64, pending: usize) {
-    process_input(server, runtime, id);
-    let left = unprocessed_input(server, id);
-    crate::replica::processed(server, pending.saturating_sub(left) as u64);
-}
-
 /// Bytes a connection has sent that are not run yet.
 pub fn unprocessed_input(server: &Server, id: u64) -> usize {
     server
@@ -663,6 +656,8 @@ pub fn unprocessed_input(server: &Server, id: u64) -> usize {
         .map_or(0, |c| c.query.len())
 }
 
+/// End a pause whose time has come (or that CLIENT UNPAUSE lifted): run what waited (the
+/// primary's stream included: what a pause holds stays in its buffer, read but not applied).
 fn resume_paused(server: &mut Server, mut runtime: Option<&mut Runtime>) {
     let over = server.pause.is_none_or(|p| Instant::now() >= p.until)
         && !crate::failover::pauses_writes(server);
@@ -677,12 +672,7 @@ fn resume_paused(server: &mut Server, mut runtime: Option<&mut Runtime>) {
         if let Some(client) = server.clients.get_mut(&id) {
             client.paused = false;
         }
-        if crate::replica::is_primary(server, id) {
-            let pending = unprocessed_input(server, id);
-            run_primary_stream(server, runtime.as_deref_mut(), id, pending);
-        } else {
-            process_input(server, runtime.as_deref_mut(), id);
-        }
+        process_input(server, runtime.as_deref_mut(), id);
         flush(server, id);
     }
 }
@@ -813,7 +803,7 @@ fn close(server: &mut Server, id: u64) {
             server.pubsub.sunsubscribe(id, channel);
         }
         if client.is_master {
-            crate::replica::link_lost(server, id);
+            crate::replica::link_lost(server, id, client.db);
         }
         if client.is_replica {
             crate::replication::detach(server, id);

@@ -9,9 +9,15 @@
 //! second, and on `REPLCONF GETACK`). A link that closes or stays silent past `repl-timeout`
 //! is dropped and synchronized again a second later.
 //!
-//! Only full synchronizations are made (no partial resynchronization from a backlog), and the
-//! snapshot is asked for in its disk form (capability `eof` is not announced, so a primary with
-//! diskless sync sends it that way too).
+//! A lost link is taken up again where it stopped: the helper asks `PSYNC <replid> <offset>`
+//! with the replication id and the offset of the last byte applied (a transaction counts once
+//! its EXEC has run), and on `+CONTINUE` the data stays and the stream goes on, into the
+//! database it had selected. The same is offered to a new primary after `REPLICAOF` (which
+//! accepts it when it was promoted from a sibling and shares the history). Otherwise, or when
+//! refused, a full synchronization. The snapshot is asked for in its disk form (capability
+//! `eof` is not announced, so a primary with diskless sync sends it that way too). What the
+//! primary sends is passed on, as applied, to this server's backlog and its own replicas
+//! ([`crate::replication::proxy`]).
 
 use crate::server::Server;
 use std::io::{BufReader, Read, Write};
@@ -63,6 +69,13 @@ pub struct MasterLink {
     pub ack_due: bool,
     /// When the last periodic acknowledgement was owed.
     last_ack: Instant,
+    /// Where to take the stream up again: the replication id and the first byte not applied
+    /// (`None`: ask for a full synchronization).
+    resume: Option<(String, u64)>,
+    /// The database the stream had selected when the link was lost.
+    db: usize,
+    /// The bytes of a transaction under way in the stream: applied (and counted) at its EXEC.
+    transaction: Vec<u8>,
 }
 
 /// Why a synchronization failed: the link (tried again later), or the primary refused the
@@ -109,6 +122,9 @@ impl MasterLink {
             down_since: None,
             ack_due: false,
             last_ack: Instant::now(),
+            resume: None,
+            db: 0,
+            transaction: Vec::new(),
         }
     }
 
@@ -173,6 +189,14 @@ pub fn stale(server: &Server) -> bool {
 /// an error, this server's own replicas are disconnected (they must synchronize again), and
 /// the link is made from the next turn of the event loop.
 pub fn set_master(server: &mut Server, host: String, port: u16) {
+    // The history this server has, offered to the new primary (Redis's cached primary, or
+    // `replicationCacheMasterUsingMyself` for a server that was a primary).
+    let resume = match server.master_link.as_ref() {
+        Some(link) if link.is_connected() => Some((server.replid.clone(), link.offset + 1)),
+        Some(link) => link.resume.clone(),
+        None => Some((server.replid.clone(), server.replication.offset + 1)),
+    };
+    let db = server.master_link.as_ref().map_or(0, |l| l.db);
     drop_link(server);
     crate::blocking::unblock_all(
         server,
@@ -181,7 +205,10 @@ pub fn set_master(server: &mut Server, host: String, port: u16) {
     disconnect_replicas(server);
     server.log_notice(&format!("Connecting to MASTER {host}:{port}"));
     server.config.record("replicaof", format!("{host} {port}"));
-    server.master_link = Some(MasterLink::new(host, port));
+    let mut link = MasterLink::new(host, port);
+    link.resume = resume;
+    link.db = db;
+    server.master_link = Some(link);
     server.keyspace.replica = true;
     crate::oom_score::update(server);
 }
@@ -231,14 +258,18 @@ fn close_soon(server: &mut Server, id: u64) {
     }
 }
 
-/// The primary's client closed: the link is down until the next attempt.
-pub fn link_lost(server: &mut Server, client_id: u64) {
+/// The primary's client closed (its stream had database `db` selected): the link is down
+/// until the next attempt, which asks to go on from the last byte applied.
+pub fn link_lost(server: &mut Server, client_id: u64, db: usize) {
     let Some(link) = server.master_link.as_mut() else {
         return;
     };
     if link.client_id() != Some(client_id) {
         return;
     }
+    link.resume = Some((server.replid.clone(), link.offset + 1));
+    link.db = db;
+    link.transaction.clear();
     link.retry_later();
     link.down_since = Some(Instant::now());
     server.log_warning("Connection with master lost.");
@@ -259,6 +290,7 @@ pub fn poll(server: &mut Server) -> Option<Synced> {
                 .map_or(settings.port, |n| n.local_port());
             let (tx, rx) = mpsc::channel();
             let (host, port) = (link.host.clone(), link.port);
+            let resume = link.resume.clone();
             // `bind-source-addr`: the address the link is made from (an unreadable one is
             // ignored, as a failed bind is).
             let source = server
@@ -271,6 +303,7 @@ pub fn poll(server: &mut Server) -> Option<Synced> {
                 user,
                 pass,
                 failover: crate::failover::psync_request(server),
+                resume,
             };
             let link = server.master_link.as_mut()?;
             let spawned = std::thread::Builder::new()
@@ -340,6 +373,10 @@ pub fn drive(server: &mut Server, runtime: &mut redis_runtime::Runtime) -> Optio
             ));
             return None;
         }
+        // A new history: this server's own replicas must synchronize again, and its stream
+        // starts over at the primary's offset.
+        disconnect_replicas(server);
+        crate::replication::restart_stream(server, synced.offset);
     } else {
         server.log_notice("Successful partial resynchronization with master.");
         server.log_notice("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
@@ -354,6 +391,9 @@ pub fn drive(server: &mut Server, runtime: &mut redis_runtime::Runtime) -> Optio
         true,
     );
     client.is_master = true;
+    if continued {
+        client.db = link.db;
+    }
     // The replica's stream is the primary's from now on. Continuing its own stream under the
     // new primary's id, the server keeps its old id as the second one (`replid2`).
     if continued {
@@ -366,8 +406,14 @@ pub fn drive(server: &mut Server, runtime: &mut redis_runtime::Runtime) -> Optio
         server.replid2 = "0".repeat(40);
         server.second_repl_offset = -1;
     }
+    if continued {
+        crate::replication::create_backlog(server);
+    }
     let link = server.master_link.as_mut()?;
     link.offset = synced.offset;
+    link.resume = None;
+    link.db = 0;
+    link.transaction.clear();
     link.last_io = Instant::now();
     link.last_ack = Instant::now();
     link.state = LinkState::Connected { client_id: id };
@@ -424,11 +470,32 @@ pub fn ack_tick(server: &mut Server) -> Option<u64> {
     Some(id)
 }
 
-/// The primary's client ran `bytes` of the stream.
-pub fn processed(server: &mut Server, bytes: u64) {
+/// Bytes arrived from the primary (the link is alive).
+pub fn heard_from(server: &mut Server) {
     if let Some(link) = server.master_link.as_mut() {
-        link.offset += bytes;
         link.last_io = Instant::now();
+    }
+}
+
+/// The primary's client ran one request of the stream, its raw `bytes`; `in_transaction`
+/// when it left a MULTI open. A request counts toward the offset (and is passed on to the
+/// backlog and this server's replicas) once applied: a transaction's at its EXEC, as Redis
+/// counts `reploff`, so a link lost inside one is taken up again from its MULTI.
+pub fn stream_applied(server: &mut Server, bytes: &[u8], in_transaction: bool) {
+    let Some(link) = server.master_link.as_mut() else {
+        return;
+    };
+    if in_transaction || !link.transaction.is_empty() {
+        link.transaction.extend_from_slice(bytes);
+        if in_transaction {
+            return;
+        }
+        let applied = std::mem::take(&mut link.transaction);
+        link.offset += applied.len() as u64;
+        crate::replication::proxy(server, &applied);
+    } else {
+        link.offset += bytes.len() as u64;
+        crate::replication::proxy(server, bytes);
     }
 }
 
@@ -443,6 +510,8 @@ struct Handshake {
     /// Failing over to this primary: this server's replication id and next offset, sent as
     /// `PSYNC <id> <offset> FAILOVER`.
     failover: Option<(String, u64)>,
+    /// Otherwise, the history to go on from (`PSYNC <id> <offset>`), if any.
+    resume: Option<(String, u64)>,
 }
 
 /// The helper thread's work: connect, shake hands, receive the snapshot.
@@ -491,14 +560,17 @@ fn synchronize(host: &str, port: u16, handshake: &Handshake) -> Result<Synced, S
     }
     // Only `psync2`: without `eof` the primary sends the snapshot with its length.
     ask(&["REPLCONF", "capa", "psync2"], &mut reader)?;
-    let reply = match &handshake.failover {
-        Some((replid, offset)) => {
+    let reply = match (&handshake.failover, &handshake.resume) {
+        (Some((replid, offset)), _) => {
             let offset = offset.to_string();
             ask(&["PSYNC", replid, &offset, "FAILOVER"], &mut reader)?
         }
-        None => ask(&["PSYNC", "?", "-1"], &mut reader)?,
+        (None, Some((replid, offset))) => {
+            ask(&["PSYNC", replid, &offset.to_string()], &mut reader)?
+        }
+        (None, None) => ask(&["PSYNC", "?", "-1"], &mut reader)?,
     };
-    if let Some((replid, offset)) = &handshake.failover {
+    if let Some((replid, offset)) = handshake.failover.as_ref().or(handshake.resume.as_ref()) {
         if reply == "+CONTINUE" || reply.starts_with("+CONTINUE ") {
             let new_id = reply.strip_prefix("+CONTINUE ").unwrap_or(replid).trim();
             let leftover = reader.buffer().to_vec();

@@ -4,7 +4,12 @@
 //! PING every `repl-ping-replica-period` seconds. What Redis's test suite reads with
 //! `attach_to_replication_stream`, and what a replica loads.
 //!
-//! This server is always a primary: it feeds replicas; it does not follow another server.
+//! From the first replica's attaching on, the stream is also kept in a backlog
+//! ([`crate::backlog`]): a replica that lost its link and asks to go on from its offset
+//! (`PSYNC <replid> <offset>`) gets `+CONTINUE` and what it missed, as Redis's
+//! `masterTryPartialResynchronization` decides. A server that follows a primary does not
+//! make a stream of its own: it passes its primary's on, byte for byte, to its backlog and
+//! its own replicas ([`proxy`]).
 
 use crate::server::Server;
 use std::time::Instant;
@@ -17,8 +22,10 @@ pub struct Replication {
     selected_db: Option<usize>,
     /// Bytes sent down the stream since the first replica attached (`master_repl_offset`).
     pub offset: u64,
-    /// A replica has attached once (Redis creates its backlog then).
-    pub backlog_active: bool,
+    /// The stream's last bytes, from the first replica's attaching on.
+    pub backlog: Option<crate::backlog::Backlog>,
+    /// Since when no replica is connected (the backlog is freed after `repl-backlog-ttl`).
+    no_replicas_since: Instant,
     last_ping: Instant,
     /// A client blocked in WAIT: ask the replicas for their offsets before sleeping.
     pub getack_wanted: bool,
@@ -42,7 +49,8 @@ impl Default for Replication {
             replicas: Vec::new(),
             selected_db: None,
             offset: 0,
-            backlog_active: false,
+            backlog: None,
+            no_replicas_since: Instant::now(),
             last_ping: Instant::now(),
             getack_wanted: false,
             acks_arrived: false,
@@ -50,11 +58,14 @@ impl Default for Replication {
     }
 }
 
-/// Make `client_id` a replica, from the next byte of the stream on.
-pub fn attach(server: &mut Server, client_id: u64) {
+/// Make `client_id` a replica, from the next byte of the stream on. After a full
+/// synchronization (`full`) the next change selects its database again.
+pub fn attach(server: &mut Server, client_id: u64, full: bool) {
+    create_backlog(server);
     let replication = &mut server.replication;
-    replication.selected_db = None;
-    replication.backlog_active = true;
+    if full {
+        replication.selected_db = None;
+    }
     replication.last_ping = Instant::now();
     replication.replicas.push(Replica {
         client_id,
@@ -105,9 +116,92 @@ pub fn request_acks(server: &mut Server) {
     send(server, &getack);
 }
 
-/// Send what one command changed to every replica.
+/// Before a full synchronization: a primary without a backlog makes one, and since it has no
+/// past, takes a new replication id and none second (as Redis's `syncCommand` does for its
+/// first replica).
+pub fn prepare_full_sync(server: &mut Server) {
+    if server.replication.backlog.is_some() || server.master_link.is_some() {
+        return;
+    }
+    server.replid = server.random_id();
+    server.replid2 = "0".repeat(40);
+    server.second_repl_offset = -1;
+    create_backlog(server);
+    server.log_notice(&format!(
+        "Replication backlog created, my new replication IDs are '{}' and '{}'",
+        server.replid, server.replid2
+    ));
+}
+
+/// Start keeping the stream, if it is not kept yet (`createReplicationBacklog`).
+pub fn create_backlog(server: &mut Server) {
+    let limit = server.config.settings.repl_backlog_size;
+    let replication = &mut server.replication;
+    if replication.backlog.is_none() {
+        replication.backlog = Some(crate::backlog::Backlog::new(limit, replication.offset));
+    }
+}
+
+/// Start the stream afresh at `offset` (a replica's full synchronization: its backlog then
+/// holds its new primary's stream from there).
+pub fn restart_stream(server: &mut Server, offset: u64) {
+    let limit = server.config.settings.repl_backlog_size;
+    let replication = &mut server.replication;
+    replication.offset = offset;
+    replication.selected_db = None;
+    replication.backlog = Some(crate::backlog::Backlog::new(limit, offset));
+}
+
+/// `PSYNC <replid> <offset>`: whether the replica can go on from `from` (the first byte it
+/// lacks) with what the backlog holds, as Redis decides, logging its reasons: the bytes to
+/// send it after `+CONTINUE`, or `None` for a full synchronization.
+pub fn partial_resync(server: &Server, replica: &str, replid: &str, from: i64) -> Option<Vec<u8>> {
+    if replid != server.replid {
+        let second = server.second_repl_offset;
+        if replid != server.replid2 {
+            if replid != "?" {
+                server.log_notice(&format!(
+                    "Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '{replid}', my replication IDs are '{}' and '{}')",
+                    server.replid, server.replid2
+                ));
+            } else {
+                server.log_notice(&format!("Full resync requested by replica {replica}"));
+            }
+            return None;
+        }
+        if from > second {
+            server.log_notice(&format!(
+                "Partial resynchronization not accepted: Requested offset for second ID was {from}, but I can reply up to {second}"
+            ));
+            return None;
+        }
+    }
+    let held = u64::try_from(from)
+        .ok()
+        .and_then(|from| server.replication.backlog.as_ref()?.since(from));
+    if held.is_none() {
+        server.log_notice(&format!(
+            "Unable to partial resync with replica {replica} for lack of backlog (Replica request was: {from})."
+        ));
+        if from > server.replication.offset as i64 {
+            server.log_warning(&format!("Warning: replica {replica} tried to PSYNC with an offset that is greater than the master replication offset."));
+        }
+    }
+    held
+}
+
+/// Pass on `bytes` of the stream this server's primary sent (and it applied): to the
+/// backlog and to this server's own replicas, at the primary's offsets.
+pub fn proxy(server: &mut Server, bytes: &[u8]) {
+    send(server, bytes);
+}
+
+/// Send what one command changed to every replica (and the backlog). A server following a
+/// primary passes the primary's stream on instead ([`proxy`]).
 pub fn feed(server: &mut Server, ops: &[crate::aof::Propagated], transaction: bool) {
-    if server.replication.replicas.is_empty() {
+    if server.master_link.is_some()
+        || (server.replication.replicas.is_empty() && server.replication.backlog.is_none())
+    {
         return;
     }
     let mut chunk = Vec::new();
@@ -120,10 +214,35 @@ pub fn feed(server: &mut Server, ops: &[crate::aof::Propagated], transaction: bo
     send(server, &chunk);
 }
 
+/// `CONFIG SET repl-backlog-size`: the backlog keeps the newest bytes that fit.
+pub fn apply_backlog_size(server: &mut Server) {
+    let limit = server.config.settings.repl_backlog_size;
+    if let Some(backlog) = server.replication.backlog.as_mut() {
+        backlog.set_limit(limit);
+    }
+}
+
 /// The periodic task's part: the PING that tells replicas the primary is alive (sent without
-/// a SELECT, and in lower case, as Redis sends it).
+/// a SELECT, and in lower case, as Redis sends it), and the backlog freed after `repl-backlog-ttl` seconds without
+/// replicas (a primary's only: the history changes then, under a new replication id).
 pub fn cron(server: &mut Server) {
     if server.replication.replicas.is_empty() {
+        let ttl = server.config.settings.repl_backlog_ttl;
+        let idle = server.replication.no_replicas_since.elapsed().as_secs();
+        if server.replication.backlog.is_some()
+            && server.master_link.is_none()
+            && ttl > 0
+            && idle > ttl
+        {
+            server.replid = server.random_id();
+            server.replid2 = "0".repeat(40);
+            server.second_repl_offset = -1;
+            server.replication.backlog = None;
+            server.propagation_changed();
+            server.log_notice(&format!(
+                "Replication backlog freed after {ttl} seconds without connected replicas."
+            ));
+        }
         return;
     }
     let period = server.config.settings.repl_ping_replica_period.max(1);
@@ -141,11 +260,17 @@ pub fn detach(server: &mut Server, client_id: u64) {
         .replication
         .replicas
         .retain(|r| r.client_id != client_id);
+    if server.replication.replicas.is_empty() {
+        server.replication.no_replicas_since = Instant::now();
+    }
     server.propagation_changed();
 }
 
 fn send(server: &mut Server, chunk: &[u8]) {
     server.replication.offset += chunk.len() as u64;
+    if let Some(backlog) = server.replication.backlog.as_mut() {
+        backlog.append(chunk);
+    }
     for r in &server.replication.replicas {
         if let Some(client) = server.clients.get_mut(&r.client_id) {
             client.reply.buf.extend_from_slice(chunk);

@@ -45,6 +45,10 @@ pub struct Stats {
     pub evicted_keys: u64,
     /// Clients closed for `maxmemory-clients`.
     pub evicted_clients: u64,
+    /// Synchronizations of replicas: full ones, and partial ones accepted or refused.
+    pub sync_full: u64,
+    pub sync_partial_ok: u64,
+    pub sync_partial_err: u64,
     pub net_input_bytes: u64,
     pub net_output_bytes: u64,
     /// Reads from and writes to client sockets (`total_reads_processed`, ...).
@@ -461,12 +465,13 @@ impl Server {
     /// Write a line to the log at `level` (0 debug ... 3 warning), in Redis's format.
     pub fn log(&self, level: u8, message: &str) {
         let settings = &self.config.settings;
-        crate::log::write(&settings.logfile, settings.loglevel, level, message);
+        let role = if self.master_link.is_some() { 'S' } else { 'M' };
+        crate::log::write_as(role, &settings.logfile, settings.loglevel, level, message);
     }
 
     /// Whether changes are being logged or replicated: commands then note what they changed.
     pub fn propagating(&self) -> bool {
-        self.aof.on || !self.replication.replicas.is_empty()
+        self.aof.on || !self.replication.replicas.is_empty() || self.replication.backlog.is_some()
     }
 
     /// After the append-only file is turned on or off or a replica comes or goes: keys that

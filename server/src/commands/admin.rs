@@ -194,10 +194,22 @@ fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) {
                 }
             }
             ctx.server.apply_config();
-            if pairs
-                .iter()
-                .any(|(name, _)| name.eq_ignore_ascii_case(b"maxmemory-clients"))
-            {
+            let set = |option: &str| {
+                pairs
+                    .iter()
+                    .any(|(name, _)| name.eq_ignore_ascii_case(option.as_bytes()))
+            };
+            // Redis's smallest backlog (`CONFIG_REPL_BACKLOG_MIN_SIZE`), applied on change.
+            if set("repl-backlog-size") {
+                if ctx.server.config.settings.repl_backlog_size < 16384 {
+                    ctx.server
+                        .config
+                        .record("repl-backlog-size", "16384".into());
+                    ctx.server.config.settings.repl_backlog_size = 16384;
+                }
+                crate::replication::apply_backlog_size(ctx.server);
+            }
+            if set("maxmemory-clients") {
                 crate::client_eviction::track_all(ctx.server);
                 crate::client_eviction::track(ctx.server, ctx.client);
             }

@@ -19,7 +19,7 @@ struct Filters {
     addr: Option<String>,
     laddr: Option<String>,
     user: Option<String>,
-    pubsub: Option<bool>,
+    kind: Option<crate::client::Kind>,
     skip_me: bool,
 }
 
@@ -29,7 +29,7 @@ impl Filters {
             && self.addr.as_ref().is_none_or(|a| &c.addr == a)
             && self.laddr.as_ref().is_none_or(|a| &c.local_addr == a)
             && self.user.as_ref().is_none_or(|u| &c.user == u)
-            && self.pubsub.is_none_or(|p| c.in_pubsub_mode() == p)
+            && self.kind.is_none_or(|k| c.kind() == k)
     }
 }
 
@@ -69,21 +69,13 @@ fn parse_filters(ctx: &mut Ctx, argv: &[&[u8]]) -> Option<Filters> {
                 }
             }
         } else if is(option, "type") {
-            f.pubsub = match text.to_ascii_lowercase().as_str() {
-                "normal" => Some(false),
-                "pubsub" => Some(true),
-                // This server has no replicas or masters: those types match nobody.
-                "master" | "slave" | "replica" => {
-                    f.id = Some(0);
-                    None
-                }
-                _ => {
-                    ctx.client
-                        .reply
-                        .error(&format!("ERR Unknown client type '{text}'"));
-                    return None;
-                }
+            let Some(kind) = crate::client::Kind::named(value) else {
+                ctx.client
+                    .reply
+                    .error(&format!("ERR Unknown client type '{text}'"));
+                return None;
             };
+            f.kind = Some(kind);
         } else if is(option, "addr") {
             f.addr = Some(text);
         } else if is(option, "laddr") {

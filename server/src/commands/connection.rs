@@ -312,27 +312,25 @@ pub(crate) fn describe(
 
 fn client_list(ctx: &mut Ctx, argv: &[&[u8]]) {
     let now = std::time::Instant::now();
-    let mut lines = vec![(ctx.client.id, describe(ctx.server, ctx.client, now))];
-    lines.extend(
-        ctx.server
-            .clients
-            .values()
-            .map(|c| (c.id, describe(ctx.server, c, now))),
-    );
+    let mut wanted = None;
+    if argv.len() > 2 && is(argv[2], "type") && argv.len() == 4 {
+        let Some(kind) = crate::client::Kind::named(argv[3]) else {
+            let kind = String::from_utf8_lossy(argv[3]);
+            ctx.client
+                .reply
+                .error(&format!("ERR Unknown client type '{kind}'"));
+            return;
+        };
+        wanted = Some(kind);
+    }
+    let clients = std::iter::once(&*ctx.client).chain(ctx.server.clients.values());
+    let mut lines: Vec<(u64, String)> = clients
+        .filter(|c| wanted.is_none_or(|k| c.kind() == k))
+        .map(|c| (c.id, describe(ctx.server, c, now)))
+        .collect();
     lines.sort_by_key(|(id, _)| *id);
-    if argv.len() > 2 {
-        if is(argv[2], "type") && argv.len() == 4 {
-            let kind = String::from_utf8_lossy(argv[3]).to_ascii_lowercase();
-            if !["normal", "master", "replica", "slave", "pubsub"].contains(&kind.as_str()) {
-                ctx.client
-                    .reply
-                    .error(&format!("ERR Unknown client type '{kind}'"));
-                return;
-            }
-            if kind != "normal" {
-                lines.clear();
-            }
-        } else if is(argv[2], "id") && argv.len() >= 4 {
+    if argv.len() > 2 && wanted.is_none() {
+        if is(argv[2], "id") && argv.len() >= 4 {
             let mut ids = Vec::new();
             for arg in &argv[3..] {
                 match crate::util::parse_i64(arg).filter(|n| *n > 0) {

@@ -1,6 +1,6 @@
-//! SYNC, PSYNC and REPLCONF: how a replica attaches (see `crate::replication`). PSYNC always
-//! answers with a full resynchronization, sent as a disk-style bulk (`$<length>`), which
-//! every replica accepts.
+//! SYNC, PSYNC and REPLCONF: how a replica attaches (see `crate::replication`). PSYNC goes on
+//! from the replica's offset when the backlog holds it (`+CONTINUE`); otherwise a full
+//! resynchronization is sent as a disk-style bulk (`$<length>`), which every replica accepts.
 
 use super::{int_arg, is, Ctx, Handler, SYNTAX};
 
@@ -56,6 +56,36 @@ fn sync(ctx: &mut Ctx, argv: &[&[u8]]) {
     let name = crate::replication::replica_name(ctx.client);
     ctx.server
         .log_notice(&format!("Replica {name} asks for synchronization"));
+    if is(argv[0], "psync") {
+        let Some(from) = int_arg(ctx, argv[2]) else {
+            ctx.server.log_warning(&format!(
+                "Replica {name} asks for synchronization but with a wrong offset"
+            ));
+            return;
+        };
+        let replid = String::from_utf8_lossy(argv[1]);
+        if let Some(missed) = crate::replication::partial_resync(ctx.server, &name, &replid, from) {
+            let out = &mut ctx.client.reply.buf;
+            if ctx.client.replica_psync2 {
+                out.extend_from_slice(format!("+CONTINUE {}\r\n", ctx.server.replid).as_bytes());
+            } else {
+                out.extend_from_slice(b"+CONTINUE\r\n");
+            }
+            out.extend_from_slice(&missed);
+            ctx.client.is_replica = true;
+            crate::replication::attach(ctx.server, ctx.client.id, false);
+            ctx.server.stats.sync_partial_ok += 1;
+            ctx.server.log_notice(&format!(
+                "Partial resynchronization request from {name} accepted. Sending {} bytes of backlog starting from offset {from}.",
+                missed.len()
+            ));
+            return;
+        }
+        if !replid.starts_with('?') {
+            ctx.server.stats.sync_partial_err += 1;
+        }
+    }
+    crate::replication::prepare_full_sync(ctx.server);
     let snapshot = match crate::persist::snapshot_bytes(ctx.server) {
         Ok(bytes) => bytes,
         Err(e) => {
@@ -66,10 +96,9 @@ fn sync(ctx: &mut Ctx, argv: &[&[u8]]) {
             return;
         }
     };
+    ctx.server.stats.sync_full += 1;
     let out = &mut ctx.client.reply.buf;
     if is(argv[0], "psync") {
-        ctx.server
-            .log_notice(&format!("Full resync requested by replica {name}"));
         out.extend_from_slice(
             format!(
                 "+FULLRESYNC {} {}\r\n",
@@ -82,7 +111,7 @@ fn sync(ctx: &mut Ctx, argv: &[&[u8]]) {
     out.extend_from_slice(format!("${}\r\n", snapshot.len()).as_bytes());
     out.extend_from_slice(&snapshot);
     ctx.client.is_replica = true;
-    crate::replication::attach(ctx.server, ctx.client.id);
+    crate::replication::attach(ctx.server, ctx.client.id, true);
     ctx.server
         .log_notice(&format!("Synchronization with replica {name} succeeded"));
 }
@@ -101,6 +130,10 @@ fn replconf(ctx: &mut Ctx, argv: &[&[u8]]) {
                 return;
             };
             ctx.client.replica_port = port;
+        } else if is(option, "capa") {
+            if is(value, "psync2") {
+                ctx.client.replica_psync2 = true;
+            }
         } else if is(option, "ack") || is(option, "fack") {
             if ctx.client.is_replica {
                 let offset = std::str::from_utf8(value)
@@ -120,7 +153,6 @@ fn replconf(ctx: &mut Ctx, argv: &[&[u8]]) {
             }
             return;
         } else if !(is(option, "ip-address")
-            || is(option, "capa")
             || is(option, "rdb-only")
             || is(option, "rdb-filter-only"))
         {

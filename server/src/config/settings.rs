@@ -85,6 +85,9 @@ pub struct Settings {
     pub repl_ping_replica_period: u64,
     /// Seconds of silence after which a replication link is given up.
     pub repl_timeout: u64,
+    /// The replication backlog's size, and how long it outlives the last replica (0: always).
+    pub repl_backlog_size: usize,
+    pub repl_backlog_ttl: u64,
     /// As a replica: refuse writes from clients other than the primary.
     pub replica_read_only: bool,
     /// As a replica whose link is down: still answer reads with the data held.
@@ -197,6 +200,11 @@ impl Settings {
             min_replicas_to_write: int("min-replicas-to-write"),
             repl_ping_replica_period: int("repl-ping-replica-period").max(1) as u64,
             repl_timeout: int("repl-timeout").max(1) as u64,
+            repl_backlog_size: config
+                .get("repl-backlog-size")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(1024 * 1024),
+            repl_backlog_ttl: int("repl-backlog-ttl").max(0) as u64,
             replica_read_only: yes("replica-read-only"),
             replica_serve_stale_data: yes("replica-serve-stale-data"),
             masteruser: text("masteruser"),

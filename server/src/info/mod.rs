@@ -194,8 +194,8 @@ fn memory_section(server: &Server, out: &mut String) {
     let rss = process::rss_bytes();
     let startup = server.memory_startup.min(used);
     let clients = clients_memory(server);
-    let backlog = if server.replication.backlog_active {
-        BACKLOG_BYTES
+    let backlog = if server.replication.backlog.is_some() {
+        server.config.settings.repl_backlog_size
     } else {
         0
     };
@@ -285,9 +285,6 @@ fn memory_section(server: &Server, out: &mut String) {
         ],
     );
 }
-
-/// The replication backlog's size (`repl-backlog-size`'s default, which this server keeps).
-const BACKLOG_BYTES: usize = 1_048_576;
 
 /// Bytes the clients' buffers hold (`mem_clients_normal`): query buffers and pending replies.
 fn clients_memory(server: &Server) -> usize {
@@ -412,9 +409,12 @@ fn stats_section(server: &Server, out: &mut String) {
             ("instantaneous_input_repl_kbps", "0.00".into()),
             ("instantaneous_output_repl_kbps", "0.00".into()),
             ("rejected_connections", s.rejected_connections.to_string()),
-            ("sync_full", "0".into()),
-            ("sync_partial_ok", "0".into()),
-            ("sync_partial_err", "0".into()),
+            ("sync_full", server.stats.sync_full.to_string()),
+            ("sync_partial_ok", server.stats.sync_partial_ok.to_string()),
+            (
+                "sync_partial_err",
+                server.stats.sync_partial_err.to_string(),
+            ),
             ("expired_keys", k.expired_keys.to_string()),
             ("expired_stale_perc", "0.00".into()),
             ("expired_time_cap_reached_count", "0".into()),
@@ -511,7 +511,11 @@ fn replication_fields(server: &Server) -> Vec<(&'static str, String)> {
         Some(link) => link.offset,
         None => replication.offset,
     };
-    let backlog = if replication.backlog_active { "1" } else { "0" };
+    let backlog = if replication.backlog.is_some() {
+        "1"
+    } else {
+        "0"
+    };
     fields.extend([
         (
             "master_failover_state",
@@ -522,14 +526,15 @@ fn replication_fields(server: &Server) -> Vec<(&'static str, String)> {
         ("master_repl_offset", offset.to_string()),
         ("second_repl_offset", server.second_repl_offset.to_string()),
         ("repl_backlog_active", backlog.into()),
-        ("repl_backlog_size", BACKLOG_BYTES.to_string()),
+        (
+            "repl_backlog_size",
+            server.config.settings.repl_backlog_size.to_string(),
+        ),
     ]);
-    let (first_byte, held) = if replication.backlog_active {
-        let held = offset.min(BACKLOG_BYTES as u64);
-        (offset - held + 1, held)
-    } else {
-        (0, 0)
-    };
+    let (first_byte, held) = replication
+        .backlog
+        .as_ref()
+        .map_or((0, 0), |b| (b.first_byte(), b.histlen()));
     fields.push(("repl_backlog_first_byte_offset", first_byte.to_string()));
     fields.push(("repl_backlog_histlen", held.to_string()));
     fields

@@ -1,0 +1,99 @@
+//! The replication backlog: the last `repl-backlog-size` bytes of the replication stream,
+//! kept from the first replica's attaching on, so a replica that lost its link asks to go on
+//! from its offset (`PSYNC <replid> <offset>`) and gets only what it missed instead of a whole
+//! snapshot. Offsets are the stream's, as Redis numbers them: the first byte is 1, and
+//! `end` is the offset of the last byte sent (`master_repl_offset`).
+
+use std::collections::VecDeque;
+
+#[derive(Debug)]
+pub struct Backlog {
+    data: VecDeque<u8>,
+    limit: usize,
+    end: u64,
+}
+
+impl Backlog {
+    /// An empty backlog holding at most `limit` bytes, the stream being at offset `end`.
+    pub fn new(limit: usize, end: u64) -> Backlog {
+        Backlog {
+            data: VecDeque::new(),
+            limit: limit.max(1),
+            end,
+        }
+    }
+
+    /// Keep the stream's next bytes, dropping the oldest past the limit.
+    pub fn append(&mut self, bytes: &[u8]) {
+        self.end += bytes.len() as u64;
+        if bytes.len() >= self.limit {
+            self.data.clear();
+            self.data.extend(&bytes[bytes.len() - self.limit..]);
+            return;
+        }
+        let excess = (self.data.len() + bytes.len()).saturating_sub(self.limit);
+        self.data.drain(..excess);
+        self.data.extend(bytes);
+    }
+
+    /// A new limit (`CONFIG SET repl-backlog-size`): the oldest bytes go if it is smaller.
+    pub fn set_limit(&mut self, limit: usize) {
+        self.limit = limit.max(1);
+        let excess = self.data.len().saturating_sub(self.limit);
+        self.data.drain(..excess);
+    }
+
+    /// The offset of the oldest byte held (`repl_backlog_first_byte_offset`); one past the
+    /// end when nothing is held.
+    pub fn first_byte(&self) -> u64 {
+        self.end + 1 - self.data.len() as u64
+    }
+
+    /// Bytes held (`repl_backlog_histlen`).
+    pub fn histlen(&self) -> u64 {
+        self.data.len() as u64
+    }
+
+    /// Everything from stream offset `from` (the first byte a replica lacks) to the end, or
+    /// `None` when that part of the stream is no longer (or not yet) held.
+    pub fn since(&self, from: u64) -> Option<Vec<u8>> {
+        if from < self.first_byte() || from > self.end + 1 {
+            return None;
+        }
+        let skip = (from - self.first_byte()) as usize;
+        Some(self.data.iter().skip(skip).copied().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_follow_the_stream_and_old_bytes_go() {
+        let mut backlog = Backlog::new(8, 100);
+        assert_eq!((backlog.first_byte(), backlog.histlen()), (101, 0));
+        assert_eq!(backlog.since(101), Some(Vec::new()));
+        backlog.append(b"abcde");
+        assert_eq!((backlog.first_byte(), backlog.histlen()), (101, 5));
+        assert_eq!(backlog.since(103).as_deref(), Some(&b"cde"[..]));
+        backlog.append(b"fghij");
+        // Ten bytes sent, eight kept: offsets 103..=110.
+        assert_eq!((backlog.first_byte(), backlog.histlen()), (103, 8));
+        assert_eq!(backlog.since(102), None);
+        assert_eq!(backlog.since(103).as_deref(), Some(&b"cdefghij"[..]));
+        assert_eq!(backlog.since(111), Some(Vec::new()));
+        assert_eq!(backlog.since(112), None);
+    }
+
+    #[test]
+    fn a_chunk_larger_than_the_limit_keeps_its_tail() {
+        let mut backlog = Backlog::new(4, 0);
+        backlog.append(b"0123456789");
+        assert_eq!(backlog.first_byte(), 7);
+        assert_eq!(backlog.since(7).as_deref(), Some(&b"6789"[..]));
+        backlog.set_limit(2);
+        assert_eq!(backlog.since(9).as_deref(), Some(&b"89"[..]));
+        assert_eq!(backlog.since(8), None);
+    }
+}

@@ -1,0 +1,144 @@
+//! Partial resynchronization: a replica whose link was cut asks to go on from its offset
+//! (`PSYNC <replid> <offset>`) and the primary sends only what it missed from its backlog,
+//! into the database the stream had selected; a backlog that no longer holds that offset
+//! makes it a full synchronization. Run with our server on both sides, and with redis-server
+//! 7.0.15 as the primary and as the replica when it is installed.
+
+mod support;
+
+use support::{wait_for, Client};
+
+/// The value of `name:` in an INFO reply.
+fn info_field(info: &str, name: &str) -> String {
+    info.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}:")))
+        .unwrap_or("")
+        .trim()
+        .to_string()
+}
+
+/// Make `replica` follow `primary`, cut the link twice, and check what each side shows.
+fn resume(primary_port: u16, replica_port: u16) {
+    let mut primary = Client::connect(primary_port);
+    let mut replica = Client::connect(replica_port);
+    for command in [
+        &["FLUSHALL"][..],
+        &["CONFIG", "SET", "repl-backlog-size", "1mb"],
+        &["CONFIG", "RESETSTAT"],
+    ] {
+        let reply = primary.call(command);
+        assert!(!reply.starts_with('-'), "{command:?}: {reply}");
+    }
+    let target = primary_port.to_string();
+    assert_eq!(
+        replica.call(&["REPLICAOF", "127.0.0.1", &target]),
+        "+OK\r\n"
+    );
+    wait_for(&mut replica, &["ROLE"], |r| r.contains("connected"));
+    // The stream selects database 3 and writes there.
+    assert_eq!(primary.call(&["SELECT", "3"]), "+OK\r\n");
+    assert_eq!(primary.call(&["SET", "k", "1"]), "+OK\r\n");
+    assert_eq!(replica.call(&["SELECT", "3"]), "+OK\r\n");
+    assert_eq!(
+        wait_for(&mut replica, &["GET", "k"], |r| r.contains('1')),
+        "$1\r\n1\r\n"
+    );
+
+    // Cut: what is written meanwhile (no new SELECT: the stream is still in database 3)
+    // arrives from the backlog.
+    assert_eq!(
+        primary.call(&["CLIENT", "KILL", "TYPE", "replica"]),
+        ":1\r\n"
+    );
+    for command in [
+        &["SET", "k2", "2"][..],
+        &["INCR", "k"],
+        &["MULTI"],
+        &["RPUSH", "l", "a", "b"],
+        &["EXEC"],
+    ] {
+        let reply = primary.call(command);
+        assert!(!reply.starts_with('-'), "{command:?}: {reply}");
+    }
+    assert_eq!(
+        wait_for(&mut replica, &["GET", "k2"], |r| r.contains('2')),
+        "$1\r\n2\r\n"
+    );
+    assert_eq!(replica.call(&["GET", "k"]), "$1\r\n2\r\n");
+    assert_eq!(replica.call(&["LLEN", "l"]), ":2\r\n");
+    let stats = primary.call(&["INFO", "stats"]);
+    let syncs: Vec<String> = ["sync_full", "sync_partial_ok", "sync_partial_err"]
+        .iter()
+        .map(|name| info_field(&stats, name))
+        .collect();
+    // The replica, a primary until REPLICAOF, first offered its own history (refused).
+    assert_eq!(syncs, ["1", "1", "1"], "{stats}");
+    let info = primary.call(&["INFO", "replication"]);
+    assert_eq!(info_field(&info, "repl_backlog_active"), "1", "{info}");
+    assert_eq!(info_field(&info, "repl_backlog_first_byte_offset"), "1");
+    assert_eq!(
+        info_field(&info, "repl_backlog_histlen"),
+        info_field(&info, "master_repl_offset")
+    );
+
+    // Cut again, and write more than the smallest backlog holds: a full synchronization.
+    assert_eq!(
+        primary.call(&["CONFIG", "SET", "repl-backlog-size", "1"]),
+        "+OK\r\n"
+    );
+    let sized = primary.call(&["CONFIG", "GET", "repl-backlog-size"]);
+    assert!(sized.ends_with("$5\r\n16384\r\n"), "{sized}");
+    assert_eq!(
+        primary.call(&["CLIENT", "KILL", "TYPE", "replica"]),
+        ":1\r\n"
+    );
+    let big = "x".repeat(40_000);
+    assert_eq!(primary.call(&["SET", "big", &big]), "+OK\r\n");
+    assert_eq!(primary.call(&["SET", "k3", "3"]), "+OK\r\n");
+    assert_eq!(
+        wait_for(&mut replica, &["GET", "k3"], |r| r.contains('3')),
+        "$1\r\n3\r\n"
+    );
+    assert_eq!(replica.call(&["STRLEN", "big"]), ":40000\r\n");
+    let stats = wait_for(&mut primary, &["INFO", "stats"], |r| {
+        info_field(r, "sync_full") == "2"
+    });
+    let syncs: Vec<String> = ["sync_full", "sync_partial_ok", "sync_partial_err"]
+        .iter()
+        .map(|name| info_field(&stats, name))
+        .collect();
+    assert_eq!(syncs, ["2", "1", "2"], "{stats}");
+    assert_eq!(replica.call(&["REPLICAOF", "NO", "ONE"]), "+OK\r\n");
+}
+
+#[test]
+fn a_cut_link_resumes_between_our_servers() {
+    let primary = support::start("");
+    let replica = support::start("");
+    resume(primary.port, replica.port);
+    replica.stop();
+    primary.stop();
+}
+
+#[test]
+fn our_replica_resumes_with_redis_server() {
+    let Some(reference) = support::Reference::start(&[]) else {
+        eprintln!("redis-server not on PATH: skipped");
+        return;
+    };
+    let replica = support::start("");
+    resume(reference.port, replica.port);
+    replica.stop();
+}
+
+#[test]
+fn redis_server_resumes_with_our_primary() {
+    let primary = support::start("");
+    let Some(reference) = support::Reference::start(&[]) else {
+        eprintln!("redis-server not on PATH: skipped");
+        primary.stop();
+        return;
+    };
+    resume(primary.port, reference.port);
+    primary.stop();
+}
