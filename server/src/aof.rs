@@ -191,6 +191,11 @@ impl Aof {
         (self.incr_size, self.size_at_rewrite)
     }
 
+    /// The buffer's memory (`mem_aof_buffer`).
+    pub fn buffer_memory(&self) -> usize {
+        self.buf.capacity()
+    }
+
     /// Bytes waiting to be written (`aof_buffer_length`).
     pub fn buffered(&self) -> usize {
         self.buf.len()

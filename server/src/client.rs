@@ -171,6 +171,8 @@ pub struct Client {
     /// A replica that announced `REPLCONF capa psync2` (told the replication id on
     /// `+CONTINUE`).
     pub replica_psync2: bool,
+    /// Connected through the Unix socket (flag `U`; counts as local).
+    pub unix_socket: bool,
 }
 
 impl Client {
@@ -203,6 +205,7 @@ impl Client {
             pushes: Vec::new(),
             replica_port: 0,
             replica_psync2: false,
+            unix_socket: false,
             channels: Vec::new(),
             patterns: Vec::new(),
             shard_channels: Vec::new(),
@@ -231,7 +234,10 @@ impl Client {
 
     /// Connected over loopback (what `enable-debug-command local` allows).
     pub fn is_local(&self) -> bool {
-        self.addr.starts_with("127.") || self.addr.starts_with("[::1]") || self.addr.is_empty()
+        self.unix_socket
+            || self.addr.starts_with("127.")
+            || self.addr.starts_with("[::1]")
+            || self.addr.is_empty()
     }
 
     /// In RESP2 a subscribed client may only run the pub/sub commands, PING, QUIT and RESET.

@@ -41,6 +41,7 @@ pub mod server;
 pub mod signals;
 pub mod slowlog;
 pub mod stopwatch;
+pub mod stream;
 pub mod tracking;
 pub mod util;
 
@@ -86,6 +87,25 @@ pub fn build(
         }
     }
     server.port = net.local_port();
+    // `unixsocket`: a local socket beside TCP (a failure stops the start, as in Redis).
+    let unix_path = server
+        .config
+        .get("unixsocket")
+        .unwrap_or_default()
+        .to_string();
+    let mut net = net;
+    if !unix_path.is_empty() {
+        let perm = server
+            .config
+            .get("unixsocketperm")
+            .and_then(|p| u32::from_str_radix(p, 8).ok())
+            .unwrap_or(0);
+        if let Err(e) = net.listen_unix(&unix_path, perm) {
+            let text = format!("Failed opening Unix socket: {}", util::strerror(&e));
+            server.log_warning(&text);
+            return Err(e);
+        }
+    }
     server.net = Some(net);
     // `replicaof <host> <port>` in the configuration: follow that primary from the start.
     let primary = server.config.get("replicaof").and_then(|v| {

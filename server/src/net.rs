@@ -11,7 +11,8 @@ use crate::client::{Client, ReplyMode};
 use crate::commands::{process_request, Ctx};
 use crate::resp::request::{parse, Args, Limits, Parsed};
 use crate::server::Server;
-use mio::net::{TcpListener, TcpStream};
+use crate::stream::Stream;
+use mio::net::{TcpListener, TcpStream, UnixListener};
 use mio::{Events, Interest, Poll, Token};
 use redis_runtime::Runtime;
 use std::collections::HashMap;
@@ -21,11 +22,14 @@ use std::time::{Duration, Instant};
 
 /// The token of listener `i` is `LISTENERS + i` (connections use their client id).
 const LISTENERS: usize = usize::MAX - 64;
+/// The token of the Unix socket listener.
+const UNIX_LISTENER: usize = LISTENERS - 1;
 
 /// One readiness report: a listener, or a connection readable and/or writable.
 #[derive(Debug, Clone, Copy)]
 enum Ready {
     Listener(usize),
+    UnixListener,
     Conn { id: u64, read: bool, write: bool },
 }
 /// Bytes read from a socket per `read` call.
@@ -33,7 +37,7 @@ const READ_CHUNK: usize = 16 * 1024;
 
 /// A connection's socket side.
 struct Conn {
-    stream: TcpStream,
+    stream: Stream,
     query: Vec<u8>,
     /// Do not parse again before the query buffer holds this many bytes.
     need: usize,
@@ -53,6 +57,8 @@ pub struct Net {
     listeners: Vec<TcpListener>,
     /// The `bind` list listened on (`CONFIG SET bind` changes it).
     binds: Vec<String>,
+    /// The Unix socket listened on (`unixsocket`), and its path.
+    unix: Option<(UnixListener, String)>,
     conns: HashMap<u64, Conn>,
     /// Readiness reported by the last poll and not handled yet: a script that becomes busy
     /// while the loop works through a batch serves the rest of it (epoll reports each edge
@@ -81,6 +87,7 @@ impl Net {
             poll,
             listeners: Vec::new(),
             binds: Vec::new(),
+            unix: None,
             conns: HashMap::new(),
             backlog: std::collections::VecDeque::new(),
             stop,
@@ -153,6 +160,32 @@ impl Net {
         }
         self.binds = binds.to_vec();
         Ok(())
+    }
+
+    /// Listen on a Unix socket at `path` too (a file left there is replaced, as Redis does),
+    /// with permissions `perm` when not 0.
+    pub fn listen_unix(&mut self, path: &str, perm: u32) -> std::io::Result<()> {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::remove_file(path);
+        let mut listener = UnixListener::bind(path)?;
+        if perm != 0 {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(perm))?;
+        }
+        self.poll
+            .registry()
+            .register(&mut listener, Token(UNIX_LISTENER), Interest::READABLE)?;
+        self.unix = Some((listener, path.to_string()));
+        Ok(())
+    }
+
+    /// Stop listening on the Unix socket and remove its file (at shutdown): the path, if
+    /// there was one, and whether removing it failed.
+    pub fn close_unix(&mut self) -> Option<(String, std::io::Result<()>)> {
+        let (mut listener, path) = self.unix.take()?;
+        let _ = self.poll.registry().deregister(&mut listener);
+        drop(listener);
+        let removed = std::fs::remove_file(&path);
+        Some((path, removed))
     }
 
     fn register_listeners(&mut self) {
@@ -238,6 +271,13 @@ pub fn run(server: &mut Server, runtime: &mut Runtime) {
             }
         }
         if server.shutdown.is_some() {
+            if let Some((_, removed)) = server.net.as_mut().and_then(Net::close_unix) {
+                server.log_notice("Removing the unix socket file.");
+                if let Err(e) = removed {
+                    let reason = crate::util::strerror(&e);
+                    server.log_warning(&format!("Error removing the unix socket file: {reason}"));
+                }
+            }
             server.log_warning("Redis is now ready to exit, bye bye...");
             return;
         }
@@ -253,6 +293,9 @@ pub fn cancel_signal_shutdown(server: &mut Server) -> bool {
 }
 
 fn ready(event: &mio::event::Event) -> Ready {
+    if event.token().0 == UNIX_LISTENER {
+        return Ready::UnixListener;
+    }
     if event.token().0 >= LISTENERS {
         return Ready::Listener(event.token().0 - LISTENERS);
     }
@@ -266,6 +309,7 @@ fn ready(event: &mio::event::Event) -> Ready {
 fn handle(server: &mut Server, runtime: Option<&mut Runtime>, ready: Ready) {
     match ready {
         Ready::Listener(i) => accept_all(server, i),
+        Ready::UnixListener => accept_unix(server),
         Ready::Conn { id, read, write } => {
             if read {
                 read_and_process(server, runtime, id);
@@ -325,7 +369,36 @@ fn accept_all(server: &mut Server, listener: usize) {
             .unwrap_or_default();
         let authenticated = server.acl.default_user_open();
         let client = Client::new(id, peer.to_string(), local, authenticated);
-        serve(server, stream, Vec::new(), client);
+        serve(server, Stream::Tcp(stream), Vec::new(), client);
+    }
+}
+
+/// Take the connections waiting on the Unix socket: local clients, never refused by
+/// protected mode; their address is the socket's path with port 0, as Redis shows it.
+fn accept_unix(server: &mut Server) {
+    loop {
+        let Some((listener, path)) = server.net.as_mut().and_then(|n| n.unix.as_ref()) else {
+            return;
+        };
+        let mut stream = match listener.accept() {
+            Ok((stream, _)) => stream,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => return,
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(_) => return,
+        };
+        let addr = format!("{path}:0");
+        if server.clients.len() + 1 > server.config.settings.maxclients {
+            let _ = stream.write_all(b"-ERR max number of clients reached\r\n");
+            server.stats.rejected_connections += 1;
+            continue;
+        }
+        let id = server.next_client_id;
+        server.next_client_id += 1;
+        server.stats.connections_received += 1;
+        let authenticated = server.acl.default_user_open();
+        let mut client = Client::new(id, addr.clone(), addr, authenticated);
+        client.unix_socket = true;
+        serve(server, Stream::Unix(stream), Vec::new(), client);
     }
 }
 
@@ -340,12 +413,17 @@ pub fn adopt(
     if stream.set_nonblocking(true).is_err() {
         return false;
     }
-    serve(server, TcpStream::from_std(stream), query, client)
+    serve(
+        server,
+        Stream::Tcp(TcpStream::from_std(stream)),
+        query,
+        client,
+    )
 }
 
 /// Register `stream` with the event loop as `client`'s connection, with `query` already
 /// received; false when the loop cannot take it.
-fn serve(server: &mut Server, mut stream: TcpStream, query: Vec<u8>, client: Client) -> bool {
+fn serve(server: &mut Server, mut stream: Stream, query: Vec<u8>, client: Client) -> bool {
     let id = client.id;
     let Some(net) = server.net.as_mut() else {
         return false;

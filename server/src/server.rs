@@ -390,9 +390,31 @@ impl Server {
         crate::alloc::allocated()
     }
 
+    /// Whether the memory counted toward `maxmemory` is over it.
     pub fn over_maxmemory(&self) -> bool {
         let max = self.config.settings.maxmemory;
-        max > 0 && self.used_memory() as u64 > max
+        max > 0
+            && self
+                .used_memory()
+                .saturating_sub(self.memory_not_counted_for_evict()) as u64
+                > max
+    }
+
+    /// Memory `maxmemory` leaves out, so that writes do not evict keys to make room for their
+    /// own propagation (`freeMemoryGetNotCountedMemory`): replicas' output buffers and the
+    /// append-only file's buffer.
+    pub fn memory_not_counted_for_evict(&self) -> usize {
+        self.replica_buffers() + self.aof.buffer_memory()
+    }
+
+    /// The replicas' output buffers (`mem_clients_slaves`).
+    pub fn replica_buffers(&self) -> usize {
+        self.replication
+            .replicas
+            .iter()
+            .filter_map(|r| self.clients.get(&r.client_id))
+            .map(|c| c.reply.buf.capacity())
+            .sum()
     }
 
     /// Evict keys by the configured policy until under `maxmemory`; false when that cannot be

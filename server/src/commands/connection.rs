@@ -251,11 +251,14 @@ pub(crate) fn describe(
 ) -> String {
     let tracking = server.keyspace.tracking.mode(client.id);
     let usage = crate::client_eviction::usage(server, client);
-    // In Redis's order: pub/sub, MULTI, blocked, tracking (t, R for a broken redirect, B for
-    // broadcast); N for none.
+    // In Redis's order: replica, primary, pub/sub, MULTI, blocked, tracking (t, R for a
+    // broken redirect, B for broadcast), Unix socket, no-evict; N for none.
     let mut flags = String::new();
     if client.is_replica {
         flags.push('S');
+    }
+    if client.is_master {
+        flags.push('M');
     }
     if client.in_pubsub_mode() {
         flags.push('P');
@@ -274,6 +277,12 @@ pub(crate) fn describe(
         if mode.bcast {
             flags.push('B');
         }
+    }
+    if client.unix_socket {
+        flags.push('U');
+    }
+    if client.no_evict {
+        flags.push('e');
     }
     if flags.is_empty() {
         flags.push('N');

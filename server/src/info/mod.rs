@@ -266,15 +266,17 @@ fn memory_section(server: &Server, out: &mut String) {
             ("rss_overhead_bytes", "0".into()),
             ("mem_fragmentation_ratio", ratio(rss, used)),
             ("mem_fragmentation_bytes", signed(rss, used)),
-            // Output buffers and the AOF buffer are not in used_memory's eviction count apart
-            // from the rest here: 0, as on an idle redis-server.
-            ("mem_not_counted_for_evict", "0".into()),
+            // Replicas' output buffers and the AOF buffer: left out of maxmemory's count.
+            (
+                "mem_not_counted_for_evict",
+                server.memory_not_counted_for_evict().to_string(),
+            ),
             ("mem_replication_backlog", backlog.to_string()),
             ("mem_total_replication_buffers", backlog.to_string()),
-            ("mem_clients_slaves", "0".into()),
+            ("mem_clients_slaves", server.replica_buffers().to_string()),
             ("mem_clients_normal", clients.to_string()),
             ("mem_cluster_links", "0".into()),
-            ("mem_aof_buffer", "0".into()),
+            ("mem_aof_buffer", server.aof.buffer_memory().to_string()),
             ("mem_allocator", "libc".into()),
             ("active_defrag_running", "0".into()),
             (
@@ -286,11 +288,13 @@ fn memory_section(server: &Server, out: &mut String) {
     );
 }
 
-/// Bytes the clients' buffers hold (`mem_clients_normal`): query buffers and pending replies.
+/// Bytes the clients' buffers hold (`mem_clients_normal`): query buffers and pending replies
+/// (replicas' are `mem_clients_slaves`).
 fn clients_memory(server: &Server) -> usize {
     server
         .clients
         .values()
+        .filter(|c| !c.is_replica)
         .map(|c| {
             let (_, query) = crate::net::query_buffer(server, c);
             query + c.reply.buf.capacity()
