@@ -475,6 +475,7 @@ fn write_base(server: &Server, path: &Path) -> std::io::Result<()> {
         checksum: server.config.settings.rdb_checksum,
         used_memory: server.used_memory(),
         aof_base: true,
+        replication: None,
         key_save_delay: server.config.settings.rdb_key_save_delay,
     };
     let mut writer = std::io::BufWriter::new(File::create(path)?);

@@ -115,7 +115,7 @@ fn run(config: Config, stop: server::signals::ShutdownRequest) -> i32 {
     let loaded = if server.config.settings.aof_enabled {
         server::aof::start(&mut server, &mut runtime)
     } else {
-        server::persist::load(&mut server, &mut runtime, no_flush).map(drop)
+        server::persist::load(&mut server, &mut runtime, no_flush, true).map(drop)
     };
     if let Err(e) = loaded {
         server.log_warning(&format!("Fatal error loading the DB: {e}. Exiting."));

@@ -627,6 +627,9 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
                             }
                             break;
                         }
+                        if client.is_master && client.reply.buf.get(before) == Some(&b'-') {
+                            crate::replica::error_applying_stream(server, &client, before);
+                        }
                         apply_reply_mode(&mut client, mode, before);
                         // Past its output limit the client is closed unanswered, and the rest
                         // of its pipeline is not run.

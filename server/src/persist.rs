@@ -84,6 +84,7 @@ fn save_input<'a>(server: &'a Server, records: &'a [u8]) -> SaveInput<'a> {
         checksum: server.config.settings.rdb_checksum,
         used_memory: server.used_memory(),
         aof_base: false,
+        replication: crate::replication::save_info(server),
         key_save_delay: server.config.settings.rdb_key_save_delay,
     }
 }
@@ -256,10 +257,13 @@ pub struct LoadMode {
 }
 
 /// Load `dbfilename` into the server and `runtime`. `Ok(false)` when there is no file.
+/// Load the RDB file in place of (or into, per `mode`) the data: whether there was one. At
+/// start (`at_start`), the replication position it records is taken up too.
 pub fn load(
     server: &mut Server,
     runtime: &mut redis_runtime::Runtime,
     mode: LoadMode,
+    at_start: bool,
 ) -> Result<bool, String> {
     let data = match std::fs::read(rdb_path(server)) {
         Ok(data) => data,
@@ -275,7 +279,11 @@ pub fn load(
         crate::db::now_ms(),
     )?;
     let (keys, expired) = (loaded.keys_loaded, loaded.keys_expired);
+    let replication = loaded.replication.clone();
     install(server, runtime, loaded, mode)?;
+    if let Some(info) = replication.filter(|_| at_start) {
+        crate::replication::restore(server, info);
+    }
     server.log_notice(&format!(
         "Done loading RDB, keys loaded: {keys}, keys expired: {expired}."
     ));

@@ -155,6 +155,22 @@ impl MasterLink {
         }
     }
 
+    /// Where a lost link would go on: the replication id and the first byte not applied.
+    pub fn resume_point(&self) -> Option<(String, u64)> {
+        self.resume.clone()
+    }
+
+    /// The database the stream had selected when the link was lost.
+    pub fn resume_db(&self) -> usize {
+        self.db
+    }
+
+    /// Go on from `next` of history `replid`, in database `db` (what an RDB file recorded).
+    pub fn resume_from(&mut self, replid: String, next: u64, db: usize) {
+        self.resume = Some((replid, next));
+        self.db = db;
+    }
+
     /// `REPLCONF ACK <offset>` as the primary reads it.
     pub fn ack_command(&self) -> Vec<u8> {
         let offset = self.offset.to_string();
@@ -217,10 +233,11 @@ pub fn set_master(server: &mut Server, host: String, port: u16) {
 /// under a new replication id, and its replicas must synchronize again.
 pub fn unset_master(server: &mut Server) {
     drop_link(server);
-    // The stream this server now starts continues the primary's offsets.
-    if let Some(link) = server.master_link.take() {
-        server.replication.offset = link.offset;
-    }
+    // The stream this server now starts continues the primary's offsets (which its own
+    // stream has followed as it passed them on), and starts with a SELECT: its replicas'
+    // streams may have another database selected.
+    server.master_link = None;
+    crate::replication::force_select(server);
     server.keyspace.replica = false;
     server.keyspace.replica_keys_with_expire.clear();
     server.config.record("replicaof", String::new());
@@ -468,6 +485,36 @@ pub fn ack_tick(server: &mut Server) -> Option<u64> {
     link.last_ack = Instant::now();
     link.ack_due = true;
     Some(id)
+}
+
+/// A command of the primary's stream failed here (its error reply starts at `reply_start`
+/// in the primary's client's buffer, which never sends it): logged as Redis logs it, since it
+/// means the data may differ from the primary's, with the backlog's last bytes, and counted
+/// (`unexpected_error_replies`).
+pub fn error_applying_stream(
+    server: &mut Server,
+    client: &crate::client::Client,
+    reply_start: usize,
+) {
+    let reply = &client.reply.buf[reply_start + 1..];
+    let end = reply
+        .windows(2)
+        .position(|w| w == b"\r\n")
+        .unwrap_or(reply.len())
+        .min(4096);
+    let text = String::from_utf8_lossy(&reply[..end]);
+    let command = match &*client.last_command {
+        "NULL" => "<unknown>",
+        name => name,
+    };
+    server.log_warning(&format!(
+        "== CRITICAL == This replica is sending an error to its master: '{text}' after processing the command '{command}'"
+    ));
+    if let Some(tail) = crate::replication::backlog_tail(server, 256) {
+        let shown = crate::util::repr(&tail);
+        server.log_warning(&format!("Latest backlog is: '{shown}'"));
+    }
+    server.stats.unexpected_error_replies += 1;
 }
 
 /// Bytes arrived from the primary (the link is alive).

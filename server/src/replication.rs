@@ -108,7 +108,8 @@ pub fn request_acks(server: &mut Server) {
     if !std::mem::take(&mut server.replication.getack_wanted) {
         return;
     }
-    if server.replication.replicas.is_empty() {
+    // A replica's replicas get its primary's stream only.
+    if server.replication.replicas.is_empty() || server.master_link.is_some() {
         return;
     }
     let mut getack = Vec::new();
@@ -131,6 +132,11 @@ pub fn prepare_full_sync(server: &mut Server) {
         "Replication backlog created, my new replication IDs are '{}' and '{}'",
         server.replid, server.replid2
     ));
+}
+
+/// The next change sent down the stream selects its database first (`slaveseldb = -1`).
+pub fn force_select(server: &mut Server) {
+    server.replication.selected_db = None;
 }
 
 /// Start keeping the stream, if it is not kept yet (`createReplicationBacklog`).
@@ -190,10 +196,34 @@ pub fn partial_resync(server: &Server, replica: &str, replid: &str, from: i64) -
     held
 }
 
+/// The backlog's last `n` bytes at most (none when it is empty or absent).
+pub fn backlog_tail(server: &Server, n: usize) -> Option<Vec<u8>> {
+    let backlog = server.replication.backlog.as_ref()?;
+    let held = backlog.histlen();
+    if held == 0 {
+        return None;
+    }
+    let from = backlog.first_byte() + held.saturating_sub(n as u64);
+    backlog.since(from)
+}
+
 /// Pass on `bytes` of the stream this server's primary sent (and it applied): to the
 /// backlog and to this server's own replicas, at the primary's offsets.
 pub fn proxy(server: &mut Server, bytes: &[u8]) {
     send(server, bytes);
+}
+
+/// `DEBUG REPLICATE <args>`: send a command down the stream as it is, in the database the
+/// stream has selected (a primary's only).
+pub fn feed_command(server: &mut Server, argv: &[&[u8]]) {
+    if server.master_link.is_some()
+        || (server.replication.replicas.is_empty() && server.replication.backlog.is_none())
+    {
+        return;
+    }
+    let mut chunk = Vec::new();
+    crate::aof::encode(&mut chunk, argv);
+    send(server, &chunk);
 }
 
 /// Send what one command changed to every replica (and the backlog). A server following a
@@ -223,8 +253,9 @@ pub fn apply_backlog_size(server: &mut Server) {
 }
 
 /// The periodic task's part: the PING that tells replicas the primary is alive (sent without
-/// a SELECT, and in lower case, as Redis sends it), and the backlog freed after `repl-backlog-ttl` seconds without
-/// replicas (a primary's only: the history changes then, under a new replication id).
+/// a SELECT, and in lower case, as Redis sends it), and the backlog freed after
+/// `repl-backlog-ttl` seconds without replicas (a primary's only: the history changes then,
+/// under a new replication id).
 pub fn cron(server: &mut Server) {
     if server.replication.replicas.is_empty() {
         let ttl = server.config.settings.repl_backlog_ttl;
@@ -243,6 +274,10 @@ pub fn cron(server: &mut Server) {
                 "Replication backlog freed after {ttl} seconds without connected replicas."
             ));
         }
+        return;
+    }
+    // A replica's replicas get its primary's PINGs, passed on, not PINGs of its own.
+    if server.master_link.is_some() {
         return;
     }
     let period = server.config.settings.repl_ping_replica_period.max(1);
@@ -277,6 +312,76 @@ fn send(server: &mut Server, chunk: &[u8]) {
             server.pending_flush.push(r.client_id);
         }
     }
+}
+
+/// The stream's position to record in an RDB file (`rdbPopulateSaveInfo`): a replica's
+/// (connected, or where its lost link would go on), or a primary's once it keeps a backlog.
+pub fn save_info(server: &Server) -> Option<crate::rdb::snapshot::ReplInfo> {
+    use crate::rdb::snapshot::ReplInfo;
+    match server.master_link.as_ref() {
+        Some(link) => {
+            if let Some(id) = link.client_id() {
+                let stream_db = server.clients.get(&id).map_or(0, |c| c.db);
+                return Some(ReplInfo {
+                    stream_db,
+                    replid: server.replid.clone(),
+                    offset: link.offset,
+                });
+            }
+            let (replid, next) = link.resume_point()?;
+            Some(ReplInfo {
+                stream_db: link.resume_db(),
+                replid,
+                offset: next.saturating_sub(1),
+            })
+        }
+        None => server.replication.backlog.as_ref().map(|_| ReplInfo {
+            stream_db: server.replication.selected_db.unwrap_or(0),
+            replid: server.replid.clone(),
+            offset: server.replication.offset,
+        }),
+    }
+}
+
+/// At start, the position an RDB file recorded: a replica goes on from it with its primary;
+/// a primary keeps it as its second history, so its former replicas can go on with it.
+pub fn restore(server: &mut Server, info: crate::rdb::snapshot::ReplInfo) {
+    if let Some(link) = server.master_link.as_mut() {
+        server.replid = info.replid.clone();
+        server.replication.offset = info.offset;
+        link.resume_from(info.replid, info.offset + 1, info.stream_db);
+        return;
+    }
+    server.replid2 = info.replid;
+    server.second_repl_offset = info.offset as i64 + 1;
+    server.replication.offset += info.offset;
+    create_backlog(server);
+    server.replication.no_replicas_since = Instant::now();
+    server.propagation_changed();
+}
+
+/// Whether `min-replicas-to-write` and `min-replicas-max-lag` are both set (a primary then
+/// refuses writes without that many good replicas).
+pub fn min_replicas_enabled(server: &Server) -> bool {
+    let settings = &server.config.settings;
+    settings.min_replicas_to_write > 0 && settings.min_replicas_max_lag > 0
+}
+
+/// Replicas that acknowledged within `min-replicas-max-lag` seconds
+/// (`repl_good_slaves_count`).
+pub fn good_replicas(server: &Server) -> usize {
+    let max_lag = server.config.settings.min_replicas_max_lag.max(0) as u64;
+    connected(server)
+        .filter(|r| r.ack_time.elapsed().as_secs() <= max_lag)
+        .count()
+}
+
+/// Whether writes are refused for want of good replicas (`checkGoodReplicasStatus`): only
+/// on a primary with the check enabled.
+pub fn too_few_good_replicas(server: &Server) -> bool {
+    server.master_link.is_none()
+        && min_replicas_enabled(server)
+        && (good_replicas(server) as i64) < server.config.settings.min_replicas_to_write
 }
 
 /// The replicas still connected, in the order they attached.

@@ -45,6 +45,8 @@ pub struct Stats {
     pub evicted_keys: u64,
     /// Clients closed for `maxmemory-clients`.
     pub evicted_clients: u64,
+    /// Errors from applying the primary's stream (`unexpected_error_replies`).
+    pub unexpected_error_replies: u64,
     /// Synchronizations of replicas: full ones, and partial ones accepted or refused.
     pub sync_full: u64,
     pub sync_partial_ok: u64,

@@ -195,3 +195,31 @@ pub fn read_reply_line<R: std::io::BufRead>(reader: &mut R, limit: u64) -> std::
     }
     Ok(String::from_utf8_lossy(&line).into_owned())
 }
+
+/// Redis's `sdscatrepr`: `bytes` quoted, with `\\`, `\"`, `\n`, `\r`, `\t`, `\a`, `\b` and
+/// `\xNN` escapes, appended to `out`.
+pub fn repr_into(bytes: &[u8], out: &mut Vec<u8>) {
+    out.push(b'"');
+    for &c in bytes {
+        match c {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            7 => out.extend_from_slice(b"\\a"),
+            8 => out.extend_from_slice(b"\\b"),
+            0x20..=0x7e => out.push(c),
+            _ => out.extend_from_slice(format!("\\x{c:02x}").as_bytes()),
+        }
+    }
+    out.push(b'"');
+}
+
+/// [`repr_into`] as a string.
+pub fn repr(bytes: &[u8]) -> String {
+    let mut out = Vec::with_capacity(bytes.len() + 2);
+    repr_into(bytes, &mut out);
+    // Only ASCII is written.
+    String::from_utf8_lossy(&out).into_owned()
+}

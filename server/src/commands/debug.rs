@@ -67,6 +67,10 @@ fn debug(ctx: &mut Ctx, argv: &[&[u8]]) {
             }
         }
         ("htstats", 3) => htstats(ctx, argv[2]),
+        ("replicate", 3..) => {
+            crate::replication::feed_command(ctx.server, &argv[2..]);
+            ctx.client.reply.ok();
+        }
         ("client-eviction", 2) => {
             match crate::client_eviction::bucket_report(ctx.server, ctx.client) {
                 Some(text) => ctx.client.reply.verbatim(text.as_bytes()),
@@ -115,7 +119,7 @@ fn reload(ctx: &mut Ctx, argv: &[&[u8]]) {
     let mode = crate::persist::LoadMode { flush, merge };
     // What loads is no change to log or send to replicas (Redis zeroes `dirty`).
     ctx.client.propagate_instead(Vec::new());
-    let loaded = crate::persist::load(ctx.server, runtime, mode);
+    let loaded = crate::persist::load(ctx.server, runtime, mode, false);
     ctx.server.scripting = crate::server::ScriptingFigures::of(runtime);
     ctx.runtime = Some(runtime);
     match loaded {

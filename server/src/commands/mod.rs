@@ -128,8 +128,8 @@ pub const NOT_INTEGER: &str = "ERR value is not an integer or out of range";
 pub const NOT_FLOAT: &str = "ERR value is not a valid float";
 pub const NOAUTH: &str = "NOAUTH Authentication required.";
 pub const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
-/// Writes refused because `min-replicas-to-write` replicas are not connected (this server
-/// has no replicas, so any positive setting refuses them).
+/// Writes refused because fewer than `min-replicas-to-write` replicas acknowledged within
+/// `min-replicas-max-lag` seconds.
 pub const NOREPLICAS: &str = "NOREPLICAS Not enough good replicas to write.";
 
 /// Commands a RESP2 client may run while subscribed.
@@ -307,10 +307,7 @@ fn process_checked(ctx: &mut Ctx, argv: &[&[u8]], pausable: bool) {
             return;
         }
     }
-    if ctx.server.config.settings.min_replicas_to_write > 0
-        && ctx.server.master_link.is_none()
-        && writes(ctx, &full_name, flags)
-    {
+    if crate::replication::too_few_good_replicas(ctx.server) && writes(ctx, &full_name, flags) {
         reject_command(ctx, &full_name, NOREPLICAS);
         return;
     }

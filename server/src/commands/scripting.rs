@@ -260,7 +260,7 @@ impl Host for ScriptHost<'_> {
     }
 
     fn writes_refused(&self) -> Option<String> {
-        (self.server.config.settings.min_replicas_to_write > 0)
+        crate::replication::too_few_good_replicas(self.server)
             .then(|| super::NOREPLICAS.to_string())
     }
 

@@ -253,22 +253,7 @@ fn memory(value: &str) -> String {
 
 /// A string quoted as Redis's `sdscatrepr` quotes it.
 pub fn repr(value: &str) -> String {
-    let mut out = String::from("\"");
-    for &b in value.as_bytes() {
-        match b {
-            b'\\' => out.push_str("\\\\"),
-            b'"' => out.push_str("\\\""),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            0x07 => out.push_str("\\a"),
-            0x08 => out.push_str("\\b"),
-            0x20..=0x7e => out.push(b as char),
-            _ => out.push_str(&format!("\\x{b:02x}")),
-        }
-    }
-    out.push('"');
-    out
+    crate::util::repr(value.as_bytes())
 }
 
 #[cfg(test)]

@@ -81,6 +81,7 @@ pub struct Settings {
     pub slowlog_max_len: usize,
     /// Writes are refused unless this many replicas are connected (this server has none).
     pub min_replicas_to_write: i64,
+    pub min_replicas_max_lag: i64,
     /// Seconds between the PINGs sent down the replication stream.
     pub repl_ping_replica_period: u64,
     /// Seconds of silence after which a replication link is given up.
@@ -198,6 +199,7 @@ impl Settings {
             slowlog_log_slower_than: int("slowlog-log-slower-than"),
             slowlog_max_len: int("slowlog-max-len").max(0) as usize,
             min_replicas_to_write: int("min-replicas-to-write"),
+            min_replicas_max_lag: int("min-replicas-max-lag"),
             repl_ping_replica_period: int("repl-ping-replica-period").max(1) as u64,
             repl_timeout: int("repl-timeout").max(1) as u64,
             repl_backlog_size: config

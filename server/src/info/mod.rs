@@ -456,7 +456,10 @@ fn stats_section(server: &Server, out: &mut String) {
             ("tracking_total_keys", tracking.0.to_string()),
             ("tracking_total_items", tracking.1.to_string()),
             ("tracking_total_prefixes", tracking.2.to_string()),
-            ("unexpected_error_replies", "0".into()),
+            (
+                "unexpected_error_replies",
+                server.stats.unexpected_error_replies.to_string(),
+            ),
             ("total_error_replies", s.error_replies.to_string()),
             ("dump_payload_sanitizations", "0".into()),
             ("total_reads_processed", s.reads_processed.to_string()),
@@ -505,6 +508,10 @@ fn replication_fields(server: &Server) -> Vec<(&'static str, String)> {
         Some(link) => replica_fields(server, link),
     };
     fields.push(("connected_slaves", replicas.len().to_string()));
+    if crate::replication::min_replicas_enabled(server) {
+        let good = crate::replication::good_replicas(server);
+        fields.push(("min_slaves_good_slaves", good.to_string()));
+    }
     const NAMES: [&str; 8] = [
         "slave0", "slave1", "slave2", "slave3", "slave4", "slave5", "slave6", "slave7",
     ];

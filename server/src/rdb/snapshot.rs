@@ -25,6 +25,9 @@ pub struct SaveInput<'a> {
     pub used_memory: usize,
     /// `aof-base`: written as an AOF's base file.
     pub aof_base: bool,
+    /// The replication stream's position (`repl-stream-db`, `repl-id`, `repl-offset`), so a
+    /// restarted replica can go on from it.
+    pub replication: Option<ReplInfo>,
     /// `rdb-key-save-delay` (a test knob, as in Redis): microseconds to sleep after each key,
     /// or, negative, a 1 µs sleep once every that many keys on average.
     pub key_save_delay: i64,
@@ -44,6 +47,14 @@ impl<W: Write> Checksummed<W> {
         }
         self.inner.write_all(bytes)
     }
+}
+
+/// Where a replication stream stood when a file was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplInfo {
+    pub stream_db: usize,
+    pub replid: String,
+    pub offset: u64,
 }
 
 fn aux(out: &mut Vec<u8>, key: &str, value: &str) {
@@ -66,6 +77,11 @@ pub fn write_to(input: &SaveInput, w: impl Write) -> std::io::Result<()> {
     let now = crate::db::now_ms() / 1000;
     aux(&mut buf, "ctime", &now.to_string());
     aux(&mut buf, "used-mem", &input.used_memory.to_string());
+    if let Some(info) = &input.replication {
+        aux(&mut buf, "repl-stream-db", &info.stream_db.to_string());
+        aux(&mut buf, "repl-id", &info.replid);
+        aux(&mut buf, "repl-offset", &info.offset.to_string());
+    }
     aux(&mut buf, "aof-base", if input.aof_base { "1" } else { "0" });
     buf.extend_from_slice(input.function_records);
     let mut keys_written = 0u64;
@@ -144,6 +160,9 @@ pub struct Loaded {
     pub empty_keys_skipped: u64,
     /// `redis-ver` of the writer, when given.
     pub writer_version: Option<String>,
+    /// The replication stream's position, when the file has all three fields (and a stream
+    /// database other than -1, which older servers wrote by mistake).
+    pub replication: Option<ReplInfo>,
 }
 
 /// Read a whole file into `databases` fresh databases, or the reason it cannot be read.
@@ -167,6 +186,7 @@ pub fn load(data: &[u8], databases: usize, limits: &Limits, now_ms: i64) -> Resu
     };
     let mut db = 0usize;
     let mut expire: Option<i64> = None;
+    let mut repl_fields: (Option<i64>, Option<String>, Option<u64>) = (None, None, None);
     loop {
         let opcode = r.byte().ok_or_else(truncated)?;
         match opcode {
@@ -206,8 +226,13 @@ pub fn load(data: &[u8], databases: usize, limits: &Limits, now_ms: i64) -> Resu
             opcodes::AUX => {
                 let key = r.string().ok_or_else(truncated)?;
                 let value = r.string().ok_or_else(truncated)?;
-                if key.eq_ignore_ascii_case(b"redis-ver") {
-                    loaded.writer_version = Some(String::from_utf8_lossy(&value).into_owned());
+                let text = String::from_utf8_lossy(&value).into_owned();
+                match key.to_ascii_lowercase().as_slice() {
+                    b"redis-ver" => loaded.writer_version = Some(text),
+                    b"repl-stream-db" => repl_fields.0 = text.parse().ok(),
+                    b"repl-id" if text.len() == 40 => repl_fields.1 = Some(text),
+                    b"repl-offset" => repl_fields.2 = text.parse().ok(),
+                    _ => {}
                 }
             }
             opcodes::MODULE_AUX => {
@@ -268,6 +293,13 @@ pub fn load(data: &[u8], databases: usize, limits: &Limits, now_ms: i64) -> Resu
             return Err("Wrong RDB checksum expected. Aborting now.".into());
         }
     }
+    if let (Some(db), Some(replid), Some(offset)) = repl_fields {
+        loaded.replication = usize::try_from(db).ok().map(|stream_db| ReplInfo {
+            stream_db,
+            replid,
+            offset,
+        });
+    }
     Ok(loaded)
 }
 
@@ -316,12 +348,18 @@ mod tests {
             checksum: true,
             used_memory: 0,
             aof_base: false,
+            replication: Some(ReplInfo {
+                stream_db: 9,
+                replid: "a".repeat(40),
+                offset: 1234,
+            }),
             key_save_delay: 0,
         };
         let mut file = Vec::new();
         write_to(&input, &mut file).expect("write");
         let again = load(&file, 16, &Limits::default(), 0).expect("reloads");
         assert_eq!(again.keys_loaded, loaded.keys_loaded);
+        assert_eq!(again.replication, input.replication);
         assert_eq!(again.functions, loaded.functions);
         for (a, b) in loaded.dbs.iter().zip(&again.dbs) {
             for (key, value) in a.keys.iter() {
