@@ -15,6 +15,8 @@
 # - --spawn: the suite starts and stops servers itself, each with its own configuration file,
 #   as it does for redis-server (its `src/redis-server` is ours in a scratch copy of the
 #   tests); every test runs, replication, restarts, signals and logs included.
+# SERVER_UNDER_TEST=/usr/bin/redis-server runs the same files against another server (the
+# reference, for the counts to compare with; --spawn only).
 # Tests listed in redis_tcl_skip.txt (each with its reason) are skipped, since one missing
 # command aborts the rest of a test file. Exit status: 0 when every test run passed.
 set -euo pipefail
@@ -40,7 +42,7 @@ if [ -z "$tclsh" ]; then
 fi
 
 cargo build -q -p server
-binary="${CARGO_TARGET_DIR:-$PWD/target}/debug/luredis"
+binary="${SERVER_UNDER_TEST:-${CARGO_TARGET_DIR:-$PWD/target}/debug/luredis}"
 work=$(mktemp -d)
 server_pid=""
 cleanup() {
