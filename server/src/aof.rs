@@ -495,10 +495,14 @@ pub fn rewrite_background(server: &mut Server) -> Result<(), String> {
         open_new_incr(server).map_err(|e| crate::util::strerror(&e))?;
     }
     let temp = dir(server).join(format!("temp-rewriteaof-bg-{}.aof", std::process::id()));
+    let title = crate::proc_title::for_child(server, "redis-aof-rewrite");
     let child = {
         let snapshot_of: &Server = server;
         let path = temp.clone();
         crate::fork::spawn(move || {
+            if let Some(title) = &title {
+                crate::proc_title::set(title);
+            }
             crate::oom_score::enter_child(snapshot_of);
             write_base(snapshot_of, &path).is_ok()
         })

@@ -31,6 +31,7 @@ pub mod net;
 pub mod oom_score;
 pub mod output_limits;
 pub mod persist;
+pub mod proc_title;
 pub mod pubsub;
 pub mod rdb;
 pub mod replica;

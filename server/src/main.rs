@@ -7,7 +7,10 @@ use std::io::IsTerminal;
 static ALLOCATOR: server::alloc::CountingAllocator = server::alloc::CountingAllocator;
 
 fn main() {
+    let executable = std::env::args().next().unwrap_or_default();
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // Before any other thread: the command line's memory becomes the process title's.
+    server::proc_title::init();
     if args.iter().any(|a| a == "-v" || a == "--version") {
         println!(
             "luredis server v={} (Redis {} compatible) bits=64",
@@ -71,19 +74,21 @@ fn main() {
     let child = std::thread::Builder::new()
         .name("main".into())
         .stack_size(64 * 1024 * 1024)
-        .spawn(move || run(config, stop));
+        .spawn(move || run(config, stop, executable));
     match child.map(|t| t.join()) {
         Ok(Ok(code)) => std::process::exit(code),
         _ => std::process::exit(1),
     }
 }
 
-fn run(config: Config, stop: server::signals::ShutdownRequest) -> i32 {
+fn run(config: Config, stop: server::signals::ShutdownRequest, executable: String) -> i32 {
     let (mut server, mut runtime) = match server::build(config, stop) {
         Ok(pair) => pair,
         // What went wrong is in the log.
         Err(_) => return 1,
     };
+    server.executable = executable;
+    server::proc_title::apply(&server);
     let pidfile = server.config.settings.pidfile.clone();
     if !pidfile.is_empty() {
         if let Err(e) = std::fs::write(&pidfile, format!("{}\n", std::process::id())) {

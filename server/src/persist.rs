@@ -141,9 +141,13 @@ pub fn save(server: &mut Server) -> Result<(), ()> {
 pub fn background_save(server: &mut Server) -> std::io::Result<()> {
     server.rdb.last_bgsave_try_unix = crate::db::now_ms() / 1000;
     let started = Instant::now();
+    let title = crate::proc_title::for_child(server, "redis-rdb-bgsave");
     let child = {
         let snapshot_of: &Server = server;
         crate::fork::spawn(|| {
+            if let Some(title) = &title {
+                crate::proc_title::set(title);
+            }
             crate::oom_score::enter_child(snapshot_of);
             write_snapshot(snapshot_of).is_ok()
         })

@@ -257,6 +257,8 @@ pub struct Server {
     pub oom_score: crate::oom_score::OomScore,
     /// MIGRATE's kept connections.
     pub migrate_sockets: crate::commands::migrate::SocketCache,
+    /// The executable as the server was started (`{title}` of its process title).
+    pub executable: String,
     /// Clients' measured memory, for `maxmemory-clients`.
     pub client_memory: crate::client_eviction::ClientMemory,
     /// `DEBUG SET-DISABLE-DENY-SCRIPTS`: scripts may call commands flagged no-script.
@@ -311,6 +313,7 @@ impl Server {
             cron_paused: false,
             oom_score: Default::default(),
             migrate_sockets: Default::default(),
+            executable: String::new(),
             client_memory: Default::default(),
             deny_scripts_disabled: false,
             port: 0,

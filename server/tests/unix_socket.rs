@@ -29,7 +29,10 @@ fn call(stream: &mut BufReader<UnixStream>, args: &[&str]) -> String {
     for a in args {
         request.push_str(&format!("${}\r\n{a}\r\n", a.len()));
     }
-    stream.get_mut().write_all(request.as_bytes()).expect("send");
+    stream
+        .get_mut()
+        .write_all(request.as_bytes())
+        .expect("send");
     let mut line = String::new();
     stream.read_line(&mut line).expect("reply");
     if line.starts_with('$') && line.trim_end() != "$-1" {
@@ -67,7 +70,11 @@ fn scenario(path: &Path) -> String {
     let info = call(&mut stream, &["CLIENT", "INFO"]).replace(&shown, "<socket>");
     let kept: Vec<&str> = info
         .split_whitespace()
-        .filter(|f| ["addr=", "laddr=", "flags=", "db=", "cmd="].iter().any(|p| f.starts_with(p)))
+        .filter(|f| {
+            ["addr=", "laddr=", "flags=", "db=", "cmd="]
+                .iter()
+                .any(|p| f.starts_with(p))
+        })
         .collect();
     out.push_str(&format!("CLIENT INFO -> {}\n", kept.join(" ")));
     out
@@ -90,7 +97,10 @@ fn clients_on_the_unix_socket() {
             let server = support::start(&config(&ours_path));
             let transcript = scenario(&ours_path);
             server.stop();
-            assert!(!ours_path.exists(), "the socket file is removed at shutdown");
+            assert!(
+                !ours_path.exists(),
+                "the socket file is removed at shutdown"
+            );
             transcript
         },
         || {

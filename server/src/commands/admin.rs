@@ -209,6 +209,9 @@ fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) {
                 }
                 crate::replication::apply_backlog_size(ctx.server);
             }
+            if set("proc-title-template") {
+                crate::proc_title::apply(ctx.server);
+            }
             if set("maxmemory-clients") {
                 crate::client_eviction::track_all(ctx.server);
                 crate::client_eviction::track(ctx.server, ctx.client);

@@ -463,6 +463,15 @@ impl Config {
                 Ok(format!("{host} {port}"))
             }
             "client-output-buffer-limit" => self.output_buffer_limits(i, args),
+            "proc-title-template" => {
+                let [template] = args else {
+                    return Err("wrong number of arguments".into());
+                };
+                if !crate::proc_title::valid(template) {
+                    return Err("template format is invalid or contains unknown variables".into());
+                }
+                Ok(template.clone())
+            }
             "latency-tracking-info-percentiles" => latency_percentiles(args),
             "oom-score-adj-values" => oom_score_adj_values(args),
             "notify-keyspace-events" => {

@@ -106,7 +106,9 @@ pub fn rewrite(config: &Config, old: &str, users: &[String], force_all: bool, cw
             _ => {
                 let shown = match spec.kind {
                     Kind::Text => repr(value),
-                    _ if name == "notify-keyspace-events" => repr(value),
+                    _ if name == "notify-keyspace-events" || name == "proc-title-template" => {
+                        repr(value)
+                    }
                     Kind::Memory { percent: false, .. } => memory(value),
                     _ if value.is_empty() => "\"\"".to_string(),
                     _ => value.clone(),
