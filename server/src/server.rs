@@ -359,6 +359,7 @@ impl Server {
         let settings = &self.config.settings;
         self.keyspace.notify_flags =
             crate::db::notify::parse_flags(&settings.notify_keyspace_events);
+        crate::db::dict::set_max_memory(settings.maxmemory as usize);
         use EvictionPolicy::{AllKeysLfu, VolatileLfu};
         crate::db::access::configure(
             matches!(settings.maxmemory_policy, AllKeysLfu | VolatileLfu),
@@ -440,7 +441,16 @@ impl Server {
         let mut state = self.random_state;
         let mut rng = move || xorshift(&mut state);
         let mut rounds = 0;
-        while self.over_maxmemory() && rounds < 10_000 {
+        // As Redis's `performEvictions`: what must be freed is decided once, and each
+        // eviction counts only the memory its removal gave back, not what telling others
+        // costs (tracking invalidations, notifications), which would otherwise feed the loop.
+        let max = self.config.settings.maxmemory as usize;
+        let counted = self
+            .used_memory()
+            .saturating_sub(self.memory_not_counted_for_evict());
+        let to_free = counted.saturating_sub(max);
+        let mut freed = 0usize;
+        while freed < to_free && rounds < 10_000 {
             rounds += 1;
             let mut best: Option<(usize, Vec<u8>, i64)> = None;
             for db in 0..self.keyspace.dbs.len() {
@@ -478,7 +488,10 @@ impl Server {
             let Some((db, key, _)) = best else {
                 return false;
             };
-            self.keyspace.delete(db, &key);
+            let before = crate::alloc::allocated();
+            drop(self.keyspace.remove_quietly(db, &key));
+            freed += before.saturating_sub(crate::alloc::allocated());
+            self.keyspace.modified(db, &key);
             if self.keyspace.record_deletions {
                 self.keyspace.deletions.push((db, key.clone()));
             }
@@ -486,7 +499,7 @@ impl Server {
                 .notify(crate::db::notify::class::EVICTED, "evicted", db, &key);
             self.stats.evicted_keys += 1;
         }
-        !self.over_maxmemory()
+        freed >= to_free
     }
 
     /// Write a line to the log at `level` (0 debug ... 3 warning), in Redis's format.

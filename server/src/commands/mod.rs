@@ -300,6 +300,8 @@ fn process_checked(ctx: &mut Ctx, argv: &[&[u8]], pausable: bool) {
         // Every command makes room first, as Redis's `performEvictions`; the invalidations of
         // the keys evicted reach this client before its reply.
         let fitted = ctx.server.evict_to_fit(&mut ctx.client.reply);
+        // The evictions' DELs go out now, one by one, ahead of the command's own changes.
+        crate::aof::propagate_pending(ctx.server, || false);
         crate::tracking::deliver(ctx.server, Some(ctx.client));
         let refuse = has_flag_or_queues(ctx, &full_name, flags, Flags::DENYOOM) || in_multi;
         if refuse && !fitted {

@@ -33,6 +33,8 @@ impl AccessKey {
 }
 
 impl StoredKey for AccessKey {
+    const BOUNDED_BY_MAXMEMORY: bool = true;
+
     fn new(key: &[u8]) -> Self {
         let access = Cell::new(access::fresh());
         if key.len() <= INLINE {

@@ -27,6 +27,8 @@ pub trait StoredKey {
         0
     }
     fn set_access(&self, _field: u32) {}
+    /// A keyspace's key table: it does not grow past `maxmemory` while not overfull.
+    const BOUNDED_BY_MAXMEMORY: bool = false;
 }
 
 impl StoredKey for Bytes {
@@ -86,6 +88,24 @@ thread_local! {
     /// (BGSAVE, an AOF rewrite) shares the memory, so moving entries does not copy pages, as
     /// Redis's `dict_can_resize`. Per thread: each server's keyspace lives on its own thread.
     static RESIZE_ALLOWED: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+    /// `maxmemory` (0: none), for the key table's growth (see `growth_fits`).
+    static MAX_MEMORY: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Set the `maxmemory` that key tables on this thread grow within.
+pub fn set_max_memory(bytes: usize) {
+    MAX_MEMORY.with(|cell| cell.set(bytes));
+}
+
+/// Whether a key table may take `more` bytes for its next size (Redis's
+/// `dictExpandAllowed`): always once it holds over 1.618 entries per bucket; before that,
+/// only if the memory stays within `maxmemory`, so growing the table does not itself force
+/// evictions.
+fn growth_fits(used: usize, buckets: usize, more: usize) -> bool {
+    let max = MAX_MEMORY.with(std::cell::Cell::get);
+    max == 0
+        || used * 1000 > buckets * 1618
+        || crate::alloc::allocated().saturating_add(more) <= max
 }
 
 /// Allow or hold back growing tables on this thread (see `RESIZE_ALLOWED`).
@@ -310,7 +330,12 @@ impl<V, K: StoredKey> Dict<V, K> {
             && (RESIZE_ALLOWED.with(std::cell::Cell::get)
                 || table.used / table.buckets.len() > FORCE_RESIZE_RATIO)
         {
-            self.start_resize((table.used + 1).next_power_of_two());
+            let size = (table.used + 1).next_power_of_two();
+            let more = size * std::mem::size_of::<Link<V, K>>();
+            if K::BOUNDED_BY_MAXMEMORY && !growth_fits(table.used, table.buckets.len(), more) {
+                return;
+            }
+            self.start_resize(size);
         }
     }
 
@@ -729,6 +754,16 @@ mod tests {
         }
         assert_eq!(seen.len(), 20);
         assert!(Dict::<u8>::new().random_entry(&mut rng).is_none());
+    }
+
+    #[test]
+    fn a_key_table_grows_past_maxmemory_only_when_overfull() {
+        set_max_memory(1);
+        assert!(!growth_fits(10, 10, 100));
+        assert!(!growth_fits(16, 10, 100));
+        assert!(growth_fits(17, 10, 100));
+        set_max_memory(0);
+        assert!(growth_fits(10, 10, 100));
     }
 
     #[test]

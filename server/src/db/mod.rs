@@ -318,6 +318,15 @@ impl Keyspace {
         Some(value)
     }
 
+    /// Take a key out without telling its watchers or trackers yet (eviction measures the
+    /// memory this alone gives back, then calls [`Keyspace::modified`]).
+    pub fn remove_quietly(&mut self, db: usize, key: &[u8]) -> Option<Value> {
+        let d = &mut self.dbs[db];
+        let (_, value) = d.keys.remove(key)?;
+        d.expires.remove(key);
+        Some(value)
+    }
+
     /// The expiry time of a live key, if it has one.
     pub fn expire_time(&self, db: usize, key: &[u8]) -> Option<i64> {
         self.dbs[db].expires.get(key).copied()
