@@ -127,7 +127,7 @@ fn scenario(port: u16) -> String {
     }
 
     // Per-client structures count: watched keys, patterns, channels.
-    let mut step = |c: &mut Client, args: &[&str], out: &mut String| {
+    let step = |c: &mut Client, args: &[&str], out: &mut String| {
         out.push_str(&format!("{} -> {}", args.join(" "), c.call(args)));
     };
     step(&mut observer, &["CLIENT", "NO-EVICT", "on"], &mut out);
