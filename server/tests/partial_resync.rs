@@ -6,6 +6,7 @@
 
 mod support;
 
+use std::time::Duration;
 use support::{wait_for, Client};
 
 /// The value of `name:` in an INFO reply.
@@ -141,4 +142,114 @@ fn redis_server_resumes_with_our_primary() {
     };
     resume(primary.port, reference.port);
     primary.stop();
+}
+
+/// One request of the replica's handshake, as its words.
+fn read_request(reader: &mut std::io::BufReader<std::net::TcpStream>) -> Option<Vec<String>> {
+    use std::io::BufRead;
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let count: usize = line.trim_end().strip_prefix('*')?.parse().ok()?;
+    let mut words = Vec::new();
+    for _ in 0..count {
+        let mut length = String::new();
+        let mut word = String::new();
+        reader.read_line(&mut length).ok()?;
+        reader.read_line(&mut word).ok()?;
+        words.push(word.trim_end().to_string());
+    }
+    Some(words)
+}
+
+/// Answer a replica's handshake up to its PSYNC, which is returned.
+fn handshake(reader: &mut std::io::BufReader<std::net::TcpStream>) -> Option<Vec<String>> {
+    use std::io::Write;
+    loop {
+        let words = read_request(reader)?;
+        let reply: &[u8] = match words.first()?.to_ascii_uppercase().as_str() {
+            "PING" => b"+PONG\r\n",
+            "PSYNC" => return Some(words),
+            _ => b"+OK\r\n",
+        };
+        reader.get_mut().write_all(reply).ok()?;
+    }
+}
+
+fn command(words: &[&str]) -> Vec<u8> {
+    let mut out = format!("*{}\r\n", words.len()).into_bytes();
+    for w in words {
+        out.extend_from_slice(format!("${}\r\n{w}\r\n", w.len()).as_bytes());
+    }
+    out
+}
+
+/// A link cut inside a transaction: the replica applied nothing of it, so it asks to go on
+/// from the transaction's MULTI (Redis counts a transaction at its EXEC), and what it is sent
+/// then lands in the database its stream had selected.
+#[test]
+fn a_link_cut_inside_a_transaction_goes_on_from_its_multi() {
+    use std::io::Write;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let replid = "f".repeat(40);
+    let applied = [command(&["SELECT", "5"]), command(&["SET", "a", "1"])].concat();
+    let open_transaction = [command(&["MULTI"]), command(&["SET", "b", "2"])].concat();
+    let whole_transaction = [open_transaction.clone(), command(&["EXEC"])].concat();
+    let primary = {
+        let (replid, applied) = (replid.clone(), applied.clone());
+        let whole = whole_transaction.clone();
+        std::thread::spawn(move || -> Option<Vec<String>> {
+            // An empty RDB file (its checksum left out, as a writer with checksums off does).
+            let rdb = b"REDIS0010\xff\0\0\0\0\0\0\0\0";
+            let (first, _) = listener.accept().ok()?;
+            first.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+            let mut reader = std::io::BufReader::new(first);
+            handshake(&mut reader)?;
+            let sync = format!("+FULLRESYNC {replid} 100\r\n${}\r\n", rdb.len());
+            let stream = reader.get_mut();
+            stream.write_all(sync.as_bytes()).ok()?;
+            stream.write_all(rdb).ok()?;
+            stream.write_all(&applied).ok()?;
+            stream.write_all(&open_transaction).ok()?;
+            std::thread::sleep(Duration::from_millis(300));
+            drop(reader);
+            let (second, _) = listener.accept().ok()?;
+            second
+                .set_read_timeout(Some(Duration::from_secs(10)))
+                .ok()?;
+            let mut reader = std::io::BufReader::new(second);
+            let psync = handshake(&mut reader)?;
+            let stream = reader.get_mut();
+            stream
+                .write_all(format!("+CONTINUE {replid}\r\n").as_bytes())
+                .ok()?;
+            stream.write_all(&whole).ok()?;
+            std::thread::sleep(Duration::from_millis(500));
+            Some(psync)
+        })
+    };
+    let replica = support::start("");
+    let mut client = Client::connect(replica.port);
+    let target = port.to_string();
+    assert_eq!(client.call(&["REPLICAOF", "127.0.0.1", &target]), "+OK\r\n");
+    let psync = primary
+        .join()
+        .expect("primary")
+        .expect("the replica came back");
+    let resumed_at = 100 + applied.len() + 1;
+    assert_eq!(psync, ["PSYNC", replid.as_str(), &resumed_at.to_string()]);
+    assert_eq!(client.call(&["SELECT", "5"]), "+OK\r\n");
+    assert_eq!(
+        client.call(&["MGET", "a", "b"]),
+        "*2\r\n$1\r\n1\r\n$1\r\n2\r\n"
+    );
+    let info = client.call(&["INFO", "replication"]);
+    let expected = 100 + applied.len() + whole_transaction.len();
+    assert_eq!(
+        info_field(&info, "master_repl_offset"),
+        expected.to_string(),
+        "{info}"
+    );
+    assert_eq!(client.call(&["REPLICAOF", "NO", "ONE"]), "+OK\r\n");
+    replica.stop();
 }
