@@ -128,6 +128,10 @@ pub struct Aof {
     pub on: bool,
     /// Commands waiting to be written.
     buf: Vec<u8>,
+    /// `DEBUG AOF-FLUSH-SLEEP`: microseconds slept before each write (a test knob).
+    pub flush_sleep_us: u64,
+    /// The second of the last `#TS:` annotation written (`aof-timestamp-enabled`).
+    last_timestamp: i64,
     /// The database the log's last SELECT chose.
     selected_db: Option<usize>,
     file: Option<File>,
@@ -155,6 +159,8 @@ impl Default for Aof {
         Aof {
             on: false,
             buf: Vec::new(),
+            flush_sleep_us: 0,
+            last_timestamp: 0,
             selected_db: None,
             file: None,
             manifest: Manifest::default(),
@@ -326,7 +332,15 @@ pub fn propagate_pending(server: &mut Server, transaction: impl FnOnce() -> bool
     let transaction = transaction();
     let ops = std::mem::take(&mut server.propagate);
     if server.aof.on {
+        let timestamps = server.config.settings.aof_timestamps;
+        let now = server.keyspace.now_ms / 1000;
         let aof = &mut server.aof;
+        // A `#TS:<unix time>` line before the first change of each second, when enabled.
+        if timestamps && aof.last_timestamp < now {
+            aof.buf
+                .extend_from_slice(format!("#TS:{now}\r\n").as_bytes());
+            aof.last_timestamp = now;
+        }
         let logged = ops.iter().filter(|op| op.to_aof);
         encode_changes(&mut aof.buf, &mut aof.selected_db, logged, transaction);
     }
@@ -344,6 +358,9 @@ pub fn flush(server: &mut Server) {
         aof.buf.clear();
         return;
     };
+    if aof.flush_sleep_us > 0 {
+        std::thread::sleep(std::time::Duration::from_micros(aof.flush_sleep_us));
+    }
     let written = file.write_all(&aof.buf);
     let always = server.config.settings.aof_fsync == "always";
     let synced = match written {

@@ -65,8 +65,17 @@ fn parse_command(data: &[u8], pos: usize, max_bulk: usize) -> Parsed<'_> {
     Ok(Some((argv, at)))
 }
 
-/// Load every file the manifest names.
+/// Load every file the manifest names. While it loads, keys keep the times the log gives
+/// them, past or not, and are not expired (as Redis while `loading`): the log's later
+/// commands act on them as they did when it was written.
 pub fn load_files(server: &mut Server, runtime: &mut redis_runtime::Runtime) -> Result<(), String> {
+    server.keyspace.loading = true;
+    let result = load_each(server, runtime);
+    server.keyspace.loading = false;
+    result
+}
+
+fn load_each(server: &mut Server, runtime: &mut redis_runtime::Runtime) -> Result<(), String> {
     let files = crate::aof::files_to_load(server);
     let started = std::time::Instant::now();
     let count = files.len();
@@ -140,10 +149,27 @@ fn run_commands(
     // Where the open MULTI began, to cut an unfinished transaction away.
     let mut multi_start: Option<usize> = None;
     while pos < data.len() {
+        // An annotation line (`#TS:<unix time>`): skipped, as Redis does.
+        if data[pos] == b'#' {
+            match data[pos..].iter().position(|&b| b == b'\n') {
+                Some(end) => {
+                    pos += end + 1;
+                    continue;
+                }
+                None => return truncated(server, path, &name, pos, is_last),
+            }
+        }
         let parsed = parse_command(data, pos, max_bulk).map_err(|()| bad_format())?;
         let Some((argv, next)) = parsed else {
             return truncated(server, path, &name, multi_start.unwrap_or(pos), is_last);
         };
+        // A command this server does not know stops the load, as in Redis.
+        if server.commands.lookup(&argv).is_err() {
+            return Err(format!(
+                "Unknown command '{}' reading the append only file {name}",
+                String::from_utf8_lossy(argv[0])
+            ));
+        }
         if argv[0].eq_ignore_ascii_case(b"multi") {
             multi_start = Some(pos);
         } else if argv[0].eq_ignore_ascii_case(b"exec") {

@@ -29,6 +29,21 @@ pub struct RdbState {
     pub saves: u64,
     /// `BGSAVE SCHEDULE` while another child ran: start when it is done.
     pub scheduled: bool,
+    /// Keys the last load read, and those it left out as expired.
+    pub last_load_keys_loaded: u64,
+    pub last_load_keys_expired: u64,
+}
+
+/// Writes refused while snapshots fail (`stop-writes-on-bgsave-error`).
+pub const MISCONF: &str = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+
+/// Whether writes are refused because the last snapshot failed while save rules exist and
+/// `stop-writes-on-bgsave-error` is on (Redis's `writeCommandsDeniedByDiskError`).
+pub fn writes_denied(server: &Server) -> bool {
+    let settings = &server.config.settings;
+    settings.stop_writes_on_bgsave_error
+        && !settings.save_rules.is_empty()
+        && !server.rdb.last_bgsave_ok
 }
 
 impl Default for RdbState {
@@ -41,6 +56,8 @@ impl Default for RdbState {
             last_bgsave_secs: -1,
             saves: 0,
             scheduled: false,
+            last_load_keys_loaded: 0,
+            last_load_keys_expired: 0,
         }
     }
 }
@@ -285,6 +302,8 @@ pub fn load(
     let (keys, expired) = (loaded.keys_loaded, loaded.keys_expired);
     let replication = loaded.replication.clone();
     install(server, runtime, loaded, mode)?;
+    server.rdb.last_load_keys_loaded = keys;
+    server.rdb.last_load_keys_expired = expired;
     if let Some(info) = replication.filter(|_| at_start) {
         crate::replication::restore(server, info);
     }

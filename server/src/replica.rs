@@ -187,9 +187,12 @@ pub fn is_primary(server: &Server, id: u64) -> bool {
     server.master_link.as_ref().and_then(MasterLink::client_id) == Some(id)
 }
 
-/// Whether this server is a replica that refuses writes from its clients.
+/// Whether this server is a replica that refuses writes from its clients (not the
+/// append-only file's commands while it loads, which Redis runs unchecked).
 pub fn read_only(server: &Server) -> bool {
-    server.master_link.is_some() && server.config.settings.replica_read_only
+    server.master_link.is_some()
+        && server.config.settings.replica_read_only
+        && !server.keyspace.loading
 }
 
 /// Whether this server is a replica whose link is down and that serves no stale data.

@@ -1074,3 +1074,68 @@ fn daemonize_detaches_and_writes_the_pid_file() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// `aof-timestamp-enabled` writes a `#TS:` line before each second's changes; annotations are
+/// skipped when the log loads; a past expiry time in the log keeps the key (expired) until the
+/// load ends, so later commands act on it as when it was written; an unknown command stops
+/// the load with Redis's message.
+#[test]
+fn annotations_past_times_and_unknown_commands_in_the_log() {
+    let dir = Scratch::new("aof-annotations");
+    {
+        let server = ours(
+            &dir.0,
+            &["--appendonly", "yes", "--aof-timestamp-enabled", "yes"],
+        );
+        let mut c = Client::connect(server.port);
+        assert_eq!(c.call(&["SET", "a", "1"]), "+OK\r\n");
+    }
+    let incr = aof_dir(&dir).join("appendonly.aof.1.incr.aof");
+    let logged = std::fs::read(&incr).unwrap();
+    assert!(
+        logged.starts_with(b"#TS:"),
+        "{}",
+        String::from_utf8_lossy(&logged)
+    );
+    let mut log = logged.clone();
+    log.extend_from_slice(b"#TS:1628217471\r\n");
+    for words in [
+        &["RPUSH", "list", "foo"][..],
+        &["PEXPIREAT", "list", "1000"],
+        &["RPUSH", "list", "bar"],
+    ] {
+        log.extend_from_slice(format!("*{}\r\n", words.len()).as_bytes());
+        for w in words {
+            log.extend_from_slice(format!("${}\r\n{w}\r\n", w.len()).as_bytes());
+        }
+    }
+    std::fs::write(&incr, &log).unwrap();
+    {
+        let server = ours(&dir.0, &["--appendonly", "yes"]);
+        let mut c = Client::connect(server.port);
+        assert_eq!(c.call(&["GET", "a"]), "$1\r\n1\r\n");
+        // As redis-server: the list got its past time, then `bar`; it reads as gone.
+        assert_eq!(c.call(&["LLEN", "list"]), ":0\r\n");
+    }
+    let mut bad = log;
+    bad.extend_from_slice(b"*2\r\n$3\r\nbla\r\n$3\r\nfoo\r\n");
+    std::fs::write(&incr, &bad).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_luredis"))
+        .args([
+            "--port",
+            &free_port().to_string(),
+            "--appendonly",
+            "yes",
+            "--dir",
+        ])
+        .arg(&dir.0)
+        .stderr(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        printed.contains("Unknown command 'bla' reading the append only file"),
+        "{printed}"
+    );
+}

@@ -67,6 +67,17 @@ fn debug(ctx: &mut Ctx, argv: &[&[u8]]) {
             }
         }
         ("htstats", 3) => htstats(ctx, argv[2]),
+        ("aof-flush-sleep", 3) => {
+            // As Redis's atoi: a leading number, 0 otherwise.
+            let text = String::from_utf8_lossy(argv[2]);
+            let digits: String = text
+                .trim_start()
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            ctx.server.aof.flush_sleep_us = digits.parse().unwrap_or(0);
+            ctx.client.reply.ok();
+        }
         ("replicate", 3..) => {
             crate::replication::feed_command(ctx.server, &argv[2..]);
             ctx.client.reply.ok();

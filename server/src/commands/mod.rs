@@ -309,6 +309,14 @@ fn process_checked(ctx: &mut Ctx, argv: &[&[u8]], pausable: bool) {
             return;
         }
     }
+    // A failed snapshot refuses writes, and PING (which a monitoring tool would otherwise
+    // take as health), as Redis does.
+    if crate::persist::writes_denied(ctx.server)
+        && (writes(ctx, &full_name, flags) || &*full_name == "ping")
+    {
+        reject_command(ctx, &full_name, crate::persist::MISCONF);
+        return;
+    }
     if crate::replication::too_few_good_replicas(ctx.server) && writes(ctx, &full_name, flags) {
         reject_command(ctx, &full_name, NOREPLICAS);
         return;

@@ -260,6 +260,9 @@ impl Host for ScriptHost<'_> {
     }
 
     fn writes_refused(&self) -> Option<String> {
+        if crate::persist::writes_denied(self.server) {
+            return Some(crate::persist::MISCONF.to_string());
+        }
         crate::replication::too_few_good_replicas(self.server)
             .then(|| super::NOREPLICAS.to_string())
     }

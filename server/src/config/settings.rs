@@ -105,6 +105,9 @@ pub struct Settings {
     pub encoding: crate::db::encoding::Limits,
     /// `save`: snapshot after this many seconds if at least this many changes were made.
     pub save_rules: Vec<(u64, u64)>,
+    pub stop_writes_on_bgsave_error: bool,
+    /// `aof-timestamp-enabled`: `#TS:` annotations in the append-only file.
+    pub aof_timestamps: bool,
     pub dbfilename: String,
     /// `rdbcompression`: LZF for strings over 20 bytes in snapshots and DUMP.
     pub rdb_compression: bool,
@@ -222,6 +225,8 @@ impl Settings {
                 zset_value: int("zset-max-listpack-value").max(0) as usize,
             },
             save_rules: save_rules(&text("save")),
+            stop_writes_on_bgsave_error: text("stop-writes-on-bgsave-error") != "no",
+            aof_timestamps: text("aof-timestamp-enabled") == "yes",
             dbfilename: text("dbfilename"),
             rdb_compression: yes("rdbcompression"),
             rdb_checksum: yes("rdbchecksum"),

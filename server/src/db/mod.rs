@@ -87,6 +87,9 @@ pub struct Keyspace {
     pub expiry_paused: bool,
     /// The primary's stream is running now.
     pub obeying_primary: bool,
+    /// The append-only file is being loaded: keys past their time are neither expired nor
+    /// deleted when given a past time.
+    pub loading: bool,
     /// On a writable replica: keys its own clients gave an expiry time, which the replica
     /// expires itself (its primary knows nothing of them: Redis's `slaveKeysWithExpire`).
     pub replica_keys_with_expire: std::collections::HashSet<(usize, Vec<u8>)>,
@@ -121,6 +124,7 @@ impl Keyspace {
             replica_keys_with_expire: std::collections::HashSet::new(),
             expiry_paused: false,
             obeying_primary: false,
+            loading: false,
             deletions: Vec::new(),
             stats: KeyStats::default(),
             watchers: HashMap::new(),
@@ -184,6 +188,9 @@ impl Keyspace {
         }
         match d.expires.get(key) {
             Some(&when) if when <= self.now_ms => {
+                if self.loading {
+                    return false;
+                }
                 if self.replica {
                     if self.obeying_primary {
                         return false;
@@ -335,7 +342,7 @@ impl Keyspace {
     /// Give an existing key an expiry time. A time already past deletes the key (as a `DEL`
     /// would); returns whether it was deleted.
     pub fn set_expire(&mut self, db: usize, key: &[u8], when_ms: i64) -> bool {
-        if when_ms <= self.now_ms {
+        if when_ms <= self.now_ms && !self.loading {
             self.delete(db, key);
             return true;
         }

@@ -336,8 +336,14 @@ fn persistence_fields(server: &Server) -> Vec<(&'static str, String)> {
         ),
         ("rdb_saves", rdb.saves.to_string()),
         ("rdb_last_cow_size", "0".into()),
-        ("rdb_last_load_keys_expired", "0".into()),
-        ("rdb_last_load_keys_loaded", "0".into()),
+        (
+            "rdb_last_load_keys_expired",
+            rdb.last_load_keys_expired.to_string(),
+        ),
+        (
+            "rdb_last_load_keys_loaded",
+            rdb.last_load_keys_loaded.to_string(),
+        ),
         ("aof_enabled", u8::from(aof.on).to_string()),
         (
             "aof_rewrite_in_progress",

@@ -289,8 +289,11 @@ pub fn load(data: &[u8], databases: usize, limits: &Limits, now_ms: i64) -> Resu
     if version >= 5 {
         let body_end = 9 + r.position();
         let stored = r.u64_le().ok_or_else(truncated)?;
-        if stored != 0 && stored != crc64(0, &data[..body_end]) {
-            return Err("Wrong RDB checksum expected. Aborting now.".into());
+        let computed = crc64(0, &data[..body_end]);
+        if stored != 0 && stored != computed {
+            return Err(format!(
+                "Wrong RDB checksum expected: ({computed:x}) but got ({stored:x}): RDB CRC error"
+            ));
         }
     }
     if let (Some(db), Some(replid), Some(offset)) = repl_fields {
