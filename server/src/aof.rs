@@ -444,6 +444,43 @@ pub fn cron(server: &mut Server) {
     }
 }
 
+/// A single `appendonly.aof` left by a Redis before 7.0 (in the data directory, with no
+/// append-only folder or no manifest in it) becomes the folder's base file, with a manifest
+/// naming it, as Redis's `aofUpgradePrepare` does; the load then reads it.
+fn upgrade_old_file(server: &mut Server, dir: &Path) -> Result<(), String> {
+    let name = server.config.settings.aof_filename.clone();
+    let old = PathBuf::from(&name);
+    if !old.is_file() || dir.join(manifest_name(server)).exists() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir).map_err(|e| {
+        format!(
+            "Can't open or create append-only dir {}: {}",
+            dir.display(),
+            crate::util::strerror(&e)
+        )
+    })?;
+    server.aof.manifest.base = Some(FileInfo {
+        name: name.clone(),
+        seq: 1,
+        kind: 'b',
+    });
+    server.aof.manifest.base_seq = 1;
+    persist_manifest(server).map_err(|e| crate::util::strerror(&e))?;
+    std::fs::rename(&old, dir.join(&name)).map_err(|e| {
+        format!(
+            "Error trying to move the old AOF file {name} into dir {}: {}",
+            dir.display(),
+            crate::util::strerror(&e)
+        )
+    })?;
+    server.log_notice(&format!(
+        "Successfully migrated an old-style AOF file ({name}) into the AOF directory ({}).",
+        dir.display()
+    ));
+    Ok(())
+}
+
 fn persist_manifest(server: &Server) -> std::io::Result<()> {
     let dir = dir(server);
     let temp = dir.join(format!("temp-{}", manifest_name(server)));
@@ -644,6 +681,7 @@ pub fn reload(server: &mut Server, runtime: &mut redis_runtime::Runtime) -> Resu
 /// the (empty) dataset; then open the last incremental file for appending.
 pub fn start(server: &mut Server, runtime: &mut redis_runtime::Runtime) -> Result<(), String> {
     let dir = dir(server);
+    upgrade_old_file(server, &dir)?;
     std::fs::create_dir_all(&dir).map_err(|e| {
         format!(
             "Can't open or create append-only dir {}: {}",

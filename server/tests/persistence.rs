@@ -1139,3 +1139,33 @@ fn annotations_past_times_and_unknown_commands_in_the_log() {
         "{printed}"
     );
 }
+
+/// A Redis 6 style `appendonly.aof` in the data directory is moved into the append-only folder
+/// as its base, with a manifest naming it, and loaded (Redis 7.0's upgrade).
+#[test]
+fn an_old_single_aof_file_is_migrated_and_loaded() {
+    let dir = Scratch::new("aof-upgrade");
+    std::fs::write(
+        dir.0.join("appendonly.aof"),
+        b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$2\r\nk1\r\n$2\r\nv1\r\n",
+    )
+    .unwrap();
+    let server = ours(&dir.0, &["--appendonly", "yes"]);
+    let mut c = Client::connect(server.port);
+    assert_eq!(c.call(&["GET", "k1"]), "$2\r\nv1\r\n");
+    assert_eq!(c.call(&["SET", "k2", "v2"]), "+OK\r\n");
+    drop(server);
+    assert!(!dir.0.join("appendonly.aof").exists());
+    assert!(aof_dir(&dir).join("appendonly.aof").exists());
+    let manifest = std::fs::read_to_string(aof_dir(&dir).join("appendonly.aof.manifest")).unwrap();
+    assert!(
+        manifest.starts_with("file appendonly.aof seq 1 type b\n"),
+        "{manifest}"
+    );
+    let server = ours(&dir.0, &["--appendonly", "yes"]);
+    let mut c = Client::connect(server.port);
+    assert_eq!(
+        c.call(&["MGET", "k1", "k2"]),
+        "*2\r\n$2\r\nv1\r\n$2\r\nv2\r\n"
+    );
+}
