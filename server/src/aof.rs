@@ -44,14 +44,28 @@ struct Manifest {
 impl Manifest {
     /// Read a manifest (`aofLoadManifestFromFile`): one `file <name> seq <n> type <b|h|i>` per
     /// line; `#` comments.
+    /// Read a manifest as Redis's `aofLoadManifestFromFile` does: comment lines skipped; a
+    /// line longer than 1,024 bytes or without its line end, a blank line, fewer than six
+    /// words or an odd count, or a missing name, sequence or type refuse the file.
     fn parse(text: &str) -> Result<Manifest, String> {
+        const MAX_LINE: usize = 1024;
+        const INVALID: &str = "Invalid AOF manifest file format";
         let mut m = Manifest::default();
-        for line in text.lines() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
+        if text.is_empty() {
+            return Err("Found an empty AOF manifest".into());
+        }
+        for raw in text.split_inclusive('\n') {
+            if raw.starts_with('#') {
                 continue;
             }
-            let words: Vec<&str> = line.split(' ').collect();
+            if raw.len() > MAX_LINE || !raw.ends_with('\n') {
+                return Err("The AOF manifest file contains too long line".into());
+            }
+            let line = raw.trim_matches([' ', '\t', '\r', '\n']);
+            let words: Vec<&str> = line.split_whitespace().collect();
+            if words.len() < 6 || words.len() % 2 != 0 {
+                return Err(INVALID.into());
+            }
             let mut info = FileInfo {
                 name: String::new(),
                 seq: 0,
@@ -63,17 +77,21 @@ impl Manifest {
                 };
                 match *key {
                     "file" => info.name = value.to_string(),
+                    // As atoll: the leading number, 0 (missing) otherwise.
                     "seq" => {
-                        info.seq = value
-                            .parse()
-                            .map_err(|_| "Invalid AOF manifest file format")?
+                        let digits: String =
+                            value.chars().take_while(char::is_ascii_digit).collect();
+                        info.seq = digits.parse().unwrap_or(0);
                     }
                     "type" => info.kind = value.chars().next().unwrap_or(' '),
                     _ => {}
                 }
             }
-            if info.name.is_empty() || info.name.contains('/') {
-                return Err("Invalid AOF manifest file format".into());
+            if info.name.contains('/') {
+                return Err("File can't be a path, just a filename".into());
+            }
+            if info.name.is_empty() || info.seq == 0 || info.kind == ' ' {
+                return Err(INVALID.into());
             }
             match info.kind {
                 'b' => {
@@ -827,5 +845,40 @@ mod tests {
         ] {
             assert!(Manifest::parse(bad).is_err(), "{bad:?}");
         }
+        // Redis's reasons, each for its kind of damage.
+        let long = format!("file {} seq 1 type b\n", "a".repeat(1100));
+        for (bad, reason) in [
+            ("", "Found an empty AOF manifest"),
+            (
+                "file a seq 1 type b",
+                "The AOF manifest file contains too long line",
+            ),
+            (
+                long.as_str(),
+                "The AOF manifest file contains too long line",
+            ),
+            (
+                "file a seq 1 type b\n\n",
+                "Invalid AOF manifest file format",
+            ),
+            ("file a seq 1\n", "Invalid AOF manifest file format"),
+            (
+                "file a seq 1 type b x\n",
+                "Invalid AOF manifest file format",
+            ),
+            ("filx a seq 1 type b\n", "Invalid AOF manifest file format"),
+            (
+                "file a/b seq 1 type b\n",
+                "File can't be a path, just a filename",
+            ),
+        ] {
+            assert_eq!(
+                Manifest::parse(bad).err().as_deref(),
+                Some(reason),
+                "{bad:?}"
+            );
+        }
+        // Comments are skipped.
+        assert!(Manifest::parse("# note\nfile a seq 1 type b\n").is_ok());
     }
 }

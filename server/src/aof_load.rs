@@ -105,13 +105,18 @@ fn load_each(server: &mut Server, runtime: &mut redis_runtime::Runtime) -> Resul
             // deletes them as it did.
             let loaded =
                 crate::rdb::snapshot::load(&data, server.keyspace.dbs.len(), &limits, i64::MIN)?;
+            let consumed = loaded.consumed;
             let mode = crate::persist::LoadMode {
                 flush: false,
                 merge: false,
             };
             crate::persist::install(server, runtime, loaded, mode)?;
+            // A file from before 7.0 (an RDB preamble, then the log): the commands after it.
+            if consumed < data.len() {
+                run_commands(server, runtime, &path, &data, consumed, index + 1 == count)?;
+            }
         } else {
-            run_commands(server, runtime, &path, &data, index + 1 == count)?;
+            run_commands(server, runtime, &path, &data, 0, index + 1 == count)?;
         }
         server.log_notice(&format!(
             "DB loaded from {} file {name}",
@@ -130,6 +135,7 @@ fn run_commands(
     runtime: &mut redis_runtime::Runtime,
     path: &Path,
     data: &[u8],
+    start: usize,
     is_last: bool,
 ) -> Result<(), String> {
     let name = path
@@ -145,7 +151,7 @@ fn run_commands(
         usize::try_from(server.config.settings.proto_max_bulk_len.max(0)).unwrap_or(usize::MAX);
     let mut client = Client::new(0, String::new(), String::new(), true);
     client.deny_blocking = true;
-    let mut pos = 0;
+    let mut pos = start;
     // Where the open MULTI began, to cut an unfinished transaction away.
     let mut multi_start: Option<usize> = None;
     while pos < data.len() {

@@ -1169,3 +1169,25 @@ fn an_old_single_aof_file_is_migrated_and_loaded() {
         "*2\r\n$2\r\nv1\r\n$2\r\nv2\r\n"
     );
 }
+
+/// The same with an old file that starts with an RDB preamble: the commands after it load too.
+#[test]
+fn an_old_aof_file_with_an_rdb_preamble_loads_whole() {
+    let source = Scratch::new("aof-preamble-source");
+    {
+        let server = ours(&source.0, &[]);
+        let mut c = Client::connect(server.port);
+        assert_eq!(c.call(&["SET", "k3", "v3"]), "+OK\r\n");
+        assert_eq!(c.call(&["SAVE"]), "+OK\r\n");
+    }
+    let mut old = std::fs::read(source.0.join("dump.rdb")).unwrap();
+    old.extend_from_slice(b"*3\r\n$3\r\nSET\r\n$2\r\nk4\r\n$2\r\nv4\r\n");
+    let dir = Scratch::new("aof-preamble");
+    std::fs::write(dir.0.join("appendonly.aof"), &old).unwrap();
+    let server = ours(&dir.0, &["--appendonly", "yes"]);
+    let mut c = Client::connect(server.port);
+    assert_eq!(
+        c.call(&["MGET", "k3", "k4"]),
+        "*2\r\n$2\r\nv3\r\n$2\r\nv4\r\n"
+    );
+}

@@ -163,6 +163,8 @@ pub struct Loaded {
     /// The replication stream's position, when the file has all three fields (and a stream
     /// database other than -1, which older servers wrote by mistake).
     pub replication: Option<ReplInfo>,
+    /// Bytes the snapshot took (an append-only file's RDB preamble has commands after it).
+    pub consumed: usize,
 }
 
 /// Read a whole file into `databases` fresh databases, or the reason it cannot be read.
@@ -296,6 +298,7 @@ pub fn load(data: &[u8], databases: usize, limits: &Limits, now_ms: i64) -> Resu
             ));
         }
     }
+    loaded.consumed = 9 + r.position();
     if let (Some(db), Some(replid), Some(offset)) = repl_fields {
         loaded.replication = usize::try_from(db).ok().map(|stream_db| ReplInfo {
             stream_db,
