@@ -463,13 +463,22 @@ pub fn cron(server: &mut Server) {
 }
 
 /// A single `appendonly.aof` left by a Redis before 7.0 (in the data directory, with no
-/// append-only folder or no manifest in it) becomes the folder's base file, with a manifest
-/// naming it, as Redis's `aofUpgradePrepare` does; the load then reads it.
+/// append-only folder or no manifest in it, or a manifest naming it alone as the base from an
+/// upgrade cut short before the move) becomes the folder's base file, with a manifest naming
+/// it, as Redis's `aofUpgradePrepare` does; the load then reads it.
 fn upgrade_old_file(server: &mut Server, dir: &Path) -> Result<(), String> {
     let name = server.config.settings.aof_filename.clone();
     let old = PathBuf::from(&name);
-    if !old.is_file() || dir.join(manifest_name(server)).exists() {
+    if !old.is_file() {
         return Ok(());
+    }
+    if let Ok(text) = std::fs::read_to_string(dir.join(manifest_name(server))) {
+        let interrupted = Manifest::parse(&text)
+            .is_ok_and(|m| m.incr.is_empty() && m.base.is_some_and(|b| b.name == name))
+            && !dir.join(&name).exists();
+        if !interrupted {
+            return Ok(());
+        }
     }
     std::fs::create_dir_all(dir).map_err(|e| {
         format!(
