@@ -171,6 +171,9 @@ pub struct Client {
     /// A replica that announced `REPLCONF capa psync2` (told the replication id on
     /// `+CONTINUE`).
     pub replica_psync2: bool,
+    /// What a replica's snapshot leaves out (`REPLCONF rdb-filter-only <filters>`: the keys,
+    /// and the functions unless `functions` is among the filters; `redis-cli --functions-rdb`).
+    pub replica_snapshot_filter: Option<crate::persist::SnapshotFilter>,
     /// Connected through the Unix socket (flag `U`; counts as local).
     pub unix_socket: bool,
 }
@@ -206,6 +209,7 @@ impl Client {
             replica_port: 0,
             replica_psync2: false,
             unix_socket: false,
+            replica_snapshot_filter: None,
             channels: Vec::new(),
             patterns: Vec::new(),
             shard_channels: Vec::new(),

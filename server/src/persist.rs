@@ -120,11 +120,30 @@ fn write_snapshot(server: &Server) -> std::io::Result<()> {
     snapshot::save(&save_input(server, &records), &temp, &rdb_path(server))
 }
 
-/// A snapshot made in memory now (what a replica is sent).
-pub fn snapshot_bytes(server: &Server) -> std::io::Result<Vec<u8>> {
-    let records = server_function_records(server);
+/// What a snapshot for a replica keeps, when it asked for part of it.
+#[derive(Debug, Clone, Copy)]
+pub struct SnapshotFilter {
+    pub keys: bool,
+    pub functions: bool,
+}
+
+/// A snapshot made in memory now (what a replica is sent), filtered as it asked.
+pub fn snapshot_bytes(server: &Server, filter: Option<SnapshotFilter>) -> std::io::Result<Vec<u8>> {
+    let keep = filter.unwrap_or(SnapshotFilter {
+        keys: true,
+        functions: true,
+    });
+    let records = if keep.functions {
+        server_function_records(server)
+    } else {
+        Vec::new()
+    };
+    let mut input = save_input(server, &records);
+    if !keep.keys {
+        input.dbs = &[];
+    }
     let mut out = Vec::new();
-    snapshot::write_to(&save_input(server, &records), &mut out)?;
+    snapshot::write_to(&input, &mut out)?;
     Ok(out)
 }
 

@@ -86,7 +86,8 @@ fn sync(ctx: &mut Ctx, argv: &[&[u8]]) {
         }
     }
     crate::replication::prepare_full_sync(ctx.server);
-    let snapshot = match crate::persist::snapshot_bytes(ctx.server) {
+    let filter = ctx.client.replica_snapshot_filter;
+    let snapshot = match crate::persist::snapshot_bytes(ctx.server, filter) {
         Ok(bytes) => bytes,
         Err(e) => {
             ctx.client.reply.error(&format!(
@@ -130,6 +131,24 @@ fn replconf(ctx: &mut Ctx, argv: &[&[u8]]) {
                 return;
             };
             ctx.client.replica_port = port;
+        } else if is(option, "rdb-filter-only") {
+            // A filter leaves the keys out, and the functions unless it names them.
+            let text = String::from_utf8_lossy(value).into_owned();
+            let mut filter = crate::persist::SnapshotFilter {
+                keys: false,
+                functions: false,
+            };
+            for word in text.split_whitespace() {
+                if word.eq_ignore_ascii_case("functions") {
+                    filter.functions = true;
+                } else {
+                    ctx.client.reply.error(&format!(
+                        "ERR Unsupported rdb-filter-only option: {word}"
+                    ));
+                    return;
+                }
+            }
+            ctx.client.replica_snapshot_filter = Some(filter);
         } else if is(option, "capa") {
             if is(value, "psync2") {
                 ctx.client.replica_psync2 = true;
@@ -153,8 +172,7 @@ fn replconf(ctx: &mut Ctx, argv: &[&[u8]]) {
             }
             return;
         } else if !(is(option, "ip-address")
-            || is(option, "rdb-only")
-            || is(option, "rdb-filter-only"))
+            || is(option, "rdb-only"))
         {
             ctx.client.reply.error(&format!(
                 "ERR Unrecognized REPLCONF option: {}",
