@@ -142,9 +142,9 @@ fn replconf(ctx: &mut Ctx, argv: &[&[u8]]) {
                 if word.eq_ignore_ascii_case("functions") {
                     filter.functions = true;
                 } else {
-                    ctx.client.reply.error(&format!(
-                        "ERR Unsupported rdb-filter-only option: {word}"
-                    ));
+                    ctx.client
+                        .reply
+                        .error(&format!("ERR Unsupported rdb-filter-only option: {word}"));
                     return;
                 }
             }
@@ -171,9 +171,7 @@ fn replconf(ctx: &mut Ctx, argv: &[&[u8]]) {
                 }
             }
             return;
-        } else if !(is(option, "ip-address")
-            || is(option, "rdb-only"))
-        {
+        } else if !(is(option, "ip-address") || is(option, "rdb-only")) {
             ctx.client.reply.error(&format!(
                 "ERR Unrecognized REPLCONF option: {}",
                 String::from_utf8_lossy(option)
