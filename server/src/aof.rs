@@ -644,9 +644,15 @@ fn finish_rewrite(server: &mut Server, ok: bool) {
             kind: 'b',
         });
         manifest.base_seq = seq;
+        // The old files become history (each put first, the base before its increments),
+        // deleted at once unless `aof-disable-auto-gc` keeps them.
+        for mut info in old {
+            info.kind = 'h';
+            manifest.history.insert(0, info);
+        }
         persist_manifest(server)?;
-        for info in old {
-            let _ = std::fs::remove_file(dir(server).join(info.name));
+        if server.config.get("aof-disable-auto-gc") != Some("yes") {
+            delete_history(server)?;
         }
         Ok(())
     })();
@@ -669,6 +675,20 @@ fn finish_rewrite(server: &mut Server, ok: bool) {
             ));
         }
     }
+}
+
+/// Delete the history files the manifest lists, and drop them from it (`aofDelHistoryFiles`;
+/// also when `aof-disable-auto-gc` is turned off).
+pub fn delete_history(server: &mut Server) -> std::io::Result<()> {
+    if server.aof.manifest.history.is_empty() {
+        return Ok(());
+    }
+    let history = std::mem::take(&mut server.aof.manifest.history);
+    persist_manifest(server)?;
+    for info in history {
+        let _ = std::fs::remove_file(dir(server).join(info.name));
+    }
+    Ok(())
 }
 
 /// Stop a rewrite in progress (AOF turned off, shutdown).

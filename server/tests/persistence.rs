@@ -1191,3 +1191,41 @@ fn an_old_aof_file_with_an_rdb_preamble_loads_whole() {
         "*2\r\n$2\r\nv3\r\n$2\r\nv4\r\n"
     );
 }
+
+/// `aof-disable-auto-gc yes` keeps a rewrite's old files as history in the manifest; turning
+/// it off deletes them, as Redis does.
+#[test]
+fn history_files_stay_until_auto_gc_is_back_on() {
+    let dir = Scratch::new("aof-history");
+    let server = ours(
+        &dir.0,
+        &["--appendonly", "yes", "--aof-disable-auto-gc", "yes"],
+    );
+    let mut c = Client::connect(server.port);
+    assert_eq!(c.call(&["SET", "k", "v"]), "+OK\r\n");
+    c.call(&["BGREWRITEAOF"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    std::thread::sleep(Duration::from_millis(50));
+    while c
+        .call(&["INFO", "persistence"])
+        .contains("aof_rewrite_in_progress:1")
+    {
+        assert!(Instant::now() < deadline, "the rewrite never finished");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let manifest_path = aof_dir(&dir).join("appendonly.aof.manifest");
+    let manifest = std::fs::read_to_string(&manifest_path).unwrap();
+    assert_eq!(
+        manifest,
+        "file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.1.incr.aof seq 1 type h\nfile appendonly.aof.1.base.rdb seq 1 type h\nfile appendonly.aof.2.incr.aof seq 2 type i\n"
+    );
+    assert!(aof_dir(&dir).join("appendonly.aof.1.base.rdb").exists());
+    assert_eq!(
+        c.call(&["CONFIG", "SET", "aof-disable-auto-gc", "no"]),
+        "+OK\r\n"
+    );
+    let manifest = std::fs::read_to_string(&manifest_path).unwrap();
+    assert!(!manifest.contains("type h"), "{manifest}");
+    assert!(!aof_dir(&dir).join("appendonly.aof.1.base.rdb").exists());
+    assert!(!aof_dir(&dir).join("appendonly.aof.1.incr.aof").exists());
+}

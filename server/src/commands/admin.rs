@@ -209,6 +209,17 @@ fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) {
                 }
                 crate::replication::apply_backlog_size(ctx.server);
             }
+            if set("aof-disable-auto-gc")
+                && ctx.server.aof.on
+                && ctx.server.config.get("aof-disable-auto-gc") == Some("no")
+            {
+                if let Err(e) = crate::aof::delete_history(ctx.server) {
+                    ctx.server.log_warning(&format!(
+                        "Failed to delete the AOF history files: {}",
+                        crate::util::strerror(&e)
+                    ));
+                }
+            }
             if set("proc-title-template") {
                 crate::proc_title::apply(ctx.server);
             }
