@@ -352,9 +352,7 @@ fn accept_all(server: &mut Server, listener: usize) {
         let id = server.next_client_id;
         server.next_client_id += 1;
         let _ = stream.set_nodelay(true);
-        if server.clients.len() + 1 > server.config.settings.maxclients {
-            let _ = stream.write_all(b"-ERR max number of clients reached\r\n");
-            server.stats.rejected_connections += 1;
+        if refused_over_maxclients(server, &mut stream) {
             continue;
         }
         if protected_mode_refuses(server, peer.ip()) {
@@ -373,6 +371,16 @@ fn accept_all(server: &mut Server, listener: usize) {
     }
 }
 
+/// A new connection past `maxclients` gets Redis's error and is dropped: whether it was.
+fn refused_over_maxclients(server: &mut Server, stream: &mut impl Write) -> bool {
+    if server.clients.len() < server.config.settings.maxclients {
+        return false;
+    }
+    let _ = stream.write_all(b"-ERR max number of clients reached\r\n");
+    server.stats.rejected_connections += 1;
+    true
+}
+
 /// Take the connections waiting on the Unix socket: local clients, never refused by
 /// protected mode; their address is the socket's path with port 0, as Redis shows it.
 fn accept_unix(server: &mut Server) {
@@ -387,9 +395,7 @@ fn accept_unix(server: &mut Server) {
             Err(_) => return,
         };
         let addr = format!("{path}:0");
-        if server.clients.len() + 1 > server.config.settings.maxclients {
-            let _ = stream.write_all(b"-ERR max number of clients reached\r\n");
-            server.stats.rejected_connections += 1;
+        if refused_over_maxclients(server, &mut stream) {
             continue;
         }
         let id = server.next_client_id;

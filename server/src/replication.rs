@@ -124,14 +124,27 @@ pub fn prepare_full_sync(server: &mut Server) {
     if server.replication.backlog.is_some() || server.master_link.is_some() {
         return;
     }
-    server.replid = server.random_id();
-    server.replid2 = "0".repeat(40);
-    server.second_repl_offset = -1;
+    new_history(server);
     create_backlog(server);
     server.log_notice(&format!(
         "Replication backlog created, my new replication IDs are '{}' and '{}'",
         server.replid, server.replid2
     ));
+}
+
+/// A new replication id, and no previous one (Redis's `changeReplicationId` and
+/// `clearReplicationId2`): the stream's history starts here.
+fn new_history(server: &mut Server) {
+    server.replid = server.random_id();
+    server.replid2 = "0".repeat(40);
+    server.second_repl_offset = -1;
+}
+
+/// Whether changes go down the stream: to replicas, or into the backlog kept for them. A
+/// server following a primary passes its primary's stream on instead ([`proxy`]).
+fn streaming(server: &Server) -> bool {
+    server.master_link.is_none()
+        && !(server.replication.replicas.is_empty() && server.replication.backlog.is_none())
 }
 
 /// The next change sent down the stream selects its database first (`slaveseldb = -1`).
@@ -216,9 +229,7 @@ pub fn proxy(server: &mut Server, bytes: &[u8]) {
 /// `DEBUG REPLICATE <args>`: send a command down the stream as it is, in the database the
 /// stream has selected (a primary's only).
 pub fn feed_command(server: &mut Server, argv: &[&[u8]]) {
-    if server.master_link.is_some()
-        || (server.replication.replicas.is_empty() && server.replication.backlog.is_none())
-    {
+    if !streaming(server) {
         return;
     }
     let mut chunk = Vec::new();
@@ -226,12 +237,9 @@ pub fn feed_command(server: &mut Server, argv: &[&[u8]]) {
     send(server, &chunk);
 }
 
-/// Send what one command changed to every replica (and the backlog). A server following a
-/// primary passes the primary's stream on instead ([`proxy`]).
+/// Send what one command changed to every replica (and the backlog).
 pub fn feed(server: &mut Server, ops: &[crate::aof::Propagated], transaction: bool) {
-    if server.master_link.is_some()
-        || (server.replication.replicas.is_empty() && server.replication.backlog.is_none())
-    {
+    if !streaming(server) {
         return;
     }
     let mut chunk = Vec::new();
@@ -265,9 +273,7 @@ pub fn cron(server: &mut Server) {
             && ttl > 0
             && idle > ttl
         {
-            server.replid = server.random_id();
-            server.replid2 = "0".repeat(40);
-            server.second_repl_offset = -1;
+            new_history(server);
             server.replication.backlog = None;
             server.propagation_changed();
             server.log_notice(&format!(

@@ -399,11 +399,13 @@ impl Server {
     /// Whether the memory counted toward `maxmemory` is over it.
     pub fn over_maxmemory(&self) -> bool {
         let max = self.config.settings.maxmemory;
-        max > 0
-            && self
-                .used_memory()
-                .saturating_sub(self.memory_not_counted_for_evict()) as u64
-                > max
+        if max == 0 {
+            return false;
+        }
+        // What is left out is looked at only when the total is over (as Redis's
+        // `overMaxmemoryAfterAlloc`): most commands under the limit pay one read.
+        let used = self.used_memory();
+        used as u64 > max && used.saturating_sub(self.memory_not_counted_for_evict()) as u64 > max
     }
 
     /// Memory `maxmemory` leaves out, so that writes do not evict keys to make room for their

@@ -4,42 +4,22 @@
 
 mod support;
 
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 use support::Client;
 
 /// `program` started on a free loopback port; `None` when it cannot be run.
 fn start(program: &str) -> Option<(Child, u16)> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .ok()?
-        .local_addr()
-        .ok()?
-        .port();
-    let dir = dir_for(port);
-    std::fs::create_dir_all(&dir).ok()?;
-    let child = Command::new(program)
-        .args([
-            "--port",
-            &port.to_string(),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ])
-        .arg("--dir")
-        .arg(&dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while Instant::now() < deadline {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Some((child, port));
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    None
+    support::spawn_on_free_port(program, |port| {
+        let dir = dir_for(port);
+        let _ = std::fs::create_dir_all(&dir);
+        vec![
+            "--appendonly".into(),
+            "no".into(),
+            "--dir".into(),
+            dir.to_string_lossy().into_owned(),
+        ]
+    })
 }
 
 fn score(pid: u32) -> i64 {

@@ -143,6 +143,17 @@ fn assert_same_as_redis(port: u16, what: &str) {
 }
 
 /// Wait for a server process to exit by itself.
+/// Ask INFO persistence until `flag` (`rdb_bgsave_in_progress`, `aof_rewrite_in_progress`)
+/// is 0, for at most ten seconds (`what` names the wait in the failure).
+fn wait_until_done(c: &mut Client, flag: &str, what: &str) {
+    let busy = format!("{flag}:1");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while c.call(&["INFO", "persistence"]).contains(&busy) {
+        assert!(Instant::now() < deadline, "{what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 fn wait_exit(server: &mut Server) -> std::process::ExitStatus {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
@@ -232,14 +243,7 @@ fn bgsave_writes_the_keyspace_as_it_was_when_it_started() {
     assert_eq!(c.call(&["BGSAVE"]), "+Background saving started\r\n");
     // A write right after the fork is not in the snapshot.
     c.call(&["SET", "k", "after"]);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while c
-        .call(&["INFO", "persistence"])
-        .contains("rdb_bgsave_in_progress:1")
-    {
-        assert!(Instant::now() < deadline, "BGSAVE never finished");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until_done(&mut c, "rdb_bgsave_in_progress", "BGSAVE never finished");
     let info = c.call(&["INFO", "persistence"]);
     assert!(info.contains("rdb_last_bgsave_status:ok"), "{info}");
     assert!(info.contains("rdb_changes_since_last_save:1\r\n"), "{info}");
@@ -262,14 +266,11 @@ fn bgrewriteaof_finishes_with_the_append_only_file_off() {
         c.call(&["BGREWRITEAOF"]),
         "+Background append only file rewriting started\r\n"
     );
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while c
-        .call(&["INFO", "persistence"])
-        .contains("aof_rewrite_in_progress:1")
-    {
-        assert!(Instant::now() < deadline, "BGREWRITEAOF never finished");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until_done(
+        &mut c,
+        "aof_rewrite_in_progress",
+        "BGREWRITEAOF never finished",
+    );
     let info = c.call(&["INFO", "persistence"]);
     assert!(info.contains("aof_last_bgrewrite_status:ok"), "{info}");
 }
@@ -537,14 +538,11 @@ fn bgrewriteaof_compacts_the_log() {
         "+Background append only file rewriting started\r\n"
     );
     c.call(&["SET", "after", "1"]);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while c
-        .call(&["INFO", "persistence"])
-        .contains("aof_rewrite_in_progress:1")
-    {
-        assert!(Instant::now() < deadline, "the rewrite never finished");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until_done(
+        &mut c,
+        "aof_rewrite_in_progress",
+        "the rewrite never finished",
+    );
     let manifest = std::fs::read_to_string(aof_dir(&dir).join("appendonly.aof.manifest")).unwrap();
     assert_eq!(
         manifest,
@@ -1204,15 +1202,11 @@ fn history_files_stay_until_auto_gc_is_back_on() {
     let mut c = Client::connect(server.port);
     assert_eq!(c.call(&["SET", "k", "v"]), "+OK\r\n");
     c.call(&["BGREWRITEAOF"]);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    std::thread::sleep(Duration::from_millis(50));
-    while c
-        .call(&["INFO", "persistence"])
-        .contains("aof_rewrite_in_progress:1")
-    {
-        assert!(Instant::now() < deadline, "the rewrite never finished");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until_done(
+        &mut c,
+        "aof_rewrite_in_progress",
+        "the rewrite never finished",
+    );
     let manifest_path = aof_dir(&dir).join("appendonly.aof.manifest");
     let manifest = std::fs::read_to_string(&manifest_path).unwrap();
     assert_eq!(
@@ -1228,4 +1222,74 @@ fn history_files_stay_until_auto_gc_is_back_on() {
     assert!(!manifest.contains("type h"), "{manifest}");
     assert!(!aof_dir(&dir).join("appendonly.aof.1.base.rdb").exists());
     assert!(!aof_dir(&dir).join("appendonly.aof.1.incr.aof").exists());
+}
+
+/// After a background save fails (its child killed), writes and PING get MISCONF while save
+/// rules exist, reads go on, scripts' writes are refused too, and turning
+/// `stop-writes-on-bgsave-error` off lifts it: the replies compared with redis-server's.
+fn failed_bgsave_transcript(program: &str) -> Option<String> {
+    let dir = Scratch::new(&format!("misconf-{}", program.len()));
+    let path = dir.0.to_string_lossy().into_owned();
+    let (mut child, port) = support::spawn_on_free_port(program, |_| {
+        [
+            "--save",
+            "3600 1",
+            "--rdb-key-save-delay",
+            "1000000",
+            "--dir",
+            &path,
+        ]
+        .map(String::from)
+        .to_vec()
+    })?;
+    let mut c = Client::connect(port);
+    let mut out = String::new();
+    c.call(&["SET", "a", "1"]);
+    c.call(&["SET", "b", "2"]);
+    out.push_str(&format!("BGSAVE -> {}", c.call(&["BGSAVE"])));
+    let pid = child.id();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let saver = loop {
+        // Any thread may have forked it: every thread's children.
+        let children: String = std::fs::read_dir(format!("/proc/{pid}/task"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|task| std::fs::read_to_string(task.path().join("children")).ok())
+            .collect();
+        if let Some(saver) = children.split_whitespace().next() {
+            break saver.to_string();
+        }
+        assert!(Instant::now() < deadline, "no BGSAVE child");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    Command::new("kill").args(["-9", &saver]).status().ok()?;
+    wait_until_done(
+        &mut c,
+        "rdb_bgsave_in_progress",
+        "the killed BGSAVE never ended",
+    );
+    for args in [
+        &["SET", "x", "y"][..],
+        &["PING"],
+        &["GET", "a"],
+        &["EVAL", "return redis.call('set', 'x', '1')", "0"],
+        &["EVAL", "return redis.call('get', 'a')", "0"],
+        &["CONFIG", "SET", "stop-writes-on-bgsave-error", "no"],
+        &["SET", "x", "y"],
+    ] {
+        out.push_str(&format!("{} -> {}", args.join(" "), c.call(args)));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    Some(out)
+}
+
+#[test]
+fn a_failed_bgsave_stops_writes_as_redis_does() {
+    support::check_transcript(
+        "tests/golden/failed_bgsave.txt",
+        || failed_bgsave_transcript(env!("CARGO_BIN_EXE_luredis")).expect("luredis runs"),
+        || failed_bgsave_transcript("redis-server"),
+    );
 }

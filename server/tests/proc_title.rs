@@ -4,39 +4,15 @@
 
 mod support;
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 use support::Client;
 
 /// `program` started on a free loopback port with `template`; `None` when it cannot run.
-fn start(program: &str, template: &str) -> Option<(Child, u16)> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .ok()?
-        .local_addr()
-        .ok()?
-        .port();
-    let child = Command::new(program)
-        .args([
-            "--port",
-            &port.to_string(),
-            "--save",
-            "",
-            "--bind",
-            "127.0.0.1",
-        ])
-        .args(["--proc-title-template", template])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while Instant::now() < deadline {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Some((child, port));
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    None
+fn start(program: &str, template: &str) -> Option<(std::process::Child, u16)> {
+    support::spawn_on_free_port(program, |_| {
+        ["--bind", "127.0.0.1", "--proc-title-template", template]
+            .map(String::from)
+            .to_vec()
+    })
 }
 
 /// The command line's words, the port written `<port>`.

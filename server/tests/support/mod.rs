@@ -117,6 +117,9 @@ pub fn start(config_text: &str) -> server::Handle {
 pub struct Reference {
     child: std::process::Child,
     pub port: u16,
+    /// Its own data directory (a replica writes the snapshot it receives there), removed
+    /// when dropped, so no run loads what another left.
+    dir: std::path::PathBuf,
 }
 
 impl Reference {
@@ -126,6 +129,8 @@ impl Reference {
             .local_addr()
             .ok()?
             .port();
+        let dir = std::env::temp_dir().join(format!("reference-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).ok()?;
         let child = std::process::Command::new("redis-server")
             .args([
                 "--port",
@@ -135,12 +140,14 @@ impl Reference {
                 "--appendonly",
                 "no",
             ])
+            .arg("--dir")
+            .arg(&dir)
             .args(args)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
             .ok()?;
-        let reference = Reference { child, port };
+        let reference = Reference { child, port, dir };
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {
             if TcpStream::connect(("127.0.0.1", port)).is_ok() {
@@ -156,6 +163,7 @@ impl Drop for Reference {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -196,4 +204,34 @@ pub fn check_scenario(golden_path: &str, scenario: fn(u16) -> String) {
         },
         || Reference::start(&[]).map(|r| scenario(r.port)),
     );
+}
+
+/// `program` (ours or redis-server) started as its own process on a free loopback port with
+/// no save rules and the arguments `extra` gives for that port; `None` when it cannot run or
+/// does not answer within five seconds.
+pub fn spawn_on_free_port(
+    program: &str,
+    extra: impl FnOnce(u16) -> Vec<String>,
+) -> Option<(std::process::Child, u16)> {
+    use std::process::{Command, Stdio};
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .ok()?
+        .local_addr()
+        .ok()?
+        .port();
+    let child = Command::new(program)
+        .args(["--port", &port.to_string(), "--save", ""])
+        .args(extra(port))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some((child, port));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
 }
