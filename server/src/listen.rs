@@ -29,10 +29,17 @@ impl BindError {
     }
 }
 
-/// Listen on every address of `binds` at `port`; none when the list is empty (no TCP).
-pub fn open(binds: &[String], port: u16) -> Result<Vec<std::net::TcpListener>, BindError> {
-    let mut listeners = Vec::with_capacity(binds.len());
+/// Listen on every address of `binds` at `port`; none when the list is empty (no TCP). Port 0
+/// takes the free port the first address is given for all of them (the socket that found it
+/// is kept, so no other program can take the port in between).
+pub fn open(binds: &[String], mut port: u16) -> Result<Vec<std::net::TcpListener>, BindError> {
+    let mut listeners: Vec<std::net::TcpListener> = Vec::with_capacity(binds.len());
     for entry in binds {
+        if port == 0 {
+            if let Some(first) = listeners.first() {
+                port = first.local_addr().map_or(0, |a| a.port());
+            }
+        }
         let (optional, host) = match entry.strip_prefix('-') {
             Some(host) => (true, host),
             None => (false, entry.as_str()),

@@ -93,21 +93,8 @@ impl Net {
             stop,
             read_chunk: vec![0u8; READ_CHUNK].into_boxed_slice(),
         };
-        let port = if port == 0 {
-            match binds.first() {
-                Some(first) => {
-                    let probe = crate::listen::open(std::slice::from_ref(first), 0)?;
-                    probe
-                        .first()
-                        .and_then(|l| l.local_addr().ok())
-                        .map_or(0, |a| a.port())
-                }
-                None => 0,
-            }
-        } else {
-            port
-        };
-        net.rebind(binds, port)?;
+        let opened = crate::listen::open(binds, port)?;
+        net.install(binds, opened)?;
         Ok(net)
     }
 
@@ -129,6 +116,15 @@ impl Net {
         } else {
             crate::listen::open(binds, port)?
         };
+        self.install(binds, opened)
+    }
+
+    /// Register `opened` (the listeners of `binds`) in place of the current listeners.
+    fn install(
+        &mut self,
+        binds: &[String],
+        opened: Vec<std::net::TcpListener>,
+    ) -> Result<(), crate::listen::BindError> {
         let mut fresh = Vec::with_capacity(opened.len());
         for (i, listener) in opened.into_iter().enumerate() {
             let registered = listener.set_nonblocking(true).and_then(|()| {

@@ -76,41 +76,51 @@ fn free_port() -> u16 {
         .expect("free port")
 }
 
-/// Start `program` on a free port in `dir`; `extra` may start with a configuration file.
+/// Start `program` on a free port in `dir`; `extra` may start with a configuration file. A
+/// port taken by another program between the probe and the start (the child exits at once)
+/// is retried with a fresh one, a few times.
 fn spawn(program: &str, dir: &Path, extra: &[&str]) -> std::io::Result<Server> {
-    let port = free_port();
     let (file, extra) = match extra.split_first() {
         Some((file, rest)) if !file.starts_with("--") => (Some(*file), rest),
         _ => (None, extra),
     };
-    let mut args: Vec<String> = file.map(str::to_string).into_iter().collect();
-    args.extend([
-        "--port".to_string(),
-        port.to_string(),
-        "--dir".into(),
-        dir.display().to_string(),
-        "--enable-debug-command".into(),
-        "yes".into(),
-    ]);
-    if !extra.contains(&"--save") {
-        args.extend(["--save".to_string(), String::new()]);
+    for _attempt in 0..5 {
+        let port = free_port();
+        let mut args: Vec<String> = file.map(str::to_string).into_iter().collect();
+        args.extend([
+            "--port".to_string(),
+            port.to_string(),
+            "--dir".into(),
+            dir.display().to_string(),
+            "--enable-debug-command".into(),
+            "yes".into(),
+        ]);
+        if !extra.contains(&"--save") {
+            args.extend(["--save".to_string(), String::new()]);
+        }
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let child = Command::new(program)
+            .args(&args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let mut server = Server { child, port };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Ok(server);
+            }
+            if let Ok(Some(_)) = server.child.try_wait() {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{program} did not start listening"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
-    args.extend(extra.iter().map(|s| s.to_string()));
-    let child = Command::new(program)
-        .args(&args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()?;
-    let server = Server { child, port };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "{program} did not start listening"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Ok(server)
+    panic!("{program} exited at start on five free ports")
 }
 
 fn ours(dir: &Path, extra: &[&str]) -> Server {

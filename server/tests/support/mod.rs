@@ -208,30 +208,38 @@ pub fn check_scenario(golden_path: &str, scenario: fn(u16) -> String) {
 
 /// `program` (ours or redis-server) started as its own process on a free loopback port with
 /// no save rules and the arguments `extra` gives for that port; `None` when it cannot run or
-/// does not answer within five seconds.
+/// does not answer within five seconds. A port taken by another program between the probe and
+/// the start (the child exits) is retried with a fresh one, a few times.
 pub fn spawn_on_free_port(
     program: &str,
-    extra: impl FnOnce(u16) -> Vec<String>,
+    extra: impl Fn(u16) -> Vec<String>,
 ) -> Option<(std::process::Child, u16)> {
     use std::process::{Command, Stdio};
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .ok()?
-        .local_addr()
-        .ok()?
-        .port();
-    let child = Command::new(program)
-        .args(["--port", &port.to_string(), "--save", ""])
-        .args(extra(port))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while Instant::now() < deadline {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Some((child, port));
+    for _attempt in 0..5 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
+        let mut child = Command::new(program)
+            .args(["--port", &port.to_string(), "--save", ""])
+            .args(extra(port))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = child.try_wait() {
+                break;
+            }
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some((child, port));
+            }
+            std::thread::sleep(Duration::from_millis(20));
         }
-        std::thread::sleep(Duration::from_millis(20));
+        let _ = child.kill();
+        let _ = child.wait();
     }
     None
 }
