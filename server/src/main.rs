@@ -117,13 +117,13 @@ fn run(config: Config, stop: server::signals::ShutdownRequest, executable: Strin
         flush: false,
         merge: false,
     };
-    let loaded = if server.config.settings.aof_enabled {
-        server::aof::start(&mut server, &mut runtime)
-    } else {
-        server::persist::load(&mut server, &mut runtime, no_flush, true).map(drop)
-    };
-    if let Err(e) = loaded {
-        server.log_warning(&format!("Fatal error loading the DB: {e}. Exiting."));
+    if server.config.settings.aof_enabled {
+        if let Err(e) = server::aof::start(&mut server, &mut runtime) {
+            server.log_warning(&format!("Fatal error loading the DB: {e}. Exiting."));
+            return 1;
+        }
+    } else if let Err(failure) = server::persist::load(&mut server, &mut runtime, no_flush, true) {
+        server::persist::log_failed_start(&server, &failure);
         return 1;
     }
     server.scripting = server::server::ScriptingFigures::of(&runtime);

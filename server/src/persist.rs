@@ -296,7 +296,6 @@ pub struct LoadMode {
     pub merge: bool,
 }
 
-/// Load `dbfilename` into the server and `runtime`. `Ok(false)` when there is no file.
 /// Load the RDB file in place of (or into, per `mode`) the data: whether there was one. At
 /// start (`at_start`), the replication position it records is taken up too.
 pub fn load(
@@ -304,11 +303,11 @@ pub fn load(
     runtime: &mut redis_runtime::Runtime,
     mode: LoadMode,
     at_start: bool,
-) -> Result<bool, String> {
+) -> Result<bool, snapshot::LoadFailure> {
     let data = match std::fs::read(rdb_path(server)) {
         Ok(data) => data,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-        Err(e) => return Err(crate::util::strerror(&e)),
+        Err(e) => return Err(snapshot::LoadFailure::Unreadable(crate::util::strerror(&e))),
     };
     let started = Instant::now();
     let limits = server.config.settings.encoding;
@@ -318,22 +317,88 @@ pub fn load(
         &limits,
         crate::db::now_ms(),
     )?;
-    let (keys, expired) = (loaded.keys_loaded, loaded.keys_expired);
     let replication = loaded.replication.clone();
-    install(server, runtime, loaded, mode)?;
-    server.rdb.last_load_keys_loaded = keys;
-    server.rdb.last_load_keys_expired = expired;
+    install(server, runtime, loaded, mode).map_err(snapshot::LoadFailure::Refused)?;
     if let Some(info) = replication.filter(|_| at_start) {
         crate::replication::restore(server, info);
     }
-    server.log_notice(&format!(
-        "Done loading RDB, keys loaded: {keys}, keys expired: {expired}."
-    ));
     server.log_notice(&format!(
         "DB loaded from disk: {:.3} seconds",
         started.elapsed().as_secs_f64()
     ));
     Ok(true)
+}
+
+/// What Redis logs when the RDB file cannot be loaded at start. A corrupt file is also
+/// checked as `redis-check-rdb` checks it, its findings printed on standard output (as
+/// Redis prints them), naming the key and type where the fault is.
+pub fn log_failed_start(server: &Server, failure: &snapshot::LoadFailure) {
+    use snapshot::LoadFailure;
+    match failure {
+        LoadFailure::Unreadable(text) => {
+            server.log_warning(&format!("Fatal error loading the DB: {text}. Exiting."));
+        }
+        LoadFailure::Refused(text) => {
+            server.log_warning(text);
+            server.log_warning("Fatal error loading the DB: Invalid argument. Exiting.");
+        }
+        LoadFailure::Corrupt(fault) => {
+            if let Some(preface) = &fault.preface {
+                server.log_warning(preface);
+            }
+            // Redis's figure is the loading progress, updated once per events interval.
+            let interval = server
+                .config
+                .get("loading-process-events-interval-bytes")
+                .and_then(|v| v.parse::<u64>().ok())
+                .filter(|&n| n > 0)
+                .unwrap_or(2 * 1024 * 1024);
+            let progress = fault.offset as u64 / interval * interval;
+            server.log_warning(&crate::rdb::report::log_line(fault.what, progress));
+            let file = server.config.get("dbfilename").unwrap_or_default();
+            let report = check_report(file, fault);
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(report.as_bytes());
+            let _ = out.flush();
+            // A fault inside a value ends the check with this line; a cut file or a wrong
+            // checksum ends it without.
+            if !matches!(fault.what, "eof" | "crc") {
+                server.log_warning("Terminating server after rdb file reading failure.");
+            }
+        }
+    }
+}
+
+/// `redis-check-rdb`'s report of `fault` in `file`.
+fn check_report(file: &str, fault: &snapshot::Corruption) -> String {
+    let message = match fault.what {
+        "eof" | "crc" => crate::rdb::report::reason(fault.what).0.to_string(),
+        what => crate::rdb::report::log_line(what, 0),
+    };
+    let mut out = format!("[offset 0] Checking RDB file {file}\n");
+    for (offset, note) in &fault.notes {
+        out += &format!("[offset {offset}] {note}\n");
+    }
+    out += "--- RDB ERROR DETECTED ---\n";
+    out += &format!("[offset {}] {message}\n", fault.offset);
+    out += &format!("[additional info] While doing: {}\n", fault.doing);
+    if let Some(key) = &fault.key {
+        out += &format!(
+            "[additional info] Reading key '{}'\n",
+            String::from_utf8_lossy(key)
+        );
+    }
+    if let Some(t) = fault.key_type {
+        out += &format!(
+            "[additional info] Reading type {t} ({})\n",
+            crate::rdb::report::type_name(t)
+        );
+    }
+    out += &format!("[info] {} keys read\n", fault.keys_read);
+    out += &format!("[info] {} expires\n", fault.expires);
+    out += &format!("[info] {} already expired\n", fault.already_expired);
+    out
 }
 
 /// Put what a file held into the server and `runtime`: libraries first (a library that
@@ -344,6 +409,7 @@ pub fn install(
     loaded: snapshot::Loaded,
     mode: LoadMode,
 ) -> Result<(), String> {
+    log_loaded(server, &loaded);
     if !mode.flush && !mode.merge {
         for (index, db) in loaded.dbs.iter().enumerate() {
             if let Some((key, _)) = db
@@ -393,6 +459,30 @@ pub fn install(
         }
     }
     Ok(())
+}
+
+/// Redis's lines about a file read: the empty keys it left out (the first ten by name), and
+/// its counts.
+fn log_loaded(server: &mut Server, loaded: &snapshot::Loaded) {
+    for key in &loaded.empty_keys {
+        server.log_warning(&format!(
+            "rdbLoadObject skipping empty key: {}",
+            String::from_utf8_lossy(key)
+        ));
+    }
+    let (keys, expired) = (loaded.keys_loaded, loaded.keys_expired);
+    server.rdb.last_load_keys_loaded = keys;
+    server.rdb.last_load_keys_expired = expired;
+    if loaded.empty_keys_skipped > 0 {
+        server.log_warning(&format!(
+            "Done loading RDB, keys loaded: {keys}, keys expired: {expired}, empty keys skipped: {}.",
+            loaded.empty_keys_skipped
+        ));
+    } else {
+        server.log_notice(&format!(
+            "Done loading RDB, keys loaded: {keys}, keys expired: {expired}."
+        ));
+    }
 }
 
 /// Keep the server's copy of the libraries' code in step with the runtime.

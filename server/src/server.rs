@@ -262,6 +262,8 @@ pub struct Server {
     /// Clients' measured memory, for `maxmemory-clients`.
     pub client_memory: crate::client_eviction::ClientMemory,
     /// `DEBUG SET-DISABLE-DENY-SCRIPTS`: scripts may call commands flagged no-script.
+    /// `DEBUG SET-SKIP-CHECKSUM-VALIDATION`: RESTORE takes payloads whatever their checksum.
+    pub skip_checksum_validation: bool,
     pub deny_scripts_disabled: bool,
     /// The TCP port actually listened on.
     pub port: u16,
@@ -316,6 +318,7 @@ impl Server {
             executable: String::new(),
             client_memory: Default::default(),
             deny_scripts_disabled: false,
+            skip_checksum_validation: false,
             port: 0,
             net: None,
             pubsub: Default::default(),

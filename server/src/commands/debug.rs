@@ -36,6 +36,10 @@ fn debug(ctx: &mut Ctx, argv: &[&[u8]]) {
             ctx.server.active_expire_enabled = atoi(argv[2]) != 0;
             ctx.client.reply.ok();
         }
+        ("set-skip-checksum-validation", 3) => {
+            ctx.server.skip_checksum_validation = atoi(argv[2]) != 0;
+            ctx.client.reply.ok();
+        }
         ("set-disable-deny-scripts", 3) => {
             ctx.server.deny_scripts_disabled = atoi(argv[2]) != 0;
             ctx.client.reply.ok();

@@ -5,6 +5,7 @@
 //!   encoding Redis would choose for it, and every encoding Redis 7.0 writes read back.
 //! - [`stream`]: streams, node by node, with their consumer groups.
 //! - [`snapshot`]: whole files (header, aux fields, function libraries, databases, checksum).
+//! - [`report`]: a corrupt value's fault as Redis logs it.
 //! - [`listpack`] and [`intset`]: the compact blobs inside them; [`ziplist`]: the older ones
 //!   files from before 7.0 hold.
 //!
@@ -13,6 +14,7 @@
 
 pub mod intset;
 pub mod listpack;
+pub mod report;
 pub mod snapshot;
 pub mod stream;
 pub mod value;

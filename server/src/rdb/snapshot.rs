@@ -158,6 +158,8 @@ pub struct Loaded {
     pub keys_expired: u64,
     /// Empty collections left out (files from versions with that bug).
     pub empty_keys_skipped: u64,
+    /// The names of the first ten of them, which Redis logs.
+    pub empty_keys: Vec<Vec<u8>>,
     /// `redis-ver` of the writer, when given.
     pub writer_version: Option<String>,
     /// The replication stream's position, when the file has all three fields (and a stream
@@ -167,21 +169,127 @@ pub struct Loaded {
     pub consumed: usize,
 }
 
+/// Why a file could not be loaded.
+#[derive(Debug)]
+pub enum LoadFailure {
+    /// The file could not be read (the system's reason).
+    Unreadable(String),
+    /// Refused as a whole before any key (its signature, its version, something this
+    /// server does not load): the text Redis logs about it.
+    Refused(String),
+    /// Corrupt or cut short somewhere inside.
+    Corrupt(Box<Corruption>),
+}
+
+/// Where in a file a fault was met, as Redis's loader and its file check report it.
+#[derive(Debug, Default)]
+pub struct Corruption {
+    /// The reader's label for the fault (see [`super::report`]); `eof` for a cut file,
+    /// `crc` for a checksum that does not match.
+    pub what: &'static str,
+    /// A line Redis logs before its report (a short read, the two checksums).
+    pub preface: Option<String>,
+    /// Bytes read when the fault was found.
+    pub offset: usize,
+    /// What the reader was doing (`redis-check-rdb`'s names).
+    pub doing: &'static str,
+    /// The key being read, and its value type.
+    pub key: Option<Vec<u8>>,
+    pub key_type: Option<u8>,
+    /// Keys read, keys with a time to live, and those already past it, before the fault.
+    pub keys_read: u64,
+    pub expires: u64,
+    pub already_expired: u64,
+    /// What `redis-check-rdb` notes on its way to the fault (databases selected, aux
+    /// fields), each with the offset after it.
+    pub notes: Vec<(usize, String)>,
+}
+
+impl std::fmt::Display for LoadFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoadFailure::Unreadable(text) | LoadFailure::Refused(text) => f.write_str(text),
+            LoadFailure::Corrupt(c) => f.write_str(super::report::reason(c.what).0),
+        }
+    }
+}
+
+impl From<LoadFailure> for String {
+    fn from(failure: LoadFailure) -> String {
+        failure.to_string()
+    }
+}
+
+/// Where the reader stands, for the report of a fault.
+#[derive(Default)]
+struct Progress {
+    doing: &'static str,
+    key: Option<Vec<u8>>,
+    key_type: Option<u8>,
+    keys_read: u64,
+    expires: u64,
+    already_expired: u64,
+    notes: Vec<(usize, String)>,
+}
+
+/// Notes kept at most (a file of nothing but aux fields should not grow them without bound).
+const MAX_NOTES: usize = 1000;
+
+impl Progress {
+    fn note(&mut self, offset: usize, text: impl FnOnce() -> String) {
+        if self.notes.len() < MAX_NOTES {
+            self.notes.push((offset, text()));
+        }
+    }
+
+    fn fault(&self, what: &'static str, offset: usize, preface: Option<String>) -> LoadFailure {
+        LoadFailure::Corrupt(Box::new(Corruption {
+            what,
+            preface,
+            offset,
+            doing: self.doing,
+            key: self.key.clone(),
+            key_type: self.key_type,
+            keys_read: self.keys_read,
+            expires: self.expires,
+            already_expired: self.already_expired,
+            notes: self.notes.clone(),
+        }))
+    }
+}
+
 /// Read a whole file into `databases` fresh databases, or the reason it cannot be read.
-pub fn load(data: &[u8], databases: usize, limits: &Limits, now_ms: i64) -> Result<Loaded, String> {
+pub fn load(
+    data: &[u8],
+    databases: usize,
+    limits: &Limits,
+    now_ms: i64,
+) -> Result<Loaded, LoadFailure> {
     if data.len() < 9 || &data[..5] != b"REDIS" {
-        return Err("Wrong signature trying to load DB from file".into());
+        return Err(LoadFailure::Refused(
+            "Wrong signature trying to load DB from file".into(),
+        ));
     }
     let version: u32 = std::str::from_utf8(&data[5..9])
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
     if version < 1 || version > u32::from(RDB_VERSION) {
-        return Err(format!("Can't handle RDB format version {version}"));
+        return Err(LoadFailure::Refused(format!(
+            "Can't handle RDB format version {version}"
+        )));
     }
-    let truncated =
-        || "Short read or OOM loading DB. Unrecoverable error, aborting now.".to_string();
     let mut r = Reader::new(&data[9..]);
+    // redis-check-rdb's state starts zeroed, so a fault before any key reports type 0.
+    let mut progress = Progress {
+        doing: "start",
+        key_type: Some(0),
+        ..Progress::default()
+    };
+    let truncated = |progress: &Progress, r: &Reader| {
+        let preface = "Short read or OOM loading DB. Unrecoverable error, aborting now.";
+        progress.fault("eof", 9 + r.position(), Some(preface.into()))
+    };
     let mut loaded = Loaded {
         dbs: (0..databases).map(|_| Db::default()).collect(),
         ..Loaded::default()
@@ -190,45 +298,60 @@ pub fn load(data: &[u8], databases: usize, limits: &Limits, now_ms: i64) -> Resu
     let mut expire: Option<i64> = None;
     let mut repl_fields: (Option<i64>, Option<String>, Option<u64>) = (None, None, None);
     loop {
-        let opcode = r.byte().ok_or_else(truncated)?;
+        progress.doing = "read-type";
+        let Some(opcode) = r.byte() else {
+            return Err(truncated(&progress, &r));
+        };
+        progress.doing = match opcode {
+            opcodes::EXPIRETIME | opcodes::EXPIRETIME_MS => "read-expire",
+            opcodes::SELECTDB | opcodes::RESIZEDB => "read-len",
+            opcodes::AUX => "read-aux",
+            opcodes::MODULE_AUX => "read-module-aux",
+            opcodes::FUNCTION | opcodes::FUNCTION2 => "read-functions",
+            _ => "read-key",
+        };
         match opcode {
             opcodes::EXPIRETIME => {
-                let b = r.u32_le().ok_or_else(truncated)?;
+                let b = r.u32_le().ok_or_else(|| truncated(&progress, &r))?;
                 expire = Some(i64::from(b as i32) * 1000);
             }
             opcodes::EXPIRETIME_MS => {
-                expire = Some(r.u64_le().ok_or_else(truncated)? as i64);
+                expire = Some(r.u64_le().ok_or_else(|| truncated(&progress, &r))? as i64);
             }
             opcodes::FREQ => {
-                r.byte().ok_or_else(truncated)?;
+                r.byte().ok_or_else(|| truncated(&progress, &r))?;
             }
             opcodes::IDLE => {
-                r.len().ok_or_else(truncated)?;
+                r.len().ok_or_else(|| truncated(&progress, &r))?;
             }
             opcodes::EOF => break,
             opcodes::SELECTDB => {
-                let index = r.len().ok_or_else(truncated)?;
+                let index = r.len().ok_or_else(|| truncated(&progress, &r))?;
                 db = usize::try_from(index)
                     .ok()
                     .filter(|&i| i < databases)
                     .ok_or_else(|| {
-                        format!(
+                        LoadFailure::Refused(format!(
                             "FATAL: Data file was created with a Redis server configured to handle more than {databases} databases. Exiting"
-                        )
+                        ))
                     })?;
+                progress.note(9 + r.position(), || format!("Selecting DB ID {index}"));
             }
             opcodes::RESIZEDB => {
-                let keys = r.len().ok_or_else(truncated)?;
-                let expires = r.len().ok_or_else(truncated)?;
+                let keys = r.len().ok_or_else(|| truncated(&progress, &r))?;
+                let expires = r.len().ok_or_else(|| truncated(&progress, &r))?;
                 // Never more slots than the rest of the file could fill.
                 let bound = (r.remaining() / 2) as u64;
                 loaded.dbs[db].keys.reserve(keys.min(bound) as usize);
                 loaded.dbs[db].expires.reserve(expires.min(bound) as usize);
             }
             opcodes::AUX => {
-                let key = r.string().ok_or_else(truncated)?;
-                let value = r.string().ok_or_else(truncated)?;
+                let key = r.string().ok_or_else(|| truncated(&progress, &r))?;
+                let value = r.string().ok_or_else(|| truncated(&progress, &r))?;
                 let text = String::from_utf8_lossy(&value).into_owned();
+                progress.note(9 + r.position(), || {
+                    format!("AUX FIELD {} = '{text}'", String::from_utf8_lossy(&key))
+                });
                 match key.to_ascii_lowercase().as_slice() {
                     b"redis-ver" => loaded.writer_version = Some(text),
                     b"repl-stream-db" => repl_fields.0 = text.parse().ok(),
@@ -238,34 +361,45 @@ pub fn load(data: &[u8], databases: usize, limits: &Limits, now_ms: i64) -> Resu
                 }
             }
             opcodes::MODULE_AUX => {
-                return Err(
+                return Err(LoadFailure::Refused(
                     "The RDB file contains AUX module data I can't load: no matching module".into(),
-                )
+                ))
             }
             opcodes::FUNCTION2 => {
-                let code = r.string().ok_or_else(truncated)?;
+                let code = r.string().ok_or_else(|| truncated(&progress, &r))?;
                 loaded.functions.push(code);
             }
             opcodes::FUNCTION => {
-                return Err(
+                return Err(LoadFailure::Refused(
                     "Failed loading library, pre-release function format is not supported".into(),
-                )
+                ))
             }
             rdb_type => {
-                let key = r.bytes().ok_or_else(truncated)?;
-                match read_value(&mut r, rdb_type, limits) {
+                progress.key_type = Some(rdb_type);
+                let key = r.bytes().ok_or_else(|| truncated(&progress, &r))?;
+                progress.keys_read += 1;
+                progress.doing = "read-object-value";
+                let value = read_value(&mut r, rdb_type, limits);
+                if value.is_ok() {
+                    progress.key_type = None;
+                }
+                match value {
                     Ok(value) => {
                         let when = expire.take();
-                        if when.is_some_and(|t| t < now_ms) {
-                            loaded.keys_expired += 1;
-                            continue;
+                        if let Some(t) = when {
+                            progress.expires += 1;
+                            if t < now_ms {
+                                progress.already_expired += 1;
+                                loaded.keys_expired += 1;
+                                continue;
+                            }
                         }
                         let target = &mut loaded.dbs[db];
                         if target.keys.contains_key(&key) {
-                            return Err(format!(
+                            return Err(LoadFailure::Refused(format!(
                                 "RDB has duplicated key '{}' in DB {db}",
                                 String::from_utf8_lossy(&key)
-                            ));
+                            )));
                         }
                         target.keys.insert_new(&key, value);
                         if let Some(t) = when {
@@ -276,12 +410,21 @@ pub fn load(data: &[u8], databases: usize, limits: &Limits, now_ms: i64) -> Resu
                     Err(LoadError::Empty) => {
                         expire = None;
                         loaded.empty_keys_skipped += 1;
+                        if loaded.empty_keys.len() < 10 {
+                            loaded.empty_keys.push(key.into_owned());
+                        }
                     }
                     Err(LoadError::UnsupportedType(t)) => {
-                        return Err(format!("Unknown RDB encoding type {t}"))
+                        return Err(LoadFailure::Refused(format!(
+                            "Unknown RDB encoding type {t}"
+                        )))
                     }
                     Err(LoadError::Bad(what)) => {
-                        return Err(format!("Bad data format in the RDB file: {what}"))
+                        progress.key = Some(key.into_owned());
+                        if super::report::is_read_error(what) {
+                            return Err(truncated(&progress, &r));
+                        }
+                        return Err(progress.fault(what, 9 + r.position(), None));
                     }
                 }
             }
@@ -289,13 +432,15 @@ pub fn load(data: &[u8], databases: usize, limits: &Limits, now_ms: i64) -> Resu
     }
     // The checksum: files from version 5 on end with one (zero when the writer had it off).
     if version >= 5 {
+        progress.doing = "check-sum";
         let body_end = 9 + r.position();
-        let stored = r.u64_le().ok_or_else(truncated)?;
+        let stored = r.u64_le().ok_or_else(|| truncated(&progress, &r))?;
         let computed = crc64(0, &data[..body_end]);
         if stored != 0 && stored != computed {
-            return Err(format!(
-                "Wrong RDB checksum expected: ({computed:x}) but got ({stored:x}): RDB CRC error"
-            ));
+            let preface = format!(
+                "Wrong RDB checksum expected: ({computed:x}) but got ({stored:x}). Aborting now."
+            );
+            return Err(progress.fault("crc", 9 + r.position(), Some(preface)));
         }
     }
     loaded.consumed = 9 + r.position();
@@ -309,13 +454,21 @@ pub fn load(data: &[u8], databases: usize, limits: &Limits, now_ms: i64) -> Resu
     Ok(loaded)
 }
 
-/// The value read from a `DUMP` payload's body (type byte then value), or `None` when it is
-/// malformed in any way, including bytes left over.
-pub fn read_dump_value(body: &[u8], limits: &Limits) -> Option<Value> {
+/// The value read from a `DUMP` payload's body (type byte then value), or, when it is
+/// malformed in any way (bytes left over included), the label of what was wrong (see
+/// [`super::report`]).
+pub fn read_dump_value(body: &[u8], limits: &Limits) -> Result<Value, &'static str> {
     let mut r = Reader::new(body);
-    let rdb_type = r.byte()?;
-    let value = read_value(&mut r, rdb_type, limits).ok()?;
-    (r.remaining() == 0).then_some(value)
+    let rdb_type = r.byte().ok_or("type")?;
+    let value = read_value(&mut r, rdb_type, limits).map_err(|e| match e {
+        LoadError::Bad(what) => what,
+        LoadError::Empty => "empty",
+        LoadError::UnsupportedType(_) => "type",
+    })?;
+    if r.remaining() != 0 {
+        return Err("trailing bytes");
+    }
+    Ok(value)
 }
 
 #[cfg(test)]

@@ -205,7 +205,8 @@ pub fn read(r: &mut Reader, v2: bool) -> Result<Stream, LoadError> {
                     Some(nack) if nack.consumer.is_none() => {
                         nack.consumer = Some(consumer_name.clone());
                     }
-                    _ => return bad("consumer pending id"),
+                    Some(_) => return bad("pending id owned twice"),
+                    None => return bad("consumer pending id"),
                 }
                 consumer.pel.insert(id);
             }

@@ -188,6 +188,9 @@ pub fn read_value(r: &mut Reader, rdb_type: u8, limits: &Limits) -> Result<Value
             for _ in 0..nodes {
                 let container = len(r, "quicklist container")?;
                 let blob = string(r, "quicklist node")?;
+                if blob.is_empty() {
+                    return bad("quicklist node");
+                }
                 match container {
                     1 => list.push_back(blob),
                     2 => {
@@ -206,7 +209,11 @@ pub fn read_value(r: &mut Reader, rdb_type: u8, limits: &Limits) -> Result<Value
             for _ in 0..n {
                 let member = string(r, "set member")?;
                 if !set.insert(&member, limits) {
-                    return bad("duplicate set member");
+                    return bad(if matches!(set, Set::Ints(_)) {
+                        "duplicate intset member"
+                    } else {
+                        "duplicate set member"
+                    });
                 }
             }
             non_empty(Value::Set(Box::new(set)))
@@ -232,7 +239,12 @@ pub fn read_value(r: &mut Reader, rdb_type: u8, limits: &Limits) -> Result<Value
                 let field = string(r, "hash field")?;
                 let v = string(r, "hash value")?;
                 if !hash.set(&field, v, limits) {
-                    return bad("duplicate hash field");
+                    // Redis reports a small hash's duplicate on its way into a listpack.
+                    return bad(if n as usize <= limits.hash_entries {
+                        "duplicate small hash field"
+                    } else {
+                        "duplicate hash field"
+                    });
                 }
             }
             non_empty(Value::Hash(hash))
@@ -246,7 +258,7 @@ pub fn read_value(r: &mut Reader, rdb_type: u8, limits: &Limits) -> Result<Value
             let mut hash = Hash::default();
             for pair in elements.chunks_exact(2) {
                 if !hash.set(&pair[0].to_vec(), pair[1].to_vec(), limits) {
-                    return bad("duplicate hash field");
+                    return bad("hash listpack");
                 }
             }
             non_empty(Value::Hash(hash))
@@ -262,7 +274,7 @@ pub fn read_value(r: &mut Reader, rdb_type: u8, limits: &Limits) -> Result<Value
                     text_score(r)?
                 };
                 if score.is_nan() {
-                    return bad("zset score");
+                    return bad("zset nan score");
                 }
                 if !zset.insert(&member, score, limits) {
                     return bad("duplicate zset member");
@@ -273,7 +285,7 @@ pub fn read_value(r: &mut Reader, rdb_type: u8, limits: &Limits) -> Result<Value
         types::ZSET_LISTPACK => {
             let blob = string(r, "zset listpack")?;
             let elements = listpack::elements(&blob).ok_or(LoadError::Bad("zset listpack"))?;
-            zset_from_pairs(&elements, limits)
+            zset_from_pairs(&elements, limits, "zset listpack")
         }
         types::LIST_ZIPLIST => {
             let blob = string(r, "ziplist")?;
@@ -290,13 +302,19 @@ pub fn read_value(r: &mut Reader, rdb_type: u8, limits: &Limits) -> Result<Value
             let mut list = VecDeque::new();
             for _ in 0..nodes {
                 let blob = string(r, "quicklist node")?;
-                let elements = ziplist::elements(&blob).ok_or(LoadError::Bad("list ziplist"))?;
+                let elements =
+                    ziplist::elements(&blob).ok_or(LoadError::Bad("quicklist ziplist"))?;
                 list.extend(elements.into_iter().map(listpack::Element::to_vec));
             }
             non_empty_list(list)
         }
         types::HASH_ZIPLIST | types::HASH_ZIPMAP => {
             let blob = string(r, "hash ziplist")?;
+            let label = if rdb_type == types::HASH_ZIPMAP {
+                "hash zipmap"
+            } else {
+                "hash ziplist"
+            };
             let pairs: Vec<(Vec<u8>, Vec<u8>)> = if rdb_type == types::HASH_ZIPMAP {
                 ziplist::zipmap_pairs(&blob)
                     .ok_or(LoadError::Bad("hash zipmap"))?
@@ -313,10 +331,14 @@ pub fn read_value(r: &mut Reader, rdb_type: u8, limits: &Limits) -> Result<Value
                     .map(|p| (p[0].to_vec(), p[1].to_vec()))
                     .collect()
             };
+            // An empty zipmap fails Redis's integrity check (an empty ziplist is an empty key).
+            if pairs.is_empty() && rdb_type == types::HASH_ZIPMAP {
+                return bad(label);
+            }
             let mut hash = Hash::default();
             for (field, v) in pairs {
                 if !hash.set(&field, v, limits) {
-                    return bad("duplicate hash field");
+                    return bad(label);
                 }
             }
             non_empty(Value::Hash(hash))
@@ -324,7 +346,7 @@ pub fn read_value(r: &mut Reader, rdb_type: u8, limits: &Limits) -> Result<Value
         types::ZSET_ZIPLIST => {
             let blob = string(r, "zset ziplist")?;
             let elements = ziplist::elements(&blob).ok_or(LoadError::Bad("zset ziplist"))?;
-            zset_from_pairs(&elements, limits)
+            zset_from_pairs(&elements, limits, "zset ziplist")
         }
         types::STREAM_LISTPACKS | types::STREAM_LISTPACKS_2 => {
             stream::read(r, rdb_type == types::STREAM_LISTPACKS_2)
@@ -334,21 +356,24 @@ pub fn read_value(r: &mut Reader, rdb_type: u8, limits: &Limits) -> Result<Value
     }
 }
 
-/// A sorted set from member, score, member, score... (listpack or ziplist elements).
-fn zset_from_pairs(elements: &[listpack::Element], limits: &Limits) -> Result<Value, LoadError> {
+/// A sorted set from member, score, member, score... (listpack or ziplist elements); a fault
+/// is reported as `label` (the blob's integrity check, as Redis reports it).
+fn zset_from_pairs(
+    elements: &[listpack::Element],
+    limits: &Limits,
+    label: &'static str,
+) -> Result<Value, LoadError> {
     if elements.len() % 2 != 0 {
-        return bad("zset pairs");
+        return bad(label);
     }
     let mut zset = ZSet::default();
     for pair in elements.chunks_exact(2) {
         let score = match pair[1] {
             listpack::Element::Int(v) => v as f64,
-            listpack::Element::Str(s) => {
-                crate::util::parse_f64(s).ok_or(LoadError::Bad("zset score"))?
-            }
+            listpack::Element::Str(s) => crate::util::parse_f64(s).ok_or(LoadError::Bad(label))?,
         };
         if !zset.insert(&pair[0].to_vec(), score, limits) {
-            return bad("duplicate zset member");
+            return bad(label);
         }
     }
     non_empty(Value::ZSet(zset))

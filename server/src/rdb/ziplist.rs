@@ -15,6 +15,7 @@ pub fn elements(zl: &[u8]) -> Option<Vec<Element<'_>>> {
         return None;
     }
     let total = u32::from_le_bytes([zl[0], zl[1], zl[2], zl[3]]) as usize;
+    let tail = u32::from_le_bytes([zl[4], zl[5], zl[6], zl[7]]) as usize;
     let count = usize::from(u16::from_le_bytes([zl[8], zl[9]]));
     if total != zl.len() {
         return None;
@@ -23,8 +24,11 @@ pub fn elements(zl: &[u8]) -> Option<Vec<Element<'_>>> {
     let mut pos = 10;
     let end = zl.len() - 1;
     let mut previous = 0usize;
+    // Where the last entry starts (the header's end when there is none): the tail offset.
+    let mut last_start = 10;
     while pos < end {
         let start = pos;
+        last_start = start;
         // The previous entry's length.
         let prevlen = match *zl.get(pos)? {
             254 => {
@@ -85,7 +89,7 @@ pub fn elements(zl: &[u8]) -> Option<Vec<Element<'_>>> {
         previous = next - start;
         pos = next;
     }
-    if count != 65535 && count != out.len() {
+    if (count != 65535 && count != out.len()) || tail != last_start {
         return None;
     }
     Some(out)
@@ -95,12 +99,14 @@ pub fn elements(zl: &[u8]) -> Option<Vec<Element<'_>>> {
 pub fn zipmap_pairs(zm: &[u8]) -> Option<Vec<(&[u8], &[u8])>> {
     let mut pos = 1;
     let mut pairs = Vec::new();
+    // A length under 254 written in the 5-byte form is corrupt (as redis-server checks).
     let length = |pos: &mut usize| -> Option<usize> {
         match *zm.get(*pos)? {
             254 => {
                 let b = zm.get(*pos + 1..*pos + 5)?;
                 *pos += 5;
-                Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+                let n = u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize;
+                (n >= 254).then_some(n)
             }
             255 => None,
             n => {
