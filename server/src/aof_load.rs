@@ -70,7 +70,20 @@ fn parse_command(data: &[u8], pos: usize, max_bulk: usize) -> Parsed<'_> {
 /// commands act on them as they did when it was written.
 pub fn load_files(server: &mut Server, runtime: &mut redis_runtime::Runtime) -> Result<(), String> {
     server.keyspace.loading = true;
+    // Clients served meanwhile (a slow script in the log) are answered `-LOADING`.
+    let total_bytes = crate::aof::files_to_load(server)
+        .iter()
+        .filter_map(|(path, _)| std::fs::metadata(path).ok())
+        .map(|m| m.len())
+        .sum();
+    server.loading = Some(crate::server::Loading {
+        start_unix: crate::db::now_ms() / 1000,
+        total_bytes,
+        loaded_bytes: 0,
+        rdb_used_mem: 0,
+    });
     let result = load_each(server, runtime);
+    server.loading = None;
     server.keyspace.loading = false;
     result
 }

@@ -999,6 +999,26 @@ pub fn serve_while_busy(server: &mut Server) {
     }
 }
 
+/// Called while the data file loads at start, every `loading-process-events-interval-bytes`
+/// (`at` bytes read): serve clients, who are answered `-LOADING` but for the commands Redis
+/// allows while loading. `false` when a signal asked for a shutdown, which ends the load
+/// (and the server) without saving, as Redis does.
+pub fn serve_while_loading(server: &mut Server, at: usize) -> bool {
+    if let Some(loading) = server.loading.as_mut() {
+        loading.loaded_bytes = at as u64;
+    }
+    let signal = server
+        .net
+        .as_ref()
+        .map_or(0, |n| n.stop.load(Ordering::SeqCst));
+    if signal != 0 {
+        server.log_warning(crate::signals::announcement(signal));
+        return false;
+    }
+    serve_while_busy(server);
+    true
+}
+
 /// Redis's resizing of each client's fixed reply buffer, for the figures it reports (see
 /// [`crate::reply_buffer`]).
 fn resize_reply_buffers(server: &mut Server) {

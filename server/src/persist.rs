@@ -311,12 +311,35 @@ pub fn load(
     };
     let started = Instant::now();
     let limits = server.config.settings.encoding;
-    let loaded = snapshot::load(
-        &data,
-        server.keyspace.dbs.len(),
-        &limits,
-        crate::db::now_ms(),
-    )?;
+    let databases = server.keyspace.dbs.len();
+    let now_ms = crate::db::now_ms();
+    let loaded = if at_start {
+        // At start, clients are answered (`-LOADING`) while the file loads.
+        let setting = |name: &str| server.config.get(name).and_then(|v| v.parse::<i64>().ok());
+        let interval = setting("loading-process-events-interval-bytes").unwrap_or(2 << 20);
+        let key_delay = setting("key-load-delay").unwrap_or(0);
+        server.loading = Some(crate::server::Loading {
+            start_unix: now_ms / 1000,
+            total_bytes: data.len() as u64,
+            loaded_bytes: 0,
+            rdb_used_mem: 0,
+        });
+        let hooks = snapshot::LoadHooks {
+            interval: usize::try_from(interval).unwrap_or(0),
+            key_delay,
+            progress: &mut |at, used_mem| {
+                if let Some(loading) = server.loading.as_mut() {
+                    loading.rdb_used_mem = used_mem;
+                }
+                crate::net::serve_while_loading(server, at)
+            },
+        };
+        let loaded = snapshot::load_with(&data, databases, &limits, now_ms, Some(hooks));
+        server.loading = None;
+        loaded?
+    } else {
+        snapshot::load(&data, databases, &limits, now_ms)?
+    };
     let replication = loaded.replication.clone();
     install(server, runtime, loaded, mode).map_err(snapshot::LoadFailure::Refused)?;
     if let Some(info) = replication.filter(|_| at_start) {
@@ -335,6 +358,7 @@ pub fn load(
 pub fn log_failed_start(server: &Server, failure: &snapshot::LoadFailure) {
     use snapshot::LoadFailure;
     match failure {
+        LoadFailure::Interrupted => {}
         LoadFailure::Unreadable(text) => {
             server.log_warning(&format!("Fatal error loading the DB: {text}. Exiting."));
         }
@@ -464,6 +488,9 @@ pub fn install(
 /// Redis's lines about a file read: the empty keys it left out (the first ten by name), and
 /// its counts.
 fn log_loaded(server: &mut Server, loaded: &snapshot::Loaded) {
+    for notice in &loaded.notices {
+        server.log_notice(notice);
+    }
     for key in &loaded.empty_keys {
         server.log_warning(&format!(
             "rdbLoadObject skipping empty key: {}",

@@ -192,6 +192,16 @@ impl ScriptingFigures {
     }
 }
 
+/// A load in progress (`loading:1` in INFO, and its figures).
+#[derive(Debug, Clone, Copy)]
+pub struct Loading {
+    pub start_unix: i64,
+    pub total_bytes: u64,
+    pub loaded_bytes: u64,
+    /// The memory the file's writer used (its `used-mem` field).
+    pub rdb_used_mem: u64,
+}
+
 pub struct Server {
     pub config: Config,
     pub keyspace: Keyspace,
@@ -221,6 +231,8 @@ pub struct Server {
     /// The primary this server follows (`REPLICAOF host port`), if any.
     pub master_link: Option<crate::replica::MasterLink>,
     pub shutdown: Option<Shutdown>,
+    /// The data file being loaded at start, while clients are answered `-LOADING`.
+    pub loading: Option<Loading>,
     pub script: Option<RunningScript>,
     /// The client scripts run their commands on, kept between scripts.
     pub script_client: Option<Box<Client>>,
@@ -309,6 +321,7 @@ impl Server {
             second_repl_offset: -1,
             master_link: None,
             shutdown: None,
+            loading: None,
             script: None,
             last_save_unix: crate::db::now_ms() / 1000,
             active_expire_enabled: true,

@@ -276,6 +276,15 @@ fn process_checked(ctx: &mut Ctx, argv: &[&[u8]], pausable: bool) {
         );
         return;
     }
+    // The load's own commands (the append-only log's client, id 0) are not refused.
+    if ctx.server.loading.is_some() && ctx.client.id != 0 && !flags.has(Flags::LOADING) {
+        reject_command(
+            ctx,
+            &full_name,
+            "LOADING Redis is loading the dataset in memory",
+        );
+        return;
+    }
     if let Some(script) = ctx.server.script.as_ref().filter(|s| s.busy) {
         if !flags.has(Flags::ALLOW_BUSY) {
             reject_command(ctx, &full_name, scripting::busy_text(script.is_eval));

@@ -307,7 +307,7 @@ fn persistence_fields(server: &Server) -> Vec<(&'static str, String)> {
     let rdb = &server.rdb;
     let aof = &server.aof;
     let mut fields = vec![
-        ("loading", "0".into()),
+        ("loading", u8::from(server.loading.is_some()).to_string()),
         ("async_loading", "0".into()),
         // Our snapshot children write from memory the kernel shares copy-on-write; the
         // pages they copy are not measured.
@@ -386,7 +386,37 @@ fn persistence_fields(server: &Server) -> Vec<(&'static str, String)> {
             ("aof_delayed_fsync", "0".into()),
         ]);
     }
+    if let Some(loading) = &server.loading {
+        fields.extend(loading_fields(loading));
+    }
     fields
+}
+
+/// A load's progress, and Redis's estimate of the time it still needs.
+fn loading_fields(loading: &crate::server::Loading) -> Vec<(&'static str, String)> {
+    let (total, loaded) = (loading.total_bytes, loading.loaded_bytes);
+    let (perc, remaining) = if total > 0 {
+        (
+            loaded as f64 / total as f64 * 100.0,
+            total.saturating_sub(loaded),
+        )
+    } else {
+        (0.0, 1)
+    };
+    let elapsed = (crate::db::now_ms() / 1000 - loading.start_unix).max(0) as u64;
+    let eta = if elapsed == 0 {
+        1
+    } else {
+        elapsed.saturating_mul(remaining) / (loaded + 1)
+    };
+    vec![
+        ("loading_start_time", loading.start_unix.to_string()),
+        ("loading_total_bytes", total.to_string()),
+        ("loading_rdb_used_mem", loading.rdb_used_mem.to_string()),
+        ("loading_loaded_bytes", loaded.to_string()),
+        ("loading_loaded_perc", format!("{perc:.2}")),
+        ("loading_eta_seconds", eta.to_string()),
+    ]
 }
 
 fn stats_section(server: &Server, out: &mut String) {

@@ -160,6 +160,8 @@ pub struct Loaded {
     pub empty_keys_skipped: u64,
     /// The names of the first ten of them, which Redis logs.
     pub empty_keys: Vec<Vec<u8>>,
+    /// What Redis logs about the file's aux fields (its writer's version, its age, ...).
+    pub notices: Vec<String>,
     /// `redis-ver` of the writer, when given.
     pub writer_version: Option<String>,
     /// The replication stream's position, when the file has all three fields (and a stream
@@ -179,6 +181,8 @@ pub enum LoadFailure {
     Refused(String),
     /// Corrupt or cut short somewhere inside.
     Corrupt(Box<Corruption>),
+    /// Stopped by its progress hook (a shutdown asked for while loading).
+    Interrupted,
 }
 
 /// Where in a file a fault was met, as Redis's loader and its file check report it.
@@ -210,6 +214,7 @@ impl std::fmt::Display for LoadFailure {
         match self {
             LoadFailure::Unreadable(text) | LoadFailure::Refused(text) => f.write_str(text),
             LoadFailure::Corrupt(c) => f.write_str(super::report::reason(c.what).0),
+            LoadFailure::Interrupted => f.write_str("interrupted"),
         }
     }
 }
@@ -258,12 +263,35 @@ impl Progress {
     }
 }
 
+/// What a load calls back while it reads, so a server can answer clients meanwhile.
+pub struct LoadHooks<'a> {
+    /// Bytes between calls of `progress` (`loading-process-events-interval-bytes`).
+    pub interval: usize,
+    /// `key-load-delay`, a test knob as in Redis: microseconds slept after each key (a
+    /// negative value, a 1 µs sleep once every that many keys).
+    pub key_delay: i64,
+    /// Told the bytes read so far and the writer's memory use (its `used-mem` field, 0
+    /// until read); `false` stops the load ([`LoadFailure::Interrupted`]).
+    pub progress: &'a mut dyn FnMut(usize, u64) -> bool,
+}
+
 /// Read a whole file into `databases` fresh databases, or the reason it cannot be read.
 pub fn load(
     data: &[u8],
     databases: usize,
     limits: &Limits,
     now_ms: i64,
+) -> Result<Loaded, LoadFailure> {
+    load_with(data, databases, limits, now_ms, None)
+}
+
+/// [`load`], calling `hooks` as it goes.
+pub fn load_with(
+    data: &[u8],
+    databases: usize,
+    limits: &Limits,
+    now_ms: i64,
+    mut hooks: Option<LoadHooks>,
 ) -> Result<Loaded, LoadFailure> {
     if data.len() < 9 || &data[..5] != b"REDIS" {
         return Err(LoadFailure::Refused(
@@ -297,7 +325,19 @@ pub fn load(
     let mut db = 0usize;
     let mut expire: Option<i64> = None;
     let mut repl_fields: (Option<i64>, Option<String>, Option<u64>) = (None, None, None);
+    let mut keys_seen = 0u64;
+    let mut reported_at = 0usize;
+    let mut writer_used_mem = 0u64;
     loop {
+        if let Some(hooks) = hooks.as_mut() {
+            let at = 9 + r.position();
+            if hooks.interval > 0 && at / hooks.interval > reported_at / hooks.interval {
+                reported_at = at;
+                if !(hooks.progress)(at, writer_used_mem) {
+                    return Err(LoadFailure::Interrupted);
+                }
+            }
+        }
         progress.doing = "read-type";
         let Some(opcode) = r.byte() else {
             return Err(truncated(&progress, &r));
@@ -352,8 +392,14 @@ pub fn load(
                 progress.note(9 + r.position(), || {
                     format!("AUX FIELD {} = '{text}'", String::from_utf8_lossy(&key))
                 });
+                if let Some(notice) = aux_notice(&key, &text) {
+                    if loaded.notices.len() < MAX_NOTES {
+                        loaded.notices.push(notice);
+                    }
+                }
                 match key.to_ascii_lowercase().as_slice() {
                     b"redis-ver" => loaded.writer_version = Some(text),
+                    b"used-mem" => writer_used_mem = text.parse().unwrap_or(0),
                     b"repl-stream-db" => repl_fields.0 = text.parse().ok(),
                     b"repl-id" if text.len() == 40 => repl_fields.1 = Some(text),
                     b"repl-offset" => repl_fields.2 = text.parse().ok(),
@@ -382,6 +428,9 @@ pub fn load(
                 let value = read_value(&mut r, rdb_type, limits);
                 if value.is_ok() {
                     progress.key_type = None;
+                }
+                if let Some(hooks) = hooks.as_ref().filter(|h| h.key_delay != 0) {
+                    delay_after_key(hooks.key_delay, &mut keys_seen);
                 }
                 match value {
                     Ok(value) => {
@@ -452,6 +501,28 @@ pub fn load(
         });
     }
     Ok(loaded)
+}
+
+/// Redis's notice about an aux field it reads (`rdbLoadRio`), if it logs one.
+fn aux_notice(key: &[u8], value: &str) -> Option<String> {
+    let number = || value.trim().parse::<i64>().unwrap_or(0);
+    if key.first() == Some(&b'%') {
+        return Some(format!("RDB '{}': {value}", String::from_utf8_lossy(key)));
+    }
+    match key.to_ascii_lowercase().as_slice() {
+        b"redis-ver" => Some(format!("Loading RDB produced by version {value}")),
+        b"ctime" => Some(format!(
+            "RDB age {} seconds",
+            (crate::db::now_ms() / 1000 - number()).max(0)
+        )),
+        b"used-mem" => Some(format!(
+            "RDB memory usage when created {:.2} Mb",
+            number() as f64 / (1024.0 * 1024.0)
+        )),
+        b"aof-preamble" if number() != 0 => Some("RDB has an AOF tail".into()),
+        b"aof-base" if number() != 0 => Some("RDB is base AOF".into()),
+        _ => None,
+    }
 }
 
 /// The value read from a `DUMP` payload's body (type byte then value), or, when it is
