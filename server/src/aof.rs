@@ -62,7 +62,12 @@ impl Manifest {
                 return Err("The AOF manifest file contains too long line".into());
             }
             let line = raw.trim_matches([' ', '\t', '\r', '\n']);
-            let words: Vec<&str> = line.split_whitespace().collect();
+            // Words as Redis splits them (a quoted file name may hold spaces).
+            let words: Vec<String> = crate::resp::request::split_args(line.as_bytes())
+                .ok_or(INVALID)?
+                .iter()
+                .map(|w| String::from_utf8_lossy(w).into_owned())
+                .collect();
             if words.len() < 6 || words.len() % 2 != 0 {
                 return Err(INVALID.into());
             }
@@ -75,7 +80,7 @@ impl Manifest {
                 let [key, value] = pair else {
                     return Err("Invalid AOF manifest file format".into());
                 };
-                match *key {
+                match key.as_str() {
                     "file" => info.name = value.to_string(),
                     // As atoll: the leading number, 0 (missing) otherwise.
                     "seq" => {
@@ -121,9 +126,19 @@ impl Manifest {
     fn to_text(&self) -> String {
         let mut out = String::new();
         for info in self.base.iter().chain(&self.history).chain(&self.incr) {
+            // A name with spaces, quotes or unprintable bytes is quoted (`sdscatrepr`).
+            let needs_quotes = info
+                .name
+                .bytes()
+                .any(|b| matches!(b, b'\\' | b'"') || !(0x21..=0x7e).contains(&b));
+            let name = if needs_quotes {
+                crate::util::repr(info.name.as_bytes())
+            } else {
+                info.name.clone()
+            };
             out.push_str(&format!(
-                "file {} seq {} type {}\n",
-                info.name, info.seq, info.kind
+                "file {name} seq {} type {}\n",
+                info.seq, info.kind
             ));
         }
         out
@@ -138,6 +153,11 @@ struct Rewrite {
     started: Instant,
     /// A new incremental file was opened for it (logging was on): it stays in the log.
     kept_incr: bool,
+    /// The new base is an RDB snapshot (`aof-use-rdb-preamble yes` when it began), not
+    /// commands.
+    rdb_base: bool,
+    /// The log was just turned on: its writes go to the temporary incremental file.
+    temp_incr: bool,
 }
 
 #[derive(Debug)]
@@ -160,6 +180,14 @@ pub struct Aof {
     rewrite: Option<Rewrite>,
     /// A rewrite was asked for while a snapshot child ran.
     pub rewrite_scheduled: bool,
+    /// Turned on at run time and waiting for its first rewrite (`AOF_WAIT_REWRITE`): what
+    /// is logged meanwhile goes to a temporary incremental file outside the manifest, kept
+    /// if the rewrite succeeds and deleted if it fails (another is then scheduled).
+    waiting_first_rewrite: bool,
+    /// The retry limit after repeated failures (`aofRewriteLimited`): minutes of the last
+    /// delay, and the Unix second before which automatic rewrites wait.
+    limit_delay_minutes: i64,
+    limit_until_unix: i64,
     pub last_rewrite_ok: bool,
     pub last_write_ok: bool,
     /// Rewrites started, failures since the last success, and how long the last one took
@@ -186,6 +214,9 @@ impl Default for Aof {
             last_fsync: None,
             rewrite: None,
             rewrite_scheduled: false,
+            waiting_first_rewrite: false,
+            limit_delay_minutes: 0,
+            limit_until_unix: 0,
             last_rewrite_ok: true,
             last_write_ok: true,
             rewrites: 0,
@@ -426,6 +457,7 @@ pub fn cron(server: &mut Server) {
         if server.aof.rewrite_scheduled
             && server.aof.rewrite.is_none()
             && server.rdb.child.is_none()
+            && !rewrite_limited(server)
         {
             let _ = rewrite_background(server);
         }
@@ -451,7 +483,7 @@ pub fn cron(server: &mut Server) {
         let automatic = s.auto_aof_rewrite_percentage > 0
             && server.aof.incr_size >= s.auto_aof_rewrite_min_size
             && growth >= s.auto_aof_rewrite_percentage;
-        if server.aof.rewrite_scheduled || automatic {
+        if (server.aof.rewrite_scheduled || automatic) && !rewrite_limited(server) {
             if automatic {
                 server.log_notice(&format!(
                     "Starting automatic rewriting of AOF on {growth}% growth"
@@ -517,6 +549,57 @@ fn persist_manifest(server: &Server) -> std::io::Result<()> {
     std::fs::rename(&temp, dir.join(manifest_name(server)))
 }
 
+/// The temporary incremental file of a log just turned on (`temp-<appendfilename>.incr`).
+fn temp_incr_name(server: &Server) -> String {
+    format!("temp-{}.incr", server.config.settings.aof_filename)
+}
+
+/// Log to the temporary incremental file (emptied first) until the first rewrite ends.
+fn open_temp_incr(server: &mut Server) -> std::io::Result<()> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(true)
+        .open(dir(server).join(temp_incr_name(server)))?;
+    if let Some(old) = server.aof.file.replace(file) {
+        let _ = old.sync_data();
+    }
+    server.aof.selected_db = None;
+    server.aof.incr_size = 0;
+    Ok(())
+}
+
+/// Whether automatic and scheduled rewrites wait after repeated failures
+/// (`aofRewriteLimited`): from the third failure in a row, 1 minute, then 2, 4, ... up to an
+/// hour; `BGREWRITEAOF` is not held.
+fn rewrite_limited(server: &mut Server) -> bool {
+    let aof = &mut server.aof;
+    if aof.rewrite_failures_in_a_row < 3 {
+        aof.limit_delay_minutes = 0;
+        aof.limit_until_unix = 0;
+        return false;
+    }
+    let now = crate::db::now_ms() / 1000;
+    if aof.limit_until_unix != 0 {
+        if now < aof.limit_until_unix {
+            return true;
+        }
+        aof.limit_until_unix = 0;
+        return false;
+    }
+    aof.limit_delay_minutes = if aof.limit_delay_minutes == 0 {
+        1
+    } else {
+        (aof.limit_delay_minutes * 2).min(60)
+    };
+    aof.limit_until_unix = now + aof.limit_delay_minutes * 60;
+    let minutes = aof.limit_delay_minutes;
+    server.log_warning(&format!(
+        "Background AOF rewrite has repeatedly failed and triggered the limit, will retry in {minutes} minutes"
+    ));
+    true
+}
+
 /// Start a new incremental file and log to it from now on.
 fn open_new_incr(server: &mut Server) -> std::io::Result<()> {
     flush(server);
@@ -543,8 +626,24 @@ fn open_new_incr(server: &mut Server) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Write the dataset as a base file at `path` (an RDB snapshot marked `aof-base`).
-fn write_base(server: &Server, path: &Path) -> std::io::Result<()> {
+/// The name of base file number `seq`: `.rdb` for a snapshot, `.aof` for commands.
+fn base_name(server: &Server, seq: u64, rdb_base: bool) -> String {
+    let suffix = if rdb_base { "rdb" } else { "aof" };
+    format!(
+        "{}.{seq}.base.{suffix}",
+        server.config.settings.aof_filename
+    )
+}
+
+/// Write the dataset as a base file at `path`: an RDB snapshot marked `aof-base`, or with
+/// `rdb_base` false the commands that rebuild it.
+fn write_base(server: &Server, path: &Path, rdb_base: bool) -> std::io::Result<()> {
+    if !rdb_base {
+        let mut writer = std::io::BufWriter::new(File::create(path)?);
+        crate::aof_rewrite::write_commands(server, &mut writer)?;
+        let file = writer.into_inner().map_err(|e| e.into_error())?;
+        return file.sync_all();
+    }
     let records = crate::persist::function_records(
         &server.function_codes,
         server.config.settings.rdb_compression,
@@ -572,11 +671,15 @@ pub fn rewrite_background(server: &mut Server) -> Result<(), String> {
     }
     server.aof.rewrite_scheduled = false;
     std::fs::create_dir_all(dir(server)).map_err(|e| crate::util::strerror(&e))?;
-    if server.aof.on {
+    let temp_incr = server.aof.on && server.aof.waiting_first_rewrite;
+    if temp_incr {
+        open_temp_incr(server).map_err(|e| crate::util::strerror(&e))?;
+    } else if server.aof.on {
         open_new_incr(server).map_err(|e| crate::util::strerror(&e))?;
     }
     let temp = dir(server).join(format!("temp-rewriteaof-bg-{}.aof", std::process::id()));
     let title = crate::proc_title::for_child(server, "redis-aof-rewrite");
+    let rdb_base = server.config.settings.aof_use_rdb_preamble;
     let child = {
         let snapshot_of: &Server = server;
         let path = temp.clone();
@@ -585,7 +688,7 @@ pub fn rewrite_background(server: &mut Server) -> Result<(), String> {
                 crate::proc_title::set(title);
             }
             crate::oom_score::enter_child(snapshot_of);
-            write_base(snapshot_of, &path).is_ok()
+            write_base(snapshot_of, &path, rdb_base).is_ok()
         })
     }
     .map_err(|e| {
@@ -598,13 +701,15 @@ pub fn rewrite_background(server: &mut Server) -> Result<(), String> {
         "Background append only file rewriting started by pid {}",
         child.pid()
     ));
-    let kept_incr = server.aof.on;
+    let kept_incr = server.aof.on && !temp_incr;
     server.aof.rewrites += 1;
     server.aof.rewrite = Some(Rewrite {
         child,
         temp,
         started: Instant::now(),
         kept_incr,
+        rdb_base,
+        temp_incr,
     });
     server.update_resize_policy();
     Ok(())
@@ -622,11 +727,54 @@ fn finish_rewrite(server: &mut Server, ok: bool) {
         server.aof.rewrite_failures_in_a_row += 1;
         server.aof.last_rewrite_ok = false;
         server.log_warning("Background AOF rewrite terminated with error");
+        if rewrite.temp_incr {
+            // What the temporary file held is dropped; the next rewrite starts afresh.
+            server.aof.file = None;
+            server.aof.buf.clear();
+            let name = temp_incr_name(server);
+            server.log_notice(&format!(
+                "Removing the temp incr aof file {name} in the background"
+            ));
+            let _ = std::fs::remove_file(dir(server).join(name));
+            server.aof.rewrite_scheduled = true;
+        }
         return;
+    }
+    // With the log just turned on, the temporary file becomes its incremental file.
+    let mut new_incr = None;
+    if rewrite.temp_incr {
+        flush(server);
+        let seq = server.aof.manifest.incr_seq + 1;
+        let name = format!("{}.{seq}.incr.aof", server.config.settings.aof_filename);
+        let temp_name = temp_incr_name(server);
+        match std::fs::rename(dir(server).join(&temp_name), dir(server).join(&name)) {
+            Ok(()) => {
+                server.log_notice(&format!(
+                    "Successfully renamed the temporary AOF incr file {temp_name} into {name}"
+                ));
+                server.aof.manifest.incr_seq = seq;
+                new_incr = Some(FileInfo {
+                    name,
+                    seq,
+                    kind: 'i',
+                });
+                server.aof.waiting_first_rewrite = false;
+            }
+            Err(e) => {
+                let _ = std::fs::remove_file(&rewrite.temp);
+                server.aof.rewrite_failures_in_a_row += 1;
+                server.aof.last_rewrite_ok = false;
+                server.log_warning(&format!(
+                    "Error trying to rename the temporary AOF incr file {temp_name} into {name}: {}",
+                    crate::util::strerror(&e)
+                ));
+                return;
+            }
+        }
     }
     let result = (|| -> std::io::Result<()> {
         let seq = server.aof.manifest.base_seq + 1;
-        let name = format!("{}.{seq}.base.rdb", server.config.settings.aof_filename);
+        let name = base_name(server, seq, rewrite.rdb_base);
         std::fs::rename(&rewrite.temp, dir(server).join(&name))?;
         let manifest = &mut server.aof.manifest;
         let mut old: Vec<FileInfo> = manifest.base.take().into_iter().collect();
@@ -638,6 +786,7 @@ fn finish_rewrite(server: &mut Server, ok: bool) {
         };
         old.append(&mut manifest.incr);
         manifest.incr.extend(keep);
+        manifest.incr.extend(new_incr);
         manifest.base = Some(FileInfo {
             name,
             seq,
@@ -742,8 +891,10 @@ pub fn start(server: &mut Server, runtime: &mut redis_runtime::Runtime) -> Resul
             crate::aof_load::load_files(server, runtime)?;
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let name = format!("{}.1.base.rdb", server.config.settings.aof_filename);
-            write_base(server, &dir.join(&name)).map_err(|e| crate::util::strerror(&e))?;
+            let rdb_base = server.config.settings.aof_use_rdb_preamble;
+            let name = base_name(server, 1, rdb_base);
+            write_base(server, &dir.join(&name), rdb_base)
+                .map_err(|e| crate::util::strerror(&e))?;
             server.aof.manifest.base = Some(FileInfo {
                 name: name.clone(),
                 seq: 1,
@@ -797,10 +948,17 @@ pub fn turn_on(server: &mut Server, in_exec: bool) -> Result<(), String> {
         server.aof.manifest = Manifest::parse(&text).unwrap_or_default();
     }
     switch_on(server);
+    server.aof.waiting_first_rewrite = true;
     server.aof.last_rewrite_ok = true;
     server.aof.last_write_ok = true;
+    // Not while a snapshot is written, nor inside a transaction: the periodic task starts
+    // it (`startAppendOnly`); until then nothing is logged.
+    if server.rdb.child.is_some() {
+        server.aof.rewrite_scheduled = true;
+        server.log_warning("AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.");
+        return Ok(());
+    }
     if in_exec {
-        // Not inside a transaction: the periodic task starts it (`startAppendOnly`).
         server.aof.rewrite_scheduled = true;
         server.log_warning("AOF was enabled during a transaction. An AOF background was scheduled to start when possible.");
         return Ok(());
@@ -820,6 +978,8 @@ pub fn turn_off(server: &mut Server) {
     }
     flush(server);
     kill_rewrite(server);
+    server.aof.waiting_first_rewrite = false;
+    server.aof.rewrite_scheduled = false;
     if let Some(file) = server.aof.file.take() {
         let _ = file.sync_all();
     }
@@ -860,6 +1020,23 @@ mod tests {
         assert_eq!(m.to_text(), text);
         assert_eq!(m.incr_seq, 2);
         assert_eq!(m.base_seq, 1);
+    }
+
+    #[test]
+    fn names_with_spaces_are_quoted_as_redis_quotes_them() {
+        let text =
+            "file \"my aof.1.base.rdb\" seq 1 type b\nfile 'my aof.1.incr.aof' seq 1 type i\n";
+        let m = Manifest::parse(text).expect("parses");
+        assert_eq!(
+            m.base.as_ref().map(|b| b.name.as_str()),
+            Some("my aof.1.base.rdb")
+        );
+        assert_eq!(m.incr[0].name, "my aof.1.incr.aof");
+        assert_eq!(
+            m.to_text(),
+            "file \"my aof.1.base.rdb\" seq 1 type b\nfile \"my aof.1.incr.aof\" seq 1 type i\n"
+        );
+        assert!(Manifest::parse("file \"unclosed seq 1 type b\n").is_err());
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod acl;
 pub mod alloc;
 pub mod aof;
 mod aof_load;
+pub mod aof_rewrite;
 pub mod backlog;
 pub mod blocking;
 pub mod client;

@@ -534,6 +534,42 @@ fn a_cut_last_command_is_dropped_and_strict_mode_refuses_it() {
     assert_eq!(std::fs::read(&incr).unwrap(), whole);
 }
 
+/// With `aof-use-rdb-preamble no` a rewrite writes its base as commands (`.base.aof`), as
+/// Redis does; it loads back in us and in redis-server to the same replies.
+#[test]
+fn a_command_form_base_replays_in_us_and_in_redis() {
+    let dir = Scratch::new("aof-command-base");
+    let options = ["--appendonly", "yes", "--aof-use-rdb-preamble", "no"];
+    {
+        let server = ours(&dir.0, &options);
+        build_dataset(server.port);
+        let mut c = Client::connect(server.port);
+        assert_eq!(
+            c.call(&["BGREWRITEAOF"]),
+            "+Background append only file rewriting started\r\n"
+        );
+        wait_until_done(
+            &mut c,
+            "aof_rewrite_in_progress",
+            "the rewrite never finished",
+        );
+    }
+    let manifest = std::fs::read_to_string(aof_dir(&dir).join("appendonly.aof.manifest")).unwrap();
+    assert_eq!(
+        manifest,
+        "file appendonly.aof.2.base.aof seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n"
+    );
+    let base = std::fs::read(aof_dir(&dir).join("appendonly.aof.2.base.aof")).unwrap();
+    assert!(base.starts_with(b"*3\r\n$8\r\nFUNCTION\r\n$4\r\nLOAD\r\n"));
+    let server = ours(&dir.0, &options);
+    assert_same_as_redis(server.port, "replayed from our command-form base");
+    drop(server);
+    match spawn("redis-server", &dir.0, &options) {
+        Ok(redis) => assert_same_as_redis(redis.port, "redis-server replaying our command base"),
+        Err(_) => eprintln!("redis-server not installed: skipping replaying our base in it"),
+    }
+}
+
 #[test]
 fn bgrewriteaof_compacts_the_log() {
     let dir = Scratch::new("aof-rewrite");
@@ -1302,4 +1338,114 @@ fn a_failed_bgsave_stops_writes_as_redis_does() {
         || failed_bgsave_transcript(env!("CARGO_BIN_EXE_luredis")).expect("luredis runs"),
         || failed_bgsave_transcript("redis-server"),
     );
+}
+
+/// The child processes of `pid` (from `/proc`).
+fn children_of(pid: u32) -> Vec<u32> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .into_iter()
+        .flatten();
+    tasks
+        .flatten()
+        .flat_map(|task| {
+            std::fs::read_to_string(task.path().join("children"))
+                .unwrap_or_default()
+                .split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect::<Vec<u32>>()
+        })
+        .collect()
+}
+
+/// Wait (at most ten seconds) for `check`.
+fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !check() {
+        assert!(Instant::now() < deadline, "{what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The append-only log turned on at run time: until its first rewrite succeeds, writes go to
+/// a temporary incremental file outside the manifest; a failed rewrite deletes it and another
+/// is scheduled, which then names the file in a new manifest. `program` is ours or
+/// redis-server: both must tell the same story.
+fn dynamic_enable_scenario(program: &str) -> Option<String> {
+    let dir = Scratch::new(&format!("aof-enable-{}", program.len()));
+    let mut server = spawn(program, &dir.0, &["--rdb-key-save-delay", "200000"]).ok()?;
+    let mut c = Client::connect(server.port);
+    let mut out = String::new();
+    for i in 0..5 {
+        c.call(&["SET", &format!("k{i}"), "v"]);
+    }
+    out += &format!(
+        "enable: {}",
+        c.call(&["CONFIG", "SET", "appendonly", "yes"])
+    );
+    let aof = aof_dir(&dir);
+    let exists = |name: &str| aof.join(name).exists();
+    out += &format!(
+        "temp incr: {}, manifest: {}\n",
+        exists("temp-appendonly.aof.incr"),
+        exists("appendonly.aof.manifest")
+    );
+    out += &format!("write: {}", c.call(&["SET", "during", "1"]));
+    let pid = server.child.id();
+    let rewriter = children_of(pid);
+    out += &format!("one rewrite child: {}\n", rewriter.len() == 1);
+    for child in rewriter {
+        let _ = Command::new("kill")
+            .args(["-9", &child.to_string()])
+            .status();
+    }
+    wait_until("the rewrite did not fail", || {
+        c.call(&["INFO", "persistence"])
+            .contains("aof_last_bgrewrite_status:err")
+    });
+    out += &format!(
+        "after the failure, manifest: {}\n",
+        exists("appendonly.aof.manifest")
+    );
+    // The scheduled rewrite, now fast, succeeds.
+    c.call(&["CONFIG", "SET", "rdb-key-save-delay", "0"]);
+    for child in children_of(pid) {
+        let _ = Command::new("kill")
+            .args(["-9", &child.to_string()])
+            .status();
+    }
+    wait_until("no manifest after the scheduled rewrite", || {
+        exists("appendonly.aof.manifest")
+    });
+    wait_until_done(
+        &mut c,
+        "aof_rewrite_in_progress",
+        "the rewrite never finished",
+    );
+    out += &format!(
+        "manifest: {:?}\n",
+        std::fs::read_to_string(aof.join("appendonly.aof.manifest")).unwrap_or_default()
+    );
+    out += &format!("temp incr left: {}\n", exists("temp-appendonly.aof.incr"));
+    c.call(&["SET", "after", "1"]);
+    out += &format!("debug loadaof: {}", c.call(&["DEBUG", "LOADAOF"]));
+    out += &format!("keys: {}", c.call(&["DBSIZE"]));
+    let _ = server.child.kill();
+    let _ = wait_exit(&mut server);
+    Some(out)
+}
+
+#[test]
+fn an_append_only_log_turned_on_at_run_time_waits_for_its_first_rewrite() {
+    let ours = dynamic_enable_scenario(env!("CARGO_BIN_EXE_luredis")).expect("luredis runs");
+    assert_eq!(
+        ours,
+        "enable: +OK\r\ntemp incr: true, manifest: false\nwrite: +OK\r\none rewrite child: true\n\
+         after the failure, manifest: false\n\
+         manifest: \"file appendonly.aof.1.base.rdb seq 1 type b\\nfile appendonly.aof.1.incr.aof seq 1 type i\\n\"\n\
+         temp incr left: false\ndebug loadaof: +OK\r\nkeys: :7\r\n"
+    );
+    match dynamic_enable_scenario("redis-server") {
+        Some(reference) => assert_eq!(ours, reference, "redis-server tells another story"),
+        None => eprintln!("redis-server not installed: compared with the expected story only"),
+    }
 }
