@@ -17,6 +17,7 @@ pub mod client_eviction;
 pub mod commands;
 pub mod config;
 pub mod connect;
+pub mod crash_report;
 pub mod db;
 pub mod failover;
 pub mod fork;

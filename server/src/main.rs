@@ -90,6 +90,12 @@ fn run(config: Config, stop: server::signals::ShutdownRequest, executable: Strin
     server.executable = executable;
     server::proc_title::apply(&server);
     let pidfile = server.config.settings.pidfile.clone();
+    let daemonized = server.config.get("daemonize") == Some("yes");
+    server::crash_report::install(
+        &server.config.settings.logfile,
+        daemonized.then(|| pidfile.clone()),
+        server.config.get("crash-log-enabled") != Some("no"),
+    );
     if !pidfile.is_empty() {
         if let Err(e) = std::fs::write(&pidfile, format!("{}\n", std::process::id())) {
             server.log_warning(&format!(

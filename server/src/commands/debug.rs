@@ -36,6 +36,8 @@ fn debug(ctx: &mut Ctx, argv: &[&[u8]]) {
             ctx.server.active_expire_enabled = atoi(argv[2]) != 0;
             ctx.client.reply.ok();
         }
+        ("segfault", 2) => crate::crash_report::segfault(),
+        ("panic", 2) => crate::crash_report::panic_now(),
         ("set-skip-checksum-validation", 3) => {
             ctx.server.skip_checksum_validation = atoi(argv[2]) != 0;
             ctx.client.reply.ok();
