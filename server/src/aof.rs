@@ -68,7 +68,7 @@ impl Manifest {
                 .iter()
                 .map(|w| String::from_utf8_lossy(w).into_owned())
                 .collect();
-            if words.len() < 6 || words.len() % 2 != 0 {
+            if words.len() < 6 || !words.len().is_multiple_of(2) {
                 return Err(INVALID.into());
             }
             let mut info = FileInfo {

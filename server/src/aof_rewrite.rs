@@ -115,7 +115,7 @@ fn id_text(id: StreamId) -> Vec<u8> {
 /// consumers with none by XGROUP CREATECONSUMER.
 fn write_stream(out: &mut Vec<u8>, key: &[u8], stream: &Stream) {
     if stream.length > 0 {
-        for (_, node) in stream.nodes() {
+        for node in stream.nodes().values() {
             for entry in node.entries.iter().filter(|e| !e.deleted) {
                 let fields = entry.fields.as_ref().unwrap_or(&node.master_fields);
                 header(out, 3 + 2 * entry.values.len());
