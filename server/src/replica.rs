@@ -22,7 +22,9 @@
 use crate::server::Server;
 use std::io::{BufReader, Read, Write};
 use std::net::TcpStream;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, TryRecvError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Redis's error for writes on a read-only replica.
@@ -56,6 +58,11 @@ pub struct MasterLink {
     pub state: LinkState,
     /// The helper thread's result, while it runs.
     sync: Option<Receiver<Result<Synced, SyncError>>>,
+    /// How far the helper thread's snapshot transfer is.
+    transfer: Arc<Transfer>,
+    /// The transfer is shown as a load (`loading:1`, `-LOADING`), as a replica loading
+    /// from the socket (`repl-diskless-load` on) shows it.
+    loading_shown: bool,
     /// When to try again, in state `Connect`.
     retry_at: Instant,
     /// The stream offset processed so far (the primary's replication id is the server's
@@ -97,6 +104,14 @@ impl From<&str> for SyncError {
     }
 }
 
+/// A snapshot transfer's progress, written by the helper thread: its length (0 until the
+/// transfer begins) and the bytes received.
+#[derive(Default)]
+struct Transfer {
+    total: AtomicU64,
+    received: AtomicU64,
+}
+
 /// What the helper thread hands over after a successful synchronization.
 pub struct Synced {
     pub stream: TcpStream,
@@ -116,6 +131,8 @@ impl MasterLink {
             port,
             state: LinkState::Connect,
             sync: None,
+            transfer: Arc::new(Transfer::default()),
+            loading_shown: false,
             retry_at: Instant::now(),
             offset: 0,
             last_io: Instant::now(),
@@ -256,6 +273,45 @@ fn drop_link(server: &mut Server) {
     if let Some(id) = server.master_link.as_ref().and_then(MasterLink::client_id) {
         close_soon(server, id);
     }
+    end_transfer_loading(server);
+}
+
+/// A transfer shown as a load is over (done, failed or abandoned).
+fn end_transfer_loading(server: &mut Server) {
+    if let Some(link) = server.master_link.as_mut() {
+        if std::mem::take(&mut link.loading_shown) {
+            server.loading = None;
+        }
+    }
+}
+
+/// While the helper thread receives a snapshot with `repl-diskless-load` on, the server
+/// shows it as loading (clients are answered `-LOADING`), as a replica loading straight
+/// from the socket does.
+fn show_transfer_loading(server: &mut Server) {
+    let diskless = server
+        .config
+        .get("repl-diskless-load")
+        .is_some_and(|mode| mode != "disabled");
+    let Some(link) = server.master_link.as_mut() else {
+        return;
+    };
+    let total = link.transfer.total.load(Ordering::Relaxed);
+    if !diskless || total == 0 {
+        return;
+    }
+    let received = link.transfer.received.load(Ordering::Relaxed);
+    if !link.loading_shown {
+        link.loading_shown = true;
+        server.loading = Some(crate::server::Loading {
+            start_unix: crate::db::now_ms() / 1000,
+            total_bytes: total,
+            loaded_bytes: received,
+            rdb_used_mem: 0,
+        });
+    } else if let Some(loading) = server.loading.as_mut() {
+        loading.loaded_bytes = received;
+    }
 }
 
 fn disconnect_replicas(server: &mut Server) {
@@ -310,6 +366,8 @@ pub fn poll(server: &mut Server) -> Option<Synced> {
                 .map_or(settings.port, |n| n.local_port());
             let (tx, rx) = mpsc::channel();
             let (host, port) = (link.host.clone(), link.port);
+            link.transfer = Arc::new(Transfer::default());
+            let transfer = link.transfer.clone();
             let resume = link.resume.clone();
             // `bind-source-addr`: the address the link is made from (an unreadable one is
             // ignored, as a failed bind is).
@@ -324,6 +382,7 @@ pub fn poll(server: &mut Server) -> Option<Synced> {
                 pass,
                 failover: crate::failover::psync_request(server),
                 resume,
+                transfer,
             };
             let link = server.master_link.as_mut()?;
             let spawned = std::thread::Builder::new()
@@ -342,12 +401,16 @@ pub fn poll(server: &mut Server) -> Option<Synced> {
         LinkState::Connecting => {
             let result = match link.sync.as_ref().map(Receiver::try_recv) {
                 Some(Ok(result)) => result,
-                Some(Err(TryRecvError::Empty)) => return None,
+                Some(Err(TryRecvError::Empty)) => {
+                    show_transfer_loading(server);
+                    return None;
+                }
                 Some(Err(TryRecvError::Disconnected)) | None => {
                     Err(SyncError::Link("sync thread ended".into()))
                 }
             };
             link.sync = None;
+            end_transfer_loading(server);
             let failing_over = server
                 .failover
                 .as_ref()
@@ -562,6 +625,8 @@ struct Handshake {
     failover: Option<(String, u64)>,
     /// Otherwise, the history to go on from (`PSYNC <id> <offset>`), if any.
     resume: Option<(String, u64)>,
+    /// Where the snapshot transfer's progress is reported.
+    transfer: Arc<Transfer>,
 }
 
 /// The helper thread's work: connect, shake hands, receive the snapshot.
@@ -660,6 +725,10 @@ fn synchronize(host: &str, port: u16, handshake: &Handshake) -> Result<Synced, S
         .and_then(|l| l.parse::<u64>().ok())
         .filter(|&l| l <= MAX_SNAPSHOT)
         .ok_or_else(|| format!("Bad protocol from MASTER, the first byte is not '$': {header}"))?;
+    handshake
+        .transfer
+        .total
+        .store(length.max(1), Ordering::Relaxed);
     // Read in chunks, each reserved fallibly: a length no memory can hold is an error, not
     // an abort.
     let mut snapshot: Vec<u8> = Vec::new();
@@ -674,6 +743,10 @@ fn synchronize(host: &str, port: u16, handshake: &Handshake) -> Result<Synced, S
             .try_reserve(n)
             .map_err(|_| format!("no memory for a snapshot of {length} bytes"))?;
         snapshot.extend_from_slice(&chunk[..n]);
+        handshake
+            .transfer
+            .received
+            .store(snapshot.len() as u64, Ordering::Relaxed);
     }
     let leftover = reader.buffer().to_vec();
     let stream = reader.into_inner();
