@@ -104,12 +104,26 @@ impl From<&str> for SyncError {
     }
 }
 
-/// A snapshot transfer's progress, written by the helper thread: its length (0 until the
-/// transfer begins) and the bytes received.
+/// A synchronization's progress, written by the helper thread: its phase (connecting, the
+/// handshake, the transfer after `+FULLRESYNC`), the snapshot's length (0 until known) and
+/// the bytes received.
 #[derive(Default)]
 struct Transfer {
+    phase: std::sync::atomic::AtomicU8,
     total: AtomicU64,
     received: AtomicU64,
+}
+
+/// [`Transfer::phase`] values.
+const PHASE_CONNECTING: u8 = 0;
+const PHASE_HANDSHAKE: u8 = 1;
+const PHASE_TRANSFER: u8 = 2;
+
+/// A snapshot transfer under way: its length (0 until the primary sent it) and the bytes
+/// received, for INFO's `master_sync_*` fields.
+pub struct TransferFigures {
+    pub total: u64,
+    pub received: u64,
 }
 
 /// What the helper thread hands over after a successful synchronization.
@@ -167,9 +181,23 @@ impl MasterLink {
     pub fn state_name(&self) -> &'static str {
         match self.state {
             LinkState::Connect => "connect",
-            LinkState::Connecting => "connecting",
+            LinkState::Connecting => match self.transfer.phase.load(Ordering::Relaxed) {
+                PHASE_HANDSHAKE => "handshake",
+                PHASE_TRANSFER => "sync",
+                _ => "connecting",
+            },
             LinkState::Connected { .. } => "connected",
         }
+    }
+
+    /// The snapshot transfer, while one is under way (`master_sync_in_progress`).
+    pub fn transfer_figures(&self) -> Option<TransferFigures> {
+        let in_transfer = matches!(self.state, LinkState::Connecting)
+            && self.transfer.phase.load(Ordering::Relaxed) == PHASE_TRANSFER;
+        in_transfer.then(|| TransferFigures {
+            total: self.transfer.total.load(Ordering::Relaxed),
+            received: self.transfer.received.load(Ordering::Relaxed),
+        })
     }
 
     /// Where a lost link would go on: the replication id and the first byte not applied.
@@ -638,8 +666,16 @@ fn synchronize(host: &str, port: u16, handshake: &Handshake) -> Result<Synced, S
         .map_err(|e| e.to_string())?
         .next()
         .ok_or_else(|| format!("no address for {host}"))?;
+    handshake
+        .transfer
+        .phase
+        .store(PHASE_CONNECTING, Ordering::Relaxed);
     let stream = crate::connect::connect(address, handshake.source, IO_TIMEOUT)
         .map_err(|e| e.to_string())?;
+    handshake
+        .transfer
+        .phase
+        .store(PHASE_HANDSHAKE, Ordering::Relaxed);
     stream
         .set_read_timeout(Some(IO_TIMEOUT))
         .map_err(|e| e.to_string())?;
@@ -712,6 +748,10 @@ fn synchronize(host: &str, port: u16, handshake: &Handshake) -> Result<Synced, S
         .next()
         .and_then(|o| o.parse::<u64>().ok())
         .ok_or_else(|| format!("Bad offset in +FULLRESYNC: {rest}"))?;
+    handshake
+        .transfer
+        .phase
+        .store(PHASE_TRANSFER, Ordering::Relaxed);
 
     // The primary sends newlines while it prepares the snapshot, then `$<length>`.
     let header = loop {

@@ -617,13 +617,39 @@ fn replica_fields(
                 "-1".into()
             },
         ),
-        ("master_sync_in_progress", "0".into()),
+        (
+            "master_sync_in_progress",
+            u8::from(link.transfer_figures().is_some()).to_string(),
+        ),
         (
             "slave_read_repl_offset",
             (offset + read_not_applied).to_string(),
         ),
         ("slave_repl_offset", offset.to_string()),
     ];
+    if let Some(transfer) = link.transfer_figures() {
+        // The length is -1 until the primary has sent it, as in Redis.
+        let total = if transfer.total == 0 {
+            -1
+        } else {
+            transfer.total as i64
+        };
+        let perc = if total > 0 {
+            transfer.received as f64 / total as f64 * 100.0
+        } else {
+            0.0
+        };
+        fields.extend([
+            ("master_sync_total_bytes", total.to_string()),
+            ("master_sync_read_bytes", transfer.received.to_string()),
+            (
+                "master_sync_left_bytes",
+                (total - transfer.received as i64).to_string(),
+            ),
+            ("master_sync_perc", format!("{perc:.2}")),
+            ("master_sync_last_io_seconds_ago", "0".into()),
+        ]);
+    }
     if !up {
         let since = link
             .down_since
