@@ -33,8 +33,6 @@ pub const READONLY: &str = "READONLY You can't write against a read only replica
 pub const MASTERDOWN: &str =
     "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
 
-/// Longest the helper thread waits for a connection or for the primary's next bytes.
-const IO_TIMEOUT: Duration = Duration::from_secs(10);
 /// Pause between a failed or lost link and the next attempt.
 const RETRY_AFTER: Duration = Duration::from_secs(1);
 /// Largest snapshot accepted from a primary.
@@ -85,11 +83,23 @@ pub struct MasterLink {
     transaction: Vec<u8>,
 }
 
-/// Why a synchronization failed: the link (tried again later), or the primary refused the
-/// `PSYNC` itself (what ends a failover).
+/// Why a synchronization failed: the link (tried again later), nothing from the primary for
+/// `repl-timeout` seconds, or the primary refused the `PSYNC` itself (what ends a failover).
 pub enum SyncError {
     Link(String),
+    Timeout,
     Refused(String),
+}
+
+/// A socket error: a read that waited `repl-timeout` in vain is a timeout.
+fn io_error(e: std::io::Error) -> SyncError {
+    match e.kind() {
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => SyncError::Timeout,
+        std::io::ErrorKind::UnexpectedEof => {
+            SyncError::Link("the master closed the connection".into())
+        }
+        _ => SyncError::Link(e.to_string()),
+    }
 }
 
 impl From<String> for SyncError {
@@ -411,6 +421,7 @@ pub fn poll(server: &mut Server) -> Option<Synced> {
                 failover: crate::failover::psync_request(server),
                 resume,
                 transfer,
+                timeout: Duration::from_secs(server.config.settings.repl_timeout.max(1)),
             };
             let link = server.master_link.as_mut()?;
             let spawned = std::thread::Builder::new()
@@ -448,6 +459,17 @@ pub fn poll(server: &mut Server) -> Option<Synced> {
                 Err(SyncError::Refused(e)) if failing_over => {
                     server.log_warning(&format!("Unexpected reply to PSYNC from master: {e}"));
                     crate::failover::abort(server, "Failover target rejected psync request");
+                    None
+                }
+                Err(SyncError::Timeout) => {
+                    let link = server.master_link.as_mut()?;
+                    let in_transfer = link.transfer.phase.load(Ordering::Relaxed) == PHASE_TRANSFER;
+                    link.retry_later();
+                    server.log_warning(if in_transfer {
+                        "Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value."
+                    } else {
+                        "Timeout connecting to the MASTER..."
+                    });
                     None
                 }
                 Err(SyncError::Link(e) | SyncError::Refused(e)) => {
@@ -655,6 +677,8 @@ struct Handshake {
     resume: Option<(String, u64)>,
     /// Where the snapshot transfer's progress is reported.
     transfer: Arc<Transfer>,
+    /// `repl-timeout`: longest wait for the connection or for the primary's next bytes.
+    timeout: Duration,
 }
 
 /// The helper thread's work: connect, shake hands, receive the snapshot.
@@ -670,23 +694,23 @@ fn synchronize(host: &str, port: u16, handshake: &Handshake) -> Result<Synced, S
         .transfer
         .phase
         .store(PHASE_CONNECTING, Ordering::Relaxed);
-    let stream = crate::connect::connect(address, handshake.source, IO_TIMEOUT)
-        .map_err(|e| e.to_string())?;
+    let stream =
+        crate::connect::connect(address, handshake.source, handshake.timeout).map_err(io_error)?;
     handshake
         .transfer
         .phase
         .store(PHASE_HANDSHAKE, Ordering::Relaxed);
     stream
-        .set_read_timeout(Some(IO_TIMEOUT))
+        .set_read_timeout(Some(handshake.timeout))
         .map_err(|e| e.to_string())?;
     let _ = stream.set_nodelay(true);
     let mut writer = stream.try_clone().map_err(|e| e.to_string())?;
     let mut reader = BufReader::new(stream);
 
-    let mut ask = |argv: &[&str], reader: &mut BufReader<TcpStream>| -> Result<String, String> {
+    let mut ask = |argv: &[&str], reader: &mut BufReader<TcpStream>| -> Result<String, SyncError> {
         let mut request = Vec::new();
         crate::aof::encode(&mut request, argv);
-        writer.write_all(&request).map_err(|e| e.to_string())?;
+        writer.write_all(&request).map_err(io_error)?;
         read_line(reader)
     };
     let pong = ask(&["PING"], &mut reader)?;
@@ -775,7 +799,7 @@ fn synchronize(host: &str, port: u16, handshake: &Handshake) -> Result<Synced, S
     let mut chunk = vec![0u8; 64 * 1024];
     while (snapshot.len() as u64) < length {
         let want = (length - snapshot.len() as u64).min(chunk.len() as u64) as usize;
-        let n = reader.read(&mut chunk[..want]).map_err(|e| e.to_string())?;
+        let n = reader.read(&mut chunk[..want]).map_err(io_error)?;
         if n == 0 {
             return Err("the master closed the connection during the transfer".into());
         }
@@ -801,9 +825,6 @@ fn synchronize(host: &str, port: u16, handshake: &Handshake) -> Result<Synced, S
 }
 
 /// One reply line without its line end; bounded, so a hostile primary cannot grow it.
-fn read_line(reader: &mut BufReader<TcpStream>) -> Result<String, String> {
-    crate::util::read_reply_line(reader, 64 * 1024).map_err(|e| match e.kind() {
-        std::io::ErrorKind::UnexpectedEof => "the master closed the connection".to_string(),
-        _ => e.to_string(),
-    })
+fn read_line(reader: &mut BufReader<TcpStream>) -> Result<String, SyncError> {
+    crate::util::read_reply_line(reader, 64 * 1024).map_err(io_error)
 }
