@@ -43,6 +43,12 @@ impl Backlog {
         self.data.drain(..excess);
     }
 
+    /// Move the stream's offsets on by `delta` (a restarted primary taking up the offset its
+    /// file recorded: `rebaseReplicationBuffer`).
+    pub fn rebase(&mut self, delta: u64) {
+        self.end += delta;
+    }
+
     /// The offset of the oldest byte held (`repl_backlog_first_byte_offset`); one past the
     /// end when nothing is held.
     pub fn first_byte(&self) -> u64 {

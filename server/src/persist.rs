@@ -324,9 +324,11 @@ pub fn load(
             loaded_bytes: 0,
             rdb_used_mem: 0,
         });
+        let primary = server.master_link.is_none();
         let hooks = snapshot::LoadHooks {
             interval: usize::try_from(interval).unwrap_or(0),
             key_delay,
+            collect_expired: primary,
             progress: &mut |at, used_mem| {
                 if let Some(loading) = server.loading.as_mut() {
                     loading.rdb_used_mem = used_mem;
@@ -340,10 +342,16 @@ pub fn load(
     } else {
         snapshot::load(&data, databases, &limits, now_ms)?
     };
+    let mut loaded = loaded;
     let replication = loaded.replication.clone();
+    let expired = if at_start && server.master_link.is_none() {
+        std::mem::take(&mut loaded.expired_keys)
+    } else {
+        Vec::new()
+    };
     install(server, runtime, loaded, mode).map_err(snapshot::LoadFailure::Refused)?;
-    if let Some(info) = replication.filter(|_| at_start) {
-        crate::replication::restore(server, info);
+    if at_start {
+        crate::replication::restore_at_start(server, replication, &expired);
     }
     server.log_notice(&format!(
         "DB loaded from disk: {:.3} seconds",

@@ -531,8 +531,15 @@ pub fn drive(server: &mut Server, runtime: &mut redis_runtime::Runtime) -> Optio
     // new primary's id, the server keeps its old id as the second one (`replid2`).
     if continued {
         if synced.replid != server.replid {
+            server.log_warning(&format!(
+                "Master replication ID changed to {}",
+                synced.replid
+            ));
             server.replid2 = std::mem::replace(&mut server.replid, synced.replid);
             server.second_repl_offset = synced.offset as i64 + 1;
+            // This server's replicas must learn the new id: they reconnect, and continue
+            // under the old one as its second.
+            disconnect_replicas(server);
         }
     } else {
         server.replid = synced.replid;

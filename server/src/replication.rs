@@ -360,10 +360,46 @@ pub fn restore(server: &mut Server, info: crate::rdb::snapshot::ReplInfo) {
     }
     server.replid2 = info.replid;
     server.second_repl_offset = info.offset as i64 + 1;
-    server.replication.offset += info.offset;
+    // The stream (already holding what the load sent) moves on to the file's offset.
     create_backlog(server);
+    server.replication.offset += info.offset;
+    if let Some(backlog) = server.replication.backlog.as_mut() {
+        backlog.rebase(info.offset);
+    }
     server.replication.no_replicas_since = Instant::now();
     server.propagation_changed();
+}
+
+/// After the data file loaded at start (`loadDataFromDisk`): a primary sends the deletion of
+/// the keys the load found expired down a new backlog, then, when the file recorded its
+/// replication position, takes it up as its second history (so its replicas can go on after
+/// a restart); without one, the backlog is dropped again.
+pub fn restore_at_start(
+    server: &mut Server,
+    info: Option<crate::rdb::snapshot::ReplInfo>,
+    expired: &[(usize, Vec<u8>)],
+) {
+    if server.master_link.is_none() {
+        create_backlog(server);
+        let command: &[u8] = if server.config.get("lazyfree-lazy-expire") == Some("yes") {
+            b"UNLINK"
+        } else {
+            b"DEL"
+        };
+        for (db, key) in expired {
+            let op = crate::aof::Propagated {
+                db: *db,
+                argv: vec![command.to_vec(), key.clone()],
+                to_aof: true,
+            };
+            feed(server, std::slice::from_ref(&op), false);
+        }
+    }
+    match info {
+        Some(info) => restore(server, info),
+        None if server.master_link.is_none() => server.replication.backlog = None,
+        None => {}
+    }
 }
 
 /// Whether `min-replicas-to-write` and `min-replicas-max-lag` are both set (a primary then

@@ -156,6 +156,9 @@ pub struct Loaded {
     pub keys_loaded: u64,
     /// Keys whose time had passed, left out (as a primary does).
     pub keys_expired: u64,
+    /// Those keys with their databases, in file order, when the hooks ask for them (a
+    /// primary sends their deletion down its replication stream).
+    pub expired_keys: Vec<(usize, Vec<u8>)>,
     /// Empty collections left out (files from versions with that bug).
     pub empty_keys_skipped: u64,
     /// The names of the first ten of them, which Redis logs.
@@ -273,6 +276,8 @@ pub struct LoadHooks<'a> {
     /// Told the bytes read so far and the writer's memory use (its `used-mem` field, 0
     /// until read); `false` stops the load ([`LoadFailure::Interrupted`]).
     pub progress: &'a mut dyn FnMut(usize, u64) -> bool,
+    /// Keep the names of the keys left out as expired ([`Loaded::expired_keys`]).
+    pub collect_expired: bool,
 }
 
 /// Read a whole file into `databases` fresh databases, or the reason it cannot be read.
@@ -440,6 +445,9 @@ pub fn load_with(
                             if t < now_ms {
                                 progress.already_expired += 1;
                                 loaded.keys_expired += 1;
+                                if hooks.as_ref().is_some_and(|h| h.collect_expired) {
+                                    loaded.expired_keys.push((db, key.into_owned()));
+                                }
                                 continue;
                             }
                         }
