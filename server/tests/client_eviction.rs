@@ -223,11 +223,14 @@ fn scenario(port: u16) -> String {
         &mut out,
     );
     let info = observer.call(&["INFO", "stats"]);
-    let evicted = info
+    let evicted: u64 = info
         .lines()
-        .find(|l| l.starts_with("evicted_clients:"))
-        .unwrap_or("evicted_clients missing");
-    out.push_str(&format!("{evicted}\n"));
+        .find_map(|l| l.strip_prefix("evicted_clients:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0);
+    // Each step above evicts at least one client, seven in all; redis-server sometimes
+    // evicts one more on the way (its timing), so the count is checked as a lower bound.
+    out.push_str(&format!("evicted_clients at least 7: {}\n", evicted >= 7));
     out
 }
 
