@@ -7,32 +7,15 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use support::Client;
+use support::{Client, Scratch};
 
 const GOLDEN: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/golden/corrupt_payloads.txt"
 );
-
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(tag: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("corrupt-{}-{tag}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("scratch dir");
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// A ziplist of short strings; `tail` overrides the last-entry offset, `prevlen` the
 /// previous-length byte of the second entry.
@@ -156,7 +139,7 @@ fn log_texts(text: &str) -> Vec<String> {
 }
 
 fn restore_scenario(program: &str) -> Option<String> {
-    let scratch = Scratch::new(&format!("restore-{}", program.len()));
+    let scratch = Scratch::new(&format!("corrupt-restore-{}", program.len()));
     let logfile = scratch.0.join("log.txt");
     let log_arg = logfile.display().to_string();
     let (mut child, port) = support::spawn_on_free_port(program, |_| {
@@ -294,7 +277,7 @@ fn start_on_file(program: &str, dir: &Path, file: &[u8]) -> String {
 }
 
 fn start_scenario(program: &str) -> String {
-    let scratch = Scratch::new(&format!("start-{}", program.len()));
+    let scratch = Scratch::new(&format!("corrupt-start-{}", program.len()));
     let bad_tail = ziplist(&[b"a", b"b"], Some(11), None);
     let mut out = String::from("== corrupt ziplist\n");
     out += &start_on_file(program, &scratch.0, &rdb_file(10, &bad_tail));
@@ -309,21 +292,13 @@ fn scenario(program: &str) -> Option<String> {
     Some(format!("{restores}{}", start_scenario(program)))
 }
 
-fn reference_installed() -> bool {
-    Command::new("redis-server")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .status()
-        .is_ok()
-}
-
 #[test]
 fn corrupt_data_is_refused_and_reported_as_redis_reports_it() {
     support::check_transcript(
         GOLDEN,
         || scenario(env!("CARGO_BIN_EXE_luredis")).expect("luredis runs"),
         || {
-            if reference_installed() {
+            if support::redis_server_installed() {
                 scenario("redis-server")
             } else {
                 None

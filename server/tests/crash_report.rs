@@ -6,18 +6,9 @@
 mod support;
 
 use std::os::unix::process::ExitStatusExt;
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
-use support::Client;
-
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use support::{Client, Scratch};
 
 /// Start `program`, crash it with `crash` (given the connection and the pid), and tell what
 /// its log and its end showed.
@@ -27,14 +18,7 @@ fn crash_scenario(
     extra: &[&str],
     crash: fn(&mut Client, u32),
 ) -> Option<String> {
-    let dir = std::env::temp_dir().join(format!(
-        "crash-{}-{tag}-{}",
-        std::process::id(),
-        program.len()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).ok()?;
-    let scratch = Scratch(dir);
+    let scratch = Scratch::new(&format!("crash-{tag}-{}", program.len()));
     let log = scratch.0.join("log.txt");
     let log_arg = log.display().to_string();
     let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();

@@ -6,27 +6,15 @@
 
 mod support;
 
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use support::Client;
+use support::{Client, Scratch};
 
 const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/loading.txt");
 
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// A data file of 3,000 keys, written by our server into a fresh directory.
 fn data_dir(tag: &str) -> Scratch {
-    let dir = std::env::temp_dir().join(format!("loading-{}-{tag}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    let scratch = Scratch(dir);
+    let scratch = Scratch::new(&format!("loading-{tag}"));
     let server = support::start(&format!(
         "dir {}\nenable-debug-command yes",
         scratch.0.display()
@@ -108,21 +96,13 @@ fn scenario(program: &str) -> Option<String> {
     Some(out)
 }
 
-fn reference_installed() -> bool {
-    Command::new("redis-server")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .status()
-        .is_ok()
-}
-
 #[test]
 fn clients_are_answered_while_the_data_loads() {
     support::check_transcript(
         GOLDEN,
         || scenario(env!("CARGO_BIN_EXE_luredis")).expect("luredis runs"),
         || {
-            if reference_installed() {
+            if support::redis_server_installed() {
                 scenario("redis-server")
             } else {
                 None

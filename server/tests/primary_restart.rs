@@ -6,18 +6,10 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use support::Client;
-
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use support::{Client, Scratch};
 
 struct Process(Child);
 
@@ -81,16 +73,10 @@ fn wait_until(what: &str, mut check: impl FnMut() -> bool) -> bool {
 }
 
 fn scenario(program: &str) -> Option<String> {
-    let root = std::env::temp_dir().join(format!(
-        "primary-restart-{}-{}",
-        std::process::id(),
-        program.len()
-    ));
-    let _ = std::fs::remove_dir_all(&root);
-    let (primary_dir, replica_dir) = (root.join("p"), root.join("r"));
+    let scratch = Scratch::new(&format!("primary-restart-{}", program.len()));
+    let (primary_dir, replica_dir) = (scratch.0.join("p"), scratch.0.join("r"));
     std::fs::create_dir_all(&primary_dir).ok()?;
     std::fs::create_dir_all(&replica_dir).ok()?;
-    let _scratch = Scratch(root);
     let (primary_port, replica_port) = (free_port()?, free_port()?);
     let primary_args = ["--save", "3600 1"];
     let primary = start(program, primary_port, &primary_dir, &primary_args)?;

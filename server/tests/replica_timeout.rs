@@ -7,17 +7,8 @@
 mod support;
 
 use std::io::{Read, Write};
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
-use support::Client;
-
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use support::{Client, Scratch};
 
 /// A primary that answers the first request (PING) with +PONG, then stays silent; it
 /// stops after `hold`.
@@ -45,14 +36,7 @@ fn silent_primary(hold: Duration) -> Option<(u16, std::thread::JoinHandle<()>)> 
 }
 
 fn scenario(program: &str) -> Option<String> {
-    let dir = std::env::temp_dir().join(format!(
-        "replica-timeout-{}-{}",
-        std::process::id(),
-        program.len()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).ok()?;
-    let scratch = Scratch(dir);
+    let scratch = Scratch::new(&format!("replica-timeout-{}", program.len()));
     let log = scratch.0.join("log.txt");
     let log_arg = log.display().to_string();
     let (mut child, port) = support::spawn_on_free_port(program, move |_| {
