@@ -225,6 +225,19 @@ fn count_ended_call(server: &mut Server, command: &[u8], failed: bool) {
     }
 }
 
+/// Answer blocked client `id` with `error` and let its further input run (a SHUTDOWN that
+/// waited for replicas and then failed or was aborted).
+pub fn unblock_with_error(server: &mut Server, id: u64, error: &str) {
+    let Some(mut client) = server.clients.remove(&id) else {
+        return;
+    };
+    if unregister(server, &mut client).is_some() {
+        client.reply.error(error);
+        server.resumed.push(id);
+    }
+    server.clients.insert(id, client);
+}
+
 /// Answer every blocked client with `error` and let its further input run (the server's
 /// role changed under it: `disconnectAllBlockedClients`).
 pub fn unblock_all(server: &mut Server, error: &str) {

@@ -41,6 +41,7 @@ pub mod replication;
 pub mod reply_buffer;
 pub mod resp;
 pub mod server;
+pub mod shutdown;
 pub mod signals;
 pub mod slowlog;
 pub mod stopwatch;

@@ -256,13 +256,28 @@ pub fn run(server: &mut Server, runtime: &mut Runtime) {
             .net
             .as_ref()
             .map_or(0, |n| n.stop.load(Ordering::SeqCst));
-        if signal != 0 && server.shutdown.is_none() && !server.cron_paused {
+        if signal != 0
+            && server.shutdown.is_none()
+            && server.shutdown_wait.is_none()
+            && !server.cron_paused
+        {
             server.log_warning(crate::signals::announcement(signal));
             let mode = crate::server::Shutdown::Default;
-            if crate::persist::prepare_for_shutdown(server, mode).is_ok() {
-                server.shutdown = Some(mode);
-            } else {
-                server.log_warning("SIGTERM received but errors trying to shut down the server, check the logs for more information");
+            // With lagging replicas, the wait below finishes it.
+            if !crate::shutdown::begin_wait(server, mode, None) {
+                crate::shutdown::log_replicas(server);
+                if crate::persist::prepare_for_shutdown(server, mode).is_ok() {
+                    server.shutdown = Some(mode);
+                } else {
+                    server.log_warning("SIGTERM received but errors trying to shut down the server, check the logs for more information");
+                    cancel_signal_shutdown(server);
+                }
+            }
+        }
+        if server.shutdown_wait.is_some() && !server.cron_paused {
+            crate::shutdown::cron(server);
+            if server.shutdown_wait.is_none() && server.shutdown.is_none() {
+                // The wait ended in failure or was cancelled: a signal's request goes too.
                 cancel_signal_shutdown(server);
             }
         }

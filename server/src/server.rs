@@ -233,6 +233,8 @@ pub struct Server {
     pub shutdown: Option<Shutdown>,
     /// The data file being loaded at start, while clients are answered `-LOADING`.
     pub loading: Option<Loading>,
+    /// A shutdown waiting for lagging replicas.
+    pub shutdown_wait: Option<crate::shutdown::Waiting>,
     pub script: Option<RunningScript>,
     /// The client scripts run their commands on, kept between scripts.
     pub script_client: Option<Box<Client>>,
@@ -322,6 +324,7 @@ impl Server {
             master_link: None,
             shutdown: None,
             loading: None,
+            shutdown_wait: None,
             script: None,
             last_save_unix: crate::db::now_ms() / 1000,
             active_expire_enabled: true,
@@ -432,6 +435,17 @@ impl Server {
     }
 
     /// The replicas' output buffers (`mem_clients_slaves`).
+    /// The largest output buffer of one replica.
+    pub fn largest_replica_buffer(&self) -> usize {
+        self.replication
+            .replicas
+            .iter()
+            .filter_map(|r| self.clients.get(&r.client_id))
+            .map(|c| c.reply.buf.capacity())
+            .max()
+            .unwrap_or(0)
+    }
+
     pub fn replica_buffers(&self) -> usize {
         self.replication
             .replicas

@@ -350,7 +350,7 @@ fn shutdown(ctx: &mut Ctx, argv: &[&[u8]]) {
         } else if is(arg, "save") {
             save = true;
         } else if is(arg, "now") || is(arg, "force") {
-            // Nothing is waited for (replicas are not waited for here).
+            // Nothing is waited for (lagging replicas, with NOW).
             other_flags = true;
         } else if is(arg, "abort") {
             abort = true;
@@ -364,7 +364,8 @@ fn shutdown(ctx: &mut Ctx, argv: &[&[u8]]) {
         return;
     }
     if abort {
-        if crate::net::cancel_signal_shutdown(ctx.server) {
+        let waiting = crate::shutdown::abort(ctx.server);
+        if crate::net::cancel_signal_shutdown(ctx.server) || waiting {
             ctx.server.log_notice("Shutdown manually aborted.");
             ctx.client.reply.ok();
         } else {
@@ -388,6 +389,27 @@ fn shutdown(ctx: &mut Ctx, argv: &[&[u8]]) {
         }
     }
     ctx.server.log_warning("User requested shutdown...");
+    if ctx.server.shutdown_wait.is_some() {
+        // Another shutdown already waits for the replicas: this one waits with it.
+        crate::shutdown::join_wait(ctx.server, ctx.client.id);
+        ctx.client.block_request = Some(crate::client::BlockRequest {
+            keys: Vec::new(),
+            deadline: None,
+            argv: None,
+            replicas: None,
+        });
+        return;
+    }
+    if !other_flags && crate::shutdown::begin_wait(ctx.server, mode, Some(ctx.client.id)) {
+        ctx.client.block_request = Some(crate::client::BlockRequest {
+            keys: Vec::new(),
+            deadline: None,
+            argv: None,
+            replicas: None,
+        });
+        return;
+    }
+    crate::shutdown::log_replicas(ctx.server);
     if crate::persist::prepare_for_shutdown(ctx.server, mode).is_err() {
         ctx.client
             .reply

@@ -50,7 +50,14 @@ pub fn render(server: &Server, client: &Client, args: &[&[u8]]) -> String {
                 &mut out,
                 "Clients",
                 &[
-                    ("connected_clients", (server.clients.len() + 1).to_string()),
+                    // Replicas are not counted (the caller, out of the table while its
+                    // command runs, is).
+                    (
+                        "connected_clients",
+                        (server.clients.len() + 1)
+                            .saturating_sub(server.replication.replicas.len())
+                            .to_string(),
+                    ),
                     ("cluster_connections", "0".into()),
                     ("maxclients", server.config.settings.maxclients.to_string()),
                     ("client_recent_max_input_buffer", "0".into()),
@@ -186,6 +193,11 @@ fn server_section(server: &Server, out: &mut String) {
             ("io_threads_active", "0".into()),
         ],
     );
+    // While a shutdown waits for lagging replicas.
+    if server.shutdown_wait.is_some() {
+        let ms = crate::shutdown::remaining_ms(server);
+        out.push_str(&format!("shutdown_in_milliseconds:{ms}\r\n"));
+    }
 }
 
 fn memory_section(server: &Server, out: &mut String) {
@@ -272,7 +284,12 @@ fn memory_section(server: &Server, out: &mut String) {
                 server.memory_not_counted_for_evict().to_string(),
             ),
             ("mem_replication_backlog", backlog.to_string()),
-            ("mem_total_replication_buffers", backlog.to_string()),
+            // Redis shares one buffer between the backlog and the replicas' pending output:
+            // the larger of the two is what it holds.
+            (
+                "mem_total_replication_buffers",
+                backlog.max(server.largest_replica_buffer()).to_string(),
+            ),
             ("mem_clients_slaves", server.replica_buffers().to_string()),
             ("mem_clients_normal", clients.to_string()),
             ("mem_cluster_links", "0".into()),
