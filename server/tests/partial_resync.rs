@@ -41,7 +41,7 @@ fn resume(primary_port: u16, replica_port: u16) {
     assert_eq!(primary.call(&["SET", "k", "1"]), "+OK\r\n");
     assert_eq!(replica.call(&["SELECT", "3"]), "+OK\r\n");
     assert_eq!(
-        wait_for(&mut replica, &["GET", "k"], |r| r.contains('1')),
+        wait_for(&mut replica, &["GET", "k"], |r| r == "$1\r\n1\r\n"),
         "$1\r\n1\r\n"
     );
 
@@ -62,7 +62,7 @@ fn resume(primary_port: u16, replica_port: u16) {
         assert!(!reply.starts_with('-'), "{command:?}: {reply}");
     }
     assert_eq!(
-        wait_for(&mut replica, &["GET", "k2"], |r| r.contains('2')),
+        wait_for(&mut replica, &["GET", "k2"], |r| r == "$1\r\n2\r\n"),
         "$1\r\n2\r\n"
     );
     assert_eq!(replica.call(&["GET", "k"]), "$1\r\n2\r\n");
