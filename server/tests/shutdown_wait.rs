@@ -1,0 +1,151 @@
+//! SHUTDOWN on a primary whose replica is behind (stopped with SIGSTOP, so it cannot
+//! acknowledge): the primary waits, showing `shutdown_in_milliseconds`; when the replica
+//! comes back it catches up and the primary ends with "1 of 1 replicas are in sync"; when it
+//! stays away past `shutdown-timeout`, the primary logs it as lagging and ends anyway. The
+//! same story must come from redis-server 7.0.15 when it is installed.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use support::{Client, Scratch};
+
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-CONT", &self.0.id().to_string()])
+            .status();
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start(program: &str, dir: &Path, extra: &[&str]) -> Option<(Process, u16)> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .ok()?
+        .local_addr()
+        .ok()?
+        .port();
+    let child = Command::new(program)
+        .args(["--port", &port.to_string(), "--save", "", "--dir"])
+        .arg(dir)
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let process = Process(child);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() > deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Some((process, port))
+}
+
+fn field(info: &str, name: &str) -> String {
+    info.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}:")))
+        .unwrap_or("")
+        .trim()
+        .to_string()
+}
+
+fn signal(process: &Process, name: &str) {
+    let _ = Command::new("kill")
+        .args([name, &process.0.id().to_string()])
+        .status();
+}
+
+/// One run: `wake` says whether the replica comes back before the timeout.
+fn run(program: &str, wake: bool) -> Option<String> {
+    let scratch = Scratch::new(&format!("shutdown-wait-{wake}-{}", program.len()));
+    let log = scratch.0.join("primary.log");
+    let log_arg = log.display().to_string();
+    let timeout = if wake { "20" } else { "1" };
+    let (mut primary, primary_port) = start(
+        program,
+        &scratch.0,
+        &["--logfile", &log_arg, "--shutdown-timeout", timeout],
+    )?;
+    let (replica, replica_port) = start(program, &scratch.0, &["--dbfilename", "replica.rdb"])?;
+    let mut p = Client::connect(primary_port);
+    let mut r = Client::connect(replica_port);
+    r.call(&["REPLICAOF", "127.0.0.1", &primary_port.to_string()]);
+    support::wait_for(&mut r, &["ROLE"], |reply| reply.contains("connected"));
+    p.call(&["SET", "k", "1"]);
+    support::wait_for(&mut r, &["GET", "k"], |reply| reply == "$1\r\n1\r\n");
+    signal(&replica, "-STOP");
+    std::thread::sleep(Duration::from_millis(50));
+    p.call(&["INCR", "k"]);
+    let mut waiter = Client::connect(primary_port);
+    waiter.send(&["SHUTDOWN"]);
+    let waiting = support::wait_for(&mut p, &["INFO", "server"], |info| {
+        field(info, "shutdown_in_milliseconds")
+            .parse::<u64>()
+            .unwrap_or(0)
+            > 0
+    });
+    let mut out = format!(
+        "waiting: {}\n",
+        field(&waiting, "shutdown_in_milliseconds")
+            .parse::<u64>()
+            .unwrap_or(0)
+            > 0
+    );
+    if wake {
+        signal(&replica, "-CONT");
+    }
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let exited = loop {
+        if let Ok(Some(_)) = primary.0.try_wait() {
+            break true;
+        }
+        if Instant::now() > deadline {
+            break false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    out += &format!("primary exited: {exited}\n");
+    signal(&replica, "-CONT");
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    for needle in [
+        "Waiting for replicas before shutting down.",
+        "Lagging replica",
+        "1 of 1 replicas are in sync when shutting down.",
+        "0 of 1 replicas are in sync when shutting down.",
+    ] {
+        out += &format!("{needle} {}\n", text.contains(needle));
+    }
+    out += &format!("replica has: {}", r.call(&["GET", "k"]));
+    Some(out)
+}
+
+fn scenario(program: &str) -> Option<String> {
+    Some(run(program, true)? + &run(program, false)?)
+}
+
+#[test]
+fn a_shutdown_waits_for_a_lagging_replica() {
+    let ours = scenario(env!("CARGO_BIN_EXE_luredis")).expect("luredis runs");
+    assert_eq!(
+        ours,
+        "waiting: true\nprimary exited: true\n\
+         Waiting for replicas before shutting down. true\nLagging replica false\n\
+         1 of 1 replicas are in sync when shutting down. true\n\
+         0 of 1 replicas are in sync when shutting down. false\nreplica has: $1\r\n2\r\n\
+         waiting: true\nprimary exited: true\n\
+         Waiting for replicas before shutting down. true\nLagging replica true\n\
+         1 of 1 replicas are in sync when shutting down. false\n\
+         0 of 1 replicas are in sync when shutting down. true\nreplica has: $1\r\n2\r\n"
+    );
+    if support::redis_server_installed() {
+        let reference = scenario("redis-server").expect("redis-server runs");
+        assert_eq!(ours, reference, "redis-server tells another story");
+    }
+}
