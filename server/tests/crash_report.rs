@@ -21,11 +21,21 @@ fn crash_scenario(
     let scratch = Scratch::new(&format!("crash-{tag}-{}", program.len()));
     let log = scratch.0.join("log.txt");
     let log_arg = log.display().to_string();
+    // The data directory is the working directory: a core file, where enabled, lands in the
+    // scratch directory and goes with it.
+    let dir_arg = scratch.0.display().to_string();
     let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
     let (mut child, port) = support::spawn_on_free_port(program, move |_| {
-        let mut args: Vec<String> = ["--logfile", &log_arg, "--enable-debug-command", "yes"]
-            .map(String::from)
-            .to_vec();
+        let mut args: Vec<String> = [
+            "--logfile",
+            &log_arg,
+            "--enable-debug-command",
+            "yes",
+            "--dir",
+            &dir_arg,
+        ]
+        .map(String::from)
+        .to_vec();
         args.extend(extra.iter().cloned());
         args
     })?;
