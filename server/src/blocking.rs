@@ -248,14 +248,7 @@ pub fn unblock_all(server: &mut Server, error: &str) {
         .map(|(id, _)| *id)
         .collect();
     for id in blocked {
-        let Some(mut client) = server.clients.remove(&id) else {
-            continue;
-        };
-        if unregister(server, &mut client).is_some() {
-            client.reply.error(error);
-            server.resumed.push(id);
-        }
-        server.clients.insert(id, client);
+        unblock_with_error(server, id, error);
     }
 }
 

@@ -434,25 +434,23 @@ impl Server {
         self.replica_buffers() + self.aof.buffer_memory()
     }
 
-    /// The replicas' output buffers (`mem_clients_slaves`).
-    /// The largest output buffer of one replica.
-    pub fn largest_replica_buffer(&self) -> usize {
+    /// Each replica's output buffer size.
+    fn replica_buffer_sizes(&self) -> impl Iterator<Item = usize> + '_ {
         self.replication
             .replicas
             .iter()
             .filter_map(|r| self.clients.get(&r.client_id))
             .map(|c| c.reply.buf.capacity())
-            .max()
-            .unwrap_or(0)
     }
 
+    /// The largest output buffer of one replica.
+    pub fn largest_replica_buffer(&self) -> usize {
+        self.replica_buffer_sizes().max().unwrap_or(0)
+    }
+
+    /// The replicas' output buffers (`mem_clients_slaves`).
     pub fn replica_buffers(&self) -> usize {
-        self.replication
-            .replicas
-            .iter()
-            .filter_map(|r| self.clients.get(&r.client_id))
-            .map(|c| c.reply.buf.capacity())
-            .sum()
+        self.replica_buffer_sizes().sum()
     }
 
     /// Evict keys by the configured policy until under `maxmemory`; false when that cannot be

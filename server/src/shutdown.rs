@@ -101,10 +101,14 @@ pub fn abort(server: &mut Server) -> bool {
     true
 }
 
-/// Another SHUTDOWN while one waits: it waits too.
-pub fn join_wait(server: &mut Server, caller: u64) {
-    if let Some(wait) = server.shutdown_wait.as_mut() {
-        wait.callers.push(caller);
+/// Another SHUTDOWN while one waits: it waits too; whether one was waiting.
+pub fn join_wait(server: &mut Server, caller: u64) -> bool {
+    match server.shutdown_wait.as_mut() {
+        Some(wait) => {
+            wait.callers.push(caller);
+            true
+        }
+        None => false,
     }
 }
 

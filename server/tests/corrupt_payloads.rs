@@ -294,15 +294,5 @@ fn scenario(program: &str) -> Option<String> {
 
 #[test]
 fn corrupt_data_is_refused_and_reported_as_redis_reports_it() {
-    support::check_transcript(
-        GOLDEN,
-        || scenario(env!("CARGO_BIN_EXE_luredis")).expect("luredis runs"),
-        || {
-            if support::redis_server_installed() {
-                scenario("redis-server")
-            } else {
-                None
-            }
-        },
-    );
+    support::check_program_transcript(GOLDEN, scenario);
 }

@@ -10,6 +10,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 use support::{Client, Scratch};
 
+const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/crash_report.txt");
+
 /// Start `program`, crash it with `crash` (given the connection and the pid), and tell what
 /// its log and its end showed.
 fn crash_scenario(
@@ -86,15 +88,5 @@ fn scenario(program: &str) -> Option<String> {
 
 #[test]
 fn fatal_signals_leave_a_bug_report_and_end_the_process_by_the_signal() {
-    let ours = scenario(env!("CARGO_BIN_EXE_luredis")).expect("luredis runs");
-    assert_eq!(
-        ours,
-        "ended by signal Some(11); report start true, signal line true, killed-by line false, stack trace true, report end true\n\
-         ended by signal Some(6); report start true, signal line true, killed-by line true, stack trace true, report end true\n\
-         ended by signal Some(11); report start false, signal line false, killed-by line false, stack trace false, report end false\n"
-    );
-    match scenario("redis-server") {
-        Some(reference) => assert_eq!(ours, reference, "redis-server reports otherwise"),
-        None => eprintln!("redis-server not installed: compared with the expected story only"),
-    }
+    support::check_program_transcript(GOLDEN, scenario);
 }

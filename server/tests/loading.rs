@@ -6,8 +6,6 @@
 
 mod support;
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 use support::{Client, Scratch};
 
 const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/loading.txt");
@@ -39,31 +37,22 @@ fn field(info: &str, name: &str) -> String {
 
 fn scenario(program: &str) -> Option<String> {
     let scratch = data_dir(&format!("{}", program.len()));
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .ok()?
-        .local_addr()
-        .ok()?
-        .port();
-    let mut child = Command::new(program)
-        .args(["--port", &port.to_string(), "--save", ""])
-        .arg("--dir")
-        .arg(&scratch.0)
-        .args(["--enable-debug-command", "yes"])
-        .args(["--key-load-delay", "2000"])
-        .args(["--loading-process-events-interval-bytes", "1024"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    // Connections are taken while loading: wait for the port, at most five seconds.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    // The port is answered while the file loads (connections are taken meanwhile).
+    let dir = scratch.0.display().to_string();
+    let (mut child, port) = support::spawn_on_free_port(program, |_| {
+        [
+            "--dir",
+            &dir,
+            "--enable-debug-command",
+            "yes",
+            "--key-load-delay",
+            "2000",
+            "--loading-process-events-interval-bytes",
+            "1024",
+        ]
+        .map(String::from)
+        .to_vec()
+    })?;
     let mut c = Client::connect(port);
     let info = c.call(&["INFO", "persistence"]);
     let mut out = String::new();
@@ -98,15 +87,5 @@ fn scenario(program: &str) -> Option<String> {
 
 #[test]
 fn clients_are_answered_while_the_data_loads() {
-    support::check_transcript(
-        GOLDEN,
-        || scenario(env!("CARGO_BIN_EXE_luredis")).expect("luredis runs"),
-        || {
-            if support::redis_server_installed() {
-                scenario("redis-server")
-            } else {
-                None
-            }
-        },
-    );
+    support::check_program_transcript(GOLDEN, scenario);
 }

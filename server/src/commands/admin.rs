@@ -389,18 +389,12 @@ fn shutdown(ctx: &mut Ctx, argv: &[&[u8]]) {
         }
     }
     ctx.server.log_warning("User requested shutdown...");
-    if ctx.server.shutdown_wait.is_some() {
-        // Another shutdown already waits for the replicas: this one waits with it.
-        crate::shutdown::join_wait(ctx.server, ctx.client.id);
-        ctx.client.block_request = Some(crate::client::BlockRequest {
-            keys: Vec::new(),
-            deadline: None,
-            argv: None,
-            replicas: None,
-        });
-        return;
-    }
-    if !other_flags && crate::shutdown::begin_wait(ctx.server, mode, Some(ctx.client.id)) {
+    // Lagging replicas are waited for (NOW and FORCE do not wait); a SHUTDOWN arriving
+    // while one waits waits with it. The caller blocks until the shutdown ends or fails.
+    let waits = !other_flags
+        && (crate::shutdown::join_wait(ctx.server, ctx.client.id)
+            || crate::shutdown::begin_wait(ctx.server, mode, Some(ctx.client.id)));
+    if waits {
         ctx.client.block_request = Some(crate::client::BlockRequest {
             keys: Vec::new(),
             deadline: None,

@@ -206,42 +206,71 @@ pub fn check_scenario(golden_path: &str, scenario: fn(u16) -> String) {
     );
 }
 
+/// `program` (ours or redis-server) started as its own process on `port` with `args`, once
+/// it answers there (at most five seconds); `None` when it cannot run, exits, or stays silent.
+pub fn spawn_on_port(program: &str, port: u16, args: &[String]) -> Option<std::process::Child> {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(program)
+        .args(["--port", &port.to_string()])
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return None;
+        }
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some(child);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
 /// `program` (ours or redis-server) started as its own process on a free loopback port with
-/// no save rules and the arguments `extra` gives for that port; `None` when it cannot run or
-/// does not answer within five seconds. A port taken by another program between the probe and
-/// the start (the child exits) is retried with a fresh one, a few times.
+/// no save rules and the arguments `extra` gives for that port (later arguments win, so a
+/// `--save` there replaces the default); `None` when it cannot run or does not answer. A
+/// port taken by another program between the probe and the start is retried with a fresh
+/// one, a few times.
 pub fn spawn_on_free_port(
     program: &str,
     extra: impl Fn(u16) -> Vec<String>,
 ) -> Option<(std::process::Child, u16)> {
-    use std::process::{Command, Stdio};
     for _attempt in 0..5 {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .ok()?
             .local_addr()
             .ok()?
             .port();
-        let mut child = Command::new(program)
-            .args(["--port", &port.to_string(), "--save", ""])
-            .args(extra(port))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .ok()?;
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = child.try_wait() {
-                break;
-            }
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Some((child, port));
-            }
-            std::thread::sleep(Duration::from_millis(20));
+        let mut args = vec!["--save".to_string(), String::new()];
+        args.extend(extra(port));
+        if let Some(child) = spawn_on_port(program, port, &args) {
+            return Some((child, port));
         }
-        let _ = child.kill();
-        let _ = child.wait();
     }
     None
+}
+
+/// A transcript test of a scenario run on a program: ours must equal the golden at
+/// `golden_path`, recorded from redis-server 7.0.15 with `RECORD_REFERENCE=1`; when
+/// redis-server is installed its live transcript must equal the golden too.
+pub fn check_program_transcript(golden_path: &str, scenario: fn(&str) -> Option<String>) {
+    check_transcript(
+        golden_path,
+        || scenario(env!("CARGO_BIN_EXE_luredis")).expect("luredis runs"),
+        || {
+            if redis_server_installed() {
+                scenario("redis-server")
+            } else {
+                None
+            }
+        },
+    );
 }
 
 /// A fresh scratch directory named for this test process and `tag`, removed when dropped.
