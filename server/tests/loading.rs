@@ -6,7 +6,7 @@
 
 mod support;
 
-use support::{Client, Scratch};
+use support::{info_field, Client, Scratch};
 
 const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/loading.txt");
 
@@ -25,14 +25,6 @@ fn data_dir(tag: &str) -> Scratch {
     assert_eq!(c.call(&["SAVE"]), "+OK\r\n");
     server.stop();
     scratch
-}
-
-/// The INFO field `name` from a bulk reply.
-fn field(info: &str, name: &str) -> String {
-    info.lines()
-        .find_map(|l| l.strip_prefix(&format!("{name}:")))
-        .unwrap_or("")
-        .to_string()
 }
 
 fn scenario(program: &str) -> Option<String> {
@@ -56,8 +48,8 @@ fn scenario(program: &str) -> Option<String> {
     let mut c = Client::connect(port);
     let info = c.call(&["INFO", "persistence"]);
     let mut out = String::new();
-    out += &format!("loading: {}\n", field(&info, "loading"));
-    let total = field(&info, "loading_total_bytes");
+    out += &format!("loading: {}\n", info_field(&info, "loading"));
+    let total = info_field(&info, "loading_total_bytes");
     let size = std::fs::metadata(scratch.0.join("dump.rdb")).map_or(0, |m| m.len());
     out += &format!(
         "loading_total_bytes is the file's size: {}\n",
@@ -69,7 +61,7 @@ fn scenario(program: &str) -> Option<String> {
         "loading_loaded_perc",
         "loading_eta_seconds",
     ] {
-        out += &format!("{name} present: {}\n", !field(&info, name).is_empty());
+        out += &format!("{name} present: {}\n", !info_field(&info, name).is_empty());
     }
     for args in [
         &["PING"][..],

@@ -7,16 +7,7 @@
 mod support;
 
 use std::time::Duration;
-use support::{wait_for, Client};
-
-/// The value of `name:` in an INFO reply.
-fn info_field(info: &str, name: &str) -> String {
-    info.lines()
-        .find_map(|l| l.strip_prefix(&format!("{name}:")))
-        .unwrap_or("")
-        .trim()
-        .to_string()
-}
+use support::{info_field, wait_for, Client};
 
 /// Make `replica` follow `primary`, cut the link twice, and check what each side shows.
 fn resume(primary_port: u16, replica_port: u16) {

@@ -7,23 +7,14 @@
 mod support;
 
 use std::path::Path;
-use std::process::Child;
+
 use std::time::{Duration, Instant};
-use support::{Client, Scratch};
+use support::{info_field, Client, Process, Scratch};
 
 const GOLDEN: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/golden/primary_restart.txt"
 );
-
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn free_port() -> Option<u16> {
     Some(
@@ -41,14 +32,6 @@ fn start(program: &str, port: u16, dir: &Path, extra: &[&str]) -> Option<Process
     args.extend(["--enable-debug-command", "yes"].map(String::from));
     args.extend(extra.iter().map(|a| a.to_string()));
     support::spawn_on_port(program, port, &args).map(Process)
-}
-
-fn field(info: &str, name: &str) -> String {
-    info.lines()
-        .find_map(|l| l.strip_prefix(&format!("{name}:")))
-        .unwrap_or("")
-        .trim()
-        .to_string()
 }
 
 fn wait_until(what: &str, mut check: impl FnMut() -> bool) -> bool {
@@ -75,8 +58,9 @@ fn scenario(program: &str) -> Option<String> {
     let mut p = Client::connect(primary_port);
     let mut r = Client::connect(replica_port);
     r.call(&["REPLICAOF", "127.0.0.1", &primary_port.to_string()]);
-    let linked =
-        |r: &mut Client| field(&r.call(&["INFO", "replication"]), "master_link_status") == "up";
+    let linked = |r: &mut Client| {
+        info_field(&r.call(&["INFO", "replication"]), "master_link_status") == "up"
+    };
     wait_until("the first sync", || linked(&mut r));
     p.call(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
     for i in 0..20 {
@@ -86,7 +70,8 @@ fn scenario(program: &str) -> Option<String> {
         p.call(&["SELECT", &(i % 3).to_string()]);
         p.call(&["SET", &format!("short{i}"), "v", "PX", "50"]);
     }
-    let offset = |c: &mut Client| field(&c.call(&["INFO", "replication"]), "master_repl_offset");
+    let offset =
+        |c: &mut Client| info_field(&c.call(&["INFO", "replication"]), "master_repl_offset");
     wait_until("the replica's offset", || offset(&mut p) == offset(&mut r));
     let old_offset: i64 = offset(&mut p).parse().ok()?;
     std::thread::sleep(Duration::from_millis(100));
@@ -102,8 +87,8 @@ fn scenario(program: &str) -> Option<String> {
         offset(&mut p) == offset(&mut r)
     });
     let info = p.call(&["INFO"]);
-    let new_offset: i64 = field(&info, "master_repl_offset").parse().ok()?;
-    let stat = |name: &str| format!("{name}:{}", field(&info, name));
+    let new_offset: i64 = info_field(&info, "master_repl_offset").parse().ok()?;
+    let stat = |name: &str| format!("{name}:{}", info_field(&info, name));
     let mut out = String::new();
     for name in [
         "sync_partial_ok",
@@ -117,11 +102,14 @@ fn scenario(program: &str) -> Option<String> {
     }
     out += &format!(
         "second_repl_offset is the old offset + 1: {}\n",
-        field(&info, "second_repl_offset") == (old_offset + 1).to_string()
+        info_field(&info, "second_repl_offset") == (old_offset + 1).to_string()
     );
     out += &format!(
         "the offset grew by the deletions sent: {}\n",
-        new_offset - old_offset == field(&info, "repl_backlog_histlen").parse::<i64>().ok()?
+        new_offset - old_offset
+            == info_field(&info, "repl_backlog_histlen")
+                .parse::<i64>()
+                .ok()?
     );
     out += &format!("keys on the replica: {}", r.call(&["DBSIZE"]));
     out += &format!(

@@ -8,26 +8,14 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Child, Command};
+use std::process::Command;
 use std::time::{Duration, Instant};
-use support::{Client, Scratch};
+use support::{info_field, Client, Process, Scratch};
 
 const GOLDEN: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/golden/shutdown_wait.txt"
 );
-
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-CONT", &self.0.id().to_string()])
-            .status();
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn start(program: &str, dir: &Path, extra: &[&str]) -> Option<(Process, u16)> {
     let dir = dir.display().to_string();
@@ -37,14 +25,6 @@ fn start(program: &str, dir: &Path, extra: &[&str]) -> Option<(Process, u16)> {
         args
     })?;
     Some((Process(child), port))
-}
-
-fn field(info: &str, name: &str) -> String {
-    info.lines()
-        .find_map(|l| l.strip_prefix(&format!("{name}:")))
-        .unwrap_or("")
-        .trim()
-        .to_string()
 }
 
 fn signal(process: &Process, name: &str) {
@@ -77,14 +57,14 @@ fn run(program: &str, wake: bool) -> Option<String> {
     let mut waiter = Client::connect(primary_port);
     waiter.send(&["SHUTDOWN"]);
     let waiting = support::wait_for(&mut p, &["INFO", "server"], |info| {
-        field(info, "shutdown_in_milliseconds")
+        info_field(info, "shutdown_in_milliseconds")
             .parse::<u64>()
             .unwrap_or(0)
             > 0
     });
     let mut out = format!(
         "waiting: {}\n",
-        field(&waiting, "shutdown_in_milliseconds")
+        info_field(&waiting, "shutdown_in_milliseconds")
             .parse::<u64>()
             .unwrap_or(0)
             > 0

@@ -299,3 +299,26 @@ pub fn redis_server_installed() -> bool {
         .status()
         .is_ok()
 }
+
+/// The value of `name:` in an INFO reply.
+pub fn info_field(info: &str, name: &str) -> String {
+    info.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}:")))
+        .unwrap_or("")
+        .trim()
+        .to_string()
+}
+
+/// A server process of a test, ended when dropped (woken first, should a test have stopped
+/// it with SIGSTOP).
+pub struct Process(pub std::process::Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kill")
+            .args(["-CONT", &self.0.id().to_string()])
+            .status();
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
