@@ -96,6 +96,9 @@ fn scenario(program: &str) -> Option<String> {
         "rdb_last_load_keys_expired",
         "repl_backlog_active",
         "second_repl_offset",
+        // The replica's connection is not counted, the asking client is.
+        "connected_clients",
+        "connected_slaves",
     ] {
         out += &stat(name);
         out += "\n";
