@@ -683,7 +683,8 @@ pub fn rewrite_background(server: &mut Server) -> Result<(), String> {
     let child = {
         let snapshot_of: &Server = server;
         let path = temp.clone();
-        crate::fork::spawn(move || {
+        let listeners = crate::net::listener_fds(server);
+        crate::fork::spawn(&listeners, move || {
             if let Some(title) = &title {
                 crate::proc_title::set(title);
             }

@@ -23,24 +23,49 @@ impl Backlog {
         }
     }
 
-    /// Keep the stream's next bytes, dropping the oldest past the limit.
-    pub fn append(&mut self, bytes: &[u8]) {
+    /// Keep the stream's next bytes, dropping the oldest past the limit but none at or after
+    /// offset `keep_from` (the first byte a replica waiting for its snapshot still needs:
+    /// the backlog grows past its limit for it, as Redis's shared replication buffer does).
+    pub fn append(&mut self, bytes: &[u8], keep_from: Option<u64>) {
         self.end += bytes.len() as u64;
-        if bytes.len() >= self.limit {
+        if bytes.len() >= self.limit && keep_from.is_none() {
             self.data.clear();
             self.data.extend(&bytes[bytes.len() - self.limit..]);
             return;
         }
-        let excess = (self.data.len() + bytes.len()).saturating_sub(self.limit);
-        self.data.drain(..excess);
         self.data.extend(bytes);
+        self.trim(keep_from);
+    }
+
+    /// Drop the oldest bytes past the limit, none at or after `keep_from`; memory held for
+    /// bytes no longer kept goes back once it is more than twice what is kept.
+    pub fn trim(&mut self, keep_from: Option<u64>) {
+        let mut excess = self.data.len().saturating_sub(self.limit);
+        if let Some(keep_from) = keep_from {
+            let pinned = keep_from.saturating_sub(self.first_byte()) as usize;
+            excess = excess.min(pinned);
+        }
+        self.data.drain(..excess);
+        let kept = self.data.len().max(self.limit);
+        if self.data.capacity() > 2 * kept && self.data.capacity() > 1024 * 1024 {
+            self.data.shrink_to(kept);
+        }
+    }
+
+    /// Bytes of memory held (`mem_total_replication_buffers` counts them).
+    pub fn memory(&self) -> usize {
+        self.data.capacity()
+    }
+
+    /// The configured limit (`repl-backlog-size`).
+    pub fn limit(&self) -> usize {
+        self.limit
     }
 
     /// A new limit (`CONFIG SET repl-backlog-size`): the oldest bytes go if it is smaller.
-    pub fn set_limit(&mut self, limit: usize) {
+    pub fn set_limit(&mut self, limit: usize, keep_from: Option<u64>) {
         self.limit = limit.max(1);
-        let excess = self.data.len().saturating_sub(self.limit);
-        self.data.drain(..excess);
+        self.trim(keep_from);
     }
 
     /// Move the stream's offsets on by `delta` (a restarted primary taking up the offset its
@@ -80,10 +105,10 @@ mod tests {
         let mut backlog = Backlog::new(8, 100);
         assert_eq!((backlog.first_byte(), backlog.histlen()), (101, 0));
         assert_eq!(backlog.since(101), Some(Vec::new()));
-        backlog.append(b"abcde");
+        backlog.append(b"abcde", None);
         assert_eq!((backlog.first_byte(), backlog.histlen()), (101, 5));
         assert_eq!(backlog.since(103).as_deref(), Some(&b"cde"[..]));
-        backlog.append(b"fghij");
+        backlog.append(b"fghij", None);
         // Ten bytes sent, eight kept: offsets 103..=110.
         assert_eq!((backlog.first_byte(), backlog.histlen()), (103, 8));
         assert_eq!(backlog.since(102), None);
@@ -95,11 +120,25 @@ mod tests {
     #[test]
     fn a_chunk_larger_than_the_limit_keeps_its_tail() {
         let mut backlog = Backlog::new(4, 0);
-        backlog.append(b"0123456789");
+        backlog.append(b"0123456789", None);
         assert_eq!(backlog.first_byte(), 7);
         assert_eq!(backlog.since(7).as_deref(), Some(&b"6789"[..]));
-        backlog.set_limit(2);
+        backlog.set_limit(2, None);
         assert_eq!(backlog.since(9).as_deref(), Some(&b"89"[..]));
         assert_eq!(backlog.since(8), None);
+    }
+
+    #[test]
+    fn bytes_a_waiting_replica_needs_are_kept_past_the_limit() {
+        let mut backlog = Backlog::new(4, 0);
+        backlog.append(b"0123", None);
+        // A replica's stream starts at offset 3 (the byte '2').
+        backlog.append(b"456789", Some(3));
+        assert_eq!(backlog.first_byte(), 3);
+        assert_eq!(backlog.since(3).as_deref(), Some(&b"23456789"[..]));
+        // Released: back to the limit.
+        backlog.trim(None);
+        assert_eq!(backlog.since(7).as_deref(), Some(&b"6789"[..]));
+        assert_eq!(backlog.since(6), None);
     }
 }

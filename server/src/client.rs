@@ -174,6 +174,8 @@ pub struct Client {
     /// What a replica's snapshot leaves out (`REPLCONF rdb-filter-only <filters>`: the keys,
     /// and the functions unless `functions` is among the filters; `redis-cli --functions-rdb`).
     pub replica_snapshot_filter: Option<crate::persist::SnapshotFilter>,
+    /// A replica that wants the snapshot only (`REPLCONF rdb-only 1`: `redis-cli --rdb`).
+    pub replica_rdb_only: bool,
     /// Connected through the Unix socket (flag `U`; counts as local).
     pub unix_socket: bool,
 }
@@ -210,6 +212,7 @@ impl Client {
             replica_psync2: false,
             unix_socket: false,
             replica_snapshot_filter: None,
+            replica_rdb_only: false,
             channels: Vec::new(),
             patterns: Vec::new(),
             shard_channels: Vec::new(),

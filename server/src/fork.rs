@@ -6,6 +6,7 @@
 //! and the signal handlers are the rest), kept here.
 
 use std::io;
+use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A running child.
@@ -64,9 +65,11 @@ pub fn reset_stats() {
 /// Run `work` in a child process, which exits with status 0 when it returns true and 1
 /// otherwise; the parent gets the child back at once.
 ///
-/// The child runs only `work` and then `_exit`s: no destructors, no buffered output of the
-/// parent flushed twice, no return into the event loop.
-pub fn spawn(work: impl FnOnce() -> bool) -> io::Result<Child> {
+/// The child first closes `listeners` (the server's listening sockets: a child outliving a
+/// killed parent must not keep its port), then runs only `work` and `_exit`s: no
+/// destructors, no buffered output of the parent flushed twice, no return into the event
+/// loop.
+pub fn spawn(listeners: &[RawFd], work: impl FnOnce() -> bool) -> io::Result<Child> {
     let started = std::time::Instant::now();
     // SAFETY: fork has no memory-safety preconditions of its own. In the child only this
     // thread exists; the work it runs allocates (glibc's malloc re-initialises its locks in
@@ -75,6 +78,11 @@ pub fn spawn(work: impl FnOnce() -> bool) -> io::Result<Child> {
     match pid {
         -1 => Err(io::Error::last_os_error()),
         0 => {
+            for &fd in listeners {
+                // SAFETY: the descriptors are the parent's listening sockets, copied into
+                // this process by fork; nothing in the child uses them.
+                unsafe { libc::close(fd) };
+            }
             let ok = work();
             // SAFETY: _exit ends the child without running anything of the parent's.
             unsafe { libc::_exit(if ok { 0 } else { 1 }) }
@@ -122,7 +130,7 @@ mod tests {
     #[test]
     fn a_child_reports_its_result() {
         for expected in [true, false] {
-            let child = spawn(move || expected).expect("fork");
+            let child = spawn(&[], move || expected).expect("fork");
             let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
             let result = loop {
                 if let Some(r) = child.try_wait() {
@@ -137,7 +145,7 @@ mod tests {
 
     #[test]
     fn a_killed_child_is_reaped() {
-        let child = spawn(|| {
+        let child = spawn(&[], || {
             std::thread::sleep(std::time::Duration::from_secs(30));
             true
         })

@@ -21,6 +21,7 @@ pub mod crash_report;
 pub mod db;
 pub mod failover;
 pub mod fork;
+pub mod full_sync;
 mod info;
 pub mod latency_histogram;
 pub mod latency_monitor;

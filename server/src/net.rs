@@ -202,7 +202,12 @@ pub fn run(server: &mut Server, runtime: &mut Runtime) {
         // Before sleeping: clients over `maxmemory-clients` are closed (Redis's beforeSleep).
         crate::client_eviction::evict(server, None);
         let wake = crate::blocking::next_deadline(server).map_or(next_cron, |d| d.min(next_cron));
-        let timeout = wake.saturating_duration_since(Instant::now());
+        // A replica's snapshot transfer left for this turn goes on without sleeping.
+        let timeout = if server.pending_flush.is_empty() {
+            wake.saturating_duration_since(Instant::now())
+        } else {
+            Duration::ZERO
+        };
         let Some(net) = server.net.as_mut() else {
             return;
         };
@@ -686,6 +691,17 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
     server.clients.insert(id, client);
 }
 
+/// The listening sockets' descriptors (a forked child closes them).
+pub fn listener_fds(server: &Server) -> Vec<std::os::fd::RawFd> {
+    use std::os::fd::AsRawFd;
+    let Some(net) = server.net.as_ref() else {
+        return Vec::new();
+    };
+    let tcp = net.listeners.iter().map(|l| l.as_raw_fd());
+    tcp.chain(net.unix.as_ref().map(|(l, _)| l.as_raw_fd()))
+        .collect()
+}
+
 /// Redis's `PROTO_MBULK_BIG_ARG`.
 const BIG_ARG: usize = 32 * 1024;
 
@@ -803,16 +819,36 @@ fn apply_reply_mode(client: &mut Client, mode_before: ReplyMode, reply_start: us
     }
 }
 
-/// Write what the client's reply buffer holds; close the connection when asked to.
+/// Write what the client's reply buffer holds; close the connection when asked to. A
+/// replica receiving its snapshot file is sent the next chunks as the socket takes them.
 fn flush(server: &mut Server, id: u64) {
+    let mut sent = 0;
+    while let Some(Written::AllOfReplica) = write_out(server, id, &mut sent) {
+        match crate::full_sync::refill(server, id, sent) {
+            crate::full_sync::Next::Write => continue,
+            crate::full_sync::Next::Later => {
+                server.pending_flush.push(id);
+                return;
+            }
+            crate::full_sync::Next::Idle => return,
+        }
+    }
+}
+
+/// How far [`write_out`] got with a client still open.
+enum Written {
+    /// Some output is left for when the socket takes more, or none was due.
+    Partly,
+    /// A replica's output was all written (its snapshot may have more to send).
+    AllOfReplica,
+}
+
+/// One round of [`flush`]; `None` when the client is gone or was closed.
+fn write_out(server: &mut Server, id: u64, sent: &mut usize) -> Option<Written> {
     // What the replies report done is logged first (and synced under `appendfsync always`).
     crate::aof::flush(server);
-    let Some(client) = server.clients.get_mut(&id) else {
-        return;
-    };
-    let Some(conn) = server.net.as_mut().and_then(|n| n.conns.get_mut(&id)) else {
-        return;
-    };
+    let client = server.clients.get_mut(&id)?;
+    let conn = server.net.as_mut().and_then(|n| n.conns.get_mut(&id))?;
     if client.is_master {
         // The primary gets no replies, only the acknowledgements it is owed.
         client.reply.buf.truncate(conn.written);
@@ -827,7 +863,7 @@ fn flush(server: &mut Server, id: u64) {
     // more is sent (Redis checks as replies are added, before its writes).
     let mut warning = None;
     if !client.close_asap && pending > 0 {
-        let limit = server.config.settings.output_limits.of(client);
+        let limit = crate::output_limits::limit_of(&server.config.settings, client);
         let used = pending.saturating_sub(client.reply_buffer.size);
         if crate::output_limits::over(limit, used, &mut client.over_soft_limit_since) {
             client.close_asap = true;
@@ -839,7 +875,7 @@ fn flush(server: &mut Server, id: u64) {
             server.log_warning(&warning);
         }
         close(server, id);
-        return;
+        return None;
     }
     if pending > 0 {
         client.reply_buffer.note_pending(pending);
@@ -853,6 +889,7 @@ fn flush(server: &mut Server, id: u64) {
             }
             Ok(n) => {
                 conn.written += n;
+                *sent += n;
                 server.stats.net_output_bytes += n as u64;
             }
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
@@ -873,11 +910,17 @@ fn flush(server: &mut Server, id: u64) {
         }
     }
     let close_now = failed || (done && client.close_after_reply);
+    let replica = client.is_replica;
     if close_now {
         close(server, id);
-    } else {
-        crate::client_eviction::track_id(server, id);
+        return None;
     }
+    crate::client_eviction::track_id(server, id);
+    Some(if done && replica {
+        Written::AllOfReplica
+    } else {
+        Written::Partly
+    })
 }
 
 /// Close client `id` now (CLIENT KILL): it is not the one running a command.

@@ -7,6 +7,7 @@
 //! huge replies, and periodically for clients with output waiting.
 
 use crate::client::Client;
+use crate::config::Settings;
 use crate::server::Server;
 
 /// One class's limits, in bytes and seconds (0: no limit).
@@ -59,6 +60,26 @@ impl Limits {
     }
 }
 
+/// The limits that apply to `client`. A replica's hard limit is never below
+/// `repl-backlog-size`: a lower one would drop a replica right after the partial
+/// resynchronization the backlog allowed, so Redis ignores it too.
+pub fn limit_of(settings: &Settings, client: &Client) -> Limit {
+    if client.is_replica {
+        replica_limit(settings)
+    } else {
+        settings.output_limits.of(client)
+    }
+}
+
+/// The replica class's limits, raised as [`limit_of`] says.
+pub fn replica_limit(settings: &Settings) -> Limit {
+    let mut limit = settings.output_limits.replica;
+    if limit.hard > 0 {
+        limit.hard = limit.hard.max(settings.repl_backlog_size as u64);
+    }
+    limit
+}
+
 /// The output `client` holds beyond its fixed reply buffer (`omem` in CLIENT LIST).
 pub fn memory(server: &Server, client: &Client) -> usize {
     crate::net::pending_output(server, client).saturating_sub(client.reply_buffer.size)
@@ -66,7 +87,7 @@ pub fn memory(server: &Server, client: &Client) -> usize {
 
 /// Whether `client` is past its class's limits now.
 pub fn reached(server: &Server, client: &mut Client) -> bool {
-    let limit = server.config.settings.output_limits.of(client);
+    let limit = limit_of(&server.config.settings, client);
     if limit == Limit::default() {
         // No limit for the class (normal clients by default): nothing to measure.
         return false;
@@ -98,7 +119,7 @@ pub fn over(limit: Limit, used: usize, soft_since: &mut Option<i64>) -> bool {
 /// The hard limit of `client`'s class, if it has one: a command may then build a reply of
 /// any size, as it stops ([`stop_building`]) once the reply passes the limit.
 pub fn hard_limit(server: &Server, client: &Client) -> Option<u64> {
-    let hard = server.config.settings.output_limits.of(client).hard;
+    let hard = limit_of(&server.config.settings, client).hard;
     (hard > 0).then_some(hard)
 }
 

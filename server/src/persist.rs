@@ -180,7 +180,8 @@ pub fn background_save(server: &mut Server) -> std::io::Result<()> {
     let title = crate::proc_title::for_child(server, "redis-rdb-bgsave");
     let child = {
         let snapshot_of: &Server = server;
-        crate::fork::spawn(|| {
+        let listeners = crate::net::listener_fds(server);
+        crate::fork::spawn(&listeners, || {
             if let Some(title) = &title {
                 crate::proc_title::set(title);
             }
@@ -207,9 +208,12 @@ pub fn background_save(server: &mut Server) -> std::io::Result<()> {
     }
 }
 
-/// Stop a running background save (its snapshot is no longer wanted).
-pub fn kill_background_save(server: &mut Server) {
-    if let Some(child) = server.rdb.child.take() {
+/// Stop a running background save (its snapshot is no longer wanted); whether one ran.
+pub fn kill_background_save(server: &mut Server) -> bool {
+    let Some(child) = server.rdb.child.take() else {
+        return false;
+    };
+    {
         // The child names its temporary file after its own pid.
         let temp = format!("temp-{}.rdb", child.pid());
         child.kill();
@@ -217,6 +221,7 @@ pub fn kill_background_save(server: &mut Server) {
         let _ = std::fs::remove_file(temp);
         server.log_notice("Background saving terminated by signal 10");
     }
+    true
 }
 
 /// The periodic task's part: collect a finished child, then apply the `save` rules.
@@ -239,6 +244,7 @@ pub fn cron(server: &mut Server) {
             server.log_warning("Background saving error");
             server.rdb.last_bgsave_ok = false;
         }
+        crate::full_sync::save_done(server, done);
     }
     if server.rdb.child.is_some() || server.aof.rewriting() {
         return;

@@ -270,7 +270,11 @@ pub fn set_master(server: &mut Server, host: String, port: u16) {
         Some(link) => link.resume.clone(),
         None => Some((server.replid.clone(), server.replication.offset + 1)),
     };
-    let db = server.master_link.as_ref().map_or(0, |l| l.db);
+    // The database the stream has selected: the primary's client's while connected.
+    let db = server.master_link.as_ref().map_or(0, |link| {
+        let client = link.client_id().and_then(|id| server.clients.get(&id));
+        client.map_or(link.db, |c| c.db)
+    });
     drop_link(server);
     crate::blocking::unblock_all(
         server,

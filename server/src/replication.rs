@@ -11,6 +11,7 @@
 //! make a stream of its own: it passes its primary's on, byte for byte, to its backlog and
 //! its own replicas ([`proxy`]).
 
+use crate::full_sync::SyncState;
 use crate::server::Server;
 use std::time::Instant;
 
@@ -27,6 +28,8 @@ pub struct Replication {
     /// Since when no replica is connected (the backlog is freed after `repl-backlog-ttl`).
     no_replicas_since: Instant,
     last_ping: Instant,
+    /// When replicas waiting for their snapshot last got a keep-alive newline.
+    last_keep_alive: Instant,
     /// A client blocked in WAIT: ask the replicas for their offsets before sleeping.
     pub getack_wanted: bool,
     /// A replica acknowledged an offset this turn: clients in WAIT are looked at after the
@@ -41,6 +44,14 @@ pub struct Replica {
     /// The offset it last acknowledged (`REPLCONF ACK`), and when.
     pub ack_offset: u64,
     pub ack_time: Instant,
+    /// Where its synchronization stands ([`crate::full_sync`]).
+    pub state: SyncState,
+    /// The stream offset its snapshot was taken at: the stream it gets starts after it.
+    pub start: u64,
+    /// It asked for the snapshot only (`REPLCONF rdb-only 1`): no stream is kept for it.
+    pub rdb_only: bool,
+    /// It attached with `SYNC`: no `+FULLRESYNC` line.
+    pub pre_psync: bool,
 }
 
 impl Default for Replication {
@@ -52,27 +63,73 @@ impl Default for Replication {
             backlog: None,
             no_replicas_since: Instant::now(),
             last_ping: Instant::now(),
+            last_keep_alive: Instant::now(),
             getack_wanted: false,
             acks_arrived: false,
         }
     }
 }
 
-/// Make `client_id` a replica, from the next byte of the stream on. After a full
-/// synchronization (`full`) the next change selects its database again.
-pub fn attach(server: &mut Server, client_id: u64, full: bool) {
+/// Make `client_id` a replica in `state` (online: from the next byte of the stream on).
+pub fn attach(
+    server: &mut Server,
+    client_id: u64,
+    state: SyncState,
+    pre_psync: bool,
+    rdb_only: bool,
+) {
     create_backlog(server);
     let replication = &mut server.replication;
-    if full {
-        replication.selected_db = None;
-    }
     replication.last_ping = Instant::now();
     replication.replicas.push(Replica {
         client_id,
         ack_offset: 0,
         ack_time: Instant::now(),
+        state,
+        start: replication.offset,
+        rdb_only,
+        pre_psync,
     });
     server.propagation_changed();
+}
+
+/// The next change selects its database again (after a snapshot, Redis's `slaveseldb = -1`).
+pub fn reselect(server: &mut Server) {
+    server.replication.selected_db = None;
+}
+
+pub fn replica_mut(server: &mut Server, client_id: u64) -> Option<&mut Replica> {
+    server
+        .replication
+        .replicas
+        .iter_mut()
+        .find(|r| r.client_id == client_id)
+}
+
+/// The first stream offset a replica waiting for (or receiving) its snapshot still needs:
+/// the backlog keeps it and what follows.
+fn keep_from(replication: &Replication) -> Option<u64> {
+    replication
+        .replicas
+        .iter()
+        .filter(|r| {
+            !r.rdb_only && matches!(r.state, SyncState::WaitSaveEnd | SyncState::SendBulk(_))
+        })
+        .map(|r| r.start + 1)
+        .min()
+}
+
+/// A replica no longer needs what the backlog kept for it: back to `repl-backlog-size`.
+pub fn release_backlog(server: &mut Server) {
+    let keep = keep_from(&server.replication);
+    if let Some(backlog) = server.replication.backlog.as_mut() {
+        backlog.trim(keep);
+    }
+}
+
+/// Drop a replica whose synchronization could not start (the client stays, not a replica).
+pub fn forget(server: &mut Server, client_id: u64) {
+    detach(server, client_id);
 }
 
 /// `REPLCONF ACK <offset>` from a replica.
@@ -255,8 +312,9 @@ pub fn feed(server: &mut Server, ops: &[crate::aof::Propagated], transaction: bo
 /// `CONFIG SET repl-backlog-size`: the backlog keeps the newest bytes that fit.
 pub fn apply_backlog_size(server: &mut Server) {
     let limit = server.config.settings.repl_backlog_size;
+    let keep = keep_from(&server.replication);
     if let Some(backlog) = server.replication.backlog.as_mut() {
-        backlog.set_limit(limit);
+        backlog.set_limit(limit, keep);
     }
 }
 
@@ -282,6 +340,11 @@ pub fn cron(server: &mut Server) {
         }
         return;
     }
+    if server.replication.last_keep_alive.elapsed().as_secs() >= 1 {
+        server.replication.last_keep_alive = Instant::now();
+        crate::full_sync::keep_alive(server);
+    }
+    crate::full_sync::start_pending(server);
     // A replica's replicas get its primary's PINGs, passed on, not PINGs of its own.
     if server.master_link.is_some() {
         return;
@@ -304,19 +367,45 @@ pub fn detach(server: &mut Server, client_id: u64) {
     if server.replication.replicas.is_empty() {
         server.replication.no_replicas_since = Instant::now();
     }
+    release_backlog(server);
     server.propagation_changed();
 }
 
 fn send(server: &mut Server, chunk: &[u8]) {
-    server.replication.offset += chunk.len() as u64;
-    if let Some(backlog) = server.replication.backlog.as_mut() {
-        backlog.append(chunk);
+    let replication = &mut server.replication;
+    replication.offset += chunk.len() as u64;
+    let keep = keep_from(replication);
+    if let Some(backlog) = replication.backlog.as_mut() {
+        backlog.append(chunk, keep);
     }
-    for r in &server.replication.replicas {
-        if let Some(client) = server.clients.get_mut(&r.client_id) {
-            client.reply.buf.extend_from_slice(chunk);
-            server.pending_flush.push(r.client_id);
+    let offset = replication.offset;
+    let limit = crate::output_limits::replica_limit(&server.config.settings);
+    let mut warnings = Vec::new();
+    for r in &replication.replicas {
+        let Some(client) = server.clients.get_mut(&r.client_id) else {
+            continue;
+        };
+        match r.state {
+            SyncState::Online => {
+                client.reply.buf.extend_from_slice(chunk);
+                server.pending_flush.push(r.client_id);
+            }
+            // The backlog holds the stream for it: that is its output (Redis counts a
+            // replica's share of the replication buffer against its limit).
+            SyncState::WaitSaveEnd | SyncState::SendBulk(_) if !r.rdb_only => {
+                let held = (offset - r.start) as usize;
+                if !client.close_asap
+                    && crate::output_limits::over(limit, held, &mut client.over_soft_limit_since)
+                {
+                    client.close_asap = true;
+                    warnings.push(crate::output_limits::scheduled_close_message(client));
+                }
+            }
+            _ => {}
         }
+    }
+    for warning in warnings {
+        server.log_warning(&warning);
     }
 }
 
@@ -426,13 +515,18 @@ pub fn too_few_good_replicas(server: &Server) -> bool {
         && (good_replicas(server) as i64) < server.config.settings.min_replicas_to_write
 }
 
-/// The replicas still connected, in the order they attached.
-pub fn connected(server: &Server) -> impl Iterator<Item = &Replica> {
+/// The replicas still connected, in the order they attached, whatever their state.
+pub fn attached(server: &Server) -> impl Iterator<Item = &Replica> {
     server
         .replication
         .replicas
         .iter()
         .filter(|r| server.clients.contains_key(&r.client_id))
+}
+
+/// The replicas past their synchronization, which the stream reaches.
+pub fn connected(server: &Server) -> impl Iterator<Item = &Replica> {
+    attached(server).filter(|r| matches!(r.state, SyncState::Online))
 }
 
 /// How the log names a replica (`replicationGetSlaveName`): its address, with the port it

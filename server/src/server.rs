@@ -431,7 +431,23 @@ impl Server {
     /// own propagation (`freeMemoryGetNotCountedMemory`): replicas' output buffers and the
     /// append-only file's buffer.
     pub fn memory_not_counted_for_evict(&self) -> usize {
-        self.replica_buffers() + self.aof.buffer_memory()
+        self.replica_buffers() + self.backlog_beyond_limit() + self.aof.buffer_memory()
+    }
+
+    /// What the backlog holds past `repl-backlog-size` for replicas waiting for their
+    /// snapshot: replicas' output, as Redis counts it.
+    fn backlog_beyond_limit(&self) -> usize {
+        self.replication
+            .backlog
+            .as_ref()
+            .map_or(0, |b| b.memory().saturating_sub(b.limit()))
+    }
+
+    /// `mem_total_replication_buffers`: Redis shares one buffer between the backlog and the
+    /// replicas' pending output, so the larger of the two is what it holds.
+    pub fn replication_buffers(&self) -> usize {
+        let backlog = self.replication.backlog.as_ref().map_or(0, |b| b.memory());
+        backlog.max(self.largest_replica_buffer())
     }
 
     /// Each replica's output buffer size.

@@ -69,7 +69,10 @@ fn flushall(ctx: &mut Ctx, argv: &[&[u8]]) {
         }
         // As Redis: a running snapshot is now pointless, and with save rules the (empty)
         // dataset is saved at once. Function libraries stay.
-        crate::persist::kill_background_save(ctx.server);
+        if crate::persist::kill_background_save(ctx.server) {
+            // Replicas waiting for that snapshot are dropped (they synchronize again).
+            crate::full_sync::save_done(ctx.server, false);
+        }
         if !ctx.server.config.settings.save_rules.is_empty() {
             let _ = crate::persist::save(ctx.server);
         }

@@ -46,6 +46,14 @@ fn sync(ctx: &mut Ctx, argv: &[&[u8]]) {
             .error("NOMASTERLINK Can't SYNC while failing over");
         return;
     }
+    if let Some(link) = ctx.server.master_link.as_ref() {
+        if !link.is_connected() {
+            ctx.client
+                .reply
+                .error("NOMASTERLINK Can't SYNC while not connected with my master");
+            return;
+        }
+    }
     // Replies not yet written would mix with the snapshot.
     if !ctx.client.reply.buf.is_empty() {
         ctx.client
@@ -73,7 +81,8 @@ fn sync(ctx: &mut Ctx, argv: &[&[u8]]) {
             }
             out.extend_from_slice(&missed);
             ctx.client.is_replica = true;
-            crate::replication::attach(ctx.server, ctx.client.id, false);
+            let state = crate::full_sync::SyncState::Online;
+            crate::replication::attach(ctx.server, ctx.client.id, state, false, false);
             ctx.server.stats.sync_partial_ok += 1;
             ctx.server.log_notice(&format!(
                 "Partial resynchronization request from {name} accepted. Sending {} bytes of backlog starting from offset {from}.",
@@ -86,8 +95,11 @@ fn sync(ctx: &mut Ctx, argv: &[&[u8]]) {
         }
     }
     crate::replication::prepare_full_sync(ctx.server);
-    let filter = ctx.client.replica_snapshot_filter;
-    let snapshot = match crate::persist::snapshot_bytes(ctx.server, filter) {
+    let Some(filter) = ctx.client.replica_snapshot_filter else {
+        crate::full_sync::request(ctx.server, ctx.client, is(argv[0], "sync"));
+        return;
+    };
+    let snapshot = match crate::persist::snapshot_bytes(ctx.server, Some(filter)) {
         Ok(bytes) => bytes,
         Err(e) => {
             ctx.client.reply.error(&format!(
@@ -112,7 +124,10 @@ fn sync(ctx: &mut Ctx, argv: &[&[u8]]) {
     out.extend_from_slice(format!("${}\r\n", snapshot.len()).as_bytes());
     out.extend_from_slice(&snapshot);
     ctx.client.is_replica = true;
-    crate::replication::attach(ctx.server, ctx.client.id, true);
+    crate::replication::reselect(ctx.server);
+    let state = crate::full_sync::SyncState::Online;
+    let pre_psync = is(argv[0], "sync");
+    crate::replication::attach(ctx.server, ctx.client.id, state, pre_psync, false);
     ctx.server
         .log_notice(&format!("Synchronization with replica {name} succeeded"));
 }
@@ -171,7 +186,16 @@ fn replconf(ctx: &mut Ctx, argv: &[&[u8]]) {
                 }
             }
             return;
-        } else if !(is(option, "ip-address") || is(option, "rdb-only")) {
+        } else if is(option, "rdb-only") {
+            match value {
+                b"0" => ctx.client.replica_rdb_only = false,
+                b"1" => ctx.client.replica_rdb_only = true,
+                _ => {
+                    ctx.client.reply.error(SYNTAX);
+                    return;
+                }
+            }
+        } else if !is(option, "ip-address") {
             ctx.client.reply.error(&format!(
                 "ERR Unrecognized REPLCONF option: {}",
                 String::from_utf8_lossy(option)

@@ -284,11 +284,9 @@ fn memory_section(server: &Server, out: &mut String) {
                 server.memory_not_counted_for_evict().to_string(),
             ),
             ("mem_replication_backlog", backlog.to_string()),
-            // Redis shares one buffer between the backlog and the replicas' pending output:
-            // the larger of the two is what it holds.
             (
                 "mem_total_replication_buffers",
-                backlog.max(server.largest_replica_buffer()).to_string(),
+                server.replication_buffers().to_string(),
             ),
             ("mem_clients_slaves", server.replica_buffers().to_string()),
             ("mem_clients_normal", clients.to_string()),
@@ -544,15 +542,20 @@ fn human_bytes(n: usize) -> String {
 fn replication_fields(server: &Server) -> Vec<(&'static str, String)> {
     let replication = &server.replication;
     let now = std::time::Instant::now();
-    let replicas: Vec<String> = crate::replication::connected(server)
+    let replicas: Vec<String> = crate::replication::attached(server)
         .filter_map(|r| {
             let client = server.clients.get(&r.client_id)?;
+            // The lag of a replica still synchronizing reads 0, as in Redis.
+            let lag = match r.state {
+                crate::full_sync::SyncState::Online => now.duration_since(r.ack_time).as_secs(),
+                _ => 0,
+            };
             Some(format!(
-                "ip={},port={},state=online,offset={},lag={}",
+                "ip={},port={},state={},offset={},lag={lag}",
                 crate::replication::replica_ip(&client.addr),
                 client.replica_port,
+                r.state.name(),
                 r.ack_offset,
-                now.duration_since(r.ack_time).as_secs()
             ))
         })
         .collect();
