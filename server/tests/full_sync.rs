@@ -1,0 +1,164 @@
+//! A full synchronization made by a background save, as Redis's disk-based one: while the
+//! child writes the snapshot (slowed by `rdb-key-save-delay`), the first replica already has
+//! its `+FULLRESYNC`, INFO shows it as `wait_bgsave` (and ROLE not yet), a write lands, and a
+//! second replica (with the old `SYNC`) joins the same save. Both then get the file and, after
+//! it, the write made meanwhile. The transcript must equal `golden/full_sync.txt`, recorded
+//! from redis-server 7.0.15 (`RECORD_REFERENCE=1`), which is run live when installed.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+use support::{info_field, Client, Process, Scratch};
+
+const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/full_sync.txt");
+
+/// A raw connection acting as a replica.
+struct Replica {
+    stream: TcpStream,
+    buffer: Vec<u8>,
+}
+
+impl Replica {
+    fn connect(port: u16, listening_port: &str) -> Replica {
+        let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_millis(20)))
+            .expect("timeout");
+        let mut replica = Replica {
+            stream,
+            buffer: Vec::new(),
+        };
+        replica.send(&format!("REPLCONF listening-port {listening_port}\r\n"));
+        assert_eq!(replica.line(), "+OK");
+        replica
+    }
+
+    fn send(&mut self, text: &str) {
+        self.stream.write_all(text.as_bytes()).expect("write");
+    }
+
+    /// Read until `enough` holds of the buffer (at most ten seconds).
+    fn fill(&mut self, enough: impl Fn(&[u8]) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut chunk = [0u8; 64 * 1024];
+        while !enough(&self.buffer) && Instant::now() < deadline {
+            match self.stream.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => self.buffer.extend_from_slice(&chunk[..n]),
+                Err(_) => continue,
+            }
+        }
+    }
+
+    /// The next line, keep-alive newlines skipped.
+    fn line(&mut self) -> String {
+        self.fill(|b| {
+            let start = b.iter().position(|&c| c != b'\n').unwrap_or(b.len());
+            b[start..].windows(2).any(|w| w == b"\r\n")
+        });
+        let start = self.buffer.iter().position(|&c| c != b'\n').unwrap_or(0);
+        self.buffer.drain(..start);
+        let end = self
+            .buffer
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .unwrap_or(self.buffer.len());
+        let line = String::from_utf8_lossy(&self.buffer[..end]).into_owned();
+        self.buffer.drain(..(end + 2).min(self.buffer.len()));
+        line
+    }
+
+    /// `$<length>` and an RDB file of that length: how it looked.
+    fn snapshot(&mut self) -> String {
+        let header = self.line();
+        let Some(length) = header
+            .strip_prefix('$')
+            .and_then(|l| l.parse::<usize>().ok())
+        else {
+            return format!("not a bulk: {header}");
+        };
+        self.fill(|b| b.len() >= length);
+        if self.buffer.len() < length {
+            return "the file was cut".into();
+        }
+        let rdb: Vec<u8> = self.buffer.drain(..length).collect();
+        format!("$<length>, an RDB file: {}", rdb.starts_with(b"REDIS0010"))
+    }
+
+    /// The stream's first `length` bytes, shown with visible line ends.
+    fn stream(&mut self, length: usize) -> String {
+        self.fill(|b| b.len() >= length);
+        String::from_utf8_lossy(&self.buffer).replace("\r\n", "\\r\\n")
+    }
+}
+
+fn scenario(program: &str) -> Option<String> {
+    let scratch = Scratch::new(&format!("full-sync-{}", program.len()));
+    let dir = scratch.0.display().to_string();
+    let (child, port) = support::spawn_on_free_port(program, |_| {
+        vec![
+            "--dir".into(),
+            dir.clone(),
+            "--repl-diskless-sync".into(),
+            "no".into(),
+        ]
+    })?;
+    let _server = Process(child);
+    let mut c = Client::connect(port);
+    let mut out = String::new();
+    for key in ["k1", "k2", "k3"] {
+        c.call(&["SET", key, "v"]);
+    }
+    // About a second of saving: three keys at 0.3 s each.
+    c.call(&["CONFIG", "SET", "rdb-key-save-delay", "300000"]);
+
+    let mut first = Replica::connect(port, "7001");
+    first.send("PSYNC ? -1\r\n");
+    let fullresync = first.line();
+    let mut words = fullresync.split(' ');
+    let (kind, replid, offset) = (words.next(), words.next(), words.next());
+    out += &format!(
+        "first replica: {} <replid of {} characters> {}\n",
+        kind.unwrap_or(""),
+        replid.map_or(0, str::len),
+        offset.unwrap_or("")
+    );
+    let replication = c.call(&["INFO", "replication"]);
+    for field in ["connected_slaves", "slave0"] {
+        out += &format!("{field}: {}\n", info_field(&replication, field));
+    }
+    let persistence = c.call(&["INFO", "persistence"]);
+    out += &format!(
+        "rdb_bgsave_in_progress: {}\n",
+        info_field(&persistence, "rdb_bgsave_in_progress")
+    );
+    out += &format!("ROLE while waiting: {:?}\n", c.call(&["ROLE"]));
+    out += &format!(
+        "SET during the save: {:?}\n",
+        c.call(&["SET", "during", "1"])
+    );
+
+    let mut second = Replica::connect(port, "7002");
+    second.send("SYNC\r\n");
+    out += &format!("first: {}\n", first.snapshot());
+    out += &format!("second (SYNC): {}\n", second.snapshot());
+    let expected =
+        "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$6\r\nduring\r\n$1\r\n1\r\n";
+    out += &format!("first's stream: {}\n", first.stream(expected.len()));
+    out += &format!("second's stream: {}\n", second.stream(expected.len()));
+    let replication = support::wait_for(&mut c, &["INFO", "replication"], |info| {
+        info_field(info, "slave1").contains("state=online")
+    });
+    for field in ["connected_slaves", "slave0", "slave1"] {
+        out += &format!("{field}: {}\n", info_field(&replication, field));
+    }
+    out += &format!("ROLE once online: {:?}\n", c.call(&["ROLE"]));
+    Some(out)
+}
+
+#[test]
+fn replicas_wait_for_a_background_save_and_get_the_writes_made_meanwhile() {
+    support::check_program_transcript(GOLDEN, scenario);
+}
