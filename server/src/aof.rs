@@ -992,11 +992,20 @@ pub fn turn_off(server: &mut Server) {
 pub fn shutdown(server: &mut Server) {
     if server.aof.on {
         flush(server);
+        if server.aof.rewrite.is_some() {
+            server.log_warning("There is a child rewriting the AOF. Killing it!");
+        }
         kill_rewrite(server);
         if let Some(file) = server.aof.file.as_ref() {
             let _ = file.sync_all();
         }
     }
+}
+
+/// Whether the rewrite that makes a just-enabled append-only file's first base is running
+/// (Redis's `AOF_WAIT_REWRITE` with its child alive).
+pub fn writing_first_rewrite(server: &Server) -> bool {
+    server.aof.on && server.aof.waiting_first_rewrite && server.aof.rewrite.is_some()
 }
 
 /// The files to load, in order: the base (if any) then the incremental files.

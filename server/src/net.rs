@@ -271,7 +271,7 @@ pub fn run(server: &mut Server, runtime: &mut Runtime) {
             // With lagging replicas, the wait below finishes it.
             if !crate::shutdown::begin_wait(server, mode, None) {
                 crate::shutdown::log_replicas(server);
-                if crate::persist::prepare_for_shutdown(server, mode).is_ok() {
+                if crate::persist::prepare_for_shutdown(server, mode, false).is_ok() {
                     server.shutdown = Some(mode);
                 } else {
                     server.log_warning("SIGTERM received but errors trying to shut down the server, check the logs for more information");

@@ -273,10 +273,38 @@ pub fn cron(server: &mut Server) {
 }
 
 /// Before the server stops: end a background save, and save when asked to or when save rules
-/// exist (`SHUTDOWN NOSAVE` skips it). An error means the server should keep running.
-pub fn prepare_for_shutdown(server: &mut Server, mode: crate::server::Shutdown) -> Result<(), ()> {
+/// exist (`SHUTDOWN NOSAVE` skips it). An error means the server should keep running: so it
+/// does while the first rewrite of a just-enabled append-only file runs (the file is not
+/// there yet, so the data would be lost), unless `force`d.
+pub fn prepare_for_shutdown(
+    server: &mut Server,
+    mode: crate::server::Shutdown,
+    force: bool,
+) -> Result<(), ()> {
+    let result = finish_for_shutdown(server, mode, force);
+    if result.is_err() {
+        server.log_warning(
+            "Errors trying to shut down the server. Check the logs for more information.",
+        );
+    }
+    result
+}
+
+/// [`prepare_for_shutdown`]'s steps (Redis's `finishShutdown`).
+fn finish_for_shutdown(
+    server: &mut Server,
+    mode: crate::server::Shutdown,
+    force: bool,
+) -> Result<(), ()> {
     use crate::server::Shutdown;
     kill_background_save(server);
+    if crate::aof::writing_first_rewrite(server) {
+        if !force {
+            server.log_warning("Writing initial AOF, can't exit.");
+            return Err(());
+        }
+        server.log_warning("Writing initial AOF. Exit anyway.");
+    }
     crate::aof::shutdown(server);
     let wanted = match mode {
         Shutdown::NoSave => false,
@@ -286,8 +314,12 @@ pub fn prepare_for_shutdown(server: &mut Server, mode: crate::server::Shutdown) 
     if wanted {
         server.log_notice("Saving the final RDB snapshot before exiting.");
         if save(server).is_err() {
-            server.log_warning("Error trying to save the DB, can't exit.");
-            return Err(());
+            if force {
+                server.log_warning("Error trying to save the DB. Exit anyway.");
+            } else {
+                server.log_warning("Error trying to save the DB, can't exit.");
+                return Err(());
+            }
         }
     }
     Ok(())

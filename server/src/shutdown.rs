@@ -80,12 +80,9 @@ pub fn cron(server: &mut Server) {
     };
     server.pause = wait.paused_before;
     log_replicas(server);
-    if crate::persist::prepare_for_shutdown(server, wait.mode).is_ok() {
+    if crate::persist::prepare_for_shutdown(server, wait.mode, false).is_ok() {
         server.shutdown = Some(wait.mode);
     } else {
-        server.log_warning(
-            "Errors trying to shut down the server. Check the logs for more information.",
-        );
         answer_callers(server, &wait.callers);
     }
 }

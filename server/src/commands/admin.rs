@@ -347,14 +347,16 @@ fn time(ctx: &mut Ctx, _argv: &[&[u8]]) {
 
 fn shutdown(ctx: &mut Ctx, argv: &[&[u8]]) {
     let (mut nosave, mut save, mut other_flags, mut abort) = (false, false, false, false);
+    let mut force = false;
     for arg in &argv[1..] {
         if is(arg, "nosave") {
             nosave = true;
         } else if is(arg, "save") {
             save = true;
         } else if is(arg, "now") || is(arg, "force") {
-            // Nothing is waited for (lagging replicas, with NOW).
+            // Nothing is waited for (lagging replicas, with NOW); FORCE goes on past errors.
             other_flags = true;
+            force |= is(arg, "force");
         } else if is(arg, "abort") {
             abort = true;
         } else {
@@ -407,7 +409,7 @@ fn shutdown(ctx: &mut Ctx, argv: &[&[u8]]) {
         return;
     }
     crate::shutdown::log_replicas(ctx.server);
-    if crate::persist::prepare_for_shutdown(ctx.server, mode).is_err() {
+    if crate::persist::prepare_for_shutdown(ctx.server, mode, force).is_err() {
         ctx.client
             .reply
             .error("ERR Errors trying to SHUTDOWN. Check logs.");
