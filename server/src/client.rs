@@ -176,6 +176,8 @@ pub struct Client {
     pub replica_snapshot_filter: Option<crate::persist::SnapshotFilter>,
     /// A replica that wants the snapshot only (`REPLCONF rdb-only 1`: `redis-cli --rdb`).
     pub replica_rdb_only: bool,
+    /// A replica that takes a snapshot closed by a mark (`REPLCONF capa eof`).
+    pub replica_capa_eof: bool,
     /// Connected through the Unix socket (flag `U`; counts as local).
     pub unix_socket: bool,
 }
@@ -213,6 +215,7 @@ impl Client {
             unix_socket: false,
             replica_snapshot_filter: None,
             replica_rdb_only: false,
+            replica_capa_eof: false,
             channels: Vec::new(),
             patterns: Vec::new(),
             shard_channels: Vec::new(),

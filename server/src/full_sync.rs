@@ -84,6 +84,9 @@ pub fn request(server: &mut Server, client: &mut Client, pre_psync: bool) {
                 "Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC",
             ),
         }
+    } else if diskless(server).sync && client.replica_capa_eof && diskless(server).delay > 0 {
+        // Other replicas may arrive: the periodic task starts the save (`start_pending`).
+        server.log_notice("Delay next BGSAVE for diskless SYNC");
     } else if server.has_active_child() {
         server.log_notice(
             "No BGSAVE in progress, but another BG operation is active. BGSAVE for replication delayed",
@@ -212,18 +215,55 @@ fn close_replica(server: &mut Server, id: u64) {
     }
 }
 
-/// Start a save for replicas waiting for one, once no child runs
-/// (`replicationStartPendingFork`).
+/// `repl-diskless-sync` and the options that go with it. The snapshot is always written to
+/// the file and sent from it; what diskless synchronization changes is when the save
+/// starts: replicas that take a marked snapshot wait `delay` seconds for others to arrive,
+/// or until `max_replicas` wait.
+struct Diskless {
+    sync: bool,
+    delay: u64,
+    max_replicas: usize,
+}
+
+fn diskless(server: &Server) -> Diskless {
+    let config = &server.config;
+    let number = |name: &str| config.get(name).and_then(|v| v.parse().ok()).unwrap_or(0);
+    Diskless {
+        sync: config.get("repl-diskless-sync") == Some("yes"),
+        delay: number("repl-diskless-sync-delay"),
+        max_replicas: number("repl-diskless-sync-max-replicas") as usize,
+    }
+}
+
+/// Start a save for replicas waiting for one, once no child runs and, under diskless
+/// synchronization, the longest waiting replica waited the delay or enough replicas wait
+/// (`shouldStartChildReplication`).
 pub fn start_pending(server: &mut Server) {
     if server.has_active_child() {
         return;
     }
-    let pending = server
+    let now = std::time::Instant::now();
+    let waiting = server
         .replication
         .replicas
         .iter()
-        .any(|r| matches!(r.state, SyncState::WaitSaveStart));
-    if pending {
+        .filter(|r| matches!(r.state, SyncState::WaitSaveStart));
+    let (mut count, mut longest) = (0, 0);
+    for replica in waiting {
+        count += 1;
+        if let Some(client) = server.clients.get(&replica.client_id) {
+            let idle = now.duration_since(client.last_interaction).as_secs();
+            longest = longest.max(idle);
+        }
+    }
+    if count == 0 {
+        return;
+    }
+    let diskless = diskless(server);
+    let due = !diskless.sync
+        || (diskless.max_replicas > 0 && count >= diskless.max_replicas)
+        || longest >= diskless.delay;
+    if due {
         start_save(server);
     }
 }

@@ -14,8 +14,9 @@
 //! its EXEC has run), and on `+CONTINUE` the data stays and the stream goes on, into the
 //! database it had selected. The same is offered to a new primary after `REPLICAOF` (which
 //! accepts it when it was promoted from a sibling and shares the history). Otherwise, or when
-//! refused, a full synchronization. The snapshot is asked for in its disk form (capability
-//! `eof` is not announced, so a primary with diskless sync sends it that way too). What the
+//! refused, a full synchronization. The snapshot comes with its length, or (capability `eof`,
+//! a primary's diskless transfer) closed by a 40-byte mark, after which this server
+//! acknowledges at once, since such a primary starts the stream only then. What the
 //! primary sends is passed on, as applied, to this server's backlog and its own replicas
 //! ([`crate::replication::proxy`]).
 
@@ -560,6 +561,9 @@ pub fn drive(server: &mut Server, runtime: &mut redis_runtime::Runtime) -> Optio
     link.transaction.clear();
     link.last_io = Instant::now();
     link.last_ack = Instant::now();
+    // After a snapshot, acknowledge at once: a primary that streamed it without its length
+    // starts the stream only then.
+    link.ack_due = !continued;
     link.state = LinkState::Connected { client_id: id };
     if !crate::net::adopt(server, synced.stream, synced.leftover, client) {
         if let Some(link) = server.master_link.as_mut() {
@@ -744,9 +748,10 @@ fn synchronize(host: &str, port: u16, handshake: &Handshake) -> Result<Synced, S
     if reply.starts_with('-') {
         return Err(format!("Master refused REPLCONF listening-port: {reply}").into());
     }
-    // Only `psync2`: without `eof` the primary sends the snapshot with its length.
-    ask(&["REPLCONF", "capa", "psync2"], &mut reader)?;
-    let reply = match (&handshake.failover, &handshake.resume) {
+    // `eof`: the snapshot may come as a stream closed by a mark instead of with its length
+    // (a primary's diskless transfer).
+    ask(&["REPLCONF", "capa", "eof", "capa", "psync2"], &mut reader)?;
+    let mut reply = match (&handshake.failover, &handshake.resume) {
         (Some((replid, offset)), _) => {
             let offset = offset.to_string();
             ask(&["PSYNC", replid, &offset, "FAILOVER"], &mut reader)?
@@ -756,6 +761,10 @@ fn synchronize(host: &str, port: u16, handshake: &Handshake) -> Result<Synced, S
         }
         (None, None) => ask(&["PSYNC", "?", "-1"], &mut reader)?,
     };
+    // A primary may send newlines before it answers (keep-alives while a save is awaited).
+    while reply.is_empty() {
+        reply = read_line(&mut reader)?;
+    }
     if let Some((replid, offset)) = handshake.failover.as_ref().or(handshake.resume.as_ref()) {
         if reply == "+CONTINUE" || reply.starts_with("+CONTINUE ") {
             let new_id = reply.strip_prefix("+CONTINUE ").unwrap_or(replid).trim();
@@ -795,17 +804,39 @@ fn synchronize(host: &str, port: u16, handshake: &Handshake) -> Result<Synced, S
             break line;
         }
     };
-    let length = header
-        .strip_prefix('$')
-        .and_then(|l| l.parse::<u64>().ok())
-        .filter(|&l| l <= MAX_SNAPSHOT)
-        .ok_or_else(|| format!("Bad protocol from MASTER, the first byte is not '$': {header}"))?;
-    handshake
-        .transfer
-        .total
-        .store(length.max(1), Ordering::Relaxed);
-    // Read in chunks, each reserved fallibly: a length no memory can hold is an error, not
-    // an abort.
+    let snapshot = match header.strip_prefix("$EOF:") {
+        Some(mark) => read_until_mark(&mut reader, mark.as_bytes(), &handshake.transfer)?,
+        None => {
+            let length = header
+                .strip_prefix('$')
+                .and_then(|l| l.parse::<u64>().ok())
+                .filter(|&l| l <= MAX_SNAPSHOT)
+                .ok_or_else(|| {
+                    format!("Bad protocol from MASTER, the first byte is not '$': {header}")
+                })?;
+            read_sized(&mut reader, length, &handshake.transfer)?
+        }
+    };
+    let leftover = reader.buffer().to_vec();
+    let stream = reader.into_inner();
+    stream.set_read_timeout(None).map_err(|e| e.to_string())?;
+    Ok(Synced {
+        stream,
+        snapshot: Some(snapshot),
+        replid,
+        offset,
+        leftover,
+    })
+}
+
+/// A snapshot sent with its length. Read in chunks, each reserved fallibly: a length no
+/// memory can hold is an error, not an abort.
+fn read_sized(
+    reader: &mut BufReader<TcpStream>,
+    length: u64,
+    transfer: &Transfer,
+) -> Result<Vec<u8>, SyncError> {
+    transfer.total.store(length.max(1), Ordering::Relaxed);
     let mut snapshot: Vec<u8> = Vec::new();
     let mut chunk = vec![0u8; 64 * 1024];
     while (snapshot.len() as u64) < length {
@@ -818,21 +849,48 @@ fn synchronize(host: &str, port: u16, handshake: &Handshake) -> Result<Synced, S
             .try_reserve(n)
             .map_err(|_| format!("no memory for a snapshot of {length} bytes"))?;
         snapshot.extend_from_slice(&chunk[..n]);
-        handshake
-            .transfer
+        transfer
             .received
             .store(snapshot.len() as u64, Ordering::Relaxed);
     }
-    let leftover = reader.buffer().to_vec();
-    let stream = reader.into_inner();
-    stream.set_read_timeout(None).map_err(|e| e.to_string())?;
-    Ok(Synced {
-        stream,
-        snapshot: Some(snapshot),
-        replid,
-        offset,
-        leftover,
-    })
+    Ok(snapshot)
+}
+
+/// Length of the mark that closes a snapshot streamed without its length
+/// (`RDB_EOF_MARK_SIZE`).
+const EOF_MARK_LEN: usize = 40;
+
+/// A snapshot streamed without its length (`$EOF:<mark>`): everything up to the 40-byte
+/// mark that ends it. The primary sends nothing after the mark until this server
+/// acknowledges, so the mark is the last thing read.
+fn read_until_mark(
+    reader: &mut BufReader<TcpStream>,
+    mark: &[u8],
+    transfer: &Transfer,
+) -> Result<Vec<u8>, SyncError> {
+    if mark.len() != EOF_MARK_LEN {
+        return Err("Bad EOF mark from MASTER".into());
+    }
+    let mut snapshot: Vec<u8> = Vec::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    while !snapshot.ends_with(mark) {
+        let n = reader.read(&mut chunk).map_err(io_error)?;
+        if n == 0 {
+            return Err("the master closed the connection during the transfer".into());
+        }
+        if snapshot.len() as u64 + n as u64 > MAX_SNAPSHOT {
+            return Err("the master's snapshot is too large".into());
+        }
+        snapshot
+            .try_reserve(n)
+            .map_err(|_| "no memory for the snapshot".to_string())?;
+        snapshot.extend_from_slice(&chunk[..n]);
+        transfer
+            .received
+            .store(snapshot.len() as u64, Ordering::Relaxed);
+    }
+    snapshot.truncate(snapshot.len() - EOF_MARK_LEN);
+    Ok(snapshot)
 }
 
 /// One reply line without its line end; bounded, so a hostile primary cannot grow it.

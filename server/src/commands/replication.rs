@@ -167,6 +167,8 @@ fn replconf(ctx: &mut Ctx, argv: &[&[u8]]) {
         } else if is(option, "capa") {
             if is(value, "psync2") {
                 ctx.client.replica_psync2 = true;
+            } else if is(value, "eof") {
+                ctx.client.replica_capa_eof = true;
             }
         } else if is(option, "ack") || is(option, "fack") {
             if ctx.client.is_replica {

@@ -106,7 +106,7 @@ pub fn start(config_text: &str) -> server::Handle {
     let mut config = server::config::Config::new();
     config
         .load_text(&format!(
-            "port 0\nsave \"\"\nloglevel warning\n{config_text}"
+            "port 0\nsave \"\"\nloglevel warning\nrepl-diskless-sync-delay 0\n{config_text}"
         ))
         .expect("config");
     server::start(config).expect("server starts")
@@ -139,6 +139,8 @@ impl Reference {
                 "",
                 "--appendonly",
                 "no",
+                "--repl-diskless-sync-delay",
+                "0",
             ])
             .arg("--dir")
             .arg(&dir)
@@ -247,7 +249,13 @@ pub fn spawn_on_free_port(
             .local_addr()
             .ok()?
             .port();
-        let mut args = vec!["--save".to_string(), String::new()];
+        // As Redis's own test suite: replicas are not kept waiting for others to arrive.
+        let mut args = vec![
+            "--save".to_string(),
+            String::new(),
+            "--repl-diskless-sync-delay".to_string(),
+            "0".to_string(),
+        ];
         args.extend(extra(port));
         if let Some(child) = spawn_on_port(program, port, &args) {
             return Some((child, port));
