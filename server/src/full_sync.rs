@@ -13,6 +13,9 @@
 //! - online: what the backlog held for it is queued, and the stream flows.
 //!
 //! Every second a replica that waits gets a newline, which keeps its link from timing out.
+//! Under `repl-diskless-sync`, replicas that take a snapshot closed by a mark first wait for
+//! others to arrive, as Redis's do (the snapshot is still sent from the file, with its
+//! length, which they take too).
 //! Replicas that asked for part of the snapshot (`REPLCONF rdb-filter-only`) get it made in
 //! memory at once instead (it holds the functions only).
 
@@ -84,7 +87,7 @@ pub fn request(server: &mut Server, client: &mut Client, pre_psync: bool) {
                 "Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC",
             ),
         }
-    } else if diskless(server).sync && client.replica_capa_eof && diskless(server).delay > 0 {
+    } else if client.replica_capa_eof && diskless(server).waits() {
         // Other replicas may arrive: the periodic task starts the save (`start_pending`).
         server.log_notice("Delay next BGSAVE for diskless SYNC");
     } else if server.has_active_child() {
@@ -123,7 +126,7 @@ fn start_save(server: &mut Server) {
         server.log_warning("BGSAVE for replication failed");
         let failed: Vec<u64> = waiting(server, |s| matches!(s, SyncState::WaitSaveStart));
         for id in failed {
-            crate::replication::forget(server, id);
+            crate::replication::detach(server, id);
             if let Some(client) = server.clients.get_mut(&id) {
                 client.is_replica = false;
                 client.reply.error(SAVE_FAILED);
@@ -223,6 +226,13 @@ struct Diskless {
     sync: bool,
     delay: u64,
     max_replicas: usize,
+}
+
+impl Diskless {
+    /// Whether replicas taking marked snapshots wait for others.
+    fn waits(&self) -> bool {
+        self.sync && self.delay > 0
+    }
 }
 
 fn diskless(server: &Server) -> Diskless {

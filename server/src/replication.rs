@@ -127,11 +127,6 @@ pub fn release_backlog(server: &mut Server) {
     }
 }
 
-/// Drop a replica whose synchronization could not start (the client stays, not a replica).
-pub fn forget(server: &mut Server, client_id: u64) {
-    detach(server, client_id);
-}
-
 /// `REPLCONF ACK <offset>` from a replica.
 pub fn acknowledge(server: &mut Server, client_id: u64, offset: u64) {
     if let Some(r) = server
@@ -358,7 +353,7 @@ pub fn cron(server: &mut Server) {
     }
 }
 
-/// A replica's connection closed.
+/// A replica is gone: its connection closed, or its synchronization could not start.
 pub fn detach(server: &mut Server, client_id: u64) {
     server
         .replication
