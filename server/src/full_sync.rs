@@ -212,6 +212,20 @@ pub fn save_done(server: &mut Server, ok: bool) {
     start_pending(server);
 }
 
+/// The last replica waiting for the running save left: with no `save` rules the snapshot
+/// serves nobody, so the child is stopped (memory back, and the next synchronization or
+/// BGSAVE can start at once), as Redis's `freeClient` does.
+pub fn save_unwanted(server: &mut Server) {
+    let still_wanted = server
+        .replication
+        .replicas
+        .iter()
+        .any(|r| matches!(r.state, SyncState::WaitSaveEnd));
+    if !still_wanted && server.config.settings.save_rules.is_empty() {
+        crate::persist::kill_background_save(server);
+    }
+}
+
 fn close_replica(server: &mut Server, id: u64) {
     if let Some(client) = server.clients.get_mut(&id) {
         client.close_asap = true;

@@ -355,10 +355,18 @@ pub fn cron(server: &mut Server) {
 
 /// A replica is gone: its connection closed, or its synchronization could not start.
 pub fn detach(server: &mut Server, client_id: u64) {
+    let waited_for_save = server
+        .replication
+        .replicas
+        .iter()
+        .any(|r| r.client_id == client_id && matches!(r.state, SyncState::WaitSaveEnd));
     server
         .replication
         .replicas
         .retain(|r| r.client_id != client_id);
+    if waited_for_save {
+        crate::full_sync::save_unwanted(server);
+    }
     if server.replication.replicas.is_empty() {
         server.replication.no_replicas_since = Instant::now();
     }

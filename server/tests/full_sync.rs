@@ -162,3 +162,62 @@ fn scenario(program: &str) -> Option<String> {
 fn replicas_wait_for_a_background_save_and_get_the_writes_made_meanwhile() {
     support::check_program_transcript(GOLDEN, scenario);
 }
+
+const UNWANTED_GOLDEN: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/golden/full_sync_unwanted.txt"
+);
+
+/// `rdb_bgsave_in_progress` once it settles (or after two seconds).
+fn save_in_progress_settled(c: &mut Client, expected: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(2);
+    loop {
+        let info = c.call(&["INFO", "persistence"]);
+        let value = info_field(&info, "rdb_bgsave_in_progress");
+        if value == expected || Instant::now() > deadline {
+            return value;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A replica that leaves while its save runs: with no `save` rules the child is stopped,
+/// with them it goes on.
+fn unwanted_scenario(program: &str) -> Option<String> {
+    let scratch = Scratch::new(&format!("full-sync-unwanted-{}", program.len()));
+    let dir = scratch.0.display().to_string();
+    let (child, port) = support::spawn_on_free_port(program, |_| {
+        vec![
+            "--dir".into(),
+            dir.clone(),
+            "--repl-diskless-sync".into(),
+            "no".into(),
+        ]
+    })?;
+    let _server = Process(child);
+    let mut c = Client::connect(port);
+    let mut out = String::new();
+    for key in ["k1", "k2", "k3"] {
+        c.call(&["SET", key, "v"]);
+    }
+    c.call(&["CONFIG", "SET", "rdb-key-save-delay", "1000000"]);
+    for rules in ["", "900 1"] {
+        c.call(&["CONFIG", "SET", "save", rules]);
+        let mut replica = Replica::connect(port, "7001");
+        replica.send("PSYNC ? -1\r\n");
+        let started = replica.line().starts_with("+FULLRESYNC");
+        out += &format!("save rules {rules:?}: a save started for the replica: {started}\n");
+        drop(replica);
+        let expected = if rules.is_empty() { "0" } else { "1" };
+        out += &format!(
+            "  rdb_bgsave_in_progress after it left: {}\n",
+            save_in_progress_settled(&mut c, expected)
+        );
+    }
+    Some(out)
+}
+
+#[test]
+fn a_save_nobody_waits_for_is_stopped_without_save_rules() {
+    support::check_program_transcript(UNWANTED_GOLDEN, unwanted_scenario);
+}
