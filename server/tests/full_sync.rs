@@ -7,95 +7,18 @@
 
 mod support;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::time::{Duration, Instant};
-use support::{info_field, Client, Process, Scratch};
+use support::{info_field, Client, Process, RawReplica, Scratch};
+
+/// The longest wait for a line from the primary.
+const WAIT: Duration = Duration::from_secs(10);
 
 const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/full_sync.txt");
 
-/// A raw connection acting as a replica.
-struct Replica {
-    stream: TcpStream,
-    buffer: Vec<u8>,
-}
-
-impl Replica {
-    fn connect(port: u16, listening_port: &str) -> Replica {
-        let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-        stream
-            .set_read_timeout(Some(Duration::from_millis(20)))
-            .expect("timeout");
-        let mut replica = Replica {
-            stream,
-            buffer: Vec::new(),
-        };
-        replica.send(&format!("REPLCONF listening-port {listening_port}\r\n"));
-        assert_eq!(replica.line(), "+OK");
-        replica
-    }
-
-    fn send(&mut self, text: &str) {
-        self.stream.write_all(text.as_bytes()).expect("write");
-    }
-
-    /// Read until `enough` holds of the buffer (at most ten seconds).
-    fn fill(&mut self, enough: impl Fn(&[u8]) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let mut chunk = [0u8; 64 * 1024];
-        while !enough(&self.buffer) && Instant::now() < deadline {
-            match self.stream.read(&mut chunk) {
-                Ok(0) => break,
-                Ok(n) => self.buffer.extend_from_slice(&chunk[..n]),
-                Err(_) => continue,
-            }
-        }
-    }
-
-    /// The next line, keep-alive newlines skipped.
-    fn line(&mut self) -> String {
-        self.fill(|b| {
-            let start = b.iter().position(|&c| c != b'\n').unwrap_or(b.len());
-            b[start..].windows(2).any(|w| w == b"\r\n")
-        });
-        let start = self.buffer.iter().position(|&c| c != b'\n').unwrap_or(0);
-        self.buffer.drain(..start);
-        let end = self
-            .buffer
-            .windows(2)
-            .position(|w| w == b"\r\n")
-            .unwrap_or(self.buffer.len());
-        let line = String::from_utf8_lossy(&self.buffer[..end]).into_owned();
-        self.buffer.drain(..(end + 2).min(self.buffer.len()));
-        line
-    }
-
-    /// `$<length>` and an RDB file of that length: how it looked.
-    fn snapshot(&mut self) -> String {
-        let header = self.line();
-        let Some(length) = header
-            .strip_prefix('$')
-            .and_then(|l| l.parse::<usize>().ok())
-        else {
-            return format!("not a bulk: {header}");
-        };
-        self.fill(|b| b.len() >= length);
-        if self.buffer.len() < length {
-            return "the file was cut".into();
-        }
-        let rdb: Vec<u8> = self.buffer.drain(..length).collect();
-        format!("$<length>, an RDB file: {}", rdb.starts_with(b"REDIS0010"))
-    }
-
-    /// The stream's first `length` bytes, shown with visible line ends.
-    fn stream(&mut self, length: usize) -> String {
-        self.fill(|b| b.len() >= length);
-        String::from_utf8_lossy(&self.buffer).replace("\r\n", "\\r\\n")
-    }
-}
-
-fn scenario(program: &str) -> Option<String> {
-    let scratch = Scratch::new(&format!("full-sync-{}", program.len()));
+/// A primary of `program` in its own scratch directory (the save goes to its file), on
+/// disk-based synchronization.
+fn start_primary(program: &str, tag: &str) -> Option<(Process, u16, Scratch)> {
+    let scratch = Scratch::new(&format!("{tag}-{}", program.len()));
     let dir = scratch.0.display().to_string();
     let (child, port) = support::spawn_on_free_port(program, |_| {
         vec![
@@ -105,7 +28,16 @@ fn scenario(program: &str) -> Option<String> {
             "no".into(),
         ]
     })?;
-    let _server = Process(child);
+    Some((Process(child), port, scratch))
+}
+
+/// A raw replica that announced `listening_port`.
+fn replica(port: u16, listening_port: &str) -> RawReplica {
+    RawReplica::connect(port, listening_port, &[])
+}
+
+fn scenario(program: &str) -> Option<String> {
+    let (_server, port, _scratch) = start_primary(program, "full-sync")?;
     let mut c = Client::connect(port);
     let mut out = String::new();
     for key in ["k1", "k2", "k3"] {
@@ -114,9 +46,9 @@ fn scenario(program: &str) -> Option<String> {
     // About a second of saving: three keys at 0.3 s each.
     c.call(&["CONFIG", "SET", "rdb-key-save-delay", "300000"]);
 
-    let mut first = Replica::connect(port, "7001");
+    let mut first = replica(port, "7001");
     first.send("PSYNC ? -1\r\n");
-    let fullresync = first.line();
+    let fullresync = first.line(WAIT);
     let mut words = fullresync.split(' ');
     let (kind, replid, offset) = (words.next(), words.next(), words.next());
     out += &format!(
@@ -140,7 +72,7 @@ fn scenario(program: &str) -> Option<String> {
         c.call(&["SET", "during", "1"])
     );
 
-    let mut second = Replica::connect(port, "7002");
+    let mut second = replica(port, "7002");
     second.send("SYNC\r\n");
     out += &format!("first: {}\n", first.snapshot());
     out += &format!("second (SYNC): {}\n", second.snapshot());
@@ -184,17 +116,7 @@ fn save_in_progress_settled(c: &mut Client, expected: &str) -> String {
 /// A replica that leaves while its save runs: with no `save` rules the child is stopped,
 /// with them it goes on.
 fn unwanted_scenario(program: &str) -> Option<String> {
-    let scratch = Scratch::new(&format!("full-sync-unwanted-{}", program.len()));
-    let dir = scratch.0.display().to_string();
-    let (child, port) = support::spawn_on_free_port(program, |_| {
-        vec![
-            "--dir".into(),
-            dir.clone(),
-            "--repl-diskless-sync".into(),
-            "no".into(),
-        ]
-    })?;
-    let _server = Process(child);
+    let (_server, port, _scratch) = start_primary(program, "full-sync-unwanted")?;
     let mut c = Client::connect(port);
     let mut out = String::new();
     for key in ["k1", "k2", "k3"] {
@@ -203,9 +125,9 @@ fn unwanted_scenario(program: &str) -> Option<String> {
     c.call(&["CONFIG", "SET", "rdb-key-save-delay", "1000000"]);
     for rules in ["", "900 1"] {
         c.call(&["CONFIG", "SET", "save", rules]);
-        let mut replica = Replica::connect(port, "7001");
+        let mut replica = replica(port, "7001");
         replica.send("PSYNC ? -1\r\n");
-        let started = replica.line().starts_with("+FULLRESYNC");
+        let started = replica.line(WAIT).starts_with("+FULLRESYNC");
         out += &format!("save rules {rules:?}: a save started for the replica: {started}\n");
         drop(replica);
         let expected = if rules.is_empty() { "0" } else { "1" };

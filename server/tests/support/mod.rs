@@ -330,3 +330,107 @@ impl Drop for Process {
         let _ = self.0.wait();
     }
 }
+
+/// A raw connection acting as a replica, to watch a primary's side of a synchronization.
+pub struct RawReplica {
+    stream: TcpStream,
+    buffer: Vec<u8>,
+}
+
+impl RawReplica {
+    /// Connected, with `REPLCONF listening-port` sent and then each of `capabilities`
+    /// announced (`REPLCONF capa <c>`).
+    pub fn connect(port: u16, listening_port: &str, capabilities: &[&str]) -> RawReplica {
+        let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_millis(20)))
+            .expect("timeout");
+        let mut replica = RawReplica {
+            stream,
+            buffer: Vec::new(),
+        };
+        replica.send(&format!("REPLCONF listening-port {listening_port}\r\n"));
+        assert_eq!(replica.line(Duration::from_secs(5)), "+OK");
+        for capability in capabilities {
+            replica.send(&format!("REPLCONF capa {capability}\r\n"));
+            assert_eq!(replica.line(Duration::from_secs(5)), "+OK");
+        }
+        replica
+    }
+
+    pub fn send(&mut self, text: &str) {
+        self.stream.write_all(text.as_bytes()).expect("write");
+    }
+
+    /// Read for at most `time`, until `enough` holds of what was read.
+    fn fill(&mut self, time: Duration, enough: impl Fn(&[u8]) -> bool) {
+        let deadline = Instant::now() + time;
+        let mut chunk = [0u8; 64 * 1024];
+        while !enough(&self.buffer) && Instant::now() < deadline {
+            match self.stream.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => self.buffer.extend_from_slice(&chunk[..n]),
+                Err(_) => continue,
+            }
+        }
+    }
+
+    /// Whether nothing but keep-alive newlines came for `time`.
+    pub fn silent_for(&mut self, time: Duration) -> bool {
+        self.fill(time, |b| b.iter().any(|&c| c != b'\n'));
+        self.buffer.iter().all(|&c| c == b'\n')
+    }
+
+    /// The next line (keep-alive newlines skipped), waiting at most `time`.
+    pub fn line(&mut self, time: Duration) -> String {
+        let complete = |b: &[u8]| {
+            let start = b.iter().position(|&c| c != b'\n').unwrap_or(b.len());
+            b[start..].windows(2).any(|w| w == b"\r\n")
+        };
+        self.fill(time, complete);
+        if !complete(&self.buffer) {
+            return "(nothing)".into();
+        }
+        let start = self.buffer.iter().position(|&c| c != b'\n').unwrap_or(0);
+        self.buffer.drain(..start);
+        let end = self
+            .buffer
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .unwrap_or(0);
+        let line = String::from_utf8_lossy(&self.buffer[..end]).into_owned();
+        self.buffer.drain(..end + 2);
+        line
+    }
+
+    /// The snapshot, with its length (`$<length>`) or closed by a mark (`$EOF:<mark>`):
+    /// how it looked, the same for both forms when it is an RDB file.
+    pub fn snapshot(&mut self) -> String {
+        let header = self.line(Duration::from_secs(10));
+        let rdb = if let Some(mark) = header.strip_prefix("$EOF:") {
+            let mark = mark.as_bytes().to_vec();
+            self.fill(Duration::from_secs(10), |b| b.ends_with(&mark));
+            let whole = self.buffer.ends_with(&mark);
+            let rdb = whole && self.buffer.starts_with(b"REDIS0010");
+            self.buffer.clear();
+            rdb
+        } else if let Some(length) = header
+            .strip_prefix('$')
+            .and_then(|l| l.parse::<usize>().ok())
+        {
+            self.fill(Duration::from_secs(10), |b| b.len() >= length);
+            let rdb = self.buffer.len() >= length && self.buffer.starts_with(b"REDIS0010");
+            self.buffer.drain(..length.min(self.buffer.len()));
+            rdb
+        } else {
+            return format!("not a snapshot: {header}");
+        };
+        format!("an RDB file: {rdb}")
+    }
+
+    /// The stream's first `length` bytes (at most ten seconds' wait), line ends visible.
+    pub fn stream(&mut self, length: usize) -> String {
+        self.fill(Duration::from_secs(10), |b| b.len() >= length);
+        String::from_utf8_lossy(&self.buffer).replace("\r\n", "\\r\\n")
+    }
+}
