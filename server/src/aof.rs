@@ -649,6 +649,7 @@ fn write_base(server: &Server, path: &Path, rdb_base: bool) -> std::io::Result<(
         server.config.settings.rdb_compression,
     );
     let input = crate::rdb::snapshot::SaveInput {
+        progress: None,
         dbs: &server.keyspace.dbs,
         function_records: &records,
         options: crate::persist::save_options(server),

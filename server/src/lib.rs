@@ -12,6 +12,7 @@ mod aof_load;
 pub mod aof_rewrite;
 pub mod backlog;
 pub mod blocking;
+pub mod child_info;
 pub mod client;
 pub mod client_eviction;
 pub mod commands;

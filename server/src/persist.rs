@@ -32,6 +32,10 @@ pub struct RdbState {
     /// Keys the last load read, and those it left out as expired.
     pub last_load_keys_loaded: u64,
     pub last_load_keys_expired: u64,
+    /// The running child's reports ([`crate::child_info`]).
+    pub child_info: Option<crate::child_info::Listener>,
+    /// The memory the last background save's child copied (`rdb_last_cow_size`).
+    pub last_cow_size: u64,
 }
 
 /// Writes refused while snapshots fail (`stop-writes-on-bgsave-error`).
@@ -58,6 +62,8 @@ impl Default for RdbState {
             scheduled: false,
             last_load_keys_loaded: 0,
             last_load_keys_expired: 0,
+            child_info: None,
+            last_cow_size: 0,
         }
     }
 }
@@ -103,6 +109,7 @@ fn save_input<'a>(server: &'a Server, records: &'a [u8]) -> SaveInput<'a> {
         aof_base: false,
         replication: crate::replication::save_info(server),
         key_save_delay: server.config.settings.rdb_key_save_delay,
+        progress: None,
     }
 }
 
@@ -115,9 +122,23 @@ fn server_function_records(server: &Server) -> Vec<u8> {
 
 /// Write a snapshot now (in this process).
 fn write_snapshot(server: &Server) -> std::io::Result<()> {
+    write_snapshot_reporting(server, None)
+}
+
+/// [`write_snapshot`] from a background save's child, telling its parent how it goes.
+fn write_snapshot_reporting(
+    server: &Server,
+    progress: Option<&std::cell::RefCell<crate::child_info::Reporter>>,
+) -> std::io::Result<()> {
     let records = server_function_records(server);
     let temp = PathBuf::from(format!("temp-{}.rdb", std::process::id()));
-    snapshot::save(&save_input(server, &records), &temp, &rdb_path(server))
+    let mut input = save_input(server, &records);
+    input.progress = progress;
+    let saved = snapshot::save(&input, &temp, &rdb_path(server));
+    if let Some(progress) = progress {
+        progress.borrow_mut().finish();
+    }
+    saved
 }
 
 /// What a snapshot for a replica keeps, when it asked for part of it.
@@ -178,6 +199,17 @@ pub fn background_save(server: &mut Server) -> std::io::Result<()> {
     server.rdb.last_bgsave_try_unix = crate::db::now_ms() / 1000;
     let started = Instant::now();
     let title = crate::proc_title::for_child(server, "redis-rdb-bgsave");
+    let keys_total = server
+        .keyspace
+        .dbs
+        .iter()
+        .map(|db| db.keys.len() as u64)
+        .sum();
+    // Without the channel (no sockets left) the save runs unreported.
+    let (reporter, listener) = match crate::child_info::channel(keys_total) {
+        Ok((reporter, listener)) => (Some(std::cell::RefCell::new(reporter)), Some(listener)),
+        Err(_) => (None, None),
+    };
     let child = {
         let snapshot_of: &Server = server;
         let listeners = crate::net::listener_fds(server);
@@ -186,11 +218,12 @@ pub fn background_save(server: &mut Server) -> std::io::Result<()> {
                 crate::proc_title::set(title);
             }
             crate::oom_score::enter_child(snapshot_of);
-            write_snapshot(snapshot_of).is_ok()
+            write_snapshot_reporting(snapshot_of, reporter.as_ref()).is_ok()
         })
     };
     match child {
         Ok(child) => {
+            server.rdb.child_info = listener;
             server.log_notice(&format!("Background saving started by pid {}", child.pid()));
             server.rdb.child = Some(child);
             server.rdb.child_started = Some((started, server.keyspace.dirty));
@@ -213,6 +246,7 @@ pub fn kill_background_save(server: &mut Server) -> bool {
     let Some(child) = server.rdb.child.take() else {
         return false;
     };
+    server.rdb.child_info = None;
     {
         // The child names its temporary file after its own pid.
         let temp = format!("temp-{}.rdb", child.pid());
@@ -226,8 +260,15 @@ pub fn kill_background_save(server: &mut Server) -> bool {
 
 /// The periodic task's part: collect a finished child, then apply the `save` rules.
 pub fn cron(server: &mut Server) {
+    if let Some(info) = server.rdb.child_info.as_mut() {
+        info.receive();
+    }
     if let Some(done) = server.rdb.child.as_ref().and_then(Child::try_wait) {
         server.rdb.child = None;
+        if let Some(mut info) = server.rdb.child_info.take() {
+            info.receive();
+            server.rdb.last_cow_size = info.last_cow.unwrap_or(0);
+        }
         let (started, dirty_then) = server
             .rdb
             .child_started

@@ -321,17 +321,30 @@ fn persistence_fields(server: &Server) -> Vec<(&'static str, String)> {
     let status = |ok: bool| if ok { "ok" } else { "err" }.to_string();
     let rdb = &server.rdb;
     let aof = &server.aof;
+    let child = rdb.child_info.as_ref();
+    let current = child.and_then(|c| c.current);
     let mut fields = vec![
         ("loading", u8::from(server.loading.is_some()).to_string()),
         ("async_loading", "0".into()),
-        // Our snapshot children write from memory the kernel shares copy-on-write; the
-        // pages they copy are not measured.
-        ("current_cow_peak", "0".into()),
-        ("current_cow_size", "0".into()),
-        ("current_cow_size_age", "0".into()),
-        ("current_fork_perc", "0.00".into()),
-        ("current_save_keys_processed", "0".into()),
-        ("current_save_keys_total", "0".into()),
+        // What the running background save's child reported (all 0 without one).
+        ("current_cow_peak", child.map_or(0, |c| c.peak).to_string()),
+        ("current_cow_size", current.map_or(0, |r| r.cow).to_string()),
+        (
+            "current_cow_size_age",
+            current.map_or(0, |r| r.at.elapsed().as_secs()).to_string(),
+        ),
+        (
+            "current_fork_perc",
+            format!("{:.2}", child.map_or(0.0, |c| c.progress_percent())),
+        ),
+        (
+            "current_save_keys_processed",
+            current.map_or(0, |r| r.keys).to_string(),
+        ),
+        (
+            "current_save_keys_total",
+            child.map_or(0, |c| c.keys_total).to_string(),
+        ),
         (
             "rdb_changes_since_last_save",
             server.keyspace.dirty.to_string(),
@@ -350,7 +363,7 @@ fn persistence_fields(server: &Server) -> Vec<(&'static str, String)> {
                 .to_string(),
         ),
         ("rdb_saves", rdb.saves.to_string()),
-        ("rdb_last_cow_size", "0".into()),
+        ("rdb_last_cow_size", rdb.last_cow_size.to_string()),
         (
             "rdb_last_load_keys_expired",
             rdb.last_load_keys_expired.to_string(),

@@ -31,6 +31,8 @@ pub struct SaveInput<'a> {
     /// `rdb-key-save-delay` (a test knob, as in Redis): microseconds to sleep after each key,
     /// or, negative, a 1 µs sleep once every that many keys on average.
     pub key_save_delay: i64,
+    /// A background save's reports to its parent, told of each key written.
+    pub progress: Option<&'a std::cell::RefCell<crate::child_info::Reporter>>,
 }
 
 /// A writer that keeps the running CRC-64 of what passed through it.
@@ -108,6 +110,9 @@ pub fn write_to(input: &SaveInput, w: impl Write) -> std::io::Result<()> {
                 buf.clear();
             }
             delay_after_key(input.key_save_delay, &mut keys_written);
+            if let Some(progress) = input.progress {
+                progress.borrow_mut().key_written();
+            }
         }
     }
     buf.push(opcodes::EOF);
@@ -592,6 +597,7 @@ mod tests {
                 offset: 1234,
             }),
             key_save_delay: 0,
+            progress: None,
         };
         let mut file = Vec::new();
         write_to(&input, &mut file).expect("write");
