@@ -158,6 +158,8 @@ struct Rewrite {
     rdb_base: bool,
     /// The log was just turned on: its writes go to the temporary incremental file.
     temp_incr: bool,
+    /// The child's reports ([`crate::child_info`]).
+    info: Option<crate::child_info::Listener>,
 }
 
 #[derive(Debug)]
@@ -184,6 +186,8 @@ pub struct Aof {
     /// is logged meanwhile goes to a temporary incremental file outside the manifest, kept
     /// if the rewrite succeeds and deleted if it fails (another is then scheduled).
     waiting_first_rewrite: bool,
+    /// The memory the last rewrite's child copied (`aof_last_cow_size`).
+    pub last_cow_size: u64,
     /// The retry limit after repeated failures (`aofRewriteLimited`): minutes of the last
     /// delay, and the Unix second before which automatic rewrites wait.
     limit_delay_minutes: i64,
@@ -215,6 +219,7 @@ impl Default for Aof {
             rewrite: None,
             rewrite_scheduled: false,
             waiting_first_rewrite: false,
+            last_cow_size: 0,
             limit_delay_minutes: 0,
             limit_until_unix: 0,
             last_rewrite_ok: true,
@@ -448,7 +453,14 @@ pub fn flush(server: &mut Server) {
 pub fn cron(server: &mut Server) {
     // A rewrite may run with the file off too (BGREWRITEAOF under `appendonly no`): its
     // child is reaped either way.
+    if let Some(info) = server.aof.rewrite.as_mut().and_then(|r| r.info.as_mut()) {
+        info.receive();
+    }
     if let Some(done) = server.aof.rewrite.as_ref().and_then(|r| r.child.try_wait()) {
+        if let Some(info) = server.aof.rewrite.as_mut().and_then(|r| r.info.as_mut()) {
+            info.receive();
+            server.aof.last_cow_size = info.last_cow.unwrap_or(0);
+        }
         finish_rewrite(server, done);
     }
     if !server.aof.on {
@@ -637,7 +649,26 @@ fn base_name(server: &Server, seq: u64, rdb_base: bool) -> String {
 
 /// Write the dataset as a base file at `path`: an RDB snapshot marked `aof-base`, or with
 /// `rdb_base` false the commands that rebuild it.
-fn write_base(server: &Server, path: &Path, rdb_base: bool) -> std::io::Result<()> {
+fn write_base(
+    server: &Server,
+    path: &Path,
+    rdb_base: bool,
+    progress: Option<&std::cell::RefCell<crate::child_info::Reporter>>,
+) -> std::io::Result<()> {
+    let written = write_base_file(server, path, rdb_base, progress);
+    if let Some(progress) = progress {
+        progress.borrow_mut().finish();
+    }
+    written
+}
+
+/// [`write_base`]'s file: commands, or an RDB snapshot (whose keys are reported).
+fn write_base_file(
+    server: &Server,
+    path: &Path,
+    rdb_base: bool,
+    progress: Option<&std::cell::RefCell<crate::child_info::Reporter>>,
+) -> std::io::Result<()> {
     if !rdb_base {
         let mut writer = std::io::BufWriter::new(File::create(path)?);
         crate::aof_rewrite::write_commands(server, &mut writer)?;
@@ -649,7 +680,7 @@ fn write_base(server: &Server, path: &Path, rdb_base: bool) -> std::io::Result<(
         server.config.settings.rdb_compression,
     );
     let input = crate::rdb::snapshot::SaveInput {
-        progress: None,
+        progress,
         dbs: &server.keyspace.dbs,
         function_records: &records,
         options: crate::persist::save_options(server),
@@ -681,6 +712,7 @@ pub fn rewrite_background(server: &mut Server) -> Result<(), String> {
     let temp = dir(server).join(format!("temp-rewriteaof-bg-{}.aof", std::process::id()));
     let title = crate::proc_title::for_child(server, "redis-aof-rewrite");
     let rdb_base = server.config.settings.aof_use_rdb_preamble;
+    let (reporter, listener) = crate::child_info::for_fork(server);
     let child = {
         let snapshot_of: &Server = server;
         let path = temp.clone();
@@ -690,7 +722,7 @@ pub fn rewrite_background(server: &mut Server) -> Result<(), String> {
                 crate::proc_title::set(title);
             }
             crate::oom_score::enter_child(snapshot_of);
-            write_base(snapshot_of, &path, rdb_base).is_ok()
+            write_base(snapshot_of, &path, rdb_base, reporter.as_ref()).is_ok()
         })
     }
     .map_err(|e| {
@@ -712,6 +744,7 @@ pub fn rewrite_background(server: &mut Server) -> Result<(), String> {
         kept_incr,
         rdb_base,
         temp_incr,
+        info: listener,
     });
     server.update_resize_policy();
     Ok(())
@@ -895,7 +928,7 @@ pub fn start(server: &mut Server, runtime: &mut redis_runtime::Runtime) -> Resul
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let rdb_base = server.config.settings.aof_use_rdb_preamble;
             let name = base_name(server, 1, rdb_base);
-            write_base(server, &dir.join(&name), rdb_base)
+            write_base(server, &dir.join(&name), rdb_base, None)
                 .map_err(|e| crate::util::strerror(&e))?;
             server.aof.manifest.base = Some(FileInfo {
                 name: name.clone(),
@@ -1001,6 +1034,11 @@ pub fn shutdown(server: &mut Server) {
             let _ = file.sync_all();
         }
     }
+}
+
+/// The running rewrite's child reports, if one runs.
+pub fn child_info(server: &Server) -> Option<&crate::child_info::Listener> {
+    server.aof.rewrite.as_ref().and_then(|r| r.info.as_ref())
 }
 
 /// Whether the rewrite that makes a just-enabled append-only file's first base is running

@@ -62,6 +62,24 @@ pub fn channel(keys_total: u64) -> std::io::Result<(Reporter, Listener)> {
     Ok((reporter, listener))
 }
 
+/// The two ends for a child about to be forked from `server`: the child's (to lend to the
+/// writer through a `RefCell`) and the parent's. Without sockets left, neither: the child
+/// then runs unreported.
+pub fn for_fork(
+    server: &crate::server::Server,
+) -> (Option<std::cell::RefCell<Reporter>>, Option<Listener>) {
+    let keys_total = server
+        .keyspace
+        .dbs
+        .iter()
+        .map(|db| db.keys.len() as u64)
+        .sum();
+    match channel(keys_total) {
+        Ok((reporter, listener)) => (Some(std::cell::RefCell::new(reporter)), Some(listener)),
+        Err(_) => (None, None),
+    }
+}
+
 impl Reporter {
     /// A key was written: report when a second passed since the last report.
     pub fn key_written(&mut self) {

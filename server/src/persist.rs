@@ -199,17 +199,7 @@ pub fn background_save(server: &mut Server) -> std::io::Result<()> {
     server.rdb.last_bgsave_try_unix = crate::db::now_ms() / 1000;
     let started = Instant::now();
     let title = crate::proc_title::for_child(server, "redis-rdb-bgsave");
-    let keys_total = server
-        .keyspace
-        .dbs
-        .iter()
-        .map(|db| db.keys.len() as u64)
-        .sum();
-    // Without the channel (no sockets left) the save runs unreported.
-    let (reporter, listener) = match crate::child_info::channel(keys_total) {
-        Ok((reporter, listener)) => (Some(std::cell::RefCell::new(reporter)), Some(listener)),
-        Err(_) => (None, None),
-    };
+    let (reporter, listener) = crate::child_info::for_fork(server);
     let child = {
         let snapshot_of: &Server = server;
         let listeners = crate::net::listener_fds(server);

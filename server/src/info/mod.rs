@@ -321,7 +321,10 @@ fn persistence_fields(server: &Server) -> Vec<(&'static str, String)> {
     let status = |ok: bool| if ok { "ok" } else { "err" }.to_string();
     let rdb = &server.rdb;
     let aof = &server.aof;
-    let child = rdb.child_info.as_ref();
+    let child = rdb
+        .child_info
+        .as_ref()
+        .or_else(|| crate::aof::child_info(server));
     let current = child.and_then(|c| c.current);
     let mut fields = vec![
         ("loading", u8::from(server.loading.is_some()).to_string()),
@@ -396,7 +399,7 @@ fn persistence_fields(server: &Server) -> Vec<(&'static str, String)> {
             aof.rewrite_failures_in_a_row.to_string(),
         ),
         ("aof_last_write_status", status(aof.last_write_ok)),
-        ("aof_last_cow_size", "0".into()),
+        ("aof_last_cow_size", aof.last_cow_size.to_string()),
         ("module_fork_in_progress", "0".into()),
         ("module_fork_last_cow_size", "0".into()),
     ];
