@@ -123,6 +123,8 @@ struct Transfer {
     phase: std::sync::atomic::AtomicU8,
     total: AtomicU64,
     received: AtomicU64,
+    /// The snapshot is streamed, closed by a mark: its length is never known.
+    streamed: std::sync::atomic::AtomicBool,
 }
 
 /// [`Transfer::phase`] values.
@@ -133,7 +135,9 @@ const PHASE_TRANSFER: u8 = 2;
 /// A snapshot transfer under way: its length (0 until the primary sent it) and the bytes
 /// received, for INFO's `master_sync_*` fields.
 pub struct TransferFigures {
-    pub total: u64,
+    /// The snapshot's length as Redis reports it (`repl_transfer_size`): -1 until the
+    /// primary sent it, 0 for a streamed one.
+    pub total: i64,
     pub received: u64,
 }
 
@@ -205,8 +209,13 @@ impl MasterLink {
     pub fn transfer_figures(&self) -> Option<TransferFigures> {
         let in_transfer = matches!(self.state, LinkState::Connecting)
             && self.transfer.phase.load(Ordering::Relaxed) == PHASE_TRANSFER;
+        let total = match self.transfer.total.load(Ordering::Relaxed) {
+            _ if self.transfer.streamed.load(Ordering::Relaxed) => 0,
+            0 => -1,
+            length => length as i64,
+        };
         in_transfer.then(|| TransferFigures {
-            total: self.transfer.total.load(Ordering::Relaxed),
+            total,
             received: self.transfer.received.load(Ordering::Relaxed),
         })
     }
@@ -340,7 +349,8 @@ fn show_transfer_loading(server: &mut Server) {
         return;
     };
     let total = link.transfer.total.load(Ordering::Relaxed);
-    if !diskless || total == 0 {
+    let streamed = link.transfer.streamed.load(Ordering::Relaxed);
+    if !diskless || (total == 0 && !streamed) {
         return;
     }
     let received = link.transfer.received.load(Ordering::Relaxed);
@@ -871,6 +881,7 @@ fn read_until_mark(
     if mark.len() != EOF_MARK_LEN {
         return Err("Bad EOF mark from MASTER".into());
     }
+    transfer.streamed.store(true, Ordering::Relaxed);
     let mut snapshot: Vec<u8> = Vec::new();
     let mut chunk = vec![0u8; 64 * 1024];
     while !snapshot.ends_with(mark) {

@@ -664,12 +664,7 @@ fn replica_fields(
         ("slave_repl_offset", offset.to_string()),
     ];
     if let Some(transfer) = link.transfer_figures() {
-        // The length is -1 until the primary has sent it, as in Redis.
-        let total = if transfer.total == 0 {
-            -1
-        } else {
-            transfer.total as i64
-        };
+        let total = transfer.total;
         let perc = if total > 0 {
             transfer.received as f64 / total as f64 * 100.0
         } else {
