@@ -458,8 +458,7 @@ pub fn cron(server: &mut Server) {
     }
     if let Some(done) = server.aof.rewrite.as_ref().and_then(|r| r.child.try_wait()) {
         if let Some(info) = server.aof.rewrite.as_mut().and_then(|r| r.info.as_mut()) {
-            info.receive();
-            server.aof.last_cow_size = info.last_cow.unwrap_or(0);
+            server.aof.last_cow_size = info.final_cow();
         }
         finish_rewrite(server, done);
     }
@@ -656,9 +655,7 @@ fn write_base(
     progress: Option<&std::cell::RefCell<crate::child_info::Reporter>>,
 ) -> std::io::Result<()> {
     let written = write_base_file(server, path, rdb_base, progress);
-    if let Some(progress) = progress {
-        progress.borrow_mut().finish();
-    }
+    crate::child_info::Reporter::finish_lent(progress);
     written
 }
 

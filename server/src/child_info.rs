@@ -96,6 +96,13 @@ impl Reporter {
         self.send(FINAL);
     }
 
+    /// [`finish`](Self::finish) for a writer that may run unreported.
+    pub fn finish_lent(progress: Option<&std::cell::RefCell<Reporter>>) {
+        if let Some(progress) = progress {
+            progress.borrow_mut().finish();
+        }
+    }
+
     fn send(&mut self, kind: u64) {
         let mut record = [0u8; RECORD];
         record[..8].copy_from_slice(&kind.to_le_bytes());
@@ -136,6 +143,12 @@ impl Listener {
             }
         }
         self.pending.drain(..complete);
+    }
+
+    /// The child ended: the copied size it reported last (0 without a report).
+    pub fn final_cow(&mut self) -> u64 {
+        self.receive();
+        self.last_cow.unwrap_or(0)
     }
 
     /// `current_fork_perc`: the share of the keys written, in percent.

@@ -135,9 +135,7 @@ fn write_snapshot_reporting(
     let mut input = save_input(server, &records);
     input.progress = progress;
     let saved = snapshot::save(&input, &temp, &rdb_path(server));
-    if let Some(progress) = progress {
-        progress.borrow_mut().finish();
-    }
+    crate::child_info::Reporter::finish_lent(progress);
     saved
 }
 
@@ -256,8 +254,7 @@ pub fn cron(server: &mut Server) {
     if let Some(done) = server.rdb.child.as_ref().and_then(Child::try_wait) {
         server.rdb.child = None;
         if let Some(mut info) = server.rdb.child_info.take() {
-            info.receive();
-            server.rdb.last_cow_size = info.last_cow.unwrap_or(0);
+            server.rdb.last_cow_size = info.final_cow();
         }
         let (started, dirty_then) = server
             .rdb
