@@ -98,6 +98,7 @@ pub fn reselect(server: &mut Server) {
     server.replication.selected_db = None;
 }
 
+/// The replica on client `client_id`, if that client is one.
 pub fn replica_mut(server: &mut Server, client_id: u64) -> Option<&mut Replica> {
     server
         .replication
