@@ -100,6 +100,36 @@ fn resume(primary_port: u16, replica_port: u16) {
         .map(|name| info_field(&stats, name))
         .collect();
     assert_eq!(syncs, ["2", "1", "2"], "{stats}");
+
+    // Following another primary (unreachable) and back: the stream goes on in database 3,
+    // which it had selected (a write after the snapshot selects it), though the link was
+    // dropped by REPLICAOF while connected.
+    assert_eq!(primary.call(&["SET", "k5", "5"]), "+OK\r\n");
+    assert_eq!(
+        wait_for(&mut replica, &["GET", "k5"], |r| r.contains('5')),
+        "$1\r\n5\r\n"
+    );
+    let nowhere = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port().to_string())
+        .expect("a free port");
+    assert_eq!(
+        replica.call(&["REPLICAOF", "127.0.0.1", &nowhere]),
+        "+OK\r\n"
+    );
+    assert_eq!(primary.call(&["SET", "k4", "4"]), "+OK\r\n");
+    assert_eq!(
+        replica.call(&["REPLICAOF", "127.0.0.1", &target]),
+        "+OK\r\n"
+    );
+    assert_eq!(
+        wait_for(&mut replica, &["GET", "k4"], |r| r.contains('4')),
+        "$1\r\n4\r\n"
+    );
+    assert_eq!(replica.call(&["SELECT", "0"]), "+OK\r\n");
+    assert_eq!(replica.call(&["EXISTS", "k4"]), ":0\r\n");
+    let stats = primary.call(&["INFO", "stats"]);
+    assert_eq!(info_field(&stats, "sync_partial_ok"), "2", "{stats}");
     assert_eq!(replica.call(&["REPLICAOF", "NO", "ONE"]), "+OK\r\n");
 }
 
