@@ -16,8 +16,13 @@ const WAIT: Duration = Duration::from_secs(10);
 const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/full_sync.txt");
 
 /// A primary of `program` in its own scratch directory (the save goes to its file), on
-/// disk-based synchronization.
-fn start_primary(program: &str, tag: &str) -> Option<(Process, u16, Scratch)> {
+/// disk-based synchronization, holding three keys and saving each in `key_delay_us`: a
+/// client on it, the port, and what must live as long as the scenario.
+fn start_primary(
+    program: &str,
+    tag: &str,
+    key_delay_us: &str,
+) -> Option<(Client, u16, (Process, Scratch))> {
     let scratch = Scratch::new(&format!("{tag}-{}", program.len()));
     let dir = scratch.0.display().to_string();
     let (child, port) = support::spawn_on_free_port(program, |_| {
@@ -28,7 +33,13 @@ fn start_primary(program: &str, tag: &str) -> Option<(Process, u16, Scratch)> {
             "no".into(),
         ]
     })?;
-    Some((Process(child), port, scratch))
+    let server = Process(child);
+    let mut c = Client::connect(port);
+    for key in ["k1", "k2", "k3"] {
+        c.call(&["SET", key, "v"]);
+    }
+    c.call(&["CONFIG", "SET", "rdb-key-save-delay", key_delay_us]);
+    Some((c, port, (server, scratch)))
 }
 
 /// A raw replica that announced `listening_port`.
@@ -37,14 +48,9 @@ fn replica(port: u16, listening_port: &str) -> RawReplica {
 }
 
 fn scenario(program: &str) -> Option<String> {
-    let (_server, port, _scratch) = start_primary(program, "full-sync")?;
-    let mut c = Client::connect(port);
-    let mut out = String::new();
-    for key in ["k1", "k2", "k3"] {
-        c.call(&["SET", key, "v"]);
-    }
     // About a second of saving: three keys at 0.3 s each.
-    c.call(&["CONFIG", "SET", "rdb-key-save-delay", "300000"]);
+    let (mut c, port, _running) = start_primary(program, "full-sync", "300000")?;
+    let mut out = String::new();
 
     let mut first = replica(port, "7001");
     first.send("PSYNC ? -1\r\n");
@@ -116,13 +122,8 @@ fn save_in_progress_settled(c: &mut Client, expected: &str) -> String {
 /// A replica that leaves while its save runs: with no `save` rules the child is stopped,
 /// with them it goes on.
 fn unwanted_scenario(program: &str) -> Option<String> {
-    let (_server, port, _scratch) = start_primary(program, "full-sync-unwanted")?;
-    let mut c = Client::connect(port);
+    let (mut c, port, _running) = start_primary(program, "full-sync-unwanted", "1000000")?;
     let mut out = String::new();
-    for key in ["k1", "k2", "k3"] {
-        c.call(&["SET", key, "v"]);
-    }
-    c.call(&["CONFIG", "SET", "rdb-key-save-delay", "1000000"]);
     for rules in ["", "900 1"] {
         c.call(&["CONFIG", "SET", "save", rules]);
         let mut replica = replica(port, "7001");
