@@ -164,6 +164,11 @@ fn wait_until_done(c: &mut Client, flag: &str, what: &str) {
     }
 }
 
+/// Wait for the running append-only rewrite to end.
+fn wait_for_rewrite(c: &mut Client) {
+    wait_until_done(c, "aof_rewrite_in_progress", "the rewrite never finished");
+}
+
 fn wait_exit(server: &mut Server) -> std::process::ExitStatus {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
@@ -276,11 +281,7 @@ fn bgrewriteaof_finishes_with_the_append_only_file_off() {
         c.call(&["BGREWRITEAOF"]),
         "+Background append only file rewriting started\r\n"
     );
-    wait_until_done(
-        &mut c,
-        "aof_rewrite_in_progress",
-        "BGREWRITEAOF never finished",
-    );
+    wait_for_rewrite(&mut c);
     let info = c.call(&["INFO", "persistence"]);
     assert!(info.contains("aof_last_bgrewrite_status:ok"), "{info}");
 }
@@ -548,11 +549,7 @@ fn a_command_form_base_replays_in_us_and_in_redis() {
             c.call(&["BGREWRITEAOF"]),
             "+Background append only file rewriting started\r\n"
         );
-        wait_until_done(
-            &mut c,
-            "aof_rewrite_in_progress",
-            "the rewrite never finished",
-        );
+        wait_for_rewrite(&mut c);
     }
     let manifest = std::fs::read_to_string(aof_dir(&dir).join("appendonly.aof.manifest")).unwrap();
     assert_eq!(
@@ -584,11 +581,7 @@ fn bgrewriteaof_compacts_the_log() {
         "+Background append only file rewriting started\r\n"
     );
     c.call(&["SET", "after", "1"]);
-    wait_until_done(
-        &mut c,
-        "aof_rewrite_in_progress",
-        "the rewrite never finished",
-    );
+    wait_for_rewrite(&mut c);
     let manifest = std::fs::read_to_string(aof_dir(&dir).join("appendonly.aof.manifest")).unwrap();
     assert_eq!(
         manifest,
@@ -1248,11 +1241,7 @@ fn history_files_stay_until_auto_gc_is_back_on() {
     let mut c = Client::connect(server.port);
     assert_eq!(c.call(&["SET", "k", "v"]), "+OK\r\n");
     c.call(&["BGREWRITEAOF"]);
-    wait_until_done(
-        &mut c,
-        "aof_rewrite_in_progress",
-        "the rewrite never finished",
-    );
+    wait_for_rewrite(&mut c);
     let manifest_path = aof_dir(&dir).join("appendonly.aof.manifest");
     let manifest = std::fs::read_to_string(&manifest_path).unwrap();
     assert_eq!(
@@ -1416,11 +1405,7 @@ fn dynamic_enable_scenario(program: &str) -> Option<String> {
     wait_until("no manifest after the scheduled rewrite", || {
         exists("appendonly.aof.manifest")
     });
-    wait_until_done(
-        &mut c,
-        "aof_rewrite_in_progress",
-        "the rewrite never finished",
-    );
+    wait_for_rewrite(&mut c);
     out += &format!(
         "manifest: {:?}\n",
         std::fs::read_to_string(aof.join("appendonly.aof.manifest")).unwrap_or_default()
