@@ -22,15 +22,25 @@ impl Child {
 
     /// The child's exit: `None` while it runs, `Some(true)` for status 0.
     pub fn try_wait(&self) -> Option<bool> {
+        self.try_end().map(|end| end == Ended::Success)
+    }
+
+    /// How the child ended, `None` while it runs.
+    pub fn try_end(&self) -> Option<Ended> {
         let mut status: libc::c_int = 0;
         // SAFETY: waitpid only writes the status integer we own; WNOHANG makes it return at
         // once. The pid is our own child's, not yet reaped (reaping happens only here).
         let reaped = unsafe { libc::waitpid(self.pid, &mut status, libc::WNOHANG) };
         match reaped {
             0 => None,
-            r if r == self.pid => Some(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0),
-            // An error (the child is gone some other way): report it as failed.
-            _ => Some(false),
+            r if r == self.pid && libc::WIFSIGNALED(status) => {
+                Some(Ended::Signal(libc::WTERMSIG(status)))
+            }
+            r if r == self.pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 => {
+                Some(Ended::Success)
+            }
+            // A failure status, or an error (the child is gone some other way).
+            _ => Some(Ended::Error),
         }
     }
 
@@ -43,6 +53,17 @@ impl Child {
             libc::waitpid(self.pid, &mut status, 0);
         }
     }
+}
+
+/// How a child ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// Exit status 0.
+    Success,
+    /// Another exit status.
+    Error,
+    /// Killed by this signal.
+    Signal(i32),
 }
 
 /// Children started (`total_forks`, reset by `CONFIG RESETSTAT`) and how long the last
@@ -65,11 +86,11 @@ pub fn reset_stats() {
 /// Run `work` in a child process, which exits with status 0 when it returns true and 1
 /// otherwise; the parent gets the child back at once.
 ///
-/// The child first closes `listeners` (the server's listening sockets: a child outliving a
-/// killed parent must not keep its port), then runs only `work` and `_exit`s: no
+/// The child first closes `inherited` (the server's listening sockets: a child outliving a
+/// killed parent must not keep its port; the parent's ends of pipes it shares), then runs only `work` and `_exit`s: no
 /// destructors, no buffered output of the parent flushed twice, no return into the event
 /// loop.
-pub fn spawn(listeners: &[RawFd], work: impl FnOnce() -> bool) -> io::Result<Child> {
+pub fn spawn(inherited: &[RawFd], work: impl FnOnce() -> bool) -> io::Result<Child> {
     let started = std::time::Instant::now();
     // SAFETY: fork has no memory-safety preconditions of its own. In the child only this
     // thread exists; the work it runs allocates (glibc's malloc re-initialises its locks in
@@ -78,9 +99,10 @@ pub fn spawn(listeners: &[RawFd], work: impl FnOnce() -> bool) -> io::Result<Chi
     match pid {
         -1 => Err(io::Error::last_os_error()),
         0 => {
-            for &fd in listeners {
-                // SAFETY: the descriptors are the parent's listening sockets, copied into
-                // this process by fork; nothing in the child uses them.
+            for &fd in inherited {
+                // SAFETY: the descriptors are the parent's, copied into this process by
+                // fork; nothing in the child uses them (their owners are never dropped
+                // here: the child ends in _exit).
                 unsafe { libc::close(fd) };
             }
             let ok = work();
@@ -141,6 +163,29 @@ mod tests {
             };
             assert_eq!(result, expected);
         }
+    }
+
+    #[test]
+    fn a_child_killed_by_a_signal_reports_it() {
+        let child = spawn(&[], || {
+            std::thread::sleep(std::time::Duration::from_secs(30));
+            true
+        })
+        .expect("fork");
+        let killed = std::process::Command::new("kill")
+            .args(["-9", &child.pid().to_string()])
+            .status()
+            .expect("kill");
+        assert!(killed.success());
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let end = loop {
+            if let Some(end) = child.try_end() {
+                break end;
+            }
+            assert!(std::time::Instant::now() < deadline, "child never ended");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        };
+        assert_eq!(end, Ended::Signal(9));
     }
 
     #[test]

@@ -13,9 +13,12 @@
 //! - online: what the backlog held for it is queued, and the stream flows.
 //!
 //! Every second a replica that waits gets a newline, which keeps its link from timing out.
-//! Under `repl-diskless-sync`, replicas that take a snapshot closed by a mark first wait for
-//! others to arrive, as Redis's do (the snapshot is still sent from the file, with its
-//! length, which they take too).
+//!
+//! Under `repl-diskless-sync`, replicas that take a snapshot closed by a mark (`capa eof`)
+//! first wait for others to arrive, then get it streamed from the child through a pipe
+//! ([`crate::rdb_pipe`]), no file written. Such a replica is online once the child is done,
+//! but the stream starts only when it acknowledges (its end-of-snapshot mark is then the
+//! last thing it read).
 //! Replicas that asked for part of the snapshot (`REPLCONF rdb-filter-only`) get it made in
 //! memory at once instead (it holds the functions only).
 
@@ -38,6 +41,8 @@ pub enum SyncState {
     WaitSaveEnd,
     /// The snapshot file is being sent: what is left of it.
     SendBulk(Box<Bulk>),
+    /// The snapshot was streamed: online, the stream held until it acknowledges.
+    WaitAck,
     /// The stream flows.
     Online,
 }
@@ -54,8 +59,13 @@ impl SyncState {
         match self {
             SyncState::WaitSaveStart | SyncState::WaitSaveEnd => "wait_bgsave",
             SyncState::SendBulk(_) => "send_bulk",
-            SyncState::Online => "online",
+            SyncState::WaitAck | SyncState::Online => "online",
         }
+    }
+
+    /// Whether the replica counts as online (ROLE, WAIT, `min-replicas`).
+    pub fn is_online(&self) -> bool {
+        matches!(self, SyncState::WaitAck | SyncState::Online)
     }
 }
 
@@ -68,15 +78,22 @@ pub fn request(server: &mut Server, client: &mut Client, pre_psync: bool) {
     server.stats.sync_full += 1;
     client.is_replica = true;
     let state = SyncState::WaitSaveStart;
-    crate::replication::attach(server, id, state, pre_psync, client.replica_rdb_only);
-    if server.rdb.child.is_some() {
+    crate::replication::attach(server, client, state, pre_psync, client.replica_rdb_only);
+    if server.rdb.transfer.is_some() {
+        server.log_notice("Current BGSAVE has socket target. Waiting for next BGSAVE for SYNC");
+    } else if server.rdb.child.is_some() {
         // A save is writing the disk file: join it when another replica waits for it (its
-        // stream starts at the save's offset), else wait for the next one.
+        // stream starts at the save's offset) and this one takes what that one does, else
+        // wait for the next one.
         let joined = server
             .replication
             .replicas
             .iter()
-            .find(|r| matches!(r.state, SyncState::WaitSaveEnd) && !r.rdb_only)
+            .find(|r| {
+                matches!(r.state, SyncState::WaitSaveEnd)
+                    && (!r.rdb_only || client.replica_rdb_only)
+            })
+            .filter(|r| client.replica_capa_eof || !r.capa_eof)
             .map(|r| r.start);
         match joined {
             Some(start) => {
@@ -119,10 +136,26 @@ pub fn request(server: &mut Server, client: &mut Client, pre_psync: bool) {
 /// Redis's answer to replicas whose save could not start.
 const SAVE_FAILED: &str = "ERR BGSAVE failed, replication can't continue";
 
-/// Start a background save for the replicas waiting for one (`startBgsaveForReplication`).
+/// Start a background save for the replicas waiting for one (`startBgsaveForReplication`):
+/// streamed to them under `repl-diskless-sync` when all of them take a marked snapshot,
+/// written to the file otherwise.
 fn start_save(server: &mut Server) {
-    server.log_notice("Starting BGSAVE for SYNC with target: disk");
-    if crate::persist::background_save(server).is_err() {
+    let waiting_ids = waiting(server, |s| matches!(s, SyncState::WaitSaveStart));
+    let all_take_marks = server
+        .replication
+        .replicas
+        .iter()
+        .filter(|r| matches!(r.state, SyncState::WaitSaveStart))
+        .all(|r| r.capa_eof);
+    let to_sockets = diskless(server).sync && all_take_marks;
+    let started = if to_sockets {
+        server.log_notice("Starting BGSAVE for SYNC with target: replicas sockets");
+        crate::rdb_pipe::start(server, waiting_ids)
+    } else {
+        server.log_notice("Starting BGSAVE for SYNC with target: disk");
+        crate::persist::background_save(server)
+    };
+    if started.is_err() {
         server.log_warning("BGSAVE for replication failed");
         let failed: Vec<u64> = waiting(server, |s| matches!(s, SyncState::WaitSaveStart));
         for id in failed {
@@ -216,6 +249,10 @@ pub fn save_done(server: &mut Server, ok: bool) {
 /// serves nobody, so the child is stopped (memory back, and the next synchronization or
 /// BGSAVE can start at once), as Redis's `freeClient` does.
 pub fn save_unwanted(server: &mut Server) {
+    // A streamed snapshot stops when its last replica is gone ([`crate::rdb_pipe`]).
+    if server.rdb.transfer.is_some() {
+        return;
+    }
     let still_wanted = server
         .replication
         .replicas
@@ -232,10 +269,9 @@ fn close_replica(server: &mut Server, id: u64) {
     }
 }
 
-/// `repl-diskless-sync` and the options that go with it. The snapshot is always written to
-/// the file and sent from it; what diskless synchronization changes is when the save
-/// starts: replicas that take a marked snapshot wait `delay` seconds for others to arrive,
-/// or until `max_replicas` wait.
+/// `repl-diskless-sync` and the options that go with it: replicas that take a marked
+/// snapshot wait `delay` seconds for others to arrive, or until `max_replicas` wait, then
+/// get it streamed.
 struct Diskless {
     sync: bool,
     delay: u64,
@@ -292,10 +328,13 @@ pub fn start_pending(server: &mut Server) {
     }
 }
 
-/// The periodic newline to replicas that wait for their snapshot.
+/// The periodic newline to replicas that wait for their snapshot (not into a streamed one).
 pub fn keep_alive(server: &mut Server) {
-    for id in waiting(server, |s| {
-        matches!(s, SyncState::WaitSaveStart | SyncState::WaitSaveEnd)
+    let streaming = server.rdb.transfer.is_some();
+    for id in waiting(server, |s| match s {
+        SyncState::WaitSaveStart => true,
+        SyncState::WaitSaveEnd => !streaming,
+        _ => false,
     }) {
         if let Some(client) = server.clients.get_mut(&id) {
             client.reply.buf.push(b'\n');
@@ -361,35 +400,103 @@ pub fn refill(server: &mut Server, id: u64, sent: usize) -> Next {
     }
 }
 
-/// The snapshot was sent: the stream held since its offset follows, and from now on every
-/// change (`replicaPutOnline`). A replica that asked for the snapshot only is closed.
+/// The snapshot file was sent: the replica is online, and the stream held since its offset
+/// follows. A replica that asked for the snapshot only is closed.
 fn put_online(server: &mut Server, id: u64) {
+    if !mark_online(server, id, SyncState::Online) {
+        if let Some(client) = server.clients.get_mut(&id) {
+            client.close_after_reply = true;
+        }
+        return;
+    }
+    let held = begin_stream(server, id);
+    if let Some(client) = server.clients.get_mut(&id) {
+        match held {
+            Some(held) => client.reply.buf.extend_from_slice(&held),
+            None => client.close_asap = true,
+        }
+    }
+}
+
+/// A streamed snapshot's child ended (`ok`: every byte of it reached the pipe's end):
+/// its replicas are online, their stream starting when they acknowledge, or are dropped
+/// when it failed; replicas waiting for a save to start get one.
+pub fn streamed_done(server: &mut Server, ok: bool) {
+    for id in waiting(server, |s| matches!(s, SyncState::WaitSaveEnd)) {
+        if !ok {
+            server.log_warning("SYNC failed. BGSAVE child returned an error");
+            close_replica(server, id);
+            continue;
+        }
+        let name = crate::replication::replica_mut(server, id).map(|r| r.name.clone());
+        server.log_notice(&format!(
+            "Streamed RDB transfer with replica {} succeeded (socket). Waiting for REPLCONF ACK from slave to enable streaming",
+            name.unwrap_or_default()
+        ));
+        if !mark_online(server, id, SyncState::WaitAck) {
+            close_replica(server, id);
+        }
+    }
+    start_pending(server);
+}
+
+/// After the turn's commands: replicas whose first `REPLCONF ACK` after a streamed snapshot
+/// came start their stream (`replicaStartCommandStream`; not while their command ran, when
+/// any output of theirs counts as a reply they must not get). The streaming child may have
+/// ended since the periodic task looked: it is collected first, as Redis does on an ACK.
+pub fn start_acknowledged_streams(server: &mut Server) {
+    if server.rdb.transfer.is_some() {
+        crate::persist::collect_child(server);
+    }
+    for id in std::mem::take(&mut server.replication.acknowledged) {
+        let waits = crate::replication::replica_mut(server, id)
+            .is_some_and(|r| matches!(r.state, SyncState::WaitAck));
+        if !waits {
+            continue;
+        }
+        let held = begin_stream(server, id);
+        if let Some(client) = server.clients.get_mut(&id) {
+            match held {
+                Some(held) => client.reply.buf.extend_from_slice(&held),
+                None => client.close_asap = true,
+            }
+            server.pending_flush.push(id);
+        }
+    }
+}
+
+/// The snapshot reached replica `id`, which counts as online from now on, in `state`
+/// (`replicaPutOnline`); false for a replica that asked for the snapshot only, which the
+/// caller closes.
+fn mark_online(server: &mut Server, id: u64, state: SyncState) -> bool {
     let Some(replica) = crate::replication::replica_mut(server, id) else {
-        return;
+        return false;
     };
-    replica.state = SyncState::Online;
-    replica.ack_time = std::time::Instant::now();
-    let (start, rdb_only) = (replica.start, replica.rdb_only);
-    let Some(client) = server.clients.get_mut(&id) else {
-        return;
-    };
-    let name = crate::replication::replica_name(client);
-    if rdb_only {
-        client.close_after_reply = true;
+    let name = replica.name.clone();
+    if replica.rdb_only {
+        replica.state = SyncState::Online;
         server.log_notice(&format!(
             "RDB transfer completed, rdb only replica ({name}) should be disconnected asap"
         ));
-        return;
+        return false;
     }
+    replica.state = state;
+    replica.ack_time = std::time::Instant::now();
+    server.log_notice(&format!("Synchronization with replica {name} succeeded"));
+    true
+}
+
+/// Replica `id` gets every change from now on, after what the backlog held for it since its
+/// snapshot: those bytes, `None` when the backlog no longer has them.
+fn begin_stream(server: &mut Server, id: u64) -> Option<Vec<u8>> {
+    let replica = crate::replication::replica_mut(server, id)?;
+    replica.state = SyncState::Online;
+    let start = replica.start;
     let held = server
         .replication
         .backlog
         .as_ref()
         .and_then(|b| b.since(start + 1));
-    match held {
-        Some(held) => client.reply.buf.extend_from_slice(&held),
-        None => client.close_asap = true,
-    }
-    server.log_notice(&format!("Synchronization with replica {name} succeeded"));
     crate::replication::release_backlog(server);
+    held
 }

@@ -38,6 +38,7 @@ pub mod persist;
 pub mod proc_title;
 pub mod pubsub;
 pub mod rdb;
+pub mod rdb_pipe;
 pub mod replica;
 pub mod replication;
 pub mod reply_buffer;

@@ -24,12 +24,15 @@ use std::time::{Duration, Instant};
 const LISTENERS: usize = usize::MAX - 64;
 /// The token of the Unix socket listener.
 const UNIX_LISTENER: usize = LISTENERS - 1;
+/// The token of the pipe a diskless synchronization's snapshot comes through.
+const RDB_PIPE: usize = LISTENERS - 2;
 
 /// One readiness report: a listener, or a connection readable and/or writable.
 #[derive(Debug, Clone, Copy)]
 enum Ready {
     Listener(usize),
     UnixListener,
+    RdbPipe,
     Conn { id: u64, read: bool, write: bool },
 }
 /// Bytes read from a socket per `read` call.
@@ -184,6 +187,20 @@ impl Net {
         Some((path, removed))
     }
 
+    /// Watch the pipe a streamed snapshot comes through.
+    pub fn register_rdb_pipe(
+        &mut self,
+        pipe: &mut mio::unix::pipe::Receiver,
+    ) -> std::io::Result<()> {
+        self.poll
+            .registry()
+            .register(pipe, Token(RDB_PIPE), Interest::READABLE)
+    }
+
+    pub fn deregister_rdb_pipe(&mut self, pipe: &mut mio::unix::pipe::Receiver) {
+        let _ = self.poll.registry().deregister(pipe);
+    }
+
     fn register_listeners(&mut self) {
         for (i, listener) in self.listeners.iter_mut().enumerate() {
             let _ =
@@ -203,7 +220,7 @@ pub fn run(server: &mut Server, runtime: &mut Runtime) {
         crate::client_eviction::evict(server, None);
         let wake = crate::blocking::next_deadline(server).map_or(next_cron, |d| d.min(next_cron));
         // A replica's snapshot transfer left for this turn goes on without sleeping.
-        let timeout = if server.pending_flush.is_empty() {
+        let timeout = if server.pending_flush.is_empty() && !crate::rdb_pipe::more_now(server) {
             wake.saturating_duration_since(Instant::now())
         } else {
             Duration::ZERO
@@ -245,6 +262,8 @@ pub fn run(server: &mut Server, runtime: &mut Runtime) {
         for id in std::mem::take(&mut server.pending_flush) {
             flush(server, id);
         }
+        // Replicas of a streamed snapshot may have caught up.
+        crate::rdb_pipe::pump(server);
         if Instant::now() >= next_cron && !server.cron_paused {
             cron(server);
             // Notifications of keys the periodic task expired.
@@ -312,6 +331,9 @@ fn ready(event: &mio::event::Event) -> Ready {
     if event.token().0 == UNIX_LISTENER {
         return Ready::UnixListener;
     }
+    if event.token().0 == RDB_PIPE {
+        return Ready::RdbPipe;
+    }
     if event.token().0 >= LISTENERS {
         return Ready::Listener(event.token().0 - LISTENERS);
     }
@@ -326,6 +348,7 @@ fn handle(server: &mut Server, runtime: Option<&mut Runtime>, ready: Ready) {
     match ready {
         Ready::Listener(i) => accept_all(server, i),
         Ready::UnixListener => accept_unix(server),
+        Ready::RdbPipe => crate::rdb_pipe::pump(server),
         Ready::Conn { id, read, write } => {
             if read {
                 read_and_process(server, runtime, id);
@@ -833,6 +856,11 @@ fn flush(server: &mut Server, id: u64) {
             crate::full_sync::Next::Idle => return,
         }
     }
+}
+
+/// Write what client `id`'s reply buffer holds, as far as its socket takes it now.
+pub fn flush_client(server: &mut Server, id: u64) {
+    flush(server, id);
 }
 
 /// How far [`write_out`] got with a client still open.

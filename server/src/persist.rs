@@ -5,7 +5,7 @@
 //! `temp-<pid>.rdb`, syncs it and renames it over the old file. `BGSAVE` writes from a forked
 //! child (see [`crate::fork`]) and the periodic task collects its result.
 
-use crate::fork::Child;
+use crate::fork::{Child, Ended};
 use crate::rdb::snapshot::{self, SaveInput};
 use crate::rdb::SaveOptions;
 use crate::server::Server;
@@ -36,6 +36,8 @@ pub struct RdbState {
     pub child_info: Option<crate::child_info::Listener>,
     /// The memory the last background save's child copied (`rdb_last_cow_size`).
     pub last_cow_size: u64,
+    /// The running child streams its snapshot to replicas ([`crate::rdb_pipe`]), no file.
+    pub transfer: Option<crate::rdb_pipe::Transfer>,
 }
 
 /// Writes refused while snapshots fail (`stop-writes-on-bgsave-error`).
@@ -54,6 +56,7 @@ impl Default for RdbState {
     fn default() -> Self {
         RdbState {
             child: None,
+            transfer: None,
             child_started: None,
             last_bgsave_ok: true,
             last_bgsave_try_unix: 0,
@@ -196,22 +199,11 @@ pub fn save(server: &mut Server) -> Result<(), ()> {
 pub fn background_save(server: &mut Server) -> std::io::Result<()> {
     server.rdb.last_bgsave_try_unix = crate::db::now_ms() / 1000;
     let started = Instant::now();
-    let title = crate::proc_title::for_child(server, "redis-rdb-bgsave");
-    let (reporter, listener) = crate::child_info::for_fork(server);
-    let child = {
-        let snapshot_of: &Server = server;
-        let listeners = crate::net::listener_fds(server);
-        crate::fork::spawn(&listeners, || {
-            if let Some(title) = &title {
-                crate::proc_title::set(title);
-            }
-            crate::oom_score::enter_child(snapshot_of);
-            write_snapshot_reporting(snapshot_of, reporter.as_ref()).is_ok()
-        })
-    };
+    let child = fork_snapshot(server, "redis-rdb-bgsave", &[], |snapshot_of, progress| {
+        write_snapshot_reporting(snapshot_of, progress).is_ok()
+    });
     match child {
         Ok(child) => {
-            server.rdb.child_info = listener;
             server.log_notice(&format!("Background saving started by pid {}", child.pid()));
             server.rdb.child = Some(child);
             server.rdb.child_started = Some((started, server.keyspace.dirty));
@@ -220,13 +212,66 @@ pub fn background_save(server: &mut Server) -> std::io::Result<()> {
         }
         Err(e) => {
             server.rdb.last_bgsave_ok = false;
-            server.log_warning(&format!(
-                "Can't save in background: fork: {}",
-                crate::util::strerror(&e)
-            ));
+            log_fork_failure(server, &e);
             Err(e)
         }
     }
+}
+
+pub fn log_fork_failure(server: &mut Server, e: &std::io::Error) {
+    server.log_warning(&format!(
+        "Can't save in background: fork: {}",
+        crate::util::strerror(e)
+    ));
+}
+
+/// Fork a child that runs `work` over the server as it is now, named `title`, with Redis's
+/// out-of-memory score for children and its progress reports to the parent (collected from
+/// `server.rdb.child_info`). The child first closes `inherited` (the parent's ends of the
+/// pipes it shares with it).
+pub fn fork_snapshot(
+    server: &mut Server,
+    title: &str,
+    inherited: &[std::os::fd::RawFd],
+    work: impl FnOnce(&Server, Option<&std::cell::RefCell<crate::child_info::Reporter>>) -> bool,
+) -> std::io::Result<Child> {
+    let title = crate::proc_title::for_child(server, title);
+    let (reporter, listener) = crate::child_info::for_fork(server);
+    let child = {
+        let snapshot_of: &Server = server;
+        let mut close = crate::net::listener_fds(server);
+        close.extend_from_slice(inherited);
+        crate::fork::spawn(&close, || {
+            if let Some(title) = &title {
+                crate::proc_title::set(title);
+            }
+            crate::oom_score::enter_child(snapshot_of);
+            work(snapshot_of, reporter.as_ref())
+        })
+    }?;
+    server.rdb.child_info = listener;
+    Ok(child)
+}
+
+/// A snapshot for replicas, streamed to `out` between two copies of the 40-byte `mark`
+/// (`$EOF:<mark>\r\n`, the file, `<mark>`): its length is never known in advance.
+pub fn write_marked_snapshot(
+    server: &Server,
+    progress: Option<&std::cell::RefCell<crate::child_info::Reporter>>,
+    mark: &[u8],
+    mut out: impl std::io::Write,
+) -> std::io::Result<()> {
+    out.write_all(b"$EOF:")?;
+    out.write_all(mark)?;
+    out.write_all(b"\r\n")?;
+    let records = server_function_records(server);
+    let mut input = save_input(server, &records);
+    input.progress = progress;
+    let written = snapshot::write_to(&input, &mut out);
+    crate::child_info::Reporter::finish_lent(progress);
+    written?;
+    out.write_all(mark)?;
+    out.flush()
 }
 
 /// Stop a running background save (its snapshot is no longer wanted); whether one ran.
@@ -235,11 +280,14 @@ pub fn kill_background_save(server: &mut Server) -> bool {
         return false;
     };
     server.rdb.child_info = None;
-    {
-        // The child names its temporary file after its own pid.
-        let temp = format!("temp-{}.rdb", child.pid());
-        child.kill();
-        server.rdb.child_started = None;
+    server.rdb.child_started = None;
+    // The child names its temporary file after its own pid.
+    let temp = format!("temp-{}.rdb", child.pid());
+    child.kill();
+    if server.rdb.transfer.is_some() {
+        crate::rdb_pipe::finish(server);
+        server.log_warning("Background transfer terminated by signal 10");
+    } else {
         let _ = std::fs::remove_file(temp);
         server.log_notice("Background saving terminated by signal 10");
     }
@@ -248,32 +296,7 @@ pub fn kill_background_save(server: &mut Server) -> bool {
 
 /// The periodic task's part: collect a finished child, then apply the `save` rules.
 pub fn cron(server: &mut Server) {
-    if let Some(info) = server.rdb.child_info.as_mut() {
-        info.receive();
-    }
-    if let Some(done) = server.rdb.child.as_ref().and_then(Child::try_wait) {
-        server.rdb.child = None;
-        if let Some(mut info) = server.rdb.child_info.take() {
-            server.rdb.last_cow_size = info.final_cow();
-        }
-        let (started, dirty_then) = server
-            .rdb
-            .child_started
-            .take()
-            .unwrap_or((Instant::now(), 0));
-        server.rdb.last_bgsave_secs = started.elapsed().as_secs() as i64;
-        if done {
-            server.log_notice("Background saving terminated with success");
-            server.keyspace.dirty = server.keyspace.dirty.saturating_sub(dirty_then);
-            server.last_save_unix = crate::db::now_ms() / 1000;
-            server.rdb.last_bgsave_ok = true;
-            server.rdb.saves += 1;
-        } else {
-            server.log_warning("Background saving error");
-            server.rdb.last_bgsave_ok = false;
-        }
-        crate::full_sync::save_done(server, done);
-    }
+    collect_child(server);
     if server.rdb.child.is_some() || server.aof.rewriting() {
         return;
     }
@@ -298,6 +321,61 @@ pub fn cron(server: &mut Server) {
         server.log_notice(&format!("{changes} changes in {secs} seconds. Saving..."));
         let _ = background_save(server);
     }
+}
+
+/// Collect the background save's child if it ended, and act on its result (Redis's
+/// `backgroundSaveDoneHandler`).
+pub fn collect_child(server: &mut Server) {
+    if let Some(info) = server.rdb.child_info.as_mut() {
+        info.receive();
+    }
+    let Some(end) = server.rdb.child.as_ref().and_then(Child::try_end) else {
+        return;
+    };
+    server.rdb.child = None;
+    if let Some(mut info) = server.rdb.child_info.take() {
+        server.rdb.last_cow_size = info.final_cow();
+    }
+    let (started, dirty_then) = server
+        .rdb
+        .child_started
+        .take()
+        .unwrap_or((Instant::now(), 0));
+    server.rdb.last_bgsave_secs = started.elapsed().as_secs() as i64;
+    let ok = end == Ended::Success;
+    if server.rdb.transfer.is_some() {
+        crate::rdb_pipe::finish(server);
+        match end {
+            Ended::Success => server.log_notice("Background RDB transfer terminated with success"),
+            Ended::Error => server.log_warning("Background transfer error"),
+            Ended::Signal(n) => {
+                server.log_warning(&format!("Background transfer terminated by signal {n}"))
+            }
+        }
+        crate::full_sync::streamed_done(server, ok);
+        return;
+    }
+    match end {
+        Ended::Success => {
+            server.log_notice("Background saving terminated with success");
+            server.keyspace.dirty = server.keyspace.dirty.saturating_sub(dirty_then);
+            server.last_save_unix = crate::db::now_ms() / 1000;
+            server.rdb.last_bgsave_ok = true;
+            server.rdb.saves += 1;
+        }
+        Ended::Error => {
+            server.log_warning("Background saving error");
+            server.rdb.last_bgsave_ok = false;
+        }
+        Ended::Signal(n) => {
+            server.log_warning(&format!("Background saving terminated by signal {n}"));
+            // A child stopped on purpose (SIGUSR1) is no failure.
+            if n != libc::SIGUSR1 {
+                server.rdb.last_bgsave_ok = false;
+            }
+        }
+    }
+    crate::full_sync::save_done(server, ok);
 }
 
 /// Before the server stops: end a background save, and save when asked to or when save rules

@@ -36,6 +36,9 @@ pub struct Replication {
     /// turn's commands (the acknowledging replica is not among the connected clients while
     /// its `REPLCONF ACK` runs, so it could not be counted then).
     pub acks_arrived: bool,
+    /// Replicas whose acknowledgement this turn starts their stream (after a streamed
+    /// snapshot, [`crate::full_sync::start_acknowledged_streams`]).
+    pub acknowledged: Vec<u64>,
 }
 
 /// One attached replica.
@@ -52,6 +55,10 @@ pub struct Replica {
     pub rdb_only: bool,
     /// It attached with `SYNC`: no `+FULLRESYNC` line.
     pub pre_psync: bool,
+    /// How the log names it ([`replica_name`]).
+    pub name: String,
+    /// It takes a snapshot closed by a mark (`REPLCONF capa eof`): one streamed to it.
+    pub capa_eof: bool,
 }
 
 impl Default for Replication {
@@ -66,6 +73,7 @@ impl Default for Replication {
             last_keep_alive: Instant::now(),
             getack_wanted: false,
             acks_arrived: false,
+            acknowledged: Vec::new(),
         }
     }
 }
@@ -73,11 +81,12 @@ impl Default for Replication {
 /// Make `client_id` a replica in `state` (online: from the next byte of the stream on).
 pub fn attach(
     server: &mut Server,
-    client_id: u64,
+    client: &crate::client::Client,
     state: SyncState,
     pre_psync: bool,
     rdb_only: bool,
 ) {
+    let (client_id, name, capa_eof) = (client.id, replica_name(client), client.replica_capa_eof);
     create_backlog(server);
     let replication = &mut server.replication;
     replication.last_ping = Instant::now();
@@ -89,6 +98,8 @@ pub fn attach(
         start: replication.offset,
         rdb_only,
         pre_psync,
+        name,
+        capa_eof,
     });
     server.propagation_changed();
 }
@@ -114,7 +125,11 @@ fn keep_from(replication: &Replication) -> Option<u64> {
         .replicas
         .iter()
         .filter(|r| {
-            !r.rdb_only && matches!(r.state, SyncState::WaitSaveEnd | SyncState::SendBulk(_))
+            !r.rdb_only
+                && matches!(
+                    r.state,
+                    SyncState::WaitSaveEnd | SyncState::SendBulk(_) | SyncState::WaitAck
+                )
         })
         .map(|r| r.start + 1)
         .min()
@@ -138,6 +153,9 @@ pub fn acknowledge(server: &mut Server, client_id: u64, offset: u64) {
     {
         r.ack_offset = offset;
         r.ack_time = Instant::now();
+        if matches!(r.state, SyncState::WaitAck | SyncState::WaitSaveEnd) {
+            server.replication.acknowledged.push(client_id);
+        }
     }
     server.replication.acks_arrived = true;
 }
@@ -145,6 +163,9 @@ pub fn acknowledge(server: &mut Server, client_id: u64, offset: u64) {
 /// After the turn's commands: answer the clients in WAIT that acknowledgements received this
 /// turn satisfy.
 pub fn serve_acks(server: &mut Server) {
+    if !server.replication.acknowledged.is_empty() {
+        crate::full_sync::start_acknowledged_streams(server);
+    }
     if std::mem::take(&mut server.replication.acks_arrived) {
         crate::blocking::serve_waiting_replicas(server);
     }
@@ -341,6 +362,7 @@ pub fn cron(server: &mut Server) {
         crate::full_sync::keep_alive(server);
     }
     crate::full_sync::start_pending(server);
+    crate::rdb_pipe::cron(server);
     // A replica's replicas get its primary's PINGs, passed on, not PINGs of its own.
     if server.master_link.is_some() {
         return;
@@ -396,7 +418,7 @@ fn send(server: &mut Server, chunk: &[u8]) {
             }
             // The backlog holds the stream for it: that is its output (Redis counts a
             // replica's share of the replication buffer against its limit).
-            SyncState::WaitSaveEnd | SyncState::SendBulk(_) if !r.rdb_only => {
+            SyncState::WaitSaveEnd | SyncState::SendBulk(_) | SyncState::WaitAck if !r.rdb_only => {
                 let held = (offset - r.start) as usize;
                 if !client.close_asap
                     && crate::output_limits::over(limit, held, &mut client.over_soft_limit_since)
@@ -530,7 +552,7 @@ pub fn attached(server: &Server) -> impl Iterator<Item = &Replica> {
 
 /// The replicas past their synchronization, which the stream reaches.
 pub fn connected(server: &Server) -> impl Iterator<Item = &Replica> {
-    attached(server).filter(|r| matches!(r.state, SyncState::Online))
+    attached(server).filter(|r| r.state.is_online())
 }
 
 /// How the log names a replica (`replicationGetSlaveName`): its address, with the port it

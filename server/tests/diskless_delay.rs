@@ -2,8 +2,8 @@
 //! replica that takes a snapshot closed by a mark (`REPLCONF capa eof`) waits
 //! `repl-diskless-sync-delay` seconds for others to arrive (getting only keep-alive
 //! newlines), or until `repl-diskless-sync-max-replicas` wait; then one save serves them all.
-//! redis-server streams that save through a pipe with an EOF mark, ours sends it from the file
-//! with its length: the transcript records only that an RDB file came. It must equal
+//! The transcript records only that an RDB file came (its streaming is
+//! `diskless_transfer.rs`'s subject). It must equal
 //! `golden/diskless_delay.txt`, recorded from redis-server 7.0.15 (`RECORD_REFERENCE=1`),
 //! which is run live when installed.
 

@@ -82,7 +82,7 @@ fn sync(ctx: &mut Ctx, argv: &[&[u8]]) {
             out.extend_from_slice(&missed);
             ctx.client.is_replica = true;
             let state = crate::full_sync::SyncState::Online;
-            crate::replication::attach(ctx.server, ctx.client.id, state, false, false);
+            crate::replication::attach(ctx.server, ctx.client, state, false, false);
             ctx.server.stats.sync_partial_ok += 1;
             ctx.server.log_notice(&format!(
                 "Partial resynchronization request from {name} accepted. Sending {} bytes of backlog starting from offset {from}.",
@@ -127,7 +127,7 @@ fn sync(ctx: &mut Ctx, argv: &[&[u8]]) {
     crate::replication::reselect(ctx.server);
     let state = crate::full_sync::SyncState::Online;
     let pre_psync = is(argv[0], "sync");
-    crate::replication::attach(ctx.server, ctx.client.id, state, pre_psync, false);
+    crate::replication::attach(ctx.server, ctx.client, state, pre_psync, false);
     ctx.server
         .log_notice(&format!("Synchronization with replica {name} succeeded"));
 }

@@ -562,9 +562,9 @@ fn replication_fields(server: &Server) -> Vec<(&'static str, String)> {
         .filter_map(|r| {
             let client = server.clients.get(&r.client_id)?;
             // The lag of a replica still synchronizing reads 0, as in Redis.
-            let lag = match r.state {
-                crate::full_sync::SyncState::Online => now.duration_since(r.ack_time).as_secs(),
-                _ => 0,
+            let lag = match r.state.is_online() {
+                true => now.duration_since(r.ack_time).as_secs(),
+                false => 0,
             };
             Some(format!(
                 "ip={},port={},state={},offset={},lag={lag}",

@@ -408,12 +408,7 @@ impl RawReplica {
     pub fn snapshot(&mut self) -> String {
         let header = self.line(Duration::from_secs(10));
         let rdb = if let Some(mark) = header.strip_prefix("$EOF:") {
-            let mark = mark.as_bytes().to_vec();
-            self.fill(Duration::from_secs(10), |b| b.ends_with(&mark));
-            let whole = self.buffer.ends_with(&mark);
-            let rdb = whole && self.buffer.starts_with(b"REDIS0010");
-            self.buffer.clear();
-            rdb
+            return self.until_mark(mark.as_bytes());
         } else if let Some(length) = header
             .strip_prefix('$')
             .and_then(|l| l.parse::<usize>().ok())
@@ -425,6 +420,16 @@ impl RawReplica {
         } else {
             return format!("not a snapshot: {header}");
         };
+        format!("an RDB file: {rdb}")
+    }
+
+    /// A snapshot after its `$EOF:<mark>` header: what comes up to the mark, which must be
+    /// all that comes.
+    pub fn until_mark(&mut self, mark: &[u8]) -> String {
+        self.fill(Duration::from_secs(10), |b| b.ends_with(mark));
+        let whole = self.buffer.ends_with(mark);
+        let rdb = whole && self.buffer.starts_with(b"REDIS0010");
+        self.buffer.clear();
         format!("an RDB file: {rdb}")
     }
 
