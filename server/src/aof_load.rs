@@ -81,6 +81,7 @@ pub fn load_files(server: &mut Server, runtime: &mut redis_runtime::Runtime) -> 
         total_bytes,
         loaded_bytes: 0,
         rdb_used_mem: 0,
+        asynchronous: false,
     });
     let result = load_each(server, runtime);
     server.loading = None;

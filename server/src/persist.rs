@@ -467,6 +467,7 @@ pub fn load(
             total_bytes: data.len() as u64,
             loaded_bytes: 0,
             rdb_used_mem: 0,
+            asynchronous: false,
         });
         let primary = server.master_link.is_none();
         let hooks = snapshot::LoadHooks {

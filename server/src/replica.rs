@@ -125,6 +125,10 @@ struct Transfer {
     received: AtomicU64,
     /// The snapshot is streamed, closed by a mark: its length is never known.
     streamed: std::sync::atomic::AtomicBool,
+    /// The primary's snapshot continues this server's history (`+FULLRESYNC` names its
+    /// replication id): under `repl-diskless-load swapdb` the old data stays served while it
+    /// comes (an asynchronous load).
+    same_history: std::sync::atomic::AtomicBool,
 }
 
 /// [`Transfer::phase`] values.
@@ -341,10 +345,12 @@ fn end_transfer_loading(server: &mut Server) {
 /// shows it as loading (clients are answered `-LOADING`), as a replica loading straight
 /// from the socket does.
 fn show_transfer_loading(server: &mut Server) {
-    let diskless = server
+    let mode = server
         .config
         .get("repl-diskless-load")
-        .is_some_and(|mode| mode != "disabled");
+        .unwrap_or("disabled");
+    let diskless = mode != "disabled";
+    let swapdb = mode == "swapdb";
     let Some(link) = server.master_link.as_mut() else {
         return;
     };
@@ -361,6 +367,7 @@ fn show_transfer_loading(server: &mut Server) {
             total_bytes: total,
             loaded_bytes: received,
             rdb_used_mem: 0,
+            asynchronous: swapdb && link.transfer.same_history.load(Ordering::Relaxed),
         });
     } else if let Some(loading) = server.loading.as_mut() {
         loading.loaded_bytes = received;
@@ -435,6 +442,7 @@ pub fn poll(server: &mut Server) -> Option<Synced> {
                 pass,
                 failover: crate::failover::psync_request(server),
                 resume,
+                own_replid: server.replid.clone(),
                 transfer,
                 timeout: Duration::from_secs(server.config.settings.repl_timeout.max(1)),
             };
@@ -700,6 +708,8 @@ struct Handshake {
     failover: Option<(String, u64)>,
     /// Otherwise, the history to go on from (`PSYNC <id> <offset>`), if any.
     resume: Option<(String, u64)>,
+    /// This server's replication id now.
+    own_replid: String,
     /// Where the snapshot transfer's progress is reported.
     transfer: Arc<Transfer>,
     /// `repl-timeout`: longest wait for the connection or for the primary's next bytes.
@@ -802,6 +812,10 @@ fn synchronize(host: &str, port: u16, handshake: &Handshake) -> Result<Synced, S
         .next()
         .and_then(|o| o.parse::<u64>().ok())
         .ok_or_else(|| format!("Bad offset in +FULLRESYNC: {rest}"))?;
+    handshake
+        .transfer
+        .same_history
+        .store(replid == handshake.own_replid, Ordering::Relaxed);
     handshake
         .transfer
         .phase

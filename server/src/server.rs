@@ -200,6 +200,9 @@ pub struct Loading {
     pub loaded_bytes: u64,
     /// The memory the file's writer used (its `used-mem` field).
     pub rdb_used_mem: u64,
+    /// A replica's asynchronous load (`async_loading`): clients keep being served the old
+    /// data, only commands flagged `no_async_loading` are refused.
+    pub asynchronous: bool,
 }
 
 pub struct Server {

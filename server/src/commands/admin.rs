@@ -163,6 +163,18 @@ fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) {
         .settings
         .enable_protected_configs
         .allows(ctx.client.is_local());
+    // Refusing an option while the dataset loads takes precedence over every other error.
+    let loading = ctx.server.loading.is_some();
+    if loading
+        && pairs.iter().any(|(name, _)| {
+            ctx.server
+                .config
+                .refused_while_loading(name, protected_allowed)
+        })
+    {
+        ctx.client.reply.error(crate::commands::LOADING);
+        return;
+    }
     match ctx.server.config.set_many(&pairs, protected_allowed) {
         Ok(()) => {
             // Applied last, and undone with every other option when the addresses or the

@@ -130,6 +130,8 @@ pub const NOAUTH: &str = "NOAUTH Authentication required.";
 pub const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
 /// Writes refused because fewer than `min-replicas-to-write` replicas acknowledged within
 /// `min-replicas-max-lag` seconds.
+/// The answer to commands refused while the dataset loads.
+pub const LOADING: &str = "LOADING Redis is loading the dataset in memory";
 pub const NOREPLICAS: &str = "NOREPLICAS Not enough good replicas to write.";
 
 /// Commands a RESP2 client may run while subscribed.
@@ -277,12 +279,17 @@ fn process_checked(ctx: &mut Ctx, argv: &[&[u8]], pausable: bool) {
         return;
     }
     // The load's own commands (the append-only log's client, id 0) are not refused.
-    if ctx.server.loading.is_some() && ctx.client.id != 0 && !flags.has(Flags::LOADING) {
-        reject_command(
-            ctx,
-            &full_name,
-            "LOADING Redis is loading the dataset in memory",
-        );
+    let refused_while_loading = match &ctx.server.loading {
+        None => false,
+        Some(loading) if loading.asynchronous => {
+            has_flag_or_queues(ctx, &full_name, flags, Flags::NO_ASYNC_LOADING)
+        }
+        Some(_) => {
+            ctx.client.id != 0 && lacks_flag_or_queues(ctx, &full_name, flags, Flags::LOADING)
+        }
+    };
+    if refused_while_loading {
+        reject_command(ctx, &full_name, LOADING);
         return;
     }
     if let Some(script) = ctx.server.script.as_ref().filter(|s| s.busy) {
@@ -403,6 +410,12 @@ fn has_flag_or_queues(ctx: &Ctx, full_name: &str, flags: Flags, flag: Flags) -> 
     flags.has(flag) || (full_name == "exec" && queued_flags(ctx).0.has(flag))
 }
 
+/// Whether the command lacks `flag`, or is an EXEC of a queued command that lacks it
+/// (Redis's `is_denyloading_command`).
+fn lacks_flag_or_queues(ctx: &Ctx, full_name: &str, flags: Flags, flag: Flags) -> bool {
+    !flags.has(flag) || (full_name == "exec" && queued_flags(ctx).1.has(flag))
+}
+
 /// Whether a command must wait for `CLIENT PAUSE` to end, decided where Redis's
 /// `processCommand` decides it (after every check that refuses it): every command under
 /// `ALL`; under `WRITE` those that write or may replicate, EXEC by its queued commands, and
@@ -455,10 +468,7 @@ fn writes(ctx: &Ctx, full_name: &str, flags: Flags) -> bool {
 /// Whether the command may not run on stale data (for EXEC: whether a queued command may
 /// not), as a replica whose link is down checks (`is_denystale_command`).
 fn needs_fresh_data(ctx: &Ctx, full_name: &str, flags: Flags) -> bool {
-    if full_name == "exec" {
-        return queued_flags(ctx).1.has(Flags::STALE);
-    }
-    !flags.has(Flags::STALE)
+    lacks_flag_or_queues(ctx, full_name, flags, Flags::STALE)
 }
 
 /// Commands that may expire keys they did not name (Redis's `CMD_TOUCHES_ARBITRARY_KEYS`,

@@ -45,6 +45,8 @@ struct OptionSpec {
     protected: bool,
     hidden: bool,
     multi_arg: bool,
+    /// Not settable while the dataset loads.
+    deny_loading: bool,
     default: String,
 }
 
@@ -116,6 +118,7 @@ impl Config {
                 protected: flags.contains(&"protected"),
                 hidden: flags.contains(&"hidden"),
                 multi_arg: flags.contains(&"multi_arg"),
+                deny_loading: flags.contains(&"deny_loading"),
                 default,
             });
         }
@@ -210,6 +213,16 @@ impl Config {
     pub fn restore(&mut self, values: Vec<String>) {
         self.values = values;
         self.settings = Settings::read(self);
+    }
+
+    /// Whether CONFIG SET of `name` is refused while the dataset loads (an option flagged so,
+    /// which the client could set otherwise).
+    pub fn refused_while_loading(&self, name: &[u8], protected_allowed: bool) -> bool {
+        let name = String::from_utf8_lossy(name);
+        self.index(&name).is_some_and(|i| {
+            let spec = &self.specs[i];
+            spec.deny_loading && !spec.immutable && (protected_allowed || !spec.protected)
+        })
     }
 
     /// `CONFIG SET name value [name value ...]`, all or nothing; protected options (`dir`,

@@ -327,8 +327,14 @@ fn persistence_fields(server: &Server) -> Vec<(&'static str, String)> {
         .or_else(|| crate::aof::child_info(server));
     let current = child.and_then(|c| c.current);
     let mut fields = vec![
-        ("loading", u8::from(server.loading.is_some()).to_string()),
-        ("async_loading", "0".into()),
+        (
+            "loading",
+            u8::from(server.loading.as_ref().is_some_and(|l| !l.asynchronous)).to_string(),
+        ),
+        (
+            "async_loading",
+            u8::from(server.loading.as_ref().is_some_and(|l| l.asynchronous)).to_string(),
+        ),
         // What the running background save's child reported (all 0 without one).
         ("current_cow_peak", child.map_or(0, |c| c.peak).to_string()),
         ("current_cow_size", current.map_or(0, |r| r.cow).to_string()),
