@@ -363,6 +363,7 @@ pub fn cron(server: &mut Server) {
     }
     crate::full_sync::start_pending(server);
     crate::rdb_pipe::cron(server);
+    drop_silent_replicas(server);
     // A replica's replicas get its primary's PINGs, passed on, not PINGs of its own.
     if server.master_link.is_some() {
         return;
@@ -373,6 +374,25 @@ pub fn cron(server: &mut Server) {
         let mut ping = Vec::new();
         crate::aof::encode(&mut ping, &[b"ping".to_vec()]);
         send(server, &ping);
+    }
+}
+
+/// Online replicas that acknowledged nothing for `repl-timeout` seconds are disconnected
+/// (those attached with `SYNC` never acknowledge).
+fn drop_silent_replicas(server: &mut Server) {
+    let timeout = server.config.settings.repl_timeout;
+    let silent: Vec<(u64, String)> = server
+        .replication
+        .replicas
+        .iter()
+        .filter(|r| r.state.is_online() && !r.pre_psync && r.ack_time.elapsed().as_secs() > timeout)
+        .map(|r| (r.client_id, r.name.clone()))
+        .collect();
+    for (id, name) in silent {
+        server.log_warning(&format!(
+            "Disconnecting timedout replica (streaming sync): {name}"
+        ));
+        crate::net::close_client(server, id);
     }
 }
 

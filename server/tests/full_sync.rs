@@ -144,3 +144,56 @@ fn unwanted_scenario(program: &str) -> Option<String> {
 fn a_save_nobody_waits_for_is_stopped_without_save_rules() {
     support::check_program_transcript(UNWANTED_GOLDEN, unwanted_scenario);
 }
+
+const SILENT_GOLDEN: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/golden/full_sync_silent.txt"
+);
+
+/// `connected_slaves` once it reads `expected` (or after `time`).
+fn replicas_settled(c: &mut Client, expected: &str, time: Duration) -> String {
+    let deadline = Instant::now() + time;
+    loop {
+        let info = c.call(&["INFO", "replication"]);
+        let value = info_field(&info, "connected_slaves");
+        if value == expected || Instant::now() > deadline {
+            return value;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Two online replicas under `repl-timeout 2`: the one that never acknowledges is
+/// disconnected, the one that acknowledges every half second stays.
+fn silent_scenario(program: &str) -> Option<String> {
+    let (mut c, port, _running) = start_primary(program, "full-sync-silent", "0")?;
+    c.call(&["CONFIG", "SET", "repl-timeout", "2"]);
+    let mut out = String::new();
+    let mut silent = replica(port, "7001");
+    let mut talking = replica(port, "7002");
+    for r in [&mut silent, &mut talking] {
+        r.send("PSYNC ? -1\r\n");
+        r.line(WAIT);
+        out += &format!("snapshot: {}\n", r.snapshot());
+    }
+    let deadline = Instant::now() + Duration::from_secs(8);
+    let mut remaining = replicas_settled(&mut c, "2", WAIT);
+    out += &format!("connected_slaves: {remaining}\n");
+    while remaining != "1" && Instant::now() < deadline {
+        talking.send("REPLCONF ACK 0\r\n");
+        std::thread::sleep(Duration::from_millis(500));
+        remaining = replicas_settled(&mut c, "1", Duration::ZERO);
+    }
+    out += &format!("connected_slaves once one stayed silent: {remaining}\n");
+    let info = c.call(&["INFO", "replication"]);
+    // Its lag depends on when in the second its last acknowledgement came.
+    let slave0 = info_field(&info, "slave0");
+    let without_lag = slave0.split(",lag=").next().unwrap_or_default();
+    out += &format!("slave0: {without_lag}\n");
+    Some(out)
+}
+
+#[test]
+fn an_online_replica_silent_for_the_timeout_is_disconnected() {
+    support::check_program_transcript(SILENT_GOLDEN, silent_scenario);
+}
