@@ -40,6 +40,7 @@ pub mod pubsub;
 pub mod rdb;
 pub mod rdb_pipe;
 pub mod replica;
+pub mod replica_transfer;
 pub mod replication;
 pub mod reply_buffer;
 pub mod resp;

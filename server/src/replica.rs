@@ -21,7 +21,7 @@
 //! ([`crate::replication::proxy`]).
 
 use crate::server::Server;
-use std::io::{BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, TryRecvError};
@@ -37,7 +37,7 @@ pub const MASTERDOWN: &str =
 /// Pause between a failed or lost link and the next attempt.
 const RETRY_AFTER: Duration = Duration::from_secs(1);
 /// Largest snapshot accepted from a primary.
-const MAX_SNAPSHOT: u64 = 64 * 1024 * 1024 * 1024;
+pub(crate) const MAX_SNAPSHOT: u64 = 64 * 1024 * 1024 * 1024;
 
 /// Where the link stands (the states `ROLE` names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +62,8 @@ pub struct MasterLink {
     /// The transfer is shown as a load (`loading:1`, `-LOADING`), as a replica loading
     /// from the socket (`repl-diskless-load` on) shows it.
     loading_shown: bool,
+    /// The running synchronization reads its snapshot as it comes (`repl-diskless-load`).
+    loads_as_it_comes: bool,
     /// When to try again, in state `Connect`.
     retry_at: Instant,
     /// The stream offset processed so far (the primary's replication id is the server's
@@ -93,7 +95,7 @@ pub enum SyncError {
 }
 
 /// A socket error: a read that waited `repl-timeout` in vain is a timeout.
-fn io_error(e: std::io::Error) -> SyncError {
+pub(crate) fn io_error(e: std::io::Error) -> SyncError {
     match e.kind() {
         std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => SyncError::Timeout,
         std::io::ErrorKind::UnexpectedEof => {
@@ -119,12 +121,12 @@ impl From<&str> for SyncError {
 /// handshake, the transfer after `+FULLRESYNC`), the snapshot's length (0 until known) and
 /// the bytes received.
 #[derive(Default)]
-struct Transfer {
+pub(crate) struct Transfer {
     phase: std::sync::atomic::AtomicU8,
-    total: AtomicU64,
-    received: AtomicU64,
+    pub(crate) total: AtomicU64,
+    pub(crate) received: AtomicU64,
     /// The snapshot is streamed, closed by a mark: its length is never known.
-    streamed: std::sync::atomic::AtomicBool,
+    pub(crate) streamed: std::sync::atomic::AtomicBool,
     /// The primary's snapshot continues this server's history (`+FULLRESYNC` names its
     /// replication id): under `repl-diskless-load swapdb` the old data stays served while it
     /// comes (an asynchronous load).
@@ -150,7 +152,7 @@ pub struct Synced {
     pub stream: TcpStream,
     /// The primary's data; `None` when it continues this server's own stream (`+CONTINUE`,
     /// after a failover), so the data stays.
-    pub snapshot: Option<Vec<u8>>,
+    pub snapshot: Option<crate::replica_transfer::Snapshot>,
     pub replid: String,
     pub offset: u64,
     /// Stream bytes read past the snapshot.
@@ -166,6 +168,7 @@ impl MasterLink {
             sync: None,
             transfer: Arc::new(Transfer::default()),
             loading_shown: false,
+            loads_as_it_comes: false,
             retry_at: Instant::now(),
             offset: 0,
             last_io: Instant::now(),
@@ -341,34 +344,32 @@ fn end_transfer_loading(server: &mut Server) {
     }
 }
 
-/// While the helper thread receives a snapshot with `repl-diskless-load` on, the server
+/// While the helper thread reads a snapshot as it comes (`repl-diskless-load`), the server
 /// shows it as loading (clients are answered `-LOADING`), as a replica loading straight
-/// from the socket does.
+/// from the socket does; asynchronously when it continues this server's history under
+/// `swapdb`.
 fn show_transfer_loading(server: &mut Server) {
-    let mode = server
-        .config
-        .get("repl-diskless-load")
-        .unwrap_or("disabled");
-    let diskless = mode != "disabled";
-    let swapdb = mode == "swapdb";
+    let swapdb = server.config.get("repl-diskless-load") == Some("swapdb");
     let Some(link) = server.master_link.as_mut() else {
         return;
     };
     let total = link.transfer.total.load(Ordering::Relaxed);
     let streamed = link.transfer.streamed.load(Ordering::Relaxed);
-    if !diskless || (total == 0 && !streamed) {
+    if !link.loads_as_it_comes || (total == 0 && !streamed) {
         return;
     }
     let received = link.transfer.received.load(Ordering::Relaxed);
     if !link.loading_shown {
         link.loading_shown = true;
+        let asynchronous = swapdb && link.transfer.same_history.load(Ordering::Relaxed);
         server.loading = Some(crate::server::Loading {
             start_unix: crate::db::now_ms() / 1000,
             total_bytes: total,
             loaded_bytes: received,
             rdb_used_mem: 0,
-            asynchronous: swapdb && link.transfer.same_history.load(Ordering::Relaxed),
+            asynchronous,
         });
+        server.log_notice("MASTER <-> REPLICA sync: Loading DB in memory");
     } else if let Some(loading) = server.loading.as_mut() {
         loading.loaded_bytes = received;
     }
@@ -427,6 +428,7 @@ pub fn poll(server: &mut Server) -> Option<Synced> {
             let (tx, rx) = mpsc::channel();
             let (host, port) = (link.host.clone(), link.port);
             link.transfer = Arc::new(Transfer::default());
+            link.loads_as_it_comes = false;
             let transfer = link.transfer.clone();
             let resume = link.resume.clone();
             // `bind-source-addr`: the address the link is made from (an unreadable one is
@@ -435,6 +437,8 @@ pub fn poll(server: &mut Server) -> Option<Synced> {
                 .config
                 .get("bind-source-addr")
                 .and_then(|a| a.parse().ok());
+            let load = load_as_it_comes(server);
+            let loads_as_it_comes = load.is_some();
             let handshake = Handshake {
                 announce_port,
                 source,
@@ -443,6 +447,7 @@ pub fn poll(server: &mut Server) -> Option<Synced> {
                 failover: crate::failover::psync_request(server),
                 resume,
                 own_replid: server.replid.clone(),
+                load,
                 transfer,
                 timeout: Duration::from_secs(server.config.settings.repl_timeout.max(1)),
             };
@@ -454,6 +459,7 @@ pub fn poll(server: &mut Server) -> Option<Synced> {
                 });
             if spawned.is_ok() {
                 link.sync = Some(rx);
+                link.loads_as_it_comes = loads_as_it_comes;
                 link.state = LinkState::Connecting;
             } else {
                 link.retry_later();
@@ -521,7 +527,7 @@ pub fn poll(server: &mut Server) -> Option<Synced> {
 pub fn drive(server: &mut Server, runtime: &mut redis_runtime::Runtime) -> Option<u64> {
     let synced = poll(server)?;
     let continued = synced.snapshot.is_none();
-    if let Some(snapshot) = &synced.snapshot {
+    if let Some(snapshot) = synced.snapshot {
         if let Err(e) = load_snapshot(server, runtime, &synced.replid, synced.offset, snapshot) {
             server.master_link.as_mut()?.retry_later();
             server.log_warning(&format!(
@@ -603,25 +609,47 @@ fn load_snapshot(
     runtime: &mut redis_runtime::Runtime,
     replid: &str,
     offset: u64,
-    snapshot: &[u8],
+    snapshot: crate::replica_transfer::Snapshot,
 ) -> Result<(), String> {
     server.log_notice(&format!("Full resync from master: {replid}:{offset}"));
-    server.log_notice(&format!(
-        "MASTER <-> REPLICA sync: Loading DB in memory ({} bytes)",
-        snapshot.len()
-    ));
-    let limits = server.config.settings.encoding;
-    let loaded = crate::rdb::snapshot::load(
-        snapshot,
-        server.keyspace.dbs.len(),
-        &limits,
-        crate::db::now_ms(),
-    )?;
+    let loaded = match snapshot {
+        crate::replica_transfer::Snapshot::Loaded(loaded) => *loaded,
+        crate::replica_transfer::Snapshot::File(bytes) => {
+            server.log_notice(&format!(
+                "MASTER <-> REPLICA sync: Loading DB in memory ({} bytes)",
+                bytes.len()
+            ));
+            let limits = server.config.settings.encoding;
+            // A replica keeps the keys whose time has passed: its primary expires them.
+            crate::rdb::snapshot::load(&bytes, server.keyspace.dbs.len(), &limits, i64::MIN)?
+        }
+    };
     let mode = crate::persist::LoadMode {
         flush: true,
         merge: false,
     };
     crate::persist::install(server, runtime, loaded, mode)
+}
+
+/// Under `repl-diskless-load` (`swapdb`, or `on-empty-db` with no keys), the snapshot is read
+/// as it comes, as Redis loads it straight from the socket; otherwise it is kept whole first,
+/// as Redis writes it to disk first.
+fn load_as_it_comes(server: &Server) -> Option<crate::replica_transfer::LoadAsItComes> {
+    let on = match server.config.get("repl-diskless-load") {
+        Some("swapdb") => true,
+        Some("on-empty-db") => server.keyspace.dbs.iter().all(|db| db.keys.is_empty()),
+        _ => false,
+    };
+    let key_delay = server
+        .config
+        .get("key-load-delay")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    on.then(|| crate::replica_transfer::LoadAsItComes {
+        databases: server.keyspace.dbs.len(),
+        limits: server.config.settings.encoding,
+        key_delay,
+    })
 }
 
 /// Once a second, owe the primary an acknowledgement: the client to flush it to.
@@ -710,6 +738,8 @@ struct Handshake {
     resume: Option<(String, u64)>,
     /// This server's replication id now.
     own_replid: String,
+    /// Under `repl-diskless-load`: read the snapshot as it comes, so.
+    load: Option<crate::replica_transfer::LoadAsItComes>,
     /// Where the snapshot transfer's progress is reported.
     transfer: Arc<Transfer>,
     /// `repl-timeout`: longest wait for the connection or for the primary's next bytes.
@@ -828,19 +858,12 @@ fn synchronize(host: &str, port: u16, handshake: &Handshake) -> Result<Synced, S
             break line;
         }
     };
-    let snapshot = match header.strip_prefix("$EOF:") {
-        Some(mark) => read_until_mark(&mut reader, mark.as_bytes(), &handshake.transfer)?,
-        None => {
-            let length = header
-                .strip_prefix('$')
-                .and_then(|l| l.parse::<u64>().ok())
-                .filter(|&l| l <= MAX_SNAPSHOT)
-                .ok_or_else(|| {
-                    format!("Bad protocol from MASTER, the first byte is not '$': {header}")
-                })?;
-            read_sized(&mut reader, length, &handshake.transfer)?
-        }
-    };
+    let snapshot = crate::replica_transfer::receive(
+        &mut reader,
+        &header,
+        &handshake.transfer,
+        handshake.load,
+    )?;
     let leftover = reader.buffer().to_vec();
     let stream = reader.into_inner();
     stream.set_read_timeout(None).map_err(|e| e.to_string())?;
@@ -851,71 +874,6 @@ fn synchronize(host: &str, port: u16, handshake: &Handshake) -> Result<Synced, S
         offset,
         leftover,
     })
-}
-
-/// A snapshot sent with its length. Read in chunks, each reserved fallibly: a length no
-/// memory can hold is an error, not an abort.
-fn read_sized(
-    reader: &mut BufReader<TcpStream>,
-    length: u64,
-    transfer: &Transfer,
-) -> Result<Vec<u8>, SyncError> {
-    transfer.total.store(length.max(1), Ordering::Relaxed);
-    let mut snapshot: Vec<u8> = Vec::new();
-    let mut chunk = vec![0u8; 64 * 1024];
-    while (snapshot.len() as u64) < length {
-        let want = (length - snapshot.len() as u64).min(chunk.len() as u64) as usize;
-        let n = reader.read(&mut chunk[..want]).map_err(io_error)?;
-        if n == 0 {
-            return Err("the master closed the connection during the transfer".into());
-        }
-        snapshot
-            .try_reserve(n)
-            .map_err(|_| format!("no memory for a snapshot of {length} bytes"))?;
-        snapshot.extend_from_slice(&chunk[..n]);
-        transfer
-            .received
-            .store(snapshot.len() as u64, Ordering::Relaxed);
-    }
-    Ok(snapshot)
-}
-
-/// Length of the mark that closes a snapshot streamed without its length
-/// (`RDB_EOF_MARK_SIZE`).
-const EOF_MARK_LEN: usize = 40;
-
-/// A snapshot streamed without its length (`$EOF:<mark>`): everything up to the 40-byte
-/// mark that ends it. The primary sends nothing after the mark until this server
-/// acknowledges, so the mark is the last thing read.
-fn read_until_mark(
-    reader: &mut BufReader<TcpStream>,
-    mark: &[u8],
-    transfer: &Transfer,
-) -> Result<Vec<u8>, SyncError> {
-    if mark.len() != EOF_MARK_LEN {
-        return Err("Bad EOF mark from MASTER".into());
-    }
-    transfer.streamed.store(true, Ordering::Relaxed);
-    let mut snapshot: Vec<u8> = Vec::new();
-    let mut chunk = vec![0u8; 64 * 1024];
-    while !snapshot.ends_with(mark) {
-        let n = reader.read(&mut chunk).map_err(io_error)?;
-        if n == 0 {
-            return Err("the master closed the connection during the transfer".into());
-        }
-        if snapshot.len() as u64 + n as u64 > MAX_SNAPSHOT {
-            return Err("the master's snapshot is too large".into());
-        }
-        snapshot
-            .try_reserve(n)
-            .map_err(|_| "no memory for the snapshot".to_string())?;
-        snapshot.extend_from_slice(&chunk[..n]);
-        transfer
-            .received
-            .store(snapshot.len() as u64, Ordering::Relaxed);
-    }
-    snapshot.truncate(snapshot.len() - EOF_MARK_LEN);
-    Ok(snapshot)
 }
 
 /// One reply line without its line end; bounded, so a hostile primary cannot grow it.

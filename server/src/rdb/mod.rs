@@ -12,6 +12,7 @@
 //! The length and string codec, LZF and CRC-64 come from `redis_runtime::rdb`, which
 //! `FUNCTION DUMP` shares.
 
+pub mod incremental;
 pub mod intset;
 pub mod listpack;
 pub mod report;

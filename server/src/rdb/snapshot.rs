@@ -301,8 +301,20 @@ pub fn load_with(
     databases: usize,
     limits: &Limits,
     now_ms: i64,
-    mut hooks: Option<LoadHooks>,
+    hooks: Option<LoadHooks>,
 ) -> Result<Loaded, LoadFailure> {
+    let version = read_signature(data)?;
+    let mut state = LoadState::new(databases, limits, now_ms, hooks);
+    let mut r = Reader::new(&data[9..]);
+    while let Step::Record = state.step(&mut r)? {}
+    let body_end = 9 + r.position();
+    state.check_sum(version, &mut r, crc64(0, &data[..body_end]))?;
+    Ok(state.finish(9 + r.position()))
+}
+
+/// The format version a file's first nine bytes (`REDIS` and four digits) give, if this
+/// server reads it.
+pub fn read_signature(data: &[u8]) -> Result<u32, LoadFailure> {
     if data.len() < 9 || &data[..5] != b"REDIS" {
         return Err(LoadFailure::Refused(
             "Wrong signature trying to load DB from file".into(),
@@ -317,42 +329,135 @@ pub fn load_with(
             "Can't handle RDB format version {version}"
         )));
     }
-    let mut r = Reader::new(&data[9..]);
-    // redis-check-rdb's state starts zeroed, so a fault before any key reports type 0.
-    let mut progress = Progress {
-        doing: "start",
-        key_type: Some(0),
-        ..Progress::default()
-    };
-    let truncated = |progress: &Progress, r: &Reader| {
+    Ok(version)
+}
+
+/// What [`LoadState::step`] read.
+pub enum Step {
+    /// A record; more follow.
+    Record,
+    /// The EOF opcode: the checksum follows.
+    End,
+}
+
+/// A load under way, record by record: what was read so far and the state one record leaves
+/// for the next (the database selected, an expiry time for the next key).
+pub struct LoadState<'a> {
+    loaded: Loaded,
+    progress: Progress,
+    databases: usize,
+    limits: Limits,
+    now_ms: i64,
+    hooks: Option<LoadHooks<'a>>,
+    db: usize,
+    expire: Option<i64>,
+    repl_fields: (Option<i64>, Option<String>, Option<u64>),
+    keys_seen: u64,
+    reported_at: usize,
+    writer_used_mem: u64,
+    /// Bytes of the file before the reader's start (a stream's reader starts anew as its
+    /// buffer is emptied), so offsets stay the file's.
+    pub base: usize,
+}
+
+/// What a record that turned out cut short changed, to undo before reading it again with
+/// more bytes ([`LoadState::rewind`]).
+pub struct Mark {
+    doing: &'static str,
+    key_type: Option<u8>,
+    keys_read: u64,
+    expires: u64,
+    already_expired: u64,
+    notes: usize,
+    keys_seen: u64,
+}
+
+impl<'a> LoadState<'a> {
+    pub fn new(
+        databases: usize,
+        limits: &Limits,
+        now_ms: i64,
+        hooks: Option<LoadHooks<'a>>,
+    ) -> LoadState<'a> {
+        LoadState {
+            loaded: Loaded {
+                dbs: (0..databases).map(|_| Db::default()).collect(),
+                ..Loaded::default()
+            },
+            // redis-check-rdb's state starts zeroed, so a fault before any key reports
+            // type 0.
+            progress: Progress {
+                doing: "start",
+                key_type: Some(0),
+                ..Progress::default()
+            },
+            databases,
+            limits: *limits,
+            now_ms,
+            hooks,
+            db: 0,
+            expire: None,
+            repl_fields: (None, None, None),
+            keys_seen: 0,
+            reported_at: 0,
+            writer_used_mem: 0,
+            base: 9,
+        }
+    }
+
+    /// Where the reader stands in the file.
+    fn offset(&self, r: &Reader) -> usize {
+        self.base + r.position()
+    }
+
+    fn truncated(&self, r: &Reader) -> LoadFailure {
         let preface = "Short read or OOM loading DB. Unrecoverable error, aborting now.";
-        progress.fault("eof", 9 + r.position(), Some(preface.into()))
-    };
-    let mut loaded = Loaded {
-        dbs: (0..databases).map(|_| Db::default()).collect(),
-        ..Loaded::default()
-    };
-    let mut db = 0usize;
-    let mut expire: Option<i64> = None;
-    let mut repl_fields: (Option<i64>, Option<String>, Option<u64>) = (None, None, None);
-    let mut keys_seen = 0u64;
-    let mut reported_at = 0usize;
-    let mut writer_used_mem = 0u64;
-    loop {
-        if let Some(hooks) = hooks.as_mut() {
-            let at = 9 + r.position();
-            if hooks.interval > 0 && at / hooks.interval > reported_at / hooks.interval {
-                reported_at = at;
-                if !(hooks.progress)(at, writer_used_mem) {
+        self.progress
+            .fault("eof", self.offset(r), Some(preface.into()))
+    }
+
+    /// Note what a record may change before it is known to be whole.
+    pub fn mark(&self) -> Mark {
+        Mark {
+            doing: self.progress.doing,
+            key_type: self.progress.key_type,
+            keys_read: self.progress.keys_read,
+            expires: self.progress.expires,
+            already_expired: self.progress.already_expired,
+            notes: self.progress.notes.len(),
+            keys_seen: self.keys_seen,
+        }
+    }
+
+    /// Undo a cut-short record's changes (it is read again once more bytes came).
+    pub fn rewind(&mut self, mark: &Mark) {
+        self.progress.doing = mark.doing;
+        self.progress.key_type = mark.key_type;
+        self.progress.keys_read = mark.keys_read;
+        self.progress.expires = mark.expires;
+        self.progress.already_expired = mark.already_expired;
+        self.progress.notes.truncate(mark.notes);
+        self.progress.key = None;
+        self.keys_seen = mark.keys_seen;
+    }
+
+    /// Read the next record. Nothing of it is kept unless it is whole: a record cut short
+    /// fails with the `eof` fault (see [`is_cut_short`]).
+    pub fn step(&mut self, r: &mut Reader) -> Result<Step, LoadFailure> {
+        let at = self.offset(r);
+        if let Some(hooks) = self.hooks.as_mut() {
+            if hooks.interval > 0 && at / hooks.interval > self.reported_at / hooks.interval {
+                self.reported_at = at;
+                if !(hooks.progress)(at, self.writer_used_mem) {
                     return Err(LoadFailure::Interrupted);
                 }
             }
         }
-        progress.doing = "read-type";
+        self.progress.doing = "read-type";
         let Some(opcode) = r.byte() else {
-            return Err(truncated(&progress, &r));
+            return Err(self.truncated(r));
         };
-        progress.doing = match opcode {
+        self.progress.doing = match opcode {
             opcodes::EXPIRETIME | opcodes::EXPIRETIME_MS => "read-expire",
             opcodes::SELECTDB | opcodes::RESIZEDB => "read-len",
             opcodes::AUX => "read-aux",
@@ -362,22 +467,23 @@ pub fn load_with(
         };
         match opcode {
             opcodes::EXPIRETIME => {
-                let b = r.u32_le().ok_or_else(|| truncated(&progress, &r))?;
-                expire = Some(i64::from(b as i32) * 1000);
+                let b = r.u32_le().ok_or_else(|| self.truncated(r))?;
+                self.expire = Some(i64::from(b as i32) * 1000);
             }
             opcodes::EXPIRETIME_MS => {
-                expire = Some(r.u64_le().ok_or_else(|| truncated(&progress, &r))? as i64);
+                self.expire = Some(r.u64_le().ok_or_else(|| self.truncated(r))? as i64);
             }
             opcodes::FREQ => {
-                r.byte().ok_or_else(|| truncated(&progress, &r))?;
+                r.byte().ok_or_else(|| self.truncated(r))?;
             }
             opcodes::IDLE => {
-                r.len().ok_or_else(|| truncated(&progress, &r))?;
+                r.len().ok_or_else(|| self.truncated(r))?;
             }
-            opcodes::EOF => break,
+            opcodes::EOF => return Ok(Step::End),
             opcodes::SELECTDB => {
-                let index = r.len().ok_or_else(|| truncated(&progress, &r))?;
-                db = usize::try_from(index)
+                let index = r.len().ok_or_else(|| self.truncated(r))?;
+                let databases = self.databases;
+                self.db = usize::try_from(index)
                     .ok()
                     .filter(|&i| i < databases)
                     .ok_or_else(|| {
@@ -385,135 +491,166 @@ pub fn load_with(
                             "FATAL: Data file was created with a Redis server configured to handle more than {databases} databases. Exiting"
                         ))
                     })?;
-                progress.note(9 + r.position(), || format!("Selecting DB ID {index}"));
+                let at = self.offset(r);
+                self.progress
+                    .note(at, || format!("Selecting DB ID {index}"));
             }
             opcodes::RESIZEDB => {
-                let keys = r.len().ok_or_else(|| truncated(&progress, &r))?;
-                let expires = r.len().ok_or_else(|| truncated(&progress, &r))?;
-                // Never more slots than the rest of the file could fill.
+                let keys = r.len().ok_or_else(|| self.truncated(r))?;
+                let expires = r.len().ok_or_else(|| self.truncated(r))?;
+                // Never more slots than the rest of the bytes at hand could fill.
                 let bound = (r.remaining() / 2) as u64;
-                loaded.dbs[db].keys.reserve(keys.min(bound) as usize);
-                loaded.dbs[db].expires.reserve(expires.min(bound) as usize);
+                let db = &mut self.loaded.dbs[self.db];
+                db.keys.reserve(keys.min(bound) as usize);
+                db.expires.reserve(expires.min(bound) as usize);
             }
-            opcodes::AUX => {
-                let key = r.string().ok_or_else(|| truncated(&progress, &r))?;
-                let value = r.string().ok_or_else(|| truncated(&progress, &r))?;
-                let text = String::from_utf8_lossy(&value).into_owned();
-                progress.note(9 + r.position(), || {
-                    format!("AUX FIELD {} = '{text}'", String::from_utf8_lossy(&key))
-                });
-                if let Some(notice) = aux_notice(&key, &text) {
-                    if loaded.notices.len() < MAX_NOTES {
-                        loaded.notices.push(notice);
-                    }
-                }
-                match key.to_ascii_lowercase().as_slice() {
-                    b"redis-ver" => loaded.writer_version = Some(text),
-                    b"used-mem" => writer_used_mem = text.parse().unwrap_or(0),
-                    b"repl-stream-db" => repl_fields.0 = text.parse().ok(),
-                    b"repl-id" if text.len() == 40 => repl_fields.1 = Some(text),
-                    b"repl-offset" => repl_fields.2 = text.parse().ok(),
-                    _ => {}
-                }
-            }
+            opcodes::AUX => self.aux(r)?,
             opcodes::MODULE_AUX => {
                 return Err(LoadFailure::Refused(
                     "The RDB file contains AUX module data I can't load: no matching module".into(),
                 ))
             }
             opcodes::FUNCTION2 => {
-                let code = r.string().ok_or_else(|| truncated(&progress, &r))?;
-                loaded.functions.push(code);
+                let code = r.string().ok_or_else(|| self.truncated(r))?;
+                self.loaded.functions.push(code);
             }
             opcodes::FUNCTION => {
                 return Err(LoadFailure::Refused(
                     "Failed loading library, pre-release function format is not supported".into(),
                 ))
             }
-            rdb_type => {
-                progress.key_type = Some(rdb_type);
-                let key = r.bytes().ok_or_else(|| truncated(&progress, &r))?;
-                progress.keys_read += 1;
-                progress.doing = "read-object-value";
-                let value = read_value(&mut r, rdb_type, limits);
-                if value.is_ok() {
-                    progress.key_type = None;
-                }
-                if let Some(hooks) = hooks.as_ref().filter(|h| h.key_delay != 0) {
-                    delay_after_key(hooks.key_delay, &mut keys_seen);
-                }
-                match value {
-                    Ok(value) => {
-                        let when = expire.take();
-                        if let Some(t) = when {
-                            progress.expires += 1;
-                            if t < now_ms {
-                                progress.already_expired += 1;
-                                loaded.keys_expired += 1;
-                                if hooks.as_ref().is_some_and(|h| h.collect_expired) {
-                                    loaded.expired_keys.push((db, key.into_owned()));
-                                }
-                                continue;
-                            }
-                        }
-                        let target = &mut loaded.dbs[db];
-                        if target.keys.contains_key(&key) {
-                            return Err(LoadFailure::Refused(format!(
-                                "RDB has duplicated key '{}' in DB {db}",
-                                String::from_utf8_lossy(&key)
-                            )));
-                        }
-                        target.keys.insert_new(&key, value);
-                        if let Some(t) = when {
-                            target.expires.insert(&key, t);
-                        }
-                        loaded.keys_loaded += 1;
-                    }
-                    Err(LoadError::Empty) => {
-                        expire = None;
-                        loaded.empty_keys_skipped += 1;
-                        if loaded.empty_keys.len() < 10 {
-                            loaded.empty_keys.push(key.into_owned());
-                        }
-                    }
-                    Err(LoadError::UnsupportedType(t)) => {
-                        return Err(LoadFailure::Refused(format!(
-                            "Unknown RDB encoding type {t}"
-                        )))
-                    }
-                    Err(LoadError::Bad(what)) => {
-                        progress.key = Some(key.into_owned());
-                        if super::report::is_read_error(what) {
-                            return Err(truncated(&progress, &r));
-                        }
-                        return Err(progress.fault(what, 9 + r.position(), None));
-                    }
-                }
+            rdb_type => self.key(r, rdb_type)?,
+        }
+        Ok(Step::Record)
+    }
+
+    fn aux(&mut self, r: &mut Reader) -> Result<(), LoadFailure> {
+        let key = r.string().ok_or_else(|| self.truncated(r))?;
+        let value = r.string().ok_or_else(|| self.truncated(r))?;
+        let text = String::from_utf8_lossy(&value).into_owned();
+        let at = self.offset(r);
+        self.progress.note(at, || {
+            format!("AUX FIELD {} = '{text}'", String::from_utf8_lossy(&key))
+        });
+        if let Some(notice) = aux_notice(&key, &text) {
+            if self.loaded.notices.len() < MAX_NOTES {
+                self.loaded.notices.push(notice);
             }
         }
+        match key.to_ascii_lowercase().as_slice() {
+            b"redis-ver" => self.loaded.writer_version = Some(text),
+            b"used-mem" => self.writer_used_mem = text.parse().unwrap_or(0),
+            b"repl-stream-db" => self.repl_fields.0 = text.parse().ok(),
+            b"repl-id" if text.len() == 40 => self.repl_fields.1 = Some(text),
+            b"repl-offset" => self.repl_fields.2 = text.parse().ok(),
+            _ => {}
+        }
+        Ok(())
     }
-    // The checksum: files from version 5 on end with one (zero when the writer had it off).
-    if version >= 5 {
-        progress.doing = "check-sum";
-        let body_end = 9 + r.position();
-        let stored = r.u64_le().ok_or_else(|| truncated(&progress, &r))?;
-        let computed = crc64(0, &data[..body_end]);
+
+    fn key(&mut self, r: &mut Reader, rdb_type: u8) -> Result<(), LoadFailure> {
+        self.progress.key_type = Some(rdb_type);
+        let key = r.bytes().ok_or_else(|| self.truncated(r))?;
+        self.progress.keys_read += 1;
+        self.progress.doing = "read-object-value";
+        let value = read_value(r, rdb_type, &self.limits);
+        if value.is_ok() {
+            self.progress.key_type = None;
+        }
+        if let Some(hooks) = self.hooks.as_ref().filter(|h| h.key_delay != 0) {
+            delay_after_key(hooks.key_delay, &mut self.keys_seen);
+        }
+        match value {
+            Ok(value) => {
+                let when = self.expire.take();
+                if let Some(t) = when {
+                    self.progress.expires += 1;
+                    if t < self.now_ms {
+                        self.progress.already_expired += 1;
+                        self.loaded.keys_expired += 1;
+                        if self.hooks.as_ref().is_some_and(|h| h.collect_expired) {
+                            self.loaded.expired_keys.push((self.db, key.into_owned()));
+                        }
+                        return Ok(());
+                    }
+                }
+                let db = self.db;
+                let target = &mut self.loaded.dbs[db];
+                if target.keys.contains_key(&key) {
+                    return Err(LoadFailure::Refused(format!(
+                        "RDB has duplicated key '{}' in DB {db}",
+                        String::from_utf8_lossy(&key)
+                    )));
+                }
+                target.keys.insert_new(&key, value);
+                if let Some(t) = when {
+                    target.expires.insert(&key, t);
+                }
+                self.loaded.keys_loaded += 1;
+            }
+            Err(LoadError::Empty) => {
+                self.expire = None;
+                self.loaded.empty_keys_skipped += 1;
+                if self.loaded.empty_keys.len() < 10 {
+                    self.loaded.empty_keys.push(key.into_owned());
+                }
+            }
+            Err(LoadError::UnsupportedType(t)) => {
+                return Err(LoadFailure::Refused(format!(
+                    "Unknown RDB encoding type {t}"
+                )))
+            }
+            Err(LoadError::Bad(what)) => {
+                self.progress.key = Some(key.into_owned());
+                if super::report::is_read_error(what) {
+                    return Err(self.truncated(r));
+                }
+                return Err(self.progress.fault(what, self.offset(r), None));
+            }
+        }
+        Ok(())
+    }
+
+    /// After the EOF opcode: files from version 5 on end with the CRC-64 of everything
+    /// before it (zero when the writer had checksums off); `computed` is that of the bytes
+    /// read.
+    pub fn check_sum(
+        &mut self,
+        version: u32,
+        r: &mut Reader,
+        computed: u64,
+    ) -> Result<(), LoadFailure> {
+        if version < 5 {
+            return Ok(());
+        }
+        self.progress.doing = "check-sum";
+        let stored = r.u64_le().ok_or_else(|| self.truncated(r))?;
         if stored != 0 && stored != computed {
             let preface = format!(
                 "Wrong RDB checksum expected: ({computed:x}) but got ({stored:x}). Aborting now."
             );
-            return Err(progress.fault("crc", 9 + r.position(), Some(preface)));
+            return Err(self.progress.fault("crc", self.offset(r), Some(preface)));
         }
+        Ok(())
     }
-    loaded.consumed = 9 + r.position();
-    if let (Some(db), Some(replid), Some(offset)) = repl_fields {
-        loaded.replication = usize::try_from(db).ok().map(|stream_db| ReplInfo {
-            stream_db,
-            replid,
-            offset,
-        });
+
+    /// What was read, the file having taken `consumed` bytes.
+    pub fn finish(mut self, consumed: usize) -> Loaded {
+        self.loaded.consumed = consumed;
+        if let (Some(db), Some(replid), Some(offset)) = self.repl_fields {
+            self.loaded.replication = usize::try_from(db).ok().map(|stream_db| ReplInfo {
+                stream_db,
+                replid,
+                offset,
+            });
+        }
+        self.loaded
     }
-    Ok(loaded)
+}
+
+/// Whether a load failed only because its bytes ended mid-record (more may come).
+pub fn is_cut_short(failure: &LoadFailure) -> bool {
+    matches!(failure, LoadFailure::Corrupt(c) if c.what == "eof")
 }
 
 /// Redis's notice about an aux field it reads (`rdbLoadRio`), if it logs one.
