@@ -118,7 +118,7 @@ fn load_each(server: &mut Server, runtime: &mut redis_runtime::Runtime) -> Resul
             // Keys of a base file load as they are, expired or not: the log that follows
             // deletes them as it did.
             let loaded =
-                crate::rdb::snapshot::load(&data, server.keyspace.dbs.len(), &limits, i64::MIN)?;
+                crate::rdb::load::load(&data, server.keyspace.dbs.len(), &limits, i64::MIN)?;
             let consumed = loaded.consumed;
             let mode = crate::persist::LoadMode {
                 flush: false,

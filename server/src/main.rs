@@ -130,7 +130,7 @@ fn run(config: Config, stop: server::signals::ShutdownRequest, executable: Strin
         }
     } else if let Err(failure) = server::persist::load(&mut server, &mut runtime, no_flush, true) {
         // A shutdown asked for while loading ends the load, and the server, cleanly.
-        if matches!(failure, server::rdb::snapshot::LoadFailure::Interrupted) {
+        if matches!(failure, server::rdb::load::LoadFailure::Interrupted) {
             server.log_warning("Redis is now ready to exit, bye bye...");
             if !pidfile.is_empty() {
                 let _ = std::fs::remove_file(&pidfile);

@@ -447,11 +447,15 @@ pub fn load(
     runtime: &mut redis_runtime::Runtime,
     mode: LoadMode,
     at_start: bool,
-) -> Result<bool, snapshot::LoadFailure> {
+) -> Result<bool, crate::rdb::load::LoadFailure> {
     let data = match std::fs::read(rdb_path(server)) {
         Ok(data) => data,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-        Err(e) => return Err(snapshot::LoadFailure::Unreadable(crate::util::strerror(&e))),
+        Err(e) => {
+            return Err(crate::rdb::load::LoadFailure::Unreadable(
+                crate::util::strerror(&e),
+            ))
+        }
     };
     let started = Instant::now();
     let limits = server.config.settings.encoding;
@@ -470,7 +474,7 @@ pub fn load(
             asynchronous: false,
         });
         let primary = server.master_link.is_none();
-        let hooks = snapshot::LoadHooks {
+        let hooks = crate::rdb::load::LoadHooks {
             interval: usize::try_from(interval).unwrap_or(0),
             key_delay,
             collect_expired: primary,
@@ -481,11 +485,11 @@ pub fn load(
                 crate::net::serve_while_loading(server, at)
             },
         };
-        let loaded = snapshot::load_with(&data, databases, &limits, now_ms, Some(hooks));
+        let loaded = crate::rdb::load::load_with(&data, databases, &limits, now_ms, Some(hooks));
         server.loading = None;
         loaded?
     } else {
-        snapshot::load(&data, databases, &limits, now_ms)?
+        crate::rdb::load::load(&data, databases, &limits, now_ms)?
     };
     let mut loaded = loaded;
     let replication = loaded.replication.clone();
@@ -494,7 +498,7 @@ pub fn load(
     } else {
         Vec::new()
     };
-    install(server, runtime, loaded, mode).map_err(snapshot::LoadFailure::Refused)?;
+    install(server, runtime, loaded, mode).map_err(crate::rdb::load::LoadFailure::Refused)?;
     if at_start {
         crate::replication::restore_at_start(server, replication, &expired);
     }
@@ -508,8 +512,8 @@ pub fn load(
 /// What Redis logs when the RDB file cannot be loaded at start. A corrupt file is also
 /// checked as `redis-check-rdb` checks it, its findings printed on standard output (as
 /// Redis prints them), naming the key and type where the fault is.
-pub fn log_failed_start(server: &Server, failure: &snapshot::LoadFailure) {
-    use snapshot::LoadFailure;
+pub fn log_failed_start(server: &Server, failure: &crate::rdb::load::LoadFailure) {
+    use crate::rdb::load::LoadFailure;
     match failure {
         LoadFailure::Interrupted => {}
         LoadFailure::Unreadable(text) => {
@@ -548,7 +552,7 @@ pub fn log_failed_start(server: &Server, failure: &snapshot::LoadFailure) {
 }
 
 /// `redis-check-rdb`'s report of `fault` in `file`.
-fn check_report(file: &str, fault: &snapshot::Corruption) -> String {
+fn check_report(file: &str, fault: &crate::rdb::load::Corruption) -> String {
     let message = match fault.what {
         "eof" | "crc" => crate::rdb::report::reason(fault.what).0.to_string(),
         what => crate::rdb::report::log_line(what, 0),
@@ -583,7 +587,7 @@ fn check_report(file: &str, fault: &snapshot::Corruption) -> String {
 pub fn install(
     server: &mut Server,
     runtime: &mut redis_runtime::Runtime,
-    loaded: snapshot::Loaded,
+    loaded: crate::rdb::load::Loaded,
     mode: LoadMode,
 ) -> Result<(), String> {
     log_loaded(server, &loaded);
@@ -640,7 +644,7 @@ pub fn install(
 
 /// Redis's lines about a file read: the empty keys it left out (the first ten by name), and
 /// its counts.
-fn log_loaded(server: &mut Server, loaded: &snapshot::Loaded) {
+fn log_loaded(server: &mut Server, loaded: &crate::rdb::load::Loaded) {
     for notice in &loaded.notices {
         server.log_notice(notice);
     }

@@ -621,7 +621,7 @@ fn load_snapshot(
             ));
             let limits = server.config.settings.encoding;
             // A replica keeps the keys whose time has passed: its primary expires them.
-            crate::rdb::snapshot::load(&bytes, server.keyspace.dbs.len(), &limits, i64::MIN)?
+            crate::rdb::load::load(&bytes, server.keyspace.dbs.len(), &limits, i64::MIN)?
         }
     };
     let mode = crate::persist::LoadMode {

@@ -8,7 +8,7 @@
 
 use crate::db::encoding::Limits;
 use crate::rdb::incremental::IncrementalLoad;
-use crate::rdb::snapshot::{LoadHooks, Loaded};
+use crate::rdb::load::{LoadHooks, Loaded};
 use crate::replica::{io_error, SyncError, Transfer, MAX_SNAPSHOT};
 use std::io::{BufReader, Read};
 use std::net::TcpStream;
@@ -166,9 +166,7 @@ fn read_as_it_comes(
         })?;
         match fed {
             Some(done) => break (done.loaded, done.rest),
-            None if last => {
-                return Err("the master's snapshot ended before its last record".into())
-            }
+            None if last => return Err("the master's snapshot ended before its last record".into()),
             None => {}
         }
     };

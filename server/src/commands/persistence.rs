@@ -3,7 +3,7 @@
 
 use super::{is, Ctx, Handler, SYNTAX};
 use crate::db::notify::class;
-use crate::rdb::{snapshot, type_of, write_value};
+use crate::rdb::{type_of, write_value};
 use crate::util::parse_i64;
 use redis_runtime::rdb::{crc64, RDB_VERSION};
 
@@ -197,7 +197,7 @@ fn restore(ctx: &mut Ctx, argv: &[&[u8]]) {
         return;
     }
     let limits = ctx.limits();
-    let value = match snapshot::read_dump_value(&payload[..payload.len() - 10], &limits) {
+    let value = match crate::rdb::load::read_dump_value(&payload[..payload.len() - 10], &limits) {
         Ok(value) => value,
         Err(what) => {
             // As Redis logs a corrupt payload a client sent (its "offset" is the loading

@@ -6,7 +6,7 @@
 //! A record cut short is read again once more bytes came: at least as many again as it
 //! had, so a large value is read a few times at most, not once per chunk.
 
-use super::snapshot::{is_cut_short, read_signature, LoadFailure, LoadHooks, LoadState, Loaded, Step};
+use super::load::{is_cut_short, read_signature, LoadFailure, LoadHooks, LoadState, Loaded, Step};
 use crate::db::encoding::Limits;
 use redis_runtime::rdb::{crc64, Reader};
 
@@ -77,7 +77,7 @@ impl<'a> IncrementalLoad<'a> {
         let mut r = Reader::new(&self.pending);
         let mut read = 0;
         while !self.at_end {
-            let mark = self.state.mark();
+            let checkpoint = self.state.checkpoint();
             match self.state.step(&mut r) {
                 Ok(Step::Record) => read = r.position(),
                 Ok(Step::End) => {
@@ -85,7 +85,7 @@ impl<'a> IncrementalLoad<'a> {
                     self.at_end = true;
                 }
                 Err(e) if is_cut_short(&e) && !last => {
-                    self.state.rewind(&mark);
+                    self.state.rewind(&checkpoint);
                     let waiting = self.pending.len() - read;
                     self.wait_for = waiting + waiting.max(MIN_WAIT);
                     self.drop_read(read);
@@ -95,11 +95,11 @@ impl<'a> IncrementalLoad<'a> {
             }
         }
         let computed = crc64(self.crc, &self.pending[..read]);
-        let mark = self.state.mark();
+        let checkpoint = self.state.checkpoint();
         match self.state.check_sum(version, &mut r, computed) {
             Ok(()) => {}
             Err(e) if is_cut_short(&e) && !last => {
-                self.state.rewind(&mark);
+                self.state.rewind(&checkpoint);
                 self.wait_for = 0;
                 self.drop_read(read);
                 return Ok(None);
@@ -172,11 +172,13 @@ mod tests {
     #[test]
     fn any_chunking_reads_the_same_keys() {
         let data = file(500);
-        let whole = super::super::snapshot::load(&data, 16, &Limits::default(), 0)
-            .expect("whole file");
+        let whole = super::super::load::load(&data, 16, &Limits::default(), 0).expect("whole file");
         for chunk in [1, 7, 100, 4096, data.len()] {
             let done = load_in_chunks(&data, chunk).expect("chunked load");
-            assert_eq!(done.loaded.keys_loaded, whole.keys_loaded, "chunks of {chunk}");
+            assert_eq!(
+                done.loaded.keys_loaded, whole.keys_loaded,
+                "chunks of {chunk}"
+            );
             assert_eq!(done.loaded.consumed, data.len());
             assert!(done.rest.is_empty());
         }

@@ -15,6 +15,7 @@
 pub mod incremental;
 pub mod intset;
 pub mod listpack;
+pub mod load;
 pub mod report;
 pub mod snapshot;
 pub mod stream;
