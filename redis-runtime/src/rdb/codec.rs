@@ -94,11 +94,23 @@ fn canonical_integer(s: &[u8]) -> Option<i64> {
 pub struct Reader<'a> {
     data: &'a [u8],
     pos: usize,
+    /// A read asked for more bytes than were left.
+    ran_out: bool,
 }
 
 impl<'a> Reader<'a> {
     pub fn new(data: &'a [u8]) -> Reader<'a> {
-        Reader { data, pos: 0 }
+        Reader {
+            data,
+            pos: 0,
+            ran_out: false,
+        }
+    }
+
+    /// Whether a read asked for more bytes than were left (the data may be cut short,
+    /// whatever the error a caller made of it).
+    pub fn ran_out(&self) -> bool {
+        self.ran_out
     }
 
     /// Bytes read so far.
@@ -112,9 +124,15 @@ impl<'a> Reader<'a> {
     }
 
     pub fn take(&mut self, n: u64) -> Option<&'a [u8]> {
-        let n = usize::try_from(n).ok()?;
-        let end = self.pos.checked_add(n)?;
-        let bytes = self.data.get(self.pos..end)?;
+        let end = usize::try_from(n)
+            .ok()
+            .and_then(|n| self.pos.checked_add(n))
+            .filter(|&end| end <= self.data.len());
+        let Some(end) = end else {
+            self.ran_out = true;
+            return None;
+        };
+        let bytes = &self.data[self.pos..end];
         self.pos = end;
         Some(bytes)
     }
