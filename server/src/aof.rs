@@ -713,8 +713,9 @@ pub fn rewrite_background(server: &mut Server) -> Result<(), String> {
     let child = {
         let snapshot_of: &Server = server;
         let path = temp.clone();
-        let listeners = crate::net::listener_fds(server);
-        crate::fork::spawn(&listeners, move || {
+        let mut inherited = crate::net::listener_fds(server);
+        inherited.extend(listener.as_ref().map(crate::child_info::Listener::raw_fd));
+        crate::fork::spawn(&inherited, move || {
             if let Some(title) = &title {
                 crate::proc_title::set(title);
             }

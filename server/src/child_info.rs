@@ -108,12 +108,22 @@ impl Reporter {
         record[..8].copy_from_slice(&kind.to_le_bytes());
         record[8..16].copy_from_slice(&private_dirty().to_le_bytes());
         record[16..].copy_from_slice(&self.keys.to_le_bytes());
-        // A parent gone or not reading loses the report, nothing more.
-        let _ = self.stream.write_all(&record);
+        // The parent is gone (killed: its end closed): the work serves nobody, so the
+        // child ends, as Redis's does.
+        if self.stream.write_all(&record).is_err() {
+            crate::fork::exit_child(1);
+        }
     }
 }
 
 impl Listener {
+    /// The descriptor of the parent's end, which the child closes (so that its reports
+    /// fail once the parent is gone).
+    pub fn raw_fd(&self) -> std::os::fd::RawFd {
+        use std::os::fd::AsRawFd;
+        self.stream.as_raw_fd()
+    }
+
     /// Take in what the child reported since the last call.
     pub fn receive(&mut self) {
         let mut chunk = [0u8; 16 * RECORD];

@@ -106,8 +106,7 @@ pub fn spawn(inherited: &[RawFd], work: impl FnOnce() -> bool) -> io::Result<Chi
                 unsafe { libc::close(fd) };
             }
             let ok = work();
-            // SAFETY: _exit ends the child without running anything of the parent's.
-            unsafe { libc::_exit(if ok { 0 } else { 1 }) }
+            exit_child(if ok { 0 } else { 1 })
         }
         pid => {
             FORKS.fetch_add(1, Ordering::Relaxed);
@@ -115,6 +114,13 @@ pub fn spawn(inherited: &[RawFd], work: impl FnOnce() -> bool) -> io::Result<Chi
             Ok(Child { pid })
         }
     }
+}
+
+/// End this process, a forked child, at once with `code` (nothing of the parent's is run or
+/// flushed).
+pub fn exit_child(code: i32) -> ! {
+    // SAFETY: _exit has no preconditions; it ends the process without running anything.
+    unsafe { libc::_exit(code) }
 }
 
 /// `daemonize yes`: continue in a child detached from the terminal (its own session, the

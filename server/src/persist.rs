@@ -241,6 +241,7 @@ pub fn fork_snapshot(
         let snapshot_of: &Server = server;
         let mut close = crate::net::listener_fds(server);
         close.extend_from_slice(inherited);
+        close.extend(listener.as_ref().map(crate::child_info::Listener::raw_fd));
         crate::fork::spawn(&close, || {
             if let Some(title) = &title {
                 crate::proc_title::set(title);

@@ -82,3 +82,89 @@ fn scenario(program: &str) -> Option<String> {
 fn children_report_their_progress_and_copied_memory() {
     support::check_program_transcript(GOLDEN, scenario);
 }
+
+const ORPHAN_GOLDEN: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/golden/child_info_orphan.txt"
+);
+
+/// The children of process `parent` (from `/proc`).
+fn children_of(parent: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|stat| {
+                    // The fourth field, after the name in parentheses.
+                    let after_name = stat.rsplit_once(')')?.1;
+                    after_name.split_whitespace().nth(1)?.parse::<u32>().ok()
+                })
+                == Some(parent)
+        })
+        .collect()
+}
+
+/// Whether process `pid` is gone (or a zombie, which only waits to be reaped).
+fn gone(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => {
+            stat.rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().next())
+                == Some("Z")
+        }
+    }
+}
+
+/// A background save's child whose parent is killed ends within a few seconds (its next
+/// report to the parent fails), as Redis's does, rather than writing on for nobody.
+fn orphan_scenario(program: &str) -> Option<String> {
+    let scratch = Scratch::new(&format!("child-orphan-{}", program.len()));
+    let dir = scratch.0.display().to_string();
+    let (child, port) = support::spawn_on_free_port(program, |_| {
+        ["--dir", &dir, "--enable-debug-command", "yes"]
+            .map(String::from)
+            .to_vec()
+    })?;
+    let mut server = Process(child);
+    let mut c = Client::connect(port);
+    let mut out = format!(
+        "DEBUG POPULATE: {:?}\n",
+        c.call(&["DEBUG", "POPULATE", "10000"])
+    );
+    // Ten seconds of saving.
+    c.call(&["CONFIG", "SET", "rdb-key-save-delay", "1000"]);
+    out += &format!("BGSAVE: {:?}\n", c.call(&["BGSAVE"]));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut saving = children_of(server.0.id());
+    while saving.is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+        saving = children_of(server.0.id());
+    }
+    out += &format!("one child saving: {}\n", saving.len() == 1);
+    let _ = server.0.kill();
+    let _ = server.0.wait();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !saving.iter().all(|&pid| gone(pid)) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    out += &format!(
+        "the child ended within 5 s of its parent: {}\n",
+        saving.iter().all(|&pid| gone(pid))
+    );
+    for pid in saving {
+        let _ = std::process::Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .status();
+    }
+    Some(out)
+}
+
+#[test]
+fn a_save_whose_parent_was_killed_ends() {
+    support::check_program_transcript(ORPHAN_GOLDEN, orphan_scenario);
+}
