@@ -131,6 +131,20 @@ pub(crate) struct Transfer {
     /// replication id): under `repl-diskless-load swapdb` the old data stays served while it
     /// comes (an asynchronous load).
     same_history: std::sync::atomic::AtomicBool,
+    /// The helper's connection, so an abandoned synchronization can close it at once (the
+    /// primary then stops preparing a snapshot for nobody).
+    socket: std::sync::Mutex<Option<TcpStream>>,
+}
+
+impl Transfer {
+    /// Close the helper's connection, if it has one: its blocked reads end.
+    fn abandon(&self) {
+        if let Ok(socket) = self.socket.lock() {
+            if let Some(socket) = socket.as_ref() {
+                let _ = socket.shutdown(std::net::Shutdown::Both);
+            }
+        }
+    }
 }
 
 /// [`Transfer::phase`] values.
@@ -327,10 +341,14 @@ pub fn unset_master(server: &mut Server) {
     crate::oom_score::update(server);
 }
 
-/// Close the primary's client, if the link has one.
+/// Close the primary's client, if the link has one, or the connection of a synchronization
+/// under way.
 fn drop_link(server: &mut Server) {
-    if let Some(id) = server.master_link.as_ref().and_then(MasterLink::client_id) {
-        close_soon(server, id);
+    if let Some(link) = server.master_link.as_ref() {
+        match link.client_id() {
+            Some(id) => close_soon(server, id),
+            None => link.transfer.abandon(),
+        }
     }
     end_transfer_loading(server);
 }
@@ -478,6 +496,10 @@ pub fn poll(server: &mut Server) -> Option<Synced> {
                 }
             };
             link.sync = None;
+            // The helper is done: its copy of the connection must not keep it open.
+            if let Ok(mut kept) = link.transfer.socket.lock() {
+                kept.take();
+            }
             end_transfer_loading(server);
             let failing_over = server
                 .failover
@@ -761,6 +783,9 @@ fn synchronize(host: &str, port: u16, handshake: &Handshake) -> Result<Synced, S
         .store(PHASE_CONNECTING, Ordering::Relaxed);
     let stream =
         crate::connect::connect(address, handshake.source, handshake.timeout).map_err(io_error)?;
+    if let (Ok(mut kept), Ok(copy)) = (handshake.transfer.socket.lock(), stream.try_clone()) {
+        *kept = Some(copy);
+    }
     handshake
         .transfer
         .phase

@@ -197,3 +197,44 @@ fn silent_scenario(program: &str) -> Option<String> {
 fn an_online_replica_silent_for_the_timeout_is_disconnected() {
     support::check_program_transcript(SILENT_GOLDEN, silent_scenario);
 }
+
+const ABANDONED_GOLDEN: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/golden/full_sync_abandoned.txt"
+);
+
+/// A replica (of the same program) told `REPLICAOF NO ONE` while its primary still saves
+/// the snapshot for it closes the connection at once: the primary, without save rules,
+/// stops the save it no longer needs.
+fn abandoned_scenario(program: &str) -> Option<String> {
+    let (mut c, port, _running) = start_primary(program, "full-sync-abandoned", "1000000")?;
+    let (child, replica_port) = support::spawn_on_free_port(program, |_| Vec::new())?;
+    let _replica_process = Process(child);
+    let mut replica = Client::connect(replica_port);
+    let mut out = String::new();
+    replica.call(&["REPLICAOF", "127.0.0.1", &port.to_string()]);
+    let replication = support::wait_for(&mut c, &["INFO", "replication"], |info| {
+        info_field(info, "slave0").contains("wait_bgsave")
+    });
+    let slave0 = info_field(&replication, "slave0");
+    let state = slave0.split(',').find(|f| f.starts_with("state="));
+    out += &format!("primary sees: {}\n", state.unwrap_or_default());
+    out += &format!(
+        "REPLICAOF NO ONE: {:?}\n",
+        replica.call(&["REPLICAOF", "NO", "ONE"])
+    );
+    out += &format!(
+        "connected_slaves after: {}\n",
+        replicas_settled(&mut c, "0", Duration::from_secs(2))
+    );
+    out += &format!(
+        "rdb_bgsave_in_progress after: {}\n",
+        save_in_progress_settled(&mut c, "0")
+    );
+    Some(out)
+}
+
+#[test]
+fn a_replica_that_gives_up_its_synchronization_closes_the_connection() {
+    support::check_program_transcript(ABANDONED_GOLDEN, abandoned_scenario);
+}
