@@ -291,8 +291,7 @@ pub fn stale(server: &Server) -> bool {
 }
 
 /// Start following `host:port` (`replicationSetMaster`): blocked clients are released with
-/// an error, this server's own replicas are disconnected (they must synchronize again), and
-/// the link is made from the next turn of the event loop.
+/// an error, and the link is made from the next turn of the event loop.
 pub fn set_master(server: &mut Server, host: String, port: u16) {
     // The history this server has, offered to the new primary (Redis's cached primary, or
     // `replicationCacheMasterUsingMyself` for a server that was a primary).
@@ -311,7 +310,9 @@ pub fn set_master(server: &mut Server, host: String, port: u16) {
         server,
         "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)",
     );
-    disconnect_replicas(server);
+    // This server's own replicas stay: they may go on from where they are if the new
+    // primary continues this history; they are disconnected once it turns out otherwise
+    // (a new replication id, or a snapshot loaded).
     server.log_notice(&format!("Connecting to MASTER {host}:{port}"));
     server.config.record("replicaof", format!("{host} {port}"));
     let mut link = MasterLink::new(host, port);
