@@ -672,8 +672,9 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
                             }
                             break;
                         }
-                        if client.is_master && client.reply.buf.get(before) == Some(&b'-') {
-                            crate::replica::error_applying_stream(server, &client, before);
+                        let on_link = client.is_master || was_replica;
+                        if on_link && client.reply.buf.get(before) == Some(&b'-') {
+                            crate::replica::error_on_link(server, &client, before);
                         }
                         apply_reply_mode(&mut client, mode, before);
                         // Past its output limit the client is closed unanswered, and the rest

@@ -687,15 +687,11 @@ pub fn ack_tick(server: &mut Server) -> Option<u64> {
     Some(id)
 }
 
-/// A command of the primary's stream failed here (its error reply starts at `reply_start`
-/// in the primary's client's buffer, which never sends it): logged as Redis logs it, since it
-/// means the data may differ from the primary's, with the backlog's last bytes, and counted
-/// (`unexpected_error_replies`).
-pub fn error_applying_stream(
-    server: &mut Server,
-    client: &crate::client::Client,
-    reply_start: usize,
-) {
+/// An error replied on a replication link, which nobody reads (Redis's `afterErrorReply`):
+/// by this server to its primary's stream (`replica`: a request of the stream failed), or to
+/// one of its replicas (a replica sent a command that failed). It is logged, with the end
+/// of the backlog when the stream failed, and counted (`unexpected_error_replies`).
+pub fn error_on_link(server: &mut Server, client: &crate::client::Client, reply_start: usize) {
     let reply = &client.reply.buf[reply_start + 1..];
     let end = reply
         .windows(2)
@@ -707,12 +703,19 @@ pub fn error_applying_stream(
         "NULL" => "<unknown>",
         name => name,
     };
+    let (from, to) = if client.is_master {
+        ("replica", "master")
+    } else {
+        ("master", "replica")
+    };
     server.log_warning(&format!(
-        "== CRITICAL == This replica is sending an error to its master: '{text}' after processing the command '{command}'"
+        "== CRITICAL == This {from} is sending an error to its {to}: '{text}' after processing the command '{command}'"
     ));
-    if let Some(tail) = crate::replication::backlog_tail(server, 256) {
-        let shown = crate::util::repr(&tail);
-        server.log_warning(&format!("Latest backlog is: '{shown}'"));
+    if client.is_master {
+        if let Some(tail) = crate::replication::backlog_tail(server, 256) {
+            let shown = crate::util::repr(&tail);
+            server.log_warning(&format!("Latest backlog is: '{shown}'"));
+        }
     }
     server.stats.unexpected_error_replies += 1;
 }

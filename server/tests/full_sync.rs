@@ -238,3 +238,39 @@ fn abandoned_scenario(program: &str) -> Option<String> {
 fn a_replica_that_gives_up_its_synchronization_closes_the_connection() {
     support::check_program_transcript(ABANDONED_GOLDEN, abandoned_scenario);
 }
+
+const ERROR_GOLDEN: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/golden/full_sync_replica_error.txt"
+);
+
+/// A replica that sends a command failing on its primary (GET: a replica cannot read the
+/// keyspace there) is disconnected, and the error reply nobody reads is counted
+/// (`unexpected_error_replies`).
+fn replica_error_scenario(program: &str) -> Option<String> {
+    let (mut c, port, _running) = start_primary(program, "full-sync-error", "0")?;
+    let mut out = String::new();
+    let mut raw = replica(port, "7001");
+    raw.send("PSYNC ? -1\r\n");
+    let fullresync = raw.line(WAIT);
+    out += &format!(
+        "replica: {}\n",
+        fullresync.split(' ').next().unwrap_or_default()
+    );
+    raw.send("*2\r\n$3\r\nGET\r\n$3\r\nfoo\r\n");
+    out += &format!(
+        "connected_slaves after its GET: {}\n",
+        replicas_settled(&mut c, "0", Duration::from_secs(5))
+    );
+    let stats = c.call(&["INFO", "stats"]);
+    out += &format!(
+        "unexpected_error_replies: {}\n",
+        info_field(&stats, "unexpected_error_replies")
+    );
+    Some(out)
+}
+
+#[test]
+fn an_error_replied_to_a_replica_is_counted_and_it_is_disconnected() {
+    support::check_program_transcript(ERROR_GOLDEN, replica_error_scenario);
+}

@@ -9,7 +9,10 @@ mod support;
 use std::time::Duration;
 use support::{info_field, Client, Process};
 
-const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/replica_chain.txt");
+const GOLDEN: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/golden/replica_chain.txt"
+);
 
 fn server(program: &str) -> Option<(Client, u16, Process)> {
     let (child, port) = support::spawn_on_free_port(program, |_| Vec::new())?;
@@ -50,7 +53,10 @@ fn scenario(program: &str) -> Option<String> {
         info_field(info, "slave0").contains("wait_bgsave")
     });
     std::thread::sleep(Duration::from_millis(500));
-    out += &format!("while the middle one synchronizes, sub-replica: {}\n", link(&mut sub));
+    out += &format!(
+        "while the middle one synchronizes, sub-replica: {}\n",
+        link(&mut sub)
+    );
     let replication = middle.call(&["INFO", "replication"]);
     out += &format!(
         "middle's connected_slaves: {}\n",
