@@ -411,10 +411,7 @@ fn put_online(server: &mut Server, id: u64) {
     }
     let held = begin_stream(server, id);
     if let Some(client) = server.clients.get_mut(&id) {
-        match held {
-            Some(held) => client.reply.buf.extend_from_slice(&held),
-            None => client.close_asap = true,
-        }
+        queue_held(client, held);
     }
 }
 
@@ -435,6 +432,12 @@ pub fn streamed_done(server: &mut Server, ok: bool) {
         ));
         if !mark_online(server, id, SyncState::WaitAck) {
             close_replica(server, id);
+            continue;
+        }
+        let acknowledged = crate::replication::replica_mut(server, id)
+            .is_some_and(|r| std::mem::take(&mut r.acknowledged_snapshot));
+        if acknowledged {
+            server.replication.acknowledged.push(id);
         }
     }
     start_pending(server);
@@ -456,10 +459,7 @@ pub fn start_acknowledged_streams(server: &mut Server) {
         }
         let held = begin_stream(server, id);
         if let Some(client) = server.clients.get_mut(&id) {
-            match held {
-                Some(held) => client.reply.buf.extend_from_slice(&held),
-                None => client.close_asap = true,
-            }
+            queue_held(client, held);
             server.pending_flush.push(id);
         }
     }
@@ -484,6 +484,15 @@ fn mark_online(server: &mut Server, id: u64, state: SyncState) -> bool {
     replica.ack_time = std::time::Instant::now();
     server.log_notice(&format!("Synchronization with replica {name} succeeded"));
     true
+}
+
+/// Queue for a replica the stream [`begin_stream`] gave, or close it when the backlog had
+/// lost it.
+fn queue_held(client: &mut Client, held: Option<Vec<u8>>) {
+    match held {
+        Some(held) => client.reply.buf.extend_from_slice(&held),
+        None => client.close_asap = true,
+    }
 }
 
 /// Replica `id` gets every change from now on, after what the backlog held for it since its

@@ -59,6 +59,9 @@ pub struct Replica {
     pub name: String,
     /// It takes a snapshot closed by a mark (`REPLCONF capa eof`): one streamed to it.
     pub capa_eof: bool,
+    /// It acknowledged while its snapshot was streamed (it had it all, but the child was not
+    /// collected yet): its stream starts as soon as the child is.
+    pub acknowledged_snapshot: bool,
 }
 
 impl Default for Replication {
@@ -100,6 +103,7 @@ pub fn attach(
         pre_psync,
         name,
         capa_eof,
+        acknowledged_snapshot: false,
     });
     server.propagation_changed();
 }
@@ -145,6 +149,7 @@ pub fn release_backlog(server: &mut Server) {
 
 /// `REPLCONF ACK <offset>` from a replica.
 pub fn acknowledge(server: &mut Server, client_id: u64, offset: u64) {
+    let streaming = server.rdb.transfer.is_some();
     if let Some(r) = server
         .replication
         .replicas
@@ -153,6 +158,11 @@ pub fn acknowledge(server: &mut Server, client_id: u64, offset: u64) {
     {
         r.ack_offset = offset;
         r.ack_time = Instant::now();
+        // A replica acknowledges once it has the whole snapshot, which may be before the
+        // child was collected (or even seen to have closed its pipe).
+        if matches!(r.state, SyncState::WaitSaveEnd) && streaming {
+            r.acknowledged_snapshot = true;
+        }
         if matches!(r.state, SyncState::WaitAck | SyncState::WaitSaveEnd) {
             server.replication.acknowledged.push(client_id);
         }

@@ -447,10 +447,19 @@ impl Server {
     }
 
     /// `mem_total_replication_buffers`: Redis shares one buffer between the backlog and the
-    /// replicas' pending output, so the larger of the two is what it holds.
+    /// replicas' pending output, so the larger of the two is what it holds (a replica's
+    /// buffer memory kept for later output is not part of it).
     pub fn replication_buffers(&self) -> usize {
         let backlog = self.replication.backlog.as_ref().map_or(0, |b| b.memory());
-        backlog.max(self.largest_replica_buffer())
+        let largest_pending = self
+            .replication
+            .replicas
+            .iter()
+            .filter_map(|r| self.clients.get(&r.client_id))
+            .map(|c| crate::net::pending_output(self, c))
+            .max()
+            .unwrap_or(0);
+        backlog.max(largest_pending)
     }
 
     /// Each replica's output buffer size.
@@ -460,11 +469,6 @@ impl Server {
             .iter()
             .filter_map(|r| self.clients.get(&r.client_id))
             .map(|c| c.reply.buf.capacity())
-    }
-
-    /// The largest output buffer of one replica.
-    pub fn largest_replica_buffer(&self) -> usize {
-        self.replica_buffer_sizes().max().unwrap_or(0)
     }
 
     /// The replicas' output buffers (`mem_clients_slaves`).

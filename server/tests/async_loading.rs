@@ -18,23 +18,13 @@ use support::{info_field, Client, Process};
 /// The primary's `rdb-key-save-delay` while the replica's load is watched, in microseconds.
 const SAVE_DELAY: &str = "150000";
 
+/// The longest wait for a load to start or end.
+const WAIT: Duration = Duration::from_secs(10);
+
 const GOLDEN: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/golden/async_loading.txt"
 );
-
-/// INFO persistence's `field` once it reads `value` (or after ten seconds).
-fn settled(c: &mut Client, field: &str, value: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let info = c.call(&["INFO", "persistence"]);
-        let now = info_field(&info, field);
-        if now == value || Instant::now() > deadline {
-            return now;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
 
 fn link_up(c: &mut Client) -> String {
     let info = support::wait_for(c, &["INFO", "replication"], |info| {
@@ -97,13 +87,14 @@ fn scenario(program: &str) -> Option<String> {
     primary.call(&["EXEC"]);
     out += &format!(
         "async_loading: {}\n",
-        settled(&mut replica, "async_loading", "1")
+        support::info_until(&mut replica, "persistence", "async_loading", WAIT, |v| v
+            == "1")
     );
     let persistence = replica.call(&["INFO", "persistence"]);
     out += &format!("loading: {}\n", info_field(&persistence, "loading"));
     for command in [
         &["GET", "mykey"][..],
-        &["DBSIZE"],
+        &["EXISTS", "mykey", "big0", "big29"],
         &["SET", "written", "during"],
         &["CONFIG", "SET", "appendonly", "no"],
         &[
@@ -132,10 +123,14 @@ fn scenario(program: &str) -> Option<String> {
     primary.call(&["CLIENT", "KILL", "TYPE", "replica"]);
     out += &format!(
         "after the link dropped, async_loading: {}\n",
-        settled(&mut replica, "async_loading", "0")
+        support::info_until(&mut replica, "persistence", "async_loading", WAIT, |v| v
+            == "0")
     );
     out += &format!("GET mykey: {:?}\n", replica.call(&["GET", "mykey"]));
-    out += &format!("DBSIZE: {:?}\n", replica.call(&["DBSIZE"]));
+    out += &format!(
+        "EXISTS mykey written big0: {:?}\n",
+        replica.call(&["EXISTS", "mykey", "written", "big0"])
+    );
 
     // A primary of another history: a plain load.
     let (mut other, other_port, _o) = server(
@@ -147,7 +142,7 @@ fn scenario(program: &str) -> Option<String> {
     replica.call(&["REPLICAOF", "127.0.0.1", &other_port.to_string()]);
     out += &format!(
         "another primary, loading: {}\n",
-        settled(&mut replica, "loading", "1")
+        support::info_until(&mut replica, "persistence", "loading", WAIT, |v| v == "1")
     );
     let persistence = replica.call(&["INFO", "persistence"]);
     out += &format!(

@@ -51,19 +51,6 @@ fn masked_header(line: &str) -> String {
     }
 }
 
-/// INFO's `slave0` once `state=` reads `state` (or after five seconds).
-fn replica_state_settled(c: &mut Client, state: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let info = c.call(&["INFO", "replication"]);
-        let line = info_field(&info, "slave0");
-        if line.contains(&format!("state={state},")) || Instant::now() > deadline {
-            return line;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 fn streamed(program: &str) -> Option<String> {
     let (mut c, port, dir, _running) = start_primary(program, "diskless-transfer")?;
     let mut out = String::new();
@@ -96,7 +83,13 @@ fn streamed(program: &str) -> Option<String> {
     out += &format!("{}\n", replica.until_mark(mark.as_bytes()));
     out += &format!(
         "once sent, slave0: {}\n",
-        replica_state_settled(&mut c, "online")
+        support::info_until(
+            &mut c,
+            "replication",
+            "slave0",
+            Duration::from_secs(5),
+            |v| v.contains("state=online,")
+        )
     );
     out += &format!("ROLE: {:?}\n", c.call(&["ROLE"]));
     out += &format!(
@@ -136,19 +129,6 @@ const DROPPED_GOLDEN: &str = concat!(
     "/tests/golden/diskless_transfer_dropped.txt"
 );
 
-/// `rdb_bgsave_in_progress` once it settles (or after `time`).
-fn save_in_progress_settled(c: &mut Client, expected: &str, time: Duration) -> String {
-    let deadline = Instant::now() + time;
-    loop {
-        let info = c.call(&["INFO", "persistence"]);
-        let value = info_field(&info, "rdb_bgsave_in_progress");
-        if value == expected || Instant::now() > deadline {
-            return value;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 /// The only replica of a streamed snapshot leaves: the child is stopped once it has more to
 /// pass on (even with save rules, unlike a disk save nobody waits for), and the next replica
 /// gets a new transfer.
@@ -167,7 +147,13 @@ fn dropped(program: &str) -> Option<String> {
     drop(replica);
     out += &format!(
         "rdb_bgsave_in_progress after it left: {}\n",
-        save_in_progress_settled(&mut c, "0", Duration::from_secs(10))
+        support::info_until(
+            &mut c,
+            "persistence",
+            "rdb_bgsave_in_progress",
+            Duration::from_secs(10),
+            |v| v == "0"
+        )
     );
     c.call(&["CONFIG", "SET", "rdb-key-save-delay", "0"]);
     let mut next = RawReplica::connect(port, "7002", &["eof", "psync2"]);

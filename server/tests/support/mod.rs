@@ -23,6 +23,24 @@ pub fn wait_for(client: &mut Client, args: &[&str], check: impl Fn(&str) -> bool
     }
 }
 
+/// The value of INFO `section`'s `field` once `done` holds of it (or after `time`).
+pub fn info_until(
+    client: &mut Client,
+    section: &str,
+    field: &str,
+    time: Duration,
+    done: impl Fn(&str) -> bool,
+) -> String {
+    let deadline = Instant::now() + time;
+    loop {
+        let value = info_field(&client.call(&["INFO", section]), field);
+        if done(&value) || Instant::now() >= deadline {
+            return value;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 pub struct Client {
     stream: TcpStream,
     buffer: Vec<u8>,
