@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """A replica's full synchronization, luredis against redis-server, side by side.
 
-Usage: benches/server/full_sync.py [--keys N] [--rounds R] [--luredis PATH]
+Usage: benches/server/full_sync.py [--keys N] [--rounds R] [--luredis PATH] [--mode MODE]
 
 For each round and each server: a primary holding N keys of 100 bytes (DEBUG POPULATE) and an
 empty replica of the same program; the replica is told REPLICAOF while a client PINGs the
 primary every millisecond. Reported: the time until the replica's link is up, and the
 slowest PING meanwhile (how long the primary stopped answering: the fork of its background
-save, for both). Best of the rounds. Needs redis-py (`pip install redis`); build first:
+save, for both). Best of the rounds. Modes: `disk` (the snapshot goes through the primary's
+file), `diskless` (streamed from the save's child, `repl-diskless-sync yes`), `diskless-load`
+(streamed, and the replica reads it as it comes, `repl-diskless-load swapdb`). Needs redis-py (`pip install redis`); build first:
 `cargo build --release -p server`.
 """
 import argparse, os, shutil, subprocess, tempfile, threading, time
@@ -17,11 +19,19 @@ import redis
 from servers import LUREDIS, free_port
 
 
-def start(binary, workdir):
+MODES = {
+    'disk': ['--repl-diskless-sync', 'no'],
+    'diskless': ['--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0'],
+    'diskless-load': ['--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0',
+                      '--repl-diskless-load', 'swapdb'],
+}
+
+
+def start(binary, workdir, mode):
     port = free_port()
     process = subprocess.Popen(
         [binary, '--port', str(port), '--save', '', '--dir', workdir,
-         '--repl-diskless-sync', 'no', '--enable-debug-command', 'yes'],
+         '--enable-debug-command', 'yes'] + MODES[mode],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 10
     while time.time() < deadline:
@@ -35,15 +45,15 @@ def start(binary, workdir):
     raise RuntimeError('%s did not start' % binary)
 
 
-def one_round(binary, keys):
+def one_round(binary, keys, mode):
     workdir = tempfile.mkdtemp(prefix='full-sync-bench-')
     processes = []
     try:
         os.makedirs(os.path.join(workdir, 'primary'))
         os.makedirs(os.path.join(workdir, 'replica'))
-        p_proc, p_port, primary = start(binary, os.path.join(workdir, 'primary'))
+        p_proc, p_port, primary = start(binary, os.path.join(workdir, 'primary'), mode)
         processes.append(p_proc)
-        r_proc, _, replica = start(binary, os.path.join(workdir, 'replica'))
+        r_proc, _, replica = start(binary, os.path.join(workdir, 'replica'), mode)
         processes.append(r_proc)
         primary.execute_command('DEBUG', 'POPULATE', keys, 'key', 100)
         slowest = [0.0]
@@ -85,14 +95,16 @@ def main():
     ap.add_argument('--keys', type=int, default=2_000_000)
     ap.add_argument('--rounds', type=int, default=3)
     ap.add_argument('--luredis', default=LUREDIS)
+    ap.add_argument('--mode', choices=sorted(MODES), default='disk')
     args = ap.parse_args()
     best = {}
     for _ in range(args.rounds):
         for name, binary in (('redis-server', 'redis-server'), ('luredis', args.luredis)):
-            took, slowest = one_round(binary, args.keys)
+            took, slowest = one_round(binary, args.keys, args.mode)
             old = best.get(name, (float('inf'), float('inf')))
             best[name] = (min(old[0], took), min(old[1], slowest))
-    print('| server | sync of %d keys (s) | slowest PING meanwhile (ms) |' % args.keys)
+    print('| server | %s sync of %d keys (s) | slowest PING meanwhile (ms) |'
+          % (args.mode, args.keys))
     print('| :-- | --: | --: |')
     for name in ('redis-server', 'luredis'):
         took, slowest = best[name]

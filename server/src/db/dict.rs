@@ -255,8 +255,10 @@ impl<V, K: StoredKey> Dict<V, K> {
         None
     }
 
-    /// Insert a key known to be absent.
+    /// Insert a key known to be absent. As every update, it moves a rehash on by a step
+    /// (inserts alone, a load, must see a growth through).
     pub fn insert_new(&mut self, key: &[u8], value: V) {
+        self.step();
         self.grow_if_needed();
         let hash = self.hash(key);
         let key = K::new(key);
@@ -683,6 +685,18 @@ mod tests {
         d.shrink_if_sparse();
         while d.rehash(100) {}
         assert!(d.bucket_count() <= 8);
+    }
+
+    #[test]
+    fn inserts_alone_finish_a_growth() {
+        let mut d = Dict::new();
+        for i in 0..100_000 {
+            d.insert_new(&key(i), i);
+        }
+        assert_eq!(d.len(), 100_000);
+        // A table the size of its keys, its rehash done by the inserts themselves.
+        assert!(!d.is_rehashing() || d.tables[0].buckets.len() >= 65_536);
+        assert!(d.tables[0].buckets.len() + d.tables[1].buckets.len() >= 65_536);
     }
 
     #[test]
