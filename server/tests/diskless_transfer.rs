@@ -8,8 +8,8 @@
 
 mod support;
 
-use std::time::{Duration, Instant};
-use support::{info_field, Client, Process, RawReplica, Scratch};
+use std::time::Duration;
+use support::{info_field, RawReplica};
 
 const GOLDEN: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -18,29 +18,6 @@ const GOLDEN: &str = concat!(
 
 /// The longest wait for a line from the primary.
 const WAIT: Duration = Duration::from_secs(10);
-
-/// A primary on diskless synchronization in its own directory, holding three keys saved
-/// slowly (a third of a second each): a client on it, its port, its directory, and what
-/// must live as long as the scenario.
-fn start_primary(program: &str, tag: &str) -> Option<(Client, u16, String, (Process, Scratch))> {
-    let scratch = Scratch::new(&format!("{tag}-{}", program.len()));
-    let dir = scratch.0.display().to_string();
-    let (child, port) = support::spawn_on_free_port(program, |_| {
-        vec![
-            "--dir".into(),
-            dir.clone(),
-            "--repl-diskless-sync".into(),
-            "yes".into(),
-        ]
-    })?;
-    let server = Process(child);
-    let mut c = Client::connect(port);
-    for key in ["k1", "k2", "k3"] {
-        c.call(&["SET", key, "v"]);
-    }
-    c.call(&["CONFIG", "SET", "rdb-key-save-delay", "300000"]);
-    Some((c, port, dir, (server, scratch)))
-}
 
 /// The header line of a snapshot with its varying part masked.
 fn masked_header(line: &str) -> String {
@@ -52,7 +29,8 @@ fn masked_header(line: &str) -> String {
 }
 
 fn streamed(program: &str) -> Option<String> {
-    let (mut c, port, dir, _running) = start_primary(program, "diskless-transfer")?;
+    let primary = support::slow_saving_primary(program, "diskless-transfer", true, "300000")?;
+    let (mut c, port, dir) = (primary.client, primary.port, primary.dir);
     let mut out = String::new();
     let mut replica = RawReplica::connect(port, "7001", &["eof", "psync2"]);
     replica.send("PSYNC ? -1\r\n");
@@ -133,7 +111,8 @@ const DROPPED_GOLDEN: &str = concat!(
 /// pass on (even with save rules, unlike a disk save nobody waits for), and the next replica
 /// gets a new transfer.
 fn dropped(program: &str) -> Option<String> {
-    let (mut c, port, _dir, _running) = start_primary(program, "diskless-dropped")?;
+    let primary = support::slow_saving_primary(program, "diskless-dropped", true, "300000")?;
+    let (mut c, port, _dir) = (primary.client, primary.port, primary.dir);
     c.call(&["CONFIG", "SET", "save", "900 1"]);
     c.call(&["DEBUG", "POPULATE", "2000", "key", "100"]);
     c.call(&["CONFIG", "SET", "rdb-key-save-delay", "1000"]);

@@ -8,39 +8,12 @@
 mod support;
 
 use std::time::{Duration, Instant};
-use support::{info_field, Client, Process, RawReplica, Scratch};
+use support::{info_field, Client, Process, RawReplica};
 
 /// The longest wait for a line from the primary.
 const WAIT: Duration = Duration::from_secs(10);
 
 const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/full_sync.txt");
-
-/// A primary of `program` in its own scratch directory (the save goes to its file), on
-/// disk-based synchronization, holding three keys and saving each in `key_delay_us`: a
-/// client on it, the port, and what must live as long as the scenario.
-fn start_primary(
-    program: &str,
-    tag: &str,
-    key_delay_us: &str,
-) -> Option<(Client, u16, (Process, Scratch))> {
-    let scratch = Scratch::new(&format!("{tag}-{}", program.len()));
-    let dir = scratch.0.display().to_string();
-    let (child, port) = support::spawn_on_free_port(program, |_| {
-        vec![
-            "--dir".into(),
-            dir.clone(),
-            "--repl-diskless-sync".into(),
-            "no".into(),
-        ]
-    })?;
-    let server = Process(child);
-    let mut c = Client::connect(port);
-    for key in ["k1", "k2", "k3"] {
-        c.call(&["SET", key, "v"]);
-    }
-    c.call(&["CONFIG", "SET", "rdb-key-save-delay", key_delay_us]);
-    Some((c, port, (server, scratch)))
-}
 
 /// A raw replica that announced `listening_port`.
 fn replica(port: u16, listening_port: &str) -> RawReplica {
@@ -49,7 +22,8 @@ fn replica(port: u16, listening_port: &str) -> RawReplica {
 
 fn scenario(program: &str) -> Option<String> {
     // About a second of saving: three keys at 0.3 s each.
-    let (mut c, port, _running) = start_primary(program, "full-sync", "300000")?;
+    let primary = support::slow_saving_primary(program, "full-sync", false, "300000")?;
+    let (mut c, port) = (primary.client, primary.port);
     let mut out = String::new();
 
     let mut first = replica(port, "7001");
@@ -113,7 +87,8 @@ const UNWANTED_GOLDEN: &str = concat!(
 /// A replica that leaves while its save runs: with no `save` rules the child is stopped,
 /// with them it goes on.
 fn unwanted_scenario(program: &str) -> Option<String> {
-    let (mut c, port, _running) = start_primary(program, "full-sync-unwanted", "1000000")?;
+    let primary = support::slow_saving_primary(program, "full-sync-unwanted", false, "1000000")?;
+    let (mut c, port) = (primary.client, primary.port);
     let mut out = String::new();
     for rules in ["", "900 1"] {
         c.call(&["CONFIG", "SET", "save", rules]);
@@ -150,7 +125,8 @@ const SILENT_GOLDEN: &str = concat!(
 /// Two online replicas under `repl-timeout 2`: the one that never acknowledges is
 /// disconnected, the one that acknowledges every half second stays.
 fn silent_scenario(program: &str) -> Option<String> {
-    let (mut c, port, _running) = start_primary(program, "full-sync-silent", "0")?;
+    let primary = support::slow_saving_primary(program, "full-sync-silent", false, "0")?;
+    let (mut c, port) = (primary.client, primary.port);
     c.call(&["CONFIG", "SET", "repl-timeout", "2"]);
     let mut out = String::new();
     let mut silent = replica(port, "7001");
@@ -199,7 +175,8 @@ const ABANDONED_GOLDEN: &str = concat!(
 /// the snapshot for it closes the connection at once: the primary, without save rules,
 /// stops the save it no longer needs.
 fn abandoned_scenario(program: &str) -> Option<String> {
-    let (mut c, port, _running) = start_primary(program, "full-sync-abandoned", "1000000")?;
+    let primary = support::slow_saving_primary(program, "full-sync-abandoned", false, "1000000")?;
+    let (mut c, port) = (primary.client, primary.port);
     let (child, replica_port) = support::spawn_on_free_port(program, |_| Vec::new())?;
     let _replica_process = Process(child);
     let mut replica = Client::connect(replica_port);
@@ -252,7 +229,8 @@ const ERROR_GOLDEN: &str = concat!(
 /// keyspace there) is disconnected, and the error reply nobody reads is counted
 /// (`unexpected_error_replies`).
 fn replica_error_scenario(program: &str) -> Option<String> {
-    let (mut c, port, _running) = start_primary(program, "full-sync-error", "0")?;
+    let primary = support::slow_saving_primary(program, "full-sync-error", false, "0")?;
+    let (mut c, port) = (primary.client, primary.port);
     let mut out = String::new();
     let mut raw = replica(port, "7001");
     raw.send("PSYNC ? -1\r\n");

@@ -349,6 +349,48 @@ impl Drop for Process {
     }
 }
 
+/// A primary started for a synchronization scenario, and what must live as long as it.
+pub struct Primary {
+    pub client: Client,
+    pub port: u16,
+    /// Its working directory (where a disk-based synchronization's file goes).
+    pub dir: String,
+    _process: Process,
+    _scratch: Scratch,
+}
+
+/// A primary of `program` in its own scratch directory (named after `tag`), on disk-based
+/// (`diskless` false) or diskless synchronization, holding three keys and saving each in
+/// `key_delay_us` microseconds (`rdb-key-save-delay`).
+pub fn slow_saving_primary(
+    program: &str,
+    tag: &str,
+    diskless: bool,
+    key_delay_us: &str,
+) -> Option<Primary> {
+    let scratch = Scratch::new(&format!("{tag}-{}", program.len()));
+    let dir = scratch.0.display().to_string();
+    let mode = if diskless { "yes" } else { "no" };
+    let (child, port) = spawn_on_free_port(program, |_| {
+        ["--dir", &dir, "--repl-diskless-sync", mode]
+            .map(String::from)
+            .to_vec()
+    })?;
+    let process = Process(child);
+    let mut client = Client::connect(port);
+    for key in ["k1", "k2", "k3"] {
+        client.call(&["SET", key, "v"]);
+    }
+    client.call(&["CONFIG", "SET", "rdb-key-save-delay", key_delay_us]);
+    Some(Primary {
+        client,
+        port,
+        dir,
+        _process: process,
+        _scratch: scratch,
+    })
+}
+
 /// A raw connection acting as a replica, to watch a primary's side of a synchronization.
 pub struct RawReplica {
     stream: TcpStream,
