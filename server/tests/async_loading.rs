@@ -12,7 +12,7 @@
 
 mod support;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use support::{info_field, Client, Process};
 
 /// The primary's `rdb-key-save-delay` while the replica's load is watched, in microseconds.
