@@ -189,7 +189,8 @@ pub fn save(server: &mut Server) -> Result<(), ()> {
                     .unwrap_or_default(),
                 crate::util::strerror(&e)
             ));
-            server.rdb.last_bgsave_ok = false;
+            // As in Redis, a foreground save's failure is no background save's: writes
+            // are not refused for it (MISCONF).
             Err(())
         }
     }

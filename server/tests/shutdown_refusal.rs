@@ -77,3 +77,47 @@ fn scenario(program: &str) -> Option<String> {
 fn shutdown_waits_for_the_first_append_only_rewrite_unless_forced() {
     support::check_program_transcript(GOLDEN, scenario);
 }
+
+const SAVE_FAILED_GOLDEN: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/golden/shutdown_save_failed.txt"
+);
+
+/// SHUTDOWN whose final save fails (the file's name is taken by a directory): the server
+/// stays up, and a failed foreground save is no background-save failure: writes and PING
+/// are still served (no MISCONF), and INFO still says the last background save was ok.
+fn save_failed_scenario(program: &str) -> Option<String> {
+    let scratch = Scratch::new(&format!("shutdown-save-failed-{}", program.len()));
+    let dir = scratch.0.display().to_string();
+    let (child, port) = support::spawn_on_free_port(program, |_| {
+        ["--dir", &dir, "--save", "900 1"]
+            .map(String::from)
+            .to_vec()
+    })?;
+    let _server = Process(child);
+    let mut c = Client::connect(port);
+    std::fs::create_dir_all(scratch.0.join("dump.rdb")).ok()?;
+    let mut out = String::new();
+    for command in [
+        &["SET", "a", "1"][..],
+        &["SHUTDOWN"],
+        &["PING"],
+        &["SET", "b", "2"],
+        &["SAVE"],
+        &["PING"],
+    ] {
+        out += &format!("{command:?}: {:?}\n", c.call(command));
+    }
+    let persistence = c.call(&["INFO", "persistence"]);
+    out += &format!(
+        "rdb_last_bgsave_status: {}\n",
+        support::info_field(&persistence, "rdb_last_bgsave_status")
+    );
+    c.call(&["SHUTDOWN", "NOSAVE"]);
+    Some(out)
+}
+
+#[test]
+fn a_failed_final_save_keeps_the_server_serving() {
+    support::check_program_transcript(SAVE_FAILED_GOLDEN, save_failed_scenario);
+}
