@@ -19,6 +19,8 @@ pub struct Reporter {
     stream: UnixStream,
     last: Instant,
     keys: u64,
+    /// A report could not be written: the parent is gone.
+    parent_gone: bool,
 }
 
 /// The parent's end, and what it was told.
@@ -50,6 +52,7 @@ pub fn channel(keys_total: u64) -> std::io::Result<(Reporter, Listener)> {
         stream: child,
         last: Instant::now(),
         keys: 0,
+        parent_gone: false,
     };
     let listener = Listener {
         stream: parent,
@@ -82,13 +85,16 @@ pub fn for_fork(
 
 impl Reporter {
     /// A key was written: report when a second passed since the last report.
-    pub fn key_written(&mut self) {
+    /// Count a key written; false once the parent is gone (killed: a report to it failed),
+    /// when the work serves nobody and should stop, as Redis's child does.
+    pub fn key_written(&mut self) -> bool {
         self.keys += 1;
         // The clock is read every 1,024 keys only.
         if self.keys % 1024 == 0 && self.last.elapsed().as_secs() >= 1 {
             self.last = Instant::now();
             self.send(CURRENT);
         }
+        !self.parent_gone
     }
 
     /// The save is done: the final copied size.
@@ -108,10 +114,8 @@ impl Reporter {
         record[..8].copy_from_slice(&kind.to_le_bytes());
         record[8..16].copy_from_slice(&private_dirty().to_le_bytes());
         record[16..].copy_from_slice(&self.keys.to_le_bytes());
-        // The parent is gone (killed: its end closed): the work serves nobody, so the
-        // child ends, as Redis's does.
         if self.stream.write_all(&record).is_err() {
-            crate::fork::exit_child(1);
+            self.parent_gone = true;
         }
     }
 }

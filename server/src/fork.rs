@@ -118,7 +118,7 @@ pub fn spawn(inherited: &[RawFd], work: impl FnOnce() -> bool) -> io::Result<Chi
 
 /// End this process, a forked child, at once with `code` (nothing of the parent's is run or
 /// flushed).
-pub fn exit_child(code: i32) -> ! {
+fn exit_child(code: i32) -> ! {
     // SAFETY: _exit has no preconditions; it ends the process without running anything.
     unsafe { libc::_exit(code) }
 }

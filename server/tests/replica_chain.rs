@@ -7,17 +7,22 @@
 mod support;
 
 use std::time::Duration;
-use support::{info_field, Client, Process};
+use support::{info_field, Client, Process, Scratch};
 
 const GOLDEN: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/golden/replica_chain.txt"
 );
 
-fn server(program: &str) -> Option<(Client, u16, Process)> {
-    let (child, port) = support::spawn_on_free_port(program, |_| Vec::new())?;
+/// A server of `program` in its own scratch directory (a save's files go there): a client
+/// on it, its port, and what must live as long as it.
+fn server(program: &str, tag: &str) -> Option<(Client, u16, (Process, Scratch))> {
+    let scratch = Scratch::new(&format!("replica-chain-{tag}-{}", program.len()));
+    let dir = scratch.0.display().to_string();
+    let (child, port) =
+        support::spawn_on_free_port(program, |_| vec!["--dir".into(), dir.clone()])?;
     let process = Process(child);
-    Some((Client::connect(port), port, process))
+    Some((Client::connect(port), port, (process, scratch)))
 }
 
 fn link(c: &mut Client) -> String {
@@ -32,10 +37,10 @@ fn link_up(c: &mut Client) -> String {
 }
 
 fn scenario(program: &str) -> Option<String> {
-    let (mut first, first_port, _a) = server(program)?;
-    let (mut second, second_port, _b) = server(program)?;
-    let (mut middle, middle_port, _c) = server(program)?;
-    let (mut sub, _, _d) = server(program)?;
+    let (mut first, first_port, _a) = server(program, "first")?;
+    let (mut second, second_port, _b) = server(program, "second")?;
+    let (mut middle, middle_port, _c) = server(program, "middle")?;
+    let (mut sub, _, _d) = server(program, "sub")?;
     let mut out = String::new();
     first.call(&["SET", "a", "b"]);
     middle.call(&["REPLICAOF", "127.0.0.1", &first_port.to_string()]);

@@ -109,8 +109,14 @@ pub fn write_to(input: &SaveInput, w: impl Write) -> std::io::Result<()> {
                 buf.clear();
             }
             delay_after_key(input.key_save_delay, &mut keys_written);
+            // A child whose parent is gone stops (its temporary file removed by the caller).
             if let Some(progress) = input.progress {
-                progress.borrow_mut().key_written();
+                if !progress.borrow_mut().key_written() {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::BrokenPipe,
+                        "the parent process is gone",
+                    ));
+                }
             }
         }
     }
