@@ -707,22 +707,14 @@ pub fn rewrite_background(server: &mut Server) -> Result<(), String> {
         open_new_incr(server).map_err(|e| crate::util::strerror(&e))?;
     }
     let temp = dir(server).join(format!("temp-rewriteaof-bg-{}.aof", std::process::id()));
-    let title = crate::proc_title::for_child(server, "redis-aof-rewrite");
     let rdb_base = server.config.settings.aof_use_rdb_preamble;
-    let (reporter, listener) = crate::child_info::for_fork(server);
-    let child = {
-        let snapshot_of: &Server = server;
-        let path = temp.clone();
-        let mut inherited = crate::net::listener_fds(server);
-        inherited.extend(listener.as_ref().map(crate::child_info::Listener::raw_fd));
-        crate::fork::spawn(&inherited, move || {
-            if let Some(title) = &title {
-                crate::proc_title::set(title);
-            }
-            crate::oom_score::enter_child(snapshot_of);
-            write_base(snapshot_of, &path, rdb_base, reporter.as_ref()).is_ok()
-        })
-    }
+    let path = temp.clone();
+    let (child, listener) = crate::persist::fork_snapshot(
+        server,
+        "redis-aof-rewrite",
+        &[],
+        move |snapshot_of, progress| write_base(snapshot_of, &path, rdb_base, progress).is_ok(),
+    )
     .map_err(|e| {
         format!(
             "Can't rewrite append only file in background: fork: {}",

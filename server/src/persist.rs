@@ -204,7 +204,8 @@ pub fn background_save(server: &mut Server) -> std::io::Result<()> {
         write_snapshot_reporting(snapshot_of, progress).is_ok()
     });
     match child {
-        Ok(child) => {
+        Ok((child, info)) => {
+            server.rdb.child_info = info;
             server.log_notice(&format!("Background saving started by pid {}", child.pid()));
             server.rdb.child = Some(child);
             server.rdb.child_started = Some((started, server.keyspace.dirty));
@@ -227,32 +228,29 @@ pub fn log_fork_failure(server: &mut Server, e: &std::io::Error) {
 }
 
 /// Fork a child that runs `work` over the server as it is now, named `title`, with Redis's
-/// out-of-memory score for children and its progress reports to the parent (collected from
-/// `server.rdb.child_info`). The child first closes `inherited` (the parent's ends of the
-/// pipes it shares with it).
+/// out-of-memory score for children and its progress reports to the parent: the child, and
+/// the parent's end of those reports. The child first closes `inherited` (the parent's ends
+/// of the pipes it shares with it). Background saves, transfers to replicas and append-only
+/// rewrites are all made so.
 pub fn fork_snapshot(
-    server: &mut Server,
+    server: &Server,
     title: &str,
     inherited: &[std::os::fd::RawFd],
     work: impl FnOnce(&Server, Option<&std::cell::RefCell<crate::child_info::Reporter>>) -> bool,
-) -> std::io::Result<Child> {
+) -> std::io::Result<(Child, Option<crate::child_info::Listener>)> {
     let title = crate::proc_title::for_child(server, title);
     let (reporter, listener) = crate::child_info::for_fork(server);
-    let child = {
-        let snapshot_of: &Server = server;
-        let mut close = crate::net::listener_fds(server);
-        close.extend_from_slice(inherited);
-        close.extend(listener.as_ref().map(crate::child_info::Listener::raw_fd));
-        crate::fork::spawn(&close, || {
-            if let Some(title) = &title {
-                crate::proc_title::set(title);
-            }
-            crate::oom_score::enter_child(snapshot_of);
-            work(snapshot_of, reporter.as_ref())
-        })
-    }?;
-    server.rdb.child_info = listener;
-    Ok(child)
+    let mut close = crate::net::listener_fds(server);
+    close.extend_from_slice(inherited);
+    close.extend(listener.as_ref().map(crate::child_info::Listener::raw_fd));
+    let child = crate::fork::spawn(&close, || {
+        if let Some(title) = &title {
+            crate::proc_title::set(title);
+        }
+        crate::oom_score::enter_child(server);
+        work(server, reporter.as_ref())
+    })?;
+    Ok((child, listener))
 }
 
 /// A snapshot for replicas, streamed to `out` between two copies of the 40-byte `mark`

@@ -28,15 +28,20 @@ const TURN_BUDGET: usize = 4 * 1024 * 1024;
 pub struct Transfer {
     /// The snapshot's way from the child (which holds the writing end).
     pipe: Receiver,
-    /// Closed when the whole snapshot was read: the child may exit then.
+    /// Closed (`None`) once the pipe's end was read: the child may exit then.
     child_may_exit: Option<Sender>,
     /// The replicas it goes to (those gone are skipped).
     replicas: Vec<Receiving>,
     chunk: Box<[u8]>,
-    /// The pipe's end was read.
-    read_all: bool,
     /// This turn's share was passed on and more may wait: the loop should not sleep.
     more_now: bool,
+}
+
+impl Transfer {
+    /// Whether the pipe's end was read (the child was told it may exit).
+    fn read_all(&self) -> bool {
+        self.child_may_exit.is_none()
+    }
 }
 
 /// A replica taking part, and since when its output has not shrunk (a stuck replica is
@@ -77,7 +82,10 @@ pub fn start(server: &mut Server, ids: Vec<u64>) -> std::io::Result<()> {
         },
     );
     let child = match child {
-        Ok(child) => child,
+        Ok((child, info)) => {
+            server.rdb.child_info = info;
+            child
+        }
         Err(e) => {
             if let Some(net) = server.net.as_mut() {
                 net.deregister_rdb_pipe(&mut pipe);
@@ -105,7 +113,6 @@ pub fn start(server: &mut Server, ids: Vec<u64>) -> std::io::Result<()> {
             })
             .collect(),
         chunk: vec![0; CHUNK].into_boxed_slice(),
-        read_all: false,
         more_now: false,
     });
     Ok(())
@@ -128,7 +135,7 @@ pub fn pump(server: &mut Server) {
         let Some(transfer) = server.rdb.transfer.as_ref() else {
             return;
         };
-        if transfer.read_all {
+        if transfer.read_all() {
             return;
         }
         let still_writing = transfer.replicas.iter().any(|r| {
@@ -235,7 +242,6 @@ fn read_all(server: &mut Server) {
     server.log_warning(&format!(
         "Diskless rdb transfer, done reading from pipe, {up} replicas still up."
     ));
-    transfer.read_all = true;
     transfer.child_may_exit = None;
     server.rdb.transfer = Some(transfer);
 }
@@ -250,7 +256,7 @@ fn abandon(server: &mut Server) {
 /// The child is gone: stop watching the pipe (Redis's `backgroundSaveDoneHandlerSocket`).
 pub fn finish(server: &mut Server) {
     if let Some(mut transfer) = server.rdb.transfer.take() {
-        if !transfer.read_all {
+        if !transfer.read_all() {
             if let Some(net) = server.net.as_mut() {
                 net.deregister_rdb_pipe(&mut transfer.pipe);
             }

@@ -128,10 +128,10 @@ pub const NOT_INTEGER: &str = "ERR value is not an integer or out of range";
 pub const NOT_FLOAT: &str = "ERR value is not a valid float";
 pub const NOAUTH: &str = "NOAUTH Authentication required.";
 pub const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
-/// Writes refused because fewer than `min-replicas-to-write` replicas acknowledged within
-/// `min-replicas-max-lag` seconds.
 /// The answer to commands refused while the dataset loads.
 pub const LOADING: &str = "LOADING Redis is loading the dataset in memory";
+/// Writes refused because fewer than `min-replicas-to-write` replicas acknowledged within
+/// `min-replicas-max-lag` seconds.
 pub const NOREPLICAS: &str = "NOREPLICAS Not enough good replicas to write.";
 
 /// Commands a RESP2 client may run while subscribed.
