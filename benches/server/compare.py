@@ -11,12 +11,17 @@ where the single benchmark client is the limit, both servers reach the same thro
 this is what still tells them apart). Workload groups (`--only` picks some): `strings` (SET, GET, INCR, MSET with
 `-P 16 -c 50` and without pipelining), `types` (LPUSH, LPOP, SADD, HSET, ZADD, XADD, LRANGE_100
 with `-P 16`), `scripts` (EVALSHA of `return 1` and of a one-INCR script, EVAL of the latter,
-with `-P 16`, and EVALSHA of the INCR script without pipelining). Build first:
+with `-P 16`, and EVALSHA of the INCR script without pipelining), `random` (GET, SET, INCR
+and EVALSHA of the INCR script with `-P 16` over a million random keys, in a keyspace filled
+first: a keyspace larger than the cache, where every lookup waits on memory). Build first:
 `cargo build --release -p server`.
 """
 import argparse, os, shutil, subprocess, sys, tempfile
 
 from servers import cpu_seconds, ROOT, bench, free_port, start
+
+# The `random` group's keyspace: far larger than the cache.
+RANDOM_KEYS = 1000000
 
 
 def main():
@@ -24,7 +29,7 @@ def main():
     ap.add_argument('--rounds', type=int, default=5)
     ap.add_argument('--requests', type=int, default=300000)
     ap.add_argument('--luredis', default=os.path.join(ROOT, 'target', 'release', 'luredis'))
-    ap.add_argument('--only', default='strings,types,scripts')
+    ap.add_argument('--only', default='strings,types,scripts,random')
     a = ap.parse_args()
     groups = a.only.split(',')
     for tool in ('redis-server', 'redis-benchmark', 'redis-cli'):
@@ -45,25 +50,37 @@ def main():
             shas[port][body] = subprocess.run(
                 ['redis-cli', '-p', str(port), 'script', 'load', body],
                 capture_output=True, text=True).stdout.strip()
-    # (group, label, redis-benchmark -t tests or None, pipeline, command for a port or None)
+    # (group, label, redis-benchmark -t tests or None, pipeline, command for a port or None,
+    # random keys or 0)
     workloads = []
     if 'strings' in groups:
-        workloads += [('strings', None, 'set,get,incr,mset', 16, None),
-                      ('strings', None, 'set,get,incr,mset', 1, None)]
+        workloads += [('strings', None, 'set,get,incr,mset', 16, None, 0),
+                      ('strings', None, 'set,get,incr,mset', 1, None, 0)]
     if 'types' in groups:
-        workloads += [('types', None, 'lpush,lpop,sadd,hset,zadd,lrange_100', 16, None),
+        workloads += [('types', None, 'lpush,lpop,sadd,hset,zadd,lrange_100', 16, None, 0),
                       # redis-benchmark 7.0 has no XADD test: the command is given instead.
-                      ('types', 'XADD', None, 16, lambda port: ('xadd', 'stream', '*', 'f', 'v'))]
+                      ('types', 'XADD', None, 16,
+                       lambda port: ('xadd', 'stream', '*', 'f', 'v'), 0)]
     if 'scripts' in groups:
         workloads += [
             ('scripts', 'EVALSHA return 1', None, 16,
-             lambda port: ('evalsha', shas[port]['return 1'], '0')),
+             lambda port: ('evalsha', shas[port]['return 1'], '0'), 0),
             ('scripts', 'EVALSHA incr', None, 16,
-             lambda port: ('evalsha', shas[port][incr], '1', 'counter')),
-            ('scripts', 'EVAL incr', None, 16, lambda port: ('eval', incr, '1', 'counter')),
+             lambda port: ('evalsha', shas[port][incr], '1', 'counter'), 0),
+            ('scripts', 'EVAL incr', None, 16, lambda port: ('eval', incr, '1', 'counter'), 0),
             ('scripts', 'EVALSHA incr', None, 1,
-             lambda port: ('evalsha', shas[port][incr], '1', 'counter')),
+             lambda port: ('evalsha', shas[port][incr], '1', 'counter'), 0),
         ]
+    if 'random' in groups:
+        random_command = lambda port: ('evalsha', shas[port][incr], '1', 'c:__rand_int__')
+        for port in (ref_port, our_port):
+            for test in ('set', 'incr'):
+                bench(port, test, 16, 3 * RANDOM_KEYS, keyspace=RANDOM_KEYS)
+            bench(port, None, 16, 3 * RANDOM_KEYS, random_command(port), keyspace=RANDOM_KEYS)
+        workloads += [('random', '%s, 1M keys' % test.upper(), test, 16, None, RANDOM_KEYS)
+                      for test in ('get', 'set', 'incr')]
+        workloads += [('random', 'EVALSHA incr, 1M keys', None, 16, random_command,
+                       RANDOM_KEYS)]
     best = {}
     # Server CPU time per request, the least seen in any round (only where one redis-benchmark
     # run measured one test: runs with several tests, or LRANGE's LPUSH priming, mix them).
@@ -71,12 +88,12 @@ def main():
     pids = {'ref': ref.pid, 'ours': ours.pid}
     try:
         for _ in range(a.rounds):
-            for _group, label, tests, pipeline, command in workloads:
+            for _group, label, tests, pipeline, command, keyspace in workloads:
                 for test_set in (tests.split(',') if tests else [None]):
                     for name, port in (('ref', ref_port), ('ours', our_port)):
                         extra = command(port) if command else ()
                         before = cpu_seconds(pids[name])
-                        rows = bench(port, test_set, pipeline, a.requests, extra)
+                        rows = bench(port, test_set, pipeline, a.requests, extra, keyspace)
                         used = cpu_seconds(pids[name]) - before
                         for test, (rps, p99) in rows.items():
                             key = (pipeline, label or test.split(' ')[0], name)

@@ -75,9 +75,12 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
 
 
-def bench(port, tests, pipeline, requests, extra=()):
+def bench(port, tests, pipeline, requests, extra=(), keyspace=0):
+    """redis-benchmark's rows (requests per second, p99 ms); `keyspace` > 0 spreads the
+    requests over that many random keys (`-r`)."""
     cmd = ['redis-benchmark', '-p', str(port), '-n', str(requests), '-c', '50',
            '-P', str(pipeline), '--csv']
+    cmd += ['-r', str(keyspace)] if keyspace else []
     cmd += ['-t', tests] if tests else []
     cmd += list(extra)
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=600).stdout

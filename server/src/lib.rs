@@ -30,6 +30,7 @@ pub mod lazyfree;
 pub mod listen;
 pub mod log;
 pub mod long_double;
+pub mod lookahead;
 pub mod metrics;
 pub mod net;
 pub mod oom_score;

@@ -9,6 +9,7 @@
 
 use crate::client::{Client, ReplyMode};
 use crate::commands::{process_request, Ctx};
+use crate::lookahead;
 use crate::resp::request::{parse, Args, Limits, Parsed};
 use crate::server::Server;
 use crate::stream::Stream;
@@ -634,12 +635,17 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
         let mut pos = 0;
         let mut need = 1;
         let mut partial = (0, 0);
+        // The end of the requests whose keys were prefetched.
+        let mut prefetched_to = 0;
         while pos < query.len()
             && !client.close_after_reply
             && !client.close_asap
             && client.blocked.is_none()
             && !client.paused
         {
+            if pos >= prefetched_to {
+                prefetched_to = pos + lookahead::prefetch(server, client.db, &query[pos..], limits);
+            }
             match parse(&query[pos..], limits, &mut args) {
                 Parsed::Incomplete {
                     need: n,

@@ -11,6 +11,7 @@
 type Link<V, K> = Option<Box<Node<V, K>>>;
 
 use super::bytes::Bytes;
+use super::prefetch::prefetch;
 
 /// How a dict stores its keys. Collections store plain [`Bytes`]; the keyspace stores keys that
 /// also hold when they were used ([`super::access::AccessKey`]), which `OBJECT IDLETIME`/`FREQ`
@@ -208,6 +209,32 @@ impl<V, K: StoredKey> Dict<V, K> {
             }
         }
         None
+    }
+
+    /// The hash `key` is filed under, for [`Dict::prefetch_bucket`] and
+    /// [`Dict::prefetch_entry`].
+    pub fn hash_of(&self, key: &[u8]) -> usize {
+        self.hash(key)
+    }
+
+    /// Start loading the bucket slots an entry of hash `hash` would be in: the first step of
+    /// a batch of lookups (see [`super::prefetch`]).
+    pub fn prefetch_bucket(&self, hash: usize) {
+        for table in self.live_tables() {
+            if let Some(slot) = table.buckets.get(hash & table.mask()) {
+                prefetch(slot);
+            }
+        }
+    }
+
+    /// Start loading the first entry of those buckets: the second step, once the buckets
+    /// came.
+    pub fn prefetch_entry(&self, hash: usize) {
+        for table in self.live_tables() {
+            if let Some(Some(node)) = table.buckets.get(hash & table.mask()) {
+                prefetch(&**node);
+            }
+        }
     }
 
     /// The value at `key` for a change, noting the use.

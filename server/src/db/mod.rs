@@ -16,6 +16,7 @@ pub mod hash;
 pub mod hyperloglog;
 pub mod notify;
 pub mod packed;
+pub mod prefetch;
 pub mod set;
 pub mod stream;
 pub mod tracking;
@@ -26,6 +27,8 @@ pub use bytes::Bytes;
 pub use dict::Dict;
 pub use value::Value;
 
+use prefetch::PREFETCH_BATCH;
+use smallvec::SmallVec;
 use std::collections::{HashMap, HashSet};
 
 /// One database.
@@ -214,6 +217,37 @@ impl Keyspace {
                 true
             }
             _ => false,
+        }
+    }
+
+    /// Start loading into the cache what looking up `keys` in database `db` will read (their
+    /// buckets, then their entries, and the same in the expiry table when keys have times):
+    /// the server calls this for a batch of pipelined requests before running them.
+    pub fn prefetch(&self, db: usize, keys: &[&[u8]]) {
+        let Some(d) = self.dbs.get(db) else {
+            return;
+        };
+        let with_expires = !d.expires.is_empty();
+        let hashes: SmallVec<[(usize, usize); PREFETCH_BATCH]> = keys
+            .iter()
+            .map(|key| {
+                let hash = d.keys.hash_of(key);
+                d.keys.prefetch_bucket(hash);
+                let expiry_hash = if with_expires {
+                    let expiry_hash = d.expires.hash_of(key);
+                    d.expires.prefetch_bucket(expiry_hash);
+                    expiry_hash
+                } else {
+                    0
+                };
+                (hash, expiry_hash)
+            })
+            .collect();
+        for &(hash, expiry_hash) in &hashes {
+            d.keys.prefetch_entry(hash);
+            if with_expires {
+                d.expires.prefetch_entry(expiry_hash);
+            }
         }
     }
 

@@ -68,6 +68,15 @@ impl Args {
     }
 
     /// The arguments as slices of `buffer` (the buffer that was parsed).
+    /// Where argument `index` of a multibulk request lies in its buffer (`None` for inline
+    /// requests, whose arguments are copies).
+    pub fn range(&self, index: usize) -> Option<Range<usize>> {
+        if self.is_inline {
+            return None;
+        }
+        self.ranges.get(index).cloned()
+    }
+
     pub fn slices<'a>(&'a self, buffer: &'a [u8]) -> smallvec::SmallVec<[&'a [u8]; 8]> {
         if self.is_inline {
             self.inline.iter().map(|a| a.as_slice()).collect()

@@ -1,0 +1,104 @@
+//! A large keyspace's pipelined requests have their keys prefetched before they run
+//! (`lookahead.rs`): the requests must still run as if sent one at a time, whatever they are
+//! (keyless, inline, scripts, a SELECT in the middle, a request cut across reads).
+
+mod support;
+
+use std::time::Duration;
+use support::Client;
+
+/// Requests in RESP, each a list of arguments.
+fn requests() -> Vec<Vec<String>> {
+    let sha = "61636018f4e6b5817b89791bbed242f93fa089e3"; // return redis.call('INCR', KEYS[1])
+    let mut all = Vec::new();
+    for i in 0..120 {
+        let n = (i * 7919) % 25_000; // some keys beyond the populated ones
+        let request: Vec<String> = match i % 8 {
+            0 => vec!["GET".into(), format!("key:{n}")],
+            1 => vec!["SET".into(), format!("key:{n}"), format!("new{i}")],
+            2 => vec!["INCR".into(), format!("counter:{n}")],
+            3 => vec![
+                "EVALSHA".into(),
+                sha.into(),
+                "1".into(),
+                format!("counter:{n}"),
+            ],
+            4 => vec!["EVAL".into(), "return 1".into(), "0".into()],
+            5 => vec!["PING".into()],
+            6 => vec!["TTL".into(), format!("key:{n}")],
+            _ => vec!["MGET".into(), format!("key:{n}"), "key:1".into()],
+        };
+        all.push(request);
+        if i == 60 {
+            all.push(vec!["SELECT".into(), "1".into()]);
+        }
+    }
+    all
+}
+
+fn encode(args: &[String]) -> Vec<u8> {
+    let mut out = format!("*{}\r\n", args.len()).into_bytes();
+    for a in args {
+        out.extend_from_slice(format!("${}\r\n{}\r\n", a.len(), a).as_bytes());
+    }
+    out
+}
+
+/// A server whose databases 0 and 1 hold 20,000 keys each (past the size where lookups are
+/// prefetched), some with a time to live, and the INCR script loaded.
+fn populated() -> (server::Handle, Client) {
+    let server = support::start("enable-debug-command yes");
+    let mut c = Client::connect(server.port);
+    for db in ["1", "0"] {
+        assert_eq!(c.call(&["SELECT", db]), "+OK\r\n");
+        assert_eq!(c.call(&["DEBUG", "POPULATE", "20000"]), "+OK\r\n");
+        for i in (0..20_000).step_by(97) {
+            assert_eq!(c.call(&["EXPIRE", &format!("key:{i}"), "1000"]), ":1\r\n");
+        }
+    }
+    let sha = c.call(&["SCRIPT", "LOAD", "return redis.call('INCR', KEYS[1])"]);
+    assert!(
+        sha.contains("61636018f4e6b5817b89791bbed242f93fa089e3"),
+        "{sha}"
+    );
+    (server, c)
+}
+
+#[test]
+fn pipelined_requests_reply_as_requests_sent_one_at_a_time() {
+    let requests = requests();
+
+    let (_one_server, mut one) = populated();
+    let expected: Vec<Vec<u8>> = requests
+        .iter()
+        .map(|r| {
+            one.write_raw(&encode(r));
+            one.read_reply(Duration::from_secs(5))
+        })
+        .collect();
+    assert_eq!(expected[0], b"$7\r\nvalue:0\r\n");
+
+    let (_piped_server, mut piped) = populated();
+    // All of it in one write, then an inline request and one cut across two writes.
+    let mut batch: Vec<u8> = requests.iter().flat_map(|r| encode(r)).collect();
+    batch.extend_from_slice(b"GET key:5\r\n*2\r\n$3\r\nGET\r\n$5\r\nke");
+    piped.write_raw(&batch);
+    for (request, want) in requests.iter().zip(&expected) {
+        let got = piped.read_reply(Duration::from_secs(5));
+        assert_eq!(
+            String::from_utf8_lossy(&got),
+            String::from_utf8_lossy(want),
+            "{request:?}"
+        );
+    }
+    assert_eq!(
+        piped.read_reply(Duration::from_secs(5)),
+        b"$7\r\nvalue:5\r\n"
+    );
+    std::thread::sleep(Duration::from_millis(50));
+    piped.write_raw(b"y:6\r\n");
+    assert_eq!(
+        piped.read_reply(Duration::from_secs(5)),
+        b"$7\r\nvalue:6\r\n"
+    );
+}
