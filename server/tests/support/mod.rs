@@ -119,7 +119,10 @@ pub fn reply_len(buf: &[u8]) -> Option<usize> {
     }
 }
 
-/// A server on a free port with these config lines (plus `port 0`).
+/// A server on a free port with these config lines (plus `port 0`). No `dir` is given: a
+/// server moves the process into its `dir`, which would move the test too (its relative paths
+/// to goldens), so in-process servers save into the crate's directory (`dump.rdb`, ignored by
+/// git); tests that read or write files name scratch directories and use absolute paths.
 pub fn start(config_text: &str) -> server::Handle {
     let mut config = server::config::Config::new();
     config
