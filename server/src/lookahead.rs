@@ -3,8 +3,9 @@
 //! cache misses overlap instead of each request waiting on its own. With a keyspace larger
 //! than the cache, this is most of a pipelined `GET`'s or `SET`'s time.
 //!
-//! A keyspace that fits in the cache gains nothing from it, and pays for reading each request
-//! twice: below [`MIN_KEYS`] keys nothing is looked ahead at.
+//! Requests read ahead are parsed once: the batch keeps their arguments' places and hands them
+//! out as the requests run. A keyspace that fits in the cache gains nothing from prefetching:
+//! below [`MIN_KEYS`] keys nothing is read ahead.
 //!
 //! Which argument is a key is guessed, not looked up in the command table (that would cost a
 //! lookup per request even where every key is in the cache): the first argument, where most
@@ -15,6 +16,7 @@ use crate::db::prefetch::PREFETCH_BATCH;
 use crate::resp::request::{parse, Args, Limits, Parsed};
 use crate::server::Server;
 use smallvec::SmallVec;
+use std::collections::VecDeque;
 use std::ops::Range;
 
 /// Keys a database holds before its lookups are prefetched: about a megabyte of entries and
@@ -32,46 +34,105 @@ const KEY_COUNT_SECOND: &[&[u8]] = &[
     b"fcall_ro",
 ];
 
-/// Prefetch the keys of the requests at the start of `query`, to be run in database `db`
-/// (up to [`PREFETCH_BATCH`] of them). Returns how many bytes were looked at: the caller
-/// looks ahead again once it has run those requests. A lone request is not prefetched: it
-/// would wait on its key as soon either way.
-pub fn prefetch(server: &Server, db: usize, query: &[u8], limits: Limits) -> usize {
-    if server.keyspace.dbs.get(db).map_or(0, |d| d.len()) < MIN_KEYS {
-        return query.len();
-    }
-    let (key_ranges, looked_at) = pipelined_keys(query, limits);
-    if key_ranges.len() >= 2 {
-        let keys: SmallVec<[&[u8]; PREFETCH_BATCH]> = key_ranges
-            .iter()
-            .map(|range| &query[range.clone()])
-            .collect();
-        server.keyspace.prefetch(db, &keys);
-    }
-    looked_at
+/// The requests of one query buffer read ahead of running them: parsed once, their keys
+/// prefetched, then handed out one by one (so looking ahead costs no second parse).
+#[derive(Default)]
+pub struct Lookahead {
+    /// The argument ranges of the requests read ahead, each relative to its request's start.
+    ranges: Vec<Range<usize>>,
+    /// Those requests, in order: where each starts in the buffer, its length, and its
+    /// arguments' span in `ranges`.
+    requests: VecDeque<Ahead>,
+    /// Where in the buffer reading ahead stopped (nothing more is read ahead before it).
+    end: usize,
 }
 
-/// Where the likely first keys of the complete requests at the start of `query` lie in it,
-/// and how many bytes those requests take.
-fn pipelined_keys(
-    query: &[u8],
-    limits: Limits,
-) -> (SmallVec<[Range<usize>; PREFETCH_BATCH]>, usize) {
-    let mut args = Args::default();
-    let mut key_ranges = SmallVec::new();
-    let mut pos = 0;
-    let mut requests = 0;
-    while requests < PREFETCH_BATCH && pos < query.len() {
-        let Parsed::Request { consumed } = parse(&query[pos..], limits, &mut args) else {
-            break;
-        };
-        if let Some(key) = likely_key(&args, &query[pos..]) {
-            key_ranges.push(pos + key.start..pos + key.end);
-        }
-        pos += consumed;
-        requests += 1;
+struct Ahead {
+    start: usize,
+    consumed: usize,
+    args: Range<usize>,
+}
+
+impl Lookahead {
+    /// Start on a new query buffer.
+    pub fn clear(&mut self) {
+        self.ranges.clear();
+        self.requests.clear();
+        self.end = 0;
     }
-    (key_ranges, pos)
+
+    /// The request at `pos` in `query`, into `args`: handed out from what was read ahead, or
+    /// parsed now. Past what was read ahead, it first reads ahead (up to [`PREFETCH_BATCH`]
+    /// requests) and prefetches their keys in database `db`: not in a database under
+    /// [`MIN_KEYS`] keys, nor for a lone request, which would wait on its key as soon either
+    /// way.
+    pub fn parse(
+        &mut self,
+        server: &Server,
+        db: usize,
+        query: &[u8],
+        pos: usize,
+        limits: Limits,
+        args: &mut Args,
+    ) -> Parsed {
+        if self.requests.is_empty() && pos >= self.end {
+            self.read_ahead(server, db, query, pos, limits, args);
+        }
+        while self.requests.front().is_some_and(|ahead| ahead.start < pos) {
+            self.requests.pop_front();
+        }
+        match self.requests.front() {
+            Some(ahead) if ahead.start == pos => {
+                args.set_ranges(&self.ranges[ahead.args.clone()]);
+                let consumed = ahead.consumed;
+                self.requests.pop_front();
+                Parsed::Request { consumed }
+            }
+            _ => parse(&query[pos..], limits, args),
+        }
+    }
+
+    fn read_ahead(
+        &mut self,
+        server: &Server,
+        db: usize,
+        query: &[u8],
+        pos: usize,
+        limits: Limits,
+        args: &mut Args,
+    ) {
+        self.ranges.clear();
+        if server.keyspace.dbs.get(db).map_or(0, |d| d.len()) < MIN_KEYS {
+            self.end = query.len();
+            return;
+        }
+        let mut keys: SmallVec<[&[u8]; PREFETCH_BATCH]> = SmallVec::new();
+        let mut at = pos;
+        while self.requests.len() < PREFETCH_BATCH && at < query.len() {
+            let request = &query[at..];
+            let Parsed::Request { consumed } = parse(request, limits, args) else {
+                break;
+            };
+            if let Some(key) = likely_key(args, request) {
+                keys.push(&request[key]);
+            }
+            // Inline requests (typed by hand) are parsed again when their turn comes.
+            if let Some(ranges) = args.ranges() {
+                let first = self.ranges.len();
+                self.ranges.extend_from_slice(ranges);
+                self.requests.push_back(Ahead {
+                    start: at,
+                    consumed,
+                    args: first..self.ranges.len(),
+                });
+            }
+            at += consumed;
+        }
+        self.end = at;
+        if keys.len() >= 2 {
+            server.keyspace.prefetch(db, &keys);
+        }
+    }
 }
 
 /// The argument of a request (parsed from `request`) most likely to be its first key.
@@ -101,39 +162,25 @@ mod tests {
         }
     }
 
-    fn keys_of(query: &[u8]) -> (Vec<&[u8]>, usize) {
-        let (ranges, looked_at) = pipelined_keys(query, limits());
-        (ranges.into_iter().map(|r| &query[r]).collect(), looked_at)
-    }
-
-    #[test]
-    fn finds_the_first_key_of_each_complete_request() {
-        let complete = b"*2\r\n$3\r\nGET\r\n$2\r\nk1\r\n*3\r\n$3\r\nSET\r\n$2\r\nk2\r\n$1\r\nv\r\n\
-*1\r\n$4\r\nPING\r\n*4\r\n$7\r\nevalsha\r\n$3\r\nabc\r\n$1\r\n1\r\n$2\r\nk3\r\n\
-*3\r\n$5\r\nFCALL\r\n$1\r\nf\r\n$1\r\n0\r\n";
-        let mut query = complete.to_vec();
-        query.extend_from_slice(b"*2\r\n$3\r\nGET\r\n$2\r\nk");
-        let (keys, looked_at) = keys_of(&query);
-        assert_eq!(keys, [&b"k1"[..], b"k2", b"k3"]);
-        assert_eq!(looked_at, complete.len());
-    }
-
-    #[test]
-    fn looks_at_one_batch_at_most_and_skips_inline_requests() {
-        let mut query = b"GET inline\r\n".to_vec();
-        for i in 0..PREFETCH_BATCH + 5 {
-            query.extend_from_slice(format!("*2\r\n$3\r\nGET\r\n$3\r\nk{i:02}\r\n").as_bytes());
+    /// The likely keys of the complete requests at the start of `query`.
+    fn keys_of(query: &[u8]) -> Vec<&[u8]> {
+        let mut args = Args::default();
+        let mut keys = Vec::new();
+        let mut pos = 0;
+        while let Parsed::Request { consumed } = parse(&query[pos..], limits(), &mut args) {
+            if let Some(key) = likely_key(&args, &query[pos..]) {
+                keys.push(&query[pos..][key]);
+            }
+            pos += consumed;
         }
-        let (keys, looked_at) = keys_of(&query);
-        assert_eq!(keys.len(), PREFETCH_BATCH - 1);
-        assert_eq!(keys[0], b"k00");
-        assert_eq!(looked_at, 12 + (PREFETCH_BATCH - 1) * 22);
+        keys
     }
 
     #[test]
-    fn a_malformed_request_ends_the_look_ahead() {
-        let (keys, looked_at) = keys_of(b"*2\r\n$3\r\nGET\r\n$1\r\na\r\n*x\r\n");
-        assert_eq!(keys, [&b"a"[..]]);
-        assert_eq!(looked_at, 20);
+    fn guesses_the_first_key_of_each_request() {
+        let query = b"*2\r\n$3\r\nGET\r\n$2\r\nk1\r\n*3\r\n$3\r\nSET\r\n$2\r\nk2\r\n$1\r\nv\r\n\
+*1\r\n$4\r\nPING\r\n*4\r\n$7\r\nevalsha\r\n$3\r\nabc\r\n$1\r\n1\r\n$2\r\nk3\r\n\
+*3\r\n$5\r\nFCALL\r\n$1\r\nf\r\n$1\r\n0\r\nGET inline\r\n";
+        assert_eq!(keys_of(query), [&b"k1"[..], b"k2", b"k3"]);
     }
 }

@@ -9,8 +9,8 @@
 
 use crate::client::{Client, ReplyMode};
 use crate::commands::{process_request, Ctx};
-use crate::lookahead;
-use crate::resp::request::{parse, Args, Limits, Parsed};
+use crate::lookahead::Lookahead;
+use crate::resp::request::{Args, Limits, Parsed};
 use crate::server::Server;
 use crate::stream::Stream;
 use mio::net::{TcpListener, TcpStream, UnixListener};
@@ -614,6 +614,7 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
     server.keyspace.refresh_time_unless_script();
     server.keyspace.expiry_paused = clients_paused(server);
     let mut args = Args::default();
+    let mut lookahead = Lookahead::default();
     loop {
         let Some(conn) = server.net.as_mut().and_then(|n| n.conns.get_mut(&id)) else {
             break;
@@ -635,18 +636,14 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
         let mut pos = 0;
         let mut need = 1;
         let mut partial = (0, 0);
-        // The end of the requests whose keys were prefetched.
-        let mut prefetched_to = 0;
+        lookahead.clear();
         while pos < query.len()
             && !client.close_after_reply
             && !client.close_asap
             && client.blocked.is_none()
             && !client.paused
         {
-            if pos >= prefetched_to {
-                prefetched_to = pos + lookahead::prefetch(server, client.db, &query[pos..], limits);
-            }
-            match parse(&query[pos..], limits, &mut args) {
+            match lookahead.parse(server, client.db, &query, pos, limits, &mut args) {
                 Parsed::Incomplete {
                     need: n,
                     parsed,

@@ -71,10 +71,21 @@ impl Args {
     /// Where argument `index` of a multibulk request lies in its buffer (`None` for inline
     /// requests, whose arguments are copies).
     pub fn range(&self, index: usize) -> Option<Range<usize>> {
-        if self.is_inline {
-            return None;
-        }
-        self.ranges.get(index).cloned()
+        self.ranges().and_then(|ranges| ranges.get(index).cloned())
+    }
+
+    /// Where the arguments of a multibulk request lie in its buffer (`None` for inline
+    /// requests).
+    pub fn ranges(&self) -> Option<&[Range<usize>]> {
+        (!self.is_inline).then_some(&self.ranges[..])
+    }
+
+    /// The arguments of a multibulk request parsed before, at these places in its buffer.
+    pub fn set_ranges(&mut self, ranges: &[Range<usize>]) {
+        self.is_inline = false;
+        self.inline.clear();
+        self.ranges.clear();
+        self.ranges.extend_from_slice(ranges);
     }
 
     pub fn slices<'a>(&'a self, buffer: &'a [u8]) -> smallvec::SmallVec<[&'a [u8]; 8]> {
