@@ -67,7 +67,6 @@ impl Args {
         self.len() == 0
     }
 
-    /// The arguments as slices of `buffer` (the buffer that was parsed).
     /// Where argument `index` of a multibulk request lies in its buffer (`None` for inline
     /// requests, whose arguments are copies).
     pub fn range(&self, index: usize) -> Option<Range<usize>> {
@@ -88,6 +87,7 @@ impl Args {
         self.ranges.extend_from_slice(ranges);
     }
 
+    /// The arguments as slices of `buffer` (the buffer that was parsed).
     pub fn slices<'a>(&'a self, buffer: &'a [u8]) -> smallvec::SmallVec<[&'a [u8]; 8]> {
         if self.is_inline {
             self.inline.iter().map(|a| a.as_slice()).collect()
