@@ -1,7 +1,8 @@
-//! Looking ahead at pipelined requests: before a batch of requests from one client runs, the
-//! keys they name are prefetched from the keyspace (see [`crate::db::prefetch`]), so their
-//! cache misses overlap instead of each request waiting on its own. With a keyspace larger
-//! than the cache, this is most of a pipelined `GET`'s or `SET`'s time.
+//! Looking ahead at requests: before a batch of requests from one client runs (pipelined
+//! requests, or one request naming several keys), the keys they name are prefetched from the
+//! keyspace (see [`crate::db::prefetch`]), so their cache misses overlap instead of each
+//! lookup waiting on its own. With a keyspace larger than the cache, this is most of a
+//! pipelined `GET`'s or `SET`'s time.
 //!
 //! Requests read ahead are parsed once: the batch keeps their arguments' places and hands them
 //! out as the requests run. A keyspace that fits in the cache gains nothing from prefetching:
@@ -9,10 +10,9 @@
 //!
 //! Which argument is a key is guessed, not looked up in the command table (that would cost a
 //! lookup per request even where every key is in the cache): the first argument, where most
-//! commands keep their first key, or the first of a script's keys. A wrong guess only costs a
-//! hash.
+//! commands keep their first key, except for the few commands in [`KEY_PLACES`] (`MGET`,
+//! `MSET`, `DEL`, scripts' keys, ...). A wrong guess only costs a hash.
 
-use crate::db::prefetch::PREFETCH_BATCH;
 use crate::resp::request::{parse, Args, Limits, Parsed};
 use crate::server::Server;
 use smallvec::SmallVec;
@@ -24,15 +24,42 @@ use std::ops::Range;
 /// already spends a third of its time waiting on them).
 const MIN_KEYS: usize = 16 * 1024;
 
-/// Commands whose keys follow a key count in their second argument (`EVALSHA sha 1 key`).
-const KEY_COUNT_SECOND: &[&[u8]] = &[
-    b"evalsha",
-    b"eval",
-    b"evalsha_ro",
-    b"eval_ro",
-    b"fcall",
-    b"fcall_ro",
+/// Where a command's keys are, for the commands whose keys are not just their first argument.
+#[derive(Clone, Copy)]
+enum KeyPlaces {
+    /// Every argument (`MGET k1 k2`, `DEL k1 k2`).
+    Every,
+    /// Every other argument from the first (`MSET k1 v1 k2 v2`).
+    Pairs,
+    /// After a key count in the second argument (`EVALSHA sha 2 k1 k2`).
+    Counted,
+}
+
+/// The commands whose keys are elsewhere than in their first argument alone (any other
+/// command's first argument is taken for its key).
+const KEY_PLACES: &[(&[u8], KeyPlaces)] = &[
+    (b"mget", KeyPlaces::Every),
+    (b"del", KeyPlaces::Every),
+    (b"unlink", KeyPlaces::Every),
+    (b"exists", KeyPlaces::Every),
+    (b"touch", KeyPlaces::Every),
+    (b"mset", KeyPlaces::Pairs),
+    (b"msetnx", KeyPlaces::Pairs),
+    (b"evalsha", KeyPlaces::Counted),
+    (b"eval", KeyPlaces::Counted),
+    (b"evalsha_ro", KeyPlaces::Counted),
+    (b"eval_ro", KeyPlaces::Counted),
+    (b"fcall", KeyPlaces::Counted),
+    (b"fcall_ro", KeyPlaces::Counted),
 ];
+
+/// Requests read ahead at most per batch.
+const REQUESTS_AHEAD: usize = 16;
+
+/// Keys prefetched at most per batch (more would only wait behind the first ones).
+const MAX_KEYS: usize = 64;
+
+type Keys<'a> = SmallVec<[&'a [u8]; MAX_KEYS]>;
 
 /// The requests of one query buffer read ahead of running them: parsed once, their keys
 /// prefetched, then handed out one by one (so looking ahead costs no second parse).
@@ -62,10 +89,9 @@ impl Lookahead {
     }
 
     /// The request at `pos` in `query`, into `args`: handed out from what was read ahead, or
-    /// parsed now. Past what was read ahead, it first reads ahead (up to [`PREFETCH_BATCH`]
+    /// parsed now. Past what was read ahead, it first reads ahead (up to [`REQUESTS_AHEAD`]
     /// requests) and prefetches their keys in database `db`: not in a database under
-    /// [`MIN_KEYS`] keys, nor for a lone request, which would wait on its key as soon either
-    /// way.
+    /// [`MIN_KEYS`] keys, nor for a single key, which would be waited on as soon either way.
     pub fn parse(
         &mut self,
         server: &Server,
@@ -106,16 +132,14 @@ impl Lookahead {
             self.end = query.len();
             return;
         }
-        let mut keys: SmallVec<[&[u8]; PREFETCH_BATCH]> = SmallVec::new();
+        let mut keys = Keys::new();
         let mut at = pos;
-        while self.requests.len() < PREFETCH_BATCH && at < query.len() {
+        while self.requests.len() < REQUESTS_AHEAD && at < query.len() {
             let request = &query[at..];
             let Parsed::Request { consumed } = parse(request, limits, args) else {
                 break;
             };
-            if let Some(key) = likely_key(args, request) {
-                keys.push(&request[key]);
-            }
+            likely_keys(args, request, &mut keys);
             // Inline requests (typed by hand) are parsed again when their turn comes.
             if let Some(ranges) = args.ranges() {
                 let first = self.ranges.len();
@@ -135,20 +159,41 @@ impl Lookahead {
     }
 }
 
-/// The argument of a request (parsed from `request`) most likely to be its first key.
-fn likely_key(args: &Args, request: &[u8]) -> Option<Range<usize>> {
-    let name = &request[args.range(0)?];
-    if !KEY_COUNT_SECOND
+/// Add the arguments of a request (parsed from `request`) most likely to be its keys to
+/// `keys` (while it holds fewer than [`MAX_KEYS`]).
+fn likely_keys<'a>(args: &Args, request: &'a [u8], keys: &mut Keys<'a>) {
+    let Some(ranges) = args.ranges() else {
+        return;
+    };
+    let Some(name) = ranges.first().map(|r| &request[r.clone()]) else {
+        return;
+    };
+    let places = KEY_PLACES
         .iter()
-        .any(|command| command.eq_ignore_ascii_case(name))
-    {
-        return args.range(1);
-    }
-    let count = &request[args.range(2)?];
-    if count == b"0" {
-        return None;
-    }
-    args.range(3)
+        .find(|(command, _)| command.eq_ignore_ascii_case(name))
+        .map(|&(_, places)| places);
+    let (first, step, count) = match places {
+        None => (1, 1, 1),
+        Some(KeyPlaces::Every) => (1, 1, usize::MAX),
+        Some(KeyPlaces::Pairs) => (1, 2, usize::MAX),
+        Some(KeyPlaces::Counted) => {
+            let count = ranges
+                .get(2)
+                .and_then(|r| std::str::from_utf8(&request[r.clone()]).ok())
+                .and_then(|text| text.parse::<usize>().ok())
+                .unwrap_or(0);
+            (3, 1, count)
+        }
+    };
+    let room = MAX_KEYS.saturating_sub(keys.len());
+    keys.extend(
+        ranges
+            .iter()
+            .skip(first)
+            .step_by(step)
+            .take(count.min(room))
+            .map(|r| &request[r.clone()]),
+    );
 }
 
 #[cfg(test)]
@@ -165,22 +210,51 @@ mod tests {
     /// The likely keys of the complete requests at the start of `query`.
     fn keys_of(query: &[u8]) -> Vec<&[u8]> {
         let mut args = Args::default();
-        let mut keys = Vec::new();
+        let mut keys = Keys::new();
         let mut pos = 0;
         while let Parsed::Request { consumed } = parse(&query[pos..], limits(), &mut args) {
-            if let Some(key) = likely_key(&args, &query[pos..]) {
-                keys.push(&query[pos..][key]);
-            }
+            likely_keys(&args, &query[pos..], &mut keys);
             pos += consumed;
         }
-        keys
+        keys.into_vec()
+    }
+
+    fn request(args: &[&str]) -> String {
+        let mut out = format!("*{}\r\n", args.len());
+        for a in args {
+            out += &format!("${}\r\n{a}\r\n", a.len());
+        }
+        out
     }
 
     #[test]
-    fn guesses_the_first_key_of_each_request() {
-        let query = b"*2\r\n$3\r\nGET\r\n$2\r\nk1\r\n*3\r\n$3\r\nSET\r\n$2\r\nk2\r\n$1\r\nv\r\n\
-*1\r\n$4\r\nPING\r\n*4\r\n$7\r\nevalsha\r\n$3\r\nabc\r\n$1\r\n1\r\n$2\r\nk3\r\n\
-*3\r\n$5\r\nFCALL\r\n$1\r\nf\r\n$1\r\n0\r\nGET inline\r\n";
-        assert_eq!(keys_of(query), [&b"k1"[..], b"k2", b"k3"]);
+    fn guesses_the_keys_of_each_request() {
+        let query = [
+            request(&["GET", "k1"]),
+            request(&["SET", "k2", "v"]),
+            request(&["PING"]),
+            request(&["evalsha", "abc", "2", "k3", "k4", "arg"]),
+            request(&["FCALL", "f", "0", "arg"]),
+            request(&["MGET", "k5", "k6"]),
+            request(&["mset", "k7", "v", "k8", "v"]),
+            request(&["EVAL", "s", "x", "notakey"]),
+            "GET inline\r\n".to_string(),
+        ]
+        .concat();
+        assert_eq!(
+            keys_of(query.as_bytes()),
+            [&b"k1"[..], b"k2", b"k3", b"k4", b"k5", b"k6", b"k7", b"k8"]
+        );
+    }
+
+    #[test]
+    fn keys_beyond_the_most_prefetched_are_left_out() {
+        let names: Vec<String> = (0..MAX_KEYS + 10).map(|i| format!("k{i}")).collect();
+        let mut args = vec!["DEL"];
+        args.extend(names.iter().map(String::as_str));
+        let query = [request(&args), request(&["GET", "more"])].concat();
+        let keys = keys_of(query.as_bytes());
+        assert_eq!(keys.len(), MAX_KEYS);
+        assert_eq!(keys[MAX_KEYS - 1], names[MAX_KEYS - 1].as_bytes());
     }
 }

@@ -1,6 +1,7 @@
 //! A large keyspace's pipelined requests have their keys prefetched before they run
 //! (`lookahead.rs`): the requests must still run as if sent one at a time, whatever they are
-//! (keyless, inline, scripts, a SELECT in the middle, a request cut across reads).
+//! (keyless, several keys, inline, scripts, a SELECT in the middle, a request cut across
+//! reads).
 
 mod support;
 
@@ -13,7 +14,7 @@ fn requests() -> Vec<Vec<String>> {
     let mut all = Vec::new();
     for i in 0..120 {
         let n = (i * 7919) % 25_000; // some keys beyond the populated ones
-        let request: Vec<String> = match i % 8 {
+        let request: Vec<String> = match i % 11 {
             0 => vec!["GET".into(), format!("key:{n}")],
             1 => vec!["SET".into(), format!("key:{n}"), format!("new{i}")],
             2 => vec!["INCR".into(), format!("counter:{n}")],
@@ -26,7 +27,22 @@ fn requests() -> Vec<Vec<String>> {
             4 => vec!["EVAL".into(), "return 1".into(), "0".into()],
             5 => vec!["PING".into()],
             6 => vec!["TTL".into(), format!("key:{n}")],
-            _ => vec!["MGET".into(), format!("key:{n}"), "key:1".into()],
+            7 => vec!["MGET".into(), format!("key:{n}"), "key:1".into()],
+            8 => vec![
+                "MSET".into(),
+                format!("key:{n}"),
+                "a".into(),
+                format!("key:{}", n + 1),
+                "b".into(),
+            ],
+            9 => vec!["DEL".into(), format!("key:{n}"), format!("key:{}", n + 2)],
+            _ => vec![
+                "EVAL".into(),
+                "return {redis.call('EXISTS', KEYS[1]), redis.call('GET', KEYS[2])}".into(),
+                "2".into(),
+                format!("key:{n}"),
+                format!("key:{}", n + 3),
+            ],
         };
         all.push(request);
         if i == 60 {

@@ -27,7 +27,6 @@ pub use bytes::Bytes;
 pub use dict::Dict;
 pub use value::Value;
 
-use prefetch::PREFETCH_BATCH;
 use smallvec::SmallVec;
 use std::collections::{HashMap, HashSet};
 
@@ -228,7 +227,7 @@ impl Keyspace {
             return;
         };
         let with_expires = !d.expires.is_empty();
-        let hashes: SmallVec<[(usize, usize); PREFETCH_BATCH]> = keys
+        let hashes: SmallVec<[(usize, usize); 64]> = keys
             .iter()
             .map(|key| {
                 let hash = d.keys.hash_of(key);

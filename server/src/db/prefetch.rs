@@ -6,9 +6,6 @@
 //! A prefetch is only a hint: it never faults, whatever the address, and changes nothing a
 //! program can observe but its speed.
 
-/// Requests looked ahead at, at most, per batch.
-pub const PREFETCH_BATCH: usize = 16;
-
 /// Ask for the cache line holding `value` to be loaded (nothing on other architectures).
 #[inline(always)]
 pub fn prefetch<T>(value: &T) {
