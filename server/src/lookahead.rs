@@ -56,6 +56,9 @@ const KEY_PLACES: &[(&[u8], KeyPlaces)] = &[
 /// Requests read ahead at most per batch.
 const REQUESTS_AHEAD: usize = 16;
 
+/// Arguments of a request kept read ahead, at most.
+const MAX_ARGS_AHEAD: usize = 1024;
+
 /// Keys prefetched at most per batch (more would only wait behind the first ones).
 const MAX_KEYS: usize = 64;
 
@@ -139,6 +142,13 @@ impl Lookahead {
             let Parsed::Request { consumed } = parse(request, limits, args) else {
                 break;
             };
+            if args.len() > MAX_ARGS_AHEAD {
+                // Parsed again in its turn rather than kept, so what is kept stays small
+                // whatever the requests (a request's argument places take more room than
+                // its shortest arguments do in the buffer).
+                at += consumed;
+                break;
+            }
             likely_keys(args, request, &mut keys);
             // Inline requests (typed by hand) are parsed again when their turn comes.
             if let Some(ranges) = args.ranges() {

@@ -48,6 +48,12 @@ fn requests() -> Vec<Vec<String>> {
         if i == 60 {
             all.push(vec!["SELECT".into(), "1".into()]);
         }
+        if i == 90 {
+            // Too long to be kept read ahead: parsed again in its turn.
+            let mut del = vec!["DEL".to_string()];
+            del.extend((0..2000).map(|k| format!("key:{}", k * 5 + 7)));
+            all.push(del);
+        }
     }
     all
 }
