@@ -68,6 +68,8 @@ type Keys<'a> = SmallVec<[&'a [u8]; MAX_KEYS]>;
 /// prefetched, then handed out one by one (so looking ahead costs no second parse).
 #[derive(Default)]
 pub struct Lookahead {
+    /// The arguments of the request handed out last.
+    args: Args,
     /// The argument ranges of the requests read ahead, each relative to its request's start.
     ranges: Vec<Range<usize>>,
     /// Those requests, in order: where each starts in the buffer, its length, and its
@@ -91,7 +93,12 @@ impl Lookahead {
         self.end = 0;
     }
 
-    /// The request at `pos` in `query`, into `args`: handed out from what was read ahead, or
+    /// The arguments of the request [`Lookahead::parse`] gave last.
+    pub fn args(&self) -> &Args {
+        &self.args
+    }
+
+    /// The request at `pos` in `query` (its arguments then in [`Lookahead::args`]): handed out from what was read ahead, or
     /// parsed now. Past what was read ahead, it first reads ahead (up to [`REQUESTS_AHEAD`]
     /// requests) and prefetches their keys in database `db`: not in a database under
     /// [`MIN_KEYS`] keys, nor for a single key, which would be waited on as soon either way.
@@ -102,35 +109,26 @@ impl Lookahead {
         query: &[u8],
         pos: usize,
         limits: Limits,
-        args: &mut Args,
     ) -> Parsed {
         if self.requests.is_empty() && pos >= self.end {
-            self.read_ahead(server, db, query, pos, limits, args);
+            self.read_ahead(server, db, query, pos, limits);
         }
-        while self.requests.front().is_some_and(|ahead| ahead.start < pos) {
-            self.requests.pop_front();
-        }
+        // Requests are read ahead at the places the caller parses at, so the next one kept
+        // is at `pos` unless an inline request (not kept) is there.
         match self.requests.front() {
             Some(ahead) if ahead.start == pos => {
-                args.set_ranges(&self.ranges[ahead.args.clone()]);
+                self.args.set_ranges(&self.ranges[ahead.args.clone()]);
                 let consumed = ahead.consumed;
                 self.requests.pop_front();
                 Parsed::Request { consumed }
             }
-            _ => parse(&query[pos..], limits, args),
+            _ => parse(&query[pos..], limits, &mut self.args),
         }
     }
 
-    fn read_ahead(
-        &mut self,
-        server: &Server,
-        db: usize,
-        query: &[u8],
-        pos: usize,
-        limits: Limits,
-        args: &mut Args,
-    ) {
+    fn read_ahead(&mut self, server: &Server, db: usize, query: &[u8], pos: usize, limits: Limits) {
         self.ranges.clear();
+        let args = &mut self.args;
         if server.keyspace.dbs.get(db).map_or(0, |d| d.len()) < MIN_KEYS {
             self.end = query.len();
             return;

@@ -9,8 +9,7 @@
 
 use crate::client::{Client, ReplyMode};
 use crate::commands::{process_request, Ctx};
-use crate::lookahead::Lookahead;
-use crate::resp::request::{Args, Limits, Parsed};
+use crate::resp::request::{Limits, Parsed};
 use crate::server::Server;
 use crate::stream::Stream;
 use mio::net::{TcpListener, TcpStream, UnixListener};
@@ -613,8 +612,8 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
     // iteration), scripts included; a script freezes it for its whole run.
     server.keyspace.refresh_time_unless_script();
     server.keyspace.expiry_paused = clients_paused(server);
-    let mut args = Args::default();
-    let mut lookahead = Lookahead::default();
+    // Taken for this turn (a turn started inside it, a blocked client's, gets a fresh one).
+    let mut lookahead = std::mem::take(&mut server.lookahead);
     loop {
         let Some(conn) = server.net.as_mut().and_then(|n| n.conns.get_mut(&id)) else {
             break;
@@ -643,7 +642,7 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
             && client.blocked.is_none()
             && !client.paused
         {
-            match lookahead.parse(server, client.db, &query, pos, limits, &mut args) {
+            match lookahead.parse(server, client.db, &query, pos, limits) {
                 Parsed::Incomplete {
                     need: n,
                     parsed,
@@ -659,7 +658,7 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
                     break;
                 }
                 Parsed::Request { consumed } => {
-                    let argv = args.slices(&query[pos..]);
+                    let argv = lookahead.args().slices(&query[pos..]);
                     if !argv.is_empty() {
                         if client.reply_mode == ReplyMode::SkipNext {
                             client.reply_mode = ReplyMode::Skipping;
@@ -733,6 +732,7 @@ fn process_input(server: &mut Server, mut runtime: Option<&mut Runtime>, id: u64
         }
     }
     server.clients.insert(id, client);
+    server.lookahead = lookahead;
 }
 
 /// The listening sockets' descriptors (a forked child closes them).

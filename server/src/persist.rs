@@ -6,6 +6,7 @@
 //! child (see [`crate::fork`]) and the periodic task collects its result.
 
 use crate::fork::{Child, Ended};
+use crate::rdb::load::{Corruption, LoadFailure, LoadHooks, Loaded};
 use crate::rdb::snapshot::{self, SaveInput};
 use crate::rdb::SaveOptions;
 use crate::server::Server;
@@ -447,15 +448,11 @@ pub fn load(
     runtime: &mut redis_runtime::Runtime,
     mode: LoadMode,
     at_start: bool,
-) -> Result<bool, crate::rdb::load::LoadFailure> {
+) -> Result<bool, LoadFailure> {
     let data = match std::fs::read(rdb_path(server)) {
         Ok(data) => data,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-        Err(e) => {
-            return Err(crate::rdb::load::LoadFailure::Unreadable(
-                crate::util::strerror(&e),
-            ))
-        }
+        Err(e) => return Err(LoadFailure::Unreadable(crate::util::strerror(&e))),
     };
     let started = Instant::now();
     let limits = server.config.settings.encoding;
@@ -474,7 +471,7 @@ pub fn load(
             asynchronous: false,
         });
         let primary = server.master_link.is_none();
-        let hooks = crate::rdb::load::LoadHooks {
+        let hooks = LoadHooks {
             interval: usize::try_from(interval).unwrap_or(0),
             key_delay,
             collect_expired: primary,
@@ -498,7 +495,7 @@ pub fn load(
     } else {
         Vec::new()
     };
-    install(server, runtime, loaded, mode).map_err(crate::rdb::load::LoadFailure::Refused)?;
+    install(server, runtime, loaded, mode).map_err(LoadFailure::Refused)?;
     if at_start {
         crate::replication::restore_at_start(server, replication, &expired);
     }
@@ -512,8 +509,7 @@ pub fn load(
 /// What Redis logs when the RDB file cannot be loaded at start. A corrupt file is also
 /// checked as `redis-check-rdb` checks it, its findings printed on standard output (as
 /// Redis prints them), naming the key and type where the fault is.
-pub fn log_failed_start(server: &Server, failure: &crate::rdb::load::LoadFailure) {
-    use crate::rdb::load::LoadFailure;
+pub fn log_failed_start(server: &Server, failure: &LoadFailure) {
     match failure {
         LoadFailure::Interrupted => {}
         LoadFailure::Unreadable(text) => {
@@ -552,7 +548,7 @@ pub fn log_failed_start(server: &Server, failure: &crate::rdb::load::LoadFailure
 }
 
 /// `redis-check-rdb`'s report of `fault` in `file`.
-fn check_report(file: &str, fault: &crate::rdb::load::Corruption) -> String {
+fn check_report(file: &str, fault: &Corruption) -> String {
     let message = match fault.what {
         "eof" | "crc" => crate::rdb::report::reason(fault.what).0.to_string(),
         what => crate::rdb::report::log_line(what, 0),
@@ -587,7 +583,7 @@ fn check_report(file: &str, fault: &crate::rdb::load::Corruption) -> String {
 pub fn install(
     server: &mut Server,
     runtime: &mut redis_runtime::Runtime,
-    loaded: crate::rdb::load::Loaded,
+    loaded: Loaded,
     mode: LoadMode,
 ) -> Result<(), String> {
     log_loaded(server, &loaded);
@@ -644,7 +640,7 @@ pub fn install(
 
 /// Redis's lines about a file read: the empty keys it left out (the first ten by name), and
 /// its counts.
-fn log_loaded(server: &mut Server, loaded: &crate::rdb::load::Loaded) {
+fn log_loaded(server: &mut Server, loaded: &Loaded) {
     for notice in &loaded.notices {
         server.log_notice(notice);
     }

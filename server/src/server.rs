@@ -293,6 +293,9 @@ pub struct Server {
     /// Clients whose reply buffers other clients wrote into (pub/sub messages): written out
     /// after the current batch.
     pub pending_flush: Vec<u64>,
+    /// Parsing's buffers (the requests read ahead, their arguments), lent to each client's
+    /// turn and kept between turns so they are not allocated again each time.
+    pub lookahead: crate::lookahead::Lookahead,
     /// Sockets (`None` for a server without a listener, as in unit tests).
     pub net: Option<crate::net::Net>,
     pub scripting: ScriptingFigures,
@@ -345,6 +348,7 @@ impl Server {
             monitors: Vec::new(),
             block_deadlines: Default::default(),
             pending_flush: Vec::new(),
+            lookahead: Default::default(),
             scripting: ScriptingFigures::default(),
             rdb: crate::persist::RdbState::default(),
             aof: crate::aof::Aof::default(),
