@@ -1,12 +1,18 @@
 //! A large keyspace's pipelined requests have their keys prefetched before they run
 //! (`lookahead.rs`): the requests must still run as if sent one at a time, whatever they are
 //! (keyless, several keys, inline, scripts, a SELECT in the middle, a request cut across
-//! reads).
+//! reads), and reply as redis-server does to the same pipeline (`golden/pipelined_lookahead.txt`,
+//! recorded from redis-server 7.0.15 with `RECORD_REFERENCE=1`, run live when installed).
 
 mod support;
 
 use std::time::Duration;
-use support::Client;
+use support::{Client, Process, Scratch};
+
+const GOLDEN: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/golden/pipelined_lookahead.txt"
+);
 
 /// Requests in RESP, each a list of arguments.
 fn requests() -> Vec<Vec<String>> {
@@ -26,7 +32,7 @@ fn requests() -> Vec<Vec<String>> {
             ],
             4 => vec!["EVAL".into(), "return 1".into(), "0".into()],
             5 => vec!["PING".into()],
-            6 => vec!["TTL".into(), format!("key:{n}")],
+            6 => vec!["STRLEN".into(), format!("key:{n}")],
             7 => vec!["MGET".into(), format!("key:{n}"), "key:1".into()],
             8 => vec![
                 "MSET".into(),
@@ -66,11 +72,10 @@ fn encode(args: &[String]) -> Vec<u8> {
     out
 }
 
-/// A server whose databases 0 and 1 hold 20,000 keys each (past the size where lookups are
-/// prefetched), some with a time to live, and the INCR script loaded.
-fn populated() -> (server::Handle, Client) {
-    let server = support::start("enable-debug-command yes");
-    let mut c = Client::connect(server.port);
+/// Fill databases 0 and 1 with 20,000 keys each (past the size where lookups are
+/// prefetched), some with a time to live, and load the INCR script; database 0 is left
+/// selected.
+fn populate(c: &mut Client) {
     for db in ["1", "0"] {
         assert_eq!(c.call(&["SELECT", db]), "+OK\r\n");
         assert_eq!(c.call(&["DEBUG", "POPULATE", "20000"]), "+OK\r\n");
@@ -83,7 +88,44 @@ fn populated() -> (server::Handle, Client) {
         sha.contains("61636018f4e6b5817b89791bbed242f93fa089e3"),
         "{sha}"
     );
+}
+
+/// An in-process server, populated.
+fn populated() -> (server::Handle, Client) {
+    let server = support::start("enable-debug-command yes");
+    let mut c = Client::connect(server.port);
+    populate(&mut c);
     (server, c)
+}
+
+/// The whole pipeline sent in one write to a populated server of `program`, and each
+/// request's reply.
+fn scenario(program: &str) -> Option<String> {
+    let scratch = Scratch::new(&format!("pipelined-lookahead-{}", program.len()));
+    let dir = scratch.0.display().to_string();
+    let (child, port) = support::spawn_on_free_port(program, |_| {
+        ["--enable-debug-command", "yes", "--dir", &dir]
+            .map(String::from)
+            .to_vec()
+    })?;
+    let _process = Process(child);
+    let mut c = Client::connect(port);
+    populate(&mut c);
+    let requests = requests();
+    let batch: Vec<u8> = requests.iter().flat_map(|r| encode(r)).collect();
+    c.write_raw(&batch);
+    let mut out = String::new();
+    for request in &requests {
+        let reply = c.read_reply(Duration::from_secs(5));
+        let shown: Vec<&str> = request.iter().take(4).map(String::as_str).collect();
+        out += &format!("> {}\n{}", shown.join(" "), String::from_utf8_lossy(&reply));
+    }
+    Some(out)
+}
+
+#[test]
+fn a_pipeline_over_a_large_keyspace_replies_as_redis_server_does() {
+    support::check_program_transcript(GOLDEN, scenario);
 }
 
 #[test]
