@@ -85,7 +85,21 @@ struct Valkey {
 }
 
 impl Valkey {
+    /// Started on a free port: a port taken by another program between the probe and the
+    /// start is retried with a fresh one, a few times.
     fn start(binary: &Path) -> Valkey {
+        for _attempt in 0..5 {
+            if let Some(valkey) = Valkey::start_on_free_port(binary) {
+                return valkey;
+            }
+        }
+        panic!("valkey-server did not start listening");
+    }
+
+    /// `None` unless the server answering on the port is the one started (its INFO gives
+    /// its process id): another program may have taken the port, or the probe connected
+    /// to itself.
+    fn start_on_free_port(binary: &Path) -> Option<Valkey> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
@@ -113,11 +127,13 @@ impl Valkey {
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return valkey;
+                let info = valkey.client().call(&["INFO", "server"]);
+                let own = format!("process_id:{}\r\n", valkey.child.id());
+                return info.contains(&own).then_some(valkey);
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        panic!("valkey-server did not start listening");
+        None
     }
 
     fn client(&self) -> Client {

@@ -245,14 +245,50 @@ pub fn spawn_on_port(program: &str, port: u16, args: &[String]) -> Option<std::p
         if let Ok(Some(_)) = child.try_wait() {
             return None;
         }
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Some(child);
+        if let Ok(stream) = TcpStream::connect(("127.0.0.1", port)) {
+            if answers_as(stream, child.id()) {
+                return Some(child);
+            }
+            // Another program on the port (ours then fails to bind), or the probe
+            // connected to itself: not ours.
+            break;
         }
         std::thread::sleep(Duration::from_millis(20));
     }
     let _ = child.kill();
     let _ = child.wait();
     None
+}
+
+/// Whether the server behind `stream` is the process `pid`: its `INFO server` says so. An
+/// error reply (a password required, a load in progress) is taken as yes: it comes from a
+/// server started with such options, which tests start only on a port of their own.
+fn answers_as(mut stream: TcpStream, pid: u32) -> bool {
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(100)));
+    if stream
+        .write_all(b"*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n")
+        .is_err()
+    {
+        return false;
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut reply = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while Instant::now() < deadline {
+        if reply.first() == Some(&b'-') && reply.ends_with(b"\r\n") {
+            return true;
+        }
+        if let Some(n) = reply_len(&reply) {
+            let text = String::from_utf8_lossy(&reply[..n]);
+            return text.contains(&format!("process_id:{pid}\r\n"));
+        }
+        match stream.read(&mut chunk) {
+            Ok(0) => return false,
+            Ok(n) => reply.extend_from_slice(&chunk[..n]),
+            Err(_) => {}
+        }
+    }
+    false
 }
 
 /// `program` (ours or redis-server) started as its own process on a free loopback port with
