@@ -4,8 +4,8 @@ use super::objref::ObjRef;
 use super::spare::Spares;
 use super::{Gc, GcBox};
 use crate::value::{
-    FuncProto, LuaClosure, LuaStr, LuaThread, NativeClosure, StringTable, Table, UpState, UpVal,
-    UserData,
+    FuncProto, LuaClosure, LuaStr, LuaThread, NativeClosure, SpareParts, StringTable, Table,
+    UpState, UpVal, UserData,
 };
 use std::mem::size_of;
 
@@ -107,6 +107,8 @@ pub struct Heap {
     spare_closures: Spares<LuaClosure>,
     spare_upvals: Spares<UpVal>,
     spare_tables: Spares<Table>,
+    /// The small array and hash parts of dead tables, reused for new ones.
+    spare_parts: SpareParts,
     pub(crate) strings: StringTable,
     /// Bytes currently held by live (or not yet swept) objects.
     total_bytes: usize,
@@ -140,6 +142,7 @@ impl Heap {
             spare_closures: Spares::default(),
             spare_upvals: Spares::default(),
             spare_tables: Spares::default(),
+            spare_parts: SpareParts::default(),
             total_bytes: strings.bucket_bytes(),
             strings,
             threshold: MIN_THRESHOLD,
@@ -332,6 +335,12 @@ impl Heap {
         s
     }
 
+    /// A new table with room for `array` sequence values and `hash` other keys.
+    pub fn new_table(&mut self, array: usize, hash: usize) -> Gc<Table> {
+        let t = Table::new_from(array, hash, &mut self.spare_parts);
+        self.alloc_table(t)
+    }
+
     pub fn alloc_table(&mut self, t: Table) -> Gc<Table> {
         let t = self.spare_tables.allocate(t);
         self.register(GcObj::Table(t));
@@ -435,10 +444,11 @@ impl Heap {
                 false
             }
         });
-        let (spare_closures, spare_upvals, spare_tables) = (
+        let (spare_closures, spare_upvals, spare_tables, spare_parts) = (
             &mut self.spare_closures,
             &mut self.spare_upvals,
             &mut self.spare_tables,
+            &mut self.spare_parts,
         );
         self.objects.retain(|entry| {
             let header = entry.header();
@@ -454,7 +464,10 @@ impl Heap {
                     match obj {
                         GcObj::Lua(c) => spare_closures.recycle(c),
                         GcObj::UpVal(u) => spare_upvals.recycle(u),
-                        GcObj::Table(t) => spare_tables.recycle(t),
+                        GcObj::Table(t) => {
+                            spare_parts.keep(t.borrow_mut());
+                            spare_tables.recycle(t)
+                        }
                         other => other.free(),
                     }
                 }

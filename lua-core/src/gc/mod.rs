@@ -17,10 +17,12 @@
 mod heap;
 mod objref;
 mod spare;
+mod spare_vecs;
 mod trace;
 
 pub(crate) use heap::GcObj;
 pub use heap::Heap;
+pub(crate) use spare_vecs::SpareVecs;
 pub(crate) use trace::Marker;
 
 use std::cell::Cell;

@@ -11,6 +11,7 @@ pub use function::{
     UpState, UpVal, UpvalList,
 };
 pub use string::{LuaStr, StringHash, StringTable};
+pub(crate) use table::SpareParts;
 pub use table::{KeyNotFound, Table};
 pub(crate) use thread::ExecContext;
 pub use thread::{LuaThread, ThreadStatus};

@@ -7,7 +7,7 @@
 //! and the `#` border identical to the reference for string and number keys.
 
 use super::{LuaStr, Value};
-use crate::gc::Gc;
+use crate::gc::{Gc, SpareVecs};
 
 /// Largest log2 of a table part (as in Lua 5.1, `MAXBITS` on a 32-bit int).
 const MAX_BITS: usize = 26;
@@ -72,6 +72,21 @@ pub(crate) fn parts_size(array_len: usize, node_len: usize) -> usize {
     array_len * std::mem::size_of::<Value>() + node_len * std::mem::size_of::<Node>()
 }
 
+/// The parts of dead tables, kept for new small tables (see `gc/spare_vecs.rs`).
+#[derive(Default)]
+pub(crate) struct SpareParts {
+    arrays: SpareVecs<Value>,
+    nodes: SpareVecs<Node>,
+}
+
+impl SpareParts {
+    /// Take the parts of `table`, which is dead (its values are dropped).
+    pub(crate) fn keep(&mut self, table: &mut Table) {
+        self.arrays.keep(std::mem::take(&mut table.array));
+        self.nodes.keep(std::mem::take(&mut table.nodes));
+    }
+}
+
 /// The array index a key would have: `Some(k)` when the key is a number with an integral value
 /// representable as an `i32` (as Lua 5.1 tests it).
 #[inline(always)]
@@ -119,6 +134,28 @@ impl Table {
         // A size too large cannot be honoured up front; the table grows on demand instead.
         let _ = t.set_node_vector(hash_size);
         t
+    }
+
+    /// [`Table::new`], with the parts taken from `spares` when they are small.
+    pub(crate) fn new_from(array_size: usize, hash_size: usize, spares: &mut SpareParts) -> Table {
+        let nodes = match hash_size {
+            0 => Vec::new(),
+            size => match ceil_log2(size) {
+                // As in `new`: a size too large leaves the table to grow on demand.
+                lsize if lsize > MAX_BITS => Vec::new(),
+                lsize => spares.nodes.take(1 << lsize, EMPTY_NODE),
+            },
+        };
+        Table {
+            array: spares
+                .arrays
+                .take(array_size.min(MAX_ARRAY_SIZE), Value::Nil),
+            last_free: nodes.len(),
+            nodes,
+            metatable: None,
+            absent_metamethods: 0,
+            readonly: false,
+        }
     }
 
     /// Bytes held by the array and hash parts.

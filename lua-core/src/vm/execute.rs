@@ -413,8 +413,8 @@ impl State {
                     }
                 }
                 OP_NEWTABLE => {
-                    let t = Table::new(fb2int(i.b()), fb2int(i.c()));
-                    reg!(ra) = Value::Table(self.heap.alloc_table(t));
+                    let t = self.heap.new_table(fb2int(i.b()), fb2int(i.c()));
+                    reg!(ra) = Value::Table(t);
                     check_gc!();
                 }
                 OP_SELFOP => {

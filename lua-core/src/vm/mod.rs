@@ -334,11 +334,11 @@ impl State {
     }
 
     pub fn new_table(&mut self) -> Gc<Table> {
-        self.heap.alloc_table(Table::new(0, 0))
+        self.heap.new_table(0, 0)
     }
 
     pub fn new_table_with(&mut self, array: usize, hash: usize) -> Gc<Table> {
-        self.heap.alloc_table(Table::new(array, hash))
+        self.heap.new_table(array, hash)
     }
 
     /// A native function with the global table as its environment.
