@@ -244,6 +244,47 @@ fn push_sequence_makes_a_sequence_of_strings() {
     assert_eq!(described, "4 string:1,string:0,string:2,string:2 13 0");
 }
 
+/// `Ctx::set_sequence_field` stores `{items...}` under a key of a table the host made
+/// read-only to scripts, which stays read-only to them; the stack is left as it was.
+#[test]
+fn set_sequence_field_writes_through_read_only_for_the_host() {
+    let lua = Lua::new();
+    let made = lua.enter(|ctx| {
+        let t = ctx.new_table(0, 0)?;
+        ctx.push_copy(t)?;
+        ctx.set_global("t")?;
+        ctx.set_readonly(t, true)?;
+        let key = ctx.push_bytes("list")?;
+        let depth = ctx.stack_len();
+        ctx.set_sequence_field(t, key, &[&b"x"[..], b"yy"])?;
+        assert_eq!(ctx.stack_len(), depth);
+        ctx.set_sequence_field(t, key, &[&b"z"[..]])?;
+        let empty = ctx.push_bytes("empty")?;
+        ctx.set_sequence_field::<&[u8]>(t, empty, &[])
+    });
+    assert!(made.is_ok(), "{made:?}");
+    let described: String = lua
+        .load("local ok, e = pcall(function() t.other = 1 end) return #t.list .. t.list[1] .. ' ' .. #t.empty .. ' ' .. tostring(ok) .. ' ' .. e:gsub('^.*: ', '')")
+        .eval()
+        .expect("eval");
+    assert_eq!(described, "1z 0 false Attempt to modify a readonly table");
+}
+
+/// So does `Ctx::set_sequence_field` past the limit, leaving the field as it was.
+#[test]
+fn set_sequence_field_past_the_limit_fails_cleanly() {
+    let lua = limited(MB);
+    let items: Vec<Vec<u8>> = (0..8u8).map(|i| vec![b'a' + i; 300 * 1024]).collect();
+    let made = lua.enter(|ctx| {
+        let g = ctx.push_globals();
+        let key = ctx.push_bytes("big")?;
+        ctx.set_sequence_field(g, key, &items)
+    });
+    assert!(matches!(made, Err(Error::MemoryError)), "{made:?}");
+    let big: bool = lua.load("return big == nil").eval().expect("still usable");
+    assert!(big);
+}
+
 /// A sequence past the memory limit fails with the memory error and leaves the state usable.
 #[test]
 fn push_sequence_past_the_limit_fails_cleanly() {

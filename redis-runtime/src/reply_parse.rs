@@ -18,13 +18,25 @@ impl Reply {
     }
 }
 
+/// Where the first `\r\n` at or after `from` starts.
+fn line_end(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    loop {
+        let cr = at + bytes.get(at..)?.iter().position(|&b| b == b'\r')?;
+        if bytes.get(cr + 1) == Some(&b'\n') {
+            return Some(cr);
+        }
+        at = cr + 1;
+    }
+}
+
 fn parse_at(bytes: &[u8], pos: &mut usize, depth: usize) -> Option<Reply> {
     if depth > MAX_DEPTH {
         return None;
     }
     let tag = *bytes.get(*pos)?;
     let start = *pos + 1;
-    let end = start + bytes.get(start..)?.windows(2).position(|w| w == b"\r\n")?;
+    let end = line_end(bytes, start)?;
     let text = &bytes[start..end];
     *pos = end + 2;
     let number = || crate::functions::parse_long_long(text);
@@ -148,6 +160,15 @@ mod tests {
         }
         let deep = "*1\r\n".repeat(100) + ":1\r\n";
         assert_eq!(Reply::parse(deep.as_bytes()), None);
+    }
+
+    #[test]
+    fn a_line_ends_at_the_first_crlf_not_at_a_lone_cr() {
+        assert_eq!(
+            Reply::parse(b"+a\rb\r\r\n"),
+            Some(Reply::Status(b"a\rb\r".to_vec()))
+        );
+        assert_eq!(Reply::parse(b"+a\rb\r"), None);
     }
 
     #[test]

@@ -4,13 +4,14 @@
 //! for its box, which `spare.rs` recycles, and one for each part it holds values in. Keeping
 //! the small parts of dead tables and handing them to new tables makes a small table's
 //! creation, and its sweep, free of allocator calls. Only buffers of at most
-//! `1 << (CLASSES - 1)` elements are kept, a bounded number per size, so the memory held
-//! stays small.
+//! `1 << (CLASSES - 1)` elements are kept, a bounded number per size (enough for the small
+//! tables a script run makes between two collections), so the memory held stays small: at
+//! most `LIMIT` elements per class.
 
 /// Size classes: buffers of capacity 1, 2, 4 and 8.
 const CLASSES: usize = 4;
-/// Buffers kept per class.
-const LIMIT: usize = 1024;
+/// Elements kept per class: 4,096 buffers of one, 2,048 of two, and so on.
+const LIMIT: usize = 4096;
 
 /// Empty buffers of `T`, by capacity.
 pub(crate) struct SpareVecs<T> {
@@ -31,7 +32,10 @@ impl<T: Clone> SpareVecs<T> {
     pub(crate) fn take(&mut self, len: usize, fill: T) -> Vec<T> {
         let kept = match len {
             0 => None,
-            _ => class_holding(len).and_then(|c| self.by_class[c].pop()),
+            // Any class from the smallest that holds `len` up: a new buffer has room for at
+            // least four elements (as `Vec` grows), so the smallest classes are often empty.
+            _ => class_holding(len)
+                .and_then(|first| self.by_class[first..].iter_mut().find_map(Vec::pop)),
         };
         let mut buffer = kept.unwrap_or_default();
         buffer.resize(len, fill);
@@ -48,7 +52,7 @@ impl<T: Clone> SpareVecs<T> {
         // The largest class whose size the buffer can hold.
         let class = (usize::BITS - 1 - capacity.leading_zeros()) as usize;
         let list = &mut self.by_class[class];
-        if list.len() < LIMIT {
+        if list.len() < LIMIT >> class {
             buffer.clear();
             list.push(buffer);
         }
@@ -79,6 +83,19 @@ mod tests {
     }
 
     #[test]
+    fn a_short_length_is_served_from_a_larger_class() {
+        let mut spares = SpareVecs::default();
+        let first = spares.take(1, 0u64);
+        assert!(
+            first.capacity() >= 4,
+            "as a growing Vec, room to grow in place"
+        );
+        let address = first.as_ptr();
+        spares.keep(first);
+        assert_eq!(spares.take(1, 0).as_ptr(), address);
+    }
+
+    #[test]
     fn odd_capacities_go_to_the_class_they_can_fully_hold() {
         let mut spares = SpareVecs::default();
         let buffer: Vec<u8> = Vec::with_capacity(3);
@@ -95,8 +112,10 @@ mod tests {
         assert!(spares.by_class.iter().all(Vec::is_empty));
         for _ in 0..LIMIT + 5 {
             spares.keep(Vec::<u8>::with_capacity(1));
+            spares.keep(Vec::<u8>::with_capacity(8));
         }
         assert_eq!(spares.by_class[0].len(), LIMIT);
+        assert_eq!(spares.by_class[3].len(), LIMIT / 8);
     }
 
     #[test]

@@ -141,6 +141,31 @@ impl Ctx {
         Ok(slot)
     }
 
+    /// `t[key] = {items[1], items[2], ...}` (strings), written by the host: raw, and made
+    /// even when `t` is read-only to scripts (how a host passes a script its arguments in a
+    /// sandbox whose globals are read-only). Nothing is left on the stack.
+    pub fn set_sequence_field<B: AsRef<[u8]>>(
+        &mut self,
+        t: Slot,
+        key: Slot,
+        items: &[B],
+    ) -> Result<(), Raised> {
+        let table = self.table_at(t)?;
+        let key = self.value_at(key).unwrap_or_default();
+        self.reserve(items.len().saturating_mul(std::mem::size_of::<Value>()))?;
+        let st = self.state_mut();
+        // The new table is reachable from nothing until it is stored, which is safe: a
+        // collection runs only at safe points, never inside these allocations.
+        let sequence = st.new_table_with(items.len(), 0);
+        let filled = items.iter().enumerate().try_for_each(|(i, item)| {
+            let s = st.try_new_str(item.as_ref())?;
+            st.raw_set_int(sequence, i as i64 + 1, Value::String(s))
+        });
+        filled
+            .and_then(|()| st.host_set(table, key, Value::Table(sequence)))
+            .map_err(|e| self.keep(e))
+    }
+
     /// Pop a value and store it as `t[name]`, without metamethods.
     pub fn set_field(&mut self, t: Slot, name: &str) -> Result<(), Raised> {
         let table = self.table_at(t)?;

@@ -384,6 +384,12 @@ impl State {
         if t.readonly {
             return Err(self.rt_error("Attempt to modify a readonly table"));
         }
+        self.host_set(t, k, v)
+    }
+
+    /// `t[k] = v` without metamethods, made even when `t` is read-only (its read-only flag
+    /// guards it from scripts, not from the host).
+    pub(crate) fn host_set(&mut self, t: Gc<Table>, k: Value, v: Value) -> LuaResult<()> {
         let before = t.parts_size();
         let r = t.borrow_mut().set(k, v);
         self.heap.resized(before, t.parts_size());

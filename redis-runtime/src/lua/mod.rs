@@ -25,7 +25,7 @@ use crate::Reply;
 pub(crate) use eval_engine::EvalEngine;
 use host_slot::HostSlot;
 use lua_core::api::{Error, HookMask, Lua, Table};
-use lua_core::native::{Ctx, ErrorKind, Raised, Slot, ValueRef};
+use lua_core::native::{Ctx, ErrorKind, Raised, ValueRef};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -378,22 +378,16 @@ impl LuaEngine {
     }
 }
 
-/// Set the globals KEYS and ARGV (the globals table is read-only: opened for the moment).
+/// Set the globals KEYS and ARGV (a host write: the globals stay read-only to the script).
 fn set_arguments(ctx: &mut Ctx, keys: &[&[u8]], args: &[&[u8]]) -> Result<(), Raised> {
     let g = ctx.push_registry_index(registry_slot::GLOBALS);
-    ctx.set_readonly(g, false)?;
-    let r = set_array_global(ctx, g, registry_slot::KEYS_NAME, keys)
-        .and_then(|()| set_array_global(ctx, g, registry_slot::ARGV_NAME, args));
-    ctx.set_readonly(g, true)?;
-    ctx.pop(1);
+    let keys_name = ctx.push_registry_index(registry_slot::KEYS_NAME);
+    let args_name = ctx.push_registry_index(registry_slot::ARGV_NAME);
+    let r = ctx
+        .set_sequence_field(g, keys_name, keys)
+        .and_then(|()| ctx.set_sequence_field(g, args_name, args));
+    ctx.pop(3);
     r
-}
-
-/// `g[name] = {items...}`, the name's string taken from registry slot `name_slot`.
-fn set_array_global(ctx: &mut Ctx, g: Slot, name_slot: i64, items: &[&[u8]]) -> Result<(), Raised> {
-    ctx.push_registry_index(name_slot);
-    push_array(ctx, items)?;
-    ctx.raw_set(g)
 }
 
 /// Push a new sequence of the strings `items`.
