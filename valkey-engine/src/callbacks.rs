@@ -60,21 +60,30 @@ pub type EngineCell = std::cell::RefCell<Engine>;
 /// The error of a callback that found the engine in use by another (a script running).
 const ENGINE_BUSY: &[u8] = b"ERR the Lua engine is busy running a script";
 
-/// The byte strings of a server string array.
+/// The server strings of an array the server passed (`count` of them, or none when `items`
+/// is null).
 ///
 /// # Safety
-/// `items` holds `count` live server strings (or `count` is zero).
-unsafe fn strings<'a>(items: *mut *mut ModuleString, count: usize) -> SmallVec<[&'a [u8]; 8]> {
+/// `items` holds `count` live server strings (or is null).
+unsafe fn server_strings<'a>(
+    items: *mut *mut ModuleString,
+    count: usize,
+) -> &'a [*mut ModuleString] {
     if items.is_null() || count == 0 {
-        return SmallVec::new();
+        return &[];
     }
     // SAFETY: forwarded from the caller.
-    unsafe {
-        std::slice::from_raw_parts(items, count)
-            .iter()
-            .map(|&s| string_bytes(s))
-            .collect()
-    }
+    unsafe { std::slice::from_raw_parts(items.cast_const(), count) }
+}
+
+/// Fill `out` with the bytes of `strings` (in place: a returned list of inline capacity
+/// would be copied on every call).
+///
+/// # Safety
+/// Each of `strings` is a live server string, alive as long as `'a`.
+unsafe fn fill_bytes<'a>(out: &mut SmallVec<[&'a [u8]; 8]>, strings: &[*mut ModuleString]) {
+    // SAFETY: forwarded from the caller.
+    out.extend(strings.iter().map(|&s| unsafe { string_bytes(s) }));
 }
 
 /// Allocate one `CompiledFunction` with the server's allocator; `None` if it has no memory.
@@ -254,26 +263,24 @@ unsafe extern "C" fn call_function(
 ) {
     // SAFETY: the server passes live contexts, a function `compile_code` made, and arrays of
     // `nkeys` and `nargs` live strings, for the duration of this call.
-    let (cell, ctx, run, compiled, keys, key_strings, args) = unsafe {
-        let compiled = if function.is_null() {
-            None
-        } else {
-            (*function).function.cast::<Compiled>().as_ref().copied()
-        };
+    let (cell, ctx, run, compiled, key_strings, arg_strings) = unsafe {
         (
             engine(engine_ctx),
             Context::new(module_ctx),
             RunState::new(server_ctx),
-            compiled,
-            strings(keys, nkeys),
-            if keys.is_null() {
-                &[][..]
-            } else {
-                std::slice::from_raw_parts(keys.cast_const(), nkeys)
-            },
-            strings(args, nargs),
+            function
+                .as_ref()
+                .and_then(|f| f.function.cast::<Compiled>().as_ref().copied()),
+            server_strings(keys, nkeys),
+            server_strings(args, nargs),
         )
     };
+    let (mut keys, mut args) = (SmallVec::new(), SmallVec::new());
+    // SAFETY: the strings live for this call (above).
+    unsafe {
+        fill_bytes(&mut keys, key_strings);
+        fill_bytes(&mut args, arg_strings);
+    }
     let (reply, counted) = match (compiled, cell.try_borrow_mut()) {
         (Some(compiled), Ok(mut engine)) => {
             engine.call(ctx, run, compiled, &keys, key_strings, &args)
