@@ -107,8 +107,12 @@ fn spawn(program: &str, dir: &Path, extra: &[&str]) -> std::io::Result<Server> {
         let mut server = Server { child, port };
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Ok(server);
+            if let Ok(stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+                if support::answers_as(stream, server.child.id()) {
+                    return Ok(server);
+                }
+                // Another program has the port (ours fails to bind it): a fresh one.
+                break;
             }
             if let Ok(Some(_)) = server.child.try_wait() {
                 break;

@@ -144,7 +144,13 @@ pub struct Reference {
 }
 
 impl Reference {
+    /// Started on a free port: one another program takes between the probe and the start is
+    /// retried with a fresh one, a few times.
     pub fn start(args: &[&std::ffi::OsStr]) -> Option<Reference> {
+        (0..5).find_map(|_| Reference::start_on_free_port(args))
+    }
+
+    fn start_on_free_port(args: &[&std::ffi::OsStr]) -> Option<Reference> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .ok()?
             .local_addr()
@@ -173,8 +179,8 @@ impl Reference {
         let reference = Reference { child, port, dir };
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Some(reference);
+            if let Ok(stream) = TcpStream::connect(("127.0.0.1", port)) {
+                return answers_as(stream, reference.child.id()).then_some(reference);
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -263,7 +269,7 @@ pub fn spawn_on_port(program: &str, port: u16, args: &[String]) -> Option<std::p
 /// Whether the server behind `stream` is the process `pid`: its `INFO server` says so. An
 /// error reply (a password required, a load in progress) is taken as yes: it comes from a
 /// server started with such options, which tests start only on a port of their own.
-fn answers_as(mut stream: TcpStream, pid: u32) -> bool {
+pub fn answers_as(mut stream: TcpStream, pid: u32) -> bool {
     let _ = stream.set_read_timeout(Some(Duration::from_millis(100)));
     if stream
         .write_all(b"*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n")
