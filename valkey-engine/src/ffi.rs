@@ -222,6 +222,9 @@ macro_rules! api_table {
     };
 }
 
+/// `VALKEYMODULE_REPLY_INTEGER`: what `CallReplyType` answers for an integer reply.
+pub const REPLY_INTEGER: c_int = 2;
+
 type GetApiFn = unsafe extern "C" fn(name: *const c_char, out: *mut c_void) -> c_int;
 
 /// `ValkeyModule_Call(ctx, command, format, ...)`: variadic in C. The module always calls it
@@ -262,6 +265,8 @@ api_table! {
     free_string = "FreeString": unsafe extern "C" fn(*mut ModuleCtx, *mut ModuleString);
     string_ptr_len = "StringPtrLen": unsafe extern "C" fn(*const ModuleString, *mut usize) -> *const c_char;
     call_reply_proto = "CallReplyProto": unsafe extern "C" fn(*mut CallReply, *mut usize) -> *const c_char;
+    call_reply_type = "CallReplyType": unsafe extern "C" fn(*mut CallReply) -> c_int;
+    call_reply_integer = "CallReplyInteger": unsafe extern "C" fn(*mut CallReply) -> c_longlong;
     free_call_reply = "FreeCallReply": unsafe extern "C" fn(*mut CallReply);
     reply_with_long_long = "ReplyWithLongLong": unsafe extern "C" fn(*mut ModuleCtx, c_longlong) -> c_int;
     reply_with_error = "ReplyWithError": unsafe extern "C" fn(*mut ModuleCtx, *const c_char) -> c_int;

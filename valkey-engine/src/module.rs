@@ -109,11 +109,16 @@ impl Context {
         // SAFETY: `reply` is the live reply just returned; the bytes it points at stay valid
         // until it is freed below, and are copied into the parsed `Reply` before that.
         let parsed = unsafe {
-            let proto = (api.call_reply_proto)(reply, &mut len);
-            let parsed = if proto.is_null() {
-                None
+            // The server parses the reply into its own objects anyway (freeing it asks its
+            // type): an integer, the most common reply of a script's commands, is read from
+            // there; anything else from its protocol bytes.
+            let parsed = if (api.call_reply_type)(reply) == ffi::REPLY_INTEGER {
+                Some(Reply::Integer((api.call_reply_integer)(reply)))
             } else {
-                Reply::parse(std::slice::from_raw_parts(proto.cast::<u8>(), len))
+                let proto = (api.call_reply_proto)(reply, &mut len);
+                (!proto.is_null())
+                    .then(|| Reply::parse(std::slice::from_raw_parts(proto.cast::<u8>(), len)))
+                    .flatten()
             };
             (api.free_call_reply)(reply);
             parsed
