@@ -152,7 +152,7 @@ pub enum Constant {
 /// A local variable's name and the pc range where it is active (for debug information).
 #[derive(Clone, Debug)]
 pub struct LocVar {
-    pub name: Vec<u8>,
+    pub name: Box<[u8]>,
     /// First pc where the variable is active.
     pub start_pc: u32,
     /// First pc where the variable is dead.
@@ -169,7 +169,7 @@ pub struct Proto {
     /// Source line of each instruction (same length as `code`).
     pub line_info: Vec<u32>,
     pub loc_vars: Vec<LocVar>,
-    pub upvalue_names: Vec<Vec<u8>>,
+    pub upvalue_names: Vec<Box<[u8]>>,
     /// The chunk name as given to the compiler (`=stdin`, `@file.lua`, or the source text).
     pub source: std::rc::Rc<[u8]>,
     pub line_defined: u32,

@@ -269,7 +269,7 @@ impl<'a> Reader<'a> {
             let start_pc = self.int()? as u32;
             let end_pc = self.int()? as u32;
             proto.loc_vars.push(LocVar {
-                name,
+                name: name.into(),
                 start_pc,
                 end_pc,
             });
@@ -279,7 +279,7 @@ impl<'a> Reader<'a> {
         proto.upvalue_names.reserve_exact(room);
         for _ in 0..n {
             let name = self.string()?.unwrap_or_default().to_vec();
-            proto.upvalue_names.push(name);
+            proto.upvalue_names.push(name.into());
         }
         Ok(())
     }

@@ -352,7 +352,7 @@ impl FuncState {
         }
         let index = self.f.loc_vars.len() as u16;
         self.f.loc_vars.push(LocVar {
-            name: name.to_vec(),
+            name: name.into(),
             start_pc: 0,
             end_pc: 0,
         });
@@ -396,7 +396,7 @@ impl FuncState {
             self.actvar
                 .get(i as usize)
                 .and_then(|&index| self.f.loc_vars.get(index as usize))
-                .is_some_and(|var| var.name == name)
+                .is_some_and(|var| *var.name == *name)
         })
     }
 
@@ -424,7 +424,7 @@ impl FuncState {
             return Err(self.limit_error(MAX_UPVALUES, "upvalues"));
         }
         self.upvalues.push(source);
-        self.f.upvalue_names.push(name.to_vec());
+        self.f.upvalue_names.push(name.into());
         self.f.num_upvalues = (count + 1) as u8;
         Ok(count)
     }

@@ -252,7 +252,7 @@ fn prototypes_record_their_shape() {
     assert_eq!((f.line_defined, f.last_line_defined), (2, 4));
     assert_eq!(f.num_params, 1);
     assert_eq!(f.num_upvalues, 1);
-    assert_eq!(f.upvalue_names, vec![b"a".to_vec()]);
+    assert_eq!(f.upvalue_names, vec![Box::from(&b"a"[..])]);
     assert_eq!(f.code.len(), f.line_info.len());
     assert_eq!(
         f.code.last().map(|i| i.opcode()),

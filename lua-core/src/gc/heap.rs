@@ -88,7 +88,7 @@ fn proto_size(p: &FuncProto) -> usize {
         + p.protos.len() * size_of::<usize>()
         + p.line_info.len() * 4
         + p.loc_vars.len() * size_of::<crate::bytecode::LocVar>()
-        + p.upvalue_names.len() * size_of::<Vec<u8>>()
+        + p.upvalue_names.len() * size_of::<Box<[u8]>>()
 }
 
 /// Default pause (percent): collect again when the heap has doubled since the last collection.

@@ -13,7 +13,7 @@ pub struct FuncProto {
     pub protos: Box<[Gc<FuncProto>]>,
     pub line_info: Box<[u32]>,
     pub loc_vars: Box<[LocVar]>,
-    pub upvalue_names: Box<[Vec<u8>]>,
+    pub upvalue_names: Box<[Box<[u8]>]>,
     /// The chunk name (`@file`, `=stdin`, or source text).
     pub source: Gc<LuaStr>,
     pub line_defined: u32,

@@ -199,8 +199,7 @@ impl State {
                 let name = p
                     .upvalue_names
                     .get(i.b() as usize)
-                    .cloned()
-                    .unwrap_or_else(|| b"?".to_vec());
+                    .map_or_else(|| b"?".to_vec(), |n| n.to_vec());
                 Some(("upvalue", name))
             }
             OpCode::SelfOp => Some(("method", constant_name(p, i.c()))),

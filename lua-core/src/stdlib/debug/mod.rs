@@ -135,7 +135,7 @@ fn upvalue_of(state: &mut State, n: i64) -> LuaResult<Option<(Vec<u8>, Gc<UpVal>
             let found = usize::try_from(n)
                 .ok()
                 .and_then(|n| n.checked_sub(1))
-                .and_then(|i| Some((f.proto.upvalue_names.get(i)?.clone(), *f.upvals.get(i)?)));
+                .and_then(|i| Some((f.proto.upvalue_names.get(i)?.to_vec(), *f.upvals.get(i)?)));
             Ok(found)
         }
         Value::NativeFunction(_) => Ok(None),
