@@ -80,8 +80,8 @@ unsafe fn server_strings<'a>(
 /// would be copied on every call).
 ///
 /// # Safety
-/// Each of `strings` is a live server string, alive as long as `'a`.
-unsafe fn fill_bytes<'a>(out: &mut SmallVec<[&'a [u8]; 8]>, strings: &[*mut ModuleString]) {
+/// Each of `strings` is a live server string, alive as long as the slices put in `out`.
+unsafe fn fill_bytes(out: &mut SmallVec<[&[u8]; 8]>, strings: &[*mut ModuleString]) {
     // SAFETY: forwarded from the caller.
     out.extend(strings.iter().map(|&s| unsafe { string_bytes(s) }));
 }
