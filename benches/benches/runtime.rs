@@ -3,34 +3,10 @@
 //! timed is the runtime: the cache lookup, KEYS/ARGV, the run context, the call into Lua,
 //! `redis.call`'s checks and conversions, and the reply.
 
+use benches::CounterHost;
 use criterion::{criterion_group, criterion_main, Criterion};
-use redis_runtime::{CallOptions, CommandFlags, CommandInfo, Host, Reply, Runtime};
+use redis_runtime::{CallOptions, Reply, Runtime};
 use std::hint::black_box;
-
-/// A host with one command, `INCR`, on one counter.
-struct CounterHost {
-    counter: i64,
-}
-
-impl Host for CounterHost {
-    fn command(&self, argv: &[&[u8]]) -> Option<CommandInfo> {
-        argv.first()
-            .filter(|name| name.eq_ignore_ascii_case(b"incr"))
-            .map(|_| CommandInfo {
-                arity: 2,
-                flags: CommandFlags {
-                    write: true,
-                    deny_oom: true,
-                    ..CommandFlags::default()
-                },
-            })
-    }
-
-    fn call(&mut self, _argv: &[&[u8]], _protocol: u8) -> Reply {
-        self.counter += 1;
-        Reply::Integer(self.counter)
-    }
-}
 
 fn evalsha(c: &mut Criterion) {
     let mut runtime = match Runtime::new() {

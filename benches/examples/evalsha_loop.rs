@@ -7,34 +7,10 @@
 //! valgrind --tool=callgrind target/release/examples/evalsha_loop
 //! ```
 
-use redis_runtime::{CallOptions, CommandFlags, CommandInfo, Host, Reply, Runtime};
+use benches::CounterHost;
+use redis_runtime::{CallOptions, Reply, Runtime};
 
 const CALLS: usize = 100_000;
-
-/// A host with one command, `INCR`, on one counter.
-struct CounterHost {
-    counter: i64,
-}
-
-impl Host for CounterHost {
-    fn command(&self, argv: &[&[u8]]) -> Option<CommandInfo> {
-        argv.first()
-            .filter(|name| name.eq_ignore_ascii_case(b"incr"))
-            .map(|_| CommandInfo {
-                arity: 2,
-                flags: CommandFlags {
-                    write: true,
-                    deny_oom: true,
-                    ..CommandFlags::default()
-                },
-            })
-    }
-
-    fn call(&mut self, _argv: &[&[u8]], _protocol: u8) -> Reply {
-        self.counter += 1;
-        Reply::Integer(self.counter)
-    }
-}
 
 fn main() {
     let mut runtime = match Runtime::new() {

@@ -5,6 +5,7 @@
 
 mod child_wait;
 mod cli;
+mod counter_host;
 mod discover;
 mod interpreters;
 mod measure;
@@ -13,4 +14,5 @@ mod runner;
 mod sys_wait;
 mod tally;
 
+pub use counter_host::CounterHost;
 pub use runner::run;
