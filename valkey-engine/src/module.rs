@@ -145,12 +145,9 @@ impl Context {
     /// Send `reply` to the client the callback serves. Replies nest as deep as scripts make
     /// them (thousands of levels), so the walk keeps its own stack instead of recursing.
     pub fn reply(&self, reply: &Reply) {
-        if !matches!(reply, Reply::Array(_) | Reply::Set(_) | Reply::Map(_)) {
-            // Most scripts return one value: no walk to keep.
-            self.reply_one(reply);
-            return;
-        }
-        let mut pending: Vec<&Reply> = vec![reply];
+        // Inline room for the usual shallow reply: a single value costs no allocation.
+        let mut pending: SmallVec<[&Reply; 16]> = SmallVec::new();
+        pending.push(reply);
         while let Some(next) = pending.pop() {
             self.reply_one(next);
             match next {

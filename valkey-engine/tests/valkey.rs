@@ -126,8 +126,10 @@ impl Valkey {
         };
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                let info = valkey.client().call(&["INFO", "server"]);
+            if let Ok(probe) = TcpStream::connect(("127.0.0.1", port)) {
+                // Asked over the probe itself: a probe connected to itself reads back its
+                // own request, which names no process.
+                let info = Client::over(probe).call(&["INFO", "server"]);
                 let own = format!("process_id:{}\r\n", valkey.child.id());
                 return info.contains(&own).then_some(valkey);
             }
@@ -194,7 +196,10 @@ struct Client {
 
 impl Client {
     fn connect(port: u16) -> Client {
-        let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        Client::over(TcpStream::connect(("127.0.0.1", port)).expect("connect"))
+    }
+
+    fn over(stream: TcpStream) -> Client {
         stream
             .set_read_timeout(Some(Duration::from_secs(20)))
             .expect("timeout");

@@ -92,7 +92,8 @@ mod tests {
         );
         let address = first.as_ptr();
         spares.keep(first);
-        assert_eq!(spares.take(1, 0).as_ptr(), address);
+        let again = spares.take(1, 0);
+        assert_eq!(again.as_ptr(), address);
     }
 
     #[test]
@@ -101,8 +102,10 @@ mod tests {
         let buffer: Vec<u8> = Vec::with_capacity(3);
         let address = buffer.as_ptr();
         spares.keep(buffer);
-        assert_ne!(spares.take(3, 0).as_ptr(), address, "filed under 2, not 4");
-        assert_eq!(spares.take(2, 0).as_ptr(), address);
+        let three = spares.take(3, 0);
+        assert_ne!(three.as_ptr(), address, "filed under 2, not 4");
+        let two = spares.take(2, 0);
+        assert_eq!(two.as_ptr(), address);
     }
 
     #[test]

@@ -124,26 +124,16 @@ fn number_hash(n: f64) -> Option<u32> {
 
 impl Table {
     pub fn new(array_size: usize, hash_size: usize) -> Table {
-        let mut t = Table {
-            array: Vec::new(),
-            nodes: Box::default(),
-            last_free: 0,
-            metatable: None,
-            absent_metamethods: 0,
-            readonly: false,
-        };
-        t.array.resize(array_size.min(MAX_ARRAY_SIZE), Value::Nil);
-        // A size too large cannot be honoured up front; the table grows on demand instead.
-        let _ = t.set_node_vector(hash_size);
-        t
+        Table::new_from(array_size, hash_size, &mut SpareParts::default())
     }
 
-    /// [`Table::new`], with the parts taken from `spares` when they are small.
+    /// A table with room for `array_size` sequence values and `hash_size` other keys, its
+    /// parts taken from `spares` when they are small.
     pub(crate) fn new_from(array_size: usize, hash_size: usize, spares: &mut SpareParts) -> Table {
         let nodes: Box<[Node]> = match hash_size {
             0 => Box::default(),
             size => match ceil_log2(size) {
-                // As in `new`: a size too large leaves the table to grow on demand.
+                // A size too large cannot be honoured up front; the table grows on demand.
                 lsize if lsize > MAX_BITS => Box::default(),
                 lsize => spares.nodes.take(1 << lsize, EMPTY_NODE).into_boxed_slice(),
             },
@@ -777,18 +767,12 @@ mod tests {
         t.set(num(0.0), num(7.0)).unwrap();
         assert!(matches!(t.get(&num(-0.0)), Value::Number(x) if x == 7.0));
     }
-}
-
-#[cfg(test)]
-mod size_tests {
-    use super::Table;
-    use crate::gc::GcBox;
 
     #[test]
     fn a_table_box_takes_64_bytes() {
         // The array part's vector, the hash part's boxed slice, the metatable, the free-node
         // index and two flags, after the collector's header: one cache line. Every table pays
         // this, so growth here is a regression.
-        assert_eq!(std::mem::size_of::<GcBox<Table>>(), 64);
+        assert_eq!(std::mem::size_of::<crate::gc::GcBox<Table>>(), 64);
     }
 }

@@ -161,7 +161,9 @@ impl<V, K: StoredKey> Dict<V, K> {
         self.len() == 0
     }
 
-    fn hash(&self, key: &[u8]) -> usize {
+    /// The hash `key` is filed under (also what [`Dict::prefetch_bucket`] and
+    /// [`Dict::prefetch_entry`] take).
+    pub fn hash(&self, key: &[u8]) -> usize {
         self.hasher.hash_one(key) as usize
     }
 
@@ -209,12 +211,6 @@ impl<V, K: StoredKey> Dict<V, K> {
             }
         }
         None
-    }
-
-    /// The hash `key` is filed under, for [`Dict::prefetch_bucket`] and
-    /// [`Dict::prefetch_entry`].
-    pub fn hash_of(&self, key: &[u8]) -> usize {
-        self.hash(key)
     }
 
     /// Start loading the bucket slots an entry of hash `hash` would be in: the first step of

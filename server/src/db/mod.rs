@@ -230,10 +230,10 @@ impl Keyspace {
         let hashes: SmallVec<[(usize, usize); 64]> = keys
             .iter()
             .map(|key| {
-                let hash = d.keys.hash_of(key);
+                let hash = d.keys.hash(key);
                 d.keys.prefetch_bucket(hash);
                 let expiry_hash = if with_expires {
-                    let expiry_hash = d.expires.hash_of(key);
+                    let expiry_hash = d.expires.hash(key);
                     d.expires.prefetch_bucket(expiry_hash);
                     expiry_hash
                 } else {

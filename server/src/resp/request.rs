@@ -67,12 +67,6 @@ impl Args {
         self.len() == 0
     }
 
-    /// Where argument `index` of a multibulk request lies in its buffer (`None` for inline
-    /// requests, whose arguments are copies).
-    pub fn range(&self, index: usize) -> Option<Range<usize>> {
-        self.ranges().and_then(|ranges| ranges.get(index).cloned())
-    }
-
     /// Where the arguments of a multibulk request lie in its buffer (`None` for inline
     /// requests).
     pub fn ranges(&self) -> Option<&[Range<usize>]> {
