@@ -129,6 +129,7 @@ impl Table {
 
     /// A table with room for `array_size` sequence values and `hash_size` other keys, its
     /// parts taken from `spares` when they are small.
+    #[inline]
     pub(crate) fn new_from(array_size: usize, hash_size: usize, spares: &mut SpareParts) -> Table {
         let nodes: Box<[Node]> = match hash_size {
             0 => Box::default(),
