@@ -43,8 +43,9 @@ pub struct ScriptHost<'a> {
 /// A plain (not container) command as the runtime's checks found it: the call that follows
 /// names it the same way and need not look it up again.
 struct Checked {
-    /// The command's name as the script wrote it.
-    given: Vec<u8>,
+    /// The command's name as the script wrote it (held inline: a script's host is made per
+    /// run, and allocating here cost as much as the rest of a short script's checks).
+    given: smallvec::SmallVec<[u8; 24]>,
     command: Resolved,
 }
 
@@ -124,7 +125,7 @@ impl Host for ScriptHost<'_> {
                 }
                 None => {
                     *slot = Some(Checked {
-                        given: argv[0].to_vec(),
+                        given: argv[0].into(),
                         command: Resolved::of(command),
                     });
                 }
