@@ -366,6 +366,10 @@ fn queue(server: &mut Server, db: usize, argv: Vec<Vec<u8>>, to_aof: bool) {
 
 /// Keys expiry or eviction deleted, as DELs to log.
 pub fn note_deletions(server: &mut Server) {
+    if server.keyspace.deletions.is_empty() {
+        // The usual case, checked without taking the list.
+        return;
+    }
     for (db, key) in std::mem::take(&mut server.keyspace.deletions) {
         if server.propagating() {
             queue(server, db, vec![b"DEL".to_vec(), key], true);

@@ -12,7 +12,6 @@
 
 use crate::client::Client;
 use crate::server::Server;
-use std::collections::HashMap;
 
 /// The smallest effective limit, so a bad setting cannot cut every client off.
 const MIN_LIMIT: usize = 128 * 1024;
@@ -110,7 +109,7 @@ fn channel_dict(n: usize) -> usize {
 /// The measured memory of the clients that count toward the limit.
 #[derive(Debug, Default)]
 pub struct ClientMemory {
-    measured: HashMap<u64, usize>,
+    measured: crate::util::IdMap<usize>,
     total: usize,
 }
 

@@ -15,7 +15,6 @@ use crate::stream::Stream;
 use mio::net::{TcpListener, TcpStream, UnixListener};
 use mio::{Events, Interest, Poll, Token};
 use redis_runtime::Runtime;
-use std::collections::HashMap;
 use std::io::{ErrorKind, Read, Write};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -66,7 +65,7 @@ pub struct Net {
     binds: Vec<String>,
     /// The Unix socket listened on (`unixsocket`), and its path.
     unix: Option<(UnixListener, String)>,
-    conns: HashMap<u64, Conn>,
+    conns: crate::util::IdMap<Conn>,
     /// Readiness reported by the last poll and not handled yet: a script that becomes busy
     /// while the loop works through a batch serves the rest of it (epoll reports each edge
     /// once, so these would otherwise wait for the script to end).
@@ -95,7 +94,7 @@ impl Net {
             listeners: Vec::new(),
             binds: Vec::new(),
             unix: None,
-            conns: HashMap::new(),
+            conns: Default::default(),
             backlog: std::collections::VecDeque::new(),
             stop,
             read_chunk: vec![0u8; READ_CHUNK].into_boxed_slice(),

@@ -213,7 +213,7 @@ pub struct Server {
     pub acl: crate::acl::Acl,
     pub stats: Stats,
     /// Clients not running a command right now (the running one is lent out of this map).
-    pub clients: HashMap<u64, Client>,
+    pub clients: crate::util::IdMap<Client>,
     pub next_client_id: u64,
     pub started: Instant,
     /// Bytes in use once the server had started, and the most in use since
@@ -316,7 +316,7 @@ impl Server {
             acl: crate::acl::Acl::default(),
             commands: CommandTable::new(&crate::commands::handlers()),
             stats: Stats::default(),
-            clients: HashMap::new(),
+            clients: Default::default(),
             next_client_id: 1,
             started: Instant::now(),
             memory_startup: crate::alloc::allocated(),

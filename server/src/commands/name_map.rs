@@ -172,7 +172,16 @@ mod tests {
                 assert_eq!(fold(u64::from_le_bytes(bytes)), expected, "byte {b:#x}");
             }
         }
-        for name in [&b"abcdefghijk"[..], b"abcdefg", b"abcde", b"abcd", b"abc", b"ab", b"a", b""] {
+        for name in [
+            &b"abcdefghijk"[..],
+            b"abcdefg",
+            b"abcde",
+            b"abcd",
+            b"abc",
+            b"ab",
+            b"a",
+            b"",
+        ] {
             for at in 0..=name.len() {
                 let mut padded = [0u8; 8];
                 let tail = &name[at..name.len().min(at + 8)];

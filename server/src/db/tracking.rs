@@ -54,7 +54,7 @@ pub struct Tracking {
     /// Entries across the table (`tracking_total_items`).
     items: u64,
     /// Every client with tracking on.
-    modes: HashMap<u64, Mode>,
+    modes: crate::util::IdMap<Mode>,
     prefixes: BTreeMap<Vec<u8>, Broadcast>,
     /// The client whose command is running (0 in the periodic task): `NOLOOP` skips it.
     pub current: u64,

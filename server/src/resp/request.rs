@@ -148,15 +148,49 @@ fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
     haystack.iter().position(|&b| b == needle)
 }
 
-fn parse_multibulk(buffer: &[u8], limits: Limits, ranges: &mut Vec<Range<usize>>) -> Parsed {
-    let end = match line_at(buffer, 0) {
-        Line::Complete { end } => end,
-        Line::Incomplete => {
-            return incomplete(buffer.len() + 1);
+/// The most digits [`plain_header`] reads: any such number fits an `i64`.
+const PLAIN_DIGITS: usize = 18;
+
+/// A count or length line as nearly every client sends it (`*3\r\n`, `$5\r\n`), read in one
+/// pass: the marker byte at `at`, then 1 to [`PLAIN_DIGITS`] digits without a leading zero
+/// (or a single `0`), then `\r` with its `\n` in the buffer. Gives where the `\r` is and
+/// the number, as the general path would (`line_at`, then `parse_i64`); any other line
+/// (a sign, a bad byte, one not all in the buffer) is `None`, left to that path and its
+/// errors.
+fn plain_header(buffer: &[u8], at: usize) -> Option<(usize, Option<i64>)> {
+    let first = *buffer.get(at + 1)?;
+    let mut end = at + 2;
+    let value = match first {
+        b'0' => 0,
+        b'1'..=b'9' => {
+            let mut value = i64::from(first - b'0');
+            let last = (at + 1 + PLAIN_DIGITS).min(buffer.len());
+            while end < last && buffer[end].is_ascii_digit() {
+                value = value * 10 + i64::from(buffer[end] - b'0');
+                end += 1;
+            }
+            value
         }
-        Line::TooLong => return protocol_error("too big mbulk count string"),
+        _ => return None,
     };
-    let count = match parse_i64(&buffer[1..end]) {
+    (buffer.get(end) == Some(&b'\r') && end + 1 < buffer.len()).then_some((end, Some(value)))
+}
+
+fn parse_multibulk(buffer: &[u8], limits: Limits, ranges: &mut Vec<Range<usize>>) -> Parsed {
+    let (end, count) = match plain_header(buffer, 0) {
+        Some(header) => header,
+        None => {
+            let end = match line_at(buffer, 0) {
+                Line::Complete { end } => end,
+                Line::Incomplete => {
+                    return incomplete(buffer.len() + 1);
+                }
+                Line::TooLong => return protocol_error("too big mbulk count string"),
+            };
+            (end, parse_i64(&buffer[1..end]))
+        }
+    };
+    let count = match count {
         Some(n) if n <= i64::from(i32::MAX) => n,
         _ => return protocol_error("invalid multibulk length"),
     };
@@ -176,24 +210,31 @@ fn parse_multibulk(buffer: &[u8], limits: Limits, ranges: &mut Vec<Range<usize>>
                 args_len,
             };
         }
-        let end = match line_at(buffer, pos) {
-            Line::Complete { end } => end,
-            Line::Incomplete => {
-                return Parsed::Incomplete {
-                    need: buffer.len() + 1,
-                    parsed: pos,
-                    args_len,
+        let header = match plain_header(buffer, pos).filter(|_| buffer[pos] == b'$') {
+            Some(header) => header,
+            None => {
+                let end = match line_at(buffer, pos) {
+                    Line::Complete { end } => end,
+                    Line::Incomplete => {
+                        return Parsed::Incomplete {
+                            need: buffer.len() + 1,
+                            parsed: pos,
+                            args_len,
+                        }
+                    }
+                    Line::TooLong => return protocol_error("too big bulk count string"),
+                };
+                if buffer[pos] != b'$' {
+                    return Parsed::Error(format!(
+                        "ERR Protocol error: expected '$', got '{}'",
+                        buffer[pos] as char
+                    ));
                 }
+                (end, parse_i64(&buffer[pos + 1..end]))
             }
-            Line::TooLong => return protocol_error("too big bulk count string"),
         };
-        if buffer[pos] != b'$' {
-            return Parsed::Error(format!(
-                "ERR Protocol error: expected '$', got '{}'",
-                buffer[pos] as char
-            ));
-        }
-        let length = match parse_i64(&buffer[pos + 1..end]) {
+        let end = header.0;
+        let length = match header.1 {
             Some(n) if n >= 0 && n <= limits.max_bulk => n as usize,
             _ => return protocol_error("invalid bulk length"),
         };
@@ -349,6 +390,43 @@ mod tests {
         let parsed = parse(input, OPEN, &mut args);
         let slices = args.slices(input);
         (parsed, slices.iter().map(|s| s.to_vec()).collect())
+    }
+
+    /// The general reading of a header line: `line_at`, then `parse_i64` (`None` where the
+    /// line is not complete).
+    fn general_header(buffer: &[u8], at: usize) -> Option<(usize, Option<i64>)> {
+        match line_at(buffer, at) {
+            Line::Complete { end } => Some((end, parse_i64(&buffer[at + 1..end]))),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_plain_header_reads_as_the_general_path_does() {
+        // Every line of up to five bytes after the marker over these bytes, and long ones.
+        let alphabet = b"0159\r\n-+ x";
+        let mut lines: Vec<Vec<u8>> = vec![Vec::new()];
+        for _ in 0..5 {
+            let longer: Vec<Vec<u8>> = lines
+                .iter()
+                .filter(|l| l.len() == lines.last().map_or(0, |x| x.len()))
+                .flat_map(|l| alphabet.iter().map(move |&b| [&l[..], &[b]].concat()))
+                .collect();
+            lines.extend(longer);
+        }
+        for digits in 17..=20 {
+            lines.push([&b"9".repeat(digits)[..], b"\r\n"].concat());
+            lines.push([&b"1".repeat(digits)[..], b"\r"].concat());
+        }
+        let mut plain = 0;
+        for line in &lines {
+            let buffer = [&b"xx$"[..], line].concat();
+            if let Some(found) = plain_header(&buffer, 2) {
+                plain += 1;
+                assert_eq!(Some(found), general_header(&buffer, 2), "{line:?}");
+            }
+        }
+        assert!(plain > 100, "the plain path was taken {plain} times");
     }
 
     #[test]
