@@ -270,6 +270,57 @@ fn set_sequence_field_writes_through_read_only_for_the_host() {
     assert_eq!(described, "1z 0 false Attempt to modify a readonly table");
 }
 
+/// `Ctx::refill_sequence_field` refills the table already under the key when it is a bare
+/// array of the same length (the same table then, holding the new items); any other shape
+/// gets a new table, as `set_sequence_field` would make.
+#[test]
+fn refill_sequence_field_reuses_only_a_bare_array_of_the_same_length() {
+    let lua = Lua::new();
+    let refill = |items: &[&[u8]]| {
+        let made = lua.enter(|ctx| {
+            let t = ctx.push_global("t");
+            let key = ctx.push_bytes("list")?;
+            let r = ctx.refill_sequence_field(t, key, items);
+            ctx.pop(2);
+            r
+        });
+        assert!(made.is_ok(), "{made:?}");
+    };
+    let run = |code: &str| -> String { lua.load(code).eval().expect("eval") };
+    lua.load("t = {}").exec().expect("setup");
+    lua.enter(|ctx| {
+        let t = ctx.push_global("t");
+        ctx.set_readonly(t, true)
+    })
+    .expect("read-only");
+    refill(&[b"x", b"yy"]);
+    run("saved = t.list t.list[1] = {} return ''");
+    refill(&[b"a", b"b"]);
+    assert_eq!(
+        run("return tostring(saved == t.list) .. ' ' .. t.list[1] .. t.list[2] .. #t.list"),
+        "true ab2"
+    );
+    // Another length, a metatable, a key outside the array, a nil hole: each made anew,
+    // or refilled as a new table would be filled.
+    refill(&[b"c"]);
+    assert_eq!(run("local same = saved == t.list saved = t.list return tostring(same) .. ' ' .. t.list[1] .. #t.list"), "false c1");
+    run("setmetatable(t.list, {__index = function() return 'meta' end}) return ''");
+    refill(&[b"d"]);
+    assert_eq!(run("return tostring(saved == t.list) .. ' ' .. tostring(t.list[2]) .. ' ' .. tostring(getmetatable(t.list))"), "false nil nil");
+    run("saved = t.list t.list.extra = 1 return ''");
+    refill(&[b"e"]);
+    assert_eq!(
+        run("return tostring(saved == t.list) .. ' ' .. tostring(t.list.extra)"),
+        "false nil"
+    );
+    run("saved = t.list t.list[1] = nil return ''");
+    refill(&[b"f"]);
+    assert_eq!(
+        run("return tostring(saved == t.list) .. ' ' .. t.list[1] .. #t.list"),
+        "true f1"
+    );
+}
+
 /// So does `Ctx::set_sequence_field` past the limit, leaving the field as it was.
 #[test]
 fn set_sequence_field_past_the_limit_fails_cleanly() {

@@ -166,6 +166,36 @@ impl Ctx {
             .map_err(|e| self.keep(e))
     }
 
+    /// As [`Ctx::set_sequence_field`], except that when `t[key]` already holds a bare table of
+    /// exactly `items.len()` array slots (no other keys, no metatable), that table is
+    /// refilled in place instead of a new one being made: no allocation, no garbage.
+    ///
+    /// Only for a host that knows the program can reach the old table from nowhere but
+    /// `t[key]` itself (a sandbox whose every other lasting table is read-only, say): the
+    /// program cannot tell the refilled table from a new one then.
+    pub fn refill_sequence_field<B: AsRef<[u8]>>(
+        &mut self,
+        t: Slot,
+        key: Slot,
+        items: &[B],
+    ) -> Result<(), Raised> {
+        let table = self.table_at(t)?;
+        let key_value = self.value_at(key).unwrap_or_default();
+        let old = match table.get(&key_value) {
+            Value::Table(old) if old.is_bare_array_of(items.len()) => old,
+            _ => return self.set_sequence_field(t, key, items),
+        };
+        let st = self.state_mut();
+        let filled = items.iter().enumerate().try_for_each(|(i, item)| {
+            let s = st.try_new_str(item.as_ref())?;
+            // A bare array's slots are overwritten in place (`is_bare_array_of`).
+            old.borrow_mut()
+                .overwrite_int(i as i64 + 1, Value::String(s));
+            Ok(())
+        });
+        filled.map_err(|e| self.keep(e))
+    }
+
     /// Pop a value and store it as `t[name]`, without metamethods.
     pub fn set_field(&mut self, t: Slot, name: &str) -> Result<(), Raised> {
         let table = self.table_at(t)?;

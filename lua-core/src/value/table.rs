@@ -176,6 +176,16 @@ impl Table {
         self.array.len()
     }
 
+    /// Whether the table is exactly `len` array slots and nothing else: no hash part, no
+    /// metatable, writable. Such a table, refilled slot by slot, is indistinguishable from
+    /// a new one made with `len` array slots and filled the same way.
+    pub(crate) fn is_bare_array_of(&self, len: usize) -> bool {
+        self.array.len() == len
+            && self.nodes.is_empty()
+            && self.metatable.is_none()
+            && !self.readonly
+    }
+
     // ---- hashing -------------------------------------------------------------------------
 
     #[inline(always)]
