@@ -172,6 +172,10 @@ mod tests {
                 assert_eq!(fold(u64::from_le_bytes(bytes)), expected, "byte {b:#x}");
             }
         }
+    }
+
+    #[test]
+    fn a_word_is_the_next_eight_bytes_zero_padded() {
         for name in [
             &b"abcdefghijk"[..],
             b"abcdefg",

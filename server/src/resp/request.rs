@@ -210,7 +210,7 @@ fn parse_multibulk(buffer: &[u8], limits: Limits, ranges: &mut Vec<Range<usize>>
                 args_len,
             };
         }
-        let header = match plain_header(buffer, pos).filter(|_| buffer[pos] == b'$') {
+        let (end, length) = match plain_header(buffer, pos).filter(|_| buffer[pos] == b'$') {
             Some(header) => header,
             None => {
                 let end = match line_at(buffer, pos) {
@@ -233,8 +233,7 @@ fn parse_multibulk(buffer: &[u8], limits: Limits, ranges: &mut Vec<Range<usize>>
                 (end, parse_i64(&buffer[pos + 1..end]))
             }
         };
-        let end = header.0;
-        let length = match header.1 {
+        let length = match length {
             Some(n) if n >= 0 && n <= limits.max_bulk => n as usize,
             _ => return protocol_error("invalid bulk length"),
         };
