@@ -150,20 +150,7 @@ impl Ctx {
         key: Slot,
         items: &[B],
     ) -> Result<(), Raised> {
-        let table = self.table_at(t)?;
-        let key = self.value_at(key).unwrap_or_default();
-        self.reserve(items.len().saturating_mul(std::mem::size_of::<Value>()))?;
-        let st = self.state_mut();
-        // The new table is reachable from nothing until it is stored, which is safe: a
-        // collection runs only at safe points, never inside these allocations.
-        let sequence = st.new_table_with(items.len(), 0);
-        let filled = items.iter().enumerate().try_for_each(|(i, item)| {
-            let s = st.try_new_str(item.as_ref())?;
-            st.raw_set_int(sequence, i as i64 + 1, Value::String(s))
-        });
-        filled
-            .and_then(|()| st.host_set(table, key, Value::Table(sequence)))
-            .map_err(|e| self.keep(e))
+        self.write_sequence_field(t, key, items, false)
     }
 
     /// As [`Ctx::set_sequence_field`], except that when `t[key]` already holds a bare table of
@@ -179,21 +166,41 @@ impl Ctx {
         key: Slot,
         items: &[B],
     ) -> Result<(), Raised> {
+        self.write_sequence_field(t, key, items, true)
+    }
+
+    fn write_sequence_field<B: AsRef<[u8]>>(
+        &mut self,
+        t: Slot,
+        key: Slot,
+        items: &[B],
+        refill: bool,
+    ) -> Result<(), Raised> {
         let table = self.table_at(t)?;
-        let key_value = self.value_at(key).unwrap_or_default();
-        let old = match table.get(&key_value) {
-            Value::Table(old) if old.is_bare_array_of(items.len()) => old,
-            _ => return self.set_sequence_field(t, key, items),
+        let key = self.value_at(key).unwrap_or_default();
+        let fill = |st: &mut crate::vm::State, sequence| {
+            items.iter().enumerate().try_for_each(|(i, item)| {
+                let s = st.try_new_str(item.as_ref())?;
+                st.raw_set_int(sequence, i as i64 + 1, Value::String(s))
+            })
         };
+        if refill {
+            if let Value::Table(old) = table.get(&key) {
+                if old.is_bare_array_of(items.len()) {
+                    // Each item lands in an array slot the table has: nothing is allocated.
+                    let st = self.state_mut();
+                    return fill(st, old).map_err(|e| self.keep(e));
+                }
+            }
+        }
+        self.reserve(items.len().saturating_mul(std::mem::size_of::<Value>()))?;
         let st = self.state_mut();
-        let filled = items.iter().enumerate().try_for_each(|(i, item)| {
-            let s = st.try_new_str(item.as_ref())?;
-            // A bare array's slots are overwritten in place (`is_bare_array_of`).
-            old.borrow_mut()
-                .overwrite_int(i as i64 + 1, Value::String(s));
-            Ok(())
-        });
-        filled.map_err(|e| self.keep(e))
+        // The new table is reachable from nothing until it is stored, which is safe: a
+        // collection runs only at safe points, never inside these allocations.
+        let sequence = st.new_table_with(items.len(), 0);
+        fill(st, sequence)
+            .and_then(|()| st.host_set(table, key, Value::Table(sequence)))
+            .map_err(|e| self.keep(e))
     }
 
     /// Pop a value and store it as `t[name]`, without metamethods.
