@@ -64,7 +64,7 @@ fn write_key(out: &mut Vec<u8>, key: &[u8], value: &Value) {
             bulk(out, s.as_slice());
         }
         Value::List(list) => {
-            let items: Vec<&[u8]> = list.iter().map(Vec::as_slice).collect();
+            let items: Vec<&[u8]> = list.iter().collect();
             batches(out, b"RPUSH", key, &items, 1);
         }
         Value::Set(set) => {

@@ -4,7 +4,6 @@ use super::{is, Ctx, Handler, NOT_INTEGER, SYNTAX, WRONGTYPE};
 use crate::db::notify::class;
 use crate::db::Value;
 use crate::util::parse_i64;
-use std::collections::VecDeque;
 
 pub const HANDLERS: &[(&str, Handler)] = &[
     ("lmpop", lmpop),
@@ -31,7 +30,7 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("brpoplpush", brpoplpush),
 ];
 
-type List = VecDeque<Vec<u8>>;
+use crate::db::list::List;
 
 /// The list at `key` for reading: `Ok(None)` when absent; `Err` after WRONGTYPE.
 fn read_list<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a List>, ()> {
@@ -94,9 +93,9 @@ fn push(ctx: &mut Ctx, argv: &[&[u8]], front: bool, only_existing: bool) {
     };
     for item in &argv[2..] {
         if front {
-            list.push_front(item.to_vec());
+            list.push_front(item);
         } else {
-            list.push_back(item.to_vec());
+            list.push_back(item);
         }
     }
     let length = list.len();
@@ -234,7 +233,12 @@ fn lrange(ctx: &mut Ctx, argv: &[&[u8]]) {
     match ctx.server.keyspace.read(db, argv[1]) {
         None => out.array(0),
         Some(Value::List(list)) => match clamp_range(start, end, list.len()) {
-            Some((s, e)) => out.bulks(list.range(s..=e).map(Vec::as_slice)),
+            Some((s, e)) => {
+                out.array(e + 1 - s);
+                for item in list.iter_from(s).take(e + 1 - s) {
+                    out.bulk(item);
+                }
+            }
             None => out.array(0),
         },
         Some(_) => out.error(WRONGTYPE),
@@ -261,9 +265,12 @@ fn lindex(ctx: &mut Ctx, argv: &[&[u8]]) {
         ctx.client.reply.error(NOT_INTEGER);
         return;
     };
-    let item = position(index, list.len()).map(|i| list[i].clone());
+    let item = position(index, list.len()).and_then(|i| list.get(i));
     match item {
-        Some(v) => ctx.client.reply.bulk(&v),
+        Some(v) => {
+            let v = v.to_vec();
+            ctx.client.reply.bulk(&v)
+        }
         None => ctx.client.reply.null(),
     }
 }
@@ -285,7 +292,7 @@ fn lset(ctx: &mut Ctx, argv: &[&[u8]]) {
     };
     match position(index, list.len()) {
         Some(i) => {
-            list[i] = argv[3].to_vec();
+            list.set(i, argv[3]);
             changed(ctx, key, Some("lset"));
             ctx.client.reply.ok();
         }
@@ -315,7 +322,7 @@ fn linsert(ctx: &mut Ctx, argv: &[&[u8]]) {
         ctx.client.reply.int(-1);
         return;
     };
-    list.insert(if after { at + 1 } else { at }, argv[4].to_vec());
+    list.insert(if after { at + 1 } else { at }, argv[4]);
     let length = list.len();
     changed(ctx, key, Some("linsert"));
     ctx.client.reply.int(length as i64);
@@ -341,27 +348,7 @@ fn lrem(ctx: &mut Ctx, argv: &[&[u8]]) {
     } else {
         count.unsigned_abs() as usize
     };
-    let mut removed = 0;
-    if count >= 0 {
-        let mut i = 0;
-        while i < list.len() && removed < limit {
-            if list[i] == target {
-                list.remove(i);
-                removed += 1;
-            } else {
-                i += 1;
-            }
-        }
-    } else {
-        let mut i = list.len();
-        while i > 0 && removed < limit {
-            i -= 1;
-            if list[i] == target {
-                list.remove(i);
-                removed += 1;
-            }
-        }
-    }
+    let removed = list.remove_matching(target, limit, count < 0);
     if removed > 0 {
         changed(ctx, key, Some("lrem"));
     }
@@ -384,8 +371,7 @@ fn ltrim(ctx: &mut Ctx, argv: &[&[u8]]) {
     };
     match clamp_range(start, end, list.len()) {
         Some((s, e)) => {
-            list.truncate(e + 1);
-            list.drain(..s);
+            list.keep_range(s, e);
         }
         None => list.clear(),
     }
@@ -445,12 +431,24 @@ fn lpos(ctx: &mut Ctx, argv: &[&[u8]]) {
     let len = list.len();
     let mut found = Vec::new();
     let mut matches = 0i64;
+    // From the end, the elements are gathered first (a packed list reads forward).
+    let backwards: Vec<&[u8]> = if from_end {
+        list.iter().collect()
+    } else {
+        Vec::new()
+    };
+    let mut forwards = list.iter();
     for step in 0..len {
         if maxlen != 0 && step as i64 >= maxlen {
             break;
         }
         let index = if from_end { len - 1 - step } else { step };
-        if list[index] != target {
+        let item = if from_end {
+            backwards.get(index).copied()
+        } else {
+            forwards.next()
+        };
+        if item != Some(target) {
             continue;
         }
         matches += 1;
@@ -467,6 +465,7 @@ fn lpos(ctx: &mut Ctx, argv: &[&[u8]]) {
             }
         }
     }
+    drop((backwards, forwards));
     match count {
         Some(_) => {
             ctx.client.reply.array(found.len());
@@ -525,9 +524,9 @@ fn move_item(ctx: &mut Ctx, source: &[u8], destination: &[u8], from_left: bool, 
     }
     if let Ok(Some(list)) = write_list(ctx, destination) {
         if to_left {
-            list.push_front(item.clone());
+            list.push_front(&item);
         } else {
-            list.push_back(item.clone());
+            list.push_back(&item);
         }
     }
     changed(
@@ -637,11 +636,15 @@ fn pop_first(ctx: &mut Ctx, request: &super::MultiPop) -> Option<bool> {
             Ok(None) => continue,
             Ok(Some(list)) => {
                 let n = request.count.min(list.len());
-                if request.from_start {
-                    list.drain(..n).collect()
-                } else {
-                    list.drain(list.len() - n..).rev().collect()
-                }
+                (0..n)
+                    .filter_map(|_| {
+                        if request.from_start {
+                            list.pop_front()
+                        } else {
+                            list.pop_back()
+                        }
+                    })
+                    .collect()
             }
         };
         if items.is_empty() {

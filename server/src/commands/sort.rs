@@ -6,7 +6,6 @@ use super::{int_arg, is, Ctx, Handler, SYNTAX, WRONGTYPE};
 use crate::db::notify::class;
 use crate::db::Value;
 use std::cmp::Ordering;
-use std::collections::VecDeque;
 
 pub const HANDLERS: &[(&str, Handler)] = &[("sort", sort), ("sort_ro", sort_ro)];
 
@@ -160,8 +159,8 @@ fn gather(ctx: &mut Ctx, key: &[u8]) -> Option<(Vec<Vec<u8>>, Kind)> {
     Some(gathered)
 }
 
-fn list_items(list: &VecDeque<Vec<u8>>) -> Vec<Vec<u8>> {
-    list.iter().cloned().collect()
+fn list_items(list: &crate::db::list::List) -> Vec<Vec<u8>> {
+    list.iter().map(<[u8]>::to_vec).collect()
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -320,7 +319,7 @@ fn store(ctx: &mut Ctx, dest: &[u8], rows: Vec<Option<Vec<u8>>>) {
     let db = ctx.client.db;
     let n = rows.len();
     if n > 0 {
-        let list: VecDeque<Vec<u8>> = rows.into_iter().map(Option::unwrap_or_default).collect();
+        let list: crate::db::list::List = rows.into_iter().map(Option::unwrap_or_default).collect();
         ctx.server
             .keyspace
             .set(db, dest, Value::List(Box::new(list)), false);

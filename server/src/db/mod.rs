@@ -14,6 +14,7 @@ pub mod geohash;
 pub mod glob;
 pub mod hash;
 pub mod hyperloglog;
+pub mod list;
 pub mod notify;
 pub mod packed;
 pub mod prefetch;

@@ -4,7 +4,6 @@ use super::bytes::Bytes;
 use super::hash::Hash;
 use super::set::Set;
 use super::zset::ZSet;
-use std::collections::VecDeque;
 
 /// A key's value. Strings are bytes; the other types are in their first, plain form here (the
 /// data-type work gives them Redis's compact encodings).
@@ -15,7 +14,7 @@ pub enum Value {
     // Collections are boxed so that a value (and so a keyspace entry) stays three words;
     // hashes and sorted sets hold their small packed form (two words) inline instead, so a
     // small one is a single allocation, and box only their large form.
-    List(Box<VecDeque<Vec<u8>>>),
+    List(Box<super::list::List>),
     Hash(Hash),
     Set(Box<Set>),
     ZSet(ZSet),
@@ -70,7 +69,7 @@ impl Value {
         const ENTRY: usize = 16;
         match self {
             Value::Str(s) => s.heap_size(),
-            Value::List(l) => l.iter().map(|e| e.capacity() + 24).sum(),
+            Value::List(l) => l.heap_size(),
             Value::Hash(h) => h.iter().map(|(k, v)| k.len() + v.len() + 48 + ENTRY).sum(),
             Value::Set(s) => s.members().iter().map(|m| m.len() + 24 + ENTRY).sum(),
             Value::ZSet(z) => z.iter().map(|(m, _)| 2 * m.len() + 64 + ENTRY).sum(),

@@ -6,11 +6,11 @@
 use super::{intset, listpack, stream, types, ziplist};
 use crate::db::encoding::Limits;
 use crate::db::hash::Hash;
+use crate::db::list::List;
 use crate::db::set::Set;
 use crate::db::zset::ZSet;
 use crate::db::Value;
 use redis_runtime::rdb::{write_len, write_string, Reader};
-use std::collections::VecDeque;
 
 /// How values are written.
 #[derive(Debug, Clone, Copy)]
@@ -134,10 +134,10 @@ const NODE_SAFETY_LIMIT: usize = 8192;
 
 /// The list cut into listpack nodes as pushes at the tail would fill them
 /// (`_quicklistNodeAllowInsert`).
-fn list_nodes(list: &VecDeque<Vec<u8>>, fill: i64) -> Vec<Vec<u8>> {
+fn list_nodes(list: &List, fill: i64) -> Vec<Vec<u8>> {
     let mut nodes = Vec::new();
     let mut node = listpack::Writer::new();
-    for item in list {
+    for item in list.iter() {
         if node.count() > 0 {
             let new_size = node.bytes() + item.len() + SIZE_ESTIMATE_OVERHEAD;
             let fits = if fill < 0 {
@@ -176,15 +176,15 @@ pub fn read_value(r: &mut Reader, rdb_type: u8, limits: &Limits) -> Result<Value
         }
         types::LIST => {
             let n = len(r, "list length")?;
-            let mut list = VecDeque::new();
+            let mut list = List::new();
             for _ in 0..n {
-                list.push_back(string(r, "list element")?);
+                list.push_back(&string(r, "list element")?);
             }
             non_empty_list(list)
         }
         types::LIST_QUICKLIST_2 => {
             let nodes = len(r, "quicklist length")?;
-            let mut list = VecDeque::new();
+            let mut list = List::new();
             for _ in 0..nodes {
                 let container = len(r, "quicklist container")?;
                 let blob = string(r, "quicklist node")?;
@@ -192,7 +192,7 @@ pub fn read_value(r: &mut Reader, rdb_type: u8, limits: &Limits) -> Result<Value
                     return bad("quicklist node");
                 }
                 match container {
-                    1 => list.push_back(blob),
+                    1 => list.push_back(&blob),
                     2 => {
                         let elements =
                             listpack::elements(&blob).ok_or(LoadError::Bad("list listpack"))?;
@@ -299,7 +299,7 @@ pub fn read_value(r: &mut Reader, rdb_type: u8, limits: &Limits) -> Result<Value
         }
         types::LIST_QUICKLIST => {
             let nodes = len(r, "quicklist length")?;
-            let mut list = VecDeque::new();
+            let mut list = List::new();
             for _ in 0..nodes {
                 let blob = string(r, "quicklist node")?;
                 let elements =
@@ -394,7 +394,7 @@ fn text_score(r: &mut Reader) -> Result<f64, LoadError> {
     }
 }
 
-fn non_empty_list(list: VecDeque<Vec<u8>>) -> Result<Value, LoadError> {
+fn non_empty_list(list: List) -> Result<Value, LoadError> {
     non_empty(Value::List(Box::new(list)))
 }
 
