@@ -338,10 +338,48 @@ impl List {
         *self = List::default();
     }
 
-    /// Keep only elements `start..=end` (both in range, `start <= end`), as LTRIM does.
+    /// Keep only elements `start..=end`, as LTRIM does (empty when the range is): whole
+    /// chunks are dropped from either end and only the two at the range's edges are cut, so
+    /// the work is that of what is removed.
     pub fn keep_range(&mut self, start: usize, end: usize) {
-        let kept: List = self.iter_from(start).take(end + 1 - start).collect();
-        *self = kept;
+        if start > end || start >= self.len {
+            return self.clear();
+        }
+        let mut from_back = self.len - 1 - end.min(self.len - 1);
+        while from_back > 0 {
+            let Some(last) = self.chunks.back_mut() else {
+                break;
+            };
+            if last.count <= from_back {
+                from_back -= last.count;
+                self.len -= last.count;
+                self.chunks.pop_back();
+            } else {
+                let kept = last.count - from_back;
+                let cut = last.offset(kept);
+                last.data.truncate(cut);
+                last.count = kept;
+                self.len -= from_back;
+                from_back = 0;
+            }
+        }
+        let mut from_front = start;
+        while from_front > 0 {
+            let Some(first) = self.chunks.front_mut() else {
+                break;
+            };
+            if first.count <= from_front {
+                from_front -= first.count;
+                self.len -= first.count;
+                self.chunks.pop_front();
+            } else {
+                let cut = first.offset(from_front);
+                first.data.drain(..cut);
+                first.count -= from_front;
+                self.len -= from_front;
+                from_front = 0;
+            }
+        }
     }
 
     /// Remove the first `limit` elements equal to `target` (the last ones with `from_back`),
@@ -484,7 +522,7 @@ mod tests {
                     list.remove(i);
                     model.remove(i);
                 }
-                9 if len > 0 && rng.next(20) == 0 => {
+                9 if len > 0 && rng.next(4) == 0 => {
                     let s = rng.next(len);
                     let e = s + rng.next(len - s);
                     list.keep_range(s, e);
@@ -510,6 +548,40 @@ mod tests {
                 );
                 assert!(list.chunks.iter().all(|c| c.count > 0));
             }
+        }
+    }
+
+    #[test]
+    fn trimming_a_long_list_keeps_exactly_the_range() {
+        let items: Vec<Vec<u8>> = (0..5000)
+            .map(|i| format!("item-{i}").into_bytes())
+            .collect();
+        for (start, end) in [
+            (1234, 4321),
+            (0, 4999),
+            (0, 0),
+            (4999, 4999),
+            (17, 9000),
+            (300, 299),
+            (6000, 7000),
+        ] {
+            let mut list: List = items.iter().map(|v| &v[..]).collect();
+            list.keep_range(start, end);
+            let expected: Vec<&[u8]> = if start > end || start >= items.len() {
+                Vec::new()
+            } else {
+                items[start..=end.min(items.len() - 1)]
+                    .iter()
+                    .map(|v| &v[..])
+                    .collect()
+            };
+            assert!(list.iter().eq(expected.iter().copied()), "{start}..={end}");
+            assert_eq!(list.len(), expected.len());
+            assert_eq!(
+                list.chunks.iter().map(|c| c.count).sum::<usize>(),
+                list.len()
+            );
+            assert!(list.chunks.iter().all(|c| c.count > 0));
         }
     }
 
