@@ -167,6 +167,11 @@ impl List {
         self.len == 0
     }
 
+    /// Bytes the elements take stored: each one's bytes and its two lengths.
+    pub fn stored_bytes(&self) -> usize {
+        self.chunks.iter().map(|c| c.data.len()).sum()
+    }
+
     /// Heap bytes held (for `MEMORY USAGE` and eviction).
     pub fn heap_size(&self) -> usize {
         self.chunks.capacity() * std::mem::size_of::<Chunk>()
