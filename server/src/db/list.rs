@@ -25,21 +25,7 @@ pub struct List {
     len: usize,
 }
 
-/// `n` as a little-endian base-128 varint: its bytes and how many there are.
-fn varint(mut n: usize) -> ([u8; 10], usize) {
-    let mut out = [0u8; 10];
-    let mut used = 0;
-    loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out[used] = byte;
-            return (out, used + 1);
-        }
-        out[used] = byte | 0x80;
-        used += 1;
-    }
-}
+use super::packed::varint;
 
 /// An element as stored: length, bytes, length reversed (no buffer of its own: pushes and
 /// inserts write it straight into their chunk).
@@ -490,6 +476,15 @@ mod tests {
         (0..len).map(|_| rng.next(256) as u8).collect()
     }
 
+    /// Every chunk holds elements, and their counts add up to the list's length.
+    fn assert_chunks_consistent(list: &List) {
+        assert_eq!(
+            list.chunks.iter().map(|c| c.count).sum::<usize>(),
+            list.len()
+        );
+        assert!(list.chunks.iter().all(|c| c.count > 0));
+    }
+
     #[test]
     fn behaves_as_a_deque_under_every_operation() {
         let mut rng = Lcg(7);
@@ -547,11 +542,7 @@ mod tests {
             assert_eq!(list.get(model.len()), None);
             if step % 500 == 0 {
                 assert!(list.iter().eq(model.iter().map(|v| &v[..])));
-                assert_eq!(
-                    list.chunks.iter().map(|c| c.count).sum::<usize>(),
-                    list.len()
-                );
-                assert!(list.chunks.iter().all(|c| c.count > 0));
+                assert_chunks_consistent(&list);
             }
         }
     }
@@ -582,11 +573,7 @@ mod tests {
             };
             assert!(list.iter().eq(expected.iter().copied()), "{start}..={end}");
             assert_eq!(list.len(), expected.len());
-            assert_eq!(
-                list.chunks.iter().map(|c| c.count).sum::<usize>(),
-                list.len()
-            );
-            assert!(list.chunks.iter().all(|c| c.count > 0));
+            assert_chunks_consistent(&list);
         }
     }
 

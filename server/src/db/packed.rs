@@ -16,7 +16,7 @@ pub struct Packed {
 const COUNT: usize = 4;
 
 /// `n` as a little-endian base-128 varint: its bytes, and how many there are.
-fn varint(mut n: usize) -> ([u8; 10], usize) {
+pub(crate) fn varint(mut n: usize) -> ([u8; 10], usize) {
     let mut out = [0u8; 10];
     let mut used = 0;
     loop {
