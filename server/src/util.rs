@@ -1,13 +1,13 @@
 //! Number parsing and formatting with Redis's exact rules (`string2ll`, `string2ld`,
 //! `ld2string`), shared by the protocol parser and the commands.
 
-/// Redis's `string2ll`: an optional `-`, then digits with no leading zero (except `0` itself),
-/// no `+`, no spaces, fitting an `i64`.
 /// A map keyed by client (or connection) id. The ids are the server's own sequential
 /// numbers, looked up on every event and request: a fast hash, not the default's
 /// flooding-resistant one.
 pub type IdMap<V> = std::collections::HashMap<u64, V, ahash::RandomState>;
 
+/// Redis's `string2ll`: an optional `-`, then digits with no leading zero (except `0` itself),
+/// no `+`, no spaces, fitting an `i64`.
 pub fn parse_i64(s: &[u8]) -> Option<i64> {
     let (negative, digits) = match s {
         [b'-', rest @ ..] => (true, rest),

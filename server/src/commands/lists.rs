@@ -253,25 +253,20 @@ fn position(index: i64, len: usize) -> Option<usize> {
 
 fn lindex(ctx: &mut Ctx, argv: &[&[u8]]) {
     // The key is looked up first, as Redis does: a missing key answers nil whatever the index.
-    let list = match read_list(ctx, argv[1]) {
-        Err(()) => return,
-        Ok(None) => {
-            ctx.client.reply.null();
-            return;
-        }
-        Ok(Some(list)) => list,
+    // The reply is written straight from the list (the keyspace and the reply are apart).
+    let db = ctx.client.db;
+    let out = &mut ctx.client.reply;
+    let list = match ctx.server.keyspace.read(db, argv[1]) {
+        None => return out.null(),
+        Some(Value::List(list)) => list,
+        Some(_) => return out.error(WRONGTYPE),
     };
     let Some(index) = parse_i64(argv[2]) else {
-        ctx.client.reply.error(NOT_INTEGER);
-        return;
+        return out.error(NOT_INTEGER);
     };
-    let item = position(index, list.len()).and_then(|i| list.get(i));
-    match item {
-        Some(v) => {
-            let v = v.to_vec();
-            ctx.client.reply.bulk(&v)
-        }
-        None => ctx.client.reply.null(),
+    match position(index, list.len()).and_then(|i| list.get(i)) {
+        Some(item) => out.bulk(item),
+        None => out.null(),
     }
 }
 
@@ -428,27 +423,45 @@ fn lpos(ctx: &mut Ctx, argv: &[&[u8]]) {
         }
         Ok(Some(l)) => l,
     };
-    let len = list.len();
+    let found = positions(list, target, rank, count, maxlen, from_end);
+    match count {
+        Some(_) => {
+            ctx.client.reply.array(found.len());
+            for i in found {
+                ctx.client.reply.int(i);
+            }
+        }
+        None => match found.first() {
+            Some(&i) => ctx.client.reply.int(i),
+            None => ctx.client.reply.null(),
+        },
+    }
+}
+
+/// The indexes LPOS reports: matches of `target` from the `rank`th on (from the tail when
+/// `from_end`), stopping after `count` of them (`None`: one) or `maxlen` elements compared.
+fn positions(
+    list: &List,
+    target: &[u8],
+    rank: i64,
+    count: Option<i64>,
+    maxlen: i64,
+    from_end: bool,
+) -> Vec<i64> {
+    // From the tail, the elements are gathered first: a packed list reads forward.
+    let in_order: Box<dyn Iterator<Item = (usize, &[u8])>> = if from_end {
+        let all: Vec<&[u8]> = list.iter().collect();
+        Box::new(all.into_iter().enumerate().rev())
+    } else {
+        Box::new(list.iter().enumerate())
+    };
     let mut found = Vec::new();
     let mut matches = 0i64;
-    // From the end, the elements are gathered first (a packed list reads forward).
-    let backwards: Vec<&[u8]> = if from_end {
-        list.iter().collect()
-    } else {
-        Vec::new()
-    };
-    let mut forwards = list.iter();
-    for step in 0..len {
+    for (step, (index, item)) in in_order.enumerate() {
         if maxlen != 0 && step as i64 >= maxlen {
             break;
         }
-        let index = if from_end { len - 1 - step } else { step };
-        let item = if from_end {
-            backwards.get(index).copied()
-        } else {
-            forwards.next()
-        };
-        if item != Some(target) {
+        if item != target {
             continue;
         }
         matches += 1;
@@ -465,19 +478,7 @@ fn lpos(ctx: &mut Ctx, argv: &[&[u8]]) {
             }
         }
     }
-    drop((backwards, forwards));
-    match count {
-        Some(_) => {
-            ctx.client.reply.array(found.len());
-            for i in found {
-                ctx.client.reply.int(i);
-            }
-        }
-        None => match found.first() {
-            Some(&i) => ctx.client.reply.int(i),
-            None => ctx.client.reply.null(),
-        },
-    }
+    found
 }
 
 fn side(ctx: &mut Ctx, arg: &[u8]) -> Option<bool> {
@@ -636,15 +637,12 @@ fn pop_first(ctx: &mut Ctx, request: &super::MultiPop) -> Option<bool> {
             Ok(None) => continue,
             Ok(Some(list)) => {
                 let n = request.count.min(list.len());
-                (0..n)
-                    .filter_map(|_| {
-                        if request.from_start {
-                            list.pop_front()
-                        } else {
-                            list.pop_back()
-                        }
-                    })
-                    .collect()
+                let pop = if request.from_start {
+                    List::pop_front
+                } else {
+                    List::pop_back
+                };
+                (0..n).filter_map(|_| pop(list)).collect()
             }
         };
         if items.is_empty() {

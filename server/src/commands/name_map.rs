@@ -162,14 +162,12 @@ mod tests {
         // Every byte value in every lane, next to bytes that could carry into it.
         for b in 0..=255u8 {
             for lane in 0..8 {
-                let mut bytes = [0xffu8; 8];
-                bytes[lane] = b;
-                let expected = u64::from_le_bytes(bytes.map(|x| x.to_ascii_lowercase()));
-                assert_eq!(fold(u64::from_le_bytes(bytes)), expected, "byte {b:#x}");
-                bytes = [b'Z'; 8];
-                bytes[lane] = b;
-                let expected = u64::from_le_bytes(bytes.map(|x| x.to_ascii_lowercase()));
-                assert_eq!(fold(u64::from_le_bytes(bytes)), expected, "byte {b:#x}");
+                for around in [0xffu8, b'Z'] {
+                    let mut bytes = [around; 8];
+                    bytes[lane] = b;
+                    let expected = u64::from_le_bytes(bytes.map(|x| x.to_ascii_lowercase()));
+                    assert_eq!(fold(u64::from_le_bytes(bytes)), expected, "byte {b:#x}");
+                }
             }
         }
     }

@@ -7,6 +7,7 @@
 //! reverse order, so an entry can be read from either end: the last entry of a chunk is found
 //! from the chunk's end (RPOP) as the first is from its start (LPOP).
 
+use super::packed::varint;
 use std::collections::VecDeque;
 
 /// A chunk stops taking new elements at the ends once it holds this many bytes; an insert
@@ -24,8 +25,6 @@ pub struct List {
     chunks: VecDeque<Chunk>,
     len: usize,
 }
-
-use super::packed::varint;
 
 /// An element as stored: length, bytes, length reversed (no buffer of its own: pushes and
 /// inserts write it straight into their chunk).
@@ -53,43 +52,34 @@ fn encoded_len(item: &[u8]) -> usize {
     item.len() + 2 * varint(item.len()).1
 }
 
-/// The entry starting at `at`: its bytes and where the next entry starts.
-fn entry_at(data: &[u8], at: usize) -> (&[u8], usize) {
+/// A varint from its bytes in reading order: its value and how many bytes it took.
+fn read_varint(bytes: impl Iterator<Item = u8>) -> (usize, usize) {
     let mut n = 0usize;
-    let mut shift = 0;
-    let mut pos = at;
-    while let Some(&b) = data.get(pos) {
-        pos += 1;
+    let mut used = 0;
+    for b in bytes {
+        let shift = 7 * used as u32;
         if shift < usize::BITS {
             n |= usize::from(b & 0x7f) << shift;
         }
+        used += 1;
         if b & 0x80 == 0 {
             break;
         }
-        shift += 7;
     }
-    let used = pos - at;
-    let end = (pos + n).min(data.len());
-    (&data[pos.min(end)..end], (end + used).min(data.len()))
+    (n, used)
 }
 
-/// Where the entry that ends at `end` starts.
+/// The entry starting at `at`: its bytes and where the next entry starts.
+fn entry_at(data: &[u8], at: usize) -> (&[u8], usize) {
+    let (n, used) = read_varint(data[at.min(data.len())..].iter().copied());
+    let start = (at + used).min(data.len());
+    let end = (start + n).min(data.len());
+    (&data[start..end], (end + used).min(data.len()))
+}
+
+/// Where the entry that ends at `end` starts (its trailing length read backwards).
 fn entry_before(data: &[u8], end: usize) -> usize {
-    let mut n = 0usize;
-    let mut shift = 0;
-    let mut pos = end;
-    while pos > 0 {
-        pos -= 1;
-        let b = data[pos];
-        if shift < usize::BITS {
-            n |= usize::from(b & 0x7f) << shift;
-        }
-        if b & 0x80 == 0 {
-            break;
-        }
-        shift += 7;
-    }
-    let used = end - pos;
+    let (n, used) = read_varint(data[..end.min(data.len())].iter().rev().copied());
     end.saturating_sub(2 * used + n)
 }
 
@@ -288,24 +278,6 @@ impl List {
         self.split_if_large(c);
     }
 
-    /// Remove element `index` (in range: otherwise nothing happens).
-    pub fn remove(&mut self, index: usize) {
-        if index >= self.len {
-            return;
-        }
-        let (c, i) = self.locate(index);
-        if let Some(chunk) = self.chunks.get_mut(c) {
-            let start = chunk.offset(i);
-            let end = entry_at(&chunk.data, start).1;
-            chunk.data.drain(start..end);
-            chunk.count -= 1;
-            self.len -= 1;
-            if chunk.count == 0 {
-                self.chunks.remove(c);
-            }
-        }
-    }
-
     /// A chunk grown past twice the chunk size by changes in the middle is cut in two.
     fn split_if_large(&mut self, c: usize) {
         let Some(chunk) = self.chunks.get_mut(c) else {
@@ -336,40 +308,46 @@ impl List {
         if start > end || start >= self.len {
             return self.clear();
         }
-        let mut from_back = self.len - 1 - end.min(self.len - 1);
-        while from_back > 0 {
+        self.drop_back(self.len - 1 - end.min(self.len - 1));
+        self.drop_front(start);
+    }
+
+    /// Remove the last `n` elements (at most all of them).
+    fn drop_back(&mut self, mut n: usize) {
+        while n > 0 {
             let Some(last) = self.chunks.back_mut() else {
-                break;
+                return;
             };
-            if last.count <= from_back {
-                from_back -= last.count;
-                self.len -= last.count;
+            let cut = n.min(last.count);
+            if cut == last.count {
                 self.chunks.pop_back();
             } else {
-                let kept = last.count - from_back;
-                let cut = last.offset(kept);
-                last.data.truncate(cut);
+                let kept = last.count - cut;
+                let at = last.offset(kept);
+                last.data.truncate(at);
                 last.count = kept;
-                self.len -= from_back;
-                from_back = 0;
             }
+            self.len -= cut;
+            n -= cut;
         }
-        let mut from_front = start;
-        while from_front > 0 {
+    }
+
+    /// Remove the first `n` elements (at most all of them).
+    fn drop_front(&mut self, mut n: usize) {
+        while n > 0 {
             let Some(first) = self.chunks.front_mut() else {
-                break;
+                return;
             };
-            if first.count <= from_front {
-                from_front -= first.count;
-                self.len -= first.count;
+            let cut = n.min(first.count);
+            if cut == first.count {
                 self.chunks.pop_front();
             } else {
-                let cut = first.offset(from_front);
-                first.data.drain(..cut);
-                first.count -= from_front;
-                self.len -= from_front;
-                from_front = 0;
+                let at = first.offset(cut);
+                first.data.drain(..at);
+                first.count -= cut;
             }
+            self.len -= cut;
+            n -= cut;
         }
     }
 
@@ -381,8 +359,7 @@ impl List {
         if removed == 0 {
             return 0;
         }
-        // Matches before `skip` (from the front) are kept: with `from_back`, the first
-        // `matches - removed` of them.
+        // From the back, the first `matches - removed` matches are the ones kept.
         let keep_first = if from_back { matches - removed } else { 0 };
         let mut seen = 0;
         let kept: List = self
@@ -518,9 +495,21 @@ mod tests {
                     model.insert(i, x);
                 }
                 8 if len > 0 => {
-                    let i = rng.next(len);
-                    list.remove(i);
-                    model.remove(i);
+                    let target = model[rng.next(len)].clone();
+                    let limit = 1 + rng.next(3);
+                    let from_back = rng.next(2) == 0;
+                    let mut positions: Vec<usize> =
+                        (0..len).filter(|&i| model[i] == target).collect();
+                    if from_back {
+                        positions.reverse();
+                    }
+                    positions.truncate(limit);
+                    positions.sort_unstable();
+                    for &i in positions.iter().rev() {
+                        model.remove(i);
+                    }
+                    let removed = list.remove_matching(&target, limit, from_back);
+                    assert_eq!(removed, positions.len(), "step {step}");
                 }
                 9 if len > 0 && rng.next(4) == 0 => {
                     let s = rng.next(len);
