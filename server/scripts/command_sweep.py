@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Every command, with many argument shapes, on keys of every type: redis-server against ours.
 
-Usage: server/scripts/command_sweep.py [--luredis PATH]
+Usage: server/scripts/command_sweep.py [--luredis PATH] [--modes 2,3,script2,script3,multi,effects]
 
 Starts redis-server (7.0.15, from the PATH) and our server (the debug build, built first if
 missing) on free loopback ports, then for each command of redis-server's `COMMAND LIST`
@@ -12,7 +12,10 @@ options such as EX/NX/LIMIT/COUNT/WITHSCORES, ranges, empty strings), it empties
 servers, makes the key, sends the command to both and compares the raw replies.
 
 Each command is swept in RESP2, in RESP3 (`HELLO 3`), and from a script (`redis.call`, the
-script asking for RESP2 and then RESP3 replies), and queued in MULTI/EXEC. Replies whose order Redis leaves to its hash
+script asking for RESP2 and then RESP3 replies), and queued in MULTI/EXEC. Then once more for
+what it does besides replying: the writes it counts (`rdb_changes_since_last_save`: what
+decides whether a command is propagated to replicas and the AOF), whether a WATCH of its keys
+sees a change, and the keyspace notifications it sends. Replies whose order Redis leaves to its hash
 tables (the members of a set that is not an intset, from SMEMBERS, SUNION, SINTER and SDIFF)
 are compared as sorted lists; such a set's DUMP payload, and SSCAN from an arbitrary cursor
 (the buckets a cursor names depend on each server's table), are not compared.
@@ -141,6 +144,42 @@ class Conn:
         return self._reply()
 
 
+def changes(conn):
+    """The server's count of writes since its last save (`rdb_changes_since_last_save`)."""
+    info = conn.call(["info", "persistence"])[1]
+    for line in info.split(b"\r\n"):
+        if line.startswith(b"rdb_changes_since_last_save:"):
+            return int(line.split(b":")[1])
+    return None
+
+
+def notifications(conn, sub):
+    """The keyspace notifications `sub` received since the last call: everything before a
+    message this sends on the channel `sweep-sync`."""
+    conn.call(["publish", "sweep-sync", "1"])
+    seen = []
+    while True:
+        message = sub._reply()
+        if message[1][0] == (b"$7", b"message"):
+            return seen
+        seen.append(tuple(part[1] for part in message[1][2:]))
+
+
+def side_effects(conn, sub, args):
+    """The command's reply and what else it did: the writes it counted (what decides whether
+    it is propagated to replicas and the AOF), whether a WATCH of x, y and z saw a change, and
+    the keyspace notifications it sent."""
+    notifications(conn, sub)
+    conn.call(["watch", "x", "y", "z"])
+    before = changes(conn)
+    reply = conn.call(args)
+    written = changes(conn) - before
+    conn.call(["multi"])
+    conn.call(["ping"])
+    watched = conn.call(["exec"])
+    return (reply, "writes %d" % written, "exec %r" % (watched,), notifications(conn, sub))
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -161,6 +200,9 @@ def wait_ready(port):
 
 
 def normalise(command, reply):
+    if isinstance(reply, tuple) and len(reply) == 4:
+        # The `effects` mode: the reply, then what else the command did.
+        return (normalise(command, reply[0]),) + reply[1:]
     if isinstance(reply, tuple) and len(reply) == 3:
         # MULTI, the command, EXEC: the command's reply is the one element of EXEC's.
         multi, queued, exec_reply = reply
@@ -215,6 +257,8 @@ def main():
     ap.add_argument("--valkey", action="store_true",
                     help="compare valkey-server's own Lua engine with ours loaded into it, "
                          "running every command from scripts")
+    ap.add_argument("--modes", help="the modes to sweep, comma-separated (default: all): "
+                    "2, 3, script2, script3, multi, effects")
     a = ap.parse_args()
     work = tempfile.mkdtemp()
     servers = start_servers(a, work)
@@ -235,19 +279,32 @@ def main():
         ref, ours = Conn(ref_port), Conn(our_port)
         for step in our_setup:
             ours.call(step)
+        # Subscribers to each server's keyspace notifications, for the `effects` mode.
+        subscribers = {}
         commands = sorted(r[1].decode() for r in ref.call(["command", "list"])[1])
         differences = compared = 0
         # Each command in RESP2, again in RESP3 (HELLO 3), whose reply types differ, then from
         # a script (`redis.call`, whose replies are converted to Lua and back), with the
         # script asking for RESP2 and then RESP3 replies, then queued in a transaction. Two
         # valkey-servers differ only in their engines: only the script modes are compared.
-        modes = ("script2", "script3") if a.valkey else ("2", "3", "script2", "script3", "multi")
+        modes = ("script2", "script3") if a.valkey else \
+            ("2", "3", "script2", "script3", "multi", "effects")
+        if a.modes:
+            modes = tuple(a.modes.split(","))
         commands = [c for c in commands if c not in SKIP and "|" not in c] + SUBCOMMANDS
         for mode, command in [(m, c) for m in modes for c in commands]:
             if command == commands[0]:
                 version = "3" if mode.endswith("3") else "2"
                 ref.call(["hello", version])
                 ours.call(["hello", version])
+                if mode == "effects":
+                    # Only now: notifications nobody reads would fill the subscribers'
+                    # output buffers past their limit.
+                    for conn, port in ((ref, ref_port), (ours, our_port)):
+                        conn.call(["config", "set", "notify-keyspace-events", "KEA"])
+                        sub = subscribers[conn] = Conn(port)
+                        sub.call(["psubscribe", "__key*__:*"])
+                        sub.call(["subscribe", "sweep-sync"])
             for setup_name, setup in SETUPS.items():
                 if (command, setup_name) in UNCOMPARED:
                     continue
@@ -266,6 +323,8 @@ def main():
                             (c.call(["multi"]), c.call(args), c.call(["exec"]))
                             for c in (ref, ours)
                         )
+                    elif mode == "effects":
+                        want, got = (side_effects(c, subscribers[c], args) for c in (ref, ours))
                     else:
                         want, got = ref.call(args), ours.call(args)
                     compared += 1

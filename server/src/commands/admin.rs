@@ -117,8 +117,7 @@ fn swapdb(ctx: &mut Ctx, argv: &[&[u8]]) {
     // Clients blocked on keys that now hold data are served (`scanDatabaseForReadyKeys`).
     keyspace.signal_ready_in_db(a);
     keyspace.signal_ready_in_db(b);
-    keyspace.dirty += 1;
-    keyspace.changes += 1;
+    keyspace.count_writes(1);
     ctx.client.reply.ok();
 }
 

@@ -610,9 +610,8 @@ fn bitfield_generic(ctx: &mut Ctx, argv: &[&[u8]], read_only: bool) {
     }
     if changes > 0 {
         let db = ctx.client.db;
-        ctx.server.keyspace.modified(db, key);
         // Each field that changed counts, as Redis adds them to `dirty`.
-        ctx.server.keyspace.dirty += changes - 1;
+        ctx.server.keyspace.modified_counting(db, key, changes);
         ctx.server.keyspace.notify(class::STRING, "setbit", db, key);
     }
     let out = &mut ctx.client.reply;

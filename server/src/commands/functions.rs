@@ -60,8 +60,7 @@ fn function(ctx: &mut Ctx, argv: &[&[u8]]) {
         .iter()
         .any(|sub| super::is(argv[1], sub));
     if changes_libraries && !matches!(reply, redis_runtime::Reply::Error(_)) {
-        ctx.server.keyspace.dirty += 1;
-        ctx.server.keyspace.changes += 1;
+        ctx.server.keyspace.count_writes(1);
     }
     ctx.server.scripting = ScriptingFigures::of(runtime);
     crate::persist::refresh_function_codes(ctx.server, runtime);

@@ -619,6 +619,8 @@ fn store_found(ctx: &mut Ctx, dest: &[u8], found: Vec<Found>, by_distance: bool,
             "georadiusstore"
         };
         ctx.server.keyspace.notify(class::ZSET, event, db, dest);
+        // Each member stored counts, as Redis counts them (the replacement counted one).
+        ctx.server.keyspace.count_writes(n as u64 - 1);
     } else if ctx.server.keyspace.delete(db, dest).is_some() {
         ctx.server.keyspace.notify(class::GENERIC, "del", db, dest);
     }

@@ -52,9 +52,10 @@ fn write_hash<'a>(ctx: &'a mut Ctx, key: &[u8], create: bool) -> Result<Option<&
         if !create {
             return Ok(None);
         }
+        // Counted by the fields the command sets.
         ctx.server
             .keyspace
-            .set(db, key, Value::Hash(Default::default()), false);
+            .add_uncounted(db, key, Value::Hash(Default::default()));
     }
     match ctx.server.keyspace.write(db, key) {
         Some(Value::Hash(h)) => Ok(Some(h)),
@@ -63,17 +64,19 @@ fn write_hash<'a>(ctx: &'a mut Ctx, key: &[u8], create: bool) -> Result<Option<&
 }
 
 /// After a change: delete an emptied hash, else tell watchers.
-fn changed(ctx: &mut Ctx, key: &[u8], event: Option<&'static str>) {
+/// After a change that Redis counts as `writes` changes: delete the key if the hash is now
+/// empty, and tell watchers.
+fn changed(ctx: &mut Ctx, key: &[u8], event: &'static str, writes: u64) {
     let db = ctx.client.db;
-    if let Some(event) = event {
-        ctx.server.keyspace.notify(class::HASH, event, db, key);
-    }
+    ctx.server.keyspace.notify(class::HASH, event, db, key);
     let empty = matches!(ctx.server.keyspace.write(db, key), Some(Value::Hash(v)) if v.is_empty());
     if empty {
+        // The deletion counts one of them.
         ctx.server.keyspace.delete(db, key);
+        ctx.server.keyspace.count_writes(writes.saturating_sub(1));
         ctx.server.keyspace.notify(class::GENERIC, "del", db, key);
     } else {
-        ctx.server.keyspace.modified(db, key);
+        ctx.server.keyspace.modified_counting(db, key, writes);
     }
 }
 
@@ -93,7 +96,8 @@ fn set_fields(ctx: &mut Ctx, argv: &[&[u8]], name: &str) -> Option<i64> {
         .chunks(2)
         .filter(|pair| hash.set(pair[0], pair[1].to_vec(), &limits))
         .count();
-    changed(ctx, key, Some("hset"));
+    // Every field given counts, set anew or not.
+    changed(ctx, key, "hset", (argv.len() as u64 - 2) / 2);
     Some(added as i64)
 }
 
@@ -120,7 +124,7 @@ fn hsetnx(ctx: &mut Ctx, argv: &[&[u8]]) {
         return;
     }
     hash.set(argv[2], argv[3].to_vec(), &limits);
-    changed(ctx, key, Some("hset"));
+    changed(ctx, key, "hset", 1);
     ctx.client.reply.int(1);
 }
 
@@ -160,7 +164,7 @@ fn hdel(ctx: &mut Ctx, argv: &[&[u8]]) {
         Ok(Some(h)) => argv[2..].iter().filter(|f| h.remove(f)).count(),
     };
     if removed > 0 {
-        changed(ctx, key, Some("hdel"));
+        changed(ctx, key, "hdel", removed as u64);
     }
     ctx.client.reply.int(removed as i64);
 }
@@ -236,7 +240,6 @@ fn hincrby(ctx: &mut Ctx, argv: &[&[u8]]) {
             Some(n) => n,
             None => {
                 ctx.client.reply.error("ERR hash value is not an integer");
-                changed(ctx, key, None);
                 return;
             }
         },
@@ -245,11 +248,10 @@ fn hincrby(ctx: &mut Ctx, argv: &[&[u8]]) {
         ctx.client
             .reply
             .error("ERR increment or decrement would overflow");
-        changed(ctx, key, None);
         return;
     };
     hash.set(argv[2], value.to_string().into_bytes(), &limits);
-    changed(ctx, key, Some("hincrby"));
+    changed(ctx, key, "hincrby", 1);
     ctx.client.reply.int(value);
 }
 
@@ -270,12 +272,11 @@ fn hincrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) {
         Ok(text) => text,
         Err(e) => {
             ctx.client.reply.error(e.message());
-            changed(ctx, key, None);
             return;
         }
     };
     hash.set(argv[2], text.clone(), &limits);
-    changed(ctx, key, Some("hincrbyfloat"));
+    changed(ctx, key, "hincrbyfloat", 1);
     // Propagated as the value it set, as Redis does.
     ctx.client
         .propagate_instead(vec![super::logged(&[b"HSET", key, argv[2], &text])]);

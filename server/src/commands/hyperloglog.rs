@@ -43,7 +43,8 @@ fn store(ctx: &mut Ctx, key: &[u8], bytes: Vec<u8>) {
     match ctx.server.keyspace.write(db, key) {
         // Keep the key's time to live: the value is changed in place, as Redis does.
         Some(slot) => *slot = value,
-        None => ctx.server.keyspace.set(db, key, value, false),
+        // Counted by the caller, with the change it makes.
+        None => ctx.server.keyspace.add_uncounted(db, key, value),
     }
 }
 
@@ -53,30 +54,32 @@ fn sparse_max(ctx: &Ctx) -> usize {
 
 fn pfadd(ctx: &mut Ctx, argv: &[&[u8]]) {
     let key = argv[1];
-    let (mut bytes, mut updated) = match read_hll(ctx, key) {
+    // Counted as Redis counts them: the key's creation, and each element that raised a
+    // register.
+    let (mut bytes, mut updates) = match read_hll(ctx, key) {
         Err(()) => return,
-        Ok(Some(b)) => (b, false),
-        Ok(None) => (hll::new_sparse(), true),
+        Ok(Some(b)) => (b, 0u64),
+        Ok(None) => (hll::new_sparse(), 1),
     };
     let max = sparse_max(ctx);
     for element in &argv[2..] {
         match hll::add(&mut bytes, element, max) {
-            Ok(changed) => updated |= changed,
+            Ok(changed) => updates += u64::from(changed),
             Err(hll::Corrupt) => {
                 ctx.client.reply.error(CORRUPT);
                 return;
             }
         }
     }
-    if updated {
+    if updates > 0 {
         // Any change makes the cached count stale.
         bytes[15] |= 1 << 7;
         store(ctx, key, bytes);
         let db = ctx.client.db;
-        ctx.server.keyspace.modified(db, key);
+        ctx.server.keyspace.modified_counting(db, key, updates);
         ctx.server.keyspace.notify(class::STRING, "pfadd", db, key);
     }
-    ctx.client.reply.int(i64::from(updated));
+    ctx.client.reply.int(i64::from(updates > 0));
 }
 
 fn pfcount(ctx: &mut Ctx, argv: &[&[u8]]) {

@@ -117,6 +117,7 @@ fn rename_generic(ctx: &mut Ctx, argv: &[&[u8]], nx: bool) {
         return;
     }
     let expire = keyspace.expire_time(db, from);
+    let before = keyspace.dirty;
     let Some(value) = keyspace.delete(db, from) else {
         return;
     };
@@ -124,6 +125,7 @@ fn rename_generic(ctx: &mut Ctx, argv: &[&[u8]], nx: bool) {
     if let Some(when) = expire {
         keyspace.set_expire(db, to, when);
     }
+    keyspace.recount_writes_since(before, 1);
     keyspace.notify(class::GENERIC, "rename_from", db, from);
     keyspace.notify(class::GENERIC, "rename_to", db, to);
     if nx {
@@ -207,6 +209,7 @@ fn move_(ctx: &mut Ctx, argv: &[&[u8]]) {
         return;
     }
     let expire = keyspace.expire_time(source, key);
+    let before = keyspace.dirty;
     let Some(value) = keyspace.delete(source, key) else {
         ctx.client.reply.int(0);
         return;
@@ -215,6 +218,7 @@ fn move_(ctx: &mut Ctx, argv: &[&[u8]]) {
     if let Some(when) = expire {
         keyspace.set_expire(target, key, when);
     }
+    keyspace.recount_writes_since(before, 1);
     keyspace.notify(class::GENERIC, "move_from", source, key);
     keyspace.notify(class::GENERIC, "move_to", target, key);
     ctx.client.reply.int(1);

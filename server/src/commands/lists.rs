@@ -57,19 +57,31 @@ fn write_list<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut List>, 
     }
 }
 
-/// After a change: delete the key if the list is now empty, and tell watchers.
-fn changed(ctx: &mut Ctx, key: &[u8], event: Option<&'static str>) {
+/// After a change that Redis counts as `writes` changes: delete the key if the list is now
+/// empty, and tell watchers.
+fn changed(ctx: &mut Ctx, key: &[u8], event: Option<&'static str>, writes: u64) {
     let db = ctx.client.db;
     if let Some(event) = event {
         ctx.server.keyspace.notify(class::LIST, event, db, key);
     }
     let empty = matches!(ctx.server.keyspace.write(db, key), Some(Value::List(v)) if v.is_empty());
     if empty {
+        // The deletion counts one of them.
         ctx.server.keyspace.delete(db, key);
+        ctx.server.keyspace.count_writes(writes.saturating_sub(1));
         ctx.server.keyspace.notify(class::GENERIC, "del", db, key);
     } else {
-        ctx.server.keyspace.modified(db, key);
+        ctx.server.keyspace.modified_counting(db, key, writes);
     }
+}
+
+/// Make an empty list at `key`, which does not exist, counting nothing: the push that
+/// follows counts its elements.
+fn create(ctx: &mut Ctx, key: &[u8]) {
+    let db = ctx.client.db;
+    ctx.server
+        .keyspace
+        .add_uncounted(db, key, Value::List(Box::default()));
 }
 
 fn push(ctx: &mut Ctx, argv: &[&[u8]], front: bool, only_existing: bool) {
@@ -83,10 +95,7 @@ fn push(ctx: &mut Ctx, argv: &[&[u8]], front: bool, only_existing: bool) {
             ctx.client.reply.int(0);
             return;
         }
-        let db = ctx.client.db;
-        ctx.server
-            .keyspace
-            .set(db, key, Value::List(Box::default()), false);
+        create(ctx, key);
     }
     let Ok(Some(list)) = write_list(ctx, key) else {
         return;
@@ -99,7 +108,13 @@ fn push(ctx: &mut Ctx, argv: &[&[u8]], front: bool, only_existing: bool) {
         }
     }
     let length = list.len();
-    changed(ctx, key, Some(if front { "lpush" } else { "rpush" }));
+    let pushed = argv.len() as u64 - 2;
+    changed(
+        ctx,
+        key,
+        Some(if front { "lpush" } else { "rpush" }),
+        pushed,
+    );
     ctx.client.reply.int(length as i64);
 }
 
@@ -182,7 +197,12 @@ fn pop(ctx: &mut Ctx, argv: &[&[u8]], front: bool) {
         ctx.client.reply.array(0);
         return;
     }
-    changed(ctx, key, Some(if front { "lpop" } else { "rpop" }));
+    changed(
+        ctx,
+        key,
+        Some(if front { "lpop" } else { "rpop" }),
+        taken.len() as u64,
+    );
     match count {
         Some(_) => ctx.client.reply.bulks(taken.iter().map(|v| v.as_slice())),
         None => ctx.client.reply.bulk(&taken[0]),
@@ -288,7 +308,7 @@ fn lset(ctx: &mut Ctx, argv: &[&[u8]]) {
     match position(index, list.len()) {
         Some(i) => {
             list.set(i, argv[3]);
-            changed(ctx, key, Some("lset"));
+            changed(ctx, key, Some("lset"), 1);
             ctx.client.reply.ok();
         }
         None => ctx.client.reply.error("ERR index out of range"),
@@ -319,7 +339,7 @@ fn linsert(ctx: &mut Ctx, argv: &[&[u8]]) {
     };
     list.insert(if after { at + 1 } else { at }, argv[4]);
     let length = list.len();
-    changed(ctx, key, Some("linsert"));
+    changed(ctx, key, Some("linsert"), 1);
     ctx.client.reply.int(length as i64);
 }
 
@@ -345,7 +365,7 @@ fn lrem(ctx: &mut Ctx, argv: &[&[u8]]) {
     };
     let removed = list.remove_matching(target, limit, count < 0);
     if removed > 0 {
-        changed(ctx, key, Some("lrem"));
+        changed(ctx, key, Some("lrem"), removed as u64);
     }
     ctx.client.reply.int(removed as i64);
 }
@@ -364,13 +384,17 @@ fn ltrim(ctx: &mut Ctx, argv: &[&[u8]]) {
         }
         Ok(Some(l)) => l,
     };
+    let before = list.len();
     match clamp_range(start, end, list.len()) {
         Some((s, e)) => {
             list.keep_range(s, e);
         }
         None => list.clear(),
     }
-    changed(ctx, key, Some("ltrim"));
+    // Counted by the elements it removed: trimming nothing is not propagated, though the
+    // event is sent and watchers are told.
+    let removed = (before - list.len()) as u64;
+    changed(ctx, key, Some("ltrim"), removed);
     ctx.client.reply.ok();
 }
 
@@ -492,7 +516,9 @@ fn side(ctx: &mut Ctx, arg: &[u8]) -> Option<bool> {
     }
 }
 
-/// Pop from `source` (`from_left`) and push onto `destination` (`to_left`), as LMOVE does.
+/// Pop from `source` (`from_left`) and push onto `destination` (`to_left`), as LMOVE does:
+/// the push is made (and announced) before the source is found empty, so moving the one
+/// element of a list onto itself leaves the key in place.
 fn move_item(ctx: &mut Ctx, source: &[u8], destination: &[u8], from_left: bool, to_left: bool) {
     match write_list(ctx, source) {
         Err(()) => return,
@@ -516,12 +542,9 @@ fn move_item(ctx: &mut Ctx, source: &[u8], destination: &[u8], from_left: bool, 
         ctx.client.reply.null();
         return;
     };
-    changed(ctx, source, Some(if from_left { "lpop" } else { "rpop" }));
     let db = ctx.client.db;
     if !ctx.server.keyspace.exists(db, destination) {
-        ctx.server
-            .keyspace
-            .set(db, destination, Value::List(Box::default()), false);
+        create(ctx, destination);
     }
     if let Ok(Some(list)) = write_list(ctx, destination) {
         if to_left {
@@ -530,10 +553,17 @@ fn move_item(ctx: &mut Ctx, source: &[u8], destination: &[u8], from_left: bool, 
             list.push_back(&item);
         }
     }
+    ctx.server.keyspace.signal_modified(db, destination);
+    let push_event = if to_left { "lpush" } else { "rpush" };
+    ctx.server
+        .keyspace
+        .notify(class::LIST, push_event, db, destination);
+    // The move counts as one change.
     changed(
         ctx,
-        destination,
-        Some(if to_left { "lpush" } else { "rpush" }),
+        source,
+        Some(if from_left { "lpop" } else { "rpop" }),
+        1,
     );
     ctx.client.reply.bulk(&item);
 }
@@ -571,7 +601,7 @@ fn blocking_pop(ctx: &mut Ctx, argv: &[&[u8]], front: bool) {
             }
         };
         if let Some(item) = item {
-            changed(ctx, key, Some(if front { "lpop" } else { "rpop" }));
+            changed(ctx, key, Some(if front { "lpop" } else { "rpop" }), 1);
             // Propagated as the plain pop it was.
             let pop: &[u8] = if front { b"LPOP" } else { b"RPOP" };
             ctx.client
@@ -652,6 +682,7 @@ fn pop_first(ctx: &mut Ctx, request: &super::MultiPop) -> Option<bool> {
             ctx,
             key,
             Some(if request.from_start { "lpop" } else { "rpop" }),
+            items.len() as u64,
         );
         // Propagated as a plain pop of what it took.
         let pop: &[u8] = if request.from_start { b"LPOP" } else { b"RPOP" };

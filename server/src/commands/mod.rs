@@ -648,8 +648,9 @@ pub fn reject(ctx: &mut Ctx, text: &str) {
     if let Some(multi) = ctx.client.multi.as_mut() {
         multi.aborted = true;
     }
-    if ctx.client.multi.is_some() && ctx.client.rejecting_exec {
-        // A refused EXEC ends the transaction (`execCommandAbort`).
+    if ctx.client.rejecting_exec {
+        // A refused EXEC ends the transaction, and forgets the watched keys, whether or not
+        // one was open (`execCommandAbort`).
         ctx.client.multi = None;
         let watched = std::mem::take(&mut ctx.client.watched);
         ctx.server.keyspace.unwatch_all(ctx.client.id, &watched);

@@ -51,9 +51,10 @@ fn write_set<'a>(ctx: &'a mut Ctx, key: &[u8], create: bool) -> Result<Option<&'
         if !create {
             return Ok(None);
         }
+        // Counted by the members the command adds.
         ctx.server
             .keyspace
-            .set(db, key, Value::Set(Box::default()), false);
+            .add_uncounted(db, key, Value::Set(Box::default()));
     }
     match ctx.server.keyspace.write(db, key) {
         Some(Value::Set(s)) => Ok(Some(s)),
@@ -61,17 +62,21 @@ fn write_set<'a>(ctx: &'a mut Ctx, key: &[u8], create: bool) -> Result<Option<&'
     }
 }
 
-fn changed(ctx: &mut Ctx, key: &[u8], event: Option<&'static str>) {
+/// After a change that Redis counts as `writes` changes: delete the key if the set is now
+/// empty, and tell watchers.
+fn changed(ctx: &mut Ctx, key: &[u8], event: Option<&'static str>, writes: u64) {
     let db = ctx.client.db;
     if let Some(event) = event {
         ctx.server.keyspace.notify(class::SET, event, db, key);
     }
     let empty = matches!(ctx.server.keyspace.write(db, key), Some(Value::Set(v)) if v.is_empty());
     if empty {
+        // The deletion counts one of them.
         ctx.server.keyspace.delete(db, key);
+        ctx.server.keyspace.count_writes(writes.saturating_sub(1));
         ctx.server.keyspace.notify(class::GENERIC, "del", db, key);
     } else {
-        ctx.server.keyspace.modified(db, key);
+        ctx.server.keyspace.modified_counting(db, key, writes);
     }
 }
 
@@ -82,7 +87,10 @@ fn sadd(ctx: &mut Ctx, argv: &[&[u8]]) {
         return;
     };
     let added = argv[2..].iter().filter(|m| set.insert(m, &limits)).count();
-    changed(ctx, key, Some("sadd"));
+    // Adding only members already there changes nothing: no event, watchers untouched.
+    if added > 0 {
+        changed(ctx, key, Some("sadd"), added as u64);
+    }
     ctx.client.reply.int(added as i64);
 }
 
@@ -94,7 +102,7 @@ fn srem(ctx: &mut Ctx, argv: &[&[u8]]) {
         Ok(Some(s)) => argv[2..].iter().filter(|m| s.remove(m)).count(),
     };
     if removed > 0 {
-        changed(ctx, key, Some("srem"));
+        changed(ctx, key, Some("srem"), removed as u64);
     }
     ctx.client.reply.int(removed as i64);
 }
@@ -209,7 +217,7 @@ fn spop(ctx: &mut Ctx, argv: &[&[u8]]) {
         }
         emptied = set.is_empty();
     }
-    changed(ctx, key, Some("spop"));
+    changed(ctx, key, Some("spop"), picked.len() as u64);
     // Logged as what it removed, as Redis 7.0 propagates it: a DEL when a count took the
     // whole set, otherwise one SREM per member (SPOP without a count is an SREM even when it
     // empties the set).
@@ -326,11 +334,15 @@ fn smove(ctx: &mut Ctx, argv: &[&[u8]]) {
     if let Ok(Some(s)) = write_set(ctx, source, false) {
         s.remove(member);
     }
-    changed(ctx, source, Some("srem"));
-    if let Ok(Some(d)) = write_set(ctx, destination, true) {
-        d.insert(member, &limits);
+    changed(ctx, source, Some("srem"), 1);
+    // A member the destination already holds changes nothing there.
+    let added = match write_set(ctx, destination, true) {
+        Ok(Some(d)) => d.insert(member, &limits),
+        _ => false,
+    };
+    if added {
+        changed(ctx, destination, Some("sadd"), 1);
     }
-    changed(ctx, destination, Some("sadd"));
     ctx.client.reply.int(1);
 }
 
@@ -409,21 +421,12 @@ fn store(ctx: &mut Ctx, argv: &[&[u8]], op: Op) {
     };
     let db = ctx.client.db;
     let destination = argv[1];
-    let existed = ctx.server.keyspace.delete(db, destination).is_some();
     let event = match op {
         Op::Inter => "sinterstore",
         Op::Union => "sunionstore",
         Op::Diff => "sdiffstore",
     };
-    if !members.is_empty() {
-        ctx.server
-            .keyspace
-            .notify(class::SET, event, db, destination);
-    } else if existed {
-        ctx.server
-            .keyspace
-            .notify(class::GENERIC, "del", db, destination);
-    }
+    // The result replaces the destination (one change), or an empty result deletes it.
     if !members.is_empty() {
         let limits = ctx.limits();
         let mut set = Set::default();
@@ -433,6 +436,13 @@ fn store(ctx: &mut Ctx, argv: &[&[u8]], op: Op) {
         ctx.server
             .keyspace
             .set(db, destination, Value::Set(Box::new(set)), false);
+        ctx.server
+            .keyspace
+            .notify(class::SET, event, db, destination);
+    } else if ctx.server.keyspace.delete(db, destination).is_some() {
+        ctx.server
+            .keyspace
+            .notify(class::GENERIC, "del", db, destination);
     }
     ctx.client.reply.int(members.len() as i64);
 }

@@ -181,8 +181,7 @@ fn log_group_changes(
     let mut all = ctx.client.propagate_as.take().unwrap_or_default();
     all.extend(commands);
     ctx.client.propagate_instead(all);
-    ctx.server.keyspace.dirty += 1;
-    ctx.server.keyspace.changes += 1;
+    ctx.server.keyspace.count_writes(1);
 }
 
 fn xgroup(ctx: &mut Ctx, argv: &[&[u8]]) {
@@ -256,8 +255,7 @@ fn xgroup(ctx: &mut Ctx, argv: &[&[u8]]) {
         stream
             .groups
             .insert(name.to_vec(), Group::new(id, entries_read));
-        ctx.server.keyspace.dirty += 1;
-        ctx.server.keyspace.changes += 1;
+        ctx.server.keyspace.count_writes(1);
         ctx.client.reply.ok();
         ctx.server
             .keyspace
@@ -278,8 +276,7 @@ fn xgroup(ctx: &mut Ctx, argv: &[&[u8]]) {
             group.last_id = id;
             group.entries_read = entries_read;
         }
-        ctx.server.keyspace.dirty += 1;
-        ctx.server.keyspace.changes += 1;
+        ctx.server.keyspace.count_writes(1);
         ctx.client.reply.ok();
         ctx.server
             .keyspace
@@ -321,8 +318,7 @@ fn xgroup(ctx: &mut Ctx, argv: &[&[u8]]) {
         if pending.is_some_and(|p| p.is_some()) {
             // Logged as it was given.
             ctx.client.propagate_as = None;
-            ctx.server.keyspace.dirty += 1;
-            ctx.server.keyspace.changes += 1;
+            ctx.server.keyspace.count_writes(1);
         }
         ctx.client.reply.int(pending.flatten().unwrap_or(0));
     } else {

@@ -60,8 +60,10 @@ pub fn write_stream<'a>(
         if !create {
             return Ok(None);
         }
+        // Not counted: the command counts its change (an entry, a group), as Redis does.
         let empty = Value::Stream(Box::default());
-        ctx.server.keyspace.set(db, key, empty, false);
+        ctx.server.keyspace.add_uncounted(db, key, empty);
+        ctx.server.keyspace.signal_modified(db, key);
     }
     match ctx.server.keyspace.write(db, key) {
         Some(Value::Stream(s)) => Ok(Some(s)),
@@ -573,7 +575,8 @@ fn xsetid(ctx: &mut Ctx, argv: &[&[u8]]) {
     ctx.client.reply.ok();
     let db = ctx.client.db;
     ctx.server.keyspace.notify(class::STREAM, "xsetid", db, key);
-    ctx.server.keyspace.modified(db, key);
+    // Counted and propagated, but Redis 7.0 does not tell the key's watchers or trackers.
+    ctx.server.keyspace.count_writes(1);
 }
 
 /// What XREAD / XREADGROUP asked for.

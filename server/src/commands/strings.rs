@@ -195,7 +195,10 @@ fn set_generic(
     keyspace.set(db, key, Value::string(value), options.keep_ttl);
     keyspace.notify(class::STRING, "set", db, key);
     if let Some(ms) = when {
+        // The value and its expiry time are one change.
+        let before = keyspace.dirty;
         keyspace.set_expire(db, key, ms);
+        keyspace.recount_writes_since(before, 0);
         keyspace.notify(class::GENERIC, "expire", db, key);
         // Logged as `SET key value PXAT <absolute ms>`, as Redis propagates it.
         let ms = ms.to_string();
@@ -499,7 +502,10 @@ fn setrange(ctx: &mut Ctx, argv: &[&[u8]]) {
     }
     let db = ctx.client.db;
     if current.is_none() {
-        ctx.server.keyspace.set(db, key, Value::string(b""), false);
+        // Counted with the write below.
+        ctx.server
+            .keyspace
+            .add_uncounted(db, key, Value::string(b""));
     }
     let Ok(Some(s)) = write_string(ctx, key) else {
         return;

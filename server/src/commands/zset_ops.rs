@@ -304,7 +304,7 @@ fn store(ctx: &mut Ctx, destination: &[u8], zset: ZSet, event: &'static str) {
         return;
     }
     let zset = zset.with_encoding_for(&limits);
-    ctx.server.keyspace.delete(db, destination);
+    // The result replaces the destination: one change.
     ctx.server
         .keyspace
         .set(db, destination, Value::ZSet(zset), false);
@@ -455,7 +455,7 @@ fn pop_first(ctx: &mut Ctx, request: &super::MultiPop) -> Option<bool> {
         } else {
             "zpopmax"
         };
-        changed(ctx, key, Some(event));
+        changed(ctx, key, event, taken.len() as u64);
         // Propagated as ZPOPMIN/ZPOPMAX of what it took.
         let pop: &[u8] = if request.from_start {
             b"ZPOPMIN"

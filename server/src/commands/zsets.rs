@@ -64,9 +64,10 @@ pub(super) fn write_zset<'a>(
         if !create {
             return Ok(None);
         }
+        // Counted by the members the command adds.
         ctx.server
             .keyspace
-            .set(db, key, Value::ZSet(Default::default()), false);
+            .add_uncounted(db, key, Value::ZSet(Default::default()));
     }
     match ctx.server.keyspace.write(db, key) {
         Some(Value::ZSet(z)) => Ok(Some(z)),
@@ -74,17 +75,19 @@ pub(super) fn write_zset<'a>(
     }
 }
 
-pub(super) fn changed(ctx: &mut Ctx, key: &[u8], event: Option<&'static str>) {
+/// After a change that Redis counts as `writes` changes: delete the key if the sorted set
+/// is now empty, and tell watchers.
+pub(super) fn changed(ctx: &mut Ctx, key: &[u8], event: &'static str, writes: u64) {
     let db = ctx.client.db;
-    if let Some(event) = event {
-        ctx.server.keyspace.notify(class::ZSET, event, db, key);
-    }
+    ctx.server.keyspace.notify(class::ZSET, event, db, key);
     let empty = matches!(ctx.server.keyspace.write(db, key), Some(Value::ZSet(v)) if v.is_empty());
     if empty {
+        // The deletion counts one of them.
         ctx.server.keyspace.delete(db, key);
+        ctx.server.keyspace.count_writes(writes.saturating_sub(1));
         ctx.server.keyspace.notify(class::GENERIC, "del", db, key);
     } else {
-        ctx.server.keyspace.modified(db, key);
+        ctx.server.keyspace.modified_counting(db, key, writes);
     }
 }
 
@@ -182,7 +185,6 @@ fn zadd_generic(ctx: &mut Ctx, argv: &[&[u8]], mut flags: AddFlags) {
                         ctx.client
                             .reply
                             .error("ERR resulting score is not a number (NaN)");
-                        changed(ctx, key, None);
                         return;
                     }
                     if (flags.gt && new <= current) || (flags.lt && new >= current) {
@@ -206,7 +208,12 @@ fn zadd_generic(ctx: &mut Ctx, argv: &[&[u8]], mut flags: AddFlags) {
                 }
             }
         }
-        changed(ctx, key, Some(if flags.incr { "zincr" } else { "zadd" }));
+        // Members given their present score again change nothing: no event, watchers
+        // untouched, nothing propagated.
+        if added + updated > 0 {
+            let event = if flags.incr { "zincr" } else { "zadd" };
+            changed(ctx, key, event, (added + updated) as u64);
+        }
     }
     if flags.incr {
         if processed > 0 {
@@ -244,7 +251,7 @@ fn zrem(ctx: &mut Ctx, argv: &[&[u8]]) {
         Ok(Some(z)) => argv[2..].iter().filter(|m| z.remove(m)).count(),
     };
     if removed > 0 {
-        changed(ctx, key, Some("zrem"));
+        changed(ctx, key, "zrem", removed as u64);
     }
     ctx.client.reply.int(removed as i64);
 }
@@ -630,16 +637,7 @@ fn zrangestore(ctx: &mut Ctx, argv: &[&[u8]]) {
     };
     let db = ctx.client.db;
     let destination = argv[1];
-    let existed = ctx.server.keyspace.delete(db, destination).is_some();
-    if !entries.is_empty() {
-        ctx.server
-            .keyspace
-            .notify(class::ZSET, "zrangestore", db, destination);
-    } else if existed {
-        ctx.server
-            .keyspace
-            .notify(class::GENERIC, "del", db, destination);
-    }
+    // The result replaces the destination (one change), or an empty result deletes it.
     if !entries.is_empty() {
         let limits = ctx.limits();
         let mut zset = ZSet::default();
@@ -649,6 +647,13 @@ fn zrangestore(ctx: &mut Ctx, argv: &[&[u8]]) {
         ctx.server
             .keyspace
             .set(db, destination, Value::ZSet(zset), false);
+        ctx.server
+            .keyspace
+            .notify(class::ZSET, "zrangestore", db, destination);
+    } else if ctx.server.keyspace.delete(db, destination).is_some() {
+        ctx.server
+            .keyspace
+            .notify(class::GENERIC, "del", db, destination);
     }
     ctx.client.reply.int(entries.len() as i64);
 }
@@ -667,15 +672,12 @@ fn remove_range(ctx: &mut Ctx, argv: &[&[u8]], kind: RangeKind) {
         }
     }
     if !entries.is_empty() {
-        changed(
-            ctx,
-            key,
-            Some(match kind {
-                RangeKind::Rank => "zremrangebyrank",
-                RangeKind::Score => "zremrangebyscore",
-                _ => "zremrangebylex",
-            }),
-        );
+        let event = match kind {
+            RangeKind::Rank => "zremrangebyrank",
+            RangeKind::Score => "zremrangebyscore",
+            _ => "zremrangebylex",
+        };
+        changed(ctx, key, event, entries.len() as u64);
     }
     ctx.client.reply.int(entries.len() as i64);
 }
@@ -713,7 +715,8 @@ fn pop(ctx: &mut Ctx, argv: &[&[u8]], max: bool) {
         Ok(Some(z)) => z.pop(max, count.unwrap_or(1)),
     };
     if !taken.is_empty() {
-        changed(ctx, key, Some(if max { "zpopmax" } else { "zpopmin" }));
+        let event = if max { "zpopmax" } else { "zpopmin" };
+        changed(ctx, key, event, taken.len() as u64);
     }
     let out = &mut ctx.client.reply;
     out.array(if nested { taken.len() } else { taken.len() * 2 });
@@ -747,7 +750,7 @@ fn blocking_pop(ctx: &mut Ctx, argv: &[&[u8]], max: bool) {
             Ok(Some(z)) => z.pop(max, 1).pop(),
         };
         if let Some((member, score)) = taken {
-            changed(ctx, key, Some(if max { "zpopmax" } else { "zpopmin" }));
+            changed(ctx, key, if max { "zpopmax" } else { "zpopmin" }, 1);
             // Propagated as the plain pop it was.
             let pop: &[u8] = if max { b"ZPOPMAX" } else { b"ZPOPMIN" };
             ctx.client

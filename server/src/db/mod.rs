@@ -424,9 +424,30 @@ impl Keyspace {
 
     /// A key was written: count it, tell its watchers, and wake clients blocked on it.
     pub fn modified(&mut self, db: usize, key: &[u8]) {
-        self.dirty += 1;
-        self.changes += 1;
+        self.modified_counting(db, key, 1);
+    }
+
+    /// A key was written by a command that counts `writes` changes (what Redis adds to
+    /// `server.dirty`: the elements a push added, the members a removal took, ...). A command
+    /// that counted none still tells the key's watchers, but is not propagated.
+    pub fn modified_counting(&mut self, db: usize, key: &[u8], writes: u64) {
+        self.count_writes(writes);
         self.signal_modified(db, key);
+    }
+
+    /// Count the changes made since `before` (a reading of `dirty`) as exactly `writes`: for
+    /// a command whose steps each count themselves (a rename's deletion, addition and expiry
+    /// time) where Redis counts the whole command once.
+    pub fn recount_writes_since(&mut self, before: u64, writes: u64) {
+        self.dirty = before + writes;
+    }
+
+    /// Count `writes` changes made by the running command, without naming a key: what
+    /// `rdb_changes_since_last_save` reports and save points wait for; any change at all
+    /// makes the command propagated.
+    pub fn count_writes(&mut self, writes: u64) {
+        self.dirty += writes;
+        self.changes += u64::from(writes > 0);
     }
 
     /// Tell a written key's watchers, trackers and blocked clients, without counting a change

@@ -1,0 +1,115 @@
+//! What write commands do besides replying: the changes they count (INFO's
+//! `rdb_changes_since_last_save`, which also decides whether a command is propagated), whether
+//! a WATCH of their keys sees a change, and the keyspace notifications they send, step by step
+//! as `tests/golden/side_effects.txt` records them from redis-server 7.0.15
+//! (`tests/golden/side_effects.py` runs the same `side_effects.steps` against it).
+
+mod support;
+
+use std::time::Duration;
+use support::{start, Client};
+
+const STEPS: &str = include_str!("golden/side_effects.steps");
+const EXPECTED: &str = include_str!("golden/side_effects.txt");
+/// The keys the cases use: the WATCH before each step covers them all.
+const WATCHED: &[&str] = &["s", "d", "z", "y", "x", "h", "l", "m", "k", "g"];
+const WAIT: Duration = Duration::from_secs(5);
+
+/// Reply bytes as the transcript writes them: printable ASCII as is, `\r`, `\n`, `\xHH`.
+fn escape(raw: &[u8]) -> String {
+    let mut out = String::new();
+    for &b in raw {
+        match b {
+            b'\r' => out.push_str("\\r"),
+            b'\n' => out.push_str("\\n"),
+            32..=126 if b != b'\\' => out.push(b as char),
+            _ => out.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    out
+}
+
+fn changes(c: &mut Client) -> i64 {
+    let info = c.call(&["INFO", "persistence"]);
+    info.split("\r\n")
+        .find_map(|line| line.strip_prefix("rdb_changes_since_last_save:"))
+        .and_then(|n| n.parse().ok())
+        .expect("rdb_changes_since_last_save in INFO")
+}
+
+/// The notifications `sub` received since the last call, as `event <channel> <message>`:
+/// everything before the message this publishes on the sync channel.
+fn events(c: &mut Client, sub: &mut Client) -> Vec<String> {
+    c.call(&["PUBLISH", "side-effects-sync", "1"]);
+    let mut seen = Vec::new();
+    loop {
+        let reply = sub.read_reply(WAIT);
+        assert!(
+            !reply.is_empty(),
+            "no sync message; events so far: {seen:?}"
+        );
+        let parts: Vec<&[u8]> = reply.split(|&b| b == b'\n').collect();
+        // *4 $8 pmessage $n pattern $n channel $n message, or *3 $7 message ... (the sync).
+        let field = |i: usize| parts[i].strip_suffix(b"\r").unwrap_or(parts[i]);
+        if field(2) == b"message" {
+            return seen;
+        }
+        seen.push(format!("event {} {}", escape(field(6)), escape(field(8))));
+    }
+}
+
+#[test]
+fn write_commands_count_watch_and_notify_as_the_reference_does() {
+    let server = start("");
+    let mut c = Client::connect(server.port);
+    let mut sub = Client::connect(server.port);
+    c.call(&["CONFIG", "SET", "notify-keyspace-events", "KEA"]);
+    sub.call(&["PSUBSCRIBE", "__key*__:*"]);
+    sub.call(&["SUBSCRIBE", "side-effects-sync"]);
+    let mut out = Vec::new();
+    for text in STEPS.lines() {
+        if text.is_empty() || text.starts_with('#') {
+            continue;
+        }
+        if text.starts_with("== ") {
+            out.push(text.to_string());
+            c.call(&["FLUSHALL"]);
+            continue;
+        }
+        let step = text.strip_prefix("> ");
+        let args: Vec<&str> = step
+            .unwrap_or(text)
+            .split(' ')
+            .map(|a| if a == "\"\"" { "" } else { a })
+            .collect();
+        if step.is_none() {
+            c.call(&args);
+            continue;
+        }
+        events(&mut c, &mut sub);
+        let mut watch = vec!["WATCH"];
+        watch.extend_from_slice(WATCHED);
+        c.call(&watch);
+        let before = changes(&mut c);
+        c.send(&args);
+        let reply = c.read_reply(WAIT);
+        let writes = changes(&mut c) - before;
+        c.call(&["MULTI"]);
+        c.call(&["PING"]);
+        let touched = c.call(&["EXEC"]) == "*-1\r\n";
+        out.push(text.to_string());
+        out.push(format!("reply {}", escape(&reply)));
+        out.push(format!("writes {writes}"));
+        out.push(format!(
+            "watch {}",
+            if touched { "touched" } else { "untouched" }
+        ));
+        out.extend(events(&mut c, &mut sub));
+    }
+    let got = out.join("\n") + "\n";
+    for (line, (want, have)) in EXPECTED.lines().zip(got.lines()).enumerate() {
+        assert_eq!(want, have, "transcript line {}", line + 1);
+    }
+    assert_eq!(EXPECTED, got);
+    server.stop();
+}
