@@ -10,6 +10,9 @@ const INCREMENT: u64 = 0xB;
 const MASK_48: u64 = (1 << 48) - 1;
 /// The low 16 bits `srand48` puts under the seed.
 const SEED_LOW: u64 = 0x330E;
+/// The seed whose state Redis's generator starts from (`X1` 0xABCD and `X2` 0x1234 in
+/// `rand.c`).
+const INITIAL_SEED: u32 = 0x1234_ABCD;
 
 /// The generator's state, shared by every Lua state the runtime creates (so `SCRIPT FLUSH`
 /// does not reset the sequence, as in Redis 7.0).
@@ -17,9 +20,12 @@ const SEED_LOW: u64 = 0x330E;
 pub(crate) struct Rand48(Rc<Cell<u64>>);
 
 impl Rand48 {
+    /// The state the process starts with: Redis's `rand.c` initialises it as
+    /// `srand48(0x1234ABCD)` would, so a new server's first `math.random` calls answer as
+    /// redis-server's do.
     pub(crate) fn new() -> Rand48 {
         let r = Rand48(Rc::new(Cell::new(0)));
-        r.reseed(0);
+        r.reseed(INITIAL_SEED);
         r
     }
 
