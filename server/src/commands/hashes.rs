@@ -64,20 +64,9 @@ fn write_hash<'a>(ctx: &'a mut Ctx, key: &[u8], create: bool) -> Result<Option<&
 }
 
 /// After a change: delete an emptied hash, else tell watchers.
-/// After a change that Redis counts as `writes` changes: delete the key if the hash is now
-/// empty, and tell watchers.
+/// After a change that Redis counts as `writes` changes (see [`super::collection_written`]).
 fn changed(ctx: &mut Ctx, key: &[u8], event: &'static str, writes: u64) {
-    let db = ctx.client.db;
-    ctx.server.keyspace.notify(class::HASH, event, db, key);
-    let empty = matches!(ctx.server.keyspace.write(db, key), Some(Value::Hash(v)) if v.is_empty());
-    if empty {
-        // The deletion counts one of them.
-        ctx.server.keyspace.delete(db, key);
-        ctx.server.keyspace.count_writes(writes.saturating_sub(1));
-        ctx.server.keyspace.notify(class::GENERIC, "del", db, key);
-    } else {
-        ctx.server.keyspace.modified_counting(db, key, writes);
-    }
+    super::collection_written(ctx, key, class::HASH, event, writes);
 }
 
 fn set_fields(ctx: &mut Ctx, argv: &[&[u8]], name: &str) -> Option<i64> {

@@ -57,22 +57,9 @@ fn write_list<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut List>, 
     }
 }
 
-/// After a change that Redis counts as `writes` changes: delete the key if the list is now
-/// empty, and tell watchers.
-fn changed(ctx: &mut Ctx, key: &[u8], event: Option<&'static str>, writes: u64) {
-    let db = ctx.client.db;
-    if let Some(event) = event {
-        ctx.server.keyspace.notify(class::LIST, event, db, key);
-    }
-    let empty = matches!(ctx.server.keyspace.write(db, key), Some(Value::List(v)) if v.is_empty());
-    if empty {
-        // The deletion counts one of them.
-        ctx.server.keyspace.delete(db, key);
-        ctx.server.keyspace.count_writes(writes.saturating_sub(1));
-        ctx.server.keyspace.notify(class::GENERIC, "del", db, key);
-    } else {
-        ctx.server.keyspace.modified_counting(db, key, writes);
-    }
+/// After a change that Redis counts as `writes` changes (see [`super::collection_written`]).
+fn changed(ctx: &mut Ctx, key: &[u8], event: &'static str, writes: u64) {
+    super::collection_written(ctx, key, class::LIST, event, writes);
 }
 
 /// Make an empty list at `key`, which does not exist, counting nothing: the push that
@@ -109,12 +96,7 @@ fn push(ctx: &mut Ctx, argv: &[&[u8]], front: bool, only_existing: bool) {
     }
     let length = list.len();
     let pushed = argv.len() as u64 - 2;
-    changed(
-        ctx,
-        key,
-        Some(if front { "lpush" } else { "rpush" }),
-        pushed,
-    );
+    changed(ctx, key, if front { "lpush" } else { "rpush" }, pushed);
     ctx.client.reply.int(length as i64);
 }
 
@@ -200,7 +182,7 @@ fn pop(ctx: &mut Ctx, argv: &[&[u8]], front: bool) {
     changed(
         ctx,
         key,
-        Some(if front { "lpop" } else { "rpop" }),
+        if front { "lpop" } else { "rpop" },
         taken.len() as u64,
     );
     match count {
@@ -308,7 +290,7 @@ fn lset(ctx: &mut Ctx, argv: &[&[u8]]) {
     match position(index, list.len()) {
         Some(i) => {
             list.set(i, argv[3]);
-            changed(ctx, key, Some("lset"), 1);
+            changed(ctx, key, "lset", 1);
             ctx.client.reply.ok();
         }
         None => ctx.client.reply.error("ERR index out of range"),
@@ -339,7 +321,7 @@ fn linsert(ctx: &mut Ctx, argv: &[&[u8]]) {
     };
     list.insert(if after { at + 1 } else { at }, argv[4]);
     let length = list.len();
-    changed(ctx, key, Some("linsert"), 1);
+    changed(ctx, key, "linsert", 1);
     ctx.client.reply.int(length as i64);
 }
 
@@ -365,7 +347,7 @@ fn lrem(ctx: &mut Ctx, argv: &[&[u8]]) {
     };
     let removed = list.remove_matching(target, limit, count < 0);
     if removed > 0 {
-        changed(ctx, key, Some("lrem"), removed as u64);
+        changed(ctx, key, "lrem", removed as u64);
     }
     ctx.client.reply.int(removed as i64);
 }
@@ -394,7 +376,7 @@ fn ltrim(ctx: &mut Ctx, argv: &[&[u8]]) {
     // Counted by the elements it removed: trimming nothing is not propagated, though the
     // event is sent and watchers are told.
     let removed = (before - list.len()) as u64;
-    changed(ctx, key, Some("ltrim"), removed);
+    changed(ctx, key, "ltrim", removed);
     ctx.client.reply.ok();
 }
 
@@ -559,12 +541,7 @@ fn move_item(ctx: &mut Ctx, source: &[u8], destination: &[u8], from_left: bool, 
         .keyspace
         .notify(class::LIST, push_event, db, destination);
     // The move counts as one change.
-    changed(
-        ctx,
-        source,
-        Some(if from_left { "lpop" } else { "rpop" }),
-        1,
-    );
+    changed(ctx, source, if from_left { "lpop" } else { "rpop" }, 1);
     ctx.client.reply.bulk(&item);
 }
 
@@ -601,7 +578,7 @@ fn blocking_pop(ctx: &mut Ctx, argv: &[&[u8]], front: bool) {
             }
         };
         if let Some(item) = item {
-            changed(ctx, key, Some(if front { "lpop" } else { "rpop" }), 1);
+            changed(ctx, key, if front { "lpop" } else { "rpop" }, 1);
             // Propagated as the plain pop it was.
             let pop: &[u8] = if front { b"LPOP" } else { b"RPOP" };
             ctx.client
@@ -681,7 +658,7 @@ fn pop_first(ctx: &mut Ctx, request: &super::MultiPop) -> Option<bool> {
         changed(
             ctx,
             key,
-            Some(if request.from_start { "lpop" } else { "rpop" }),
+            if request.from_start { "lpop" } else { "rpop" },
             items.len() as u64,
         );
         // Propagated as a plain pop of what it took.

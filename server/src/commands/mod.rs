@@ -636,6 +636,32 @@ pub fn acl_denied(ctx: &Ctx, full_name: &str, argv: &[&[u8]]) -> Option<crate::a
         })
 }
 
+/// After a write to the list, hash, set or sorted set at `key` that Redis counts as `writes`
+/// changes: its `event` (of notification class `class`), the key deleted with a `del` event
+/// if the write emptied it, and its watchers told.
+pub(super) fn collection_written(
+    ctx: &mut Ctx,
+    key: &[u8],
+    class: u32,
+    event: &'static str,
+    writes: u64,
+) {
+    let db = ctx.client.db;
+    let keyspace = &mut ctx.server.keyspace;
+    keyspace.notify(class, event, db, key);
+    if keyspace
+        .write(db, key)
+        .is_some_and(|v| v.is_emptied_collection())
+    {
+        // The deletion counts one of the changes.
+        keyspace.delete(db, key);
+        keyspace.count_writes(writes.saturating_sub(1));
+        keyspace.notify(crate::db::notify::class::GENERIC, "del", db, key);
+    } else {
+        keyspace.modified_counting(db, key, writes);
+    }
+}
+
 /// Refuse a known command before it runs, counting it as a rejected call of that command.
 fn reject_command(ctx: &mut Ctx, full_name: &std::rc::Rc<str>, text: &str) {
     ctx.server.stats.count_rejected(full_name);

@@ -62,22 +62,9 @@ fn write_set<'a>(ctx: &'a mut Ctx, key: &[u8], create: bool) -> Result<Option<&'
     }
 }
 
-/// After a change that Redis counts as `writes` changes: delete the key if the set is now
-/// empty, and tell watchers.
-fn changed(ctx: &mut Ctx, key: &[u8], event: Option<&'static str>, writes: u64) {
-    let db = ctx.client.db;
-    if let Some(event) = event {
-        ctx.server.keyspace.notify(class::SET, event, db, key);
-    }
-    let empty = matches!(ctx.server.keyspace.write(db, key), Some(Value::Set(v)) if v.is_empty());
-    if empty {
-        // The deletion counts one of them.
-        ctx.server.keyspace.delete(db, key);
-        ctx.server.keyspace.count_writes(writes.saturating_sub(1));
-        ctx.server.keyspace.notify(class::GENERIC, "del", db, key);
-    } else {
-        ctx.server.keyspace.modified_counting(db, key, writes);
-    }
+/// After a change that Redis counts as `writes` changes (see [`super::collection_written`]).
+fn changed(ctx: &mut Ctx, key: &[u8], event: &'static str, writes: u64) {
+    super::collection_written(ctx, key, class::SET, event, writes);
 }
 
 fn sadd(ctx: &mut Ctx, argv: &[&[u8]]) {
@@ -89,7 +76,7 @@ fn sadd(ctx: &mut Ctx, argv: &[&[u8]]) {
     let added = argv[2..].iter().filter(|m| set.insert(m, &limits)).count();
     // Adding only members already there changes nothing: no event, watchers untouched.
     if added > 0 {
-        changed(ctx, key, Some("sadd"), added as u64);
+        changed(ctx, key, "sadd", added as u64);
     }
     ctx.client.reply.int(added as i64);
 }
@@ -102,7 +89,7 @@ fn srem(ctx: &mut Ctx, argv: &[&[u8]]) {
         Ok(Some(s)) => argv[2..].iter().filter(|m| s.remove(m)).count(),
     };
     if removed > 0 {
-        changed(ctx, key, Some("srem"), removed as u64);
+        changed(ctx, key, "srem", removed as u64);
     }
     ctx.client.reply.int(removed as i64);
 }
@@ -217,7 +204,7 @@ fn spop(ctx: &mut Ctx, argv: &[&[u8]]) {
         }
         emptied = set.is_empty();
     }
-    changed(ctx, key, Some("spop"), picked.len() as u64);
+    changed(ctx, key, "spop", picked.len() as u64);
     // Logged as what it removed, as Redis 7.0 propagates it: a DEL when a count took the
     // whole set, otherwise one SREM per member (SPOP without a count is an SREM even when it
     // empties the set).
@@ -334,14 +321,14 @@ fn smove(ctx: &mut Ctx, argv: &[&[u8]]) {
     if let Ok(Some(s)) = write_set(ctx, source, false) {
         s.remove(member);
     }
-    changed(ctx, source, Some("srem"), 1);
+    changed(ctx, source, "srem", 1);
     // A member the destination already holds changes nothing there.
     let added = match write_set(ctx, destination, true) {
         Ok(Some(d)) => d.insert(member, &limits),
         _ => false,
     };
     if added {
-        changed(ctx, destination, Some("sadd"), 1);
+        changed(ctx, destination, "sadd", 1);
     }
     ctx.client.reply.int(1);
 }

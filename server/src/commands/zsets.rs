@@ -75,20 +75,9 @@ pub(super) fn write_zset<'a>(
     }
 }
 
-/// After a change that Redis counts as `writes` changes: delete the key if the sorted set
-/// is now empty, and tell watchers.
+/// After a change that Redis counts as `writes` changes (see [`super::collection_written`]).
 pub(super) fn changed(ctx: &mut Ctx, key: &[u8], event: &'static str, writes: u64) {
-    let db = ctx.client.db;
-    ctx.server.keyspace.notify(class::ZSET, event, db, key);
-    let empty = matches!(ctx.server.keyspace.write(db, key), Some(Value::ZSet(v)) if v.is_empty());
-    if empty {
-        // The deletion counts one of them.
-        ctx.server.keyspace.delete(db, key);
-        ctx.server.keyspace.count_writes(writes.saturating_sub(1));
-        ctx.server.keyspace.notify(class::GENERIC, "del", db, key);
-    } else {
-        ctx.server.keyspace.modified_counting(db, key, writes);
-    }
+    super::collection_written(ctx, key, class::ZSET, event, writes);
 }
 
 /// Redis's `getDoubleFromObject`: `strtod` of the whole argument, no leading space, no NaN,

@@ -30,6 +30,18 @@ impl Value {
         Value::Str(Bytes::new(bytes))
     }
 
+    /// Whether this is a list, hash, set or sorted set left with no element (which a
+    /// command deletes when its write is done).
+    pub fn is_emptied_collection(&self) -> bool {
+        match self {
+            Value::List(l) => l.is_empty(),
+            Value::Hash(h) => h.is_empty(),
+            Value::Set(s) => s.is_empty(),
+            Value::ZSet(z) => z.is_empty(),
+            Value::Str(_) | Value::Stream(_) => false,
+        }
+    }
+
     /// The name `TYPE` replies.
     pub fn type_name(&self) -> &'static str {
         match self {
