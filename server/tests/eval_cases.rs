@@ -45,21 +45,6 @@ fn run_case(port: u16, case: &Case) -> Vec<u8> {
     client.read_reply(Duration::from_secs(10))
 }
 
-fn escape(bytes: &[u8]) -> String {
-    let mut out = String::new();
-    for &b in bytes {
-        match b {
-            b'\\' => out.push_str("\\\\"),
-            b'\r' => out.push_str("\\r"),
-            b'\n' => out.push_str("\\n"),
-            b'\t' => out.push_str("\\t"),
-            0x20..=0x7e => out.push(b as char),
-            _ => out.push_str(&format!("\\x{b:02x}")),
-        }
-    }
-    out
-}
-
 #[test]
 fn eval_reference_cases_over_the_wire() {
     let ignore = ignored(Path::new(IGNORE).join("eval").as_path());
@@ -84,8 +69,8 @@ fn eval_reference_cases_over_the_wire() {
                 (false, true) => {}
                 (false, false) => failures.push(format!(
                     "{id}\n    expected {}\n    got      {}",
-                    escape(&case.expected),
-                    escape(&got)
+                    support::escape(&case.expected),
+                    support::escape(&got)
                 )),
             }
         }

@@ -7,27 +7,13 @@
 mod support;
 
 use std::time::Duration;
-use support::{start, Client};
+use support::{escape, start, Client};
 
 const STEPS: &str = include_str!("golden/side_effects.steps");
 const EXPECTED: &str = include_str!("golden/side_effects.txt");
 /// The keys the cases use: the WATCH before each step covers them all.
 const WATCHED: &[&str] = &["s", "d", "z", "y", "x", "h", "l", "m", "k", "g"];
 const WAIT: Duration = Duration::from_secs(5);
-
-/// Reply bytes as the transcript writes them: printable ASCII as is, `\r`, `\n`, `\xHH`.
-fn escape(raw: &[u8]) -> String {
-    let mut out = String::new();
-    for &b in raw {
-        match b {
-            b'\r' => out.push_str("\\r"),
-            b'\n' => out.push_str("\\n"),
-            32..=126 if b != b'\\' => out.push(b as char),
-            _ => out.push_str(&format!("\\x{b:02x}")),
-        }
-    }
-    out
-}
 
 fn changes(c: &mut Client) -> i64 {
     let info = c.call(&["INFO", "persistence"]);

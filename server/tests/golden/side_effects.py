@@ -54,14 +54,16 @@ class Conn:
         return self.reply()
 
 
+# As the golden files escape reply bytes.
+ESCAPES = {92: '\\\\', 13: '\\r', 10: '\\n', 9: '\\t'}
+
+
 def escape(raw):
     out = ''
     for b in raw:
-        if b == 13:
-            out += '\\r'
-        elif b == 10:
-            out += '\\n'
-        elif 32 <= b < 127 and b != 92:
+        if b in ESCAPES:
+            out += ESCAPES[b]
+        elif 32 <= b < 127:
             out += chr(b)
         else:
             out += '\\x%02x' % b

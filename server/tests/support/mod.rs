@@ -544,3 +544,20 @@ impl RawReplica {
         String::from_utf8_lossy(&self.buffer).replace("\r\n", "\\r\\n")
     }
 }
+
+/// Reply bytes as the golden files write them: printable ASCII as is, `\\`, `\r`, `\n`, `\t`,
+/// `\xHH` for any other byte.
+pub fn escape(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for &b in bytes {
+        match b {
+            b'\\' => out.push_str("\\\\"),
+            b'\r' => out.push_str("\\r"),
+            b'\n' => out.push_str("\\n"),
+            b'\t' => out.push_str("\\t"),
+            0x20..=0x7e => out.push(b as char),
+            _ => out.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    out
+}
