@@ -7,6 +7,9 @@ use crate::commands::{process, Ctx};
 use crate::server::Server;
 use std::time::Instant;
 
+/// Blocking commands whose serving Redis does not count as a change (`serveClientBlockedOnList`).
+const SERVED_UNCOUNTED: [&[u8]; 4] = [b"blpop", b"brpop", b"blmove", b"brpoplpush"];
+
 /// The type of key a blocking command waits for.
 fn wanted_type(command: &[u8]) -> &'static str {
     if command
@@ -142,7 +145,17 @@ pub fn serve_ready(server: &mut Server) -> Vec<u64> {
                         client: &mut client,
                         runtime: None,
                     };
+                    // Redis counts no change for serving BLPOP, BRPOP, BLMOVE or BRPOPLPUSH
+                    // (the push that woke it counted); BLMPOP and the sorted-set pops count
+                    // what they take, as when they do not block.
+                    let before = ctx.server.keyspace.dirty;
                     process(&mut ctx, &argv);
+                    if SERVED_UNCOUNTED
+                        .iter()
+                        .any(|c| argv[0].eq_ignore_ascii_case(c))
+                    {
+                        ctx.server.keyspace.recount_writes_since(before, 0);
+                    }
                     client.unblocking = false;
                     // Still nothing for it (another waiter took the data): wait again, keeping
                     // the original deadline.

@@ -12,7 +12,7 @@ use support::{escape, start, Client};
 const STEPS: &str = include_str!("golden/side_effects.steps");
 const EXPECTED: &str = include_str!("golden/side_effects.txt");
 /// The keys the cases use: the WATCH before each step covers them all.
-const WATCHED: &[&str] = &["s", "d", "z", "y", "x", "h", "l", "m", "k", "g"];
+const WATCHED: &[&str] = &["s", "d", "z", "y", "x", "h", "l", "m", "k", "g", "a", "b"];
 const WAIT: Duration = Duration::from_secs(5);
 
 fn changes(c: &mut Client) -> i64 {

@@ -197,6 +197,8 @@ fn pfdebug(ctx: &mut Ctx, argv: &[&[u8]]) {
                     return;
                 }
                 store(ctx, key, bytes.clone());
+                // Counted so the conversion is propagated, as Redis forces it.
+                ctx.server.keyspace.count_writes(1);
             }
             let registers = hll::registers(&bytes);
             let out = &mut ctx.client.reply;
@@ -237,6 +239,8 @@ fn pfdebug(ctx: &mut Ctx, argv: &[&[u8]]) {
                     return;
                 }
                 store(ctx, key, bytes);
+                // Counted so the conversion is propagated, as Redis forces it.
+                ctx.server.keyspace.count_writes(1);
             }
             ctx.client.reply.int(i64::from(converted));
         }

@@ -118,6 +118,8 @@ fn rename_generic(ctx: &mut Ctx, argv: &[&[u8]], nx: bool) {
     }
     let expire = keyspace.expire_time(db, from);
     let before = keyspace.dirty;
+    // The destination is deleted and added anew (its `new` event sent), as Redis does.
+    keyspace.delete(db, to);
     let Some(value) = keyspace.delete(db, from) else {
         return;
     };
@@ -175,6 +177,7 @@ fn copy(ctx: &mut Ctx, argv: &[&[u8]]) {
         ctx.client.reply.int(0);
         return;
     };
+    let before = keyspace.dirty;
     if keyspace.exists(target_db, to) {
         if !replace {
             ctx.client.reply.int(0);
@@ -187,6 +190,7 @@ fn copy(ctx: &mut Ctx, argv: &[&[u8]]) {
     if let Some(when) = expire {
         keyspace.set_expire(target_db, to, when);
     }
+    keyspace.recount_writes_since(before, 1);
     keyspace.notify(class::GENERIC, "copy_to", target_db, to);
     ctx.client.reply.int(1);
 }

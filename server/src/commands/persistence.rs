@@ -209,6 +209,9 @@ fn restore(ctx: &mut Ctx, argv: &[&[u8]]) {
         }
     };
     let keyspace = &mut ctx.server.keyspace;
+    // The whole restore counts as one change, as does the deletion alone when the payload's
+    // time has already passed.
+    let before = keyspace.dirty;
     let deleted = replace && keyspace.delete(db, key).is_some();
     if ttl != 0 && !absttl {
         ttl = ttl.saturating_add(keyspace.now_ms);
@@ -240,6 +243,7 @@ fn restore(ctx: &mut Ctx, argv: &[&[u8]]) {
             ctx.client.propagate_instead(vec![parts]);
         }
     }
+    keyspace.recount_writes_since(before, 1);
     keyspace.notify(class::GENERIC, "restore", db, key);
     ctx.client.reply.ok();
 }

@@ -323,6 +323,8 @@ fn store(ctx: &mut Ctx, dest: &[u8], rows: Vec<Option<Vec<u8>>>) {
         ctx.server
             .keyspace
             .set(db, dest, Value::List(Box::new(list)), false);
+        // Each element stored counts, as Redis counts them (the replacement counted one).
+        ctx.server.keyspace.count_writes(n as u64 - 1);
         ctx.server
             .keyspace
             .notify(class::LIST, "sortstore", db, dest);

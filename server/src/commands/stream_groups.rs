@@ -291,7 +291,9 @@ fn xgroup(ctx: &mut Ctx, argv: &[&[u8]]) {
             ctx.server
                 .keyspace
                 .notify(class::STREAM, "xgroup-destroy", db, key);
-            ctx.server.keyspace.modified(db, key);
+            // Its readers are woken (to be told the group is gone); watchers are not told.
+            ctx.server.keyspace.count_writes(1);
+            ctx.server.keyspace.signal_ready(db, key);
         }
     } else if is(sub, "createconsumer") && argc == 5 {
         let now = crate::db::now_ms();

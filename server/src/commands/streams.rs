@@ -477,7 +477,10 @@ fn xdel(ctx: &mut Ctx, argv: &[&[u8]]) {
     if deleted > 0 {
         let db = ctx.client.db;
         ctx.server.keyspace.notify(class::STREAM, "xdel", db, key);
-        ctx.server.keyspace.modified(db, key);
+        // Each entry deleted counts.
+        ctx.server
+            .keyspace
+            .modified_counting(db, key, deleted as u64);
     }
     ctx.client.reply.int(deleted);
 }
@@ -503,7 +506,10 @@ fn xtrim(ctx: &mut Ctx, argv: &[&[u8]]) {
     if removed > 0 {
         let db = ctx.client.db;
         ctx.server.keyspace.notify(class::STREAM, "xtrim", db, key);
-        ctx.server.keyspace.modified(db, key);
+        // Each entry trimmed counts.
+        ctx.server
+            .keyspace
+            .modified_counting(db, key, removed as u64);
     }
     ctx.client.reply.int(removed as i64);
 }

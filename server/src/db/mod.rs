@@ -461,6 +461,12 @@ impl Keyspace {
             self.tracking.current
         };
         self.tracking.invalidate(key, changed_by);
+        self.signal_ready(db, key);
+    }
+
+    /// Wake the clients blocked on `key` without telling its watchers or trackers (Redis's
+    /// `signalKeyAsReady` alone, as XGROUP DESTROY calls it).
+    pub fn signal_ready(&mut self, db: usize, key: &[u8]) {
         if !self.blockers.is_empty() {
             let entry = (db, key.to_vec());
             if self.blockers.contains_key(&entry) && !self.ready_keys.contains(&entry) {

@@ -7,7 +7,7 @@ import os, socket, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # The keys the cases use: the WATCH of each step covers them all.
-WATCHED = [b's', b'd', b'z', b'y', b'x', b'h', b'l', b'm', b'k', b'g']
+WATCHED = [b's', b'd', b'z', b'y', b'x', b'h', b'l', b'm', b'k', b'g', b'a', b'b']
 
 
 class Conn:
