@@ -4,16 +4,16 @@
 //! its reason) are known differences; an ignored case that passes is reported too, so the
 //! list stays true.
 
-// The server counts its memory through its allocator (`used_memory`, `maxmemory`); it runs
-// in-process here, so the test installs the same one.
-#[global_allocator]
-static ALLOCATOR: server::alloc::CountingAllocator = server::alloc::CountingAllocator;
+// The server runs in-process here: `support` installs the allocator it counts its memory
+// through, and gives the golden files' escaping.
+mod support;
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::time::{Duration, Instant};
+use support::escape;
 
 const CASES_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cases");
 
@@ -61,21 +61,6 @@ fn unescape(text: &str) -> Vec<u8> {
             other => out.push(other),
         }
         i += 2;
-    }
-    out
-}
-
-fn escape(bytes: &[u8]) -> String {
-    let mut out = String::new();
-    for &b in bytes {
-        match b {
-            b'\\' => out.push_str("\\\\"),
-            b'\r' => out.push_str("\\r"),
-            b'\n' => out.push_str("\\n"),
-            b'\t' => out.push_str("\\t"),
-            0x20..=0x7e => out.push(b as char),
-            _ => out.push_str(&format!("\\x{b:02x}")),
-        }
     }
     out
 }

@@ -196,12 +196,14 @@ impl Config {
     }
 
     fn display(&self, i: usize) -> String {
-        if self.specs[i].name == "dir" {
-            return std::env::current_dir()
+        match self.specs[i].name.as_str() {
+            "dir" => std::env::current_dir()
                 .map(|d| d.display().to_string())
-                .unwrap_or_default();
+                .unwrap_or_default(),
+            // Kept with an `n` that `A` hides (see `settings::stored_notify_flags`).
+            "notify-keyspace-events" => settings::canonical_notify_flags(&self.values[i]),
+            _ => self.values[i].clone(),
         }
-        self.values[i].clone()
     }
 
     /// Every option's value, to put back with [`Config::restore`] when applying a change
@@ -494,7 +496,7 @@ impl Config {
                 if !classes.chars().all(|c| "Ag$lshzxeKEtmdn".contains(c)) {
                     return Err("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".into());
                 }
-                Ok(settings::canonical_notify_flags(classes))
+                Ok(settings::stored_notify_flags(classes))
             }
             _ => {
                 if args.is_empty() {

@@ -106,9 +106,11 @@ pub fn rewrite(config: &Config, old: &str, users: &[String], force_all: bool, cw
             _ => {
                 let shown = match spec.kind {
                     Kind::Text => repr(value),
-                    _ if name == "notify-keyspace-events" || name == "proc-title-template" => {
-                        repr(value)
+                    // Written as CONFIG GET shows it (an `n` that `A` hides is lost, as in Redis).
+                    _ if name == "notify-keyspace-events" => {
+                        repr(&super::settings::canonical_notify_flags(value))
                     }
+                    _ if name == "proc-title-template" => repr(value),
                     Kind::Memory { percent: false, .. } => memory(value),
                     _ if value.is_empty() => "\"\"".to_string(),
                     _ => value.clone(),

@@ -250,6 +250,16 @@ fn save_rules(text: &str) -> Vec<(u64, u64)> {
     numbers.chunks_exact(2).map(|p| (p[0], p[1])).collect()
 }
 
+/// Notification classes as the server keeps them: the canonical spelling, plus `n` when `A`
+/// hides it (Redis keeps the flag while `CONFIG GET` shows `AKE` for `KEAn`).
+pub fn stored_notify_flags(classes: &str) -> String {
+    let mut out = canonical_notify_flags(classes);
+    if out.starts_with('A') && classes.contains('n') {
+        out.push('n');
+    }
+    out
+}
+
 /// The canonical spelling of notification classes, as `CONFIG GET` shows them: `A` for all
 /// the type classes, then `K`, `E`, `m` (Redis's `keyspaceEventsFlagsToString`).
 pub fn canonical_notify_flags(classes: &str) -> String {

@@ -6,6 +6,8 @@ Usage: side_effects.py --port P [--check]   (a redis-server already running on P
 import os, socket, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# Every event class but key misses, `n` (new keys) included: `A` would leave it out.
+NOTIFY = b'KEg$lshzxetdn'
 # The keys the cases use: the WATCH of each step covers them all.
 WATCHED = [b's', b'd', b'z', b'y', b'x', b'h', b'l', b'm', b'k', b'g', b'a', b'b']
 
@@ -91,7 +93,7 @@ def events(c, sub):
 def main():
     port = int(sys.argv[sys.argv.index('--port') + 1])
     c, sub = Conn(port), Conn(port)
-    c.call(b'CONFIG', b'SET', b'notify-keyspace-events', b'KEA')
+    c.call(b'CONFIG', b'SET', b'notify-keyspace-events', NOTIFY)
     sub.call(b'PSUBSCRIBE', b'__key*__:*')
     sub.call(b'SUBSCRIBE', b'side-effects-sync')
     out = []
